@@ -1,0 +1,39 @@
+"""Entrypoint: ``streamlit run dashboard/app.py``.
+
+Pages are registered by absolute path with an explicit ``url_path`` (DESIGN §5): the entrypoint
+lives in ``dashboard/`` so Streamlit's legacy ``pages/`` discovery never switches on.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from dashboard.pages_registry import PAGES  # noqa: E402
+
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+st.set_page_config(
+    page_title="Pilotage du décrochage — Poitiers",
+    page_icon="🎓",
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+
+pages = {
+    section: [
+        st.Page(ROOT / "pages" / spec.file, title=spec.title, url_path=spec.url_path or None,
+                default=spec.default, icon=spec.icon)
+        for spec in specs
+    ]
+    for section, specs in PAGES.items()
+}
+navigation = st.navigation(pages, position="sidebar", expanded=True)
+navigation.run()

@@ -1,0 +1,107 @@
+"""Audit log: who viewed or exported which territory, kept in the database (core, no Streamlit).
+
+``record`` writes one row (one INSERT); ``recent`` lists the latest rows, for the roles allowed to
+read the log (``recteur``, ``csaio``) only. Timestamps are written in UTC by the application, so
+SQLite and PostgreSQL hold the same values; ``recent`` returns them in Paris time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import polars as pl
+from sqlalchemy import Connection, Engine, insert, select
+
+from dashboard import db
+from dashboard.access import Scope, require_audit_reader
+
+VIEW = "consultation"
+EXPORT = "export"
+DENIED = "acces_refuse"
+ACTION_LABELS = {VIEW: "Consultation", EXPORT: "Export", DENIED: "Accès refusé"}
+PARIS = ZoneInfo("Europe/Paris")
+_LIMITS = {"utilisateur": 120, "action": 40, "page": 60, "territoire_code": 20, "detail": 2000}
+
+SCHEMA = {
+    "horodatage": pl.Datetime("us", "Europe/Paris"),
+    "utilisateur": pl.String,
+    "action": pl.String,
+    "page": pl.String,
+    "territoire_code": pl.String,
+    "detail": pl.String,
+}
+
+
+def _clip(name: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    return str(value)[: _LIMITS[name]]
+
+
+def record(
+    engine_or_conn: Engine | Connection,
+    utilisateur: str,
+    action: str,
+    page: str | None = None,
+    territoire_code: str | None = None,
+    detail: str | None = None,
+) -> None:
+    """Append one row. With an engine, in its own transaction; with a connection, in the caller's."""
+    values = {
+        "horodatage": dt.datetime.now(dt.UTC),  # SQLite keeps it naive (UTC), PostgreSQL aware
+        "utilisateur": _clip("utilisateur", utilisateur) or "(inconnu)",
+        "action": _clip("action", action),
+        "page": _clip("page", page),
+        "territoire_code": _clip("territoire_code", territoire_code),
+        "detail": _clip("detail", detail),
+    }
+    statement = insert(db.audit_log).values(**values)
+    if isinstance(engine_or_conn, Engine):
+        with engine_or_conn.begin() as conn:
+            conn.execute(statement)
+    else:
+        engine_or_conn.execute(statement)
+
+
+def _as_paris(value) -> dt.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(PARIS)
+
+
+def recent(
+    conn: Connection,
+    scope: Scope,
+    limit: int = 200,
+    action: str | None = None,
+    utilisateur: str | None = None,
+) -> pl.DataFrame:
+    """The latest ``limit`` rows, newest first (``AccessDenied`` unless recteur or CSAIO)."""
+    require_audit_reader(scope)
+    log = db.audit_log
+    stmt = select(log.c.horodatage, log.c.utilisateur, log.c.action, log.c.page, log.c.territoire_code,
+                  log.c.detail)
+    if action:
+        stmt = stmt.where(log.c.action == action)
+    if utilisateur:
+        stmt = stmt.where(log.c.utilisateur == utilisateur)
+    rows = conn.execute(stmt.order_by(log.c.id.desc()).limit(max(1, min(int(limit), 10_000)))).all()
+    data = [(_as_paris(r[0]), *r[1:]) for r in rows]
+    return pl.DataFrame(data, schema=SCHEMA, orient="row")
+
+
+def display_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """French column names and labels for display and export (dates as "31/10/2014 14:05")."""
+    return frame.select(
+        pl.col("horodatage").dt.strftime("%d/%m/%Y %H:%M:%S").alias("Date (heure de Paris)"),
+        pl.col("utilisateur").alias("Utilisateur"),
+        pl.col("action").replace_strict(ACTION_LABELS, default=pl.col("action")).alias("Action"),
+        pl.col("page").alias("Page"),
+        pl.col("territoire_code").alias("Territoire"),
+        pl.col("detail").alias("Détail"),
+    )

@@ -1,0 +1,320 @@
+"""Who is the user: authentication mode, users file and table, identity → scope (core, no Streamlit).
+
+Two modes, chosen in configuration (``DASHBOARD_AUTH_MODE``, else ``.streamlit/secrets.toml``
+``[auth] mode``, else ``local``):
+
+* ``local`` — the embedded, single-user mode: the user is ``recteur`` (whole académie). Request
+  headers are never read, so a forged identity header changes nothing. Never expose this mode on
+  a network.
+* ``proxy`` — behind the académie's reverse proxy, which authenticates the user and passes their
+  identifier in a trusted header (``[auth] header`` / ``DASHBOARD_AUTH_HEADER``, default
+  ``X-Remote-User``; the proxy must strip that header from incoming requests). The identifier is
+  looked up in the ``utilisateurs`` table (role and territory); an unknown or missing user gets
+  nothing but an "Accès non autorisé" page. The table can be loaded from a users CSV file
+  (``DASHBOARD_USERS_FILE`` / ``[auth] users_file``; columns ``identifiant;nom;role;territoire_code``),
+  validated as a whole: a file with an error changes nothing.
+
+Any other mode value is a configuration error and nobody gets in (fail closed).
+
+CLI::
+
+    python -m dashboard.auth load-users FICHIER.csv [--database-url URL]
+    python -m dashboard.auth list-users [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import re
+import sys
+import tomllib
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, delete, insert, select
+
+from dashboard import db
+from dashboard.access import ACADEMIE, ROLE_LABELS, ROLES, AccessDenied, Scope
+
+ENV_MODE = "DASHBOARD_AUTH_MODE"
+ENV_HEADER = "DASHBOARD_AUTH_HEADER"
+ENV_USERS_FILE = "DASHBOARD_USERS_FILE"
+MODES = ("local", "proxy")
+DEFAULT_HEADER = "X-Remote-User"
+LOCAL_USER = "local"
+COLUMNS = ("identifiant", "nom", "role", "territoire_code")
+COLUMN_ALIASES = {"territoire": "territoire_code", "code_territoire": "territoire_code"}
+_IDENTIFIER = re.compile(r"[^\s\x00-\x1f\x7f]{1,120}")
+_HEADER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+_LEVEL_COLUMNS = {"departement": "departement_code", "psad": "psad_code", "reseau": "reseau_code"}
+_LEVEL_NAMES = {"departement": "un département (16, 17, 79, 86)", "psad": "une PSAD (P86-POI…)",
+                "reseau": "un réseau FOQUALE (R86-POI…)"}
+
+
+class AuthConfigError(Exception):
+    """The authentication configuration is invalid: nobody may get in."""
+
+
+# --- configuration -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    mode: str = "local"
+    header: str = DEFAULT_HEADER
+    users_file: Path | None = None
+
+    @property
+    def proxy(self) -> bool:
+        return self.mode == "proxy"
+
+
+def read_secrets_auth(path: Path = db.SECRETS_PATH) -> dict:
+    """The ``[auth]`` table of ``.streamlit/secrets.toml`` (empty when absent)."""
+    if not path.exists():
+        return {}
+    with path.open("rb") as fh:
+        section = tomllib.load(fh).get("auth", {})
+    return section if isinstance(section, dict) else {}
+
+
+def load_config(environ: Mapping[str, str] | None = None, secrets_path: Path = db.SECRETS_PATH) -> AuthConfig:
+    """Environment first, then ``[auth]`` of secrets.toml, then defaults. ``AuthConfigError`` if invalid."""
+    env = os.environ if environ is None else environ
+    secrets = read_secrets_auth(secrets_path)
+    mode = str(env.get(ENV_MODE) or secrets.get("mode") or "local").strip().lower()
+    if mode not in MODES:
+        raise AuthConfigError(f"mode d'authentification inconnu : {mode!r} (attendu : local ou proxy)")
+    header = str(env.get(ENV_HEADER) or secrets.get("header") or DEFAULT_HEADER).strip()
+    if not _HEADER_NAME.fullmatch(header):
+        raise AuthConfigError(f"nom d'en-tête invalide : {header!r}")
+    users = env.get(ENV_USERS_FILE) or secrets.get("users_file")
+    return AuthConfig(mode, header, Path(users) if users else None)
+
+
+# --- identity ------------------------------------------------------------------------------------
+
+
+def normalise_identifier(value: str | None) -> str | None:
+    """Identifiers compare case-insensitively; None when empty or not a plausible identifier."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not _IDENTIFIER.fullmatch(value):
+        return None
+    return value.lower()
+
+
+def identity_from_headers(headers: Mapping[str, str], header: str = DEFAULT_HEADER) -> str | None:
+    """The user identifier carried by ``header``; None if absent, empty, malformed or repeated
+    with different values (an ambiguous identity is no identity)."""
+    get_all = getattr(headers, "get_all", None)
+    if callable(get_all):
+        values = list(get_all(header))
+    else:
+        values = [v for k, v in headers.items() if k.lower() == header.lower()]
+    identities = {normalise_identifier(v) for v in values}
+    if len(identities) != 1:
+        return None
+    return identities.pop()
+
+
+def _territory_exists(conn: Connection, level: str, code: str) -> bool:
+    column = db.territoires.c[_LEVEL_COLUMNS[level]]
+    return conn.execute(select(column).where(column == code).limit(1)).first() is not None
+
+
+def scope_for(conn: Connection, identifiant: str | None) -> Scope | None:
+    """The scope of a user of the ``utilisateurs`` table; None if unknown or not valid any more."""
+    ident = normalise_identifier(identifiant)
+    if ident is None:
+        return None
+    u = db.utilisateurs
+    row = conn.execute(select(u.c.role, u.c.territoire_code).where(u.c.identifiant == ident)).first()
+    if row is None:
+        return None
+    try:
+        scope = Scope.for_role(row.role, row.territoire_code, ident)
+    except ValueError:
+        return None
+    if scope.territoire_code != ACADEMIE and not _territory_exists(conn, scope.level, scope.territoire_code):
+        return None
+    return scope
+
+
+def resolve_scope(conn: Connection, config: AuthConfig, headers: Mapping[str, str]) -> Scope | None:
+    """The request's scope: local mode → recteur (headers ignored); proxy mode → the users table."""
+    if not config.proxy:
+        return Scope.full(LOCAL_USER)
+    return scope_for(conn, identity_from_headers(headers, config.header))
+
+
+def cli_scope(conn: Connection, utilisateur: str | None) -> Scope:
+    """Scope for command-line tools: no ``--utilisateur`` → full scope (the operator has the
+    database); otherwise the user's scope from the table, ``AccessDenied`` if unknown."""
+    if not utilisateur:
+        return Scope.full("cli")
+    scope = scope_for(conn, utilisateur)
+    if scope is None:
+        raise AccessDenied(f"Utilisateur inconnu ou non autorisé : « {utilisateur} ».")
+    return scope
+
+
+# --- users file ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UserProblem:
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"ligne {self.line}" + (f", colonne « {self.column} »" if self.column else "")
+        return f"{where} : {self.message}"
+
+
+class UsersFileInvalid(Exception):
+    def __init__(self, problems: list[UserProblem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def _header_key(name: str) -> str:
+    plain = unicodedata.normalize("NFKD", name.strip().lstrip("\ufeff")).encode("ascii", "ignore").decode()
+    key = re.sub(r"[\s-]+", "_", plain.lower())
+    return COLUMN_ALIASES.get(key, key)
+
+
+def decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252")
+
+
+def parse_users(text: str) -> tuple[list[dict], list[UserProblem]]:
+    """Rows of a users CSV (``;`` or ``,``) and the problems found without the database."""
+    lines = text.splitlines()
+    if not lines or not lines[0].strip():
+        return [], [UserProblem(1, "", "le fichier est vide (en-tête attendu : identifiant;nom;role;territoire_code)")]
+    delimiter = ";" if ";" in lines[0] else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header = [_header_key(h) for h in next(reader)]
+    missing = [c for c in COLUMNS if c not in header and c != "nom"]
+    if missing:
+        return [], [UserProblem(1, c, "colonne obligatoire absente") for c in missing]
+    rows, problems, seen = [], [], {}
+    for number, values in enumerate(reader, start=2):
+        if not any(v.strip() for v in values):
+            continue
+        record = {c: (values[header.index(c)].strip() if c in header and header.index(c) < len(values) else "")
+                  for c in COLUMNS}
+        ident = normalise_identifier(record["identifiant"])
+        if ident is None:
+            problems.append(UserProblem(number, "identifiant",
+                                        "identifiant vide ou invalide (1 à 120 caractères, sans espace)"))
+        elif ident in seen:
+            problems.append(UserProblem(number, "identifiant",
+                                        f"identifiant « {ident} » déjà présent ligne {seen[ident]}"))
+        else:
+            seen[ident] = number
+        role = re.sub(r"[\s_]+", "-", record["role"].lower())
+        code = record["territoire_code"].upper()
+        if role not in ROLES:
+            problems.append(UserProblem(number, "role", f"rôle inconnu « {record['role']} » (attendu : "
+                                                        + ", ".join(ROLES) + ")"))
+        elif ROLES[role] == "academie":
+            if code not in ("", ACADEMIE):
+                problems.append(UserProblem(number, "territoire_code",
+                                            f"le rôle {role} porte sur toute l'académie : laissez vide ou ACAD"))
+            code = ACADEMIE
+        elif not code:
+            problems.append(UserProblem(number, "territoire_code",
+                                        f"le rôle {role} demande {_LEVEL_NAMES[ROLES[role]]}"))
+        rows.append({"line": number, "identifiant": ident, "nom": record["nom"] or None, "role": role,
+                     "territoire_code": code})
+    return rows, problems
+
+
+def check_territories(conn: Connection, rows: list[dict]) -> list[UserProblem]:
+    """Each user's territory must exist at the level of their role (in some breakdown)."""
+    problems = []
+    for row in rows:
+        level = ROLES.get(row["role"])
+        if level in _LEVEL_COLUMNS and row["territoire_code"] and not _territory_exists(
+                conn, level, row["territoire_code"]):
+            problems.append(UserProblem(row["line"], "territoire_code",
+                                        f"« {row['territoire_code']} » n'est pas {_LEVEL_NAMES[level]} "
+                                        "du découpage territorial"))
+    return problems
+
+
+def read_users(conn: Connection, data: bytes) -> list[dict]:
+    """Validated user rows of a users file, or ``UsersFileInvalid`` listing every problem."""
+    rows, problems = parse_users(decode(data))
+    problems += check_territories(conn, rows)
+    if problems:
+        raise UsersFileInvalid(sorted(problems, key=lambda p: p.line))
+    if not rows:
+        raise UsersFileInvalid([UserProblem(2, "", "aucun utilisateur dans le fichier")])
+    return rows
+
+
+def replace_users(engine: Engine, data: bytes) -> int:
+    """Replace the ``utilisateurs`` table by a users file, in one transaction (nothing on error)."""
+    with engine.begin() as conn:
+        rows = read_users(conn, data)
+        conn.execute(delete(db.utilisateurs))
+        conn.execute(insert(db.utilisateurs), [{k: r[k] for k in COLUMNS} for r in rows])
+    return len(rows)
+
+
+def load_users_file(engine: Engine, path: Path) -> int:
+    return replace_users(engine, Path(path).read_bytes())
+
+
+def list_users(conn: Connection) -> list[dict]:
+    u = db.utilisateurs
+    rows = conn.execute(select(u.c.identifiant, u.c.nom, u.c.role, u.c.territoire_code).order_by(u.c.identifiant))
+    return [dict(r._mapping) for r in rows]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m dashboard.auth", description="Utilisateurs du tableau de bord")
+    sub = parser.add_subparsers(dest="command", required=True)
+    load = sub.add_parser("load-users", help="remplace la table des utilisateurs par un fichier CSV")
+    load.add_argument("fichier", type=Path)
+    load.add_argument("--database-url", default=None)
+    show = sub.add_parser("list-users", help="affiche les utilisateurs enregistrés")
+    show.add_argument("--database-url", default=None)
+    args = parser.parse_args(argv)
+    engine = db.make_engine(args.database_url)
+    try:
+        if args.command == "load-users":
+            try:
+                count = load_users_file(engine, args.fichier)
+            except UsersFileInvalid as exc:
+                print(f"Fichier refusé, rien n'a été modifié :\n{exc}", file=sys.stderr)
+                return 1
+            except OSError as exc:
+                print(f"Fichier illisible : {exc.strerror or exc}", file=sys.stderr)
+                return 1
+            print(f"{count} utilisateur(s) enregistré(s).")
+        else:
+            with engine.connect() as conn:
+                for user in list_users(conn):
+                    label = ROLE_LABELS.get(user["role"], user["role"])
+                    print(f"{user['identifiant']}\t{user['nom'] or ''}\t{label}\t{user['territoire_code'] or ''}")
+    finally:
+        engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

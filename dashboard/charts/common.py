@@ -1,0 +1,81 @@
+"""Shared chart styling: palette, French layout defaults, solution and school-type colours.
+
+The palette is colour-blind safe (Okabe-Ito), used consistently across the app, the map and
+the slides: a solution type or a school type has the same colour everywhere.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from dashboard import fmt
+
+BLUE_FRANCE = "#000091"
+GREY = "#666666"
+LIGHT_GREY = "#BBBBBB"
+FONT_FAMILY = "Marianne, Arial, 'DejaVu Sans', sans-serif"
+
+# Okabe-Ito
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+
+SOLUTION_LABELS = {
+    "raccroches_formation_initiale": "Formation initiale (EPLE)",
+    "raccroches_structure_innovante": "Structure innovante",
+    "raccroches_apprentissage": "Apprentissage (CFA)",
+    "raccroches_mlds": "Module MLDS",
+    "raccroches_service_civique": "Service civique",
+    "raccroches_autres": "Autres (E2C, EPIDE, GRETA…)",
+}
+SOLUTION_COLORS = {
+    "raccroches_formation_initiale": "#0072B2",
+    "raccroches_structure_innovante": "#CC79A7",
+    "raccroches_apprentissage": "#E69F00",
+    "raccroches_mlds": "#009E73",
+    "raccroches_service_civique": "#56B4E9",
+    "raccroches_autres": "#999999",
+}
+
+SCHOOL_TYPE_LABELS = {
+    "COLLEGE": "Collège",
+    "LGT": "LGT",
+    "LP": "LP",
+    "LPO": "LPO",
+    "EREA": "EREA",
+    "AUTRE": "Autre",
+}
+SCHOOL_TYPE_COLORS = {
+    "COLLEGE": "#0072B2",
+    "LGT": "#009E73",
+    "LP": "#D55E00",
+    "LPO": "#CC79A7",
+    "EREA": "#E69F00",
+    "AUTRE": "#999999",
+}
+
+# Status of a territory against its trajectory (raccrochage)
+STATUS_COLORS = {"en_avance": "#009E73", "sur_trajectoire": "#0072B2", "en_retard": "#D55E00", "inconnu": LIGHT_GREY}
+STATUS_LABELS = {"en_avance": "En avance", "sur_trajectoire": "Sur la trajectoire", "en_retard": "En retard",
+                 "inconnu": "Données insuffisantes"}
+
+
+def french_layout(fig: go.Figure, *, title: str | None = None, height: int | None = None) -> go.Figure:
+    """Apply the app's French defaults: separators "1 234,5", font, margins, legend below."""
+    fig.update_layout(
+        separators=fmt.plotly_locale_separators(),
+        font={"family": FONT_FAMILY, "size": 13, "color": "#1E1E1E"},
+        margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 10},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.15, "xanchor": "left", "x": 0},
+        hoverlabel={"font_family": FONT_FAMILY},
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+    )
+    if title:
+        fig.update_layout(title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}})
+    if height:
+        fig.update_layout(height=height)
+    fig.update_xaxes(gridcolor="#EEEEEE", zerolinecolor="#DDDDDD")
+    fig.update_yaxes(gridcolor="#EEEEEE", zerolinecolor="#DDDDDD")
+    return fig
+
+
+PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}

@@ -1,0 +1,377 @@
+"""Raccrochage figures (plotly) and styled tables (pandas Styler) for the Accueil and
+Raccrochage pages. Inputs are the frames of ``queries.raccrochage`` *after* disclosure
+(masked values are nulls: charts draw gaps, tables print "< 5").
+
+French everywhere: period labels are French strings on categorical axes, counts in hovers use
+``%{y:,.0f}`` (separators from ``french_layout``), rates are preformatted with ``dashboard.fmt``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboard import disclosure, fmt
+from dashboard.charts.common import (
+    BLUE_FRANCE,
+    GREY,
+    LIGHT_GREY,
+    SOLUTION_COLORS,
+    SOLUTION_LABELS,
+    STATUS_COLORS,
+    STATUS_LABELS,
+    french_layout,
+)
+from queries import raccrochage as q
+
+TARGET_COLOR = "#D55E00"
+FUNNEL_LABELS = {
+    "jeunes_signales": "Jeunes signalés",
+    "jeunes_contactes": "Jeunes contactés",
+    "entretiens": "Entretiens",
+    "solutions_proposees": "Solutions proposées",
+    "raccroches": "Raccrochés",
+}
+MASKED_TEXT = "masqué"
+MASKED_SORT_VALUE = -1
+#: placeholder for missing values in ``st.dataframe`` (pass as ``placeholder=``)
+TABLE_PLACEHOLDER = "—"
+STATUS_SYMBOLS = {"en_retard": "▼", "sur_trajectoire": "●", "en_avance": "▲", "inconnu": "○"}
+MASKED_NOTE = "Valeurs inférieures au seuil de diffusion masquées (secret statistique) : vides dans le graphique."
+
+
+def status_text(statut: str | None) -> str:
+    statut = statut or "inconnu"
+    return f"{STATUS_SYMBOLS[statut]} {STATUS_LABELS[statut]}"
+
+
+def _count_text(value, masked: bool = False) -> str:
+    return disclosure.masked_label() if masked else fmt.integer(value)
+
+
+def _empty(message: str, height: int = 320) -> go.Figure:
+    fig = go.Figure()
+    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+                       font={"size": 15, "color": GREY})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return french_layout(fig, height=height)
+
+
+# --- trajectory -----------------------------------------------------------------------------------
+
+
+def trajectory_figure(
+    periodes: pl.DataFrame,
+    historique: pl.DataFrame,
+    trajectoire: pl.DataFrame,
+    annee: str,
+    objectif: int | None,
+    *,
+    previous_years: int = 4,
+) -> go.Figure:
+    """Cumulative raccrochés per bimonthly period of ``annee`` against the target trajectory,
+    the previous school years as lighter lines. x: period slots of the school year."""
+    if periodes.is_empty() and historique.is_empty():
+        return _empty("Aucun bilan reçu pour ce territoire.")
+    fig = go.Figure()
+    years = sorted(y for y in historique["annee_scolaire"].unique().to_list() if y < annee)[-previous_years:]
+    for age, year in enumerate(reversed(years)):
+        rows = historique.filter(pl.col("annee_scolaire") == year).sort("rang")
+        fig.add_trace(go.Scatter(
+            x=rows["rang"].to_list(), y=rows["raccroches_cumul"].to_list(), name=year, mode="lines",
+            line={"color": LIGHT_GREY if age else GREY, "width": 1.5, "dash": "solid"},
+            opacity=max(0.35, 0.9 - 0.18 * age),
+            customdata=[q.period_label(p) for p in rows["periode_fin"].to_list()],
+            hovertemplate=f"<b>{year}</b><br>%{{customdata}}<br>%{{y:,.0f}} raccrochés cumulés<extra></extra>",
+        ))
+    if objectif is not None and not trajectoire.is_empty():
+        fig.add_trace(go.Scatter(
+            x=trajectoire["rang"].to_list(), y=trajectoire["attendu"].to_list(), mode="lines",
+            name="Trajectoire de l'objectif", line={"color": TARGET_COLOR, "width": 2, "dash": "dash"},
+            customdata=[[label, fmt.percent(share, 0)] for label, share
+                        in zip(trajectoire["libelle"].to_list(), trajectoire["part_profil"].to_list(), strict=True)],
+            hovertemplate="<b>Trajectoire de l'objectif</b><br>fin %{customdata[0]} : %{y:,.0f} attendus"
+                          "<br>(%{customdata[1]} de l'objectif)<extra></extra>",
+        ))
+        fig.add_hline(y=objectif, line={"color": TARGET_COLOR, "width": 1, "dash": "dot"},
+                      annotation_text=f"Objectif {annee} : {fmt.integer(objectif)}",
+                      annotation_position="top left", annotation_font_color=TARGET_COLOR)
+    if not periodes.is_empty():
+        fig.add_trace(go.Scatter(
+            x=periodes["rang"].to_list(), y=periodes["raccroches_cumul"].to_list(), name=annee,
+            mode="lines+markers", line={"color": BLUE_FRANCE, "width": 3}, marker={"size": 8},
+            customdata=periodes["libelle"].to_list(),
+            hovertemplate=f"<b>{annee}</b><br>%{{customdata}}<br>%{{y:,.0f}} raccrochés cumulés<extra></extra>",
+            connectgaps=False,
+        ))
+    ranks = sorted(set(trajectoire["rang"].to_list()) | set(historique["rang"].to_list()))
+    fig.update_xaxes(tickmode="array", tickvals=ranks, ticktext=[q.slot_label(r) for r in ranks],
+                     title_text="Période bimestrielle (fin de période)", range=[min(ranks) - 0.5, max(ranks) + 0.5])
+    fig.update_yaxes(title_text="Raccrochés cumulés depuis la rentrée", rangemode="tozero", tickformat=",.0f")
+    return french_layout(fig, height=420)
+
+
+# --- funnel ---------------------------------------------------------------------------------------
+
+
+def funnel_figure(situation: dict, masked: Sequence[str] = ()) -> go.Figure:
+    """Jeunes signalés → contactés → entretiens → solutions proposées → raccrochés, with the
+    conversion rate from the previous step under each stage's name."""
+    values = [situation.get(c) for c in q.FUNNEL_COLUMNS]
+    if all(v is None for v in values) and not masked:
+        return _empty("Aucun bilan reçu pour ce territoire.", height=340)
+    texts, labels, hovers = [], [], []
+    for i, (column, value) in enumerate(zip(q.FUNNEL_COLUMNS, values, strict=True)):
+        is_masked = column in masked
+        texts.append(_count_text(value, is_masked))
+        rate = None
+        if i > 0 and not is_masked and value is not None and values[i - 1]:
+            rate = value / values[i - 1]
+        label = FUNNEL_LABELS[column]
+        if rate is not None:
+            labels.append(f"{label}<br><span style='font-size:11px;color:{GREY}'>{fmt.percent(rate)} de l'étape "
+                          "précédente</span>")
+            hovers.append(f"<b>{label}</b> : {texts[-1]}<br>{fmt.percent(rate)} de l'étape précédente")
+        else:
+            labels.append(label)
+            hovers.append(f"<b>{label}</b> : {texts[-1]}")
+    fig = go.Figure(go.Funnel(
+        y=labels,
+        x=[v if v is not None else 0 for v in values],
+        text=texts, textinfo="text", textposition="inside", insidetextfont={"color": "white", "size": 14},
+        marker={"color": [BLUE_FRANCE, "#3D3DB4", "#6A6AF4", "#8C8CF0", "#009E73"]},
+        connector={"line": {"color": LIGHT_GREY}},
+        customdata=hovers,
+        hovertemplate="%{customdata}<extra></extra>",
+    ))
+    return french_layout(fig, height=360)
+
+
+# --- solutions ------------------------------------------------------------------------------------
+
+
+def solutions_over_time_figure(periodes: pl.DataFrame) -> go.Figure:
+    """Raccrochés per period, stacked by type of solution."""
+    if periodes.is_empty():
+        return _empty("Aucun bilan reçu pour ce territoire.")
+    fig = go.Figure()
+    labels = periodes["libelle"].to_list()
+    for column in q.SOLUTION_COLUMNS:
+        fig.add_trace(go.Bar(
+            x=labels, y=periodes[column].to_list(), name=SOLUTION_LABELS[column],
+            marker_color=SOLUTION_COLORS[column],
+            hovertemplate=f"%{{x}}<br>{SOLUTION_LABELS[column]} : %{{y:,.0f}}<extra></extra>",
+        ))
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(type="category", title_text=None)
+    fig.update_yaxes(title_text="Raccrochés dans la période", tickformat=",.0f")
+    return french_layout(fig, height=380)
+
+
+def solution_shares_figure(
+    current: dict, previous: dict | None, annee: str, previous_label: str,
+    current_total: int | None = None, previous_total: int | None = None,
+) -> go.Figure:
+    """Share of each type of solution among the raccrochés, this year vs the same date last year.
+
+    ``current``/``previous`` map solution columns to counts (None when masked); shares are taken
+    over the total (given, or the sum of the cells when none is masked): a masked cell has no share.
+    """
+    def shares(counts: dict, total: int | None) -> list[float | None]:
+        if total is None and all(v is not None for v in counts.values()):
+            total = sum(counts.values())
+        return [counts[c] / total * 100 if total and counts.get(c) is not None else None for c in q.SOLUTION_COLUMNS]
+
+    labels = [SOLUTION_LABELS[c] for c in q.SOLUTION_COLUMNS]
+    cur = shares(current, current_total)
+    if all(v is None for v in cur):
+        return _empty("Répartition non disponible (aucun raccroché ou valeurs masquées).", height=340)
+    fig = go.Figure()
+    if previous:
+        prev = shares(previous, previous_total)
+        fig.add_trace(go.Bar(
+            y=labels, x=prev, orientation="h", name=previous_label, marker_color=LIGHT_GREY,
+            text=[fmt.percent(v / 100) if v is not None else "" for v in prev], textposition="outside",
+            hovertemplate=f"%{{y}}<br>{previous_label} : %{{text}}<extra></extra>",
+        ))
+    fig.add_trace(go.Bar(
+        y=labels, x=cur, orientation="h", name=annee,
+        marker_color=[SOLUTION_COLORS[c] for c in q.SOLUTION_COLUMNS],
+        text=[fmt.percent(v / 100) if v is not None else disclosure.masked_label() if current.get(c) is None else ""
+              for v, c in zip(cur, q.SOLUTION_COLUMNS, strict=True)],
+        textposition="outside",
+        hovertemplate=f"%{{y}}<br>{annee} : %{{text}}<extra></extra>",
+    ))
+    top = max([v for v in cur if v is not None] + [v for v in (shares(previous, previous_total) if previous else [])
+                                                      if v is not None])
+    fig.update_layout(barmode="group", bargap=0.25)
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(title_text="Part des raccrochés", ticksuffix="\u00a0%", range=[0, top * 1.25])
+    return french_layout(fig, height=380)
+
+
+def contracts_figure(periodes: pl.DataFrame) -> go.Figure:
+    """Contrats FOQUALE signed per period (bars) and raccrochés of the period (line)."""
+    if periodes.is_empty():
+        return _empty("Aucun bilan reçu pour ce territoire.", height=300)
+    labels = periodes["libelle"].to_list()
+    fig = go.Figure()
+    fig.add_trace(go.Bar(
+        x=labels, y=periodes["contrats_foquale"].to_list(), name="Contrats FOQUALE signés",
+        marker_color=SOLUTION_COLORS["raccroches_mlds"],
+        hovertemplate="%{x}<br>Contrats FOQUALE : %{y:,.0f}<extra></extra>",
+    ))
+    fig.add_trace(go.Scatter(
+        x=labels, y=periodes["raccroches"].to_list(), name="Raccrochés dans la période", mode="lines+markers",
+        line={"color": BLUE_FRANCE, "width": 2},
+        hovertemplate="%{x}<br>Raccrochés : %{y:,.0f}<extra></extra>",
+    ))
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(tickformat=",.0f", rangemode="tozero")
+    return french_layout(fig, height=300)
+
+
+# --- sub-territories ----------------------------------------------------------------------------
+
+
+def achievement_figure(situations: pl.DataFrame) -> go.Figure:
+    """Bullet-style chart: rate of achievement of each territory (bar, coloured by status) and
+    the rate expected at this date on its trajectory (black tick). Behind first, at the top."""
+    rows = situations.filter(pl.col("objectif").is_not_null() & pl.col("taux_atteinte").is_not_null())
+    if rows.is_empty():
+        return _empty("Aucun objectif ou aucune donnée pour les territoires du niveau inférieur.", height=260)
+    names = rows["libelle"].to_list()
+    rates = [v * 100 for v in rows["taux_atteinte"].to_list()]
+    expected = [a / o * 100 if a is not None and o else None
+                for a, o in zip(rows["attendu"].to_list(), rows["objectif"].to_list(), strict=True)]
+    statuses = rows["statut"].to_list()
+    hover = [
+        f"<b>{n}</b><br>Taux d'atteinte : {fmt.percent(r / 100)}<br>"
+        f"Attendu à cette date : {fmt.percent(e / 100) if e is not None else fmt.MISSING}<br>{status_text(s)}"
+        for n, r, e, s in zip(names, rates, expected, statuses, strict=True)
+    ]
+    fig = go.Figure()
+    fig.add_trace(go.Bar(
+        y=names, x=rates, orientation="h", name="Taux d'atteinte de l'objectif",
+        marker_color=[STATUS_COLORS[s] for s in statuses], customdata=hover,
+        text=[fmt.percent(r / 100) for r in rates], textposition="inside", insidetextanchor="start",
+        insidetextfont={"color": "white"}, hovertemplate="%{customdata}<extra></extra>",
+    ))
+    fig.add_trace(go.Scatter(
+        y=names, x=expected, mode="markers", name="Attendu à cette date (trajectoire)",
+        marker={"symbol": "line-ns", "size": 22, "line": {"width": 3, "color": "#1E1E1E"}},
+        customdata=hover, hovertemplate="%{customdata}<extra></extra>",
+    ))
+    fig.add_vline(x=100, line={"color": GREY, "width": 1, "dash": "dot"})
+    fig.update_yaxes(autorange="reversed", type="category")
+    top = max([*rates, *(e for e in expected if e is not None), 100])
+    fig.update_xaxes(title_text="Part de l'objectif annuel", ticksuffix="\u00a0%", range=[0, top * 1.1])
+    french_layout(fig, height=max(240, 110 + 42 * len(names)))
+    fig.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
+                      margin={"t": 40})
+    return fig
+
+
+# --- tables (pandas Styler: French display, numeric sort) ---------------------------------------
+
+#: column → (label, kind); kinds: text, count, number, rate, gap, date, status
+TABLE_COLUMNS: dict[str, tuple[str, str]] = {
+    "libelle": ("Territoire", "text"),
+    "statut": ("Statut", "status"),
+    "raccroches": ("Raccrochés", "count"),
+    "objectif": ("Objectif", "number"),
+    "taux_atteinte": ("Taux d'atteinte", "rate"),
+    "attendu": ("Attendu à cette date", "number"),
+    "ecart": ("Écart à la trajectoire", "gap"),
+    "projection": ("Projection fin d'année", "number"),
+    "jeunes_signales": ("Jeunes signalés", "count"),
+    "jeunes_contactes": ("Contactés", "count"),
+    "taux_contact": ("Taux de contact", "rate"),
+    "entretiens": ("Entretiens", "count"),
+    "solutions_proposees": ("Solutions proposées", "count"),
+    "part_solution": ("Part avec solution proposée", "rate"),
+    "part_raccroches": ("Part raccrochés", "rate"),
+    **{c: (SOLUTION_LABELS[c], "count") for c in q.SOLUTION_COLUMNS},
+    "contrats_foquale": ("Contrats FOQUALE", "count"),
+    "periode_fin": ("Dernier bilan", "date"),
+}
+SUMMARY_COLUMNS = ("libelle", "statut", "raccroches", "objectif", "taux_atteinte", "attendu", "ecart", "projection",
+                   "periode_fin")
+
+
+def _formatter(kind: str):
+    if kind == "count":
+        return fmt.integer
+    if kind == "number":
+        return lambda v: fmt.integer(v)
+    if kind == "rate":
+        return lambda v: fmt.percent(v)
+    if kind == "gap":
+        return lambda v: fmt.signed_percent(v)
+    if kind == "date":
+        return lambda v: fmt.date_short(v) if isinstance(v, str) else fmt.MISSING
+    if kind == "status":
+        return lambda v: status_text(_STATUS_BY_ORDER.get(v, "inconnu"))
+    return lambda v: fmt.MISSING if v is None or (isinstance(v, float) and v != v) else str(v)
+
+
+_STATUS_BY_ORDER = {order: status for status, order in q.STATUS_ORDER.items()}
+
+
+def styled_table(frame: pl.DataFrame, columns: Sequence[str] = SUMMARY_COLUMNS):
+    """A pandas Styler for ``st.dataframe``: French display strings over numeric values (so
+    sorting stays numeric), "< 5" in masked cells (``cellules_masquees``), status coloured."""
+    columns = [c for c in columns if c in frame.columns]
+    masked_cells = frame["cellules_masquees"].to_list() if "cellules_masquees" in frame.columns else [""] * frame.height
+    data = frame.select(columns).with_columns(
+        pl.col("statut").replace_strict(q.STATUS_ORDER, default=3, return_dtype=pl.Int64)
+    ) if "statut" in columns else frame.select(columns)
+    # Streamlit draws a null cell as its placeholder whatever the Styler says: a masked cell gets
+    # the sentinel MASKED_SORT_VALUE (sorts below every real value, reveals nothing) and "< 5".
+    masks = {c: [c in [k.strip() for k in (cells or "").split(",")] for cells in masked_cells] for c in columns}
+    data = data.with_columns([
+        pl.when(pl.Series(masks[c], dtype=pl.Boolean)).then(MASKED_SORT_VALUE).otherwise(pl.col(c)).alias(c)
+        for c in columns if any(masks[c]) and data.schema[c].is_numeric()
+    ])
+    pdf = data.to_pandas()
+    pdf.columns = [TABLE_COLUMNS[c][0] for c in columns]
+    styler = pdf.style.hide(axis="index")
+    for column in columns:
+        label, kind = TABLE_COLUMNS[column]
+        styler = styler.format(_formatter(kind), subset=[label], na_rep=fmt.MISSING)
+    for row, cells in enumerate(masked_cells):
+        for column in filter(None, (c.strip() for c in (cells or "").split(","))):
+            if column in columns:
+                label, kind = TABLE_COLUMNS[column]
+                text = disclosure.masked_label() if kind == "count" else MASKED_TEXT
+                styler = styler.format(lambda _v, text=text: text, subset=pd.IndexSlice[[pdf.index[row]], [label]])
+    if "statut" in columns:
+        colors = {order: STATUS_COLORS[status] for status, order in q.STATUS_ORDER.items()}
+        styler = styler.map(lambda v: f"color: {colors.get(v, GREY)}; font-weight: bold",
+                            subset=[TABLE_COLUMNS["statut"][0]])
+    return styler
+
+
+def export_frame(frame: pl.DataFrame, columns: Sequence[str] | None = None) -> pl.DataFrame:
+    """The numeric frame for CSV/XLSX downloads, French headers; masked cells are empty and
+    listed in the last column."""
+    columns = [c for c in (columns or TABLE_COLUMNS) if c in frame.columns]
+    out = frame.select(
+        pl.col("code").alias("Code"),
+        *[pl.col(c).alias(TABLE_COLUMNS[c][0]) for c in columns],
+    ).with_columns(pl.col("Statut").replace_strict(STATUS_LABELS, default="", return_dtype=pl.String)
+                   if "statut" in columns else [])
+    out = out.rename({"Écart à la trajectoire": "Écart à la trajectoire (%)"}) if "ecart" in columns else out
+    if "cellules_masquees" in frame.columns:
+        labels = {c: TABLE_COLUMNS[c][0] for c in TABLE_COLUMNS}
+        out = out.with_columns(pl.Series(
+            "Valeurs masquées (secret statistique)",
+            [", ".join(labels.get(k.strip(), k.strip()) for k in (cells or "").split(",") if k.strip())
+             for cells in frame["cellules_masquees"].to_list()],
+            dtype=pl.String,
+        ))
+    return out

@@ -1,0 +1,315 @@
+"""Database schema, engine resolution and initialisation.
+
+The same schema runs on SQLite (embedded default) and PostgreSQL (production).
+Natural keys are primary keys or unique constraints, so duplicates are impossible.
+
+CLI: ``python -m dashboard.db init --database-url URL`` creates an empty database
+(schema + default territorial breakdown).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tomllib
+from pathlib import Path
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SQLITE_PATH = ROOT / "var" / "pilotage.sqlite"
+SECRETS_PATH = ROOT / ".streamlit" / "secrets.toml"
+ENV_URL = "DASHBOARD_DATABASE_URL"
+
+metadata = MetaData()
+
+# --- reference geography -------------------------------------------------------------------
+
+departements = Table(
+    "departements",
+    metadata,
+    Column("code", String(3), primary_key=True),
+    Column("nom", String(80), nullable=False),
+)
+
+communes = Table(
+    "communes",
+    metadata,
+    Column("insee", String(5), primary_key=True),
+    Column("nom", String(120), nullable=False),
+    Column("departement_code", String(3), ForeignKey("departements.code"), nullable=False, index=True),
+    Column("population", Integer, nullable=False),
+    CheckConstraint("population >= 0", name="ck_communes_population"),
+)
+
+# One row per commune and breakdown: the breakdown applies from ``annee_debut`` (first calendar
+# year of the school year, e.g. 2014 for 2014-2015) until a newer breakdown replaces it.
+# ``annee_debut`` = 0 means "every year" (the default breakdown).
+territoires = Table(
+    "territoires",
+    metadata,
+    Column("annee_debut", Integer, primary_key=True),
+    Column("commune_insee", String(5), ForeignKey("communes.insee"), primary_key=True),
+    Column("reseau_code", String(20), nullable=False, index=True),
+    Column("reseau_nom", String(120), nullable=False),
+    Column("psad_code", String(20), nullable=False),
+    Column("psad_nom", String(120), nullable=False),
+    Column("departement_code", String(3), ForeignKey("departements.code"), nullable=False),
+)
+# Lookup of a commune's breakdown in force (latest ``annee_debut`` <= year): used by every
+# territory query (``queries.territoires.network_tree``); without it SQLite scans per commune.
+Index("ix_territoires_commune_annee", territoires.c.commune_insee, territoires.c.annee_debut)
+
+# --- indicators ------------------------------------------------------------------------------
+
+SCHOOL_TYPES = ("COLLEGE", "LGT", "LP", "LPO", "EREA", "AUTRE")
+SECTORS = ("PUBLIC", "PRIVE")
+PRIORITY = ("REP+", "REP")
+
+etablissements = Table(
+    "etablissements",
+    metadata,
+    Column("uai", String(8), primary_key=True),
+    Column("nom", String(200), nullable=False),
+    Column("type", String(10), nullable=False),
+    Column("secteur", String(10), nullable=False),
+    Column("commune_insee", String(5), ForeignKey("communes.insee"), nullable=False, index=True),
+    Column("education_prioritaire", String(4), nullable=True),
+    Column("reseau_code", String(20), nullable=True, index=True),
+    CheckConstraint("type IN ('COLLEGE','LGT','LP','LPO','EREA','AUTRE')", name="ck_etab_type"),
+    CheckConstraint("secteur IN ('PUBLIC','PRIVE')", name="ck_etab_secteur"),
+    CheckConstraint(
+        "education_prioritaire IS NULL OR education_prioritaire IN ('REP+','REP')", name="ck_etab_ep"
+    ),
+)
+
+SOLUTION_COLUMNS = (
+    "raccroches_formation_initiale",
+    "raccroches_structure_innovante",
+    "raccroches_apprentissage",
+    "raccroches_mlds",
+    "raccroches_service_civique",
+    "raccroches_autres",
+)
+BILAN_COUNT_COLUMNS = (
+    "jeunes_signales",
+    "jeunes_contactes",
+    "entretiens",
+    "solutions_proposees",
+    *SOLUTION_COLUMNS,
+    "contrats_foquale",
+)
+
+bilans = Table(
+    "bilans",
+    metadata,
+    Column("reseau_code", String(20), primary_key=True),
+    Column("periode_fin", String(10), primary_key=True),  # ISO date "2014-10-31"
+    Column("annee_scolaire", String(9), nullable=False, index=True),  # "2014-2015"
+    *[Column(name, Integer, nullable=False) for name in BILAN_COUNT_COLUMNS],
+    *[CheckConstraint(f"{name} >= 0", name=f"ck_bilans_{name}") for name in BILAN_COUNT_COLUMNS],
+)
+
+objectifs = Table(
+    "objectifs",
+    metadata,
+    Column("annee_scolaire", String(9), primary_key=True),
+    Column("territoire_code", String(20), primary_key=True),
+    Column("indicateur", String(40), primary_key=True, default="raccroches"),
+    Column("objectif", Integer, nullable=False),
+    CheckConstraint("objectif >= 0", name="ck_objectifs_objectif"),
+)
+
+absenteisme = Table(
+    "absenteisme",
+    metadata,
+    Column("uai", String(8), primary_key=True),
+    Column("mois", String(7), primary_key=True),  # "2014-01"
+    Column("annee_scolaire", String(9), nullable=False, index=True),
+    Column("effectif", Integer, nullable=False),
+    Column("eleves_absenteistes", Integer, nullable=False),
+    Column("demi_journees_non_justifiees", Integer, nullable=True),
+    CheckConstraint("effectif >= 0", name="ck_abs_effectif"),
+    CheckConstraint("eleves_absenteistes >= 0", name="ck_abs_absenteistes"),
+    CheckConstraint("eleves_absenteistes <= effectif", name="ck_abs_le_effectif"),
+)
+
+mlds_sites = Table(
+    "mlds_sites",
+    metadata,
+    Column("site_code", String(20), primary_key=True),
+    Column("annee_scolaire", String(9), primary_key=True),
+    Column("nom", String(200), nullable=False),
+    Column("commune_insee", String(5), ForeignKey("communes.insee"), nullable=False),
+    Column("places", Integer, nullable=False),
+    Column("jeunes_accueillis", Integer, nullable=False),
+    CheckConstraint("places >= 0", name="ck_mlds_places"),
+    CheckConstraint("jeunes_accueillis >= 0", name="ck_mlds_accueillis"),
+)
+
+# --- bookkeeping -----------------------------------------------------------------------------
+
+import_log = Table(
+    "import_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("horodatage", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("utilisateur", String(120), nullable=False),
+    Column("fichier", String(255), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("type_fichier", String(20), nullable=False),
+    Column("lignes", Integer, nullable=False, default=0),
+    Column("ajoutees", Integer, nullable=False, default=0),
+    Column("modifiees", Integer, nullable=False, default=0),
+    Column("inchangees", Integer, nullable=False, default=0),
+)
+
+# Key/value facts about the database: "demo" = "1" while demonstration data is loaded.
+meta = Table(
+    "meta",
+    metadata,
+    Column("cle", String(40), primary_key=True),
+    Column("valeur", Text, nullable=False),
+)
+
+utilisateurs = Table(
+    "utilisateurs",
+    metadata,
+    Column("identifiant", String(120), primary_key=True),
+    Column("nom", String(200), nullable=True),
+    Column("role", String(20), nullable=False),
+    Column("territoire_code", String(20), nullable=True),
+    UniqueConstraint("identifiant", name="uq_utilisateurs_identifiant"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("horodatage", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("utilisateur", String(120), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("page", String(60), nullable=True),
+    Column("territoire_code", String(20), nullable=True),
+    Column("detail", Text, nullable=True),
+)
+
+
+# --- engine ------------------------------------------------------------------------------------
+
+
+def default_sqlite_url() -> str:
+    return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+def read_secrets_url(path: Path = SECRETS_PATH) -> str | None:
+    """``[connections.pilotage] url`` from ``.streamlit/secrets.toml``, if present."""
+    if not path.exists():
+        return None
+    with path.open("rb") as fh:
+        data = tomllib.load(fh)
+    return data.get("connections", {}).get("pilotage", {}).get("url")
+
+
+def resolve_database_url(explicit: str | None = None) -> str:
+    """Explicit URL, else ``DASHBOARD_DATABASE_URL``, else secrets.toml, else the embedded SQLite."""
+    return explicit or os.environ.get(ENV_URL) or read_secrets_url() or default_sqlite_url()
+
+
+def is_default_database(url: str) -> bool:
+    return url == default_sqlite_url()
+
+
+def _enable_sqlite_foreign_keys(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """An engine for ``url`` (resolved as in DESIGN §5 when None)."""
+    url = resolve_database_url(url)
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _enable_sqlite_foreign_keys)
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return create_engine(url, pool_pre_ping=True)
+
+
+def create_schema(engine: Engine) -> None:
+    metadata.create_all(engine)
+
+
+def is_initialised(engine: Engine) -> bool:
+    from sqlalchemy import inspect
+
+    return inspect(engine).has_table("territoires")
+
+
+def set_meta(conn, key: str, value: str) -> None:
+    conn.execute(meta.delete().where(meta.c.cle == key))
+    conn.execute(insert(meta).values(cle=key, valeur=value))
+
+
+def get_meta(conn, key: str) -> str | None:
+    return conn.execute(select(meta.c.valeur).where(meta.c.cle == key)).scalar_one_or_none()
+
+
+def load_reference_geography(engine: Engine) -> None:
+    """Load departments, communes and the default breakdown shipped in ``geodata/``."""
+    from geodata import load_reference_tables
+
+    deps, comms, terr = load_reference_tables()
+    with engine.begin() as conn:
+        if conn.execute(select(func.count()).select_from(communes)).scalar_one():
+            return
+        conn.execute(insert(departements), deps)
+        conn.execute(insert(communes), comms)
+        conn.execute(insert(territoires), terr)
+
+
+def init_database(engine: Engine) -> None:
+    """Create the schema and load the reference geography (idempotent)."""
+    create_schema(engine)
+    load_reference_geography(engine)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m dashboard.db", description="Base de données du tableau de bord")
+    sub = parser.add_subparsers(dest="command", required=True)
+    init = sub.add_parser("init", help="crée une base vide (schéma et découpage territorial par défaut)")
+    init.add_argument("--database-url", default=None)
+    args = parser.parse_args(argv)
+    if args.command == "init":
+        engine = make_engine(args.database_url)
+        init_database(engine)
+        print(f"Base initialisée : {engine.url.render_as_string(hide_password=True)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

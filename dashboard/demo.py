@@ -1,0 +1,218 @@
+"""Deterministic demonstration data (issue 2 §4) for the school years 2012-2013 to 2016-2017.
+
+``fill(engine)`` writes, in one transaction, into a database that already holds the schema and
+the reference geography (``db.init_database``):
+
+* about 330 pseudonymous schools in real communes (UAI in the unused blocks 0169nnn, 0179nnn,
+  0799nnn, 0869nnn), with monthly absenteeism calibrated on the national rates;
+* bimonthly bilans per FOQUALE network (2016-2017 in progress: up to April, two networks one
+  period behind) and raccrochage targets per network, department and académie;
+* 17 MLDS sites with about 500 places.
+
+``fill(engine, scale="national")`` adds synthetic territories (about 7 000 schools, 360 PSAD,
+500 networks in total) for the benchmark; the académie data is kept (superset).
+
+CLI: ``python -m dashboard.demo --database-url URL [--scale academie|national] [--seed N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import uuid
+from collections.abc import Callable
+
+import numpy as np
+from sqlalchemy import Connection, Engine, func, insert, select
+
+from dashboard import db, fmt
+from dashboard.demo_bilans import (
+    SIGNALES_ACADEMIE,
+    Network,
+    academie_targets,
+    aggregate_targets,
+    bilans_and_targets,
+    mlds_sites,
+)
+from dashboard.demo_schools import ACADEMIE_MIX, Commune, absenteeism_rows, place_schools, scaled_mix
+
+SCALES = ("academie", "national")
+DEFAULT_SEED = 20131
+YEARS = [2012, 2013, 2014, 2015, 2016]
+CURRENT_YEAR = 2016  # 2016-2017 is in progress
+CURRENT_LAST_PERIOD = 3  # bilans received up to the period ending 30 April
+CURRENT_MONTHS = 8  # absenteeism received September to April
+LATE_NETWORKS = 2  # académie networks one period behind in the current year
+MLDS_SITES = {"16": 4, "17": 6, "79": 3, "86": 4}  # 17 sites
+MLDS_PLACES = 500
+NATIONAL_SCHOOLS = 7000
+
+Progress = Callable[[str], None]
+
+
+def academie_communes(conn: Connection) -> list[Commune]:
+    """The communes of the database with their network in the default breakdown."""
+    c, t = db.communes, db.territoires
+    first = (select(t.c.commune_insee, func.min(t.c.annee_debut).label("debut"))
+             .group_by(t.c.commune_insee).subquery())
+    stmt = (
+        select(c.c.insee, c.c.nom, c.c.departement_code, c.c.population, t.c.reseau_code)
+        .select_from(c.join(first, first.c.commune_insee == c.c.insee)
+                     .join(t, (t.c.commune_insee == first.c.commune_insee) & (t.c.annee_debut == first.c.debut)))
+        .order_by(c.c.insee)
+    )
+    return [Commune(r.insee, r.nom, r.departement_code, int(r.population), r.reseau_code)
+            for r in conn.execute(stmt)]
+
+
+def networks_of(communes: list[Commune]) -> list[Network]:
+    pops: dict[str, int] = {}
+    deps: dict[str, str] = {}
+    for commune in communes:
+        pops[commune.reseau] = pops.get(commune.reseau, 0) + commune.population
+        deps[commune.reseau] = commune.departement
+    return [Network(code, deps[code], pops[code]) for code in sorted(pops)]
+
+
+def generate(rngs: list[np.random.Generator], communes: list[Commune], n_schools: dict[str, int],
+             uai_prefix: dict[str, str], per_inhabitant: dict[int, float], late_networks: int,
+             mlds: dict[str, int], mlds_places: int) -> dict[str, list[dict]]:
+    """Rows of every indicator table for one set of territories (targets without ACAD)."""
+    r_schools, r_abs, r_bilans, r_mlds = rngs
+    schools = place_schools(r_schools, communes, n_schools, uai_prefix)
+    networks = networks_of(communes)
+    late = set(r_bilans.choice([n.code for n in networks], size=late_networks, replace=False).tolist())
+    bilans, targets = bilans_and_targets(r_bilans, networks, YEARS, per_inhabitant, CURRENT_YEAR,
+                                         CURRENT_LAST_PERIOD, late)
+    targets += aggregate_targets(targets, {n.code: n.departement for n in networks})
+    commune_tuples = [(c.insee, c.nom, c.departement, c.population) for c in communes]
+    return {
+        "etablissements": [s.row() for s in schools],
+        "bilans": bilans,
+        "objectifs": targets,
+        "absenteisme": absenteeism_rows(r_abs, schools, YEARS, CURRENT_YEAR, CURRENT_MONTHS),
+        "mlds_sites": mlds_sites(r_mlds, commune_tuples, mlds, mlds_places, YEARS),
+    }
+
+
+def _national(rng: np.random.Generator, academie_schools: int,
+              per_inhabitant: dict[int, float]) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
+    """(synthetic territory rows, synthetic indicator rows)."""
+    from dashboard.demo_national import synthetic_territories
+
+    geo = synthetic_territories(rng)
+    communes: list[Commune] = geo["geo"]
+    dep_pop: dict[str, int] = {}
+    for c in communes:
+        dep_pop[c.departement] = dep_pop.get(c.departement, 0) + c.population
+    ratio = sum(MLDS_SITES.values()) / 1_800_000
+    mlds = {dep: max(1, round(pop * ratio)) for dep, pop in sorted(dep_pop.items())}
+    places = round(sum(dep_pop.values()) * MLDS_PLACES / 1_800_000)
+    n_networks = len({c.reseau for c in communes})
+    rows = generate(rng.spawn(4), communes, scaled_mix(NATIONAL_SCHOOLS - academie_schools), geo["uai_prefix"],
+                    per_inhabitant, max(1, n_networks // 50), mlds, places)
+    territories = {k: geo[k] for k in ("departements", "communes", "territoires")}
+    return territories, rows
+
+
+TABLE_ORDER = ("departements", "communes", "territoires", "etablissements", "bilans", "objectifs",
+               "absenteisme", "mlds_sites")
+
+
+def fill(engine: Engine, scale: str = "academie", seed: int = DEFAULT_SEED, progress: Progress | None = None) -> None:
+    """Fill ``engine`` with demonstration data (one transaction); see the module docstring."""
+    if scale not in SCALES:
+        raise ValueError(f"unknown scale {scale!r}")
+    say = progress or (lambda _msg: None)
+    root = np.random.default_rng(seed)
+    r_academie, r_national = root.spawn(2)
+    with engine.begin() as conn:
+        communes = academie_communes(conn)
+        if not communes:
+            raise RuntimeError("the database has no reference geography: call db.init_database first")
+        population = sum(c.population for c in communes)
+        per_inhabitant = {y: n / population for y, n in SIGNALES_ACADEMIE.items()}
+        say("Génération des données de l'académie…")
+        prefix = {c.departement: f"0{c.departement}9" for c in communes}
+        rows = generate(r_academie.spawn(4), communes, dict(ACADEMIE_MIX), prefix, per_inhabitant,
+                        LATE_NETWORKS, MLDS_SITES, MLDS_PLACES)
+        tables = {name: [] for name in TABLE_ORDER}
+        if scale == "national":
+            say("Génération des territoires synthétiques (échelle nationale)…")
+            territories, national_rows = _national(r_national, len(rows["etablissements"]), per_inhabitant)
+            for name, extra in (*territories.items(), *national_rows.items()):
+                tables[name].extend(extra)
+        for name, extra in rows.items():
+            tables[name].extend(extra)
+        departements = [r for r in tables["objectifs"] if r["territoire_code"] in _departement_codes(conn, tables)]
+        tables["objectifs"].extend(academie_targets(departements))
+        for name in TABLE_ORDER:
+            if tables[name]:
+                say(f"Écriture de {fmt.integer(len(tables[name]))} lignes dans « {name} »…")
+                conn.execute(insert(db.metadata.tables[name]), tables[name])
+        db.set_meta(conn, "demo", "1")
+        db.set_meta(conn, "version", f"demo-{uuid.uuid4().hex}")
+
+
+def _departement_codes(conn: Connection, tables: dict[str, list[dict]]) -> set[str]:
+    codes = set(conn.execute(select(db.departements.c.code)).scalars())
+    return codes | {r["code"] for r in tables["departements"]}
+
+
+# --- CLI ----------------------------------------------------------------------------------------
+
+SUMMARY_LABELS = {
+    "departements": "Départements",
+    "communes": "Communes",
+    "etablissements": "Établissements",
+    "bilans": "Bilans bimestriels",
+    "objectifs": "Objectifs",
+    "absenteisme": "Relevés mensuels d'absentéisme",
+    "mlds_sites": "Sites MLDS (lignes par année)",
+}
+
+
+def table_counts(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {name: conn.execute(select(func.count()).select_from(db.metadata.tables[name])).scalar_one()
+                for name in SUMMARY_LABELS}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m dashboard.demo",
+                                     description="Remplit une base avec des données de démonstration")
+    parser.add_argument("--database-url", default=None, help="URL SQLAlchemy de la base (défaut : base embarquée)")
+    parser.add_argument("--scale", choices=SCALES, default="academie",
+                        help="academie (environ 330 établissements) ou national (environ 7 000, pour les mesures)")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="graine du générateur (défaut : 20131)")
+    args = parser.parse_args(argv)
+    engine = db.make_engine(args.database_url)
+    target = engine.url.render_as_string(hide_password=True)
+    try:
+        db.init_database(engine)
+        with engine.connect() as conn:
+            existing = conn.execute(select(func.count()).select_from(db.bilans)).scalar_one()
+        if existing:
+            print(f"La base {target} contient déjà des données ({fmt.integer(existing)} bilans) : "
+                  "rien n'a été écrit.")
+            return 0
+        started = time.perf_counter()
+        fill(engine, scale=args.scale, seed=args.seed,
+             progress=lambda msg: print(msg, file=sys.stderr, flush=True))
+        elapsed = time.perf_counter() - started
+    except Exception as exc:  # noqa: BLE001 - a French message, never a traceback
+        print(f"Échec du remplissage de la base {target} : {exc}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    echelle = "nationale (synthétique)" if args.scale == "national" else "académique"
+    print(f"Données de démonstration écrites dans {target} (échelle {echelle}, graine {args.seed}, "
+          f"{fmt.number(elapsed, 1)} s) :")
+    for name, count in table_counts(engine).items():
+        print(f"  {SUMMARY_LABELS[name]} : {fmt.integer(count)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

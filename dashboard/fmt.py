@@ -1,0 +1,120 @@
+"""French formatting for every figure the user reads: "1 234", "1 234,5", "12,3 %", months.
+
+The thousands separator is a narrow no-break space (U+202F), as typeset French expects;
+it never breaks a number across lines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from numbers import Real
+
+THOUSANDS = "\u202f"
+NBSP = "\u00a0"
+MISSING = "—"
+
+MONTHS = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)  # fmt: skip
+MONTHS_SHORT = (
+    "janv.", "févr.", "mars", "avr.", "mai", "juin",
+    "juil.", "août", "sept.", "oct.", "nov.", "déc.",
+)  # fmt: skip
+
+
+def _is_missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def number(value: Real | None, decimals: int = 0) -> str:
+    """``1234.5`` → ``"1 234,5"`` (with ``decimals=1``); None/NaN → ``"—"``."""
+    if _is_missing(value):
+        return MISSING
+    text = f"{value:,.{decimals}f}"
+    if text in {"-0", "-0.0", "-0.00"}:
+        text = text[1:]
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", THOUSANDS)
+
+
+def integer(value: Real | None) -> str:
+    return number(value, 0)
+
+
+def percent(fraction: Real | None, decimals: int = 1) -> str:
+    """A fraction as a French rate: ``0.123`` → ``"12,3 %"``."""
+    if _is_missing(fraction):
+        return MISSING
+    return f"{number(fraction * 100, decimals)}{NBSP}%"
+
+
+def signed_number(value: Real | None, decimals: int = 0) -> str:
+    """``+1 234`` / ``−56`` (true minus sign)."""
+    if _is_missing(value):
+        return MISSING
+    text = number(abs(value), decimals)
+    if round(value, decimals) == 0:
+        return text
+    return ("+" if value > 0 else "−") + text
+
+
+def signed_points(delta_fraction: Real | None, decimals: int = 1) -> str:
+    """A difference of two rates in percentage points: ``0.012`` → ``"+1,2 pt"``."""
+    if _is_missing(delta_fraction):
+        return MISSING
+    return f"{signed_number(delta_fraction * 100, decimals)}{NBSP}pt"
+
+
+def signed_percent(fraction: Real | None, decimals: int = 1) -> str:
+    """A relative change: ``0.052`` → ``"+5,2 %"``."""
+    if _is_missing(fraction):
+        return MISSING
+    return f"{signed_number(fraction * 100, decimals)}{NBSP}%"
+
+
+def month_name(month: int, short: bool = False) -> str:
+    return (MONTHS_SHORT if short else MONTHS)[month - 1]
+
+
+def month_label(ym: str, short: bool = False) -> str:
+    """``"2014-01"`` → ``"janvier 2014"``."""
+    year, month = ym.split("-")[:2]
+    return f"{month_name(int(month), short)} {year}"
+
+
+def date_long(value: dt.date | str | None) -> str:
+    """``2014-10-31`` → ``"31 octobre 2014"`` (``"1er"`` for the first of the month)."""
+    if _is_missing(value):
+        return MISSING
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10])
+    day = "1er" if value.day == 1 else str(value.day)
+    return f"{day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def date_short(value: dt.date | str | None) -> str:
+    """``2014-10-31`` → ``"31/10/2014"``."""
+    if _is_missing(value):
+        return MISSING
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10])
+    return value.strftime("%d/%m/%Y")
+
+
+def school_year(start_year: int) -> str:
+    """``2014`` → ``"2014-2015"``."""
+    return f"{start_year}-{start_year + 1}"
+
+
+def school_year_of(date: dt.date | str) -> str:
+    """The school year (September to August) a date belongs to."""
+    if isinstance(date, str):
+        date = dt.date.fromisoformat(date[:10] if len(date) >= 10 else date + "-01")
+    start = date.year if date.month >= 9 else date.year - 1
+    return school_year(start)
+
+
+def plotly_locale_separators() -> str:
+    """Plotly ``separators`` for French: decimal comma, thin space for thousands."""
+    return "," + THOUSANDS

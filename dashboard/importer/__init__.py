@@ -1,0 +1,22 @@
+"""Import of the académie's files (DESIGN §4, issue 3): validated whole, written all-or-nothing,
+idempotent, logged.
+
+Pipeline: ``reading`` (CSV/XLSX → rows of text, header found, line numbers kept) →
+``validation`` (columns, ``parsing`` of French numbers and dates, ``rules`` per kind, duplicates)
+→ ``report`` (every problem, French) → ``writing`` (one transaction keyed on natural keys) →
+``import_log``. Command line: ``python -m dashboard.importer FILE`` (see ``cli``).
+"""
+
+from dashboard.importer.contracts import CONTRACTS, KIND_LABELS, KINDS
+from dashboard.importer.maintenance import clear_demo_data, recent_imports
+from dashboard.importer.reading import UnreadableFile, read_file
+from dashboard.importer.report import ERROR, WARNING, Report
+from dashboard.importer.service import ImportResult, import_file, sha256_hex, validate
+from dashboard.importer.templates import template_csv, template_filename, template_xlsx
+from dashboard.importer.validation import Checked
+
+__all__ = [
+    "CONTRACTS", "ERROR", "KINDS", "KIND_LABELS", "WARNING", "Checked", "ImportResult", "Report",
+    "UnreadableFile", "clear_demo_data", "import_file", "read_file", "recent_imports",
+    "sha256_hex", "template_csv", "template_filename", "template_xlsx", "validate",
+]

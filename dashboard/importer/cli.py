@@ -1,0 +1,107 @@
+"""Command line: ``python -m dashboard.importer FILE [--kind KIND] [--database-url URL] [--dry-run]``.
+
+Exit status: 0 imported (or, with ``--dry-run``, valid), a French summary on stdout; 1 the file was
+refused, the report on stdout and nothing written; 2 usage error (bad arguments, file not found,
+database unreachable).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from dashboard import access, auth, db
+from dashboard.access import AccessDenied
+from dashboard.importer.contracts import KIND_LABELS, KINDS
+from dashboard.importer.service import import_file
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+
+TRANSLATIONS = (
+    (r"the following arguments are required: (.*)", r"arguments obligatoires manquants : \1"),
+    (r"unrecognized arguments: (.*)", r"arguments non reconnus : \1"),
+    (r"argument (\S+): invalid choice: (.*?) \(choose from (.*)\)", r"argument \1 : choix invalide \2 (choisir parmi \3)"),
+    (r"argument (\S+): expected one argument", r"l'argument \1 attend une valeur"),
+    (r"argument (\S+): invalid (\w+) value: (.*)", r"argument \1 : valeur invalide \3"),
+)
+
+
+class FrenchHelpFormatter(argparse.RawDescriptionHelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        return super().add_usage(usage, actions, groups, prefix or "utilisation : ")
+
+
+class FrenchArgumentParser(argparse.ArgumentParser):
+    """argparse with its messages in French."""
+
+    def error(self, message: str):
+        for pattern, replacement in TRANSLATIONS:
+            message = re.sub(pattern, replacement, message)
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog} : erreur : {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    kinds = "\n".join(f"  {k:<15} {KIND_LABELS[k]}" for k in KINDS)
+    parser = FrenchArgumentParser(
+        prog="python -m dashboard.importer",
+        description="Importe un fichier de l'académie (CSV ou XLSX) dans la base du tableau de bord.\n"
+                    "Le fichier entier est vérifié ; s'il contient une erreur, rien n'est écrit.",
+        epilog=f"Types de fichier :\n{kinds}\n\nCodes de sortie : 0 importé, 1 fichier refusé, 2 erreur d'utilisation.",
+        formatter_class=FrenchHelpFormatter,
+        add_help=False,
+    )
+    parser._positionals.title = "argument"
+    parser._optionals.title = "options"
+    parser.add_argument("fichier", metavar="FICHIER", help="fichier à importer (.csv ou .xlsx)")
+    parser.add_argument("--kind", "--type", dest="kind", choices=KINDS, default=None, metavar="TYPE",
+                        help="type de fichier (voir la liste ci-dessous ; par défaut : reconnu d'après les en-têtes)")
+    parser.add_argument("--database-url", default=None, metavar="URL",
+                        help="base de données (par défaut : DASHBOARD_DATABASE_URL, secrets.toml ou la base SQLite embarquée)")
+    parser.add_argument("--dry-run", action="store_true", help="vérifier seulement, sans rien écrire")
+    parser.add_argument("--utilisateur", default=None, metavar="ID",
+                        help="identifiant (table des utilisateurs) inscrit au journal des imports ; "
+                             "par défaut « cli »")
+    parser.add_argument("--rapport", default=None, metavar="CHEMIN",
+                        help="écrire aussi le rapport complet dans ce fichier (.csv ou .xlsx)")
+    parser.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    path = Path(args.fichier)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        print(f"Impossible de lire le fichier « {path} » : {exc.strerror or exc}.", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        engine = db.make_engine(args.database_url)
+        if not db.is_initialised(engine):
+            db.init_database(engine)
+        with engine.connect() as conn:
+            scope = auth.cli_scope(conn, args.utilisateur)
+        access.require_importer(scope)
+        result = import_file(engine, data, path.name, args.kind, utilisateur=scope.utilisateur, dry_run=args.dry_run)
+    except AccessDenied as exc:
+        print(f"Import refusé : {exc.message}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as exc:  # noqa: BLE001 - database unreachable or refusing: a usage problem here
+        print(f"La base de données n'a pas pu être utilisée ({type(exc).__name__}). "
+              "Vérifiez --database-url. Rien n'a été écrit.", file=sys.stderr)
+        return EXIT_USAGE
+    if args.rapport:
+        write_report(result.report, Path(args.rapport))
+    print(result.summary())
+    for line in result.report.issue_lines():
+        print(line)
+    return EXIT_OK if result.report.ok else EXIT_REFUSED
+
+
+def write_report(report, path: Path) -> None:
+    data = report.to_xlsx() if path.suffix.lower() == ".xlsx" else report.to_csv()
+    path.write_bytes(data)

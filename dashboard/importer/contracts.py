@@ -1,0 +1,253 @@
+"""The data contracts of DESIGN §4: one ``Contract`` per kind of file, columns described in French.
+
+Header names are matched case-, accent-, space- and underscore-insensitively
+(``"Jeunes signalés"`` matches ``jeunes_signales``); a few usual aliases are accepted too.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from dashboard import db
+
+# Value kinds understood by ``parsing``.
+COUNT = "count"  # whole number >= 0
+DATE = "date"
+MONTH = "month"
+SCHOOL_YEAR = "school_year"
+START_YEAR = "start_year"  # first calendar year of a school year, or empty (0)
+CODE = "code"  # upper-cased identifier (network, PSAD, territory, site)
+UAI = "uai"
+INSEE = "insee"
+TEXT = "text"
+ENUM = "enum"
+INDICATOR = "indicator"
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    name: str
+    kind: str
+    description: str
+    example: object
+    required: bool = True  # the column must be present and every cell filled
+    max_len: int | None = None
+    choices: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def format_help(self) -> str:
+        return FORMAT_HELP[self.kind] if self.kind != ENUM else "une valeur parmi : " + ", ".join(self.choices)
+
+
+FORMAT_HELP = {
+    COUNT: "nombre entier positif ou nul, espaces de milliers acceptés",
+    DATE: "date : 31/10/2014, 2014-10-31 ou cellule date d'Excel",
+    MONTH: "mois : 2014-01, 01/2014 ou « janvier 2014 »",
+    SCHOOL_YEAR: "année scolaire : 2014-2015",
+    START_YEAR: "année de rentrée : 2014 (ou 2014-2015) ; vide = toutes les années",
+    CODE: "code (majuscules, sans espace)",
+    UAI: "7 chiffres et une lettre de contrôle, par ex. 0860001J",
+    INSEE: "code commune INSEE à 5 caractères, par ex. 86194",
+    TEXT: "texte libre",
+    INDICATOR: "nom de l'indicateur ; vide = raccroches",
+}
+
+
+@dataclass(frozen=True)
+class Contract:
+    kind: str
+    label: str
+    row_is: str
+    columns: tuple[ColumnSpec, ...]
+    key: tuple[str, ...]  # natural key, after parsing (canonical column names)
+
+    def column(self, name: str) -> ColumnSpec:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+def _count(name: str, description: str, example: int, required: bool = True) -> ColumnSpec:
+    return ColumnSpec(name, COUNT, description, example, required=required)
+
+
+_ANNEE = ColumnSpec("annee_scolaire", SCHOOL_YEAR, "Année scolaire (septembre à août).", "2014-2015",
+                    aliases=("annee",))
+_INSEE = ColumnSpec("commune_insee", INSEE, "Code INSEE de la commune (pas le code postal).", "86194",
+                    aliases=("code_insee", "insee", "code_commune", "insee_commune"))
+
+TERRITOIRES = Contract(
+    "territoires", "Découpage territorial", "une commune",
+    (
+        _INSEE,
+        ColumnSpec("reseau_code", CODE, "Code du réseau FOQUALE de la commune.", "R86-POI", max_len=20,
+                   aliases=("code_reseau", "reseau")),
+        ColumnSpec("reseau_nom", TEXT, "Nom du réseau FOQUALE.", "Poitiers", max_len=120, aliases=("nom_reseau",)),
+        ColumnSpec("psad_code", CODE, "Code de la PSAD dont dépend le réseau.", "P86-POI", max_len=20,
+                   aliases=("code_psad", "psad")),
+        ColumnSpec("psad_nom", TEXT, "Nom de la PSAD.", "Poitiers", max_len=120, aliases=("nom_psad",)),
+        ColumnSpec("annee_scolaire_debut", START_YEAR,
+                   "Année de rentrée à partir de laquelle ce découpage s'applique (facultatif : vide = "
+                   "toutes les années).", 2014, required=False, aliases=("annee_debut", "annee_scolaire")),
+    ),
+    key=("annee_scolaire_debut", "commune_insee"),
+)
+
+ETABLISSEMENTS = Contract(
+    "etablissements", "Établissements", "un établissement",
+    (
+        ColumnSpec("uai", UAI, "Numéro UAI (ex-RNE) de l'établissement.", "0860001J",
+                   aliases=("code_uai", "rne", "numero_uai")),
+        ColumnSpec("nom", TEXT, "Nom de l'établissement.", "Collège Exemple", max_len=200,
+                   aliases=("nom_etablissement", "nom_de_l_etablissement", "etablissement", "denomination",
+                            "appellation", "libelle")),
+        ColumnSpec("type", ENUM, "Type d'établissement.", "COLLEGE", choices=db.SCHOOL_TYPES,
+                   aliases=("type_etablissement",)),
+        ColumnSpec("secteur", ENUM, "Secteur.", "PUBLIC", choices=db.SECTORS, aliases=("secteur_public_prive",)),
+        _INSEE,
+        ColumnSpec("education_prioritaire", ENUM, "Éducation prioritaire : REP+, REP, ou vide si hors EP.", "REP",
+                   required=False, choices=db.PRIORITY, aliases=("ep", "rep")),
+        ColumnSpec("reseau_code", CODE,
+                   "Réseau FOQUALE de l'établissement (facultatif : vide = réseau de sa commune).", "",
+                   required=False, max_len=20, aliases=("code_reseau", "reseau")),
+    ),
+    key=("uai",),
+)
+
+BILANS = Contract(
+    "bilans", "Bilans bimestriels", "un réseau et une période de deux mois",
+    (
+        _ANNEE,
+        ColumnSpec("periode_fin", DATE, "Dernier jour de la période de deux mois.", "2014-10-31",
+                   aliases=("fin_periode", "date_fin", "periode", "fin_de_periode")),
+        ColumnSpec("reseau_code", CODE, "Code du réseau FOQUALE.", "R86-POI", max_len=20,
+                   aliases=("code_reseau", "reseau")),
+        _count("jeunes_signales", "Jeunes signalés pendant la période (listes SIEI et autres).", 120),
+        _count("jeunes_contactes", "Jeunes contactés pendant la période.", 95),
+        _count("entretiens", "Entretiens de situation menés pendant la période.", 80),
+        _count("solutions_proposees", "Solutions proposées pendant la période.", 60),
+        _count("raccroches_formation_initiale", "Raccrochés en formation initiale (retour en EPLE).", 20),
+        _count("raccroches_structure_innovante", "Raccrochés en structure innovante (micro-lycée…).", 2),
+        _count("raccroches_apprentissage", "Raccrochés en apprentissage (CFA).", 8),
+        _count("raccroches_mlds", "Raccrochés dans un module de la MLDS.", 6),
+        _count("raccroches_service_civique", "Raccrochés en service civique.", 3),
+        _count("raccroches_autres", "Raccrochés vers une autre solution (E2C, EPIDE, mission locale, GRETA…).", 4),
+        _count("contrats_foquale", "Contrats FOQUALE signés pendant la période.", 30),
+    ),
+    key=("reseau_code", "periode_fin"),
+)
+
+OBJECTIFS = Contract(
+    "objectifs", "Objectifs", "un objectif",
+    (
+        _ANNEE,
+        ColumnSpec("territoire_code", CODE,
+                   "Territoire : ACAD (académie), code de département (16, 17, 79, 86), de PSAD ou de réseau.",
+                   "R86-POI", max_len=20, aliases=("code_territoire", "territoire")),
+        ColumnSpec("indicateur", INDICATOR, "Indicateur visé (facultatif : vide = raccroches).", "raccroches",
+                   required=False, max_len=40),
+        _count("objectif", "Valeur cible pour l'année scolaire.", 250),
+    ),
+    key=("annee_scolaire", "territoire_code", "indicateur"),
+)
+
+ABSENTEISME = Contract(
+    "absenteisme", "Absentéisme mensuel", "un établissement et un mois",
+    (
+        ColumnSpec("uai", UAI, "Numéro UAI de l'établissement (déjà importé).", "0860001J",
+                   aliases=("code_uai", "rne", "numero_uai")),
+        ColumnSpec("mois", MONTH, "Mois mesuré.", "2015-01", aliases=("mois_mesure", "periode")),
+        _count("effectif", "Élèves inscrits dans l'établissement ce mois-là.", 650, required=True),
+        _count("eleves_absenteistes",
+               "Élèves ayant 4 demi-journées ou plus d'absence non justifiée dans le mois.", 18),
+        _count("demi_journees_non_justifiees",
+               "Demi-journées d'absence non justifiées dans le mois (facultatif).", 110, required=False),
+    ),
+    key=("uai", "mois"),
+)
+
+MLDS_SITES = Contract(
+    "mlds_sites", "Sites MLDS", "un site MLDS ou PAQI et une année scolaire",
+    (
+        ColumnSpec("site_code", CODE, "Code du site.", "MLDS-86-01", max_len=20, aliases=("code_site", "site")),
+        ColumnSpec("nom", TEXT, "Nom du site.", "PAQI de Poitiers", max_len=200, aliases=("nom_site",)),
+        _INSEE,
+        _count("places", "Places offertes.", 30),
+        _count("jeunes_accueillis", "Jeunes accueillis pendant l'année scolaire.", 28),
+        _ANNEE,
+    ),
+    key=("site_code", "annee_scolaire"),
+)
+
+CONTRACTS: dict[str, Contract] = {
+    c.kind: c for c in (TERRITOIRES, ETABLISSEMENTS, BILANS, OBJECTIFS, ABSENTEISME, MLDS_SITES)
+}
+KINDS: tuple[str, ...] = tuple(CONTRACTS)
+KIND_LABELS: dict[str, str] = {k: c.label for k, c in CONTRACTS.items()}
+
+
+@functools.lru_cache(maxsize=8192)
+def squash(text: str) -> str:
+    """Lower case, no accent, letters, digits and ``+`` only: ``" Jeunes signalés "`` → ``"jeunessignales"``."""
+    decomposed = unicodedata.normalize("NFKD", str(text))
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    return "".join(ch for ch in plain if ch.isalnum() or ch == "+")
+
+
+def match_headers(headers: list[str], contract: Contract) -> dict[int, str]:
+    """Position in the file → canonical column name, for the headers that match the contract.
+
+    Exact (squashed) names are matched first, then aliases; a header may carry a remark in
+    parentheses (``"Effectif (élèves)"``); a column is matched once (first occurrence)."""
+    exact = {squash(spec.name): spec.name for spec in contract.columns}
+    aliases: dict[str, str] = {}
+    for spec in contract.columns:
+        for alias in spec.aliases:
+            aliases.setdefault(squash(alias), spec.name)
+    keys = [(squash(h or ""), squash(re.sub(r"\(.*?\)", "", h or ""))) for h in headers]
+    out: dict[int, str] = {}
+    for lookup in (exact, aliases):
+        for position, candidates in enumerate(keys):
+            name = next((lookup[k] for k in candidates if k in lookup), None)
+            if name is not None and position not in out and name not in out.values():
+                out[position] = name
+    return dict(sorted(out.items()))
+
+
+def header_score(headers: list[str], kind: str | None = None) -> int:
+    """How many cells of a row are column names (of ``kind``, or of the best kind)."""
+    kinds = [kind] if kind else KINDS
+    return max(len(match_headers(headers, CONTRACTS[k])) for k in kinds)
+
+
+def guess_kind(headers: list[str]) -> str | None:
+    """The kind whose required columns are all present, preferring the most columns matched."""
+    best: tuple[int, int, str] | None = None
+    for kind, contract in CONTRACTS.items():
+        found = set(match_headers(headers, contract).values())
+        if not set(contract.required) <= found:
+            continue
+        score = (len(found), -len(contract.columns), kind)
+        if best is None or score[:2] > best[:2]:
+            best = score
+    return best[2] if best else None
+
+
+def closest_kind(headers: list[str]) -> str:
+    """The kind with the largest share of its required columns present (for error messages)."""
+    def share(kind: str) -> float:
+        contract = CONTRACTS[kind]
+        found = set(match_headers(headers, contract).values())
+        return len(found & set(contract.required)) / len(contract.required)
+
+    return max(KINDS, key=share)

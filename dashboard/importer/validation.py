@@ -1,0 +1,177 @@
+"""Checking a whole file before anything is written: columns, values, domain rules, duplicates.
+
+``check(conn, data, filename, kind)`` reads the file, finds its kind, parses every cell, applies
+the rules of ``rules`` and returns a ``Checked``: the typed rows (canonical column names plus
+``_ligne``) and the ``Report``. Nothing here writes to the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+from sqlalchemy import Connection
+
+from dashboard import fmt
+from dashboard.importer import contracts, messages, rules
+from dashboard.importer.contracts import CONTRACTS, Contract
+from dashboard.importer.parsing import clean_text, column_exprs, count_number
+from dashboard.importer.reading import LINE, RawTable, UnreadableFile, read_file
+from dashboard.importer.references import References
+from dashboard.importer.report import ERROR, WARNING, Issues, Report
+
+MAX_OVERFLOW = 50  # lines listed one by one when cells overflow the header
+
+
+@dataclass(frozen=True)
+class Checked:
+    kind: str | None
+    raw: RawTable | None
+    rows: pl.DataFrame | None  # typed values, canonical names, ``_ligne``; None when unreadable
+    report: Report
+
+    @property
+    def ok(self) -> bool:
+        return self.report.ok
+
+
+def check(conn: Connection, data: bytes, filename: str = "", kind: str | None = None) -> Checked:
+    """Read and validate ``data`` (the whole file) against the database seen through ``conn``."""
+    if kind is not None and kind not in CONTRACTS:
+        raise ValueError(f"unknown kind {kind!r}")
+    issues = Issues()
+    try:
+        raw = read_file(data, filename, kind)
+    except UnreadableFile as exc:
+        issues.add(None, "", None, "fichier lisible", exc.message)
+        return Checked(kind, None, None, Report(kind, issues.frame(), 0))
+    kind = kind or contracts.guess_kind(raw.headers)
+    if kind is None:
+        unknown_kind(raw, issues)
+        return Checked(None, raw, None, Report(None, issues.frame(), raw.row_count, raw.description))
+    contract = CONTRACTS[kind]
+    positions = check_columns(raw, contract, issues)
+    check_shape(raw, issues)
+    rows = rules.derive(kind, typed_rows(raw, contract, positions, issues))
+    rules.apply(kind, rows, References(conn), issues)
+    check_duplicates(rows, contract, issues)
+    report = Report(kind, issues.frame(), raw.row_count, raw.description)
+    return Checked(kind, raw, rows, report)
+
+
+def unknown_kind(raw: RawTable, issues: Issues) -> None:
+    closest = CONTRACTS[contracts.closest_kind(raw.headers)]
+    found = set(contracts.match_headers(raw.headers, closest).values())
+    missing = [c for c in closest.required if c not in found]
+    issues.add(
+        raw.header_line, "", None, "type de fichier",
+        "Le type de fichier n'a pas pu être reconnu d'après les en-têtes de colonnes. "
+        f"S'il s'agit d'un fichier « {closest.label} », il y manque les colonnes : {', '.join(missing)}. "
+        "Choisissez le type de fichier ou partez du modèle téléchargeable.",
+    )
+
+
+def check_columns(raw: RawTable, contract: Contract, issues: Issues) -> dict[str, int]:
+    """Canonical name → position; missing, duplicated and unknown columns reported."""
+    matched = contracts.match_headers(raw.headers, contract)
+    positions = {name: pos for pos, name in matched.items()}
+    issues.headers.update({name: raw.headers[pos] for name, pos in positions.items()})
+    for spec in contract.columns:
+        if spec.required and spec.name not in positions:
+            issues.add(raw.header_line, spec.name, None, "colonne obligatoire",
+                       f"La colonne « {spec.name} » est obligatoire et absente du fichier ({spec.description}).")
+    for pos, header in enumerate(raw.headers):
+        if pos in matched:
+            continue
+        twin = contracts.match_headers([header], contract)
+        if twin:
+            issues.add(raw.header_line, header, header, "colonne en double",
+                       f"La colonne « {twin[0]} » apparaît deux fois ; une seule est attendue.")
+        elif header:
+            issues.add(raw.header_line, header, header, "colonne inconnue",
+                       f"Cette colonne n'appartient pas au type « {contract.label} » : elle est ignorée.", WARNING)
+        elif raw.cells[f"c{pos}"].str.strip_chars().replace("", None).drop_nulls().len():
+            issues.add(raw.header_line, f"colonne n° {pos + 1}", None, "colonne sans en-tête",
+                       "Cette colonne contient des valeurs mais pas d'en-tête : elle est ignorée.", WARNING)
+    return positions
+
+
+def check_shape(raw: RawTable, issues: Issues) -> None:
+    """No data at all, or values beyond the last header (in a CSV: a separator problem)."""
+    if raw.row_count == 0:
+        issues.add(raw.header_line, "", None, "lignes de données",
+                   "Le fichier ne contient aucune ligne de données sous les en-têtes.")
+    for line in raw.overflow[:MAX_OVERFLOW]:
+        if raw.is_csv:
+            issues.add(line, "", None, "nombre de cellules",
+                       "Cette ligne a plus de cellules que d'en-têtes : un séparateur en trop, ou un nombre à "
+                       "virgule décimale non entouré de guillemets dans un fichier séparé par des virgules ?")
+        else:
+            issues.add(line, "", None, "cellules hors du tableau",
+                       "Des valeurs à droite de la dernière colonne nommée sont ignorées.", WARNING)
+    if len(raw.overflow) > MAX_OVERFLOW:
+        issues.add(None, "", None, "nombre de cellules" if raw.is_csv else "cellules hors du tableau",
+                   f"… et {fmt.integer(len(raw.overflow) - MAX_OVERFLOW)} autres lignes dans ce cas.",
+                   ERROR if raw.is_csv else WARNING)
+
+
+def typed_rows(raw: RawTable, contract: Contract, positions: dict[str, int], issues: Issues) -> pl.DataFrame:
+    """Parse every cell; report unparseable values and empty required cells.
+
+    Each contract column ``x`` comes out typed (null when empty or invalid), with the text as read
+    in ``x__brut`` and the error code in ``x__err``. Absent columns are all null."""
+    text = raw.cells.select(
+        *[clean_text(f"c{positions[spec.name]}").alias(spec.name) if spec.name in positions
+          else pl.lit(None, pl.String).alias(spec.name) for spec in contract.columns],
+        LINE,
+    )
+    counts = [spec.name for spec in contract.columns if spec.kind == contracts.COUNT]
+    text = text.with_columns(count_number(name) for name in counts)
+    exprs = []
+    for spec in contract.columns:
+        value, error = column_exprs(text, spec)
+        exprs += [value.alias(spec.name), error.alias(f"{spec.name}__err"), pl.col(spec.name).alias(f"{spec.name}__brut")]
+    rows = text.with_columns(exprs).drop(f"{name}__num" for name in counts)
+    for spec in contract.columns:
+        report_parse_errors(rows, spec, issues)
+        if spec.required and spec.name in positions:
+            empty = rows.filter(pl.col(f"{spec.name}__brut").is_null())
+            issues.add_rows(empty, spec.name, "valeur obligatoire",
+                            lambda _r, s=spec: f"Cellule vide : « {s.name} » est obligatoire ({s.format_help}).")
+    return rows
+
+
+def report_parse_errors(rows: pl.DataFrame, spec, issues: Issues) -> None:
+    bad = rows.filter(pl.col(f"{spec.name}__err").is_not_null())
+    if bad.is_empty():
+        return
+    for code, group in bad.group_by(f"{spec.name}__err", maintain_order=True):
+        rule, explain = messages.PARSE_ERRORS[code[0]]
+        issues.add_rows(group, spec.name, rule, lambda r, e=explain, s=spec: e(r[f"{s.name}__brut"], s))
+
+
+def check_duplicates(rows: pl.DataFrame, contract: Contract, issues: Issues) -> None:
+    """Rows with the same natural key: identical (double) or different (conflict)."""
+    key = list(contract.key)
+    values = [c for c in contract.names if c not in key]
+    keyed = rows.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key))
+    if keyed.is_empty():
+        return
+    marked = keyed.sort(LINE).with_columns(
+        pl.struct(values).hash().alias("_hash") if values else pl.lit(0, pl.UInt64).alias("_hash"),
+    ).with_columns(
+        pl.col(LINE).first().over(key).alias("_premiere"),
+        pl.col("_hash").first().over(key).alias("_hash_premiere"),
+    ).filter(pl.col(LINE) != pl.col("_premiere"))
+    label = " + ".join(key)
+    same = marked.filter(pl.col("_hash") == pl.col("_hash_premiere"))
+    differ = marked.filter(pl.col("_hash") != pl.col("_hash_premiere"))
+    shown = key[-1]
+    key_text = lambda r: " / ".join(str(r[k]) for k in key)  # noqa: E731
+    issues.add_rows(same, shown, "ligne en double",
+                    lambda r: f"Cette ligne répète la ligne {r['_premiere']} (même {label} : {key_text(r)}).",
+                    value=key_text)
+    issues.add_rows(differ, shown, "lignes en conflit",
+                    lambda r: f"Même {label} ({key_text(r)}) que la ligne {r['_premiere']}, avec des valeurs "
+                              "différentes : une seule ligne par clé est permise.",
+                    value=key_text)

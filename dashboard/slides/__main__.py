@@ -1,0 +1,171 @@
+"""CLI: the dialogue de gestion deck of one territory, or of every FOQUALE network.
+
+    python -m dashboard.slides --database-url URL --annee 2014-2015 --territoire CODE --out FILE.pptx
+        [--template MODELE.pptx] [--utilisateur ID]
+    python -m dashboard.slides --database-url URL --annee 2014-2015 --tous-reseaux --out-dir DOSSIER
+        [--template MODELE.pptx] [--utilisateur ID]
+
+Exit codes: 0 done, 1 refused (unknown territory or user, outside the user's scope, database not
+initialised, unreadable template), 2 usage error. Messages are in French, on stderr; with
+``--tous-reseaux`` a progress bar is drawn on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from pathlib import Path
+
+from dashboard import db, fmt
+from dashboard.access import AccessDenied
+
+YEAR = re.compile(r"^\d{4}-\d{4}$")
+BAR_WIDTH = 20
+
+
+class Refused(Exception):
+    """A French message for the user; exit code 1."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m dashboard.slides",
+        description="Génère la présentation (PPTX) du dialogue de gestion d'un territoire, ou de chaque réseau "
+                    "FOQUALE.",
+    )
+    parser.add_argument("--database-url", default=None, help="URL de la base (par défaut : configuration)")
+    parser.add_argument("--annee", required=True, help="année scolaire, par exemple 2014-2015")
+    parser.add_argument("--territoire", help="ACAD, un département (16), une PSAD (P16-ANG) ou un réseau (R16-ANG)")
+    parser.add_argument("--out", help="fichier de sortie .pptx (avec --territoire)")
+    parser.add_argument("--tous-reseaux", action="store_true", help="une présentation par réseau FOQUALE")
+    parser.add_argument("--out-dir", help="dossier de sortie (avec --tous-reseaux)")
+    parser.add_argument("--template", help="modèle PowerPoint de l'académie (.pptx) dont les dispositions sont utilisées")
+    parser.add_argument("--utilisateur", default=None, help="identifiant de l'utilisateur (périmètre d'accès)")
+    return parser
+
+
+def _check_usage(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if not YEAR.match(args.annee) or int(args.annee[5:]) != int(args.annee[:4]) + 1:
+        parser.error("l'année scolaire s'écrit comme 2014-2015")
+    if args.tous_reseaux:
+        if args.territoire or args.out:
+            parser.error("--tous-reseaux s'emploie avec --out-dir, sans --territoire ni --out")
+        if not args.out_dir:
+            parser.error("--tous-reseaux demande --out-dir DOSSIER")
+    else:
+        if not args.territoire or not args.out:
+            parser.error("indiquez --territoire CODE et --out FICHIER.pptx (ou --tous-reseaux --out-dir DOSSIER)")
+        if args.out_dir:
+            parser.error("--out-dir s'emploie avec --tous-reseaux")
+        if Path(args.out).suffix.lower() != ".pptx":
+            parser.error("le fichier de sortie doit se terminer par .pptx")
+    if args.template and Path(args.template).suffix.lower() != ".pptx":
+        parser.error("le modèle doit être un fichier .pptx")
+
+
+def _scope(conn, utilisateur: str | None):
+    from dashboard import auth
+
+    return auth.cli_scope(conn, utilisateur)
+
+
+def _template(path: str | None) -> bytes | None:
+    if not path:
+        return None
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise Refused(f"modèle illisible « {path} » ({exc.strerror or exc}).") from exc
+    from dashboard.slides import check_template
+
+    problem = check_template(data)
+    if problem:
+        raise Refused(f"« {path} » : {problem[0].lower()}{problem[1:]}")
+    return data
+
+
+def progress_bar(done: int, total: int, label: str = "") -> str:
+    filled = round(BAR_WIDTH * done / total) if total else BAR_WIDTH
+    return f"[{'#' * filled}{' ' * (BAR_WIDTH - filled)}] {done}/{total} {label}".rstrip()
+
+
+def _write_progress(done: int, total: int, label: str) -> None:
+    end = "\n" if done == total else ""
+    sys.stderr.write("\r" + progress_bar(done, total, label).ljust(BAR_WIDTH + 30) + end)
+    sys.stderr.flush()
+
+
+def _audit(engine, scope, code: str, annee: str) -> None:
+    try:
+        from dashboard import audit
+
+        audit.record(engine, scope.utilisateur, audit.EXPORT, "dialogue-de-gestion", code,
+                     f"annee={annee}; presentation PPTX (ligne de commande)")
+    except Exception:  # noqa: BLE001 - auditing never blocks an export
+        pass
+
+
+def _one(engine, conn, scope, args, template) -> int:
+    from dashboard.slides import build_deck
+
+    try:
+        data = build_deck(conn, scope, args.territoire, args.annee, template)
+    except KeyError as exc:
+        raise Refused(f"territoire inconnu « {args.territoire} » pour {args.annee}.") from exc
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    _audit(engine, scope, args.territoire, args.annee)
+    print(f"Présentation de « {args.territoire} » ({args.annee}) écrite dans {out}.")
+    return 0
+
+
+def _all_networks(engine, conn, scope, args, template) -> int:
+    from dashboard.slides import build_deck, deck_filename
+    from queries import territoires as tq
+
+    networks = [t for t in tq.visible_territories(conn, scope, args.annee) if t.niveau == "reseau"]
+    if not networks:
+        raise Refused("aucun réseau FOQUALE n'est accessible avec ce périmètre.")
+    out_dir = Path(args.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    _write_progress(0, len(networks), "")
+    for index, network in enumerate(networks, start=1):
+        data = build_deck(conn, scope, network.code, args.annee, template)
+        (out_dir / deck_filename(network.code, args.annee)).write_bytes(data)
+        _audit(engine, scope, network.code, args.annee)
+        _write_progress(index, len(networks), network.code)
+    elapsed = time.perf_counter() - start
+    print(f"{len(networks)} présentations écrites dans {out_dir} ({fmt.number(elapsed, 0)} s).")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _check_usage(parser, args)
+    engine = db.make_engine(args.database_url)
+    try:
+        template = _template(args.template)
+        if not db.is_initialised(engine):
+            raise Refused("la base de données n'est pas initialisée.")
+        with engine.connect() as conn:
+            scope = _scope(conn, args.utilisateur)
+            if args.tous_reseaux:
+                return _all_networks(engine, conn, scope, args, template)
+            return _one(engine, conn, scope, args, template)
+    except Refused as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 1
+    except AccessDenied as exc:
+        print(f"Erreur : {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,197 @@
+"""Everything a deck shows, gathered once from the query modules (core, no Streamlit).
+
+``gather(conn, scope, code, annee)`` calls the same query functions as the pages, with the
+user's scope (``AccessDenied`` outside it, ``KeyError`` for an unknown territory), and applies
+the same disclosure rule (``queries.raccrochage.disclose``/``disclose_frame``; absenteeism rates
+come masked from ``queries.absenteisme``). The result is a plain, picklable ``DeckContent``: the
+page caches it, the PPTX and the XLSX are rendered from it, so every figure of the deck, of its
+preview and of its spreadsheet is the same number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field, replace
+
+import polars as pl
+from sqlalchemy import Connection
+
+from dashboard import db
+from dashboard.access import ACADEMIE, Scope
+from queries import raccrochage as rq
+from queries import territoires as tq
+
+log = logging.getLogger("dashboard.slides")
+
+MAP_LEVEL = "reseau"
+MAP_INDICATOR = "taux_atteinte"
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """One generated sentence and the slide whose figures it quotes."""
+
+    text: str
+    slide: str  # a key of ``deck.SLIDE_TITLES``
+
+
+@dataclass(frozen=True)
+class Absence:
+    """Absenteeism of the territory: yearly rates per school type, masked by the query module."""
+
+    par_type: pl.DataFrame  # groupe, taux, taux_precedent, evolution, masque (types present, in order)
+    ensemble: dict | None  # the same columns for all schools
+    references: dict[str, float]  # school type → national rate (fraction)
+    reference_annee: str | None  # school year of the national references used
+    reference_source: str | None
+    reference_estimee: bool  # some references of that year are interpolated or estimated, not published
+    mois: tuple[str, str] | None  # first and last month with data this year
+
+
+@dataclass(frozen=True)
+class DeckContent:
+    territory: tq.Territory
+    annee: str
+    annee_n1: str
+    demo: bool
+    generated_on: str  # ISO date of generation
+    situation: dict  # raw (status, target, expected level are never masked)
+    shown: dict  # after disclosure
+    masked: tuple[str, ...]
+    periodes: pl.DataFrame  # rq.PERIOD_SCHEMA, disclosed
+    historique: pl.DataFrame  # rq.HISTORY_SCHEMA, disclosed
+    trajectoire: pl.DataFrame  # rq.TRAJECTORY_SCHEMA
+    solutions_n1: dict | None  # solution column → raccrochés at the same date last year, disclosed
+    sous_territoires: pl.DataFrame  # rq.SITUATION_SCHEMA + cellules_masquees, one level below
+    reseaux: pl.DataFrame  # every network of the territory, when they are not the level below
+    absence: Absence | None
+    map_png: bytes | None
+    highlights: tuple[Highlight, ...] = field(default=())
+
+    @property
+    def periode_fin(self) -> str | None:
+        """Date of the data: the last bilan period received."""
+        return self.situation.get("periode_fin")
+
+    @property
+    def has_bilans(self) -> bool:
+        return self.periode_fin is not None
+
+
+def gather(conn: Connection, scope: Scope, code: str, annee: str, *, with_map: bool = True) -> DeckContent:
+    """The deck's content for territory ``code`` and school year ``annee`` (scope checked)."""
+    territory = tq.resolve_territory(conn, scope, code, annee)
+    detail = rq.detail(conn, scope, territory.code, annee)
+    niveau = territory.niveau
+    shown, masked = rq.disclose(detail.situation, niveau)
+    solutions_n1 = rq.disclose(detail.solutions_n1, niveau)[0] if detail.solutions_n1 else None
+    below = rq.disclose_frame(detail.sous_territoires)
+    networks = rq.disclose_frame(detail.reseaux)
+    if set(networks["code"].to_list()) == set(below["code"].to_list()):
+        networks = networks.clear()
+    content = DeckContent(
+        territory=territory,
+        annee=annee,
+        annee_n1=rq.previous_year(annee),
+        demo=db.get_meta(conn, "demo") == "1",
+        generated_on=dt.date.today().isoformat(),
+        situation=detail.situation,
+        shown=shown,
+        masked=tuple(masked),
+        periodes=rq.disclose_frame(detail.periodes, niveau),
+        historique=rq.disclose_frame(detail.historique, niveau),
+        trajectoire=detail.trajectoire,
+        solutions_n1=solutions_n1,
+        sous_territoires=below,
+        reseaux=networks,
+        absence=_absence(conn, scope, territory.code, annee),
+        map_png=_map_png(conn, scope, territory, annee) if with_map else None,
+    )
+    from dashboard.slides import commentary
+
+    return replace(content, highlights=tuple(commentary.highlights(content)))
+
+
+# --- absenteeism ----------------------------------------------------------------------------------
+
+
+def _absence(conn: Connection, scope: Scope, code: str, annee: str) -> Absence | None:
+    try:
+        from queries import absenteisme as aq
+    except ImportError:  # the absenteeism subject has not landed
+        return None
+    by_type = aq.yearly_rates(conn, scope, code, annee, "type")
+    if by_type.is_empty():
+        return None
+    order = {t: i for i, t in enumerate((*aq.MAIN_TYPES, "AUTRE"))}
+    by_type = by_type.filter(pl.col("groupe").is_in(list(order))).sort(
+        pl.col("groupe").replace_strict(order, return_dtype=pl.Int64)
+    )
+    overall = aq.yearly_rates(conn, scope, code, annee, "")
+    monthly = aq.monthly_rates(conn, scope, code, annee, "")
+    months = sorted(monthly.filter(pl.col("annee_scolaire") == annee)["mois"].to_list())
+    ref_year, refs, source, estimated = _references(aq, annee)
+    return Absence(
+        par_type=by_type.select("groupe", "taux", "taux_precedent", "evolution", "masque"),
+        ensemble=overall.row(0, named=True) if overall.height else None,
+        references=refs,
+        reference_annee=ref_year,
+        reference_source=source,
+        reference_estimee=estimated,
+        mois=(months[0], months[-1]) if months else None,
+    )
+
+
+def _references(aq, annee: str) -> tuple[str | None, dict[str, float], str | None, bool]:
+    """National references of ``annee``, else of the closest earlier year that has some:
+    (year, rates by school type, the publisher, whether some are estimated)."""
+    years = sorted(set(aq.load_references()["annee_scolaire"].to_list()))
+    candidates = [y for y in years if y <= annee]
+    if not candidates:
+        return None, {}, None, False
+    year = candidates[-1]
+    refs = aq.references_for(year)
+    estimated = any((r.get("statut") or "publié") != "publié" for r in refs.values())
+    publisher = "DEPP" if any("DEPP" in (r.get("source") or "") for r in refs.values()) else None
+    return year, {t: r["taux"] for t, r in refs.items()}, publisher, estimated
+
+
+# --- map --------------------------------------------------------------------------------------------
+
+
+def _map_png(conn: Connection, scope: Scope, territory: tq.Territory, annee: str) -> bytes | None:
+    """The static map (rate of achievement by network) with the territory outlined."""
+    try:
+        from dashboard import staticmap
+    except ImportError:  # the map subject has not landed
+        return None
+    highlight = None if territory.code == ACADEMIE else territory.code
+    try:
+        png = staticmap.render_map_png(
+            conn, scope, annee, level=MAP_LEVEL, indicator=MAP_INDICATOR, highlight=highlight,
+            code=territory.code, title="", width_px=2000, dpi=250,
+        )
+    except Exception:  # noqa: BLE001 - a deck without its map is better than no deck
+        log.exception("Carte statique indisponible pour %s (%s)", territory.code, annee)
+        return None
+    return trim_white(png)
+
+
+def trim_white(png: bytes, pad: int = 12) -> bytes:
+    """The image without its white margins (a larger map on the slide)."""
+    import io
+
+    from PIL import Image, ImageChops
+
+    with Image.open(io.BytesIO(png)) as image:
+        rgb = image.convert("RGB")
+        box = ImageChops.difference(rgb, Image.new("RGB", rgb.size, "white")).getbbox()
+        if box is None:
+            return png
+        left, top, right, bottom = box
+        cropped = rgb.crop((max(0, left - pad), max(0, top - pad), min(rgb.width, right + pad),
+                            min(rgb.height, bottom + pad)))
+        out = io.BytesIO()
+        cropped.save(out, format="PNG")
+        return out.getvalue()

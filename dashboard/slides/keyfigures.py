@@ -1,0 +1,113 @@
+"""The key-figures tiles: large numbers with their change on last year at the same date.
+
+The deck and the page's preview show the same tiles: the deck writes ``change`` ("▲ +18 par
+rapport au 31 août 2014"), the page shows ``delta`` and ``context`` in a Streamlit metric.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dashboard import disclosure, fmt
+from dashboard.charts import raccrochage as rc
+from dashboard.charts.common import STATUS_LABELS
+from dashboard.slides.content import DeckContent
+
+ARROWS = {"up": "▲", "down": "▼", "off": "="}
+
+
+@dataclass(frozen=True)
+class Tile:
+    label: str
+    value: str
+    note: str | None = None  # a short line under the value
+    delta: str | None = None  # the change, formatted: "+18", "−11,3 pt", "écart +8 (+4,7 %)"
+    context: str = ""  # what the change compares with: "par rapport au 31 août 2014"
+    direction: str = "off"  # up | down | off
+    tone: str = "neutral"  # good | bad | neutral
+    source: str = "raccrochage"  # the slide that details it
+
+    @property
+    def change(self) -> str | None:
+        """One line for the deck: "▲ +18 par rapport au 31 août 2014"."""
+        if self.delta is None:
+            return None
+        return " ".join(t for t in (ARROWS[self.direction], self.delta, self.context) if t)
+
+
+def _sub(a, b):
+    return a - b if a is not None and b is not None else None
+
+
+def _trend(diff, text: str, higher_is_better: bool | None) -> dict:
+    """delta, direction and tone of a difference already formatted as ``text``."""
+    if diff is None:
+        return {}
+    if not text.startswith(("+", "−")):  # zero once rounded for display: no direction
+        return {"delta": text, "direction": "off", "tone": "neutral"}
+    direction = "up" if diff > 0 else "down"
+    tone = "neutral" if higher_is_better is None else ("good" if (diff > 0) == higher_is_better else "bad")
+    return {"delta": text, "direction": direction, "tone": tone}
+
+
+def _count(content: DeckContent, key: str) -> str:
+    return disclosure.masked_label() if key in content.masked else fmt.integer(content.shown[key])
+
+
+def _rate(content: DeckContent, key: str) -> str:
+    return rc.MASKED_TEXT if key in content.masked else fmt.percent(content.shown[key])
+
+
+def tiles(content: DeckContent) -> list[Tile]:
+    """Eight tiles (four on raccrochage against the target, three on the funnel, one on
+    absenteeism), each with its change on the previous school year when it is known."""
+    s, shown = content.situation, content.shown
+    since = f"par rapport au {fmt.date_long(s['periode_fin_n1'])}" if s.get("periode_fin_n1") else ""
+    same_date = "sur un an, même date"
+    out = []
+    diff = _sub(shown["raccroches"], shown["raccroches_n1"])
+    out.append(Tile("Raccrochés depuis la rentrée", _count(content, "raccroches"),
+                    f"au {fmt.date_long(s['periode_fin'])}" if s["periode_fin"] else "aucun bilan reçu",
+                    context=since, **_trend(diff, fmt.signed_number(diff), True)))
+    diff = _sub(shown["taux_atteinte"], shown["taux_atteinte_n1"])
+    value = _rate(content, "taux_atteinte") if s["objectif"] is not None else fmt.MISSING
+    note = f"Objectif : {fmt.integer(s['objectif'])}" if s["objectif"] is not None else "aucun objectif fixé"
+    out.append(Tile("Taux d'atteinte de l'objectif", value, note, context=same_date,
+                    **_trend(diff, fmt.signed_points(diff), True)))
+    gap = _sub(shown["raccroches"], s["attendu"])
+    trend = _trend(gap, fmt.signed_number(gap), True)
+    if trend and shown["ecart"] is not None:
+        trend["delta"] += f" ({fmt.signed_percent(shown['ecart'])})"
+    trend["tone"] = {"en_avance": "good", "en_retard": "bad"}.get(s["statut"], "neutral")
+    status = STATUS_LABELS[s["statut"] or "inconnu"] if s["attendu"] is not None else "pas de trajectoire"
+    out.append(Tile("Attendu à cette date", fmt.integer(s["attendu"]), status,
+                    context="d'écart à la trajectoire", **trend))
+    diff = _sub(shown["projection"], s["objectif"])
+    reach = "objectif atteint" if s["projection_atteint"] else "objectif non atteint"
+    out.append(Tile("Projection en fin d'année", fmt.integer(shown["projection"]),
+                    f"au rythme actuel : {reach}" if diff is not None else "au rythme actuel",
+                    context="par rapport à l'objectif", **_trend(diff, fmt.signed_number(diff), True)))
+    diff = _sub(shown["jeunes_signales"], shown["jeunes_signales_n1"])
+    out.append(Tile("Jeunes signalés", _count(content, "jeunes_signales"), "depuis la rentrée", context=since,
+                    source="entonnoir", **_trend(diff, fmt.signed_number(diff), None)))
+    diff = _sub(shown["taux_contact"], shown["taux_contact_n1"])
+    out.append(Tile("Taux de contact", _rate(content, "taux_contact"), "contactés / signalés", context=same_date,
+                    source="entonnoir", **_trend(diff, fmt.signed_points(diff), True)))
+    diff = _sub(shown["part_solution"], shown["part_solution_n1"])
+    out.append(Tile("Part avec une solution proposée", _rate(content, "part_solution"),
+                    "solutions proposées / signalés", context=same_date, source="entonnoir",
+                    **_trend(diff, fmt.signed_points(diff), True)))
+    out.append(_absence_tile(content))
+    return out
+
+
+def _absence_tile(content: DeckContent) -> Tile:
+    label = "Absentéisme (tous établissements)"
+    a = content.absence
+    if a is None or a.ensemble is None:
+        return Tile(label, fmt.MISSING, "aucune donnée", source="absenteisme")
+    row = a.ensemble
+    value = rc.MASKED_TEXT if row.get("masque") else fmt.percent(row["taux"])
+    diff = row.get("evolution")
+    return Tile(label, value, "élèves avec 4 demi-journées ou plus", context="sur un an, mêmes mois",
+                source="absenteisme", **_trend(diff, fmt.signed_points(diff), False))

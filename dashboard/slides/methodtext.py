@@ -1,0 +1,177 @@
+"""The French texts of the deck's side panels, notes and « Sources et méthode » slide.
+
+Paragraphs are ``(text, scale, bold, colour)`` tuples for ``layout.Deck.fill``. Every figure
+comes from the ``DeckContent`` (already disclosed) and is formatted by ``dashboard.fmt``.
+"""
+
+from __future__ import annotations
+
+from dashboard import disclosure, fmt
+from dashboard.charts import raccrochage as rc
+from dashboard.charts.common import BLUE_FRANCE, STATUS_COLORS, STATUS_LABELS
+from dashboard.slides import style
+from dashboard.slides.content import DeckContent
+from queries import raccrochage as rq
+
+LABEL = (0.8, False, style.MUTED)
+
+
+def _pair(label: str, value: str, color: str = BLUE_FRANCE, detail: str | None = None) -> list[tuple]:
+    out = [(label, *LABEL), (value, 1.15, True, color)]
+    return out + [(detail, 0.75, False, style.MUTED)] if detail else out
+
+
+def _count(content: DeckContent, key: str) -> str:
+    return disclosure.masked_label() if key in content.masked else fmt.integer(content.shown[key])
+
+
+def _rate(content: DeckContent, key: str) -> str:
+    return rc.MASKED_TEXT if key in content.masked else fmt.percent(content.shown[key])
+
+
+def trajectory_panel(content: DeckContent) -> list[tuple]:
+    s, shown = content.situation, content.shown
+    out = _pair(f"Objectif {content.annee}", fmt.integer(s["objectif"]) if s["objectif"] is not None else "aucun")
+    rate = shown["taux_atteinte"]
+    out += _pair(f"Raccrochés au {fmt.date_long(s['periode_fin'])}", _count(content, "raccroches"),
+                 detail=f"soit {fmt.percent(rate)} de l'objectif" if rate is not None else None)
+    if s["attendu"] is not None:
+        out += _pair("Attendu à cette date", fmt.integer(s["attendu"]))
+        status = s["statut"] or "inconnu"
+        gap = fmt.signed_percent(shown["ecart"]) if shown["ecart"] is not None else rc.MASKED_TEXT
+        out += _pair("Écart à la trajectoire", gap, STATUS_COLORS[status], detail=STATUS_LABELS[status])
+    if shown["projection"] is not None:
+        reach = "objectif atteint" if s["projection_atteint"] else "objectif non atteint"
+        out += _pair("Projection en fin d'année", fmt.integer(shown["projection"]),
+                     detail=f"au rythme actuel : {reach}" if s["objectif"] is not None else None)
+    if s["periode_fin_n1"]:
+        out += _pair(f"Même date en {content.annee_n1}", _count(content, "raccroches_n1"), style.MUTED)
+    out.append((f"Trajectoire : {rq.PROFILE_SOURCES[s['profil_source']]}.", 0.7, False, style.MUTED))
+    return out
+
+
+def funnel_panel(content: DeckContent) -> list[tuple]:
+    s, shown = content.situation, content.shown
+    out = []
+    same = f"{content.annee_n1}, même date"
+    for label, key, key_n1 in (("Taux de contact", "taux_contact", "taux_contact_n1"),
+                               ("Part avec une solution proposée", "part_solution", "part_solution_n1")):
+        detail = f"{same} : {fmt.percent(shown[key_n1])}" if shown.get(key_n1) is not None else None
+        out += _pair(label, _rate(content, key), detail=detail)
+    n1 = shown.get("contrats_foquale_n1")
+    out += _pair("Contrats FOQUALE signés", _count(content, "contrats_foquale"),
+                 detail=f"{same} : {fmt.integer(n1)}" if n1 is not None else None)
+    out.append(("Cumuls depuis la rentrée ; entre parenthèses sur les barres, le taux de passage depuis "
+                f"l'étape précédente. Comparaisons : même date en {content.annee_n1}"
+                + (f" ({fmt.date_long(s['periode_fin_n1'])})." if s["periode_fin_n1"] else "."), 0.7, False,
+                style.MUTED))
+    return out
+
+
+def absence_panel(content: DeckContent) -> list[tuple]:
+    from queries import absenteisme as aq
+
+    a = content.absence
+    out = [(f"Évolution sur un an (mêmes mois que {content.annee_n1})", 0.85, True, style.TEXT)]
+    for row in a.par_type.iter_rows(named=True):
+        label = aq.TYPE_LABELS.get(row["groupe"], row["groupe"])
+        if row["taux"] is None:
+            out.append((f"{label} : {rc.MASKED_TEXT}", 0.85, False, style.MUTED))
+            continue
+        change = f" ({fmt.signed_points(row['evolution'])})" if row["evolution"] is not None else ""
+        out.append((f"{label} : {fmt.percent(row['taux'])}{change}", 0.85, False, style.TEXT))
+    if a.ensemble and a.ensemble.get("taux") is not None:
+        change = f" ({fmt.signed_points(a.ensemble['evolution'])})" if a.ensemble.get("evolution") is not None else ""
+        out.append((f"Tous établissements : {fmt.percent(a.ensemble['taux'])}{change}", 0.85, True, BLUE_FRANCE))
+    if a.mois:
+        out.append((f"Mois couverts : {fmt.month_label(a.mois[0])} à {fmt.month_label(a.mois[1])}.", 0.7, False,
+                    style.MUTED))
+    out.append(("Part des élèves ayant au moins 4 demi-journées d'absence non justifiée dans le mois "
+                "(moyenne sur l'année, rapport des sommes).", 0.7, False, style.MUTED))
+    if a.reference_annee:
+        kind = " (en partie estimée)" if a.reference_estimee else ""
+        out.append((f"Référence nationale{kind} : secteur public, {a.reference_annee}.", 0.7, False, style.MUTED))
+    return out
+
+
+def key_figures_note(content: DeckContent) -> str:
+    s = content.situation
+    parts = []
+    if s.get("periode_fin_n1"):
+        parts.append(f"Évolutions : même date de l'année {content.annee_n1} (bilans jusqu'au "
+                     f"{fmt.date_long(s['periode_fin_n1'])}) ; absentéisme : mêmes mois de l'année précédente")
+    if content.masked:
+        parts.append(f"« {disclosure.masked_label()} » et « {rc.MASKED_TEXT} » : secret statistique")
+    return (". ".join(parts) + ".") if parts else ""
+
+
+def map_note(content: DeckContent) -> str:
+    date = f"bilans jusqu'au {fmt.date_long(content.periode_fin)}" if content.periode_fin else content.annee
+    text = f"Taux d'atteinte de l'objectif annuel de chaque réseau FOQUALE, {date}"
+    if content.territory.code != "ACAD":
+        text += f" ; {content.territory.label} entouré en noir"
+    return text + "."
+
+
+def table_note(content: DeckContent, omitted_networks: int = 0) -> str:
+    ahead = fmt.signed_percent(rq.STATUS_THRESHOLDS["en_avance"], 0)
+    late = fmt.signed_percent(rq.STATUS_THRESHOLDS["en_retard"], 0)
+    text = (f"Statut : écart des raccrochés au niveau attendu à cette date — en avance au-delà de {ahead}, en "
+            f"retard en deçà de {late}. En retard d'abord. « {disclosure.masked_label()} » et « {rc.MASKED_TEXT} » : "
+            "secret statistique.")
+    if omitted_networks:
+        text += f" Les {fmt.integer(omitted_networks)} réseaux FOQUALE du territoire figurent dans le classeur des chiffres."
+    return text
+
+
+def sources_and_method(content: DeckContent) -> tuple[list[tuple], list[tuple]]:
+    import geodata
+
+    s = content.situation
+    head = (1.2, True, BLUE_FRANCE)
+    first = content.periodes["periode_fin"].min() if not content.periodes.is_empty() else None
+    sources = [("Sources", *head)]
+    if content.periode_fin:
+        sources.append(("Bilans bimestriels des réseaux FOQUALE (jeunes signalés, contactés, entretiens, solutions "
+                        "proposées, raccrochés par type de solution, contrats FOQUALE) : périodes closes du "
+                        f"{fmt.date_long(first)} au {fmt.date_long(content.periode_fin)}.", 1.0, False, style.TEXT))
+    else:
+        sources.append((f"Aucun bilan de raccrochage reçu pour {content.annee}.", 1.0, False, style.TEXT))
+    sources.append((f"Objectifs de raccrochage {content.annee} fixés par l'académie ; un territoire sans objectif "
+                    "propre reçoit la somme des objectifs des territoires qui le composent.", 1.0, False, style.TEXT))
+    a = content.absence
+    if a is not None and a.mois:
+        sources.append(("Absentéisme : remontées mensuelles des établissements, de "
+                        f"{fmt.month_label(a.mois[0])} à {fmt.month_label(a.mois[1])}.", 1.0, False, style.TEXT))
+    if a is not None and a.reference_annee:
+        text = (f"Références nationales d'absentéisme ({a.reference_annee}, secteur public) : "
+                f"{a.reference_source or 'données nationales'}")
+        if a.reference_estimee:
+            text += " ; certaines valeurs sont interpolées entre deux années publiées ou estimées (détail sur la page " \
+                    "Méthodologie)"
+        sources.append((text + ".", 1.0, False, style.TEXT))
+    sources.append((f"{geodata.SOURCE_CREDIT} Découpage en réseaux et PSAD indicatif.", 1.0, False, style.TEXT))
+    if content.demo:
+        sources.append(("Données de démonstration : chiffres générés, calibrés sur les ordres de grandeur publiés ; "
+                        "établissements fictifs.", 1.0, True, style.DEMO_TEXT))
+    ahead = fmt.signed_percent(rq.STATUS_THRESHOLDS["en_avance"], 0)
+    late = fmt.signed_percent(rq.STATUS_THRESHOLDS["en_retard"], 0)
+    method = [
+        ("Méthode", *head),
+        ("Raccrochés : somme des six types de solution, cumulée depuis la rentrée ; un département, une PSAD ou "
+         "l'académie est la somme de ses réseaux.", 1.0, False, style.TEXT),
+        ("Trajectoire : objectif × part de l'année habituellement atteinte à chaque période (profil saisonnier des "
+         f"années complètes précédentes ; ici : {rq.PROFILE_SOURCES[s['profil_source']]}). Projection : raccrochés "
+         "divisés par cette part.", 1.0, False, style.TEXT),
+        (f"Statut : en avance si l'écart à la trajectoire dépasse {ahead}, en retard en deçà de {late}, sur la "
+         "trajectoire entre les deux. Évolutions : même date de l'année précédente.", 1.0, False, style.TEXT),
+        ("Absentéisme : rapport des sommes (élèves absentéistes / effectifs, sur les mois et les établissements), "
+         "jamais une moyenne de taux.", 1.0, False, style.TEXT),
+        (f"Secret statistique : un effectif inférieur à {disclosure.threshold()} d'un réseau ou d'une PSAD est "
+         f"affiché « {disclosure.masked_label()} » et laissé vide dans les graphiques ; un taux calculé sur moins "
+         f"de {disclosure.threshold()} personnes est masqué ; la plus petite autre case est masquée si une seule "
+         "pouvait être retrouvée par soustraction.", 1.0, False, style.TEXT),
+        (f"Document généré le {fmt.date_long(content.generated_on)} par le tableau de bord de pilotage du "
+         "décrochage scolaire.", 0.9, False, style.MUTED),
+    ]
+    return sources, method

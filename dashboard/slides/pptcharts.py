@@ -1,0 +1,157 @@
+"""Native, editable PowerPoint charts from ``series.ChartSpec`` (python-pptx).
+
+The data go into the chart's embedded workbook (editable in PowerPoint and LibreOffice); French
+display comes from number formats that do not depend on the viewer's locale (thousands with a
+narrow no-break space, "12 %" on rate axes) and from custom data-label texts preformatted by
+``dashboard.fmt`` ("12,3 %", "1 234"). Masked values are absent points: gaps.
+"""
+
+from __future__ import annotations
+
+from pptx.chart.data import CategoryChartData
+from pptx.enum.chart import (
+    XL_CHART_TYPE,
+    XL_LABEL_POSITION,
+    XL_LEGEND_POSITION,
+    XL_MARKER_STYLE,
+    XL_TICK_MARK,
+)
+from pptx.enum.dml import MSO_LINE_DASH_STYLE
+from pptx.util import Pt
+
+from dashboard.slides import style
+from dashboard.slides.layout import Box
+from dashboard.slides.series import ChartSpec
+
+#: Counts: "1 234" from 1 000 up (narrow no-break space), plain below; locale-independent.
+COUNT_FORMAT = '[>=1000]#"\u202f"##0;0'
+#: Rates stored as fractions: "12 %" on axes.
+PERCENT_AXIS_FORMAT = '0"\u00a0"%'
+PERCENT_DATA_FORMAT = "0.0%"
+
+KINDS = {
+    "line": XL_CHART_TYPE.LINE_MARKERS,
+    "column": XL_CHART_TYPE.COLUMN_CLUSTERED,
+    "stacked": XL_CHART_TYPE.COLUMN_STACKED,
+    "bar": XL_CHART_TYPE.BAR_CLUSTERED,
+}
+GRID = "#E3E3E3"
+MARKERS = {"circle": XL_MARKER_STYLE.CIRCLE, "diamond": XL_MARKER_STYLE.DIAMOND, "dash": XL_MARKER_STYLE.DASH}
+AXIS = "#BBBBBB"
+
+
+def add_chart(slide, box: Box, spec: ChartSpec, kind: str, *, font_pt: float = 12, legend: bool = True,
+              value_axis: bool = True, label_pt: float | None = None, headroom: float = 1.0):
+    """Add ``spec`` as a native chart of ``kind`` (line, column, stacked, bar) in ``box``."""
+    percent = spec.value_format == "percent"
+    data = CategoryChartData(number_format=PERCENT_DATA_FORMAT if percent else COUNT_FORMAT)
+    data.categories = spec.categories
+    for s in spec.series:
+        data.add_series(s.name, [None if v is None else float(v) for v in s.values])
+    frame = slide.shapes.add_chart(KINDS[kind], box.x, box.y, box.w, box.h, data)
+    chart = frame.chart
+    chart.font.name = style.FONT
+    chart.font.size = Pt(font_pt)
+    chart.font.color.rgb = style.rgb(style.TEXT)
+    chart.has_title = False
+    chart.has_legend = legend
+    if legend:
+        chart.legend.position = XL_LEGEND_POSITION.BOTTOM
+        chart.legend.include_in_layout = False
+        chart.legend.font.size = Pt(font_pt - 1)
+    _style_axes(chart, spec, kind, font_pt, value_axis, headroom)
+    plot = chart.plots[0]
+    if kind in ("column", "bar", "stacked"):
+        plot.gap_width = 60 if kind == "stacked" else 45
+        if kind != "stacked":
+            plot.overlap = -5
+    for s, series in zip(spec.series, plot.series, strict=True):
+        if kind == "line":
+            _style_line(series, s)
+        else:
+            _style_bar(series, s)
+        _labels(series, s, kind, label_pt or font_pt - 1)
+    return frame
+
+
+def _style_axes(chart, spec: ChartSpec, kind: str, font_pt: float, value_axis: bool, headroom: float) -> None:
+    values = chart.value_axis
+    values.has_major_gridlines = value_axis
+    if value_axis:
+        values.major_gridlines.format.line.color.rgb = style.rgb(GRID)
+        values.major_gridlines.format.line.width = Pt(0.75)
+    values.format.line.fill.background()
+    values.tick_labels.font.size = Pt(font_pt - 1)
+    values.tick_labels.font.color.rgb = style.rgb(style.MUTED)
+    values.tick_labels.number_format = PERCENT_AXIS_FORMAT if spec.value_format == "percent" else COUNT_FORMAT
+    values.tick_labels.number_format_is_linked = False
+    values.major_tick_mark = XL_TICK_MARK.NONE
+    values.minimum_scale = 0
+    top = _max_value(spec, kind)
+    if top and headroom > 1.0:
+        values.maximum_scale = top * headroom
+    if not value_axis:
+        values.visible = False
+    categories = chart.category_axis
+    categories.format.line.color.rgb = style.rgb(AXIS)
+    categories.tick_labels.font.size = Pt(font_pt - 1)
+    categories.major_tick_mark = XL_TICK_MARK.NONE
+    categories.has_major_gridlines = False
+    if kind == "bar":
+        categories.reverse_order = True  # first category at the top
+
+
+def _max_value(spec: ChartSpec, kind: str) -> float | None:
+    if kind == "stacked":
+        sums = [sum(v for v in column if v is not None) for column in zip(*(s.values for s in spec.series), strict=True)]
+        return max(sums, default=None)
+    values = [v for s in spec.series for v in s.values if v is not None]
+    return max(values, default=None)
+
+
+def _style_line(series, s) -> None:
+    series.smooth = False
+    line = series.format.line
+    line.color.rgb = style.rgb(s.color)
+    line.width = Pt(s.width_pt)
+    if s.dash:
+        line.dash_style = MSO_LINE_DASH_STYLE.DASH
+    marker = series.marker
+    marker.style = MARKERS[s.marker]
+    marker.size = s.marker_size
+    marker.format.fill.solid()
+    marker.format.fill.fore_color.rgb = style.rgb(s.color)
+    marker.format.line.color.rgb = style.rgb("#FFFFFF" if s.marker == "circle" else s.color)
+
+
+def _style_bar(series, s) -> None:
+    series.invert_if_negative = False
+    series.format.fill.solid()
+    series.format.fill.fore_color.rgb = style.rgb(s.color)
+    series.format.line.fill.background()
+    if s.point_colors:
+        for index, color in enumerate(s.point_colors):
+            point = series.points[index]
+            point.format.fill.solid()
+            point.format.fill.fore_color.rgb = style.rgb(color)
+            point.format.line.fill.background()
+
+
+def _labels(series, s, kind: str, label_pt: float) -> None:
+    """Custom data-label texts (French), on the points that have one and a value."""
+    for index, (label, value) in enumerate(zip(s.labels, s.values, strict=False)):
+        if not label or value is None:
+            continue
+        data_label = series.points[index].data_label
+        frame = data_label.text_frame
+        frame.text = label
+        run = frame.paragraphs[0].runs[0]
+        run.font.size = Pt(label_pt)
+        run.font.name = style.FONT
+        run.font.bold = kind == "line"
+        run.font.color.rgb = style.rgb(s.color if kind == "line" else style.TEXT)
+        if kind == "line":  # right of the point, above it at the last category
+            last = index == len(s.values) - 1
+            data_label.position = XL_LABEL_POSITION.ABOVE if last else XL_LABEL_POSITION.RIGHT
+        elif kind in ("bar", "column"):
+            data_label.position = XL_LABEL_POSITION.OUTSIDE_END

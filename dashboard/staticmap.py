@@ -1,0 +1,211 @@
+"""The map as a PNG, without a browser (geopandas + matplotlib, Agg backend): for slides.
+
+Same classes, palette, legend and labels as the interactive map (``dashboard.charts.carte``):
+only the projection differs (Lambert-93, the French reference, instead of Web Mercator).
+
+Usage (the slides call this)::
+
+    png = render_map_png(conn, scope, "2014-2015", level="reseau", indicator="taux_atteinte",
+                         highlight="R86-POI")
+
+``conn`` may be a SQLAlchemy ``Connection`` or ``Engine``. With ``highlight``, that territory
+(any level: a network, a PSAD, a department) gets a thick outline and the rest of the map is faded.
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.patheffects as pe  # noqa: E402
+import shapely  # noqa: E402
+from matplotlib.colors import to_rgba  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+from sqlalchemy import Connection, Engine  # noqa: E402
+
+import geodata  # noqa: E402
+from dashboard.access import Scope  # noqa: E402
+from dashboard.charts import carte as charts  # noqa: E402
+from queries import carte as q  # noqa: E402
+from queries import territoires as tq  # noqa: E402
+
+LAMBERT = 2154
+FONT = "DejaVu Sans"
+FADED_ALPHA = 0.35
+HIGHLIGHT_COLOR = "#000000"
+MISSING_HATCH = "////"
+
+
+def render_map_png(
+    conn: Connection | Engine,
+    scope: Scope,
+    annee: str,
+    level: str = "reseau",
+    indicator: str = "taux_atteinte",
+    highlight: str | None = None,
+    *,
+    type_etab: str | None = None,
+    code: str | None = None,
+    width_px: int = 1600,
+    dpi: int = 200,
+    title: str | None = None,
+) -> bytes:
+    """The map of ``indicator`` at ``level`` for ``annee`` as PNG bytes.
+
+    ``highlight``: code of a territory to outline (others faded); ``code``: the territory the
+    scope is checked against (default: the user's own territory); ``title``: None for the default
+    title (indicator, level, year), "" for none. Raises ``AccessDenied`` outside the scope.
+    """
+    if isinstance(conn, Engine):
+        with conn.connect() as connection:
+            return render_map_png(
+                connection, scope, annee, level, indicator, highlight, type_etab=type_etab, code=code,
+                width_px=width_px, dpi=dpi, title=title,
+            )
+    focus = code or q.default_focus(scope)
+    data = q.map_data(conn, scope, focus, annee, level, indicator, type_etab)
+    territory = tq.resolve_territory(conn, scope, highlight, annee) if highlight else None
+    return render_data_png(data, highlight=territory, width_px=width_px, dpi=dpi, title=title)
+
+
+LEVEL_PHRASES = {"reseau": "Par réseau FOQUALE", "psad": "Par PSAD", "departement": "Par département"}
+
+
+def default_title(data: q.MapData) -> str:
+    """Two lines: the indicator, then the level and the school year."""
+    return f"{data.label}\n{LEVEL_PHRASES[data.level]} · année scolaire {data.annee}"
+
+
+def _highlight_geometry(data: q.MapData, territory: tq.Territory):
+    """Shape of the highlighted territory: the union of its networks' shapes."""
+    if territory.niveau == "academie":
+        return None
+    if territory.niveau in charts.LEVEL_KEYS:
+        geometry = charts.level_geometry(data.breakdown, territory.niveau)
+        shapes = geometry.shapes.set_index("code")
+        if territory.code in shapes.index:
+            return shapes.to_crs(LAMBERT).geometry[territory.code]
+    networks = charts.level_geometry(data.breakdown, "reseau").shapes
+    part = networks[networks["code"].isin(territory.reseaux)].to_crs(LAMBERT)
+    return shapely.union_all(part.geometry.to_numpy()) if len(part) else None
+
+
+def render_data_png(
+    data: q.MapData,
+    highlight: tq.Territory | None = None,
+    *,
+    width_px: int = 1600,
+    dpi: int = 200,
+    title: str | None = None,
+) -> bytes:
+    """Render a ``MapData`` (from ``queries.carte.map_data``) to PNG bytes."""
+    geometry = charts.level_geometry(data.breakdown, data.level)
+    shapes = geometry.shapes.to_crs(LAMBERT).set_index("code")
+    classed = charts.classed_values(data.values, data.indicator)
+    rows = {r["code"]: r for r in data.values.iter_rows(named=True)}
+    departments = geodata.departements().to_crs(LAMBERT)
+    target = _highlight_geometry(data, highlight) if highlight is not None else None
+
+    west, south, east, north = departments.total_bounds
+    pad_x, pad_y = (east - west) * 0.02, (north - south) * 0.02
+    west, east, south, north = west - pad_x, east + pad_x, south - pad_y, north + pad_y
+    title_text = default_title(data) if title is None else title
+    top = 0.1 if title_text else 0.02
+    bottom = 0.045
+    map_frac = 0.66  # the legend takes the right-hand third
+    map_ratio = (north - south) / (east - west)
+    width_in = width_px / dpi
+    height_in = width_in * map_frac * map_ratio / (1 - top - bottom)
+    figure = Figure(figsize=(width_in, height_in), dpi=dpi, facecolor="white")
+    axes = figure.add_axes((0.01, bottom, map_frac, 1 - top - bottom))
+    axes.set_xlim(west, east)
+    axes.set_ylim(south, north)
+    axes.set_aspect("equal")
+    axes.axis("off")
+    scale = width_in / 8.0  # font sizes are tuned for an 8-inch-wide image
+
+    codes = [c for c in shapes.index if c in rows]
+    drawn = shapes.loc[codes]
+    inside = {
+        c: target is None or g.intersection(target).area > 0.01 * min(g.area, target.area)
+        for c, g in drawn.geometry.items()
+    }
+    faces = [to_rgba(classed.color_of(c), 1.0 if inside[c] else FADED_ALPHA) for c in codes]
+    edges = [
+        to_rgba(charts.OUT_OF_SCOPE_LINE if rows[c]["etat"] == q.OUT_OF_SCOPE else "white", 1.0 if inside[c] else 0.6)
+        for c in codes
+    ]
+    drawn.plot(ax=axes, color=faces, edgecolor=edges, linewidth=0.8 * scale)
+    hatched = [c for c in codes if rows[c]["etat"] in (q.MASKED, q.MISSING)]
+    if hatched:
+        shapes.loc[hatched].plot(ax=axes, facecolor="none", edgecolor="#9A9A9A", hatch=MISSING_HATCH, linewidth=0)
+    departments.boundary.plot(ax=axes, color=charts.DEPARTMENT_BORDER_COLOR, linewidth=1.3 * scale)
+    if target is not None:
+        boundary = shapely.boundary(target)
+        axes.plot(*_line_xy(boundary), color="white", linewidth=5.0 * scale, solid_joinstyle="round")
+        axes.plot(*_line_xy(boundary), color=HIGHLIGHT_COLOR, linewidth=2.8 * scale, solid_joinstyle="round")
+
+    import geopandas as gpd
+
+    points = gpd.GeoSeries(
+        [shapely.Point(*geometry.label_points[c]) for c in shapes.index if c in rows], crs=4326
+    ).to_crs(LAMBERT)
+    for code, point in zip([c for c in shapes.index if c in rows], points, strict=True):
+        faded = not inside[code]
+        axes.text(
+            point.x, point.y, charts.short_name(rows[code]["nom"]), ha="center", va="center",
+            fontsize=7.2 * scale, fontweight="bold", family=FONT, linespacing=1.0,
+            color="#555555" if faded else charts.LABEL_COLOR,
+            path_effects=[pe.withStroke(linewidth=2.2 * scale, foreground="white")], zorder=5,
+        )
+
+    handles = []
+    for entry in classed.legend():
+        if entry.kind == "missing":
+            handles.append(Patch(facecolor=entry.color, edgecolor="#9A9A9A", hatch=MISSING_HATCH, label=entry.label))
+        elif entry.kind == "out":
+            handles.append(Patch(facecolor=entry.color, edgecolor=charts.OUT_OF_SCOPE_LINE, label=entry.label))
+        else:
+            handles.append(Patch(facecolor=entry.color, edgecolor="#BBBBBB", label=entry.label))
+    if highlight is not None and target is not None:
+        handles.append(Patch(facecolor="none", edgecolor=HIGHLIGHT_COLOR, linewidth=2.0, label=highlight.label))
+    legend_title = "\n".join(textwrap.wrap(data.label, 30))
+    legend = figure.legend(
+        handles=handles, title=legend_title, loc="upper left", bbox_to_anchor=(map_frac + 0.03, 1 - top - 0.02),
+        frameon=False, borderpad=0.4, labelspacing=0.7, handlelength=1.8, handleheight=1.3,
+        prop={"family": FONT, "size": 7.4 * scale}, title_fontproperties={"family": FONT, "size": 7.8 * scale,
+                                                                          "weight": "bold"},
+    )
+    legend._legend_box.align = "left"
+    method = "Classes à seuils fixes" if classed.classification.method == "seuils" else "Classes par quantiles"
+    figure.text(map_frac + 0.03, bottom + 0.02, method, ha="left", va="bottom", fontsize=6.0 * scale, family=FONT,
+                color="#666666")
+    if title_text:
+        lines = title_text.split("\n", 1)
+        figure.text(0.02, 1 - top * 0.38, lines[0], ha="left", va="center", fontsize=10.5 * scale,
+                    fontweight="bold", family=FONT, color="#1E1E1E")
+        if len(lines) > 1:
+            figure.text(0.02, 1 - top * 0.78, lines[1], ha="left", va="center", fontsize=8.0 * scale,
+                        family=FONT, color="#444444")
+    credit = f"{geodata.SOURCE_CREDIT} Découpage en réseaux et PSAD indicatif."
+    figure.text(0.98, bottom / 2, credit, ha="right", va="center", fontsize=5.0 * scale, family=FONT,
+                color="#666666")
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi, facecolor="white")
+    return buffer.getvalue()
+
+
+def _line_xy(boundary) -> tuple[list, list]:
+    xs: list = []
+    ys: list = []
+    lines = [boundary] if boundary.geom_type == "LineString" else list(boundary.geoms)
+    for line in lines:
+        x, y = line.xy
+        xs.extend(list(x) + [float("nan")])
+        ys.extend(list(y) + [float("nan")])
+    return xs, ys

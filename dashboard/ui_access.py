@@ -1,0 +1,166 @@
+"""Streamlit side of access control: the user's scope, the unauthorized page, the audit log.
+
+``dashboard.ui`` delegates here (``current_scope``, ``audit_view``, ``audit_export``,
+``render_audit_log``); the rules themselves live in the core modules ``access``, ``auth`` and
+``audit``. Request headers are read only in proxy mode (``request_headers``; tests replace it,
+since AppTest cannot set ``st.context.headers``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from dashboard import audit, auth, exports
+from dashboard.access import Scope
+
+log = logging.getLogger("dashboard.access")
+
+UNAUTHORIZED_TITLE = "Accès non autorisé"
+LOCAL_NOTICE = "Mode local : vous êtes recteur (accès à toute l'académie)"
+_LAST_VIEW = "_audit_derniere_consultation"
+_LAST_PAGE = "_audit_derniere_page"
+_LAST_DENIED = "_audit_dernier_refus"
+
+
+def request_headers() -> Mapping[str, str]:
+    """Headers of the request that opened this session (the websocket handshake)."""
+    return st.context.headers
+
+
+# --- identity ------------------------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False)
+def _sync_users(_engine: Engine, url: str, path: str, stamp: tuple[int, int]) -> str | None:
+    """Load the users file into the table once per file version; the error text, or None."""
+    try:
+        count = auth.load_users_file(_engine, Path(path))
+    except auth.UsersFileInvalid as exc:
+        log.error("Fichier des utilisateurs %s refusé, table inchangée :\n%s", path, exc)
+        return str(exc)
+    log.info("Fichier des utilisateurs %s chargé : %d utilisateur(s)", path, count)
+    return None
+
+
+def sync_users_file(engine: Engine, path: Path) -> None:
+    """(Re)load ``path`` into the ``utilisateurs`` table when it changed since the last load."""
+    try:
+        stat = Path(path).stat()
+    except OSError:
+        log.error("Fichier des utilisateurs introuvable : %s (table inchangée)", path)
+        return
+    _sync_users(engine, engine.url.render_as_string(hide_password=True), str(path),
+                (stat.st_mtime_ns, stat.st_size))
+
+
+def current_scope(engine: Engine) -> Scope:
+    """The user's scope; renders the unauthorized page and stops the script when there is none."""
+    try:
+        config = auth.load_config()
+    except auth.AuthConfigError as exc:
+        log.error("Configuration d'authentification invalide, accès fermé : %s", exc)
+        unauthorized_page(None, configuration=True)
+    if not config.proxy:
+        return Scope.full(auth.LOCAL_USER)
+    if config.users_file:
+        sync_users_file(engine, config.users_file)
+    ident = auth.identity_from_headers(request_headers(), config.header)
+    with engine.connect() as conn:
+        scope = auth.scope_for(conn, ident)
+    if scope is None:
+        _record_denied(engine, ident)
+        unauthorized_page(ident)
+    return scope
+
+
+def unauthorized_page(ident: str | None, configuration: bool = False) -> None:
+    """The French "Accès non autorisé" page, and nothing else: the script stops here."""
+    st.title(UNAUTHORIZED_TITLE)
+    if configuration:
+        st.error("La configuration de l'authentification est invalide : l'accès au tableau de bord est fermé. "
+                 "L'administrateur trouvera le détail dans le journal du serveur.", icon="🔒")
+        st.stop()
+    st.error("Vous n'êtes pas autorisé à consulter ce tableau de bord.", icon="🔒")
+    st.markdown(
+        "L'accès est réservé aux personnes inscrites dans la liste des utilisateurs de l'académie, avec leur "
+        "rôle et leur territoire. Si vous pensez devoir y accéder, adressez-vous au SAIO ou à l'administrateur "
+        "du tableau de bord en lui indiquant votre identifiant."
+    )
+    if ident:
+        st.text(f"Identifiant transmis : {ident}")
+    else:
+        st.caption("Aucun identifiant n'a été transmis par le service d'authentification de l'académie.")
+    st.stop()
+
+
+def access_notice(scope: Scope) -> None:
+    """Sidebar note in local mode: the user is the rector."""
+    if scope.utilisateur == auth.LOCAL_USER:
+        st.sidebar.caption(LOCAL_NOTICE)
+
+
+# --- audit log -----------------------------------------------------------------------------------
+
+
+def _safe_record(engine: Engine, *args) -> None:
+    try:
+        audit.record(engine, *args)
+    except Exception:  # noqa: BLE001 - auditing must never break a page; logged server-side
+        log.exception("Écriture impossible dans le journal des consultations")
+
+
+def _record_denied(engine: Engine, ident: str | None) -> None:
+    key = ident or ""
+    if st.session_state.get(_LAST_DENIED) == key:
+        return
+    st.session_state[_LAST_DENIED] = key
+    log.warning("Accès refusé à l'identifiant %r", ident)
+    _safe_record(engine, ident or "(aucun)", audit.DENIED, None, None, None)
+
+
+def audit_view(engine: Engine, ctx, page: str) -> None:
+    """One row per page view: page, territory, school year (not again on reruns of the same view)."""
+    key = (ctx.scope.utilisateur, page, ctx.territory.code, ctx.annee)
+    st.session_state[_LAST_PAGE] = page
+    if st.session_state.get(_LAST_VIEW) == key:
+        return
+    st.session_state[_LAST_VIEW] = key
+    _safe_record(engine, ctx.scope.utilisateur, audit.VIEW, page, ctx.territory.code, f"annee={ctx.annee}")
+
+
+def audit_export(engine: Engine, ctx, what: str, page: str | None = None) -> None:
+    """One row per export (a downloaded file, a deck): usable as a download button's ``on_click``."""
+    page = page or st.session_state.get(_LAST_PAGE)
+    _safe_record(engine, ctx.scope.utilisateur, audit.EXPORT, page, ctx.territory.code,
+                 f"{what} ; annee={ctx.annee}")
+
+
+def render_audit_log(engine: Engine, ctx, limit: int = 500) -> None:
+    """The "Journal des consultations" section (recteur and CSAIO only; nothing for other roles)."""
+    if not ctx.scope.can_read_audit:
+        return
+    st.subheader("Journal des consultations")
+    st.caption("Qui a consulté ou exporté quel territoire, et les accès refusés : "
+               f"les {limit} dernières lignes, les plus récentes d'abord (heure de Paris).")
+    left, right = st.columns(2)
+    actions = ["", audit.VIEW, audit.EXPORT, audit.DENIED]
+    action = left.selectbox("Action", actions, key="journal_action",
+                            format_func=lambda a: audit.ACTION_LABELS.get(a, "Toutes les actions"))
+    wanted = right.text_input("Utilisateur (identifiant)", key="journal_utilisateur", max_chars=120)
+    with engine.connect() as conn:
+        frame = audit.recent(conn, ctx.scope, limit=limit, action=action or None,
+                             utilisateur=auth.normalise_identifier(wanted) if wanted.strip() else None)
+    if frame.is_empty():
+        st.caption("Aucune ligne ne correspond à cette sélection.")
+        return
+    shown = audit.display_frame(frame)
+    st.dataframe(shown, hide_index=True, width="stretch")
+    st.download_button(
+        "Télécharger le journal (CSV)", exports.to_csv_bytes(shown), "journal-des-consultations.csv", "text/csv",
+        key="journal_csv", on_click=audit_export, args=(engine, ctx, "journal-des-consultations.csv"),
+    )

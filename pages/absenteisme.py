@@ -1,0 +1,195 @@
+"""Page « Absentéisme »: the rate of absenteeism by school type and territory, month by month."""
+
+import polars as pl
+import streamlit as st
+
+from dashboard import disclosure, exports, fmt, ui
+from dashboard.charts import absenteisme as charts
+from dashboard.charts import absenteisme_tables as tables
+from dashboard.charts.common import PLOTLY_CONFIG
+from queries import absenteisme as q
+from queries import absenteisme_etablissements as qe
+from queries.territoires import LEVEL_LABELS_PLURAL, LEVELS
+
+VIEWS = ["Par type d'établissement", "Secteur et éducation prioritaire", "Territoires", "Établissements"]
+DEFINITION = (
+    "**Taux d'absentéisme** : part des élèves ayant au moins 4 demi-journées d'absence non justifiées "
+    "dans le mois (méthode de la DEPP). Les taux agrégés rapportent la somme des élèves absentéistes "
+    "à la somme des effectifs (jamais une moyenne de taux). Un mois sans données est laissé vide."
+)
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DISPLAY_LIMIT = 1000  # schools shown on screen; the downloads hold them all
+
+
+def _downloads(ctx, frame: pl.DataFrame, basename: str, sheet: str) -> None:
+    """CSV and XLSX buttons; files are built when clicked (large tables) and the export is audited."""
+    left, right = st.columns(2)
+    left.download_button("Télécharger (CSV)", lambda: exports.to_csv_bytes(frame), f"{basename}.csv", "text/csv",
+                         key=f"{basename}_csv", width="stretch", on_click=ui.audit_export,
+                         args=(ctx, f"{basename}.csv"))
+    right.download_button("Télécharger (XLSX)", lambda: exports.to_xlsx_bytes({sheet: frame}), f"{basename}.xlsx",
+                          XLSX_MIME, key=f"{basename}_xlsx", width="stretch", on_click=ui.audit_export,
+                          args=(ctx, f"{basename}.xlsx"))
+
+
+def _chart(fig, key: str) -> None:
+    st.plotly_chart(fig, config=PLOTLY_CONFIG, key=f"abs_{key}")
+
+
+def _type_filter(types: list[str], key: str) -> tuple[str, ...]:
+    chosen = st.pills("Types d'établissement", types, selection_mode="multi", default=types,
+                      format_func=lambda t: q.TYPE_LABELS.get(t, t), key=key)
+    return tuple(chosen or types)
+
+
+def _key_figures(yearly: pl.DataFrame, previous: str, refs: dict) -> None:
+    rows = [r for r in yearly.iter_rows(named=True) if r["groupe"] in q.MAIN_TYPES]
+    if not rows:
+        return
+    for col, r in zip(st.columns(len(rows)), rows, strict=True):
+        ref = refs.get(r["groupe"])
+        evolution = None if r["masque"] or r["masque_precedent"] else r["evolution"]
+        moved = evolution is not None and round(evolution * 100, 1) != 0
+        col.metric(
+            q.TYPE_LABELS[r["groupe"]],
+            disclosure.masked_label() if r["masque"] else fmt.percent(r["taux"]),
+            delta=None if evolution is None else f"{fmt.signed_points(evolution)} sur un an",
+            delta_color="gray" if not moved else ("red" if evolution > 0 else "green"),
+            delta_arrow="off" if not moved else ("up" if evolution > 0 else "down"),
+            help=(f"Taux national de référence ({ref['statut']}) : {fmt.percent(ref['taux'])}. "
+                  if ref else "") + f"Évolution par rapport à {previous}, sur les mêmes mois.",
+            border=True,
+        )
+
+
+def _by_type(ctx, cube, types, refs) -> None:
+    annee, previous, label = ctx.annee, ctx.previous_year, ctx.territory.label
+    acad_cube = None if ctx.territory.niveau == "academie" else ui.query(q.cube, ctx.scope, "ACAD", annee)
+    chosen = _type_filter(types, "abs_types_mensuel")
+    monthly = cube.monthly("type", chosen)
+    st.subheader("Taux mensuel par type d'établissement")
+    st.caption(f"Trait plein : {label}, {annee} ; pointillés : {previous}"
+               + (f" ; gris : académie, {annee}" if acad_cube else "")
+               + " ; tirets noirs : taux national de référence de l'année (voir Méthodologie).")
+    _chart(charts.monthly_by_type(monthly, annee, previous, chosen, territory_label=label,
+                                  academie=acad_cube.monthly("type", chosen) if acad_cube else None,
+                                  references=refs), "mensuel")
+    if charts.has_masked(monthly):
+        st.caption(charts.masked_note())
+    st.subheader("Carte de chaleur : type d'établissement × mois")
+    _chart(charts.heatmap(monthly, annee, chosen), "chaleur")
+    st.subheader(f"Taux sur l'année scolaire {annee}")
+    yearly = cube.yearly("type", chosen)
+    st.dataframe(tables.yearly_display(yearly, annee, previous, academie=acad_cube.yearly("type", chosen)
+                                       if acad_cube else None, references=refs), hide_index=True)
+    _downloads(ctx, tables.yearly_export(yearly, annee, label), f"absenteisme-types-{ctx.territory.code}-{annee}",
+               "Absentéisme par type")
+
+
+def _sector_and_priority(ctx, cube, types) -> None:
+    annee, previous = ctx.annee, ctx.previous_year
+    chosen = _type_filter(types, "abs_types_secteur")
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Public et privé sous contrat")
+        _chart(charts.group_lines(cube.monthly("secteur", chosen), annee, "secteur"), "secteur")
+        st.dataframe(tables.yearly_display(cube.yearly("secteur", chosen), annee, previous, by="secteur",
+                                           compact=True), hide_index=True)
+    with right:
+        st.subheader("Éducation prioritaire")
+        _chart(charts.group_lines(cube.monthly("ep", chosen), annee, "ep"), "ep")
+        st.dataframe(tables.yearly_display(cube.yearly("ep", chosen), annee, previous, by="ep", compact=True),
+                     hide_index=True)
+    if charts.has_masked(cube.monthly("secteur", chosen)) or charts.has_masked(cube.monthly("ep", chosen)):
+        st.caption(charts.masked_note())
+
+
+def _territories(ctx, cube, types, detail: bool) -> None:
+    territory = ctx.territory
+    if territory.niveau == "reseau":
+        st.info("Un réseau FOQUALE est le niveau le plus fin du découpage : comparez-le avec les autres "
+                "réseaux en sélectionnant son PSAD ou son département.")
+        return
+    if not detail:
+        st.info("La comparaison des territoires de niveau inférieur n'est pas accessible avec vos droits.")
+        return
+    subs = ui.query(q.children_rates, ctx.scope, territory.code, ctx.annee)
+    level = LEVEL_LABELS_PLURAL[LEVELS[LEVELS.index(territory.niveau) + 1]]
+    st.subheader(f"{level} de {territory.label} — taux sur l'année {ctx.annee}")
+    st.caption(f"Barres : chaque territoire ; trait noir : {territory.label}.")
+    _chart(charts.children_bars(subs, cube.yearly("type").vstack(cube.yearly("")), territory.label, types),
+           "territoires")
+    if charts.has_masked(subs):
+        st.caption(charts.masked_note())
+    st.dataframe(tables.children_display(subs, types), hide_index=True)
+    _downloads(ctx, tables.children_export(subs, ctx.annee), f"absenteisme-territoires-{territory.code}-{ctx.annee}",
+               "Territoires")
+
+
+def _schools(ctx, types, detail: bool) -> None:
+    if not detail:
+        st.info("Le détail par établissement n'est pas accessible avec vos droits pour ce territoire.")
+        return
+    view = ui.query(qe.school_view, ctx.scope, ctx.territory.code, ctx.annee)
+    annee, previous = ctx.annee, ctx.previous_year
+    st.subheader("Répartition des établissements selon leur taux annuel")
+    _chart(charts.distribution_box(view.table, view.distribution, types), "repartition")
+    hidden = int(view.table["masque"].sum())
+    st.caption(f"Boîte : quartiles ; moustaches : 10ᵉ et 90ᵉ centiles, calculés sur tous les établissements du type "
+               f"(au moins {qe.MIN_SCHOOLS_DISTRIBUTION}). Chaque point est un établissement ; "
+               f"{fmt.integer(hidden)} établissement(s) sans point : moins de {disclosure.threshold()} élèves "
+               "absentéistes par mois en moyenne, ou effectif trop faible (secret statistique).")
+    st.subheader("Concentration : part des élèves absentéistes dans le dixième d'établissements le plus touché")
+    _chart(charts.concentration_bars(view.concentration), "concentration")
+    st.caption(f"Établissements classés par taux annuel décroissant : part de tous les élèves absentéistes de l'année "
+               f"réunie par le dixième le plus touché (types comptant au moins {qe.MIN_SCHOOLS_CONCENTRATION} "
+               "établissements).")
+    st.subheader("Établissements")
+    left, right = st.columns(2)
+    chosen = left.multiselect("Types", types, default=types, format_func=lambda t: q.TYPE_LABELS.get(t, t),
+                              key="abs_types_etab")
+    sort = right.selectbox("Trier par", list(tables.SORTS), key="abs_tri_etab")
+    shown = tables.sort_schools(view.table.filter(pl.col("type").is_in(chosen or types)), sort)
+    st.dataframe(tables.schools_display(shown.head(DISPLAY_LIMIT), annee, previous), hide_index=True, column_config={
+        "Établissement": st.column_config.TextColumn(width=280), "Commune": st.column_config.TextColumn(width=130),
+    })
+    limited = (f"Les {fmt.integer(DISPLAY_LIMIT)} premiers établissements sur {fmt.integer(shown.height)} sont affichés ; "
+               "les fichiers téléchargés les contiennent tous. " if shown.height > DISPLAY_LIMIT else "")
+    st.caption(f"{limited}« {disclosure.masked_label()} » : chiffre non diffusé (secret statistique). Évolution par "
+               f"rapport à {previous} sur les mêmes mois, en points de pourcentage.")
+    _downloads(ctx, tables.schools_export(shown, annee, previous),
+               f"absenteisme-etablissements-{ctx.territory.code}-{annee}", "Établissements")
+
+
+def body() -> None:
+    ctx = ui.page_context("Absentéisme")
+    territory = ctx.territory
+    st.markdown(DEFINITION)
+    cube = ui.query(q.cube, ctx.scope, territory.code, ctx.annee)
+    if not cube.months():
+        st.info(f"Aucune donnée d'absentéisme pour {territory.label} en {ctx.annee}.")
+        return
+    refs = q.references_for(ctx.annee)
+    yearly = cube.yearly("type")
+    types = [t for t in (*q.MAIN_TYPES, "AUTRE") if t in set(yearly["groupe"])]
+    months = cube.months()
+    st.caption(f"{territory.label}, {ctx.annee} : données de {fmt.month_label(months[0])} à "
+               f"{fmt.month_label(months[-1])}.")
+    _key_figures(yearly, ctx.previous_year, refs)
+    detail = ui.query(q.detail_allowed, ctx.scope, territory.code, ctx.annee)
+    views = st.tabs(VIEWS, key="vue", bind="query-params")
+    with views[0]:
+        if views[0].open:
+            _by_type(ctx, cube, types, refs)
+    with views[1]:
+        if views[1].open:
+            _sector_and_priority(ctx, cube, types)
+    with views[2]:
+        if views[2].open:
+            _territories(ctx, cube, types, detail)
+    with views[3]:
+        if views[3].open:
+            _schools(ctx, types, detail)
+
+
+ui.run_page(body)

@@ -1,0 +1,200 @@
+"""Page « Accueil »: where the selected territory stands against its raccrochage target."""
+
+from pathlib import Path
+
+import polars as pl
+import streamlit as st
+
+from dashboard import disclosure, fmt, ui
+from dashboard.charts import raccrochage as charts
+from dashboard.charts.common import PLOTLY_CONFIG
+from queries import donnees as dq
+from queries import raccrochage as q
+from queries import territoires as tq
+
+PAGES_DIR = Path(__file__).resolve().parent
+STATUS_BOX = {"en_retard": st.warning, "sur_trajectoire": st.info, "en_avance": st.success, "inconnu": st.info}
+
+
+def _delta(diff, text: str, *, neutral: bool = False) -> dict:
+    """st.metric delta arguments for a French-formatted difference (true minus sign)."""
+    if diff is None or text == fmt.MISSING:
+        return {}
+    if round(diff, 6) == 0:
+        return {"delta": text, "delta_color": "gray", "delta_arrow": "off"}
+    return {
+        "delta": text,
+        "delta_color": "gray" if neutral else ("green" if diff > 0 else "red"),
+        "delta_arrow": "up" if diff > 0 else "down",
+    }
+
+
+def _sub(a, b):
+    return a - b if a is not None and b is not None else None
+
+
+def _headline(s: dict, shown: dict, masked: list[str]) -> str:
+    if s["periode_fin"] is None:
+        return "Aucun bilan n'a encore été reçu pour ce territoire cette année scolaire."
+    count = disclosure.masked_label() if "raccroches" in masked else fmt.integer(s["raccroches"])
+    text = f"Au **{fmt.date_long(s['periode_fin'])}**, **{count} jeunes raccrochés** depuis la rentrée"
+    if s["objectif"] is None:
+        return text + " ; aucun objectif n'est fixé pour ce territoire."
+    if shown["taux_atteinte"] is not None:
+        text += f", soit **{fmt.percent(s['taux_atteinte'])}** de l'objectif ({fmt.integer(s['objectif'])})"
+    else:
+        text += f" (objectif : {fmt.integer(s['objectif'])})"
+    if s["statut"] == "inconnu":
+        return text + "."
+    status = {"en_retard": "en retard sur", "sur_trajectoire": "sur", "en_avance": "en avance sur"}[s["statut"]]
+    text += f". Le territoire est **{status} sa trajectoire** (attendu à cette date : {fmt.integer(s['attendu'])}"
+    if shown["ecart"] is not None:
+        text += f", écart {fmt.signed_percent(s['ecart'])}"
+    text += ")."
+    if shown["projection"] is not None:
+        reach = "l'objectif serait atteint" if s["projection_atteint"] else "l'objectif ne serait pas atteint"
+        text += f" Au rythme actuel, l'année se terminerait à {fmt.integer(s['projection'])} : {reach}."
+    return text
+
+
+def key_figures(s: dict, shown: dict, masked: list[str]) -> None:
+    since = "sur un an" if s["periode_fin_n1"] else None
+
+    def count(key):
+        return disclosure.masked_label() if key in masked else fmt.integer(shown[key])
+
+    row = st.columns(4)
+    diff = _sub(shown["raccroches"], shown["raccroches_n1"])
+    row[0].metric(
+        "Raccrochés depuis la rentrée", count("raccroches"), border=True,
+        help="Jeunes raccrochés (six types de solution) cumulés depuis le début de l'année scolaire.",
+        delta_description=since, **_delta(diff, fmt.signed_number(diff)),
+    )
+    diff = _sub(shown["taux_atteinte"], shown["taux_atteinte_n1"])
+    row[1].metric(
+        "Taux d'atteinte de l'objectif",
+        fmt.percent(shown["taux_atteinte"]) if "taux_atteinte" not in masked else charts.MASKED_TEXT,
+        border=True,
+        help=f"Raccrochés depuis la rentrée / objectif de l'année ({fmt.integer(s['objectif'])}).",
+        delta_description=since if diff is not None else None,
+        **_delta(diff, fmt.signed_points(diff)),
+    )
+    gap = _sub(shown["raccroches"], s["attendu"])
+    row[2].metric(
+        "Niveau attendu à cette date", fmt.integer(s["attendu"]), border=True,
+        help="Objectif × part de l'année habituellement atteinte à cette période (profil saisonnier des années "
+             "précédentes, voir Méthodologie).",
+        delta_description="écart des raccrochés" if gap is not None else None,
+        **_delta(gap, fmt.signed_number(gap)),
+    )
+    diff = _sub(shown["projection"], s["objectif"])
+    row[3].metric(
+        "Projection en fin d'année", fmt.integer(shown["projection"]), border=True,
+        help="Raccrochés depuis la rentrée / part de l'année habituellement atteinte à cette période.",
+        delta_description=("objectif atteint" if s["projection_atteint"] else "objectif non atteint")
+        if diff is not None else None,
+        **_delta(diff, fmt.signed_number(diff)),
+    )
+    row = st.columns(4)
+    diff = _sub(shown["jeunes_signales"], shown["jeunes_signales_n1"])
+    row[0].metric("Jeunes signalés", count("jeunes_signales"), border=True, delta_description=since,
+                  help="Jeunes repérés par le SIEI et les partenaires depuis la rentrée.",
+                  **_delta(diff, fmt.signed_number(diff), neutral=True))
+    diff = _sub(shown["taux_contact"], shown["taux_contact_n1"])
+    row[1].metric("Taux de contact",
+                  fmt.percent(shown["taux_contact"]) if "taux_contact" not in masked else charts.MASKED_TEXT,
+                  border=True, help="Jeunes contactés / jeunes signalés.",
+                  delta_description=since if diff is not None else None, **_delta(diff, fmt.signed_points(diff)))
+    diff = _sub(shown["part_solution"], shown["part_solution_n1"])
+    row[2].metric("Avec solution proposée",
+                  fmt.percent(shown["part_solution"]) if "part_solution" not in masked else charts.MASKED_TEXT,
+                  border=True, help="Part des jeunes signalés à qui une solution a été proposée (solutions proposées / "
+                                                     "jeunes signalés).",
+                  delta_description=since if diff is not None else None, **_delta(diff, fmt.signed_points(diff)))
+    diff = _sub(shown["contrats_foquale"], s["contrats_foquale_n1"] if "contrats_foquale_n1" not in masked else None)
+    row[3].metric("Contrats FOQUALE signés", count("contrats_foquale"), border=True, delta_description=since,
+                  help="Contrats FOQUALE signés depuis la rentrée.", **_delta(diff, fmt.signed_number(diff)))
+
+
+def sub_territories(ctx, d: q.Detail) -> None:
+    below = d.sous_territoires
+    if below.is_empty():
+        if ctx.territory.niveau == "reseau":
+            st.caption("Un réseau FOQUALE n'a pas de territoire rattaché : choisissez sa PSAD ou son département "
+                       "pour le comparer aux autres.")
+        return
+    level = tq.LEVEL_LABELS_PLURAL[below["niveau"][0]]
+    st.subheader(f"{level} : où en est chacun ?")
+    shown = q.disclose_frame(below)
+    late = below.filter(pl.col("statut") == "en_retard")
+    if late.is_empty():
+        st.markdown(f"Aucun territoire du niveau « {level} » n'est en retard sur sa trajectoire.")
+    else:
+        names = ", ".join(late["libelle"].to_list())
+        st.markdown(f"**En retard sur leur trajectoire ({late.height}) :** {names}.")
+    if ctx.territory.niveau in ("academie", "departement"):
+        nets = d.reseaux.filter(pl.col("statut") == "en_retard")
+        if not nets.is_empty():
+            st.markdown(f"**Réseaux FOQUALE en retard ({nets.height} sur {d.reseaux.height}) :** "
+                        + ", ".join(nets["nom"].to_list()) + ".")
+    st.plotly_chart(charts.achievement_figure(shown), config=PLOTLY_CONFIG, key="atteinte_sous_territoires")
+    st.caption("Barre : part de l'objectif annuel atteinte, couleur selon le statut ; trait noir : part attendue à "
+               "cette date sur la trajectoire.")
+    st.dataframe(charts.styled_table(shown), hide_index=True, width="stretch", placeholder=charts.TABLE_PLACEHOLDER)
+    st.caption("Classement : en retard d'abord, puis sur la trajectoire, en avance, données insuffisantes. "
+               "Cliquez sur un en-tête pour trier.")
+
+
+def freshness(ctx) -> None:
+    fresh = ui.query(dq.bilan_freshness, ctx.scope, ctx.territory.code, ctx.annee)
+    st.subheader("Fraîcheur des données")
+    expected = fresh["periode_attendue"].drop_nulls()
+    late = fresh.filter(pl.col("en_retard"))
+    if expected.is_empty():
+        st.warning("Aucun bilan reçu pour cette année scolaire.")
+    elif late.is_empty():
+        st.success(f"Tous les réseaux du territoire ont transmis le bilan de la période close le "
+                   f"{fmt.date_long(expected[0])}.")
+    else:
+        one = late.height == 1
+        subject = "1 réseau n'a" if one else f"{late.height} réseaux n'ont"
+        tail = "Ses chiffres s'arrêtent à son" if one else "Leurs chiffres s'arrêtent à leur"
+        st.warning(
+            f"**{subject} pas transmis le bilan de la période close le {fmt.date_long(expected[0])}** : "
+            + ", ".join(late["reseau_nom"].to_list()) + f". {tail} dernier bilan reçu."
+        )
+    with st.expander("Dernier bilan reçu par réseau"):
+        st.dataframe(
+            fresh.select(
+                pl.col("reseau_nom").alias("Réseau"),
+                pl.col("psad_nom").alias("PSAD"),
+                pl.col("derniere_periode").map_elements(fmt.date_long, return_dtype=pl.String)
+                .alias("Dernière période reçue"),
+                pl.when(pl.col("en_retard")).then(pl.lit("En retard")).otherwise(pl.lit("À jour")).alias("État"),
+            ),
+            hide_index=True, width="stretch",
+        )
+
+
+def body() -> None:
+    ctx = ui.page_context("Accueil")
+    d = ui.query(q.detail, ctx.scope, ctx.territory.code, ctx.annee)
+    s = d.situation
+    shown, masked = q.disclose(s, s["niveau"])
+    st.markdown(f"### Où en est-on ? Raccrochage — {ctx.territory.label}, {ctx.annee}")
+    STATUS_BOX[s["statut"]](_headline(s, shown, masked))
+    key_figures(s, shown, masked)
+    if masked:
+        st.caption(f"« {disclosure.masked_label()} » et « masqué » : effectif inférieur au seuil de diffusion "
+                   "(secret statistique).")
+    if s["periode_fin_n1"]:
+        st.caption(f"Évolutions : par rapport à la même date de l'année {ctx.previous_year} "
+                   f"(bilans jusqu'au {fmt.date_long(s['periode_fin_n1'])}). Trajectoire : "
+                   f"{q.PROFILE_SOURCES[s['profil_source']]} (voir Méthodologie).")
+    sub_territories(ctx, d)
+    freshness(ctx)
+    st.page_link(str(PAGES_DIR / "raccrochage.py"), label="Trajectoire, entonnoir et solutions : page Raccrochage",
+                 icon=":material/trending_up:", query_params={"annee": ctx.annee, "territoire": ctx.territory.code})
+
+
+ui.run_page(body)

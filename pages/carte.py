@@ -1,0 +1,176 @@
+"""Page « Carte »: the 14 networks, 10 PSAD and 4 departments on one choropleth.
+
+Level, indicator and selected territory live in the URL (``niveau``, ``indicateur``, ``type``,
+``selection``); clicking a territory shows its key figures beside the map.
+"""
+
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard import disclosure, fmt, ui
+from dashboard.charts import carte as charts
+from dashboard.charts.common import PLOTLY_CONFIG, SCHOOL_TYPE_LABELS
+from queries import carte as q
+from queries import territoires as tq
+
+PAGES_DIR = Path(__file__).resolve().parent
+LAYERS = {"etablissements": "Établissements", "mlds": "Sites MLDS", "sieges": "Sièges de réseau"}
+DETAIL_LAYERS = ("etablissements", "mlds")
+LEVEL_SHORT = {"reseau": "Réseaux", "psad": "PSAD", "departement": "Départements"}
+TYPE_OPTIONS = ("", "COLLEGE", "LGT", "LP", "LPO", "EREA")
+
+
+def _from_url(name: str, options, default):
+    value = st.query_params.get(name)
+    return value if value in options else default
+
+
+def _controls(ctx, detail_allowed: bool) -> tuple[str, str, str | None, tuple[str, ...]]:
+    left, middle, right = st.columns([1.5, 2.2, 1.5])
+    level = left.segmented_control(
+        "Niveau", list(q.MAP_LEVELS), format_func=LEVEL_SHORT.get, required=True,
+        default=_from_url("niveau", q.MAP_LEVELS, "reseau"), key="carte_niveau",
+    ) or "reseau"
+    indicator = middle.selectbox(
+        "Indicateur", list(q.INDICATORS), format_func=lambda k: q.INDICATORS[k].label,
+        index=list(q.INDICATORS).index(_from_url("indicateur", q.INDICATORS, "taux_atteinte")),
+        key="carte_indicateur",
+    )
+    type_etab = None
+    if indicator == "absenteisme":
+        wanted = _from_url("type", TYPE_OPTIONS, "")
+        type_etab = right.selectbox(
+            "Type d'établissement", TYPE_OPTIONS, index=TYPE_OPTIONS.index(wanted),
+            format_func=lambda t: SCHOOL_TYPE_LABELS.get(t, "Tous les établissements") if t else "Tous les établissements",
+            key="carte_type",
+        ) or None
+    options = [k for k in LAYERS if detail_allowed or k not in DETAIL_LAYERS]
+    layers = st.pills(
+        "Couches", options, selection_mode="multi", format_func=LAYERS.get, default=[], key="carte_couches",
+        help="Établissements (couleur : type, taille : effectif du dernier mois connu), sites MLDS "
+             "(taille : places) et sièges des réseaux FOQUALE.",
+    ) or []
+    if not detail_allowed:
+        st.caption("Les établissements et sites MLDS ne s'affichent que dans votre périmètre de détail.")
+    st.query_params["niveau"] = level
+    st.query_params["indicateur"] = indicator
+    if type_etab:
+        st.query_params["type"] = type_etab
+    elif "type" in st.query_params:
+        del st.query_params["type"]
+    return level, indicator, type_etab, tuple(k for k in LAYERS if k in layers)
+
+
+def _selection(chart_key: str, index: dict, ctx, clickable: list[str]) -> str | None:
+    """The selected territory: a new click on the map, else the URL's ``selection``."""
+    state = st.session_state.get(chart_key)
+    points = []
+    if state:
+        try:
+            points = state["selection"]["points"]
+        except (KeyError, TypeError):
+            points = []
+    picked = charts.selected_code(points, clickable)
+    if picked and picked != st.session_state.get("carte_dernier_clic"):
+        st.query_params["selection"] = picked
+    st.session_state["carte_dernier_clic"] = picked
+    wanted = st.query_params.get("selection")
+    if wanted and wanted in index and tq.can_view(index, ctx.scope, wanted):
+        return wanted
+    if wanted:
+        del st.query_params["selection"]
+    return None
+
+
+def _count(figures: dict, key: str) -> str:
+    if figures.get(key) is None:
+        return disclosure.masked_label() if key in figures["masque"] else fmt.MISSING
+    return fmt.integer(figures[key])
+
+
+def _rate(figures: dict, key: str, per10k: bool = False) -> str:
+    value = figures.get(key)
+    if value is None:
+        return "Masqué" if key in figures["masque"] else fmt.MISSING
+    return fmt.number(value, 1) if per10k else fmt.percent(value, 1)
+
+
+def _panel(ctx, index: dict, code: str | None) -> None:
+    if code is None:
+        st.info("Cliquez sur un territoire de la carte pour afficher ses chiffres clés.", icon=":material/touch_app:")
+        return
+    figures = ui.query(q.key_figures, ctx.scope, code, ctx.annee)
+    st.subheader(figures["label"])
+    st.caption(f"Année scolaire {ctx.annee} · {fmt.integer(figures['population'])} habitants")
+    a, b = st.columns(2)
+    a.metric("Taux d'atteinte", _rate(figures, "taux_atteinte"),
+             help="Taux d'atteinte de l'objectif : jeunes raccrochés depuis la rentrée rapportés à l'objectif de l'année.")
+    b.metric("Raccrochés", _count(figures, "raccroches"), help="Jeunes raccrochés depuis la rentrée.")
+    a.metric("Objectif", _count(figures, "objectif"))
+    b.metric("Signalés", _count(figures, "jeunes_signales"), help="Jeunes signalés (SIEI) depuis la rentrée.")
+    a.metric("Pour 10 000 hab.", _rate(figures, "signales_10000", per10k=True),
+             help="Jeunes signalés pour 10 000 habitants (population municipale des communes).")
+    b.metric("Avec solution", _rate(figures, "part_raccroches"),
+             help="Part des jeunes signalés ayant une solution : jeunes raccrochés (six types de solution) "
+                  "rapportés aux jeunes signalés.")
+    a.metric("Absentéisme", _rate(figures, "absenteisme_global"),
+             help="Élèves ayant au moins 4 demi-journées d'absence non justifiées dans le mois, "
+                  "rapportés à l'effectif, sur l'année scolaire.")
+    if figures["masque"]:
+        st.caption(f"Certaines valeurs sont masquées (effectif inférieur à {disclosure.threshold()}).")
+    st.page_link(
+        str(PAGES_DIR / "raccrochage.py"), label="Voir sa page Raccrochage", icon=":material/trending_up:",
+        query_params={"annee": ctx.annee, "territoire": code},
+    )
+    parent = figures.get("parent_code")
+    compared = [code] + ([parent] if parent and parent in index and tq.can_view(index, ctx.scope, parent) else [])
+    label = "Comparer avec " + index[parent].label if len(compared) == 2 else "Comparer ce territoire"
+    st.page_link(
+        str(PAGES_DIR / "comparer.py"), label=label, icon=":material/compare_arrows:",
+        query_params={"annee": ctx.annee, "territoires": ",".join(compared)},
+    )
+    if st.button("Effacer la sélection", key="carte_effacer"):
+        del st.query_params["selection"]
+        st.rerun()
+
+
+def body() -> None:
+    ctx = ui.page_context("Carte")
+    index = ui.query(tq.territory_index, ctx.annee)
+    detail_allowed = tq.can_view_detail(index, ctx.scope, ctx.territory.code)
+    level, indicator, type_etab, layers = _controls(ctx, detail_allowed)
+    data = ui.query(q.map_data, ctx.scope, ctx.territory.code, ctx.annee, level, indicator, type_etab, layers)
+    clickable = data.values.filter(data.values["etat"] != q.OUT_OF_SCOPE)["code"].to_list()
+    chart_key = f"carte_{level}"
+    selected = _selection(chart_key, index, ctx, clickable)
+
+    map_col, panel_col = st.columns([3, 1.2], gap="medium")
+    with map_col:
+        figure = charts.map_figure(data, selected=selected)
+        st.plotly_chart(figure, key=chart_key, on_select="rerun", selection_mode="points", config=PLOTLY_CONFIG)
+        classes = charts.classed_values(data.values, indicator)
+        notes = [classes.classification.description]
+        states = set(data.values["etat"].to_list())
+        if q.MASKED in states:
+            notes.append(f"En gris : valeur masquée (effectif inférieur à {disclosure.threshold()}) ou manquante.")
+        elif q.MISSING in states:
+            notes.append("En gris : pas de donnée pour l'année.")
+        if q.OUT_OF_SCOPE in states:
+            notes.append("Les territoires hors de votre périmètre sont dessinés sans valeur.")
+        st.caption(" ".join(notes))
+        st.caption(
+            "Découpage en réseaux et PSAD indicatif (voir Méthodologie), remplaçable par celui de l'académie "
+            "(page « Importer des données »). Les établissements sont placés dans leur commune. "
+            + charts.SOURCE_CREDIT
+        )
+    with panel_col:
+        _panel(ctx, index, selected)
+
+    with st.expander("Tableau des valeurs de la carte"):
+        table = charts.values_table(data.values, indicator, data.label)
+        st.dataframe(table, hide_index=True, width="stretch")
+        ui.download_buttons(table, f"carte-{level}-{indicator}-{ctx.annee}", sheet="Carte", key="carte_tableau")
+
+
+ui.run_page(body)

@@ -1,0 +1,140 @@
+"""Page « Comparer des territoires »: 2 to 6 territories side by side (indicators against the
+académie, trajectories, monthly absenteeism), a ranking across one level, a shareable link and
+the exports. The selection lives in the URL (``territoires=R86-POI,R86-SVI,R86-CHA``)."""
+
+import streamlit as st
+
+from dashboard import ui
+from dashboard.access import ACADEMIE
+from dashboard.charts import comparer as charts
+from dashboard.charts import comparer_export as export
+from dashboard.charts.common import PLOTLY_CONFIG
+from queries import comparer as q
+from queries import comparer_ranking as qr
+from queries import territoires as tq
+
+URL_PATH = "comparer"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _param(name: str) -> str | None:
+    value = st.query_params.get(name)
+    return value or None
+
+
+def _selection(ctx, index: dict[str, tq.Territory]) -> list[str]:
+    raw = _param(q.PARAM_TERRITORIES)
+    kept, dropped = q.parse_selection(raw, index)
+    if dropped:
+        what = "Un territoire du lien a été ignoré" if len(dropped) == 1 else \
+            f"{len(dropped)} territoires du lien ont été ignorés"
+        st.warning(f"{what} : inconnu(s) pour {ctx.annee} ou hors de votre périmètre d'accès.")
+    if len([c for c in q.parse_codes(raw) if c in index]) > q.MAX_TERRITORIES:
+        st.warning(f"Au plus {q.MAX_TERRITORIES} territoires : seuls les premiers du lien sont comparés.")
+    if not kept:
+        kept = q.default_selection(index, ctx.territory.code)
+    chosen = st.multiselect(
+        "Territoires à comparer (de 2 à 6)", list(index), default=kept, max_selections=q.MAX_TERRITORIES,
+        format_func=lambda c: index[c].label, key=f"comparer_territoires_{ctx.annee}",
+        placeholder="Choisissez des réseaux, des PSAD, des départements ou l'académie",
+        help="Territoires de même niveau ou non (un réseau face à son département et à l'académie, par exemple).",
+    )
+    st.query_params[q.PARAM_TERRITORIES] = ",".join(chosen)
+    return chosen
+
+
+def _ranking_controls(chosen: list[str], index: dict[str, tq.Territory]) -> tuple[str, str]:
+    levels = list(q.RANKING_LEVELS)
+    wanted = _param(q.PARAM_LEVEL)
+    first_level = next((index[c].niveau for c in chosen if index[c].niveau in levels), "reseau")
+    level_default = wanted if wanted in levels else first_level
+    keys = [i.key for i in q.INDICATORS if i.key != "population"]
+    wanted = _param(q.PARAM_INDICATOR)
+    indicator_default = wanted if wanted in keys else "taux_atteinte"
+    left, right = st.columns([1, 2])
+    level = left.selectbox("Niveau", levels, index=levels.index(level_default),
+                           format_func=lambda n: tq.LEVEL_LABELS_PLURAL[n], key="comparer_niveau")
+    indicator = right.selectbox("Indicateur", keys, index=keys.index(indicator_default),
+                                format_func=lambda k: q.INDICATOR_INDEX[k].label, key="comparer_indicateur")
+    st.query_params[q.PARAM_LEVEL] = level
+    st.query_params[q.PARAM_INDICATOR] = indicator
+    return level, indicator
+
+
+def body() -> None:
+    ctx = ui.page_context("Comparer des territoires")
+    index = {t.code: t for t in ui.query(tq.visible_territories, ctx.scope, ctx.annee)}
+    chosen = _selection(ctx, index)
+    if len(chosen) < q.MIN_TERRITORIES:
+        st.info("Choisissez au moins deux territoires à comparer.")
+        return
+    codes = tuple(chosen)
+    comp = ui.query(q.comparison, ctx.scope, codes, ctx.annee)
+    labels = {t.code: t.label for t in comp.territories}
+
+    link_slot = st.container()
+
+    st.subheader("Indicateurs")
+    st.table(charts.styled_table(comp))
+    st.caption(
+        "Taux rapportés à la population municipale des communes du territoire (INSEE). "
+        "Entre parenthèses, l'écart à l'académie : en points pour les taux et les parts, pour 10 000 habitants "
+        "pour les jeunes signalés, et la part de l'académie pour les effectifs. "
+        "Fond vert : mieux que l'académie ; fond orange : moins bien ; sans fond : écart nul ou sans appréciation "
+        "(effectifs, population, répartition des solutions). « < 5 » et « masqué » : secret statistique ; "
+        "« — » : donnée absente. Raccrochés et jeunes signalés : cumuls depuis la rentrée jusqu'au dernier bilan reçu."
+    )
+
+    st.subheader("Trajectoires de raccrochage")
+    st.plotly_chart(charts.trajectories_figure(ui.query(q.trajectories, ctx.scope, codes, ctx.annee), labels),
+                    config=PLOTLY_CONFIG, key="comparer_trajectoires")
+    st.caption(
+        "Échelle commune : raccrochés cumulés depuis la rentrée **en % de l'objectif annuel de chaque territoire**, "
+        "pour que petits et grands territoires se comparent ; en pointillés, la trajectoire de l'objectif "
+        "(profil saisonnier, voir Méthodologie). Points à la fin de chaque période bimestrielle."
+    )
+
+    st.subheader("Absentéisme mensuel par type d'établissement")
+    st.plotly_chart(charts.absenteeism_figure(ui.query(q.monthly_absenteeism, ctx.scope, codes, ctx.annee), labels),
+                    config=PLOTLY_CONFIG, key="comparer_absenteisme")
+    st.caption("Part des élèves ayant au moins 4 demi-journées d'absence non justifiées dans le mois ; "
+               "échelle commune à tous les territoires. Valeurs masquées (secret statistique) : vides.")
+
+    st.subheader("Classement")
+    level, indicator = _ranking_controls(chosen, index)
+    ranked = qr.ranking(ui.query(qr.level_values, ctx.scope, ctx.annee, level), indicator)
+    st.plotly_chart(
+        charts.ranking_figure(ranked, indicator, chosen, comp.value(ACADEMIE, indicator)),
+        config=PLOTLY_CONFIG, key="comparer_classement",
+    )
+    better = {1: "du plus élevé au plus bas (plus élevé = mieux)", -1: "du plus bas au plus élevé (plus bas = mieux)",
+              0: "du plus élevé au plus bas"}[q.BETTER[indicator]]
+    st.caption(f"{tq.LEVEL_LABELS_PLURAL[level]} classés {better} ; en bleu, les territoires comparés. "
+               "Seuls les territoires de votre périmètre sont classés.")
+
+    st.subheader("Exporter")
+    left, right = st.columns(2)
+    name = export.basename(comp)
+    detail = f"territoires : {', '.join(chosen)}"
+    left.download_button("Télécharger le tableau (CSV)", export.to_csv_bytes(comp), f"{name}.csv", "text/csv",
+                         key="comparer_csv", width="stretch", on_click=ui.audit_export,
+                         args=(ctx, f"{name}.csv ({detail})"))
+    right.download_button(
+        "Télécharger les trois vues (XLSX)",
+        export.to_xlsx_bytes(comp, ranked, indicator, tq.LEVEL_LABELS_PLURAL[level]), f"{name}.xlsx", XLSX_MIME,
+        key="comparer_xlsx", width="stretch", on_click=ui.audit_export, args=(ctx, f"{name}.xlsx ({detail})"),
+    )
+    st.caption("Chiffres bruts pour le tableur : effectifs entiers, taux et parts en fractions (au format % dans le "
+               "XLSX), écarts en points. Le XLSX contient les feuilles « Indicateurs », « Écarts à l'académie » et "
+               "« Classement ».")
+
+    with link_slot:
+        extra = {q.PARAM_LEVEL: level, q.PARAM_INDICATOR: indicator}
+        url = q.share_url(st.context.url or f"/{URL_PATH}", ctx.annee, chosen, extra)
+        with st.popover("Copier le lien", icon=":material/link:"):
+            st.caption("Ce lien ouvre exactement cette comparaison (territoires, année, classement). "
+                       "Copiez-le avec l'icône à droite, puis collez-le dans un courriel.")
+            st.code(url, language=None, wrap_lines=True)
+
+
+ui.run_page(body)

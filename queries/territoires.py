@@ -1,0 +1,208 @@
+"""The territorial breakdown: académie → departments → PSAD → networks, per school year.
+
+A breakdown row applies from its ``annee_debut`` until a newer one replaces it, commune by
+commune. ``resolve_territory`` checks the user's scope: every other query module starts there,
+so a territory outside the scope cannot be reached by any route.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+from sqlalchemy import Connection, and_, func, select
+
+from dashboard import db
+from dashboard.access import ACADEMIE, AccessDenied, Scope
+
+LEVELS = ("academie", "departement", "psad", "reseau")
+LEVEL_LABELS = {"academie": "Académie", "departement": "Département", "psad": "PSAD", "reseau": "Réseau FOQUALE"}
+LEVEL_LABELS_PLURAL = {
+    "academie": "Académie",
+    "departement": "Départements",
+    "psad": "PSAD",
+    "reseau": "Réseaux FOQUALE",
+}
+ACADEMIE_NAME = "Académie de Poitiers"
+
+
+@dataclass(frozen=True)
+class Territory:
+    code: str
+    nom: str
+    niveau: str  # academie | departement | psad | reseau
+    parent_code: str | None
+    reseaux: tuple[str, ...]
+    population: int
+
+    @property
+    def label(self) -> str:
+        if self.niveau == "academie":
+            return self.nom
+        if self.niveau == "departement":
+            return f"{self.nom} ({self.code})"
+        if self.niveau == "psad":
+            return f"PSAD {self.nom}"
+        return f"Réseau {self.nom}"
+
+
+def start_year(annee_scolaire: str) -> int:
+    return int(annee_scolaire[:4])
+
+
+def network_tree(conn: Connection, annee_scolaire: str) -> pl.DataFrame:
+    """One row per network for the breakdown in force that school year.
+
+    Columns: reseau_code, reseau_nom, psad_code, psad_nom, departement_code, departement_nom,
+    population (communes' municipal population).
+    """
+    t, c, d = db.territoires, db.communes, db.departements
+    t2 = db.territoires.alias("t2")
+    latest = (
+        select(func.max(t2.c.annee_debut))
+        .where(and_(t2.c.commune_insee == t.c.commune_insee, t2.c.annee_debut <= start_year(annee_scolaire)))
+        .scalar_subquery()
+    )
+    stmt = (
+        select(
+            t.c.reseau_code,
+            func.max(t.c.reseau_nom).label("reseau_nom"),
+            func.max(t.c.psad_code).label("psad_code"),
+            func.max(t.c.psad_nom).label("psad_nom"),
+            func.max(t.c.departement_code).label("departement_code"),
+            func.max(d.c.nom).label("departement_nom"),
+            func.sum(c.c.population).label("population"),
+        )
+        .select_from(t.join(c, c.c.insee == t.c.commune_insee).join(d, d.c.code == t.c.departement_code))
+        .where(t.c.annee_debut == latest)
+        .group_by(t.c.reseau_code)
+        .order_by(t.c.reseau_code)
+    )
+    rows = conn.execute(stmt).mappings().all()
+    schema = {
+        "reseau_code": pl.String,
+        "reseau_nom": pl.String,
+        "psad_code": pl.String,
+        "psad_nom": pl.String,
+        "departement_code": pl.String,
+        "departement_nom": pl.String,
+        "population": pl.Int64,
+    }
+    return pl.DataFrame([dict(r) for r in rows], schema=schema)
+
+
+def commune_breakdown(conn: Connection, annee_scolaire: str) -> pl.DataFrame:
+    """commune_insee → reseau_code, psad_code, departement_code for that school year."""
+    t = db.territoires
+    t2 = db.territoires.alias("t2")
+    latest = (
+        select(func.max(t2.c.annee_debut))
+        .where(and_(t2.c.commune_insee == t.c.commune_insee, t2.c.annee_debut <= start_year(annee_scolaire)))
+        .scalar_subquery()
+    )
+    stmt = select(t.c.commune_insee, t.c.reseau_code, t.c.psad_code, t.c.departement_code).where(
+        t.c.annee_debut == latest
+    )
+    rows = conn.execute(stmt).all()
+    return pl.DataFrame(
+        rows, schema=["commune_insee", "reseau_code", "psad_code", "departement_code"], orient="row"
+    )
+
+
+def all_territories(tree: pl.DataFrame) -> list[Territory]:
+    """Académie, departments, PSAD and networks of a network tree, in display order."""
+    out = [
+        Territory(ACADEMIE, ACADEMIE_NAME, "academie", None, tuple(tree["reseau_code"]), int(tree["population"].sum()))
+    ]
+    for dep in tree.group_by("departement_code", maintain_order=True).agg(
+        pl.first("departement_nom"), pl.col("reseau_code"), pl.sum("population")
+    ).sort("departement_code").iter_rows(named=True):
+        out.append(
+            Territory(dep["departement_code"], dep["departement_nom"], "departement", ACADEMIE,
+                      tuple(sorted(dep["reseau_code"])), int(dep["population"]))
+        )
+    for p in tree.group_by("psad_code").agg(
+        pl.first("psad_nom"), pl.first("departement_code"), pl.col("reseau_code"), pl.sum("population")
+    ).sort("psad_code").iter_rows(named=True):
+        out.append(
+            Territory(p["psad_code"], p["psad_nom"], "psad", p["departement_code"],
+                      tuple(sorted(p["reseau_code"])), int(p["population"]))
+        )
+    for r in tree.iter_rows(named=True):
+        out.append(Territory(r["reseau_code"], r["reseau_nom"], "reseau", r["psad_code"], (r["reseau_code"],),
+                             int(r["population"])))
+    return out
+
+
+def territory_index(conn: Connection, annee_scolaire: str) -> dict[str, Territory]:
+    """Every territory of that school year's breakdown, by code."""
+    return {t.code: t for t in all_territories(network_tree(conn, annee_scolaire))}
+
+
+def ancestors(index: dict[str, Territory], code: str) -> list[str]:
+    """Codes above ``code`` (parent first, académie last)."""
+    out = []
+    parent = index[code].parent_code
+    while parent is not None:
+        out.append(parent)
+        parent = index[parent].parent_code
+    return out
+
+
+def is_within(index: dict[str, Territory], code: str, container: str) -> bool:
+    """True when territory ``code`` lies inside (or is) ``container``."""
+    return code == container or container in ancestors(index, code)
+
+
+def can_view(index: dict[str, Territory], scope: Scope, code: str) -> bool:
+    """Whether ``scope`` may open territory ``code`` (detail, or a permitted aggregate)."""
+    if code not in index:
+        return False
+    if scope.aggregates_only:
+        return code == ACADEMIE
+    if scope.territoire_code not in index:
+        return False
+    if is_within(index, code, scope.territoire_code):
+        return True
+    return code in ancestors(index, scope.territoire_code)
+
+
+def can_view_detail(index: dict[str, Territory], scope: Scope, code: str) -> bool:
+    """Whether ``scope`` may see what lies below ``code`` (sub-territories, schools)."""
+    if scope.aggregates_only or code not in index or scope.territoire_code not in index:
+        return False
+    return is_within(index, code, scope.territoire_code)
+
+
+def visible_territories(conn: Connection, scope: Scope, annee_scolaire: str) -> list[Territory]:
+    """The territories ``scope`` may open, in display order."""
+    index = territory_index(conn, annee_scolaire)
+    return [t for t in index.values() if can_view(index, scope, t.code)]
+
+
+def resolve_territory(conn: Connection, scope: Scope, code: str, annee_scolaire: str) -> Territory:
+    """The territory ``code`` for that school year, or ``AccessDenied`` if outside the scope.
+
+    An unknown code raises ``KeyError``.
+    """
+    index = territory_index(conn, annee_scolaire)
+    if code not in index:
+        raise KeyError(code)
+    if not can_view(index, scope, code):
+        raise AccessDenied()
+    return index[code]
+
+
+def children(conn: Connection, scope: Scope, code: str, annee_scolaire: str) -> list[Territory]:
+    """Territories one level below ``code`` that the scope may open (empty for a network)."""
+    index = territory_index(conn, annee_scolaire)
+    if not can_view_detail(index, scope, code):
+        return []
+    return [t for t in index.values() if t.parent_code == code]
+
+
+def school_years(conn: Connection) -> list[str]:
+    """School years present in bilans or absenteeism, most recent last."""
+    years = set(conn.execute(select(db.bilans.c.annee_scolaire).distinct()).scalars())
+    years |= set(conn.execute(select(db.absenteisme.c.annee_scolaire).distinct()).scalars())
+    return sorted(years)

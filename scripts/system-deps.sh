@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# System packages the tests need: Chromium (browser tests), LibreOffice Impress and poppler
+# (slide decks converted to PDF/PNG). Installed with apt-get when running as root.
+set -euo pipefail
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-impress)
+command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
+fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
+if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "Installation des paquets système : ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "Paquets système manquants : ${missing[*]}" >&2
+  echo "Installez-les (ex. : sudo apt-get install ${missing[*]}) puis relancez." >&2
+  exit 1
+fi

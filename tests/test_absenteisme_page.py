@@ -1,0 +1,101 @@
+"""The Absentéisme page with AppTest on demonstration data: every view at every level, scoped
+users (proxy mode, ``config/utilisateurs.example.csv``), a database without absenteeism."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.access_helpers import OUT_OF_SCOPE_17, SCHOOL_17, all_text, chart_text
+from tests.conftest import assert_no_exception
+
+pytest_plugins = ["tests.access_fixtures"]  # fixture run_app
+
+VIEWS = ["Par type d'établissement", "Secteur et éducation prioritaire", "Territoires", "Établissements"]
+TERRITORIES = ["ACAD", "16", "P16-ANG", "R86-POI"]
+
+
+def subheaders(at) -> list[str]:
+    return [s.value for s in at.subheader]
+
+
+@pytest.mark.parametrize("territoire", TERRITORIES)
+def test_default_view(app_test, territoire):
+    at = app_test("absenteisme", annee="2014-2015", territoire=territoire)
+    assert_no_exception(at)
+    assert at.title[0].value == "Absentéisme"
+    assert [m.label for m in at.metric] == ["Collège", "LGT", "LP", "LPO", "EREA"]
+    assert all(m.value.endswith("\u00a0%") for m in at.metric)
+    assert "Taux mensuel par type d'établissement" in subheaders(at)
+    assert len(at.get("plotly_chart")) == 2  # small multiples and heatmap
+    assert at.dataframe[0].value.shape[0] == 5
+
+
+@pytest.mark.parametrize("territoire", TERRITORIES)
+@pytest.mark.parametrize("vue", VIEWS[1:])
+def test_every_view(app_test, territoire, vue):
+    at = app_test("absenteisme", annee="2014-2015", territoire=territoire, vue=vue)
+    assert_no_exception(at)
+    if vue == "Territoires" and territoire == "R86-POI":
+        assert "niveau le plus fin" in at.info[-1].value
+    elif vue == "Territoires":
+        assert "taux sur l'année 2014-2015" in subheaders(at)[0]
+        assert at.dataframe[0].value.shape[0] >= 2
+    elif vue == "Établissements":
+        assert subheaders(at)[-1] == "Établissements"
+        table = at.dataframe[0].value
+        assert list(table.columns)[:3] == ["Établissement", "Type", "Commune"]
+        assert len(at.get("download_button")) == 2
+    else:
+        assert subheaders(at) == ["Public et privé sous contrat", "Éducation prioritaire"]
+
+
+def test_partial_year_and_first_year(app_test):
+    at = app_test("absenteisme", annee="2016-2017", territoire="86")
+    assert_no_exception(at)
+    assert any("à avril 2017" in c.value for c in at.caption)
+    first = app_test("absenteisme", annee="2012-2013", territoire="ACAD", vue="Établissements")
+    assert_no_exception(first)
+    assert all(m.delta in ("", None) for m in first.metric)  # no previous year
+
+
+def test_school_table_masks_small_counts(app_test):
+    at = app_test("absenteisme", annee="2014-2015", territoire="ACAD", vue="Établissements")
+    table = at.dataframe[0].value
+    masked = table[table["Taux 2014-2015"] == "< 5"]
+    assert len(masked) > 0  # small collèges
+    assert (masked["Absentéistes par mois"] == "< 5").all() and (masked["Évolution"] == "< 5").all()
+    shown = table[table["Taux 2014-2015"] != "< 5"]
+    assert shown["Taux 2014-2015"].str.endswith("\u00a0%").all()
+    assert not (shown["Absentéistes par mois"] == "< 5").any()
+
+
+def test_sort_selector(app_test):
+    at = app_test("absenteisme", annee="2014-2015", territoire="16", vue="Établissements")
+    at.selectbox(key="abs_tri_etab").select("Établissement (A → Z)").run()
+    assert_no_exception(at)
+    names = list(at.dataframe[0].value["Établissement"])
+    assert names == sorted(names)
+
+
+def test_ien_io_sees_their_department_only(run_app):
+    at = run_app("absenteisme", user="ien79", annee="2014-2015", territoire="79", vue="Établissements")
+    assert_no_exception(at)
+    assert not OUT_OF_SCOPE_17.search(all_text(at)) and not SCHOOL_17.search(all_text(at) + chart_text(at))
+    assert len(at.dataframe[0].value) > 0
+
+
+def test_scoped_user_gets_aggregates_but_no_detail_above_their_territory(run_app):
+    at = run_app("absenteisme", user="reseau16ang", annee="2014-2015", territoire="16", vue="Établissements")
+    assert_no_exception(at)
+    assert "pas accessible" in at.info[-1].value and not at.dataframe
+    at = run_app("absenteisme", user="lecteur", annee="2014-2015", territoire="ACAD", vue="Territoires")
+    assert_no_exception(at)
+    assert "pas accessible" in at.info[-1].value
+
+
+def test_database_without_absenteeism(app_test, db_engine):
+    if db_engine.dialect.name != "sqlite":
+        pytest.skip("AppTest runs on SQLite")
+    at = app_test("absenteisme", database_url=str(db_engine.url), annee="2014-2015", territoire="ACAD")
+    assert_no_exception(at)
+    assert any("Aucune donnée d'absentéisme" in i.value for i in at.info)

@@ -1,0 +1,126 @@
+"""Absenteeism charts, tables and national references (no database)."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from dashboard.charts import absenteisme as charts
+from dashboard.charts import absenteisme_tables as tables
+from queries import absenteisme as q
+
+YEAR, PREV = "2014-2015", "2013-2014"
+
+
+def monthly(rows) -> pl.DataFrame:
+    """rows: (groupe, annee, mois, taux or None, masque)."""
+    return pl.DataFrame(
+        [{"groupe": g, "annee_scolaire": a, "mois": m, "rang": q.month_rank(m), "effectif": 100,
+          "absenteistes": None if t is None else round(t * 100), "taux": t, "masque": k} for g, a, m, t, k in rows],
+        schema=q.MONTHLY_SCHEMA,
+    )
+
+
+MONTHLY = monthly([
+    ("COLLEGE", YEAR, "2014-09", 0.02, False), ("COLLEGE", YEAR, "2014-10", 0.03, False),
+    ("COLLEGE", YEAR, "2015-01", 0.04, False),  # no Nov, Dec: gaps
+    ("LP", YEAR, "2014-09", None, True), ("LP", YEAR, "2014-10", 0.12, False),
+    ("COLLEGE", PREV, "2013-09", 0.015, False),
+])
+
+
+def test_month_axis_is_the_school_year_in_french():
+    assert charts.month_axis(YEAR) == q.school_year_months(YEAR)
+    assert [charts.month_tick(m) for m in charts.month_axis(YEAR)] == [
+        "sept.", "oct.", "nov.", "déc.", "janv.", "févr.", "mars", "avr.", "mai", "juin"]
+
+
+def test_monthly_small_multiples_have_gaps_not_zeros():
+    refs = {"COLLEGE": {"taux": 0.029, "source": "DEPP", "statut": "interpolé"}}
+    fig = charts.monthly_by_type(MONTHLY, YEAR, PREV, ["COLLEGE", "LGT", "LP"], territory_label="Charente (16)",
+                                 references=refs)
+    assert [a.text for a in fig.layout.annotations] == ["Collège", "LP"]  # LGT absent: no panel
+    current = [t for t in fig.data if t.name == "Charente (16), 2014-2015"]
+    college, lp = current
+    assert college.y[:5] == (2.0, 3.0, None, None, 4.0) and college.connectgaps is False
+    assert lp.y[0] is None and "masqué" in lp.customdata[0] and lp.customdata[2] == "pas de données"
+    assert college.customdata[0] == "2,0\u00a0%"
+    prev = [t for t in fig.data if t.name == PREV][0]
+    assert prev.line.dash == "dot" and prev.y[0] == pytest.approx(1.5)
+    ref = [t for t in fig.data if t.name == "Référence nationale"]
+    assert len(ref) == 1 and ref[0].y == (pytest.approx(2.9), pytest.approx(2.9))
+
+
+def test_heatmap_blank_for_missing_and_masked():
+    fig = charts.heatmap(MONTHLY, YEAR, ["COLLEGE", "LP"])
+    heat = fig.data[0]
+    assert list(heat.y) == ["Collège", "LP"] and heat.x[0] == "sept."
+    assert heat.z[0][2] is None and heat.text[0][2] == ""  # no data in November
+    assert heat.z[1][0] is None and heat.text[1][0] == "< 5"  # masked
+    assert heat.text[0][0] == "2,0\u00a0%"
+
+
+def test_empty_selection_draws_a_message():
+    fig = charts.monthly_by_type(MONTHLY, YEAR, PREV, ["EREA"], territory_label="x")
+    assert fig.layout.annotations[0].text.startswith("Aucune donnée")
+
+
+def yearly(rows) -> pl.DataFrame:
+    return pl.DataFrame(
+        [{"groupe": g, "nb_mois": 9, "effectif_moyen": 500, "taux": t, "masque": m, "taux_precedent": p,
+          "masque_precedent": mp, "evolution": None if t is None or p is None else t - p}
+         for g, t, m, p, mp in rows],
+    )
+
+
+def test_yearly_table_in_french_with_masks():
+    frame = yearly([("COLLEGE", 0.031, False, 0.029, False), ("EREA", None, True, 0.1, False),
+                    ("LP", 0.12, False, None, True)])
+    table = tables.yearly_display(frame, YEAR, PREV, references={"COLLEGE": {"taux": 0.0294}})
+    rows = table.to_dicts()
+    assert rows[0] == {"Type d'établissement": "Collège", "Taux 2014-2015": "3,1\u00a0%",
+                       "Taux 2013-2014 (mêmes mois)": "2,9\u00a0%", "Évolution": "+0,2\u00a0pt",
+                       "Référence nationale": "2,9\u00a0%", "Effectif moyen": "500", "Mois": "9"}
+    assert rows[1]["Taux 2014-2015"] == "< 5" and rows[1]["Évolution"] == "< 5" and rows[1]["Effectif moyen"] == "< 5"
+    assert rows[2]["Taux 2013-2014 (mêmes mois)"] == "< 5" and rows[2]["Évolution"] == "< 5"
+    export = tables.yearly_export(frame, YEAR, "Charente (16)")
+    assert export["Taux (%)"].to_list() == [3.1, None, 12.0]
+    assert export["Diffusion"].to_list() == ["", "masqué (secret statistique)", ""]
+
+
+def test_references_file_loads_as_fractions():
+    refs = q.load_references()
+    assert {"2013-2014", "2018-2019"} <= set(refs["annee_scolaire"])
+    assert refs["taux"].max() < 1
+    published = q.references_for("2013-2014")
+    assert published["COLLEGE"]["taux"] == pytest.approx(0.028) and published["LP"]["taux"] == pytest.approx(0.115)
+    assert published["LGT"]["statut"] == "publié"
+    recent = q.references_for("2022-2023")
+    assert recent["LGT"]["taux"] == recent["LPO"]["taux"] == pytest.approx(0.087)  # "LGT+LPO"
+    assert q.references_for("1999-2000") == {}
+
+
+def test_references_in_percent_with_decimal_comma(tmp_path):
+    path = tmp_path / "refs.csv"
+    path.write_text("\ufeffannee_scolaire;type;taux;source;statut\n2013-2014;LEGT;4,6;DEPP;publié\n"
+                    "2013-2014;COLLEGE;2,8 %;DEPP;publié\n", encoding="utf-8")
+    refs = q.references_for("2013-2014", path)
+    assert refs["LGT"]["taux"] == pytest.approx(0.046) and refs["COLLEGE"]["taux"] == pytest.approx(0.028)
+    assert q.load_references(tmp_path / "absent.csv").is_empty()
+
+
+def test_references_markdown():
+    text = q.references_markdown()
+    lines = text.splitlines()
+    assert lines[0] == "| Année scolaire | Collège | LGT | LP | LPO | EREA |"
+    assert "| 2013-2014 | **2,8\u00a0%** | **4,6\u00a0%** | **11,5\u00a0%** | 6,3\u00a0% | 11,5\u00a0% |" in lines
+    assert "| 2022-2023 | **4,9\u00a0%** | **8,7\u00a0%** | **16,7\u00a0%** | **8,7\u00a0%** | — |" in lines
+    assert any(line.startswith("- DEPP, Note d'information") for line in lines)
+
+
+def test_legend_once_per_series_and_no_empty_previous_year():
+    fig = charts.monthly_by_type(MONTHLY, YEAR, PREV, ["COLLEGE", "LP"], territory_label="x",
+                                 academie=MONTHLY)
+    shown = [t.name for t in fig.data if t.showlegend]
+    assert shown == [PREV, "Académie, 2014-2015", "x, 2014-2015"]
+    assert [t.name for t in fig.data].count(PREV) == 1  # LP has no 2013-2014 data: no dotted line

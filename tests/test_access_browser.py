@@ -1,0 +1,123 @@
+"""Identity in a real browser: the server runs in proxy mode with a users file and Chromium sends
+the ``X-Remote-User`` header, as the académie's reverse proxy would (issue 9)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.browser import launch_browser, streamlit_server, visit
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+USERS = ROOT / "config" / "utilisateurs.example.csv"
+YEAR = "2014-2015"
+IEN79_OPTIONS = ["Académie de Poitiers", "Deux-Sèvres (79)", "PSAD Bressuire", "PSAD Niort",
+                 "Réseau Nord Deux-Sèvres", "Réseau Niort"]
+
+
+def _copy(demo_sqlite_url: str, tmp_path_factory, name: str) -> str:
+    dst = tmp_path_factory.mktemp(name) / "demo.sqlite"
+    shutil.copy(demo_sqlite_url.split("///", 1)[1], dst)
+    return f"sqlite:///{dst}"
+
+
+@pytest.fixture(scope="module")
+def proxy_server(demo_sqlite_url, tmp_path_factory):
+    url = _copy(demo_sqlite_url, tmp_path_factory, "proxy")
+    env = {"DASHBOARD_AUTH_MODE": "proxy", "DASHBOARD_USERS_FILE": str(USERS)}
+    with streamlit_server(url, extra_env=env) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def local_server(demo_sqlite_url, tmp_path_factory):
+    url = _copy(demo_sqlite_url, tmp_path_factory, "local")
+    with streamlit_server(url, extra_env={"DASHBOARD_AUTH_MODE": "local"}) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = launch_browser(playwright)
+        yield chromium
+        chromium.close()
+
+
+def _check(result) -> None:
+    assert not result.exceptions, result.exceptions
+    assert not result.page_errors, result.page_errors
+    assert not result.console_errors, result.console_errors
+    assert not result.external_requests, result.external_requests
+
+
+def _territory_options(page) -> list[str]:
+    """Texts of the sidebar "Territoire" selectbox options (react-aria combobox)."""
+    combo = page.get_by_role("combobox", name="Territoire")
+    box = page.locator("[data-testid=stSidebar] [data-testid=stSelectbox]").filter(has=combo)
+    box.locator("button[aria-label=Open]").click()
+    page.wait_for_selector("[role=listbox] [role=option]")
+    options = [o.inner_text().strip() for o in page.query_selector_all("[role=listbox] [role=option]")]
+    page.keyboard.press("Escape")
+    return options
+
+
+def test_ien79_sees_only_deux_sevres(proxy_server, browser):
+    result = visit(browser, f"{proxy_server}/?annee={YEAR}&territoire=79", "acces-ien79",
+                   extra_headers={"X-Remote-User": "ien79"})
+    page = result.page
+    sidebar = page.inner_text("[data-testid=stSidebar]")
+    assert "Connecté : IEN-IO (ien79)" in sidebar and "Mode local" not in sidebar
+    assert _territory_options(page) == IEN79_OPTIONS
+    _check(result)
+    result.context.close()
+
+
+@pytest.mark.parametrize("forged", ["17", "R17-LRO"])
+def test_ien79_forged_url_parameter_is_refused(proxy_server, browser, forged):
+    result = visit(browser, f"{proxy_server}/raccrochage?annee={YEAR}&territoire={forged}",
+                   extra_headers={"X-Remote-User": "ien79"})
+    page = result.page
+    sidebar = page.inner_text("[data-testid=stSidebar]")
+    assert "n'existe pas ou n'est pas accessible" in sidebar
+    assert page.get_by_role("combobox", name="Territoire").input_value().strip() == "Deux-Sèvres (79)"
+    page.wait_for_function("() => location.search.includes('territoire=79')")
+    main = page.inner_text("[data-testid=stMain]")
+    for name in ("Charente-Maritime", "La Rochelle", "Rochefort", "Saintes", "Royan"):
+        assert name not in main
+    _check(result)
+    result.context.close()
+
+
+@pytest.mark.parametrize("headers", [{"X-Remote-User": "intrus"}, {}], ids=["inconnu", "sans-en-tete"])
+def test_unknown_user_gets_the_unauthorized_page(proxy_server, browser, headers):
+    result = visit(browser, f"{proxy_server}/carte?annee={YEAR}&territoire=ACAD", "acces-refuse",
+                   extra_headers=headers)
+    page = result.page
+    assert page.inner_text("[data-testid=stMainBlockContainer] h1").strip() == "Accès non autorisé"
+    main = page.inner_text("[data-testid=stMain]")
+    assert "pas autorisé à consulter ce tableau de bord" in main
+    assert not page.query_selector("[data-testid=stSidebar] [data-testid=stSelectbox]")
+    assert not page.query_selector("[data-testid=stPlotlyChart]")
+    assert not page.query_selector("[data-testid=stMetric]")
+    _check(result)
+    result.context.close()
+
+
+def test_forged_header_is_ignored_in_local_mode(local_server, browser):
+    result = visit(browser, f"{local_server}/?annee={YEAR}", extra_headers={"X-Remote-User": "lecteur"})
+    page = result.page
+    sidebar = page.inner_text("[data-testid=stSidebar]")
+    assert "Mode local : vous êtes recteur (accès à toute l'académie)" in sidebar
+    assert "Connecté : Recteur (local)" in sidebar
+    options = _territory_options(page)  # the list is virtualised: the first ones are rendered
+    assert options[:5] == ["Académie de Poitiers", "Charente (16)", "Charente-Maritime (17)", "Deux-Sèvres (79)",
+                           "Vienne (86)"]
+    _check(result)
+    result.context.close()

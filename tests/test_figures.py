@@ -1,0 +1,162 @@
+"""Figures export (``dashboard.figures``) on the hand-made fixture of ``test_raccrochage``."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from urllib.parse import quote
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import text
+
+from dashboard import figures
+from dashboard.access import AccessDenied, Scope
+from tests.conftest import ROOT
+from tests.test_raccrochage import YEAR, load_fixture
+
+FULL = Scope.full()
+KEYS = {"territoire", "annee_scolaire", "periode_fin", "jeunes_signales", "jeunes_contactes", "entretiens",
+        "solutions_proposees", "raccroches", "raccroches_par_solution", "contrats_foquale", "objectif",
+        "taux_atteinte", "masque"}
+SOLUTIONS = ["formation_initiale", "structure_innovante", "apprentissage", "mlds", "service_civique", "autres"]
+
+
+@pytest.fixture
+def engine(db_engine):
+    load_fixture(db_engine)
+    return db_engine
+
+
+def _figures(engine, code, annee=YEAR):
+    with engine.connect() as conn:
+        return figures.territory_figures(conn, FULL, code, annee)
+
+
+def test_academie(engine):
+    f = _figures(engine, "ACAD")
+    assert KEYS <= set(f)
+    assert f["territoire"] == "ACAD" and f["annee_scolaire"] == YEAR and f["periode_fin"] == "2015-02-28"
+    assert (f["jeunes_signales"], f["jeunes_contactes"], f["entretiens"], f["solutions_proposees"]) == (126, 97, 76, 63)
+    assert f["raccroches"] == 44 and f["contrats_foquale"] == 32
+    assert f["raccroches_par_solution"] == dict(zip(SOLUTIONS, [19, 0, 10, 6, 3, 6], strict=True))
+    assert f["objectif"] == 500 and f["taux_atteinte"] == pytest.approx(44 / 500)
+    assert f["masque"] == []  # académie totals are never masked
+    assert f["niveau_attendu"] == pytest.approx(275.0) and f["statut_trajectoire"] == "en_retard"
+    assert f["projection_fin_annee"] == pytest.approx(80.0)
+
+
+def test_department_psad_and_network(engine):
+    dep = _figures(engine, "16")
+    assert dep["objectif"] == 120 and dep["taux_atteinte"] == pytest.approx(44 / 120)
+    assert dep["raccroches_par_solution"]["service_civique"] == 3 and dep["masque"] == []
+    psad = _figures(engine, "P16-ANG")
+    assert psad["objectif"] == 80 and psad["raccroches"] == 41 and psad["taux_atteinte"] == pytest.approx(41 / 80)
+    assert psad["raccroches_par_solution"] == {"formation_initiale": 17, "structure_innovante": 0, "apprentissage": 9,
+                                               "mlds": None, "service_civique": None, "autres": 6}
+    assert set(psad["masque"]) == {"raccroches_par_solution.service_civique", "raccroches_par_solution.mlds"}
+    ang = _figures(engine, "R16-ANG")
+    assert ang["periode_fin"] == "2015-02-28" and ang["jeunes_signales"] == 90 and ang["raccroches"] == 30
+    assert ang["objectif"] == 60 and ang["taux_atteinte"] == pytest.approx(0.5) and ang["contrats_foquale"] == 22
+    assert ang["raccroches_par_solution"]["mlds"] is None and ang["raccroches_par_solution"]["autres"] == 5
+    nch = _figures(engine, "R16-NCH")
+    assert nch["periode_fin"] == "2014-12-31" and nch["raccroches"] == 11 and nch["objectif"] == 20
+    assert nch["taux_atteinte"] == pytest.approx(11 / 20)
+
+
+def test_small_network_is_masked(engine):
+    cog = _figures(engine, "R16-COG")
+    assert cog["jeunes_signales"] == 6
+    for key in ("jeunes_contactes", "entretiens", "solutions_proposees", "raccroches", "contrats_foquale",
+                "taux_atteinte", "taux_contact", "projection_fin_annee"):
+        assert cog[key] is None, key
+        assert key in cog["masque"], key
+    assert cog["objectif"] == 13  # a target is not a count of people
+    assert cog["raccroches_par_solution"]["formation_initiale"] is None
+    assert "raccroches_par_solution.formation_initiale" in cog["masque"]
+
+
+def test_no_target_no_data(engine):
+    f = _figures(engine, "17")
+    assert f["objectif"] is None and f["taux_atteinte"] is None and f["periode_fin"] is None
+    assert f["raccroches"] is None and f["statut_trajectoire"] == "inconnu"
+
+
+def test_unknown_and_forbidden(engine):
+    with engine.connect() as conn:
+        with pytest.raises(KeyError):
+            figures.territory_figures(conn, FULL, "R99-XXX", YEAR)
+        with pytest.raises(AccessDenied):
+            figures.territory_figures(conn, Scope("reseau", "R86-POI", "r"), "R16-ANG", YEAR)
+
+
+def test_contributors_can_add_keys(engine, monkeypatch):
+    def extra(conn, scope, code, annee):
+        return {"absenteisme_global": 0.05, "masque": ["absenteisme_global"]}
+
+    monkeypatch.setattr(figures, "CONTRIBUTORS", list(figures.CONTRIBUTORS))
+    figures.register_contributor(extra)
+    figures.register_contributor(extra)
+    f = _figures(engine, "R16-ANG")
+    assert f["absenteisme_global"] == 0.05 and f["raccroches"] == 30
+    assert f["masque"].count("absenteisme_global") == 1
+
+
+def test_flat_frame_types(engine):
+    frame = figures.figures_frame(_figures(engine, "R16-ANG"))
+    assert frame.height == 1
+    assert frame["raccroches_par_solution.formation_initiale"][0] == 12
+    assert frame["taux_atteinte"][0] == pytest.approx(0.5)
+    assert "raccroches_par_solution.mlds" in frame["masque"][0]
+
+
+def _url(engine) -> str:
+    url = engine.url.render_as_string(hide_password=False)
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            schema = conn.execute(text("SHOW search_path")).scalar_one()
+        url += "?options=" + quote(f"-csearch_path={schema}")
+    return url
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "dashboard.figures", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.mark.parametrize("suffix", [".json", ".csv", ".xlsx"])
+def test_cli(engine, tmp_path, suffix):
+    out = tmp_path / f"chiffres{suffix}"
+    result = _cli("--database-url", _url(engine), "--annee", YEAR, "--territoire", "P16-ANG", "--out", str(out),
+                  "--utilisateur", "recteur")
+    assert result.returncode == 0, result.stderr
+    if suffix == ".json":
+        data = json.loads(out.read_text(encoding="utf-8"))
+        assert data["raccroches"] == 41 and data["objectif"] == 80 and data["territoire"] == "P16-ANG"
+        assert data["raccroches_par_solution"]["formation_initiale"] == 17
+        assert data["raccroches_par_solution"]["mlds"] is None
+    elif suffix == ".csv":
+        content = out.read_bytes().decode("utf-8-sig")
+        rows = list(csv.DictReader(io.StringIO(content), delimiter=";"))
+        assert len(rows) == 1
+        assert rows[0]["raccroches"] == "41" and rows[0]["objectif"] == "80"
+        assert rows[0]["taux_atteinte"].startswith("0,5125")
+        assert rows[0]["raccroches_par_solution.mlds"] == ""
+    else:
+        sheet = load_workbook(out).active
+        header = [c.value for c in sheet[1]]
+        values = dict(zip(header, [c.value for c in sheet[2]], strict=True))
+        assert values["raccroches"] == 41 and values["territoire"] == "P16-ANG"
+        assert values["taux_atteinte"] == pytest.approx(41 / 80)
+
+
+def test_cli_errors(engine, tmp_path):
+    url = _url(engine)
+    unknown = _cli("--database-url", url, "--annee", YEAR, "--territoire", "R99-XXX", "--out", str(tmp_path / "a.json"))
+    assert unknown.returncode == 1 and "territoire inconnu" in unknown.stderr
+    assert not (tmp_path / "a.json").exists()
+    bad = _cli("--database-url", url, "--annee", YEAR, "--territoire", "ACAD", "--out", str(tmp_path / "a.txt"))
+    assert bad.returncode == 2 and ".json" in bad.stderr

@@ -1,0 +1,40 @@
+"""French formatting."""
+
+import datetime as dt
+
+from dashboard import fmt
+
+NNBSP = "\u202f"
+NBSP = "\u00a0"
+
+
+def test_numbers():
+    assert fmt.integer(1234) == f"1{NNBSP}234"
+    assert fmt.number(1234.5, 1) == f"1{NNBSP}234,5"
+    assert fmt.integer(None) == "—"
+    assert fmt.integer(float("nan")) == "—"
+    assert fmt.number(-0.04, 1) == "0,0"
+
+
+def test_rates():
+    assert fmt.percent(0.123) == f"12,3{NBSP}%"
+    assert fmt.percent(1) == f"100,0{NBSP}%"
+    assert fmt.signed_points(0.012) == f"+1,2{NBSP}pt"
+    assert fmt.signed_points(-0.012) == f"−1,2{NBSP}pt"
+    assert fmt.signed_number(-56) == "−56"
+    assert fmt.signed_percent(0.052) == f"+5,2{NBSP}%"
+
+
+def test_dates_and_months():
+    assert fmt.month_label("2014-02") == "février 2014"
+    assert fmt.month_label("2014-12", short=True) == "déc. 2014"
+    assert fmt.date_long("2014-10-01") == "1er octobre 2014"
+    assert fmt.date_long(dt.date(2015, 8, 31)) == "31 août 2015"
+    assert fmt.date_short("2015-02-28") == "28/02/2015"
+
+
+def test_school_years():
+    assert fmt.school_year(2014) == "2014-2015"
+    assert fmt.school_year_of("2014-09-01") == "2014-2015"
+    assert fmt.school_year_of("2015-08-31") == "2014-2015"
+    assert fmt.school_year_of("2015-01") == "2014-2015"

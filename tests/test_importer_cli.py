@@ -1,0 +1,138 @@
+"""``python -m dashboard.importer``: exit status 0 (imported), 1 (refused), 2 (usage), on both backends."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+
+import pytest
+from sqlalchemy import insert, text
+
+from dashboard import db
+from tests.conftest import BACKENDS, PG_URL, ROOT
+from tests.test_importer_helpers import FIXTURES, SCHOOLS, snapshot
+
+
+def prepared_database(backend: str, tmp_path_factory):
+    """(URL usable from another process, cleanup) of a database with the reference geography and
+    ``SCHOOLS``."""
+    cleanup = None
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('cli') / 'cli.sqlite'}"
+    else:
+        schema = f"cli_{uuid.uuid4().hex[:10]}"
+        admin = db.make_engine(PG_URL)
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        base = PG_URL if "+psycopg" in PG_URL else PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+        url = f"{base}?options=-csearch_path%3D{schema}"
+
+        def cleanup():
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            admin.dispose()
+
+    engine = db.make_engine(url)
+    db.init_database(engine)
+    with engine.begin() as conn:
+        conn.execute(insert(db.etablissements), SCHOOLS)
+    engine.dispose()
+    return url, cleanup or (lambda: None)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def database_url(request, tmp_path_factory):
+    """A prepared database on each backend."""
+    url, cleanup = prepared_database(request.param, tmp_path_factory)
+    yield url
+    cleanup()
+
+
+@pytest.fixture(scope="module")
+def sqlite_url(tmp_path_factory):
+    """A prepared SQLite database (for the checks that do not depend on the backend)."""
+    url, cleanup = prepared_database("sqlite", tmp_path_factory)
+    yield url
+    cleanup()
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != db.ENV_URL}
+    return subprocess.run([sys.executable, "-m", "dashboard.importer", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_imported_exit_0(database_url):
+    engine = db.make_engine(database_url)
+    done = run_cli(str(FIXTURES / "objectifs.csv"), "--database-url", database_url)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith("Import réussi (Objectifs) : 4 lignes ajoutées")
+    assert len(snapshot(engine)["objectifs"]) == 4
+    again = run_cli(str(FIXTURES / "objectifs.csv"), "--kind", "objectifs", "--database-url", database_url)
+    assert again.returncode == 0 and "0 ligne ajoutée, 0 modifiée, 4 inchangées" in again.stdout
+    engine.dispose()
+
+
+def test_refused_exit_1_prints_the_report_and_writes_nothing(database_url, tmp_path):
+    engine = db.make_engine(database_url)
+    before = snapshot(engine)
+    report = tmp_path / "rapport.xlsx"
+    done = run_cli(str(FIXTURES / "bilans-erreurs.csv"), "--database-url", database_url, "--rapport", str(report))
+    assert done.returncode == 1
+    assert done.stdout.startswith("Fichier refusé (Bilans bimestriels)")
+    assert "ligne 2, colonne « reseau_code », valeur « R86-POIT »" in done.stdout
+    assert "Vouliez-vous dire « R86-POI » ?" in done.stdout
+    assert report.read_bytes()[:2] == b"PK"
+    assert snapshot(engine) == before
+    engine.dispose()
+
+
+def test_dry_run_writes_nothing(sqlite_url):
+    engine = db.make_engine(sqlite_url)
+    before = snapshot(engine)
+    done = run_cli(str(FIXTURES / "bilans-windows1252.csv"), "--dry-run", "--database-url", sqlite_url)
+    assert done.returncode == 0 and done.stdout.startswith("Vérification seule (Bilans bimestriels)")
+    assert snapshot(engine) == before
+    engine.dispose()
+
+
+@pytest.mark.parametrize("args, message", [
+    ([], "arguments obligatoires manquants"),
+    (["fichier.csv", "--kind", "bilan"], "choix invalide"),
+    (["fichier.csv", "--inconnu"], "arguments non reconnus"),
+])
+def test_usage_errors_exit_2(args, message):
+    done = run_cli(*args)
+    assert done.returncode == 2
+    assert message in done.stderr and "utilisation :" in done.stderr
+
+
+def test_missing_file_exit_2(sqlite_url, tmp_path):
+    done = run_cli(str(tmp_path / "absent.csv"), "--database-url", sqlite_url)
+    assert done.returncode == 2 and "Impossible de lire le fichier" in done.stderr
+
+
+def test_unknown_user_exit_2(sqlite_url):
+    done = run_cli(str(FIXTURES / "objectifs.csv"), "--database-url", sqlite_url, "--utilisateur", "inconnu")
+    assert done.returncode == 2 and "Import refusé" in done.stderr
+
+
+def test_user_is_logged_and_must_be_allowed_to_import(sqlite_url):
+    engine = db.make_engine(sqlite_url)
+    with engine.begin() as conn:
+        conn.execute(db.utilisateurs.delete())
+        conn.execute(insert(db.utilisateurs), [
+            {"identifiant": "saio.data", "nom": "SAIO", "role": "csaio", "territoire_code": "ACAD"},
+            {"identifiant": "reseau.poitiers", "nom": "Réseau", "role": "reseau", "territoire_code": "R86-POI"},
+        ])
+    denied = run_cli(str(FIXTURES / "mlds_sites.xlsx"), "--database-url", sqlite_url, "--utilisateur",
+                     "reseau.poitiers")
+    assert denied.returncode == 2 and "réservé" in denied.stderr
+    done = run_cli(str(FIXTURES / "mlds_sites.xlsx"), "--database-url", sqlite_url, "--utilisateur", "saio.data")
+    assert done.returncode == 0, done.stdout + done.stderr
+    with engine.connect() as conn:
+        users = set(conn.execute(db.import_log.select().with_only_columns(db.import_log.c.utilisateur)).scalars())
+    assert "saio.data" in users
+    engine.dispose()

@@ -1,0 +1,94 @@
+"""Helpers for the slide-deck tests: read a PPTX back with python-pptx."""
+
+from __future__ import annotations
+
+import io
+
+from pptx import Presentation
+from pptx.util import Emu
+
+from dashboard.slides import style
+
+
+def open_deck(data: bytes):
+    return Presentation(io.BytesIO(data))
+
+
+def slide_title(slide) -> str:
+    title = slide.shapes.title
+    return title.text_frame.text if title is not None else ""
+
+
+def charts_of(slide) -> list:
+    return [shape.chart for shape in slide.shapes if shape.has_chart]
+
+
+def series_values(chart) -> dict[str, list]:
+    """Series name → values (None for an absent point), read from the chart part's XML."""
+    out = {}
+    for series in chart.plots[0].series:
+        ser = series._element  # noqa: SLF001
+        count = int(ser.xpath("./c:val//c:ptCount/@val")[0])
+        values: list = [None] * count
+        for pt in ser.xpath("./c:val//c:pt"):
+            values[int(pt.get("idx"))] = float(pt.xpath("./c:v")[0].text)
+        out[series.name] = values
+    return out
+
+
+def categories(chart) -> list[str]:
+    return [str(c) for c in chart.plots[0].categories]
+
+
+def data_labels(chart) -> list[str]:
+    """Every custom data-label text of the chart."""
+    return [t for t in chart._chartSpace.xpath(".//c:dLbl//a:t/text()")]  # noqa: SLF001
+
+
+def slide_texts(slide) -> list[str]:
+    """Texts of shapes, table cells and chart labels of a slide."""
+    out = []
+    for shape in slide.shapes:
+        if shape.has_text_frame:
+            out.append(shape.text_frame.text)
+        if shape.has_table:
+            out.extend(cell.text for row in shape.table.rows for cell in row.cells)
+        if shape.has_chart:
+            out.extend(data_labels(shape.chart))
+            out.extend(s.name for s in shape.chart.plots[0].series)
+    return out
+
+
+def table_of(slide):
+    return next(shape.table for shape in slide.shapes if shape.has_table)
+
+
+def overflowing_shapes(prs) -> list[str]:
+    """Text shapes whose text, at its own font sizes and wrapped on words, is taller or wider
+    than the box (measured with the deck's own metrics)."""
+    problems = []
+    for number, slide in enumerate(prs.slides, start=1):
+        for shape in slide.shapes:
+            if not shape.has_text_frame or not shape.text_frame.text.strip():
+                continue
+            frame = shape.text_frame
+            inset_x = (frame.margin_left or 0) + (frame.margin_right or 0)
+            inset_y = (frame.margin_top or 0) + (frame.margin_bottom or 0)
+            width_pt = Emu(shape.width - inset_x).pt * 0.97
+            height = 0.0
+            for paragraph in frame.paragraphs:
+                runs = [r for r in paragraph.runs if r.text]
+                if not runs:
+                    continue
+                size = max(r.font.size.pt for r in runs if r.font.size is not None)
+                bold = any(r.font.bold for r in runs)
+                lines = style.line_count([paragraph.text], width_pt, size, bold)
+                if lines is None:
+                    problems.append(f"diapositive {number} : mot trop long dans « {paragraph.text[:40]} »")
+                    lines = 1
+                height += lines * size * style.LINE_SPACING
+                if paragraph.space_after is not None:
+                    height += paragraph.space_after.pt
+            if height > Emu(shape.height - inset_y).pt + 1:
+                problems.append(f"diapositive {number} : « {frame.text[:40]} » ({height:.0f} pt)")
+    return problems
