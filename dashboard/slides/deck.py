@@ -180,7 +180,7 @@ def _highlights(deck: Deck, content: DeckContent, title: str) -> None:
 
 def _panel(deck: Deck, slide, box: Box, lines: list) -> None:
     deck.rect(slide, box, style.PANEL)
-    deck.text(slide, box.inset(Inches(0.12)), lines, max_pt=16, min_pt=9, space_after=0.5)
+    deck.text(slide, box.inset(Inches(0.12)), lines, max_pt=16, min_pt=7, space_after=0.5)
 
 
 def _trajectory(deck: Deck, content: DeckContent, spec, title: str) -> None:

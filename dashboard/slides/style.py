@@ -129,10 +129,11 @@ def text_height_pt(paragraphs: list[Paragraph], width_pt: float, size: float, *,
     total = 0.0
     items = [_para(p, bold) for p in paragraphs]
     for index, (text, scale, is_bold) in enumerate(items):
-        lines = line_count(text.split("\n"), width_pt, size * scale, is_bold)
+        pt = round(size * scale * 2) / 2  # the size the deck writes (half points)
+        lines = line_count(text.split("\n"), width_pt, pt, is_bold)
         if lines is None:
             return None
-        total += lines * size * scale * LINE_SPACING
+        total += lines * pt * LINE_SPACING
         if index < len(items) - 1:
             total += size * space_after
     return total
