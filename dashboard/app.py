@@ -16,6 +16,7 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
+from dashboard import ui  # noqa: E402
 from dashboard.pages_registry import PAGES  # noqa: E402
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -35,5 +36,6 @@ pages = {
     ]
     for section, specs in PAGES.items()
 }
-navigation = st.navigation(pages, position="sidebar", expanded=True)
+# An unknown user sees the "accès non autorisé" page and nothing else: not even the page list.
+navigation = st.navigation(pages, position="sidebar" if ui.has_access() else "hidden", expanded=True)
 navigation.run()

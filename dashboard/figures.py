@@ -36,6 +36,7 @@ from queries import territoires as tq
 Contributor = Callable[[Connection, Scope, str, str], dict]
 CONTRIBUTORS: list[str | Contributor] = [
     "queries.raccrochage:figures_contribution",
+    "queries.absenteisme:figures_contribution",
 ]
 
 FORMATS = (".json", ".csv", ".xlsx")

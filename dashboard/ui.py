@@ -15,7 +15,7 @@ import polars as pl
 import streamlit as st
 from sqlalchemy import Engine
 
-from dashboard import db, exports, ui_access
+from dashboard import db, exports, fmt, ui_access
 from dashboard.access import ACADEMIE, ROLE_LABELS, AccessDenied, Scope
 from queries import territoires as tq
 
@@ -28,6 +28,8 @@ GENERIC_ERROR = (
 
 
 # --- engine and data version --------------------------------------------------------------------
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def engine() -> Engine:
@@ -71,6 +73,12 @@ def query(fn: Callable, *args, **kwargs):
     return _cached_query(url, fn.__module__, fn.__name__, data_version(), args, tuple(sorted(kwargs.items())))
 
 
+def query_uncached(fn: Callable, *args, **kwargs):
+    """``fn(conn, *args, **kwargs)`` read afresh (what was just written must show at once)."""
+    with engine().connect() as conn:
+        return fn(conn, *args, **kwargs)
+
+
 def clear_caches() -> None:
     """After an import: every cached figure is recomputed."""
     _cached_query.clear()
@@ -83,6 +91,11 @@ def current_scope() -> Scope:
     """The user's scope (``dashboard.auth``): local mode → ``recteur``; proxy mode → the trusted
     header's user in the ``utilisateurs`` table. Unknown user: "Accès non autorisé" page, then stop."""
     return ui_access.current_scope(engine())
+
+
+def has_access() -> bool:
+    """Whether the user may use the dashboard at all (the navigation is hidden otherwise)."""
+    return ui_access.lookup_access(engine()).scope is not None
 
 
 # --- filters ------------------------------------------------------------------------------------
@@ -119,6 +132,10 @@ def _year_selector(years: list[str]) -> str:
 
 def _territory_selector(scope: Scope, annee: str) -> tq.Territory:
     territories = query(tq.visible_territories, scope, annee)
+    if not territories:
+        st.warning(f"Votre territoire ({scope.territoire_code}) n'existe pas dans le découpage de l'année {annee} : "
+                   "choisissez une autre année scolaire ou demandez au SAIO de mettre à jour votre profil.")
+        st.stop()
     index = {t.code: t for t in territories}
     wanted = _param("territoire")
     if wanted and wanted not in index:
@@ -175,18 +192,43 @@ def page_context(title: str, *, with_territory: bool = True) -> PageContext:
 # --- rendering helpers --------------------------------------------------------------------------
 
 
-def download_buttons(frame: pl.DataFrame, basename: str, sheet: str = "Données", key: str | None = None) -> None:
-    """CSV and XLSX download buttons for one table (formulas neutralised)."""
+def download_buttons(frame: pl.DataFrame, basename: str, sheet: str = "Données", key: str | None = None,
+                     ctx: PageContext | None = None) -> None:
+    """CSV and XLSX download buttons for one table (formulas neutralised). The files are built
+    only when clicked (large tables stay fast) and, given the page context, each download is
+    recorded in the audit log."""
     left, right = st.columns(2)
-    left.download_button(
-        "Télécharger (CSV)", exports.to_csv_bytes(frame), f"{basename}.csv", "text/csv",
-        key=f"{key or basename}_csv", width="stretch",
-    )
-    right.download_button(
-        "Télécharger (XLSX)", exports.to_xlsx_bytes({sheet: frame}), f"{basename}.xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        key=f"{key or basename}_xlsx", width="stretch",
-    )
+    for column, label, extension, build, mime in (
+        (left, "Télécharger (CSV)", "csv", lambda: exports.to_csv_bytes(frame), "text/csv"),
+        (right, "Télécharger (XLSX)", "xlsx", lambda: exports.to_xlsx_bytes({sheet: frame}), XLSX_MIME),
+    ):
+        name = f"{basename}.{extension}"
+        audit = {"on_click": audit_export, "args": (ctx, name)} if ctx is not None else {}
+        column.download_button(label, build, name, mime, key=f"{key or basename}_{extension}", width="stretch",
+                               **audit)
+
+
+def freshness_alert(fresh: pl.DataFrame) -> None:
+    """Whether every network of the table sent the bilan of the latest period received that year
+    (the table of ``queries.donnees.bilan_freshness``)."""
+    if fresh.is_empty():
+        st.info("Le détail par réseau n'est pas accessible avec votre profil.")
+        return
+    expected = fresh["periode_attendue"].drop_nulls()
+    late = fresh.filter(pl.col("en_retard"))
+    if expected.is_empty():
+        st.warning("Aucun bilan reçu pour cette année scolaire.")
+    elif late.is_empty():
+        st.success(f"Tous les réseaux du territoire ont transmis le bilan de la période close le "
+                   f"{fmt.date_long(expected[0])}.")
+    else:
+        one = late.height == 1
+        subject = "1 réseau n'a" if one else f"{late.height} réseaux n'ont"
+        tail = "Ses chiffres s'arrêtent à son" if one else "Leurs chiffres s'arrêtent à leur"
+        st.warning(
+            f"**{subject} pas transmis le bilan de la période close le {fmt.date_long(expected[0])}** : "
+            + ", ".join(late["reseau_nom"].to_list()) + f". {tail} dernier bilan reçu."
+        )
 
 
 # --- access and audit (issue 9; implementation in dashboard/ui_access.py) ------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
@@ -58,24 +59,41 @@ def sync_users_file(engine: Engine, path: Path) -> None:
                 (stat.st_mtime_ns, stat.st_size))
 
 
-def current_scope(engine: Engine) -> Scope:
-    """The user's scope; renders the unauthorized page and stops the script when there is none."""
+@dataclass(frozen=True)
+class Access:
+    """Who is asking: their scope (None when unknown), the identifier received, and whether the
+    authentication configuration itself is invalid (then nobody gets in)."""
+
+    scope: Scope | None
+    ident: str | None = None
+    configuration_error: bool = False
+
+
+def lookup_access(engine: Engine) -> Access:
+    """The user's access, without rendering anything."""
     try:
         config = auth.load_config()
     except auth.AuthConfigError as exc:
         log.error("Configuration d'authentification invalide, accès fermé : %s", exc)
-        unauthorized_page(None, configuration=True)
+        return Access(None, configuration_error=True)
     if not config.proxy:
-        return Scope.full(auth.LOCAL_USER)
+        return Access(Scope.full(auth.LOCAL_USER))
     if config.users_file:
         sync_users_file(engine, config.users_file)
     ident = auth.identity_from_headers(request_headers(), config.header)
     with engine.connect() as conn:
-        scope = auth.scope_for(conn, ident)
-    if scope is None:
-        _record_denied(engine, ident)
-        unauthorized_page(ident)
-    return scope
+        return Access(auth.scope_for(conn, ident), ident)
+
+
+def current_scope(engine: Engine) -> Scope:
+    """The user's scope; renders the unauthorized page and stops the script when there is none."""
+    access = lookup_access(engine)
+    if access.configuration_error:
+        unauthorized_page(None, configuration=True)
+    if access.scope is None:
+        _record_denied(engine, access.ident)
+        unauthorized_page(access.ident)
+    return access.scope
 
 
 def unauthorized_page(ident: str | None, configuration: bool = False) -> None:

@@ -3,7 +3,7 @@
 import polars as pl
 import streamlit as st
 
-from dashboard import disclosure, exports, fmt, ui
+from dashboard import disclosure, fmt, ui
 from dashboard.charts import absenteisme as charts
 from dashboard.charts import absenteisme_tables as tables
 from dashboard.charts.common import PLOTLY_CONFIG
@@ -17,19 +17,7 @@ DEFINITION = (
     "dans le mois (méthode de la DEPP). Les taux agrégés rapportent la somme des élèves absentéistes "
     "à la somme des effectifs (jamais une moyenne de taux). Un mois sans données est laissé vide."
 )
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DISPLAY_LIMIT = 1000  # schools shown on screen; the downloads hold them all
-
-
-def _downloads(ctx, frame: pl.DataFrame, basename: str, sheet: str) -> None:
-    """CSV and XLSX buttons; files are built when clicked (large tables) and the export is audited."""
-    left, right = st.columns(2)
-    left.download_button("Télécharger (CSV)", lambda: exports.to_csv_bytes(frame), f"{basename}.csv", "text/csv",
-                         key=f"{basename}_csv", width="stretch", on_click=ui.audit_export,
-                         args=(ctx, f"{basename}.csv"))
-    right.download_button("Télécharger (XLSX)", lambda: exports.to_xlsx_bytes({sheet: frame}), f"{basename}.xlsx",
-                          XLSX_MIME, key=f"{basename}_xlsx", width="stretch", on_click=ui.audit_export,
-                          args=(ctx, f"{basename}.xlsx"))
 
 
 def _chart(fig, key: str) -> None:
@@ -82,8 +70,8 @@ def _by_type(ctx, cube, types, refs) -> None:
     yearly = cube.yearly("type", chosen)
     st.dataframe(tables.yearly_display(yearly, annee, previous, academie=acad_cube.yearly("type", chosen)
                                        if acad_cube else None, references=refs), hide_index=True)
-    _downloads(ctx, tables.yearly_export(yearly, annee, label), f"absenteisme-types-{ctx.territory.code}-{annee}",
-               "Absentéisme par type")
+    ui.download_buttons(tables.yearly_export(yearly, annee, label), f"absenteisme-types-{ctx.territory.code}-{annee}",
+                        "Absentéisme par type", ctx=ctx)
 
 
 def _sector_and_priority(ctx, cube, types) -> None:
@@ -122,8 +110,8 @@ def _territories(ctx, cube, types, detail: bool) -> None:
     if charts.has_masked(subs):
         st.caption(charts.masked_note())
     st.dataframe(tables.children_display(subs, types), hide_index=True)
-    _downloads(ctx, tables.children_export(subs, ctx.annee), f"absenteisme-territoires-{territory.code}-{ctx.annee}",
-               "Territoires")
+    ui.download_buttons(tables.children_export(subs, ctx.annee),
+                        f"absenteisme-territoires-{territory.code}-{ctx.annee}", "Territoires", ctx=ctx)
 
 
 def _schools(ctx, types, detail: bool) -> None:
@@ -157,8 +145,8 @@ def _schools(ctx, types, detail: bool) -> None:
                "les fichiers téléchargés les contiennent tous. " if shown.height > DISPLAY_LIMIT else "")
     st.caption(f"{limited}« {disclosure.masked_label()} » : chiffre non diffusé (secret statistique). Évolution par "
                f"rapport à {previous} sur les mêmes mois, en points de pourcentage.")
-    _downloads(ctx, tables.schools_export(shown, annee, previous),
-               f"absenteisme-etablissements-{ctx.territory.code}-{annee}", "Établissements")
+    ui.download_buttons(tables.schools_export(shown, annee, previous),
+                        f"absenteisme-etablissements-{ctx.territory.code}-{annee}", "Établissements", ctx=ctx)
 
 
 def body() -> None:

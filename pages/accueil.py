@@ -148,21 +148,9 @@ def sub_territories(ctx, d: q.Detail) -> None:
 def freshness(ctx) -> None:
     fresh = ui.query(dq.bilan_freshness, ctx.scope, ctx.territory.code, ctx.annee)
     st.subheader("Fraîcheur des données")
-    expected = fresh["periode_attendue"].drop_nulls()
-    late = fresh.filter(pl.col("en_retard"))
-    if expected.is_empty():
-        st.warning("Aucun bilan reçu pour cette année scolaire.")
-    elif late.is_empty():
-        st.success(f"Tous les réseaux du territoire ont transmis le bilan de la période close le "
-                   f"{fmt.date_long(expected[0])}.")
-    else:
-        one = late.height == 1
-        subject = "1 réseau n'a" if one else f"{late.height} réseaux n'ont"
-        tail = "Ses chiffres s'arrêtent à son" if one else "Leurs chiffres s'arrêtent à leur"
-        st.warning(
-            f"**{subject} pas transmis le bilan de la période close le {fmt.date_long(expected[0])}** : "
-            + ", ".join(late["reseau_nom"].to_list()) + f". {tail} dernier bilan reçu."
-        )
+    ui.freshness_alert(fresh)
+    if fresh.is_empty():
+        return
     with st.expander("Dernier bilan reçu par réseau"):
         st.dataframe(
             fresh.select(

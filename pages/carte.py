@@ -170,7 +170,8 @@ def body() -> None:
     with st.expander("Tableau des valeurs de la carte"):
         table = charts.values_table(data.values, indicator, data.label)
         st.dataframe(table, hide_index=True, width="stretch")
-        ui.download_buttons(table, f"carte-{level}-{indicator}-{ctx.annee}", sheet="Carte", key="carte_tableau")
+        ui.download_buttons(table, f"carte-{level}-{indicator}-{ctx.annee}", sheet="Carte", key="carte_tableau",
+                            ctx=ctx)
 
 
 ui.run_page(body)

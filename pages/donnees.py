@@ -31,18 +31,7 @@ def body() -> None:
 
     st.subheader(f"Fraîcheur des bilans — {ctx.territory.label}, {ctx.annee}")
     fresh = ui.query(q.bilan_freshness, ctx.scope, ctx.territory.code, ctx.annee)
-    late = fresh.filter(pl.col("en_retard"))
-    expected = fresh["periode_attendue"].drop_nulls()
-    if expected.is_empty():
-        st.warning("Aucun bilan reçu pour cette année scolaire.")
-    elif late.is_empty():
-        st.success(f"Tous les réseaux ont transmis le bilan de la période close le {fmt.date_long(expected[0])}.")
-    else:
-        names = ", ".join(late["reseau_nom"].to_list())
-        st.warning(
-            f"{late.height} réseau(x) n'ont pas transmis le bilan de la période close le "
-            f"{fmt.date_long(expected[0])} : {names}."
-        )
+    ui.freshness_alert(fresh)
     table = fresh.select(
         pl.col("reseau_nom").alias("Réseau"),
         pl.col("psad_nom").alias("PSAD"),
@@ -51,10 +40,11 @@ def body() -> None:
         pl.col("periodes_recues").alias("Périodes reçues"),
         pl.when(pl.col("en_retard")).then(pl.lit("En retard")).otherwise(pl.lit("À jour")).alias("État"),
     )
-    st.dataframe(table, hide_index=True, width="stretch")
+    if not fresh.is_empty():
+        st.dataframe(table, hide_index=True, width="stretch")
 
     st.subheader("Historique des imports")
-    history = ui.query(q.import_history)
+    history = ui.query_uncached(q.import_history)
     if history.is_empty():
         st.caption("Aucun import de fichier pour l'instant.")
     else:
@@ -67,6 +57,8 @@ def body() -> None:
             hide_index=True,
             width="stretch",
         )
+
+    ui.render_audit_log(ctx)
 
 
 ui.run_page(body)

@@ -124,7 +124,7 @@ def table(ctx, d: q.Detail) -> None:
                f"« {disclosure.masked_label()} » et « masqué » : secret statistique. Cliquez sur un en-tête pour trier.")
     ui.download_buttons(charts.export_frame(frame, columns),
                         f"raccrochage-{ctx.territory.code}-{view}-{ctx.annee}", sheet="Raccrochage",
-                        key=f"raccrochage_{view}")
+                        key=f"raccrochage_{view}", ctx=ctx)
 
 
 ui.run_page(body)

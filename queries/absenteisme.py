@@ -320,14 +320,20 @@ def children_rates(conn: Connection, scope: Scope, code: str, annee: str) -> pl.
 
 def figures_contribution(conn: Connection, scope: Scope, code: str, annee: str) -> dict:
     """Absenteeism indicators for the figures export: rate over the school year (a fraction;
-    None when no data or masked) per main school type (plus AUTRE when present) and overall."""
+    None when no data or masked) per main school type (plus AUTRE when present) and overall;
+    ``masque`` names the rates hidden by the disclosure rule."""
     data = cube(conn, scope, code, annee, previous=False)
-    rates = dict(data.yearly("type").select("groupe", "taux").iter_rows())
+    yearly = data.yearly("type")
+    rates = dict(yearly.select("groupe", "taux").iter_rows())
     par_type = {t: rates.get(t) for t in MAIN_TYPES}
     if "AUTRE" in rates:
         par_type["AUTRE"] = rates["AUTRE"]
+    masked = [f"absenteisme_par_type.{g}" for g in yearly.filter(pl.col("masque"))["groupe"]]
     overall = data.yearly("")
+    if overall.height and overall["masque"][0]:
+        masked.append("absenteisme_global")
     return {
         "absenteisme_par_type": par_type,
         "absenteisme_global": overall["taux"][0] if overall.height else None,
+        "masque": masked,
     }

@@ -21,7 +21,6 @@ the figures of ``dashboard.figures.territory_figures`` (the tests check it). Jeu
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 
 import polars as pl
@@ -97,17 +96,6 @@ VALUE_SCHEMA = {
     "valeur": pl.Float64,
     "etat": pl.String,
 }
-
-
-# --- optional modules of the other subjects -----------------------------------------------------
-
-
-def _optional(module: str, name: str):
-    """``module.name`` when that module has landed, else None."""
-    try:
-        return getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None
 
 
 # --- context: the focus territory, checked once ---------------------------------------------------
@@ -296,19 +284,10 @@ KEY_FIGURES = (
 
 
 def territory_figures(conn: Connection, scope: Scope, code: str, annee_scolaire: str) -> dict:
-    """The figures export of one territory: ``dashboard.figures.territory_figures`` when it has
-    landed, else the contributions of the raccrochage and absenteeism queries."""
-    from queries import absenteisme as aq
-    from queries import raccrochage as rq
+    """The figures export of one territory (``dashboard.figures.territory_figures``)."""
+    from dashboard import figures
 
-    figures_fn = _optional("dashboard.figures", "territory_figures")
-    if figures_fn is not None:
-        out = dict(figures_fn(conn, scope, code, annee_scolaire))
-    else:
-        out = dict(rq.figures_contribution(conn, scope, code, annee_scolaire))
-    if "absenteisme_global" not in out:  # until the export carries the absenteeism keys
-        out.update(aq.figures_contribution(conn, scope, code, annee_scolaire))
-    return out
+    return dict(figures.territory_figures(conn, scope, code, annee_scolaire))
 
 
 def key_figures(conn: Connection, scope: Scope, code: str, annee_scolaire: str) -> dict:

@@ -116,18 +116,11 @@ def verdict(key: str, value: float | None, reference: float | None) -> str | Non
 
 
 def territory_figures(conn: Connection, scope: Scope, code: str, annee: str) -> dict:
-    """The figures export of one territory (``dashboard.figures.territory_figures``), with the
-    absenteeism keys of ``queries.absenteisme`` until the export carries them."""
+    """The figures export of one territory (``dashboard.figures.territory_figures``): raccrochage
+    and absenteeism, disclosure applied."""
     from dashboard import figures
 
-    out = dict(figures.territory_figures(conn, scope, code, annee))
-    if "absenteisme_global" not in out:
-        from queries import absenteisme as aq
-
-        part = dict(aq.figures_contribution(conn, scope, code, annee))
-        out["masque"] = [*out.get("masque", []), *part.pop("masque", [])]
-        out.update(part)
-    return out
+    return dict(figures.territory_figures(conn, scope, code, annee))
 
 
 def indicator_values(figures: Mapping, population: int | None) -> dict[str, tuple[float | None, bool]]:

@@ -80,12 +80,27 @@ def _absenteeism_bulk(conn: Connection, index: dict[str, tq.Territory], annee: s
     frame = frame.filter(pl.col("territoire_code").is_not_null())
     keys = ["territoire_code", "groupe"]
     rates = pl.concat([
-        aq._yearly_rates(frame.rename({"type": "groupe"}), keys).select(*keys, "taux"),
-        aq._yearly_rates(frame.drop("type").with_columns(pl.lit(aq.ALL).alias("groupe")), keys).select(*keys, "taux"),
+        aq._yearly_rates(frame.rename({"type": "groupe"}), keys).select(*keys, "taux", "masque"),
+        aq._yearly_rates(frame.drop("type").with_columns(pl.lit(aq.ALL).alias("groupe")), keys)
+        .select(*keys, "taux", "masque"),
     ])
-    found = {(c, g): r for c, g, r in rates.iter_rows()}
-    return {code: {"absenteisme_par_type": {t: found.get((code, t)) for t in q.SCHOOL_TYPES},
-                   "absenteisme_global": found.get((code, aq.ALL))} for code in codes}
+    return _absenteeism_figures(rates, codes)
+
+
+def _absenteeism_figures(rates: pl.DataFrame, codes: list[str]) -> dict[str, dict]:
+    """The absenteeism keys of the figures export (``absenteisme.figures_contribution``) of each
+    code, from yearly rates (``territoire_code``, ``groupe``, ``taux``, ``masque``)."""
+    from queries import absenteisme as aq
+
+    found = {(c, g): (r, m) for c, g, r, m in rates.select("territoire_code", "groupe", "taux", "masque").iter_rows()}
+    out = {}
+    for code in codes:
+        masked = [f"absenteisme_par_type.{t}" for t in q.SCHOOL_TYPES if found.get((code, t), (None, False))[1]]
+        if found.get((code, aq.ALL), (None, False))[1]:
+            masked.append("absenteisme_global")
+        out[code] = {"absenteisme_par_type": {t: found.get((code, t), (None, False))[0] for t in q.SCHOOL_TYPES},
+                     "absenteisme_global": found.get((code, aq.ALL), (None, False))[0], "masque": masked}
+    return out
 
 
 def _absenteeism(conn: Connection, scope: Scope, annee: str, index: dict[str, tq.Territory],
@@ -102,20 +117,20 @@ def _absenteeism(conn: Connection, scope: Scope, annee: str, index: dict[str, tq
             return _absenteeism_bulk(conn, index, annee, codes)
         except (AttributeError, TypeError, KeyError, pl.exceptions.PolarsError):
             log.warning("Agrégation groupée de l'absentéisme indisponible : calcul territoire par territoire.")
-    found: dict[tuple[str, str], float | None] = {}
+    frames: list[pl.DataFrame] = []
     loaded: set[str] = set()
     out: dict[str, dict] = {}
     for code in codes:
         parent = index[code].parent_code
         if parent is not None and parent not in loaded and tq.can_view_detail(index, scope, parent):
             loaded.add(parent)
-            rates = aq.children_rates(conn, scope, parent, annee)
-            found.update({(c, g): r for c, g, r in rates.select("territoire_code", "groupe", "taux").iter_rows()})
-        if parent in loaded:
-            out[code] = {"absenteisme_par_type": {t: found.get((code, t)) for t in q.SCHOOL_TYPES},
-                         "absenteisme_global": found.get((code, aq.ALL))}
-        else:
+            frames.append(aq.children_rates(conn, scope, parent, annee).select(
+                "territoire_code", "groupe", "taux", "masque"))
+        if parent not in loaded:
             out[code] = aq.figures_contribution(conn, scope, code, annee)
+    if frames:
+        bulk = _absenteeism_figures(pl.concat(frames), [c for c in codes if c not in out])
+        out.update(bulk)
     return out
 
 
@@ -131,7 +146,8 @@ def level_values(conn: Connection, scope: Scope, annee: str, niveau: str) -> pl.
     absenteeism = _absenteeism(conn, scope, annee, index, codes)
     rows = []
     for territory in territories:
-        figures = {**raccrochage_figures(situations[territory.code]), **absenteeism[territory.code]}
+        raccrochage, absence = raccrochage_figures(situations[territory.code]), absenteeism[territory.code]
+        figures = {**raccrochage, **absence, "masque": [*raccrochage["masque"], *absence.get("masque", [])]}
         values = q.indicator_values(figures, territory.population)
         rows += [{"code": territory.code, "libelle": territory.label, "indicateur": key, "valeur": value,
                   "masque": is_masked} for key, (value, is_masked) in values.items()]

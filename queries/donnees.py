@@ -7,7 +7,7 @@ from sqlalchemy import Connection, func, select
 
 from dashboard import db
 from dashboard.access import Scope
-from queries.territoires import network_tree, resolve_territory
+from queries.territoires import can_view_detail, network_tree, resolve_territory, territory_index
 
 KIND_LABELS = {
     "bilans": "Bilans bimestriels",
@@ -55,12 +55,18 @@ def reference_counts(conn: Connection) -> dict[str, int]:
 
 def bilan_freshness(conn: Connection, scope: Scope, code: str, annee_scolaire: str) -> pl.DataFrame:
     """Per network of the territory: last period received, periods received, and whether it is
-    missing the latest period received by any network that year."""
+    missing the latest period received by any network that year.
+
+    Only the networks whose detail the scope may see are listed: a department's IEN-IO looking at
+    the académie sees the freshness of its own networks, a reader of aggregates sees none.
+    """
     territory = resolve_territory(conn, scope, code, annee_scolaire)
+    index = territory_index(conn, annee_scolaire)
+    reseaux = [r for r in territory.reseaux if can_view_detail(index, scope, r)]
     b = db.bilans
     rows = conn.execute(
         select(b.c.reseau_code, func.max(b.c.periode_fin), func.count())
-        .where(b.c.annee_scolaire == annee_scolaire, b.c.reseau_code.in_(territory.reseaux))
+        .where(b.c.annee_scolaire == annee_scolaire, b.c.reseau_code.in_(reseaux))
         .group_by(b.c.reseau_code)
     ).all()
     latest_overall = conn.execute(
@@ -70,7 +76,7 @@ def bilan_freshness(conn: Connection, scope: Scope, code: str, annee_scolaire: s
         rows, schema={"reseau_code": pl.String, "derniere_periode": pl.String, "periodes_recues": pl.Int64},
         orient="row",
     )
-    tree = network_tree(conn, annee_scolaire).filter(pl.col("reseau_code").is_in(list(territory.reseaux)))
+    tree = network_tree(conn, annee_scolaire).filter(pl.col("reseau_code").is_in(reseaux))
     out = tree.select("reseau_code", "reseau_nom", "psad_nom", "departement_nom").join(
         received, on="reseau_code", how="left"
     )

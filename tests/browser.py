@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "var" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
@@ -136,3 +138,34 @@ def visit(browser, url: str, screenshot_name: str | None = None, extra_headers: 
     result.page = page  # type: ignore[attr-defined]
     result.context = context  # type: ignore[attr-defined]
     return result
+
+
+# --- fixtures shared by the browser test modules (registered in conftest's pytest_plugins) -------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Debian Chromium for the whole session."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = launch_browser(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def server(demo_sqlite_url):
+    """The app on the demonstration database, in local mode."""
+    with streamlit_server(demo_sqlite_url) as base:
+        yield base
+
+
+def check_visit(result, close: bool = False) -> None:
+    """Fail on any exception block, page error, console error or request leaving localhost."""
+    assert not result.exceptions, result.exceptions
+    assert not result.page_errors, result.page_errors
+    assert not result.console_errors, result.console_errors
+    assert not result.external_requests, result.external_requests
+    if close:
+        result.context.close()

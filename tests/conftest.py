@@ -110,11 +110,17 @@ def demo_engine(request, demo_sqlite_url, tmp_path_factory):
 
 @pytest.fixture
 def writable_demo_url(demo_sqlite_url, tmp_path) -> str:
-    """A private copy of the SQLite demo database, safe to write to."""
+    """A private copy of the SQLite demo database, safe to write to, with an empty audit log (the
+    shared database logs the page views of the app tests that run on it)."""
     src = Path(demo_sqlite_url.split("///", 1)[1])
     dst = tmp_path / "demo-copy.sqlite"
     shutil.copy(src, dst)
-    return f"sqlite:///{dst}"
+    url = f"sqlite:///{dst}"
+    engine = db.make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(db.audit_log.delete())
+    engine.dispose()
+    return url
 
 
 @pytest.fixture

@@ -220,7 +220,8 @@ def test_figures_contribution(engine):
     assert par_type["COLLEGE"] == pytest.approx(170 / 3420) and par_type["LP"] == pytest.approx(0.25)
     assert par_type["LPO"] == 0.0 and par_type["LGT"] is None and par_type["EREA"] is None
     assert figures["absenteisme_global"] == pytest.approx(320 / 4120)
-    assert empty == {"absenteisme_par_type": dict.fromkeys(q.MAIN_TYPES), "absenteisme_global": None}
+    assert figures["masque"] == []
+    assert empty == {"absenteisme_par_type": dict.fromkeys(q.MAIN_TYPES), "absenteisme_global": None, "masque": []}
 
 
 def test_school_year_months():

@@ -156,15 +156,9 @@ def test_page_views_are_audited_once_per_view(run_app, app_db_url):
     assert rows[-1][:4] == ("ien79", audit.VIEW, "Accueil", "R79-NIO")
 
 
-# queries.donnees.bilan_freshness lists every network of the territory asked for, through
-# resolve_territory (can_view) rather than can_view_detail: at ACAD a scoped user gets the freshness
-# table of the 14 networks (Accueil "Dernier bilan reçu par réseau", Données chargées). Reported.
-FRESHNESS_LEAK = pytest.mark.xfail(
-    reason="bilan_freshness shows every network of the académie to a scoped user at ACAD", strict=True)
 SCAN_PAGES = [s for s in all_pages() if s.url_path not in {"methodologie", "importer"}]
 SCAN_CASES = [
-    pytest.param(spec, territory, id=f"{spec.url_path or 'accueil'}-{territory}",
-                 marks=[FRESHNESS_LEAK] if territory == "ACAD" and spec.url_path in {"", "donnees"} else [])
+    pytest.param(spec, territory, id=f"{spec.url_path or 'accueil'}-{territory}")
     for spec in SCAN_PAGES for territory in ("79", "ACAD", "R79-NIO")
 ]
 

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import launch_browser, streamlit_server, visit
+from tests.browser import check_visit, streamlit_server, visit
 
 pytestmark = pytest.mark.browser
+pytest_plugins = ["tests.browser"]  # fixtures browser, server
 
 ROOT = Path(__file__).resolve().parents[1]
 USERS = ROOT / "config" / "utilisateurs.example.csv"
@@ -40,23 +41,6 @@ def local_server(demo_sqlite_url, tmp_path_factory):
         yield base
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch_browser(playwright)
-        yield chromium
-        chromium.close()
-
-
-def _check(result) -> None:
-    assert not result.exceptions, result.exceptions
-    assert not result.page_errors, result.page_errors
-    assert not result.console_errors, result.console_errors
-    assert not result.external_requests, result.external_requests
-
-
 def _territory_options(page) -> list[str]:
     """Texts of the sidebar "Territoire" selectbox options (react-aria combobox)."""
     combo = page.get_by_role("combobox", name="Territoire")
@@ -75,7 +59,7 @@ def test_ien79_sees_only_deux_sevres(proxy_server, browser):
     sidebar = page.inner_text("[data-testid=stSidebar]")
     assert "Connecté : IEN-IO (ien79)" in sidebar and "Mode local" not in sidebar
     assert _territory_options(page) == IEN79_OPTIONS
-    _check(result)
+    check_visit(result)
     result.context.close()
 
 
@@ -91,7 +75,7 @@ def test_ien79_forged_url_parameter_is_refused(proxy_server, browser, forged):
     main = page.inner_text("[data-testid=stMain]")
     for name in ("Charente-Maritime", "La Rochelle", "Rochefort", "Saintes", "Royan"):
         assert name not in main
-    _check(result)
+    check_visit(result)
     result.context.close()
 
 
@@ -104,9 +88,10 @@ def test_unknown_user_gets_the_unauthorized_page(proxy_server, browser, headers)
     main = page.inner_text("[data-testid=stMain]")
     assert "pas autorisé à consulter ce tableau de bord" in main
     assert not page.query_selector("[data-testid=stSidebar] [data-testid=stSelectbox]")
+    assert not page.query_selector("[data-testid=stSidebarNav]")  # not even the list of pages
     assert not page.query_selector("[data-testid=stPlotlyChart]")
     assert not page.query_selector("[data-testid=stMetric]")
-    _check(result)
+    check_visit(result)
     result.context.close()
 
 
@@ -119,5 +104,5 @@ def test_forged_header_is_ignored_in_local_mode(local_server, browser):
     options = _territory_options(page)  # the list is virtualised: the first ones are rendered
     assert options[:5] == ["Académie de Poitiers", "Charente (16)", "Charente-Maritime (17)", "Deux-Sèvres (79)",
                            "Vienne (86)"]
-    _check(result)
+    check_visit(result)
     result.context.close()

@@ -9,36 +9,13 @@ from __future__ import annotations
 import pytest
 
 from dashboard.pages_registry import all_pages
-from tests.browser import launch_browser, streamlit_server, visit
+from tests.browser import check_visit, visit
 
 pytestmark = pytest.mark.browser
+pytest_plugins = ["tests.browser"]  # fixtures browser, server
 
 YEAR = "2014-2015"
 TERRITORIES = ["ACAD", "86", "P86-POI", "R86-POI"]
-
-
-@pytest.fixture(scope="module")
-def server(demo_sqlite_url):
-    with streamlit_server(demo_sqlite_url) as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch_browser(playwright)
-        yield chromium
-        chromium.close()
-
-
-def _check(result) -> None:
-    assert not result.exceptions, result.exceptions
-    assert not result.page_errors, result.page_errors
-    assert not result.console_errors, result.console_errors
-    assert not result.external_requests, result.external_requests
-    result.context.close()
 
 
 @pytest.mark.parametrize("spec", all_pages(), ids=lambda s: s.url_path or "accueil")
@@ -48,7 +25,7 @@ def test_page_opens_by_url(server, browser, spec):
     heading = result.page.query_selector("[data-testid=stMainBlockContainer] h1").inner_text()
     assert spec.title.split(" ")[0] in heading
     assert "Données de démonstration" in result.page.inner_text("[data-testid=stMainBlockContainer]")
-    _check(result)
+    check_visit(close=True, result=result)
 
 
 @pytest.mark.parametrize("territory", TERRITORIES[1:])
@@ -56,7 +33,7 @@ def test_page_opens_by_url(server, browser, spec):
                          ids=lambda s: s.url_path or "accueil")
 def test_page_at_each_level(server, browser, spec, territory):
     result = visit(browser, f"{server}/{spec.url_path}?annee={YEAR}&territoire={territory}")
-    _check(result)
+    check_visit(close=True, result=result)
 
 
 def test_filters_round_trip_in_url(server, browser):
@@ -65,4 +42,4 @@ def test_filters_round_trip_in_url(server, browser):
     assert "annee=2013-2014" in page.url and "territoire=R79-NIO" in page.url
     sidebar = page.inner_text("[data-testid=stSidebar]")
     assert "2013-2014" in sidebar and "Niort" in sidebar
-    _check(result)
+    check_visit(close=True, result=result)

@@ -169,8 +169,7 @@ def test_map_values_equal_the_figures_export(conn, level):
     lp = q.indicator_values(conn, FULL, "ACAD", YEAR, level, "absenteisme", "LP")
     for code in frames["raccroches"]["code"]:
         figures = territory_figures(conn, FULL, code, YEAR)
-        if "absenteisme_global" not in figures:  # until the export carries absenteeism
-            figures = q.territory_figures(conn, FULL, code, YEAR)
+        assert "absenteisme_global" in figures  # the export carries absenteeism
         for indicator, key in keys.items():
             row = frames[indicator].filter(pl.col("code") == code).row(0, named=True)
             if row["etat"] == q.OK:

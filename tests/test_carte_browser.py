@@ -6,27 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import SCREENSHOTS, launch_browser, streamlit_server, visit, wait_for_app
+from tests.browser import SCREENSHOTS, check_visit, visit, wait_for_app
 
 pytestmark = pytest.mark.browser
+pytest_plugins = ["tests.browser"]  # fixtures browser, server
 
 YEAR = "2014-2015"
-
-
-@pytest.fixture(scope="module")
-def server(demo_sqlite_url):
-    with streamlit_server(demo_sqlite_url) as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch_browser(playwright)
-        yield chromium
-        chromium.close()
 
 
 def _label_point(code: str, level: str = "reseau") -> tuple[float, float]:
@@ -55,13 +40,6 @@ def _screen_point(page, lon: float, lat: float) -> tuple[float, float]:
     return point[0], point[1]
 
 
-def _check_clean(result) -> None:
-    assert not result.exceptions, result.exceptions
-    assert not result.page_errors, result.page_errors
-    assert not result.console_errors, result.console_errors
-    assert not result.external_requests, result.external_requests
-
-
 def test_click_a_network_shows_its_figures_and_keeps_it_in_the_url(server, browser):
     result = visit(browser, f"{server}/carte?annee={YEAR}&territoire=ACAD", screenshot_name="carte-academie")
     page = result.page
@@ -79,7 +57,7 @@ def test_click_a_network_shows_its_figures_and_keeps_it_in_the_url(server, brows
     page.wait_for_function("() => window.location.pathname.endsWith('/raccrochage')", timeout=30_000)
     wait_for_app(page)
     assert "territoire=R86-CHA" in page.url and f"annee={YEAR}" in page.url
-    _check_clean(result)
+    check_visit(result)
     result.context.close()
 
 
@@ -94,5 +72,5 @@ def test_deep_link_with_selection_and_layers_offline(server, browser):
     page.wait_for_timeout(1500)  # let MapLibre draw every layer
     page.screenshot(path=str(SCREENSHOTS / "carte-couches.png"), full_page=True)
     assert "PSAD Poitiers" in page.inner_text("[data-testid=stMainBlockContainer]")
-    _check_clean(result)
+    check_visit(result)
     result.context.close()

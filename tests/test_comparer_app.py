@@ -6,7 +6,6 @@ import pytest
 
 from dashboard.access import Scope
 from dashboard.figures import territory_figures
-from queries import absenteisme as aq
 from queries import comparer as q
 from queries import comparer_ranking as qr
 from tests.access_helpers import OUT_OF_SCOPE_17
@@ -21,11 +20,8 @@ RACCROCHAGE_KEYS = ("raccroches", "objectif", "taux_atteinte", "taux_contact", "
 
 
 def _expected(conn, code: str, population: int) -> dict:
-    """Every indicator of the table, straight from the figures export (and the absenteeism
-    contribution while the export does not carry it)."""
+    """Every indicator of the table, straight from the figures export."""
     figures = territory_figures(conn, FULL, code, YEAR)
-    if "absenteisme_global" not in figures:
-        figures.update(aq.figures_contribution(conn, FULL, code, YEAR))
     masked = set(figures["masque"])
     out = {key: figures[key] for key in RACCROCHAGE_KEYS}
     out["signales_10000"] = (figures["jeunes_signales"] / population * 10_000

@@ -6,35 +6,13 @@ from urllib.parse import unquote
 
 import pytest
 
-from tests.browser import launch_browser, streamlit_server, visit
+from tests.browser import check_visit, visit
 
 pytestmark = pytest.mark.browser
+pytest_plugins = ["tests.browser"]  # fixtures browser, server
 
 NETWORKS = ("Réseau Poitiers", "Réseau Sud-Vienne", "Réseau Châtellerault")
 QUERY = "annee=2014-2015&territoires=R86-POI,R86-SVI,R86-CHA"
-
-
-@pytest.fixture(scope="module")
-def server(demo_sqlite_url):
-    with streamlit_server(demo_sqlite_url) as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch_browser(playwright)
-        yield chromium
-        chromium.close()
-
-
-def _check(result) -> None:
-    assert not result.exceptions, result.exceptions
-    assert not result.page_errors, result.page_errors
-    assert not result.console_errors, result.console_errors
-    assert not result.external_requests, result.external_requests
 
 
 def _comparison(page) -> tuple[list[str], list[str]]:
@@ -48,7 +26,7 @@ def _comparison(page) -> tuple[list[str], list[str]]:
 
 def test_shared_link_opens_the_same_comparison(server, browser):
     result = visit(browser, f"{server}/comparer?{QUERY}", screenshot_name="comparer-trois-reseaux", height=3800)
-    _check(result)
+    check_visit(result)
     page = result.page
     headers, chips = _comparison(page)
     for name in NETWORKS:
@@ -67,14 +45,14 @@ def test_shared_link_opens_the_same_comparison(server, browser):
     result.context.close()
 
     again = visit(browser, link)
-    _check(again)
+    check_visit(again)
     assert _comparison(again.page) == (headers, chips)
     again.context.close()
 
 
 def test_forged_link_drops_foreign_codes(server, browser):
     result = visit(browser, f"{server}/comparer?annee=2014-2015&territoires=R86-POI,NOPE,R79-NIO")
-    _check(result)
+    check_visit(result)
     headers, _chips = _comparison(result.page)
     assert "Réseau Poitiers" in headers and "Réseau Niort" in headers
     assert "ignoré" in result.page.inner_text("[data-testid=stMainBlockContainer]")

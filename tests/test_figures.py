@@ -160,3 +160,19 @@ def test_cli_errors(engine, tmp_path):
     assert not (tmp_path / "a.json").exists()
     bad = _cli("--database-url", url, "--annee", YEAR, "--territoire", "ACAD", "--out", str(tmp_path / "a.txt"))
     assert bad.returncode == 2 and ".json" in bad.stderr
+
+
+def test_export_carries_absenteeism_by_school_type(demo_engine):
+    from dashboard.access import Scope
+    from dashboard.figures import territory_figures
+    from queries import absenteisme as aq
+
+    with demo_engine.connect() as conn:
+        figures = territory_figures(conn, Scope.full("t"), "86", "2014-2015")
+        cube = aq.cube(conn, Scope.full("t"), "86", "2014-2015", previous=False)
+    rates = dict(cube.yearly("type").select("groupe", "taux").iter_rows())
+    assert set(figures["absenteisme_par_type"]) >= {"COLLEGE", "LGT", "LP", "LPO", "EREA"}
+    for school_type, rate in figures["absenteisme_par_type"].items():
+        assert rate == rates.get(school_type)
+    assert 0 < figures["absenteisme_global"] < 0.2
+    assert not [k for k in figures["masque"] if k.startswith("absenteisme")]

@@ -41,9 +41,10 @@ def test_every_network_in_one_run(writable_demo_url, tmp_path):
                    str(tmp_path))
     assert done.returncode == 0, done.stderr
     files = sorted(tmp_path.glob("*.pptx"))
-    assert len(files) == 14
-    assert "14/14" in done.stderr and "[####" in done.stderr
-    assert "14 présentations" in done.stdout
+    assert len(files) == 15  # the 14 networks and the académie
+    assert (tmp_path / slides.deck_filename("ACAD", ANNEE)).exists()
+    assert "15/15" in done.stderr and "[####" in done.stderr
+    assert "14 présentations de réseau et celle de « Académie de Poitiers »" in done.stdout
     deck = Presentation(str(tmp_path / slides.deck_filename("R17-ROC", ANNEE)))
     assert "Réseau Rochefort–Marennes-Oléron" in " ".join(slide_texts(list(deck.slides)[0]))
 

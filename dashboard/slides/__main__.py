@@ -39,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--annee", required=True, help="année scolaire, par exemple 2014-2015")
     parser.add_argument("--territoire", help="ACAD, un département (16), une PSAD (P16-ANG) ou un réseau (R16-ANG)")
     parser.add_argument("--out", help="fichier de sortie .pptx (avec --territoire)")
-    parser.add_argument("--tous-reseaux", action="store_true", help="une présentation par réseau FOQUALE")
+    parser.add_argument("--tous-reseaux", action="store_true", help="une présentation par réseau FOQUALE, plus celle du territoire de l'utilisateur (l'académie)")
     parser.add_argument("--out-dir", help="dossier de sortie (avec --tous-reseaux)")
     parser.add_argument("--template", help="modèle PowerPoint de l'académie (.pptx) dont les dispositions sont utilisées")
     parser.add_argument("--utilisateur", default=None, help="identifiant de l'utilisateur (périmètre d'accès)")
@@ -123,23 +123,32 @@ def _one(engine, conn, scope, args, template) -> int:
 
 
 def _all_networks(engine, conn, scope, args, template) -> int:
+    """One deck per network of the scope, then the deck of the scope's own territory when it
+    lies above the networks (the académie for the rector): the whole dialogue de gestion."""
     from dashboard.slides import build_deck, deck_filename
     from queries import territoires as tq
 
-    networks = [t for t in tq.visible_territories(conn, scope, args.annee) if t.niveau == "reseau"]
+    visible = tq.visible_territories(conn, scope, args.annee)
+    networks = [t for t in visible if t.niveau == "reseau"]  # visible networks lie inside the scope
     if not networks:
         raise Refused("aucun réseau FOQUALE n'est accessible avec ce périmètre.")
+    own = [t for t in visible if t.code == scope.territoire_code and t.niveau != "reseau"]
+    decks = networks + own
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    _write_progress(0, len(networks), "")
-    for index, network in enumerate(networks, start=1):
-        data = build_deck(conn, scope, network.code, args.annee, template)
-        (out_dir / deck_filename(network.code, args.annee)).write_bytes(data)
-        _audit(engine, scope, network.code, args.annee)
-        _write_progress(index, len(networks), network.code)
+    _write_progress(0, len(decks), "")
+    for index, territory in enumerate(decks, start=1):
+        data = build_deck(conn, scope, territory.code, args.annee, template)
+        (out_dir / deck_filename(territory.code, args.annee)).write_bytes(data)
+        _audit(engine, scope, territory.code, args.annee)
+        _write_progress(index, len(decks), territory.code)
     elapsed = time.perf_counter() - start
-    print(f"{len(networks)} présentations écrites dans {out_dir} ({fmt.number(elapsed, 0)} s).")
+    plural = "s" if len(networks) > 1 else ""
+    summary = f"{len(networks)} présentation{plural} de réseau"
+    if own:
+        summary += f" et celle de « {own[0].label} »"
+    print(f"{summary} écrites dans {out_dir} ({fmt.number(elapsed, 0)} s).")
     return 0
 
 
