@@ -23,12 +23,12 @@ def _ms(started: float) -> float:
 
 def _clear_geometry_caches() -> None:
     import geodata
-    from dashboard.charts import carte as charts
+    from dashboard.charts import carte_geometry as mapgeo
 
-    charts._GEOMETRY_CACHE.clear()
-    charts._label_image.cache_clear()
-    charts.department_outlines.cache_clear()
-    charts.commune_points.cache_clear()
+    mapgeo._GEOMETRY_CACHE.clear()
+    mapgeo._label_image.cache_clear()
+    mapgeo.department_outlines.cache_clear()
+    mapgeo.commune_points.cache_clear()
     geodata._default_level.cache_clear()
 
 

@@ -30,7 +30,8 @@ from sqlalchemy import Connection, Engine  # noqa: E402
 
 import geodata  # noqa: E402
 from dashboard.access import Scope  # noqa: E402
-from dashboard.charts import carte as charts  # noqa: E402
+from dashboard.charts import carte_classes as mapclasses  # noqa: E402
+from dashboard.charts import carte_geometry as mapgeo  # noqa: E402
 from queries import carte as q  # noqa: E402
 from queries import territoires as tq  # noqa: E402
 
@@ -85,12 +86,12 @@ def _highlight_geometry(data: q.MapData, territory: tq.Territory):
     """Shape of the highlighted territory: the union of its networks' shapes."""
     if territory.niveau == "academie":
         return None
-    if territory.niveau in charts.LEVEL_KEYS:
-        geometry = charts.level_geometry(data.breakdown, territory.niveau)
+    if territory.niveau in mapgeo.LEVEL_KEYS:
+        geometry = mapgeo.level_geometry(data.breakdown, territory.niveau)
         shapes = geometry.shapes.set_index("code")
         if territory.code in shapes.index:
             return shapes.to_crs(LAMBERT).geometry[territory.code]
-    networks = charts.level_geometry(data.breakdown, "reseau").shapes
+    networks = mapgeo.level_geometry(data.breakdown, "reseau").shapes
     part = networks[networks["code"].isin(territory.reseaux)].to_crs(LAMBERT)
     return shapely.union_all(part.geometry.to_numpy()) if len(part) else None
 
@@ -104,9 +105,9 @@ def render_data_png(
     title: str | None = None,
 ) -> bytes:
     """Render a ``MapData`` (from ``queries.carte.map_data``) to PNG bytes."""
-    geometry = charts.level_geometry(data.breakdown, data.level)
+    geometry = mapgeo.level_geometry(data.breakdown, data.level)
     shapes = geometry.shapes.to_crs(LAMBERT).set_index("code")
-    classed = charts.classed_values(data.values, data.indicator)
+    classed = mapclasses.classed_values(data.values, data.indicator)
     rows = {r["code"]: r for r in data.values.iter_rows(named=True)}
     departments = geodata.departements().to_crs(LAMBERT)
     target = _highlight_geometry(data, highlight) if highlight is not None else None
@@ -137,14 +138,14 @@ def render_data_png(
     }
     faces = [to_rgba(classed.color_of(c), 1.0 if inside[c] else FADED_ALPHA) for c in codes]
     edges = [
-        to_rgba(charts.OUT_OF_SCOPE_LINE if rows[c]["etat"] == q.OUT_OF_SCOPE else "white", 1.0 if inside[c] else 0.6)
+        to_rgba(mapclasses.OUT_OF_SCOPE_LINE if rows[c]["etat"] == q.OUT_OF_SCOPE else "white", 1.0 if inside[c] else 0.6)
         for c in codes
     ]
     drawn.plot(ax=axes, color=faces, edgecolor=edges, linewidth=0.8 * scale)
     hatched = [c for c in codes if rows[c]["etat"] in (q.MASKED, q.MISSING)]
     if hatched:
         shapes.loc[hatched].plot(ax=axes, facecolor="none", edgecolor="#9A9A9A", hatch=MISSING_HATCH, linewidth=0)
-    departments.boundary.plot(ax=axes, color=charts.DEPARTMENT_BORDER_COLOR, linewidth=1.3 * scale)
+    departments.boundary.plot(ax=axes, color=mapclasses.DEPARTMENT_BORDER_COLOR, linewidth=1.3 * scale)
     if target is not None:
         boundary = shapely.boundary(target)
         axes.plot(*_line_xy(boundary), color="white", linewidth=5.0 * scale, solid_joinstyle="round")
@@ -158,9 +159,9 @@ def render_data_png(
     for code, point in zip([c for c in shapes.index if c in rows], points, strict=True):
         faded = not inside[code]
         axes.text(
-            point.x, point.y, charts.short_name(rows[code]["nom"]), ha="center", va="center",
+            point.x, point.y, mapgeo.short_name(rows[code]["nom"]), ha="center", va="center",
             fontsize=7.2 * scale, fontweight="bold", family=FONT, linespacing=1.0,
-            color="#555555" if faded else charts.LABEL_COLOR,
+            color="#555555" if faded else mapclasses.LABEL_COLOR,
             path_effects=[pe.withStroke(linewidth=2.2 * scale, foreground="white")], zorder=5,
         )
 
@@ -169,7 +170,7 @@ def render_data_png(
         if entry.kind == "missing":
             handles.append(Patch(facecolor=entry.color, edgecolor="#9A9A9A", hatch=MISSING_HATCH, label=entry.label))
         elif entry.kind == "out":
-            handles.append(Patch(facecolor=entry.color, edgecolor=charts.OUT_OF_SCOPE_LINE, label=entry.label))
+            handles.append(Patch(facecolor=entry.color, edgecolor=mapclasses.OUT_OF_SCOPE_LINE, label=entry.label))
         else:
             handles.append(Patch(facecolor=entry.color, edgecolor="#BBBBBB", label=entry.label))
     if highlight is not None and target is not None:

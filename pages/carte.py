@@ -10,6 +10,8 @@ import streamlit as st
 
 from dashboard import disclosure, fmt, ui
 from dashboard.charts import carte as charts
+from dashboard.charts import carte_classes as mapclasses
+from dashboard.charts import carte_geometry as mapgeo
 from dashboard.charts.common import PLOTLY_CONFIG, SCHOOL_TYPE_LABELS
 from queries import carte as q
 from queries import territoires as tq
@@ -149,7 +151,7 @@ def body() -> None:
     with map_col:
         figure = charts.map_figure(data, selected=selected)
         st.plotly_chart(figure, key=chart_key, on_select="rerun", selection_mode="points", config=PLOTLY_CONFIG)
-        classes = charts.classed_values(data.values, indicator)
+        classes = mapclasses.classed_values(data.values, indicator)
         notes = [classes.classification.description]
         states = set(data.values["etat"].to_list())
         if q.MASKED in states:
@@ -162,7 +164,7 @@ def body() -> None:
         st.caption(
             "Découpage en réseaux et PSAD indicatif (voir Méthodologie), remplaçable par celui de l'académie "
             "(page « Importer des données »). Les établissements sont placés dans leur commune. "
-            + charts.SOURCE_CREDIT
+            + mapgeo.SOURCE_CREDIT
         )
     with panel_col:
         _panel(ctx, index, selected)

@@ -40,6 +40,7 @@ def test_filters_round_trip_in_url(server, browser):
     result = visit(browser, f"{server}/donnees?annee=2013-2014&territoire=R79-NIO")
     page = result.page
     assert "annee=2013-2014" in page.url and "territoire=R79-NIO" in page.url
-    sidebar = page.inner_text("[data-testid=stSidebar]")
-    assert "2013-2014" in sidebar and "Niort" in sidebar
+    sidebar = page.locator("[data-testid=stSidebar]")
+    assert sidebar.get_by_role("combobox", name="Année scolaire").input_value() == "2013-2014"
+    assert "Niort" in sidebar.get_by_role("combobox", name="Territoire").input_value()
     check_visit(close=True, result=result)

@@ -24,6 +24,8 @@ from sqlalchemy import insert
 from dashboard import db
 from dashboard.access import AccessDenied, Scope
 from dashboard.charts import carte as charts
+from dashboard.charts import carte_classes as mapclasses
+from dashboard.charts import carte_geometry as mapgeo
 from queries import carte as q
 from queries import territoires as tq
 from tests.conftest import BACKENDS, make_backend_engine
@@ -110,7 +112,7 @@ def test_every_territory_has_a_shape_and_a_value_or_a_state(conn, level):
     index = tq.territory_index(conn, YEAR)
     codes = sorted(t.code for t in index.values() if t.niveau == level)
     assert len(codes) == COUNTS[level]
-    geometry = charts.level_geometry(tq.commune_breakdown(conn, YEAR), level)
+    geometry = mapgeo.level_geometry(tq.commune_breakdown(conn, YEAR), level)
     assert sorted(geometry.features) == codes
     assert all(geometry.features[c]["id"] == c for c in codes)
     assert set(geometry.label_points) == set(codes)
@@ -253,7 +255,7 @@ def test_network_seats(conn):
 
 
 def test_fixed_thresholds_for_the_rate_of_achievement():
-    classes = charts.classify([0.5, 0.799, 0.8, 0.95, 1.0, 1.3, None], "taux_atteinte")
+    classes = mapclasses.classify([0.5, 0.799, 0.8, 0.95, 1.0, 1.3, None], "taux_atteinte")
     assert classes.method == "seuils"
     assert [c.label for c in classes.classes] == ["Moins de 80 %", "De 80 % à moins de 100 %", "100 % ou plus"]
     assert [classes.index_of(v) for v in (0.5, 0.799, 0.8, 0.95, 1.0, 1.3, None)] == [0, 0, 1, 1, 2, 2, None]
@@ -261,7 +263,7 @@ def test_fixed_thresholds_for_the_rate_of_achievement():
 
 def test_quantile_classes_and_french_bounds():
     values = [0.1234, 0.13, 0.14, 0.15, 0.16, 0.17, 0.18, 0.1999]
-    classes = charts.classify(values, "absenteisme")
+    classes = mapclasses.classify(values, "absenteisme")
     assert classes.method == "quantiles" and len(classes.classes) == 4
     labels = [c.label for c in classes.classes]
     assert labels[0].startswith("De 12,3\u00a0% à ")
@@ -277,22 +279,22 @@ def test_quantile_classes_and_french_bounds():
 
 
 def test_count_and_population_rate_bounds():
-    counts = charts.classify([12, 20, 25, 1234, 45, None], "raccroches")
+    counts = mapclasses.classify([12, 20, 25, 1234, 45, None], "raccroches")
     assert counts.classes[0].label.startswith("De 12 à ")
     assert counts.classes[-1].label.endswith("à 1\u202f234")
-    rates = charts.classify([12.34, 15.0, 20.0, 31.26], "signales_10000")
+    rates = mapclasses.classify([12.34, 15.0, 20.0, 31.26], "signales_10000")
     assert rates.classes[0].label.startswith("De 12,3 à ") and rates.classes[-1].label.endswith("à 31,3")
 
 
 def test_degenerate_classes():
-    assert charts.classify([], "raccroches").classes == ()
-    single = charts.classify([0.05, 0.05], "part_raccroches")
+    assert mapclasses.classify([], "raccroches").classes == ()
+    single = mapclasses.classify([0.05, 0.05], "part_raccroches")
     assert len(single.classes) == 1 and single.classes[0].label == "5,0\u00a0%"
     assert single.index_of(0.05) == 0
-    collapsed = charts.classify([1, 1, 2], "raccroches")  # the median break equals the minimum
+    collapsed = mapclasses.classify([1, 1, 2], "raccroches")  # the median break equals the minimum
     assert [c.label for c in collapsed.classes] == ["De 1 à 2"]
     assert collapsed.index_of(1) == collapsed.index_of(2) == 0
-    spread = charts.classify([1, 1, 2, 3, 5, 8, 13, 21], "raccroches")
+    spread = mapclasses.classify([1, 1, 2, 3, 5, 8, 13, 21], "raccroches")
     assert len(spread.classes) == 4
 
 
@@ -303,19 +305,19 @@ def test_legend_has_grey_insufficient_data_and_out_of_scope_entries():
          "valeur": [0.5, None, None, None], "etat": [q.OK, q.MASKED, q.MISSING, q.OUT_OF_SCOPE]},
         schema=q.VALUE_SCHEMA,
     )
-    classed = charts.classed_values(values, "taux_atteinte")
+    classed = mapclasses.classed_values(values, "taux_atteinte")
     legend = classed.legend()
     assert [e.label for e in legend][-2:] == ["Données insuffisantes", "Hors de votre périmètre"]
-    assert classed.color_of("A") == charts.FIXED_COLORS[0]
-    assert classed.color_of("B") == classed.color_of("C") == charts.MISSING_COLOR
-    assert classed.color_of("D") == charts.OUT_OF_SCOPE_COLOR
+    assert classed.color_of("A") == mapclasses.FIXED_COLORS[0]
+    assert classed.color_of("B") == classed.color_of("C") == mapclasses.MISSING_COLOR
+    assert classed.color_of("D") == mapclasses.OUT_OF_SCOPE_COLOR
 
 
 def test_palettes_are_distinct_and_ordered():
-    for n, palette in charts.QUANTILE_PALETTES.items():
+    for n, palette in mapclasses.QUANTILE_PALETTES.items():
         assert len(palette) == n and len(set(palette)) == n
-        assert charts.MISSING_COLOR not in palette
-    assert charts.MISSING_COLOR not in charts.FIXED_COLORS
+        assert mapclasses.MISSING_COLOR not in palette
+    assert mapclasses.MISSING_COLOR not in mapclasses.FIXED_COLORS
 
 
 # --- the plotly figure ----------------------------------------------------------------------------------
@@ -410,9 +412,9 @@ def test_values_table_in_french(conn):
 
 def test_default_breakdown_reuses_the_shipped_shapes(conn):
     breakdown = tq.commune_breakdown(conn, YEAR)
-    assert charts.breakdown_fingerprint(breakdown) == charts.default_fingerprint()
-    first = charts.level_geometry(breakdown, "reseau")
-    assert charts.level_geometry(breakdown, "reseau") is first  # built once
+    assert mapgeo.breakdown_fingerprint(breakdown) == mapgeo.default_fingerprint()
+    first = mapgeo.level_geometry(breakdown, "reseau")
+    assert mapgeo.level_geometry(breakdown, "reseau") is first  # built once
 
 
 def test_imported_breakdown_gets_its_own_shapes(db_engine):
@@ -421,8 +423,8 @@ def test_imported_breakdown_gets_its_own_shapes(db_engine):
             annee_debut=2015, commune_insee="16292", reseau_code="R16-ANG", reseau_nom="Angoulême",
             psad_code="P16-ANG", psad_nom="Angoulême", departement_code="16"))
     with db_engine.connect() as conn:
-        old = charts.level_geometry(tq.commune_breakdown(conn, "2014-2015"), "reseau")
-        new = charts.level_geometry(tq.commune_breakdown(conn, "2015-2016"), "reseau")
+        old = mapgeo.level_geometry(tq.commune_breakdown(conn, "2014-2015"), "reseau")
+        new = mapgeo.level_geometry(tq.commune_breakdown(conn, "2015-2016"), "reseau")
     assert new.fingerprint != old.fingerprint
     old_area = old.shapes.set_index("code").to_crs(2154).area
     new_area = new.shapes.set_index("code").to_crs(2154).area
@@ -430,11 +432,11 @@ def test_imported_breakdown_gets_its_own_shapes(db_engine):
 
 
 def test_short_names_and_view():
-    assert charts.short_name("Poitiers") == "Poitiers"
-    assert charts.short_name("Rochefort–Marennes-Oléron") == "Rochefort–\nMarennes-Oléron"
-    assert charts.short_name("Saint-Jean-d'Angély") == "Saint-Jean-\nd'Angély"
-    _, wide = charts.view_for_bounds((-1.6, 45.0, 1.3, 47.2))
-    center, narrow = charts.view_for_bounds((0.2, 46.4, 0.6, 46.7))
+    assert mapgeo.short_name("Poitiers") == "Poitiers"
+    assert mapgeo.short_name("Rochefort–Marennes-Oléron") == "Rochefort–\nMarennes-Oléron"
+    assert mapgeo.short_name("Saint-Jean-d'Angély") == "Saint-Jean-\nd'Angély"
+    _, wide = mapgeo.view_for_bounds((-1.6, 45.0, 1.3, 47.2))
+    center, narrow = mapgeo.view_for_bounds((0.2, 46.4, 0.6, 46.7))
     assert narrow > wide and 46.4 < center["lat"] < 46.7
 
 

@@ -15,9 +15,9 @@ YEAR = "2014-2015"
 
 
 def _label_point(code: str, level: str = "reseau") -> tuple[float, float]:
-    from dashboard.charts import carte as charts
+    from dashboard.charts import carte_geometry as mapgeo
 
-    return charts.level_geometry(None, level).label_points[code]
+    return mapgeo.level_geometry(None, level).label_points[code]
 
 
 def _screen_point(page, lon: float, lat: float) -> tuple[float, float]:

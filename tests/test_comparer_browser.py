@@ -18,6 +18,7 @@ QUERY = "annee=2014-2015&territoires=R86-POI,R86-SVI,R86-CHA"
 def _comparison(page) -> tuple[list[str], list[str]]:
     """(table column headers, chips of the multiselect)."""
     main = "[data-testid=stMainBlockContainer]"
+    page.wait_for_selector(f"{main} [data-testid=stTable] thead th", timeout=60_000)
     headers = [h.inner_text().strip() for h in page.query_selector_all(f"{main} [data-testid=stTable] thead th")]
     tags = page.query_selector_all(f"{main} [data-testid=stMultiSelect] [data-tag]")
     chips = [(tag.get_attribute("aria-label") or "").strip() for tag in tags]
