@@ -101,7 +101,8 @@ def wait_for_app(page, timeout_ms: int = 90_000) -> None:
     )
     page.wait_for_timeout(800)  # let charts and late frontend errors surface
     page.wait_for_function(
-        "() => document.querySelector('[data-testid=stApp]').getAttribute('data-test-script-state') === 'notRunning'",
+        "() => document.querySelector('[data-testid=stApp]').getAttribute('data-test-script-state') === 'notRunning'"
+        " && !document.querySelector('[data-testid=stSkeleton]')",  # elements still loading
         timeout=timeout_ms,
     )
 

@@ -301,3 +301,18 @@ def test_scoped_user_deck_holds_no_out_of_scope_territory(demo_engine):
     texts = " ".join(t for s in open_deck(slides.render(academie)).slides for t in slide_texts(s))
     for territory in others:
         assert territory.label not in texts, territory.label
+
+
+def test_table_status_cells_in_bold_stay_on_one_line():
+    """The status column is written in bold: its width is measured in bold, so "Sur la
+    trajectoire" never wraps and the rows never grow past the slide."""
+    from pptx.util import Emu, Inches
+
+    from dashboard.slides import style
+    from dashboard.slides import tables as t
+
+    columns = [[f"Réseau {n}" for n in ("Rochefort–Marennes-Oléron", "Niort")], ["Sur la trajectoire", "En avance"],
+               ["156", "329"]]
+    size, widths = t._layout(["Territoire", "Statut", "Raccrochés"], columns, Inches(9), {0, 1})
+    usable = Emu(widths[1] - 2 * t.CELL_MARGIN_X).pt * 0.95
+    assert style.line_count(["Sur la trajectoire"], usable, size, bold=True) == 1

@@ -18,21 +18,22 @@ MAX_PT, MIN_PT = 16.0, 8.0
 HEADER_SCALE = 0.9  # header text, relative to the body
 
 
-def _needs(header: list[str], columns: list[list[str]]) -> list[float]:
-    """Width (pt, at 1 pt) each column needs: its widest body cell on one line, its longest
-    header word (headers wrap between words)."""
+def _needs(header: list[str], columns: list[list[str]], bold_columns: set[int]) -> list[float]:
+    """Width (pt, at 1 pt) each column needs: its widest body cell on one line (bold where the
+    cells are bold), its longest header word (headers wrap between words)."""
     out = []
     for index, texts in enumerate(columns):
-        body = [style.text_width_pt(t, 1.0, bold=index == 0) for t in texts]
+        body = [style.text_width_pt(t, 1.0, bold=index in bold_columns) for t in texts]
         words = [style.text_width_pt(w, HEADER_SCALE, bold=True) for w in header[index].split(" ")]
         out.append(max(body + words + [1.0]))
     return out
 
 
-def _layout(header: list[str], columns: list[list[str]], width: int) -> tuple[float, list[int]]:
+def _layout(header: list[str], columns: list[list[str]], width: int,
+            bold_columns: set[int]) -> tuple[float, list[int]]:
     """(largest body size, column widths): widths follow what each column needs at that size;
     what is left is shared in proportion."""
-    needs = _needs(header, columns)
+    needs = _needs(header, columns, bold_columns)
     margins = Emu(2 * CELL_MARGIN_X).pt
     usable = Emu(width).pt * 0.95 - margins * len(needs)
     size = max(MIN_PT, min(MAX_PT, int(usable / sum(needs) * 2) / 2))
@@ -61,7 +62,7 @@ def add_table(slide, box: Box, header: list[str], rows: list[dict], kinds: list[
     widths follow their content; rows get some air (up to twice the text height) when there are
     few of them."""
     columns = [[r["cells"][i] for r in rows] for i in range(len(header))]
-    size, widths = _layout(header, columns, box.w)
+    size, widths = _layout(header, columns, box.w, {0} if status_column is None else {0, status_column})
     margin_pt = Emu(2 * CELL_MARGIN_Y).pt
     available = Emu(box.h).pt
     while True:
