@@ -26,7 +26,7 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import Connection
 
-from dashboard import db, exports
+from dashboard import auth, db, exports
 from dashboard.access import AccessDenied, Scope
 from queries import territoires as tq
 
@@ -138,13 +138,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("le fichier de sortie doit se terminer par .json, .csv ou .xlsx")
     if len(args.annee) != 9 or args.annee[4] != "-" or not (args.annee[:4] + args.annee[5:]).isdigit():
         parser.error("l'année scolaire s'écrit comme 2014-2015")
-    scope = scope_for_user(args.utilisateur)
     engine = db.make_engine(args.database_url)
     try:
         if not db.is_initialised(engine):
             print("Erreur : la base de données n'est pas initialisée.", file=sys.stderr)
             return 1
         with engine.connect() as conn:
+            scope = auth.cli_scope(conn, args.utilisateur)  # AccessDenied for an unknown user
             figures = territory_figures(conn, scope, args.territoire, args.annee)
     except KeyError:
         print(f"Erreur : territoire inconnu « {args.territoire} » pour {args.annee}.", file=sys.stderr)
@@ -158,12 +158,6 @@ def main(argv: list[str] | None = None) -> int:
     out.write_bytes(render(figures, out.suffix.lower()))
     print(f"Chiffres de « {figures['territoire_nom']} » ({args.annee}) écrits dans {out}.")
     return 0
-
-
-def scope_for_user(utilisateur: str | None) -> Scope:
-    """The scope of ``--utilisateur``. For now every user gets the full scope; the access issue
-    maps users to their role and territory."""
-    return Scope.full(utilisateur or "cli")
 
 
 if __name__ == "__main__":

@@ -27,7 +27,10 @@ SOLUTIONS = ["formation_initiale", "structure_innovante", "apprentissage", "mlds
 
 @pytest.fixture
 def engine(db_engine):
+    from dashboard import auth
+
     load_fixture(db_engine)
+    auth.load_users_file(db_engine, ROOT / "config" / "utilisateurs.example.csv")
     return db_engine
 
 
@@ -151,6 +154,23 @@ def test_cli(engine, tmp_path, suffix):
         values = dict(zip(header, [c.value for c in sheet[2]], strict=True))
         assert values["raccroches"] == 41 and values["territoire"] == "P16-ANG"
         assert values["taux_atteinte"] == pytest.approx(41 / 80)
+
+
+def test_cli_applies_the_scope_of_the_user(engine, tmp_path):
+    """``--utilisateur``: a territory outside the user's scope is refused, an unknown user gets
+    nothing, a territory inside the scope is written."""
+    url, out = _url(engine), tmp_path / "chiffres.json"
+    outside = _cli("--database-url", url, "--annee", YEAR, "--territoire", "P16-ANG", "--out", str(out),
+                   "--utilisateur", "ien79")
+    assert outside.returncode == 1 and "autoris" in outside.stderr
+    assert not out.exists()
+    unknown = _cli("--database-url", url, "--annee", YEAR, "--territoire", "ACAD", "--out", str(out),
+                   "--utilisateur", "inconnu")
+    assert unknown.returncode == 1 and "inconnu" in unknown.stderr and not out.exists()
+    own = _cli("--database-url", url, "--annee", YEAR, "--territoire", "R16-ANG", "--out", str(out),
+               "--utilisateur", "reseau16ang")
+    assert own.returncode == 0, own.stderr
+    assert json.loads(out.read_text(encoding="utf-8"))["territoire"] == "R16-ANG"
 
 
 def test_cli_errors(engine, tmp_path):

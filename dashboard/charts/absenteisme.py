@@ -23,6 +23,7 @@ from dashboard.charts.common import (
     LIGHT_GREY,
     OKABE_ITO,
     SCHOOL_TYPE_COLORS,
+    empty_figure,
     french_layout,
 )
 from queries.absenteisme import ALL, EP_LABELS, SECTOR_LABELS, TYPE_LABELS, month_rank, school_year_months
@@ -49,12 +50,7 @@ def month_tick(mois: str) -> str:
 
 
 def _empty(message: str, height: int = 300) -> go.Figure:
-    fig = go.Figure()
-    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
-                       font={"size": 15, "color": GREY})
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return french_layout(fig, height=height)
+    return empty_figure(message, height)
 
 
 def _series(frame: pl.DataFrame, months: Sequence[str]) -> tuple[list, list]:

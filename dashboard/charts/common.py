@@ -79,3 +79,13 @@ def french_layout(fig: go.Figure, *, title: str | None = None, height: int | Non
 
 
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+
+
+def empty_figure(message: str, height: int = 300) -> go.Figure:
+    """A blank figure carrying ``message`` in its centre (no data, everything masked...)."""
+    fig = go.Figure()
+    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+                       font={"size": 15, "color": GREY})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return french_layout(fig, height=height)

@@ -25,6 +25,7 @@ from dashboard.charts.common import (
     LIGHT_GREY,
     SCHOOL_TYPE_COLORS,
     SCHOOL_TYPE_LABELS,
+    empty_figure,
     french_layout,
 )
 from queries import comparer as q
@@ -134,12 +135,7 @@ def _month_tick(rank: int) -> str:
 
 
 def _empty(message: str, height: int = 260) -> go.Figure:
-    fig = go.Figure()
-    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
-                       font={"size": 15, "color": GREY})
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return french_layout(fig, height=height)
+    return empty_figure(message, height)
 
 
 def trajectories_figure(frame: pl.DataFrame, labels: Mapping[str, str]) -> go.Figure:

@@ -23,6 +23,7 @@ from dashboard.charts.common import (
     SOLUTION_LABELS,
     STATUS_COLORS,
     STATUS_LABELS,
+    empty_figure,
     french_layout,
 )
 from queries import raccrochage as q
@@ -53,12 +54,7 @@ def _count_text(value, masked: bool = False) -> str:
 
 
 def _empty(message: str, height: int = 320) -> go.Figure:
-    fig = go.Figure()
-    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
-                       font={"size": 15, "color": GREY})
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return french_layout(fig, height=height)
+    return empty_figure(message, height)
 
 
 # --- trajectory -----------------------------------------------------------------------------------
