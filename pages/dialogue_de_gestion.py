@@ -74,10 +74,13 @@ def _key_figures(content) -> None:
     tiles = keyfigures.tiles(content)
     for row in (tiles[:4], tiles[4:]):
         for column, tile in zip(st.columns(4), row, strict=True):
-            column.metric(tile.label, tile.value, delta=tile.delta, delta_color=TONE_COLORS[tile.tone],
-                          delta_arrow=tile.direction, delta_description=tile.context or None, border=True)
-            if tile.note:
-                column.caption(plain(tile.note))
+            card = column.container(border=True, height="stretch")
+            card.metric(tile.label, tile.value, delta=tile.delta, delta_color=TONE_COLORS[tile.tone],
+                        delta_arrow=tile.direction)
+            change = f"{tile.delta} {tile.context}" if tile.delta and tile.context else None
+            lines = [plain(text) for text in (tile.note, change) if text]
+            if lines:
+                card.caption(" · ".join(lines))
 
 
 def _absence_table(content) -> None:
