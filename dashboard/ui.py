@@ -124,7 +124,7 @@ def _year_selector(years: list[str]) -> str:
     wanted = _param("annee")
     default = wanted if wanted in years else years[-1]
     annee = st.sidebar.selectbox(
-        "Année scolaire", years, index=years.index(default), key="filtre_annee",
+        "Année scolaire", years, index=years.index(default), key="filtre_annee", placeholder="Choisir…",
     )
     st.query_params["annee"] = annee
     return annee
@@ -151,6 +151,7 @@ def _territory_selector(scope: Scope, annee: str) -> tq.Territory:
         format_func=lambda c: labels[c],
         key=f"filtre_territoire_{annee}",
         help="Académie, département, PSAD ou réseau FOQUALE (découpage indicatif, voir Méthodologie).",
+        placeholder="Choisir…",
     )
     st.query_params["territoire"] = code
     return index[code]

@@ -168,7 +168,7 @@ def render_audit_log(engine: Engine, ctx, limit: int = 500) -> None:
     left, right = st.columns(2)
     actions = ["", audit.VIEW, audit.EXPORT, audit.DENIED]
     action = left.selectbox("Action", actions, key="journal_action",
-                            format_func=lambda a: audit.ACTION_LABELS.get(a, "Toutes les actions"))
+                            format_func=lambda a: audit.ACTION_LABELS.get(a, "Toutes les actions"), placeholder="Choisir…")
     wanted = right.text_input("Utilisateur (identifiant)", key="journal_utilisateur", max_chars=120)
     with engine.connect() as conn:
         frame = audit.recent(conn, ctx.scope, limit=limit, action=action or None,

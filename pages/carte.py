@@ -37,7 +37,7 @@ def _controls(ctx, detail_allowed: bool) -> tuple[str, str, str | None, tuple[st
     indicator = middle.selectbox(
         "Indicateur", list(q.INDICATORS), format_func=lambda k: q.INDICATORS[k].label,
         index=list(q.INDICATORS).index(_from_url("indicateur", q.INDICATORS, "taux_atteinte")),
-        key="carte_indicateur",
+        key="carte_indicateur", placeholder="Choisir…",
     )
     type_etab = None
     if indicator == "absenteisme":
@@ -45,7 +45,7 @@ def _controls(ctx, detail_allowed: bool) -> tuple[str, str, str | None, tuple[st
         type_etab = right.selectbox(
             "Type d'établissement", TYPE_OPTIONS, index=TYPE_OPTIONS.index(wanted),
             format_func=lambda t: SCHOOL_TYPE_LABELS.get(t, "Tous les établissements") if t else "Tous les établissements",
-            key="carte_type",
+            key="carte_type", placeholder="Choisir…",
         ) or None
     options = [k for k in LAYERS if detail_allowed or k not in DETAIL_LAYERS]
     layers = st.pills(

@@ -53,9 +53,11 @@ def _ranking_controls(chosen: list[str], index: dict[str, tq.Territory]) -> tupl
     indicator_default = wanted if wanted in keys else "taux_atteinte"
     left, right = st.columns([1, 2])
     level = left.selectbox("Niveau", levels, index=levels.index(level_default),
-                           format_func=lambda n: tq.LEVEL_LABELS_PLURAL[n], key="comparer_niveau")
+                           format_func=lambda n: tq.LEVEL_LABELS_PLURAL[n], key="comparer_niveau",
+                           placeholder="Choisir…")
     indicator = right.selectbox("Indicateur", keys, index=keys.index(indicator_default),
-                                format_func=lambda k: q.INDICATOR_INDEX[k].label, key="comparer_indicateur")
+                                format_func=lambda k: q.INDICATOR_INDEX[k].label, key="comparer_indicateur",
+                                placeholder="Choisir…")
     st.query_params[q.PARAM_LEVEL] = level
     st.query_params[q.PARAM_INDICATOR] = indicator
     return level, indicator
