@@ -136,3 +136,28 @@ def test_user_is_logged_and_must_be_allowed_to_import(sqlite_url):
         users = set(conn.execute(db.import_log.select().with_only_columns(db.import_log.c.utilisateur)).scalars())
     assert "saio.data" in users
     engine.dispose()
+
+
+def test_malformed_file_is_refused_with_a_french_report_not_a_crash(database_url, tmp_path):
+    engine = db.make_engine(database_url)
+    before = snapshot(engine)
+    path = tmp_path / "absences.csv"
+    path.write_bytes(b"uai;mois;effectif;eleves_absenteistes\r\n0860001J;2015-01;" + b"9" * 200_000 + b";20\r\n")
+    done = run_cli(str(path), "--database-url", database_url)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "ligne 2" in done.stdout and "guillemet" in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
+    assert snapshot(engine) == before
+    engine.dispose()
+
+
+def test_long_report_starts_with_a_count_per_rule(sqlite_url, tmp_path):
+    path = tmp_path / "absences.csv"
+    rows = "".join(f"0860001J;2015-{m:02d};10;20\r\n" for m in range(1, 13)) * 2
+    path.write_text("uai;mois;effectif;eleves_absenteistes\r\n" + rows, encoding="cp1252")
+    done = run_cli(str(path), "--dry-run", "--database-url", sqlite_url)
+    assert done.returncode == 1
+    lines = done.stdout.splitlines()
+    assert lines[1] == "Problèmes par règle :"
+    assert lines[2] == "  24 × erreur [absentéistes ≤ effectif], colonne « eleves_absenteistes », première ligne 2"
+    assert "Détail :" in lines and len([x for x in lines if x.startswith("- ")]) == 40

@@ -130,3 +130,33 @@ def test_clear_demo_data(page_db, open_page):
     assert after["bilans"] == [] and after["etablissements"] == []
     with engine.connect() as conn:
         assert db.get_meta(conn, "demo") == "0"
+
+
+def test_long_report_starts_with_a_count_per_rule(page_db, open_page):
+    from tests.test_importer_helpers import ABSENCE_HEADER, csv_bytes
+
+    rows = [["0860001J", f"2015-{m:02d}", 10, 20] for m in range(1, 13)] * 2
+    at = upload(open_page(page_db[0]), "absences janvier.csv", csv_bytes(ABSENCE_HEADER[:4], rows))
+    assert_no_exception(at)
+    assert "**Problèmes par règle**" in [m.value for m in at.markdown]
+    counts = at.dataframe[1].value
+    assert counts["Règle"].tolist()[:2] == ["absentéistes ≤ effectif", "ligne en double"]
+    assert counts["Nombre"].tolist()[:2] == ["24", "12"]
+    assert len(at.dataframe[2].value) == 40  # the report itself, every problem
+
+
+def test_malformed_csv_gives_the_line_not_a_crash(page_db, open_page):
+    data = b'uai;mois;effectif;eleves_absenteistes\r\n0860001J;"2015-01;500;20\r\n0860002K;2015-01;500;20\r\n'
+    at = upload(open_page(page_db[0]), "absences.csv", data)
+    assert_no_exception(at)
+    report = at.dataframe[0].value
+    assert report["Ligne"].tolist() == [2] and "guillemet" in report["Explication"][0]
+
+
+def test_uploader_reads_in_french(page_db, open_page):
+    """Streamlit's own "Upload" / "20MB per file" texts are replaced by French ones (static CSS only)."""
+    at = open_page(page_db[0])
+    assert_no_exception(at)
+    styles = [e.proto.body for e in at.get("html")]
+    assert len(styles) == 1 and styles[0].startswith("<style>") and styles[0].rstrip().endswith("</style>")
+    assert 'content: "Choisir un fichier"' in styles[0] and "<script" not in styles[0]

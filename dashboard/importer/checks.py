@@ -19,7 +19,12 @@ def check_known(rows: pl.DataFrame, column: str, known: set[str], issues: Issues
     """Error for every value of ``column`` that is not in ``known``, with a suggestion."""
     bad = present(rows, column).filter(~pl.col(column).is_in(sorted(known)))
     suggest = Suggester(known, prefix_length)
-    issues.add_rows(bad, column, rule, lambda r: explain(r[column]) + suggest.hint(r[column]))
+    issues.add_rows(bad, column, rule, lambda r: explain(as_written(r, column)) + suggest.hint(r[column]))
+
+
+def as_written(row: dict, column: str):
+    """The cell as the user typed it (trimmed), else the parsed value."""
+    return row.get(f"{column}__brut") or row[column]
 
 
 def check_known_by_year(rows: pl.DataFrame, column: str, lookup: Callable[[str], set[str]], issues: Issues,

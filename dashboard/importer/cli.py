@@ -8,9 +8,13 @@ database unreachable).
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import re
 import sys
 from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard import access, auth, db
 from dashboard.access import AccessDenied
@@ -18,6 +22,7 @@ from dashboard.importer.contracts import KIND_LABELS, KINDS
 from dashboard.importer.service import import_file
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+SUMMARY_FROM = 20  # problems from which the report starts with a count per rule
 
 TRANSLATIONS = (
     (r"the following arguments are required: (.*)", r"arguments obligatoires manquants : \1"),
@@ -77,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        print(f"Impossible de lire le fichier « {path} » : {exc.strerror or exc}.", file=sys.stderr)
+        print(f"Impossible de lire le fichier « {path} » : {os_reason(exc)}.", file=sys.stderr)
         return EXIT_USAGE
     try:
         engine = db.make_engine(args.database_url)
@@ -90,16 +95,49 @@ def main(argv: list[str] | None = None) -> int:
     except AccessDenied as exc:
         print(f"Import refusé : {exc.message}", file=sys.stderr)
         return EXIT_USAGE
-    except Exception as exc:  # noqa: BLE001 - database unreachable or refusing: a usage problem here
+    except (SQLAlchemyError, OSError, ImportError) as exc:  # database unreachable, bad URL or driver
         print(f"La base de données n'a pas pu être utilisée ({type(exc).__name__}). "
               "Vérifiez --database-url. Rien n'a été écrit.", file=sys.stderr)
         return EXIT_USAGE
+    except Exception as exc:  # noqa: BLE001 - never a traceback: the transaction was rolled back
+        print(f"Erreur inattendue pendant l'import ({type(exc).__name__}) : rien n'a été écrit. "
+              "Prévenez l'équipe technique en joignant le fichier.", file=sys.stderr)
+        return EXIT_USAGE
     if args.rapport:
-        write_report(result.report, Path(args.rapport))
+        try:
+            write_report(result.report, Path(args.rapport))
+        except OSError as exc:
+            print(f"Le rapport n'a pas pu être écrit dans « {args.rapport} » : {os_reason(exc)}.", file=sys.stderr)
+    try:
+        print_report(result)
+    except BrokenPipeError:  # the reader stopped early (``| head``): no traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return EXIT_OK if result.report.ok else EXIT_REFUSED
+
+
+def print_report(result) -> None:
     print(result.summary())
+    if result.report.issues.height > SUMMARY_FROM:
+        print("Problèmes par règle :")
+        for line in result.report.rule_lines():
+            print(line)
+        print("Détail :")
     for line in result.report.issue_lines():
         print(line)
-    return EXIT_OK if result.report.ok else EXIT_REFUSED
+
+
+OS_REASONS = {
+    errno.ENOENT: "fichier ou dossier introuvable",
+    errno.EACCES: "accès refusé",
+    errno.EPERM: "opération non permise",
+    errno.EISDIR: "c'est un dossier, pas un fichier",
+    errno.ENOSPC: "plus de place sur le disque",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a file could not be read or written, in French."""
+    return OS_REASONS.get(exc.errno, exc.strerror or type(exc).__name__)
 
 
 def write_report(report, path: Path) -> None:

@@ -1,7 +1,9 @@
 """The data contracts of DESIGN §4: one ``Contract`` per kind of file, columns described in French.
 
 Header names are matched case-, accent-, space- and underscore-insensitively
-(``"Jeunes signalés"`` matches ``jeunes_signales``); a few usual aliases are accepted too.
+(``"Jeunes signalés"`` matches ``jeunes_signales``); a few usual aliases are accepted too, and
+the little words of French headers are ignored as a last resort (``"Nombre de jeunes signalés"``,
+``"Nb entretiens"``, ``"N° UAI"``, ``"Nom du site"``).
 """
 
 from __future__ import annotations
@@ -77,28 +79,35 @@ class Contract:
         return tuple(c.name for c in self.columns)
 
 
-def _count(name: str, description: str, example: int, required: bool = True) -> ColumnSpec:
-    return ColumnSpec(name, COUNT, description, example, required=required)
+def _count(name: str, description: str, example: int, required: bool = True,
+           aliases: tuple[str, ...] = ()) -> ColumnSpec:
+    return ColumnSpec(name, COUNT, description, example, required=required, aliases=aliases)
+
+
+_NETWORK = ("code_reseau", "reseau", "reseau_foquale", "code_reseau_foquale")
+_UAI_ALIASES = ("code_uai", "rne", "numero_uai", "uai_etablissement", "code_rne", "numero_rne")
 
 
 _ANNEE = ColumnSpec("annee_scolaire", SCHOOL_YEAR, "Année scolaire (septembre à août).", "2014-2015",
                     aliases=("annee",))
 _INSEE = ColumnSpec("commune_insee", INSEE, "Code INSEE de la commune (pas le code postal).", "86194",
-                    aliases=("code_insee", "insee", "code_commune", "insee_commune"))
+                    aliases=("code_insee", "insee", "code_commune", "insee_commune", "code_insee_commune", "commune_code_insee"))
 
 TERRITOIRES = Contract(
     "territoires", "Découpage territorial", "une commune",
     (
         _INSEE,
         ColumnSpec("reseau_code", CODE, "Code du réseau FOQUALE de la commune.", "R86-POI", max_len=20,
-                   aliases=("code_reseau", "reseau")),
-        ColumnSpec("reseau_nom", TEXT, "Nom du réseau FOQUALE.", "Poitiers", max_len=120, aliases=("nom_reseau",)),
+                   aliases=_NETWORK),
+        ColumnSpec("reseau_nom", TEXT, "Nom du réseau FOQUALE.", "Poitiers", max_len=120,
+                   aliases=("nom_reseau", "nom_reseau_foquale", "libelle_reseau")),
         ColumnSpec("psad_code", CODE, "Code de la PSAD dont dépend le réseau.", "P86-POI", max_len=20,
                    aliases=("code_psad", "psad")),
-        ColumnSpec("psad_nom", TEXT, "Nom de la PSAD.", "Poitiers", max_len=120, aliases=("nom_psad",)),
+        ColumnSpec("psad_nom", TEXT, "Nom de la PSAD.", "Poitiers", max_len=120, aliases=("nom_psad", "libelle_psad")),
         ColumnSpec("annee_scolaire_debut", START_YEAR,
                    "Année de rentrée à partir de laquelle ce découpage s'applique (facultatif : vide = "
-                   "toutes les années).", 2014, required=False, aliases=("annee_debut", "annee_scolaire")),
+                   "toutes les années).", 2014, required=False,
+                   aliases=("annee_debut", "annee_scolaire", "annee_rentree", "debut", "a_partir_de")),
     ),
     key=("annee_scolaire_debut", "commune_insee"),
 )
@@ -106,20 +115,19 @@ TERRITOIRES = Contract(
 ETABLISSEMENTS = Contract(
     "etablissements", "Établissements", "un établissement",
     (
-        ColumnSpec("uai", UAI, "Numéro UAI (ex-RNE) de l'établissement.", "0860001J",
-                   aliases=("code_uai", "rne", "numero_uai")),
+        ColumnSpec("uai", UAI, "Numéro UAI (ex-RNE) de l'établissement.", "0860001J", aliases=_UAI_ALIASES),
         ColumnSpec("nom", TEXT, "Nom de l'établissement.", "Collège Exemple", max_len=200,
                    aliases=("nom_etablissement", "nom_de_l_etablissement", "etablissement", "denomination",
                             "appellation", "libelle")),
         ColumnSpec("type", ENUM, "Type d'établissement.", "COLLEGE", choices=db.SCHOOL_TYPES,
-                   aliases=("type_etablissement",)),
+                   aliases=("type_etablissement", "nature", "categorie")),
         ColumnSpec("secteur", ENUM, "Secteur.", "PUBLIC", choices=db.SECTORS, aliases=("secteur_public_prive",)),
         _INSEE,
         ColumnSpec("education_prioritaire", ENUM, "Éducation prioritaire : REP+, REP, ou vide si hors EP.", "REP",
                    required=False, choices=db.PRIORITY, aliases=("ep", "rep")),
         ColumnSpec("reseau_code", CODE,
                    "Réseau FOQUALE de l'établissement (facultatif : vide = réseau de sa commune).", "",
-                   required=False, max_len=20, aliases=("code_reseau", "reseau")),
+                   required=False, max_len=20, aliases=_NETWORK),
     ),
     key=("uai",),
 )
@@ -129,20 +137,23 @@ BILANS = Contract(
     (
         _ANNEE,
         ColumnSpec("periode_fin", DATE, "Dernier jour de la période de deux mois.", "2014-10-31",
-                   aliases=("fin_periode", "date_fin", "periode", "fin_de_periode")),
-        ColumnSpec("reseau_code", CODE, "Code du réseau FOQUALE.", "R86-POI", max_len=20,
-                   aliases=("code_reseau", "reseau")),
-        _count("jeunes_signales", "Jeunes signalés pendant la période (listes SIEI et autres).", 120),
-        _count("jeunes_contactes", "Jeunes contactés pendant la période.", 95),
-        _count("entretiens", "Entretiens de situation menés pendant la période.", 80),
+                   aliases=("fin_periode", "date_fin", "periode", "date_fin_periode", "date_periode", "date")),
+        ColumnSpec("reseau_code", CODE, "Code du réseau FOQUALE.", "R86-POI", max_len=20, aliases=_NETWORK),
+        _count("jeunes_signales", "Jeunes signalés pendant la période (listes SIEI et autres).", 120,
+               aliases=("signales",)),
+        _count("jeunes_contactes", "Jeunes contactés pendant la période.", 95, aliases=("contactes",)),
+        _count("entretiens", "Entretiens de situation menés pendant la période.", 80,
+               aliases=("entretiens_situation", "entretiens_menes")),
         _count("solutions_proposees", "Solutions proposées pendant la période.", 60),
         _count("raccroches_formation_initiale", "Raccrochés en formation initiale (retour en EPLE).", 20),
         _count("raccroches_structure_innovante", "Raccrochés en structure innovante (micro-lycée…).", 2),
         _count("raccroches_apprentissage", "Raccrochés en apprentissage (CFA).", 8),
         _count("raccroches_mlds", "Raccrochés dans un module de la MLDS.", 6),
         _count("raccroches_service_civique", "Raccrochés en service civique.", 3),
-        _count("raccroches_autres", "Raccrochés vers une autre solution (E2C, EPIDE, mission locale, GRETA…).", 4),
-        _count("contrats_foquale", "Contrats FOQUALE signés pendant la période.", 30),
+        _count("raccroches_autres", "Raccrochés vers une autre solution (E2C, EPIDE, mission locale, GRETA…).", 4,
+               aliases=("raccroches_autres_solutions", "raccroches_autre", "raccroches_autre_solution")),
+        _count("contrats_foquale", "Contrats FOQUALE signés pendant la période.", 30,
+               aliases=("contrats_foquale_signes",)),
     ),
     key=("reseau_code", "periode_fin"),
 )
@@ -153,10 +164,11 @@ OBJECTIFS = Contract(
         _ANNEE,
         ColumnSpec("territoire_code", CODE,
                    "Territoire : ACAD (académie), code de département (16, 17, 79, 86), de PSAD ou de réseau.",
-                   "R86-POI", max_len=20, aliases=("code_territoire", "territoire")),
+                   "R86-POI", max_len=20, aliases=("code_territoire", "territoire", "perimetre")),
         ColumnSpec("indicateur", INDICATOR, "Indicateur visé (facultatif : vide = raccroches).", "raccroches",
                    required=False, max_len=40),
-        _count("objectif", "Valeur cible pour l'année scolaire.", 250),
+        _count("objectif", "Valeur cible pour l'année scolaire.", 250,
+               aliases=("cible", "valeur_cible", "objectif_annuel", "objectif_chiffre", "valeur")),
     ),
     key=("annee_scolaire", "territoire_code", "indicateur"),
 )
@@ -164,14 +176,16 @@ OBJECTIFS = Contract(
 ABSENTEISME = Contract(
     "absenteisme", "Absentéisme mensuel", "un établissement et un mois",
     (
-        ColumnSpec("uai", UAI, "Numéro UAI de l'établissement (déjà importé).", "0860001J",
-                   aliases=("code_uai", "rne", "numero_uai")),
+        ColumnSpec("uai", UAI, "Numéro UAI de l'établissement (déjà importé).", "0860001J", aliases=_UAI_ALIASES),
         ColumnSpec("mois", MONTH, "Mois mesuré.", "2015-01", aliases=("mois_mesure", "periode")),
-        _count("effectif", "Élèves inscrits dans l'établissement ce mois-là.", 650, required=True),
+        _count("effectif", "Élèves inscrits dans l'établissement ce mois-là.", 650,
+               aliases=("effectifs", "eleves_inscrits", "inscrits", "eleves", "effectif_total")),
         _count("eleves_absenteistes",
-               "Élèves ayant 4 demi-journées ou plus d'absence non justifiée dans le mois.", 18),
+               "Élèves ayant 4 demi-journées ou plus d'absence non justifiée dans le mois.", 18,
+               aliases=("absenteistes", "eleves_absenteistes_4_demi_journees", "eleves_4_demi_journees")),
         _count("demi_journees_non_justifiees",
-               "Demi-journées d'absence non justifiées dans le mois (facultatif).", 110, required=False),
+               "Demi-journées d'absence non justifiées dans le mois (facultatif).", 110, required=False,
+               aliases=("demi_journees_absence_non_justifiees", "demi_journees", "absences_non_justifiees")),
     ),
     key=("uai", "mois"),
 )
@@ -179,11 +193,13 @@ ABSENTEISME = Contract(
 MLDS_SITES = Contract(
     "mlds_sites", "Sites MLDS", "un site MLDS ou PAQI et une année scolaire",
     (
-        ColumnSpec("site_code", CODE, "Code du site.", "MLDS-86-01", max_len=20, aliases=("code_site", "site")),
-        ColumnSpec("nom", TEXT, "Nom du site.", "PAQI de Poitiers", max_len=200, aliases=("nom_site",)),
+        ColumnSpec("site_code", CODE, "Code du site.", "MLDS-86-01", max_len=20,
+                   aliases=("code_site", "site", "code_site_mlds")),
+        ColumnSpec("nom", TEXT, "Nom du site.", "PAQI de Poitiers", max_len=200,
+                   aliases=("nom_site", "nom_site_mlds", "libelle_site", "libelle")),
         _INSEE,
-        _count("places", "Places offertes.", 30),
-        _count("jeunes_accueillis", "Jeunes accueillis pendant l'année scolaire.", 28),
+        _count("places", "Places offertes.", 30, aliases=("places_offertes", "capacite")),
+        _count("jeunes_accueillis", "Jeunes accueillis pendant l'année scolaire.", 28, aliases=("accueillis",)),
         _ANNEE,
     ),
     key=("site_code", "annee_scolaire"),
@@ -204,19 +220,50 @@ def squash(text: str) -> str:
     return "".join(ch for ch in plain if ch.isalnum() or ch == "+")
 
 
+FILLER_WORDS = frozenset({"nb", "nbre", "nombre", "n", "no", "num", "de", "du", "des", "d", "la", "le", "les", "l",
+                          "en", "a", "au", "aux"})
+
+
+@functools.lru_cache(maxsize=8192)
+def loosen(text: str) -> str:
+    """``squash`` without the little words: ``"Nombre d'élèves absentéistes"`` → ``"elevesabsenteistes"``."""
+    decomposed = unicodedata.normalize("NFKD", str(text))
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    words = re.split(r"[^a-z0-9+]+", plain)
+    return "".join(w for w in words if w and w not in FILLER_WORDS)
+
+
+@functools.lru_cache(maxsize=16)
+def _lookups(contract: Contract) -> tuple[dict[str, str], ...]:
+    """Header key → canonical name: exact names, then aliases, then both ``loosen``-ed (first wins)."""
+    names = [(spec.name, spec.name) for spec in contract.columns]
+    aliases = [(alias, spec.name) for spec in contract.columns for alias in spec.aliases]
+    exact: dict[str, str] = {}
+    alias: dict[str, str] = {}
+    loose: dict[str, str] = {}
+    for key, name in names:
+        exact.setdefault(squash(key), name)
+    for key, name in aliases:
+        alias.setdefault(squash(key), name)
+    for key, name in (*names, *aliases):
+        loose.setdefault(loosen(key), name)
+    return exact, alias, loose
+
+
+def _header_keys(header: str) -> tuple[str, ...]:
+    bare = re.sub(r"\(.*?\)", "", header)
+    return squash(header), squash(bare), loosen(header), loosen(bare)
+
+
 def match_headers(headers: list[str], contract: Contract) -> dict[int, str]:
     """Position in the file → canonical column name, for the headers that match the contract.
 
-    Exact (squashed) names are matched first, then aliases; a header may carry a remark in
-    parentheses (``"Effectif (élèves)"``); a column is matched once (first occurrence)."""
-    exact = {squash(spec.name): spec.name for spec in contract.columns}
-    aliases: dict[str, str] = {}
-    for spec in contract.columns:
-        for alias in spec.aliases:
-            aliases.setdefault(squash(alias), spec.name)
-    keys = [(squash(h or ""), squash(re.sub(r"\(.*?\)", "", h or ""))) for h in headers]
+    Exact (squashed) names are matched first, then aliases, then both without the little words
+    (``loosen``); a header may carry a remark in parentheses (``"Effectif (élèves)"``); a column
+    is matched once (first occurrence)."""
+    keys = [_header_keys(h or "") for h in headers]
     out: dict[int, str] = {}
-    for lookup in (exact, aliases):
+    for lookup in _lookups(contract):
         for position, candidates in enumerate(keys):
             name = next((lookup[k] for k in candidates if k in lookup), None)
             if name is not None and position not in out and name not in out.values():
@@ -243,11 +290,21 @@ def guess_kind(headers: list[str]) -> str | None:
     return best[2] if best else None
 
 
+def required_share(headers: list[str], kind: str) -> float:
+    """Share of the required columns of ``kind`` present among ``headers``."""
+    contract = CONTRACTS[kind]
+    found = set(match_headers(headers, contract).values())
+    return len(found & set(contract.required)) / len(contract.required)
+
+
 def closest_kind(headers: list[str]) -> str:
     """The kind with the largest share of its required columns present (for error messages)."""
-    def share(kind: str) -> float:
-        contract = CONTRACTS[kind]
-        found = set(match_headers(headers, contract).values())
-        return len(found & set(contract.required)) / len(contract.required)
+    return max(KINDS, key=lambda kind: required_share(headers, kind))
 
-    return max(KINDS, key=share)
+
+def likely_kind(headers: list[str]) -> str | None:
+    """The kind a file with missing columns most probably is: at least half of its required
+    columns present, and no other kind as close. ``None`` when unclear."""
+    shares = sorted(((required_share(headers, kind), kind) for kind in KINDS), reverse=True)
+    (best, kind), (second, _) = shares[0], shares[1]
+    return kind if best >= 0.5 and best > second else None

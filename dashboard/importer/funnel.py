@@ -6,6 +6,10 @@ year, at every period, for every network: contactés ≤ signalés, entretiens �
 raccrochés of all six kinds ≤ solutions proposées. The file's rows are combined with the rows
 already in the database for the same networks and years (a file row replaces the database row of
 the same network and period), so a period already loaded can break because of the file.
+
+A row that cannot be read (a count missing or invalid) or two different rows for one period make
+the totals unknown from that period on: the periods before it are still checked, so a file shows
+every funnel problem at once. Identical repeated rows count once (they are reported as doubles).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ GROUP = ["reseau_code", "annee_scolaire"]
 KEY = ["reseau_code", "periode_fin"]
 NEEDED = [*KEY, "annee_scolaire", *COUNTS]
 RACCROCHES = "raccroches"
+CUTOFF = "_coupure"
 
 # (column reported, smaller cumulated total, larger cumulated total, rule, French labels)
 RULES = (
@@ -33,19 +38,31 @@ RULES = (
 )
 
 
-def file_rows(rows: pl.DataFrame) -> pl.DataFrame:
-    """Complete rows of groups where every row is complete and no period appears twice."""
+def file_rows(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(complete rows the totals can be computed from, cut-off period per group).
+
+    A group (network, school year) with an undated row is left out; otherwise its totals are known
+    up to the first period that holds an incomplete row or two different rows (the cut-off)."""
     grouped = rows.filter(pl.col("reseau_code").is_not_null() & pl.col("annee_scolaire").is_not_null())
-    complete = pl.all_horizontal(pl.col(c).is_not_null() for c in NEEDED)
-    broken = grouped.filter(~complete | pl.struct(KEY).is_duplicated()).select(GROUP).unique()
-    return grouped.filter(complete).join(broken, on=GROUP, how="anti").select(*NEEDED, "_ligne")
+    undated = grouped.filter(pl.col("periode_fin").is_null()).select(GROUP).unique()
+    dated = grouped.filter(pl.col("periode_fin").is_not_null()).join(undated, on=GROUP, how="anti")
+    dated = dated.sort("_ligne").unique(subset=NEEDED, keep="first", maintain_order=True)
+    complete = pl.all_horizontal(pl.col(c).is_not_null() for c in NEEDED) & ~pl.struct(KEY).is_duplicated()
+    cutoff = dated.filter(~complete).group_by(GROUP).agg(pl.col("periode_fin").min().alias(CUTOFF))
+    kept = before_cutoff(dated.filter(complete), cutoff)
+    return kept.select(*NEEDED, "_ligne"), cutoff
 
 
-def combined(file: pl.DataFrame, refs: References) -> pl.DataFrame:
+def before_cutoff(frame: pl.DataFrame, cutoff: pl.DataFrame) -> pl.DataFrame:
+    joined = frame.join(cutoff, on=GROUP, how="left")
+    return joined.filter(pl.col(CUTOFF).is_null() | (pl.col("periode_fin") < pl.col(CUTOFF))).drop(CUTOFF)
+
+
+def combined(file: pl.DataFrame, cutoff: pl.DataFrame, refs: References) -> pl.DataFrame:
     """File rows plus the database rows of the same groups that the file does not replace."""
     stored = refs.bilans(file["annee_scolaire"].unique().to_list())
     stored = stored.join(file.select(GROUP).unique(), on=GROUP, how="semi").join(file.select(KEY), on=KEY, how="anti")
-    stored = stored.select(NEEDED).with_columns(pl.lit(None, pl.Int64).alias("_ligne"))
+    stored = before_cutoff(stored.select(NEEDED), cutoff).with_columns(pl.lit(None, pl.Int64).alias("_ligne"))
     return pl.concat([file, stored], how="vertical_relaxed").sort([*GROUP, "periode_fin"])
 
 
@@ -63,10 +80,10 @@ def cumulated(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def check(rows: pl.DataFrame, refs: References, issues: Issues) -> None:
-    file = file_rows(rows)
+    file, cutoff = file_rows(rows)
     if file.is_empty():
         return
-    totals = cumulated(combined(file, refs))
+    totals = cumulated(combined(file, cutoff, refs))
     for column, small, large, rule, small_label, large_label in RULES:
         broken = totals.filter(pl.col(f"cumul_{small}") > pl.col(f"cumul_{large}"))
         broken = broken.unique(subset=["ligne_attribuee"], keep="first", maintain_order=True)

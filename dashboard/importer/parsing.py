@@ -20,6 +20,7 @@ from dashboard.importer import contracts
 from dashboard.importer.contracts import ColumnSpec
 
 MAX_INT = 2_147_483_647
+YEARS = range(2000, 2100)  # years a date, a month or a school year may fall in
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 Parsed = tuple[object, str | None]
@@ -63,17 +64,26 @@ def snake(text: str) -> str:
 
 
 def parse_date(text: str) -> Parsed:
-    """ISO, dd/mm/yyyy (also with ``-`` or ``.``), ISO with a time, or an Excel serial number."""
+    """ISO, dd/mm/yyyy or dd/mm/yy (also with ``-`` or ``.``), ISO with a time, « 31 octobre 2014 »,
+    or an Excel serial number."""
     text = text.strip()
     match = re.fullmatch(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?", text)
     if match:
         year, month, day = (int(g) for g in match.groups())
-    elif match := re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?: \d{1,2}:\d{2}(?::\d{2})?)?", text):
+    elif match := re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})(?: \d{1,2}:\d{2}(?::\d{2})?)?", text):
         day, month, year = (int(g) for g in match.groups())
+        year += 2000 if len(match[3]) == 2 else 0
+    elif match := re.fullmatch(r"(\d{1,2})(?:er)?\s+([^\d\s.]+)\.?\s+(\d{4})", text):
+        day, month, year = int(match[1]), MONTH_WORDS.get(snake(match[2])), int(match[3])
+        if month is None:
+            return None, "date"
     elif re.fullmatch(r"\d{5}(?:[.,]0+)?", text) and 20000 <= int(text[:5]) <= 80000:
-        return (EXCEL_EPOCH + dt.timedelta(days=int(text[:5]))).isoformat(), None
+        moment = EXCEL_EPOCH + dt.timedelta(days=int(text[:5]))
+        return (moment.isoformat(), None) if moment.year in YEARS else (None, "annee_hors_plage")
     else:
         return None, "date"
+    if year not in YEARS:
+        return None, "annee_hors_plage"
     try:
         return dt.date(year, month, day).isoformat(), None
     except ValueError:
@@ -101,9 +111,11 @@ def parse_month(text: str) -> Parsed:
         year = int(match[2]) + (2000 if len(match[2]) == 2 else 0)
     else:
         value, error = parse_date(text)
-        return (value[:7], None) if value else (None, "mois")
+        return (value[:7], None) if value else (None, "annee_hors_plage" if error == "annee_hors_plage" else "mois")
     if not 1 <= month <= 12:
         return None, "mois"
+    if year not in YEARS:
+        return None, "annee_hors_plage"
     return f"{str(year).zfill(4)}-{str(month).zfill(2)}", None
 
 
@@ -116,6 +128,8 @@ def parse_school_year(text: str) -> Parsed:
     end = int(match[2]) if len(match[2]) == 4 else (start // 100) * 100 + int(match[2])
     if end != start + 1:
         return None, "annee_non_consecutive"
+    if start not in YEARS:
+        return None, "annee_hors_plage"
     return fmt.school_year(start), None
 
 
@@ -123,8 +137,10 @@ def parse_start_year(text: str) -> Parsed:
     """``2014`` or ``2014-2015`` → 2014 (a year of rentrée)."""
     text = text.strip()
     if re.fullmatch(r"\d{4}(?:[.,]0+)?", text):
-        return int(text[:4]), None
+        return (int(text[:4]), None) if int(text[:4]) in YEARS else (None, "annee_hors_plage")
     value, error = parse_school_year(text)
+    if error == "annee_hors_plage":
+        return None, error
     return (int(value[:4]), None) if value else (None, "annee_debut")
 
 

@@ -107,6 +107,25 @@ class Report:
             pl.col("gravite").replace({ERROR: "Erreur", WARNING: "Avertissement"})
         ).rename(DISPLAY_NAMES)
 
+    def by_rule(self) -> pl.DataFrame:
+        """How many problems of each rule and column, with the first line concerned (French headers)."""
+        grouped = self.issues.group_by(["gravite", "regle", "colonne"], maintain_order=True).agg(
+            pl.len().alias("nombre"), pl.col("ligne").min().alias("premiere"),
+        )
+        return grouped.with_columns(
+            pl.col("gravite").replace({ERROR: "Erreur", WARNING: "Avertissement"})
+        ).rename({"gravite": "Gravité", "regle": "Règle", "colonne": "Colonne", "nombre": "Nombre",
+                  "premiere": "Première ligne"})
+
+    def rule_lines(self) -> list[str]:
+        """One plain-text line per rule and column (for long reports on the command line)."""
+        out = []
+        for gravity, rule, column, count, first in self.by_rule().iter_rows():
+            where = f", colonne « {column} »" if column else ""
+            line = f", première ligne {first}" if first is not None else ""
+            out.append(f"  {fmt.integer(count)} × {gravity.lower()} [{rule}]{where}{line}")
+        return out
+
     def to_csv(self) -> bytes:
         return exports.to_csv_bytes(self.display_frame())
 

@@ -33,11 +33,11 @@ class ImportResult:
 
     def summary(self) -> str:
         """French summary of the outcome."""
-        label = KIND_LABELS.get(self.kind or "", "fichier")
+        label = f" ({KIND_LABELS[self.kind]})" if self.kind in KIND_LABELS else ""
         if not self.report.ok:
-            return f"Fichier refusé ({label}) : {self.report.summary()} Rien n'a été écrit."
+            return f"Fichier refusé{label} : {self.report.summary()} Rien n'a été écrit."
         if self.dry_run:
-            return f"Vérification seule ({label}) : {self.report.summary()} Rien n'a été écrit."
+            return f"Vérification seule{label} : {self.report.summary()} Rien n'a été écrit."
         c = self.counts
         parts = [
             f"{fmt.integer(c.added)} ligne{s(c.added)} ajoutée{s(c.added)}",
@@ -49,7 +49,7 @@ class ImportResult:
         warn = f" {fmt.integer(self.report.warnings)} avertissement{s(self.report.warnings)} à consulter." \
             if self.report.warnings else ""
         nothing = " Le fichier était déjà importé : rien n'a changé." if not c.any_change else ""
-        return f"Import réussi ({label}) : {', '.join(parts)}.{nothing}{warn}"
+        return f"Import réussi{label} : {', '.join(parts)}.{nothing}{warn}"
 
 
 def sha256_hex(data: bytes) -> str:

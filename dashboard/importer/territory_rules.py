@@ -28,32 +28,66 @@ def check(rows: pl.DataFrame, refs: References, issues: Issues) -> None:
     ).sort("_ligne")
     reserved_codes(with_dep, refs, issues)
     single(with_dep, [YEAR, "reseau_code"], "psad_code", issues, "un réseau dans une seule PSAD",
-           lambda r: f"Le réseau {r['reseau_code']} est rattaché à la PSAD {r['_premier']} (ligne "
-                     f"{r['_premiere_ligne']}) et ici à {r['psad_code']} : un réseau appartient à une seule PSAD.")
+           lambda r: f"Le réseau {r['reseau_code']} est rattaché à la PSAD {r['_premier']} ({r['_ou']}) "
+                     f"et ici à {r['psad_code']} : un réseau appartient à une seule PSAD.")
     single(with_dep, [YEAR, "reseau_code"], "reseau_nom", issues, "un nom par réseau",
-           lambda r: f"Le réseau {r['reseau_code']} s'appelle « {r['_premier']} » ligne {r['_premiere_ligne']} "
+           lambda r: f"Le réseau {r['reseau_code']} s'appelle « {r['_premier']} » ({r['_ou']}) "
                      f"et « {r['reseau_nom']} » ici.")
     single(with_dep, [YEAR, "psad_code"], "psad_nom", issues, "un nom par PSAD",
-           lambda r: f"La PSAD {r['psad_code']} s'appelle « {r['_premier']} » ligne {r['_premiere_ligne']} "
+           lambda r: f"La PSAD {r['psad_code']} s'appelle « {r['_premier']} » ({r['_ou']}) "
                      f"et « {r['psad_nom']} » ici.")
     single(with_dep, [YEAR, "psad_code"], "_dep", issues, "une PSAD dans un seul département",
-           lambda r: f"La PSAD {r['psad_code']} regroupe des communes du département {r['_premier']} (ligne "
-                     f"{r['_premiere_ligne']}) et, ici, du département {r['_dep']} (commune {r['commune_insee']}) : "
+           lambda r: f"La PSAD {r['psad_code']} regroupe des communes du département {r['_premier']} "
+                     f"({r['_ou']}) et, ici, du département {r['_dep']} (commune {r['commune_insee']}) : "
                      "une PSAD appartient à un seul département.",
            reported="psad_code")
+    for code, name, label in (("reseau_code", "reseau_nom", "réseaux"), ("psad_code", "psad_nom", "PSAD")):
+        shared_names(with_dep, code, name, label, issues)
     completeness(rows, refs, issues)
     vanished_networks(rows, refs, issues)
 
 
 def single(rows: pl.DataFrame, group: list[str], column: str, issues: Issues, rule: str, explain,
            reported: str | None = None) -> None:
-    """Error on every row whose ``column`` differs from the first row of its ``group``."""
+    """Error on every row whose ``column`` differs from the usual value of its ``group``.
+
+    The usual value is the one most rows of the group hold (the earliest on a tie), so one stray
+    row is reported, not every row that agrees with each other. In the messages, ``_premier`` is
+    that value, ``_premiere_ligne`` its first line and ``_ou`` where it is found (French)."""
     valid = present(rows, *group, column)
-    marked = valid.with_columns(
-        pl.col(column).first().over(group).alias("_premier"),
-        pl.col("_ligne").first().over(group).alias("_premiere_ligne"),
-    ).filter(pl.col(column) != pl.col("_premier"))
+    usual = (
+        valid.group_by([*group, column]).agg(pl.len().alias("_n"), pl.col("_ligne").min().alias("_premiere_ligne"))
+        .sort(["_n", "_premiere_ligne"], descending=[True, False])
+        .group_by(group, maintain_order=True).first()
+        .select(*group, pl.col(column).alias("_premier"), "_premiere_ligne", "_n")
+    )
+    marked = valid.join(usual, on=group, how="inner").filter(pl.col(column) != pl.col("_premier")).with_columns(
+        pl.when(pl.col("_n") == 1).then(pl.format("ligne {}", "_premiere_ligne"))
+        .otherwise(pl.format("{} lignes dont la ligne {}", "_n", "_premiere_ligne")).alias("_ou")
+    ).sort("_ligne")
     issues.add_rows(marked, reported or column, rule, explain, value=lambda r: r[reported or column])
+
+
+def shared_names(rows: pl.DataFrame, code: str, name: str, label: str, issues: Issues) -> None:
+    """Warning: two codes with the same (usual) name in one breakdown, often a typo in a code; on
+    the first line of the code that covers fewer communes."""
+    sizes = present(rows, YEAR, code, name).group_by([YEAR, code]).agg(
+        pl.len().alias("_n"), pl.col("_ligne").min().alias("_ligne"), pl.col(name).mode().sort().first().alias(name),
+    )
+    ranked = sizes.sort(["_n", "_ligne"], descending=[True, False]).with_columns(
+        pl.col(code).first().over([YEAR, name]).alias("_principal"),
+        pl.col("_n").first().over([YEAR, name]).alias("_n_principal"),
+    ).filter(pl.col(code) != pl.col("_principal")).sort("_ligne")
+    issues.add_rows(
+        ranked, code, "codes et noms",
+        lambda r: f"Les {label} {r[code]} ({communes(r['_n'])}) et {r['_principal']} ({communes(r['_n_principal'])}) "
+                  f"portent le même nom « {r[name]} » : faute de frappe dans le code ?", WARNING,
+        value=lambda r: r[code],
+    )
+
+
+def communes(count: int) -> str:
+    return f"{fmt.integer(count)} commune{'s' if count > 1 else ''}"
 
 
 def reserved_codes(rows: pl.DataFrame, refs: References, issues: Issues) -> None:

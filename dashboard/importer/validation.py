@@ -7,7 +7,7 @@ the rules of ``rules`` and returns a ``Checked``: the typed rows (canonical colu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
 from sqlalchemy import Connection
@@ -16,7 +16,7 @@ from dashboard import fmt
 from dashboard.importer import contracts, messages, rules
 from dashboard.importer.contracts import CONTRACTS, Contract
 from dashboard.importer.parsing import clean_text, column_exprs, count_number
-from dashboard.importer.reading import LINE, RawTable, UnreadableFile, read_file
+from dashboard.importer.reading import LINE, SEPARATOR_NAMES, RawTable, UnreadableFile, read_file
 from dashboard.importer.references import References
 from dashboard.importer.report import ERROR, WARNING, Issues, Report
 
@@ -43,16 +43,17 @@ def check(conn: Connection, data: bytes, filename: str = "", kind: str | None = 
     try:
         raw = read_file(data, filename, kind)
     except UnreadableFile as exc:
-        issues.add(None, "", None, "fichier lisible", exc.message)
+        issues.add(exc.line, "", None, "fichier lisible", exc.message)
         return Checked(kind, None, None, Report(kind, issues.frame(), 0))
-    kind = kind or contracts.guess_kind(raw.headers)
+    kind = kind or contracts.guess_kind(raw.headers) or contracts.likely_kind(raw.headers)
     if kind is None:
         unknown_kind(raw, issues)
         return Checked(None, raw, None, Report(None, issues.frame(), raw.row_count, raw.description))
     contract = CONTRACTS[kind]
     positions = check_columns(raw, contract, issues)
     check_shape(raw, issues)
-    rows = rules.derive(kind, typed_rows(raw, contract, positions, issues))
+    data = drop_stray_rows(raw, issues)
+    rows = rules.derive(kind, typed_rows(data, contract, positions, issues))
     rules.apply(kind, rows, References(conn), issues)
     check_duplicates(rows, contract, issues)
     report = Report(kind, issues.frame(), raw.row_count, raw.description)
@@ -60,6 +61,12 @@ def check(conn: Connection, data: bytes, filename: str = "", kind: str | None = 
 
 
 def unknown_kind(raw: RawTable, issues: Issues) -> None:
+    if contracts.header_score(raw.headers) == 0:
+        issues.add(None, "", None, "type de fichier",
+                   "Aucun des en-têtes de colonnes attendus n'a été trouvé en haut du tableau : ce fichier "
+                   "n'est pas un des fichiers que le tableau de bord sait importer, ou ses en-têtes ont été "
+                   "renommés. Partez du modèle téléchargeable de la page d'import.")
+        return
     closest = CONTRACTS[contracts.closest_kind(raw.headers)]
     found = set(contracts.match_headers(raw.headers, closest).values())
     missing = [c for c in closest.required if c not in found]
@@ -79,14 +86,16 @@ def check_columns(raw: RawTable, contract: Contract, issues: Issues) -> dict[str
     for spec in contract.columns:
         if spec.required and spec.name not in positions:
             issues.add(raw.header_line, spec.name, None, "colonne obligatoire",
-                       f"La colonne « {spec.name} » est obligatoire et absente du fichier ({spec.description}).")
+                       f"La colonne « {spec.name} » est obligatoire et absente du fichier "
+                       f"({spec.description.rstrip('.')}).")
     for pos, header in enumerate(raw.headers):
         if pos in matched:
             continue
         twin = contracts.match_headers([header], contract)
         if twin:
             issues.add(raw.header_line, header, header, "colonne en double",
-                       f"La colonne « {twin[0]} » apparaît deux fois ; une seule est attendue.")
+                       f"La colonne « {issues.headers.get(twin[0], twin[0])} » apparaît deux fois ; "
+                       "une seule est attendue.")
         elif header:
             issues.add(raw.header_line, header, header, "colonne inconnue",
                        f"Cette colonne n'appartient pas au type « {contract.label} » : elle est ignorée.", WARNING)
@@ -115,6 +124,51 @@ def check_shape(raw: RawTable, issues: Issues) -> None:
                    ERROR if raw.is_csv else WARNING)
 
 
+TOTAL_LABELS = ("total", "totaux", "soustotal", "ensemble", "cumul")
+
+
+def drop_stray_rows(raw: RawTable, issues: Issues) -> RawTable:
+    """Rows that are not data: a total (first filled cell « Total », « Ensemble »…) or a single
+    filled cell (a note or a title under the table). Each is reported once, then left out of the
+    other checks (each of its cells would give a confusing error)."""
+    names = [c for c in raw.cells.columns if c != LINE]
+    if not names:
+        return raw
+    filled = [pl.col(n).is_not_null() & (pl.col(n).str.strip_chars() != "") for n in names]
+    first = pl.coalesce([pl.when(f).then(pl.col(n)) for f, n in zip(filled, names, strict=True)])
+    label = first.str.to_lowercase().str.replace_all(r"[^a-zà-ÿ]", "")
+    is_total = (label.is_in(TOTAL_LABELS) | label.str.starts_with("total") | label.str.starts_with("soustotal"))
+    marked = raw.cells.with_columns(
+        first.alias("_premiere"), is_total.fill_null(False).alias("_total"),
+        (pl.sum_horizontal(filled) == 1).alias("_seule"),
+    )
+    totals = marked.filter(pl.col("_total"))
+    issues.add_rows(totals, "", "ligne de total",
+                    lambda _r: "Cette ligne ressemble à une ligne de total : le fichier ne doit contenir que des "
+                               "lignes de données. Supprimez-la (le tableau de bord calcule lui-même les totaux).",
+                    value=lambda r: r["_premiere"])
+    if len(names) > 1:
+        notes = marked.filter(pl.col("_seule") & ~pl.col("_total"))
+        issues.add_rows(notes, "", "ligne incomplète", lambda r: lone_cell(r["_premiere"], raw),
+                        value=lambda r: r["_premiere"])
+        marked = marked.with_columns((pl.col("_total") | pl.col("_seule")).alias("_total"))
+    if not marked["_total"].any():
+        return raw
+    return replace(raw, cells=raw.cells.filter(~marked["_total"]))
+
+
+def lone_cell(text: str, raw: RawTable) -> str:
+    """Why a row holds a single filled cell: another separator than the file's, or a note."""
+    if raw.is_csv:
+        for separator, name in ((";", "points-virgules"), (",", "virgules"), ("\t", "tabulations")):
+            if text.count(separator) >= 2 and f"séparateur {SEPARATOR_NAMES[separator]}" not in raw.description:
+                return (f"Toute la ligne tient dans une cellule : elle semble séparée par des {name}, alors que le "
+                        f"fichier ne l'est pas ({raw.description}). Enregistrez tout le fichier avec un seul "
+                        "séparateur.")
+    return "Une seule cellule est remplie sur cette ligne : une note ou un titre sous le tableau ? Supprimez la " \
+           "ligne ou complétez-la."
+
+
 def typed_rows(raw: RawTable, contract: Contract, positions: dict[str, int], issues: Issues) -> pl.DataFrame:
     """Parse every cell; report unparseable values and empty required cells.
 
@@ -133,21 +187,22 @@ def typed_rows(raw: RawTable, contract: Contract, positions: dict[str, int], iss
         exprs += [value.alias(spec.name), error.alias(f"{spec.name}__err"), pl.col(spec.name).alias(f"{spec.name}__brut")]
     rows = text.with_columns(exprs).drop(f"{name}__num" for name in counts)
     for spec in contract.columns:
-        report_parse_errors(rows, spec, issues)
+        label = issues.headers.get(spec.name, spec.name)
+        report_parse_errors(rows, spec, label, issues)
         if spec.required and spec.name in positions:
             empty = rows.filter(pl.col(f"{spec.name}__brut").is_null())
             issues.add_rows(empty, spec.name, "valeur obligatoire",
-                            lambda _r, s=spec: f"Cellule vide : « {s.name} » est obligatoire ({s.format_help}).")
+                            lambda _r, s=spec, n=label: f"Cellule vide : « {n} » est obligatoire ({s.format_help}).")
     return rows
 
 
-def report_parse_errors(rows: pl.DataFrame, spec, issues: Issues) -> None:
+def report_parse_errors(rows: pl.DataFrame, spec, label: str, issues: Issues) -> None:
     bad = rows.filter(pl.col(f"{spec.name}__err").is_not_null())
     if bad.is_empty():
         return
     for code, group in bad.group_by(f"{spec.name}__err", maintain_order=True):
         rule, explain = messages.PARSE_ERRORS[code[0]]
-        issues.add_rows(group, spec.name, rule, lambda r, e=explain, s=spec: e(r[f"{s.name}__brut"], s))
+        issues.add_rows(group, spec.name, rule, lambda r, e=explain, s=spec, n=label: e(r[f"{s.name}__brut"], s, n))
 
 
 def check_duplicates(rows: pl.DataFrame, contract: Contract, issues: Issues) -> None:
@@ -163,10 +218,10 @@ def check_duplicates(rows: pl.DataFrame, contract: Contract, issues: Issues) -> 
         pl.col(LINE).first().over(key).alias("_premiere"),
         pl.col("_hash").first().over(key).alias("_hash_premiere"),
     ).filter(pl.col(LINE) != pl.col("_premiere"))
-    label = " + ".join(key)
+    label = " + ".join(f"« {issues.headers.get(k, k)} »" for k in key)
     same = marked.filter(pl.col("_hash") == pl.col("_hash_premiere"))
     differ = marked.filter(pl.col("_hash") != pl.col("_hash_premiere"))
-    shown = key[-1]
+    shown = " + ".join(issues.headers.get(k, k) for k in key)
     key_text = lambda r: " / ".join(str(r[k]) for k in key)  # noqa: E731
     issues.add_rows(same, shown, "ligne en double",
                     lambda r: f"Cette ligne répète la ligne {r['_premiere']} (même {label} : {key_text(r)}).",

@@ -106,7 +106,7 @@ def number_text(raw: str, is_date: bool, epoch) -> str:
         if isinstance(moment, dt.datetime):
             return moment.date().isoformat() if moment.time() == dt.time(0) else moment.isoformat(sep=" ")
         return str(moment)
-    return str(int(value)) if value.is_integer() else raw
+    return str(int(value)) if value.is_integer() else raw.replace(".", ",")  # as a French spreadsheet shows it
 
 
 class CellReader:
