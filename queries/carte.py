@@ -144,8 +144,9 @@ def _absence_rates(
     conn: Connection, scope: Scope, annee_scolaire: str, index: dict[str, Territory], codes: list[str],
     type_etab: str | None,
 ) -> dict[str, tuple[float | None, bool, int | None, int | None]]:
-    """(rate over the year, masked, absentees, enrolment) per territory, computed by
-    ``queries.absenteisme`` (ratio of sums, its disclosure rule).
+    """(rate over the year, masked, None, None) per territory, computed by ``queries.absenteisme``
+    (ratio of sums, its disclosure rule). The counts are never passed on: with the rates of the
+    other school types they would let a masked type be recomputed.
 
     Fast path: its aggregation per sub-territory, one query for every territory; when its
     internals differ from what this expects, one public ``yearly_rates`` query per territory.
@@ -168,8 +169,8 @@ def _absence_rates(
                 out[code] = (None, False, None, None)
             elif r["masque"]:
                 out[code] = (None, True, None, None)
-            else:
-                out[code] = (r["taux"], False, int(r["absenteistes"]), int(r["effectif"]))
+            else:  # no counts: "all schools" minus the shown types would give a masked type away
+                out[code] = (r["taux"], False, None, None)
         return out
     except (AttributeError, TypeError, KeyError, pl.exceptions.PolarsError):
         pass

@@ -64,6 +64,7 @@ from queries.raccrochage_rules import (  # re-exported: callers use queries.racc
     slot_label,  # noqa: F401
     status_from_gap,  # noqa: F401
 )
+from queries.raccrochage_suppression import complementary_masks
 
 # --- loading --------------------------------------------------------------------------------------------
 
@@ -121,6 +122,7 @@ class _Data:
     targets: dict[str, int | None]
     targets_n1: dict[str, int | None]
     detail_visible: bool
+    complementary: dict[str, frozenset[str]]  # raccrochage_suppression.complementary_masks
 
 
 def _load(conn: Connection, scope: Scope, code: str, annee: str) -> _Data:
@@ -144,6 +146,7 @@ def _load(conn: Connection, scope: Scope, code: str, annee: str) -> _Data:
         targets=resolve_targets(index, explicit_targets(conn, annee)),
         targets_n1=resolve_targets(index, explicit_targets(conn, previous_year(annee))),
         detail_visible=tq.can_view_detail(index, scope, territory.code),
+        complementary=complementary_masks(conn, annee),
     )
 
 
@@ -181,6 +184,7 @@ SITUATION_SCHEMA: dict[str, pl.DataType] = {
     "taux_atteinte_n1": pl.Float64,
     "taux_contact_n1": pl.Float64,
     "part_solution_n1": pl.Float64,
+    "masque_complementaire": pl.List(pl.String),  # counts masked to protect other territories' cells
 }
 
 
@@ -276,6 +280,7 @@ def _situations(data: _Data, territories: Sequence[tq.Territory]) -> list[dict]:
         row["taux_atteinte_n1"] = _ratio(row["raccroches_n1"], row["objectif_n1"])
         row["taux_contact_n1"] = _ratio(row["jeunes_contactes_n1"], row["jeunes_signales_n1"])
         row["part_solution_n1"] = _ratio(row["solutions_proposees_n1"], row["jeunes_signales_n1"])
+        row["masque_complementaire"] = sorted(data.complementary.get(code, ()))
         out.append({key: row[key] for key in SITUATION_SCHEMA})
     return out
 

@@ -207,7 +207,9 @@ def is_masked_level(niveau: str | None) -> bool:
 def disclose(row: dict, niveau: str | None, limit: int | None = None) -> tuple[dict, list[str]]:
     """Apply the disclosure rule to one row of figures (situation, period...) of a territory of
     level ``niveau``: counts under the threshold → None, secondary suppression of the solution
-    split, figures derived from a masked count → None. Returns (masked row, masked keys).
+    split, the row's ``masque_complementaire`` keys (``raccrochage_suppression``: cells masked so
+    that no other territory's masked count can be recomputed), figures derived from a masked
+    count → None. Returns (masked row, masked keys).
 
     Académie and department rows are returned unchanged.
     """
@@ -216,8 +218,9 @@ def disclose(row: dict, niveau: str | None, limit: int | None = None) -> tuple[d
         return out, []
     limit = limit or disclosure.threshold()
     masked: list[str] = []
+    complementary = set(row.get("masque_complementaire") or ())  # protects the cells of other territories
     for key in DISCLOSED_COUNTS:
-        if key in out and disclosure.is_small(out[key], limit):
+        if key in out and (disclosure.is_small(out[key], limit) or key in complementary):
             out[key] = None
             masked.append(key)
     present = [c for c in SOLUTION_COLUMNS if c in row]

@@ -52,22 +52,38 @@ def test_academie(engine):
     assert f["projection_fin_annee"] == pytest.approx(80.0)
 
 
-def test_department_psad_and_network(engine):
+def test_department_psad_and_network(engine, monkeypatch):
+    """Hand-computed sums and targets (disclosure off: threshold 1)."""
+    monkeypatch.setenv("DASHBOARD_DISCLOSURE_THRESHOLD", "1")
     dep = _figures(engine, "16")
     assert dep["objectif"] == 120 and dep["taux_atteinte"] == pytest.approx(44 / 120)
     assert dep["raccroches_par_solution"]["service_civique"] == 3 and dep["masque"] == []
     psad = _figures(engine, "P16-ANG")
     assert psad["objectif"] == 80 and psad["raccroches"] == 41 and psad["taux_atteinte"] == pytest.approx(41 / 80)
     assert psad["raccroches_par_solution"] == {"formation_initiale": 17, "structure_innovante": 0, "apprentissage": 9,
-                                               "mlds": None, "service_civique": None, "autres": 6}
-    assert set(psad["masque"]) == {"raccroches_par_solution.service_civique", "raccroches_par_solution.mlds"}
+                                               "mlds": 6, "service_civique": 3, "autres": 6}
+    assert psad["masque"] == []
     ang = _figures(engine, "R16-ANG")
     assert ang["periode_fin"] == "2015-02-28" and ang["jeunes_signales"] == 90 and ang["raccroches"] == 30
     assert ang["objectif"] == 60 and ang["taux_atteinte"] == pytest.approx(0.5) and ang["contrats_foquale"] == 22
-    assert ang["raccroches_par_solution"]["mlds"] is None and ang["raccroches_par_solution"]["autres"] == 5
+    assert ang["raccroches_par_solution"]["mlds"] == 5 and ang["raccroches_par_solution"]["autres"] == 5
     nch = _figures(engine, "R16-NCH")
     assert nch["periode_fin"] == "2014-12-31" and nch["raccroches"] == 11 and nch["objectif"] == 20
     assert nch["taux_atteinte"] == pytest.approx(11 / 20)
+
+
+def test_masking_protects_the_small_psad_through_its_neighbours(engine):
+    """P16-COG (3 raccrochés) is masked; Charente's total is shown, so P16-ANG's raccrochés are
+    masked too, and then one of its networks (the smaller, R16-NCH): no masked figure can be
+    recomputed by subtraction. The department and the larger network stay visible."""
+    dep, psad = _figures(engine, "16"), _figures(engine, "P16-ANG")
+    ang, nch = _figures(engine, "R16-ANG"), _figures(engine, "R16-NCH")
+    assert dep["raccroches"] == 44 and dep["masque"] == []
+    assert psad["raccroches"] is None and "raccroches" in psad["masque"] and psad["taux_atteinte"] is None
+    assert psad["objectif"] == 80  # a target is not a count of people
+    assert nch["raccroches"] is None and "raccroches" in nch["masque"]
+    assert ang["raccroches"] == 30 and ang["jeunes_signales"] == 90
+    assert ang["raccroches_par_solution"]["mlds"] is None and ang["raccroches_par_solution"]["autres"] is None
 
 
 def test_small_network_is_masked(engine):
@@ -131,7 +147,8 @@ def _cli(*args):
 
 
 @pytest.mark.parametrize("suffix", [".json", ".csv", ".xlsx"])
-def test_cli(engine, tmp_path, suffix):
+def test_cli(engine, tmp_path, suffix, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_DISCLOSURE_THRESHOLD", "1")  # hand-computed values, disclosure off
     out = tmp_path / f"chiffres{suffix}"
     result = _cli("--database-url", _url(engine), "--annee", YEAR, "--territoire", "P16-ANG", "--out", str(out),
                   "--utilisateur", "recteur")
@@ -140,14 +157,14 @@ def test_cli(engine, tmp_path, suffix):
         data = json.loads(out.read_text(encoding="utf-8"))
         assert data["raccroches"] == 41 and data["objectif"] == 80 and data["territoire"] == "P16-ANG"
         assert data["raccroches_par_solution"]["formation_initiale"] == 17
-        assert data["raccroches_par_solution"]["mlds"] is None
+        assert data["raccroches_par_solution"]["mlds"] == 6
     elif suffix == ".csv":
         content = out.read_bytes().decode("utf-8-sig")
         rows = list(csv.DictReader(io.StringIO(content), delimiter=";"))
         assert len(rows) == 1
         assert rows[0]["raccroches"] == "41" and rows[0]["objectif"] == "80"
         assert rows[0]["taux_atteinte"].startswith("0,5125")
-        assert rows[0]["raccroches_par_solution.mlds"] == ""
+        assert rows[0]["raccroches_par_solution.mlds"] == "6"
     else:
         sheet = load_workbook(out).active
         header = [c.value for c in sheet[1]]

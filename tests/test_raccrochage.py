@@ -311,16 +311,43 @@ def test_disclosure_of_network_and_psad_rows(engine):
         deps = q.situations(conn, FULL, "ACAD", YEAR)
     masked = {r["code"]: r for r in q.disclose_frame(nets).iter_rows(named=True)}
     ang, nch, cog = masked["R16-ANG"], masked["R16-NCH"], masked["R16-COG"]
-    assert [ang[c] for c in db.SOLUTION_COLUMNS] == [12, 0, 6, None, None, 5]
+    # apprentissage and autres are masked for R16-NCH, so R16-ANG's are masked too (complementary
+    # suppression): P16-ANG shows 9 and 6, and 9 − 6 or 6 − 5 would give R16-NCH's cells away
+    assert [ang[c] for c in db.SOLUTION_COLUMNS] == [12, 0, None, None, None, None]
     assert ang["raccroches"] == 30 and ang["taux_atteinte"] == pytest.approx(0.5)
-    assert [nch[c] for c in db.SOLUTION_COLUMNS] == [5, 0, None, None, None, None]
+    assert [nch[c] for c in db.SOLUTION_COLUMNS] == [None, 0, None, None, None, None]
     assert cog["jeunes_signales"] == 6 and cog["jeunes_contactes"] is None and cog["raccroches"] is None
     assert cog["taux_atteinte"] is None and cog["taux_contact"] is None and cog["projection"] is None
     assert "raccroches" in cog["cellules_masquees"]
     psad = {r["code"]: r for r in q.disclose_frame(psads).iter_rows(named=True)}["P16-ANG"]
-    assert [psad[c] for c in db.SOLUTION_COLUMNS] == [17, 0, 9, None, None, 6]  # 3 masked, then smallest (6)
+    # P16-COG (3 raccrochés) is masked inside Charente, so the other PSAD's cells are masked too,
+    # and under P16-ANG the smaller network R16-NCH in turn
+    assert [psad[c] for c in db.SOLUTION_COLUMNS] == [None, 0, None, None, None, 6]
+    assert psad["raccroches"] is None and nch["raccroches"] is None and ang["raccroches"] == 30
     dep = q.disclose_frame(deps).row(0, named=True)
     assert dep["raccroches_service_civique"] == 3 and dep["cellules_masquees"] == ""
+
+
+def test_no_masked_count_can_be_recomputed_along_the_tree(engine):
+    """Complementary suppression: under a shown parent no count is masked for exactly one child,
+    a masked parent has a masked child, and a row never has exactly one masked solution type
+    next to its shown raccrochés."""
+    with engine.connect() as conn:
+        index = q.tq.territory_index(conn, YEAR)
+        rows = {t.code: q.disclose(q.situation(conn, FULL, t.code, YEAR), t.niveau)[0] for t in index.values()}
+    for parent in index.values():
+        kids = [t.code for t in index.values() if t.parent_code == parent.code]
+        if not kids:
+            continue
+        for key in q.COUNT_COLUMNS:
+            hidden = [k for k in kids if rows[k][key] is None]
+            if rows[parent.code][key] is not None:
+                assert len(hidden) != 1 or len(kids) == 1, (parent.code, key, hidden)
+            else:
+                assert hidden, (parent.code, key)
+    for code, row in rows.items():
+        hidden = [c for c in db.SOLUTION_COLUMNS if row[c] is None]
+        assert not (len(hidden) == 1 and row["raccroches"] is not None), (code, hidden)
 
 
 def test_scope_is_checked(engine):

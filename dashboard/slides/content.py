@@ -99,8 +99,8 @@ def gather(conn: Connection, scope: Scope, code: str, annee: str, *, with_map: b
         situation=detail.situation,
         shown=shown,
         masked=tuple(masked),
-        periodes=rq.disclose_frame(detail.periodes, niveau),
-        historique=rq.disclose_frame(detail.historique, niveau),
+        periodes=rq.disclose_periods(detail.periodes, niveau),  # the Raccrochage page's rule
+        historique=rq.disclose_history(detail.historique, niveau),
         trajectoire=detail.trajectoire,
         solutions_n1=solutions_n1,
         sous_territoires=below,
