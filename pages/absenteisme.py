@@ -20,6 +20,13 @@ DEFINITION = (
 DISPLAY_LIMIT = 1000  # schools shown on screen; the downloads hold them all
 
 
+def school_columns(annee: str, previous: str) -> dict:
+    """Widths that fit the school table in a laptop screen (1 440 px): no column scrolled out of view."""
+    widths = {"Établissement": 230, "Type": 90, "Commune": 130, "Effectif moyen": 95, "Absentéistes par mois": 130,
+              f"Taux {annee}": 95, f"Taux {previous}": 95, "Évolution": 85}
+    return {name: st.column_config.Column(width=width) for name, width in widths.items()}
+
+
 def _chart(fig, key: str) -> None:
     st.plotly_chart(fig, config=PLOTLY_CONFIG, key=f"abs_{key}")
 
@@ -70,6 +77,10 @@ def _by_type(ctx, cube, types, refs) -> None:
     yearly = cube.yearly("type", chosen)
     st.dataframe(tables.yearly_display(yearly, annee, previous, academie=acad_cube.yearly("type", chosen)
                                        if acad_cube else None, references=refs), hide_index=True)
+    months = cube.months()
+    st.caption(f"Élèves absentéistes / effectifs, sommés de {fmt.month_label(months[0])} à "
+               f"{fmt.month_label(months[-1])} ; {previous} sur les mêmes mois. La référence nationale est une "
+               "moyenne sur l'année entière.")
     ui.download_buttons(tables.yearly_export(yearly, annee, label), f"absenteisme-types-{ctx.territory.code}-{annee}",
                         "Absentéisme par type", ctx=ctx)
 
@@ -103,7 +114,7 @@ def _territories(ctx, cube, types, detail: bool) -> None:
         return
     subs = ui.query(q.children_rates, ctx.scope, territory.code, ctx.annee)
     level = LEVEL_LABELS_PLURAL[LEVELS[LEVELS.index(territory.niveau) + 1]]
-    st.subheader(f"{level} de {territory.label} — taux sur l'année {ctx.annee}")
+    st.subheader(f"{level} — {territory.label} : taux sur l'année {ctx.annee}")
     st.caption(f"Barres : chaque territoire ; trait noir : {territory.label}.")
     _chart(charts.children_bars(subs, cube.yearly("type").vstack(cube.yearly("")), territory.label, types),
            "territoires")
@@ -123,28 +134,30 @@ def _schools(ctx, types, detail: bool) -> None:
     st.subheader("Répartition des établissements selon leur taux annuel")
     _chart(charts.distribution_box(view.table, view.distribution, types), "repartition")
     hidden = int(view.table["masque"].sum())
+    without = (f"{fmt.integer(hidden)} établissements n'ont pas de point" if hidden > 1
+               else "1 établissement n'a pas de point" if hidden else "")
     st.caption(f"Boîte : quartiles ; moustaches : 10ᵉ et 90ᵉ centiles, calculés sur tous les établissements du type "
-               f"(au moins {qe.MIN_SCHOOLS_DISTRIBUTION}). Chaque point est un établissement ; "
-               f"{fmt.integer(hidden)} établissement(s) sans point : moins de {disclosure.threshold()} élèves "
-               "absentéistes par mois en moyenne, ou effectif trop faible (secret statistique).")
+               f"(au moins {qe.MIN_SCHOOLS_DISTRIBUTION}). Chaque point est un établissement"
+               + (f" ; {without} (secret statistique : moins de {disclosure.threshold()} élèves absentéistes par "
+                  "mois en moyenne, ou effectif trop faible)." if hidden else "."))
     st.subheader("Concentration : part des élèves absentéistes dans le dixième d'établissements le plus touché")
     _chart(charts.concentration_bars(view.concentration), "concentration")
     st.caption(f"Établissements classés par taux annuel décroissant : part de tous les élèves absentéistes de l'année "
                f"réunie par le dixième le plus touché (types comptant au moins {qe.MIN_SCHOOLS_CONCENTRATION} "
                "établissements).")
     st.subheader("Établissements")
-    left, right = st.columns(2)
-    chosen = left.multiselect("Types", types, default=types, format_func=lambda t: q.TYPE_LABELS.get(t, t),
-                              key="abs_types_etab")
+    left, right = st.columns([2, 1], vertical_alignment="bottom")
+    with left:
+        chosen = _type_filter(types, "abs_types_etab")
     sort = right.selectbox("Trier par", list(tables.SORTS), key="abs_tri_etab")
-    shown = tables.sort_schools(view.table.filter(pl.col("type").is_in(chosen or types)), sort)
-    st.dataframe(tables.schools_display(shown.head(DISPLAY_LIMIT), annee, previous), hide_index=True, column_config={
-        "Établissement": st.column_config.TextColumn(width=280), "Commune": st.column_config.TextColumn(width=130),
-    })
+    shown = tables.sort_schools(view.table.filter(pl.col("type").is_in(chosen)), sort)
+    st.dataframe(tables.schools_styled(shown.head(DISPLAY_LIMIT), annee, previous), hide_index=True,
+                 placeholder=tables.NO_DATA, column_config=school_columns(annee, previous))
     limited = (f"Les {fmt.integer(DISPLAY_LIMIT)} premiers établissements sur {fmt.integer(shown.height)} sont affichés ; "
                "les fichiers téléchargés les contiennent tous. " if shown.height > DISPLAY_LIMIT else "")
-    st.caption(f"{limited}« {disclosure.masked_label()} » : chiffre non diffusé (secret statistique). Évolution par "
-               f"rapport à {previous} sur les mêmes mois, en points de pourcentage.")
+    st.caption(f"{limited}« {disclosure.masked_label()} » : chiffre non diffusé (secret statistique) ; « {tables.NO_DATA} » : "
+               f"pas de données. Évolution par rapport à {previous} sur les mêmes mois, en points de pourcentage. "
+               "Cliquez sur un en-tête pour trier.")
     ui.download_buttons(tables.schools_export(shown, annee, previous),
                         f"absenteisme-etablissements-{ctx.territory.code}-{annee}", "Établissements", ctx=ctx)
 

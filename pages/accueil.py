@@ -14,6 +14,7 @@ from queries import territoires as tq
 
 PAGES_DIR = Path(__file__).resolve().parent
 STATUS_BOX = {"en_retard": st.warning, "sur_trajectoire": st.info, "en_avance": st.success, "inconnu": st.info}
+SUBJECTS = {"academie": "L'académie", "departement": "Le département", "psad": "La PSAD", "reseau": "Le réseau"}
 
 
 def _delta(diff, text: str, *, neutral: bool = False) -> dict:
@@ -44,10 +45,16 @@ def _headline(s: dict, shown: dict, masked: list[str]) -> str:
         text += f", soit **{fmt.percent(s['taux_atteinte'])}** de l'objectif ({fmt.integer(s['objectif'])})"
     else:
         text += f" (objectif : {fmt.integer(s['objectif'])})"
+    if s["periode_fin"][5:7] == "08":  # the bilan of July-August closes the school year: no projection
+        if shown["taux_atteinte"] is None:
+            return text + ". L'année scolaire est close."
+        reached = "atteint" if s["raccroches"] >= s["objectif"] else "non atteint"
+        return text + f". L'année scolaire est close : **objectif {reached}**."
     if s["statut"] == "inconnu":
         return text + "."
     status = {"en_retard": "en retard sur", "sur_trajectoire": "sur", "en_avance": "en avance sur"}[s["statut"]]
-    text += f". Le territoire est **{status} sa trajectoire** (attendu à cette date : {fmt.integer(s['attendu'])}"
+    subject = SUBJECTS.get(s["niveau"], "Le territoire")
+    text += f". {subject} est **{status} sa trajectoire** (attendu à cette date : {fmt.integer(s['attendu'])}"
     if shown["ecart"] is not None:
         text += f", écart {fmt.signed_percent(s['ecart'])}"
     text += ")."
@@ -171,6 +178,10 @@ def body() -> None:
     shown, masked = q.disclose(s, s["niveau"])
     st.markdown(f"### Où en est-on ? Raccrochage — {ctx.territory.label}, {ctx.annee}")
     STATUS_BOX[s["statut"]](_headline(s, shown, masked))
+    late = charts.late_networks_note(ui.query(dq.bilan_freshness, ctx.scope, ctx.territory.code, ctx.annee),
+                                     ctx.territory.niveau)
+    if late and s["periode_fin"]:
+        st.warning(late, icon=":material/schedule:")
     key_figures(s, shown, masked)
     if masked:
         st.caption(f"« {disclosure.masked_label()} » et « masqué » : effectif inférieur au seuil de diffusion "

@@ -3,7 +3,7 @@
 import polars as pl
 import streamlit as st
 
-from dashboard import fmt, ui
+from dashboard import fmt, importer, ui
 from queries import donnees as q
 
 
@@ -16,10 +16,11 @@ def body() -> None:
 
     refs = ui.query(q.reference_counts)
     cols = st.columns(4)
-    cols[0].metric("Communes", fmt.integer(refs["communes"]))
-    cols[1].metric("Établissements", fmt.integer(refs["etablissements"]))
-    cols[2].metric("Départements", fmt.integer(refs["departements"]))
-    cols[3].metric("Découpages territoriaux", fmt.integer(refs["decoupages"]))
+    cols[0].metric("Communes", fmt.integer(refs["communes"]), border=True)
+    cols[1].metric("Établissements", fmt.integer(refs["etablissements"]), border=True)
+    cols[2].metric("Départements", fmt.integer(refs["departements"]), border=True)
+    cols[3].metric("Découpages territoriaux", fmt.integer(refs["decoupages"]), border=True,
+                   help="Nombre de découpages en réseaux et PSAD chargés (un par année de début de validité).")
 
     st.subheader("Lignes chargées par année scolaire")
     counts = ui.query(q.counts_by_year, ctx.scope)
@@ -32,7 +33,7 @@ def body() -> None:
     st.subheader(f"Fraîcheur des bilans — {ctx.territory.label}, {ctx.annee}")
     fresh = ui.query(q.bilan_freshness, ctx.scope, ctx.territory.code, ctx.annee)
     ui.freshness_alert(fresh)
-    table = fresh.select(
+    table = fresh.sort("en_retard", "departement_nom", "reseau_nom", descending=[True, False, False]).select(
         pl.col("reseau_nom").alias("Réseau"),
         pl.col("psad_nom").alias("PSAD"),
         pl.col("departement_nom").alias("Département"),
@@ -42,6 +43,8 @@ def body() -> None:
     )
     if not fresh.is_empty():
         st.dataframe(table, hide_index=True, width="stretch")
+        st.caption("Réseaux en retard d'abord. « En retard » : le réseau n'a pas transmis le bilan de la dernière "
+                   "période reçue par l'académie ; ses chiffres s'arrêtent à sa dernière période reçue.")
 
     st.subheader("Historique des imports")
     history = ui.query_uncached(q.import_history)
@@ -49,7 +52,7 @@ def body() -> None:
         st.caption("Aucun import de fichier pour l'instant.")
     else:
         st.dataframe(
-            history.rename({
+            history.with_columns(history["type_fichier"].replace(importer.KIND_LABELS)).rename({
                 "horodatage": "Date", "utilisateur": "Utilisateur", "fichier": "Fichier",
                 "type_fichier": "Type", "lignes": "Lignes", "ajoutees": "Ajoutées", "modifiees": "Modifiées",
                 "inchangees": "Inchangées", "sha256": "Empreinte SHA-256",

@@ -5,7 +5,9 @@ or ``st.text``, never as Markdown or HTML.
 """
 
 import logging
+import re
 
+import polars as pl
 import streamlit as st
 
 from dashboard import access, fmt, importer, ui
@@ -17,10 +19,17 @@ FLASH = "_import_message"
 CHECK = "_import_verification"
 REPORT_SHOWN = 1000  # problems listed on screen; the download holds them all
 UPLOADS = "_import_envois"  # bumped after an import: the uploader then starts empty
+SUMMARY_FROM = 20  # problems from which a count per rule is shown above the report
+# On screen the explanation comes right after the line and the column, wide enough for most
+# messages; the downloaded report keeps the order of ``Report.display_frame``.
+REPORT_ORDER = ("Gravité", "Ligne", "Colonne", "Explication", "Valeur", "Règle")
 REPORT_COLUMNS = {
-    "Valeur": st.column_config.TextColumn(width="small"),
-    "Règle": st.column_config.TextColumn(width="medium"),
-    "Explication": st.column_config.TextColumn(width="large"),
+    "Gravité": st.column_config.TextColumn(width=105),
+    "Ligne": st.column_config.NumberColumn(width=55, format="%d"),
+    "Colonne": st.column_config.TextColumn(width=150),
+    "Explication": st.column_config.TextColumn(width=1000),
+    "Valeur": st.column_config.TextColumn(width=130),
+    "Règle": st.column_config.TextColumn(width=200),
 }
 
 
@@ -67,12 +76,18 @@ def checked_file(engine, data: bytes, name: str, kind: str | None):
     return checked
 
 
-def report_section(checked) -> None:
+def report_basename(filename: str) -> str:
+    """``rapport-import-<file name>`` with only safe characters."""
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", filename.rsplit(".", 1)[0]).strip("-")[:60]
+    return f"rapport-import-{stem}" if stem else "rapport-import"
+
+
+def report_section(checked, filename: str = "") -> None:
     report = checked.report
     if checked.kind:
         st.markdown(f"**Type de fichier :** {importer.KIND_LABELS[checked.kind]}")
     if checked.raw is not None:
-        st.text(f"Lecture : {checked.raw.description} — en-têtes ligne {checked.raw.header_line}")
+        st.text(f"Lecture : {checked.raw.description} — en-têtes {checked.raw.header_lines}")
         st.markdown("**Aperçu des premières lignes, telles que lues**")
         st.dataframe(checked.raw.preview(20), hide_index=True, width="stretch")
     if report.ok and report.warnings:
@@ -81,14 +96,22 @@ def report_section(checked) -> None:
         st.success(report.summary())
     else:
         st.error(report.summary())
+    if report.issues.height > SUMMARY_FROM:
+        st.markdown("**Problèmes par règle**")
+        counts = report.by_rule()
+        st.dataframe(counts.with_columns(counts["Nombre"].map_elements(fmt.integer, return_dtype=pl.String)),
+                     hide_index=True, width="stretch")
     if report.issues.height:
         st.markdown("**Rapport de vérification**")
         table = report.display_frame()
         if table.height > REPORT_SHOWN:
             st.caption(f"Les {fmt.integer(REPORT_SHOWN)} premiers problèmes sur {fmt.integer(table.height)} ; "
                        "le rapport téléchargeable les contient tous.")
-        st.dataframe(table.head(REPORT_SHOWN), hide_index=True, width="stretch", column_config=REPORT_COLUMNS)
-        ui.download_buttons(table, "rapport-import", sheet="Rapport", key="rapport_import")
+        st.dataframe(table.head(REPORT_SHOWN), hide_index=True, width="stretch", column_config=REPORT_COLUMNS,
+                     column_order=REPORT_ORDER)
+        st.caption("Le texte d'une explication trop longue se lit en entier dans le rapport téléchargé "
+                   "(ou en élargissant le tableau avec l'icône en haut à droite).")
+        ui.download_buttons(table, report_basename(filename), sheet="Rapport", key="rapport_import")
 
 
 def upload_section(engine, utilisateur: str) -> None:
@@ -97,7 +120,9 @@ def upload_section(engine, utilisateur: str) -> None:
     uploaded = st.file_uploader(
         "Fichier CSV ou XLSX (20 Mo au plus)", type=["csv", "xlsx", "txt"],
         key=f"fichier_import_{st.session_state.get(UPLOADS, 0)}",
-        help="CSV séparé par des points-virgules ou des virgules (UTF-8 ou Windows-1252), ou classeur Excel .xlsx.",
+        help="CSV séparé par des points-virgules ou des virgules (UTF-8 ou Windows-1252), ou classeur Excel .xlsx. "
+             "Au-delà de 20 Mo, découpez le fichier (par exemple par année scolaire) ou importez-le avec la "
+             "commande `python -m dashboard.importer`.",
     )
     if uploaded is None:
         st.caption("Le fichier entier est vérifié avant toute écriture ; s'il contient une erreur, rien n'est importé.")
@@ -110,7 +135,7 @@ def upload_section(engine, utilisateur: str) -> None:
         log.exception("Vérification impossible du fichier importé")
         st.error("Ce fichier n'a pas pu être lu. Enregistrez-le au format CSV ou XLSX et réessayez.")
         return
-    report_section(checked)
+    report_section(checked, name)
     if not checked.ok:
         return
     if st.button("Importer ce fichier", type="primary", key="confirmer_import"):

@@ -1,5 +1,9 @@
 """Page « Méthodologie et sources »: every markdown file of dashboard/docs/methodologie, in order,
-with the table of national absenteeism reference rates after the absenteeism method."""
+with the table of national absenteeism reference rates after the absenteeism method.
+
+A file's first line is its ``## `` title: drawn as a header with a fixed anchor (the file name
+without its number) so that the table of contents at the top of the page links to it.
+"""
 
 from pathlib import Path
 
@@ -11,11 +15,33 @@ from queries.absenteisme_references import references_markdown
 DOCS = Path(__file__).resolve().parents[1] / "dashboard" / "docs" / "methodologie"
 
 
+def sections() -> list[tuple[str, str | None, str]]:
+    """(file name, title or None, text below the title) of every file, in order."""
+    out = []
+    for path in sorted(DOCS.glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        first, _, rest = text.partition("\n")
+        if first.startswith("## "):
+            out.append((path.name, first[3:].strip(), rest))
+        else:
+            out.append((path.name, None, text))
+    return out
+
+
+def anchor(name: str) -> str:
+    """``40-absenteisme.md`` → ``absenteisme``."""
+    return Path(name).stem.split("-", 1)[-1]
+
+
 def body() -> None:
     ui.page_context("Méthodologie et sources", with_territory=False)
-    for path in sorted(DOCS.glob("*.md")):
-        st.markdown(path.read_text(encoding="utf-8"))
-        if path.name.startswith("40-"):  # the absenteeism method, then its national reference rates
+    parts = sections()
+    st.markdown("**Sommaire** — " + " · ".join(f"[{title}](#{anchor(name)})" for name, title, _ in parts if title))
+    for name, title, text in parts:
+        if title:
+            st.header(title, anchor=anchor(name))
+        st.markdown(text)
+        if name.startswith("40-"):  # the absenteeism method, then its national reference rates
             st.markdown(references_markdown())
         st.divider()
 

@@ -7,11 +7,15 @@ import streamlit as st
 from dashboard import disclosure, fmt, ui
 from dashboard.charts import raccrochage as charts
 from dashboard.charts.common import PLOTLY_CONFIG
+from queries import donnees as dq
 from queries import raccrochage as q
 from queries import territoires as tq
 
 STATUS_DELTA_COLORS = {"en_retard": "orange", "sur_trajectoire": "blue", "en_avance": "green", "inconnu": "gray"}
 TABLE_VIEWS = {"children": "Territoires du niveau inférieur", "reseaux": "Tous les réseaux du territoire"}
+#: on screen the date of the last bilan comes right after the status (the export keeps TABLE_COLUMNS' order)
+SCREEN_COLUMNS = ["libelle", "statut", "periode_fin", *(c for c in charts.TABLE_COLUMNS
+                                                       if c not in ("libelle", "statut", "periode_fin"))]
 
 
 def _count(shown: dict, masked: list[str], key: str) -> str:
@@ -31,18 +35,22 @@ def body() -> None:
 
     if s["periode_fin"]:
         st.caption(f"{ctx.territory.label} — bilans reçus jusqu'au {fmt.date_long(s['periode_fin'])}.")
+        late = charts.late_networks_note(ui.query(dq.bilan_freshness, ctx.scope, ctx.territory.code, ctx.annee),
+                                         niveau)
+        if late:
+            st.warning(late, icon=":material/schedule:")
     else:
         st.warning("Aucun bilan reçu pour ce territoire cette année scolaire.")
     cols = st.columns(4)
-    cols[0].metric("Raccrochés depuis la rentrée", _count(shown, masked, "raccroches"), border=True)
-    cols[1].metric("Objectif de l'année", fmt.integer(s["objectif"]), border=True,
+    cols[0].metric("Raccrochés depuis la rentrée", _count(shown, masked, "raccroches"), border=True, height="stretch")
+    cols[1].metric("Objectif de l'année", fmt.integer(s["objectif"]), border=True, height="stretch",
                    help="Objectif fixé pour ce territoire, ou à défaut somme des objectifs des territoires qui le "
                         "composent.")
     cols[2].metric("Taux d'atteinte", charts.MASKED_TEXT if "taux_atteinte" in masked
-                   else fmt.percent(s["taux_atteinte"]), border=True)
+                   else fmt.percent(s["taux_atteinte"]), border=True, height="stretch")
     cols[3].metric(
         "Écart à la trajectoire", charts.MASKED_TEXT if "ecart" in masked else fmt.signed_percent(s["ecart"]),
-        border=True, delta=charts.status_text(s["statut"]), delta_arrow="off",
+        border=True, height="stretch", delta=charts.status_text(s["statut"]), delta_arrow="off",
         delta_color=STATUS_DELTA_COLORS[s["statut"]],
         help="(raccrochés − niveau attendu à cette date) / niveau attendu : en avance à partir de +5 %, en retard "
              "à partir de −5 % (voir Méthodologie).",
@@ -65,7 +73,7 @@ def body() -> None:
         note = "Cumuls depuis la rentrée ; sous chaque étape, la part des jeunes de l'étape précédente."
         if shown["part_raccroches"] is not None:
             note += f" Raccrochés : {fmt.percent(shown['part_raccroches'])} des jeunes signalés."
-        st.caption(note)
+        st.caption(" ".join(filter(None, (note, charts.funnel_overflow_note(shown)))))
     with right:
         st.subheader("Types de solution")
         previous = q.disclose(d.solutions_n1, niveau)[0] if d.solutions_n1 else None
@@ -78,12 +86,14 @@ def body() -> None:
             ),
             config=PLOTLY_CONFIG, key="parts_solutions",
         )
+        st.caption("Part de chaque type de solution parmi les raccrochés depuis la rentrée : barres en couleur, "
+                   f"{ctx.annee}" + (f" ; barres grises, {ctx.previous_year} à la même date." if previous else "."))
 
     st.subheader("Raccrochés par type de solution et par période")
     st.plotly_chart(charts.solutions_over_time_figure(periodes), config=PLOTLY_CONFIG, key="solutions_periodes")
     if any(c in (cells or "") for cells in periodes["cellules_masquees"].to_list() for c in q.SOLUTION_COLUMNS):
-        st.caption(charts.MASKED_NOTE + " À l'échelle d'un réseau, les petits effectifs d'une période sont "
-                   "souvent masqués : la répartition annuelle ci-dessus est plus complète.")
+        st.caption(charts.MASKED_NOTE + " À l'échelle d'un réseau ou d'une PSAD, les petits effectifs d'une période "
+                   "sont souvent masqués : la répartition annuelle ci-dessus est plus complète.")
 
     st.subheader("Contrats FOQUALE")
     c1, c2 = st.columns([1, 3])
@@ -117,12 +127,11 @@ def table(ctx, d: q.Detail) -> None:
                 format_func=lambda v: f"{below}" if v == "children" else TABLE_VIEWS[v],
             ) or views[0]
         frame = q.disclose_frame(d.sous_territoires if view == "children" else d.reseaux)
-    columns = list(charts.TABLE_COLUMNS)
-    st.dataframe(charts.styled_table(frame, columns), hide_index=True, width="stretch",
+    st.dataframe(charts.styled_table(frame, SCREEN_COLUMNS), hide_index=True, width="stretch",
                  placeholder=charts.TABLE_PLACEHOLDER)
     st.caption("Cumuls depuis la rentrée jusqu'au dernier bilan reçu par chaque territoire. "
                f"« {disclosure.masked_label()} » et « masqué » : secret statistique. Cliquez sur un en-tête pour trier.")
-    ui.download_buttons(charts.export_frame(frame, columns),
+    ui.download_buttons(charts.export_frame(frame, list(charts.TABLE_COLUMNS)),
                         f"raccrochage-{ctx.territory.code}-{view}-{ctx.annee}", sheet="Raccrochage",
                         key=f"raccrochage_{view}", ctx=ctx)
 

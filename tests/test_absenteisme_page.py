@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from dashboard.charts import absenteisme_tables as tables
 from tests.access_helpers import OUT_OF_SCOPE_17, SCHOOL_17, all_text, chart_text
 from tests.conftest import assert_no_exception
 
@@ -39,6 +40,7 @@ def test_every_view(app_test, territoire, vue):
         assert "niveau le plus fin" in at.info[-1].value
     elif vue == "Territoires":
         assert "taux sur l'année 2014-2015" in subheaders(at)[0]
+        assert " de Académie" not in subheaders(at)[0] and " de PSAD" not in subheaders(at)[0]
         assert at.dataframe[0].value.shape[0] >= 2
     elif vue == "Établissements":
         assert subheaders(at)[-1] == "Établissements"
@@ -53,20 +55,36 @@ def test_partial_year_and_first_year(app_test):
     at = app_test("absenteisme", annee="2016-2017", territoire="86")
     assert_no_exception(at)
     assert any("à avril 2017" in c.value for c in at.caption)
+    assert any("sommés de septembre 2016 à avril 2017 ; 2015-2016 sur les mêmes mois" in c.value for c in at.caption)
     first = app_test("absenteisme", annee="2012-2013", territoire="ACAD", vue="Établissements")
     assert_no_exception(first)
     assert all(m.delta in ("", None) for m in first.metric)  # no previous year
 
 
 def test_school_table_masks_small_counts(app_test):
+    """Cells hold numbers (a click on a header sorts numbers, not text); a masked school holds the
+    sentinel, printed "< 5" by the table's Styler (``test_absenteisme_views``), never its figures."""
     at = app_test("absenteisme", annee="2014-2015", territoire="ACAD", vue="Établissements")
     table = at.dataframe[0].value
-    masked = table[table["Taux 2014-2015"] == "< 5"]
+    masked = table[table["Taux 2014-2015"] == tables.MASKED_VALUE]
     assert len(masked) > 0  # small collèges
-    assert (masked["Absentéistes par mois"] == "< 5").all() and (masked["Évolution"] == "< 5").all()
-    shown = table[table["Taux 2014-2015"] != "< 5"]
-    assert shown["Taux 2014-2015"].str.endswith("\u00a0%").all()
-    assert not (shown["Absentéistes par mois"] == "< 5").any()
+    assert (masked["Absentéistes par mois"] == tables.MASKED_VALUE).all()
+    assert (masked["Évolution"] == tables.MASKED_VALUE).all()
+    shown = table[table["Taux 2014-2015"] != tables.MASKED_VALUE]
+    assert shown["Taux 2014-2015"].between(0, 1).all()
+    assert not (shown["Absentéistes par mois"] == tables.MASKED_VALUE).any()
+    assert at.dataframe[0].proto.placeholder == "—"  # no data the previous year: a dash, not "None"
+
+
+def test_school_table_type_filter_and_legible_captions(app_test):
+    at = app_test("absenteisme", annee="2014-2015", territoire="16", vue="Établissements")
+    assert_no_exception(at)
+    assert not at.multiselect  # the same type pills as the other views (no English placeholder)
+    at.pills(key="abs_types_etab").set_value(["LP"]).run()
+    assert_no_exception(at)
+    assert set(at.dataframe[0].value["Type"].str.slice(0, 2)) == {"LP"}
+    captions = " ".join(c.value for c in at.caption)
+    assert "établissement(s)" not in captions and "établissements n'ont pas de point" in captions
 
 
 def test_sort_selector(app_test):

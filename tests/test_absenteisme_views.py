@@ -124,3 +124,25 @@ def test_legend_once_per_series_and_no_empty_previous_year():
     shown = [t.name for t in fig.data if t.showlegend]
     assert shown == [PREV, "Académie, 2014-2015", "x, 2014-2015"]
     assert [t.name for t in fig.data].count(PREV) == 1  # LP has no 2013-2014 data: no dotted line
+
+
+def test_school_table_sorts_numbers_and_prints_french():
+    table = pl.DataFrame({
+        "nom": ["Collège A", "Lycée B", "Collège C"], "type": ["COLLEGE", "LP", "COLLEGE"],
+        "ep": ["REP+", "HORS_EP", "HORS_EP"], "commune": ["Niort", "Melle", "Thouars"],
+        "effectif_moyen": [400, 250, None], "absenteistes_moyen": [12, 40, None], "taux": [0.031, 0.162, None],
+        "masque": [False, False, True], "taux_precedent": [0.029, None, 0.02], "masque_precedent": [False, None, False],
+        "evolution": [0.002, None, None],
+    })
+    styler = tables.schools_styled(table, YEAR, PREV)
+    data = styler.data
+    assert list(data.columns) == ["Établissement", "Type", "Commune", "Effectif moyen", "Absentéistes par mois",
+                                  f"Taux {YEAR}", f"Taux {PREV}", "Évolution"]
+    assert list(data["Type"]) == ["Collège (REP+)", "LP", "Collège"]
+    assert data[f"Taux {YEAR}"].tolist()[:2] == [0.031, 0.162]  # numbers: sorted as numbers
+    assert data.loc[2, f"Taux {YEAR}"] == data.loc[2, "Évolution"] == tables.MASKED_VALUE
+    assert data.loc[2, "Effectif moyen"] == tables.MASKED_VALUE
+    rows = [line.split(";") for line in styler.to_string(delimiter=";").splitlines()[1:]]
+    assert rows[0][3:] == ["400", "12", "3,1\u00a0%", "2,9\u00a0%", "+0,2\u00a0pt"]
+    assert rows[1][6:] == ["—", "—"]  # no previous year: a dash, not "< 5"
+    assert rows[2][3:] == ["< 5", "< 5", "< 5", "2,0\u00a0%", "< 5"]

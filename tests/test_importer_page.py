@@ -151,12 +151,3 @@ def test_malformed_csv_gives_the_line_not_a_crash(page_db, open_page):
     assert_no_exception(at)
     report = at.dataframe[0].value
     assert report["Ligne"].tolist() == [2] and "guillemet" in report["Explication"][0]
-
-
-def test_uploader_reads_in_french(page_db, open_page):
-    """Streamlit's own "Upload" / "20MB per file" texts are replaced by French ones (static CSS only)."""
-    at = open_page(page_db[0])
-    assert_no_exception(at)
-    styles = [e.proto.body for e in at.get("html")]
-    assert len(styles) == 1 and styles[0].startswith("<style>") and styles[0].rstrip().endswith("</style>")
-    assert 'content: "Choisir un fichier"' in styles[0] and "<script" not in styles[0]

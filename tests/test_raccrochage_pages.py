@@ -101,7 +101,12 @@ def test_accueil_on_fixture(run_page, fixture_url, code):
     assert at.title[0].value == "Accueil"
 
 
-def test_accueil_exact_values(run_page, fixture_url):
+def test_accueil_exact_values(run_page, fixture_url, monkeypatch, request):
+    import streamlit as st
+
+    monkeypatch.setenv("DASHBOARD_DISCLOSURE_THRESHOLD", "1")  # hand-computed values, disclosure off
+    st.cache_data.clear()  # cached figures depend on the threshold: none shared with other tests
+    request.addfinalizer(st.cache_data.clear)
     at = run_page(fixture_url, "", annee=YEAR, territoire="P16-ANG")
     shown = _metrics(at)
     assert shown["Raccrochés depuis la rentrée"] == "41"
@@ -183,3 +188,126 @@ def test_demo_current_year_flags_late_networks(app_test):
     at = app_test("", annee="2016-2017", territoire="ACAD")
     assert_no_exception(at)
     assert any("n'ont pas transmis" in w.value for w in at.warning)
+
+
+# --- presentation: partial data, closed year, wording, tables and charts ---------------------------
+
+
+def _warnings(at) -> list[str]:
+    return [w.value for w in at.warning]
+
+
+@pytest.mark.parametrize("page", ["", "raccrochage"])
+def test_late_network_makes_the_figures_provisional(run_page, fixture_url, page):
+    at = run_page(fixture_url, page, annee=YEAR, territoire="P16-ANG")  # Nord-Charente stops in December
+    assert_no_exception(at)
+    notes = [w for w in _warnings(at) if w.startswith("**Chiffres provisoires**")]
+    assert len(notes) == 1
+    assert "1 réseau n'a pas encore transmis le bilan de la période close le 28 février 2015" in notes[0]
+    assert "(Nord-Charente)" in notes[0]
+
+
+@pytest.mark.parametrize("page", ["", "raccrochage"])
+def test_late_network_itself_sees_dated_figures(run_page, fixture_url, page):
+    at = run_page(fixture_url, page, annee=YEAR, territoire="R16-NCH")
+    assert_no_exception(at)
+    assert ("Le bilan de la période close le 28 février 2015 n'a pas encore été reçu pour ce réseau : les chiffres "
+            "s'arrêtent au 31 décembre 2014, dernier bilan reçu.") in _warnings(at)
+    assert not any("Chiffres provisoires" in w for w in _warnings(at))
+
+
+def test_up_to_date_territory_has_no_provisional_warning(run_page, fixture_url):
+    at = run_page(fixture_url, "", annee=YEAR, territoire="R16-ANG")
+    assert_no_exception(at)
+    assert not any("pas encore" in w for w in _warnings(at))
+
+
+def test_late_networks_note_lists_at_most_six_names():
+    import polars as pl
+
+    from dashboard.charts import raccrochage as charts
+
+    fresh = pl.DataFrame({"reseau_nom": [f"R{i}" for i in range(9)], "en_retard": [True] * 8 + [False],
+                          "derniere_periode": ["2015-02-28"] * 8 + ["2015-04-30"],
+                          "periode_attendue": ["2015-04-30"] * 9})
+    note = charts.late_networks_note(fresh, "academie")
+    assert "8 réseaux n'ont pas encore transmis le bilan de la période close le 30 avril 2015" in note
+    assert "(R0, R1, R2, R3, R4, R5 et 2 autres)" in note
+    assert charts.late_networks_note(fresh.filter(pl.col("reseau_nom") == "R8"), "reseau") is None
+    assert charts.late_networks_note(fresh.clear(), "academie") is None
+
+
+@demo
+def test_closed_year_has_no_projection_in_the_headline(app_test):
+    at = app_test("", annee="2014-2015", territoire="ACAD")  # bilans up to 31 August 2015
+    assert_no_exception(at)
+    headline = " ".join(i.value for i in [*at.info, *at.warning, *at.success] if i.value.startswith("Au "))
+    assert "L'année scolaire est close : **objectif non atteint**." in headline
+    assert "Au rythme actuel" not in headline and "trajectoire" not in headline
+
+
+@demo
+@pytest.mark.parametrize(("code", "subject"), [("ACAD", "L'académie est"), ("86", "Le département est"),
+                                               ("P86-POI", "La PSAD est"), ("R86-POI", "Le réseau est")])
+def test_headline_names_the_level(app_test, code, subject):
+    at = app_test("", annee="2016-2017", territoire=code)
+    assert_no_exception(at)
+    headline = [i.value for i in [*at.info, *at.warning, *at.success] if i.value.startswith("Au ")]
+    assert len(headline) == 1 and f"{subject} **" in headline[0] and "Au rythme actuel" in headline[0]
+
+
+@demo
+def test_demo_partial_year_flags_provisional_academie_figures(app_test):
+    at = app_test("raccrochage", annee="2016-2017", territoire="ACAD")
+    assert_no_exception(at)
+    notes = [w for w in _warnings(at) if w.startswith("**Chiffres provisoires**")]
+    assert len(notes) == 1 and "2 réseaux" in notes[0] and "Angoulême" in notes[0] and "Royan" in notes[0]
+
+
+@demo
+@pytest.mark.parametrize("page", ["", "raccrochage"])
+def test_last_bilan_column_comes_after_the_status(app_test, page):
+    at = app_test(page, annee="2016-2017", territoire="ACAD")
+    assert list(at.dataframe[0].value.columns[:3]) == ["Territoire", "Statut", "Dernier bilan"]
+
+
+def test_raccrochage_export_keeps_the_column_order():
+    from dashboard.charts import raccrochage as charts
+
+    assert list(charts.TABLE_COLUMNS)[-1] == "periode_fin"  # the downloads are unchanged
+
+
+def test_funnel_overflow_note():
+    from dashboard.charts import raccrochage as charts
+
+    row = {"jeunes_signales": 305, "jeunes_contactes": 224, "entretiens": 197, "solutions_proposees": 279,
+           "raccroches": 238}
+    note = charts.funnel_overflow_note(row)
+    assert note.startswith("« Solutions proposées » dépasse ici l'étape précédente (141,6\u00a0%)")
+    assert charts.funnel_overflow_note({**row, "solutions_proposees": 190, "raccroches": 180}) is None
+    assert charts.funnel_overflow_note({**row, "entretiens": None}) is None  # masked: no comparison
+
+
+@demo
+def test_funnel_overflow_is_explained_on_the_page(app_test):
+    at = app_test("raccrochage", annee="2016-2017", territoire="R16-ANG")  # 279 solutions for 197 entretiens
+    assert_no_exception(at)
+    assert any("dépasse ici l'étape précédente" in c.value for c in at.caption)
+
+
+def test_chart_legends_read_in_order():
+    import polars as pl
+
+    from dashboard.charts import raccrochage as charts
+    from queries import raccrochage as q
+
+    periods = pl.DataFrame({"rang": [1], "raccroches_cumul": [10], "libelle": ["sept.–oct. 2014"]})
+    history = pl.DataFrame({"annee_scolaire": ["2012-2013", "2013-2014"], "rang": [1, 1],
+                            "raccroches_cumul": [5, 8], "periode_fin": ["2012-10-31", "2013-10-31"]})
+    trajectory = pl.DataFrame({"rang": [1], "attendu": [9.0], "libelle": ["sept.–oct."], "part_profil": [0.3]})
+    fig = charts.trajectory_figure(periods, history, trajectory, YEAR, 30)
+    legend = [t.name for t in sorted(fig.data, key=lambda t: t.legendrank)]
+    assert legend == [YEAR, "Trajectoire de l'objectif", "2013-2014", "2012-2013"]
+    assert fig.data[-1].name == YEAR  # drawn last, on top
+    shares = charts.solution_shares_figure({c: 1 for c in q.SOLUTION_COLUMNS}, None, YEAR, "2013-2014")
+    assert shares.layout.legend.y > 1  # above the bars, clear of the axis title

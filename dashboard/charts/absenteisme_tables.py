@@ -1,6 +1,7 @@
 """Absenteeism tables for the Absentéisme page: French display frames (strings through
-``dashboard.fmt``, masked values as "< 5") and numeric export frames (CSV/XLSX, masked values
-empty with a "Diffusion" column). Inputs are the disclosed frames of ``queries.absenteisme*``.
+``dashboard.fmt``, masked values as "< 5"), the school table as a pandas Styler (numeric cells,
+French display) and numeric export frames (CSV/XLSX, masked values empty with a "Diffusion"
+column). Inputs are the disclosed frames of ``queries.absenteisme*``.
 """
 
 from __future__ import annotations
@@ -120,25 +121,41 @@ def sort_schools(table: pl.DataFrame, sort: str) -> pl.DataFrame:
     return table.sort(column, "nom", descending=[descending, False], nulls_last=True)
 
 
-def schools_display(table: pl.DataFrame, annee: str, previous: str) -> pl.DataFrame:
-    """The school table as French strings; masked figures print "< 5"."""
-    masked_label = disclosure.masked_label()
-    rows = []
-    for r in table.iter_rows(named=True):
-        masked = r["masque"]
-        rows.append({
-            "Établissement": r["nom"],
-            "Type": TYPE_LABELS.get(r["type"], r["type"]) + ("" if r["ep"] == "HORS_EP" else f" ({r['ep']})"),
-            "Commune": r["commune"],
-            "Effectif moyen": masked_label if r["effectif_moyen"] is None else fmt.integer(r["effectif_moyen"]),
-            "Absentéistes par mois": masked_label if masked else fmt.integer(r["absenteistes_moyen"]),
-            f"Taux {annee}": _rate(r["taux"], masked),
-            f"Taux {previous}": _rate(r["taux_precedent"], bool(r["masque_precedent"])),
-            "Évolution": _points(r["evolution"], masked or bool(r["masque_precedent"])),
-        })
-    schema = ["Établissement", "Type", "Commune", "Effectif moyen",
-              "Absentéistes par mois", f"Taux {annee}", f"Taux {previous}", "Évolution"]
-    return pl.DataFrame(rows, schema={k: pl.String for k in schema})
+#: a masked cell of the school table: sorts below every real value, reveals nothing, printed "< 5"
+MASKED_VALUE = -1_000_000
+
+
+def schools_styled(table: pl.DataFrame, annee: str, previous: str):
+    """The school table for ``st.dataframe``: numeric cells (a click on a header sorts numbers, not
+    text) shown in French by a pandas Styler. A masked figure holds ``MASKED_VALUE`` and prints
+    "< 5"; a missing one (no data the previous year) is null: pass ``placeholder=NO_DATA``."""
+    masked = pl.col("masque")
+    masked_before = pl.col("masque_precedent").fill_null(False)
+
+    def hide(value: pl.Expr, when: pl.Expr) -> pl.Expr:
+        return pl.when(when).then(pl.lit(MASKED_VALUE)).otherwise(value)
+
+    data = table.select(
+        pl.col("nom").alias("Établissement"),
+        (pl.col("type").replace_strict(TYPE_LABELS, default=pl.col("type"), return_dtype=pl.String)
+         + pl.when(pl.col("ep") == "HORS_EP").then(pl.lit("")).otherwise(pl.lit(" (") + pl.col("ep") + pl.lit(")")))
+        .alias("Type"),
+        pl.col("commune").alias("Commune"),
+        hide(pl.col("effectif_moyen"), pl.col("effectif_moyen").is_null()).alias("Effectif moyen"),
+        hide(pl.col("absenteistes_moyen"), masked).alias("Absentéistes par mois"),
+        hide(pl.col("taux"), masked).alias(f"Taux {annee}"),
+        hide(pl.col("taux_precedent"), masked_before).alias(f"Taux {previous}"),
+        hide(pl.col("evolution"), masked | masked_before).alias("Évolution"),
+    ).to_pandas()
+    label = disclosure.masked_label()
+
+    def shown(formatter):
+        return lambda v: label if v == MASKED_VALUE else formatter(v)
+
+    formats = {"Effectif moyen": shown(fmt.integer), "Absentéistes par mois": shown(fmt.integer),
+               f"Taux {annee}": shown(fmt.percent), f"Taux {previous}": shown(fmt.percent),
+               "Évolution": shown(fmt.signed_points)}
+    return data.style.hide(axis="index").format(formats, na_rep=NO_DATA)
 
 
 def schools_export(table: pl.DataFrame, annee: str, previous: str) -> pl.DataFrame:

@@ -53,8 +53,7 @@ def _count_text(value, masked: bool = False) -> str:
     return disclosure.masked_label() if masked else fmt.integer(value)
 
 
-def _empty(message: str, height: int = 320) -> go.Figure:
-    return empty_figure(message, height)
+_empty = empty_figure
 
 
 # --- trajectory -----------------------------------------------------------------------------------
@@ -72,7 +71,7 @@ def trajectory_figure(
     """Cumulative raccrochés per bimonthly period of ``annee`` against the target trajectory,
     the previous school years as lighter lines. x: period slots of the school year."""
     if periodes.is_empty() and historique.is_empty():
-        return _empty("Aucun bilan reçu pour ce territoire.")
+        return _empty("Aucun bilan reçu pour ce territoire.", height=320)
     fig = go.Figure()
     years = sorted(y for y in historique["annee_scolaire"].unique().to_list() if y < annee)[-previous_years:]
     for age, year in enumerate(reversed(years)):
@@ -80,14 +79,14 @@ def trajectory_figure(
         fig.add_trace(go.Scatter(
             x=rows["rang"].to_list(), y=rows["raccroches_cumul"].to_list(), name=year, mode="lines",
             line={"color": LIGHT_GREY if age else GREY, "width": 1.5, "dash": "solid"},
-            opacity=max(0.35, 0.9 - 0.18 * age),
+            opacity=max(0.35, 0.9 - 0.18 * age), legendrank=10 + age,
             customdata=[q.period_label(p) for p in rows["periode_fin"].to_list()],
             hovertemplate=f"<b>{year}</b><br>%{{customdata}}<br>%{{y:,.0f}} raccrochés cumulés<extra></extra>",
         ))
     if objectif is not None and not trajectoire.is_empty():
         fig.add_trace(go.Scatter(
             x=trajectoire["rang"].to_list(), y=trajectoire["attendu"].to_list(), mode="lines",
-            name="Trajectoire de l'objectif", line={"color": TARGET_COLOR, "width": 2, "dash": "dash"},
+            name="Trajectoire de l'objectif", line={"color": TARGET_COLOR, "width": 2, "dash": "dash"}, legendrank=2,
             customdata=[[label, fmt.percent(share, 0)] for label, share
                         in zip(trajectoire["libelle"].to_list(), trajectoire["part_profil"].to_list(), strict=True)],
             hovertemplate="<b>Trajectoire de l'objectif</b><br>fin %{customdata[0]} : %{y:,.0f} attendus"
@@ -99,7 +98,7 @@ def trajectory_figure(
     if not periodes.is_empty():
         fig.add_trace(go.Scatter(
             x=periodes["rang"].to_list(), y=periodes["raccroches_cumul"].to_list(), name=annee,
-            mode="lines+markers", line={"color": BLUE_FRANCE, "width": 3}, marker={"size": 8},
+            mode="lines+markers", line={"color": BLUE_FRANCE, "width": 3}, marker={"size": 8}, legendrank=1,
             customdata=periodes["libelle"].to_list(),
             hovertemplate=f"<b>{annee}</b><br>%{{customdata}}<br>%{{y:,.0f}} raccrochés cumulés<extra></extra>",
             connectgaps=False,
@@ -147,13 +146,44 @@ def funnel_figure(situation: dict, masked: Sequence[str] = ()) -> go.Figure:
     return french_layout(fig, height=360)
 
 
+def funnel_overflow_note(situation: dict) -> str | None:
+    """A caption when a stage counts more than the one before it: the reader expects a funnel."""
+    values = [situation.get(c) for c in q.FUNNEL_COLUMNS]
+    for i, column in enumerate(q.FUNNEL_COLUMNS[1:], start=1):
+        if values[i] is not None and values[i - 1] and values[i] > values[i - 1]:
+            return (f"« {FUNNEL_LABELS[column]} » dépasse ici l'étape précédente "
+                    f"({fmt.percent(values[i] / values[i - 1])}) : chaque étape est un décompte des bilans, pas le "
+                    "suivi d'une même cohorte (plusieurs propositions pour un jeune, jeune suivi avant la rentrée…).")
+    return None
+
+
+def late_networks_note(fresh: pl.DataFrame, niveau: str) -> str | None:
+    """Warning above the figures when networks of the territory (``queries.donnees.bilan_freshness``)
+    have not sent the latest bilan: the territory's cumuls count them up to their last bilan."""
+    late = fresh.filter(pl.col("en_retard") & pl.col("periode_attendue").is_not_null()) if fresh.height else fresh
+    if late.is_empty():
+        return None
+    expected = fmt.date_long(late["periode_attendue"][0])
+    if late.height == fresh.height:  # every network of the territory is behind: figures are dated, not biased
+        last = late["derniere_periode"].max()
+        since = f"s'arrêtent au {fmt.date_long(last)}, dernier bilan reçu" if last else "sont vides"
+        whose = "ce réseau" if niveau == "reseau" else "les réseaux de ce territoire"
+        return f"Le bilan de la période close le {expected} n'a pas encore été reçu pour {whose} : les chiffres {since}."
+    names = late["reseau_nom"].to_list()
+    listed = ", ".join(names[:6]) + (f" et {len(names) - 6} autres" if len(names) > 6 else "")
+    subject = "1 réseau n'a" if late.height == 1 else f"{late.height} réseaux n'ont"
+    return (f"**Chiffres provisoires** : {subject} pas encore transmis le bilan de la période close le {expected} "
+            f"({listed}). Les cumuls du territoire les comptent jusqu'à leur dernier bilan reçu : raccrochés, taux "
+            "d'atteinte et écart à la trajectoire sont sous-estimés d'ici là.")
+
+
 # --- solutions ------------------------------------------------------------------------------------
 
 
 def solutions_over_time_figure(periodes: pl.DataFrame) -> go.Figure:
     """Raccrochés per period, stacked by type of solution."""
     if periodes.is_empty():
-        return _empty("Aucun bilan reçu pour ce territoire.")
+        return _empty("Aucun bilan reçu pour ce territoire.", height=320)
     fig = go.Figure()
     labels = periodes["libelle"].to_list()
     for column in q.SOLUTION_COLUMNS:
@@ -207,7 +237,13 @@ def solution_shares_figure(
     fig.update_layout(barmode="group", bargap=0.25)
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title_text="Part des raccrochés", ticksuffix="\u00a0%", range=[0, top * 1.25])
-    return french_layout(fig, height=380)
+    return _legend_on_top(french_layout(fig, height=380))
+
+
+def _legend_on_top(fig: go.Figure) -> go.Figure:
+    fig.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
+                      margin={"t": 40})
+    return fig
 
 
 def contracts_figure(periodes: pl.DataFrame) -> go.Figure:
@@ -227,7 +263,7 @@ def contracts_figure(periodes: pl.DataFrame) -> go.Figure:
         hovertemplate="%{x}<br>Raccrochés : %{y:,.0f}<extra></extra>",
     ))
     fig.update_xaxes(type="category")
-    fig.update_yaxes(tickformat=",.0f", rangemode="tozero")
+    fig.update_yaxes(title_text="Nombre dans la période", tickformat=",.0f", rangemode="tozero")
     return french_layout(fig, height=300)
 
 
@@ -266,10 +302,7 @@ def achievement_figure(situations: pl.DataFrame) -> go.Figure:
     fig.update_yaxes(autorange="reversed", type="category")
     top = max([*rates, *(e for e in expected if e is not None), 100])
     fig.update_xaxes(title_text="Part de l'objectif annuel", ticksuffix="\u00a0%", range=[0, top * 1.1])
-    french_layout(fig, height=max(240, 110 + 42 * len(names)))
-    fig.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
-                      margin={"t": 40})
-    return fig
+    return _legend_on_top(french_layout(fig, height=max(240, 110 + 42 * len(names))))
 
 
 # --- tables (pandas Styler: French display, numeric sort) ---------------------------------------
@@ -295,24 +328,17 @@ TABLE_COLUMNS: dict[str, tuple[str, str]] = {
     "contrats_foquale": ("Contrats FOQUALE", "count"),
     "periode_fin": ("Dernier bilan", "date"),
 }
-SUMMARY_COLUMNS = ("libelle", "statut", "raccroches", "objectif", "taux_atteinte", "attendu", "ecart", "projection",
-                   "periode_fin")
+#: the date of the last bilan comes third: on a laptop screen the last columns are scrolled out of view
+SUMMARY_COLUMNS = ("libelle", "statut", "periode_fin", "raccroches", "objectif", "taux_atteinte", "attendu", "ecart",
+                   "projection")
 
 
 def _formatter(kind: str):
-    if kind == "count":
-        return fmt.integer
-    if kind == "number":
-        return lambda v: fmt.integer(v)
-    if kind == "rate":
-        return lambda v: fmt.percent(v)
-    if kind == "gap":
-        return lambda v: fmt.signed_percent(v)
-    if kind == "date":
-        return lambda v: fmt.date_short(v) if isinstance(v, str) else fmt.MISSING
-    if kind == "status":
-        return lambda v: status_text(_STATUS_BY_ORDER.get(v, "inconnu"))
-    return lambda v: fmt.MISSING if v is None or (isinstance(v, float) and v != v) else str(v)
+    return {
+        "count": fmt.integer, "number": fmt.integer, "rate": fmt.percent, "gap": fmt.signed_percent,
+        "date": lambda v: fmt.date_short(v) if isinstance(v, str) else fmt.MISSING,
+        "status": lambda v: status_text(_STATUS_BY_ORDER.get(v, "inconnu")),
+    }.get(kind, lambda v: fmt.MISSING if v is None or (isinstance(v, float) and v != v) else str(v))
 
 
 _STATUS_BY_ORDER = {order: status for status, order in q.STATUS_ORDER.items()}
