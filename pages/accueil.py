@@ -6,6 +6,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import disclosure, fmt, ui
+from dashboard.charts import donnees as tables
 from dashboard.charts import raccrochage as charts
 from dashboard.charts.common import PLOTLY_CONFIG
 from queries import donnees as dq
@@ -159,16 +160,7 @@ def freshness(ctx) -> None:
     if fresh.is_empty():
         return
     with st.expander("Dernier bilan reçu par réseau"):
-        st.dataframe(
-            fresh.select(
-                pl.col("reseau_nom").alias("Réseau"),
-                pl.col("psad_nom").alias("PSAD"),
-                pl.col("derniere_periode").map_elements(fmt.date_long, return_dtype=pl.String)
-                .alias("Dernière période reçue"),
-                pl.when(pl.col("en_retard")).then(pl.lit("En retard")).otherwise(pl.lit("À jour")).alias("État"),
-            ),
-            hide_index=True, width="stretch",
-        )
+        st.dataframe(tables.freshness_table(fresh), hide_index=True, width="stretch")
 
 
 def body() -> None:

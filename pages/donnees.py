@@ -1,9 +1,9 @@
 """Page « Données chargées »: what is loaded, freshness of the bilans, import history."""
 
-import polars as pl
 import streamlit as st
 
 from dashboard import fmt, importer, ui
+from dashboard.charts import donnees as tables
 from queries import donnees as q
 
 
@@ -24,25 +24,13 @@ def body() -> None:
 
     st.subheader("Lignes chargées par année scolaire")
     counts = ui.query(q.counts_by_year, ctx.scope)
-    st.dataframe(
-        counts.with_columns([pl.col(c).map_elements(fmt.integer, return_dtype=pl.String) for c in counts.columns[1:]]),
-        hide_index=True,
-        width="stretch",
-    )
+    st.dataframe(tables.counts_table(counts), hide_index=True, width="stretch")
 
     st.subheader(f"Fraîcheur des bilans — {ctx.territory.label}, {ctx.annee}")
     fresh = ui.query(q.bilan_freshness, ctx.scope, ctx.territory.code, ctx.annee)
     ui.freshness_alert(fresh)
-    table = fresh.sort("en_retard", "departement_nom", "reseau_nom", descending=[True, False, False]).select(
-        pl.col("reseau_nom").alias("Réseau"),
-        pl.col("psad_nom").alias("PSAD"),
-        pl.col("departement_nom").alias("Département"),
-        pl.col("derniere_periode").map_elements(fmt.date_long, return_dtype=pl.String).alias("Dernière période reçue"),
-        pl.col("periodes_recues").alias("Périodes reçues"),
-        pl.when(pl.col("en_retard")).then(pl.lit("En retard")).otherwise(pl.lit("À jour")).alias("État"),
-    )
     if not fresh.is_empty():
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(tables.freshness_table(fresh, detailed=True), hide_index=True, width="stretch")
         st.caption("Réseaux en retard d'abord. « En retard » : le réseau n'a pas transmis le bilan de la dernière "
                    "période reçue par l'académie ; ses chiffres s'arrêtent à sa dernière période reçue.")
 

@@ -146,7 +146,7 @@ def _load(conn: Connection, scope: Scope, code: str, annee: str) -> _Data:
         targets=resolve_targets(index, explicit_targets(conn, annee)),
         targets_n1=resolve_targets(index, explicit_targets(conn, previous_year(annee))),
         detail_visible=tq.can_view_detail(index, scope, territory.code),
-        complementary=complementary_masks(conn, annee),
+        complementary=complementary_masks(conn, index, annee),
     )
 
 

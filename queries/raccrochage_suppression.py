@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import polars as pl
 from sqlalchemy import Connection, func, select
 
 from dashboard import db, disclosure
@@ -48,22 +47,20 @@ def _network_totals(conn: Connection, annee: str) -> dict[str, dict[str, int]]:
     return out
 
 
-def _tree_totals(networks: dict[str, dict[str, int]], tree: pl.DataFrame) -> tuple[dict, dict, dict]:
-    """(totals per maskable territory, its level, children of each parent)."""
+def _tree_totals(networks: dict[str, dict[str, int]],
+                 index: dict[str, tq.Territory]) -> tuple[dict, dict, dict]:
+    """(totals per maskable territory, its level, children of each parent) from the year's
+    territory index (``territoires.territory_index``)."""
     totals: dict[str, dict[str, int]] = {}
     level: dict[str, str] = {}
     children: dict[str, list[str]] = defaultdict(list)
-    psad_sum: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(ADDITIVE, 0))
-    for reseau, psad, departement in tree.select("reseau_code", "psad_code", "departement_code").iter_rows():
-        counts = networks.get(reseau, dict.fromkeys(ADDITIVE, 0))
-        totals[reseau], level[reseau] = counts, "reseau"
-        children[psad].append(reseau)
-        for key in ADDITIVE:
-            psad_sum[psad][key] += counts[key]
-        if psad not in children[departement]:
-            children[departement].append(psad)
-    for psad, counts in psad_sum.items():
-        totals[psad], level[psad] = counts, "psad"
+    for territory in index.values():
+        if territory.niveau not in ("reseau", "psad"):
+            continue
+        counts = [networks.get(r, dict.fromkeys(ADDITIVE, 0)) for r in territory.reseaux]
+        totals[territory.code] = {key: sum(c[key] for c in counts) for key in ADDITIVE}
+        level[territory.code] = territory.niveau
+        children[territory.parent_code].append(territory.code)
     return totals, level, children
 
 
@@ -72,17 +69,21 @@ def _smallest(candidates: list[tuple[int, str]]) -> str | None:
     return min(candidates)[1] if candidates else None
 
 
-def complementary_masks(conn: Connection, annee: str, limit: int | None = None) -> dict[str, frozenset[str]]:
+def complementary_masks(conn: Connection, index: dict[str, tq.Territory], annee: str,
+                        limit: int | None = None) -> dict[str, frozenset[str]]:
     """Per network and PSAD code: every count key to mask for school year ``annee`` (primary and
-    complementary; a superset of what ``disclose`` masks on its own)."""
+    complementary; a superset of what ``disclose`` masks on its own); ``index`` is that year's
+    ``territoires.territory_index``."""
     limit = limit or disclosure.threshold()
-    totals, level, children = _tree_totals(_network_totals(conn, annee), tq.network_tree(conn, annee))
+    totals, level, children = _tree_totals(_network_totals(conn, annee), index)
     masked: dict[str, set[str]] = {code: set(disclose(counts, level[code], limit)[1]) & set(ADDITIVE)
                                    for code, counts in totals.items()}
+    # PSAD (parents of networks) before departments: the lowest level is completed first
+    bottom_up = sorted(children.items(), key=lambda item: (level.get(item[0]) != "psad", item[0]))
     changed = True
     while changed:
         changed = False
-        for parent, kids in children.items():
+        for parent, kids in bottom_up:
             kids = [k for k in kids if k in totals]
             for key in ADDITIVE:
                 hidden = [k for k in kids if key in masked[k]]
