@@ -2,8 +2,13 @@
 
 ``territory_figures(conn, scope, code, annee)`` returns one dict: the territory, then the keys
 every contributor adds (raccrochage first; later subjects append their own contributor to
-``CONTRIBUTORS``), and ``masque``, the list of keys masked by the disclosure rule (their value
-is ``None``; nested keys are written ``parent.child``).
+``CONTRIBUTORS``), ``masque``, the list of keys masked by the disclosure rule (their value is
+``None``; nested keys are written ``parent.child``) and ``secret``, the mark of each masked key
+(``disclosure.PRIMARY``: a count under the threshold; ``SECONDARY``: masked to protect another).
+
+Every key is declared in ``dashboard.publish.catalog.FIGURES`` (kind, rounding, secrecy): the
+JSON holds the values rounded as shown (rates as fractions, 0.782 for « 78,2 % »), the CSV and the
+XLSX one line per figure (key, French label, value with its format), then the provenance.
 
 CLI::
 
@@ -26,8 +31,9 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import Connection
 
-from dashboard import auth, db, exports
+from dashboard import auth, db, disclosure, fmt, publish
 from dashboard.access import AccessDenied, Scope
+from dashboard.publish import catalog, records
 from queries import territoires as tq
 
 #: A contributor returns a dict of figures for ``(conn, scope, code, annee)``; an optional
@@ -66,13 +72,19 @@ def territory_figures(conn: Connection, scope: Scope, code: str, annee: str) -> 
         "territoire_nom": territory.nom,
         "niveau": territory.niveau,
         "annee_scolaire": annee,
+        "donnees_de_demonstration": db.get_meta(conn, "demo") == "1",
     }
     masked: list[str] = []
+    marks: dict[str, str] = {}
     for contributor in CONTRIBUTORS:
         part = dict(_resolve(contributor)(conn, scope, territory.code, annee))
-        masked.extend(part.pop("masque", []))
+        keys = part.pop("masque", [])
+        part_marks = part.pop("secret", {}) or {}
+        masked.extend(k for k in keys if k not in masked)
+        marks.update({k: part_marks.get(k, disclosure.SECONDARY) for k in keys})
         out.update(part)
     out["masque"] = masked
+    out["secret"] = marks
     return out
 
 
@@ -92,7 +104,7 @@ def flatten(figures: dict, prefix: str = "") -> dict:
 
 def figures_frame(figures: dict) -> pl.DataFrame:
     """One row, one column per (flattened) figure, typed (integers, fractions, text)."""
-    flat = flatten(figures)
+    flat = flatten({k: v for k, v in figures.items() if k != "secret"})
     columns = []
     for key, value in flat.items():
         if isinstance(value, bool):
@@ -107,18 +119,53 @@ def figures_frame(figures: dict) -> pl.DataFrame:
     return pl.DataFrame(columns)
 
 
+def _nest(flat: dict) -> dict:
+    out: dict = {}
+    for key, value in flat.items():
+        parent, _, child = key.partition(".")
+        if child:
+            out.setdefault(parent, {})[child] = value
+        else:
+            out[key] = value
+    return out
+
+
+def published(figures: dict) -> dict:
+    """The figures as published: every value rounded as its declaration shows it, the marks as
+    « < 5 » / « s »."""
+    flat = flatten({k: v for k, v in figures.items() if k not in ("masque", "secret")})
+    rounded = {key: publish.rounded(catalog.figure_column(key), value) for key, value in flat.items()}
+    out = _nest(rounded)
+    out["masque"] = list(figures.get("masque") or [])
+    out["secret"] = {k: disclosure.mark_text(m) for k, m in (figures.get("secret") or {}).items()}
+    return out
+
+
+def lines(figures: dict) -> list[records.Line]:
+    """One declared line per figure (masked ones carry their mark)."""
+    marks = figures.get("secret") or {}
+    flat = flatten({k: v for k, v in figures.items() if k not in ("masque", "secret")})
+    return [records.Line(catalog.figure_column(key), value, marks.get(key)) for key, value in flat.items()]
+
+
+def provenance(figures: dict) -> publish.Provenance:
+    date = figures.get("periode_fin")
+    return publish.Provenance(
+        title=f"Chiffres clés — {figures['territoire_nom']} — {figures['annee_scolaire']}",
+        territory=figures["territoire_nom"], annee=figures["annee_scolaire"],
+        data_date=f"bilans reçus jusqu'au {fmt.date_long(date)}" if date else "aucun bilan reçu",
+        sources=("raccrochage", "absenteisme"), demo=bool(figures.get("donnees_de_demonstration")),
+    )
+
+
 def render(figures: dict, suffix: str) -> bytes:
     """The export file's bytes for a suffix of ``FORMATS``."""
     if suffix == ".json":
-        return (json.dumps(figures, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    frame = figures_frame(figures)
+        return (json.dumps(published(figures), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     if suffix == ".csv":
-        return exports.to_csv_bytes(frame)
+        return records.csv_bytes(lines(figures), provenance(figures))
     if suffix == ".xlsx":
-        return exports.to_xlsx_bytes(
-            {"Chiffres": frame},
-            notes={"Chiffres": "Valeurs masquées (secret statistique) : " + (flatten(figures).get("masque") or "aucune")},
-        )
+        return records.xlsx_bytes(lines(figures), provenance(figures))
     raise ValueError(suffix)
 
 

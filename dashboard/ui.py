@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import polars as pl
 import streamlit as st
 from sqlalchemy import Engine
 
-from dashboard import db, exports, fmt, ui_access
+from dashboard import db, exports, fmt, publish, ui_access
 from dashboard.access import ACADEMIE, ROLE_LABELS, AccessDenied, Scope
 from queries import territoires as tq
 
@@ -193,20 +193,51 @@ def page_context(title: str, *, with_territory: bool = True) -> PageContext:
 # --- rendering helpers --------------------------------------------------------------------------
 
 
-def download_buttons(frame: pl.DataFrame, basename: str, sheet: str = "Données", key: str | None = None,
-                     ctx: PageContext | None = None) -> None:
-    """CSV and XLSX download buttons for one table (formulas neutralised). The files are built
-    only when clicked (large tables stay fast) and, given the page context, each download is
-    recorded in the audit log."""
+def provenance(ctx: PageContext, title: str, *, sources: Sequence[str] = ("raccrochage",),
+               data_date: str | None = None) -> publish.Provenance:
+    """The provenance of a file downloaded from a page: title, territory, year, demo notice."""
+    return publish.Provenance(title=title, territory=ctx.territory.label, annee=ctx.annee, data_date=data_date,
+                              sources=tuple(sources), demo=ctx.demo)
+
+
+def download_buttons(data: publish.Table | Sequence[publish.Table] | pl.DataFrame, basename: str,
+                     sheet: str = "Données", key: str | None = None, ctx: PageContext | None = None,
+                     source: publish.Provenance | None = None) -> None:
+    """CSV and XLSX download buttons. Published figures come as declared tables
+    (``dashboard.publish``: the CSV holds the first one, the XLSX every one and a « Notes » sheet
+    from ``source``); a plain frame (an import report) is written as it is. The files are built
+    only when clicked, and, given the page context, each download is recorded in the audit log."""
+    if isinstance(data, pl.DataFrame):
+        def build_csv() -> bytes:
+            return exports.to_csv_bytes(data)
+
+        def build_xlsx() -> bytes:
+            return exports.to_xlsx_bytes({sheet: data})
+    else:
+        tables = [data] if isinstance(data, publish.Table) else list(data)
+        if source is None and ctx is not None:
+            sources = list(dict.fromkeys(s for t in tables for s in t.sources))
+            source = provenance(ctx, f"{tables[0].name} — {ctx.territory.label} — {ctx.annee}", sources=sources)
+
+        def build_csv() -> bytes:
+            return publish.csv_bytes(tables[0], source)
+
+        def build_xlsx() -> bytes:
+            return publish.xlsx_bytes(tables, source)
     left, right = st.columns(2)
     for column, label, extension, build, mime in (
-        (left, "Télécharger (CSV)", "csv", lambda: exports.to_csv_bytes(frame), "text/csv"),
-        (right, "Télécharger (XLSX)", "xlsx", lambda: exports.to_xlsx_bytes({sheet: frame}), XLSX_MIME),
+        (left, "Télécharger (CSV)", "csv", build_csv, "text/csv"),
+        (right, "Télécharger (XLSX)", "xlsx", build_xlsx, XLSX_MIME),
     ):
-        name = f"{basename}.{extension}"
+        name = f"{safe_filename(basename)}.{extension}"
         audit = {"on_click": audit_export, "args": (ctx, name)} if ctx is not None else {}
         column.download_button(label, build, name, mime, key=f"{key or basename}_{extension}", width="stretch",
                                **audit)
+
+
+def safe_filename(name: str) -> str:
+    """A file name built from codes and labels: letters, digits, ``-``, ``_`` and ``.`` only."""
+    return exports.safe_filename(name)
 
 
 def freshness_alert(fresh: pl.DataFrame) -> None:

@@ -5,10 +5,11 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from dashboard import disclosure, fmt, ui
+from dashboard import disclosure, fmt, publish, ui
 from dashboard.charts import donnees as tables
 from dashboard.charts import raccrochage as charts
 from dashboard.charts.common import PLOTLY_CONFIG
+from dashboard.publish import catalog
 from queries import donnees as dq
 from queries import raccrochage as q
 from queries import territoires as tq
@@ -65,11 +66,12 @@ def _headline(s: dict, shown: dict, masked: list[str]) -> str:
     return text
 
 
-def key_figures(s: dict, shown: dict, masked: list[str]) -> None:
+def key_figures(s: dict, shown: dict, marks: dict[str, str]) -> None:
     since = "sur un an" if s["periode_fin_n1"] else None
+    masked = marks
 
     def count(key):
-        return disclosure.masked_label() if key in masked else fmt.integer(shown[key])
+        return publish.cell_text(catalog.RACCROCHAGE[key], shown[key], marks.get(key))
 
     row = st.columns(4)
     diff = _sub(shown["raccroches"], shown["raccroches_n1"])
@@ -81,7 +83,7 @@ def key_figures(s: dict, shown: dict, masked: list[str]) -> None:
     diff = _sub(shown["taux_atteinte"], shown["taux_atteinte_n1"])
     row[1].metric(
         "Taux d'atteinte de l'objectif",
-        fmt.percent(shown["taux_atteinte"]) if "taux_atteinte" not in masked else charts.MASKED_TEXT,
+        count("taux_atteinte"),
         border=True,
         help=f"Raccrochés depuis la rentrée / objectif de l'année ({fmt.integer(s['objectif'])}).",
         delta_description=since if diff is not None else None,
@@ -89,7 +91,7 @@ def key_figures(s: dict, shown: dict, masked: list[str]) -> None:
     )
     gap = _sub(shown["raccroches"], s["attendu"])
     row[2].metric(
-        "Niveau attendu à cette date", fmt.integer(s["attendu"]), border=True,
+        "Niveau attendu à cette date", count("attendu"), border=True,
         help="Objectif × part de l'année habituellement atteinte à cette période (profil saisonnier des années "
              "précédentes, voir Méthodologie).",
         delta_description="écart des raccrochés" if gap is not None else None,
@@ -97,7 +99,7 @@ def key_figures(s: dict, shown: dict, masked: list[str]) -> None:
     )
     diff = _sub(shown["projection"], s["objectif"])
     row[3].metric(
-        "Projection en fin d'année", fmt.integer(shown["projection"]), border=True,
+        "Projection en fin d'année", count("projection"), border=True,
         help="Raccrochés depuis la rentrée / part de l'année habituellement atteinte à cette période.",
         delta_description=("objectif atteint" if s["projection_atteint"] else "objectif non atteint")
         if diff is not None else None,
@@ -110,12 +112,12 @@ def key_figures(s: dict, shown: dict, masked: list[str]) -> None:
                   **_delta(diff, fmt.signed_number(diff), neutral=True))
     diff = _sub(shown["taux_contact"], shown["taux_contact_n1"])
     row[1].metric("Taux de contact",
-                  fmt.percent(shown["taux_contact"]) if "taux_contact" not in masked else charts.MASKED_TEXT,
+                  count("taux_contact"),
                   border=True, help="Jeunes contactés / jeunes signalés.",
                   delta_description=since if diff is not None else None, **_delta(diff, fmt.signed_points(diff)))
     diff = _sub(shown["part_solution"], shown["part_solution_n1"])
     row[2].metric("Avec solution proposée",
-                  fmt.percent(shown["part_solution"]) if "part_solution" not in masked else charts.MASKED_TEXT,
+                  count("part_solution"),
                   border=True, help="Part des jeunes signalés à qui une solution a été proposée (solutions proposées / "
                                                      "jeunes signalés).",
                   delta_description=since if diff is not None else None, **_delta(diff, fmt.signed_points(diff)))
@@ -167,17 +169,17 @@ def body() -> None:
     ctx = ui.page_context("Accueil")
     d = ui.query(q.detail, ctx.scope, ctx.territory.code, ctx.annee)
     s = d.situation
-    shown, masked = q.disclose(s, s["niveau"])
+    shown, marks = q.disclose_marks(s, s["niveau"])
+    masked = list(marks)
     st.markdown(f"### Où en est-on ? Raccrochage — {ctx.territory.label}, {ctx.annee}")
     STATUS_BOX[s["statut"]](_headline(s, shown, masked))
     late = charts.late_networks_note(ui.query(dq.bilan_freshness, ctx.scope, ctx.territory.code, ctx.annee),
                                      ctx.territory.niveau)
     if late and s["periode_fin"]:
         st.warning(late, icon=":material/schedule:")
-    key_figures(s, shown, masked)
+    key_figures(s, shown, marks)
     if masked:
-        st.caption(f"« {disclosure.masked_label()} » et « masqué » : effectif inférieur au seuil de diffusion "
-                   "(secret statistique).")
+        st.caption(disclosure.legend())
     if s["periode_fin_n1"]:
         st.caption(f"Évolutions : par rapport à la même date de l'année {ctx.previous_year} "
                    f"(bilans jusqu'au {fmt.date_long(s['periode_fin_n1'])}). Trajectoire : "

@@ -13,6 +13,7 @@ from dashboard.charts import carte as charts
 from dashboard.charts import carte_classes as mapclasses
 from dashboard.charts import carte_geometry as mapgeo
 from dashboard.charts.common import PLOTLY_CONFIG, SCHOOL_TYPE_LABELS
+from dashboard.publish import screen
 from queries import carte as q
 from queries import territoires as tq
 
@@ -171,7 +172,7 @@ def body() -> None:
 
     with st.expander("Tableau des valeurs de la carte"):
         table = charts.values_table(data.values, indicator, data.label)
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(screen.styler(table), hide_index=True, width="stretch", placeholder=screen.PLACEHOLDER)
         ui.download_buttons(table, f"carte-{level}-{indicator}-{ctx.annee}", sheet="Carte", key="carte_tableau",
                             ctx=ctx)
 

@@ -83,7 +83,7 @@ def body() -> None:
         "Entre parenthèses, l'écart à l'académie : en points pour les taux et les parts, pour 10 000 habitants "
         "pour les jeunes signalés, et la part de l'académie pour les effectifs. "
         "Fond vert : mieux que l'académie ; fond orange : moins bien ; sans fond : écart nul ou sans appréciation "
-        "(effectifs, population, répartition des solutions). « < 5 » et « masqué » : secret statistique ; "
+        "(effectifs, population, répartition des solutions). « < 5 » et « s » : secret statistique ; "
         "« — » : donnée absente. Raccrochés et jeunes signalés : cumuls depuis la rentrée jusqu'au dernier bilan reçu."
     )
 
@@ -118,17 +118,19 @@ def body() -> None:
     left, right = st.columns(2)
     name = export.basename(comp)
     detail = f"territoires : {', '.join(chosen)}"
-    left.download_button("Télécharger le tableau (CSV)", export.to_csv_bytes(comp), f"{name}.csv", "text/csv",
+    left.download_button("Télécharger le tableau (CSV)", export.to_csv_bytes(comp, ctx.demo), f"{name}.csv", "text/csv",
                          key="comparer_csv", width="stretch", on_click=ui.audit_export,
                          args=(ctx, f"{name}.csv ({detail})"))
     right.download_button(
         "Télécharger les trois vues (XLSX)",
-        export.to_xlsx_bytes(comp, ranked, indicator, tq.LEVEL_LABELS_PLURAL[level]), f"{name}.xlsx", XLSX_MIME,
+        export.to_xlsx_bytes(comp, ranked, indicator, tq.LEVEL_LABELS_PLURAL[level], ctx.demo), f"{name}.xlsx",
+        XLSX_MIME,
         key="comparer_xlsx", width="stretch", on_click=ui.audit_export, args=(ctx, f"{name}.xlsx ({detail})"),
     )
-    st.caption("Chiffres bruts pour le tableur : effectifs entiers, taux et parts en fractions (au format % dans le "
-               "XLSX), écarts en points. Le XLSX contient les feuilles « Indicateurs », « Écarts à l'académie » et "
-               "« Classement ».")
+    st.caption("Chiffres pour le tableur : effectifs entiers ; taux et parts au format pourcentage dans le XLSX, en "
+               "pourcentage à une décimale dans le CSV ; écarts en points. Le XLSX contient les feuilles "
+               "« Indicateurs », « Écarts à l'académie », « Classement » et « Notes » (sources, date, secret "
+               "statistique).")
 
     with link_slot:
         extra = {q.PARAM_LEVEL: level, q.PARAM_INDICATOR: indicator}

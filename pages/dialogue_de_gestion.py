@@ -3,12 +3,12 @@
 
 import logging
 
-import polars as pl
 import streamlit as st
 
 from dashboard import disclosure, fmt, slides, ui
 from dashboard.charts import raccrochage as charts
 from dashboard.charts.common import PLOTLY_CONFIG
+from dashboard.publish import screen
 from dashboard.slides import content as deck_content
 from dashboard.slides import keyfigures
 from dashboard.slides import series as deck_series
@@ -88,9 +88,8 @@ def _absence_table(content) -> None:
     if spec is None:
         st.info("Aucune donnée d'absentéisme pour ce territoire et cette année.")
         return
-    frame = pl.DataFrame({"Type d'établissement": spec.categories,
-                          **{s.name: [fmt.percent(v) for v in s.values] for s in spec.series}})
-    st.dataframe(frame, hide_index=True, width="stretch")
+    table = deck_series.spec_table("Absentéisme", spec, "Type d'établissement")
+    st.dataframe(screen.styler(table), hide_index=True, width="stretch", placeholder=screen.PLACEHOLDER)
     st.caption(f"Taux sur l'année scolaire (rapport des sommes). « {fmt.MISSING} » : valeur masquée (secret "
                "statistique) ou sans objet.")
 
@@ -130,8 +129,7 @@ def _preview(ctx, content) -> None:
                 frame = content.sous_territoires if key == "territoires" else content.reseaux
                 st.dataframe(charts.styled_table(frame), hide_index=True, width="stretch")
     if any(deck_series.masked_on(content, k) for k in ("trajectoire", "solutions", "entonnoir", "absenteisme")):
-        st.caption(f"« {disclosure.masked_label()} » et « {charts.MASKED_TEXT} » : secret statistique ; "
-                   "les valeurs masquées sont des vides dans les graphiques.")
+        st.caption(disclosure.legend())
 
 
 def body() -> None:

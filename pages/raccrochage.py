@@ -4,22 +4,22 @@ the territories below the selection."""
 import polars as pl
 import streamlit as st
 
-from dashboard import disclosure, fmt, ui
+from dashboard import disclosure, fmt, publish, ui
 from dashboard.charts import raccrochage as charts
 from dashboard.charts.common import PLOTLY_CONFIG
+from dashboard.publish import catalog
 from queries import donnees as dq
 from queries import raccrochage as q
 from queries import territoires as tq
 
 STATUS_DELTA_COLORS = {"en_retard": "orange", "sur_trajectoire": "blue", "en_avance": "green", "inconnu": "gray"}
 TABLE_VIEWS = {"children": "Territoires du niveau inférieur", "reseaux": "Tous les réseaux du territoire"}
-#: on screen the date of the last bilan comes right after the status (the export keeps TABLE_COLUMNS' order)
-SCREEN_COLUMNS = ["libelle", "statut", "periode_fin", *(c for c in charts.TABLE_COLUMNS
-                                                       if c not in ("libelle", "statut", "periode_fin"))]
+FILE_VIEWS = {"children": "sous-territoires", "reseaux": "reseaux", "reseau": "reseau"}
 
 
-def _count(shown: dict, masked: list[str], key: str) -> str:
-    return disclosure.masked_label() if key in masked else fmt.integer(shown[key])
+def _cell(shown: dict, marks: dict, key: str) -> str:
+    """The French text of one figure of the situation, or its secrecy mark (« < 5 », « s »)."""
+    return publish.cell_text(catalog.RACCROCHAGE[key], shown[key], marks.get(key))
 
 
 def body() -> None:
@@ -28,6 +28,7 @@ def body() -> None:
     s = d.situation
     niveau = ctx.territory.niveau
     shown, masked = q.disclose(s, niveau)
+    marks = q.disclose_marks(s, niveau)[1]
     periodes = q.disclose_periods(d.periodes, niveau)
     historique = q.disclose_history(d.historique, niveau)
     any_masked = bool(masked) or any(periodes["cellules_masquees"].to_list()) or any(
@@ -42,14 +43,13 @@ def body() -> None:
     else:
         st.warning("Aucun bilan reçu pour ce territoire cette année scolaire.")
     cols = st.columns(4)
-    cols[0].metric("Raccrochés depuis la rentrée", _count(shown, masked, "raccroches"), border=True, height="stretch")
-    cols[1].metric("Objectif de l'année", fmt.integer(s["objectif"]), border=True, height="stretch",
+    cols[0].metric("Raccrochés depuis la rentrée", _cell(shown, marks, "raccroches"), border=True, height="stretch")
+    cols[1].metric("Objectif de l'année", _cell(shown, marks, "objectif"), border=True, height="stretch",
                    help="Objectif fixé pour ce territoire, ou à défaut somme des objectifs des territoires qui le "
                         "composent.")
-    cols[2].metric("Taux d'atteinte", charts.MASKED_TEXT if "taux_atteinte" in masked
-                   else fmt.percent(s["taux_atteinte"]), border=True, height="stretch")
+    cols[2].metric("Taux d'atteinte", _cell(shown, marks, "taux_atteinte"), border=True, height="stretch")
     cols[3].metric(
-        "Écart à la trajectoire", charts.MASKED_TEXT if "ecart" in masked else fmt.signed_percent(s["ecart"]),
+        "Écart à la trajectoire", _cell(shown, marks, "ecart"),
         border=True, height="stretch", delta=charts.status_text(s["statut"]), delta_arrow="off",
         delta_color=STATUS_DELTA_COLORS[s["statut"]],
         help="(raccrochés − niveau attendu à cette date) / niveau attendu : en avance à partir de +5 %, en retard "
@@ -97,7 +97,7 @@ def body() -> None:
 
     st.subheader("Contrats FOQUALE")
     c1, c2 = st.columns([1, 3])
-    c1.metric("Contrats signés depuis la rentrée", _count(shown, masked, "contrats_foquale"), border=True)
+    c1.metric("Contrats signés depuis la rentrée", _cell(shown, marks, "contrats_foquale"), border=True)
     if s["contrats_foquale"] and s["raccroches"] and not {"contrats_foquale", "raccroches"} & set(masked):
         c1.metric("Pour 100 raccrochés", fmt.number(100 * s["contrats_foquale"] / s["raccroches"]), border=True)
     with c2:
@@ -127,13 +127,15 @@ def table(ctx, d: q.Detail) -> None:
                 format_func=lambda v: f"{below}" if v == "children" else TABLE_VIEWS[v],
             ) or views[0]
         frame = q.disclose_frame(d.sous_territoires if view == "children" else d.reseaux)
-    st.dataframe(charts.styled_table(frame, SCREEN_COLUMNS), hide_index=True, width="stretch",
+    st.dataframe(charts.styled_table(frame, charts.SCREEN_COLUMNS), hide_index=True, width="stretch",
                  placeholder=charts.TABLE_PLACEHOLDER)
     st.caption("Cumuls depuis la rentrée jusqu'au dernier bilan reçu par chaque territoire. "
-               f"« {disclosure.masked_label()} » et « masqué » : secret statistique. Cliquez sur un en-tête pour trier.")
-    ui.download_buttons(charts.export_frame(frame, list(charts.TABLE_COLUMNS)),
-                        f"raccrochage-{ctx.territory.code}-{view}-{ctx.annee}", sheet="Raccrochage",
-                        key=f"raccrochage_{view}", ctx=ctx)
+               + disclosure.legend() + " Cliquez sur un en-tête pour trier.")
+    date = d.situation["periode_fin"]
+    source = ui.provenance(ctx, f"Raccrochage — {ctx.territory.label} — {ctx.annee}",
+                           data_date=f"bilans reçus jusqu'au {fmt.date_long(date)}" if date else None)
+    ui.download_buttons(charts.export_table(frame), f"raccrochage-{ctx.territory.code}-{FILE_VIEWS[view]}-{ctx.annee}",
+                        key=f"raccrochage_{view}", ctx=ctx, source=source)
 
 
 ui.run_page(body)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import polars as pl
 from sqlalchemy import Connection
 
-from dashboard import db
+from dashboard import db, disclosure
 from dashboard.access import ACADEMIE, Scope
 from queries.carte_layers import (  # re-exported: callers use queries.carte
     MLDS_SCHEMA,  # noqa: F401
@@ -109,6 +109,7 @@ VALUE_SCHEMA = {
     "denominateur": pl.Float64,
     "valeur": pl.Float64,
     "etat": pl.String,
+    "marque": pl.String,  # disclosure mark of a masked value (``dashboard.disclosure``)
 }
 
 
@@ -135,8 +136,8 @@ def _raccrochage_rows(
     out = {}
     for code in codes:
         row = raw.get(code) or rq.situation(conn, scope, code, annee_scolaire)
-        masked, _ = rq.disclose(row, row["niveau"])
-        out[code] = {"raw": row, "shown": masked}
+        masked, marks = rq.disclose_marks(row, row["niveau"])
+        out[code] = {"raw": row, "shown": masked, "marks": marks}
     return out
 
 
@@ -252,6 +253,11 @@ def _indicator_values(
             den = float(effectif) if state == OK and effectif is not None else None
         else:
             state, num, den, value = _value_row(indicator, figures[t.code], t.population)
+        mark = None
+        if state == MASKED:
+            key = "jeunes_signales" if indicator == "signales_10000" else indicator
+            own = figures[t.code]["marks"].get(key) if indicator != "absenteisme" else None
+            mark = own if indicator == "raccroches" and own else disclosure.SECONDARY
         rows.append(
             {
                 "code": t.code,
@@ -263,6 +269,7 @@ def _indicator_values(
                 "denominateur": den,
                 "valeur": value,
                 "etat": state,
+                "marque": mark,
             }
         )
     return pl.DataFrame(rows, schema=VALUE_SCHEMA)

@@ -63,7 +63,6 @@ def raccrochage_figures(situation: dict) -> dict:
     renamed = {c: f"raccroches_par_solution.{rq.SOLUTION_KEYS[c]}" for c in rq.SOLUTION_COLUMNS}
     out = {key: shown[key] for key in ("jeunes_signales", "raccroches", "objectif", "taux_atteinte", "taux_contact",
                                        "part_solution", "part_raccroches")}
-    out = {k: round(v, rq.EXPORT_DECIMALS) if isinstance(v, float) else v for k, v in out.items()}
     out["raccroches_par_solution"] = {rq.SOLUTION_KEYS[c]: shown[c] for c in rq.SOLUTION_COLUMNS}
     out["masque"] = [renamed.get(k, k) for k in keys]
     return out

@@ -51,6 +51,7 @@ from queries.raccrochage_rules import (  # re-exported: callers use queries.racc
     disclose,  # noqa: F401
     disclose_frame,  # noqa: F401
     disclose_history,  # noqa: F401
+    disclose_marks,  # noqa: F401
     disclose_periods,  # noqa: F401
     evaluate_trajectory,  # noqa: F401
     explicit_targets,  # noqa: F401
@@ -461,14 +462,12 @@ def _solutions_same_date_last_year(data: _Data, rank: int | None) -> dict | None
 
 # --- figures export contribution -------------------------------------------------------------------------
 
-EXPORT_DECIMALS = 6
-
 
 def figures_contribution(conn: Connection, scope: Scope, code: str, annee: str) -> dict:
     """The raccrochage keys of the figures export (``dashboard.figures``), masked at network/PSAD
-    level: masked keys are None and listed in ``masque``."""
+    level: masked keys are None, listed in ``masque`` and marked in ``secret``."""
     sit = situation(conn, scope, code, annee)
-    masked_sit, keys = disclose(sit, sit["niveau"])
+    masked_sit, marks = disclose_marks(sit, sit["niveau"])
     out = {
         "periode_fin": masked_sit["periode_fin"],
         "jeunes_signales": masked_sit["jeunes_signales"],
@@ -491,9 +490,8 @@ def figures_contribution(conn: Connection, scope: Scope, code: str, annee: str) 
     }
     renamed = {"attendu": "niveau_attendu", "ecart": "ecart_trajectoire", "projection": "projection_fin_annee",
                **{c: f"raccroches_par_solution.{SOLUTION_KEYS[c]}" for c in SOLUTION_COLUMNS}}
-    for key, value in out.items():
-        if isinstance(value, float):
-            out[key] = round(value, EXPORT_DECIMALS)  # 38.99999999999999 → 39.0
     exported = set(out) | {f"raccroches_par_solution.{key}" for key in SOLUTION_KEYS.values()}
-    out["masque"] = [renamed.get(k, k) for k in keys if renamed.get(k, k) in exported]
+    secret = {renamed.get(k, k): mark for k, mark in marks.items() if renamed.get(k, k) in exported}
+    out["masque"] = list(secret)
+    out["secret"] = secret
     return out

@@ -204,47 +204,58 @@ def is_masked_level(niveau: str | None) -> bool:
     return niveau in MASKED_LEVELS
 
 
-def disclose(row: dict, niveau: str | None, limit: int | None = None) -> tuple[dict, list[str]]:
+def disclose_marks(row: dict, niveau: str | None, limit: int | None = None) -> tuple[dict, dict[str, str]]:
     """Apply the disclosure rule to one row of figures (situation, period...) of a territory of
-    level ``niveau``: counts under the threshold → None, secondary suppression of the solution
-    split, the row's ``masque_complementaire`` keys (``raccrochage_suppression``: cells masked so
-    that no other territory's masked count can be recomputed), figures derived from a masked
-    count → None. Returns (masked row, masked keys).
+    level ``niveau``: counts under the threshold → None (mark ``PRIMARY``), secondary suppression
+    of the solution split, the row's ``masque_complementaire`` keys (``raccrochage_suppression``:
+    cells masked so that no other territory's masked count can be recomputed) and figures
+    derived from a masked count → None (mark ``SECONDARY``). Returns (masked row, marks).
 
     Académie and department rows are returned unchanged.
     """
     out = dict(row)
     if not is_masked_level(niveau):
-        return out, []
+        return out, {}
     limit = limit or disclosure.threshold()
-    masked: list[str] = []
+    marks: dict[str, str] = {}
     complementary = set(row.get("masque_complementaire") or ())  # protects the cells of other territories
     for key in DISCLOSED_COUNTS:
-        if key in out and (disclosure.is_small(out[key], limit) or key in complementary):
+        if key not in out:
+            continue
+        if disclosure.is_small(out[key], limit):
+            marks[key] = disclosure.PRIMARY
+        elif key in complementary:
+            marks[key] = disclosure.SECONDARY
+        if key in marks:
             out[key] = None
-            masked.append(key)
     present = [c for c in SOLUTION_COLUMNS if c in row]
     if len(present) == len(SOLUTION_COLUMNS) and all(row[c] is not None for c in present):
         for column, original, kept in zip(present, [row[c] for c in present],
                                           disclosure.suppress_cells([row[c] for c in present], limit), strict=True):
-            if kept is None and original is not None and column not in masked:
+            if kept is None and original is not None and column not in marks:
                 out[column] = None
-                masked.append(column)
+                marks[column] = disclosure.SECONDARY
     for key, sources in DERIVED.items():
-        if key in out and out[key] is not None and key not in masked and any(s in masked for s in sources):
+        if key in out and out[key] is not None and key not in marks and any(s in marks for s in sources):
             out[key] = None
-            masked.append(key)
-    return out, masked
+            marks[key] = disclosure.SECONDARY
+    return out, marks
+
+
+def disclose(row: dict, niveau: str | None, limit: int | None = None) -> tuple[dict, list[str]]:
+    """``disclose_marks`` with the masked keys as a list."""
+    out, marks = disclose_marks(row, niveau, limit)
+    return out, list(marks)
 
 
 def disclose_frame(frame: pl.DataFrame, niveau: str | None = None, limit: int | None = None) -> pl.DataFrame:
-    """``disclose`` on every row (level from the ``niveau`` column, else ``niveau``), with a
-    ``cellules_masquees`` column listing the masked columns of each row."""
+    """``disclose_marks`` on every row (level from the ``niveau`` column, else ``niveau``), with a
+    ``cellules_masquees`` column holding the marks of each row (``disclosure.encode_marks``)."""
     rows, notes = [], []
     for row in frame.iter_rows(named=True):
-        masked_row, keys = disclose(row, row.get("niveau", niveau), limit)
+        masked_row, marks = disclose_marks(row, row.get("niveau", niveau), limit)
         rows.append(masked_row)
-        notes.append(", ".join(keys))
+        notes.append(disclosure.encode_marks(marks))
     out = pl.DataFrame(rows, schema=frame.schema) if rows else frame.clear()
     return out.with_columns(pl.Series("cellules_masquees", notes, dtype=pl.String))
 
@@ -293,10 +304,18 @@ def disclose_periods(periodes: pl.DataFrame, niveau: str | None, limit: int | No
                                                               zip(hide, periodes["raccroches_cumul"].to_list(),
                                                                   strict=True)], dtype=pl.Int64))
     checked = [c for c in (*PERIOD_FLOW_COLUMNS, *SOLUTION_COLUMNS, "raccroches_cumul") if c in out.columns]
+    return out.with_columns(pl.Series("cellules_masquees", _period_marks(periodes, out, checked, limit),
+                                      dtype=pl.String))
+
+
+def _period_marks(before: pl.DataFrame, after: pl.DataFrame, checked: list[str], limit: int) -> list[str]:
+    """Encoded marks of each period row: a small count is primary, any other masked cell secondary."""
     notes = []
-    for before, after in zip(periodes.select(checked).iter_rows(), out.select(checked).iter_rows(), strict=True):
-        notes.append(", ".join(c for c, b, a in zip(checked, before, after, strict=True) if a is None and b is not None))
-    return out.with_columns(pl.Series("cellules_masquees", notes, dtype=pl.String))
+    for old, new in zip(before.select(checked).iter_rows(), after.select(checked).iter_rows(), strict=True):
+        marks = {c: disclosure.PRIMARY if disclosure.is_small(b, limit) else disclosure.SECONDARY
+                 for c, b, a in zip(checked, old, new, strict=True) if a is None and b is not None}
+        notes.append(disclosure.encode_marks(marks))
+    return notes
 
 
 def disclose_history(historique: pl.DataFrame, niveau: str | None, limit: int | None = None) -> pl.DataFrame:

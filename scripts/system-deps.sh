@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# System packages the tests need: Chromium (browser tests), LibreOffice Impress and poppler
-# (slide decks converted to PDF/PNG). Installed with apt-get when running as root.
+# System packages the tests need: Chromium (browser tests), LibreOffice Impress and Calc and poppler
+# (slide decks and workbooks opened as users open them, converted to PDF/PNG/CSV). Installed with
+# apt-get when running as root.
 set -euo pipefail
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-impress)
+dpkg -s libreoffice-calc >/dev/null 2>&1 || missing+=(libreoffice-calc)
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi

@@ -7,6 +7,7 @@ import pytest
 
 from dashboard.charts import absenteisme as charts
 from dashboard.charts import absenteisme_tables as tables
+from dashboard.publish import csvfile
 from queries import absenteisme as q
 
 YEAR, PREV = "2014-2015", "2013-2014"
@@ -84,8 +85,12 @@ def test_yearly_table_in_french_with_masks():
     assert rows[1]["Taux 2014-2015"] == "< 5" and rows[1]["Évolution"] == "< 5" and rows[1]["Effectif moyen"] == "< 5"
     assert rows[2]["Taux 2013-2014 (mêmes mois)"] == "< 5" and rows[2]["Évolution"] == "< 5"
     export = tables.yearly_export(frame, YEAR, "Charente (16)")
-    assert export["Taux (%)"].to_list() == [3.1, None, 12.0]
-    assert export["Diffusion"].to_list() == ["", "masqué (secret statistique)", ""]
+    header, *rows = csvfile.rows(export)
+    rate = header.index(f"Taux {YEAR} (%)")
+    assert [r[rate] for r in rows] == ["3,1", "", "12,0"]  # percentages, one decimal, masked cell empty
+    assert [r[-1] for r in rows] == ["", f"Taux {YEAR} (s), Évolution (s)",
+                                     f"Taux {PREV} (mêmes mois) (s), Évolution (s)"]
+    assert export.frame["taux"].to_list() == [0.031, None, 0.12]  # the XLSX keeps fractions
 
 
 def test_references_file_loads_as_fractions():

@@ -26,6 +26,7 @@ from dashboard.access import AccessDenied, Scope
 from dashboard.charts import carte as charts
 from dashboard.charts import carte_classes as mapclasses
 from dashboard.charts import carte_geometry as mapgeo
+from dashboard.publish import screen
 from queries import carte as q
 from queries import territoires as tq
 from tests.conftest import BACKENDS, make_backend_engine
@@ -168,7 +169,7 @@ def test_hand_computed_values(conn, monkeypatch):
 def test_map_values_equal_the_figures_export(conn, level):
     from dashboard.figures import territory_figures
 
-    # the export rounds fractions to 6 decimals (raccrochage.EXPORT_DECIMALS): compare to 1e-6
+    # the export keeps the computed fractions (rounding happens when a file is written)
     keys = {"taux_atteinte": "taux_atteinte", "raccroches": "raccroches", "part_raccroches": "part_raccroches"}
     frames = {k: q.indicator_values(conn, FULL, "ACAD", YEAR, level, k) for k in (*keys, "absenteisme", "signales_10000")}
     lp = q.indicator_values(conn, FULL, "ACAD", YEAR, level, "absenteisme", "LP")
@@ -305,7 +306,8 @@ def test_legend_has_grey_insufficient_data_and_out_of_scope_entries():
     values = pl.DataFrame(
         {"code": ["A", "B", "C", "D"], "nom": list("ABCD"), "niveau": ["reseau"] * 4, "parent_code": [None] * 4,
          "population": [1, 1, 1, None], "numerateur": [None] * 4, "denominateur": [None] * 4,
-         "valeur": [0.5, None, None, None], "etat": [q.OK, q.MASKED, q.MISSING, q.OUT_OF_SCOPE]},
+         "valeur": [0.5, None, None, None], "etat": [q.OK, q.MASKED, q.MISSING, q.OUT_OF_SCOPE],
+         "marque": [None, "secondary", None, None]},
         schema=q.VALUE_SCHEMA,
     )
     classed = mapclasses.classed_values(values, "taux_atteinte")
@@ -406,8 +408,9 @@ def test_selected_code_from_plotly_events():
 def test_values_table_in_french(conn):
     values = q.indicator_values(conn, FULL, "ACAD", YEAR, "reseau", "raccroches")
     table = charts.values_table(values, "raccroches", "Jeunes raccrochés")
-    cells = dict(table.select("Code", "Jeunes raccrochés").iter_rows())
+    cells = dict(screen.display_frame(table).select("Code", "Jeunes raccrochés").iter_rows())
     assert cells["R86-SVI"] == "< 5" and cells["R79-BRE"] == "—"
+    assert table.columns[-1].kind == "count"  # a number in the downloads
 
 
 # --- geometry cache ---------------------------------------------------------------------------------

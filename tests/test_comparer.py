@@ -72,8 +72,9 @@ def test_cell_texts():
     assert charts.cell_text("signales_10000", 32.46, False, -2.54, False) == "32,5 (−2,5)"
     assert charts.cell_text("raccroches", 1234, False, 0.25, False) == f"1{fmt.THOUSANDS}234 (25,0{NBSP}% de l'académie)"
     assert charts.cell_text("taux_atteinte", 0.123, False, None, True) == f"12,3{NBSP}%"  # reference column
-    assert charts.cell_text("raccroches", None, True, None, False) == disclosure.masked_label()
-    assert charts.cell_text("taux_contact", None, True, None, False) == "masqué"
+    assert charts.cell_text("raccroches", None, True, None, False, disclosure.PRIMARY) == disclosure.masked_label()
+    assert charts.cell_text("raccroches", None, True, None, False, disclosure.SECONDARY) == "s"
+    assert charts.cell_text("taux_contact", None, True, None, False) == "s"  # never « < 5 » on a rate
     assert charts.cell_text("absenteisme_EREA", None, False, None, False) == fmt.MISSING
 
 
@@ -245,24 +246,25 @@ def test_exports(engine):
         comp = q.comparison(conn, FULL, CODES, YEAR)
         ranked = qr.ranking(qr.level_values(conn, FULL, YEAR, "reseau"), "taux_atteinte")
     workbook = load_workbook(io.BytesIO(export.to_xlsx_bytes(comp, ranked, "taux_atteinte", "Réseaux FOQUALE")))
-    assert workbook.sheetnames == ["Indicateurs", "Écarts à l'académie", "Classement"]
+    assert workbook.sheetnames == ["Indicateurs", "Écarts à l'académie", "Classement", "Notes"]
     values = workbook["Indicateurs"]
     headers = [c.value for c in values[1]]
     assert headers[:4] == ["Code", "Territoire", "Niveau", "Jeunes raccrochés"]
     rate_col = headers.index("Taux d'atteinte de l'objectif") + 1
     assert values.cell(row=2, column=rate_col).value == pytest.approx(0.5)
-    assert values.cell(row=2, column=rate_col).number_format == "0.0%"
+    assert values.cell(row=2, column=rate_col).number_format == "0.0 %"
     assert values.cell(row=4, column=headers.index("Jeunes raccrochés") + 1).value is None  # Cognac masked
     assert "Jeunes raccrochés" in values.cell(row=4, column=len(headers)).value
     assert values.cell(row=6, column=2).value == "Académie de Poitiers (référence)"
     gaps = workbook["Écarts à l'académie"]
     gap_headers = [c.value for c in gaps[1]]
-    col = gap_headers.index("Écart en points — taux d'atteinte de l'objectif") + 1
+    col = gap_headers.index("Écart — taux d'atteinte de l'objectif") + 1
     assert gaps.cell(row=2, column=col).value == pytest.approx(41.2)
     assert gaps.cell(row=2, column=col).fill.fgColor.rgb.endswith(charts.VERDICT_BACKGROUNDS["meilleur"][1:])
     ranking = workbook["Classement"]
     assert [c.value for c in ranking[1]][:4] == ["Rang", "Code", "Territoire", "Taux d'atteinte de l'objectif"]
     assert ranking.cell(row=2, column=5).value == "oui"  # R16-ANG, first, is in the comparison
     csv = export.to_csv_bytes(comp).decode("utf-8-sig").splitlines()
-    assert csv[0].startswith("Code;Territoire;Niveau;Jeunes raccrochés;")
-    assert csv[1].startswith("R16-ANG;Réseau Angoulême;Réseau FOQUALE;30;60;0,5;")
+    assert csv[0].startswith("Code;Territoire;Niveau;Jeunes raccrochés;Objectif de raccrochage;"
+                             "Taux d'atteinte de l'objectif (%);")
+    assert csv[1].startswith("R16-ANG;Réseau Angoulême;Réseau FOQUALE;30;60;50,0;")

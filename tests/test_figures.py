@@ -124,6 +124,15 @@ def test_contributors_can_add_keys(engine, monkeypatch):
     assert f["masque"].count("absenteisme_global") == 1
 
 
+def test_published_json_is_rounded_as_shown(engine):
+    """The JSON holds the values of the page, rounded as shown: 51,25 % is « 51,2 % » → 0.512."""
+    f = _figures(engine, "R16-ANG")
+    data = json.loads(figures.render(f, ".json"))
+    assert data["taux_atteinte"] == round(f["taux_atteinte"], 3)
+    assert isinstance(data["niveau_attendu"], int)  # an expected count is a whole number of young people
+    assert data["secret"] == {k: ("< 5" if m == "primary" else "s") for k, m in f["secret"].items()}
+
+
 def test_flat_frame_types(engine):
     frame = figures.figures_frame(_figures(engine, "R16-ANG"))
     assert frame.height == 1
@@ -160,17 +169,22 @@ def test_cli(engine, tmp_path, suffix, monkeypatch):
         assert data["raccroches_par_solution"]["mlds"] == 6
     elif suffix == ".csv":
         content = out.read_bytes().decode("utf-8-sig")
-        rows = list(csv.DictReader(io.StringIO(content), delimiter=";"))
-        assert len(rows) == 1
-        assert rows[0]["raccroches"] == "41" and rows[0]["objectif"] == "80"
-        assert rows[0]["taux_atteinte"].startswith("0,5125")
-        assert rows[0]["raccroches_par_solution.mlds"] == "6"
+        table = content.split("\r\n\r\n")[0]  # the provenance follows an empty line
+        rows = {r["Clé"]: r for r in csv.DictReader(io.StringIO(table), delimiter=";")}
+        assert rows["raccroches"]["Valeur"] == "41" and rows["objectif"]["Valeur"] == "80"
+        # one convention for every CSV: rates in percent with their shown decimal, « (%) » in the label
+        assert rows["taux_atteinte"]["Valeur"] == "51,2" and rows["taux_atteinte"]["Indicateur"].endswith("(%)")
+        assert rows["raccroches_par_solution.mlds"]["Valeur"] == "6"
+        assert "Source : " in content and "Secret statistique" in content
     else:
-        sheet = load_workbook(out).active
-        header = [c.value for c in sheet[1]]
-        values = dict(zip(header, [c.value for c in sheet[2]], strict=True))
-        assert values["raccroches"] == 41 and values["territoire"] == "P16-ANG"
-        assert values["taux_atteinte"] == pytest.approx(41 / 80)
+        book = load_workbook(out)
+        sheet = book["Chiffres"]
+        values = {row[0].value: row[2] for row in sheet.iter_rows(min_row=2)}
+        assert values["raccroches"].value == 41 and values["raccroches"].number_format == "#,##0"
+        assert values["territoire"].value == "P16-ANG"
+        assert values["taux_atteinte"].value == pytest.approx(41 / 80)
+        assert values["taux_atteinte"].number_format == "0.0 %"
+        assert book.sheetnames[-1] == "Notes"
 
 
 def test_cli_applies_the_scope_of_the_user(engine, tmp_path):

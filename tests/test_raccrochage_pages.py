@@ -13,6 +13,7 @@ import pytest
 from dashboard import db, disclosure, fmt
 from dashboard.access import Scope
 from dashboard.figures import territory_figures
+from dashboard.publish import screen
 from tests.conftest import ROOT, assert_no_exception
 from tests.test_raccrochage import YEAR, load_fixture
 
@@ -61,11 +62,15 @@ def _metrics(at) -> dict[str, str]:
 
 
 def _count(figures: dict, key: str) -> str:
-    return disclosure.masked_label() if key in figures["masque"] else fmt.integer(figures[key])
+    """« < 5 » for a count under the threshold, « s » for a count masked to protect another one."""
+    if key in figures["masque"]:
+        return disclosure.mark_text(figures["secret"][key])
+    return fmt.integer(figures[key])
 
 
 def _rate(figures: dict, key: str) -> str:
-    return "masqué" if key in figures["masque"] else fmt.percent(figures[key])
+    """A masked rate is « s », never « < 5 » (which would read as under 5 %)."""
+    return disclosure.SECONDARY_LABEL if key in figures["masque"] else fmt.percent(figures[key])
 
 
 def check_accueil(at, f: dict) -> None:
@@ -74,7 +79,8 @@ def check_accueil(at, f: dict) -> None:
     assert shown["Raccrochés depuis la rentrée"] == _count(f, "raccroches")
     assert shown["Taux d'atteinte de l'objectif"] == _rate(f, "taux_atteinte")
     assert shown["Niveau attendu à cette date"] == fmt.integer(f["niveau_attendu"])
-    assert shown["Projection en fin d'année"] == fmt.integer(f["projection_fin_annee"])
+    projection = f["projection_fin_annee"]
+    assert shown["Projection en fin d'année"] == ("s" if "projection_fin_annee" in f["masque"] else fmt.integer(projection))
     assert shown["Jeunes signalés"] == _count(f, "jeunes_signales")
     assert shown["Taux de contact"] == _rate(f, "taux_contact")
     assert shown["Avec solution proposée"] == _rate(f, "part_solution")
@@ -128,7 +134,7 @@ def test_masked_network_on_accueil(run_page, fixture_url):
     shown = _metrics(at)
     assert shown["Raccrochés depuis la rentrée"] == "< 5"
     assert shown["Jeunes signalés"] == "6"
-    assert shown["Taux de contact"] == "masqué"
+    assert shown["Taux de contact"] == "s"
 
 
 @pytest.mark.parametrize("code", [*LEVEL_CODES, "R16-COG", "17"])
@@ -149,7 +155,7 @@ def test_raccrochage_table_views(run_page, fixture_url):
     assert list(table.iloc[:, 0]) == ["Réseau Angoulême", "Réseau Cognac", "Réseau Nord-Charente"]
     # the masked cells carry the sort sentinel, never the real small count
     cog = table[table.iloc[:, 0] == "Réseau Cognac"].iloc[0]
-    assert cog["Raccrochés"] == -1 and cog["Jeunes signalés"] == 6
+    assert cog["Raccrochés"] == screen.MASKED_SORT_VALUE and cog["Jeunes signalés"] == 6
 
 
 # --- demonstration data ------------------------------------------------------------------------------
@@ -274,7 +280,7 @@ def test_last_bilan_column_comes_after_the_status(app_test, page):
 def test_raccrochage_export_keeps_the_column_order():
     from dashboard.charts import raccrochage as charts
 
-    assert list(charts.TABLE_COLUMNS)[-1] == "periode_fin"  # the downloads are unchanged
+    assert charts.EXPORT_COLUMNS[0] == "code" and charts.EXPORT_COLUMNS[-1] == "periode_fin"
 
 
 def test_funnel_overflow_note():

@@ -7,6 +7,7 @@ import io
 from pptx import Presentation
 from pptx.util import Emu
 
+from dashboard import fmt
 from dashboard.slides import style
 
 
@@ -40,9 +41,39 @@ def categories(chart) -> list[str]:
     return [str(c) for c in chart.plots[0].categories]
 
 
-def data_labels(chart) -> list[str]:
-    """Every custom data-label text of the chart."""
+def fixed_label_texts(chart) -> list[str]:
+    """Fixed (custom) data-label texts: a deck has none, its labels show the values."""
     return [t for t in chart._chartSpace.xpath(".//c:dLbl//a:t/text()")]  # noqa: SLF001
+
+
+def _label_text(value: float, format_code: str) -> str:
+    from dashboard.slides import pptcharts
+
+    if format_code == pptcharts.COUNT_FORMAT:
+        return fmt.integer(value)
+    if format_code == pptcharts.PERCENT_DATA_FORMAT:
+        return fmt.percent(value)
+    raise AssertionError(f"unexpected label number format {format_code!r}")
+
+
+def data_labels(chart) -> list[str]:
+    """The text every shown data label displays (its point's value under its number format, as a
+    French PowerPoint shows it), series by series."""
+    out = []
+    for series in chart.plots[0].series:
+        ser = series._element  # noqa: SLF001
+        values = list(series.values)
+        whole = ser.xpath("./c:dLbls[c:showVal/@val='1']/c:numFmt/@formatCode")
+        points = {int(d.xpath("./c:idx/@val")[0]): d for d in ser.xpath("./c:dLbls/c:dLbl")}
+        for index, value in enumerate(values):
+            if value is None:
+                continue
+            dlbl = points.get(index)
+            if dlbl is not None and dlbl.xpath("./c:showVal/@val") == ["1"]:
+                out.append(_label_text(value, dlbl.xpath("./c:numFmt/@formatCode")[0]))
+            elif whole and dlbl is None:
+                out.append(_label_text(value, whole[0]))
+    return out
 
 
 def slide_texts(slide) -> list[str]:

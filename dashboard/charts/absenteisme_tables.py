@@ -10,7 +10,8 @@ from collections.abc import Mapping
 
 import polars as pl
 
-from dashboard import disclosure, fmt
+from dashboard import disclosure, fmt, publish
+from dashboard.publish import catalog
 from queries.absenteisme import ALL, EP_LABELS, SECTOR_LABELS, TYPE_LABELS
 
 NO_DATA = fmt.MISSING
@@ -70,18 +71,43 @@ def yearly_display(yearly: pl.DataFrame, annee: str, previous: str, *, by: str =
     return frame.rename({"Groupe": "Type d'établissement" if by == "type" else "Groupe"}) if rows else frame
 
 
-def yearly_export(yearly: pl.DataFrame, annee: str, territory_label: str, by: str = "type") -> pl.DataFrame:
-    return yearly.select(
-        pl.lit(territory_label).alias("Territoire"),
-        pl.lit(annee).alias("Année scolaire"),
-        pl.col("groupe").map_elements(lambda g: group_label(g, by), return_dtype=pl.String).alias("Groupe"),
-        pl.col("nb_mois").alias("Mois avec données"),
-        pl.when(pl.col("masque")).then(None).otherwise(pl.col("effectif_moyen")).alias("Effectif moyen"),
-        (pl.col("taux") * 100).round(2).alias("Taux (%)"),
-        (pl.col("taux_precedent") * 100).round(2).alias("Taux année précédente, mêmes mois (%)"),
-        (pl.col("evolution") * 100).round(2).alias("Évolution (points)"),
-        pl.when(pl.col("masque")).then(pl.lit(MASKED_STATUS)).otherwise(pl.lit("")).alias("Diffusion"),
+def yearly_export(yearly: pl.DataFrame, annee: str, territory_label: str, by: str = "type") -> publish.Table:
+    """The yearly rates per group as a declared table (rates as fractions, masked cells marked)."""
+    previous = previous_year_of(annee)
+    frame = yearly.with_columns(
+        pl.lit(territory_label).alias("territoire"),
+        pl.lit(annee).alias("annee_scolaire"),
+        pl.col("groupe").map_elements(lambda g: group_label(g, by), return_dtype=pl.String),
     )
+    return _absence_table("Absentéisme par type" if by == "type" else "Absentéisme", frame, annee, previous,
+                          ("territoire", "annee_scolaire", "groupe", "nb_mois", "effectif_moyen", "taux",
+                           "taux_precedent", "evolution"))
+
+
+def previous_year_of(annee: str) -> str:
+    start = int(annee[:4]) - 1
+    return f"{start}-{start + 1}"
+
+
+def _marks(row: dict) -> dict[str, str]:
+    """Disclosure marks of an absenteeism row: the rate of the year (and what is built on it) when
+    ``masque``, the previous year's rate when ``masque_precedent``."""
+    out = {}
+    if row.get("masque"):  # the mean monthly absentees (or the enrolment) is under the threshold
+        out.update({"taux": disclosure.SECONDARY, "evolution": disclosure.SECONDARY,
+                    "absenteistes_moyen": disclosure.PRIMARY})
+        if row.get("effectif_moyen") is None:
+            out["effectif_moyen"] = disclosure.PRIMARY
+    if row.get("masque_precedent"):
+        out.update({"taux_precedent": disclosure.SECONDARY, "evolution": disclosure.SECONDARY})
+    return out
+
+
+def _absence_table(name: str, frame: pl.DataFrame, annee: str, previous: str, keys: tuple[str, ...]) -> publish.Table:
+    columns = catalog.absence_columns(annee, previous)
+    marks = [_marks(r) for r in frame.iter_rows(named=True)]
+    return publish.table(name, frame, [columns[k] for k in keys if k in frame.columns], marks=marks,
+                         sources=("absenteisme",))
 
 
 # --- sub-territories ----------------------------------------------------------------------------
@@ -101,16 +127,14 @@ def children_display(children: pl.DataFrame, types: list[str]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={k: pl.String for k in rows[0]}) if rows else pl.DataFrame()
 
 
-def children_export(children: pl.DataFrame, annee: str) -> pl.DataFrame:
-    return children.select(
-        pl.col("territoire_code").alias("Code territoire"),
-        pl.col("territoire_nom").alias("Territoire"),
-        pl.lit(annee).alias("Année scolaire"),
-        pl.col("groupe").map_elements(group_label, return_dtype=pl.String).alias("Type d'établissement"),
-        pl.when(pl.col("masque")).then(None).otherwise(pl.col("effectif_moyen")).alias("Effectif moyen"),
-        (pl.col("taux") * 100).round(2).alias("Taux (%)"),
-        pl.when(pl.col("masque")).then(pl.lit(MASKED_STATUS)).otherwise(pl.lit("")).alias("Diffusion"),
+def children_export(children: pl.DataFrame, annee: str) -> publish.Table:
+    frame = children.rename({"territoire_nom": "territoire"}).with_columns(
+        pl.lit(annee).alias("annee_scolaire"),
+        pl.col("groupe").map_elements(group_label, return_dtype=pl.String),
     )
+    table = _absence_table("Territoires", frame, annee, previous_year_of(annee),
+                           ("territoire_code", "territoire", "annee_scolaire", "groupe", "effectif_moyen", "taux"))
+    return table
 
 
 # --- schools ------------------------------------------------------------------------------------
@@ -158,23 +182,13 @@ def schools_styled(table: pl.DataFrame, annee: str, previous: str):
     return data.style.hide(axis="index").format(formats, na_rep=NO_DATA)
 
 
-def schools_export(table: pl.DataFrame, annee: str, previous: str) -> pl.DataFrame:
-    return table.select(
-        pl.col("uai").alias("UAI"),
-        pl.col("nom").alias("Établissement"),
-        pl.col("type").replace_strict(TYPE_LABELS, default=pl.col("type")).alias("Type"),
-        pl.col("secteur").replace_strict(SECTOR_LABELS, default=pl.col("secteur")).alias("Secteur"),
-        pl.when(pl.col("ep") == "HORS_EP").then(pl.lit("")).otherwise(pl.col("ep")).alias("Éducation prioritaire"),
-        pl.col("commune").alias("Commune"),
-        pl.col("reseau").alias("Réseau FOQUALE"),
-        pl.lit(annee).alias("Année scolaire"),
-        pl.col("nb_mois").alias("Mois avec données"),
-        pl.col("effectif_moyen").alias("Effectif moyen"),
-        pl.col("absenteistes_moyen").alias("Absentéistes par mois (moyenne)"),
-        (pl.col("taux") * 100).round(2).alias("Taux (%)"),
-        (pl.col("taux_precedent") * 100).round(2).alias(f"Taux {previous}, mêmes mois (%)"),
-        (pl.col("evolution") * 100).round(2).alias("Évolution (points)"),
-        pl.when(pl.col("masque")).then(pl.lit(MASKED_STATUS))
-        .when(pl.col("masque_precedent")).then(pl.lit("année précédente " + MASKED_STATUS))
-        .otherwise(pl.lit("")).alias("Diffusion"),
+def schools_export(table: pl.DataFrame, annee: str, previous: str) -> publish.Table:
+    frame = table.with_columns(
+        pl.col("type").replace_strict(TYPE_LABELS, default=pl.col("type")),
+        pl.col("secteur").replace_strict(SECTOR_LABELS, default=pl.col("secteur")),
+        pl.when(pl.col("ep") == "HORS_EP").then(pl.lit("")).otherwise(pl.col("ep")).alias("ep"),
+        pl.lit(annee).alias("annee_scolaire"),
     )
+    return _absence_table("Établissements", frame, annee, previous,
+                          ("uai", "nom", "type", "secteur", "ep", "commune", "reseau", "annee_scolaire", "nb_mois",
+                           "effectif_moyen", "absenteistes_moyen", "taux", "taux_precedent", "evolution"))

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard import disclosure, fmt
+from dashboard import disclosure, fmt, publish
 from dashboard.charts.carte_classes import (
     BORDER_COLOR,
     DEPARTMENT_BORDER_COLOR,
@@ -52,6 +52,8 @@ from dashboard.charts.common import (
     SCHOOL_TYPE_LABELS,
     french_layout,
 )
+from dashboard.publish import catalog
+from dashboard.publish.columns import Column, Kind
 from queries.carte import INDICATORS, MASKED, MISSING, OUT_OF_SCOPE, MapData
 
 # --- the figure --------------------------------------------------------------------------------------
@@ -310,21 +312,13 @@ def selected_code(points: Sequence[dict], codes: Sequence[str]) -> str | None:
     return None
 
 
-def values_table(values: pl.DataFrame, indicator: str, label: str) -> pl.DataFrame:
-    """The map's figures as a table (French headers, masked values as "< 5")."""
+def values_table(values: pl.DataFrame, indicator: str, label: str) -> publish.Table:
+    """The map's figures as a declared table (the indicator's kind, masked values marked)."""
     spec = INDICATORS[indicator]
-    shown = values.filter(pl.col("etat") != OUT_OF_SCOPE)
-
-    def cell(row: dict) -> str:
-        if row["etat"] == MASKED:
-            return disclosure.masked_label()
-        return format_value(row["valeur"], spec.kind)
-
-    return pl.DataFrame(
-        {
-            "Code": shown["code"],
-            "Territoire": shown["nom"],
-            label: [cell(r) for r in shown.iter_rows(named=True)],
-            "valeur": shown["valeur"],
-        }
-    ).sort("valeur", descending=True, nulls_last=True).drop("valeur")
+    shown = values.filter(pl.col("etat") != OUT_OF_SCOPE).sort("valeur", descending=True, nulls_last=True)
+    columns = [Column("code", "Code", Kind.CODE), Column("nom", "Territoire", Kind.LABEL),
+               catalog.indicator_column("valeur", label, spec.kind)]
+    marks = [{"valeur": m} if e == MASKED else {} for e, m in zip(shown["etat"].to_list(), shown["marque"].to_list(),
+                                                                   strict=True)]
+    sources = ("absenteisme",) if indicator == "absenteisme" else ("raccrochage", "population")
+    return publish.table("Carte", shown, columns, marks=marks, sources=sources)

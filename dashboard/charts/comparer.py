@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
-from dashboard import disclosure, fmt
+from dashboard import disclosure, fmt, publish
 from dashboard.access import ACADEMIE
 from dashboard.charts.common import (
     BLUE_FRANCE,
@@ -34,7 +34,7 @@ TARGET_COLOR = "#D55E00"
 VERDICT_BACKGROUNDS = {q.MEILLEUR: "#D3EDE4", q.MOINS_BON: "#F9D9C5"}
 VERDICT_LABELS = {q.MEILLEUR: "mieux que l'académie", q.MOINS_BON: "moins bien que l'académie",
                   q.EGAL: "comme l'académie", q.NEUTRE: "sans appréciation"}
-MASKED_TEXT = "masqué"
+MASKED_TEXT = disclosure.SECONDARY_LABEL
 REFERENCE_SUFFIX = " (référence)"
 PANEL_COLUMNS = 3
 
@@ -42,33 +42,32 @@ PANEL_COLUMNS = 3
 # --- cell texts ---------------------------------------------------------------------------------
 
 
-def value_text(key: str, value: float | None, masked: bool = False) -> str:
-    """``"1 234"``, ``"12,3 %"``, ``"45,6"`` (per 10 000); ``"< 5"`` / ``"masqué"`` when masked."""
-    kind = q.INDICATOR_INDEX[key].kind
+def value_text(key: str, value: float | None, masked: bool = False, mark: str | None = None) -> str:
+    """``"1 234"``, ``"12,3 %"``, ``"45,6"`` (per 10 000); the secrecy mark when masked."""
+    from dashboard.charts import comparer_export as export
+
+    column = export.value_column(q.INDICATOR_INDEX[key])
     if masked:
-        return disclosure.masked_label() if kind == "count" else MASKED_TEXT
-    if kind == "count":
-        return fmt.integer(value)
-    if kind in ("rate", "share"):
-        return fmt.percent(value)
-    return fmt.number(value, 1)
+        return publish.cell_text(column, None, mark or disclosure.SECONDARY)
+    return publish.value_text(column, value)
 
 
 def difference_text(key: str, ecart: float | None) -> str:
     """``"+1,2 pt"`` (rates), ``"−3,4"`` (per 10 000), ``"8,1 % de l'académie"`` (counts)."""
     if ecart is None or (isinstance(ecart, float) and math.isnan(ecart)):
         return ""
-    kind = q.INDICATOR_INDEX[key].kind
-    if kind == "count":
+    indicator = q.INDICATOR_INDEX[key]
+    if indicator.kind == "count":
         return f"{fmt.percent(ecart)} de l'académie"
-    if kind in ("rate", "share"):
+    if indicator.kind in ("rate", "share"):
         return fmt.signed_points(ecart)
     return fmt.signed_number(ecart, 1)
 
 
-def cell_text(key: str, value: float | None, masked: bool, ecart: float | None, is_reference: bool) -> str:
+def cell_text(key: str, value: float | None, masked: bool, ecart: float | None, is_reference: bool,
+              mark: str | None = None) -> str:
     """``"12,3 % (+1,2 pt)"``: the value and, except in the académie's column, its difference."""
-    text = value_text(key, value, masked)
+    text = value_text(key, value, masked, mark)
     diff = "" if is_reference or masked else difference_text(key, ecart)
     return f"{text} ({diff})" if diff else text
 
@@ -87,6 +86,8 @@ def table_columns(comp: q.Comparison) -> list[tuple]:
 
 def table_frames(comp: q.Comparison) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(display texts, CSS) frames: indicators in rows, territories in columns."""
+    from dashboard.charts import comparer_export as export
+
     cells = {(r["indicateur"], r["code"]): r for r in comp.cells.iter_rows(named=True)}
     columns = table_columns(comp)
     labels = [column_label(t, ref) for t, ref in columns]
@@ -95,7 +96,8 @@ def table_frames(comp: q.Comparison) -> tuple[pd.DataFrame, pd.DataFrame]:
         row_text, row_style = [], []
         for territory, is_reference in columns:
             cell = cells[(indicator.key, territory.code)]
-            row_text.append(cell_text(indicator.key, cell["valeur"], cell["masque"], cell["ecart"], is_reference))
+            mark = export.cell_mark(comp, territory.code, indicator) if cell["masque"] else None
+            row_text.append(cell_text(indicator.key, cell["valeur"], cell["masque"], cell["ecart"], is_reference, mark))
             background = None if is_reference else VERDICT_BACKGROUNDS.get(cell["verdict"])
             row_style.append(f"background-color: {background}" if background else "")
         texts.append(row_text)

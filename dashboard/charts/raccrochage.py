@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import pandas as pd
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard import disclosure, fmt
+from dashboard import disclosure, fmt, publish
 from dashboard.charts.common import (
     BLUE_FRANCE,
     GREY,
@@ -26,6 +25,7 @@ from dashboard.charts.common import (
     empty_figure,
     french_layout,
 )
+from dashboard.publish import catalog, screen
 from queries import raccrochage as q
 
 TARGET_COLOR = "#D55E00"
@@ -36,10 +36,10 @@ FUNNEL_LABELS = {
     "solutions_proposees": "Solutions proposées",
     "raccroches": "Raccrochés",
 }
-MASKED_TEXT = "masqué"
-MASKED_SORT_VALUE = -1
+#: a figure masked by the disclosure rule (« s »), a count under the threshold being « < 5 »
+MASKED_TEXT = disclosure.SECONDARY_LABEL
 #: placeholder for missing values in ``st.dataframe`` (pass as ``placeholder=``)
-TABLE_PLACEHOLDER = "—"
+TABLE_PLACEHOLDER = screen.PLACEHOLDER
 STATUS_SYMBOLS = {"en_retard": "▼", "sur_trajectoire": "●", "en_avance": "▲", "inconnu": "○"}
 MASKED_NOTE = "Valeurs inférieures au seuil de diffusion masquées (secret statistique) : vides dans le graphique."
 
@@ -305,95 +305,28 @@ def achievement_figure(situations: pl.DataFrame) -> go.Figure:
     return _legend_on_top(french_layout(fig, height=max(240, 110 + 42 * len(names))))
 
 
-# --- tables (pandas Styler: French display, numeric sort) ---------------------------------------
+# --- tables: declared columns (``dashboard.publish.catalog``), one renderer per channel -----------------
 
-#: column → (label, kind); kinds: text, count, number, rate, gap, date, status
-TABLE_COLUMNS: dict[str, tuple[str, str]] = {
-    "libelle": ("Territoire", "text"),
-    "statut": ("Statut", "status"),
-    "raccroches": ("Raccrochés", "count"),
-    "objectif": ("Objectif", "number"),
-    "taux_atteinte": ("Taux d'atteinte", "rate"),
-    "attendu": ("Attendu à cette date", "number"),
-    "ecart": ("Écart à la trajectoire", "gap"),
-    "projection": ("Projection fin d'année", "number"),
-    "jeunes_signales": ("Jeunes signalés", "count"),
-    "jeunes_contactes": ("Contactés", "count"),
-    "taux_contact": ("Taux de contact", "rate"),
-    "entretiens": ("Entretiens", "count"),
-    "solutions_proposees": ("Solutions proposées", "count"),
-    "part_solution": ("Part avec solution proposée", "rate"),
-    "part_raccroches": ("Part raccrochés", "rate"),
-    **{c: (SOLUTION_LABELS[c], "count") for c in q.SOLUTION_COLUMNS},
-    "contrats_foquale": ("Contrats FOQUALE", "count"),
-    "periode_fin": ("Dernier bilan", "date"),
-}
-#: the date of the last bilan comes third: on a laptop screen the last columns are scrolled out of view
-SUMMARY_COLUMNS = ("libelle", "statut", "periode_fin", "raccroches", "objectif", "taux_atteinte", "attendu", "ecart",
-                   "projection")
+SUMMARY_COLUMNS = catalog.SITUATION_SUMMARY
+#: Every column of the downloads, the code first.
+EXPORT_COLUMNS = ("code", *catalog.SITUATION_TABLE)
+#: On screen the date of the last bilan comes right after the status.
+SCREEN_COLUMNS = ("libelle", "statut", "periode_fin",
+                  *(c for c in catalog.SITUATION_TABLE if c not in ("libelle", "statut", "periode_fin")))
 
 
-def _formatter(kind: str):
-    return {
-        "count": fmt.integer, "number": fmt.integer, "rate": fmt.percent, "gap": fmt.signed_percent,
-        "date": lambda v: fmt.date_short(v) if isinstance(v, str) else fmt.MISSING,
-        "status": lambda v: status_text(_STATUS_BY_ORDER.get(v, "inconnu")),
-    }.get(kind, lambda v: fmt.MISSING if v is None or (isinstance(v, float) and v != v) else str(v))
-
-
-_STATUS_BY_ORDER = {order: status for status, order in q.STATUS_ORDER.items()}
+def situation_table(frame: pl.DataFrame, columns: Sequence[str] = SUMMARY_COLUMNS,
+                    name: str = "Raccrochage") -> publish.Table:
+    """Situation rows (after ``disclose_frame``: marks in ``cellules_masquees``) as a declared table."""
+    return publish.table(name, frame, [catalog.RACCROCHAGE[c] for c in columns if c in frame.columns])
 
 
 def styled_table(frame: pl.DataFrame, columns: Sequence[str] = SUMMARY_COLUMNS):
-    """A pandas Styler for ``st.dataframe``: French display strings over numeric values (so
-    sorting stays numeric), "< 5" in masked cells (``cellules_masquees``), status coloured."""
-    columns = [c for c in columns if c in frame.columns]
-    masked_cells = frame["cellules_masquees"].to_list() if "cellules_masquees" in frame.columns else [""] * frame.height
-    data = frame.select(columns).with_columns(
-        pl.col("statut").replace_strict(q.STATUS_ORDER, default=3, return_dtype=pl.Int64)
-    ) if "statut" in columns else frame.select(columns)
-    # Streamlit draws a null cell as its placeholder whatever the Styler says: a masked cell gets
-    # the sentinel MASKED_SORT_VALUE (sorts below every real value, reveals nothing) and "< 5".
-    masks = {c: [c in [k.strip() for k in (cells or "").split(",")] for cells in masked_cells] for c in columns}
-    data = data.with_columns([
-        pl.when(pl.Series(masks[c], dtype=pl.Boolean)).then(MASKED_SORT_VALUE).otherwise(pl.col(c)).alias(c)
-        for c in columns if any(masks[c]) and data.schema[c].is_numeric()
-    ])
-    pdf = data.to_pandas()
-    pdf.columns = [TABLE_COLUMNS[c][0] for c in columns]
-    styler = pdf.style.hide(axis="index")
-    for column in columns:
-        label, kind = TABLE_COLUMNS[column]
-        styler = styler.format(_formatter(kind), subset=[label], na_rep=fmt.MISSING)
-    for row, cells in enumerate(masked_cells):
-        for column in filter(None, (c.strip() for c in (cells or "").split(","))):
-            if column in columns:
-                label, kind = TABLE_COLUMNS[column]
-                text = disclosure.masked_label() if kind == "count" else MASKED_TEXT
-                styler = styler.format(lambda _v, text=text: text, subset=pd.IndexSlice[[pdf.index[row]], [label]])
-    if "statut" in columns:
-        colors = {order: STATUS_COLORS[status] for status, order in q.STATUS_ORDER.items()}
-        styler = styler.map(lambda v: f"color: {colors.get(v, GREY)}; font-weight: bold",
-                            subset=[TABLE_COLUMNS["statut"][0]])
-    return styler
+    """The situation rows for ``st.dataframe``: numeric cells shown in French, masked cells
+    marked, the status coloured (``publish.screen``)."""
+    return screen.styler(situation_table(frame, columns))
 
 
-def export_frame(frame: pl.DataFrame, columns: Sequence[str] | None = None) -> pl.DataFrame:
-    """The numeric frame for CSV/XLSX downloads, French headers; masked cells are empty and
-    listed in the last column."""
-    columns = [c for c in (columns or TABLE_COLUMNS) if c in frame.columns]
-    out = frame.select(
-        pl.col("code").alias("Code"),
-        *[pl.col(c).alias(TABLE_COLUMNS[c][0]) for c in columns],
-    ).with_columns(pl.col("Statut").replace_strict(STATUS_LABELS, default="", return_dtype=pl.String)
-                   if "statut" in columns else [])
-    out = out.rename({"Écart à la trajectoire": "Écart à la trajectoire (%)"}) if "ecart" in columns else out
-    if "cellules_masquees" in frame.columns:
-        labels = {c: TABLE_COLUMNS[c][0] for c in TABLE_COLUMNS}
-        out = out.with_columns(pl.Series(
-            "Valeurs masquées (secret statistique)",
-            [", ".join(labels.get(k.strip(), k.strip()) for k in (cells or "").split(",") if k.strip())
-             for cells in frame["cellules_masquees"].to_list()],
-            dtype=pl.String,
-        ))
-    return out
+def export_table(frame: pl.DataFrame, name: str = "Raccrochage") -> publish.Table:
+    """The situation rows for CSV/XLSX downloads, every column, the code first."""
+    return situation_table(frame, EXPORT_COLUMNS, name)

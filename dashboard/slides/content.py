@@ -59,6 +59,7 @@ class DeckContent:
     situation: dict  # raw (status, target, expected level are never masked)
     shown: dict  # after disclosure
     masked: tuple[str, ...]
+    marks: dict  # masked key → disclosure mark (PRIMARY « < 5 », SECONDARY « s »)
     periodes: pl.DataFrame  # rq.PERIOD_SCHEMA, disclosed
     historique: pl.DataFrame  # rq.HISTORY_SCHEMA, disclosed
     trajectoire: pl.DataFrame  # rq.TRAJECTORY_SCHEMA
@@ -84,7 +85,7 @@ def gather(conn: Connection, scope: Scope, code: str, annee: str, *, with_map: b
     territory = tq.resolve_territory(conn, scope, code, annee)
     detail = rq.detail(conn, scope, territory.code, annee)
     niveau = territory.niveau
-    shown, masked = rq.disclose(detail.situation, niveau)
+    shown, marks = rq.disclose_marks(detail.situation, niveau)
     solutions_n1 = rq.disclose(detail.solutions_n1, niveau)[0] if detail.solutions_n1 else None
     below = rq.disclose_frame(detail.sous_territoires)
     networks = rq.disclose_frame(detail.reseaux)
@@ -98,7 +99,8 @@ def gather(conn: Connection, scope: Scope, code: str, annee: str, *, with_map: b
         generated_on=dt.date.today().isoformat(),
         situation=detail.situation,
         shown=shown,
-        masked=tuple(masked),
+        masked=tuple(marks),
+        marks=marks,
         periodes=rq.disclose_periods(detail.periodes, niveau),  # the Raccrochage page's rule
         historique=rq.disclose_history(detail.historique, niveau),
         trajectoire=detail.trajectoire,

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dashboard import disclosure, fmt
-from dashboard.charts import raccrochage as rc
+from dashboard import disclosure, fmt, publish
 from dashboard.charts.common import STATUS_LABELS
+from dashboard.publish import catalog
+from dashboard.publish.columns import Column, Kind
 from dashboard.slides.content import DeckContent
 
 ARROWS = {"up": "▲", "down": "▼", "off": "="}
+POINTS = Column("evolution", "Évolution", Kind.POINTS)
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,10 @@ class Tile:
     direction: str = "off"  # up | down | off
     tone: str = "neutral"  # good | bad | neutral
     source: str = "raccrochage"  # the slide that details it
+    kind: str = "count"  # count | expected | rate: what ``number`` is (the workbook writes it so)
+    number: float | None = None  # the figure as a number (None when masked or missing)
+    change_number: float | None = None  # the change as a number (a count, or a difference of rates)
+    mark: str | None = None  # disclosure mark when the figure is masked
 
     @property
     def change(self) -> str | None:
@@ -50,12 +56,21 @@ def _trend(diff, text: str, higher_is_better: bool | None) -> dict:
     return {"delta": text, "direction": direction, "tone": tone}
 
 
-def _count(content: DeckContent, key: str) -> str:
-    return disclosure.masked_label() if key in content.masked else fmt.integer(content.shown[key])
+def _text(content: DeckContent, key: str) -> str:
+    """The French text of a figure of the situation, or its secrecy mark."""
+    return publish.cell_text(catalog.RACCROCHAGE[key], content.shown[key], content.marks.get(key))
 
 
-def _rate(content: DeckContent, key: str) -> str:
-    return rc.MASKED_TEXT if key in content.masked else fmt.percent(content.shown[key])
+def _figure(content: DeckContent, key: str, kind: str = "count") -> dict:
+    """The tile fields of the figure ``key``: kind, number as shown, mark."""
+    value = content.shown[key]
+    number = value if kind == "expected" else publish.rounded(catalog.RACCROCHAGE[key], value)
+    return {"kind": kind, "number": number, "mark": content.marks.get(key)}
+
+
+def _changed(diff, kind: str) -> dict:
+    column = catalog.RACCROCHAGE["raccroches"] if kind == "count" else POINTS
+    return {"change_number": publish.rounded(column, diff)}
 
 
 def tiles(content: DeckContent) -> list[Tile]:
@@ -66,37 +81,44 @@ def tiles(content: DeckContent) -> list[Tile]:
     same_date = "sur un an, même date"
     out = []
     diff = _sub(shown["raccroches"], shown["raccroches_n1"])
-    out.append(Tile("Raccrochés depuis la rentrée", _count(content, "raccroches"),
+    out.append(Tile("Raccrochés depuis la rentrée", _text(content, "raccroches"),
                     f"au {fmt.date_long(s['periode_fin'])}" if s["periode_fin"] else "aucun bilan reçu",
-                    context=since, **_trend(diff, fmt.signed_number(diff), True)))
+                    context=since, **_trend(diff, fmt.signed_number(diff), True), **_figure(content, "raccroches"),
+                    **_changed(diff, "count")))
     diff = _sub(shown["taux_atteinte"], shown["taux_atteinte_n1"])
-    value = _rate(content, "taux_atteinte") if s["objectif"] is not None else fmt.MISSING
+    value = _text(content, "taux_atteinte") if s["objectif"] is not None else fmt.MISSING
     note = f"Objectif : {fmt.integer(s['objectif'])}" if s["objectif"] is not None else "aucun objectif fixé"
     out.append(Tile("Taux d'atteinte de l'objectif", value, note, context=same_date,
-                    **_trend(diff, fmt.signed_points(diff), True)))
+                    **_trend(diff, fmt.signed_points(diff), True), **_figure(content, "taux_atteinte", "rate"),
+                    **_changed(diff, "rate")))
     gap = _sub(shown["raccroches"], s["attendu"])
     trend = _trend(gap, fmt.signed_number(gap), True)
     if trend and shown["ecart"] is not None:
         trend["delta"] += f" ({fmt.signed_percent(shown['ecart'])})"
     trend["tone"] = {"en_avance": "good", "en_retard": "bad"}.get(s["statut"], "neutral")
     status = STATUS_LABELS[s["statut"] or "inconnu"] if s["attendu"] is not None else "pas de trajectoire"
-    out.append(Tile("Attendu à cette date", fmt.integer(s["attendu"]), status,
-                    context="d'écart à la trajectoire", **trend))
+    out.append(Tile("Attendu à cette date", _text(content, "attendu"), status,
+                    context="d'écart à la trajectoire", **trend, **_figure(content, "attendu", "expected"),
+                    **_changed(gap, "count")))
     diff = _sub(shown["projection"], s["objectif"])
     reach = "objectif atteint" if s["projection_atteint"] else "objectif non atteint"
-    out.append(Tile("Projection en fin d'année", fmt.integer(shown["projection"]),
+    out.append(Tile("Projection en fin d'année", _text(content, "projection"),
                     f"au rythme actuel : {reach}" if diff is not None else "au rythme actuel",
-                    context="par rapport à l'objectif", **_trend(diff, fmt.signed_number(diff), True)))
+                    context="par rapport à l'objectif", **_trend(diff, fmt.signed_number(diff), True),
+                    **_figure(content, "projection", "expected"), **_changed(diff, "count")))
     diff = _sub(shown["jeunes_signales"], shown["jeunes_signales_n1"])
-    out.append(Tile("Jeunes signalés", _count(content, "jeunes_signales"), "depuis la rentrée", context=since,
-                    source="entonnoir", **_trend(diff, fmt.signed_number(diff), None)))
+    out.append(Tile("Jeunes signalés", _text(content, "jeunes_signales"), "depuis la rentrée", context=since,
+                    source="entonnoir", **_trend(diff, fmt.signed_number(diff), None),
+                    **_figure(content, "jeunes_signales"), **_changed(diff, "count")))
     diff = _sub(shown["taux_contact"], shown["taux_contact_n1"])
-    out.append(Tile("Taux de contact", _rate(content, "taux_contact"), "contactés / signalés", context=same_date,
-                    source="entonnoir", **_trend(diff, fmt.signed_points(diff), True)))
+    out.append(Tile("Taux de contact", _text(content, "taux_contact"), "contactés / signalés", context=same_date,
+                    source="entonnoir", **_trend(diff, fmt.signed_points(diff), True),
+                    **_figure(content, "taux_contact", "rate"), **_changed(diff, "rate")))
     diff = _sub(shown["part_solution"], shown["part_solution_n1"])
-    out.append(Tile("Part avec une solution proposée", _rate(content, "part_solution"),
+    out.append(Tile("Part avec une solution proposée", _text(content, "part_solution"),
                     "solutions proposées / signalés", context=same_date, source="entonnoir",
-                    **_trend(diff, fmt.signed_points(diff), True)))
+                    **_trend(diff, fmt.signed_points(diff), True), **_figure(content, "part_solution", "rate"),
+                    **_changed(diff, "rate")))
     out.append(_absence_tile(content))
     return out
 
@@ -107,7 +129,10 @@ def _absence_tile(content: DeckContent) -> Tile:
     if a is None or a.ensemble is None:
         return Tile(label, fmt.MISSING, "aucune donnée", source="absenteisme")
     row = a.ensemble
-    value = rc.MASKED_TEXT if row.get("masque") else fmt.percent(row["taux"])
+    mark = disclosure.SECONDARY if row.get("masque") else None
+    rate = catalog.absence_columns(content.annee, content.annee_n1)["taux"]
     diff = row.get("evolution")
-    return Tile(label, value, "élèves avec 4 demi-journées ou plus", context="sur un an, mêmes mois",
-                source="absenteisme", **_trend(diff, fmt.signed_points(diff), False))
+    return Tile(label, publish.cell_text(rate, row["taux"], mark), "élèves avec 4 demi-journées ou plus",
+                context="sur un an, mêmes mois", source="absenteisme", **_trend(diff, fmt.signed_points(diff), False),
+                kind="rate", number=None if mark else publish.rounded(rate, row["taux"]), mark=mark,
+                change_number=publish.rounded(POINTS, diff))

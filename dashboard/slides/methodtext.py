@@ -6,9 +6,10 @@ comes from the ``DeckContent`` (already disclosed) and is formatted by ``dashboa
 
 from __future__ import annotations
 
-from dashboard import disclosure, fmt
+from dashboard import disclosure, fmt, publish
 from dashboard.charts import raccrochage as rc
 from dashboard.charts.common import BLUE_FRANCE, STATUS_COLORS, STATUS_LABELS
+from dashboard.publish import catalog
 from dashboard.slides import style
 from dashboard.slides.content import DeckContent
 from queries import raccrochage as rq
@@ -21,12 +22,12 @@ def _pair(label: str, value: str, color: str = BLUE_FRANCE, detail: str | None =
     return out + [(detail, 0.75, False, style.MUTED)] if detail else out
 
 
-def _count(content: DeckContent, key: str) -> str:
-    return disclosure.masked_label() if key in content.masked else fmt.integer(content.shown[key])
+def _text(content: DeckContent, key: str) -> str:
+    """The French text of a figure of the situation, or its secrecy mark (« < 5 », « s »)."""
+    return publish.cell_text(catalog.RACCROCHAGE[key], content.shown[key], content.marks.get(key))
 
 
-def _rate(content: DeckContent, key: str) -> str:
-    return rc.MASKED_TEXT if key in content.masked else fmt.percent(content.shown[key])
+_count = _rate = _text
 
 
 def trajectory_panel(content: DeckContent) -> list[tuple]:
@@ -61,7 +62,7 @@ def funnel_panel(content: DeckContent) -> list[tuple]:
     n1 = shown.get("contrats_foquale_n1")
     out += _pair("Contrats FOQUALE signés", _count(content, "contrats_foquale"),
                  detail=f"{same} : {fmt.integer(n1)}" if n1 is not None else None)
-    out.append(("Cumuls depuis la rentrée ; entre parenthèses sur les barres, le taux de passage depuis "
+    out.append(("Cumuls depuis la rentrée ; entre parenthèses après le nom de chaque étape, la part des jeunes de "
                 f"l'étape précédente. Comparaisons : même date en {content.annee_n1}"
                 + (f" ({fmt.date_long(s['periode_fin_n1'])})." if s["periode_fin_n1"] else "."), 0.7, False,
                 style.MUTED))

@@ -1,9 +1,10 @@
 """Native, editable PowerPoint charts from ``series.ChartSpec`` (python-pptx).
 
-The data go into the chart's embedded workbook (editable in PowerPoint and LibreOffice); French
-display comes from number formats that do not depend on the viewer's locale (thousands with a
-narrow no-break space, "12 %" on rate axes) and from custom data-label texts preformatted by
-``dashboard.fmt`` ("12,3 %", "1 234"). Masked values are absent points: gaps.
+The data go into the chart's embedded workbook (editable in PowerPoint and LibreOffice), rounded
+to what is shown; data labels show the point's own value under a number format (a user who
+corrects a value in the chart data sees the new label): counts with a thousands separator that
+does not depend on the viewer's locale (a narrow no-break space), rates as "12,3 %" (the decimal
+separator is the viewer's). Masked values are absent points: gaps.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pptx.enum.chart import (
     XL_TICK_MARK,
 )
 from pptx.enum.dml import MSO_LINE_DASH_STYLE
+from pptx.oxml.ns import qn
 from pptx.util import Pt
 
 from dashboard.slides import style
@@ -27,7 +29,7 @@ from dashboard.slides.series import ChartSpec
 COUNT_FORMAT = '[>=1000]#"\u202f"##0;0'
 #: Rates stored as fractions: "12 %" on axes.
 PERCENT_AXIS_FORMAT = '0"\u00a0"%'
-PERCENT_DATA_FORMAT = "0.0%"
+PERCENT_DATA_FORMAT = '0.0"\u00a0"%'
 
 KINDS = {
     "line": XL_CHART_TYPE.LINE_MARKERS,
@@ -70,7 +72,7 @@ def add_chart(slide, box: Box, spec: ChartSpec, kind: str, *, font_pt: float = 1
             _style_line(series, s)
         else:
             _style_bar(series, s)
-        _labels(series, s, kind, label_pt or font_pt - 1)
+        _labels(series, s, kind, label_pt or font_pt - 1, PERCENT_DATA_FORMAT if percent else COUNT_FORMAT)
     return frame
 
 
@@ -137,21 +139,41 @@ def _style_bar(series, s) -> None:
             point.format.line.fill.background()
 
 
-def _labels(series, s, kind: str, label_pt: float) -> None:
-    """Custom data-label texts (French), on the points that have one and a value."""
-    for index, (label, value) in enumerate(zip(s.labels, s.values, strict=False)):
-        if not label or value is None:
+def _labels(series, s, kind: str, label_pt: float, number_format: str) -> None:
+    """Data labels linked to the values (``showVal`` under ``number_format``) on the points of
+    ``s.labelled``: the whole series when every point with a value is labelled, else point by point."""
+    flags = [bool(f) and v is not None for f, v in zip(s.labelled, s.values, strict=False)]
+    if not any(flags):
+        return
+    with_value = [v is not None for v in s.values]
+    if flags == with_value[:len(flags)] and len(flags) == len(s.values):
+        labels = series.data_labels
+        labels.show_value = True
+        labels.number_format = number_format
+        labels.number_format_is_linked = False
+        _label_font(labels.font, s, kind, label_pt)
+        if kind in ("bar", "column"):
+            labels.position = XL_LABEL_POSITION.OUTSIDE_END
+        elif kind == "line":
+            labels.position = XL_LABEL_POSITION.ABOVE
+        return
+    for index, flag in enumerate(flags):
+        if not flag:
             continue
-        data_label = series.points[index].data_label
-        frame = data_label.text_frame
-        frame.text = label
-        run = frame.paragraphs[0].runs[0]
-        run.font.size = Pt(label_pt)
-        run.font.name = style.FONT
-        run.font.bold = kind == "line"
-        run.font.color.rgb = style.rgb(s.color if kind == "line" else style.TEXT)
+        label = series.points[index].data_label
+        dlbl = label._get_or_add_dLbl()
+        fmt_element = dlbl.makeelement(qn("c:numFmt"), {"formatCode": number_format, "sourceLinked": "0"})
+        dlbl.spPr.addprevious(fmt_element) if dlbl.spPr is not None else dlbl.insert(1, fmt_element)
+        _label_font(label.font, s, kind, label_pt)
         if kind == "line":  # right of the point, above it at the last category
             last = index == len(s.values) - 1
-            data_label.position = XL_LABEL_POSITION.ABOVE if last else XL_LABEL_POSITION.RIGHT
+            label.position = XL_LABEL_POSITION.ABOVE if last else XL_LABEL_POSITION.RIGHT
         elif kind in ("bar", "column"):
-            data_label.position = XL_LABEL_POSITION.OUTSIDE_END
+            label.position = XL_LABEL_POSITION.OUTSIDE_END
+
+
+def _label_font(font, s, kind: str, label_pt: float) -> None:
+    font.size = Pt(label_pt)
+    font.name = style.FONT
+    font.bold = kind == "line"
+    font.color.rgb = style.rgb(s.color if kind == "line" else style.TEXT)

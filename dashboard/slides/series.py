@@ -1,8 +1,11 @@
 """The data of each chart and table of the deck, derived from a ``DeckContent`` in one place.
 
 The PPTX charts, the XLSX "figures behind the deck" and the tests all read these specs, so a
-chart, its spreadsheet and the generated sentences cannot disagree. Masked values are ``None``:
-python-pptx writes no point for them, so a chart shows a gap.
+chart, its spreadsheet and the generated sentences cannot disagree. Values are rounded to what
+is shown (whole young people, rates to the tenth of a percent); data labels are the chart's own
+values under a number format (``pptcharts``), never fixed text. Masked values are ``None``:
+python-pptx writes no point for them. Columns and tables are declared in
+``dashboard.publish.catalog``.
 """
 
 from __future__ import annotations
@@ -11,9 +14,11 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from dashboard import disclosure, fmt
+from dashboard import disclosure, fmt, publish
 from dashboard.charts import raccrochage as rc
-from dashboard.charts.common import BLUE_FRANCE, LIGHT_GREY, SOLUTION_COLORS, SOLUTION_LABELS, STATUS_LABELS
+from dashboard.charts.common import BLUE_FRANCE, LIGHT_GREY, SOLUTION_COLORS, SOLUTION_LABELS
+from dashboard.publish import catalog
+from dashboard.publish.columns import Column, Kind
 from dashboard.slides import style
 from dashboard.slides.content import DeckContent
 from queries import raccrochage as rq
@@ -27,7 +32,7 @@ class Series:
     name: str
     values: list[float | None]
     color: str
-    labels: list[str | None] = field(default_factory=list)  # custom data label per point ("" = none)
+    labelled: list[bool] = field(default_factory=list)  # points that show their value (a linked data label)
     dash: bool = False
     marker: str = "circle"  # circle | diamond | dash (line charts; every series keeps a marker)
     marker_size: int = 8
@@ -45,12 +50,22 @@ class ChartSpec:
         return next(s.values for s in self.series if s.name == name)
 
 
-def _count_label(value) -> str | None:
-    return None if value is None else fmt.integer(value)
+COUNT = Column("valeur", "Valeur", Kind.COUNT)
+RATE = Column("valeur", "Valeur", Kind.RATE)
 
 
-def _rate_label(value) -> str | None:
-    return None if value is None else fmt.percent(value)
+def _counts(values) -> list[int | None]:
+    """Counts as shown: whole young people (an expected level of 397,18 is 397)."""
+    return [publish.rounded(COUNT, v) for v in values]
+
+
+def _rates(values) -> list[float | None]:
+    """Rates as shown: fractions rounded to the tenth of a percent (0.031 for « 3,1 % »)."""
+    return [publish.rounded(RATE, v) for v in values]
+
+
+def _all(values) -> list[bool]:
+    return [v is not None for v in values]
 
 
 # --- raccrochage --------------------------------------------------------------------------------
@@ -82,19 +97,19 @@ def trajectory(content: DeckContent) -> ChartSpec | None:
     last = dict(zip(previous["rang"].to_list(), previous["raccroches_cumul"].to_list(), strict=True))
     expected = dict(zip(target["rang"].to_list(), target["attendu"].to_list(), strict=True))
     objectif = content.situation["objectif"]
-    values = [current.get(r) for r in ranks]
+    values = _counts(current.get(r) for r in ranks)
     shown = [i for i, v in enumerate(values) if v is not None]
-    labels = [_count_label(v) if shown and i == shown[-1] else None for i, v in enumerate(values)]
+    labelled = [bool(shown) and i == shown[-1] for i in range(len(values))]
     # this year first: the legend reads from it, and PowerPoint reports a line chart with markers
-    series = [Series(current_name(content), values, BLUE_FRANCE, labels=labels, width_pt=3.5)]
+    series = [Series(current_name(content), values, BLUE_FRANCE, labelled=labelled, width_pt=3.5)]
     if objectif is not None:
-        values = [expected.get(r) for r in ranks]
+        values = _counts(expected.get(r) for r in ranks)
         series.append(Series(TARGET_NAME, values, style.TARGET, dash=True, marker="diamond", marker_size=6,
                              width_pt=2.0))
         series.append(Series(objective_name(objectif), [float(objectif)] * len(ranks), style.TARGET,
                              marker="dash", marker_size=2, width_pt=1.0, dash=True))
     if not previous.is_empty():
-        values = [last.get(r) for r in ranks]
+        values = _counts(last.get(r) for r in ranks)
         series.append(Series(previous_name(content), values, style.PREVIOUS, marker_size=5, width_pt=1.75))
     return ChartSpec([rq.slot_label(r) for r in ranks], series)
 
@@ -116,9 +131,8 @@ def solutions_compare(content: DeckContent) -> ChartSpec | None:
     series = []
     if content.solutions_n1:
         previous = [content.solutions_n1.get(c) for c in rq.SOLUTION_COLUMNS]
-        series.append(Series(f"{content.annee_n1} (même date)", previous, LIGHT_GREY,
-                             labels=[_count_label(v) for v in previous]))
-    series.append(Series(content.annee, current, BLUE_FRANCE, labels=[_count_label(v) for v in current],
+        series.append(Series(f"{content.annee_n1} (même date)", previous, LIGHT_GREY, labelled=_all(previous)))
+    series.append(Series(content.annee, current, BLUE_FRANCE, labelled=_all(current),
                          point_colors=[SOLUTION_COLORS[c] for c in rq.SOLUTION_COLUMNS]))
     return ChartSpec([SOLUTION_LABELS[c] for c in rq.SOLUTION_COLUMNS], series)
 
@@ -129,14 +143,14 @@ def funnel(content: DeckContent) -> ChartSpec | None:
     if not content.has_bilans:
         return None
     values = [content.shown[c] for c in rq.FUNNEL_COLUMNS]
-    labels = []
-    for i, value in enumerate(values):
-        text = _count_label(value)
-        if text is not None and i > 0 and values[i - 1]:
-            text += f" ({fmt.percent(value / values[i - 1])})"
-        labels.append(text)
-    spec = Series("Jeunes", values, BLUE_FRANCE, labels=labels, point_colors=FUNNEL_COLORS)
-    return ChartSpec([rc.FUNNEL_LABELS[c] for c in rq.FUNNEL_COLUMNS], [spec])
+    categories = []
+    for i, (column, value) in enumerate(zip(rq.FUNNEL_COLUMNS, values, strict=True)):
+        label = rc.FUNNEL_LABELS[column]
+        if value is not None and i > 0 and values[i - 1]:  # the rate of passage goes with the step's name
+            label += f" ({fmt.percent(value / values[i - 1])})"
+        categories.append(label)
+    spec = Series("Jeunes", values, BLUE_FRANCE, labelled=_all(values), point_colors=FUNNEL_COLORS)
+    return ChartSpec(categories, [spec])
 
 
 # --- absenteeism ----------------------------------------------------------------------------------
@@ -158,23 +172,22 @@ def absence(content: DeckContent) -> ChartSpec | None:
     rows = a.par_type.to_dicts() + ([dict(a.ensemble, groupe=aq.ALL)] if a.ensemble else [])
     categories = [ALL_SCHOOLS if r["groupe"] == aq.ALL else aq.TYPE_LABELS.get(r["groupe"], r["groupe"])
                   for r in rows]
-    current = [r["taux"] for r in rows]
-    previous = [r["taux_precedent"] for r in rows]
+    current = _rates(r["taux"] for r in rows)
+    previous = _rates(r["taux_precedent"] for r in rows)
     series = []
     if any(v is not None for v in previous):
-        series.append(Series(f"{content.annee_n1} (mêmes mois)", previous, LIGHT_GREY,
-                             labels=[_rate_label(v) for v in previous]))
-    series.append(Series(content.annee, current, BLUE_FRANCE, labels=[_rate_label(v) for v in current]))
-    refs = [a.references.get(r["groupe"]) for r in rows]
+        series.append(Series(f"{content.annee_n1} (mêmes mois)", previous, LIGHT_GREY, labelled=_all(previous)))
+    series.append(Series(content.annee, current, BLUE_FRANCE, labelled=_all(current)))
+    refs = _rates(a.references.get(r["groupe"]) for r in rows)
     if any(v is not None for v in refs):
-        series.append(Series(reference_name(content), refs, style.REFERENCE, labels=[_rate_label(v) for v in refs]))
+        series.append(Series(reference_name(content), refs, style.REFERENCE, labelled=_all(refs)))
     return ChartSpec(categories, series, value_format="percent")
 
 
 def _masked_columns(frame: pl.DataFrame) -> set[str]:
     if "cellules_masquees" not in frame.columns:
         return set()
-    return {k.strip() for cells in frame["cellules_masquees"].to_list() for k in (cells or "").split(",") if k.strip()}
+    return {k for cells in frame["cellules_masquees"].to_list() for k in disclosure.decode_marks(cells)}
 
 
 def masked_on(content: DeckContent, slide: str) -> bool:
@@ -198,7 +211,7 @@ def masked_on(content: DeckContent, slide: str) -> bool:
 
 TABLE_COLUMNS = ("libelle", "statut", "raccroches", "objectif", "taux_atteinte", "attendu", "ecart", "projection",
                  "periode_fin")
-NUMERIC_KINDS = {"count", "number", "rate", "gap"}
+NUMERIC_KINDS = {"count", "expected", "rate", "relative", "points", "number"}
 
 
 #: Short headers for the slide (the XLSX keeps the app's full headers).
@@ -206,62 +219,76 @@ SLIDE_HEADERS = {"attendu": "Attendu", "ecart": "Écart", "projection": "Project
 
 
 def table_header() -> list[str]:
-    return [SLIDE_HEADERS.get(c, rc.TABLE_COLUMNS[c][0]) for c in TABLE_COLUMNS]
+    return [SLIDE_HEADERS.get(c, catalog.RACCROCHAGE[c].header) for c in TABLE_COLUMNS]
 
 
 def table_rows(frame: pl.DataFrame) -> list[dict]:
-    """Display rows of a sub-territory table: ``cells`` (French strings, "< 5" where masked),
-    ``statut`` (for the colour)."""
+    """Display rows of a sub-territory table: ``cells`` (the French text of ``publish.text``, the
+    secrecy mark where masked), ``statut`` (for the colour)."""
+    table = rc.situation_table(frame, TABLE_COLUMNS)
     out = []
-    for row in frame.iter_rows(named=True):
-        masked = {k.strip() for k in (row.get("cellules_masquees") or "").split(",") if k.strip()}
-        cells = []
-        for column in TABLE_COLUMNS:
-            kind = rc.TABLE_COLUMNS[column][1]
-            value = row[column]
-            if column in masked:
-                cells.append(disclosure.masked_label() if kind == "count" else rc.MASKED_TEXT)
-            elif kind in ("count", "number"):
-                cells.append(fmt.integer(value))
-            elif kind == "rate":
-                cells.append(fmt.percent(value))
-            elif kind == "gap":
-                cells.append(fmt.signed_percent(value))
-            elif kind == "date":
-                cells.append(fmt.date_short(value) if value else fmt.MISSING)
-            elif kind == "status":
-                cells.append(STATUS_LABELS[value or "inconnu"])
-            else:
-                cells.append(str(value) if value is not None else fmt.MISSING)
-        out.append({"code": row["code"], "statut": row["statut"] or "inconnu", "cells": cells})
+    for (values, marks), code, statut in zip(table.rows(), frame["code"].to_list(), frame["statut"].to_list(),
+                                             strict=True):
+        cells = [publish.cell_text(c, values[c.key], marks.get(c.key)) for c in table.columns]
+        out.append({"code": code, "statut": statut or "inconnu", "cells": cells})
     return out
 
 
 def column_kinds() -> list[str]:
-    return [rc.TABLE_COLUMNS[c][1] for c in TABLE_COLUMNS]
+    return [str(catalog.RACCROCHAGE[c].kind) for c in TABLE_COLUMNS]
 
 
 # --- the figures behind the deck (XLSX) -----------------------------------------------------------
 
 
-def _spec_frame(spec: ChartSpec, category: str) -> pl.DataFrame:
-    data = {category: spec.categories}
-    for s in spec.series:
-        data[s.name] = pl.Series(s.name, [None if v is None else float(v) for v in s.values], dtype=pl.Float64)
-    return pl.DataFrame(data)
+def spec_table(name: str, spec: ChartSpec, category: str) -> publish.Table:
+    """A chart's data as a declared table: the category, one column per series (counts or rates
+    as the chart shows them)."""
+    kind = Kind.RATE if spec.value_format == "percent" else Kind.COUNT
+    keys = [f"s{i}" for i in range(len(spec.series))]
+    columns = [Column("categorie", category, Kind.LABEL),
+               *(Column(k, s.name, kind, secret=True) for k, s in zip(keys, spec.series, strict=True))]
+    data = {"categorie": spec.categories,
+            **{k: pl.Series(k, [None if v is None else float(v) for v in s.values], dtype=pl.Float64)
+               for k, s in zip(keys, spec.series, strict=True)}}
+    return publish.table(name, pl.DataFrame(data), columns, sources=("raccrochage", "absenteisme"))
 
 
-def key_figures_frame(content: DeckContent) -> pl.DataFrame:
+#: The « Chiffres clés » sheet: the figure and its change as numbers, each cell with its format
+#: (a count on one row, a rate on the next: ``Table.cells``).
+KEY_FIGURE_COLUMNS = (
+    Column("indicateur", "Indicateur", Kind.LABEL),
+    Column("valeur", "Valeur", Kind.COUNT, secret=True),
+    Column("evolution", "Évolution", Kind.COUNT, secret=True, signed=True),
+    Column("comparaison", "Par rapport à", Kind.LABEL),
+    Column("note", "Note", Kind.LABEL),
+)
+TILE_KINDS = {"count": (Kind.COUNT, Kind.COUNT), "expected": (Kind.EXPECTED, Kind.COUNT),
+              "rate": (Kind.RATE, Kind.POINTS)}
+
+
+def key_figures_table(content: DeckContent) -> publish.Table:
     from dashboard.slides import keyfigures
 
-    rows = [(t.label, t.value, t.change or "", t.source) for t in keyfigures.tiles(content)]
-    return pl.DataFrame(rows, schema={"Indicateur": pl.String, "Valeur": pl.String, "Évolution": pl.String,
-                                      "Source": pl.String}, orient="row")
+    records, marks, cells = [], [], []
+    value_col, change_col = KEY_FIGURE_COLUMNS[1], KEY_FIGURE_COLUMNS[2]
+    for tile in keyfigures.tiles(content):
+        value_kind, change_kind = TILE_KINDS[tile.kind]
+        records.append({"indicateur": tile.label, "valeur": tile.number, "evolution": tile.change_number,
+                        "comparaison": tile.context or None, "note": tile.note})
+        marks.append({"valeur": tile.mark} if tile.mark else {})
+        cells.append({"valeur": Column("valeur", "Valeur", value_kind, secret=True),
+                      "evolution": Column("evolution", "Évolution", change_kind, secret=True, signed=True)}
+                     if (value_kind, change_kind) != (value_col.kind, change_col.kind) else {})
+    schema = {"indicateur": pl.String, "valeur": pl.Float64, "evolution": pl.Float64, "comparaison": pl.String,
+              "note": pl.String}
+    return publish.table("Chiffres clés", pl.DataFrame(records, schema=schema, orient="row"), KEY_FIGURE_COLUMNS,
+                         marks=marks, cells=cells, sources=("raccrochage", "absenteisme"))
 
 
-def sheets(content: DeckContent) -> dict[str, pl.DataFrame]:
-    """One sheet per slide's data, French headers, masked values empty."""
-    out: dict[str, pl.DataFrame] = {"Chiffres clés": key_figures_frame(content)}
+def tables(content: DeckContent) -> list[publish.Table]:
+    """One table per slide's data, declared columns, masked values empty and marked."""
+    out = [key_figures_table(content)]
     for name, builder, category in (
         ("Trajectoire", trajectory, "Période (fin)"),
         ("Solutions par période", solutions_by_period, "Période"),
@@ -271,19 +298,31 @@ def sheets(content: DeckContent) -> dict[str, pl.DataFrame]:
     ):
         spec = builder(content)
         if spec is not None:
-            out[name] = _spec_frame(spec, category)
+            out.append(spec_table(name, spec, category))
     if not content.sous_territoires.is_empty():
-        out["Territoires"] = rc.export_frame(content.sous_territoires, TABLE_COLUMNS)
+        out.append(rc.export_table(content.sous_territoires, "Territoires"))
     if not content.reseaux.is_empty():
-        out["Réseaux"] = rc.export_frame(content.reseaux, TABLE_COLUMNS)
-    out["Points saillants"] = pl.DataFrame({"Phrase": [h.text for h in content.highlights]}, schema={"Phrase": pl.String})
+        out.append(rc.export_table(content.reseaux, "Réseaux"))
+    out.append(publish.table("Points saillants", pl.DataFrame({"phrase": [h.text for h in content.highlights]},
+                                                              schema={"phrase": pl.String}),
+                             [Column("phrase", "Phrase", Kind.LABEL)]))
     return out
 
 
-def xlsx_bytes(content: DeckContent) -> bytes:
-    from dashboard import exports
+def sheets(content: DeckContent) -> dict[str, publish.Table]:
+    """The tables of ``tables`` by sheet name."""
+    return {t.name: t for t in tables(content)}
 
-    note = (f"Cellules vides : valeur masquée (secret statistique, effectif inférieur à "
-            f"{disclosure.threshold()}) ou sans donnée.")
-    data = sheets(content)
-    return exports.to_xlsx_bytes(data, notes={name: note for name in data})
+
+def provenance(content: DeckContent) -> publish.Provenance:
+    date = content.periode_fin
+    return publish.Provenance(
+        title=f"Dialogue de gestion {content.annee} — {content.territory.label} — chiffres de la présentation",
+        territory=content.territory.label, annee=content.annee,
+        data_date=f"bilans reçus jusqu'au {fmt.date_long(date)}" if date else "aucun bilan reçu",
+        sources=("raccrochage", "absenteisme", "references"), demo=content.demo,
+    )
+
+
+def xlsx_bytes(content: DeckContent) -> bytes:
+    return publish.xlsx_bytes(tables(content), provenance(content))

@@ -1,4 +1,4 @@
-"""Statistical disclosure control: one rule for every page, export and deck.
+"""Statistical disclosure control: the rule for every page, export and deck.
 
 * A count under ``threshold()`` (default 5) at school or network level is masked ("< 5").
 * A rate whose numerator or denominator is under the threshold is masked too.

@@ -1,0 +1,171 @@
+"""The declarations of every published column: raccrochage, absenteeism, comparison, map and
+figures export. A page, a download, a deck table or chart, a workbook and the figures export
+read their columns here (``publish.columns``); nothing else decides how a figure is shown."""
+
+from __future__ import annotations
+
+from dashboard.charts.common import SOLUTION_LABELS, STATUS_COLORS, STATUS_LABELS
+from dashboard.publish.columns import Column, Kind, column_map
+
+STATUS_ORDER = {"en_retard": 0, "non_atteint": 1, "sur_trajectoire": 2, "en_avance": 3, "atteint": 4, "inconnu": 5}
+SOLUTION_COLUMNS = tuple(SOLUTION_LABELS)
+SOLUTION_KEYS = {c: c.removeprefix("raccroches_") for c in SOLUTION_COLUMNS}
+
+
+def _count(key: str, header: str, secret: bool = True) -> Column:
+    return Column(key, header, Kind.COUNT, secret=secret)
+
+
+def _rate(key: str, header: str, secret: bool = True) -> Column:
+    return Column(key, header, Kind.RATE, secret=secret)
+
+
+# --- raccrochage: one territory (situation rows) ---------------------------------------------------
+
+RACCROCHAGE = column_map([
+    Column("code", "Code", Kind.CODE),
+    Column("libelle", "Territoire", Kind.LABEL),
+    Column("nom", "Territoire", Kind.LABEL),
+    Column("statut", "Statut", Kind.LABEL, labels=STATUS_LABELS, order=STATUS_ORDER, colors=STATUS_COLORS),
+    Column("periode_fin", "Dernier bilan", Kind.DATE),
+    _count("raccroches", "Raccrochés"),
+    _count("objectif", "Objectif", secret=False),
+    _rate("taux_atteinte", "Taux d'atteinte"),
+    Column("attendu", "Attendu à cette date", Kind.EXPECTED),
+    Column("ecart", "Écart à la trajectoire", Kind.RELATIVE, secret=True),
+    Column("projection", "Projection fin d'année", Kind.EXPECTED, secret=True),
+    Column("ecart_objectif", "Écart à l'objectif", Kind.COUNT, secret=True),
+    _count("jeunes_signales", "Jeunes signalés"),
+    _count("jeunes_contactes", "Contactés"),
+    _rate("taux_contact", "Taux de contact"),
+    _count("entretiens", "Entretiens"),
+    _count("solutions_proposees", "Solutions proposées"),
+    _rate("part_solution", "Part avec solution proposée"),
+    _rate("part_raccroches", "Part raccrochés"),
+    *(_count(c, SOLUTION_LABELS[c]) for c in SOLUTION_COLUMNS),
+    _count("contrats_foquale", "Contrats FOQUALE"),
+    _count("raccroches_n1", "Raccrochés (même date N-1)"),
+    _count("jeunes_signales_n1", "Jeunes signalés (même date N-1)"),
+    _rate("taux_atteinte_n1", "Taux d'atteinte (même date N-1)"),
+])
+#: The sub-territory table (pages, downloads, deck, workbook), in order.
+SITUATION_TABLE = ("libelle", "statut", "raccroches", "objectif", "taux_atteinte", "attendu", "ecart", "projection",
+                   "jeunes_signales", "jeunes_contactes", "taux_contact", "entretiens", "solutions_proposees",
+                   "part_solution", "part_raccroches", *SOLUTION_COLUMNS, "contrats_foquale", "periode_fin")
+#: On screen and in the deck: the date of the last bilan right after the status.
+SITUATION_SUMMARY = ("libelle", "statut", "periode_fin", "raccroches", "objectif", "taux_atteinte", "attendu", "ecart",
+                     "projection")
+
+# --- raccrochage: per bimonthly period ----------------------------------------------------------
+
+PERIODS = column_map([
+    Column("libelle", "Période", Kind.LABEL),
+    Column("periode_fin", "Fin de période", Kind.DATE),
+    *(_count(c, SOLUTION_LABELS[c]) for c in SOLUTION_COLUMNS),
+    _count("raccroches", "Raccrochés dans la période"),
+    _count("raccroches_cumul", "Raccrochés cumulés"),
+    Column("attendu", "Trajectoire de l'objectif", Kind.EXPECTED),
+    _count("jeunes_signales", "Jeunes signalés"),
+    _count("jeunes_contactes", "Contactés"),
+    _count("entretiens", "Entretiens"),
+    _count("solutions_proposees", "Solutions proposées"),
+    _count("contrats_foquale", "Contrats FOQUALE signés"),
+])
+
+# --- absenteeism --------------------------------------------------------------------------------
+
+
+def absence_columns(annee: str, previous: str) -> dict[str, Column]:
+    """Absenteeism tables (by group, sub-territory, school): headers carry the school years."""
+    return column_map([
+        Column("territoire_code", "Code territoire", Kind.CODE),
+        Column("territoire", "Territoire", Kind.LABEL),
+        Column("annee_scolaire", "Année scolaire", Kind.LABEL),
+        Column("groupe", "Groupe", Kind.LABEL),
+        Column("uai", "UAI", Kind.CODE),
+        Column("nom", "Établissement", Kind.LABEL),
+        Column("type", "Type", Kind.LABEL),
+        Column("secteur", "Secteur", Kind.LABEL),
+        Column("ep", "Éducation prioritaire", Kind.LABEL),
+        Column("commune", "Commune", Kind.LABEL),
+        Column("reseau", "Réseau FOQUALE", Kind.LABEL),
+        _count("nb_mois", "Mois avec données", secret=False),
+        _count("effectif_moyen", "Effectif moyen", secret=False),
+        _count("absenteistes_moyen", "Absentéistes par mois (moyenne)"),
+        _rate("taux", f"Taux {annee}"),
+        _rate("taux_precedent", f"Taux {previous} (mêmes mois)"),
+        Column("evolution", "Évolution", Kind.POINTS, secret=True),
+        _rate("taux_academie", f"Académie {annee}"),
+        _rate("reference", "Référence nationale", secret=False),
+    ])
+
+
+# --- comparison and map -------------------------------------------------------------------------
+
+INDICATOR_KINDS = {"count": Kind.COUNT, "rate": Kind.RATE, "share": Kind.RATE, "per10k": Kind.NUMBER}
+SECRET_FREE = frozenset({"objectif", "population"})
+
+
+def indicator_column(key: str, label: str, kind: str) -> Column:
+    """An indicator of the comparison or the map (``kind``: count, rate, share, per10k)."""
+    return Column(key, label, INDICATOR_KINDS[kind], decimals=1 if kind == "per10k" else None,
+                  secret=key not in SECRET_FREE)
+
+
+def gap_column(key: str, label: str, kind: str) -> Column:
+    """The difference from the académie: points for rates and shares, per 10 000 for rates per
+    inhabitants, the territory's share of the académie for counts."""
+    lowered = label[0].lower() + label[1:]
+    if kind == "count":
+        return Column(key, f"Part de l'académie — {lowered}", Kind.RATE, secret=key not in SECRET_FREE)
+    if kind == "per10k":
+        return Column(key, f"Écart — {lowered}", Kind.NUMBER, decimals=1, secret=True)
+    return Column(key, f"Écart — {lowered}", Kind.POINTS, secret=True)
+
+
+# --- the figures export -------------------------------------------------------------------------
+
+FIGURES = column_map([
+    Column("territoire", "Code du territoire", Kind.CODE),
+    Column("territoire_nom", "Territoire", Kind.LABEL),
+    Column("niveau", "Niveau", Kind.CODE),
+    Column("annee_scolaire", "Année scolaire", Kind.LABEL),
+    Column("donnees_de_demonstration", "Données de démonstration", Kind.LABEL, labels={True: "oui", False: "non"}),
+    Column("situation_annee", "Situation de l'année", Kind.CODE),
+    Column("periode_fin", "Dernier bilan reçu", Kind.DATE),
+    _count("jeunes_signales", "Jeunes signalés"),
+    _count("jeunes_contactes", "Jeunes contactés"),
+    _count("entretiens", "Entretiens"),
+    _count("solutions_proposees", "Solutions proposées"),
+    _count("raccroches", "Raccrochés"),
+    *(_count(f"raccroches_par_solution.{SOLUTION_KEYS[c]}", f"Raccrochés — {SOLUTION_LABELS[c]}")
+      for c in SOLUTION_COLUMNS),
+    _count("contrats_foquale", "Contrats FOQUALE"),
+    _count("objectif", "Objectif", secret=False),
+    _rate("taux_atteinte", "Taux d'atteinte de l'objectif"),
+    _rate("taux_contact", "Taux de contact"),
+    _rate("part_solution", "Part avec solution proposée"),
+    _rate("part_raccroches", "Part des jeunes signalés raccrochés"),
+    Column("niveau_attendu", "Niveau attendu à cette date", Kind.EXPECTED),
+    Column("ecart_trajectoire", "Écart à la trajectoire", Kind.RELATIVE, secret=True),
+    Column("statut_trajectoire", "Statut", Kind.CODE),
+    Column("projection_fin_annee", "Projection en fin d'année", Kind.EXPECTED, secret=True),
+    Column("profil_saisonnier", "Profil saisonnier", Kind.CODE),
+    Column("reseaux_en_retard", "Réseaux sans le dernier bilan", Kind.LABEL),
+    *(_rate(f"absenteisme_par_type.{t}", f"Taux d'absentéisme — {label}")
+      for t, label in (("COLLEGE", "collèges"), ("LGT", "LGT"), ("LP", "LP"), ("LPO", "LPO"), ("EREA", "EREA"),
+                       ("AUTRE", "autres établissements"))),
+    _rate("absenteisme_global", "Taux d'absentéisme — tous établissements"),
+])
+
+
+def declare_figures(*columns: Column) -> None:
+    """Declare the keys a figures-export contributor adds (idempotent)."""
+    for column in columns:
+        FIGURES[column.key] = column
+
+
+def figure_column(key: str) -> Column:
+    """The declaration of a figures-export key; a key a contributor adds without declaring it is
+    published as plain text (never guessed as a number)."""
+    return FIGURES.get(key) or Column(key, key, Kind.LABEL)
