@@ -65,10 +65,14 @@ def cell_value(column: Column, value):
     kind = column.kind
     if kind == Kind.COUNT:
         return int(round(value))
-    if kind in (Kind.EXPECTED, Kind.RATE, Kind.RELATIVE, Kind.NUMBER):
+    if kind in (Kind.EXPECTED, Kind.RATE, Kind.NUMBER) and not column.signed:
         return float(value)
-    if kind == Kind.POINTS:
-        return round(float(value) * 100, 10)
+    if kind == Kind.POINTS:  # a number of points, rounded as shown (a change of 0,04 pt is « 0,0 pt »)
+        return round(float(value) * 100, column.places)
+    if kind == Kind.RELATIVE:  # likewise: the sign shown is the sign of the rounded value
+        return round(float(value), column.places + 2)
+    if column.signed:
+        return round(float(value), column.places)
     if kind == Kind.DATE:
         return dt.date.fromisoformat(str(value)[:10])
     return exports.neutralise(exports.clean_text(value_text(column, value)))
@@ -119,18 +123,22 @@ def _write_table(workbook, table: Table) -> None:
     if longest > 30:
         sheet.row_dimensions[1].height = 15 * min(4, -(-longest // 28))
     sheet.freeze_panes = "A2"
-    _printable(sheet)
+    total = sum(sheet.column_dimensions[get_column_letter(i + 1)].width for i in range(len(headers)))
+    _printable(sheet, pages_wide=max(1, -(-int(total) // PAGE_WIDTH)))
     if table.note:
         sheet.append([])
         sheet.append([exports.neutralise(exports.clean_text(table.note))])
 
 
-def _printable(sheet) -> None:
-    """Printed (or converted to PDF) in landscape, as wide as the page, header repeated."""
+PAGE_WIDTH = 190  # characters of column width that stay readable on a landscape A4 page
+
+
+def _printable(sheet, pages_wide: int = 1) -> None:
+    """Printed (or converted to PDF) in landscape, ``pages_wide`` pages across, header repeated."""
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToWidth = pages_wide
     sheet.page_setup.fitToHeight = 0
     sheet.print_title_rows = "1:1"
 
@@ -144,7 +152,10 @@ def write_notes(workbook, provenance: Provenance) -> None:
     for label, text in provenance.lines():
         sheet.append([label, exports.neutralise(exports.clean_text(text))])
         sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True)
+        sheet.cell(row=sheet.max_row, column=1).alignment = Alignment(vertical="top")
         sheet.cell(row=sheet.max_row, column=2).alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.row_dimensions[sheet.max_row].height = 15 * max(1, -(-len(text) // 100))
+    _printable(sheet)
 
 
 def xlsx_bytes(tables: Sequence[Table], provenance: Provenance | None = None) -> bytes:

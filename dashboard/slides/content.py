@@ -135,7 +135,7 @@ def _absence(conn: Connection, scope: Scope, code: str, annee: str) -> Absence |
     months = sorted(monthly.filter(pl.col("annee_scolaire") == annee)["mois"].to_list())
     ref_year, refs, source, estimated = _references(aq, annee)
     return Absence(
-        par_type=by_type.select("groupe", "taux", "taux_precedent", "evolution", "masque"),
+        par_type=by_type.select("groupe", "taux", "taux_precedent", "evolution", "masque", "masque_precedent"),
         ensemble=overall.row(0, named=True) if overall.height else None,
         references=refs,
         reference_annee=ref_year,

@@ -38,6 +38,7 @@ class Series:
     marker_size: int = 8
     width_pt: float = 2.25
     point_colors: list[str] | None = None
+    marks: list[str | None] = field(default_factory=list)  # disclosure mark of each masked point
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,23 @@ def _rates(values) -> list[float | None]:
 
 def _all(values) -> list[bool]:
     return [v is not None for v in values]
+
+
+def _period_marks(periods: pl.DataFrame, column: str) -> list[str | None]:
+    """The disclosure mark of ``column`` on each period row (None where shown)."""
+    if "cellules_masquees" not in periods.columns:
+        return [None] * periods.height
+    return [disclosure.decode_marks(cells).get(column) for cells in periods["cellules_masquees"].to_list()]
+
+
+def _masked_marks(values, marks: dict | None = None, keys=None) -> list[str | None]:
+    """Marks of masked points: the row's own mark when known, else secondary."""
+    out = []
+    for index, value in enumerate(values):
+        key = keys[index] if keys is not None else None
+        mark = (marks or {}).get(key) if key is not None else None
+        out.append(None if value is not None else (mark or disclosure.SECONDARY))
+    return out
 
 
 # --- raccrochage --------------------------------------------------------------------------------
@@ -101,7 +119,9 @@ def trajectory(content: DeckContent) -> ChartSpec | None:
     shown = [i for i, v in enumerate(values) if v is not None]
     labelled = [bool(shown) and i == shown[-1] for i in range(len(values))]
     # this year first: the legend reads from it, and PowerPoint reports a line chart with markers
-    series = [Series(current_name(content), values, BLUE_FRANCE, labelled=labelled, width_pt=3.5)]
+    cumul_marks = dict(zip(periods["rang"].to_list(), _period_marks(periods, "raccroches_cumul"), strict=True))
+    series = [Series(current_name(content), values, BLUE_FRANCE, labelled=labelled, width_pt=3.5,
+                     marks=[cumul_marks.get(r) for r in ranks])]
     if objectif is not None:
         values = _counts(expected.get(r) for r in ranks)
         series.append(Series(TARGET_NAME, values, style.TARGET, dash=True, marker="diamond", marker_size=6,
@@ -119,7 +139,8 @@ def solutions_by_period(content: DeckContent) -> ChartSpec | None:
     periods = content.periodes
     if periods.is_empty():
         return None
-    series = [Series(SOLUTION_LABELS[c], periods[c].to_list(), SOLUTION_COLORS[c]) for c in rq.SOLUTION_COLUMNS]
+    series = [Series(SOLUTION_LABELS[c], periods[c].to_list(), SOLUTION_COLORS[c], marks=_period_marks(periods, c))
+              for c in rq.SOLUTION_COLUMNS]
     return ChartSpec(periods["libelle"].to_list(), series)
 
 
@@ -131,9 +152,11 @@ def solutions_compare(content: DeckContent) -> ChartSpec | None:
     series = []
     if content.solutions_n1:
         previous = [content.solutions_n1.get(c) for c in rq.SOLUTION_COLUMNS]
-        series.append(Series(f"{content.annee_n1} (même date)", previous, LIGHT_GREY, labelled=_all(previous)))
+        series.append(Series(f"{content.annee_n1} (même date)", previous, LIGHT_GREY, labelled=_all(previous),
+                             marks=_masked_marks(previous)))
     series.append(Series(content.annee, current, BLUE_FRANCE, labelled=_all(current),
-                         point_colors=[SOLUTION_COLORS[c] for c in rq.SOLUTION_COLUMNS]))
+                         point_colors=[SOLUTION_COLORS[c] for c in rq.SOLUTION_COLUMNS],
+                         marks=_masked_marks(current, content.marks, rq.SOLUTION_COLUMNS)))
     return ChartSpec([SOLUTION_LABELS[c] for c in rq.SOLUTION_COLUMNS], series)
 
 
@@ -149,7 +172,8 @@ def funnel(content: DeckContent) -> ChartSpec | None:
         if value is not None and i > 0 and values[i - 1]:  # the rate of passage goes with the step's name
             label += f" ({fmt.percent(value / values[i - 1])})"
         categories.append(label)
-    spec = Series("Jeunes", values, BLUE_FRANCE, labelled=_all(values), point_colors=FUNNEL_COLORS)
+    spec = Series("Jeunes", values, BLUE_FRANCE, labelled=_all(values), point_colors=FUNNEL_COLORS,
+                  marks=_masked_marks(values, content.marks, rq.FUNNEL_COLUMNS))
     return ChartSpec(categories, [spec])
 
 
@@ -176,8 +200,10 @@ def absence(content: DeckContent) -> ChartSpec | None:
     previous = _rates(r["taux_precedent"] for r in rows)
     series = []
     if any(v is not None for v in previous):
-        series.append(Series(f"{content.annee_n1} (mêmes mois)", previous, LIGHT_GREY, labelled=_all(previous)))
-    series.append(Series(content.annee, current, BLUE_FRANCE, labelled=_all(current)))
+        series.append(Series(f"{content.annee_n1} (mêmes mois)", previous, LIGHT_GREY, labelled=_all(previous),
+                             marks=[disclosure.SECONDARY if r.get("masque_precedent") else None for r in rows]))
+    series.append(Series(content.annee, current, BLUE_FRANCE, labelled=_all(current),
+                         marks=[disclosure.SECONDARY if r.get("masque") else None for r in rows]))
     refs = _rates(a.references.get(r["groupe"]) for r in rows)
     if any(v is not None for v in refs):
         series.append(Series(reference_name(content), refs, style.REFERENCE, labelled=_all(refs)))
@@ -251,7 +277,9 @@ def spec_table(name: str, spec: ChartSpec, category: str) -> publish.Table:
     data = {"categorie": spec.categories,
             **{k: pl.Series(k, [None if v is None else float(v) for v in s.values], dtype=pl.Float64)
                for k, s in zip(keys, spec.series, strict=True)}}
-    return publish.table(name, pl.DataFrame(data), columns, sources=("raccrochage", "absenteisme"))
+    marks = [{k: s.marks[i] for k, s in zip(keys, spec.series, strict=True) if i < len(s.marks) and s.marks[i]}
+             for i in range(len(spec.categories))]
+    return publish.table(name, pl.DataFrame(data), columns, marks=marks, sources=("raccrochage", "absenteisme"))
 
 
 #: The « Chiffres clés » sheet: the figure and its change as numbers, each cell with its format
