@@ -107,7 +107,7 @@ def render_data_png(
     """Render a ``MapData`` (from ``queries.carte.map_data``) to PNG bytes."""
     geometry = mapgeo.level_geometry(data.breakdown, data.level)
     shapes = geometry.shapes.to_crs(LAMBERT).set_index("code")
-    classed = mapclasses.classed_values(data.values, data.indicator)
+    classed = mapclasses.classed_for(data)
     rows = {r["code"]: r for r in data.values.iter_rows(named=True)}
     departments = geodata.departements().to_crs(LAMBERT)
     target = _highlight_geometry(data, highlight) if highlight is not None else None
@@ -183,7 +183,8 @@ def render_data_png(
                                                                           "weight": "bold"},
     )
     legend._legend_box.align = "left"
-    method = "Classes à seuils fixes" if classed.classification.method == "seuils" else "Classes par quantiles"
+    method = {"seuils": "Classes à seuils fixes", "statut": "Statut à la date du dernier bilan de chaque réseau"}.get(
+        classed.classification.method, "Classes par quantiles")
     figure.text(map_frac + 0.03, bottom + 0.02, method, ha="left", va="bottom", fontsize=6.0 * scale, family=FONT,
                 color="#666666")
     if title_text:

@@ -192,6 +192,16 @@ def page_context(title: str, *, with_territory: bool = True) -> PageContext:
 
 # --- rendering helpers --------------------------------------------------------------------------
 
+MARKDOWN_SPECIALS = "\\`*_{}[]<>()#+-.!|~$:"
+
+
+def plain(text: str) -> str:
+    """Text from the data (names of schools, territories, files…) for Markdown: every character
+    Markdown or HTML could read as markup is escaped, so it shows as written and never as a link,
+    an image or emphasis."""
+    return "".join("\\" + ch if ch in MARKDOWN_SPECIALS else ch for ch in str(text))
+
+
 
 def provenance(ctx: PageContext, title: str, *, sources: Sequence[str] = ("raccrochage",),
                data_date: str | None = None) -> publish.Provenance:

@@ -5,18 +5,20 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from dashboard import disclosure, fmt, publish, ui
+from dashboard import disclosure, fmt, narrative, publish, ui
 from dashboard.charts import donnees as tables
 from dashboard.charts import raccrochage as charts
-from dashboard.charts.common import PLOTLY_CONFIG
+from dashboard.charts.common import PLOTLY_CONFIG, STATUS_LABELS
 from dashboard.publish import catalog
+from dashboard.slides.keyfigures import projection_note
 from queries import donnees as dq
 from queries import raccrochage as q
+from queries import raccrochage_position as position
 from queries import territoires as tq
 
 PAGES_DIR = Path(__file__).resolve().parent
-STATUS_BOX = {"en_retard": st.warning, "sur_trajectoire": st.info, "en_avance": st.success, "inconnu": st.info}
-SUBJECTS = {"academie": "L'académie", "departement": "Le département", "psad": "La PSAD", "reseau": "Le réseau"}
+STATUS_BOX = {"en_retard": st.warning, "sur_trajectoire": st.info, "en_avance": st.success, "inconnu": st.info,
+              "atteint": st.success, "non_atteint": st.warning}
 
 
 def _delta(diff, text: str, *, neutral: bool = False) -> dict:
@@ -36,34 +38,9 @@ def _sub(a, b):
     return a - b if a is not None and b is not None else None
 
 
-def _headline(s: dict, shown: dict, masked: list[str]) -> str:
-    if s["periode_fin"] is None:
-        return "Aucun bilan n'a encore été reçu pour ce territoire cette année scolaire."
-    count = disclosure.masked_label() if "raccroches" in masked else fmt.integer(s["raccroches"])
-    text = f"Au **{fmt.date_long(s['periode_fin'])}**, **{count} jeunes raccrochés** depuis la rentrée"
-    if s["objectif"] is None:
-        return text + " ; aucun objectif n'est fixé pour ce territoire."
-    if shown["taux_atteinte"] is not None:
-        text += f", soit **{fmt.percent(s['taux_atteinte'])}** de l'objectif ({fmt.integer(s['objectif'])})"
-    else:
-        text += f" (objectif : {fmt.integer(s['objectif'])})"
-    if s["periode_fin"][5:7] == "08":  # the bilan of July-August closes the school year: no projection
-        if shown["taux_atteinte"] is None:
-            return text + ". L'année scolaire est close."
-        reached = "atteint" if s["raccroches"] >= s["objectif"] else "non atteint"
-        return text + f". L'année scolaire est close : **objectif {reached}**."
-    if s["statut"] == "inconnu":
-        return text + "."
-    status = {"en_retard": "en retard sur", "sur_trajectoire": "sur", "en_avance": "en avance sur"}[s["statut"]]
-    subject = SUBJECTS.get(s["niveau"], "Le territoire")
-    text += f". {subject} est **{status} sa trajectoire** (attendu à cette date : {fmt.integer(s['attendu'])}"
-    if shown["ecart"] is not None:
-        text += f", écart {fmt.signed_percent(s['ecart'])}"
-    text += ")."
-    if shown["projection"] is not None:
-        reach = "l'objectif serait atteint" if s["projection_atteint"] else "l'objectif ne serait pas atteint"
-        text += f" Au rythme actuel, l'année se terminerait à {fmt.integer(s['projection'])} : {reach}."
-    return text
+def _markdown(parts) -> str:
+    """A sentence of ``dashboard.narrative`` as Markdown: names escaped, emphasis in bold."""
+    return "".join(f"**{ui.plain(text)}**" if bold else ui.plain(text) for text, bold in parts)
 
 
 def key_figures(s: dict, shown: dict, marks: dict[str, str]) -> None:
@@ -89,22 +66,25 @@ def key_figures(s: dict, shown: dict, marks: dict[str, str]) -> None:
         delta_description=since if diff is not None else None,
         **_delta(diff, fmt.signed_points(diff)),
     )
-    gap = _sub(shown["raccroches"], s["attendu"])
-    row[2].metric(
-        "Niveau attendu à cette date", count("attendu"), border=True,
-        help="Objectif × part de l'année habituellement atteinte à cette période (profil saisonnier des années "
-             "précédentes, voir Méthodologie).",
-        delta_description="écart des raccrochés" if gap is not None else None,
-        **_delta(gap, fmt.signed_number(gap)),
-    )
-    diff = _sub(shown["projection"], s["objectif"])
-    row[3].metric(
-        "Projection en fin d'année", count("projection"), border=True,
-        help="Raccrochés depuis la rentrée / part de l'année habituellement atteinte à cette période.",
-        delta_description=("objectif atteint" if s["projection_atteint"] else "objectif non atteint")
-        if diff is not None else None,
-        **_delta(diff, fmt.signed_number(diff)),
-    )
+    if position.is_closed(s["phase"]):
+        closed_figures(row, s, shown, marks)
+    else:
+        gap = _sub(shown["raccroches"], s["attendu"])
+        row[2].metric(
+            "Niveau attendu à cette date", count("attendu"), border=True,
+            help="Somme, sur les réseaux du territoire, de l'objectif × part de l'année habituellement atteinte à la "
+                 "date de leur dernier bilan (profil saisonnier des années précédentes, voir Méthodologie).",
+            delta_description="écart des raccrochés" if gap is not None else None,
+            **_delta(gap, fmt.signed_number(gap)),
+        )
+        diff = _sub(shown["projection"], s["objectif"])
+        row[3].metric(
+            "Projection en fin d'année", count("projection"), border=True,
+            help="Somme, sur les réseaux du territoire, de leurs raccrochés / part de l'année habituellement atteinte "
+                 "à la date de leur dernier bilan.",
+            delta_description=projection_note(s["statut"]) if diff is not None else None,
+            **_delta(diff, fmt.signed_number(diff)),
+        )
     row = st.columns(4)
     diff = _sub(shown["jeunes_signales"], shown["jeunes_signales_n1"])
     row[0].metric("Jeunes signalés", count("jeunes_signales"), border=True, delta_description=since,
@@ -124,6 +104,21 @@ def key_figures(s: dict, shown: dict, marks: dict[str, str]) -> None:
     diff = _sub(shown["contrats_foquale"], s["contrats_foquale_n1"] if "contrats_foquale_n1" not in masked else None)
     row[3].metric("Contrats FOQUALE signés", count("contrats_foquale"), border=True, delta_description=since,
                   help="Contrats FOQUALE signés depuis la rentrée.", **_delta(diff, fmt.signed_number(diff)))
+
+
+def closed_figures(row, s: dict, shown: dict, marks: dict) -> None:
+    """A closed year has no trajectory: the target and the gap to it."""
+    def count(key):
+        return publish.cell_text(catalog.RACCROCHAGE[key], shown[key], marks.get(key))
+
+    row[2].metric("Objectif de l'année", count("objectif"), border=True,
+                  help="Objectif fixé pour ce territoire, ou à défaut somme des objectifs des territoires qui le "
+                       "composent.")
+    reached = s["statut"] == position.REACHED
+    row[3].metric("Écart à l'objectif", count("ecart_objectif"), border=True,
+                  help="Raccrochés de l'année − objectif : l'année est close, il n'y a plus de projection.",
+                  delta=STATUS_LABELS.get(s["statut"]) if s["statut"] in (position.REACHED, position.NOT_REACHED)
+                  else None, delta_arrow="off", delta_color="green" if reached else "orange")
 
 
 def sub_territories(ctx, d: q.Detail) -> None:
@@ -172,11 +167,11 @@ def body() -> None:
     shown, marks = q.disclose_marks(s, s["niveau"])
     masked = list(marks)
     st.markdown(f"### Où en est-on ? Raccrochage — {ctx.territory.label}, {ctx.annee}")
-    STATUS_BOX[s["statut"]](_headline(s, shown, masked))
-    late = charts.late_networks_note(ui.query(dq.bilan_freshness, ctx.scope, ctx.territory.code, ctx.annee),
-                                     ctx.territory.niveau)
+    STATUS_BOX[s["statut"]](_markdown(narrative.headline(s, shown, marks)))
+    fresh = ui.query(dq.bilan_freshness, ctx.scope, ctx.territory.code, ctx.annee)
+    late = narrative.late_networks_note(s, charts.late_names(fresh))
     if late and s["periode_fin"]:
-        st.warning(late, icon=":material/schedule:")
+        st.warning(ui.plain(late), icon=":material/schedule:")
     key_figures(s, shown, marks)
     if masked:
         st.caption(disclosure.legend())

@@ -12,10 +12,11 @@ from dashboard import disclosure, fmt, ui
 from dashboard.charts import carte as charts
 from dashboard.charts import carte_classes as mapclasses
 from dashboard.charts import carte_geometry as mapgeo
-from dashboard.charts.common import PLOTLY_CONFIG, SCHOOL_TYPE_LABELS
+from dashboard.charts.common import PLOTLY_CONFIG, SCHOOL_TYPE_LABELS, STATUS_LABELS
 from dashboard.publish import screen
 from queries import carte as q
 from queries import territoires as tq
+from queries.raccrochage_position import PHASE_LABELS
 
 PAGES_DIR = Path(__file__).resolve().parent
 LAYERS = {"etablissements": "Établissements", "mlds": "Sites MLDS", "sieges": "Sièges de réseau"}
@@ -29,7 +30,10 @@ def _from_url(name: str, options, default):
     return value if value in options else default
 
 
-def _controls(ctx, detail_allowed: bool) -> tuple[str, str, str | None, tuple[str, ...]]:
+COLOURINGS = {"statut": "Statut à la date", "taux": "Taux d'atteinte annuel"}
+
+
+def _controls(ctx, detail_allowed: bool) -> tuple[str, str, str | None, tuple[str, ...], str]:
     left, middle, right = st.columns([1.5, 2.2, 1.5])
     level = left.segmented_control(
         "Niveau", list(q.MAP_LEVELS), format_func=LEVEL_SHORT.get, required=True,
@@ -41,6 +45,15 @@ def _controls(ctx, detail_allowed: bool) -> tuple[str, str, str | None, tuple[st
         key="carte_indicateur", placeholder="Choisir…",
     )
     type_etab = None
+    colouring = "statut"
+    if indicator == "taux_atteinte":
+        colouring = right.segmented_control(
+            "Couleurs", list(COLOURINGS), format_func=COLOURINGS.get, required=True,
+            default=_from_url("couleurs", COLOURINGS, "statut"), key="carte_couleurs",
+            help="Statut à la date : en retard, sur la trajectoire ou en avance (année close : objectif atteint ou "
+                 "non). Taux d'atteinte annuel : part de l'objectif de l'année déjà atteinte (moins de 80 %, de 80 % "
+                 "à 100 %, 100 % ou plus), qui ne tient pas compte de la date.",
+        ) or "statut"
     if indicator == "absenteisme":
         wanted = _from_url("type", TYPE_OPTIONS, "")
         type_etab = right.selectbox(
@@ -58,11 +71,15 @@ def _controls(ctx, detail_allowed: bool) -> tuple[str, str, str | None, tuple[st
         st.caption("Les établissements et sites MLDS ne s'affichent que dans votre périmètre de détail.")
     st.query_params["niveau"] = level
     st.query_params["indicateur"] = indicator
+    if indicator == "taux_atteinte":
+        st.query_params["couleurs"] = colouring
+    elif "couleurs" in st.query_params:
+        del st.query_params["couleurs"]
     if type_etab:
         st.query_params["type"] = type_etab
     elif "type" in st.query_params:
         del st.query_params["type"]
-    return level, indicator, type_etab, tuple(k for k in LAYERS if k in layers)
+    return level, indicator, type_etab, tuple(k for k in LAYERS if k in layers), colouring
 
 
 def _selection(chart_key: str, index: dict, ctx, clickable: list[str]) -> str | None:
@@ -106,6 +123,9 @@ def _panel(ctx, index: dict, code: str | None) -> None:
     figures = ui.query(q.key_figures, ctx.scope, code, ctx.annee)
     st.subheader(figures["label"])
     st.caption(f"Année scolaire {ctx.annee} · {fmt.integer(figures['population'])} habitants")
+    status = figures.get("statut_trajectoire") or "inconnu"
+    st.markdown(f"**{STATUS_LABELS[status]}**" + (f" · {ui.plain(PHASE_LABELS[figures['situation_annee']])}"
+                                                  if figures.get("situation_annee") else ""))
     a, b = st.columns(2)
     a.metric("Taux d'atteinte", _rate(figures, "taux_atteinte"),
              help="Taux d'atteinte de l'objectif : jeunes raccrochés depuis la rentrée rapportés à l'objectif de l'année.")
@@ -142,8 +162,9 @@ def body() -> None:
     ctx = ui.page_context("Carte")
     index = ui.query(tq.territory_index, ctx.annee)
     detail_allowed = tq.can_view_detail(index, ctx.scope, ctx.territory.code)
-    level, indicator, type_etab, layers = _controls(ctx, detail_allowed)
-    data = ui.query(q.map_data, ctx.scope, ctx.territory.code, ctx.annee, level, indicator, type_etab, layers)
+    level, indicator, type_etab, layers, colouring = _controls(ctx, detail_allowed)
+    data = ui.query(q.map_data, ctx.scope, ctx.territory.code, ctx.annee, level, indicator, type_etab, layers,
+                    colouring)
     clickable = data.values.filter(data.values["etat"] != q.OUT_OF_SCOPE)["code"].to_list()
     chart_key = f"carte_{level}"
     selected = _selection(chart_key, index, ctx, clickable)
@@ -152,7 +173,7 @@ def body() -> None:
     with map_col:
         figure = charts.map_figure(data, selected=selected)
         st.plotly_chart(figure, key=chart_key, on_select="rerun", selection_mode="points", config=PLOTLY_CONFIG)
-        classes = mapclasses.classed_values(data.values, indicator)
+        classes = mapclasses.classed_for(data)
         notes = [classes.classification.description]
         states = set(data.values["etat"].to_list())
         if q.MASKED in states:

@@ -16,12 +16,7 @@ from dashboard.slides import series as deck_series
 log = logging.getLogger("dashboard")
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MARKDOWN_SPECIALS = "\\`*_{}[]<>#|~$"
-
-
-def plain(text: str) -> str:
-    """Text from the data (territory names…) shown as-is in markdown, never interpreted."""
-    return "".join("\\" + ch if ch in MARKDOWN_SPECIALS else ch for ch in text)
+plain = ui.plain
 
 
 def _template() -> bytes | None:

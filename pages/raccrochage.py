@@ -4,15 +4,17 @@ the territories below the selection."""
 import polars as pl
 import streamlit as st
 
-from dashboard import disclosure, fmt, publish, ui
+from dashboard import disclosure, fmt, narrative, publish, ui
 from dashboard.charts import raccrochage as charts
 from dashboard.charts.common import PLOTLY_CONFIG
 from dashboard.publish import catalog
 from queries import donnees as dq
 from queries import raccrochage as q
+from queries import raccrochage_position as position
 from queries import territoires as tq
 
-STATUS_DELTA_COLORS = {"en_retard": "orange", "sur_trajectoire": "blue", "en_avance": "green", "inconnu": "gray"}
+STATUS_DELTA_COLORS = {"en_retard": "orange", "sur_trajectoire": "blue", "en_avance": "green", "inconnu": "gray",
+                       "atteint": "green", "non_atteint": "orange"}
 TABLE_VIEWS = {"children": "Territoires du niveau inférieur", "reseaux": "Tous les réseaux du territoire"}
 FILE_VIEWS = {"children": "sous-territoires", "reseaux": "reseaux", "reseau": "reseau"}
 
@@ -36,10 +38,10 @@ def body() -> None:
 
     if s["periode_fin"]:
         st.caption(f"{ctx.territory.label} — bilans reçus jusqu'au {fmt.date_long(s['periode_fin'])}.")
-        late = charts.late_networks_note(ui.query(dq.bilan_freshness, ctx.scope, ctx.territory.code, ctx.annee),
-                                         niveau)
+        fresh = ui.query(dq.bilan_freshness, ctx.scope, ctx.territory.code, ctx.annee)
+        late = narrative.late_networks_note(s, charts.late_names(fresh))
         if late:
-            st.warning(late, icon=":material/schedule:")
+            st.warning(ui.plain(late), icon=":material/schedule:")
     else:
         st.warning("Aucun bilan reçu pour ce territoire cette année scolaire.")
     cols = st.columns(4)
@@ -48,13 +50,22 @@ def body() -> None:
                    help="Objectif fixé pour ce territoire, ou à défaut somme des objectifs des territoires qui le "
                         "composent.")
     cols[2].metric("Taux d'atteinte", _cell(shown, marks, "taux_atteinte"), border=True, height="stretch")
-    cols[3].metric(
-        "Écart à la trajectoire", _cell(shown, marks, "ecart"),
-        border=True, height="stretch", delta=charts.status_text(s["statut"]), delta_arrow="off",
-        delta_color=STATUS_DELTA_COLORS[s["statut"]],
-        help="(raccrochés − niveau attendu à cette date) / niveau attendu : en avance à partir de +5 %, en retard "
-             "à partir de −5 % (voir Méthodologie).",
-    )
+    if position.is_closed(s["phase"]):
+        cols[3].metric(
+            "Écart à l'objectif", _cell(shown, marks, "ecart_objectif"),
+            border=True, height="stretch", delta=charts.status_text(s["statut"]), delta_arrow="off",
+            delta_color=STATUS_DELTA_COLORS[s["statut"]],
+            help="L'année est close : raccrochés de l'année − objectif (plus de trajectoire ni de projection).",
+        )
+    else:
+        cols[3].metric(
+            "Écart à la trajectoire", _cell(shown, marks, "ecart"),
+            border=True, height="stretch", delta=charts.status_text(s["statut"]), delta_arrow="off",
+            delta_color=STATUS_DELTA_COLORS[s["statut"]],
+            help="(raccrochés − niveau attendu à cette date) / niveau attendu, chaque réseau à la date de son dernier "
+                 "bilan : en avance à partir de +5 % si la projection atteint l'objectif, en retard à partir de "
+                 "−5 % si elle ne l'atteint pas (voir Méthodologie).",
+        )
 
     st.subheader("Raccrochés cumulés et trajectoire de l'objectif")
     st.plotly_chart(

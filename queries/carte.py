@@ -110,7 +110,11 @@ VALUE_SCHEMA = {
     "valeur": pl.Float64,
     "etat": pl.String,
     "marque": pl.String,  # disclosure mark of a masked value (``dashboard.disclosure``)
+    "statut": pl.String,  # raccrochage status at the date (``raccrochage_position``; None for absenteeism)
+    "phase": pl.String,  # the territory's position in the year (``raccrochage_position.PHASES``)
 }
+#: How the rate of achievement is coloured: by status at the date (default) or by fixed bands.
+COLOURINGS = ("statut", "taux")
 
 
 # --- the indicator per territory ----------------------------------------------------------------
@@ -253,6 +257,7 @@ def _indicator_values(
             den = float(effectif) if state == OK and effectif is not None else None
         else:
             state, num, den, value = _value_row(indicator, figures[t.code], t.population)
+        raw = figures[t.code]["raw"] if indicator != "absenteisme" and t.code in visible else {}
         mark = None
         if state == MASKED:
             key = "jeunes_signales" if indicator == "signales_10000" else indicator
@@ -270,6 +275,8 @@ def _indicator_values(
                 "valeur": value,
                 "etat": state,
                 "marque": mark,
+                "statut": raw.get("statut") if state != OUT_OF_SCOPE else None,
+                "phase": raw.get("phase") if state != OUT_OF_SCOPE else None,
             }
         )
     return pl.DataFrame(rows, schema=VALUE_SCHEMA)
@@ -280,7 +287,7 @@ def _indicator_values(
 
 KEY_FIGURES = (
     "jeunes_signales", "raccroches", "objectif", "taux_atteinte", "part_raccroches", "signales_10000",
-    "absenteisme_global",
+    "absenteisme_global", "statut_trajectoire", "situation_annee",
 )  # fmt: skip
 
 
@@ -338,9 +345,21 @@ class MapData:
     schools: pl.DataFrame | None = None
     mlds: pl.DataFrame | None = None
     seats: pl.DataFrame | None = None
+    colouring: str = "taux"  # COLOURINGS: "statut" for the rate of achievement coloured by status
+
+    @property
+    def by_status(self) -> bool:
+        return self.indicator == "taux_atteinte" and self.colouring == "statut"
+
+    @property
+    def closed(self) -> bool:
+        phases = {p for p in self.values["phase"].to_list() if p}
+        return bool(phases) and all(p in ("close", "close_incomplete") for p in phases)
 
     @property
     def label(self) -> str:
+        if self.by_status:
+            return "Objectif de raccrochage de l'année" if self.closed else "Statut par rapport à la trajectoire"
         return indicator_label(self.indicator, self.type_etab)
 
 
@@ -353,9 +372,11 @@ def map_data(
     indicator: str = "taux_atteinte",
     type_etab: str | None = None,
     layers: tuple[str, ...] = (),
+    colouring: str = "statut",
 ) -> MapData:
     """Values for ``level`` and ``indicator`` plus the layers asked for ("etablissements",
-    "mlds", "sieges"), for the focus territory ``code``."""
+    "mlds", "sieges"), for the focus territory ``code``; the rate of achievement is coloured by
+    status at the date unless ``colouring`` is "taux" (fixed bands of the annual rate)."""
     ctx = _context(conn, scope, code, annee_scolaire)
     return MapData(
         annee=annee_scolaire,
@@ -368,6 +389,7 @@ def map_data(
         schools=_schools(conn, scope, ctx) if "etablissements" in layers else None,
         mlds=_mlds_sites(conn, scope, ctx) if "mlds" in layers else None,
         seats=_network_seats(conn, scope, ctx) if "sieges" in layers else None,
+        colouring=colouring if colouring in COLOURINGS else "statut",
     )
 
 

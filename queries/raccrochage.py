@@ -30,6 +30,8 @@ from sqlalchemy import Connection, func, select
 
 from dashboard import db
 from dashboard.access import ACADEMIE, Scope
+from queries import raccrochage_networks as nets
+from queries import raccrochage_position as position
 from queries import territoires as tq
 from queries.raccrochage_rules import (  # re-exported: callers use queries.raccrochage
     COMPLETE_YEAR_FROM_RANK,  # noqa: F401
@@ -124,6 +126,8 @@ class _Data:
     targets_n1: dict[str, int | None]
     detail_visible: bool
     complementary: dict[str, frozenset[str]]  # raccrochage_suppression.complementary_masks
+    state: position.YearState  # open or closed, latest period received in the académie
+    networks: dict[str, nets.Network]  # every network of the territory at its own last bilan
 
 
 def _load(conn: Connection, scope: Scope, code: str, annee: str) -> _Data:
@@ -137,17 +141,20 @@ def _load(conn: Connection, scope: Scope, code: str, annee: str) -> _Data:
         acad_yearly = _yearly_raccroches(conn, academie.reseaux, annee)
     profile = seasonal_profile(acad_yearly, annee)
     source = "academie" if profile is not None else "defaut"
+    academie_profile = profile or default_profile()
     return _Data(
         annee=annee,
         territory=territory,
         index=index,
         rows=rows,
-        academie_profile=profile or default_profile(),
+        academie_profile=academie_profile,
         academie_source=source,
         targets=resolve_targets(index, explicit_targets(conn, annee)),
         targets_n1=resolve_targets(index, explicit_targets(conn, previous_year(annee))),
         detail_visible=tq.can_view_detail(index, scope, territory.code),
         complementary=complementary_masks(conn, index, annee),
+        state=position.year_state(conn, annee),
+        networks=nets.network_table(rows, territory.reseaux, annee, academie_profile),
     )
 
 
@@ -186,6 +193,10 @@ SITUATION_SCHEMA: dict[str, pl.DataType] = {
     "taux_contact_n1": pl.Float64,
     "part_solution_n1": pl.Float64,
     "masque_complementaire": pl.List(pl.String),  # counts masked to protect other territories' cells
+    "phase": pl.String,  # raccrochage_position.PHASES
+    "ecart_objectif": pl.Int64,  # raccrochés − objectif (the gap that matters once the year is closed)
+    "periode_attendue": pl.String,  # latest period received in the académie that year
+    "reseaux_en_retard": pl.List(pl.String),  # networks of the territory without that period's bilan
 }
 
 
@@ -195,95 +206,66 @@ def _ratio(numerator: int | None, denominator: int | float | None) -> float | No
     return numerator / denominator
 
 
-N1_COLUMNS = ("jeunes_signales", "jeunes_contactes", "solutions_proposees", "raccroches", "contrats_foquale")
+N1_COLUMNS = nets.N1_COLUMNS
 
 
 def _situations(data: _Data, territories: Sequence[tq.Territory]) -> list[dict]:
-    """The situation of each territory (vectorised: one pass over the bilan rows for all)."""
-    if not territories:
-        return []
-    annee, prev_year = data.annee, previous_year(data.annee)
-    members = pl.DataFrame([(t.code, r) for t in territories for r in t.reseaux],
-                           schema={"code": pl.String, "reseau_code": pl.String}, orient="row")
-    per = (
-        data.rows.join(members, on="reseau_code", how="inner")
-        .group_by("code", "annee_scolaire", "periode_fin", "rang")
-        .agg([pl.col(c).sum() for c in COUNT_COLUMNS])
-    )
-    current = (
-        per.filter(pl.col("annee_scolaire") == annee)
-        .group_by("code")
-        .agg(pl.col("periode_fin").max(), *[pl.col(c).sum() for c in COUNT_COLUMNS])
-        .with_columns(((pl.col("periode_fin").str.slice(5, 2).cast(pl.Int64) - 9) % 12).alias("rang"))
-    )
-    ranks = current.select("code", pl.col("rang").alias("rang_courant"))
-    # seasonal profile of each territory at its current rank: mean over complete previous years
-    history = per.filter(pl.col("annee_scolaire") < annee)
-    complete = (
-        history.group_by("code", "annee_scolaire")
-        .agg(pl.col("raccroches").sum().alias("total"), pl.col("rang").max().alias("rang_max"))
-        .filter((pl.col("total") > 0) & (pl.col("rang_max") >= COMPLETE_YEAR_FROM_RANK))
-    )
-    reached = (
-        history.join(ranks, on="code")
-        .filter(pl.col("rang") <= pl.col("rang_courant"))
-        .group_by("code", "annee_scolaire")
-        .agg(pl.col("raccroches").sum().alias("atteint"))
-    )
-    shares = (
-        complete.join(reached, on=["code", "annee_scolaire"], how="left")
-        .with_columns((pl.col("atteint").fill_null(0) / pl.col("total")).alias("part"))
-        .group_by("code")
-        .agg(pl.col("part").mean())
-    )
-    own_history = set(complete["code"].to_list())
-    n1 = (
-        per.filter(pl.col("annee_scolaire") == prev_year)
-        .join(ranks, on="code")
-        .filter(pl.col("rang") <= pl.col("rang_courant"))
-        .group_by("code")
-        .agg(pl.col("periode_fin").max(), *[pl.col(c).sum() for c in N1_COLUMNS])
-    )
-    by_code = {r["code"]: r for r in current.iter_rows(named=True)}
-    share_by_code = dict(shares.select("code", "part").iter_rows())
-    n1_by_code = {r["code"]: r for r in n1.iter_rows(named=True)}
+    """The situation of each territory: sums over its networks, each at its own last bilan
+    (``raccrochage_networks``), evaluated by ``raccrochage_position``."""
     out = []
+    closed = data.state.closed
     for territory in territories:
-        code = territory.code
+        members = [data.networks[r] for r in territory.reseaux if r in data.networks]
+        reported = [m for m in members if m.counts is not None]
+        objectif = data.targets.get(territory.code)
         row: dict = {
-            "code": code,
+            "code": territory.code,
             "nom": territory.nom,
             "libelle": territory.label,
             "niveau": territory.niveau,
             "parent_code": territory.parent_code,
             "nb_reseaux": len(territory.reseaux),
-            "objectif": data.targets.get(code),
-            "profil_source": "territoire" if code in own_history else data.academie_source,
-            "objectif_n1": data.targets_n1.get(code),
+            "objectif": objectif,
+            "profil_source": _profile_source(members, data.academie_source),
+            "objectif_n1": data.targets_n1.get(territory.code),
         }
-        cur = by_code.get(code)
-        if cur is None:
-            row.update({"periode_fin": None, "rang": None, **dict.fromkeys(COUNT_COLUMNS), "part_profil": None})
+        if reported:
+            last = max(m.periode_fin for m in reported)
+            row.update({"periode_fin": last, "rang": month_rank(last),
+                        **{c: sum(m.counts[c] for m in reported) for c in COUNT_COLUMNS}})
         else:
-            rank = cur["rang"]
-            share = share_by_code[code] if code in own_history else data.academie_profile[rank]
-            row.update({"periode_fin": cur["periode_fin"], "rang": rank,
-                        **{c: int(cur[c]) for c in COUNT_COLUMNS}, "part_profil": share})
-        row.update(evaluate_trajectory(row["raccroches"], row["objectif"], row["part_profil"]))
+            row.update({"periode_fin": None, "rang": None, **dict.fromkeys(COUNT_COLUMNS)})
+        points = [position.NetworkPoint(m.code, m.counts["raccroches"] if m.counts else None, m.share,
+                                        data.targets.get(m.code)) for m in members]
+        row["part_profil"] = position.expected_share(points) if reported else None
+        row.update(position.evaluate(points, objectif, closed))
         row["taux_atteinte"] = _ratio(row["raccroches"], row["objectif"])
         row["taux_contact"] = _ratio(row["jeunes_contactes"], row["jeunes_signales"])
         row["part_solution"] = _ratio(row["solutions_proposees"], row["jeunes_signales"])
         row["part_raccroches"] = _ratio(row["raccroches"], row["jeunes_signales"])
-        # same date last year: the previous school year cumulated up to the same month rank
-        prev = n1_by_code.get(code)
-        row["periode_fin_n1"] = prev["periode_fin"] if prev else None
-        row.update({f"{c}_n1": int(prev[c]) if prev else None for c in N1_COLUMNS})
+        # same date last year: each network's previous school year cumulated up to its own rank
+        previous = [m for m in reported if m.counts_n1 is not None]
+        row["periode_fin_n1"] = max(m.periode_fin_n1 for m in previous) if previous else None
+        row.update({f"{c}_n1": sum(m.counts_n1[c] for m in previous) if previous else None for c in N1_COLUMNS})
         row["taux_atteinte_n1"] = _ratio(row["raccroches_n1"], row["objectif_n1"])
         row["taux_contact_n1"] = _ratio(row["jeunes_contactes_n1"], row["jeunes_signales_n1"])
         row["part_solution_n1"] = _ratio(row["solutions_proposees_n1"], row["jeunes_signales_n1"])
-        row["masque_complementaire"] = sorted(data.complementary.get(code, ()))
+        row["masque_complementaire"] = sorted(data.complementary.get(territory.code, ()))
+        row["phase"] = data.state.phase([m.periode_fin for m in members])
+        row["periode_attendue"] = data.state.latest
+        row["reseaux_en_retard"] = sorted(m.code for m in members
+                                          if m.periode_fin is None or (data.state.latest is not None
+                                                                       and m.periode_fin < data.state.latest))
         out.append({key: row[key] for key in SITUATION_SCHEMA})
     return out
+
+
+def _profile_source(members: Sequence[nets.Network], academie_source: str) -> str:
+    """Whose history the trajectory follows: the networks' own, the académie's, or a mix."""
+    own = [m.own_profile for m in members]
+    if own and all(own):
+        return "territoire"
+    return "mixte" if any(own) else academie_source
 
 
 def _situation(data: _Data, territory: tq.Territory) -> dict:
@@ -362,8 +344,16 @@ def _period_series(data: _Data) -> pl.DataFrame:
 
 
 def _profile_for(data: _Data, territory: tq.Territory) -> tuple[float, ...]:
-    rows = data.rows.filter(pl.col("reseau_code").is_in(list(territory.reseaux)))
-    return seasonal_profile(rows.select("annee_scolaire", "rang", "raccroches"), data.annee) or data.academie_profile
+    """The territory's trajectory as shares of the year: at each month rank, the share its networks'
+    own profiles expect, weighted by their targets (``raccrochage_position.expected_share``)."""
+    members = [data.networks[r] for r in territory.reseaux if r in data.networks]
+    if not members:
+        return data.academie_profile
+    out = []
+    for rank in range(12):
+        points = [position.NetworkPoint(m.code, 0, m.profile[rank], data.targets.get(m.code)) for m in members]
+        out.append(position.expected_share(points))
+    return tuple(out)
 
 
 def period_series(conn: Connection, scope: Scope, code: str, annee: str) -> pl.DataFrame:
@@ -487,8 +477,12 @@ def figures_contribution(conn: Connection, scope: Scope, code: str, annee: str) 
         "statut_trajectoire": masked_sit["statut"],
         "projection_fin_annee": masked_sit["projection"],
         "profil_saisonnier": masked_sit["profil_source"],
+        "situation_annee": masked_sit["phase"],
+        "ecart_objectif": masked_sit["ecart_objectif"],
+        "reseaux_en_retard": masked_sit["reseaux_en_retard"],
     }
     renamed = {"attendu": "niveau_attendu", "ecart": "ecart_trajectoire", "projection": "projection_fin_annee",
+               "ecart_objectif": "ecart_objectif",
                **{c: f"raccroches_par_solution.{SOLUTION_KEYS[c]}" for c in SOLUTION_COLUMNS}}
     exported = set(out) | {f"raccroches_par_solution.{key}" for key in SOLUTION_KEYS.values()}
     secret = {renamed.get(k, k): mark for k, mark in marks.items() if renamed.get(k, k) in exported}

@@ -24,7 +24,7 @@ COUNT_COLUMNS: tuple[str, ...] = (*db.BILAN_COUNT_COLUMNS, "raccroches")
 #: ``en_avance`` when gap ≥ +5 %, ``en_retard`` when gap ≤ −5 %, ``sur_trajectoire`` in between,
 #: ``inconnu`` when there is no target, no data, or nothing expected yet.
 STATUS_THRESHOLDS = {"en_avance": 0.05, "en_retard": -0.05}
-STATUS_ORDER = {"en_retard": 0, "sur_trajectoire": 1, "en_avance": 2, "inconnu": 3}
+STATUS_ORDER = {"en_retard": 0, "non_atteint": 1, "sur_trajectoire": 2, "en_avance": 3, "atteint": 4, "inconnu": 5}
 
 #: Cumulative share of the year's raccrochés at the end of each bimonthly period (rank of the
 #: period's last month: 1 = October … 11 = August), used when no territory has any history.
@@ -38,7 +38,8 @@ COMPLETE_YEAR_FROM_RANK = 9
 MASKED_LEVELS = frozenset({"reseau", "psad"})
 
 PROFILE_SOURCES = {"territoire": "historique du territoire", "academie": "historique de l'académie",
-                   "defaut": "profil par défaut"}
+                   "defaut": "profil par défaut",
+                   "mixte": "historique de chaque réseau, à défaut celui de l'académie"}
 
 # Derived figures and the counts they are built on: masked when one of these is masked.
 DERIVED = {
@@ -48,6 +49,7 @@ DERIVED = {
     "taux_atteinte": ("raccroches",),
     "projection": ("raccroches",),
     "ecart": ("raccroches",),
+    "ecart_objectif": ("raccroches",),
     "taux_contact_n1": ("jeunes_contactes_n1", "jeunes_signales_n1"),
     "part_solution_n1": ("solutions_proposees_n1", "jeunes_signales_n1"),
     "taux_atteinte_n1": ("raccroches_n1",),

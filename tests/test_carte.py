@@ -307,7 +307,7 @@ def test_legend_has_grey_insufficient_data_and_out_of_scope_entries():
         {"code": ["A", "B", "C", "D"], "nom": list("ABCD"), "niveau": ["reseau"] * 4, "parent_code": [None] * 4,
          "population": [1, 1, 1, None], "numerateur": [None] * 4, "denominateur": [None] * 4,
          "valeur": [0.5, None, None, None], "etat": [q.OK, q.MASKED, q.MISSING, q.OUT_OF_SCOPE],
-         "marque": [None, "secondary", None, None]},
+         "marque": [None, "secondary", None, None], "statut": [None] * 4, "phase": [None] * 4},
         schema=q.VALUE_SCHEMA,
     )
     classed = mapclasses.classed_values(values, "taux_atteinte")
@@ -328,8 +328,9 @@ def test_palettes_are_distinct_and_ordered():
 # --- the plotly figure ----------------------------------------------------------------------------------
 
 
-def _figure(conn, scope=FULL, code="ACAD", level="reseau", indicator="taux_atteinte", layers=(), selected=None):
-    data = q.map_data(conn, scope, code, YEAR, level, indicator, None, layers)
+def _figure(conn, scope=FULL, code="ACAD", level="reseau", indicator="taux_atteinte", layers=(), selected=None,
+            colouring="statut"):
+    data = q.map_data(conn, scope, code, YEAR, level, indicator, None, layers, colouring)
     return data, charts.map_figure(data, selected=selected)
 
 
@@ -358,9 +359,48 @@ def test_figure_is_an_offline_choroplethmap(conn, level):
 
 
 def test_empty_fixed_classes_keep_their_legend_entry(conn):
-    _, fig = _figure(conn, indicator="taux_atteinte")
+    _, fig = _figure(conn, indicator="taux_atteinte", colouring="taux")
     names = [t.name for t in fig.data if t.type == "choroplethmap"]
     assert names[:3] == ["Moins de 80 %", "De 80 % à moins de 100 %", "100 % ou plus"]
+
+
+def test_open_year_is_coloured_by_status_at_the_date(conn):
+    """In an open year the rate of achievement is coloured by the status of each network at its own
+    last bilan (the fixed annual bands are an option): the legend names the statuses, each network
+    is drawn in its status's colour, and the map's state matches the raccrochage query."""
+    from dashboard.charts.common import STATUS_COLORS, STATUS_LABELS
+    from queries import raccrochage as rq
+
+    data, fig = _figure(conn, indicator="taux_atteinte")
+    assert data.by_status and not data.closed
+    assert data.label == "Statut par rapport à la trajectoire"
+    by_name = {t.name: t for t in fig.data if t.type == "choroplethmap"}
+    assert [n for n in by_name if n in STATUS_LABELS.values()][:3] == ["En retard", "Sur la trajectoire", "En avance"]
+    statuses = {r["code"]: r["statut"] for r in rq.situations(conn, FULL, "ACAD", YEAR, niveau="reseau")
+                .iter_rows(named=True)}
+    classed = mapclasses.classed_for(data)
+    for code, status in statuses.items():
+        if status in ("en_retard", "sur_trajectoire", "en_avance"):
+            assert code in by_name[STATUS_LABELS[status]].locations, code
+            assert classed.color_of(code) == STATUS_COLORS[status]
+        else:
+            assert classed.color_of(code) == mapclasses.MISSING_COLOR
+    assert "statut" in classed.classification.description.lower()
+
+
+def test_closed_year_is_coloured_reached_or_not(db_engine):
+    """A closed year (a later school year has bilans) shows « objectif atteint / non atteint »."""
+    with db_engine.begin() as write:
+        networks = tq.network_tree(write, YEAR)["reseau_code"].to_list()
+        for table, rows in fixture_rows(networks).items():
+            write.execute(insert(db.metadata.tables[table]), rows)
+        write.execute(insert(db.bilans), [{"reseau_code": "R16-ANG", "annee_scolaire": "2015-2016",
+                                           "periode_fin": "2015-10-31", **dict.fromkeys(db.BILAN_COUNT_COLUMNS, 0)}])
+    with db_engine.connect() as fresh:
+        data = q.map_data(fresh, FULL, "ACAD", YEAR, "reseau", "taux_atteinte")
+    assert data.closed and data.label == "Objectif de raccrochage de l'année"
+    legend = [e.label for e in mapclasses.classed_for(data).legend()]
+    assert legend[:2] == ["Objectif non atteint", "Objectif atteint"]
 
 
 def test_legend_names_and_grey_states_in_the_figure(conn):

@@ -48,8 +48,12 @@ def test_academie(engine):
     assert f["raccroches_par_solution"] == dict(zip(SOLUTIONS, [19, 0, 10, 6, 3, 6], strict=True))
     assert f["objectif"] == 500 and f["taux_atteinte"] == pytest.approx(44 / 500)
     assert f["masque"] == []  # académie totals are never masked
-    assert f["niveau_attendu"] == pytest.approx(275.0) and f["statut_trajectoire"] == "en_retard"
-    assert f["projection_fin_annee"] == pytest.approx(80.0)
+    # each network at its own last bilan (see test_raccrochage): 500 × (60 × .65 + 20 × .4 + 13 × .225) / 93
+    assert f["niveau_attendu"] == pytest.approx(500 * 49.925 / 93) and f["statut_trajectoire"] == "en_retard"
+    assert f["projection_fin_annee"] == pytest.approx(30 / 0.65 + 11 / 0.4 + 3 / 0.225)
+    late = set(f["reseaux_en_retard"])  # without the bilan of February: R16-COG, R16-NCH and the silent ones
+    assert f["situation_annee"] == "provisoire" and {"R16-COG", "R16-NCH", "R86-POI"} <= late
+    assert "R16-ANG" not in late
 
 
 def test_department_psad_and_network(engine, monkeypatch):

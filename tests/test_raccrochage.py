@@ -220,11 +220,13 @@ def test_department_solution_split_and_funnel(engine):
         ("R16-NCH", "academie", 0.40, 8.0, "en_avance", 11 / 0.4),
         # académie at Oct: (.2 + .25) / 2 = .225; 13 × .225 = 2.925; 3 vs 2.925 → +2.6 %
         ("R16-COG", "academie", 0.225, 2.925, "sur_trajectoire", 3 / 0.225),
-        # PSAD history = R16-ANG's: .65 × 80 = 52; 41 vs 52
-        ("P16-ANG", "territoire", 0.65, 52.0, "en_retard", 41 / 0.65),
-        ("16", "territoire", 0.65, 78.0, "en_retard", 44 / 0.65),
-        # académie's own history at Feb: (.6 + .5) / 2 = .55; 500 × .55 = 275
-        ("ACAD", "territoire", 0.55, 275.0, "en_retard", 80.0),
+        # an aggregate counts each network at its own last bilan (R16-NCH is late, at December):
+        # share = (60 × .65 + 20 × .40) / 80 = 47 / 80; attendu 47 = 39 + 8; projection 30/.65 + 11/.4
+        ("P16-ANG", "mixte", 47 / 80, 47.0, "en_retard", 30 / 0.65 + 11 / 0.4),
+        # department target 120 (its own): share = (39 + 8 + 13 × .225) / 93; attendu 120 × share
+        ("16", "mixte", 49.925 / 93, 120 * 49.925 / 93, "en_retard", 30 / 0.65 + 11 / 0.4 + 3 / 0.225),
+        # académie target 500; only these three networks have a target: the same weighted share
+        ("ACAD", "mixte", 49.925 / 93, 500 * 49.925 / 93, "en_retard", 30 / 0.65 + 11 / 0.4 + 3 / 0.225),
     ],
 )
 def test_trajectory_status_projection(engine, code, source, share, attendu, statut, projection):
@@ -242,16 +244,19 @@ def test_default_profile_without_history(engine):
     s = _situation(engine, "ACAD", "2012-2013")
     assert s["profil_source"] == "defaut" and s["periode_fin"] == "2013-08-31" and s["part_profil"] == 1.0
     assert s["objectif"] is None and s["statut"] == "inconnu"
+    # the July–August bilan closes the year; only R16-ANG reported that year: bilans incomplete
+    assert s["phase"] == "close_incomplete" and s["projection"] is None and s["attendu"] is None
 
 
 def test_same_date_last_year(engine):
     s = _situation(engine, "ACAD")
-    # 2013-14 up to February: R16-ANG 20+10+5, R86-POI 5+5+5
+    # each network at its own date: R16-ANG (February) 20+10+5 in 2013-14; R16-NCH and R16-COG
+    # have no 2013-14 bilan; R86-POI sent nothing in 2014-15, so it has no date to compare at
     assert s["periode_fin_n1"] == "2014-02-28"
-    assert s["raccroches_n1"] == 50 and s["jeunes_signales_n1"] == 150 and s["jeunes_contactes_n1"] == 100
-    assert s["solutions_proposees_n1"] == 100 and s["contrats_foquale_n1"] == 50
-    assert s["objectif_n1"] == 400 and s["taux_atteinte_n1"] == pytest.approx(50 / 400)
-    assert s["taux_contact_n1"] == pytest.approx(100 / 150)
+    assert s["raccroches_n1"] == 35 and s["jeunes_signales_n1"] == 105 and s["jeunes_contactes_n1"] == 70
+    assert s["solutions_proposees_n1"] == 70 and s["contrats_foquale_n1"] == 35
+    assert s["objectif_n1"] == 400 and s["taux_atteinte_n1"] == pytest.approx(35 / 400)
+    assert s["taux_contact_n1"] == pytest.approx(70 / 105)
     nch = _situation(engine, "R16-NCH")
     assert nch["raccroches_n1"] is None and nch["objectif_n1"] is None
     ang = _situation(engine, "R16-ANG")
@@ -286,12 +291,14 @@ def test_period_series_and_history(engine):
     assert periods["raccroches"].to_list() == [21, 13, 7]
     assert periods["raccroches_cumul"].to_list() == [21, 34, 41]
     assert periods["jeunes_signales"].to_list() == [60, 40, 20]
-    assert periods["attendu"].to_list() == pytest.approx([24.0, 40.0, 52.0])  # 80 × .3, .5, .65
+    # the trajectory of the PSAD: its networks' profiles weighted by their targets, at each slot:
+    # R16-ANG (own: .3 .5 .65 .75 .85 1) × 60 + R16-NCH (académie: .225 .4 .55 .65 .725 1) × 20
+    assert periods["attendu"].to_list() == pytest.approx([22.5, 38.0, 50.0])
     by_year = {y: g["raccroches_cumul"].to_list() for (y,), g in history.group_by("annee_scolaire")}
     assert by_year == {"2012-2013": [10, 20, 30, 35, 40, 50], "2013-2014": [20, 30, 35, 40, 45, 50],
                        "2014-2015": [21, 34, 41]}
     assert trajectory["rang"].to_list() == [1, 3, 5, 7, 9, 11]
-    assert trajectory["attendu"].to_list() == pytest.approx([24, 40, 52, 60, 68, 80])
+    assert trajectory["attendu"].to_list() == pytest.approx([22.5, 38, 50, 58, 65.5, 80])
     assert trajectory["libelle"][0] == "sept.–oct."
 
 

@@ -117,11 +117,11 @@ def test_accueil_exact_values(run_page, fixture_url, monkeypatch, request):
     shown = _metrics(at)
     assert shown["Raccrochés depuis la rentrée"] == "41"
     assert shown["Taux d'atteinte de l'objectif"] == "51,2\u00a0%"  # 41 / 80
-    assert shown["Niveau attendu à cette date"] == "52"  # 80 × 0,65
-    assert shown["Projection en fin d'année"] == "63"  # 41 / 0,65
+    assert shown["Niveau attendu à cette date"] == "47"  # 60 × 0,65 + 20 × 0,40 (R16-NCH at its December bilan)
+    assert shown["Projection en fin d'année"] == "74"  # 30 / 0,65 + 11 / 0,40
     deltas = {m.label: m.proto.delta for m in at.metric}
     assert deltas["Raccrochés depuis la rentrée"] == "+6"  # 41 vs 35 at the end of February 2014
-    assert deltas["Niveau attendu à cette date"] == "−11"
+    assert deltas["Niveau attendu à cette date"] == "−6"
     # sub-territories: the two networks, the late one flagged in the freshness box
     assert any("Réseaux FOQUALE" in s.value for s in at.subheader)
     assert any("Nord-Charente" in w.value for w in at.warning)

@@ -77,12 +77,24 @@ def test_title_slide_names_territory_year_date_and_demo(acad):
 def test_key_figures_match_the_figures_export(acad):
     text = slide_texts(_slide(acad, "chiffres"))
     f = acad["figures"]
+    assert f["situation_annee"] == "close"  # 2014-2015: the bilan of July–August closes the year
     for value in (fmt.integer(f["raccroches"]), fmt.percent(f["taux_atteinte"]), fmt.integer(f["jeunes_signales"]),
                   fmt.percent(f["taux_contact"]), fmt.percent(f["part_solution"]),
-                  fmt.integer(f["projection_fin_annee"]), fmt.integer(f["niveau_attendu"])):
+                  fmt.integer(f["objectif"]), fmt.signed_number(f["ecart_objectif"])):
         assert value in text
     if acad["absence"]["absenteisme_global"] is not None:
         assert fmt.percent(acad["absence"]["absenteisme_global"]) in text
+
+
+def test_closed_year_deck_has_no_projection_wording(acad):
+    """A closed year has no trajectory: no projection, no expected level, « objectif atteint / non
+    atteint » instead, on every slide and in the commentary."""
+    content = acad["content"]
+    texts = " ".join(t for key in slides.slide_plan(content) for t in slide_texts(_slide(acad, key)))
+    highlights = " ".join(h.text for h in content.highlights)
+    for wording in ("Projection en fin d'année", "au rythme actuel", "Attendu à cette date", "se terminerait"):
+        assert wording not in texts and wording not in highlights, wording
+    assert ("objectif atteint" in highlights) or ("objectif non atteint" in highlights)
 
 
 def test_trajectory_is_a_native_line_chart_with_the_query_values(acad):

@@ -29,7 +29,7 @@ from dashboard.charts.carte_classes import (
     OUT_OF_SCOPE_LINE,
     SEAT_COLOR,
     SELECTION_COLOR,
-    classed_values,
+    classed_for,
     format_value,
 )
 from dashboard.charts.carte_geometry import (
@@ -154,7 +154,7 @@ def map_figure(
 ) -> go.Figure:
     """The choropleth of ``data`` with department borders, labels and the optional layers."""
     geometry = level_geometry(data.breakdown, data.level)
-    classed = classed_values(data.values, data.indicator)
+    classed = classed_for(data)
     rows = {r["code"]: r for r in data.values.iter_rows(named=True)}
     legend = classed.legend()
     point_layers = any(f is not None and not f.is_empty() for f in (data.schools, data.mlds))

@@ -11,9 +11,7 @@ import numpy as np
 import polars as pl
 
 from dashboard import fmt
-from dashboard.charts.common import (
-    BLUE_FRANCE,
-)
+from dashboard.charts.common import BLUE_FRANCE, STATUS_COLORS, STATUS_LABELS
 from queries.carte import INDICATORS, MASKED, MISSING, OK, OUT_OF_SCOPE
 
 # --- classes and palette ----------------------------------------------------------------------------
@@ -69,8 +67,9 @@ class MapClass:
 
 @dataclass(frozen=True)
 class Classification:
-    method: str  # "seuils" | "quantiles"
+    method: str  # "seuils" | "quantiles" | "statut"
     classes: tuple[MapClass, ...]
+    codes: tuple[str, ...] = ()  # "statut": the status of each class
 
     def index_of(self, value: float | None) -> int | None:
         """The class of ``value`` (None for a missing value or when there is no class)."""
@@ -92,6 +91,13 @@ class Classification:
 
     @property
     def description(self) -> str:
+        if self.method == "statut" and self.codes == CLOSED_STATUSES:
+            return ("Année close : objectif atteint ou non atteint (raccrochés de l'année rapportés à l'objectif), "
+                    "chaque réseau à son dernier bilan.")
+        if self.method == "statut":
+            return ("Couleur : statut par rapport à la trajectoire de l'objectif à la date du dernier bilan de chaque "
+                    "réseau (en retard à partir de −5 % si la projection manque l'objectif, en avance à partir de "
+                    "+5 % si elle l'atteint). Le taux d'atteinte annuel est disponible en option.")
         if self.method == "seuils":
             return "Classes à seuils fixes : moins de 80 %, de 80 % à moins de 100 %, 100 % ou plus de l'objectif."
         n = len(self.classes)
@@ -107,6 +113,18 @@ def _snap(value: float, step: float, how: str) -> float:
     units = round(value / step, 6)
     units = math.floor(units) if how == "floor" else math.ceil(units) if how == "ceil" else round(units)
     return round(units * step, 10)
+
+
+OPEN_STATUSES = ("en_retard", "sur_trajectoire", "en_avance")
+CLOSED_STATUSES = ("non_atteint", "atteint")
+
+
+def status_classes(closed: bool) -> Classification:
+    """Categorical classes of the raccrochage status: the trajectory in an open year, reached or
+    not once the year is closed (colours and labels of ``charts.common``)."""
+    codes = CLOSED_STATUSES if closed else OPEN_STATUSES
+    classes = tuple(MapClass(STATUS_LABELS[c], STATUS_COLORS[c], None, None) for c in codes)
+    return Classification("statut", classes, codes)
 
 
 def classify(values: Sequence[float | None], indicator: str, n_classes: int = QUANTILE_CLASSES) -> Classification:
@@ -188,8 +206,20 @@ class ClassedValues:
         return legend_entries(self.classification, list(self.states.values()))
 
 
-def classed_values(values: pl.DataFrame, indicator: str) -> ClassedValues:
-    """Classes of the territories of ``values`` (a frame from ``queries.carte.indicator_values``)."""
+def classed_values(values: pl.DataFrame, indicator: str, by_status: bool = False,
+                   closed: bool = False) -> ClassedValues:
+    """Classes of the territories of ``values`` (a frame from ``queries.carte.indicator_values``);
+    ``by_status``: coloured by the raccrochage status (a masked rate keeps its status colour)."""
+    if by_status:
+        classification = status_classes(closed)
+        classes, states, vals = {}, {}, {}
+        for row in values.iter_rows(named=True):
+            status = row.get("statut")
+            known = row["etat"] in (OK, MASKED) and status in classification.codes
+            states[row["code"]] = row["etat"] if row["etat"] == OUT_OF_SCOPE else (OK if known else MISSING)
+            vals[row["code"]] = row["valeur"]
+            classes[row["code"]] = classification.codes.index(status) if known else None
+        return ClassedValues(classification, classes, states, vals)
     shown = values.filter(pl.col("etat") == OK)
     classification = classify(shown["valeur"].to_list(), indicator)
     classes, states, vals = {}, {}, {}
@@ -198,3 +228,9 @@ def classed_values(values: pl.DataFrame, indicator: str) -> ClassedValues:
         vals[row["code"]] = row["valeur"]
         classes[row["code"]] = classification.index_of(row["valeur"]) if row["etat"] == OK else None
     return ClassedValues(classification, classes, states, vals)
+
+
+def classed_for(data) -> ClassedValues:
+    """The classes of a ``queries.carte.MapData``: by status for the rate of achievement unless the
+    annual-rate bands were asked for."""
+    return classed_values(data.values, data.indicator, by_status=data.by_status, closed=data.closed)

@@ -53,9 +53,10 @@ SCHOOL_TYPE_COLORS = {
 }
 
 # Status of a territory against its trajectory (raccrochage)
-STATUS_COLORS = {"en_avance": "#009E73", "sur_trajectoire": "#0072B2", "en_retard": "#D55E00", "inconnu": LIGHT_GREY}
+STATUS_COLORS = {"en_avance": "#009E73", "sur_trajectoire": "#0072B2", "en_retard": "#D55E00", "inconnu": LIGHT_GREY,
+                 "atteint": "#009E73", "non_atteint": "#D55E00"}
 STATUS_LABELS = {"en_avance": "En avance", "sur_trajectoire": "Sur la trajectoire", "en_retard": "En retard",
-                 "inconnu": "Données insuffisantes"}
+                 "inconnu": "Données insuffisantes", "atteint": "Objectif atteint", "non_atteint": "Objectif non atteint"}
 
 
 def french_layout(fig: go.Figure, *, title: str | None = None, height: int | None = None) -> go.Figure:

@@ -40,7 +40,8 @@ FUNNEL_LABELS = {
 MASKED_TEXT = disclosure.SECONDARY_LABEL
 #: placeholder for missing values in ``st.dataframe`` (pass as ``placeholder=``)
 TABLE_PLACEHOLDER = screen.PLACEHOLDER
-STATUS_SYMBOLS = {"en_retard": "▼", "sur_trajectoire": "●", "en_avance": "▲", "inconnu": "○"}
+STATUS_SYMBOLS = {"en_retard": "▼", "sur_trajectoire": "●", "en_avance": "▲", "inconnu": "○", "atteint": "✓",
+                  "non_atteint": "✗"}
 MASKED_NOTE = "Valeurs inférieures au seuil de diffusion masquées (secret statistique) : vides dans le graphique."
 
 
@@ -155,6 +156,15 @@ def funnel_overflow_note(situation: dict) -> str | None:
                     f"({fmt.percent(values[i] / values[i - 1])}) : chaque étape est un décompte des bilans, pas le "
                     "suivi d'une même cohorte (plusieurs propositions pour un jeune, jeune suivi avant la rentrée…).")
     return None
+
+
+def late_names(fresh: pl.DataFrame) -> list[tuple[str, str | None]]:
+    """(name, last bilan) of the networks of ``queries.donnees.bilan_freshness`` that have not sent
+    the latest period received in the académie."""
+    if fresh.is_empty():
+        return []
+    late = fresh.filter(pl.col("en_retard") & pl.col("periode_attendue").is_not_null())
+    return list(zip(late["reseau_nom"].to_list(), late["derniere_periode"].to_list(), strict=True))
 
 
 def late_networks_note(fresh: pl.DataFrame, niveau: str) -> str | None:

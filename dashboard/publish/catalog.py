@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from dashboard.charts.common import SOLUTION_LABELS, STATUS_COLORS, STATUS_LABELS
 from dashboard.publish.columns import Column, Kind, column_map
+from queries.raccrochage_position import PHASE_LABELS
+from queries.raccrochage_rules import STATUS_ORDER
 
-STATUS_ORDER = {"en_retard": 0, "non_atteint": 1, "sur_trajectoire": 2, "en_avance": 3, "atteint": 4, "inconnu": 5}
 SOLUTION_COLUMNS = tuple(SOLUTION_LABELS)
 SOLUTION_KEYS = {c: c.removeprefix("raccroches_") for c in SOLUTION_COLUMNS}
 
@@ -34,7 +35,7 @@ RACCROCHAGE = column_map([
     Column("attendu", "Attendu à cette date", Kind.EXPECTED),
     Column("ecart", "Écart à la trajectoire", Kind.RELATIVE, secret=True),
     Column("projection", "Projection fin d'année", Kind.EXPECTED, secret=True),
-    Column("ecart_objectif", "Écart à l'objectif", Kind.COUNT, secret=True),
+    Column("ecart_objectif", "Écart à l'objectif", Kind.COUNT, secret=True, signed=True),
     _count("jeunes_signales", "Jeunes signalés"),
     _count("jeunes_contactes", "Contactés"),
     _rate("taux_contact", "Taux de contact"),
@@ -131,7 +132,7 @@ FIGURES = column_map([
     Column("niveau", "Niveau", Kind.CODE),
     Column("annee_scolaire", "Année scolaire", Kind.LABEL),
     Column("donnees_de_demonstration", "Données de démonstration", Kind.LABEL, labels={True: "oui", False: "non"}),
-    Column("situation_annee", "Situation de l'année", Kind.CODE),
+    Column("situation_annee", "Situation de l'année", Kind.LABEL, labels=PHASE_LABELS),
     Column("periode_fin", "Dernier bilan reçu", Kind.DATE),
     _count("jeunes_signales", "Jeunes signalés"),
     _count("jeunes_contactes", "Jeunes contactés"),
@@ -150,6 +151,7 @@ FIGURES = column_map([
     Column("ecart_trajectoire", "Écart à la trajectoire", Kind.RELATIVE, secret=True),
     Column("statut_trajectoire", "Statut", Kind.CODE),
     Column("projection_fin_annee", "Projection en fin d'année", Kind.EXPECTED, secret=True),
+    Column("ecart_objectif", "Écart à l'objectif", Kind.COUNT, secret=True, signed=True),
     Column("profil_saisonnier", "Profil saisonnier", Kind.CODE),
     Column("reseaux_en_retard", "Réseaux sans le dernier bilan", Kind.LABEL),
     *(_rate(f"absenteisme_par_type.{t}", f"Taux d'absentéisme — {label}")

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import polars as pl
 
-from dashboard import fmt
+from dashboard import fmt, narrative
 from dashboard.charts.common import SOLUTION_LABELS
 from dashboard.slides.content import DeckContent, Highlight
 from queries import raccrochage as rq
+from queries import raccrochage_position as position
 
 MAX_SENTENCES = 6
-STATUS_PHRASES = {"en_retard": "en retard sur", "sur_trajectoire": "sur", "en_avance": "en avance sur"}
 TYPE_PHRASES = {"COLLEGE": "les collèges", "LGT": "les lycées généraux et technologiques (LGT)",
                 "LP": "les lycées professionnels (LP)", "LPO": "les lycées polyvalents (LPO)", "EREA": "les EREA",
                 "AUTRE": "les autres établissements"}
-SUBJECTS = {"academie": "L'académie", "departement": "Le département", "psad": "La PSAD", "reseau": "Le réseau"}
 LEVEL_PHRASES = {"departement": "Parmi les départements", "psad": "Parmi les PSAD",
                  "reseau": "Parmi les réseaux FOQUALE"}
 
@@ -28,22 +27,34 @@ def _plural(count: int, one: str, many: str) -> str:
     return one if abs(count) == 1 else many
 
 
+def provisional(content: DeckContent) -> Highlight | None:
+    """The « chiffres provisoires » / « bilans incomplets » warning, first when it applies."""
+    text = narrative.late_networks_note(content.situation, list(content.late))
+    return Highlight(text, "chiffres") if text else None
+
+
 def achievement(content: DeckContent) -> Highlight | None:
     s, shown = content.situation, content.shown
     if not content.has_bilans:
         return Highlight(f"Aucun bilan de raccrochage n'a été reçu pour {content.territory.label} en "
                          f"{content.annee}.", "chiffres")
+    closed = position.is_closed(s.get("phase"))
     date = fmt.date_long(s["periode_fin"])
+    start = f"L'année {content.annee} est close : " if closed else f"Au {date}, "
     if shown["raccroches"] is None:
-        return Highlight(f"Au {date}, le nombre de jeunes raccrochés depuis la rentrée est inférieur au seuil de "
+        return Highlight(f"{start}le nombre de jeunes raccrochés depuis la rentrée est inférieur au seuil de "
                          "diffusion et n'est pas publié.", "chiffres")
     count = shown["raccroches"]
-    text = (f"Au {date}, {fmt.integer(count)} {_plural(count, 'jeune a été raccroché', 'jeunes ont été raccrochés')} "
-            "depuis la rentrée")
+    text = (f"{start}{fmt.integer(count)} {_plural(count, 'jeune a été raccroché', 'jeunes ont été raccrochés')} "
+            + ("sur l'année" if closed else "depuis la rentrée"))
     if s["objectif"] is None:
         text += " ; aucun objectif n'est fixé pour ce territoire"
     elif shown["taux_atteinte"] is not None:
         text += f", soit {fmt.percent(shown['taux_atteinte'])} de l'objectif annuel ({fmt.integer(s['objectif'])})"
+        if closed and s["statut"] in (position.REACHED, position.NOT_REACHED):
+            verdict = "objectif atteint" if s["statut"] == position.REACHED else "objectif non atteint"
+            gap = shown.get("ecart_objectif")
+            text += f" : {verdict}" + (f" ({fmt.signed_number(gap)})" if gap is not None else "")
     previous = shown.get("raccroches_n1")
     if previous is not None:
         diff = count - previous
@@ -52,71 +63,107 @@ def achievement(content: DeckContent) -> Highlight | None:
         else:
             more = "de plus" if diff > 0 else "de moins"
             text += f", {fmt.integer(abs(diff))} {more} qu'à la même date en {content.annee_n1}"
+    target, before = s.get("objectif"), s.get("objectif_n1")
+    if target is not None and before is not None and target != before:
+        text += (f" ; l'objectif a changé : {fmt.integer(target)} cette année contre {fmt.integer(before)} en "
+                 f"{content.annee_n1}")
     return Highlight(text + ".", "chiffres")
 
 
 def trajectory(content: DeckContent) -> Highlight | None:
+    """The trajectory sentence of the Accueil headline (``narrative``); none once the year is closed."""
     s, shown = content.situation, content.shown
-    if s["statut"] not in STATUS_PHRASES or shown["raccroches"] is None:
+    if position.is_closed(s.get("phase")) or shown["raccroches"] is None:
         return None
-    text = (f"{SUBJECTS[content.territory.niveau]} est {STATUS_PHRASES[s['statut']]} sa trajectoire : {fmt.integer(shown['raccroches'])} "
-            f"raccrochés pour {fmt.integer(s['attendu'])} attendus à cette date")
-    if shown["ecart"] is not None:
-        text += f" (écart {fmt.signed_percent(shown['ecart'])})"
-    if shown["projection"] is not None and s["objectif"] is not None:
-        reach = "l'objectif serait atteint" if s["projection_atteint"] else "l'objectif ne serait pas atteint"
-        text += (f" ; au rythme actuel, l'année se terminerait à {fmt.integer(shown['projection'])} raccrochés "
-                 f"et {reach}")
-    return Highlight(text + ".", "trajectoire")
+    t = content.territory
+    who, plural = narrative.subject(t.niveau, t.code, t.nom)
+    parts = narrative.trajectory_sentence(s, shown, content.marks, who, plural)
+    return Highlight(narrative.plain(parts), "trajectoire") if parts else None
+
+
+def _name(row: dict) -> tuple[str, bool]:
+    """The subject of a sub-territory in a sentence: « la Charente », « les Deux-Sèvres »,
+    « Niort » (a PSAD or network by its name, not « Réseau Niort »)."""
+    if row["niveau"] == "departement":
+        return narrative.subject(row["niveau"], row["code"], row["nom"])
+    return row["nom"], False
 
 
 def sub_territories(content: DeckContent) -> Highlight | None:
     frame = content.sous_territoires
     if frame.is_empty():
         return None
-    rated = frame.filter(pl.col("ecart").is_not_null() & pl.col("taux_atteinte").is_not_null())
     level = frame["niveau"][0]
+    closed = position.is_closed(content.situation.get("phase"))
     text = ""
+    rated = frame.filter(pl.col("taux_atteinte").is_not_null() & (pl.col("ecart").is_not_null() | pl.lit(closed)))
     if rated.height >= 2:
-        best = rated.sort("ecart", descending=True).row(0, named=True)
-        worst = rated.sort("ecart").row(0, named=True)
-        name = "libelle" if level == "departement" else "nom"  # "Charente (16)", but "Niort", not "Réseau Niort"
-        text = (f"{LEVEL_PHRASES.get(level, 'Parmi les territoires')}, {best[name]} présente le meilleur écart "
-                f"à sa trajectoire ({fmt.signed_percent(best['ecart'])} ; {fmt.percent(best['taux_atteinte'])} de "
-                f"l'objectif) et {worst[name]} le plus défavorable ({fmt.signed_percent(worst['ecart'])} ; "
-                f"{fmt.percent(worst['taux_atteinte'])})")
+        key = "taux_atteinte" if closed else "ecart"
+        best = rated.sort(key, descending=True).row(0, named=True)
+        worst = rated.sort(key).row(0, named=True)
+        (best_name, best_plural), (worst_name, _) = _name(best), _name(worst)
+        lead = LEVEL_PHRASES.get(level, "Parmi les territoires")
+        presents = narrative.verb(best_plural, "présente", "présentent")
+        if closed:
+            text = (f"{lead}, {best_name} {presents} le meilleur taux d'atteinte de {_own(best_plural)} objectif "
+                    f"({fmt.percent(best['taux_atteinte'])}) et {worst_name} le plus faible "
+                    f"({fmt.percent(worst['taux_atteinte'])})")
+        else:
+            text = (f"{lead}, {best_name} {presents} le meilleur écart à {'leur' if best_plural else 'sa'} trajectoire "
+                    f"({fmt.signed_percent(best['ecart'])} ; {fmt.percent(best['taux_atteinte'])} de l'objectif) et "
+                    f"{worst_name} le plus défavorable ({fmt.signed_percent(worst['ecart'])} ; "
+                    f"{fmt.percent(worst['taux_atteinte'])})")
     networks = content.reseaux if not content.reseaux.is_empty() else (frame if level == "reseau" else None)
     if networks is not None and networks.height:
-        late = networks.filter(pl.col("statut") == "en_retard").height
-        part = (f"{late} {_plural(late, 'réseau FOQUALE', 'réseaux FOQUALE')} sur {networks.height} "
-                f"{_plural(late, 'est en retard sur sa trajectoire', 'sont en retard sur leur trajectoire')}")
-        if late == 0:
-            part = f"aucun des {networks.height} réseaux FOQUALE n'est en retard sur sa trajectoire"
+        if closed:
+            missed = networks.filter(pl.col("statut") == position.NOT_REACHED).height
+            verb_text = _plural(missed, "n'a pas atteint son objectif", "n'ont pas atteint leur objectif")
+            part = (f"{missed} {_plural(missed, 'réseau FOQUALE', 'réseaux FOQUALE')} sur {networks.height} "
+                    f"{verb_text}")
+            if missed == 0:
+                part = f"les {networks.height} réseaux FOQUALE ont atteint leur objectif"
+        else:
+            late = networks.filter(pl.col("statut") == "en_retard").height
+            part = (f"{late} {_plural(late, 'réseau FOQUALE', 'réseaux FOQUALE')} sur {networks.height} "
+                    f"{_plural(late, 'est en retard sur sa trajectoire', 'sont en retard sur leur trajectoire')}")
+            if late == 0:
+                part = f"aucun des {networks.height} réseaux FOQUALE n'est en retard sur sa trajectoire"
         text = f"{text} ; {part}" if text else part[0].upper() + part[1:]
     if not text:
         return None
-    return Highlight(text + ".", "territoires")
+    return Highlight(text[0].upper() + text[1:] + ".", "territoires")
+
+
+def _own(plural: bool) -> str:
+    return "leur" if plural else "son"
 
 
 def solutions(content: DeckContent) -> Highlight | None:
+    """The type of solution that rose the most and the one that fell the most, against the same date
+    last year."""
     if not content.solutions_n1 or not content.has_bilans:
         return None
     pairs = [(c, content.shown[c], content.solutions_n1.get(c)) for c in rq.SOLUTION_COLUMNS]
     pairs = [(c, cur, prev) for c, cur, prev in pairs if cur is not None and prev is not None]
     if not pairs:
         return None
-    column, cur, prev = max(pairs, key=lambda p: (p[1] - p[2], p[1]))
-    label = SOLUTION_LABELS[column]
-    if cur - prev > 0:
-        text = (f"Le type de solution qui progresse le plus est « {label} » : {fmt.integer(cur)} raccrochés contre "
-                f"{fmt.integer(prev)} à la même date en {content.annee_n1} ({fmt.signed_number(cur - prev)})")
-    else:
-        column, cur, prev = min(pairs, key=lambda p: (p[1] - p[2], -p[1]))
-        label = SOLUTION_LABELS[column]
-        text = (f"Aucun type de solution ne progresse par rapport à la même date en {content.annee_n1} ; "
-                f"le recul le plus marqué concerne « {label} » ({fmt.integer(cur)} raccrochés contre "
-                f"{fmt.integer(prev)}, {fmt.signed_number(cur - prev)})")
-    return Highlight(text + ".", "solutions")
+    rise = max(pairs, key=lambda p: (p[1] - p[2], p[1]))
+    fall = min(pairs, key=lambda p: (p[1] - p[2], -p[1]))
+    same = f"à la même date en {content.annee_n1}"
+    parts = []
+    if rise[1] - rise[2] > 0:
+        parts.append(f"le type de solution qui progresse le plus est « {SOLUTION_LABELS[rise[0]]} » : "
+                     f"{fmt.integer(rise[1])} raccrochés contre {fmt.integer(rise[2])} {same} "
+                     f"({fmt.signed_number(rise[1] - rise[2])})")
+    if fall[1] - fall[2] < 0:
+        parts.append(f"le recul le plus marqué concerne « {SOLUTION_LABELS[fall[0]]} » ({fmt.integer(fall[1])} "
+                     f"contre {fmt.integer(fall[2])}, {fmt.signed_number(fall[1] - fall[2])})")
+    if not parts:
+        return Highlight(f"Chaque type de solution compte autant de raccrochés qu'{same}.", "solutions")
+    if len(parts) == 1 and rise[1] - rise[2] <= 0:
+        parts[0] = f"aucun type de solution ne progresse {same} ; " + parts[0]
+    text = " ; ".join(parts)
+    return Highlight(text[0].upper() + text[1:] + ".", "solutions")
 
 
 def absenteeism(content: DeckContent) -> Highlight | None:
@@ -159,7 +206,7 @@ def funnel(content: DeckContent) -> Highlight | None:
     return Highlight(text + ".", "entonnoir")
 
 
-GENERATORS = (achievement, trajectory, sub_territories, solutions, absenteeism, funnel)
+GENERATORS = (provisional, achievement, trajectory, sub_territories, solutions, absenteeism, funnel)
 
 
 def highlights(content: DeckContent) -> list[Highlight]:

@@ -69,6 +69,7 @@ class DeckContent:
     absence: Absence | None
     map_png: bytes | None
     highlights: tuple[Highlight, ...] = field(default=())
+    late: tuple[tuple[str, str | None], ...] = field(default=())  # networks without the latest bilan: (name, last)
 
     @property
     def periode_fin(self) -> str | None:
@@ -109,10 +110,18 @@ def gather(conn: Connection, scope: Scope, code: str, annee: str, *, with_map: b
         reseaux=networks,
         absence=_absence(conn, scope, territory.code, annee),
         map_png=_map_png(conn, scope, territory, annee) if with_map else None,
+        late=tuple(_late_networks(conn, scope, territory.code, annee)),
     )
     from dashboard.slides import commentary
 
     return replace(content, highlights=tuple(commentary.highlights(content)))
+
+
+def _late_networks(conn: Connection, scope: Scope, code: str, annee: str) -> list[tuple[str, str | None]]:
+    from dashboard.charts import raccrochage as rc
+    from queries import donnees as dq
+
+    return rc.late_names(dq.bilan_freshness(conn, scope, code, annee))
 
 
 # --- absenteeism ----------------------------------------------------------------------------------

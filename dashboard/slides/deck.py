@@ -17,6 +17,7 @@ from dashboard.slides import methodtext, pptcharts, series, style, tables
 from dashboard.slides.content import DeckContent
 from dashboard.slides.keyfigures import tiles
 from dashboard.slides.layout import Box, Deck
+from queries import raccrochage_position as position
 from queries import territoires as tq
 
 TONE_COLORS = {"good": style.UP, "bad": style.DOWN, "neutral": style.MUTED}
@@ -34,7 +35,8 @@ def slide_titles(content: DeckContent) -> dict[str, str]:
         "solutions": "Raccrochés par type de solution",
         "entonnoir": "Des jeunes signalés aux jeunes raccrochés",
         "absenteisme": "Absentéisme par type d'établissement",
-        "carte": "Taux d'atteinte de l'objectif par réseau FOQUALE",
+        "carte": ("Réseaux FOQUALE : objectif atteint ou non" if position.is_closed(content.situation.get("phase"))
+                  else "Réseaux FOQUALE : statut par rapport à la trajectoire"),
         "territoires": f"{level} : situation par rapport à la trajectoire",
         "reseaux": "Réseaux FOQUALE : situation par rapport à la trajectoire",
         "sources": "Sources et méthode",
@@ -124,6 +126,12 @@ def _common_size(texts: list[str], box: Box, max_pt: float, min_pt: float, bold:
 
 def _key_figures(deck: Deck, content: DeckContent, title: str) -> None:
     slide, area = deck.content_slide(title)
+    warning = methodtext.provisional_note(content)
+    if warning:
+        band, area = area.top(Inches(0.62), gap=Inches(0.12))
+        deck.rect(slide, band, style.WARNING_FILL)
+        deck.text(slide, band.inset(Inches(0.12), Inches(0.04)), [warning], max_pt=13, min_pt=8, bold=True,
+                  color=style.WARNING_TEXT, anchor="middle")
     grid, note = area.top(area.h - Inches(0.45), gap=Inches(0.1))
     all_tiles = tiles(content)
     boxes = [box for row in grid.rows([1, 1], gap=Inches(0.25)) for box in row.cols([1] * 4, gap=Inches(0.2))]

@@ -13,6 +13,7 @@ from dashboard.charts.common import STATUS_LABELS
 from dashboard.publish import catalog
 from dashboard.publish.columns import Column, Kind
 from dashboard.slides.content import DeckContent
+from queries import raccrochage_position as position
 
 ARROWS = {"up": "▲", "down": "▼", "off": "="}
 POINTS = Column("evolution", "Évolution", Kind.POINTS)
@@ -91,21 +92,10 @@ def tiles(content: DeckContent) -> list[Tile]:
     out.append(Tile("Taux d'atteinte de l'objectif", value, note, context=same_date,
                     **_trend(diff, fmt.signed_points(diff), True), **_figure(content, "taux_atteinte", "rate"),
                     **_changed(diff, "rate")))
-    gap = _sub(shown["raccroches"], s["attendu"])
-    trend = _trend(gap, fmt.signed_number(gap), True)
-    if trend and shown["ecart"] is not None:
-        trend["delta"] += f" ({fmt.signed_percent(shown['ecart'])})"
-    trend["tone"] = {"en_avance": "good", "en_retard": "bad"}.get(s["statut"], "neutral")
-    status = STATUS_LABELS[s["statut"] or "inconnu"] if s["attendu"] is not None else "pas de trajectoire"
-    out.append(Tile("Attendu à cette date", _text(content, "attendu"), status,
-                    context="d'écart à la trajectoire", **trend, **_figure(content, "attendu", "expected"),
-                    **_changed(gap, "count")))
-    diff = _sub(shown["projection"], s["objectif"])
-    reach = "objectif atteint" if s["projection_atteint"] else "objectif non atteint"
-    out.append(Tile("Projection en fin d'année", _text(content, "projection"),
-                    f"au rythme actuel : {reach}" if diff is not None else "au rythme actuel",
-                    context="par rapport à l'objectif", **_trend(diff, fmt.signed_number(diff), True),
-                    **_figure(content, "projection", "expected"), **_changed(diff, "count")))
+    if position.is_closed(s.get("phase")):
+        out += _closed_tiles(content)
+    else:
+        out += _trajectory_tiles(content)
     diff = _sub(shown["jeunes_signales"], shown["jeunes_signales_n1"])
     out.append(Tile("Jeunes signalés", _text(content, "jeunes_signales"), "depuis la rentrée", context=since,
                     source="entonnoir", **_trend(diff, fmt.signed_number(diff), None),
@@ -121,6 +111,46 @@ def tiles(content: DeckContent) -> list[Tile]:
                     **_changed(diff, "rate")))
     out.append(_absence_tile(content))
     return out
+
+
+def projection_note(statut: str | None) -> str:
+    """What the projection means, in the words of the status rule (``raccrochage_position``)."""
+    return {"en_avance": "au rythme actuel : objectif atteint", "en_retard": "au rythme actuel : objectif non atteint",
+            "sur_trajectoire": "au rythme actuel : proche de l'objectif"}.get(statut or "", "au rythme actuel")
+
+
+def _trajectory_tiles(content: DeckContent) -> list[Tile]:
+    s, shown = content.situation, content.shown
+    gap = _sub(shown["raccroches"], s["attendu"])
+    trend = _trend(gap, fmt.signed_number(gap), True)
+    if trend and shown["ecart"] is not None:
+        trend["delta"] += f" ({fmt.signed_percent(shown['ecart'])})"
+    trend["tone"] = {"en_avance": "good", "en_retard": "bad"}.get(s["statut"], "neutral")
+    status = STATUS_LABELS[s["statut"] or "inconnu"] if s["attendu"] is not None else "pas de trajectoire"
+    out = [Tile("Attendu à cette date", _text(content, "attendu"), status,
+                context="d'écart à la trajectoire", **trend, **_figure(content, "attendu", "expected"),
+                **_changed(gap, "count"))]
+    diff = _sub(shown["projection"], s["objectif"])
+    out.append(Tile("Projection en fin d'année", _text(content, "projection"), projection_note(s["statut"]),
+                    context="par rapport à l'objectif", **_trend(diff, fmt.signed_number(diff), True),
+                    **_figure(content, "projection", "expected"), **_changed(diff, "count")))
+    return out
+
+
+def _closed_tiles(content: DeckContent) -> list[Tile]:
+    """A closed year: the target and the gap to it, no trajectory and no projection."""
+    s, shown = content.situation, content.shown
+    status = STATUS_LABELS.get(s["statut"] or "inconnu", "")
+    incomplete = s.get("phase") == position.CLOSED_INCOMPLETE
+    tone = {position.REACHED: "good", position.NOT_REACHED: "bad"}.get(s["statut"], "neutral")
+    gap = shown.get("ecart_objectif")
+    return [
+        Tile("Objectif de l'année", _text(content, "objectif"), "année close" + (", bilans incomplets"
+                                                                                if incomplete else ""),
+             **_figure(content, "objectif")),
+        Tile("Écart à l'objectif", _text(content, "ecart_objectif"), status, tone=tone, kind="count",
+             number=gap, mark=content.marks.get("ecart_objectif")),
+    ]
 
 
 def _absence_tile(content: DeckContent) -> Tile:

@@ -6,13 +6,14 @@ comes from the ``DeckContent`` (already disclosed) and is formatted by ``dashboa
 
 from __future__ import annotations
 
-from dashboard import disclosure, fmt, publish
+from dashboard import disclosure, fmt, narrative, publish
 from dashboard.charts import raccrochage as rc
 from dashboard.charts.common import BLUE_FRANCE, STATUS_COLORS, STATUS_LABELS
 from dashboard.publish import catalog
 from dashboard.slides import style
 from dashboard.slides.content import DeckContent
 from queries import raccrochage as rq
+from queries import raccrochage_position as position
 
 LABEL = (0.8, False, style.MUTED)
 
@@ -32,7 +33,10 @@ _count = _rate = _text
 
 def trajectory_panel(content: DeckContent) -> list[tuple]:
     s, shown = content.situation, content.shown
-    out = _pair(f"Objectif {content.annee}", fmt.integer(s["objectif"]) if s["objectif"] is not None else "aucun")
+    before = s.get("objectif_n1")
+    changed = before is not None and s["objectif"] is not None and before != s["objectif"]
+    out = _pair(f"Objectif {content.annee}", fmt.integer(s["objectif"]) if s["objectif"] is not None else "aucun",
+                detail=f"{content.annee_n1} : {fmt.integer(before)}" if changed else None)
     rate = shown["taux_atteinte"]
     out += _pair(f"Raccrochés au {fmt.date_long(s['periode_fin'])}", _count(content, "raccroches"),
                  detail=f"soit {fmt.percent(rate)} de l'objectif" if rate is not None else None)
@@ -42,9 +46,14 @@ def trajectory_panel(content: DeckContent) -> list[tuple]:
         gap = fmt.signed_percent(shown["ecart"]) if shown["ecart"] is not None else rc.MASKED_TEXT
         out += _pair("Écart à la trajectoire", gap, STATUS_COLORS[status], detail=STATUS_LABELS[status])
     if shown["projection"] is not None:
-        reach = "objectif atteint" if s["projection_atteint"] else "objectif non atteint"
+        from dashboard.slides.keyfigures import projection_note
+
         out += _pair("Projection en fin d'année", fmt.integer(shown["projection"]),
-                     detail=f"au rythme actuel : {reach}" if s["objectif"] is not None else None)
+                     detail=projection_note(s["statut"]) if s["objectif"] is not None else None)
+    if position.is_closed(s.get("phase")) and s["statut"] in (position.REACHED, position.NOT_REACHED):
+        status = s["statut"]
+        out += _pair("Année close", STATUS_LABELS[status], STATUS_COLORS[status],
+                     detail=f"écart à l'objectif : {_text(content, 'ecart_objectif')}")
     if s["periode_fin_n1"]:
         out += _pair(f"Même date en {content.annee_n1}", _count(content, "raccroches_n1"), style.MUTED)
     out.append((f"Trajectoire : {rq.PROFILE_SOURCES[s['profil_source']]}.", 0.7, False, style.MUTED))
@@ -95,6 +104,11 @@ def absence_panel(content: DeckContent) -> list[tuple]:
     return out
 
 
+def provisional_note(content: DeckContent) -> str | None:
+    """The « chiffres provisoires » / « bilans incomplets » warning of the deck (``narrative``)."""
+    return narrative.late_networks_note(content.situation, list(content.late))
+
+
 def key_figures_note(content: DeckContent) -> str:
     s = content.situation
     parts = []
@@ -108,7 +122,11 @@ def key_figures_note(content: DeckContent) -> str:
 
 def map_note(content: DeckContent) -> str:
     date = f"bilans jusqu'au {fmt.date_long(content.periode_fin)}" if content.periode_fin else content.annee
-    text = f"Taux d'atteinte de l'objectif annuel de chaque réseau FOQUALE, {date}"
+    if position.is_closed(content.situation.get("phase")):
+        text = f"Objectif de l'année atteint ou non par chaque réseau FOQUALE, {date}"
+    else:
+        text = (f"Statut de chaque réseau FOQUALE par rapport à la trajectoire de son objectif, à la date de son "
+                f"dernier bilan ({date})")
     if content.territory.code != "ACAD":
         text += f" ; {content.territory.label} entouré en noir"
     return text + "."

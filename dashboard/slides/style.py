@@ -21,6 +21,7 @@ FONT = "Arial"
 TEXT = "#1E1E1E"
 MUTED = GREY
 PANEL = "#F2F2F9"  # very light blue-grey behind key figures
+WARNING_FILL, WARNING_TEXT = "#FFF4E5", "#8A4B00"  # « chiffres provisoires »: light amber band, dark amber text
 DEMO = "#E69F00"  # Okabe-Ito orange: the demonstration badge
 DEMO_TEXT = "#8A5A00"  # the same hue, dark enough for text on white
 TARGET = "#D55E00"  # Okabe-Ito vermilion: targets and trajectories (as on the pages)
