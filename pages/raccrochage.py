@@ -69,12 +69,16 @@ def body() -> None:
 
     st.subheader("Raccrochés cumulés et trajectoire de l'objectif")
     st.plotly_chart(
-        charts.trajectory_figure(periodes, historique, d.trajectoire, ctx.annee, s["objectif"]),
+        charts.trajectory_figure(periodes, historique, d.trajectoire, ctx.annee, s["objectif"],
+                                 expected_at_own_dates=(s["rang"], s["attendu"])
+                                 if s["phase"] == position.PROVISIONAL and s["attendu"] is not None else None),
         config=PLOTLY_CONFIG, key="trajectoire",
     )
     st.caption(
         "La trajectoire suit le profil saisonnier du raccrochage (part de l'année habituellement atteinte à chaque "
         f"période ; ici : {q.PROFILE_SOURCES[d.profil_source]}). Lignes grises : années précédentes."
+        + (" Losange : niveau attendu compte tenu des réseaux en retard, chacun à la date de son dernier bilan."
+           if s["phase"] == position.PROVISIONAL else "")
     )
 
     left, right = st.columns(2)

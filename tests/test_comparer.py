@@ -188,6 +188,10 @@ def test_texts_and_colours_of_the_table(engine):
         charts.VERDICT_BACKGROUNDS["moins_bon"])
     assert styles.loc["Jeunes raccrochés", "Réseau Angoulême"] == ""  # neutral
     assert styles.loc["Taux d'atteinte de l'objectif", "Académie de Poitiers (référence)"] == ""
+    # territories reported at different dates: the table says when, and the status at that date
+    assert texts.loc["Dernier bilan reçu", "Réseau Angoulême"] == "28/02/2015"
+    assert texts.loc["Dernier bilan reçu", "Réseau Nord-Charente"] == "31/12/2014 (provisoire)"
+    assert texts.loc["Statut", "Réseau Nord-Charente"] == "En avance"
     charts.styled_table(comp).to_html()  # renders
 
 

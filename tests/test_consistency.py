@@ -356,11 +356,6 @@ def test_counts_and_targets_add_up_the_tree(world):
 N1_KEYS = tuple(f"{c}_n1" for c in rq.N1_COLUMNS)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "DEFECT (sums, N-1): « same date last year » counts of a PSAD, a department or the académie are not "
-    "the sums of their networks': queries/raccrochage.py _situations cuts the previous year at the "
-    "aggregate's own latest rank, not at each network's: latest year, P16-ANG raccroches_n1 = 335 but "
-    "R16-ANG + R16-NCH = 288"))
 def test_same_date_last_year_adds_up_the_tree(world):
     """« Same date last year » counts (``*_n1``) of a PSAD, a department and the académie equal the
     sums of their networks' (each network cumulated up to the same month as its own data)."""

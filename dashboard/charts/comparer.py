@@ -25,6 +25,7 @@ from dashboard.charts.common import (
     LIGHT_GREY,
     SCHOOL_TYPE_COLORS,
     SCHOOL_TYPE_LABELS,
+    STATUS_LABELS,
     empty_figure,
     french_layout,
 )
@@ -92,6 +93,10 @@ def table_frames(comp: q.Comparison) -> tuple[pd.DataFrame, pd.DataFrame]:
     columns = table_columns(comp)
     labels = [column_label(t, ref) for t, ref in columns]
     texts, styles = [], []
+    # where each territory stands at the date of its data: comparisons across dates say so
+    for text in (_last_bilan, _status):
+        texts.append([text(comp.figures.get(t.code) or {}) for t, _ref in columns])
+        styles.append([""] * len(columns))
     for indicator in q.INDICATORS:
         row_text, row_style = [], []
         for territory, is_reference in columns:
@@ -102,8 +107,20 @@ def table_frames(comp: q.Comparison) -> tuple[pd.DataFrame, pd.DataFrame]:
             row_style.append(f"background-color: {background}" if background else "")
         texts.append(row_text)
         styles.append(row_style)
-    index = pd.Index([i.label for i in q.INDICATORS], name="Indicateur")
+    index = pd.Index(["Dernier bilan reçu", "Statut", *(i.label for i in q.INDICATORS)], name="Indicateur")
     return pd.DataFrame(texts, index=index, columns=labels), pd.DataFrame(styles, index=index, columns=labels)
+
+
+def _last_bilan(figures: dict) -> str:
+    date = figures.get("periode_fin")
+    if not date:
+        return fmt.MISSING
+    late = figures.get("situation_annee") in ("provisoire", "close_incomplete")
+    return fmt.date_short(date) + (" (provisoire)" if late else "")
+
+
+def _status(figures: dict) -> str:
+    return STATUS_LABELS.get(figures.get("statut_trajectoire") or "inconnu", fmt.MISSING)
 
 
 def styled_table(comp: q.Comparison):

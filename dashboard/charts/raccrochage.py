@@ -68,9 +68,12 @@ def trajectory_figure(
     objectif: int | None,
     *,
     previous_years: int = 4,
+    expected_at_own_dates: tuple[int, float] | None = None,
 ) -> go.Figure:
     """Cumulative raccrochés per bimonthly period of ``annee`` against the target trajectory,
-    the previous school years as lighter lines. x: period slots of the school year."""
+    the previous school years as lighter lines. x: period slots of the school year.
+    ``expected_at_own_dates`` (rank, level): with late networks, the level expected of the
+    territory at its networks' own dates, marked at the last period."""
     if periodes.is_empty() and historique.is_empty():
         return _empty("Aucun bilan reçu pour ce territoire.", height=320)
     fig = go.Figure()
@@ -96,6 +99,14 @@ def trajectory_figure(
         fig.add_hline(y=objectif, line={"color": TARGET_COLOR, "width": 1, "dash": "dot"},
                       annotation_text=f"Objectif {annee} : {fmt.integer(objectif)}",
                       annotation_position="top left", annotation_font_color=TARGET_COLOR)
+    if expected_at_own_dates is not None:
+        rank, level = expected_at_own_dates
+        fig.add_trace(go.Scatter(
+            x=[rank], y=[level], mode="markers", name="Attendu à la date des bilans reçus", legendrank=3,
+            marker={"symbol": "diamond-open", "size": 13, "line": {"width": 2.5, "color": TARGET_COLOR}},
+            hovertemplate="<b>Attendu à la date des bilans reçus</b><br>%{y:,.0f} (chaque réseau à la date de son "
+                          "dernier bilan)<extra></extra>",
+        ))
     if not periodes.is_empty():
         fig.add_trace(go.Scatter(
             x=periodes["rang"].to_list(), y=periodes["raccroches_cumul"].to_list(), name=annee,
