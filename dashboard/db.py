@@ -271,8 +271,13 @@ def is_initialised(engine: Engine) -> bool:
 
 
 def set_meta(conn, key: str, value: str) -> None:
-    conn.execute(meta.delete().where(meta.c.cle == key))
-    conn.execute(insert(meta).values(cle=key, valeur=value))
+    """Insert or replace one meta value in one statement (two writers never collide on the key)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    statement = upsert(meta).values(cle=key, valeur=value)
+    conn.execute(statement.on_conflict_do_update(index_elements=[meta.c.cle], set_={"valeur": value}))
 
 
 def get_meta(conn, key: str) -> str | None:

@@ -153,6 +153,11 @@ def fill(engine: Engine, scale: str = "academie", seed: int = DEFAULT_SEED, prog
                 conn.execute(insert(db.metadata.tables[name]), tables[name])
         db.set_meta(conn, "demo", "1")
         db.set_meta(conn, "version", f"demo-{uuid.uuid4().hex}")
+    if scale == "academie":  # the secrecy decision of every school year, computed once here
+        from queries import raccrochage_suppression
+
+        say("Secret statistique : choix des valeurs masquées de chaque année…")
+        raccrochage_suppression.store_decisions(engine)
 
 
 def _departement_codes(conn: Connection, tables: dict[str, list[dict]]) -> set[str]:

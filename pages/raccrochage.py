@@ -91,24 +91,32 @@ def body() -> None:
         st.caption(" ".join(filter(None, (note, charts.funnel_overflow_note(shown)))))
     with right:
         st.subheader("Types de solution")
-        previous = q.disclose(d.solutions_n1, niveau)[0] if d.solutions_n1 else None
+        previous = q.disclose_solutions_n1(d)
         current = {c: shown[c] for c in q.SOLUTION_COLUMNS}
         st.plotly_chart(
             charts.solution_shares_figure(
                 current, previous, ctx.annee, f"{ctx.previous_year} (même date)",
                 current_total=shown["raccroches"],
-                previous_total=sum(d.solutions_n1.values()) if d.solutions_n1 and previous else None,
+                previous_total=shown.get("raccroches_n1"),
             ),
             config=PLOTLY_CONFIG, key="parts_solutions",
         )
         st.caption("Part de chaque type de solution parmi les raccrochés depuis la rentrée : barres en couleur, "
                    f"{ctx.annee}" + (f" ; barres grises, {ctx.previous_year} à la même date." if previous else "."))
 
-    st.subheader("Raccrochés par type de solution et par période")
+    by_type = charts.types_published(periodes)
+    st.subheader("Raccrochés par type de solution et par période" if by_type else "Raccrochés par période")
     st.plotly_chart(charts.solutions_over_time_figure(periodes), config=PLOTLY_CONFIG, key="solutions_periodes")
-    if any(c in (cells or "") for cells in periodes["cellules_masquees"].to_list() for c in q.SOLUTION_COLUMNS):
-        st.caption(charts.MASKED_NOTE + " À l'échelle d'un réseau ou d'une PSAD, les petits effectifs d'une période "
-                   "sont souvent masqués : la répartition annuelle ci-dessus est plus complète.")
+    hidden = sum(1 for cells in periodes["cellules_masquees"].to_list() for c in disclosure.decode_marks(cells)
+                 if c in q.SOLUTION_COLUMNS)
+    if not by_type:
+        st.caption("À l'échelle d'une PSAD ou d'un réseau, une période compte trop peu de jeunes par type de "
+                   "solution pour être détaillée (secret statistique) : la répartition par type est donnée pour "
+                   "l'année, ci-dessus.")
+    elif hidden:
+        st.caption(f"{hidden} valeur{'s' if hidden > 1 else ''} masquée{'s' if hidden > 1 else ''} (secret "
+                   "statistique) : le segment gris hachuré regroupe les types masqués de la période, pour que la "
+                   "barre garde son total publié.")
 
     st.subheader("Contrats FOQUALE")
     c1, c2 = st.columns([1, 3])

@@ -23,15 +23,17 @@ Definitions (documented for users in ``dashboard/docs/methodologie/30-raccrochag
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 from sqlalchemy import Connection, func, select
 
-from dashboard import db
+from dashboard import db, disclosure
 from dashboard.access import ACADEMIE, Scope
+from dashboard.disclosure import cells as dc
 from queries import raccrochage_networks as nets
 from queries import raccrochage_position as position
+from queries import raccrochage_suppression as secrecy
 from queries import territoires as tq
 from queries.raccrochage_rules import (  # re-exported: callers use queries.raccrochage
     COMPLETE_YEAR_FROM_RANK,  # noqa: F401
@@ -67,7 +69,6 @@ from queries.raccrochage_rules import (  # re-exported: callers use queries.racc
     slot_label,  # noqa: F401
     status_from_gap,  # noqa: F401
 )
-from queries.raccrochage_suppression import complementary_masks
 
 # --- loading --------------------------------------------------------------------------------------------
 
@@ -125,7 +126,8 @@ class _Data:
     targets: dict[str, int | None]
     targets_n1: dict[str, int | None]
     detail_visible: bool
-    complementary: dict[str, frozenset[str]]  # raccrochage_suppression.complementary_masks
+    marks: dict  # the year's secrecy decision: published key → mark (raccrochage_suppression)
+    history_marks: dict  # previous school year → its decision (the lines of previous years)
     state: position.YearState  # open or closed, latest period received in the académie
     networks: dict[str, nets.Network]  # every network of the territory at its own last bilan
 
@@ -152,7 +154,8 @@ def _load(conn: Connection, scope: Scope, code: str, annee: str) -> _Data:
         targets=resolve_targets(index, explicit_targets(conn, annee)),
         targets_n1=resolve_targets(index, explicit_targets(conn, previous_year(annee))),
         detail_visible=tq.can_view_detail(index, scope, territory.code),
-        complementary=complementary_masks(conn, index, annee),
+        marks=secrecy.masks(conn, annee),
+        history_marks={y: secrecy.masks(conn, y) for y in sorted(set(rows["annee_scolaire"].to_list())) if y < annee},
         state=position.year_state(conn, annee),
         networks=nets.network_table(rows, territory.reseaux, annee, academie_profile),
     )
@@ -250,7 +253,7 @@ def _situations(data: _Data, territories: Sequence[tq.Territory]) -> list[dict]:
         row["taux_atteinte_n1"] = _ratio(row["raccroches_n1"], row["objectif_n1"])
         row["taux_contact_n1"] = _ratio(row["jeunes_contactes_n1"], row["jeunes_signales_n1"])
         row["part_solution_n1"] = _ratio(row["solutions_proposees_n1"], row["jeunes_signales_n1"])
-        row["masque_complementaire"] = sorted(data.complementary.get(territory.code, ()))
+        row["masque_complementaire"] = _decided_marks(data, territory.code)
         row["phase"] = data.state.phase([m.periode_fin for m in members])
         row["periode_attendue"] = data.state.latest
         row["reseaux_en_retard"] = sorted(m.code for m in members
@@ -258,6 +261,24 @@ def _situations(data: _Data, territories: Sequence[tq.Territory]) -> list[dict]:
                                                                        and m.periode_fin < data.state.latest))
         out.append({key: row[key] for key in SITUATION_SCHEMA})
     return out
+
+
+def _decided_marks(data: _Data, code: str) -> list[str]:
+    """The year's secrecy decision for the figures of one territory's situation row, encoded
+    (``disclosure.encode_marks``): totals, « même date l'an dernier » (``*_n1``), projection."""
+    out: dict[str, str] = {}
+    for column in dc.TOTAL_COLUMNS:
+        mark = data.marks.get(dc.Key(data.annee, code, dc.TOTAL, "", column))
+        if mark:
+            out[column] = mark
+    for column in dc.N1_COLUMNS:
+        mark = data.marks.get(dc.Key(data.annee, code, dc.N1, "", column))
+        if mark:
+            out[f"{column}_n1"] = mark
+    mark = data.marks.get(dc.Key(data.annee, code, dc.PROJECTION, "", dc.RACCROCHES))
+    if mark:
+        out["projection"] = mark
+    return [part.strip() for part in disclosure.encode_marks(out).split(",") if part.strip()]
 
 
 def _profile_source(members: Sequence[nets.Network], academie_source: str) -> str:
@@ -336,11 +357,37 @@ def _period_series(data: _Data) -> pl.DataFrame:
         .sort("periode_fin")
         .with_columns(pl.col("raccroches").cum_sum().alias("raccroches_cumul"))
     )
-    return per.with_columns(
+    out = per.with_columns(
         pl.col("periode_fin").map_elements(period_label, return_dtype=pl.String).alias("libelle"),
         pl.col("rang").map_elements(lambda r: objectif * profile[r] if objectif is not None else None,
                                     return_dtype=pl.Float64).alias("attendu"),
     ).select(list(PERIOD_SCHEMA)).cast(PERIOD_SCHEMA)
+    code, niveau = data.territory.code, data.territory.niveau
+    secret = [_period_marks(data.marks, data.annee, code, niveau, p) for p in out["periode_fin"].to_list()]
+    return out.with_columns(pl.Series(SECRET_COLUMN, secret, dtype=pl.String))
+
+
+SECRET_COLUMN = "secret"  # the decided marks of a period row (``disclosure.encode_marks``)
+
+
+def _period_marks(marks: dict, annee: str, code: str, niveau: str, periode: str) -> str:
+    """The decided marks of one period of a territory: its published columns (by level) and its
+    cumulative raccrochés; the columns not published per period are marked « not published »."""
+    out = {}
+    published = dc.period_columns(niveau)
+    for column in (*SOLUTION_COLUMNS, "raccroches", "contrats_foquale"):
+        mark = marks.get(dc.Key(annee, code, dc.PERIOD, periode, column))
+        if mark:
+            out[column] = mark
+        elif column not in published:
+            out[column] = NOT_PUBLISHED
+    mark = marks.get(dc.Key(annee, code, dc.CUMUL, periode, dc.RACCROCHES))
+    if mark:
+        out["raccroches_cumul"] = mark
+    return ", ".join(f"{k}:{m}" for k, m in out.items())
+
+
+NOT_PUBLISHED = "non_publie"
 
 
 def _profile_for(data: _Data, territory: tq.Territory) -> tuple[float, ...]:
@@ -368,8 +415,8 @@ HISTORY_SCHEMA = {"annee_scolaire": pl.String, "periode_fin": pl.String, "rang":
 
 def _history(data: _Data) -> pl.DataFrame:
     if data.rows.is_empty():
-        return pl.DataFrame(schema=HISTORY_SCHEMA)
-    return (
+        return pl.DataFrame(schema=HISTORY_SCHEMA).with_columns(pl.lit(None, dtype=pl.String).alias(SECRET_COLUMN))
+    out = (
         data.rows.group_by("annee_scolaire", "periode_fin", "rang")
         .agg(pl.col("raccroches").sum())
         .sort("annee_scolaire", "periode_fin")
@@ -377,6 +424,12 @@ def _history(data: _Data) -> pl.DataFrame:
         .select(list(HISTORY_SCHEMA))
         .cast(HISTORY_SCHEMA)
     )
+    code, niveau = data.territory.code, data.territory.niveau
+    secret = []
+    for annee, periode in out.select("annee_scolaire", "periode_fin").iter_rows():
+        marks = data.marks if annee == data.annee else data.history_marks.get(annee, {})
+        secret.append(_period_marks(marks, annee, code, niveau, periode) if marks is not None else "")
+    return out.with_columns(pl.Series(SECRET_COLUMN, secret, dtype=pl.String))
 
 
 def yearly_cumulative(conn: Connection, scope: Scope, code: str, annee: str) -> pl.DataFrame:
@@ -416,6 +469,7 @@ class Detail:
     reseaux: pl.DataFrame  # SITUATION_SCHEMA, every network of the territory
     profil_source: str
     solutions_n1: dict | None  # solution columns → raccrochés, same date last year (None: no data)
+    solutions_n1_marks: dict = field(default_factory=dict)  # their decided secrecy marks
 
 
 def detail(conn: Connection, scope: Scope, code: str, annee: str) -> Detail:
@@ -437,17 +491,33 @@ def detail(conn: Connection, scope: Scope, code: str, annee: str) -> Detail:
         sous_territoires=frame(children),
         reseaux=frame(networks),
         profil_source=sit["profil_source"],
-        solutions_n1=_solutions_same_date_last_year(data, sit["rang"]),
+        solutions_n1=_solutions_same_date_last_year(data, data.territory),
+        solutions_n1_marks=solutions_n1_marks(data.marks, data.annee, data.territory.code),
     )
 
 
-def _solutions_same_date_last_year(data: _Data, rank: int | None) -> dict | None:
-    if rank is None:
+def _solutions_same_date_last_year(data: _Data, territory: tq.Territory) -> dict | None:
+    """Raccrochés by type of solution at the same date last year: each network of the territory up
+    to the rank of its own last bilan (raw), with the decided marks under ``"secret"``."""
+    members = [data.networks[r] for r in territory.reseaux if r in data.networks]
+    previous = [m for m in members if m.counts is not None and m.counts_n1 is not None]
+    if not previous:
         return None
-    prev = data.rows.filter((pl.col("annee_scolaire") == previous_year(data.annee)) & (pl.col("rang") <= rank))
-    if prev.is_empty():
+    out = {c: sum(m.counts_n1[c] for m in previous) for c in SOLUTION_COLUMNS}
+    return out
+
+
+def disclose_solutions_n1(detail: Detail) -> dict | None:
+    """The types of solution at the same date last year, masked as decided (None: no data)."""
+    if detail.solutions_n1 is None:
         return None
-    return {c: int(v) for c, v in prev.select([pl.col(c).sum() for c in SOLUTION_COLUMNS]).row(0, named=True).items()}
+    return {c: None if c in detail.solutions_n1_marks else v for c, v in detail.solutions_n1.items()}
+
+
+def solutions_n1_marks(data_marks: dict, annee: str, code: str) -> dict[str, str]:
+    """The decided marks of the types of solution at the same date last year."""
+    return {c: m for c in SOLUTION_COLUMNS
+            if (m := data_marks.get(dc.Key(annee, code, dc.N1, "", c)))}
 
 
 # --- figures export contribution -------------------------------------------------------------------------

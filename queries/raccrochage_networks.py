@@ -14,9 +14,16 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from queries.raccrochage_rules import COMPLETE_YEAR_FROM_RANK, COUNT_COLUMNS, previous_year
+from queries.raccrochage_rules import (
+    COMPLETE_YEAR_FROM_RANK,
+    COUNT_COLUMNS,
+    SOLUTION_COLUMNS,
+    previous_year,
+)
 
 N1_COLUMNS = ("jeunes_signales", "jeunes_contactes", "solutions_proposees", "raccroches", "contrats_foquale")
+#: Every count kept at the same date last year (the situation's ``*_n1`` and the types of solution).
+N1_COUNTS = (*N1_COLUMNS, *SOLUTION_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -84,7 +91,7 @@ def network_table(rows: pl.DataFrame, reseaux, annee: str, academie_profile: tup
         .join(ranks, on="reseau_code")
         .filter(pl.col("rang") <= pl.col("rang_courant"))
         .group_by("reseau_code")
-        .agg(pl.col("periode_fin").max(), *[pl.col(c).sum() for c in N1_COLUMNS])
+        .agg(pl.col("periode_fin").max(), *[pl.col(c).sum() for c in N1_COUNTS])
     )
     profiles = network_profiles(rows, annee)
     by_code = {r["reseau_code"]: r for r in current.iter_rows(named=True)}
@@ -100,6 +107,6 @@ def network_table(rows: pl.DataFrame, reseaux, annee: str, academie_profile: tup
             profile=profiles.get(code, academie_profile),
             own_profile=code in profiles,
             periode_fin_n1=prev["periode_fin"] if prev else None,
-            counts_n1={c: int(prev[c]) for c in N1_COLUMNS} if prev else None,
+            counts_n1={c: int(prev[c]) for c in N1_COUNTS} if prev else None,
         )
     return out

@@ -216,6 +216,9 @@ def disclose_marks(row: dict, niveau: str | None, limit: int | None = None) -> t
     Académie and department rows are returned unchanged.
     """
     out = dict(row)
+    if "masque_complementaire" in row and row.get("masque_complementaire") is not None \
+            and row.get("phase") is not None:
+        return _decided(out, row["masque_complementaire"])
     if not is_masked_level(niveau):
         return out, {}
     limit = limit or disclosure.threshold()
@@ -237,6 +240,22 @@ def disclose_marks(row: dict, niveau: str | None, limit: int | None = None) -> t
             if kept is None and original is not None and column not in marks:
                 out[column] = None
                 marks[column] = disclosure.SECONDARY
+    for key, sources in DERIVED.items():
+        if key in out and out[key] is not None and key not in marks and any(s in marks for s in sources):
+            out[key] = None
+            marks[key] = disclosure.SECONDARY
+    return out, marks
+
+
+def _decided(out: dict, encoded) -> tuple[dict, dict[str, str]]:
+    """Apply the year's secrecy decision (every level, ``raccrochage_suppression``) to a situation
+    row, then mask the figures derived from a masked count."""
+    marks = disclosure.decode_marks(", ".join(encoded))
+    for key in list(marks):
+        if key in out:
+            out[key] = None
+        else:
+            marks.pop(key)
     for key, sources in DERIVED.items():
         if key in out and out[key] is not None and key not in marks and any(s in marks for s in sources):
             out[key] = None
@@ -288,6 +307,8 @@ def disclose_periods(periodes: pl.DataFrame, niveau: str | None, limit: int | No
     (``disclosure.suppress_table``), and the cumulative raccrochés are masked wherever two shown
     cumulatives would give a masked flow away.
     """
+    if "secret" in periodes.columns:
+        return _decided_periods(periodes)
     if periodes.is_empty() or not is_masked_level(niveau):
         return periodes.with_columns(pl.lit("", dtype=pl.String).alias("cellules_masquees"))
     limit = limit or disclosure.threshold()
@@ -320,8 +341,47 @@ def _period_marks(before: pl.DataFrame, after: pl.DataFrame, checked: list[str],
     return notes
 
 
+NOT_PUBLISHED = "non_publie"
+#: Columns never published per period (only as totals since the rentrée): nulled, not marked.
+UNPUBLISHED_PERIOD_COLUMNS = ("jeunes_signales", "jeunes_contactes", "entretiens", "solutions_proposees")
+
+
+def _decided_periods(periodes: pl.DataFrame) -> pl.DataFrame:
+    """Apply the decided marks of each period row (the ``secret`` column, ``col:mark`` pairs): a
+    masked value is null and listed in ``cellules_masquees``; a column not published per period at
+    the territory's level (the types of solution of a PSAD or a network) is null and listed under
+    ``non_publie``."""
+    rows, notes, hidden = [], [], []
+    for row in periodes.iter_rows(named=True):
+        row = dict(row)
+        marks, unpublished = {}, []
+        for part in (row.pop("secret") or "").split(","):
+            if ":" not in part:
+                continue
+            key, mark = (x.strip() for x in part.split(":", 1))
+            if key not in row:
+                continue
+            row[key] = None
+            if mark == NOT_PUBLISHED:
+                unpublished.append(key)
+            else:
+                marks[key] = mark
+        for key in UNPUBLISHED_PERIOD_COLUMNS:
+            if key in row:
+                row[key] = None
+        rows.append(row)
+        notes.append(disclosure.encode_marks(marks))
+        hidden.append(", ".join(unpublished))
+    schema = {k: v for k, v in periodes.schema.items() if k != "secret"}
+    out = pl.DataFrame(rows, schema=schema) if rows else periodes.drop("secret")
+    return out.with_columns(pl.Series("cellules_masquees", notes, dtype=pl.String),
+                            pl.Series(NOT_PUBLISHED, hidden, dtype=pl.String))
+
+
 def disclose_history(historique: pl.DataFrame, niveau: str | None, limit: int | None = None) -> pl.DataFrame:
     """``disclose_periods`` for every school year of a ``HISTORY_SCHEMA`` frame."""
+    if "secret" in historique.columns:
+        return _decided_periods(historique)
     if historique.is_empty() or not is_masked_level(niveau):
         return historique.with_columns(pl.lit("", dtype=pl.String).alias("cellules_masquees"))
     parts = [disclose_periods(group.sort("periode_fin"), niveau, limit)

@@ -1,106 +1,192 @@
-"""Complementary suppression of raccrochage counts across the territorial tree.
+"""The statistical-secrecy decision of a school year, read by every page, export and deck.
 
-Networks add up to their PSAD and PSAD to their department: a count masked for one network (or
-PSAD) could be recomputed from its parent's total minus its siblings, or a masked PSAD from the
-sum of its networks. ``complementary_masks`` decides, for one school year and the whole tree,
-which counts (totals since the rentrée) must be masked on top of each territory's own rule
-(``raccrochage_rules.disclose``), so that:
-
-* under a shown parent, no count is masked for exactly one child (the smallest other child is
-  masked too);
-* a masked parent always has a masked child for that count;
-* within a territory, the six solution types add up to its raccrochés: one masked type alone
-  (raccrochés shown), or raccrochés masked with every type shown, is completed the same way.
-
-The rule runs on every network of the year whatever the user's scope: only the pattern of
-masked cells comes out, never a figure. ``queries.raccrochage`` stores the result in each
-situation row (``masque_complementaire``), which ``disclose`` applies.
+``decision(conn, annee)`` builds what the dashboard publishes about raccrochage that year (every
+territory of every level, totals, periods, cumulative raccrochés, « même date l'an dernier »,
+projections: ``dashboard.disclosure.cells``) from the bilans, and lets
+``dashboard.disclosure.suppression`` choose the masks, with the previous school year's masks fixed.
+One decision per school year, data version, threshold and protection width: computed once per
+process (and persisted in the ``meta`` table by ``store_decisions``), then only looked up.
+Only the pattern of masked values comes out, never a figure. No Streamlit.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import json
+import logging
+import threading
+import weakref
 
-from sqlalchemy import Connection, func, select
+import polars as pl
+from sqlalchemy import Connection, Engine, select
 
-from dashboard import db, disclosure
+from dashboard import db
+from dashboard.disclosure import audit as disclosure_audit
+from dashboard.disclosure import cells as dc
+from dashboard.disclosure import rule
+from dashboard.disclosure.suppression import Decision, decide
+from queries import raccrochage_networks as nets
+from queries import raccrochage_position as position
 from queries import territoires as tq
-from queries.raccrochage_rules import COUNT_COLUMNS, SOLUTION_COLUMNS, disclose
+from queries.raccrochage_rules import default_profile, previous_year, seasonal_profile
 
-#: Counts that add up along the tree (totals since the rentrée).
-ADDITIVE = COUNT_COLUMNS
+log = logging.getLogger("dashboard.disclosure")
+_MEMO: dict[tuple, Decision] = {}
+_LOCK = threading.Lock()
+META_PREFIX = "secret:"
 
 
-def _network_totals(conn: Connection, annee: str) -> dict[str, dict[str, int]]:
+def _bilans(conn: Connection, years: list[str]) -> pl.DataFrame:
     b = db.bilans
-    columns = list(db.BILAN_COUNT_COLUMNS)
-    rows = conn.execute(
-        select(b.c.reseau_code, *[func.sum(b.c[c]) for c in columns])
-        .where(b.c.annee_scolaire == annee)
-        .group_by(b.c.reseau_code)
-    ).all()
-    out = {}
-    for code, *values in rows:
-        counts = {c: int(v or 0) for c, v in zip(columns, values, strict=True)}
-        counts["raccroches"] = sum(counts[c] for c in SOLUTION_COLUMNS)
-        out[code] = counts
-    return out
+    rows = conn.execute(select(b.c.reseau_code, b.c.annee_scolaire, b.c.periode_fin,
+                               *[b.c[c] for c in db.BILAN_COUNT_COLUMNS]).where(b.c.annee_scolaire.in_(years))).all()
+    schema = {"reseau_code": pl.String, "annee_scolaire": pl.String, "periode_fin": pl.String,
+              **{c: pl.Int64 for c in db.BILAN_COUNT_COLUMNS}}
+    return pl.DataFrame(rows, schema=schema, orient="row")
 
 
-def _tree_totals(networks: dict[str, dict[str, int]],
-                 index: dict[str, tq.Territory]) -> tuple[dict, dict, dict]:
-    """(totals per maskable territory, its level, children of each parent) from the year's
-    territory index (``territoires.territory_index``)."""
-    totals: dict[str, dict[str, int]] = {}
-    level: dict[str, str] = {}
-    children: dict[str, list[str]] = defaultdict(list)
-    for territory in index.values():
-        if territory.niveau not in ("reseau", "psad"):
-            continue
-        counts = [networks.get(r, dict.fromkeys(ADDITIVE, 0)) for r in territory.reseaux]
-        totals[territory.code] = {key: sum(c[key] for c in counts) for key in ADDITIVE}
-        level[territory.code] = territory.niveau
-        children[territory.parent_code].append(territory.code)
-    return totals, level, children
+def year_data(conn: Connection, annee: str) -> dc.YearData:
+    """The flows, the territories and (open year) each network's share of the year for ``annee``."""
+    index = tq.territory_index(conn, annee)
+    frame = _bilans(conn, [annee])
+    flows = {(r["reseau_code"], r["periode_fin"]): {c: int(r[c] or 0) for c in db.BILAN_COUNT_COLUMNS}
+             for r in frame.iter_rows(named=True)}
+    territories = {t.code: (t.niveau, tuple(t.reseaux), t.parent_code) for t in index.values()}
+    state = position.year_state(conn, annee)
+    shares: dict[str, float] = {}
+    if not state.closed and flows:
+        from queries import raccrochage as rq
+
+        academie = index["ACAD"]
+        rows = rq.bilan_rows(conn, academie.reseaux, annee)
+        profile = seasonal_profile(rows.filter(pl.col("annee_scolaire") < annee), annee) or default_profile()
+        table = nets.network_table(rows, academie.reseaux, annee, profile)
+        shares = {code: n.share for code, n in table.items() if n.share}
+    return dc.YearData(annee, flows, territories, shares, state.closed)
 
 
-def _smallest(candidates: list[tuple[int, str]]) -> str | None:
-    """The name of the smallest candidate ``(value, name)`` (ties: by name), None when empty."""
-    return min(candidates)[1] if candidates else None
+_FINGERPRINTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine → {(version, annee): fingerprint}
 
 
-def complementary_masks(conn: Connection, index: dict[str, tq.Territory], annee: str,
-                        limit: int | None = None) -> dict[str, frozenset[str]]:
-    """Per network and PSAD code: every count key to mask for school year ``annee`` (primary and
-    complementary; a superset of what ``disclose`` masks on its own); ``index`` is that year's
-    ``territoires.territory_index``."""
-    limit = limit or disclosure.threshold()
-    totals, level, children = _tree_totals(_network_totals(conn, annee), index)
-    masked: dict[str, set[str]] = {code: set(disclose(counts, level[code], limit)[1]) & set(ADDITIVE)
-                                   for code, counts in totals.items()}
-    # PSAD (parents of networks) before departments: the lowest level is completed first
-    bottom_up = sorted(children.items(), key=lambda item: (level.get(item[0]) != "psad", item[0]))
-    changed = True
-    while changed:
-        changed = False
-        for parent, kids in bottom_up:
-            kids = [k for k in kids if k in totals]
-            for key in ADDITIVE:
-                hidden = [k for k in kids if key in masked[k]]
-                parent_hidden = parent in masked and key in masked[parent]
-                needs = (not parent_hidden and len(hidden) == 1 and len(kids) >= 2) or (parent_hidden and not hidden)
-                if needs:
-                    pick = _smallest([(totals[k][key], k) for k in kids if key not in masked[k]])
-                    if pick is not None:
-                        masked[pick].add(key)
-                        changed = True
-        for code, keys in masked.items():
-            solutions = [c for c in SOLUTION_COLUMNS if c in keys]
-            lone = len(solutions) == 1 and "raccroches" not in keys
-            total_only = not solutions and "raccroches" in keys
-            if lone or total_only:
-                pick = _smallest([(totals[code][c], c) for c in SOLUTION_COLUMNS if c not in keys])
-                if pick is not None:
-                    keys.add(pick)
-                    changed = True
-    return {code: frozenset(keys) for code, keys in masked.items() if keys}
+def fingerprint(conn: Connection, annee: str) -> str:
+    """What a decision depends on: the bilans and the breakdown of ``annee`` and of the year before
+    (and the year before's own decision, which depends on its previous year: chained). Memoised per
+    database and data version (``meta.version`` changes with every import)."""
+    key = (db.get_meta(conn, "version") or "0", annee)
+    known = _FINGERPRINTS.setdefault(conn.engine, {})
+    if key not in known:
+        known[key] = _fingerprint(conn, annee)
+    return known[key]
+
+
+def _fingerprint(conn: Connection, annee: str) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    before = _years_before(conn, annee)
+    for year in ([before] if before else []) + [annee]:
+        frame = _bilans(conn, [year]).sort("reseau_code", "periode_fin")
+        digest.update(frame.write_csv().encode())
+        for t in sorted(tq.territory_index(conn, year).values(), key=lambda t: t.code):
+            digest.update(f"{t.code}|{t.niveau}|{t.parent_code}|{','.join(t.reseaux)};".encode())
+        digest.update(str(position.year_state(conn, year).closed).encode())
+    if before:
+        digest.update(fingerprint(conn, before).encode())
+    return digest.hexdigest()[:32]
+
+
+def _memo_key(conn: Connection, annee: str) -> tuple:
+    return (annee, fingerprint(conn, annee), rule.threshold(), disclosure_audit.protection_width())
+
+
+def decision(conn: Connection, annee: str) -> Decision:
+    """The masks of ``annee`` (and, recursively, of the years before it), cached."""
+    key = _memo_key(conn, annee)
+    with _LOCK:
+        if key in _MEMO:
+            return _MEMO[key]
+    stored = _stored(conn, annee, key)
+    result = stored or _decide(conn, annee)
+    with _LOCK:
+        _MEMO[key] = result
+    return result
+
+
+def _years_before(conn: Connection, annee: str) -> str | None:
+    before = previous_year(annee)
+    years = set(tq.school_years(conn))
+    return before if before in years else None
+
+
+def system(conn: Connection, annee: str) -> tuple[list[dc.Cell], dc.YearData, dict]:
+    """The published values of ``annee`` and of the previous year (whose masks are fixed), the year's
+    data and those fixed masks (atom → mark)."""
+    year = year_data(conn, annee)
+    before = _years_before(conn, annee)
+    previous = year_data(conn, before) if before else None
+    data = {annee: year, **({before: previous} if previous else {})}
+    cells = dc.year_cells(year, data, previous)
+    fixed: dict = {}
+    if previous is not None:
+        past = decision(conn, before)
+        previous_cells = dc.year_cells(previous, data, None)
+        cells += [c for c in previous_cells if c.key.kind != dc.N1]
+        dc.with_atoms(cells)
+        fixed = {c.atom: past.marks[c.key] for c in previous_cells if c.key in past.marks}
+    else:
+        dc.with_atoms(cells)
+    return cells, year, fixed
+
+
+def _decide(conn: Connection, annee: str) -> Decision:
+    cells, year, fixed = system(conn, annee)
+    result = decide(cells, annee, year.territories, fixed)
+    if result.findings:
+        log.warning("Secret statistique %s : %d valeurs masquées encore trop précises", annee, len(result.findings))
+    return result
+
+
+def masks(conn: Connection, annee: str) -> dict[dc.Key, str]:
+    """Every masked published key of ``annee`` and its mark."""
+    return decision(conn, annee).marks
+
+
+# --- persistence (meta table) ---------------------------------------------------------------------
+
+
+def _encode(decision_: Decision, key: tuple) -> str:
+    return json.dumps({"cle": list(key[1:]), "publiees": decision_.published, "tours": decision_.rounds,
+                       "masques": [[k.annee, k.code, k.kind, k.periode, k.column, m]
+                                   for k, m in sorted(decision_.marks.items(), key=lambda i: i[0].label())]},
+                      ensure_ascii=False)
+
+
+def _stored(conn: Connection, annee: str, key: tuple) -> Decision | None:
+    try:
+        raw = db.get_meta(conn, META_PREFIX + annee)
+    except Exception:  # noqa: BLE001 - a cache only
+        return None
+    if not raw:
+        return None
+    data = json.loads(raw)
+    if data.get("cle") != list(key[1:]):
+        return None
+    marks = {dc.Key(a, c, k, p, col): m for a, c, k, p, col, m in data["masques"]}
+    return Decision(annee, marks, [], data.get("publiees", 0), data.get("tours", 0))
+
+
+def store_decisions(engine: Engine) -> int:
+    """Compute and persist the decision of every school year (after an import, a demo fill, or by
+    the audit command); returns the number of years."""
+    with engine.connect() as conn:
+        years = tq.school_years(conn)
+        results = {annee: (decision(conn, annee), _memo_key(conn, annee)) for annee in years}
+    with engine.begin() as conn:
+        for annee, (result, key) in results.items():
+            db.set_meta(conn, META_PREFIX + annee, _encode(result, key))
+    return len(results)
+
+
+def clear_memo() -> None:
+    with _LOCK:
+        _MEMO.clear()
+        _FINGERPRINTS.clear()

@@ -201,18 +201,59 @@ def late_networks_note(fresh: pl.DataFrame, niveau: str) -> str | None:
 # --- solutions ------------------------------------------------------------------------------------
 
 
+SECRET_COLOR = "#E0E0E0"
+SECRET_NAME = "Secret statistique"
+
+
+def types_published(periodes: pl.DataFrame) -> bool:
+    """Whether the periods carry their split by type of solution (not for a PSAD or a network,
+    whose periods hold too few young people per type: ``disclosure.cells.period_columns``)."""
+    if "non_publie" not in periodes.columns:
+        return True
+    return not any(q.SOLUTION_COLUMNS[0] in (cells or "") for cells in periodes["non_publie"].to_list())
+
+
+def secret_parts(periodes: pl.DataFrame) -> list[int | None]:
+    """Per period, the raccrochés of the masked types (the period's published total minus its
+    shown types), so a stacked bar keeps its true height: None when nothing is masked or the
+    total itself is masked."""
+    out = []
+    for row in periodes.iter_rows(named=True):
+        shown = [row[c] for c in q.SOLUTION_COLUMNS]
+        if row["raccroches"] is None or all(v is not None for v in shown):
+            out.append(None)
+        else:
+            out.append(row["raccroches"] - sum(v for v in shown if v is not None))
+    return out
+
+
 def solutions_over_time_figure(periodes: pl.DataFrame) -> go.Figure:
-    """Raccrochés per period, stacked by type of solution."""
+    """Raccrochés per period, stacked by type of solution; the masked types of a period form one
+    grey « secret statistique » segment, so the bar keeps the period's published total. A PSAD or
+    a network shows its periods' raccrochés only (its split by type is published for the year)."""
     if periodes.is_empty():
         return _empty("Aucun bilan reçu pour ce territoire.", height=320)
     fig = go.Figure()
     labels = periodes["libelle"].to_list()
-    for column in q.SOLUTION_COLUMNS:
+    if not types_published(periodes):
         fig.add_trace(go.Bar(
-            x=labels, y=periodes[column].to_list(), name=SOLUTION_LABELS[column],
-            marker_color=SOLUTION_COLORS[column],
-            hovertemplate=f"%{{x}}<br>{SOLUTION_LABELS[column]} : %{{y:,.0f}}<extra></extra>",
+            x=labels, y=periodes["raccroches"].to_list(), name="Raccrochés dans la période", marker_color=BLUE_FRANCE,
+            hovertemplate="%{x}<br>Raccrochés : %{y:,.0f}<extra></extra>",
         ))
+    else:
+        for column in q.SOLUTION_COLUMNS:
+            fig.add_trace(go.Bar(
+                x=labels, y=periodes[column].to_list(), name=SOLUTION_LABELS[column],
+                marker_color=SOLUTION_COLORS[column],
+                hovertemplate=f"%{{x}}<br>{SOLUTION_LABELS[column]} : %{{y:,.0f}}<extra></extra>",
+            ))
+        hidden = secret_parts(periodes)
+        if any(v is not None for v in hidden):
+            fig.add_trace(go.Bar(
+                x=labels, y=hidden, name=SECRET_NAME,
+                marker={"color": SECRET_COLOR, "pattern": {"shape": "/", "fgcolor": GREY, "size": 6}},
+                hovertemplate="%{x}<br>Types masqués (secret statistique) : %{y:,.0f} au total<extra></extra>",
+            ))
     fig.update_layout(barmode="stack")
     fig.update_xaxes(type="category", title_text=None)
     fig.update_yaxes(title_text="Raccrochés dans la période", tickformat=",.0f")

@@ -87,7 +87,7 @@ def gather(conn: Connection, scope: Scope, code: str, annee: str, *, with_map: b
     detail = rq.detail(conn, scope, territory.code, annee)
     niveau = territory.niveau
     shown, marks = rq.disclose_marks(detail.situation, niveau)
-    solutions_n1 = rq.disclose(detail.solutions_n1, niveau)[0] if detail.solutions_n1 else None
+    solutions_n1 = rq.disclose_solutions_n1(detail)
     below = rq.disclose_frame(detail.sous_territoires)
     networks = rq.disclose_frame(detail.reseaux)
     if set(networks["code"].to_list()) == set(below["code"].to_list()):

@@ -24,6 +24,7 @@ from dashboard.slides.content import DeckContent
 from queries import raccrochage as rq
 
 ALL_SCHOOLS = "Tous établissements"
+SECRET_GREY = "#D0D0D0"
 FUNNEL_COLORS = [BLUE_FRANCE, "#3D3DB4", "#6A6AF4", "#9A9AFF", "#009E73"]
 
 
@@ -135,12 +136,22 @@ def trajectory(content: DeckContent) -> ChartSpec | None:
 
 
 def solutions_by_period(content: DeckContent) -> ChartSpec | None:
-    """Raccrochés of each period, stacked by type of solution."""
+    """Raccrochés of each period, stacked by type of solution, the masked types of a period in one
+    « secret statistique » segment (the bar keeps the period's published total); a PSAD or a
+    network shows its periods' raccrochés only (its types are published for the year)."""
     periods = content.periodes
     if periods.is_empty():
         return None
+    if not rc.types_published(periods):
+        values = periods["raccroches"].to_list()
+        return ChartSpec(periods["libelle"].to_list(),
+                         [Series("Raccrochés dans la période", values, BLUE_FRANCE,
+                                 marks=_period_marks(periods, "raccroches"))])
     series = [Series(SOLUTION_LABELS[c], periods[c].to_list(), SOLUTION_COLORS[c], marks=_period_marks(periods, c))
               for c in rq.SOLUTION_COLUMNS]
+    hidden = rc.secret_parts(periods)
+    if any(v is not None for v in hidden):
+        series.append(Series(rc.SECRET_NAME, hidden, SECRET_GREY))
     return ChartSpec(periods["libelle"].to_list(), series)
 
 

@@ -1,0 +1,83 @@
+"""``python -m dashboard.disclosure audit --annee 2016-2017 [--database-url URL]``
+
+Rebuilds everything the dashboard publishes about raccrochage for a school year (every territory,
+level and period; totals, periods, cumulative raccrochés, « même date l'an dernier »,
+projections) with the masks the pages, files and decks apply, and checks by linear programming
+that no masked value can be narrowed below the protection width from the rest. Prints the number
+of published and masked values and every disclosed value with the published values that reveal
+it; exit code 1 if there is one. ``store`` computes and saves the decisions of every school year
+(done after each import)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from dashboard import db, fmt
+
+
+def _audit(args) -> int:
+    from dashboard.disclosure import audit as disclosure_audit
+    from queries import raccrochage_suppression as secrecy
+
+    engine = db.make_engine(args.database_url)
+    try:
+        with engine.connect() as conn:
+            years = [args.annee] if args.annee else __import__("queries.territoires").territoires.school_years(conn)
+            status = 0
+            for annee in years:
+                start = time.perf_counter()
+                decision = secrecy.decision(conn, annee)
+                cells, _year, fixed = secrecy.system(conn, annee)
+                masked = set(fixed) | {c.atom for c in cells if c.key in decision.marks}
+                findings = disclosure_audit.audit(cells, masked, args.largeur)
+                own = [c for c in cells if c.key.annee == annee]
+                published = len({c.atom for c in own if c.atom not in masked})
+                hidden = len({c.atom for c in own if c.atom in masked})
+                elapsed = time.perf_counter() - start
+                print(f"{annee} : {fmt.integer(published)} valeurs publiées, {fmt.integer(hidden)} masquées "
+                      f"(secret statistique), {len(findings)} recalculable{'s' if len(findings) > 1 else ''} à moins "
+                      f"de {fmt.number(args.largeur or disclosure_audit.protection_width(), 0)} près "
+                      f"({fmt.number(elapsed, 1)} s).")
+                for finding in findings:
+                    print("  - " + finding.describe())
+                status = status or (1 if findings else 0)
+    finally:
+        engine.dispose()
+    return status
+
+
+def _store(args) -> int:
+    from queries import raccrochage_suppression as secrecy
+
+    engine = db.make_engine(args.database_url)
+    try:
+        count = secrecy.store_decisions(engine)
+    finally:
+        engine.dispose()
+    print(f"Secret statistique : décisions enregistrées pour {count} années scolaires.")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m dashboard.disclosure",
+                                     description="Secret statistique : audit de tout ce qui est publié.")
+    commands = parser.add_subparsers(dest="commande", required=True)
+    audit = commands.add_parser("audit", help="vérifie qu'aucune valeur masquée n'est recalculable")
+    audit.add_argument("--annee", help="année scolaire (par défaut : toutes)")
+    audit.add_argument("--database-url", default=None, help="URL de la base (par défaut : configuration)")
+    audit.add_argument("--largeur", type=float, default=None,
+                       help="largeur de protection en jeunes (par défaut 3, ou DASHBOARD_DISCLOSURE_WIDTH)")
+    store = commands.add_parser("store", help="calcule et enregistre les masques de chaque année")
+    store.add_argument("--database-url", default=None)
+    args = parser.parse_args(argv)
+    if args.commande == "audit":
+        if args.annee and (len(args.annee) != 9 or args.annee[4] != "-"):
+            parser.error("l'année scolaire s'écrit comme 2016-2017")
+        return _audit(args)
+    return _store(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
