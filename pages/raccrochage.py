@@ -110,9 +110,8 @@ def body() -> None:
     hidden = sum(1 for cells in periodes["cellules_masquees"].to_list() for c in disclosure.decode_marks(cells)
                  if c in q.SOLUTION_COLUMNS)
     if not by_type:
-        st.caption("À l'échelle d'une PSAD ou d'un réseau, une période compte trop peu de jeunes par type de "
-                   "solution pour être détaillée (secret statistique) : la répartition par type est donnée pour "
-                   "l'année, ci-dessus.")
+        st.caption("Sous l'académie, une période compte trop peu de jeunes par type de solution pour être détaillée "
+                   "(secret statistique) : la répartition par type est donnée pour l'année, ci-dessus.")
     elif hidden:
         st.caption(f"{hidden} valeur{'s' if hidden > 1 else ''} masquée{'s' if hidden > 1 else ''} (secret "
                    "statistique) : le segment gris hachuré regroupe les types masqués de la période, pour que la "

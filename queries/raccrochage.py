@@ -508,8 +508,9 @@ def _solutions_same_date_last_year(data: _Data, territory: tq.Territory) -> dict
 
 
 def disclose_solutions_n1(detail: Detail) -> dict | None:
-    """The types of solution at the same date last year, masked as decided (None: no data)."""
-    if detail.solutions_n1 is None:
+    """The types of solution at the same date last year, masked as decided (None: no data, or a PSAD
+    or a network, for which they are not published: ``disclosure.cells.n1_columns``)."""
+    if detail.solutions_n1 is None or detail.situation["niveau"] in dc.SMALL_LEVELS:
         return None
     return {c: None if c in detail.solutions_n1_marks else v for c, v in detail.solutions_n1.items()}
 

@@ -35,19 +35,27 @@ FAMILIES = {
     "contrats_foquale": ("contrats_foquale",),
     RACCROCHES: SOLUTIONS,
 }
-#: Columns published per period (charts of solutions by period and of contrats FOQUALE). A PSAD or a
-#: network holds too few young people per period for a split by type to be read (most cells would
-#: be under the threshold): its periods show raccrochés and contrats only, its types the year's totals.
+#: Columns published per period (charts of solutions by period and of contrats FOQUALE). Below the
+#: académie, a period holds too few young people per type of solution for the split to be read (many
+#: cells would be under the threshold, and masking them would spread to the rest): a department, a
+#: PSAD or a network shows the raccrochés and contrats of each period, and its types for the year.
 PERIOD_COLUMNS = (*SOLUTIONS, RACCROCHES, "contrats_foquale")
 PERIOD_COLUMNS_SMALL = (RACCROCHES, "contrats_foquale")
 SMALL_LEVELS = frozenset({"reseau", "psad"})
+PERIOD_SPLIT_LEVELS = frozenset({"academie"})
 
 
 def period_columns(niveau: str) -> tuple[str, ...]:
     """The columns published per period for a territory of ``niveau``."""
-    return PERIOD_COLUMNS_SMALL if niveau in SMALL_LEVELS else PERIOD_COLUMNS
-#: Columns published at the same date last year.
+    return PERIOD_COLUMNS if niveau in PERIOD_SPLIT_LEVELS else PERIOD_COLUMNS_SMALL
+#: Columns published at the same date last year (the types of solution only for the académie and
+#: the departments: a PSAD or a network has too few young people per type to compare two years).
 N1_COLUMNS = ("jeunes_signales", "jeunes_contactes", "solutions_proposees", "contrats_foquale", RACCROCHES, *SOLUTIONS)
+N1_COLUMNS_SMALL = ("jeunes_signales", "jeunes_contactes", "solutions_proposees", "contrats_foquale", RACCROCHES)
+
+
+def n1_columns(niveau: str) -> tuple[str, ...]:
+    return N1_COLUMNS_SMALL if niveau in SMALL_LEVELS else N1_COLUMNS
 TOTAL_COLUMNS = ("jeunes_signales", "jeunes_contactes", "entretiens", "solutions_proposees", "contrats_foquale",
                  RACCROCHES, *SOLUTIONS)
 
@@ -155,7 +163,7 @@ def year_cells(year: YearData, data: Mapping[str, YearData], previous: YearData 
             cut = {r: _month_rank(periods[r][-1]) for r in reported}
             before = {r: [q for q in previous.periods_of(r) if _month_rank(q) <= cut[r]] for r in reported}
             if any(before.values()):
-                for column in N1_COLUMNS:
+                for column in n1_columns(niveau):
                     variables = [(previous.annee, r, q, c) for r in reported for q in before[r]
                                  for c in parts_of(column)]
                     out.append(_cell(Key(annee, code, N1, "", column), variables, data))

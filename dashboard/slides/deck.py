@@ -266,7 +266,7 @@ def _with_note(deck: Deck, slide, area: Box, masked: bool) -> Box:
     if not masked:
         return area
     body, note = area.top(area.h - Inches(0.3), gap=Inches(0.02))
-    deck.text(slide, note, [f"Valeurs inférieures à {disclosure.threshold()} masquées (secret statistique) : vides "
-                            "dans les graphiques."], max_pt=10, min_pt=7, color=style.MUTED, anchor="bottom",
+    deck.text(slide, note, [disclosure.legend() + " Types masqués d'une période : segment gris « Secret "
+                            "statistique »."], max_pt=10, min_pt=7, color=style.MUTED, anchor="bottom",
               inset=Inches(0.03))
     return body

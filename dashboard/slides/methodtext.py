@@ -178,18 +178,18 @@ def sources_and_method(content: DeckContent) -> tuple[list[tuple], list[tuple]]:
     method = [
         ("Méthode", *head),
         ("Raccrochés : somme des six types de solution, cumulée depuis la rentrée ; un département, une PSAD ou "
-         "l'académie est la somme de ses réseaux.", 1.0, False, style.TEXT),
+         "l'académie est la somme de ses réseaux, chacun à la date de son dernier bilan.", 1.0, False, style.TEXT),
         ("Trajectoire : objectif × part de l'année habituellement atteinte à chaque période (profil saisonnier des "
          f"années complètes précédentes ; ici : {rq.PROFILE_SOURCES[s['profil_source']]}). Projection : raccrochés "
-         "divisés par cette part.", 1.0, False, style.TEXT),
-        (f"Statut : en avance si l'écart à la trajectoire dépasse {ahead}, en retard en deçà de {late}, sur la "
-         "trajectoire entre les deux. Évolutions : même date de l'année précédente.", 1.0, False, style.TEXT),
+         "divisés par cette part ; pour un territoire, somme des projections de ses réseaux.", 1.0, False, style.TEXT),
+        (f"Statut : en avance si l'écart à la trajectoire atteint {ahead} et que la projection atteint l'objectif, "
+         f"en retard en deçà de {late} si elle ne l'atteint pas, sur la trajectoire sinon ; année close : objectif "
+         "atteint ou non. Évolutions : même date de l'année précédente.", 1.0, False, style.TEXT),
         ("Absentéisme : rapport des sommes (élèves absentéistes / effectifs, sur les mois et les établissements), "
          "jamais une moyenne de taux.", 1.0, False, style.TEXT),
-        (f"Secret statistique : un effectif inférieur à {disclosure.threshold()} d'un réseau ou d'une PSAD est "
-         f"affiché « {disclosure.masked_label()} » et laissé vide dans les graphiques ; un taux calculé sur moins "
-         f"de {disclosure.threshold()} personnes est masqué ; la plus petite autre case est masquée si une seule "
-         "pouvait être retrouvée par soustraction.", 1.0, False, style.TEXT),
+        (disclosure.legend() + " Tout effectif inférieur au seuil est masqué, à tous les niveaux et pour toutes les "
+         "périodes ; un audit de l'ensemble des chiffres publiés vérifie qu'aucun chiffre masqué ne peut être "
+         "recalculé.", 1.0, False, style.TEXT),
         (f"Document généré le {fmt.date_long(content.generated_on)} par le tableau de bord de pilotage du "
          "décrochage scolaire.", 0.9, False, style.MUTED),
     ]
