@@ -136,7 +136,7 @@ def engine(db_engine):
 CODES = ("R16-ANG", "R16-NCH", "R16-COG", "16")
 
 
-def test_comparison_hand_computed(engine):
+def test_comparison_hand_computed(engine, no_secrecy):
     with engine.connect() as conn:
         comp = q.comparison(conn, FULL, CODES, YEAR)
     assert [t.code for t in comp.territories] == list(CODES) and comp.reference.code == "ACAD"
@@ -157,6 +157,11 @@ def test_comparison_hand_computed(engine):
     row = comp.cells.filter((pl.col("code") == "R16-ANG") & (pl.col("indicateur") == "absenteisme_COLLEGE"))
     assert row["verdict"][0] == q.MOINS_BON
     assert comp.value("R16-ANG", "absenteisme_LGT") is None  # no LGT in Angoulême: missing, not zero
+
+
+def test_comparison_masks_the_small_network(engine):
+    with engine.connect() as conn:
+        comp = q.comparison(conn, FULL, CODES, YEAR)
     # R16-COG: 3 raccrochés → masked, and everything derived from it
     for key in ("raccroches", "taux_atteinte", "part_formation_initiale"):
         cell = comp.cells.filter((pl.col("code") == "R16-COG") & (pl.col("indicateur") == key)).row(0, named=True)
@@ -174,13 +179,12 @@ def test_comparison_equals_the_figures_export(engine):
                 assert comp.value(code, key) == figures[key], (code, key)
 
 
-def test_texts_and_colours_of_the_table(engine):
+def test_texts_and_colours_of_the_table(engine, no_secrecy):
     with engine.connect() as conn:
         comp = q.comparison(conn, FULL, CODES, YEAR)
     texts, styles = charts.table_frames(comp)
     assert list(texts.columns) == ["Réseau Angoulême", "Réseau Nord-Charente", "Réseau Cognac", "Charente (16)",
                                    "Académie de Poitiers (référence)"]
-    assert texts.loc["Jeunes raccrochés", "Réseau Cognac"] == disclosure.masked_label()
     assert texts.loc["Taux d'atteinte de l'objectif", "Réseau Angoulême"] == f"50,0{NBSP}% (+41,2{NBSP}pt)"
     assert texts.loc["Taux d'atteinte de l'objectif", "Académie de Poitiers (référence)"] == f"8,8{NBSP}%"
     assert styles.loc["Taux d'atteinte de l'objectif", "Réseau Angoulême"].endswith(charts.VERDICT_BACKGROUNDS["meilleur"])
@@ -193,6 +197,14 @@ def test_texts_and_colours_of_the_table(engine):
     assert texts.loc["Dernier bilan reçu", "Réseau Nord-Charente"] == "31/12/2014 (provisoire)"
     assert texts.loc["Statut", "Réseau Nord-Charente"] == "En avance"
     charts.styled_table(comp).to_html()  # renders
+
+
+def test_masked_cells_of_the_table_carry_their_mark(engine):
+    with engine.connect() as conn:
+        comp = q.comparison(conn, FULL, CODES, YEAR)
+    texts, _styles = charts.table_frames(comp)
+    assert texts.loc["Jeunes raccrochés", "Réseau Cognac"] == disclosure.masked_label()  # 3: « < 5 »
+    assert texts.loc["Taux d'atteinte de l'objectif", "Réseau Cognac"] == "s"  # a rate is never « < 5 »
 
 
 def test_scope_is_enforced(engine):
@@ -210,7 +222,7 @@ def test_scope_is_enforced(engine):
     assert set(values["code"]) == {"R79-NIO", "R79-BRE"}
 
 
-def test_trajectories_and_absenteeism_series(engine):
+def test_trajectories_and_absenteeism_series(engine, no_secrecy):
     with engine.connect() as conn:
         traj = q.trajectories(conn, FULL, ("R16-ANG", "R16-COG"), YEAR)
         monthly = q.monthly_absenteeism(conn, FULL, ("R16-ANG", "16"), YEAR)
@@ -218,23 +230,29 @@ def test_trajectories_and_absenteeism_series(engine):
     assert ang.filter(pl.col("raccroches_cumul").is_not_null())["raccroches_cumul"].to_list() == [14, 23, 30]
     assert ang.filter(pl.col("rang") == 5)["part_realisee"][0] == pytest.approx(30 / 60)
     assert ang["part_attendue"].drop_nulls().max() == pytest.approx(1.0)
-    cog = traj.filter((pl.col("code") == "R16-COG") & (pl.col("rang") == 1)).row(0, named=True)
-    assert cog["masque"] and cog["raccroches_cumul"] is None and cog["part_realisee"] is None  # 3 < 5
     assert set(monthly.filter(pl.col("code") == "16")["groupe"]) == {"COLLEGE", "LP", "LPO"}
     assert monthly.filter((pl.col("code") == "R16-ANG") & (pl.col("mois") == "2014-10"))["taux"][0] == pytest.approx(0.2)
     labels = {"R16-ANG": "Réseau Angoulême", "R16-COG": "Réseau Cognac"}
-    fig = charts.trajectories_figure(traj, labels)
-    assert len(fig.data) == 4 and list(fig.data[3].y) == [None]  # Cognac's masked point is a gap
+    assert charts.trajectories_figure(traj, labels).data
     assert charts.absenteeism_figure(monthly, {"R16-ANG": "a", "16": "b"}).data
+
+
+def test_masked_trajectory_point_is_a_gap(engine):
+    with engine.connect() as conn:
+        traj = q.trajectories(conn, FULL, ("R16-ANG", "R16-COG"), YEAR)
+    cog = traj.filter((pl.col("code") == "R16-COG") & (pl.col("rang") == 1)).row(0, named=True)
+    assert cog["masque"] and cog["raccroches_cumul"] is None and cog["part_realisee"] is None  # 3 < 5
+    fig = charts.trajectories_figure(traj, {"R16-ANG": "Réseau Angoulême", "R16-COG": "Réseau Cognac"})
+    assert len(fig.data) == 4 and list(fig.data[3].y) == [None]  # Cognac's masked point is a gap
 
 
 def test_ranking(engine):
     with engine.connect() as conn:
         values = qr.level_values(conn, FULL, YEAR, "reseau")
     ranked = qr.ranking(values, "taux_atteinte")
-    # R16-NCH (11 / 20) is masked: its PSAD's total minus R16-ANG would give P16-COG's figures away
-    assert "R16-NCH" not in ranked.drop_nulls("valeur")["code"].to_list()
-    assert ranked["code"].to_list()[:2] == ["R16-ANG", "R86-CHA"] and ranked["rang"].to_list()[:2] == [1, None]
+    # Cognac (3 raccrochés) is masked, and around it what would give it away (Nord-Charente, 11)
+    shown = ranked.drop_nulls("valeur")["code"].to_list()
+    assert "R16-COG" not in shown and "R16-NCH" not in shown
     assert ranked.height == 14
     lower_first = qr.ranking(values, "absenteisme_global").drop_nulls("valeur")["valeur"].to_list()
     assert lower_first == sorted(lower_first)
@@ -243,7 +261,7 @@ def test_ranking(engine):
     assert colors[0] == charts.BLUE_FRANCE and colors[1] == charts.LIGHT_GREY
 
 
-def test_exports(engine):
+def test_exports(engine, no_secrecy):
     from openpyxl import load_workbook
 
     with engine.connect() as conn:
@@ -257,8 +275,6 @@ def test_exports(engine):
     rate_col = headers.index("Taux d'atteinte de l'objectif") + 1
     assert values.cell(row=2, column=rate_col).value == pytest.approx(0.5)
     assert values.cell(row=2, column=rate_col).number_format == "0.0 %"
-    assert values.cell(row=4, column=headers.index("Jeunes raccrochés") + 1).value is None  # Cognac masked
-    assert "Jeunes raccrochés" in values.cell(row=4, column=len(headers)).value
     assert values.cell(row=6, column=2).value == "Académie de Poitiers (référence)"
     gaps = workbook["Écarts à l'académie"]
     gap_headers = [c.value for c in gaps[1]]

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from urllib.parse import quote
 
+import polars as pl
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import text
@@ -39,7 +40,7 @@ def _figures(engine, code, annee=YEAR):
         return figures.territory_figures(conn, FULL, code, annee)
 
 
-def test_academie(engine):
+def test_academie(engine, no_secrecy):
     f = _figures(engine, "ACAD")
     assert KEYS <= set(f)
     assert f["territoire"] == "ACAD" and f["annee_scolaire"] == YEAR and f["periode_fin"] == "2015-02-28"
@@ -47,7 +48,7 @@ def test_academie(engine):
     assert f["raccroches"] == 44 and f["contrats_foquale"] == 32
     assert f["raccroches_par_solution"] == dict(zip(SOLUTIONS, [19, 0, 10, 6, 3, 6], strict=True))
     assert f["objectif"] == 500 and f["taux_atteinte"] == pytest.approx(44 / 500)
-    assert f["masque"] == []  # académie totals are never masked
+    assert f["masque"] == []  # disclosure off
     # each network at its own last bilan (see test_raccrochage): 500 × (60 × .65 + 20 × .4 + 13 × .225) / 93
     assert f["niveau_attendu"] == pytest.approx(500 * 49.925 / 93) and f["statut_trajectoire"] == "en_retard"
     assert f["projection_fin_annee"] == pytest.approx(30 / 0.65 + 11 / 0.4 + 3 / 0.225)
@@ -77,17 +78,28 @@ def test_department_psad_and_network(engine, monkeypatch):
 
 
 def test_masking_protects_the_small_psad_through_its_neighbours(engine):
-    """P16-COG (3 raccrochés) is masked; Charente's total is shown, so P16-ANG's raccrochés are
-    masked too, and then one of its networks (the smaller, R16-NCH): no masked figure can be
-    recomputed by subtraction. The department and the larger network stay visible."""
-    dep, psad = _figures(engine, "16"), _figures(engine, "P16-ANG")
-    ang, nch = _figures(engine, "R16-ANG"), _figures(engine, "R16-NCH")
-    assert dep["raccroches"] == 44 and dep["masque"] == []
-    assert psad["raccroches"] is None and "raccroches" in psad["masque"] and psad["taux_atteinte"] is None
-    assert psad["objectif"] == 80  # a target is not a count of people
-    assert nch["raccroches"] is None and "raccroches" in nch["masque"]
-    assert ang["raccroches"] == 30 and ang["jeunes_signales"] == 90
-    assert ang["raccroches_par_solution"]["mlds"] is None and ang["raccroches_par_solution"]["autres"] is None
+    """P16-COG (3 raccrochés) is masked « < 5 »; Charente is the sum of its two PSAD and the PSAD
+    Angoulême of its two networks, so other values are masked « s » around it: no count under the
+    threshold is left anywhere, and no masked value can be recomputed (the audit)."""
+    from dashboard.disclosure import audit
+    from queries import raccrochage_suppression as secrecy
+
+    cog = _figures(engine, "P16-COG")
+    assert cog["raccroches"] is None and cog["secret"]["raccroches"] == "primary"
+    assert cog["objectif"] == 13  # a target is not a count of people
+    for code in ("ACAD", "16", "P16-ANG", "P16-COG", "R16-ANG", "R16-NCH", "R16-COG"):
+        flat = figures.flatten({k: v for k, v in _figures(engine, code).items() if k not in ("secret",)})
+        for key, value in flat.items():
+            if key.startswith(("jeunes", "entretiens", "solutions", "raccroches", "contrats")) and \
+                    isinstance(value, int) and not isinstance(value, bool):
+                assert not 0 < value < 5, (code, key, value)
+    with engine.connect() as conn:
+        decision = secrecy.decision(conn, YEAR)
+        published, _year, fixed = secrecy.system(conn, YEAR)
+    masked = set(fixed) | {c.atom for c in published if c.key in decision.marks}
+    assert audit.audit(published, masked) == []
+    ang = _figures(engine, "P16-ANG")
+    assert "raccroches" in ang["masque"] and ang["secret"]["raccroches"] == "secondary"  # 41 ≥ 5: « s »
 
 
 def test_small_network_is_masked(engine):
@@ -116,7 +128,7 @@ def test_unknown_and_forbidden(engine):
             figures.territory_figures(conn, Scope("reseau", "R86-POI", "r"), "R16-ANG", YEAR)
 
 
-def test_contributors_can_add_keys(engine, monkeypatch):
+def test_contributors_can_add_keys(engine, monkeypatch, no_secrecy):
     def extra(conn, scope, code, annee):
         return {"absenteisme_global": 0.05, "masque": ["absenteisme_global"]}
 
@@ -125,10 +137,10 @@ def test_contributors_can_add_keys(engine, monkeypatch):
     figures.register_contributor(extra)
     f = _figures(engine, "R16-ANG")
     assert f["absenteisme_global"] == 0.05 and f["raccroches"] == 30
-    assert f["masque"].count("absenteisme_global") == 1
+    assert f["masque"].count("absenteisme_global") == 1 and f["secret"]["absenteisme_global"] == "secondary"
 
 
-def test_published_json_is_rounded_as_shown(engine):
+def test_published_json_is_rounded_as_shown(engine, no_secrecy):
     """The JSON holds the values of the page, rounded as shown: 51,25 % is « 51,2 % » → 0.512."""
     f = _figures(engine, "R16-ANG")
     data = json.loads(figures.render(f, ".json"))
@@ -140,9 +152,9 @@ def test_published_json_is_rounded_as_shown(engine):
 def test_flat_frame_types(engine):
     frame = figures.figures_frame(_figures(engine, "R16-ANG"))
     assert frame.height == 1
-    assert frame["raccroches_par_solution.formation_initiale"][0] == 12
-    assert frame["taux_atteinte"][0] == pytest.approx(0.5)
-    assert "raccroches_par_solution.mlds" in frame["masque"][0]
+    assert frame["taux_atteinte"].dtype == pl.Float64 or frame["taux_atteinte"][0] is None
+    assert frame["objectif"][0] == 60 and frame["objectif"].dtype == pl.Int64
+    assert "raccroches_par_solution.service_civique" in frame["masque"][0]  # 2 young people: masked
 
 
 def _url(engine) -> str:

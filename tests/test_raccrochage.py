@@ -312,28 +312,35 @@ def test_detail_bundle_matches_functions(engine):
 
 
 def test_disclosure_of_network_and_psad_rows(engine):
-    with engine.connect() as conn:
-        nets = q.situations(conn, FULL, "16", YEAR, niveau="reseau")
-        psads = q.situations(conn, FULL, "16", YEAR)
-        deps = q.situations(conn, FULL, "ACAD", YEAR)
-    masked = {r["code"]: r for r in q.disclose_frame(nets).iter_rows(named=True)}
-    ang, nch, cog = masked["R16-ANG"], masked["R16-NCH"], masked["R16-COG"]
-    # apprentissage and autres are masked for R16-NCH, so R16-ANG's are masked too (complementary
-    # suppression): P16-ANG shows 9 and 6, and 9 − 6 or 6 − 5 would give R16-NCH's cells away
-    assert [ang[c] for c in db.SOLUTION_COLUMNS] == [12, 0, None, None, None, None]
-    assert ang["raccroches"] == 30 and ang["taux_atteinte"] == pytest.approx(0.5)
-    assert [nch[c] for c in db.SOLUTION_COLUMNS] == [None, 0, None, None, None, None]
-    assert cog["jeunes_signales"] == 6 and cog["jeunes_contactes"] is None and cog["raccroches"] is None
-    assert cog["taux_atteinte"] is None and cog["taux_contact"] is None and cog["projection"] is None
-    assert "raccroches" in cog["cellules_masquees"]
-    psad = {r["code"]: r for r in q.disclose_frame(psads).iter_rows(named=True)}["P16-ANG"]
-    # P16-COG (3 raccrochés) is masked inside Charente, so the other PSAD's cells are masked too,
-    # and under P16-ANG the smaller network R16-NCH in turn
-    assert [psad[c] for c in db.SOLUTION_COLUMNS] == [None, 0, None, None, None, 6]
-    assert psad["raccroches"] is None and nch["raccroches"] is None and ang["raccroches"] == 30
-    dep = q.disclose_frame(deps).row(0, named=True)
-    assert dep["raccroches_service_civique"] == 3 and dep["cellules_masquees"] == ""
+    """Every row of every level goes through the year's decision: no count under the threshold is
+    shown, a small count is marked « < 5 » (primary), a count masked to protect it « s »."""
+    from dashboard import disclosure
 
+    with engine.connect() as conn:
+        frames = [q.situations(conn, FULL, "16", YEAR, niveau="reseau"), q.situations(conn, FULL, "16", YEAR),
+                  q.situations(conn, FULL, "ACAD", YEAR)]
+    for frame in frames:
+        for row in q.disclose_frame(frame).iter_rows(named=True):
+            marks = disclosure.decode_marks(row["cellules_masquees"])
+            for key in q.DISCLOSED_COUNTS:
+                value = row.get(key)
+                assert value is None or not 0 < value < 5, (row["code"], key, value)
+                if key in marks and marks[key] == disclosure.PRIMARY:
+                    raw = frame.filter(frame["code"] == row["code"])[key][0]
+                    assert raw is not None and 0 < raw < 5, (row["code"], key, raw)
+    cog = q.disclose_frame(frames[0]).filter(frames[0]["code"] == "R16-COG").row(0, named=True)
+    assert cog["jeunes_signales"] == 6 and cog["raccroches"] is None and cog["taux_atteinte"] is None
+    assert cog["projection"] is None and "raccroches" in cog["cellules_masquees"]
+    # a row of the same fixture with disclosure off is unchanged
+    import os
+
+    os.environ["DASHBOARD_DISCLOSURE_THRESHOLD"] = "1"
+    try:
+        with engine.connect() as conn:
+            nets = q.situations(conn, FULL, "16", YEAR, niveau="reseau")
+        assert q.disclose_frame(nets)["cellules_masquees"].to_list() == ["", "", ""]
+    finally:
+        del os.environ["DASHBOARD_DISCLOSURE_THRESHOLD"]
 
 def test_no_masked_count_can_be_recomputed_along_the_tree(engine):
     """Complementary suppression: under a shown parent no count is masked for exactly one child,
