@@ -146,6 +146,12 @@ def late_networks_note(s: dict, names: Sequence[tuple[str, str | None]]) -> str 
     if phase not in (position.PROVISIONAL, position.CLOSED_INCOMPLETE) or not names:
         return None
     expected = fmt.date_long(s.get("periode_attendue"))
+    if s.get("niveau") == "reseau" and len(names) == 1:
+        last = names[0][1]
+        since = f"ses chiffres s'arrêtent au {fmt.date_long(last)}, son dernier bilan reçu" if last else \
+            "aucun bilan n'a été reçu cette année"
+        return (f"Le bilan de la période close le {expected} n'a pas encore été reçu pour ce réseau : {since}. "
+                "Son niveau attendu et sa projection sont calculés à cette date.")
     listed = _grouped_by_date(names)
     one = len(names) == 1
     subject_text = "1 réseau n'a" if one else f"{len(names)} réseaux n'ont"
