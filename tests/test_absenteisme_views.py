@@ -93,36 +93,6 @@ def test_yearly_table_in_french_with_masks():
     assert export.frame["taux"].to_list() == [0.031, None, 0.12]  # the XLSX keeps fractions
 
 
-def test_references_file_loads_as_fractions():
-    refs = q.load_references()
-    assert {"2013-2014", "2018-2019"} <= set(refs["annee_scolaire"])
-    assert refs["taux"].max() < 1
-    published = q.references_for("2013-2014")
-    assert published["COLLEGE"]["taux"] == pytest.approx(0.028) and published["LP"]["taux"] == pytest.approx(0.115)
-    assert published["LGT"]["statut"] == "publié"
-    recent = q.references_for("2022-2023")
-    assert recent["LGT"]["taux"] == recent["LPO"]["taux"] == pytest.approx(0.087)  # "LGT+LPO"
-    assert q.references_for("1999-2000") == {}
-
-
-def test_references_in_percent_with_decimal_comma(tmp_path):
-    path = tmp_path / "refs.csv"
-    path.write_text("\ufeffannee_scolaire;type;taux;source;statut\n2013-2014;LEGT;4,6;DEPP;publié\n"
-                    "2013-2014;COLLEGE;2,8 %;DEPP;publié\n", encoding="utf-8")
-    refs = q.references_for("2013-2014", path)
-    assert refs["LGT"]["taux"] == pytest.approx(0.046) and refs["COLLEGE"]["taux"] == pytest.approx(0.028)
-    assert q.load_references(tmp_path / "absent.csv").is_empty()
-
-
-def test_references_markdown():
-    text = q.references_markdown()
-    lines = text.splitlines()
-    assert lines[0] == "| Année scolaire | Collège | LGT | LP | LPO | EREA |"
-    assert "| 2013-2014 | **2,8\u00a0%** | **4,6\u00a0%** | **11,5\u00a0%** | 6,3\u00a0% | 11,5\u00a0% |" in lines
-    assert "| 2022-2023 | **4,9\u00a0%** | **8,7\u00a0%** | **16,7\u00a0%** | **8,7\u00a0%** | — |" in lines
-    assert any(line.startswith("- DEPP, Note d'information") for line in lines)
-
-
 def test_legend_once_per_series_and_no_empty_previous_year():
     fig = charts.monthly_by_type(MONTHLY, YEAR, PREV, ["COLLEGE", "LP"], territory_label="x",
                                  academie=MONTHLY)
