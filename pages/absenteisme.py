@@ -21,6 +21,8 @@ DEFINITION = (
 DISPLAY_LIMIT = 1000  # schools shown on screen; the downloads hold them all
 TYPE_PLURALS = {"COLLEGE": "collèges", "LGT": "LGT", "LP": "lycées professionnels", "LPO": "lycées polyvalents",
                 "EREA": "EREA", "AUTRE": "autres établissements"}
+CHOICE_LABELS = {"COLLEGE": "Collèges", "LGT": "LGT", "LP": "Lycées professionnels", "LPO": "Lycées polyvalents",
+                 "EREA": "EREA", "AUTRE": "Autres"}
 STANDARDISED_LABEL = "Tous types, taux standardisés"
 WITHIN_TYPE_NOTE = (
     "Comparaison **au sein des {plural}** : les taux d'absentéisme diffèrent bien plus d'un type d'établissement à "
@@ -63,10 +65,11 @@ def _key_figures(yearly: pl.DataFrame, previous: str, refs: dict) -> None:
         evolution = None if r["masque"] or r["masque_precedent"] else r["evolution"]
         moved = evolution is not None and round(evolution * 100, 1) != 0
         masked = (f"Taux non diffusé (secret statistique) : {tables.mask_reason(r)}. " if r["masque"] else "")
-        col.metric(
+        delta = None if evolution is None else f"{fmt.signed_points(evolution)} sur un an"
+        col.metric(  # a masked rate: a dash, and « masqué » under it (a tile is too narrow for the word in full size)
             q.TYPE_LABELS[r["groupe"]],
-            tables.MASKED_RATE if r["masque"] else fmt.percent(r["taux"]),
-            delta=None if evolution is None else f"{fmt.signed_points(evolution)} sur un an",
+            fmt.MISSING if r["masque"] else fmt.percent(r["taux"]),
+            delta=tables.MASKED_RATE if r["masque"] else delta,
             delta_color="gray" if not moved else ("red" if evolution > 0 else "green"),
             delta_arrow="off" if not moved else ("up" if evolution > 0 else "down"),
             help=masked + (f"Taux national de référence : {q.reference_text(ref)}. " if ref else
@@ -108,45 +111,50 @@ def _by_type(ctx, cube, types, refs) -> None:
 def _comparison_choice(types: list[str]) -> str:
     """The school type within which groups are compared, or ``qc.STANDARDISED``."""
     options = [*types, qc.STANDARDISED]
-    labels = {qc.STANDARDISED: STANDARDISED_LABEL, **{t: TYPE_PLURALS.get(t, t).capitalize() for t in types}}
+    labels = {qc.STANDARDISED: STANDARDISED_LABEL, **{t: CHOICE_LABELS.get(t, t) for t in types}}
     choice = st.radio("Comparer les groupes", options, index=options.index(qc.default_choice(types)),
                       format_func=labels.get, horizontal=True, key="abs_comparaison")
     return choice or qc.default_choice(types)
 
 
-def _group_column(ctx, cube, by: str, choice: str, title: str) -> bool:
-    """One comparison (``by`` = secteur or ep) for ``choice``; whether a rate is masked."""
-    annee, previous = ctx.annee, ctx.previous_year
-    st.subheader(title)
+def _comparison(ctx, cube, by: str, choice: str):
+    """(monthly, yearly) rates of the groups of ``by`` (secteur or ep) for ``choice``, or None
+    (said on the page) when the chosen type has a single group."""
     if choice == qc.STANDARDISED:
-        monthly, yearly, rate_label = qc.monthly_standardised(cube, by), qc.yearly_standardised(cube, by), \
-            "Taux standardisé"
-    else:
-        groups = qc.groups_within(cube, by, choice)
-        if len(groups) < 2:
-            only = tables.group_label(groups[0], by).lower() if groups else ""
-            st.info(f"Tous les {TYPE_PLURALS.get(choice, choice)} de {ctx.territory.label} sont « {only} » : "
-                    "pas de comparaison possible au sein de ce type." if groups else
-                    f"Aucun établissement de ce type à {ctx.territory.label}.")
-            return False
-        monthly, yearly, rate_label = cube.monthly(by, (choice,)), cube.yearly(by, (choice,)), "Taux"
-    _chart(charts.group_lines(monthly, annee, by, rate_label), by)
-    st.dataframe(tables.yearly_display(yearly, annee, previous, by=by, compact=True, rate_label=rate_label),
-                 hide_index=True)
-    return charts.has_masked(monthly) or bool(yearly["masque"].any())
+        return qc.monthly_standardised(cube, by), qc.yearly_standardised(cube, by)
+    groups = qc.groups_within(cube, by, choice)
+    if len(groups) < 2:
+        only = tables.group_label(groups[0], by).lower() if groups else ""
+        st.info(f"Tous les {TYPE_PLURALS.get(choice, choice)} de {ctx.territory.label} sont « {only} » : pas de "
+                "comparaison possible au sein de ce type." if groups else
+                f"Aucun établissement de ce type à {ctx.territory.label}.")
+        return None
+    return cube.monthly(by, (choice,)), cube.yearly(by, (choice,))
 
 
 def _sector_and_priority(ctx, cube, types) -> None:
+    annee, previous = ctx.annee, ctx.previous_year
     choice = _comparison_choice(types)
-    if choice == qc.STANDARDISED:
-        st.info(STANDARDISED_NOTE)
-    else:
-        st.info(WITHIN_TYPE_NOTE.format(plural=TYPE_PLURALS.get(choice, choice)))
-    left, right = st.columns(2)
-    with left:
-        masked = _group_column(ctx, cube, "secteur", choice, "Public et privé sous contrat")
-    with right:
-        masked = _group_column(ctx, cube, "ep", choice, "Éducation prioritaire") or masked
+    standardised = choice == qc.STANDARDISED
+    st.info(STANDARDISED_NOTE if standardised else WITHIN_TYPE_NOTE.format(plural=TYPE_PLURALS.get(choice, choice)))
+    rate_label = "Taux standardisé" if standardised else "Taux"
+    parts, masked = [], False
+    for column, by, title in zip(st.columns(2), ("secteur", "ep"),
+                                 ("Public et privé sous contrat", "Éducation prioritaire"), strict=True):
+        with column:
+            st.subheader(title)
+            comparison = _comparison(ctx, cube, by, choice)
+            if comparison is not None:
+                monthly, yearly = comparison
+                _chart(charts.group_lines(monthly, annee, by, rate_label), by)
+                parts.append((by, yearly))
+                masked = masked or charts.has_masked(monthly) or bool(yearly["masque"].any())
+    if parts:
+        st.dataframe(tables.groups_display(parts, annee, previous, rate_label=rate_label), hide_index=True)
+        months = cube.months()
+        st.caption(f"{rate_label} sur l'année : de {fmt.month_label(months[0])} à {fmt.month_label(months[-1])} ; "
+                   f"{previous} sur les mêmes mois"
+                   + ("" if standardised else f" ; {TYPE_PLURALS.get(choice, choice)} seulement") + ".")
     if masked:
         st.caption(charts.masked_note())
 

@@ -120,10 +120,11 @@ def test_database_without_absenteeism(app_test, db_engine):
 
 
 def _ep_rates(table) -> dict[str, float]:
-    """« Éducation prioritaire » table → group label → rate (a fraction) from its French text."""
+    """The view's table → priority-education group label → rate (a fraction) from its French text."""
     rate_column = [c for c in table.columns if c.endswith("2014-2015")][0]
     return {row["Groupe"]: float(row[rate_column].replace("\u00a0%", "").replace(",", ".")) / 100
-            for _, row in table.iterrows() if row[rate_column].endswith("%")}
+            for _, row in table.iterrows()
+            if row["Comparaison"] == "Éducation prioritaire" and row[rate_column].endswith("%")}
 
 
 def test_priority_education_compared_within_colleges_by_default(app_test):
@@ -131,8 +132,10 @@ def test_priority_education_compared_within_colleges_by_default(app_test):
     assert_no_exception(at)
     assert at.radio(key="abs_comparaison").value == "COLLEGE"
     assert any("au sein des collèges" in i.value for i in at.info)
-    ep = _ep_rates(at.dataframe[1].value)
+    ep = _ep_rates(at.dataframe[0].value)
     assert ep["REP"] > ep["Hors éducation prioritaire"]  # all types mixed, REP would look better
+    assert set(at.dataframe[0].value["Comparaison"]) == {"Secteur", "Éducation prioritaire"}
+    assert any("collèges seulement" in c.value for c in at.caption)
     text = " ".join(str(v) for df in at.dataframe for v in df.value.to_numpy().ravel())
     assert "< 5" not in text.replace("< 5 élèves", "")
 
@@ -142,7 +145,7 @@ def test_standardised_comparison_says_so(app_test):
     at.radio(key="abs_comparaison").set_value("STANDARDISE").run()
     assert_no_exception(at)
     assert any("taux standardisés sur la structure par type" in i.value for i in at.info)
-    table = at.dataframe[1].value
+    table = at.dataframe[0].value
     assert "Taux standardisé 2014-2015" in table.columns
     ep = _ep_rates(table)
     assert ep["REP"] > ep["Hors éducation prioritaire"]
@@ -153,7 +156,8 @@ def test_a_type_without_priority_education_says_there_is_nothing_to_compare(app_
     at.radio(key="abs_comparaison").set_value("LP").run()
     assert_no_exception(at)
     assert any("pas de comparaison possible" in i.value and "lycées professionnels" in i.value for i in at.info)
-    assert len(at.dataframe) == 1  # public / private only
+    assert set(at.dataframe[0].value["Comparaison"]) == {"Secteur"}  # public / private only
+    assert [r.value for r in at.radio] and at.radio(key="abs_comparaison").value == "LP"
 
 
 def test_network_masks_say_what_they_mask(app_test):
@@ -162,7 +166,7 @@ def test_network_masks_say_what_they_mask(app_test):
     at = app_test("absenteisme", annee="2014-2015", territoire="R17-SAI")
     assert_no_exception(at)
     tiles = {m.label: m for m in at.metric}
-    assert tiles["LP"].value == "masqué" and all(m.value != "< 5" for m in at.metric)
+    assert tiles["LP"].value == "—" and tiles["LP"].delta == "masqué" and all(m.value != "< 5" for m in at.metric)
     assert "moins de 5 élèves absentéistes par mois en moyenne" in tiles["LP"].proto.help
     table = at.dataframe[0].value
     lp = table[table["Type d'établissement"] == "LP"].iloc[0]

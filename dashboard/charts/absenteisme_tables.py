@@ -106,6 +106,19 @@ def yearly_display(yearly: pl.DataFrame, annee: str, previous: str, *, by: str =
     return frame.rename({"Groupe": "Type d'établissement" if by == "type" else "Groupe"}) if rows else frame
 
 
+COMPARISON_LABELS = {"secteur": "Secteur", "ep": "Éducation prioritaire"}
+
+
+def groups_display(parts: list[tuple[str, pl.DataFrame]], annee: str, previous: str, *,
+                   rate_label: str = "Taux") -> pl.DataFrame:
+    """The comparisons of the « Secteur et éducation prioritaire » view in one table: for each
+    (``by``, yearly frame), one row per group (compact ``yearly_display``) under its comparison."""
+    frames = [yearly_display(yearly, annee, previous, by=by, compact=True, rate_label=rate_label)
+              .select(pl.lit(COMPARISON_LABELS[by]).alias("Comparaison"), pl.all())
+              for by, yearly in parts if yearly.height]
+    return pl.concat(frames) if frames else pl.DataFrame()
+
+
 def yearly_export(yearly: pl.DataFrame, annee: str, territory_label: str, by: str = "type") -> publish.Table:
     """The yearly rates per group as a declared table (rates as fractions, masked cells marked)."""
     previous = previous_year_of(annee)
