@@ -118,11 +118,11 @@ def references_markdown(path: Path | None = None) -> str:
     joint: set[str] = set()
     for row in frame.iter_rows(named=True):
         text = fmt.percent(row["taux"])
-        text = f"*{text}*" if row["statut"] != PUBLISHED else f"**{text}**"
         types = reference_types(row["type"])
-        if len(types) > 1:
+        if len(types) > 1:  # the note mark inside the emphasis, or markdown leaves the asterisks
             joint.add(row["annee_scolaire"])
             text += "¹"
+        text = f"*{text}*" if row["statut"] != PUBLISHED else f"**{text}**"
         for school_type in types:
             cells.setdefault(row["annee_scolaire"], {})[school_type] = text
     columns = [t for t in (*TYPE_LABELS, OVERALL) if any(t in c for c in cells.values())]
@@ -136,6 +136,10 @@ def references_markdown(path: Path | None = None) -> str:
     lines += ["", "En **gras** : taux publiés par la DEPP (secteur public, moyenne annuelle des taux mensuels). "
               "En *italique* : taux **estimés**, seulement là où rien n'est publié — les LPO et les EREA, que la "
               "DEPP ne publie pas séparément."]
+    if OVERALL in columns:
+        lines += ["", f"{OVERALL_LABEL} : tous les établissements publics du second degré, moyenne des mois de "
+                  "l'enquête (septembre à avril ou à mai selon l'année) ; ce taux ne sert de référence à aucun type "
+                  "d'établissement."]
     if joint:
         lines.append("")
         lines.append("¹ LGT et LPO publiés ensemble (un seul taux pour les deux types) en " + ", ".join(sorted(joint))
