@@ -24,6 +24,7 @@ TYPE_PLURALS = {"COLLEGE": "collèges", "LGT": "LGT", "LP": "lycées professionn
 CHOICE_LABELS = {"COLLEGE": "Collèges", "LGT": "LGT", "LP": "Lycées professionnels", "LPO": "Lycées polyvalents",
                  "EREA": "EREA", "AUTRE": "Autres"}
 STANDARDISED_LABEL = "Tous types, taux standardisés"
+MASKED_TILE = "secret statistique"
 WITHIN_TYPE_NOTE = (
     "Comparaison **au sein des {plural}** : les taux d'absentéisme diffèrent bien plus d'un type d'établissement à "
     "l'autre que d'un groupe à l'autre, et les groupes n'ont pas la même composition (les établissements REP et REP+ "
@@ -66,10 +67,10 @@ def _key_figures(yearly: pl.DataFrame, previous: str, refs: dict) -> None:
         moved = evolution is not None and round(evolution * 100, 1) != 0
         masked = (f"Taux non diffusé (secret statistique) : {tables.mask_reason(r)}. " if r["masque"] else "")
         delta = None if evolution is None else f"{fmt.signed_points(evolution)} sur un an"
-        col.metric(  # a masked rate: a dash, and « masqué » under it (a tile is too narrow for the word in full size)
+        col.metric(  # a masked rate: a dash over « secret statistique », the reason in the help
             q.TYPE_LABELS[r["groupe"]],
             fmt.MISSING if r["masque"] else fmt.percent(r["taux"]),
-            delta=tables.MASKED_RATE if r["masque"] else delta,
+            delta=MASKED_TILE if r["masque"] else delta,
             delta_color="gray" if not moved else ("red" if evolution > 0 else "green"),
             delta_arrow="off" if not moved else ("up" if evolution > 0 else "down"),
             help=masked + (f"Taux national de référence : {q.reference_text(ref)}. " if ref else

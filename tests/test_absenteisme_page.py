@@ -162,16 +162,18 @@ def test_a_type_without_priority_education_says_there_is_nothing_to_compare(app_
 
 def test_network_masks_say_what_they_mask(app_test):
     """Saintes (R17-SAI) has one small lycée professionnel with few absentees: its rate reads
-    « masqué » (never « < 5 », read as 5 %), with the reason; its mean enrolment stays shown."""
+    « s » in the table and « secret statistique » on its tile (never « < 5 », read as 5 %), with the
+    reason; its mean enrolment stays shown."""
     at = app_test("absenteisme", annee="2014-2015", territoire="R17-SAI")
     assert_no_exception(at)
     tiles = {m.label: m for m in at.metric}
-    assert tiles["LP"].value == "—" and tiles["LP"].delta == "masqué" and all(m.value != "< 5" for m in at.metric)
+    assert tiles["LP"].value == "—" and tiles["LP"].delta == "secret statistique"
+    assert all(m.value != "< 5" for m in at.metric)
     assert "moins de 5 élèves absentéistes par mois en moyenne" in tiles["LP"].proto.help
     table = at.dataframe[0].value
     lp = table[table["Type d'établissement"] == "LP"].iloc[0]
-    assert lp["Taux 2014-2015"] == "masqué" and lp["Évolution"] == "masqué"
+    assert lp["Taux 2014-2015"] == "s" and lp["Évolution"] == "s"
     assert int(lp["Effectif moyen"].replace("\u202f", "").replace("\u00a0", "")) >= 100  # not « < 5 »
     at = app_test("absenteisme", annee="2014-2015", territoire="R17-SAI", vue="Établissements")
     captions = " ".join(c.value for c in at.caption)
-    assert "« masqué » : taux non diffusé" in captions and "« < 5 élèves »" in captions
+    assert "« s » un taux ou une évolution non diffusés" in captions and "« < 5 élèves » signale" in captions

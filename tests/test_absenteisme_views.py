@@ -57,7 +57,7 @@ def test_heatmap_blank_for_missing_and_masked():
     heat = fig.data[0]
     assert list(heat.y) == ["Collège", "LP"] and heat.x[0] == "sept."
     assert heat.z[0][2] is None and heat.text[0][2] == ""  # no data in November
-    assert heat.z[1][0] is None and heat.text[1][0] == "masqué"  # a masked rate, never « < 5 » (read as 5 %)
+    assert heat.z[1][0] is None and heat.text[1][0] == "s"  # a masked rate, never « < 5 » (read as 5 %)
     assert heat.text[0][0] == "2,0\u00a0%"
 
 
@@ -87,9 +87,9 @@ def test_yearly_table_in_french_with_masks():
                        "Taux 2013-2014 (mêmes mois)": "2,9\u00a0%", "Évolution": "+0,2\u00a0pt",
                        "Référence nationale": "2,9\u00a0%", "Effectif moyen": "500", "Mois": "9"}
     # a lycée of 157 pupils with few absentees: its rate is masked, its enrolment is not small
-    assert rows[1]["Taux 2014-2015"] == "masqué" and rows[1]["Évolution"] == "masqué"
+    assert rows[1]["Taux 2014-2015"] == "s" and rows[1]["Évolution"] == "s"  # the exports' mark
     assert rows[1]["Effectif moyen"] == "157"
-    assert rows[2]["Taux 2013-2014 (mêmes mois)"] == "masqué" and rows[2]["Évolution"] == "masqué"
+    assert rows[2]["Taux 2013-2014 (mêmes mois)"] == "s" and rows[2]["Évolution"] == "s"
     assert rows[2]["Référence nationale"] == "7,2\u00a0% (estimé)"
     assert rows[3]["Effectif moyen"] == "< 5 élèves"  # a count under the threshold says so
     assert not [v for row in rows for v in row.values() if v == "< 5"]  # never a bare « < 5 » next to rates
@@ -129,5 +129,5 @@ def test_school_table_sorts_numbers_and_prints_french():
     assert data.loc[2, "Effectif moyen"] == tables.MASKED_VALUE
     rows = [line.split(";") for line in styler.to_string(delimiter=";").splitlines()[1:]]
     assert rows[0][3:] == ["400", "12", "3,1\u00a0%", "2,9\u00a0%", "+0,2\u00a0pt"]
-    assert rows[1][6:] == ["—", "—"]  # no previous year: a dash, not « masqué »
-    assert rows[2][3:] == ["< 5 élèves", "< 5 élèves", "masqué", "2,0\u00a0%", "masqué"]
+    assert rows[1][6:] == ["—", "—"]  # no previous year: a dash, not « s »
+    assert rows[2][3:] == ["< 5 élèves", "< 5 élèves", "s", "2,0\u00a0%", "s"]

@@ -4,8 +4,9 @@ export frames (CSV/XLSX, masked values empty with a "Diffusion" column). Inputs 
 frames of ``queries.absenteisme*``.
 
 Masked values say what is masked: a count under the threshold reads « < 5 élèves »
-(``masked_count``); a rate or a change that is not disclosed reads « masqué » (``MASKED_RATE``),
-never « < 5 », which would read as « under 5 % ».
+(``masked_count``); a rate or a change that is not disclosed carries the project's mark of a figure
+derived from a masked count, « s » (``MASKED_RATE``, as in the CSV/XLSX exports), explained by
+``masked_legend`` — never « < 5 », which would read as « under 5 % ».
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ SORTS = {
 }
 
 
-MASKED_RATE = "masqué"
+MASKED_RATE = disclosure.SECONDARY_LABEL  # « s »
 
 
 def masked_count() -> str:
@@ -47,11 +48,11 @@ def mask_reason(row: Mapping) -> str:
 
 
 def masked_legend() -> str:
-    """The caption that explains both masks."""
+    """The caption that explains both marks."""
     limit = disclosure.threshold()
-    return (f"« {MASKED_RATE} » : taux non diffusé (secret statistique : moins de {limit} élèves absentéistes par "
-            f"mois en moyenne, ou moins de {limit} élèves) ; « {masked_count()} » : effectif ou nombre d'élèves non "
-            "diffusé.")
+    return (f"Secret statistique : « {masked_count()} » signale un effectif ou un nombre d'élèves inférieur à {limit} ; "
+            f"« {MASKED_RATE} » un taux ou une évolution non diffusés, calculés sur moins de {limit} élèves absentéistes "
+            f"par mois en moyenne (ou sur moins de {limit} élèves).")
 
 
 def _rate(value, masked: bool = False) -> str:
@@ -201,7 +202,7 @@ MASKED_VALUE = -1_000_000
 def schools_styled(table: pl.DataFrame, annee: str, previous: str):
     """The school table for ``st.dataframe``: numeric cells (a click on a header sorts numbers, not
     text) shown in French by a pandas Styler. A masked figure holds ``MASKED_VALUE`` and prints
-    « < 5 élèves » (enrolment, absentees) or « masqué » (rates, change); a missing one (no data the
+    « < 5 élèves » (enrolment, absentees) or « s » (rates, change); a missing one (no data the
     previous year) is null: pass ``placeholder=NO_DATA``."""
     masked = pl.col("masque")
     masked_before = pl.col("masque_precedent").fill_null(False)
