@@ -105,6 +105,8 @@ def _by_type(ctx, cube, types, refs) -> None:
     st.caption(f"Élèves absentéistes / effectifs, sommés de {fmt.month_label(months[0])} à "
                f"{fmt.month_label(months[-1])} ; {previous} sur les mêmes mois. La référence nationale est une "
                "moyenne sur l'année entière.")
+    if yearly["masque"].any() or yearly["masque_precedent"].fill_null(False).any():
+        st.caption(tables.masked_legend())
     ui.download_buttons(tables.yearly_export(yearly, annee, label), f"absenteisme-types-{ctx.territory.code}-{annee}",
                         "Absentéisme par type", ctx=ctx)
 

@@ -174,6 +174,7 @@ def test_network_masks_say_what_they_mask(app_test):
     lp = table[table["Type d'établissement"] == "LP"].iloc[0]
     assert lp["Taux 2014-2015"] == "s" and lp["Évolution"] == "s"
     assert int(lp["Effectif moyen"].replace("\u202f", "").replace("\u00a0", "")) >= 100  # not « < 5 »
+    assert any("« s » un taux ou une évolution non diffusés" in c.value for c in at.caption)  # the mark explained
     at = app_test("absenteisme", annee="2014-2015", territoire="R17-SAI", vue="Établissements")
     captions = " ".join(c.value for c in at.caption)
     assert "« s » un taux ou une évolution non diffusés" in captions and "« < 5 élèves » signale" in captions
