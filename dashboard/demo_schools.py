@@ -2,15 +2,22 @@
 
 Schools are placed in real communes in proportion to population (lycées in towns), with UAI
 codes in blocks real schools do not use. Absenteeism (share of pupils with 4+ unjustified
-half-days in the month) is calibrated per school type on the national reference rates of
-``dashboard/data/references_nationales.csv`` (public sector, yearly average), rises through the
-year and is concentrated: about half the schools sit below ~2 %, the worst tenth hold about half
-of the absentee pupils.
+half-days in the month) is calibrated on published facts (DESIGN §1, Méthodologie):
+
+* per school type, the enrolment-weighted yearly rate of the public schools is the national rate
+  of ``dashboard/data/references_nationales.csv`` for that year (DEPP; LPO and EREA estimated),
+  private schools at ``PRIVATE_FACTOR`` of it, REP and REP+ collèges above the others;
+* schools are very unequal: a lognormal propensity (``SCHOOL_SPREAD``) so that about half of the
+  schools sit below 2 % and the worst tenth hold about half of the absentee pupils, bounded per
+  type (``CEILING``: a smooth ceiling, no lycée professionnel at 56 % on average);
+* the rate rises through the year as in 2022-2023 (national: 3,6 % in September, 12 % at the
+  March peak, 10,9 % in May for a 7,0 % mean), scaled to each year's level.
+
+Every draw comes from the generator passed in: the same seed gives the same rows.
 """
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,12 +39,19 @@ PRIVATE_SHARE = {"COLLEGE": 0.22, "LGT": 0.28, "LP": 0.22, "LPO": 0.15, "EREA": 
 BASE_SIZE = {"COLLEGE": 330, "LGT": 640, "LP": 290, "LPO": 800, "EREA": 90}  # ≈ 133 000 pupils (DESIGN §2)
 MIN_TOWN = {"COLLEGE": 0, "LGT": 3000, "LP": 3000, "LPO": 3000, "EREA": 5000}
 
-# Monthly profile, September to May (mean 1): low at the rentrée, peak in March.
-MONTHLY_PROFILE = np.array([0.55, 0.80, 0.95, 1.00, 1.10, 1.15, 1.40, 1.10, 0.95])
-SCHOOL_SPREAD = 1.2  # sigma of the lognormal school propensity (concentration)
+# Monthly profile, September to May, relative to the September-May mean: 2022-2023 national
+# points (DEPP NI 24.12: 3,6 % in September, 12,0 % in March, 10,9 % in May, mean 7,0 %); the
+# other months follow the national monthly series of 2003-2006 (dip in February, winter holidays).
+_PROFILE = np.array([3.6, 4.66, 6.24, 5.94, 7.27, 5.75, 12.0, 6.66, 10.9])
+MONTHLY_PROFILE = _PROFILE / _PROFILE.mean()
+SCHOOL_SPREAD = 1.5  # sigma of the lognormal school propensity (half the schools under 2 %)
+CEILING = {"COLLEGE": 0.20, "LGT": 0.25, "LP": 0.40, "LPO": 0.30, "EREA": 0.25}  # smooth upper bound
 EP_FACTOR = {"REP+": 1.8, "REP": 1.4, None: 1.0}
 PRIVATE_FACTOR = 0.75  # private schools: rate relative to the public sector of the same type
-MAX_YEARLY_RATE = 0.55
+YEAR_TO_YEAR = 0.15  # sigma of a school's yearly change of propensity
+MONTH_NOISE = 0.10  # sigma of a school's monthly deviation from the profile
+CHRONIC_DAMPING = 0.5  # share of the seasonal swing lost by a school at its ceiling
+MAX_MONTHLY_RATE = 0.85
 
 
 @dataclass(frozen=True)
@@ -150,12 +164,15 @@ def _ensure_priority(drafts: list) -> None:
 # --- absenteeism ----------------------------------------------------------------------------------
 
 def load_reference_rates(path: Path = REFERENCES_PATH) -> dict[tuple[str, str], float]:
-    """(annee_scolaire, type) → national yearly rate (fraction) from the reference file."""
+    """(annee_scolaire, school type) → national yearly rate (fraction), published or estimated,
+    from the reference file (read by ``queries.absenteisme_references``)."""
+    from queries.absenteisme_references import OVERALL, load_references, reference_types
+
     out = {}
-    with path.open(encoding="utf-8") as fh:
-        for row in csv.DictReader(fh, delimiter=";"):
-            value = float(row["taux"].replace(",", ".").replace("%", ""))
-            out[(row["annee_scolaire"], row["type"])] = value / 100 if value > 1 else value
+    for row in load_references(path).iter_rows(named=True):
+        for school_type in reference_types(row["type"]):
+            if school_type != OVERALL:
+                out[(row["annee_scolaire"], school_type)] = row["taux"]
     return out
 
 
@@ -164,15 +181,33 @@ def months(start: int) -> list[str]:
     return [f"{start}-{m}" for m in ("09", "10", "11", "12")] + [f"{start + 1}-0{m}" for m in range(1, 6)]
 
 
-def _calibrate(target: np.ndarray, propensity: np.ndarray, size: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """Yearly rate per school whose enrolment-weighted mean per group is the group's ``target``."""
+def bounded(raw: np.ndarray, ceiling: np.ndarray) -> np.ndarray:
+    """A smooth ceiling: ``raw`` where it is small, never above ``ceiling``."""
+    return ceiling * np.tanh(raw / ceiling)
+
+
+def calibrate(target: np.ndarray, propensity: np.ndarray, size: np.ndarray, groups: np.ndarray,
+              ceiling: np.ndarray) -> np.ndarray:
+    """Yearly rate per school, ``bounded(target × propensity × scale)``, with one scale per group
+    such that the group's enrolment-weighted mean rate is its ``target``."""
     scale = np.ones(len(target))
-    for _ in range(40):
-        rate = np.minimum(MAX_YEARLY_RATE, target * propensity * scale)
+    for _ in range(60):
+        rate = bounded(target * propensity * scale, ceiling)
         for group in np.unique(groups):
             mask = groups == group
             scale[mask] *= target[mask][0] / np.average(rate[mask], weights=size[mask])
-    return np.minimum(MAX_YEARLY_RATE, target * propensity * scale)
+    return bounded(target * propensity * scale, ceiling)
+
+
+def school_profiles(rate: np.ndarray, ceiling: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """Monthly profile (mean 1) per school. A school where absenteeism is high all year round has a
+    flatter profile (its absentees are chronic: ``CHRONIC_DAMPING`` of the seasonal swing at the
+    ceiling); the common swing is widened so that the rate of all schools together follows
+    ``MONTHLY_PROFILE`` exactly."""
+    amplitude = 1.0 - CHRONIC_DAMPING * rate / ceiling
+    mean_amplitude = np.average(amplitude, weights=rate * size)
+    swing = (MONTHLY_PROFILE - 1.0) / mean_amplitude
+    return 1.0 + amplitude[:, None] * swing[None, :]
 
 
 def absenteeism_rows(rng: np.random.Generator, schools: list[School], years: list[int],
@@ -182,6 +217,7 @@ def absenteeism_rows(rng: np.random.Generator, schools: list[School], years: lis
     types = np.array([s.type for s in schools])
     public = np.array([s.secteur == "PUBLIC" for s in schools])
     groups = np.array([f"{s.type}/{s.secteur}" for s in schools])
+    ceiling = np.array([CEILING[t] for t in types])
     base_size = np.array([s.size for s in schools])
     propensity = np.array([s.propensity for s in schools])
     uais = [s.uai for s in schools]
@@ -191,14 +227,14 @@ def absenteeism_rows(rng: np.random.Generator, schools: list[School], years: lis
         annee = f"{start}-{start + 1}"
         drift *= rng.lognormal(0.0, 0.03, len(schools))
         size = np.maximum(30, np.round(base_size * drift)).astype(int)
-        yearly_prop = propensity * rng.lognormal(0.0, 0.15, len(schools))
+        yearly_prop = propensity * rng.lognormal(0.0, YEAR_TO_YEAR, len(schools))
         target = np.array([references[(annee, t)] for t in types]) * np.where(public, 1.0, PRIVATE_FACTOR)
-        rate = _calibrate(target, yearly_prop, size.astype(float), groups)
-        n_months = current_months if start == current_year else 9
-        profile = MONTHLY_PROFILE[None, :n_months]
-        noise = rng.lognormal(0.0, 0.10, (len(schools), n_months))
-        noise *= profile.mean() / (profile * noise).mean(axis=1, keepdims=True)  # keep each yearly mean
-        monthly = np.minimum(0.9, rate[:, None] * profile * noise)
+        rate = calibrate(target, yearly_prop, size.astype(float), groups, ceiling)
+        profile = school_profiles(rate, ceiling, size)
+        noise = rng.lognormal(0.0, MONTH_NOISE, profile.shape)
+        noise *= profile.mean(axis=1, keepdims=True) / (profile * noise).mean(axis=1, keepdims=True)  # yearly mean kept
+        n_months = current_months if start == current_year else len(MONTHLY_PROFILE)
+        monthly = np.minimum(MAX_MONTHLY_RATE, rate[:, None] * profile * noise)[:, :n_months]
         effectif = np.repeat(size[:, None], n_months, axis=1)
         absent = rng.binomial(effectif, monthly)
         others = rng.poisson(1.8 * (effectif - absent) * np.minimum(0.5, 2.5 * monthly))

@@ -8,6 +8,7 @@ from dashboard.charts import absenteisme as charts
 from dashboard.charts import absenteisme_tables as tables
 from dashboard.charts.common import PLOTLY_CONFIG
 from queries import absenteisme as q
+from queries import absenteisme_comparaisons as qc
 from queries import absenteisme_etablissements as qe
 from queries.territoires import LEVEL_LABELS_PLURAL, LEVELS
 
@@ -18,6 +19,25 @@ DEFINITION = (
     "à la somme des effectifs (jamais une moyenne de taux). Un mois sans données est laissé vide."
 )
 DISPLAY_LIMIT = 1000  # schools shown on screen; the downloads hold them all
+TYPE_PLURALS = {"COLLEGE": "collèges", "LGT": "LGT", "LP": "lycées professionnels", "LPO": "lycées polyvalents",
+                "EREA": "EREA", "AUTRE": "autres établissements"}
+CHOICE_LABELS = {"COLLEGE": "Collèges", "LGT": "LGT", "LP": "Lycées professionnels", "LPO": "Lycées polyvalents",
+                 "EREA": "EREA", "AUTRE": "Autres"}
+STANDARDISED_LABEL = "Tous types, taux standardisés"
+MASKED_TILE = "secret statistique"
+WITHIN_TYPE_NOTE = (
+    "Comparaison **au sein des {plural}** : les taux d'absentéisme diffèrent bien plus d'un type d'établissement à "
+    "l'autre que d'un groupe à l'autre, et les groupes n'ont pas la même composition (les établissements REP et REP+ "
+    "sont des collèges ; les lycées professionnels sont tous hors éducation prioritaire). Tous types mêlés, la "
+    "comparaison opposerait surtout des collèges à des lycées et pourrait s'inverser."
+)
+STANDARDISED_NOTE = (
+    "Tous types d'établissement, **taux standardisés sur la structure par type** du territoire : chaque groupe est "
+    "ramené à la répartition par type de l'ensemble des établissements (standardisation indirecte : absentéistes "
+    "observés ÷ absentéistes attendus si chaque établissement avait le taux de son type dans le territoire, × taux "
+    "du territoire ; voir la page Méthodologie). Un taux standardisé se compare aux autres groupes, pas aux taux "
+    "bruts des autres onglets."
+)
 
 
 def school_columns(annee: str, previous: str) -> dict:
@@ -45,14 +65,17 @@ def _key_figures(yearly: pl.DataFrame, previous: str, refs: dict) -> None:
         ref = refs.get(r["groupe"])
         evolution = None if r["masque"] or r["masque_precedent"] else r["evolution"]
         moved = evolution is not None and round(evolution * 100, 1) != 0
-        col.metric(
+        masked = (f"Taux non diffusé (secret statistique) : {tables.mask_reason(r)}. " if r["masque"] else "")
+        delta = None if evolution is None else f"{fmt.signed_points(evolution)} sur un an"
+        col.metric(  # a masked rate: a dash over « secret statistique », the reason in the help
             q.TYPE_LABELS[r["groupe"]],
-            disclosure.masked_label() if r["masque"] else fmt.percent(r["taux"]),
-            delta=None if evolution is None else f"{fmt.signed_points(evolution)} sur un an",
+            fmt.MISSING if r["masque"] else fmt.percent(r["taux"]),
+            delta=MASKED_TILE if r["masque"] else delta,
             delta_color="gray" if not moved else ("red" if evolution > 0 else "green"),
             delta_arrow="off" if not moved else ("up" if evolution > 0 else "down"),
-            help=(f"Taux national de référence ({ref['statut']}) : {fmt.percent(ref['taux'])}. "
-                  if ref else "") + f"Évolution par rapport à {previous}, sur les mêmes mois.",
+            help=masked + (f"Taux national de référence : {q.reference_text(ref)}. " if ref else
+                           "Pas de taux national de référence publié cette année. ")
+            + f"Évolution par rapport à {previous}, sur les mêmes mois.",
             border=True,
         )
 
@@ -65,7 +88,8 @@ def _by_type(ctx, cube, types, refs) -> None:
     st.subheader("Taux mensuel par type d'établissement")
     st.caption(f"Trait plein : {label}, {annee} ; pointillés : {previous}"
                + (f" ; gris : académie, {annee}" if acad_cube else "")
-               + " ; tirets noirs : taux national de référence de l'année (voir Méthodologie).")
+               + " ; tirets noirs : taux national de référence de l'année (voir Méthodologie). "
+               + q.references_note(annee, refs, list(chosen)))
     _chart(charts.monthly_by_type(monthly, annee, previous, chosen, territory_label=label,
                                   academie=acad_cube.monthly("type", chosen) if acad_cube else None,
                                   references=refs), "mensuel")
@@ -81,25 +105,60 @@ def _by_type(ctx, cube, types, refs) -> None:
     st.caption(f"Élèves absentéistes / effectifs, sommés de {fmt.month_label(months[0])} à "
                f"{fmt.month_label(months[-1])} ; {previous} sur les mêmes mois. La référence nationale est une "
                "moyenne sur l'année entière.")
+    if yearly["masque"].any() or yearly["masque_precedent"].fill_null(False).any():
+        st.caption(tables.masked_legend())
     ui.download_buttons(tables.yearly_export(yearly, annee, label), f"absenteisme-types-{ctx.territory.code}-{annee}",
                         "Absentéisme par type", ctx=ctx)
 
 
+def _comparison_choice(types: list[str]) -> str:
+    """The school type within which groups are compared, or ``qc.STANDARDISED``."""
+    options = [*types, qc.STANDARDISED]
+    labels = {qc.STANDARDISED: STANDARDISED_LABEL, **{t: CHOICE_LABELS.get(t, t) for t in types}}
+    choice = st.radio("Comparer les groupes", options, index=options.index(qc.default_choice(types)),
+                      format_func=labels.get, horizontal=True, key="abs_comparaison")
+    return choice or qc.default_choice(types)
+
+
+def _comparison(ctx, cube, by: str, choice: str):
+    """(monthly, yearly) rates of the groups of ``by`` (secteur or ep) for ``choice``, or None
+    (said on the page) when the chosen type has a single group."""
+    if choice == qc.STANDARDISED:
+        return qc.monthly_standardised(cube, by), qc.yearly_standardised(cube, by)
+    groups = qc.groups_within(cube, by, choice)
+    if len(groups) < 2:
+        only = tables.group_label(groups[0], by).lower() if groups else ""
+        st.info(f"Tous les {TYPE_PLURALS.get(choice, choice)} de {ctx.territory.label} sont « {only} » : pas de "
+                "comparaison possible au sein de ce type." if groups else
+                f"Aucun établissement de ce type à {ctx.territory.label}.")
+        return None
+    return cube.monthly(by, (choice,)), cube.yearly(by, (choice,))
+
+
 def _sector_and_priority(ctx, cube, types) -> None:
     annee, previous = ctx.annee, ctx.previous_year
-    chosen = _type_filter(types, "abs_types_secteur")
-    left, right = st.columns(2)
-    with left:
-        st.subheader("Public et privé sous contrat")
-        _chart(charts.group_lines(cube.monthly("secteur", chosen), annee, "secteur"), "secteur")
-        st.dataframe(tables.yearly_display(cube.yearly("secteur", chosen), annee, previous, by="secteur",
-                                           compact=True), hide_index=True)
-    with right:
-        st.subheader("Éducation prioritaire")
-        _chart(charts.group_lines(cube.monthly("ep", chosen), annee, "ep"), "ep")
-        st.dataframe(tables.yearly_display(cube.yearly("ep", chosen), annee, previous, by="ep", compact=True),
-                     hide_index=True)
-    if charts.has_masked(cube.monthly("secteur", chosen)) or charts.has_masked(cube.monthly("ep", chosen)):
+    choice = _comparison_choice(types)
+    standardised = choice == qc.STANDARDISED
+    st.info(STANDARDISED_NOTE if standardised else WITHIN_TYPE_NOTE.format(plural=TYPE_PLURALS.get(choice, choice)))
+    rate_label = "Taux standardisé" if standardised else "Taux"
+    parts, masked = [], False
+    for column, by, title in zip(st.columns(2), ("secteur", "ep"),
+                                 ("Public et privé sous contrat", "Éducation prioritaire"), strict=True):
+        with column:
+            st.subheader(title)
+            comparison = _comparison(ctx, cube, by, choice)
+            if comparison is not None:
+                monthly, yearly = comparison
+                _chart(charts.group_lines(monthly, annee, by, rate_label), by)
+                parts.append((by, yearly))
+                masked = masked or charts.has_masked(monthly) or bool(yearly["masque"].any())
+    if parts:
+        st.dataframe(tables.groups_display(parts, annee, previous, rate_label=rate_label), hide_index=True)
+        months = cube.months()
+        st.caption(f"{rate_label} sur l'année : de {fmt.month_label(months[0])} à {fmt.month_label(months[-1])} ; "
+                   f"{previous} sur les mêmes mois"
+                   + ("" if standardised else f" ; {TYPE_PLURALS.get(choice, choice)} seulement") + ".")
+    if masked:
         st.caption(charts.masked_note())
 
 
@@ -155,9 +214,8 @@ def _schools(ctx, types, detail: bool) -> None:
                  placeholder=tables.NO_DATA, column_config=school_columns(annee, previous))
     limited = (f"Les {fmt.integer(DISPLAY_LIMIT)} premiers établissements sur {fmt.integer(shown.height)} sont affichés ; "
                "les fichiers téléchargés les contiennent tous. " if shown.height > DISPLAY_LIMIT else "")
-    st.caption(f"{limited}« {disclosure.masked_label()} » : chiffre non diffusé (secret statistique) ; « {tables.NO_DATA} » : "
-               f"pas de données. Évolution par rapport à {previous} sur les mêmes mois, en points de pourcentage. "
-               "Cliquez sur un en-tête pour trier.")
+    st.caption(f"{limited}{tables.masked_legend()} « {tables.NO_DATA} » : pas de données. Évolution par rapport à "
+               f"{previous} sur les mêmes mois, en points de pourcentage. Cliquez sur un en-tête pour trier.")
     ui.download_buttons(tables.schools_export(shown, annee, previous),
                         f"absenteisme-etablissements-{ctx.territory.code}-{annee}", "Établissements", ctx=ctx)
 

@@ -12,7 +12,8 @@ gap, not a zero); a school type absent from a territory has no row either.
 Disclosure (``dashboard.disclosure``): a monthly cell is masked when its absentees are between 1
 and the threshold minus one, or its enrolment is under the threshold; a yearly figure (school or
 group) is masked on the same rule applied to its **mean monthly** counts. Masked rates are null
-and ``masque`` is true.
+and ``masque`` is true. The mean enrolment (``effectif_moyen``) follows its own rule: null only
+when it is under the threshold, whatever the rate's mask.
 
 School-level figures: ``queries.absenteisme_etablissements``; national reference rates:
 ``queries.absenteisme_references`` (re-exported here).
@@ -29,8 +30,10 @@ from dashboard import db, disclosure
 from dashboard.access import Scope
 from queries.absenteisme_references import (  # noqa: F401 - re-exported
     load_references,
+    reference_text,
     references_for,
     references_markdown,
+    references_note,
 )
 from queries.territoires import (
     Territory,
@@ -194,13 +197,18 @@ def _yearly_rates(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
 
 
 def _rates_of_sums(out: pl.DataFrame) -> pl.DataFrame:
-    """``effectif``, ``absenteistes`` summed over ``nb_mois`` months → rate, mask, mean enrolment."""
+    """``effectif``, ``absenteistes`` summed over ``nb_mois`` months → rate, mask, mean enrolment.
+
+    The mean enrolment is a count of its own: null only when it is under the threshold. A rate
+    masked because its absentees are few leaves the enrolment (« Effectif moyen 157 ») shown."""
     masked = _small(pl.col("absenteistes") / pl.col("nb_mois"), pl.col("effectif") / pl.col("nb_mois"))
+    enrolment = pl.col("effectif") / pl.col("nb_mois")
     return out.with_columns(
         pl.when(masked | (pl.col("effectif") == 0)).then(None)
         .otherwise(pl.col("absenteistes") / pl.col("effectif")).alias("taux"),
         masked.alias("masque"),
-        (pl.col("effectif") / pl.col("nb_mois")).round(0).cast(pl.Int64).alias("effectif_moyen"),
+        pl.when(enrolment < disclosure.threshold()).then(None)
+        .otherwise(enrolment.round(0).cast(pl.Int64)).alias("effectif_moyen"),
     )
 
 

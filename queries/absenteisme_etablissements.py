@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import polars as pl
 from sqlalchemy import Connection, and_, func, or_, select
 
-from dashboard import db, disclosure
+from dashboard import db
 from dashboard.access import AccessDenied, Scope
 from queries.absenteisme import (
     ALL,
@@ -96,8 +96,6 @@ def _school_table(raw: pl.DataFrame, annee: str) -> pl.DataFrame:
         pl.when(pl.col("masque")).then(None)
         .otherwise((pl.col("absenteistes") / pl.col("nb_mois")).round(0).cast(pl.Int64))
         .alias("absenteistes_moyen"),
-        pl.when(pl.col("effectif_moyen") < disclosure.threshold()).then(None)
-        .otherwise(pl.col("effectif_moyen")).alias("effectif_moyen"),
     )
     out = _with_previous(yearly.drop("effectif", "absenteistes"), ["uai"], annee)
     out = out.with_columns(

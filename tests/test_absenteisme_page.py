@@ -117,3 +117,64 @@ def test_database_without_absenteeism(app_test, db_engine):
     at = app_test("absenteisme", database_url=str(db_engine.url), annee="2014-2015", territoire="ACAD")
     assert_no_exception(at)
     assert any("Aucune donnée d'absentéisme" in i.value for i in at.info)
+
+
+def _ep_rates(table) -> dict[str, float]:
+    """The view's table → priority-education group label → rate (a fraction) from its French text."""
+    rate_column = [c for c in table.columns if c.endswith("2014-2015")][0]
+    return {row["Groupe"]: float(row[rate_column].replace("\u00a0%", "").replace(",", ".")) / 100
+            for _, row in table.iterrows()
+            if row["Comparaison"] == "Éducation prioritaire" and row[rate_column].endswith("%")}
+
+
+def test_priority_education_compared_within_colleges_by_default(app_test):
+    at = app_test("absenteisme", annee="2014-2015", territoire="ACAD", vue="Secteur et éducation prioritaire")
+    assert_no_exception(at)
+    assert at.radio(key="abs_comparaison").value == "COLLEGE"
+    assert any("au sein des collèges" in i.value for i in at.info)
+    ep = _ep_rates(at.dataframe[0].value)
+    assert ep["REP"] > ep["Hors éducation prioritaire"]  # all types mixed, REP would look better
+    assert set(at.dataframe[0].value["Comparaison"]) == {"Secteur", "Éducation prioritaire"}
+    assert any("collèges seulement" in c.value for c in at.caption)
+    text = " ".join(str(v) for df in at.dataframe for v in df.value.to_numpy().ravel())
+    assert "< 5" not in text.replace("< 5 élèves", "")
+
+
+def test_standardised_comparison_says_so(app_test):
+    at = app_test("absenteisme", annee="2014-2015", territoire="ACAD", vue="Secteur et éducation prioritaire")
+    at.radio(key="abs_comparaison").set_value("STANDARDISE").run()
+    assert_no_exception(at)
+    assert any("taux standardisés sur la structure par type" in i.value for i in at.info)
+    table = at.dataframe[0].value
+    assert "Taux standardisé 2014-2015" in table.columns
+    ep = _ep_rates(table)
+    assert ep["REP"] > ep["Hors éducation prioritaire"]
+
+
+def test_a_type_without_priority_education_says_there_is_nothing_to_compare(app_test):
+    at = app_test("absenteisme", annee="2014-2015", territoire="ACAD", vue="Secteur et éducation prioritaire")
+    at.radio(key="abs_comparaison").set_value("LP").run()
+    assert_no_exception(at)
+    assert any("pas de comparaison possible" in i.value and "lycées professionnels" in i.value for i in at.info)
+    assert set(at.dataframe[0].value["Comparaison"]) == {"Secteur"}  # public / private only
+    assert [r.value for r in at.radio] and at.radio(key="abs_comparaison").value == "LP"
+
+
+def test_network_masks_say_what_they_mask(app_test):
+    """Saintes (R17-SAI) has one small lycée professionnel with few absentees: its rate reads
+    « s » in the table and « secret statistique » on its tile (never « < 5 », read as 5 %), with the
+    reason; its mean enrolment stays shown."""
+    at = app_test("absenteisme", annee="2014-2015", territoire="R17-SAI")
+    assert_no_exception(at)
+    tiles = {m.label: m for m in at.metric}
+    assert tiles["LP"].value == "—" and tiles["LP"].delta == "secret statistique"
+    assert all(m.value != "< 5" for m in at.metric)
+    assert "moins de 5 élèves absentéistes par mois en moyenne" in tiles["LP"].proto.help
+    table = at.dataframe[0].value
+    lp = table[table["Type d'établissement"] == "LP"].iloc[0]
+    assert lp["Taux 2014-2015"] == "s" and lp["Évolution"] == "s"
+    assert int(lp["Effectif moyen"].replace("\u202f", "").replace("\u00a0", "")) >= 100  # not « < 5 »
+    assert any("« s » un taux ou une évolution non diffusés" in c.value for c in at.caption)  # the mark explained
+    at = app_test("absenteisme", annee="2014-2015", territoire="R17-SAI", vue="Établissements")
+    captions = " ".join(c.value for c in at.caption)
+    assert "« s » un taux ou une évolution non diffusés" in captions and "« < 5 élèves » signale" in captions

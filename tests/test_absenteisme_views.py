@@ -57,7 +57,7 @@ def test_heatmap_blank_for_missing_and_masked():
     heat = fig.data[0]
     assert list(heat.y) == ["Collège", "LP"] and heat.x[0] == "sept."
     assert heat.z[0][2] is None and heat.text[0][2] == ""  # no data in November
-    assert heat.z[1][0] is None and heat.text[1][0] == "< 5"  # masked
+    assert heat.z[1][0] is None and heat.text[1][0] == "s"  # a masked rate, never « < 5 » (read as 5 %)
     assert heat.text[0][0] == "2,0\u00a0%"
 
 
@@ -66,61 +66,41 @@ def test_empty_selection_draws_a_message():
     assert fig.layout.annotations[0].text.startswith("Aucune donnée")
 
 
-def yearly(rows) -> pl.DataFrame:
+def yearly(rows, enrolment=None) -> pl.DataFrame:
+    enrolment = enrolment or {}
     return pl.DataFrame(
-        [{"groupe": g, "nb_mois": 9, "effectif_moyen": 500, "taux": t, "masque": m, "taux_precedent": p,
-          "masque_precedent": mp, "evolution": None if t is None or p is None else t - p}
+        [{"groupe": g, "nb_mois": 9, "effectif_moyen": enrolment.get(g, 500), "taux": t, "masque": m,
+          "taux_precedent": p, "masque_precedent": mp, "evolution": None if t is None or p is None else t - p}
          for g, t, m, p, mp in rows],
+        schema_overrides={"effectif_moyen": pl.Int64},
     )
 
 
 def test_yearly_table_in_french_with_masks():
-    frame = yearly([("COLLEGE", 0.031, False, 0.029, False), ("EREA", None, True, 0.1, False),
-                    ("LP", 0.12, False, None, True)])
-    table = tables.yearly_display(frame, YEAR, PREV, references={"COLLEGE": {"taux": 0.0294}})
+    frame = yearly([("COLLEGE", 0.031, False, 0.029, False), ("LP", None, True, 0.1, False),
+                    ("LPO", 0.12, False, None, True), ("EREA", None, True, None, False)],
+                   enrolment={"LP": 157, "EREA": None})
+    refs = {"COLLEGE": {"taux": 0.0294, "statut": "publié"}, "LPO": {"taux": 0.072, "statut": "estimé"}}
+    table = tables.yearly_display(frame, YEAR, PREV, references=refs)
     rows = table.to_dicts()
     assert rows[0] == {"Type d'établissement": "Collège", "Taux 2014-2015": "3,1\u00a0%",
                        "Taux 2013-2014 (mêmes mois)": "2,9\u00a0%", "Évolution": "+0,2\u00a0pt",
                        "Référence nationale": "2,9\u00a0%", "Effectif moyen": "500", "Mois": "9"}
-    assert rows[1]["Taux 2014-2015"] == "< 5" and rows[1]["Évolution"] == "< 5" and rows[1]["Effectif moyen"] == "< 5"
-    assert rows[2]["Taux 2013-2014 (mêmes mois)"] == "< 5" and rows[2]["Évolution"] == "< 5"
+    # a lycée of 157 pupils with few absentees: its rate is masked, its enrolment is not small
+    assert rows[1]["Taux 2014-2015"] == "s" and rows[1]["Évolution"] == "s"  # the exports' mark
+    assert rows[1]["Effectif moyen"] == "157"
+    assert rows[2]["Taux 2013-2014 (mêmes mois)"] == "s" and rows[2]["Évolution"] == "s"
+    assert rows[2]["Référence nationale"] == "7,2\u00a0% (estimé)"
+    assert rows[3]["Effectif moyen"] == "< 5 élèves"  # a count under the threshold says so
+    assert not [v for row in rows for v in row.values() if v == "< 5"]  # never a bare « < 5 » next to rates
     export = tables.yearly_export(frame, YEAR, "Charente (16)")
     header, *rows = csvfile.rows(export)
     rate = header.index(f"Taux {YEAR} (%)")
-    assert [r[rate] for r in rows] == ["3,1", "", "12,0"]  # percentages, one decimal, masked cell empty
-    assert [r[-1] for r in rows] == ["", f"Taux {YEAR} (s), Évolution (s)",
-                                     f"Taux {PREV} (mêmes mois) (s), Évolution (s)"]
-    assert export.frame["taux"].to_list() == [0.031, None, 0.12]  # the XLSX keeps fractions
-
-
-def test_references_file_loads_as_fractions():
-    refs = q.load_references()
-    assert {"2013-2014", "2018-2019"} <= set(refs["annee_scolaire"])
-    assert refs["taux"].max() < 1
-    published = q.references_for("2013-2014")
-    assert published["COLLEGE"]["taux"] == pytest.approx(0.028) and published["LP"]["taux"] == pytest.approx(0.115)
-    assert published["LGT"]["statut"] == "publié"
-    recent = q.references_for("2022-2023")
-    assert recent["LGT"]["taux"] == recent["LPO"]["taux"] == pytest.approx(0.087)  # "LGT+LPO"
-    assert q.references_for("1999-2000") == {}
-
-
-def test_references_in_percent_with_decimal_comma(tmp_path):
-    path = tmp_path / "refs.csv"
-    path.write_text("\ufeffannee_scolaire;type;taux;source;statut\n2013-2014;LEGT;4,6;DEPP;publié\n"
-                    "2013-2014;COLLEGE;2,8 %;DEPP;publié\n", encoding="utf-8")
-    refs = q.references_for("2013-2014", path)
-    assert refs["LGT"]["taux"] == pytest.approx(0.046) and refs["COLLEGE"]["taux"] == pytest.approx(0.028)
-    assert q.load_references(tmp_path / "absent.csv").is_empty()
-
-
-def test_references_markdown():
-    text = q.references_markdown()
-    lines = text.splitlines()
-    assert lines[0] == "| Année scolaire | Collège | LGT | LP | LPO | EREA |"
-    assert "| 2013-2014 | **2,8\u00a0%** | **4,6\u00a0%** | **11,5\u00a0%** | 6,3\u00a0% | 11,5\u00a0% |" in lines
-    assert "| 2022-2023 | **4,9\u00a0%** | **8,7\u00a0%** | **16,7\u00a0%** | **8,7\u00a0%** | — |" in lines
-    assert any(line.startswith("- DEPP, Note d'information") for line in lines)
+    assert [r[rate] for r in rows] == ["3,1", "", "12,0", ""]  # percentages, one decimal, masked cell empty
+    assert [r[-1] for r in rows][:3] == ["", f"Taux {YEAR} (s), Évolution (s)",
+                                         f"Taux {PREV} (mêmes mois) (s), Évolution (s)"]
+    assert export.frame["taux"].to_list() == [0.031, None, 0.12, None]  # the XLSX keeps fractions
+    assert export.frame["effectif_moyen"].to_list()[:2] == [500, 157]  # the enrolment is not small
 
 
 def test_legend_once_per_series_and_no_empty_previous_year():
@@ -149,5 +129,5 @@ def test_school_table_sorts_numbers_and_prints_french():
     assert data.loc[2, "Effectif moyen"] == tables.MASKED_VALUE
     rows = [line.split(";") for line in styler.to_string(delimiter=";").splitlines()[1:]]
     assert rows[0][3:] == ["400", "12", "3,1\u00a0%", "2,9\u00a0%", "+0,2\u00a0pt"]
-    assert rows[1][6:] == ["—", "—"]  # no previous year: a dash, not "< 5"
-    assert rows[2][3:] == ["< 5", "< 5", "< 5", "2,0\u00a0%", "< 5"]
+    assert rows[1][6:] == ["—", "—"]  # no previous year: a dash, not « s »
+    assert rows[2][3:] == ["< 5 élèves", "< 5 élèves", "s", "2,0\u00a0%", "s"]

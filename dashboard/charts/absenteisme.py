@@ -17,6 +17,7 @@ import polars as pl
 from plotly.subplots import make_subplots
 
 from dashboard import disclosure, fmt
+from dashboard.charts.absenteisme_tables import MASKED_RATE
 from dashboard.charts.common import (
     BLUE_FRANCE,
     GREY,
@@ -27,12 +28,15 @@ from dashboard.charts.common import (
     french_layout,
 )
 from queries.absenteisme import ALL, EP_LABELS, SECTOR_LABELS, TYPE_LABELS, month_rank, school_year_months
+from queries.absenteisme_references import reference_text
 
 PERCENT_SUFFIX = "\u00a0%"
 REFERENCE_COLOR = "#000000"
 SECTOR_COLORS = {"PUBLIC": "#0072B2", "PRIVE": "#E69F00"}
 EP_COLORS = {"REP+": "#D55E00", "REP": "#CC79A7", "HORS_EP": "#0072B2"}
-MASKED_NOTE = "Valeurs masquées (secret statistique, moins de {n} élèves) : laissées vides."
+MASKED_NOTE = ("Taux masqués (secret statistique : moins de {n} élèves absentéistes, ou moins de {n} élèves) : "
+               "laissés vides dans les courbes, notés « s » dans la carte de chaleur et les tableaux.")
+MASKED_HOVER = "masqué (secret statistique)"
 HEATMAP_SCALE = [[0.0, "#FFF7EC"], [0.35, "#FDBB84"], [0.7, "#EF6548"], [1.0, "#990000"]]
 
 
@@ -64,7 +68,7 @@ def _series(frame: pl.DataFrame, months: Sequence[str]) -> tuple[list, list]:
             texts.append("pas de données")
         elif row["taux"] is None:
             ys.append(None)
-            texts.append(f"masqué ({disclosure.masked_label()})" if row["masque"] else "pas de données")
+            texts.append(MASKED_HOVER if row["masque"] else "pas de données")
         else:
             ys.append(row["taux"] * 100)
             texts.append(fmt.percent(row["taux"]))
@@ -141,8 +145,7 @@ def monthly_by_type(monthly: pl.DataFrame, annee: str, previous: str, types: Seq
             add(go.Scatter(
                 x=[x[0], x[-1]], y=[ref["taux"] * 100] * 2, mode="lines", name="Référence nationale",
                 legendgroup="ref", line={"color": REFERENCE_COLOR, "dash": "dash", "width": 1.2},
-                hovertemplate=f"{label} — référence nationale {annee} : {fmt.percent(ref['taux'])}"
-                              f" ({ref.get('statut') or ''})<extra></extra>",
+                hovertemplate=f"{label} — référence nationale {annee} : {reference_text(ref)}<extra></extra>",
             ), row, col)
     _percent_axes(fig)
     fig.update_xaxes(categoryorder="array", categoryarray=x)
@@ -162,7 +165,7 @@ def heatmap(monthly: pl.DataFrame, annee: str, types: Sequence[str]) -> go.Figur
         by_rank = {r["rang"]: r for r in current.filter(pl.col("groupe") == school_type).iter_rows(named=True)}
         z.append(y)
         text.append([
-            disclosure.masked_label() if (r := by_rank.get(month_rank(m))) and r["masque"]
+            MASKED_RATE if (r := by_rank.get(month_rank(m))) and r["masque"]
             else ("" if v is None else fmt.percent(v / 100)) for m, v in zip(months, y, strict=True)
         ])
     labels = [TYPE_LABELS.get(t, t) for t in types]
@@ -180,9 +183,9 @@ def heatmap(monthly: pl.DataFrame, annee: str, types: Sequence[str]) -> go.Figur
 # --- sector and priority education --------------------------------------------------------------
 
 
-def group_lines(monthly: pl.DataFrame, annee: str, by: str) -> go.Figure:
+def group_lines(monthly: pl.DataFrame, annee: str, by: str, rate_label: str = "Taux") -> go.Figure:
     """Monthly rate of the selected year per sector (``by="secteur"``) or priority education
-    group (``by="ep"``)."""
+    group (``by="ep"``); ``rate_label`` names the rate in the hover and on the axis."""
     labels, colors = (SECTOR_LABELS, SECTOR_COLORS) if by == "secteur" else (EP_LABELS, EP_COLORS)
     current = monthly.filter(pl.col("annee_scolaire") == annee)
     if current.is_empty():
@@ -192,8 +195,9 @@ def group_lines(monthly: pl.DataFrame, annee: str, by: str) -> go.Figure:
     fig = go.Figure()
     for group in [g for g in labels if g in set(current["groupe"])]:
         y, texts = _series(current.filter(pl.col("groupe") == group), months)
-        fig.add_trace(_line(x, y, texts, labels[group], f"{labels[group]}, {annee}", colors[group]))
+        fig.add_trace(_line(x, y, texts, labels[group], f"{rate_label} — {labels[group]}, {annee}", colors[group]))
     _percent_axes(fig)
+    fig.update_yaxes(title_text=rate_label)
     fig.update_xaxes(categoryorder="array", categoryarray=x)
     return french_layout(fig, height=360)
 
@@ -233,7 +237,7 @@ def _rate_text(row: dict | None) -> str:
     if row is None:
         return "pas d'établissement"
     if row["masque"]:
-        return f"masqué ({disclosure.masked_label()})"
+        return MASKED_HOVER
     return fmt.percent(row["taux"])
 
 

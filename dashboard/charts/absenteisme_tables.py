@@ -1,7 +1,12 @@
 """Absenteeism tables for the Absentéisme page: French display frames (strings through
-``dashboard.fmt``, masked values as "< 5"), the school table as a pandas Styler (numeric cells,
-French display) and numeric export frames (CSV/XLSX, masked values empty with a "Diffusion"
-column). Inputs are the disclosed frames of ``queries.absenteisme*``.
+``dashboard.fmt``), the school table as a pandas Styler (numeric cells, French display) and numeric
+export frames (CSV/XLSX, masked values empty with a "Diffusion" column). Inputs are the disclosed
+frames of ``queries.absenteisme*``.
+
+Masked values say what is masked: a count under the threshold reads « < 5 élèves »
+(``masked_count``); a rate or a change that is not disclosed carries the project's mark of a figure
+derived from a masked count, « s » (``MASKED_RATE``, as in the CSV/XLSX exports), explained by
+``masked_legend`` — never « < 5 », which would read as « under 5 % ».
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import polars as pl
 from dashboard import disclosure, fmt, publish
 from dashboard.publish import catalog
 from queries.absenteisme import ALL, EP_LABELS, SECTOR_LABELS, TYPE_LABELS
+from queries.absenteisme_references import reference_text
 
 NO_DATA = fmt.MISSING
 MASKED_STATUS = "masqué (secret statistique)"
@@ -25,12 +31,41 @@ SORTS = {
 }
 
 
+MASKED_RATE = disclosure.SECONDARY_LABEL  # « s »
+
+
+def masked_count() -> str:
+    """A count under the threshold: « < 5 élèves »."""
+    return f"{disclosure.masked_label()} élèves"
+
+
+def mask_reason(row: Mapping) -> str:
+    """Why a group's or a school's rate is masked, in French: its pupils or its absentees are few."""
+    limit = disclosure.threshold()
+    if row.get("effectif_moyen") is None:
+        return f"moins de {limit} élèves"
+    return f"moins de {limit} élèves absentéistes par mois en moyenne"
+
+
+def masked_legend() -> str:
+    """The caption that explains both marks."""
+    limit = disclosure.threshold()
+    return (f"Secret statistique : « {masked_count()} » signale un effectif ou un nombre d'élèves inférieur à {limit} ; "
+            f"« {MASKED_RATE} » un taux ou une évolution non diffusés, calculés sur moins de {limit} élèves absentéistes "
+            f"par mois en moyenne (ou sur moins de {limit} élèves).")
+
+
 def _rate(value, masked: bool = False) -> str:
-    return disclosure.masked_label() if masked else fmt.percent(value)
+    return MASKED_RATE if masked else fmt.percent(value)
 
 
 def _points(value, masked: bool = False) -> str:
-    return disclosure.masked_label() if masked else fmt.signed_points(value)
+    return MASKED_RATE if masked else fmt.signed_points(value)
+
+
+def _count(value) -> str:
+    """A disclosed count (null: under the threshold)."""
+    return masked_count() if value is None else fmt.integer(value)
 
 
 def group_label(group: str, by: str = "type") -> str:
@@ -43,17 +78,19 @@ def group_label(group: str, by: str = "type") -> str:
 
 
 def yearly_display(yearly: pl.DataFrame, annee: str, previous: str, *, by: str = "type",
-                   academie: pl.DataFrame | None = None,
-                   references: Mapping[str, dict] | None = None, compact: bool = False) -> pl.DataFrame:
+                   academie: pl.DataFrame | None = None, references: Mapping[str, dict] | None = None,
+                   compact: bool = False, rate_label: str = "Taux") -> pl.DataFrame:
     """One row per group: rate over the year, previous year over the same months, change,
-    académie and national reference (when given); mean enrolment and months unless ``compact``."""
+    académie and national reference (when given, « estimé » where nothing is published); mean
+    enrolment (« < 5 élèves » only when the enrolment itself is small) and months unless
+    ``compact``. ``rate_label`` names the rate (« Taux standardisé »)."""
     acad = {r["groupe"]: r for r in academie.iter_rows(named=True)} if academie is not None else None
     rows = []
     for r in yearly.iter_rows(named=True):
         row = {
             "Groupe": group_label(r["groupe"], by),
-            f"Taux {annee}": _rate(r["taux"], r["masque"]),
-            f"Taux {previous}" if compact else f"Taux {previous} (mêmes mois)":
+            f"{rate_label} {annee}": _rate(r["taux"], r["masque"]),
+            f"{rate_label} {previous}" if compact else f"{rate_label} {previous} (mêmes mois)":
                 _rate(r["taux_precedent"], bool(r["masque_precedent"])),
             "Évolution": _points(r["evolution"], r["masque"] or bool(r["masque_precedent"])),
         }
@@ -61,14 +98,26 @@ def yearly_display(yearly: pl.DataFrame, annee: str, previous: str, *, by: str =
             a = acad.get(r["groupe"])
             row[f"Académie {annee}"] = _rate(a["taux"], a["masque"]) if a else NO_DATA
         if references is not None:
-            ref = references.get(r["groupe"])
-            row["Référence nationale"] = fmt.percent(ref["taux"]) if ref else NO_DATA
+            row["Référence nationale"] = reference_text(references.get(r["groupe"]))
         if not compact:
-            row["Effectif moyen"] = fmt.integer(r["effectif_moyen"]) if not r["masque"] else disclosure.masked_label()
+            row["Effectif moyen"] = _count(r["effectif_moyen"])
             row["Mois"] = fmt.integer(r["nb_mois"])
         rows.append(row)
     frame = pl.DataFrame(rows, schema={k: pl.String for k in rows[0]}) if rows else pl.DataFrame()
     return frame.rename({"Groupe": "Type d'établissement" if by == "type" else "Groupe"}) if rows else frame
+
+
+COMPARISON_LABELS = {"secteur": "Secteur", "ep": "Éducation prioritaire"}
+
+
+def groups_display(parts: list[tuple[str, pl.DataFrame]], annee: str, previous: str, *,
+                   rate_label: str = "Taux") -> pl.DataFrame:
+    """The comparisons of the « Secteur et éducation prioritaire » view in one table: for each
+    (``by``, yearly frame), one row per group (compact ``yearly_display``) under its comparison."""
+    frames = [yearly_display(yearly, annee, previous, by=by, compact=True, rate_label=rate_label)
+              .select(pl.lit(COMPARISON_LABELS[by]).alias("Comparaison"), pl.all())
+              for by, yearly in parts if yearly.height]
+    return pl.concat(frames) if frames else pl.DataFrame()
 
 
 def yearly_export(yearly: pl.DataFrame, annee: str, territory_label: str, by: str = "type") -> publish.Table:
@@ -145,14 +194,16 @@ def sort_schools(table: pl.DataFrame, sort: str) -> pl.DataFrame:
     return table.sort(column, "nom", descending=[descending, False], nulls_last=True)
 
 
-#: a masked cell of the school table: sorts below every real value, reveals nothing, printed "< 5"
+#: a masked cell of the school table: sorts below every real value, reveals nothing, printed
+#: « < 5 élèves » (a count) or « masqué » (a rate, a change)
 MASKED_VALUE = -1_000_000
 
 
 def schools_styled(table: pl.DataFrame, annee: str, previous: str):
     """The school table for ``st.dataframe``: numeric cells (a click on a header sorts numbers, not
     text) shown in French by a pandas Styler. A masked figure holds ``MASKED_VALUE`` and prints
-    "< 5"; a missing one (no data the previous year) is null: pass ``placeholder=NO_DATA``."""
+    « < 5 élèves » (enrolment, absentees) or « s » (rates, change); a missing one (no data the
+    previous year) is null: pass ``placeholder=NO_DATA``."""
     masked = pl.col("masque")
     masked_before = pl.col("masque_precedent").fill_null(False)
 
@@ -171,14 +222,13 @@ def schools_styled(table: pl.DataFrame, annee: str, previous: str):
         hide(pl.col("taux_precedent"), masked_before).alias(f"Taux {previous}"),
         hide(pl.col("evolution"), masked | masked_before).alias("Évolution"),
     ).to_pandas()
-    label = disclosure.masked_label()
-
-    def shown(formatter):
+    def shown(formatter, label):
         return lambda v: label if v == MASKED_VALUE else formatter(v)
 
-    formats = {"Effectif moyen": shown(fmt.integer), "Absentéistes par mois": shown(fmt.integer),
-               f"Taux {annee}": shown(fmt.percent), f"Taux {previous}": shown(fmt.percent),
-               "Évolution": shown(fmt.signed_points)}
+    count, rate = masked_count(), MASKED_RATE
+    formats = {"Effectif moyen": shown(fmt.integer, count), "Absentéistes par mois": shown(fmt.integer, count),
+               f"Taux {annee}": shown(fmt.percent, rate), f"Taux {previous}": shown(fmt.percent, rate),
+               "Évolution": shown(fmt.signed_points, rate)}
     return data.style.hide(axis="index").format(formats, na_rep=NO_DATA)
 
 
