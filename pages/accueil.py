@@ -82,7 +82,8 @@ def key_figures(s: dict, shown: dict, marks: dict[str, str]) -> None:
             "Projection en fin d'année", count("projection"), border=True,
             help="Somme, sur les réseaux du territoire, de leurs raccrochés / part de l'année habituellement atteinte "
                  "à la date de leur dernier bilan.",
-            delta_description=projection_note(s["statut"]) if diff is not None else None,
+            delta_description=projection_note(s["statut"]).removeprefix("au rythme actuel : ")
+            if diff is not None else None,
             **_delta(diff, fmt.signed_number(diff)),
         )
     row = st.columns(4)

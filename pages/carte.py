@@ -30,7 +30,7 @@ def _from_url(name: str, options, default):
     return value if value in options else default
 
 
-COLOURINGS = {"statut": "Statut à la date", "taux": "Taux d'atteinte annuel"}
+COLOURINGS = {"statut": "Statut", "taux": "Taux annuel"}
 
 
 def _controls(ctx, detail_allowed: bool) -> tuple[str, str, str | None, tuple[str, ...], str]:

@@ -103,7 +103,7 @@ def trajectory_figure(
         rank, level = expected_at_own_dates
         fig.add_trace(go.Scatter(
             x=[rank], y=[level], mode="markers", name="Attendu à la date des bilans reçus", legendrank=3,
-            marker={"symbol": "diamond-open", "size": 13, "line": {"width": 2.5, "color": TARGET_COLOR}},
+            marker={"symbol": "diamond-open", "size": 13, "color": TARGET_COLOR, "line": {"width": 2.5, "color": TARGET_COLOR}},
             hovertemplate="<b>Attendu à la date des bilans reçus</b><br>%{y:,.0f} (chaque réseau à la date de son "
                           "dernier bilan)<extra></extra>",
         ))
