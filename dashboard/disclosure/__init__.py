@@ -16,6 +16,7 @@ from dashboard.disclosure.marks import (  # noqa: F401
     decode_marks,
     encode_marks,
     legend,
+    short_legend,
     mark_text,
 )
 from dashboard.disclosure.rule import (  # noqa: F401

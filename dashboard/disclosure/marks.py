@@ -49,3 +49,10 @@ def legend(prefix: bool = True) -> str:
             "qu'aucun petit effectif ne puisse être recalculé à partir des autres chiffres publiés (ou calculée à "
             "partir d'un effectif masqué).")
     return f"Secret statistique : {text}" if prefix else text[0].upper() + text[1:]
+
+
+def short_legend() -> str:
+    """The legend in one short sentence (slides, captions under charts)."""
+    limit = threshold()
+    return (f"« < {limit} » : effectif inférieur à {limit} ; « {SECONDARY_LABEL} » : valeur masquée pour en protéger "
+            "une autre (secret statistique).")

@@ -128,9 +128,9 @@ def _key_figures(deck: Deck, content: DeckContent, title: str) -> None:
     slide, area = deck.content_slide(title)
     warning = methodtext.provisional_note(content)
     if warning:
-        band, area = area.top(Inches(0.62), gap=Inches(0.12))
+        band, area = area.top(Inches(0.8), gap=Inches(0.12))
         deck.rect(slide, band, style.WARNING_FILL)
-        deck.text(slide, band.inset(Inches(0.12), Inches(0.04)), [warning], max_pt=13, min_pt=8, bold=True,
+        deck.text(slide, band.inset(Inches(0.12), Inches(0.04)), [warning], max_pt=14, min_pt=9, bold=True,
                   color=style.WARNING_TEXT, anchor="middle")
     grid, note = area.top(area.h - Inches(0.45), gap=Inches(0.1))
     all_tiles = tiles(content)
@@ -266,7 +266,7 @@ def _with_note(deck: Deck, slide, area: Box, masked: bool) -> Box:
     if not masked:
         return area
     body, note = area.top(area.h - Inches(0.3), gap=Inches(0.02))
-    deck.text(slide, note, [disclosure.legend() + " Types masqués d'une période : segment gris « Secret "
-                            "statistique »."], max_pt=10, min_pt=7, color=style.MUTED, anchor="bottom",
+    deck.text(slide, note, [disclosure.short_legend() + " Types masqués d'une période : segment gris."],
+              max_pt=10, min_pt=7, color=style.MUTED, anchor="bottom",
               inset=Inches(0.03))
     return body

@@ -135,9 +135,13 @@ def map_note(content: DeckContent) -> str:
 def table_note(content: DeckContent, omitted_networks: int = 0) -> str:
     ahead = fmt.signed_percent(rq.STATUS_THRESHOLDS["en_avance"], 0)
     late = fmt.signed_percent(rq.STATUS_THRESHOLDS["en_retard"], 0)
-    text = (f"Statut : écart des raccrochés au niveau attendu à cette date — en avance au-delà de {ahead}, en "
-            f"retard en deçà de {late}. En retard d'abord. « {disclosure.masked_label()} » et « {rc.MASKED_TEXT} » : "
-            "secret statistique.")
+    if position.is_closed(content.situation.get("phase")):
+        text = "Année close : objectif atteint ou non (raccrochés de l'année rapportés à l'objectif)."
+    else:
+        text = (f"Statut : écart des raccrochés au niveau attendu, chaque réseau à la date de son dernier bilan — en "
+                f"avance à partir de {ahead} si la projection atteint l'objectif, en retard à partir de {late} si elle "
+                "ne l'atteint pas. En retard d'abord.")
+    text += " " + disclosure.short_legend()
     if omitted_networks:
         text += f" Les {fmt.integer(omitted_networks)} réseaux FOQUALE du territoire figurent dans le classeur des chiffres."
     return text
