@@ -16,8 +16,8 @@ from dashboard.disclosure.marks import (  # noqa: F401
     decode_marks,
     encode_marks,
     legend,
-    short_legend,
     mark_text,
+    short_legend,
 )
 from dashboard.disclosure.rule import (  # noqa: F401
     DEFAULT_THRESHOLD,
