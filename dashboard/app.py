@@ -37,5 +37,8 @@ pages = {
     for section, specs in PAGES.items()
 }
 # An unknown user sees the "accès non autorisé" page and nothing else: not even the page list.
-navigation = st.navigation(pages, position="sidebar" if ui.has_access() else "hidden", expanded=True)
+allowed = ui.has_access()
+navigation = st.navigation(pages, position="sidebar" if allowed else "hidden", expanded=True)
+if allowed:
+    ui.run_selection()  # the year and territory, shared by every page (sidebar, under the menu)
 navigation.run()

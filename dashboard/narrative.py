@@ -177,3 +177,46 @@ def _grouped_by_date(names: Sequence[tuple[str, str | None]], limit: int = 6) ->
         when = "aucun bilan cette année" if last is None else f"dernier bilan au {fmt.date_long(last)}"
         parts.append(f"{listed} : {when}")
     return " ; ".join(parts)
+
+
+TYPE_PHRASES = {"COLLEGE": "les collèges", "LGT": "les lycées généraux et technologiques",
+                "LP": "les lycées professionnels", "LPO": "les lycées polyvalents", "EREA": "les EREA",
+                "AUTRE": "les autres établissements"}
+
+
+def absence_sentence(yearly, references: dict, previous: str, reference_annee: str | None) -> str | None:
+    """The one most notable change of absenteeism by school type (``queries.absenteisme.overview``)."""
+    rows = [r for r in yearly.iter_rows(named=True) if r["groupe"] in TYPE_PHRASES
+            and r["evolution"] is not None and r["taux"] is not None and r["taux_precedent"] is not None]
+    if not rows:
+        return None
+    row = max(rows, key=lambda r: abs(r["evolution"]))
+    phrase = TYPE_PHRASES[row["groupe"]]
+    if round(row["evolution"], 3) == 0:
+        text = f"Absentéisme stable dans chaque type d'établissement par rapport à {previous}"
+    else:
+        verb = "la plus forte hausse" if row["evolution"] > 0 else "la plus forte baisse"
+        text = (f"{capitalised(phrase)} connaissent {verb} : {fmt.percent(row['taux'])} contre "
+                f"{fmt.percent(row['taux_precedent'])} en {previous} sur les mêmes mois "
+                f"({fmt.signed_points(row['evolution'])})")
+    reference = references.get(row["groupe"]) if references else None
+    if reference is not None and round(row["evolution"], 3) != 0:
+        estimated = " estimée" if reference.get("statut") not in (None, "publié") else ""
+        text += f" ; référence nationale{estimated} {fmt.percent(reference['taux'])} ({reference_annee})"
+    return text + "."
+
+
+def freshness_sentence(fresh, s: dict) -> str:
+    """Data freshness in one line (``queries.donnees.bilan_freshness`` and the situation)."""
+    if s.get("periode_fin") is None:
+        return "Aucun bilan de raccrochage reçu pour cette année scolaire."
+    if fresh.is_empty():
+        return f"Bilans reçus jusqu'au {fmt.date_long(s['periode_fin'])}."
+    late = fresh.filter(fresh["en_retard"]).height
+    total = fresh.height
+    expected = fresh["periode_attendue"].drop_nulls()
+    date = fmt.date_long(expected[0]) if len(expected) else fmt.date_long(s["periode_fin"])
+    if not late:
+        return f"Données à jour : les {total} réseaux ont transmis le bilan de la période close le {date}."
+    return (f"Données : {total - late} réseaux sur {total} ont transmis le bilan de la période close le {date} "
+            "(détail plus bas).")

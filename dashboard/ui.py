@@ -120,41 +120,91 @@ def _param(name: str) -> str | None:
     return value if value else None
 
 
-def _year_selector(years: list[str]) -> str:
-    wanted = _param("annee")
-    default = wanted if wanted in years else years[-1]
-    annee = st.sidebar.selectbox(
-        "Année scolaire", years, index=years.index(default), key="filtre_annee", placeholder="Choisir…",
-    )
-    st.query_params["annee"] = annee
-    return annee
+SELECTION = "selection_partagee"  # session: {"annee", "territoire", "ecrit": (annee, code), "avis": [...]}
+YEAR_KEY, TERRITORY_KEY = "filtre_annee", "filtre_territoire"
 
 
-def _territory_selector(scope: Scope, annee: str) -> tq.Territory:
+def hierarchy_label(index: dict[str, tq.Territory], territory: tq.Territory) -> str:
+    """« Charente (16) › PSAD Angoulême › Réseau Nord-Charente »: where a territory sits, readable
+    in the closed list too."""
+    chain, current = [territory.label], territory
+    while current.parent_code and current.parent_code in index and index[current.parent_code].niveau != "academie":
+        current = index[current.parent_code]
+        chain.append(current.label)
+    return " › ".join(reversed(chain))
+
+
+def _matching(codes: list[str], wanted: str | None) -> str | None:
+    """The code of ``codes`` equal to ``wanted`` whatever its case (« r17-sai » is « R17-SAI »)."""
+    if not wanted:
+        return None
+    folded = {c.casefold(): c for c in codes}
+    return folded.get(wanted.strip().casefold())
+
+
+def shared_selection() -> None:
+    """The school year and the territory, chosen once in the sidebar by the entrypoint and shared by
+    every page: kept in the session across menu clicks, written in every page's URL. A link (a
+    shared URL, an in-page link) that asks for another year or territory wins over the session; a
+    year or territory it asks for that does not exist or is out of the scope is explained in the
+    page body (``page_context``)."""
+    scope = current_scope()
+    with engine().connect() as conn:
+        years = tq.school_years(conn) or ["2014-2015"]
+    state = st.session_state.setdefault(SELECTION, {})
+    notices: list[str] = []
+    url = (_param("annee"), _param("territoire"))
+    from_url = url != (None, None) and url != state.get("ecrit")
+    annee = st.session_state.get(YEAR_KEY) if st.session_state.get(YEAR_KEY) in years else years[-1]
+    if from_url and url[0] is not None:
+        if url[0] in years:
+            annee = url[0]
+        else:
+            notices.append(f"L'année scolaire demandée (« {url[0]} ») n'existe pas dans les données chargées : "
+                           f"affichage de l'année {annee}.")
+    st.session_state[YEAR_KEY] = annee
+    annee = st.sidebar.selectbox("Année scolaire", years, key=YEAR_KEY, placeholder="Choisir…")
     territories = query(tq.visible_territories, scope, annee)
     if not territories:
-        st.warning(f"Votre territoire ({scope.territoire_code}) n'existe pas dans le découpage de l'année {annee} : "
-                   "choisissez une autre année scolaire ou demandez au SAIO de mettre à jour votre profil.")
-        st.stop()
+        st.session_state[SELECTION] = dict(state, annee=annee, territoire=None, avis=notices)
+        return
     index = {t.code: t for t in territories}
-    wanted = _param("territoire")
-    if wanted and wanted not in index:
-        st.sidebar.warning("Le territoire demandé n'existe pas ou n'est pas accessible ; affichage par défaut.")
-        wanted = None
-    default = wanted or (scope.territoire_code if scope.territoire_code in index else territories[0].code)
     codes = [t.code for t in territories]
-    labels = {t.code: ("    " * tq.LEVELS.index(t.niveau)) + t.label for t in territories}
+    default = scope.territoire_code if scope.territoire_code in index else codes[0]
+    code = st.session_state.get(TERRITORY_KEY) if st.session_state.get(TERRITORY_KEY) in index else default
+    if from_url and url[1] is not None:
+        found = _matching(codes, url[1])
+        if found:
+            code = found
+        else:
+            notices.append(f"Le territoire demandé (« {url[1]} ») n'existe pas en {annee} ou n'est pas accessible avec "
+                           f"votre profil : affichage de « {index[code].label} ».")
+    st.session_state[TERRITORY_KEY] = code
+    labels = {t.code: hierarchy_label(index, t) for t in territories}
     code = st.sidebar.selectbox(
-        "Territoire",
-        codes,
-        index=codes.index(default),
-        format_func=lambda c: labels[c],
-        key=f"filtre_territoire_{annee}",
-        help="Académie, département, PSAD ou réseau FOQUALE (découpage indicatif, voir Méthodologie).",
+        "Territoire", codes, key=TERRITORY_KEY, format_func=lambda c: labels[c],
+        help="Académie, département, PSAD ou réseau FOQUALE (découpage indicatif, voir Méthodologie). Tapez un nom "
+             "pour le trouver.",
         placeholder="Choisir…",
     )
+    st.query_params["annee"] = annee
     st.query_params["territoire"] = code
-    return index[code]
+    st.session_state[SELECTION] = {"annee": annee, "territoire": code, "ecrit": (annee, code), "avis": notices}
+
+
+def _selection(scope: Scope) -> tuple[str, tq.Territory | None, list[str]]:
+    """The shared selection (``shared_selection``), written again in this page's URL."""
+    state = st.session_state.get(SELECTION) or {}
+    annee, code = state.get("annee"), state.get("territoire")
+    if annee is None:  # a page run without the entrypoint (tests of one page): read the URL
+        shared_selection()
+        state = st.session_state.get(SELECTION) or {}
+        annee, code = state.get("annee"), state.get("territoire")
+    territory = query(tq.resolve_territory, scope, code, annee) if code else None
+    st.query_params["annee"] = annee
+    if code:
+        st.query_params["territoire"] = code
+    return annee, territory, list(state.get("avis") or [])
 
 
 def demo_notice() -> None:
@@ -167,22 +217,26 @@ def demo_notice() -> None:
 
 
 def page_context(title: str, *, with_territory: bool = True) -> PageContext:
-    """Title, sidebar filters (kept in the URL) and the demonstration notice."""
+    """Title, the shared selection (year and territory, chosen in the sidebar by the entrypoint and
+    kept in the URL), its notices in the page body, and the demonstration notice."""
     scope = current_scope()
     st.title(title)
     with engine().connect() as conn:
-        years = tq.school_years(conn)
+        years = tq.school_years(conn) or ["2014-2015"]
     demo = is_demo()
     if demo:
         demo_notice()
     st.sidebar.caption(f"Connecté : {ROLE_LABELS.get(scope.role, scope.role)} ({scope.utilisateur})")
-    if not years:
-        years = ["2014-2015"]
-    annee = _year_selector(years)
-    if with_territory:
-        territory = _territory_selector(scope, annee)
-    else:
-        territory = query(tq.resolve_territory, scope, ACADEMIE if not scope.aggregates_only else ACADEMIE, annee)
+    annee, territory, notices = _selection(scope)
+    for notice in notices:
+        st.warning(plain(notice), icon=":material/link_off:")
+    if territory is None:
+        if with_territory:
+            st.warning(f"Votre territoire ({plain(scope.territoire_code or '')}) n'existe pas dans le découpage de "
+                       f"l'année {annee} : choisissez une autre année scolaire ou demandez au SAIO de mettre à jour "
+                       "votre profil.")
+            st.stop()
+        territory = query(tq.resolve_territory, scope, ACADEMIE, annee)
     ctx = PageContext(scope, annee, territory, tuple(years), demo)
     # --- access (issue 9): local-mode notice and one audit row per page view
     ui_access.access_notice(scope)
@@ -295,6 +349,16 @@ def render_audit_log(ctx: PageContext) -> None:
 def unauthorized_page(ident: str | None = None) -> None:
     """The "Accès non autorisé" page, then ``st.stop()``."""
     ui_access.unauthorized_page(ident)
+
+
+def run_selection() -> None:
+    """``shared_selection`` for the entrypoint: no traceback ever reaches the user."""
+    try:
+        shared_selection()
+    except AccessDenied:
+        pass
+    except Exception:  # noqa: BLE001 - last-resort guard, logged server-side
+        log.exception("Erreur dans la sélection partagée")
 
 
 def run_page(body: Callable[[], None]) -> None:

@@ -6,11 +6,13 @@ import polars as pl
 import streamlit as st
 
 from dashboard import disclosure, fmt, narrative, publish, ui
+from dashboard.charts import absenteisme_tables as abs_tables
 from dashboard.charts import donnees as tables
 from dashboard.charts import raccrochage as charts
 from dashboard.charts.common import PLOTLY_CONFIG, STATUS_LABELS
 from dashboard.publish import catalog
 from dashboard.slides.keyfigures import projection_note
+from queries import absenteisme as aq
 from queries import donnees as dq
 from queries import raccrochage as q
 from queries import raccrochage_position as position
@@ -45,7 +47,6 @@ def _markdown(parts) -> str:
 
 def key_figures(s: dict, shown: dict, marks: dict[str, str]) -> None:
     since = "sur un an" if s["periode_fin_n1"] else None
-    masked = marks
 
     def count(key):
         return publish.cell_text(catalog.RACCROCHAGE[key], shown[key], marks.get(key))
@@ -86,6 +87,17 @@ def key_figures(s: dict, shown: dict, marks: dict[str, str]) -> None:
             if diff is not None else None,
             **_delta(diff, fmt.signed_number(diff)),
         )
+
+
+
+def funnel_figures(s: dict, shown: dict, marks: dict[str, str]) -> None:
+    """Jeunes signalés, contact, solutions proposées, contrats FOQUALE: the second row of tiles."""
+    since = "sur un an" if s["periode_fin_n1"] else None
+    masked = marks
+
+    def count(key):
+        return publish.cell_text(catalog.RACCROCHAGE[key], shown[key], marks.get(key))
+
     row = st.columns(4)
     diff = _sub(shown["jeunes_signales"], shown["jeunes_signales_n1"])
     row[0].metric("Jeunes signalés", count("jeunes_signales"), border=True, delta_description=since,
@@ -125,24 +137,10 @@ def closed_figures(row, s: dict, shown: dict, marks: dict) -> None:
 def sub_territories(ctx, d: q.Detail) -> None:
     below = d.sous_territoires
     if below.is_empty():
-        if ctx.territory.niveau == "reseau":
-            st.caption("Un réseau FOQUALE n'a pas de territoire rattaché : choisissez sa PSAD ou son département "
-                       "pour le comparer aux autres.")
         return
     level = tq.LEVEL_LABELS_PLURAL[below["niveau"][0]]
     st.subheader(f"{level} : où en est chacun ?")
     shown = q.disclose_frame(below)
-    late = below.filter(pl.col("statut") == "en_retard")
-    if late.is_empty():
-        st.markdown(f"Aucun territoire du niveau « {level} » n'est en retard sur sa trajectoire.")
-    else:
-        names = ", ".join(late["libelle"].to_list())
-        st.markdown(f"**En retard sur leur trajectoire ({late.height}) :** {names}.")
-    if ctx.territory.niveau in ("academie", "departement"):
-        nets = d.reseaux.filter(pl.col("statut") == "en_retard")
-        if not nets.is_empty():
-            st.markdown(f"**Réseaux FOQUALE en retard ({nets.height} sur {d.reseaux.height}) :** "
-                        + ", ".join(nets["nom"].to_list()) + ".")
     st.plotly_chart(charts.achievement_figure(shown), config=PLOTLY_CONFIG, key="atteinte_sous_territoires")
     st.caption("Barre : part de l'objectif annuel atteinte, couleur selon le statut ; trait noir : part attendue à "
                "cette date sur la trajectoire.")
@@ -151,14 +149,56 @@ def sub_territories(ctx, d: q.Detail) -> None:
                "Cliquez sur un en-tête pour trier.")
 
 
-def freshness(ctx) -> None:
-    fresh = ui.query(dq.bilan_freshness, ctx.scope, ctx.territory.code, ctx.annee)
-    st.subheader("Fraîcheur des données")
-    ui.freshness_alert(fresh)
-    if fresh.is_empty():
+STRIP_COLORS = {"en_retard": "orange", "non_atteint": "orange", "sur_trajectoire": "blue", "en_avance": "green",
+                "atteint": "green", "inconnu": "gray"}
+STRIP_ICONS = {"en_retard": ":material/south_east:", "non_atteint": ":material/close:",
+               "sur_trajectoire": ":material/east:", "en_avance": ":material/north_east:",
+               "atteint": ":material/check:", "inconnu": ":material/remove:"}
+STRIP_COLUMNS = 3
+
+
+def status_strip(ctx, d: q.Detail) -> None:
+    """The networks of the selection (or its sub-territories) coloured by status, each a link to its
+    Raccrochage page."""
+    frame = d.reseaux if not d.reseaux.is_empty() else d.sous_territoires
+    if frame.is_empty():
+        st.caption("Un réseau FOQUALE n'a pas de territoire rattaché : choisissez sa PSAD ou son département pour le "
+                   "comparer aux autres.")
         return
-    with st.expander("Dernier bilan reçu par réseau"):
-        st.dataframe(tables.freshness_table(fresh), hide_index=True, width="stretch")
+    level = tq.LEVEL_LABELS_PLURAL[frame["niveau"][0]]
+    late = frame.filter(pl.col("statut").is_in(["en_retard", "non_atteint"])).height
+    word = "n'ont pas atteint leur objectif" if position.is_closed(d.situation["phase"]) else "en retard"
+    st.markdown(f"**{level} : {late} sur {frame.height} {word}**")
+    rows = frame.sort("nom").iter_rows(named=True)
+    columns = st.columns(STRIP_COLUMNS, gap="small")
+    for i, row in enumerate(rows):
+        status = row["statut"] or "inconnu"
+        name = row["nom"] if row["niveau"] in ("reseau", "psad") else row["libelle"]
+        columns[i % STRIP_COLUMNS].page_link(
+            str(PAGES_DIR / "raccrochage.py"), label=f":{STRIP_COLORS[status]}[{ui.plain(name)}]",
+            icon=STRIP_ICONS[status], query_params={"annee": ctx.annee, "territoire": row["code"]},
+            help=f"{STATUS_LABELS[status]} — ouvrir sa page Raccrochage",
+        )
+
+
+def absenteeism(ctx) -> None:
+    """Absenteeism this year by school type, against last year and the national reference."""
+    view = ui.query(aq.overview, ctx.scope, ctx.territory.code, ctx.annee)
+    st.markdown("**Absentéisme (4 demi-journées ou plus non justifiées dans le mois)**")
+    if view.yearly.is_empty():
+        st.caption("Aucune donnée d'absentéisme pour ce territoire et cette année.")
+        return
+    st.dataframe(abs_tables.yearly_display(view.yearly, ctx.annee, ctx.previous_year, compact=True,
+                                           references=view.references),
+                 hide_index=True, width="stretch")
+    sentence = narrative.absence_sentence(view.yearly, view.references, ctx.previous_year, view.reference_annee)
+    if sentence:
+        st.caption(ui.plain(sentence))
+
+
+def freshness_line(ctx, fresh: pl.DataFrame, s: dict) -> None:
+    """Data freshness in one line; the detail per network in an expander further down."""
+    st.caption(ui.plain(narrative.freshness_sentence(fresh, s)))
 
 
 def body() -> None:
@@ -166,22 +206,30 @@ def body() -> None:
     d = ui.query(q.detail, ctx.scope, ctx.territory.code, ctx.annee)
     s = d.situation
     shown, marks = q.disclose_marks(s, s["niveau"])
-    masked = list(marks)
-    st.markdown(f"### Où en est-on ? Raccrochage — {ctx.territory.label}, {ctx.annee}")
     STATUS_BOX[s["statut"]](_markdown(narrative.headline(s, shown, marks)))
     fresh = ui.query(dq.bilan_freshness, ctx.scope, ctx.territory.code, ctx.annee)
     late = narrative.late_networks_note(s, charts.late_names(fresh))
     if late and s["periode_fin"]:
         st.warning(ui.plain(late), icon=":material/schedule:")
     key_figures(s, shown, marks)
-    if masked:
+    left, right = st.columns([1, 1.25], gap="medium")
+    with left:
+        status_strip(ctx, d)
+    with right:
+        absenteeism(ctx)
+    freshness_line(ctx, fresh, s)
+    st.divider()
+    st.subheader("Repérage et accompagnement")
+    funnel_figures(s, shown, marks)
+    if marks:
         st.caption(disclosure.legend())
     if s["periode_fin_n1"]:
-        st.caption(f"Évolutions : par rapport à la même date de l'année {ctx.previous_year} "
-                   f"(bilans jusqu'au {fmt.date_long(s['periode_fin_n1'])}). Trajectoire : "
-                   f"{q.PROFILE_SOURCES[s['profil_source']]} (voir Méthodologie).")
+        st.caption(f"Évolutions : par rapport à la même date de l'année {ctx.previous_year}, chaque réseau à la date de "
+                   f"son dernier bilan. Trajectoire : {q.PROFILE_SOURCES[s['profil_source']]} (voir Méthodologie).")
     sub_territories(ctx, d)
-    freshness(ctx)
+    if not fresh.is_empty():
+        with st.expander("Dernier bilan reçu par réseau"):
+            st.dataframe(tables.freshness_table(fresh), hide_index=True, width="stretch")
     st.page_link(str(PAGES_DIR / "raccrochage.py"), label="Trajectoire, entonnoir et solutions : page Raccrochage",
                  icon=":material/trending_up:", query_params={"annee": ctx.annee, "territoire": ctx.territory.code})
 

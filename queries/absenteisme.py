@@ -345,3 +345,25 @@ def figures_contribution(conn: Connection, scope: Scope, code: str, annee: str) 
         "absenteisme_global": overall["taux"][0] if overall.height else None,
         "masque": masked,
     }
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Absenteeism of a territory for the Accueil page: yearly rates by school type (then all
+    schools), with the previous year over the same months; the national references of the year
+    (or the closest earlier year that has some)."""
+
+    yearly: pl.DataFrame  # Cube.yearly columns, main types then ENSEMBLE
+    references: dict
+    reference_annee: str | None
+
+
+def overview(conn: Connection, scope: Scope, code: str, annee: str) -> Overview:
+    data = cube(conn, scope, code, annee)
+    by_type = data.yearly("type")
+    overall = data.yearly("").with_columns(pl.lit(ALL).alias("groupe"))
+    yearly = pl.concat([by_type, overall.select(by_type.columns).cast(by_type.schema)]) if by_type.height else by_type
+    years = sorted(set(load_references()["annee_scolaire"].to_list()))
+    candidates = [y for y in years if y <= annee]
+    year = candidates[-1] if candidates else None
+    return Overview(yearly, references_for(year) if year else {}, year)

@@ -129,10 +129,14 @@ def test_accueil_exact_values(run_page, fixture_url, monkeypatch, request):
     deltas = {m.label: m.proto.delta for m in at.metric}
     assert deltas["Raccrochés depuis la rentrée"] == "+6"  # 41 vs 35 at the end of February 2014
     assert deltas["Niveau attendu à cette date"] == "−6"
-    # sub-territories: the two networks, the late one flagged in the freshness box
+    # sub-territories: the two networks (a strip of links by status, then the table), the late one
+    # named in the one « chiffres provisoires » warning
     assert any("Réseaux FOQUALE" in s.value for s in at.subheader)
-    assert any("Nord-Charente" in w.value for w in at.warning)
-    table = at.dataframe[0].value
+    assert any("Réseaux FOQUALE : 1 sur 2 en retard" in m.value for m in at.markdown)
+    links = [link.proto.label for link in at.get("page_link")]
+    assert any("Angoulême" in label and label.startswith(":orange[") for label in links)  # behind: orange
+    assert any("Nord" in w.value for w in at.warning)
+    table = next(f.value for f in at.dataframe if "Territoire" in f.value.columns)
     assert list(table.iloc[:, 0]) == ["Réseau Angoulême", "Réseau Nord-Charente"]
 
 
@@ -200,7 +204,7 @@ def test_raccrochage_on_demo(app_test, demo_sqlite_url, code, annee):
 def test_demo_current_year_flags_late_networks(app_test):
     at = app_test("", annee="2016-2017", territoire="ACAD")
     assert_no_exception(at)
-    assert any("n'ont pas transmis" in w.value for w in at.warning)
+    assert any("n'ont pas encore transmis" in w.value for w in at.warning)
 
 
 # --- presentation: partial data, closed year, wording, tables and charts ---------------------------
@@ -288,7 +292,8 @@ def test_demo_partial_year_flags_provisional_academie_figures(app_test):
 @pytest.mark.parametrize("page", ["", "raccrochage"])
 def test_last_bilan_column_comes_after_the_status(app_test, page):
     at = app_test(page, annee="2016-2017", territoire="ACAD")
-    assert list(at.dataframe[0].value.columns[:3]) == ["Territoire", "Statut", "Dernier bilan"]
+    table = next(f.value for f in at.dataframe if "Statut" in f.value.columns)
+    assert list(table.columns[:3]) == ["Territoire", "Statut", "Dernier bilan"]
 
 
 def test_raccrochage_export_keeps_the_column_order():
