@@ -139,7 +139,7 @@ def trajectory_sentence(s: dict, shown: dict, marks: dict, who: str, plural: boo
     return parts
 
 
-def late_networks_note(s: dict, names: Sequence[tuple[str, str | None]]) -> str | None:
+def late_networks_note(s: dict, names: Sequence[tuple[str, str | None]], short: bool = False) -> str | None:
     """The one « chiffres provisoires » warning: which networks have not sent the latest bilan,
     since when, and how the figures count them. ``names``: (network name, its last bilan)."""
     phase = s.get("phase")
@@ -158,9 +158,12 @@ def late_networks_note(s: dict, names: Sequence[tuple[str, str | None]]) -> str 
     if phase == position.CLOSED_INCOMPLETE:
         return (f"Année close, bilans incomplets : {subject_text} pas transmis le bilan de la période close le "
                 f"{expected} ({listed}). Les chiffres les comptent jusqu'à leur dernier bilan reçu.")
-    return (f"Chiffres provisoires : {subject_text} pas encore transmis le bilan de la période close le {expected} "
-            f"({listed}). Chaque réseau est compté à son dernier bilan : le niveau attendu et la projection tiennent "
-            "compte de sa date, le statut n'est donc pas faussé ; les totaux progresseront à réception.")
+    text = (f"Chiffres provisoires : {subject_text} pas encore transmis le bilan de la période close le {expected} "
+            f"({listed}).")
+    if short:
+        return text
+    return text + (" Chaque réseau est compté et attendu à la date de son dernier bilan : le statut n'en est pas "
+                   "faussé, les totaux progresseront à réception.")
 
 
 def _grouped_by_date(names: Sequence[tuple[str, str | None]], limit: int = 6) -> str:

@@ -209,9 +209,7 @@ def _selection(scope: Scope) -> tuple[str, tq.Territory | None, list[str]]:
 
 def demo_notice() -> None:
     st.info(
-        "**Données de démonstration** — chiffres générés, calibrés sur les ordres de grandeur publiés ; "
-        "les établissements sont fictifs (pseudonymes) et situés dans des communes réelles. "
-        "Importez les fichiers de l'académie pour les remplacer (page « Importer des données »).",
+        "**Données de démonstration** — chiffres générés, établissements fictifs (voir « Importer des données »).",
         icon="ℹ️",
     )
 

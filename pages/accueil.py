@@ -11,7 +11,6 @@ from dashboard.charts import donnees as tables
 from dashboard.charts import raccrochage as charts
 from dashboard.charts.common import PLOTLY_CONFIG, STATUS_LABELS
 from dashboard.publish import catalog
-from dashboard.slides.keyfigures import projection_note
 from queries import absenteisme as aq
 from queries import donnees as dq
 from queries import raccrochage as q
@@ -54,13 +53,13 @@ def key_figures(s: dict, shown: dict, marks: dict[str, str]) -> None:
     row = st.columns(4)
     diff = _sub(shown["raccroches"], shown["raccroches_n1"])
     row[0].metric(
-        "Raccrochés depuis la rentrée", count("raccroches"), border=True,
+        "Raccrochés", count("raccroches"), border=True,
         help="Jeunes raccrochés (six types de solution) cumulés depuis le début de l'année scolaire.",
         delta_description=since, **_delta(diff, fmt.signed_number(diff)),
     )
     diff = _sub(shown["taux_atteinte"], shown["taux_atteinte_n1"])
     row[1].metric(
-        "Taux d'atteinte de l'objectif",
+        "Taux d'atteinte",
         count("taux_atteinte"),
         border=True,
         help=f"Raccrochés depuis la rentrée / objectif de l'année ({fmt.integer(s['objectif'])}).",
@@ -72,19 +71,18 @@ def key_figures(s: dict, shown: dict, marks: dict[str, str]) -> None:
     else:
         gap = _sub(shown["raccroches"], s["attendu"])
         row[2].metric(
-            "Niveau attendu à cette date", count("attendu"), border=True,
+            "Attendu à cette date", count("attendu"), border=True,
             help="Somme, sur les réseaux du territoire, de l'objectif × part de l'année habituellement atteinte à la "
                  "date de leur dernier bilan (profil saisonnier des années précédentes, voir Méthodologie).",
-            delta_description="écart des raccrochés" if gap is not None else None,
+            delta_description="d'écart" if gap is not None else None,
             **_delta(gap, fmt.signed_number(gap)),
         )
         diff = _sub(shown["projection"], s["objectif"])
         row[3].metric(
-            "Projection en fin d'année", count("projection"), border=True,
+            "Projection fin d'année", count("projection"), border=True,
             help="Somme, sur les réseaux du territoire, de leurs raccrochés / part de l'année habituellement atteinte "
                  "à la date de leur dernier bilan.",
-            delta_description=projection_note(s["statut"]).removeprefix("au rythme actuel : ")
-            if diff is not None else None,
+            delta_description="vs objectif" if diff is not None else None,
             **_delta(diff, fmt.signed_number(diff)),
         )
 
@@ -115,7 +113,7 @@ def funnel_figures(s: dict, shown: dict, marks: dict[str, str]) -> None:
                                                      "jeunes signalés).",
                   delta_description=since if diff is not None else None, **_delta(diff, fmt.signed_points(diff)))
     diff = _sub(shown["contrats_foquale"], s["contrats_foquale_n1"] if "contrats_foquale_n1" not in masked else None)
-    row[3].metric("Contrats FOQUALE signés", count("contrats_foquale"), border=True, delta_description=since,
+    row[3].metric("Contrats FOQUALE", count("contrats_foquale"), border=True, delta_description=since,
                   help="Contrats FOQUALE signés depuis la rentrée.", **_delta(diff, fmt.signed_number(diff)))
 
 
@@ -181,19 +179,21 @@ def status_strip(ctx, d: q.Detail) -> None:
         )
 
 
-def absenteeism(ctx) -> None:
+def absenteeism(ctx, view) -> None:
     """Absenteeism this year by school type, against last year and the national reference."""
-    view = ui.query(aq.overview, ctx.scope, ctx.territory.code, ctx.annee)
-    st.markdown("**Absentéisme (4 demi-journées ou plus non justifiées dans le mois)**")
+    st.markdown("**Absentéisme par type d'établissement**",
+                help="Part des élèves ayant au moins 4 demi-journées d'absence non justifiées dans le mois, sur les mois "
+                     "de l'année reçus ; l'année précédente sur les mêmes mois ; référence nationale DEPP (secteur public).")
     if view.yearly.is_empty():
         st.caption("Aucune donnée d'absentéisme pour ce territoire et cette année.")
         return
-    st.dataframe(abs_tables.yearly_display(view.yearly, ctx.annee, ctx.previous_year, compact=True,
-                                           references=view.references),
-                 hide_index=True, width="stretch")
-    sentence = narrative.absence_sentence(view.yearly, view.references, ctx.previous_year, view.reference_annee)
-    if sentence:
-        st.caption(ui.plain(sentence))
+    table = abs_tables.yearly_display(view.yearly, ctx.annee, ctx.previous_year, compact=True,
+                                      references=view.references)
+    table = table.drop("Évolution").rename({"Type d'établissement": "Type", f"Taux {ctx.annee}": ctx.annee,
+                                            f"Taux {ctx.previous_year}": ctx.previous_year,
+                                            "Référence nationale": "France"})
+    st.dataframe(table, hide_index=True, width="stretch")
+
 
 
 def freshness_line(ctx, fresh: pl.DataFrame, s: dict) -> None:
@@ -208,16 +208,20 @@ def body() -> None:
     shown, marks = q.disclose_marks(s, s["niveau"])
     STATUS_BOX[s["statut"]](_markdown(narrative.headline(s, shown, marks)))
     fresh = ui.query(dq.bilan_freshness, ctx.scope, ctx.territory.code, ctx.annee)
-    late = narrative.late_networks_note(s, charts.late_names(fresh))
+    late = narrative.late_networks_note(s, charts.late_names(fresh), short=True)
     if late and s["periode_fin"]:
         st.warning(ui.plain(late), icon=":material/schedule:")
     key_figures(s, shown, marks)
-    left, right = st.columns([1, 1.25], gap="medium")
+    view = ui.query(aq.overview, ctx.scope, ctx.territory.code, ctx.annee)
+    left, right = st.columns([1.35, 1], gap="medium")
+    with right:
+        absenteeism(ctx, view)
     with left:
         status_strip(ctx, d)
-    with right:
-        absenteeism(ctx)
-    freshness_line(ctx, fresh, s)
+        sentence = narrative.absence_sentence(view.yearly, view.references, ctx.previous_year, view.reference_annee)
+        if sentence:
+            st.caption(ui.plain("Absentéisme : " + sentence[0].lower() + sentence[1:]))
+        freshness_line(ctx, fresh, s)
     st.divider()
     st.subheader("Repérage et accompagnement")
     funnel_figures(s, shown, marks)

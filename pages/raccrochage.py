@@ -45,7 +45,8 @@ def body() -> None:
     else:
         st.warning("Aucun bilan reçu pour ce territoire cette année scolaire.")
     cols = st.columns(4)
-    cols[0].metric("Raccrochés depuis la rentrée", _cell(shown, marks, "raccroches"), border=True, height="stretch")
+    cols[0].metric("Raccrochés", _cell(shown, marks, "raccroches"), border=True, height="stretch",
+                   help="Jeunes raccrochés (six types de solution) cumulés depuis la rentrée.")
     cols[1].metric("Objectif de l'année", _cell(shown, marks, "objectif"), border=True, height="stretch",
                    help="Objectif fixé pour ce territoire, ou à défaut somme des objectifs des territoires qui le "
                         "composent.")

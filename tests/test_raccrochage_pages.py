@@ -76,28 +76,28 @@ def _rate(figures: dict, key: str) -> str:
 def check_accueil(at, f: dict) -> None:
     assert_no_exception(at)
     shown = _metrics(at)
-    assert shown["Raccrochés depuis la rentrée"] == _count(f, "raccroches")
-    assert shown["Taux d'atteinte de l'objectif"] == _rate(f, "taux_atteinte")
+    assert shown["Raccrochés"] == _count(f, "raccroches")
+    assert shown["Taux d'atteinte"] == _rate(f, "taux_atteinte")
     if f["situation_annee"] in ("close", "close_incomplete"):  # no trajectory once the year is closed
-        assert "Niveau attendu à cette date" not in shown and "Projection en fin d'année" not in shown
+        assert "Attendu à cette date" not in shown and "Projection fin d'année" not in shown
         assert shown["Objectif de l'année"] == fmt.integer(f["objectif"])
         gap = f["ecart_objectif"]
         assert shown["Écart à l'objectif"] == ("s" if "ecart_objectif" in f["masque"] else fmt.signed_number(gap))
     else:
-        assert shown["Niveau attendu à cette date"] == fmt.integer(f["niveau_attendu"])
+        assert shown["Attendu à cette date"] == fmt.integer(f["niveau_attendu"])
         projection = f["projection_fin_annee"]
-        assert shown["Projection en fin d'année"] == ("s" if "projection_fin_annee" in f["masque"]
+        assert shown["Projection fin d'année"] == ("s" if "projection_fin_annee" in f["masque"]
                                                      else fmt.integer(projection))
     assert shown["Jeunes signalés"] == _count(f, "jeunes_signales")
     assert shown["Taux de contact"] == _rate(f, "taux_contact")
     assert shown["Avec solution proposée"] == _rate(f, "part_solution")
-    assert shown["Contrats FOQUALE signés"] == _count(f, "contrats_foquale")
+    assert shown["Contrats FOQUALE"] == _count(f, "contrats_foquale")
 
 
 def check_raccrochage(at, f: dict) -> None:
     assert_no_exception(at)
     shown = _metrics(at)
-    assert shown["Raccrochés depuis la rentrée"] == _count(f, "raccroches")
+    assert shown["Raccrochés"] == _count(f, "raccroches")
     assert shown["Objectif de l'année"] == fmt.integer(f["objectif"])
     assert shown["Taux d'atteinte"] == _rate(f, "taux_atteinte")
     assert shown["Contrats signés depuis la rentrée"] == _count(f, "contrats_foquale")
@@ -122,13 +122,13 @@ def test_accueil_exact_values(run_page, fixture_url, monkeypatch, request):
     request.addfinalizer(st.cache_data.clear)
     at = run_page(fixture_url, "", annee=YEAR, territoire="P16-ANG")
     shown = _metrics(at)
-    assert shown["Raccrochés depuis la rentrée"] == "41"
-    assert shown["Taux d'atteinte de l'objectif"] == "51,2\u00a0%"  # 41 / 80
-    assert shown["Niveau attendu à cette date"] == "47"  # 60 × 0,65 + 20 × 0,40 (R16-NCH at its December bilan)
-    assert shown["Projection en fin d'année"] == "74"  # 30 / 0,65 + 11 / 0,40
+    assert shown["Raccrochés"] == "41"
+    assert shown["Taux d'atteinte"] == "51,2\u00a0%"  # 41 / 80
+    assert shown["Attendu à cette date"] == "47"  # 60 × 0,65 + 20 × 0,40 (R16-NCH at its December bilan)
+    assert shown["Projection fin d'année"] == "74"  # 30 / 0,65 + 11 / 0,40
     deltas = {m.label: m.proto.delta for m in at.metric}
-    assert deltas["Raccrochés depuis la rentrée"] == "+6"  # 41 vs 35 at the end of February 2014
-    assert deltas["Niveau attendu à cette date"] == "−6"
+    assert deltas["Raccrochés"] == "+6"  # 41 vs 35 at the end of February 2014
+    assert deltas["Attendu à cette date"] == "−6"
     # sub-territories: the two networks (a strip of links by status, then the table), the late one
     # named in the one « chiffres provisoires » warning
     assert any("Réseaux FOQUALE" in s.value for s in at.subheader)
@@ -143,7 +143,7 @@ def test_accueil_exact_values(run_page, fixture_url, monkeypatch, request):
 def test_masked_network_on_accueil(run_page, fixture_url):
     at = run_page(fixture_url, "", annee=YEAR, territoire="R16-COG")
     shown = _metrics(at)
-    assert shown["Raccrochés depuis la rentrée"] == "< 5"
+    assert shown["Raccrochés"] == "< 5"
     assert shown["Jeunes signalés"] == "6"
     assert shown["Taux de contact"] == "s"
 
