@@ -52,6 +52,10 @@ PARSE_ERRORS: dict[str, tuple[str, Explain]] = {
     ),
     "annee_debut": ("année de rentrée", lambda v, s, n: f"« {v} » n'est pas une année de rentrée ({s.format_help})."),
     "code_espace": ("code", lambda v, s, n: f"Le code « {v} » contient une espace : un code s'écrit d'un seul tenant."),
+    "code_caracteres": (
+        "code", lambda v, s, n: f"Le code « {v} » contient des caractères non permis : un code ne s'écrit qu'avec des "
+                                "lettres sans accent, des chiffres et des tirets (ex. R86-POI)."
+    ),
     "format_uai": (
         "format UAI",
         lambda v, s, n: f"« {v} » n'est pas un numéro UAI : 7 chiffres suivis d'une lettre (ex. 0860001J).",

@@ -144,12 +144,19 @@ def parse_start_year(text: str) -> Parsed:
     return (int(value[:4]), None) if value else (None, "annee_debut")
 
 
+CODE_PATTERN = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)*")
+
+
 def parse_code(text: str) -> Parsed:
+    """An identifier: letters, digits and ``-`` only (``R86-POI``), upper-cased. Anything else
+    (``/``, ``.``, accents, quotes) is refused: codes become file names and URL parameters."""
     code = text.strip().upper()
     if re.search(r"\s", code):
         return None, "code_espace"
     if snake(code) in {"academie", "academie_de_poitiers"}:
         return "ACAD", None
+    if not CODE_PATTERN.fullmatch(code):
+        return None, "code_caracteres"
     return code, None
 
 

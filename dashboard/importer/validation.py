@@ -52,6 +52,7 @@ def check(conn: Connection, data: bytes, filename: str = "", kind: str | None = 
     contract = CONTRACTS[kind]
     positions = check_columns(raw, contract, issues)
     check_shape(raw, issues)
+    report_controls(raw, issues)
     data = drop_stray_rows(raw, issues)
     rows = rules.derive(kind, typed_rows(data, contract, positions, issues))
     rules.apply(kind, rows, References(conn), issues)
@@ -122,6 +123,19 @@ def check_shape(raw: RawTable, issues: Issues) -> None:
         issues.add(None, "", None, "nombre de cellules" if raw.is_csv else "cellules hors du tableau",
                    f"… et {fmt.integer(len(raw.overflow) - MAX_OVERFLOW)} autres lignes dans ce cas.",
                    ERROR if raw.is_csv else WARNING)
+
+
+def report_controls(raw: RawTable, issues: Issues) -> None:
+    """Control characters (invisible bytes such as \\x01) were removed from these cells when read."""
+    for line, position in raw.controls:
+        header = raw.headers[position] if position < len(raw.headers) else f"colonne n° {position + 1}"
+        issues.add(line, header or f"colonne n° {position + 1}", None, "caractère de contrôle",
+                   "Cette cellule contenait des caractères de contrôle invisibles (par ex. copiés depuis une autre "
+                   "application) : ils ont été supprimés.", WARNING)
+    hidden = raw.control_count - len(raw.controls)
+    if hidden > 0:
+        issues.add(None, "", None, "caractère de contrôle",
+                   f"… et {fmt.integer(hidden)} autres cellules dans ce cas (caractères supprimés).", WARNING)
 
 
 TOTAL_LABELS = ("total", "totaux", "soustotal", "ensemble", "cumul")
