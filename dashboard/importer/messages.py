@@ -64,6 +64,12 @@ PARSE_ERRORS: dict[str, tuple[str, Explain]] = {
     "format_insee": (
         "format INSEE", lambda v, s, n: f"« {v} » n'est pas un code commune INSEE (5 caractères, ex. 86194)."
     ),
+    "commune_nom": (
+        "commune connue",
+        lambda v, s, n: f"« {v} » : aucune commune de ce nom n'a été trouvée dans le département de la ligne. "
+                        "Indiquez le code INSEE de la commune (5 chiffres, ex. 86194) ou corrigez le nom "
+                        "(commune fusionnée ou renommée ?).",
+    ),
     "choix": ("valeur permise", lambda v, s, n: f"« {v} » n'est pas permis pour « {n} » : {s.format_help}."),
     "trop_long": ("longueur",
                   lambda v, s, n: f"Texte trop long ({len(v)} caractères) : {s.max_len} caractères au plus pour "

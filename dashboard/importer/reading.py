@@ -136,10 +136,19 @@ def refuse_other_archives(data: bytes) -> None:
 def read_csv(data: bytes, kind: str | None = None) -> RawTable:
     try:
         text, encoding = textfile.decode(data)
+        textfile.check_line_lengths(data)
         separator = textfile.sniff_separator(text, kind)
         records = textfile.records(text, separator, strict=True)
         description = f"CSV, {encoding}, séparateur {SEPARATOR_NAMES[separator]}"
-        return build_table(records, kind, description)
+        table = build_table(records, kind, description)
+        del text
+        names = [c for c in table.cells.columns if c != LINE]
+        broken = table.cells.filter(pl.any_horizontal(
+            pl.col(n).str.contains("\n", literal=True) & pl.col(n).str.contains(separator, literal=True)
+            for n in names)) if names else table.cells.clear()
+        if broken.height:
+            raise textfile.unclosed_quote(int(broken[LINE].min()))
+        return table
     except textfile.Unreadable as exc:
         raise UnreadableFile(exc.message, exc.line) from exc
 
@@ -339,7 +348,7 @@ def build_table(records: Iterable, kind: str | None, description: str) -> RawTab
         lines.clear()
 
     for line, record in enumerate(itertools.chain(head[data_index:], stream), start=first):
-        if is_blank(record):
+        if not any(record):  # blank (cells of spaces only are dropped below, vectorised)
             continue
         if len(record) != width:
             if len(record) > width and not is_blank(record[width:]):
@@ -352,6 +361,8 @@ def build_table(records: Iterable, kind: str | None, description: str) -> RawTab
     flush()
     if frames:
         cells = pl.concat(frames, rechunk=True)
+        blank = pl.all_horizontal(pl.col(n).is_null() | (pl.col(n).str.strip_chars() == "") for n in names)
+        cells = cells.filter(~blank)
     else:
         cells = pl.DataFrame({n: pl.Series(n, [], dtype=pl.String) for n in names}).with_columns(
             pl.Series(LINE, [], dtype=pl.Int64))

@@ -91,6 +91,22 @@ def decode(data: bytes) -> tuple[str, str]:
         return data.decode("latin-1"), "ISO-8859-1"
 
 
+def check_line_lengths(data: bytes) -> None:
+    """Refuse at once a file with a physical line (ended by LF, CR or CRLF) over ``MAX_LINE_CHARS``
+    bytes, without splitting it into lines (vectorised over the bytes)."""
+    if len(data) <= limits.MAX_LINE_CHARS:
+        return
+    import numpy as np
+
+    raw = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero((raw == 10) | (raw == 13))
+    bounds = np.concatenate(([-1], ends, [len(data)]))
+    gaps = np.diff(bounds) - 1
+    longest = int(np.argmax(gaps))
+    if gaps[longest] > limits.MAX_LINE_CHARS:
+        raise limits.line_too_long(line_of(data, int(bounds[longest]) + 1))
+
+
 def bounded_lines(text: str) -> Iterator[str]:
     """The physical lines of ``text``; a line over ``MAX_LINE_CHARS`` stops the reading."""
     for number, line in enumerate(io.StringIO(text, newline=""), start=1):
@@ -108,29 +124,29 @@ def trimmed(record: list[str]) -> list[str]:
 
 
 def records(text: str, separator: str, limit: int | None = None, strict: bool = False) -> Iterator[list[str]]:
-    """The CSV records (``limit`` at most), checked against the limits as they come.
+    """The CSV records (``limit`` at most), checked against the limits as they come (line lengths
+    were checked on the bytes by ``check_line_lengths``).
 
     ``strict``: a malformed file raises ``Unreadable`` (French, with its line); otherwise reading
-    just stops (enough to sniff a separator)."""
-    reader = csv.reader(bounded_lines(text), delimiter=separator)
+    just stops (enough to sniff a separator). An unclosed quote is detected on the whole table
+    (``unclosed_quote``)."""
+    reader = csv.reader(io.StringIO(text, newline="") if strict else bounded_lines(text), delimiter=separator)
     count = cells = 0
+    max_columns, max_rows, max_cells = limits.MAX_COLUMNS, limits.MAX_ROWS, limits.MAX_CELLS
     try:
         for record in reader:
             count += 1
-            if len(record) > limits.MAX_COLUMNS:
+            width = len(record)
+            if width > max_columns:
                 record = trimmed(record)
-                if len(record) > limits.MAX_COLUMNS:
-                    raise limits.too_many_columns(len(record), count)
-            if count > limits.MAX_ROWS:
-                raise limits.too_many_rows()
-            cells += len(record)
-            if cells > limits.MAX_CELLS:
+                width = len(record)
+                if width > max_columns:
+                    raise limits.too_many_columns(width, count)
+            cells += width
+            if cells > max_cells:
                 raise limits.too_many_cells()
-            if strict and any("\n" in field and separator in field for field in record):
-                raise Unreadable(
-                    f"Ligne {count} : un guillemet (\") ouvert n'est pas refermé, si bien que les lignes "
-                    "suivantes sont lues comme une seule cellule. Retirez ce guillemet ou refermez-le.", count,
-                )
+            if count > max_rows:
+                raise limits.too_many_rows()
             yield record
             if limit is not None and count >= limit:
                 return
@@ -144,6 +160,13 @@ def records(text: str, separator: str, limit: int | None = None, strict: bool = 
             ) from exc
         raise Unreadable(f"Le fichier CSV est mal formé à la ligne {count + 1} : vérifiez les guillemets "
                          "de cette ligne.", count + 1) from exc
+
+
+def unclosed_quote(line: int) -> Unreadable:
+    return Unreadable(
+        f"Ligne {line} : un guillemet (\") ouvert n'est pas refermé, si bien que les lignes "
+        "suivantes sont lues comme une seule cellule. Retirez ce guillemet ou refermez-le.", line,
+    )
 
 
 def split_records(text: str, separator: str, limit: int | None = None, strict: bool = False) -> list[list[str]]:
