@@ -92,7 +92,7 @@ LABEL_PREFIXES = (
 )
 EXACT_LABELS = {"lp": "LP", "sep": "LP", "segt": "LGT", "lg": "LGT", "lt": "LGT", "autre": "AUTRE",
                 **{squash(t): t for t in ("COLLEGE", "LGT", "LP", "LPO", "EREA", "AUTRE")}}
-OUT_OF_FIELD_PREFIXES = ("centredinformation", "cio", "informationetorientation", "ecole", "maisonfamiliale",
+OUT_OF_FIELD_PREFIXES = ("horschamp", "centredinformation", "cio", "informationetorientation", "ecole", "maisonfamiliale",
                          "rectorat", "centredeformation", "cfa", "greta", "universite", "inspection",
                          "etablissementmedico", "ime", "segpa")
 OUT_OF_FIELD = "hors champ"
@@ -119,7 +119,7 @@ def nature(value: str) -> tuple[str | None, str | None]:
 def sector(value: str) -> tuple[str | None, bool]:
     """(PUBLIC / PRIVE / None when not recognised, out of field: a private school without a contract)."""
     key = squash(value)
-    if "horscontrat" in key:
+    if "horscontrat" in key or key == "horschamp":
         return "PRIVE", True
     if key in ("public", "pu", "pub", "publique", "etablissementpublic") or key.startswith("public"):
         return "PUBLIC", False

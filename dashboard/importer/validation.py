@@ -35,13 +35,18 @@ class Checked:
         return self.report.ok
 
 
-def check(conn: Connection, data: bytes, filename: str = "", kind: str | None = None) -> Checked:
-    """Read and validate ``data`` (the whole file) against the database seen through ``conn``."""
+def check(conn: Connection, data: bytes, filename: str = "", kind: str | None = None, mapping=None) -> Checked:
+    """Read and validate ``data`` (the whole file) against the database seen through ``conn``;
+    ``mapping`` (``mapping.Mapping``): read the file through this column mapping."""
+    if mapping is not None:
+        kind = mapping.kind
     if kind is not None and kind not in CONTRACTS:
         raise ValueError(f"unknown kind {kind!r}")
     issues = Issues()
     try:
         raw = read_file(data, filename, kind)
+        if mapping is not None:
+            raw = mapping.apply(raw)
     except UnreadableFile as exc:
         issues.add(exc.line, "", None, "fichier lisible", exc.message)
         return Checked(kind, None, None, Report(kind, issues.frame(), 0))
