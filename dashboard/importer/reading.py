@@ -140,7 +140,7 @@ def read_csv(data: bytes, kind: str | None = None) -> RawTable:
         separator = textfile.sniff_separator(text, kind)
         records = textfile.records(text, separator, strict=True)
         description = f"CSV, {encoding}, séparateur {SEPARATOR_NAMES[separator]}"
-        table = build_table(records, kind, description)
+        table = build_table(records, kind, description, check=CONTROL.search(text) is not None)
         del text
         names = [c for c in table.cells.columns if c != LINE]
         broken = table.cells.filter(pl.any_horizontal(
@@ -296,9 +296,10 @@ def two_row_header(top: list[str], below: list[str]) -> list[str]:
 CHUNK_CELLS = 200_000  # cells kept as Python objects before they go into a polars frame
 
 
-def build_table(records: Iterable, kind: str | None, description: str) -> RawTable:
+def build_table(records: Iterable, kind: str | None, description: str, check: bool = True) -> RawTable:
     """The table of ``records`` (any iterable of rows): header found among the first rows, then
-    the body streamed into polars chunk by chunk (never the whole file as Python objects)."""
+    the body streamed into polars chunk by chunk (never the whole file as Python objects).
+    ``check``: look for control characters (skipped when the caller knows there are none)."""
     stream = iter(records)
     head = list(itertools.islice(stream, HEADER_SEARCH_ROWS + 1))
     if not head:
@@ -334,7 +335,8 @@ def build_table(records: Iterable, kind: str | None, description: str) -> RawTab
         frame = pl.DataFrame(
             {name: pl.Series(name, values, dtype=pl.String) for name, values in zip(names, columns, strict=True)}
         ).with_columns(pl.Series(LINE, lines, dtype=pl.Int64))
-        dirty = [n for n in names if frame[n].str.contains(CONTROL_PATTERN).any()]
+        flags = frame.select(pl.col(n).str.contains(CONTROL_PATTERN).any() for n in names).row(0) if check else ()
+        dirty = [n for n, found in zip(names, flags, strict=False) if found]
         if dirty:
             for index, name in enumerate(names):
                 if name not in dirty:

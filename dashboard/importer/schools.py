@@ -257,38 +257,43 @@ def with_places(t: pl.DataFrame, refs: References, has: set[str], issues: Issues
     stated = pl.coalesce("departement_code", "departement")
     if "departement_code" in has:
         issues.headers["departement"] = issues.headers["departement_code"]
+    postcodes = distinct_map(t, "code_postal", places.department_of_postcode)
+    uai_prefix = pl.col("uai").str.strip_chars().str.to_uppercase()
+    prefixes = {p: places.department_of_uai(p + "0000A") for p in
+                t.select(uai_prefix.str.slice(0, 3)).to_series().drop_nulls().unique().to_list()}
+    valid_uai = uai_prefix.str.contains(r"^\d{7}[A-Z]$")
     t = t.with_columns(
         stated.replace_strict(deps, default=None, return_dtype=pl.String).alias("_dep_colonne"),
         stated.alias("departement"),
-        pl.col("code_postal").map_elements(places.department_of_postcode, return_dtype=pl.String)
-        .alias("_dep_postal"),
-        pl.col("uai").map_elements(places.department_of_uai, return_dtype=pl.String).alias("_dep_uai"),
+        pl.col("code_postal").replace_strict(postcodes, default=None, return_dtype=pl.String).alias("_dep_postal"),
+        pl.when(valid_uai).then(uai_prefix.str.slice(0, 3).replace_strict(prefixes, default=None,
+                                                                          return_dtype=pl.String))
+        .alias("_dep_uai"),
     )
     names = places.CommuneNames(refs.communes())
-
-    def code_or_name(value: str, department: str | None) -> str:
-        restored = restore_code(value, 5 if restore_code(value).isdigit() else None)
-        if any(ch.isalpha() for ch in restored) and restored[:2].upper() not in ("2A", "2B"):
-            return names.find(restored, department) or value
-        return restored
-
-    where = pl.coalesce("_dep_colonne", "_dep_postal")
+    t = t.with_columns(pl.coalesce("_dep_colonne", "_dep_postal").alias("_d"))
     if "commune_insee" in has:
-        pairs = t.select("commune_insee", where.alias("_d")).unique().drop_nulls("commune_insee")
-        lookup = {(c, d): code_or_name(c, d) for c, d in pairs.iter_rows()}
-        t = t.with_columns(pl.struct("commune_insee", where.alias("_d")).map_elements(
-            lambda r: lookup.get((r["commune_insee"], r["_d"]), r["commune_insee"]), return_dtype=pl.String,
-        ).alias("commune_insee") if lookup else pl.col("commune_insee"))
+        commune = pl.col("commune_insee")
+        numeric = commune.str.contains(r"^\d+(?:[.,]0*)?$")
+        t = t.with_columns(pl.when(numeric).then(commune.str.extract(r"^(\d+)").str.zfill(5))
+                           .otherwise(commune.str.to_uppercase().str.strip_chars()).alias("commune_insee"))
+        named = t.filter(commune.str.contains(r"[A-Za-z]{2}") & ~commune.str.contains(r"^2[AB]\d{3}$"))
+        source = "commune_insee"
     elif "commune_nom" in has:
-        pairs = t.select("commune_nom", where.alias("_d")).unique().drop_nulls("commune_nom")
-        lookup = {(c, d): names.find(c, d) or c for c, d in pairs.iter_rows()}
-        t = t.with_columns(pl.struct("commune_nom", where.alias("_d")).map_elements(
-            lambda r: lookup.get((r["commune_nom"], r["_d"]), r["commune_nom"]), return_dtype=pl.String,
-        ).alias("commune_insee"))
+        named, source = t, "commune_nom"
         issues.headers["commune_insee"] = issues.headers.get("commune_nom", "commune")
-    commune_dep = pl.col("commune_insee").map_elements(
-        lambda v: places.department_of_insee(v) if v.isdigit() or v[:2] in ("2A", "2B") else None,
-        return_dtype=pl.String)
+    else:
+        named, source = t.clear(), None
+    if source is not None:
+        pairs = named.select(source, "_d").unique().drop_nulls(source)
+        found = pl.DataFrame(
+            [(c, d, names.find(c, d)) for c, d in pairs.iter_rows()],
+            schema={source: pl.String, "_d": pl.String, "_trouve": pl.String}, orient="row")
+        t = t.join(found, on=[source, "_d"], how="left", nulls_equal=True).with_columns(
+            pl.coalesce("_trouve", source).alias("commune_insee")).drop("_trouve")
+    commune = pl.col("commune_insee")
+    commune_dep = (pl.when(commune.str.contains(r"^97\d{3}$")).then(commune.str.slice(0, 3))
+                   .when(commune.str.contains(r"^(\d{2}|2[AB])\d{3}$")).then(commune.str.slice(0, 2)))
     return t.with_columns(pl.coalesce(commune_dep, "_dep_postal").alias("_dep_lieu")).with_columns(
         pl.coalesce("_dep_colonne", "_dep_lieu", "_dep_uai").alias("_dep"))
 
@@ -307,11 +312,14 @@ def set_rows_aside(t: pl.DataFrame, refs: References, has: set[str], issues: Iss
                     lambda r: disagreement(r, place), value=lambda r: r["departement"])
     outside = ~disagree & pl.col("_dep").is_not_null() & ~pl.col("_dep").is_in(academie)
     t = t.with_columns(pl.when(outside).then(pl.lit("hors académie")).otherwise(None).alias("_ecart"))
-    closed = t.select(
-        pl.struct("etat", "date_fermeture").map_elements(
-            lambda r: is_closed(r["etat"], r["date_fermeture"], today), return_dtype=pl.String).alias("_ferme")
-    )["_ferme"] if ({"etat", "date_fermeture"} & has) else pl.Series("_ferme", [None] * t.height, pl.String)
-    t = t.with_columns(closed.alias("_ferme"))
+    if {"etat", "date_fermeture"} & has:
+        pairs = t.select("etat", "date_fermeture").unique()
+        states = pl.DataFrame([(e, d, is_closed(e, d, today)) for e, d in pairs.iter_rows()],
+                              schema={"etat": pl.String, "date_fermeture": pl.String, "_ferme": pl.String},
+                              orient="row")
+        t = t.join(states, on=["etat", "date_fermeture"], how="left", nulls_equal=True)
+    else:
+        t = t.with_columns(pl.lit(None, pl.String).alias("_ferme"))
     t = t.with_columns(
         pl.when(pl.col("_ecart").is_not_null()).then("_ecart")
         .when(pl.col("_hors_champ").is_not_null()).then(pl.lit(OUT_OF_FIELD))
