@@ -58,10 +58,13 @@ def demo_section(engine) -> None:
         )
         confirmed = st.checkbox("Je confirme vouloir effacer toutes ces données", key="confirmer_effacement")
         if st.button("Effacer les données de démonstration", disabled=not confirmed, type="secondary"):
+            backup = importer.backup_database(engine, "avant-effacement")
             deleted = importer.clear_demo_data(engine)
             ui.clear_caches()
+            kept = (f" Une sauvegarde de la base a été faite juste avant : {backup.name} (dossier « sauvegardes » "
+                    "à côté de la base) ; voir la page Données chargées pour revenir en arrière.") if backup else ""
             flash("success", f"Données de démonstration effacées : {fmt.integer(sum(deleted.values()))} lignes "
-                             "supprimées. Vous pouvez importer les fichiers de l'académie.")
+                             f"supprimées. Vous pouvez importer les fichiers de l'académie.{kept}")
             st.rerun()
 
 

@@ -62,7 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser._positionals.title = "argument"
     parser._optionals.title = "options"
-    parser.add_argument("fichier", metavar="FICHIER", help="fichier à importer (.csv ou .xlsx)")
+    parser.add_argument("fichier", metavar="FICHIER", nargs="?", help="fichier à importer (.csv, .xlsx ou .json)")
+    parser.add_argument("--restaurer", default=None, metavar="SAUVEGARDE",
+                        help="remettre une sauvegarde de la base SQLite à la place de la base (application arrêtée) "
+                             "au lieu d'importer")
     parser.add_argument("--kind", "--type", dest="kind", choices=KINDS, default=None, metavar="TYPE",
                         help="type de fichier (voir la liste ci-dessous ; par défaut : reconnu d'après les en-têtes)")
     parser.add_argument("--database-url", default=None, metavar="URL",
@@ -87,6 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.restaurer:
+        return restore(args.restaurer, args.database_url)
+    if not args.fichier:
+        parser.error("the following arguments are required: FICHIER")
     path = Path(args.fichier)
     try:
         data = path.read_bytes()
@@ -132,6 +139,27 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # the reader stopped early (``| head``): no traceback
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return EXIT_OK if result.report.ok else EXIT_REFUSED
+
+
+def restore(backup: str, url: str | None) -> int:
+    """``--restaurer``: copy a backup over the SQLite database file (a copy of the current one kept)."""
+    from dashboard.importer.maintenance import backup_database, restore_database, sqlite_path
+
+    source = Path(backup)
+    if not source.is_file():
+        print(f"Sauvegarde « {source} » introuvable.", file=sys.stderr)
+        return EXIT_USAGE
+    engine = db.make_engine(url)
+    target = sqlite_path(engine)
+    if target is None:
+        print("La restauration ne concerne que la base SQLite ; pour PostgreSQL, utilisez pg_restore.", file=sys.stderr)
+        return EXIT_USAGE
+    current = backup_database(engine, "avant-restauration") if target.exists() else None
+    engine.dispose()
+    restore_database(source, target)
+    kept = f" (la base remplacée est gardée dans {current})" if current else ""
+    print(f"Base restaurée depuis {source}{kept}. Redémarrez l'application.")
+    return EXIT_OK
 
 
 def load_mapping(engine, source: str):
