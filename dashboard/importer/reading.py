@@ -140,7 +140,9 @@ def read_csv(data: bytes, kind: str | None = None) -> RawTable:
         separator = textfile.sniff_separator(text, kind)
         records = textfile.records(text, separator, strict=True)
         description = f"CSV, {encoding}, séparateur {SEPARATOR_NAMES[separator]}"
-        table = build_table(records, kind, description, check=CONTROL.search(text) is not None)
+        widest = textfile.widest_line(data, separator) if encoding.startswith(("UTF-8", "Windows", "ISO")) else None
+        table = build_table(records, kind, description, check=CONTROL.search(text) is not None,
+                            chunks=lambda stream, rows: textfile.chunks(records, rows, widest))
         del text
         names = [c for c in table.cells.columns if c != LINE]
         broken = table.cells.filter(pl.any_horizontal(
@@ -296,10 +298,18 @@ def two_row_header(top: list[str], below: list[str]) -> list[str]:
 CHUNK_CELLS = 200_000  # cells kept as Python objects before they go into a polars frame
 
 
-def build_table(records: Iterable, kind: str | None, description: str, check: bool = True) -> RawTable:
+def batched(stream, size: int):
+    while chunk := list(itertools.islice(stream, size)):
+        yield chunk
+
+
+def build_table(records: Iterable, kind: str | None, description: str, check: bool = True,
+                chunks=None) -> RawTable:
     """The table of ``records`` (any iterable of rows): header found among the first rows, then
     the body streamed into polars chunk by chunk (never the whole file as Python objects).
-    ``check``: look for control characters (skipped when the caller knows there are none)."""
+    ``check``: look for control characters (skipped when the caller knows there are none);
+    ``chunks(stream, rows)``: how to cut the rest of ``records`` into lists of rows (the CSV reader
+    checks its limits per chunk)."""
     stream = iter(records)
     head = list(itertools.islice(stream, HEADER_SEARCH_ROWS + 1))
     if not head:
@@ -318,51 +328,45 @@ def build_table(records: Iterable, kind: str | None, description: str, check: bo
     width = len(header)
     first = data_index + 1  # spreadsheet line of the first data row
     names = [f"c{i}" for i in range(width)]
-    chunk_rows = max(1000, CHUNK_CELLS // width)
+    chunk_rows = max(100, CHUNK_CELLS // width)
     frames: list[pl.DataFrame] = []
     overflow: list[int] = []
     controls: list[tuple[int, int]] = []
     control_count = 0
-    rows: list = []
-    lines: list[int] = []
     padding = [None] * width
-
-    def flush() -> None:
-        nonlocal control_count
-        if not rows:
-            return
-        columns = list(zip(*rows, strict=True))
+    body = itertools.chain([head[data_index:]], (chunks or batched)(stream, chunk_rows))
+    line = first
+    for chunk in body:
+        if not chunk:
+            continue
+        if set(map(len, chunk)) != {width}:  # short, long or blank rows (rare): fixed one by one
+            fixed = []
+            for index, record in enumerate(chunk):
+                if len(record) != width:
+                    if len(record) > width and not is_blank(record[width:]):
+                        overflow.append(line + index)
+                    record = (list(record[:width]) + padding)[:width]
+                fixed.append(record)
+            chunk = fixed
+        columns = list(zip(*chunk, strict=True))
         frame = pl.DataFrame(
             {name: pl.Series(name, values, dtype=pl.String) for name, values in zip(names, columns, strict=True)}
-        ).with_columns(pl.Series(LINE, lines, dtype=pl.Int64))
+        ).with_columns(pl.int_range(line, line + len(chunk), dtype=pl.Int64).alias(LINE))
+        line += len(chunk)
+        del columns, chunk
         flags = frame.select(pl.col(n).str.contains(CONTROL_PATTERN).any() for n in names).row(0) if check else ()
         dirty = [n for n, found in zip(names, flags, strict=False) if found]
-        if dirty:
-            for index, name in enumerate(names):
-                if name not in dirty:
-                    continue
+        for index, name in enumerate(names):
+            if name in dirty:
                 found = frame.filter(pl.col(name).str.contains(CONTROL_PATTERN))[LINE]
                 control_count += found.len()
-                controls.extend((line, index) for line in found.head(MAX_LISTED - len(controls)).to_list())
+                controls.extend((at, index) for at in found.head(max(0, MAX_LISTED - len(controls))).to_list())
+        if dirty:
             frame = frame.with_columns(pl.col(n).str.replace_all(CONTROL_PATTERN, "") for n in dirty)
         frames.append(frame)
-        rows.clear()
-        lines.clear()
-
-    for line, record in enumerate(itertools.chain(head[data_index:], stream), start=first):
-        if not any(record):  # blank (cells of spaces only are dropped below, vectorised)
-            continue
-        if len(record) != width:
-            if len(record) > width and not is_blank(record[width:]):
-                overflow.append(line)
-            record = (list(record[:width]) + padding)[:width]
-        rows.append(record)
-        lines.append(line)
-        if len(rows) >= chunk_rows:
-            flush()
-    flush()
     if frames:
         cells = pl.concat(frames, rechunk=True)
+        del frames
         blank = pl.all_horizontal(pl.col(n).is_null() | (pl.col(n).str.strip_chars() == "") for n in names)
         cells = cells.filter(~blank)
     else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from collections.abc import Iterator
 
@@ -123,43 +124,90 @@ def trimmed(record: list[str]) -> list[str]:
     return record if end == len(record) else record[:end]
 
 
-def records(text: str, separator: str, limit: int | None = None, strict: bool = False) -> Iterator[list[str]]:
-    """The CSV records (``limit`` at most), checked against the limits as they come (line lengths
-    were checked on the bytes by ``check_line_lengths``).
+class Records:
+    """The CSV records of ``text``, checked against the limits as they come: one at a time for the
+    first rows (``__next__``), then by chunks (``chunks``, limits checked per chunk at C speed).
+    Line lengths were checked on the bytes (``check_line_lengths``); an unclosed quote is
+    detected on the whole table (``unclosed_quote``)."""
 
-    ``strict``: a malformed file raises ``Unreadable`` (French, with its line); otherwise reading
-    just stops (enough to sniff a separator). An unclosed quote is detected on the whole table
-    (``unclosed_quote``)."""
-    reader = csv.reader(io.StringIO(text, newline="") if strict else bounded_lines(text), delimiter=separator)
-    count = cells = 0
-    max_columns, max_rows, max_cells = limits.MAX_COLUMNS, limits.MAX_ROWS, limits.MAX_CELLS
-    try:
-        for record in reader:
-            count += 1
-            width = len(record)
-            if width > max_columns:
-                record = trimmed(record)
-                width = len(record)
-                if width > max_columns:
-                    raise limits.too_many_columns(width, count)
-            cells += width
-            if cells > max_cells:
-                raise limits.too_many_cells()
-            if count > max_rows:
-                raise limits.too_many_rows()
-            yield record
-            if limit is not None and count >= limit:
-                return
-    except csv.Error as exc:
-        if not strict:
-            return
+    def __init__(self, text: str, separator: str, strict: bool = False) -> None:
+        source = io.StringIO(text, newline="") if strict else bounded_lines(text)
+        self.reader = csv.reader(source, delimiter=separator)
+        self.strict = strict
+        self.count = self.cells = 0
+
+    def __iter__(self):
+        return self
+
+    def failed(self, exc: csv.Error) -> Unreadable:
+        line = self.reader.line_num or self.count + 1
         if "field larger than field limit" in str(exc):
-            raise Unreadable(
-                f"Ligne {count + 1} : une cellule dépasse {fmt.integer(csv.field_size_limit())} caractères ; "
-                "un guillemet (\") ouvert n'est sans doute jamais refermé.", count + 1,
-            ) from exc
-        raise Unreadable(f"Le fichier CSV est mal formé à la ligne {count + 1} : vérifiez les guillemets "
-                         "de cette ligne.", count + 1) from exc
+            return Unreadable(
+                f"Ligne {line} : une cellule dépasse {fmt.integer(csv.field_size_limit())} caractères ; "
+                "un guillemet (\") ouvert n'est sans doute jamais refermé.", line)
+        return Unreadable(f"Le fichier CSV est mal formé à la ligne {line} : vérifiez les guillemets de cette ligne.",
+                          line)
+
+    def check(self, chunk: list[list[str]]) -> None:
+        self.count += len(chunk)
+        if self.count > limits.MAX_ROWS:
+            raise limits.too_many_rows()
+        widest = max(map(len, chunk))
+        if widest > limits.MAX_COLUMNS:
+            for offset, record in enumerate(chunk):
+                if len(record) > limits.MAX_COLUMNS and len(trimmed(record)) > limits.MAX_COLUMNS:
+                    raise limits.too_many_columns(len(trimmed(record)), self.count - len(chunk) + offset + 1)
+        self.cells += sum(map(len, chunk))
+        if self.cells > limits.MAX_CELLS:
+            raise limits.too_many_cells()
+
+    def __next__(self) -> list[str]:
+        try:
+            record = next(self.reader)
+        except csv.Error as exc:
+            if not self.strict:
+                raise StopIteration from exc
+            raise self.failed(exc) from exc
+        self.check([record])
+        return record
+
+    def chunk(self, rows: int) -> list[list[str]]:
+        try:
+            found = list(itertools.islice(self.reader, rows))
+        except csv.Error as exc:
+            raise self.failed(exc) from exc
+        if found:
+            self.check(found)
+        return found
+
+
+def records(text: str, separator: str, limit: int | None = None, strict: bool = False):
+    """The CSV records (``limit`` at most), checked against the limits as they come."""
+    found = Records(text, separator, strict)
+    return found if limit is None else itertools.islice(found, limit)
+
+
+def chunks(found: Records, rows: int, widest: int | None):
+    """The rest of ``found`` by chunks of at most about ``rows`` × header width cells: ``widest``
+    (the most separators on one line) keeps a chunk of over-wide lines small."""
+    if widest is not None:
+        rows = max(1, min(rows, 200_000 // (widest + 1)))
+    while chunk := found.chunk(rows):
+        yield chunk
+
+
+def widest_line(data: bytes, separator: str) -> int:
+    """The largest number of ``separator`` bytes on one physical line (quotes ignored: an upper
+    bound of the cells of a record)."""
+    import numpy as np
+
+    raw = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(raw == 10)
+    marks = np.flatnonzero(raw == ord(separator))
+    if not len(marks):
+        return 0
+    line_of_mark = np.searchsorted(ends, marks)
+    return int(np.bincount(line_of_mark).max())
 
 
 def unclosed_quote(line: int) -> Unreadable:
