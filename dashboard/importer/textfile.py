@@ -92,20 +92,57 @@ def decode(data: bytes) -> tuple[str, str]:
         return data.decode("latin-1"), "ISO-8859-1"
 
 
-def check_line_lengths(data: bytes) -> None:
-    """Refuse at once a file with a physical line (ended by LF, CR or CRLF) over ``MAX_LINE_CHARS``
-    bytes, without splitting it into lines (vectorised over the bytes)."""
-    if len(data) <= limits.MAX_LINE_CHARS:
-        return
+BLOCK = 1 << 20  # bytes scanned at a time by ``line_stats`` (bounded temporary arrays)
+
+
+def line_stats(data: bytes, separator: str | None = None) -> tuple[int, int, int]:
+    """(longest line in bytes, its line number, most ``separator`` bytes on one line) of ``data``,
+    lines ended by LF (or by CR alone in old Mac files); vectorised, block by block."""
     import numpy as np
 
     raw = np.frombuffer(data, dtype=np.uint8)
-    ends = np.flatnonzero((raw == 10) | (raw == 13))
-    bounds = np.concatenate(([-1], ends, [len(data)]))
-    gaps = np.diff(bounds) - 1
-    longest = int(np.argmax(gaps))
-    if gaps[longest] > limits.MAX_LINE_CHARS:
-        raise limits.line_too_long(line_of(data, int(bounds[longest]) + 1))
+    end_byte = 10 if b"\n" in data else 13
+    mark = ord(separator) if separator else None
+    previous, lines, longest, longest_line, widest, carry = -1, 0, 0, 1, 0, 0
+    for offset in range(0, len(raw), BLOCK):
+        block = raw[offset:offset + BLOCK]
+        ends = np.flatnonzero(block == end_byte) + offset
+        marks = np.flatnonzero(block == mark) + offset if mark is not None else np.empty(0, dtype=np.int64)
+        if len(ends):
+            gaps = np.diff(np.concatenate(([previous], ends))) - 1
+            at = int(np.argmax(gaps))
+            if gaps[at] > longest:
+                longest, longest_line = int(gaps[at]), lines + at + 1
+            counts = np.bincount(np.searchsorted(ends, marks), minlength=len(ends) + 1)
+            counts[0] += carry
+            widest, carry = max(widest, int(counts[:-1].max())), int(counts[-1])
+            previous, lines = int(ends[-1]), lines + len(ends)
+        else:
+            carry += len(marks)
+    if len(raw) - previous - 1 > longest:
+        longest, longest_line = len(raw) - previous - 1, lines + 1
+    return longest, longest_line, max(widest, carry)
+
+
+def check_line_lengths(data: bytes) -> None:
+    """Refuse at once a file with a physical line over ``MAX_LINE_CHARS`` bytes."""
+    if len(data) <= limits.MAX_LINE_CHARS:
+        return
+    longest, line, _ = line_stats(data)
+    if longest > limits.MAX_LINE_CHARS:
+        raise limits.line_too_long(line)
+
+
+def lf_lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` ended by LF (CR LF included), newline kept, without copying the text."""
+    start, size, find = 0, len(text), text.find
+    while start < size:
+        end = find("\n", start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start:end + 1]
+        start = end + 1
 
 
 def bounded_lines(text: str) -> Iterator[str]:
@@ -131,7 +168,12 @@ class Records:
     detected on the whole table (``unclosed_quote``)."""
 
     def __init__(self, text: str, separator: str, strict: bool = False) -> None:
-        source = io.StringIO(text, newline="") if strict else bounded_lines(text)
+        if not strict:
+            source = bounded_lines(text)
+        elif "\n" in text:
+            source = lf_lines(text)  # a StringIO would hold a 4-bytes-per-character copy of the text
+        else:
+            source = io.StringIO(text, newline="")  # old Mac files: lines ended by CR only
         self.reader = csv.reader(source, delimiter=separator)
         self.strict = strict
         self.count = self.cells = 0
@@ -197,17 +239,9 @@ def chunks(found: Records, rows: int, widest: int | None):
 
 
 def widest_line(data: bytes, separator: str) -> int:
-    """The largest number of ``separator`` bytes on one physical line (quotes ignored: an upper
-    bound of the cells of a record)."""
-    import numpy as np
-
-    raw = np.frombuffer(data, dtype=np.uint8)
-    ends = np.flatnonzero(raw == 10)
-    marks = np.flatnonzero(raw == ord(separator))
-    if not len(marks):
-        return 0
-    line_of_mark = np.searchsorted(ends, marks)
-    return int(np.bincount(line_of_mark).max())
+    """The most ``separator`` bytes on one physical line (quotes ignored: an upper bound of the
+    cells of a record)."""
+    return line_stats(data, separator)[2]
 
 
 def unclosed_quote(line: int) -> Unreadable:

@@ -259,7 +259,8 @@ def check_duplicates(rows: pl.DataFrame, contract: Contract, issues: Issues) -> 
     """Rows with the same natural key: identical (double) or different (conflict)."""
     key = list(contract.key)
     values = [c for c in contract.names if c not in key]
-    keyed = rows.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key))
+    keyed = rows.select(*key, *values, LINE, *[f"{k}__brut" for k in key if f"{k}__brut" in rows.columns]).filter(
+        pl.all_horizontal(pl.col(k).is_not_null() for k in key))
     if keyed.is_empty():
         return
     marked = keyed.sort(LINE).with_columns(
