@@ -228,7 +228,7 @@ def upload_section(engine, utilisateur: str) -> None:
     st.subheader("Importer un fichier")
     choice = st.selectbox("Type de fichier", [AUTO, *importer.KINDS], format_func=kind_label, key="type_import")
     uploaded = st.file_uploader(
-        "Fichier CSV ou XLSX (20 Mo au plus)", type=["csv", "xlsx", "txt"],
+        "Fichier CSV, XLSX ou JSON (20 Mo au plus)", type=["csv", "xlsx", "txt", "json"],
         key=f"fichier_import_{st.session_state.get(UPLOADS, 0)}",
         help="CSV séparé par des points-virgules ou des virgules (UTF-8 ou Windows-1252), ou classeur Excel .xlsx. "
              "Au-delà de 20 Mo, découpez le fichier (par exemple par année scolaire) ou importez-le avec la "
