@@ -203,3 +203,13 @@ def test_an_official_directory_needs_no_mapping_and_reports_rows_set_aside(page_
 
 def keys(at, kind: str) -> list[str]:
     return [e.key for e in at.get(kind) if e.key]
+
+
+def test_an_over_limit_file_is_refused_on_the_page_with_the_limit(page_db, open_page):
+    """Issue 18: 10 000 columns in 60 Ko, answered at once in French, no traceback."""
+    data = (";".join(f"c{i}" for i in range(10_000)) + "\r\n").encode()
+    at = upload(open_page(page_db[0]), "colonnes.csv", data)
+    assert_no_exception(at)
+    report = at.dataframe[-1].value
+    assert "250 au plus" in report["Explication"].iloc[0]
+    assert "Importer ce fichier" not in labels(at, "button")
