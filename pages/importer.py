@@ -109,7 +109,9 @@ def column_choice(spec, raw, proposal, key: str) -> str | None:
     choice = left.selectbox(label, options, index=index, key=key, help=spec.description)
     if choice in headers:
         values = importer.mapping.column_values(raw, raw.headers.index(choice), 200)[:4]
-        right.text("Premières valeurs : " + (" · ".join(values) if values else "(vides)"))
+        shown = " · ".join(values) if values else "(vides)"
+        first_values = f"Premières valeurs : {shown}"
+        right.text(first_values)
     return None if choice == NONE else choice
 
 
