@@ -1,4 +1,7 @@
-"""Import speed: a 100 000-row absenteeism file, validated and imported (issue 3: < 20 s).
+"""Import speed: a 100 000-row absenteeism file, validated and imported (issue 3: < 20 s); a
+national school directory of 65 000 rows with the Annuaire's 69 columns, filtered to the académie
+and imported (issue 16: ≤ 10 s); hostile files answered within 15 s and 300 Mo (issue 18, measured
+in a fresh process each).
 
 The file is generated in a temporary directory from the schools of the bench database (French
 conventions: ``;``, Windows-1252, thousands separated by spaces). It is imported into a scratch
@@ -128,6 +131,57 @@ def measure(label: str, target: Engine, data: bytes, frame: pl.DataFrame) -> lis
     return out
 
 
+def national_directory(tmp: Path) -> list[tuple[str, float, str]]:
+    """The 65 000-row directory of ``tests.test_importer_schools`` into a scratch database."""
+    from tests.test_importer_schools import national_directory as directory
+
+    target = db.make_engine(f"sqlite:///{tmp / 'annuaire.sqlite'}")
+    db.init_database(target)
+    with target.connect() as conn:
+        communes = sorted(conn.execute(select(db.communes.c.insee)).scalars())[::7]
+    data, _inside = directory(65_000, communes)
+    seconds, result = timed(lambda: importer.import_file(target, data, "fr-en-annuaire-education.csv"))
+    again, _ = timed(lambda: importer.import_file(target, data, "fr-en-annuaire-education.csv"))
+    target.dispose()
+    return [
+        (f"annuaire national 65 000 lignes ({len(data) / 1e6:.0f} Mo) : filtré et importé", seconds, "s"),
+        ("  … établissements de l'académie ajoutés / écartés", float(result.counts.added), "lignes"),
+        ("  … lignes écartées (hors académie, hors champ)", float(result.report.set_aside_rows), "lignes"),
+        ("annuaire national : réimport identique", again, "s"),
+    ]
+
+
+def hostile_files(tmp: Path) -> list[tuple[str, float, str]]:
+    """A few hostile files validated in a fresh process: time and peak memory growth."""
+    import json
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    url = f"sqlite:///{tmp / 'hostile.sqlite'}"
+    db.init_database(db.make_engine(url))
+    files = {
+        "10 000 colonnes (CSV de 60 Ko)": (";".join(f"c{i}" for i in range(10_000)) + "\n").encode(),
+        "une ligne de 19 Mo": b"uai;mois;" + b"9" * 19_000_000,
+        "560 000 lignes d'absentéisme (CSV de 20 Mo)": ("uai;mois;effectif;eleves_absenteistes\n" + "".join(
+            f"0860001J;20{10 + n % 90:02d}-{1 + n % 12:02d};500;20\n" for n in range(560_000))).encode(),
+    }
+    out = []
+    for label, data in files.items():
+        path = tmp / "hostile.csv"
+        path.write_bytes(data)
+        done = subprocess.run([sys.executable, "-m", "tests.hostile_probe", url, str(path)], cwd=root,
+                              capture_output=True, text=True, timeout=300)
+        if done.returncode:
+            out.append((f"fichier hostile « {label} » : échec de la mesure", 0.0, ""))
+            continue
+        figures = json.loads(done.stdout.strip().splitlines()[-1])
+        out.append((f"fichier hostile « {label} » : réponse", figures["seconds"], "s"))
+        out.append(("  … mémoire résidente, pic au-dessus du repos", figures["peak_mb"], "Mo"))
+        out.append(("  … mémoire résidente gardée après la réponse", figures["after_mb"], "Mo"))
+    return out
+
+
 def run(engine: Engine, scale: str) -> list[tuple[str, float, str]]:
     with engine.connect() as conn:
         uais = sorted(conn.execute(select(db.etablissements.c.uai)).scalars())
@@ -147,6 +201,9 @@ def run(engine: Engine, scale: str) -> list[tuple[str, float, str]]:
                     out.append(("SQLite : validation seule (même fichier en XLSX)", seconds, "s"))
             finally:
                 cleanup()
+        if scale == "academie":
+            out += national_directory(Path(tmp))
+            out += hostile_files(Path(tmp))
     return out
 
 

@@ -1,4 +1,5 @@
-"""Page « Données chargées »: what is loaded, freshness of the bilans, import history."""
+"""Page « Données chargées »: what is loaded per import kind (demonstration or real), what each page
+still lacks, the way from demonstration to real data, freshness of the bilans, import history."""
 
 import streamlit as st
 
@@ -21,6 +22,14 @@ def body() -> None:
     cols[2].metric("Départements", fmt.integer(refs["departements"]), border=True)
     cols[3].metric("Découpages territoriaux", fmt.integer(refs["decoupages"]), border=True,
                    help="Nombre de découpages en réseaux et PSAD chargés (un par année de début de validité).")
+
+    st.subheader("Ce qui est chargé, par type de fichier")
+    status = ui.query_uncached(q.kind_status)
+    st.dataframe(tables.kinds_table(status), hide_index=True, width="stretch")
+    st.subheader("Ce qui manque pour que chaque page montre des chiffres réels")
+    st.dataframe(tables.missing_table(q.missing_by_page(status)), hide_index=True, width="stretch")
+    if ctx.demo:
+        demo_to_real(ctx)
 
     st.subheader("Lignes chargées par année scolaire")
     counts = ui.query(q.counts_by_year, ctx.scope)
@@ -50,6 +59,36 @@ def body() -> None:
         )
 
     ui.render_audit_log(ctx)
+
+
+def demo_to_real(ctx) -> None:
+    """The documented, reversible way from the demonstration data to the académie's files."""
+    with st.expander("Passer des données de démonstration aux données réelles", expanded=True):
+        st.markdown(
+            "1. **Vérifiez d'abord le fichier réel sans rien écrire** : sur la page *Importer des données*, tout "
+            "fichier déposé est vérifié en entier avant toute écriture (en ligne de commande : "
+            "`python -m dashboard.importer FICHIER --dry-run`).\n"
+            "2. **Sauvegardez la base** (bouton ci-dessous ; une sauvegarde est aussi faite automatiquement juste "
+            "avant l'effacement).\n"
+            "3. **Effacez les données de démonstration** sur la page *Importer des données* (le découpage "
+            "territorial est conservé).\n"
+            "4. **Importez la liste des établissements** (l'Annuaire de l'éducation du ministère se charge tel "
+            "quel), puis les objectifs, les bilans bimestriels et l'absentéisme.\n"
+            "5. **Pour revenir en arrière**, arrêtez l'application et remettez la sauvegarde à la place du fichier "
+            "de la base (`python -m dashboard.importer --restaurer SAUVEGARDE`)."
+        )
+        if not ctx.scope.can_import:
+            st.caption("La sauvegarde et l'import sont réservés au recteur et au CSAIO (SAIO).")
+            return
+        engine = ui.engine()
+        if importer.backup_folder(engine) is None:
+            st.caption("Base PostgreSQL : sauvegardez-la avec `pg_dump` avant d'effacer les données de "
+                       "démonstration.")
+            return
+        if st.button("Sauvegarder la base maintenant", key="sauvegarder_base"):
+            path = importer.backup_database(engine)
+            st.success("Sauvegarde créée.")
+            st.text(f"Fichier : {path}")
 
 
 ui.run_page(body)

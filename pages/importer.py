@@ -1,7 +1,8 @@
-"""Page « Importer des données »: upload, preview, report, confirmed import, templates, history.
+"""Page « Importer des données »: upload, preview, report, column mapping, confirmed import,
+templates, history.
 
-Text coming from a file (names, values, sheet names) is only ever shown through ``st.dataframe``
-or ``st.text``, never as Markdown or HTML.
+Text coming from a file (names, values, headers, sheet names) is only ever shown through
+``st.dataframe``, ``st.text`` or widget labels and options (plain text), never as Markdown or HTML.
 """
 
 import logging
@@ -57,23 +58,134 @@ def demo_section(engine) -> None:
         )
         confirmed = st.checkbox("Je confirme vouloir effacer toutes ces données", key="confirmer_effacement")
         if st.button("Effacer les données de démonstration", disabled=not confirmed, type="secondary"):
+            backup = importer.backup_database(engine, "avant-effacement")
             deleted = importer.clear_demo_data(engine)
             ui.clear_caches()
+            kept = (f" Une sauvegarde de la base a été faite juste avant : {backup.name} (dossier « sauvegardes » "
+                    "à côté de la base) ; voir la page Données chargées pour revenir en arrière.") if backup else ""
             flash("success", f"Données de démonstration effacées : {fmt.integer(sum(deleted.values()))} lignes "
-                             "supprimées. Vous pouvez importer les fichiers de l'académie.")
+                             f"supprimées. Vous pouvez importer les fichiers de l'académie.{kept}")
             st.rerun()
 
 
-def checked_file(engine, data: bytes, name: str, kind: str | None):
-    """The validation of this file, kept for the session while the file and the data are the same."""
-    key = (importer.sha256_hex(data), name, kind, ui.data_version())
+def checked_file(engine, data: bytes, name: str, kind: str | None, mapping=None):
+    """The validation of this file (through ``mapping``), kept for the session while the file, the
+    mapping and the data are the same."""
+    key = (importer.sha256_hex(data), name, kind, ui.data_version(), mapping.to_json() if mapping else None)
     cached = st.session_state.get(CHECK)
     if cached and cached[0] == key:
         return cached[1]
     with st.spinner("Vérification du fichier…"):
-        checked = importer.validate(engine, data, name, kind)
+        checked = importer.validate(engine, data, name, kind, mapping)
     st.session_state[CHECK] = (key, checked)
     return checked
+
+
+# --- the column-mapping step (issue 16) -------------------------------------------------------------
+
+NONE = "— aucune —"
+FIXED = "= "  # prefix of a fixed value in the column choices
+
+
+def needs_mapping(checked) -> bool:
+    """A file whose kind is unknown or which lacks a required column."""
+    if checked.raw is None:
+        return False
+    rules = set(checked.report.issues["regle"].to_list())
+    return checked.kind is None or bool(rules & {"colonne obligatoire", "type de fichier"})
+
+
+def column_choice(spec, raw, proposal, key: str) -> str | None:
+    """One contract column: a file column, a fixed value (enumerations) or none."""
+    headers = [h for h in raw.headers if h]
+    fixed = [f"{FIXED}{c}" for c in spec.choices] if spec.choices else []
+    options = [NONE, *headers, *fixed]
+    current = proposal.columns.get(spec.name)
+    if spec.name in proposal.fixed:
+        current = f"{FIXED}{proposal.fixed[spec.name]}"
+    index = options.index(current) if current in options else 0
+    label = spec.name + (" (obligatoire)" if spec.required else "")
+    left, right = st.columns([2, 3])
+    choice = left.selectbox(label, options, index=index, key=key, help=spec.description)
+    if choice in headers:
+        values = importer.mapping.column_values(raw, raw.headers.index(choice), 200)[:4]
+        shown = " · ".join(values) if values else "(vides)"
+        first_values = f"Premières valeurs : {shown}"
+        right.text(first_values)
+    return None if choice == NONE else choice
+
+
+def value_table(raw, kind: str, spec, header: str, proposal, key: str) -> dict[str, str]:
+    """The value mapping of one enumeration: every distinct value of the file column, with the
+    value the importer reads (understood alone, proposed, or to choose)."""
+    values = importer.mapping.distinct_values(raw, header)
+    targets = importer.mapping.enum_targets(kind, spec.name)
+    proposed = proposal.values.get(spec.name, {})
+    read = [proposed.get(v) or importer.mapping.recognised_value(kind, spec, v) or "" for v in values["valeur"]]
+    table = values.with_columns(pl.Series("correspondance", read, dtype=pl.String))
+    st.text(f"Valeurs de la colonne « {header} » → {spec.name}")
+    edited = st.data_editor(
+        table.to_pandas(), key=key, hide_index=True, width="stretch", disabled=["valeur", "lignes"],
+        column_config={
+            "valeur": st.column_config.TextColumn("Valeur dans le fichier"),
+            "lignes": st.column_config.NumberColumn("Lignes", format="%d"),
+            "correspondance": st.column_config.SelectboxColumn("Valeur retenue", options=targets),
+        },
+    )
+    rows = edited.to_dict("records") if hasattr(edited, "to_dict") else edited.to_dicts()
+    return {r["valeur"]: r["correspondance"] for r in rows
+            if r["correspondance"] and r["correspondance"] != importer.mapping.recognised_value(kind, spec, r["valeur"])}
+
+
+def mapping_section(engine, raw, checked, file_key: str):
+    """Propose a mapping (saved one first), let the user correct it; the mapping to apply, or None."""
+    st.subheader("Correspondance des colonnes")
+    with engine.connect() as conn:
+        saved = importer.mapping.profile_for(conn, raw.headers)
+    kinds = list(importer.KINDS)
+    default_kind = saved.kind if saved else (checked.kind or "etablissements")
+    kind = st.selectbox("Type de fichier à obtenir", kinds, index=kinds.index(default_kind),
+                        format_func=kind_label, key=f"corr_type_{file_key}")
+    if saved and saved.kind == kind:
+        st.success(f"Correspondance enregistrée reconnue pour ces en-têtes : « {saved.name} ». Vérifiez-la, "
+                   "puis appliquez-la.")
+        proposal = saved
+    else:
+        proposal = importer.mapping.propose(raw, kind)
+        st.caption("Les colonnes attendues n'ont pas toutes été reconnues. Voici la correspondance la plus "
+                   "probable : pour chaque colonne du tableau de bord, choisissez la colonne du fichier qui la "
+                   "contient (ou, pour une liste de valeurs, une valeur fixe pour toutes les lignes). Rien n'est "
+                   "écrit tant que le fichier ainsi lu ne passe pas toutes les vérifications.")
+    specs = importer.mapping.target_specs(kind)
+    contract_names = set(importer.CONTRACTS[kind].names)
+    chosen: dict[str, str] = {}
+    for spec in [s for s in specs if s.name in contract_names]:
+        if (choice := column_choice(spec, raw, proposal, f"corr_{file_key}_{kind}_{spec.name}")) is not None:
+            chosen[spec.name] = choice
+    helpers = [s for s in specs if s.name not in contract_names]
+    if helpers:
+        with st.expander("Colonnes utiles des fichiers officiels (département, commune par son nom, état…)"):
+            for spec in helpers:
+                if (choice := column_choice(spec, raw, proposal, f"corr_{file_key}_{kind}_{spec.name}")) is not None:
+                    chosen[spec.name] = choice
+    columns = {n: c for n, c in chosen.items() if not c.startswith(FIXED) or c in raw.headers}
+    fixed = {n: c[len(FIXED):] for n, c in chosen.items() if n not in columns}
+    values: dict[str, dict[str, str]] = {}
+    enums = [s for s in importer.mapping.enum_specs(kind) if s.name in columns]
+    if enums:
+        st.markdown("**Correspondance des valeurs**")
+        st.caption("Pour chaque valeur du fichier, la valeur que retient le tableau de bord ; « hors champ » écarte "
+                   "les lignes (comptées dans le rapport). Une valeur laissée vide est signalée comme une erreur.")
+        for spec in enums:
+            if table := value_table(raw, kind, spec, columns[spec.name], proposal, f"corr_val_{file_key}_{spec.name}"):
+                values[spec.name] = table
+    name = st.text_input("Nom de la correspondance (elle sera proposée pour les fichiers de mêmes en-têtes)",
+                         value=proposal.name or f"{importer.KIND_LABELS[kind]} — {raw.headers[0][:30]}",
+                         key=f"corr_nom_{file_key}", max_chars=80)
+    if not st.toggle("Lire le fichier avec cette correspondance", key=f"corr_appliquer_{file_key}",
+                     value=saved is not None and saved.kind == kind):
+        return None
+    return importer.mapping.Mapping(kind, columns, fixed, values, name.strip())
 
 
 def report_basename(filename: str) -> str:
@@ -118,7 +230,7 @@ def upload_section(engine, utilisateur: str) -> None:
     st.subheader("Importer un fichier")
     choice = st.selectbox("Type de fichier", [AUTO, *importer.KINDS], format_func=kind_label, key="type_import")
     uploaded = st.file_uploader(
-        "Fichier CSV ou XLSX (20 Mo au plus)", type=["csv", "xlsx", "txt"],
+        "Fichier CSV, XLSX ou JSON (20 Mo au plus)", type=["csv", "xlsx", "txt", "json"],
         key=f"fichier_import_{st.session_state.get(UPLOADS, 0)}",
         help="CSV séparé par des points-virgules ou des virgules (UTF-8 ou Windows-1252), ou classeur Excel .xlsx. "
              "Au-delà de 20 Mo, découpez le fichier (par exemple par année scolaire) ou importez-le avec la "
@@ -135,20 +247,43 @@ def upload_section(engine, utilisateur: str) -> None:
         log.exception("Vérification impossible du fichier importé")
         st.error("Ce fichier n'a pas pu être lu. Enregistrez-le au format CSV ou XLSX et réessayez.")
         return
-    report_section(checked, name)
+    mapping = None
+    file_key = importer.sha256_hex(data)[:12]
+    headers = checked.raw.headers if checked.raw is not None else []
+    if checked.raw is not None and (needs_mapping(checked) or st.checkbox(
+            "Faire correspondre les colonnes moi-même", key=f"corr_manuelle_{file_key}")):
+        if needs_mapping(checked):
+            report_section(checked, name)
+        try:
+            mapping = mapping_section(engine, checked.raw, checked, file_key)
+            if mapping is not None:
+                checked = checked_file(engine, data, name, mapping.kind, mapping)
+        except Exception:  # noqa: BLE001 - a mapping that cannot be applied must not show a traceback
+            log.exception("Correspondance impossible à appliquer")
+            st.error("Cette correspondance n'a pas pu être appliquée au fichier : vérifiez les colonnes choisies.")
+            return
+        if mapping is None:
+            return
+        st.subheader("Vérification avec la correspondance")
+        report_section(checked, name)
+    else:
+        report_section(checked, name)
     if not checked.ok:
         return
     if st.button("Importer ce fichier", type="primary", key="confirmer_import"):
         try:
             with st.spinner("Import en cours…"):
-                result = importer.import_file(engine, data, name, kind, utilisateur=utilisateur)
+                result = importer.import_file(engine, data, name, kind, utilisateur=utilisateur, mapping=mapping)
+                if result.written and mapping is not None and mapping.name:
+                    importer.mapping.save_profile(engine, mapping, headers)
         except Exception:  # noqa: BLE001 - database failure: the transaction was rolled back
             log.exception("Échec de l'import")
             st.error("L'import a échoué à cause d'une erreur de la base de données : rien n'a été écrit. "
                      "Réessayez ; si le problème persiste, prévenez l'équipe technique.")
             return
         ui.clear_caches()
-        flash("success" if result.written else "error", result.summary())
+        saved = f" Correspondance « {mapping.name} » enregistrée." if result.written and mapping and mapping.name else ""
+        flash("success" if result.written else "error", result.summary() + saved)
         if result.written:
             st.session_state[UPLOADS] = st.session_state.get(UPLOADS, 0) + 1
         st.rerun()

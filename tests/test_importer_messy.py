@@ -195,7 +195,8 @@ def test_other_formats_are_named(data, expected):
 
 @pytest.mark.parametrize("body, line, expected", [
     ('0860001J;"2015-01;500;20\r\n0860002K;2015-01;500;20\r\n', 2, "guillemet"),
-    ("0860001J;2015-01;" + "9" * 200_000 + ";20\r\n", 2, "131\u202f072 caractères"),
+    ("0860001J;2015-01;" + "9" * 150_000 + ";20\r\n", 2, "131\u202f072 caractères"),
+    ("0860001J;2015-01;" + "9" * 200_000 + ";20\r\n", 2, "200\u202f000 caractères"),  # the line limit
 ])
 def test_broken_quotes_are_reported_with_their_line(engine, body, line, expected):
     data = (";".join(ABSENCE_HEADER[:4]) + "\r\n" + body).encode()

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import insert
 
 from dashboard import db
+from dashboard.uai import make_uai
 from tests.conftest import ROOT, assert_no_exception
 from tests.test_importer_helpers import FIXTURES, SCHOOLS, bilan, bilans_file, snapshot
 
@@ -151,3 +152,64 @@ def test_malformed_csv_gives_the_line_not_a_crash(page_db, open_page):
     assert_no_exception(at)
     report = at.dataframe[0].value
     assert report["Ligne"].tolist() == [2] and "guillemet" in report["Explication"][0]
+
+
+# --- the column-mapping step (issue 16) -------------------------------------------------------------
+
+NEW_A, NEW_B = make_uai("0860101"), make_uai("0860102")
+RECTORAT = (
+    "Numéro;Établissement;Catégorie;Statut;Code commune INSEE\r\n"
+    f"{NEW_A};Collège A;Collège;Public;86194\r\n"
+    f"{NEW_B};Lycée B;LP;Privé;86194\r\n"
+).encode()
+
+
+def test_mapping_step_proposes_applies_saves_and_proposes_again(page_db, open_page):
+    url, engine = page_db
+    at = upload(open_page(url), "rectorat.csv", RECTORAT)
+    assert_no_exception(at)
+    assert "Correspondance des colonnes" in [h.value for h in at.subheader]
+    assert at.selectbox(key=next(k for k in keys(at, "selectbox") if k.endswith("_uai"))).value == "Numéro"
+    assert f"Premières valeurs : {NEW_A} · {NEW_B}" in [t.value for t in at.text]
+    toggle = at.toggle(key=next(k for k in keys(at, "toggle")))
+    toggle.set_value(True)
+    at.run()
+    assert_no_exception(at)
+    assert any("aucune erreur" in s.value for s in at.success)
+    at.text_input(key=next(k for k in keys(at, "text_input"))).set_value("Rectorat")
+    at.run()
+    at.button(key="confirmer_import").click()
+    at.run()
+    assert_no_exception(at)
+    assert any("2 lignes ajoutées" in s.value and "Correspondance « Rectorat » enregistrée" in s.value
+               for s in at.success)
+    assert {s[0] for s in snapshot(engine)["etablissements"]} >= {NEW_A, NEW_B}
+    again = upload(open_page(url), "rectorat-2.csv", RECTORAT.replace(b"Lyc\xc3\xa9e B", b"Lyc\xc3\xa9e C"))
+    assert_no_exception(again)
+    assert any("Correspondance enregistrée reconnue pour ces en-têtes : « Rectorat »" in s.value
+               for s in again.success)
+
+
+def test_an_official_directory_needs_no_mapping_and_reports_rows_set_aside(page_db, open_page):
+    data = ("Identifiant_de_l_etablissement;Nom_etablissement;Statut_public_prive;Code_commune;Code_departement;"
+            "code_nature;libelle_nature\r\n"
+            "0860001J;Collège A;Public;86194;086;340;COLLEGE\r\n"
+            "0350001A;Collège de Rennes;Public;35238;035;340;COLLEGE\r\n").encode()
+    at = upload(open_page(page_db[0]), "annuaire.csv", data)
+    assert_no_exception(at)
+    assert "Correspondance des colonnes" not in [h.value for h in at.subheader]
+    assert any("1 ligne écartée (hors académie : 1)" in w.value for w in at.warning)
+
+
+def keys(at, kind: str) -> list[str]:
+    return [e.key for e in at.get(kind) if e.key]
+
+
+def test_an_over_limit_file_is_refused_on_the_page_with_the_limit(page_db, open_page):
+    """Issue 18: 10 000 columns in 60 Ko, answered at once in French, no traceback."""
+    data = (";".join(f"c{i}" for i in range(10_000)) + "\r\n").encode()
+    at = upload(open_page(page_db[0]), "colonnes.csv", data)
+    assert_no_exception(at)
+    report = at.dataframe[-1].value
+    assert "250 au plus" in report["Explication"].iloc[0]
+    assert "Importer ce fichier" not in labels(at, "button")

@@ -134,9 +134,17 @@ def test_school_network_must_exist(engine):
 
 def test_school_type_must_be_allowed(engine):
     data = csv_bytes(["uai", "nom", "type", "secteur", "commune_insee"],
-                     [["0860009T", "Collège Test", "Lycée agricole", "PUBLIC", "86194"]])
+                     [["0860009T", "Collège Test", "Lycée", "PUBLIC", "86194"]])  # which lycée?
     problem = only(engine, data, "valeur permise")
     assert "COLLEGE, LGT, LP, LPO, EREA, AUTRE" in problem["explication"]
+
+
+def test_a_nature_outside_the_field_is_set_aside_not_refused(engine):
+    """Issue 16: an agricultural lycée (another ministry) is counted « hors champ », not an error."""
+    data = csv_bytes(["uai", "nom", "type", "secteur", "commune_insee"],
+                     [["0860009T", "Lycée Test", "Lycée agricole", "PUBLIC", "86194"]])
+    checked = importer.validate(engine, data, "etablissements.csv")
+    assert checked.ok and checked.report.set_aside == (("hors champ", 1),)
 
 
 def test_target_territories_of_every_level(engine):

@@ -26,3 +26,32 @@ def counts_table(counts: pl.DataFrame) -> pl.DataFrame:
     """Rows loaded per kind and school year (``queries.donnees.counts_by_year``), French numbers."""
     return counts.with_columns([pl.col(c).map_elements(fmt.integer, return_dtype=pl.String)
                                 for c in counts.columns[1:]])
+
+
+NATURE_LABELS = {
+    "importées": "Données réelles (importées)",
+    "démonstration": "Démonstration",
+    "démonstration et importées": "Démonstration et fichiers importés (mélangés)",
+    "par défaut": "Découpage par défaut (indicatif)",
+    "vide": "Rien de chargé",
+}
+
+
+def kinds_table(status: pl.DataFrame) -> pl.DataFrame:
+    """What is loaded per import kind (``queries.donnees.kind_status``), French headers and numbers."""
+    return status.select(
+        pl.col("libelle").alias("Fichier"),
+        pl.col("nature").replace_strict(NATURE_LABELS, default=pl.col("nature")).alias("Nature des données"),
+        pl.col("lignes").map_elements(fmt.integer, return_dtype=pl.String).alias("Lignes"),
+        pl.col("dernier_import").fill_null("—").alias("Dernier import"),
+        pl.col("dernier_fichier").fill_null("—").alias("Dernier fichier"),
+    )
+
+
+def missing_table(missing: pl.DataFrame) -> pl.DataFrame:
+    """Per page, what is still missing for real figures (``queries.donnees.missing_by_page``)."""
+    state = (pl.when(pl.col("manquant") != "").then(pl.format("À importer : {}", "manquant"))
+             .when(pl.col("indicatif") != "").then(pl.format("Chiffres réels ; {} : indicatif", "indicatif"))
+             .otherwise(pl.lit("Chiffres réels")))
+    return missing.select(pl.col("page").alias("Page"), pl.col("besoins").alias("Fichiers utilisés"),
+                          state.alias("Situation"))

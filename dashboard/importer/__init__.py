@@ -7,8 +7,15 @@ Pipeline: ``reading`` (CSV/XLSX → rows of text, header found, line numbers kep
 ``import_log``. Command line: ``python -m dashboard.importer FILE`` (see ``cli``).
 """
 
+from dashboard.importer import mapping, schools
 from dashboard.importer.contracts import CONTRACTS, KIND_LABELS, KINDS
-from dashboard.importer.maintenance import clear_demo_data, recent_imports
+from dashboard.importer.maintenance import (
+    backup_database,
+    backup_folder,
+    clear_demo_data,
+    recent_imports,
+    restore_database,
+)
 from dashboard.importer.reading import UnreadableFile, read_file
 from dashboard.importer.report import ERROR, WARNING, Report
 from dashboard.importer.service import ImportResult, import_file, sha256_hex, validate
@@ -17,6 +24,6 @@ from dashboard.importer.validation import Checked
 
 __all__ = [
     "CONTRACTS", "ERROR", "KINDS", "KIND_LABELS", "WARNING", "Checked", "ImportResult", "Report",
-    "UnreadableFile", "clear_demo_data", "import_file", "read_file", "recent_imports",
-    "sha256_hex", "template_csv", "template_filename", "template_xlsx", "validate",
+    "UnreadableFile", "backup_database", "backup_folder", "clear_demo_data", "restore_database", "import_file", "read_file", "recent_imports",
+    "mapping", "schools", "sha256_hex", "template_csv", "template_filename", "template_xlsx", "validate",
 ]

@@ -1,4 +1,5 @@
-"""Command line: ``python -m dashboard.importer FILE [--kind KIND] [--database-url URL] [--dry-run]``.
+"""Command line: ``python -m dashboard.importer FILE [--kind KIND] [--database-url URL] [--dry-run]
+[--correspondance FICHIER.json]``.
 
 Exit status: 0 imported (or, with ``--dry-run``, valid), a French summary on stdout; 1 the file was
 refused, the report on stdout and nothing written; 2 usage error (bad arguments, file not found,
@@ -12,6 +13,7 @@ import errno
 import os
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -60,12 +62,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser._positionals.title = "argument"
     parser._optionals.title = "options"
-    parser.add_argument("fichier", metavar="FICHIER", help="fichier à importer (.csv ou .xlsx)")
+    parser.add_argument("fichier", metavar="FICHIER", nargs="?", help="fichier à importer (.csv, .xlsx ou .json)")
+    parser.add_argument("--restaurer", default=None, metavar="SAUVEGARDE",
+                        help="remettre une sauvegarde de la base SQLite à la place de la base (application arrêtée) "
+                             "au lieu d'importer")
     parser.add_argument("--kind", "--type", dest="kind", choices=KINDS, default=None, metavar="TYPE",
                         help="type de fichier (voir la liste ci-dessous ; par défaut : reconnu d'après les en-têtes)")
     parser.add_argument("--database-url", default=None, metavar="URL",
                         help="base de données (par défaut : DASHBOARD_DATABASE_URL, secrets.toml ou la base SQLite embarquée)")
     parser.add_argument("--dry-run", action="store_true", help="vérifier seulement, sans rien écrire")
+    parser.add_argument("--correspondance", default=None, metavar="FICHIER.json",
+                        help="lire le fichier à travers une correspondance de colonnes : un fichier JSON "
+                             "(voir la page Méthodologie) ou le nom d'une correspondance enregistrée sur la page "
+                             "d'import")
+    parser.add_argument("--enregistrer-correspondance", default=None, metavar="NOM",
+                        help="après un import réussi, enregistrer la correspondance sous ce nom (elle sera "
+                             "proposée pour les fichiers de mêmes en-têtes)")
     parser.add_argument("--utilisateur", default=None, metavar="ID",
                         help="identifiant (table des utilisateurs) inscrit au journal des imports ; "
                              "par défaut « cli »")
@@ -78,6 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.restaurer:
+        return restore(args.restaurer, args.database_url)
+    if not args.fichier:
+        parser.error("the following arguments are required: FICHIER")
     path = Path(args.fichier)
     try:
         data = path.read_bytes()
@@ -91,7 +107,17 @@ def main(argv: list[str] | None = None) -> int:
         with engine.connect() as conn:
             scope = auth.cli_scope(conn, args.utilisateur)
         access.require_importer(scope)
-        result = import_file(engine, data, path.name, args.kind, utilisateur=scope.utilisateur, dry_run=args.dry_run)
+        mapping = load_mapping(engine, args.correspondance) if args.correspondance else None
+        if mapping is None and args.correspondance:
+            return EXIT_USAGE
+        result = import_file(engine, data, path.name, args.kind, utilisateur=scope.utilisateur, dry_run=args.dry_run,
+                             mapping=mapping)
+        if mapping is not None and args.enregistrer_correspondance and result.written:
+            from dashboard.importer import mapping as mappings
+            from dashboard.importer.reading import read_file
+
+            named = replace(mapping, name=args.enregistrer_correspondance)
+            mappings.save_profile(engine, named, read_file(data, path.name, mapping.kind).headers)
     except AccessDenied as exc:
         print(f"Import refusé : {exc.message}", file=sys.stderr)
         return EXIT_USAGE
@@ -113,6 +139,51 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # the reader stopped early (``| head``): no traceback
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return EXIT_OK if result.report.ok else EXIT_REFUSED
+
+
+def restore(backup: str, url: str | None) -> int:
+    """``--restaurer``: copy a backup over the SQLite database file (a copy of the current one kept)."""
+    from dashboard.importer.maintenance import backup_database, restore_database, sqlite_path
+
+    source = Path(backup)
+    if not source.is_file():
+        print(f"Sauvegarde « {source} » introuvable.", file=sys.stderr)
+        return EXIT_USAGE
+    engine = db.make_engine(url)
+    target = sqlite_path(engine)
+    if target is None:
+        print("La restauration ne concerne que la base SQLite ; pour PostgreSQL, utilisez pg_restore.", file=sys.stderr)
+        return EXIT_USAGE
+    current = backup_database(engine, "avant-restauration") if target.exists() else None
+    engine.dispose()
+    restore_database(source, target)
+    kept = f" (la base remplacée est gardée dans {current})" if current else ""
+    print(f"Base restaurée depuis {source}{kept}. Redémarrez l'application.")
+    return EXIT_OK
+
+
+def load_mapping(engine, source: str):
+    """The mapping of ``--correspondance``: a JSON file, else a saved mapping's name (None and a
+    French message on stderr when neither)."""
+    from dashboard.importer import mapping as mappings
+
+    path = Path(source)
+    try:
+        if path.suffix.lower() == ".json" or path.exists():
+            return mappings.Mapping.from_json(path.read_text(encoding="utf-8-sig"))
+        with engine.connect() as conn:
+            found = mappings.named_profile(conn, source)
+        if found is None:
+            with engine.connect() as conn:
+                names = ", ".join(mappings.profile_names(conn)) or "aucune"
+            print(f"Correspondance « {source} » introuvable : ni fichier, ni correspondance enregistrée "
+                  f"(enregistrées : {names}).", file=sys.stderr)
+        return found
+    except OSError as exc:
+        print(f"Impossible de lire la correspondance « {source} » : {os_reason(exc)}.", file=sys.stderr)
+    except ValueError as exc:
+        print(f"La correspondance « {source} » est mal formée : {exc}.", file=sys.stderr)
+    return None
 
 
 def print_report(result) -> None:

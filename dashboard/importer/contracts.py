@@ -85,13 +85,16 @@ def _count(name: str, description: str, example: int, required: bool = True,
 
 
 _NETWORK = ("code_reseau", "reseau", "reseau_foquale", "code_reseau_foquale")
-_UAI_ALIASES = ("code_uai", "rne", "numero_uai", "uai_etablissement", "code_rne", "numero_rne")
+_UAI_ALIASES = ("code_uai", "rne", "numero_uai", "uai_etablissement", "code_rne", "numero_rne",
+                "identifiant_de_l_etablissement", "numero_college", "numero_lycee", "code_etablissement",
+                "numero_etablissement")
 
 
 _ANNEE = ColumnSpec("annee_scolaire", SCHOOL_YEAR, "Année scolaire (septembre à août).", "2014-2015",
                     aliases=("annee",))
 _INSEE = ColumnSpec("commune_insee", INSEE, "Code INSEE de la commune (pas le code postal).", "86194",
-                    aliases=("code_insee", "insee", "code_commune", "insee_commune", "code_insee_commune", "commune_code_insee"))
+                    aliases=("code_insee", "insee", "code_commune", "insee_commune", "code_insee_commune",
+                             "commune_code_insee", "code_insee_de_la_commune", "commune"))
 
 TERRITOIRES = Contract(
     "territoires", "Découpage territorial", "une commune",
@@ -116,15 +119,25 @@ ETABLISSEMENTS = Contract(
     "etablissements", "Établissements", "un établissement",
     (
         ColumnSpec("uai", UAI, "Numéro UAI (ex-RNE) de l'établissement.", "0860001J", aliases=_UAI_ALIASES),
+        # Official datasets (issue 16): Annuaire de l'éducation (2023 and current), adresse et
+        # géolocalisation, IPS collèges and lycées (with the official typo « établissment »),
+        # effectifs, DNB; the first alias found in a file wins.
         ColumnSpec("nom", TEXT, "Nom de l'établissement.", "Collège Exemple", max_len=200,
-                   aliases=("nom_etablissement", "nom_de_l_etablissement", "etablissement", "denomination",
-                            "appellation", "libelle")),
-        ColumnSpec("type", ENUM, "Type d'établissement.", "COLLEGE", choices=db.SCHOOL_TYPES,
-                   aliases=("type_etablissement", "nature", "categorie")),
-        ColumnSpec("secteur", ENUM, "Secteur.", "PUBLIC", choices=db.SECTORS, aliases=("secteur_public_prive",)),
+                   aliases=("nom_etablissement", "nom_de_l_etablissement", "appellation_officielle",
+                            "nom_de_l_etablissment", "etablissement", "denomination", "appellation", "libelle",
+                            "nom_du_lycee", "nom_du_college", "name", "patronyme", "patronyme_uai")),
+        ColumnSpec("type", ENUM, "Type d'établissement (ou code nature : 340 collège, 300 LEGT, 302 lycée "
+                   "général, 306 LPO, 320 LP, 334 SEP, 335 SEGT, 370 EREA).", "COLLEGE", choices=db.SCHOOL_TYPES,
+                   aliases=("code_nature", "nature_uai", "code_nature_uai", "libelle_nature", "nature_uai_libe",
+                            "type_de_lycee", "type_d_etablissement", "type_etablissement", "nature", "categorie",
+                            "denomination_principale")),
+        ColumnSpec("secteur", ENUM, "Secteur (Public, Privé, privé sous contrat, PU, PR).", "PUBLIC",
+                   choices=db.SECTORS, aliases=("secteur_public_prive", "statut_public_prive",
+                                                "secteur_public_prive_libe", "secteur_d_enseignement", "statut")),
         _INSEE,
         ColumnSpec("education_prioritaire", ENUM, "Éducation prioritaire : REP+, REP, ou vide si hors EP.", "REP",
-                   required=False, choices=db.PRIORITY, aliases=("ep", "rep")),
+                   required=False, choices=db.PRIORITY,
+                   aliases=("appartenance_education_prioritaire", "education_prioritaire_libe", "ep", "rep")),
         ColumnSpec("reseau_code", CODE,
                    "Réseau FOQUALE de l'établissement (facultatif : vide = réseau de sa commune).", "",
                    required=False, max_len=20, aliases=_NETWORK),
@@ -233,20 +246,23 @@ def loosen(text: str) -> str:
     return "".join(w for w in words if w and w not in FILLER_WORDS)
 
 
-@functools.lru_cache(maxsize=16)
-def _lookups(contract: Contract) -> tuple[dict[str, str], ...]:
-    """Header key → canonical name: exact names, then aliases, then both ``loosen``-ed (first wins)."""
-    names = [(spec.name, spec.name) for spec in contract.columns]
-    aliases = [(alias, spec.name) for spec in contract.columns for alias in spec.aliases]
-    exact: dict[str, str] = {}
-    alias: dict[str, str] = {}
-    loose: dict[str, str] = {}
-    for key, name in names:
-        exact.setdefault(squash(key), name)
-    for key, name in aliases:
-        alias.setdefault(squash(key), name)
-    for key, name in (*names, *aliases):
-        loose.setdefault(loosen(key), name)
+@functools.lru_cache(maxsize=32)
+def _lookups(contract: Contract) -> tuple[dict[str, tuple[int, str]], ...]:
+    """Header key → (rank, canonical name): exact names, then aliases, then both ``loosen``-ed.
+    Within a tier the rank is the alias's place in its column's list (the first alias is
+    preferred when a file holds several, e.g. ``code_nature`` before ``Type_etablissement``)."""
+    exact: dict[str, tuple[int, str]] = {}
+    alias: dict[str, tuple[int, str]] = {}
+    loose: dict[str, tuple[int, str]] = {}
+    for spec in contract.columns:
+        exact.setdefault(squash(spec.name), (0, spec.name))
+        loose.setdefault(loosen(spec.name), (0, spec.name))
+    for spec in contract.columns:
+        for rank, key in enumerate(spec.aliases, start=1):
+            alias.setdefault(squash(key), (rank, spec.name))
+    for spec in contract.columns:
+        for rank, key in enumerate(spec.aliases, start=1):
+            loose.setdefault(loosen(key), (rank, spec.name))
     return exact, alias, loose
 
 
@@ -258,15 +274,21 @@ def _header_keys(header: str) -> tuple[str, ...]:
 def match_headers(headers: list[str], contract: Contract) -> dict[int, str]:
     """Position in the file → canonical column name, for the headers that match the contract.
 
-    Exact (squashed) names are matched first, then aliases, then both without the little words
-    (``loosen``); a header may carry a remark in parentheses (``"Effectif (élèves)"``); a column
-    is matched once (first occurrence)."""
+    Exact (squashed) names are matched first, then aliases (in their order of preference), then
+    both without the little words (``loosen``); a header may carry a remark in parentheses
+    (``"Effectif (élèves)"``); a column is matched once (first occurrence)."""
     keys = [_header_keys(h or "") for h in headers]
     out: dict[int, str] = {}
     for lookup in _lookups(contract):
+        found = []
         for position, candidates in enumerate(keys):
-            name = next((lookup[k] for k in candidates if k in lookup), None)
-            if name is not None and position not in out and name not in out.values():
+            if position in out:
+                continue
+            hit = next((lookup[k] for k in candidates if k in lookup), None)
+            if hit is not None:
+                found.append((hit[0], position, hit[1]))
+        for _rank, position, name in sorted(found):
+            if position not in out and name not in out.values():
                 out[position] = name
     return dict(sorted(out.items()))
 

@@ -52,6 +52,10 @@ PARSE_ERRORS: dict[str, tuple[str, Explain]] = {
     ),
     "annee_debut": ("année de rentrée", lambda v, s, n: f"« {v} » n'est pas une année de rentrée ({s.format_help})."),
     "code_espace": ("code", lambda v, s, n: f"Le code « {v} » contient une espace : un code s'écrit d'un seul tenant."),
+    "code_caracteres": (
+        "code", lambda v, s, n: f"Le code « {v} » contient des caractères non permis : un code ne s'écrit qu'avec des "
+                                "lettres sans accent, des chiffres et des tirets (ex. R86-POI)."
+    ),
     "format_uai": (
         "format UAI",
         lambda v, s, n: f"« {v} » n'est pas un numéro UAI : 7 chiffres suivis d'une lettre (ex. 0860001J).",
@@ -59,6 +63,12 @@ PARSE_ERRORS: dict[str, tuple[str, Explain]] = {
     "cle_uai": ("lettre de contrôle UAI", _uai_letter),
     "format_insee": (
         "format INSEE", lambda v, s, n: f"« {v} » n'est pas un code commune INSEE (5 caractères, ex. 86194)."
+    ),
+    "commune_nom": (
+        "commune connue",
+        lambda v, s, n: f"« {v} » : aucune commune de ce nom n'a été trouvée dans le département de la ligne. "
+                        "Indiquez le code INSEE de la commune (5 chiffres, ex. 86194) ou corrigez le nom "
+                        "(commune fusionnée ou renommée ?).",
     ),
     "choix": ("valeur permise", lambda v, s, n: f"« {v} » n'est pas permis pour « {n} » : {s.format_help}."),
     "trop_long": ("longueur",

@@ -144,12 +144,34 @@ def parse_start_year(text: str) -> Parsed:
     return (int(value[:4]), None) if value else (None, "annee_debut")
 
 
+NUMBER_CODE = re.compile(r"(\d+)[.,]0*")
+
+
+def restore_code(text: str, width: int | None = None) -> str:
+    """A code a spreadsheet stored as a number, as the column requires: ``"16015.0"`` → ``"16015"``,
+    ``"16.0"`` → ``"16"``; with ``width``, lost leading zeros are put back (``"1269"`` → ``"01269"``
+    for a 5-character INSEE code). Anything else is returned trimmed."""
+    value = text.strip()
+    if match := NUMBER_CODE.fullmatch(value):
+        value = match[1]
+    if width and value.isdigit() and len(value) < width:
+        value = value.zfill(width)
+    return value
+
+
+CODE_PATTERN = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)*")
+
+
 def parse_code(text: str) -> Parsed:
-    code = text.strip().upper()
+    """An identifier: letters, digits and ``-`` only (``R86-POI``), upper-cased. Anything else
+    (``/``, ``.``, accents, quotes) is refused: codes become file names and URL parameters."""
+    code = restore_code(text).upper()
     if re.search(r"\s", code):
         return None, "code_espace"
     if snake(code) in {"academie", "academie_de_poitiers"}:
         return "ACAD", None
+    if not CODE_PATTERN.fullmatch(code):
+        return None, "code_caracteres"
     return code, None
 
 
@@ -165,11 +187,11 @@ def parse_uai(text: str) -> Parsed:
 
 
 def parse_insee(text: str) -> Parsed:
-    code = text.strip().upper()
+    code = restore_code(text).upper()
     if re.fullmatch(r"[0-9]{4}", code):
         code = "0" + code  # Excel drops the leading zero of 01001…09999
     if not re.fullmatch(r"[0-9]{5}|2[AB][0-9]{3}", code):
-        return None, "format_insee"
+        return None, "commune_nom" if re.search(r"[A-Z]{3}", code) else "format_insee"
     return code, None
 
 
@@ -181,11 +203,12 @@ ENUM_ALIASES = {
     "EREA": ("erea",),
     "AUTRE": ("autre", "autres"),
     "PUBLIC": ("public", "pu", "pub"),
-    "PRIVE": ("prive", "pr", "privesouscontrat", "pri"),
+    "PRIVE": ("prive", "pr", "privesouscontrat", "pri", "privesouscontratdassociation", "privesouscontratsimple"),
     "REP+": ("rep+", "repplus"),
     "REP": ("rep",),
 }
-NO_PRIORITY = {"", "non", "horsep", "hors", "aucun", "aucune", "sans", "0"}
+NO_PRIORITY = {"", "non", "horsep", "hors", "aucun", "aucune", "sans", "0", "horsrep", "horseducationprioritaire",
+               "nonep", "sansobjet"}
 
 
 def enum_parser(spec: ColumnSpec) -> Callable[[str], Parsed]:

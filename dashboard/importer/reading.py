@@ -7,20 +7,21 @@ user sees it in the spreadsheet (title and blank rows counted). Blank rows are d
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
+import itertools
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import polars as pl
 
-from dashboard import fmt
-from dashboard.importer import contracts
+from dashboard.importer import contracts, limits, textfile
+from dashboard.importer.limits import LimitExceeded
+from dashboard.importer.textfile import HEADER_SEARCH_ROWS, SEPARATOR_NAMES, SEPARATORS  # noqa: F401
 
-HEADER_SEARCH_ROWS = 30
-SEPARATORS = (";", ",", "\t", "|")
-SEPARATOR_NAMES = {";": "point-virgule", ",": "virgule", "\t": "tabulation", "|": "barre verticale"}
 LINE = "_ligne"  # the line-number column of a raw frame
+MAX_LISTED = 50  # cells cleaned of control characters listed one by one
 
 
 class UnreadableFile(Exception):
@@ -40,6 +41,8 @@ class RawTable:
     description: str  # "CSV, UTF-8, séparateur point-virgule" / "XLSX, feuille « bilans »"
     overflow: tuple[int, ...] = ()  # lines holding values to the right of the last header
     header_rows: int = 1  # 2 when the header is written on two rows (merged group labels)
+    controls: tuple[tuple[int, int], ...] = ()  # (line, column position) of cells whose control characters were removed
+    control_count: int = 0  # how many such cells (``controls`` lists the first ``MAX_LISTED``)
 
     @property
     def header_lines(self) -> str:
@@ -70,16 +73,21 @@ class RawTable:
 
 
 def read_file(data: bytes, filename: str = "", kind: str | None = None) -> RawTable:
-    """The table in ``data`` (CSV or XLSX, guessed from the content)."""
+    """The table in ``data`` (CSV, XLSX or JSON, guessed from the content), read within ``limits``."""
     if not data or not data.strip():
         raise UnreadableFile("Le fichier est vide.")
-    if data[:4] == b"PK\x03\x04":
-        refuse_other_archives(data)
-        return read_xlsx(data, kind)
-    refuse_other_formats(data)
-    if filename.lower().endswith((".xlsx", ".xlsm")):
-        raise UnreadableFile("Ce fichier porte l'extension .xlsx mais n'est pas un classeur Excel valide.")
-    return read_csv(data, kind)
+    try:
+        if data[:4] == b"PK\x03\x04":
+            refuse_other_archives(data)
+            return read_xlsx(data, kind)
+        refuse_other_formats(data)
+        if filename.lower().endswith((".xlsx", ".xlsm")):
+            raise UnreadableFile("Ce fichier porte l'extension .xlsx mais n'est pas un classeur Excel valide.")
+        if filename.lower().endswith(".json") or textfile.looks_like_json(data):
+            return read_json(data, kind)
+        return read_csv(data, kind)
+    except LimitExceeded as exc:
+        raise UnreadableFile(exc.message, exc.line) from exc
 
 
 SAVE_AS = "ouvrez-le dans le tableur et enregistrez-le au format .xlsx ou .csv (séparateur point-virgule)."
@@ -122,79 +130,36 @@ def refuse_other_archives(data: bytes) -> None:
                          "fichier .xlsx ou .csv à importer.")
 
 
-# --- CSV ------------------------------------------------------------------------------------------
-
-
-def decode(data: bytes) -> tuple[str, str]:
-    """(text, encoding name): UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "UTF-8 avec BOM"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "UTF-16"
-    sample = data[:4096]
-    control = sum(1 for byte in sample if byte < 32 and byte not in (9, 10, 13))
-    if b"\x00" in sample or control > len(sample) // 20:
-        raise UnreadableFile("Ce fichier n'est ni un CSV ni un classeur XLSX (contenu binaire : une image, "
-                             "un document ?).")
-    try:
-        return data.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "Windows-1252"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "ISO-8859-1"
-
-
-def split_records(text: str, separator: str, limit: int | None = None, strict: bool = False) -> list[list[str]]:
-    """The CSV records (``limit`` at most). ``strict``: a malformed file raises ``UnreadableFile``
-    (French, with its line), else what could be read is returned (enough to sniff a separator)."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
-    out: list[list[str]] = []
-    try:
-        for record in reader:
-            if strict and any("\n" in field and separator in field for field in record):
-                raise UnreadableFile(
-                    f"Ligne {len(out) + 1} : un guillemet (\") ouvert n'est pas refermé, si bien que les lignes "
-                    "suivantes sont lues comme une seule cellule. Retirez ce guillemet ou refermez-le.",
-                    len(out) + 1,
-                )
-            out.append(record)
-            if limit is not None and len(out) >= limit:
-                break
-    except csv.Error as exc:
-        if not strict:
-            return out
-        if "field larger than field limit" in str(exc):
-            raise UnreadableFile(
-                f"Ligne {len(out) + 1} : une cellule dépasse {fmt.integer(csv.field_size_limit())} caractères ; "
-                "un guillemet (\") ouvert n'est sans doute jamais refermé.", len(out) + 1,
-            ) from exc
-        raise UnreadableFile(f"Le fichier CSV est mal formé à la ligne {len(out) + 1} : vérifiez les guillemets "
-                             "de cette ligne.", len(out) + 1) from exc
-    return out
-
-
-def sniff_separator(text: str, kind: str | None) -> str:
-    """The separator whose header row matches the most column names; else the most frequent one."""
-    best, best_score = None, 0
-    for separator in SEPARATORS:
-        records = split_records(text, separator, HEADER_SEARCH_ROWS)
-        score = max((contracts.header_score(r, kind) for r in records), default=0)
-        if score > best_score:
-            best, best_score = separator, score
-    if best is not None:
-        return best
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    return max(SEPARATORS, key=first.count) if any(s in first for s in SEPARATORS) else ";"
+# --- CSV and JSON -------------------------------------------------------------------------------
 
 
 def read_csv(data: bytes, kind: str | None = None) -> RawTable:
-    text, encoding = decode(data)
-    separator = sniff_separator(text, kind)
-    records = split_records(text, separator, strict=True)
-    description = f"CSV, {encoding}, séparateur {SEPARATOR_NAMES[separator]}"
-    return build_table(records, kind, description)
+    try:
+        text, encoding = textfile.decode(data)
+        textfile.check_line_lengths(data)
+        separator = textfile.sniff_separator(text, kind)
+        records = textfile.records(text, separator, strict=True)
+        description = f"CSV, {encoding}, séparateur {SEPARATOR_NAMES[separator]}"
+        widest = textfile.widest_line(data, separator) if encoding.startswith(("UTF-8", "Windows", "ISO")) else None
+        table = build_table(records, kind, description, check=CONTROL.search(text) is not None,
+                            chunks=lambda stream, rows: textfile.chunks(records, rows, widest))
+        del text
+        names = [c for c in table.cells.columns if c != LINE]
+        broken = table.cells.filter(pl.any_horizontal(
+            pl.col(n).str.contains("\n", literal=True) & pl.col(n).str.contains(separator, literal=True)
+            for n in names)) if names else table.cells.clear()
+        if broken.height:
+            raise textfile.unclosed_quote(int(broken[LINE].min()))
+        return table
+    except textfile.Unreadable as exc:
+        raise UnreadableFile(exc.message, exc.line) from exc
+
+
+def read_json(data: bytes, kind: str | None = None) -> RawTable:
+    try:
+        return build_table(textfile.json_records(data), kind, "JSON, liste d'enregistrements")
+    except textfile.Unreadable as exc:
+        raise UnreadableFile(exc.message, exc.line) from exc
 
 
 # --- XLSX -----------------------------------------------------------------------------------------
@@ -212,6 +177,8 @@ def cell_text(value) -> str | None:
         return "VRAI" if value else "FAUX"
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value).replace(".", ",")  # French display
+    if not isinstance(value, (str, int)):
+        return None  # an array formula or another object: no value to read
     return str(value)
 
 
@@ -226,33 +193,31 @@ def pick_sheet(names: list[str], kind: str | None) -> int:
 
 
 def read_xlsx(data: bytes, kind: str | None = None) -> RawTable:
-    """The sheet named like the kind, else the first one, else (when that one has no recognisable
-    header, e.g. a notice sheet) the sheet with the best header (fast reader, openpyxl as a fallback)."""
+    """The sheet whose first rows read best as a header (report sheets, pivot tables and notices
+    before the data are passed over); on a tie, the sheet named like the kind, else the first.
+    Fast streaming reader, openpyxl as a fallback for unusual workbooks; both bounded."""
     from dashboard.importer import xlsx
 
-    names: list[str] = []
-
-    def pick(found: list[str]) -> int:
-        names.extend(found)
-        return pick_sheet(found, kind)
-
     try:
-        name, records = xlsx.read_sheet(data, pick)
-        score = header_rank(records, kind)
-        for index, other in enumerate(names):
-            if score >= 2 or other == name:
-                continue
-            candidate = xlsx.read_sheet(data, lambda _names, i=index: i)
-            if (rank := header_rank(candidate[1], kind)) > score:
-                (name, records), score = candidate, rank
+        with xlsx.Workbook(data) as workbook:
+            named = pick_sheet(workbook.names, kind)
+            ranks = [header_rank(workbook.rows(i, HEADER_SEARCH_ROWS), kind) for i in range(len(workbook.names))]
+            best = max(range(len(ranks)), key=lambda i: (ranks[i], i == named, -i))
+            name = workbook.names[best]
+            table = build_table(workbook.rows(best), kind, f"XLSX, feuille « {name} »")
+            return table
+    except LimitExceeded as exc:
+        raise UnreadableFile(exc.message, exc.line) from exc
+    except UnreadableFile:
+        raise
     except Exception:  # noqa: BLE001 - unusual workbook: let openpyxl try
         name, records = read_xlsx_openpyxl(data, kind)
     return build_table(records, kind, f"XLSX, feuille « {name} »")
 
 
-def header_rank(records: list[list], kind: str | None) -> int:
+def header_rank(records, kind: str | None) -> int:
     """How well the best of the first rows of a sheet reads as a header."""
-    rows = ([str(c) if c is not None else "" for c in r] for r in records[:HEADER_SEARCH_ROWS])
+    rows = ([str(c) if c is not None else "" for c in r] for r in list(records)[:HEADER_SEARCH_ROWS])
     return max((contracts.header_score(r, kind) for r in rows), default=0)
 
 
@@ -270,7 +235,17 @@ def read_xlsx_openpyxl(data: bytes, kind: str | None) -> tuple[str, list[list]]:
         sheet = workbook.worksheets[index]
         if hasattr(sheet, "reset_dimensions"):
             sheet.reset_dimensions()  # some writers store wrong dimensions
-        records = [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        records, cells = [], 0
+        for row in sheet.iter_rows(values_only=True, max_col=limits.MAX_COLUMNS):
+            record = [cell_text(v) for v in row]
+            while record and record[-1] in (None, ""):
+                record.pop()
+            cells += len(record)
+            records.append(record)
+            if len(records) > limits.MAX_ROWS:
+                raise UnreadableFile(limits.too_many_rows().message)
+            if cells > limits.MAX_CELLS:
+                raise UnreadableFile(limits.too_many_cells().message)
         return workbook.sheetnames[index], records
     finally:
         workbook.close()
@@ -283,7 +258,7 @@ def is_blank(record) -> bool:
     return all(c is None or not str(c).strip() for c in record)
 
 
-def find_header(records: list[list], kind: str | None) -> int:
+def find_header(records: list, kind: str | None) -> int:
     """Index of the header row: best match among the first rows, else the first non-blank row."""
     best, best_score = None, 0
     for index, record in enumerate(records[:HEADER_SEARCH_ROWS]):
@@ -299,8 +274,12 @@ def find_header(records: list[list], kind: str | None) -> int:
     raise UnreadableFile("Le fichier ne contient aucune ligne.")
 
 
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_PATTERN = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]"
+
+
 def texts(record) -> list[str]:
-    return [" ".join(str(c).split()) if c is not None else "" for c in record]
+    return [" ".join(CONTROL.sub("", str(c)).split()) if c is not None else "" for c in record]
 
 
 def two_row_header(top: list[str], below: list[str]) -> list[str]:
@@ -316,12 +295,30 @@ def two_row_header(top: list[str], below: list[str]) -> list[str]:
     return out
 
 
-def build_table(records: list, kind: str | None, description: str) -> RawTable:
-    header_index = find_header(records, kind)
-    header = texts(records[header_index])
+CHUNK_CELLS = 200_000  # cells kept as Python objects before they go into a polars frame
+
+
+def batched(stream, size: int):
+    while chunk := list(itertools.islice(stream, size)):
+        yield chunk
+
+
+def build_table(records: Iterable, kind: str | None, description: str, check: bool = True,
+                chunks=None) -> RawTable:
+    """The table of ``records`` (any iterable of rows): header found among the first rows, then
+    the body streamed into polars chunk by chunk (never the whole file as Python objects).
+    ``check``: look for control characters (skipped when the caller knows there are none);
+    ``chunks(stream, rows)``: how to cut the rest of ``records`` into lists of rows (the CSV reader
+    checks its limits per chunk)."""
+    stream = iter(records)
+    head = list(itertools.islice(stream, HEADER_SEARCH_ROWS + 1))
+    if not head:
+        raise UnreadableFile("Le fichier ne contient aucune ligne.")
+    header_index = find_header(head, kind)
+    header = texts(head[header_index])
     data_index = header_index + 1
-    if data_index < len(records) and not is_blank(records[data_index]):
-        joined = two_row_header(header, texts(records[data_index]))
+    if data_index < len(head) and not is_blank(head[data_index]):
+        joined = two_row_header(header, texts(head[data_index]))
         if contracts.header_score(joined, kind) > contracts.header_score(header, kind):
             header, data_index = joined, data_index + 1
     while header and not header[-1]:
@@ -330,15 +327,50 @@ def build_table(records: list, kind: str | None, description: str) -> RawTable:
         raise UnreadableFile("La ligne d'en-tête est vide.")
     width = len(header)
     first = data_index + 1  # spreadsheet line of the first data row
-    body = records[data_index:]
-    overflow = tuple(first + i for i, r in enumerate(body) if len(r) > width and not is_blank(r[width:]))
-    padding = [None] * width
-    body = [r if len(r) == width else (list(r[:width]) + padding)[:width] for r in body]
     names = [f"c{i}" for i in range(width)]
-    columns = list(zip(*body, strict=True)) if body else [()] * width
-    cells = pl.DataFrame(
-        {name: pl.Series(name, values, dtype=pl.String) for name, values in zip(names, columns, strict=True)}
-    ).with_columns(pl.int_range(first, first + len(body), dtype=pl.Int64).alias(LINE))
-    blank = pl.all_horizontal(pl.col(n).is_null() | (pl.col(n).str.strip_chars() == "") for n in names)
-    return RawTable(header, cells.filter(~blank), header_index + 1, description, overflow,
-                    data_index - header_index)
+    chunk_rows = max(100, CHUNK_CELLS // width)
+    frames: list[pl.DataFrame] = []
+    overflow: list[int] = []
+    controls: list[tuple[int, int]] = []
+    control_count = 0
+    padding = [None] * width
+    body = itertools.chain([head[data_index:]], (chunks or batched)(stream, chunk_rows))
+    line = first
+    for chunk in body:
+        if not chunk:
+            continue
+        if set(map(len, chunk)) != {width}:  # short, long or blank rows (rare): fixed one by one
+            fixed = []
+            for index, record in enumerate(chunk):
+                if len(record) != width:
+                    if len(record) > width and not is_blank(record[width:]):
+                        overflow.append(line + index)
+                    record = (list(record[:width]) + padding)[:width]
+                fixed.append(record)
+            chunk = fixed
+        columns = list(zip(*chunk, strict=True))
+        frame = pl.DataFrame(
+            {name: pl.Series(name, values, dtype=pl.String) for name, values in zip(names, columns, strict=True)}
+        ).with_columns(pl.int_range(line, line + len(chunk), dtype=pl.Int64).alias(LINE))
+        line += len(chunk)
+        del columns, chunk
+        flags = frame.select(pl.col(n).str.contains(CONTROL_PATTERN).any() for n in names).row(0) if check else ()
+        dirty = [n for n, found in zip(names, flags, strict=False) if found]
+        for index, name in enumerate(names):
+            if name in dirty:
+                found = frame.filter(pl.col(name).str.contains(CONTROL_PATTERN))[LINE]
+                control_count += found.len()
+                controls.extend((at, index) for at in found.head(max(0, MAX_LISTED - len(controls))).to_list())
+        if dirty:
+            frame = frame.with_columns(pl.col(n).str.replace_all(CONTROL_PATTERN, "") for n in dirty)
+        frames.append(frame)
+    if frames:
+        cells = pl.concat(frames, rechunk=True)
+        del frames
+        blank = pl.all_horizontal(pl.col(n).is_null() | (pl.col(n).str.strip_chars() == "") for n in names)
+        cells = cells.filter(~blank)
+    else:
+        cells = pl.DataFrame({n: pl.Series(n, [], dtype=pl.String) for n in names}).with_columns(
+            pl.Series(LINE, [], dtype=pl.Int64))
+    return RawTable(header, cells, header_index + 1, description, tuple(overflow), data_index - header_index,
+                    tuple(controls), control_count)

@@ -34,15 +34,38 @@ DISPLAY_NAMES = {
 }
 
 
+MAX_PER_RULE = 2_000  # problems listed one by one for one rule and column; the others are counted
+MAX_LISTED = 20_000  # problems listed one by one in all
+
+
 @dataclass
 class Issues:
-    """Collects problems; ``headers`` maps canonical column names to the names written in the file."""
+    """Collects problems; ``headers`` maps canonical column names to the names written in the file.
+
+    A file with a problem on each of its 500 000 rows must not build 500 000 messages: beyond
+    ``MAX_PER_RULE`` problems of one rule and column (or ``MAX_LISTED`` in all), problems are only
+    counted in ``hidden`` ((severity, rule, column) → [count, first line])."""
 
     headers: dict[str, str] = field(default_factory=dict)
     rows: list[tuple] = field(default_factory=list)
+    hidden: dict[tuple[str, str, str], list] = field(default_factory=dict)
+    listed: dict[tuple[str, str, str], int] = field(default_factory=dict)
+
+    def room(self, severity: str, rule: str, shown: str) -> int:
+        return max(0, min(MAX_PER_RULE - self.listed.get((severity, rule, shown), 0), MAX_LISTED - len(self.rows)))
+
+    def hide(self, severity: str, rule: str, shown: str, count: int, first: int | None) -> None:
+        entry = self.hidden.setdefault((severity, rule, shown), [0, None])
+        entry[0] += count
+        if first is not None and (entry[1] is None or first < entry[1]):
+            entry[1] = first
 
     def add(self, line: int | None, column: str, value, rule: str, message: str, severity: str = ERROR) -> None:
         shown = self.headers.get(column, column)
+        if not self.room(severity, rule, shown):
+            self.hide(severity, rule, shown, 1, line)
+            return
+        self.listed[(severity, rule, shown)] = self.listed.get((severity, rule, shown), 0) + 1
         text = None if value is None else str(value)
         self.rows.append((line, shown, text, rule, message, severity))
 
@@ -57,6 +80,13 @@ class Issues:
         line_column: str = "_ligne",
     ) -> None:
         """One problem per row of ``frame`` (already filtered to the offending rows)."""
+        shown = self.headers.get(column, column)
+        room = self.room(severity, rule, shown)
+        if frame.height > room:
+            rest = frame.slice(room)
+            first = rest[line_column].min() if line_column in rest.columns else None
+            self.hide(severity, rule, shown, rest.height, first)
+            frame = frame.head(room)
         for row in frame.iter_rows(named=True):
             shown = value(row) if value else row.get(f"{column}__brut", row.get(column))
             self.add(row[line_column], column, shown, rule, message(row), severity)
@@ -69,20 +99,45 @@ class Issues:
         ).drop("_n")
 
 
+HIDDEN_SCHEMA = {"gravite": pl.String, "regle": pl.String, "colonne": pl.String, "nombre": pl.Int64,
+                 "premiere": pl.Int64}
+
+
+def hidden_frame(issues: Issues) -> pl.DataFrame:
+    rows = [(sev, rule, col, count, first) for (sev, rule, col), (count, first) in issues.hidden.items()]
+    return pl.DataFrame(rows, schema=HIDDEN_SCHEMA, orient="row")
+
+
 @dataclass(frozen=True)
 class Report:
     kind: str | None
     issues: pl.DataFrame
     rows: int  # data rows read
     description: str = ""
+    hidden: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=HIDDEN_SCHEMA))  # counted, not listed
+    set_aside: tuple[tuple[str, int], ...] = ()  # (reason, rows) of rows deliberately left out of the import
 
     @property
     def errors(self) -> int:
-        return self.issues.filter(pl.col("gravite") == ERROR).height
+        hidden = self.hidden.filter(pl.col("gravite") == ERROR)["nombre"].sum()
+        return self.issues.filter(pl.col("gravite") == ERROR).height + int(hidden or 0)
 
     @property
     def warnings(self) -> int:
-        return self.issues.filter(pl.col("gravite") == WARNING).height
+        hidden = self.hidden.filter(pl.col("gravite") == WARNING)["nombre"].sum()
+        return self.issues.filter(pl.col("gravite") == WARNING).height + int(hidden or 0)
+
+    @property
+    def set_aside_rows(self) -> int:
+        return sum(n for _reason, n in self.set_aside)
+
+    def set_aside_text(self) -> str:
+        """« 3 519 lignes écartées (hors académie : 3 519) », or an empty string."""
+        if not self.set_aside:
+            return ""
+        total = self.set_aside_rows
+        detail = " ; ".join(f"{reason} : {fmt.integer(n)}" for reason, n in self.set_aside)
+        return f"{fmt.integer(total)} ligne{s(total)} écartée{s(total)} ({detail})"
 
     @property
     def ok(self) -> bool:
@@ -98,11 +153,24 @@ class Report:
             verdict = (f"{fmt.integer(e)} erreur{s(e)} : rien ne sera importé tant qu'elle{s(e)} "
                        f"{'ne seront' if e > 1 else 'ne sera'} pas corrigée{s(e)}")
         warn = f" ; {fmt.integer(w)} avertissement{s(w)} (non bloquant{s(w)})" if w else ""
-        return f"{read} — {verdict}{warn}."
+        aside = f" ; {self.set_aside_text()}" if self.set_aside else ""
+        return f"{read} — {verdict}{warn}{aside}."
+
+    def hidden_rows(self) -> pl.DataFrame:
+        """One row per rule whose problems are counted but not all listed (same schema as issues)."""
+        return self.hidden.select(
+            pl.lit(None, pl.Int64).alias("ligne"), "colonne", pl.lit(None, pl.String).alias("valeur"), "regle",
+            pl.format("… et {} autres problèmes de cette règle, non détaillés (à partir de la ligne {}) : corrigez "
+                      "d'abord ceux qui sont listés, puis vérifiez à nouveau le fichier.",
+                      pl.col("nombre").map_elements(fmt.integer, return_dtype=pl.String),
+                      pl.col("premiere").cast(pl.String).fill_null("?")).alias("explication"),
+            "gravite",
+        )
 
     def display_frame(self) -> pl.DataFrame:
         """The issues with French column headers, errors first."""
-        frame = self.issues.select(list(DISPLAY_NAMES))
+        frame = pl.concat([self.issues, self.hidden_rows()]).select(list(DISPLAY_NAMES)) if self.hidden.height \
+            else self.issues.select(list(DISPLAY_NAMES))
         return frame.with_columns(
             pl.col("gravite").replace({ERROR: "Erreur", WARNING: "Avertissement"})
         ).rename(DISPLAY_NAMES)
@@ -112,6 +180,10 @@ class Report:
         grouped = self.issues.group_by(["gravite", "regle", "colonne"], maintain_order=True).agg(
             pl.len().alias("nombre"), pl.col("ligne").min().alias("premiere"),
         )
+        if self.hidden.height:
+            grouped = pl.concat([grouped.with_columns(pl.col("nombre").cast(pl.Int64)), self.hidden]).group_by(
+                ["gravite", "regle", "colonne"], maintain_order=True).agg(
+                pl.col("nombre").sum(), pl.col("premiere").min())
         return grouped.with_columns(
             pl.col("gravite").replace({ERROR: "Erreur", WARNING: "Avertissement"})
         ).rename({"gravite": "Gravité", "regle": "Règle", "colonne": "Colonne", "nombre": "Nombre",
@@ -142,7 +214,7 @@ class Report:
             value = f", valeur « {row['valeur']} »" if row["valeur"] not in (None, "") else ""
             label = "ERREUR" if row["gravite"] == ERROR else "avertissement"
             out.append(f"- {label} ({where}{column}{value}) [{row['regle']}] {row['explication']}")
-        hidden = self.issues.height - shown.height
+        hidden = self.issues.height - shown.height + int(self.hidden["nombre"].sum() or 0)
         if hidden > 0:
             out.append(f"… et {fmt.integer(hidden)} autre{s(hidden)} problème{s(hidden)}.")
         return out

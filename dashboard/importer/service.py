@@ -49,25 +49,28 @@ class ImportResult:
         warn = f" {fmt.integer(self.report.warnings)} avertissement{s(self.report.warnings)} à consulter." \
             if self.report.warnings else ""
         nothing = " Le fichier était déjà importé : rien n'a changé." if not c.any_change else ""
-        return f"Import réussi{label} : {', '.join(parts)}.{nothing}{warn}"
+        aside = f" {self.report.set_aside_text().capitalize()} : elles ne sont pas importées." \
+            if self.report.set_aside else ""
+        return f"Import réussi{label} : {', '.join(parts)}.{nothing}{aside}{warn}"
 
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def validate(engine: Engine, data: bytes, filename: str = "", kind: str | None = None) -> Checked:
-    """Read and check the whole file against the database; nothing is written."""
+def validate(engine: Engine, data: bytes, filename: str = "", kind: str | None = None, mapping=None) -> Checked:
+    """Read and check the whole file against the database; nothing is written. ``mapping``: read
+    the file through this column mapping (``mapping.Mapping``)."""
     with engine.connect() as conn:
-        return validation.check(conn, data, filename, kind)
+        return validation.check(conn, data, filename, kind, mapping)
 
 
 def import_file(engine: Engine, data: bytes, filename: str = "", kind: str | None = None, *,
-                utilisateur: str = "local", dry_run: bool = False) -> ImportResult:
+                utilisateur: str = "local", dry_run: bool = False, mapping=None) -> ImportResult:
     """Check the file and, if it has no error (and not ``dry_run``), write it in one transaction."""
     digest = sha256_hex(data)
     with engine.begin() as conn:
-        checked = validation.check(conn, data, filename, kind)
+        checked = validation.check(conn, data, filename, kind, mapping)
         if not checked.ok or dry_run:
             return ImportResult(checked.kind, checked.report, False, WriteCounts(), filename, digest, dry_run)
         counts = writing.write(conn, checked.kind, checked.rows)

@@ -13,12 +13,12 @@ import polars as pl
 from sqlalchemy import Connection
 
 from dashboard import fmt
-from dashboard.importer import contracts, messages, rules
+from dashboard.importer import contracts, messages, rules, schools
 from dashboard.importer.contracts import CONTRACTS, Contract
 from dashboard.importer.parsing import clean_text, column_exprs, count_number
 from dashboard.importer.reading import LINE, SEPARATOR_NAMES, RawTable, UnreadableFile, read_file
 from dashboard.importer.references import References
-from dashboard.importer.report import ERROR, WARNING, Issues, Report
+from dashboard.importer.report import ERROR, WARNING, Issues, Report, hidden_frame
 
 MAX_OVERFLOW = 50  # lines listed one by one when cells overflow the header
 
@@ -35,13 +35,18 @@ class Checked:
         return self.report.ok
 
 
-def check(conn: Connection, data: bytes, filename: str = "", kind: str | None = None) -> Checked:
-    """Read and validate ``data`` (the whole file) against the database seen through ``conn``."""
+def check(conn: Connection, data: bytes, filename: str = "", kind: str | None = None, mapping=None) -> Checked:
+    """Read and validate ``data`` (the whole file) against the database seen through ``conn``;
+    ``mapping`` (``mapping.Mapping``): read the file through this column mapping."""
+    if mapping is not None:
+        kind = mapping.kind
     if kind is not None and kind not in CONTRACTS:
         raise ValueError(f"unknown kind {kind!r}")
     issues = Issues()
     try:
         raw = read_file(data, filename, kind)
+        if mapping is not None:
+            raw = mapping.apply(raw)
     except UnreadableFile as exc:
         issues.add(exc.line, "", None, "fichier lisible", exc.message)
         return Checked(kind, None, None, Report(kind, issues.frame(), 0))
@@ -50,13 +55,23 @@ def check(conn: Connection, data: bytes, filename: str = "", kind: str | None = 
         unknown_kind(raw, issues)
         return Checked(None, raw, None, Report(None, issues.frame(), raw.row_count, raw.description))
     contract = CONTRACTS[kind]
-    positions = check_columns(raw, contract, issues)
-    check_shape(raw, issues)
-    data = drop_stray_rows(raw, issues)
+    refs = References(conn)
+    set_aside: tuple = ()
+    if kind == schools.KIND:
+        prepared = schools.prepare(raw, refs, issues)
+        optional = {n for n in ("commune_insee", "education_prioritaire") if n in prepared.positions}
+        check_columns(raw, contract, issues, prepared.recognised, optional)
+        data, positions, set_aside = prepared.raw, prepared.positions, prepared.set_aside
+    else:
+        positions = check_columns(raw, contract, issues)
+        data = raw
+    check_shape(raw, issues, data.row_count)
+    report_controls(raw, issues)
+    data = drop_stray_rows(data, issues)
     rows = rules.derive(kind, typed_rows(data, contract, positions, issues))
-    rules.apply(kind, rows, References(conn), issues)
+    rules.apply(kind, rows, refs, issues)
     check_duplicates(rows, contract, issues)
-    report = Report(kind, issues.frame(), raw.row_count, raw.description)
+    report = Report(kind, issues.frame(), raw.row_count, raw.description, hidden_frame(issues), set_aside)
     return Checked(kind, raw, rows, report)
 
 
@@ -78,38 +93,60 @@ def unknown_kind(raw: RawTable, issues: Issues) -> None:
     )
 
 
-def check_columns(raw: RawTable, contract: Contract, issues: Issues) -> dict[str, int]:
-    """Canonical name → position; missing, duplicated and unknown columns reported."""
+MAX_UNKNOWN_LISTED = 10  # unknown columns warned one by one; beyond, one warning lists them
+
+
+def check_columns(raw: RawTable, contract: Contract, issues: Issues, recognised: dict[int, str] | None = None,
+                  optional: set[str] = frozenset()) -> dict[str, int]:
+    """Canonical name → position; missing, duplicated and unknown columns reported. ``recognised``:
+    positions read by other means (helper columns of an official file); ``optional``: required
+    columns given another way (a commune by its name)."""
     matched = contracts.match_headers(raw.headers, contract)
     positions = {name: pos for pos, name in matched.items()}
     issues.headers.update({name: raw.headers[pos] for name, pos in positions.items()})
+    recognised = recognised or {}
+    unknown = []
     for spec in contract.columns:
-        if spec.required and spec.name not in positions:
+        if spec.required and spec.name not in positions and spec.name not in optional:
             issues.add(raw.header_line, spec.name, None, "colonne obligatoire",
                        f"La colonne « {spec.name} » est obligatoire et absente du fichier "
                        f"({spec.description.rstrip('.')}).")
     for pos, header in enumerate(raw.headers):
-        if pos in matched:
+        if pos in matched or pos in recognised:
             continue
         twin = contracts.match_headers([header], contract)
+        if twin and twin[0] in recognised.values():
+            continue
         if twin:
             issues.add(raw.header_line, header, header, "colonne en double",
                        f"La colonne « {issues.headers.get(twin[0], twin[0])} » apparaît deux fois ; "
                        "une seule est attendue.")
         elif header:
-            issues.add(raw.header_line, header, header, "colonne inconnue",
-                       f"Cette colonne n'appartient pas au type « {contract.label} » : elle est ignorée.", WARNING)
+            unknown.append(header)
         elif raw.cells[f"c{pos}"].str.strip_chars().replace("", None).drop_nulls().len():
             issues.add(raw.header_line, f"colonne n° {pos + 1}", None, "colonne sans en-tête",
                        "Cette colonne contient des valeurs mais pas d'en-tête : elle est ignorée.", WARNING)
+    if len(unknown) > MAX_UNKNOWN_LISTED:
+        issues.add(raw.header_line, "", None, "colonne inconnue",
+                   f"{fmt.integer(len(unknown))} colonnes n'appartiennent pas au type « {contract.label} » et sont "
+                   f"ignorées : {', '.join(unknown)}.", WARNING)
+    else:
+        for header in unknown:
+            issues.add(raw.header_line, header, header, "colonne inconnue",
+                       f"Cette colonne n'appartient pas au type « {contract.label} » : elle est ignorée.", WARNING)
     return positions
 
 
-def check_shape(raw: RawTable, issues: Issues) -> None:
-    """No data at all, or values beyond the last header (in a CSV: a separator problem)."""
+def check_shape(raw: RawTable, issues: Issues, kept: int | None = None) -> None:
+    """No data at all, or values beyond the last header (in a CSV: a separator problem); ``kept``:
+    rows left once the rows outside the académie or the field are set aside."""
     if raw.row_count == 0:
         issues.add(raw.header_line, "", None, "lignes de données",
                    "Le fichier ne contient aucune ligne de données sous les en-têtes.")
+    elif kept == 0:
+        issues.add(None, "", None, "lignes de données",
+                   "Aucune ligne de ce fichier ne concerne l'académie et son champ : il n'y a rien à importer.",
+                   WARNING)
     for line in raw.overflow[:MAX_OVERFLOW]:
         if raw.is_csv:
             issues.add(line, "", None, "nombre de cellules",
@@ -122,6 +159,19 @@ def check_shape(raw: RawTable, issues: Issues) -> None:
         issues.add(None, "", None, "nombre de cellules" if raw.is_csv else "cellules hors du tableau",
                    f"… et {fmt.integer(len(raw.overflow) - MAX_OVERFLOW)} autres lignes dans ce cas.",
                    ERROR if raw.is_csv else WARNING)
+
+
+def report_controls(raw: RawTable, issues: Issues) -> None:
+    """Control characters (invisible bytes such as \\x01) were removed from these cells when read."""
+    for line, position in raw.controls:
+        header = raw.headers[position] if position < len(raw.headers) else f"colonne n° {position + 1}"
+        issues.add(line, header or f"colonne n° {position + 1}", None, "caractère de contrôle",
+                   "Cette cellule contenait des caractères de contrôle invisibles (par ex. copiés depuis une autre "
+                   "application) : ils ont été supprimés.", WARNING)
+    hidden = raw.control_count - len(raw.controls)
+    if hidden > 0:
+        issues.add(None, "", None, "caractère de contrôle",
+                   f"… et {fmt.integer(hidden)} autres cellules dans ce cas (caractères supprimés).", WARNING)
 
 
 TOTAL_LABELS = ("total", "totaux", "soustotal", "ensemble", "cumul")
@@ -209,7 +259,8 @@ def check_duplicates(rows: pl.DataFrame, contract: Contract, issues: Issues) -> 
     """Rows with the same natural key: identical (double) or different (conflict)."""
     key = list(contract.key)
     values = [c for c in contract.names if c not in key]
-    keyed = rows.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key))
+    keyed = rows.select(*key, *values, LINE, *[f"{k}__brut" for k in key if f"{k}__brut" in rows.columns]).filter(
+        pl.all_horizontal(pl.col(k).is_not_null() for k in key))
     if keyed.is_empty():
         return
     marked = keyed.sort(LINE).with_columns(
