@@ -78,4 +78,24 @@ def import_file(engine: Engine, data: bytes, filename: str = "", kind: str | Non
                            kind=checked.kind, lignes=checked.report.rows, counts=counts)
         if counts.any_change:
             writing.bump_version(conn)
+    if counts.any_change and checked.kind in SECRECY_KINDS:
+        _store_secrecy(engine)
     return ImportResult(checked.kind, checked.report, True, counts, filename, digest)
+
+
+#: Imports that change what the raccrochage secrecy decision depends on (bilans, breakdown).
+SECRECY_KINDS = frozenset({"bilans", "territoires"})
+
+
+def _store_secrecy(engine: Engine) -> None:
+    """Decide the statistical-secrecy masks of every school year once, after the import, so that no
+    page computes them (``queries.raccrochage_suppression``). A failure only delays them to the first
+    page that needs them."""
+    import logging
+
+    try:
+        from queries import raccrochage_suppression
+
+        raccrochage_suppression.store_decisions(engine)
+    except Exception:  # noqa: BLE001 - the import itself has succeeded
+        logging.getLogger("dashboard.importer").exception("Secret statistique : décisions non enregistrées")
