@@ -136,9 +136,10 @@ def body() -> None:
         extra = {q.PARAM_LEVEL: level, q.PARAM_INDICATOR: indicator}
         url = q.share_url(st.context.url or f"/{URL_PATH}", ctx.annee, chosen, extra)
         with st.popover("Copier le lien", icon=":material/link:"):
-            st.caption("Ce lien ouvre exactement cette comparaison (territoires, année, classement). "
-                       "Copiez-le avec l'icône à droite, puis collez-le dans un courriel.")
-            st.code(url, language=None, wrap_lines=True)
+            st.caption("Ce lien ouvre exactement cette comparaison (territoires, année, classement).")
+            st.text_input("Lien de la comparaison", url,
+                          help="Sélectionnez le lien (Ctrl+A dans le champ), copiez-le (Ctrl+C) et collez-le dans un "
+                               "courriel.")
 
 
 ui.run_page(body)

@@ -40,8 +40,8 @@ def test_shared_link_opens_the_same_comparison(server, browser):
 
     # « Copier le lien »: the URL shown reproduces the view in a fresh browser context
     page.get_by_role("button", name="Copier le lien").click()
-    code = page.wait_for_selector("[data-testid=stPopoverBody] [data-testid=stCode] code", timeout=10_000)
-    link = code.inner_text().strip()
+    field = page.wait_for_selector("[data-testid=stPopoverBody] input", timeout=10_000)
+    link = field.input_value().strip()
     assert link.startswith(f"{server}/comparer?annee=2014-2015&territoires=R86-POI,R86-SVI,R86-CHA"), link
     result.context.close()
 

@@ -79,7 +79,9 @@ def french_layout(fig: go.Figure, *, title: str | None = None, height: int | Non
     return fig
 
 
-PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+#: No toolbar: Plotly's buttons speak English (its French locale is not bundled with Streamlit) and
+#: the figures behind every chart are downloadable (CSV/XLSX) or in the decks as native charts.
+PLOTLY_CONFIG = {"displaylogo": False, "displayModeBar": False}
 
 
 def empty_figure(message: str, height: int = 300) -> go.Figure:
