@@ -84,11 +84,12 @@ def _fingerprint(conn: Connection, annee: str) -> str:
     digest = hashlib.sha256()
     before = _years_before(conn, annee)
     for year in ([before] if before else []) + [annee]:
-        frame = _bilans(conn, [year]).sort("reseau_code", "periode_fin")
-        digest.update(frame.write_csv().encode())
-        for t in sorted(tq.territory_index(conn, year).values(), key=lambda t: t.code):
-            digest.update(f"{t.code}|{t.niveau}|{t.parent_code}|{','.join(t.reseaux)};".encode())
+        digest.update(_bilans(conn, [year]).sort("reseau_code", "periode_fin").write_csv().encode())
         digest.update(str(position.year_state(conn, year).closed).encode())
+    t = db.territoires
+    breakdown = conn.execute(select(t.c.annee_debut, t.c.commune_insee, t.c.reseau_code, t.c.psad_code,
+                                    t.c.departement_code).order_by(t.c.annee_debut, t.c.commune_insee)).all()
+    digest.update(repr(breakdown).encode())
     if before:
         digest.update(fingerprint(conn, before).encode())
     return digest.hexdigest()[:32]
