@@ -16,6 +16,7 @@ import tomllib
 from pathlib import Path
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -164,6 +165,51 @@ mlds_sites = Table(
     Column("jeunes_accueillis", Integer, nullable=False),
     CheckConstraint("places >= 0", name="ck_mlds_places"),
     CheckConstraint("jeunes_accueillis >= 0", name="ck_mlds_accueillis"),
+)
+
+# --- prevention (issue 17) ---------------------------------------------------------------------
+
+REFERENT_FUNCTIONS = (
+    "CPE",
+    "PERSONNEL_DE_DIRECTION",
+    "ENSEIGNANT",
+    "PROFESSEUR_DOCUMENTALISTE",
+    "DDFPT",
+    "ASSISTANT_EDUCATION",
+    "PSYEN",
+    "AUTRE",
+)
+
+# One school, one school year: the function of its référent décrochage (no names: coverage only).
+referents = Table(
+    "referents",
+    metadata,
+    Column("uai", String(8), primary_key=True),
+    Column("annee_scolaire", String(9), primary_key=True),
+    Column("fonction", String(30), nullable=False),
+    Column("formation_suivie", Boolean, nullable=True),
+    CheckConstraint(
+        "fonction IN (" + ",".join(f"'{f}'" for f in REFERENT_FUNCTIONS) + ")", name="ck_referents_fonction"
+    ),
+)
+
+PREVENTION_COUNT_COLUMNS = (
+    "eleves_reperes",
+    "eleves_suivis",
+    "reunions_gpds",
+    "solutions_internes",
+    "signalements_plateforme",
+)
+
+# One school, one month: GPDS activity (fiches alerte → suivis → solutions internes → plateforme).
+prevention = Table(
+    "prevention",
+    metadata,
+    Column("uai", String(8), primary_key=True),
+    Column("mois", String(7), primary_key=True),  # "2014-01"
+    Column("annee_scolaire", String(9), nullable=False, index=True),
+    *[Column(name, Integer, nullable=False) for name in PREVENTION_COUNT_COLUMNS],
+    *[CheckConstraint(f"{name} >= 0", name=f"ck_prevention_{name}") for name in PREVENTION_COUNT_COLUMNS],
 )
 
 # --- bookkeeping -----------------------------------------------------------------------------
