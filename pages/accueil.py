@@ -165,7 +165,10 @@ def status_strip(ctx, d: q.Detail) -> None:
         return
     level = tq.LEVEL_LABELS_PLURAL[frame["niveau"][0]]
     late = frame.filter(pl.col("statut").is_in(["en_retard", "non_atteint"])).height
-    word = "n'ont pas atteint leur objectif" if position.is_closed(d.situation["phase"]) else "en retard"
+    if position.is_closed(d.situation["phase"]):
+        word = "n'a pas atteint son objectif" if late <= 1 else "n'ont pas atteint leur objectif"
+    else:
+        word = "en retard"
     st.markdown(f"**{level} : {late} sur {frame.height} {word}**")
     rows = frame.sort("nom").iter_rows(named=True)
     columns = st.columns(STRIP_COLUMNS, gap="small")
