@@ -16,7 +16,7 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from dashboard import ui  # noqa: E402
+from dashboard import ui, ui_french  # noqa: E402
 from dashboard.pages_registry import PAGES  # noqa: E402
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -36,6 +36,7 @@ pages = {
     ]
     for section, specs in PAGES.items()
 }
+ui_french.apply()  # French for the few frontend texts Streamlit writes in English
 # An unknown user sees the "accès non autorisé" page and nothing else: not even the page list.
 allowed = ui.has_access()
 navigation = st.navigation(pages, position="sidebar" if allowed else "hidden", expanded=True)

@@ -15,7 +15,7 @@ import polars as pl
 import streamlit as st
 from sqlalchemy import Engine
 
-from dashboard import db, exports, fmt, publish, ui_access
+from dashboard import db, exports, fmt, publish, ui_access, ui_french
 from dashboard.access import ACADEMIE, ROLE_LABELS, AccessDenied, Scope
 from queries import territoires as tq
 
@@ -226,6 +226,9 @@ def page_context(title: str, *, with_territory: bool = True) -> PageContext:
         demo_notice()
     st.sidebar.caption(f"Connecté : {ROLE_LABELS.get(scope.role, scope.role)} ({scope.utilisateur})")
     annee, territory, notices = _selection(scope)
+    missing_page = ui_french.page_not_found_notice()
+    for notice in [missing_page] if missing_page else []:
+        st.warning(notice, icon=":material/link_off:")
     for notice in notices:
         st.warning(plain(notice), icon=":material/link_off:")
     if territory is None:

@@ -82,7 +82,7 @@ def key_figures(s: dict, shown: dict, marks: dict[str, str]) -> None:
             "Projection fin d'année", count("projection"), border=True,
             help="Somme, sur les réseaux du territoire, de leurs raccrochés / part de l'année habituellement atteinte "
                  "à la date de leur dernier bilan.",
-            delta_description="vs objectif" if diff is not None else None,
+            delta_description="écart à l'objectif" if diff is not None else None,
             **_delta(diff, fmt.signed_number(diff)),
         )
 
@@ -152,7 +152,7 @@ STRIP_COLORS = {"en_retard": "orange", "non_atteint": "orange", "sur_trajectoire
 STRIP_ICONS = {"en_retard": ":material/south_east:", "non_atteint": ":material/close:",
                "sur_trajectoire": ":material/east:", "en_avance": ":material/north_east:",
                "atteint": ":material/check:", "inconnu": ":material/remove:"}
-STRIP_COLUMNS = 3
+STRIP_COLUMNS = 2  # names in full at 1 280 px (« Rochefort–Marennes-Oléron »)
 
 
 def status_strip(ctx, d: q.Detail) -> None:
@@ -224,7 +224,8 @@ def body() -> None:
         sentence = narrative.absence_sentence(view.yearly, view.references, ctx.previous_year, view.reference_annee)
         if sentence:
             st.caption(ui.plain("Absentéisme : " + sentence[0].lower() + sentence[1:]))
-        freshness_line(ctx, fresh, s)
+        if not (late and s["periode_fin"]):  # the « chiffres provisoires » warning already says it
+            freshness_line(ctx, fresh, s)
     st.divider()
     st.subheader("Repérage et accompagnement")
     funnel_figures(s, shown, marks)

@@ -16,13 +16,7 @@ pytest_plugins = ["tests.browser"]
 
 ENGLISH = ("Upload", "Download plot", "Page not found", "per file", "Browse files", "Copy to clipboard", "Zoom in",
            "Drag and drop", "Autoscale")
-#: Streamlit's file uploader has no way to translate its button and size line (« Upload »,
-#: « 20MB per file »): a known limitation, stated in the closing note; its own text is left out.
-VISIBLE_TEXT = """() => {
-    const copy = document.body.cloneNode(true);
-    copy.querySelectorAll('[data-testid=stFileUploaderDropzone]').forEach(e => e.remove());
-    return copy.innerText;
-}"""
+VISIBLE_TEXT = "() => document.body.innerText"
 
 
 def visible_text(page) -> str:
@@ -72,6 +66,36 @@ def test_bad_addresses_explain_themselves_in_the_page(server, browser, query, no
     result = visit(browser, f"{server}/raccrochage?{query}")
     body = result.page.inner_text("[data-testid=stMainBlockContainer]")
     assert notice in body, body[:400]
+    check_visit(result, close=True)
+
+
+def test_an_unknown_page_says_so_in_french(server, browser):
+    result = visit(browser, f"{server}/nimportequoi?annee=2015-2016&territoire=86")
+    page = result.page
+    page.wait_for_function("() => location.pathname === '/'")
+    body = page.inner_text("[data-testid=stMainBlockContainer]")
+    assert "La page demandée n'existe pas : voici la page d'accueil." in body, body[:400]
+    assert "annee=2015-2016" in page.url and "territoire=86" in page.url
+    assert not page.query_selector("[role=dialog]")
+    assert "Page not found" not in visible_text(page)
+    check_visit(result, close=True)
+
+
+def test_the_file_uploader_speaks_french(server, browser, tmp_path):
+    result = visit(browser, f"{server}/importer")
+    page = result.page
+    zone = page.locator("[data-testid=stFileUploaderDropzone]").first
+    shown = zone.evaluate("e => e.innerText")  # the English texts are hidden…
+    assert "Upload" not in shown and "per file" not in shown, shown
+    drawn = zone.evaluate("""e => [...e.querySelectorAll('p, span')].map(
+        x => getComputedStyle(x, '::after').content).filter(c => c && c !== 'none').join(' ')""")
+    assert "Choisir un fichier" in drawn and "20 Mo au plus par fichier" in drawn, drawn  # …French drawn instead
+    sample = tmp_path / "objectifs.csv"
+    sample.write_text("annee_scolaire;territoire_code;objectif\n2016-2017;R86-POI;150\n", encoding="utf-8")
+    page.locator("[data-testid=stFileUploaderDropzoneInput]").first.set_input_files(str(sample))
+    page.wait_for_selector("[data-testid=stFileChipName]")
+    chip = page.locator("[data-testid=stFileChip]").first.evaluate("e => e.innerText")
+    assert "objectifs.csv" in chip and not re.search(r"\d+(\.\d+)?\s?[KMG]?B", chip), chip
     check_visit(result, close=True)
 
 

@@ -1,0 +1,39 @@
+"""French for the texts Streamlit's frontend writes in English and offers no setting for.
+
+* The file uploader's button, size line and file sizes: a static stylesheet
+  (``dashboard/static/pilotage.css``, layout and texts only, no data in it) draws the French text in their place.
+* The « Page not found » dialog, shown by the frontend when an address names no page: the
+  entrypoint records the miss instead, and ``page_context`` says it in French in the page body.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+STYLESHEET = Path(__file__).resolve().parent / "static" / "pilotage.css"
+PAGE_NOT_FOUND = "page_introuvable"  # session flag, set for the run that fell back to Accueil
+PAGE_NOT_FOUND_NOTICE = ("La page demandée n'existe pas : voici la page d'accueil. Choisissez une page dans le menu "
+                         "de gauche.")
+
+
+def _record_page_not_found(_ctx) -> None:
+    st.session_state[PAGE_NOT_FOUND] = True
+
+
+def apply() -> None:
+    """The stylesheet for this run, and the French handling of an address that names no page."""
+    if STYLESHEET.is_file():
+        st.html(STYLESHEET)  # a file of the package: only style rules, rendered outside the page's layout
+    try:
+        from streamlit.commands import navigation
+    except ImportError:  # pragma: no cover - another Streamlit layout: its own dialog stays
+        return
+    if hasattr(navigation, "send_page_not_found"):
+        navigation.send_page_not_found = _record_page_not_found
+
+
+def page_not_found_notice() -> str | None:
+    """The notice of a run that fell back to Accueil from an unknown address (once)."""
+    return PAGE_NOT_FOUND_NOTICE if st.session_state.pop(PAGE_NOT_FOUND, False) else None
