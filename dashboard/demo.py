@@ -161,20 +161,18 @@ def fill(engine: Engine, scale: str = "academie", seed: int = DEFAULT_SEED, prog
         prefix = {c.departement: f"0{c.departement}9" for c in communes}
         rows = generate(r_academie, communes, dict(ACADEMIE_MIX), prefix, per_inhabitant,
                         LATE_NETWORKS, MLDS_SITES, MLDS_PLACES)
-        tables = {name: [] for name in TABLE_ORDER}
+        tables: dict[str, list] = {name: [] for name in TABLE_ORDER}  # rows (dicts), or frames
         if scale == "national":
             say("Génération des territoires synthétiques (échelle nationale)…")
             territories, national_rows = _national(r_national, len(rows["etablissements"]), per_inhabitant)
             for name, extra in (*territories.items(), *national_rows.items()):
-                tables[name].extend(extra)
+                _collect(tables[name], extra)
         for name, extra in rows.items():
-            tables[name].extend(extra)
+            _collect(tables[name], extra)
         departements = [r for r in tables["objectifs"] if r["territoire_code"] in _departement_codes(conn, tables)]
         tables["objectifs"].extend(academie_targets(departements))
         for name in TABLE_ORDER:
-            if tables[name]:
-                say(f"Écriture de {fmt.integer(len(tables[name]))} lignes dans « {name} »…")
-                conn.execute(insert(db.metadata.tables[name]), tables[name])
+            _write(conn, name, tables[name], say)
         db.set_meta(conn, "demo", "1")
         db.set_meta(conn, "version", f"demo-{uuid.uuid4().hex}")
     if scale == "academie":  # the secrecy decision of every school year, computed once here
@@ -182,6 +180,29 @@ def fill(engine: Engine, scale: str = "academie", seed: int = DEFAULT_SEED, prog
 
         say("Secret statistique : choix des valeurs masquées de chaque année…")
         raccrochage_suppression.store_decisions(engine)
+
+
+def _collect(bucket: list, extra) -> None:
+    if isinstance(extra, pl.DataFrame):
+        bucket.append(extra)
+    else:
+        bucket.extend(extra)
+
+
+def _write(conn: Connection, name: str, rows: list, say: Progress) -> None:
+    """Insert rows (dicts) or frames (bulk: the driver's ``executemany`` or PostgreSQL's ``COPY``)."""
+    if not rows:
+        return
+    table = db.metadata.tables[name]
+    if isinstance(rows[0], pl.DataFrame):
+        from dashboard.importer import bulk
+
+        frame = pl.concat(rows)
+        say(f"Écriture de {fmt.integer(frame.height)} lignes dans « {name} »…")
+        bulk.insert_rows(conn, table, frame)
+        return
+    say(f"Écriture de {fmt.integer(len(rows))} lignes dans « {name} »…")
+    conn.execute(insert(table), rows)
 
 
 def complete(engine: Engine, seed: int = DEFAULT_SEED) -> bool:
@@ -203,10 +224,9 @@ def complete(engine: Engine, seed: int = DEFAULT_SEED) -> bool:
             conn.execute(select(*[a.c[name] for name in ABSENTEEISM_SCHEMA])).all(), orient="row",
             schema=ABSENTEEISM_SCHEMA)
         streams, _ = _academie_streams(seed)
-        rows = demo_prevention.generate(streams[STREAMS - 1], schools, absenteeism, YEARS)
-        for name, table in (("referents", db.referents), ("prevention", db.prevention)):
-            if rows[name]:
-                conn.execute(insert(table), rows[name])
+        frames = demo_prevention.generate(streams[STREAMS - 1], schools, absenteeism, YEARS)
+        for name, frame in frames.items():
+            _write(conn, name, [frame], lambda _msg: None)
         db.set_meta(conn, "version", f"demo-{uuid.uuid4().hex}")
     return True
 

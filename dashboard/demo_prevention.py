@@ -102,15 +102,22 @@ def _assign(rng: np.random.Generator, types: np.ndarray, previous: np.ndarray, n
     return out
 
 
-def referent_rows(rng: np.random.Generator, schools: pl.DataFrame, years: list[int]) -> list[dict]:
+REFERENT_SCHEMA = {"uai": pl.String, "annee_scolaire": pl.String, "fonction": pl.String,
+                   "formation_suivie": pl.Boolean}
+PREVENTION_SCHEMA = {"uai": pl.String, "mois": pl.String, "annee_scolaire": pl.String,
+                     **{name: pl.Int64 for name in ("eleves_reperes", "eleves_suivis", "reunions_gpds",
+                                                     "solutions_internes", "signalements_plateforme")}}
+
+
+def referent_rows(rng: np.random.Generator, schools: pl.DataFrame, years: list[int]) -> pl.DataFrame:
     """One row per school with a named referent and school year. ``schools``: uai, type (sorted by uai)."""
     types = schools["type"].to_numpy()
-    uais = schools["uai"].to_list()
+    uais = schools["uai"].to_numpy()
     n = len(uais)
     missing = np.zeros(n, dtype=bool)
     functions = np.full(n, "", dtype=object)
     trained = np.zeros(n, dtype=bool)
-    rows = []
+    frames = []
     for rank, start in enumerate(years):
         share = MISSING_SHARE.get(rank, MISSING_SHARE[max(MISSING_SHARE)])
         again = missing & (rng.random(n) < MISSING_AGAIN)
@@ -125,15 +132,16 @@ def referent_rows(rng: np.random.Generator, schools: pl.DataFrame, years: list[i
         newly = (share_trained - stay.mean()) / max(1e-9, 1.0 - stay.mean())
         trained = stay | (rng.random(n) < min(1.0, max(0.0, newly)))
         unknown = rng.random(n) < TRAINING_UNKNOWN
-        annee = school_year(start)
-        for i in np.flatnonzero(named):
-            rows.append({"uai": uais[i], "annee_scolaire": annee, "fonction": str(functions[i]),
-                         "formation_suivie": None if unknown[i] else bool(trained[i])})
-    return rows
+        frames.append(pl.DataFrame({
+            "uai": uais[named].tolist(), "annee_scolaire": [school_year(start)] * int(named.sum()),
+            "fonction": functions[named].tolist(),
+            "formation_suivie": [None if u else bool(t) for u, t in zip(unknown[named], trained[named], strict=True)],
+        }, schema=REFERENT_SCHEMA))
+    return pl.concat(frames) if frames else pl.DataFrame(schema=REFERENT_SCHEMA)
 
 
 def prevention_rows(rng: np.random.Generator, schools: pl.DataFrame, absenteeism: pl.DataFrame,
-                    referents: list[dict], years: list[int]) -> list[dict]:
+                    referents: pl.DataFrame, years: list[int]) -> pl.DataFrame:
     """One row per reporting school and month of absenteeism data.
 
     ``schools``: uai, type (sorted by uai); ``absenteeism``: uai, mois, annee_scolaire, effectif,
@@ -144,14 +152,12 @@ def prevention_rows(rng: np.random.Generator, schools: pl.DataFrame, absenteeism
     n = len(uais)
     platform = np.array([PLATFORM_SHARE.get(t, PLATFORM_SHARE["AUTRE"]) for t in types])
     engagement = rng.lognormal(0.0, ENGAGEMENT_SIGMA, n)
-    named_by_year: dict[str, set[str]] = {}
-    for r in referents:
-        named_by_year.setdefault(r["annee_scolaire"], set()).add(r["uai"])
     silent = np.zeros(n, dtype=bool)
-    rows: list[dict] = []
+    frames = []
     for rank, start in enumerate(years):
         annee = school_year(start)
-        named = np.array([u in named_by_year.get(annee, set()) for u in uais])
+        named_uais = set(referents.filter(pl.col("annee_scolaire") == annee)["uai"].to_list())
+        named = np.array([u in named_uais for u in uais], dtype=bool)
         usual = SILENT_STEADY if rank == 0 else np.where(silent, SILENT_AGAIN, SILENT_SHARE)
         p_silent = np.where(named, usual, SILENT_WITHOUT_REFERENT)
         silent = rng.random(n) < p_silent
@@ -159,7 +165,7 @@ def prevention_rows(rng: np.random.Generator, schools: pl.DataFrame, absenteeism
         year = absenteeism.filter(pl.col("annee_scolaire") == annee).sort("uai", "mois")
         if year.is_empty():
             continue
-        school = np.array([index.get(u, -1) for u in year["uai"].to_list()])
+        school = np.array([index.get(u, -1) for u in year["uai"].to_list()], dtype=np.int64)
         known = school >= 0
         effectif = year["effectif"].to_numpy()
         absent = year["eleves_absenteistes"].to_numpy()
@@ -171,18 +177,17 @@ def prevention_rows(rng: np.random.Generator, schools: pl.DataFrame, absenteeism
         passed = rng.binomial(followed, platform[who])
         meetings = np.minimum(4, rng.poisson(MEETINGS_MEAN, len(year)) + (spotted > 0))
         report = known & ~silent[who]
-        row_uai, row_mois = year["uai"].to_list(), year["mois"].to_list()
-        for k in np.flatnonzero(report):
-            rows.append({"uai": row_uai[k], "mois": row_mois[k], "annee_scolaire": annee,
-                         "eleves_reperes": int(spotted[k]), "eleves_suivis": int(followed[k]),
-                         "reunions_gpds": int(meetings[k]), "solutions_internes": int(internal[k]),
-                         "signalements_plateforme": int(passed[k])})
-    return rows
+        frames.append(year.select("uai", "mois", "annee_scolaire").with_columns(
+            pl.Series("eleves_reperes", spotted), pl.Series("eleves_suivis", followed),
+            pl.Series("reunions_gpds", meetings), pl.Series("solutions_internes", internal),
+            pl.Series("signalements_plateforme", passed),
+        ).filter(pl.Series(report)).cast(PREVENTION_SCHEMA))
+    return pl.concat(frames) if frames else pl.DataFrame(schema=PREVENTION_SCHEMA)
 
 
 def generate(rng: np.random.Generator, schools: pl.DataFrame, absenteeism: pl.DataFrame,
-             years: list[int]) -> dict[str, list[dict]]:
-    """Rows of ``referents`` and ``prevention`` for these schools (any order: sorted here)."""
+             years: list[int]) -> dict[str, pl.DataFrame]:
+    """Frames of ``referents`` and ``prevention`` for these schools (any order: sorted here)."""
     schools = schools.select("uai", "type").sort("uai")
     r_referents, r_prevention = rng.spawn(2)
     referents = referent_rows(r_referents, schools, years)
