@@ -284,6 +284,25 @@ def test_cli_upgrade_in_french(tmp_path, demo_sqlite_url):
     engine.dispose()
 
 
+def test_importer_cli_upgrades_a_release_database_before_importing(tmp_path, demo_sqlite_url):
+    url = f"sqlite:///{tmp_path / 'release.sqlite'}"
+    engine = db.make_engine(url)
+    build_release_database(engine, demo_sqlite_url)
+    with engine.connect() as conn:
+        school = conn.execute(select(db.etablissements.c.uai).order_by(db.etablissements.c.uai)).scalars().first()
+    engine.dispose()
+    data = tmp_path / "referents.csv"
+    data.write_text(f"uai;annee_scolaire;fonction\n{school};2014-2015;CPE\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "dashboard.importer", str(data), "--kind", "referents",
+                           "--database-url", url], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith("Import réussi (Référents décrochage) : 1 ligne ajoutée")
+    engine = db.make_engine(url)
+    assert revision_of(engine) == migrations.head()
+    assert snapshot(engine, ["referents"])["referents"] == [(school, "2014-2015", "CPE", None)]
+    engine.dispose()
+
+
 def test_cli_upgrade_refuses_an_empty_database(tmp_path):
     url = f"sqlite:///{tmp_path / 'vide.sqlite'}"
     done = subprocess.run([sys.executable, "-m", "dashboard.db", "upgrade", "--database-url", url],
