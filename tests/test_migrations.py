@@ -310,3 +310,23 @@ def test_cli_upgrade_refuses_an_empty_database(tmp_path):
     assert done.returncode == 1
     assert "est vide" in done.stderr and "python -m dashboard.db init" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_app_start_upgrades_an_existing_database(tmp_path, demo_sqlite_url):
+    """``ui.engine()`` on a database of the previous release: upgraded in place, every row kept, and
+    (a demonstration database) the referents and GPDS activity added."""
+    from dashboard import ui
+
+    url = f"sqlite:///{tmp_path / 'release.sqlite'}"
+    engine = db.make_engine(url)
+    build_release_database(engine, demo_sqlite_url)
+    before = snapshot(engine, RELEASE_TABLES - {"meta"})
+    engine.dispose()
+    app_engine = ui._engine_for(url)
+    try:
+        assert revision_of(app_engine) == migrations.head()
+        assert snapshot(app_engine, RELEASE_TABLES - {"meta"}) == before
+        assert all(snapshot(app_engine, NEW_TABLES).values())
+    finally:
+        ui._engine_for.clear()
+        app_engine.dispose()
