@@ -88,7 +88,8 @@ class Outcome:
         if not self.changed and not self.adopted:
             return f"schéma déjà à jour (révision {self.after})"
         origin = (f"base créée sans migrations, reconnue comme révision {BASELINE}" if self.adopted
-                  else f"révision {self.before}" if self.before else "base incomplète, complétée")
+                  else f"révision {self.before}" if self.before
+                  else "base sans numéro de révision, tables manquantes créées")
         return f"{origin}, mise à jour vers la révision {self.after}"
 
 
