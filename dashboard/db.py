@@ -3,8 +3,12 @@
 The same schema runs on SQLite (embedded default) and PostgreSQL (production).
 Natural keys are primary keys or unique constraints, so duplicates are impossible.
 
-CLI: ``python -m dashboard.db init --database-url URL`` creates an empty database
-(schema + default territorial breakdown).
+Schema changes are Alembic revisions (``dashboard.migrations``): the tables below are the head
+revision's, and a test checks that the revisions and these definitions agree.
+
+CLI: ``python -m dashboard.db init --database-url URL`` creates an empty database at the current
+schema (with the default territorial breakdown); ``python -m dashboard.db upgrade`` brings an
+existing database to the current schema in place, without losing a row.
 """
 
 from __future__ import annotations
@@ -306,8 +310,19 @@ def make_engine(url: str | None = None) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def create_schema(engine: Engine) -> None:
-    metadata.create_all(engine)
+def create_schema(engine: Engine):
+    """An empty database → the current schema, stamped at the head revision; an existing one →
+    upgraded in place (``dashboard.migrations``). Returns the ``migrations.Outcome``."""
+    from dashboard import migrations
+
+    return migrations.create(engine)
+
+
+def upgrade_database(engine: Engine):
+    """Bring an existing database to the current schema in place (``migrations.Outcome``)."""
+    from dashboard import migrations
+
+    return migrations.upgrade(engine)
 
 
 def is_initialised(engine: Engine) -> bool:
@@ -343,22 +358,47 @@ def load_reference_geography(engine: Engine) -> None:
         conn.execute(insert(territoires), terr)
 
 
-def init_database(engine: Engine) -> None:
-    """Create the schema and load the reference geography (idempotent)."""
-    create_schema(engine)
+def init_database(engine: Engine):
+    """Create (or upgrade) the schema and load the reference geography (idempotent); returns the
+    ``migrations.Outcome``."""
+    outcome = create_schema(engine)
     load_reference_geography(engine)
+    return outcome
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dashboard.db", description="Base de données du tableau de bord")
     sub = parser.add_subparsers(dest="command", required=True)
-    init = sub.add_parser("init", help="crée une base vide (schéma et découpage territorial par défaut)")
+    init = sub.add_parser("init", help="crée une base vide au schéma courant (avec le découpage territorial "
+                                       "par défaut) ; une base existante est mise à jour")
     init.add_argument("--database-url", default=None)
+    upgrade = sub.add_parser("upgrade", help="met à jour le schéma d'une base existante, sans perdre de ligne")
+    upgrade.add_argument("--database-url", default=None)
     args = parser.parse_args(argv)
-    if args.command == "init":
-        engine = make_engine(args.database_url)
-        init_database(engine)
-        print(f"Base initialisée : {engine.url.render_as_string(hide_password=True)}")
+    engine = make_engine(args.database_url)
+    target = engine.url.render_as_string(hide_password=True)
+    try:
+        if args.command == "init":
+            outcome = init_database(engine)
+            print(f"Base initialisée : {target} ({outcome.summary()}).")
+        else:
+            if not is_initialised(engine):
+                print(f"La base {target} est vide : créez-la avec « python -m dashboard.db init ».",
+                      file=sys.stderr)
+                return 1
+            outcome = upgrade_database(engine)
+            print(f"Base {target} : {outcome.summary()}.")
+            from dashboard import demo
+
+            if demo.complete(engine):
+                print("Données de démonstration complétées (référents décrochage, activité des GPDS).")
+    except Exception as exc:  # noqa: BLE001 - a French message, never a traceback
+        reason = getattr(exc, "orig", None) or exc
+        print(f"Échec sur la base {target} ({type(exc).__name__}) : {reason}. Le schéma est modifié en une "
+              "seule transaction : il est resté tel qu'il était.", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
     return 0
 
 

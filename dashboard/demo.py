@@ -7,7 +7,12 @@ the reference geography (``db.init_database``):
   0799nnn, 0869nnn), with monthly absenteeism calibrated on the national rates;
 * bimonthly bilans per FOQUALE network (2016-2017 in progress: up to April, two networks one
   period behind) and raccrochage targets per network, department and académie;
-* 17 MLDS sites with about 500 places.
+* 17 MLDS sites with about 500 places;
+* a référent décrochage in almost every school and the monthly GPDS activity of the schools
+  (``dashboard.demo_prevention``), derived from their absenteeism.
+
+``complete(engine)`` adds the last two to a demonstration database made by a release without them
+(after ``db.upgrade_database``): the rows are those a fresh ``fill`` writes.
 
 ``fill(engine, scale="national")`` adds synthetic territories (about 7 000 schools, 360 PSAD,
 500 networks in total) for the benchmark; the académie data is kept (superset).
@@ -24,9 +29,10 @@ import uuid
 from collections.abc import Callable
 
 import numpy as np
+import polars as pl
 from sqlalchemy import Connection, Engine, func, insert, select
 
-from dashboard import db, fmt
+from dashboard import db, demo_prevention, fmt
 from dashboard.demo_bilans import (
     SIGNALES_ACADEMIE,
     Network,
@@ -79,7 +85,7 @@ def generate(rngs: list[np.random.Generator], communes: list[Commune], n_schools
              uai_prefix: dict[str, str], per_inhabitant: dict[int, float], late_networks: int,
              mlds: dict[str, int], mlds_places: int) -> dict[str, list[dict]]:
     """Rows of every indicator table for one set of territories (targets without ACAD)."""
-    r_schools, r_abs, r_bilans, r_mlds = rngs
+    r_schools, r_abs, r_bilans, r_mlds, r_prevention = rngs
     schools = place_schools(r_schools, communes, n_schools, uai_prefix)
     networks = networks_of(communes)
     late = set(r_bilans.choice([n.code for n in networks], size=late_networks, replace=False).tolist())
@@ -87,13 +93,25 @@ def generate(rngs: list[np.random.Generator], communes: list[Commune], n_schools
                                          CURRENT_LAST_PERIOD, late)
     targets += aggregate_targets(targets, {n.code: n.departement for n in networks})
     commune_tuples = [(c.insee, c.nom, c.departement, c.population) for c in communes]
+    absenteeism = absenteeism_rows(r_abs, schools, YEARS, CURRENT_YEAR, CURRENT_MONTHS)
+    school_frame = pl.DataFrame({"uai": [s.uai for s in schools], "type": [s.type for s in schools]},
+                                schema={"uai": pl.String, "type": pl.String})
     return {
         "etablissements": [s.row() for s in schools],
         "bilans": bilans,
         "objectifs": targets,
-        "absenteisme": absenteeism_rows(r_abs, schools, YEARS, CURRENT_YEAR, CURRENT_MONTHS),
+        "absenteisme": absenteeism,
         "mlds_sites": mlds_sites(r_mlds, commune_tuples, mlds, mlds_places, YEARS),
+        **demo_prevention.generate(r_prevention, school_frame, _absenteeism_frame(absenteeism), YEARS),
     }
+
+
+ABSENTEEISM_SCHEMA = {"uai": pl.String, "mois": pl.String, "annee_scolaire": pl.String, "effectif": pl.Int64,
+                      "eleves_absenteistes": pl.Int64}
+
+
+def _absenteeism_frame(rows: list[dict]) -> pl.DataFrame:
+    return pl.DataFrame([{k: r[k] for k in ABSENTEEISM_SCHEMA} for r in rows], schema=ABSENTEEISM_SCHEMA)
 
 
 def _national(rng: np.random.Generator, academie_schools: int,
@@ -110,14 +128,21 @@ def _national(rng: np.random.Generator, academie_schools: int,
     mlds = {dep: max(1, round(pop * ratio)) for dep, pop in sorted(dep_pop.items())}
     places = round(sum(dep_pop.values()) * MLDS_PLACES / 1_800_000)
     n_networks = len({c.reseau for c in communes})
-    rows = generate(rng.spawn(4), communes, scaled_mix(NATIONAL_SCHOOLS - academie_schools), geo["uai_prefix"],
+    rows = generate(rng.spawn(STREAMS), communes, scaled_mix(NATIONAL_SCHOOLS - academie_schools), geo["uai_prefix"],
                     per_inhabitant, max(1, n_networks // 50), mlds, places)
     territories = {k: geo[k] for k in ("departements", "communes", "territoires")}
     return territories, rows
 
 
 TABLE_ORDER = ("departements", "communes", "territoires", "etablissements", "bilans", "objectifs",
-               "absenteisme", "mlds_sites")
+               "absenteisme", "mlds_sites", "referents", "prevention")
+STREAMS = 5  # random streams of ``generate`` (spawned in this order: adding one keeps the others)
+
+
+def _academie_streams(seed: int) -> tuple[list[np.random.Generator], np.random.Generator]:
+    """(the académie's streams for ``generate``, the national-scale stream)."""
+    r_academie, r_national = np.random.default_rng(seed).spawn(2)
+    return r_academie.spawn(STREAMS), r_national
 
 
 def fill(engine: Engine, scale: str = "academie", seed: int = DEFAULT_SEED, progress: Progress | None = None) -> None:
@@ -125,8 +150,7 @@ def fill(engine: Engine, scale: str = "academie", seed: int = DEFAULT_SEED, prog
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}")
     say = progress or (lambda _msg: None)
-    root = np.random.default_rng(seed)
-    r_academie, r_national = root.spawn(2)
+    r_academie, r_national = _academie_streams(seed)
     with engine.begin() as conn:
         communes = academie_communes(conn)
         if not communes:
@@ -135,22 +159,20 @@ def fill(engine: Engine, scale: str = "academie", seed: int = DEFAULT_SEED, prog
         per_inhabitant = {y: n / population for y, n in SIGNALES_ACADEMIE.items()}
         say("Génération des données de l'académie…")
         prefix = {c.departement: f"0{c.departement}9" for c in communes}
-        rows = generate(r_academie.spawn(4), communes, dict(ACADEMIE_MIX), prefix, per_inhabitant,
+        rows = generate(r_academie, communes, dict(ACADEMIE_MIX), prefix, per_inhabitant,
                         LATE_NETWORKS, MLDS_SITES, MLDS_PLACES)
-        tables = {name: [] for name in TABLE_ORDER}
+        tables: dict[str, list] = {name: [] for name in TABLE_ORDER}  # rows (dicts), or frames
         if scale == "national":
             say("Génération des territoires synthétiques (échelle nationale)…")
             territories, national_rows = _national(r_national, len(rows["etablissements"]), per_inhabitant)
             for name, extra in (*territories.items(), *national_rows.items()):
-                tables[name].extend(extra)
+                _collect(tables[name], extra)
         for name, extra in rows.items():
-            tables[name].extend(extra)
+            _collect(tables[name], extra)
         departements = [r for r in tables["objectifs"] if r["territoire_code"] in _departement_codes(conn, tables)]
         tables["objectifs"].extend(academie_targets(departements))
         for name in TABLE_ORDER:
-            if tables[name]:
-                say(f"Écriture de {fmt.integer(len(tables[name]))} lignes dans « {name} »…")
-                conn.execute(insert(db.metadata.tables[name]), tables[name])
+            _write(conn, name, tables[name], say)
         db.set_meta(conn, "demo", "1")
         db.set_meta(conn, "version", f"demo-{uuid.uuid4().hex}")
     if scale == "academie":  # the secrecy decision of every school year, computed once here
@@ -158,6 +180,55 @@ def fill(engine: Engine, scale: str = "academie", seed: int = DEFAULT_SEED, prog
 
         say("Secret statistique : choix des valeurs masquées de chaque année…")
         raccrochage_suppression.store_decisions(engine)
+
+
+def _collect(bucket: list, extra) -> None:
+    if isinstance(extra, pl.DataFrame):
+        bucket.append(extra)
+    else:
+        bucket.extend(extra)
+
+
+def _write(conn: Connection, name: str, rows: list, say: Progress) -> None:
+    """Insert rows (dicts) or frames (bulk: the driver's ``executemany`` or PostgreSQL's ``COPY``)."""
+    if not rows:
+        return
+    table = db.metadata.tables[name]
+    if isinstance(rows[0], pl.DataFrame):
+        from dashboard.importer import bulk
+
+        frame = pl.concat(rows)
+        say(f"Écriture de {fmt.integer(frame.height)} lignes dans « {name} »…")
+        bulk.insert_rows(conn, table, frame)
+        return
+    say(f"Écriture de {fmt.integer(len(rows))} lignes dans « {name} »…")
+    conn.execute(insert(table), rows)
+
+
+def complete(engine: Engine, seed: int = DEFAULT_SEED) -> bool:
+    """Referents and GPDS activity for a demonstration database that has none (one upgraded from a
+    release without these tables), from its schools and absenteeism; True when rows were written.
+    A database holding real data (``demo`` ≠ "1") or rows in either table is left alone."""
+    with engine.begin() as conn:
+        if db.get_meta(conn, "demo") != "1":
+            return False
+        for table in (db.referents, db.prevention):
+            if conn.execute(select(func.count()).select_from(table)).scalar_one():
+                return False
+        e, a = db.etablissements, db.absenteisme
+        schools = pl.DataFrame(conn.execute(select(e.c.uai, e.c.type)).all(), orient="row",
+                               schema={"uai": pl.String, "type": pl.String})
+        if schools.is_empty():
+            return False
+        absenteeism = pl.DataFrame(
+            conn.execute(select(*[a.c[name] for name in ABSENTEEISM_SCHEMA])).all(), orient="row",
+            schema=ABSENTEEISM_SCHEMA)
+        streams, _ = _academie_streams(seed)
+        frames = demo_prevention.generate(streams[STREAMS - 1], schools, absenteeism, YEARS)
+        for name, frame in frames.items():
+            _write(conn, name, [frame], lambda _msg: None)
+        db.set_meta(conn, "version", f"demo-{uuid.uuid4().hex}")
+    return True
 
 
 def _departement_codes(conn: Connection, tables: dict[str, list[dict]]) -> set[str]:
@@ -175,6 +246,8 @@ SUMMARY_LABELS = {
     "objectifs": "Objectifs",
     "absenteisme": "Relevés mensuels d'absentéisme",
     "mlds_sites": "Sites MLDS (lignes par année)",
+    "referents": "Référents décrochage (lignes par année)",
+    "prevention": "Relevés mensuels des GPDS",
 }
 
 

@@ -33,19 +33,24 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def engine() -> Engine:
-    """The app's engine; the embedded default is created and filled with demo data on first start."""
+    """The app's engine; the embedded default is created and filled with demo data on first start,
+    and an existing database is brought to the current schema (``db.upgrade_database``)."""
     return _engine_for(db.resolve_database_url())
 
 
-@st.cache_resource(show_spinner="Préparation de la base de données (premier démarrage)…")
+@st.cache_resource(show_spinner="Préparation de la base de données (premier démarrage ou mise à jour)…")
 def _engine_for(url: str) -> Engine:
-    eng = db.make_engine(url)
-    if not db.is_initialised(eng):
-        db.init_database(eng)
-        if db.is_default_database(url):
-            from dashboard import demo
+    from dashboard import demo
 
-            demo.fill(eng)
+    eng = db.make_engine(url)
+    fresh = not db.is_initialised(eng)
+    outcome = db.init_database(eng)  # creates the schema, or upgrades it in place
+    if fresh and db.is_default_database(url):
+        demo.fill(eng)
+    elif demo.complete(eng):  # a demonstration database from a release without the newer tables
+        log.info("Données de démonstration complétées après la mise à jour du schéma")
+    if outcome.changed and not fresh:
+        log.info("Schéma de la base mis à jour : %s", outcome.summary())
     return eng
 
 

@@ -281,7 +281,7 @@ def test_demo_flag_and_version(demo_engine):
 
 # --- determinism, speed, CLI (SQLite) --------------------------------------------------------------
 
-INDICATOR_TABLES = ("etablissements", "bilans", "objectifs", "absenteisme", "mlds_sites")
+INDICATOR_TABLES = ("etablissements", "bilans", "objectifs", "absenteisme", "mlds_sites", "referents", "prevention")
 
 
 def _dump(engine) -> dict[str, list[tuple]]:
@@ -321,6 +321,7 @@ def test_cli_fills_once_and_summarises_in_french(tmp_path, capsys):
     assert demo.main(["--database-url", url]) == 0
     out = capsys.readouterr().out
     assert "Données de démonstration écrites" in out and "Établissements : 330" in out
+    assert "Référents décrochage (lignes par année) : 1\u202f596" in out and "Relevés mensuels des GPDS" in out
     assert demo.main(["--database-url", url]) == 0
     assert "contient déjà des données" in capsys.readouterr().out
     engine = db.make_engine(url)
@@ -351,7 +352,12 @@ def test_national_scale_is_a_superset(tmp_path):
         targets = frame(conn, db.objectifs)
         acad = conn.execute(select(func.count()).select_from(db.etablissements).where(
             db.etablissements.c.uai.like("0%"))).scalar_one()
+        referents = conn.execute(select(func.count()).select_from(db.referents)).scalar_one()
+        reporting = conn.execute(select(func.count(db.prevention.c.uai.distinct()))
+                                 .where(db.prevention.c.annee_scolaire == "2014-2015")).scalar_one()
     engine.dispose()
+    assert 0.95 * 5 * len(schools) <= referents <= 0.99 * 5 * len(schools)
+    assert 0.8 * len(schools) <= reporting <= 0.92 * len(schools)
     assert acad == 330 and all(uai.is_valid_uai(code) for code in schools["uai"])
     cum = bilans.sort("reseau_code", "periode_fin").with_columns(
         pl.sum_horizontal(db.SOLUTION_COLUMNS).alias("raccroches")).with_columns(

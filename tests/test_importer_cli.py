@@ -75,6 +75,25 @@ def test_imported_exit_0(database_url):
     engine.dispose()
 
 
+def test_prevention_kinds_from_the_command_line(database_url, tmp_path):
+    referents = tmp_path / "referents.csv"
+    referents.write_text("uai;annee_scolaire;fonction;formation_suivie\n0860001J;2014-2015;Proviseur adjoint;oui\n"
+                         "0860002K;2014-2015;Chef de travaux;\n", encoding="utf-8")
+    gpds = tmp_path / "gpds.csv"
+    gpds.write_text("UAI;Mois;Élèves repérés;Élèves suivis;Réunions GPDS;Solutions internes;Signalements plateforme\n"
+                    "0860001J;2014-10;4;2;1;1;0\n", encoding="utf-8")
+    done = run_cli(str(referents), "--kind", "referents", "--database-url", database_url)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith("Import réussi (Référents décrochage) : 2 lignes ajoutées")
+    again = run_cli(str(referents), "--kind", "referents", "--database-url", database_url)
+    assert again.returncode == 0 and "0 ligne ajoutée, 0 modifiée, 2 inchangées" in again.stdout
+    done = run_cli(str(gpds), "--database-url", database_url)
+    assert done.returncode == 0 and done.stdout.startswith("Import réussi (Activité des GPDS) : 1 ligne ajoutée")
+    engine = db.make_engine(database_url)
+    assert len(snapshot(engine)["referents"]) == 2 and len(snapshot(engine)["prevention"]) == 1
+    engine.dispose()
+
+
 def test_refused_exit_1_prints_the_report_and_writes_nothing(database_url, tmp_path):
     engine = db.make_engine(database_url)
     before = snapshot(engine)

@@ -14,7 +14,8 @@ from dashboard import db, importer
 from tests.conftest import BACKENDS, make_backend_engine
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "import"
-DATA_TABLES = ("territoires", "etablissements", "bilans", "objectifs", "absenteisme", "mlds_sites")
+DATA_TABLES = ("territoires", "etablissements", "bilans", "objectifs", "absenteisme", "mlds_sites", "referents",
+               "prevention")
 BILAN_HEADER = ["annee_scolaire", "periode_fin", "reseau_code", *db.BILAN_COUNT_COLUMNS]
 ABSENCE_HEADER = ["uai", "mois", "effectif", "eleves_absenteistes", "demi_journees_non_justifiees"]
 
@@ -121,7 +122,8 @@ def issues(result, rule: str | None = None, severity: str | None = None) -> list
 def reset(engine) -> None:
     """Back to the reference state: default breakdown, the schools of ``SCHOOLS``, nothing else."""
     with engine.begin() as conn:
-        for name in ("bilans", "objectifs", "absenteisme", "mlds_sites", "etablissements", "import_log", "meta"):
+        for name in ("bilans", "objectifs", "absenteisme", "mlds_sites", "referents", "prevention", "etablissements",
+                     "import_log", "meta"):
             conn.execute(delete(db.metadata.tables[name]))
         conn.execute(delete(db.territoires).where(db.territoires.c.annee_debut != 0))
         conn.execute(insert(db.etablissements), SCHOOLS)

@@ -55,7 +55,7 @@ def test_page_renders_templates_and_history(page_db, open_page):
     assert_no_exception(at)
     assert at.title[0].value == "Importer des données"
     downloads = labels(at, "download_button")
-    assert downloads.count("Modèle CSV") == 6 and downloads.count("Modèle XLSX") == 6
+    assert downloads.count("Modèle CSV") == 8 and downloads.count("Modèle XLSX") == 8  # référents, GPDS included
     assert "Aucun import pour l'instant." in [c.value for c in at.caption]
 
 

@@ -102,8 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         engine = db.make_engine(args.database_url)
-        if not db.is_initialised(engine):
-            db.init_database(engine)
+        db.init_database(engine)  # created, or brought to the current schema in place
         with engine.connect() as conn:
             scope = auth.cli_scope(conn, args.utilisateur)
         access.require_importer(scope)

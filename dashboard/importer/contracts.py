@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from dashboard import db
+from dashboard.importer.labels import FUNCTION_HELP, FUNCTION_LABELS, YES_NO, YES_NO_LABELS
 
 # Value kinds understood by ``parsing``.
 COUNT = "count"  # whole number >= 0
@@ -39,9 +40,13 @@ class ColumnSpec:
     max_len: int | None = None
     choices: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
+    value_aliases: tuple[tuple[str, str], ...] = ()  # (value as people write it, choice) for an ENUM
+    help: str = ""  # format help replacing the default one
 
     @property
     def format_help(self) -> str:
+        if self.help:
+            return self.help
         return FORMAT_HELP[self.kind] if self.kind != ENUM else "une valeur parmi : " + ", ".join(self.choices)
 
 
@@ -218,8 +223,57 @@ MLDS_SITES = Contract(
     key=("site_code", "annee_scolaire"),
 )
 
+# --- prevention (issue 17) -------------------------------------------------------------------------
+
+_UAI = ColumnSpec("uai", UAI, "Numéro UAI de l'établissement (déjà importé).", "0860001J", aliases=_UAI_ALIASES)
+
+REFERENTS = Contract(
+    "referents", "Référents décrochage", "un établissement et une année scolaire",
+    (
+        _UAI,
+        _ANNEE,
+        ColumnSpec("fonction", ENUM, "Fonction du référent décrochage de l'établissement (pas de nom : seule la "
+                   "couverture compte).", "CPE", choices=db.REFERENT_FUNCTIONS,
+                   aliases=("fonction_referent", "fonction_du_referent", "fonction_referent_decrochage",
+                            "fonction_du_referent_decrochage", "referent", "referent_decrochage", "qualite", "corps"),
+                   value_aliases=tuple((label, choice) for choice, labels in FUNCTION_LABELS.items()
+                                       for label in labels),
+                   help=FUNCTION_HELP),
+        ColumnSpec("formation_suivie", ENUM, "Le référent a suivi la formation de référent décrochage (facultatif).",
+                   "oui", required=False, choices=YES_NO,
+                   aliases=("formation", "forme", "formation_referent", "formation_decrochage",
+                            "formation_referent_decrochage"),
+                   value_aliases=YES_NO_LABELS, help="oui ou non ; vide = non renseigné"),
+    ),
+    key=("uai", "annee_scolaire"),
+)
+
+PREVENTION = Contract(
+    "prevention", "Activité des GPDS", "un établissement et un mois",
+    (
+        _UAI,
+        ColumnSpec("mois", MONTH, "Mois d'activité du GPDS.", "2015-01", aliases=("mois_activite", "periode")),
+        _count("eleves_reperes", "Élèves repérés dans le mois : fiches alerte, élèves présentés au GPDS.", 6,
+               aliases=("reperes", "eleves_reperes_gpds", "fiches_alerte", "eleves_presentes_gpds",
+                        "eleves_presentes_au_gpds", "alertes")),
+        _count("eleves_suivis", "Élèves dont le suivi par le GPDS a commencé dans le mois (fiche GPDS, fiche de "
+               "suivi).", 4, aliases=("suivis", "eleves_suivis_gpds", "fiches_suivi", "fiches_gpds", "nouveaux_suivis")),
+        _count("reunions_gpds", "Réunions du GPDS ou de la cellule de veille dans le mois.", 2,
+               aliases=("reunions", "reunions_du_gpds", "seances_gpds", "reunions_cellule_veille")),
+        _count("solutions_internes", "Élèves pour qui une solution interne a été trouvée dans le mois (tutorat, PPRE, "
+               "emploi du temps aménagé, changement de classe…).", 2,
+               aliases=("solutions", "solution_interne", "solutions_internes_trouvees")),
+        _count("signalements_plateforme", "Élèves de plus de 16 ans qui ont quitté l'établissement, signalés à la "
+               "plateforme (PSAD) dans le mois.", 0,
+               aliases=("signalements_psad", "signales_plateforme", "signales_psad", "signalements")),
+        ColumnSpec("annee_scolaire", SCHOOL_YEAR, "Année scolaire (facultatif : sinon celle du mois ; si elle est "
+                   "donnée, le mois doit en faire partie).", "2014-2015", required=False, aliases=("annee",)),
+    ),
+    key=("uai", "mois"),
+)
+
 CONTRACTS: dict[str, Contract] = {
-    c.kind: c for c in (TERRITOIRES, ETABLISSEMENTS, BILANS, OBJECTIFS, ABSENTEISME, MLDS_SITES)
+    c.kind: c for c in (TERRITOIRES, ETABLISSEMENTS, BILANS, OBJECTIFS, ABSENTEISME, MLDS_SITES, REFERENTS, PREVENTION)
 }
 KINDS: tuple[str, ...] = tuple(CONTRACTS)
 KIND_LABELS: dict[str, str] = {k: c.label for k, c in CONTRACTS.items()}

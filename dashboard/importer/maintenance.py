@@ -21,7 +21,7 @@ from dashboard import db
 from dashboard.importer.writing import bump_version
 from queries import donnees
 
-DEMO_TABLES = ("absenteisme", "bilans", "objectifs", "mlds_sites", "etablissements")
+DEMO_TABLES = ("absenteisme", "bilans", "objectifs", "mlds_sites", "referents", "prevention", "etablissements")
 
 
 def recent_imports(engine: Engine, limit: int = 20) -> pl.DataFrame:

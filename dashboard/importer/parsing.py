@@ -216,6 +216,8 @@ def enum_parser(spec: ColumnSpec) -> Callable[[str], Parsed]:
     for choice in spec.choices:
         for alias in ENUM_ALIASES.get(choice, ()):
             lookup[alias] = choice
+    for label, choice in spec.value_aliases:
+        lookup[contracts.squash(label)] = choice
     optional = not spec.required
 
     def parse(text: str) -> Parsed:

@@ -74,6 +74,20 @@ class References:
         schema = {c: (pl.Int64 if c in db.BILAN_COUNT_COLUMNS else pl.String) for c in columns}
         return pl.DataFrame(rows, schema=schema, orient="row")
 
+    def enrolments(self, years: list[str]) -> pl.DataFrame:
+        """uai, mois, ``_effectif``: enrolment per school and month from the absenteeism data loaded."""
+        a = db.absenteisme
+        rows = self.conn.execute(select(a.c.uai, a.c.mois, a.c.effectif).where(a.c.annee_scolaire.in_(years))).all()
+        return pl.DataFrame(rows, schema={"uai": pl.String, "mois": pl.String, "_effectif": pl.Int64}, orient="row")
+
+    def prevention(self, years: list[str]) -> pl.DataFrame:
+        """GPDS activity already in the database for these school years."""
+        p = db.prevention
+        columns = ["uai", "mois", "annee_scolaire", *db.PREVENTION_COUNT_COLUMNS]
+        rows = self.conn.execute(select(*[p.c[c] for c in columns]).where(p.c.annee_scolaire.in_(years))).all()
+        schema = {c: (pl.Int64 if c in db.PREVENTION_COUNT_COLUMNS else pl.String) for c in columns}
+        return pl.DataFrame(rows, schema=schema, orient="row")
+
     def used_networks(self, from_year: int) -> set[str]:
         """Networks that bilans refer to, from that year of rentrée on."""
         first = f"{from_year}-{from_year + 1}" if from_year else "0000"

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import polars as pl
 
 from dashboard import fmt
-from dashboard.importer import funnel, territory_rules
+from dashboard.importer import funnel, prevention_rules, territory_rules
 from dashboard.importer.checks import (
     check_known,
     check_known_by_year,
@@ -40,6 +40,10 @@ def derive(kind: str, rows: pl.DataFrame) -> pl.DataFrame:
         )
     if kind == "absenteisme":
         return rows.with_columns(school_year_of_date("mois").alias("annee_scolaire"))
+    if kind == "referents":
+        return prevention_rules.derive_referents(rows)
+    if kind == "prevention":
+        return prevention_rules.derive_prevention(rows)
     return rows
 
 
@@ -134,4 +138,6 @@ RULES: dict[str, Callable[[pl.DataFrame, References, Issues], None]] = {
     "objectifs": objectifs_rules,
     "absenteisme": absenteisme_rules,
     "mlds_sites": mlds_rules,
+    "referents": prevention_rules.referents_rules,
+    "prevention": prevention_rules.prevention_rules,
 }

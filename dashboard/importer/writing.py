@@ -47,6 +47,9 @@ TARGETS: dict[str, tuple[Table, tuple[tuple[str, str], ...]]] = {
         "uai", "mois", "annee_scolaire", "effectif", "eleves_absenteistes", "demi_journees_non_justifiees"))),
     "mlds_sites": (db.mlds_sites, tuple((c, c) for c in (
         "site_code", "annee_scolaire", "nom", "commune_insee", "places", "jeunes_accueillis"))),
+    "referents": (db.referents, tuple((c, c) for c in ("uai", "annee_scolaire", "fonction", "formation_suivie"))),
+    "prevention": (db.prevention, tuple((c, c) for c in ("uai", "mois", "annee_scolaire",
+                                                           *db.PREVENTION_COUNT_COLUMNS))),
 }
 
 
