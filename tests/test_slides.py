@@ -8,6 +8,7 @@ import dataclasses
 import io
 import re
 
+import polars as pl
 import pytest
 from openpyxl import load_workbook
 from pptx.enum.chart import XL_CHART_TYPE
@@ -192,6 +193,23 @@ def test_highlights_are_generated_and_traceable(acad):
                 continue  # years, day numbers
             assert token in others, (token, sentence)
     assert len({h.slide for h in content.highlights}) >= 3
+
+
+def test_absenteeism_highlight_says_when_the_national_reference_is_estimated(acad):
+    """LPO and EREA are not published by the DEPP: their reference is an estimate, and the sentence
+    says so; a published one is not called an estimate."""
+    from dashboard.slides import commentary
+
+    content = acad["content"]
+    a = content.absence
+    assert {"LPO", "EREA"} <= a.references_estimees and "COLLEGE" not in a.references_estimees
+    for groupe in ("EREA", "COLLEGE"):
+        rows = a.par_type.with_columns(
+            evolution=pl.when(pl.col("groupe") == groupe).then(0.05).otherwise(0.0001))
+        forced = dataclasses.replace(content, absence=dataclasses.replace(a, par_type=rows))
+        text = commentary.absenteeism(forced).text
+        estimated = "pour une référence nationale estimée de" in text
+        assert estimated == (groupe == "EREA"), text
 
 
 def test_no_text_overflows_its_box(acad):

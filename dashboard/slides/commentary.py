@@ -186,7 +186,8 @@ def absenteeism(content: DeckContent) -> Highlight | None:
                 f"({fmt.signed_points(row['evolution'])})")
     reference = a.references.get(row["groupe"])
     if reference is not None:
-        text += f", pour une référence nationale de {fmt.percent(reference)} ({a.reference_annee})"
+        estimated = " estimée" if row["groupe"] in a.references_estimees else ""
+        text += f", pour une référence nationale{estimated} de {fmt.percent(reference)} ({a.reference_annee})"
     return Highlight(text + ".", "absenteisme")
 
 

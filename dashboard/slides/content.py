@@ -45,8 +45,9 @@ class Absence:
     references: dict[str, float]  # school type → national rate (fraction)
     reference_annee: str | None  # school year of the national references used
     reference_source: str | None
-    reference_estimee: bool  # some references of that year are interpolated or estimated, not published
+    reference_estimee: bool  # some references of that year are estimated (LPO, EREA), not published
     mois: tuple[str, str] | None  # first and last month with data this year
+    references_estimees: frozenset[str] = frozenset()  # school types whose national rate is estimated
 
 
 @dataclass(frozen=True)
@@ -149,21 +150,22 @@ def _absence(conn: Connection, scope: Scope, code: str, annee: str) -> Absence |
         references=refs,
         reference_annee=ref_year,
         reference_source=source,
-        reference_estimee=estimated,
+        reference_estimee=bool(estimated),
+        references_estimees=estimated,
         mois=(months[0], months[-1]) if months else None,
     )
 
 
-def _references(aq, annee: str) -> tuple[str | None, dict[str, float], str | None, bool]:
+def _references(aq, annee: str) -> tuple[str | None, dict[str, float], str | None, frozenset[str]]:
     """National references of ``annee``, else of the closest earlier year that has some:
-    (year, rates by school type, the publisher, whether some are estimated)."""
+    (year, rates by school type, the publisher, the school types whose rate is estimated)."""
     years = sorted(set(aq.load_references()["annee_scolaire"].to_list()))
     candidates = [y for y in years if y <= annee]
     if not candidates:
-        return None, {}, None, False
+        return None, {}, None, frozenset()
     year = candidates[-1]
     refs = aq.references_for(year)
-    estimated = any((r.get("statut") or "publié") != "publié" for r in refs.values())
+    estimated = frozenset(t for t, r in refs.items() if (r.get("statut") or "publié") != "publié")
     publisher = "DEPP" if any("DEPP" in (r.get("source") or "") for r in refs.values()) else None
     return year, {t: r["taux"] for t, r in refs.items()}, publisher, estimated
 

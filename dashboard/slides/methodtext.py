@@ -170,8 +170,8 @@ def sources_and_method(content: DeckContent) -> tuple[list[tuple], list[tuple]]:
         text = (f"Références nationales d'absentéisme ({a.reference_annee}, secteur public) : "
                 f"{a.reference_source or 'données nationales'}")
         if a.reference_estimee:
-            text += " ; certaines valeurs sont interpolées entre deux années publiées ou estimées (détail sur la page " \
-                    "Méthodologie)"
+            text += " ; les lycées polyvalents et les EREA, que la DEPP ne publie pas séparément, ont un taux estimé à " \
+                    "partir des taux publiés la même année (détail sur la page Méthodologie)"
         sources.append((text + ".", 1.0, False, style.TEXT))
     sources.append((f"{geodata.SOURCE_CREDIT} Découpage en réseaux et PSAD indicatif.", 1.0, False, style.TEXT))
     if content.demo:
