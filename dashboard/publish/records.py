@@ -69,6 +69,7 @@ def xlsx_bytes(lines: Sequence[Line], provenance: Provenance | None = None, shee
     for letter, width in zip("ABCD", widths, strict=True):
         page.column_dimensions[letter].width = min(60, width + 2)
     page.freeze_panes = "A2"
+    workbook.printable(page)
     if provenance is not None:
         workbook.write_notes(book, provenance)
     buffer = io.BytesIO()

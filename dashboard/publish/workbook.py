@@ -124,7 +124,7 @@ def _write_table(workbook, table: Table) -> None:
         sheet.row_dimensions[1].height = 15 * min(4, -(-longest // 28))
     sheet.freeze_panes = "A2"
     total = sum(sheet.column_dimensions[get_column_letter(i + 1)].width for i in range(len(headers)))
-    _printable(sheet, pages_wide=max(1, -(-int(total) // PAGE_WIDTH)))
+    printable(sheet, pages_wide=max(1, -(-int(total) // PAGE_WIDTH)))
     if table.note:
         sheet.append([])
         sheet.append([exports.neutralise(exports.clean_text(table.note))])
@@ -133,7 +133,7 @@ def _write_table(workbook, table: Table) -> None:
 PAGE_WIDTH = 190  # characters of column width that stay readable on a landscape A4 page
 
 
-def _printable(sheet, pages_wide: int = 1) -> None:
+def printable(sheet, pages_wide: int = 1) -> None:
     """Printed (or converted to PDF) in landscape, ``pages_wide`` pages across, header repeated."""
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
@@ -155,7 +155,7 @@ def write_notes(workbook, provenance: Provenance) -> None:
         sheet.cell(row=sheet.max_row, column=1).alignment = Alignment(vertical="top")
         sheet.cell(row=sheet.max_row, column=2).alignment = Alignment(wrap_text=True, vertical="top")
         sheet.row_dimensions[sheet.max_row].height = 15 * max(1, -(-len(text) // 100))
-    _printable(sheet)
+    printable(sheet)
 
 
 def xlsx_bytes(tables: Sequence[Table], provenance: Provenance | None = None) -> bytes:
