@@ -40,15 +40,23 @@ FIGURE_KEYS = ("couverture_referents", "etablissements", "etablissements_avec_re
                "mlds_jeunes_accueillis", "mlds_taux_occupation")
 
 
-def _masks(row: dict) -> dict[str, str]:
-    """The disclosure marks of a chain row's figures: its counts (their own mark), the rates per
-    1 000 and the shares built on a masked count (secondary)."""
+def chain_marks(row: dict) -> dict[str, str]:
+    """The disclosure marks of a chain row (``chain`` or ``monthly_chain``): its counts of pupils
+    (their own mark: « < 5 » under the threshold, « s » for a complementary mask), the rates per
+    1 000 and the shares built on a masked count (« s »), and the pupils when they are too few."""
     marks = disclosure.decode_marks(row.get("cellules_masquees"))
-    out = {c: marks.get(c, disclosure.PRIMARY) for c in PUPIL_COUNTS if row[f"masque_{c}"]}
-    out.update({f"{c}_pour_1000": disclosure.SECONDARY for c in PUPIL_COUNTS if row[f"masque_{c}"]})
+    out = {c: marks.get(c, disclosure.PRIMARY) for c in PUPIL_COUNTS if row.get(f"masque_{c}")}
+    out.update({f"{c}_pour_1000": disclosure.SECONDARY for c in PUPIL_COUNTS if row.get(f"masque_{c}")})
     out.update({share: disclosure.SECONDARY for share, parts in SHARES.items()
-                if any(row[f"masque_{c}"] for c in parts)})
+                if share in row and any(row.get(f"masque_{c}") for c in parts)})
+    if "eleves" in row and row["eleves"] is None and row.get("effectif_cumule"):
+        out["eleves"] = disclosure.PRIMARY
     return out
+
+
+def _masks(row: dict) -> dict[str, str]:
+    """``chain_marks`` restricted to the export's keys."""
+    return {k: m for k, m in chain_marks(row).items() if k in FIGURE_KEYS}
 
 
 def figures_contribution(conn: Connection, scope: Scope, code: str, annee: str) -> dict:

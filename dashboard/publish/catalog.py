@@ -167,6 +167,7 @@ PREVENTION_SCHOOLS = column_map([
     _count("absenteistes_moyen", "Absentéistes par mois (moyenne)"),
     _rate("taux", "Taux d'absentéisme sur l'année"),
     Column("rang_type", "Rang dans son type (académie)", Kind.NUMBER),
+    Column("rang_libelle", "Rang dans son type", Kind.LABEL),
     _count("etablissements_type", "Établissements du type (académie)", secret=False),
     _count("eleves_reperes", "Élèves repérés par le GPDS sur l'année"),
     Column("motif", "Motif", Kind.LABEL),
