@@ -30,11 +30,11 @@ def _figure(key: str, value, marks: dict) -> str:
     return publish.cell_text(catalog.FIGURES[key], value, marks.get(key))
 
 
-def _tiles(cover: dict, row: dict, spots: dict, totals: dict) -> None:
+def _tiles(cover: dict, row: dict, spots: dict, totals: dict, declared: bool) -> None:
     marks = chain_marks(row)
     a, b, c, d = st.columns(4)
     missing = cover["sans_referent"]
-    if cover["avec_referent"]:
+    if declared and cover["etablissements"]:
         a.metric("Couverture en référents", _figure("couverture_referents", cover["couverture"], {}),
                  delta="complète" if not missing else f"{fmt.integer(missing)} sans référent",
                  delta_color="green" if not missing else "orange", delta_arrow="off", border=True,
@@ -233,7 +233,8 @@ def body() -> None:
     cover_row = total.row(0, named=True) if total.height else {"etablissements": 0, "avec_referent": 0,
                                                                 "sans_referent": 0, "couverture": None}
     st.caption(f"{ui.plain(territory.label)}, année scolaire {ctx.annee}.")
-    _tiles(cover_row, chain.row(0, named=True), spots, mlds.totals.row(0, named=True))
+    declared = ui.query(q.referents_declared, ctx.annee)
+    _tiles(cover_row, chain.row(0, named=True), spots, mlds.totals.row(0, named=True), declared)
     index = ui.query(tq.territory_index, ctx.annee)
     detail = tq.can_view_detail(index, ctx.scope, territory.code)
     views = st.tabs(VIEWS, key="vue", bind="query-params")

@@ -82,10 +82,6 @@ INDICATORS: dict[str, Indicator] = {
         "part_raccroches", "Part des jeunes signalés ayant une solution (raccrochés)", "rate", "quantiles",
         "Raccrochés", "Jeunes signalés",
     ),
-    "absenteisme": Indicator(
-        "absenteisme", "Taux d'absentéisme (4 demi-journées ou plus par mois)", "rate", "quantiles",
-        "Élèves absentéistes", "Effectif",
-    ),
     "couverture_referents": Indicator(
         "couverture_referents", "Couverture en référents décrochage (établissements)", "rate", "quantiles",
         "Établissements avec un référent", "Établissements",
@@ -93,6 +89,10 @@ INDICATORS: dict[str, Indicator] = {
     "eleves_reperes_pour_1000": Indicator(
         "eleves_reperes_pour_1000", "Élèves repérés par les GPDS pour 1 000 élèves", "per1000", "quantiles",
         "Élèves repérés", "Élèves inscrits (effectif moyen)",
+    ),
+    "absenteisme": Indicator(
+        "absenteisme", "Taux d'absentéisme (4 demi-journées ou plus par mois)", "rate", "quantiles",
+        "Élèves absentéistes", "Effectif",
     ),
 }
 #: Prevention indicators: values of ``queries.prevention_figures`` (numerator, denominator columns).

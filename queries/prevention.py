@@ -110,6 +110,13 @@ def _referents(conn: Connection, annee: str) -> pl.DataFrame:
                                                     "formation_suivie": pl.Boolean})
 
 
+def referents_declared(conn: Connection, annee: str) -> bool:
+    """Whether any referent is declared that school year in the database: without a referents file
+    the coverage is unknown (None), not 0 %."""
+    r = db.referents
+    return conn.execute(select(r.c.uai).where(r.c.annee_scolaire == annee).limit(1)).first() is not None
+
+
 def _coverage_of(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     return frame.group_by(keys, maintain_order=True).agg(
         pl.len().alias("etablissements"), pl.col("fonction").is_not_null().sum().alias("avec_referent"),

@@ -27,6 +27,7 @@ from queries.prevention import (
     coverage,
     disclosed_chain,
     mlds,
+    referents_declared,
 )
 from queries.prevention_schools import PUPIL_COUNTS, owners, schools
 from queries.territoires import can_view, territory_index
@@ -61,12 +62,14 @@ def _masks(row: dict) -> dict[str, str]:
 
 def figures_contribution(conn: Connection, scope: Scope, code: str, annee: str) -> dict:
     """Prevention figures of one territory for the figures export (``FIGURE_KEYS``): referent
-    coverage (a fraction, None without schools), schools, the GPDS chain (counts, per 1 000 pupils,
+    coverage (a fraction; None without schools or without any referent declared that year), schools, the GPDS chain (counts, per 1 000 pupils,
     shares), the number of « angles morts », MLDS sites, places, young people and occupancy;
     ``masque`` and ``secret`` name the figures hidden by disclosure and their marks."""
     by_type = coverage(conn, scope, code, annee).by_type.filter(pl.col("groupe") == ALL)
     cover = by_type.row(0, named=True) if by_type.height else {"couverture": None, "etablissements": 0,
                                                                 "avec_referent": 0}
+    if not referents_declared(conn, annee):  # no referents file that year: unknown, not 0 %
+        cover = {**cover, "couverture": None}
     row = chain(conn, scope, code, annee).row(0, named=True)
     totals = mlds(conn, scope, code, annee).totals.row(0, named=True)
     secret = _masks(row)
@@ -114,6 +117,8 @@ def level_values(conn: Connection, scope: Scope, annee: str, level: str) -> pl.D
                      pl.col("couverture").alias("couverture_referents")),
         on="territoire_code", how="left",
     ).with_columns(pl.col("avec_referent").fill_null(0))
+    if not referents_declared(conn, annee):
+        out = out.with_columns(pl.lit(None, dtype=pl.Float64).alias("couverture_referents"))
     return out.select(list(LEVEL_SCHEMA)).cast(LEVEL_SCHEMA)
 
 
