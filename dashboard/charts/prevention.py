@@ -64,11 +64,11 @@ def coverage_figure(by_type: pl.DataFrame) -> go.Figure:
     fig.add_trace(go.Scatter(
         y=labels, x=[r["etablissements"] for r in rows], mode="text", showlegend=False, hoverinfo="skip",
         text=[f" {fmt.integer(r['avec_referent'])} / {fmt.integer(r['etablissements'])}" for r in rows],
-        textposition="middle right", textfont={"size": 12, "color": "#1E1E1E"},
+        textposition="middle right", textfont={"size": 12, "color": "#1E1E1E"}, cliponaxis=False,
     ))
     top = max(r["etablissements"] for r in rows)
     fig.update_layout(barmode="stack", bargap=0.3)
-    fig.update_xaxes(range=[0, top * 1.25], tickformat=",.0f")
+    fig.update_xaxes(range=[0, top * 1.4], tickformat=",.0f")
     fig.update_yaxes(autorange="reversed")
     fig = french_layout(fig, height=150 + 46 * len(rows))
     fig.update_layout(legend={"y": 1.02, "yanchor": "bottom", "traceorder": "normal"}, margin={"t": 40})
@@ -238,7 +238,7 @@ def mlds_figure(sites: pl.DataFrame) -> go.Figure:
                          width=0.45, customdata=hovers, hovertemplate="%{customdata}<extra></extra>"))
     top = max(places + [1])
     fig.add_trace(go.Scatter(y=names, x=[p + top * 0.02 for p in places], mode="text", text=texts,
-                             textposition="middle right", showlegend=False, hoverinfo="skip",
+                             textposition="middle right", showlegend=False, hoverinfo="skip", cliponaxis=False,
                              textfont={"size": 12, "color": "#1E1E1E"}))
     fig.update_layout(barmode="overlay", bargap=0.25)
     fig.update_xaxes(range=[0, top * 1.45])
