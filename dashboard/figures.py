@@ -43,6 +43,7 @@ Contributor = Callable[[Connection, Scope, str, str], dict]
 CONTRIBUTORS: list[str | Contributor] = [
     "queries.raccrochage:figures_contribution",
     "queries.absenteisme:figures_contribution",
+    "queries.prevention_figures:figures_contribution",
 ]
 
 FORMATS = (".json", ".csv", ".xlsx")
@@ -154,7 +155,7 @@ def provenance(figures: dict) -> publish.Provenance:
         title=f"Chiffres clés — {figures['territoire_nom']} — {figures['annee_scolaire']}",
         territory=figures["territoire_nom"], annee=figures["annee_scolaire"],
         data_date=f"bilans reçus jusqu'au {fmt.date_long(date)}" if date else "aucun bilan reçu",
-        sources=("raccrochage", "absenteisme"), demo=bool(figures.get("donnees_de_demonstration")),
+        sources=("raccrochage", "absenteisme", "prevention"), demo=bool(figures.get("donnees_de_demonstration")),
     )
 
 
@@ -190,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         if not db.is_initialised(engine):
             print("Erreur : la base de données n'est pas initialisée.", file=sys.stderr)
             return 1
+        db.init_database(engine)  # an older database is brought to the current schema in place
         with engine.connect() as conn:
             scope = auth.cli_scope(conn, args.utilisateur)  # AccessDenied for an unknown user
             figures = territory_figures(conn, scope, args.territoire, args.annee)

@@ -23,6 +23,7 @@ PAGES: dict[str, list[PageSpec]] = {
         PageSpec("raccrochage.py", "Raccrochage", "raccrochage", ":material/trending_up:"),
         PageSpec("carte.py", "Carte", "carte", ":material/map:"),
         PageSpec("absenteisme.py", "Absentéisme", "absenteisme", ":material/event_busy:"),
+        PageSpec("prevention.py", "Prévention", "prevention", ":material/shield_person:"),
         PageSpec("comparer.py", "Comparer des territoires", "comparer", ":material/compare_arrows:"),
         PageSpec("dialogue_de_gestion.py", "Dialogue de gestion", "dialogue-de-gestion", ":material/slideshow:"),
     ],

@@ -140,6 +140,11 @@ def _panel(ctx, index: dict, code: str | None) -> None:
     a.metric("Absentéisme", _rate(figures, "absenteisme_global"),
              help="Élèves ayant au moins 4 demi-journées d'absence non justifiées dans le mois, "
                   "rapportés à l'effectif, sur l'année scolaire.")
+    b.metric("Référents", _rate(figures, "couverture_referents"),
+             help="Couverture en référents décrochage : établissements ayant un référent nommé, rapportés à tous les "
+                  "établissements (cible : un référent dans chaque établissement).")
+    a.metric("Repérés /1 000", _rate(figures, "eleves_reperes_pour_1000", per10k=True),
+             help="Élèves repérés par les GPDS sur l'année pour 1 000 élèves inscrits (voir la page Prévention).")
     if figures["masque"]:
         st.caption(f"Certaines valeurs sont masquées (effectif inférieur à {disclosure.threshold()}).")
     st.page_link(

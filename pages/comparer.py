@@ -79,11 +79,13 @@ def body() -> None:
     st.subheader("Indicateurs")
     st.table(charts.styled_table(comp))
     st.caption(
-        "Taux rapportés à la population municipale des communes du territoire (INSEE). "
+        "Taux rapportés à la population municipale des communes du territoire (INSEE) ; élèves repérés par les "
+        "GPDS rapportés aux élèves inscrits. "
         "Entre parenthèses, l'écart à l'académie : en points pour les taux et les parts, pour 10 000 habitants "
-        "pour les jeunes signalés, et la part de l'académie pour les effectifs. "
+        "pour les jeunes signalés, pour 1 000 élèves pour les élèves repérés par les GPDS, et la part de l'académie "
+        "pour les effectifs. "
         "Fond vert : mieux que l'académie ; fond orange : moins bien ; sans fond : écart nul ou sans appréciation "
-        "(effectifs, population, répartition des solutions). « < 5 » et « s » : secret statistique ; "
+        "(effectifs, population, répartition des solutions, élèves repérés). « < 5 » et « s » : secret statistique ; "
         "« — » : donnée absente. Raccrochés et jeunes signalés : cumuls depuis la rentrée jusqu'au dernier bilan reçu."
     )
 

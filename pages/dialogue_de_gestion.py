@@ -11,6 +11,7 @@ from dashboard.charts.common import PLOTLY_CONFIG
 from dashboard.publish import screen
 from dashboard.slides import content as deck_content
 from dashboard.slides import keyfigures
+from dashboard.slides import prevention as deck_prevention
 from dashboard.slides import series as deck_series
 
 log = logging.getLogger("dashboard")
@@ -98,11 +99,12 @@ def _preview(ctx, content) -> None:
     st.subheader("Points saillants")
     st.markdown("\n".join(f"{i}. {plain(h.text)}" for i, h in enumerate(content.highlights, start=1))
                 or "Aucune donnée disponible pour ce territoire.")
-    tabs = [k for k in ("trajectoire", "solutions", "absenteisme", "carte", "territoires", "reseaux") if k in plan]
+    tabs = [k for k in ("trajectoire", "solutions", "absenteisme", "prevention", "carte", "territoires", "reseaux")
+            if k in plan]
     if not tabs:
         return
     labels = {"trajectoire": "Trajectoire", "solutions": "Solutions et entonnoir", "absenteisme": "Absentéisme",
-              "carte": "Carte", "territoires": "Territoires", "reseaux": "Réseaux"}
+              "prevention": "Prévention", "carte": "Carte", "territoires": "Territoires", "reseaux": "Réseaux"}
     for key, tab in zip(tabs, st.tabs([labels[k] for k in tabs]), strict=True):
         with tab:
             st.caption(plain(titles[key]))
@@ -118,12 +120,16 @@ def _preview(ctx, content) -> None:
                                    key="ddg_entonnoir")
             elif key == "absenteisme":
                 _absence_table(content)
+            elif key == "prevention":
+                st.dataframe(screen.styler(deck_prevention.figures_table(content)), hide_index=True, width="stretch",
+                             placeholder=screen.PLACEHOLDER)
             elif key == "carte":
                 st.image(content.map_png, width="stretch")
             else:
                 frame = content.sous_territoires if key == "territoires" else content.reseaux
                 st.dataframe(charts.styled_table(frame), hide_index=True, width="stretch")
-    if any(deck_series.masked_on(content, k) for k in ("trajectoire", "solutions", "entonnoir", "absenteisme")):
+    if any(deck_series.masked_on(content, k) for k in ("trajectoire", "solutions", "entonnoir", "absenteisme")) \
+            or deck_prevention.masked(content):
         st.caption(disclosure.legend())
 
 

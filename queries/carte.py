@@ -13,8 +13,9 @@ States of a territory's value (column ``etat``):
 * ``hors_perimetre`` — outside the user's scope: drawn as a plain outline.
 
 The values are not recomputed here: they come from ``queries.raccrochage`` (``situations`` /
-``situation`` and its ``disclose`` rule, the rule of the figures export) and from
-``queries.absenteisme`` (ratio of sums, masked on mean monthly counts), so the map shows exactly
+``situation`` and its ``disclose`` rule, the rule of the figures export), from
+``queries.absenteisme`` (ratio of sums, masked on mean monthly counts) and from
+``queries.prevention_figures`` (referent coverage, pupils spotted per 1 000), so the map shows exactly
 the figures of ``dashboard.figures.territory_figures`` (the tests check it). Jeunes signalés per
 10 000 inhabitants use the communes' municipal population of the breakdown in force.
 """
@@ -62,7 +63,7 @@ STATES = (OK, MASKED, MISSING, OUT_OF_SCOPE)
 class Indicator:
     key: str
     label: str  # full French label (legend title, picker)
-    kind: str  # "rate" (a fraction) | "count" | "per10k"
+    kind: str  # "rate" (a fraction) | "count" | "per10k" | "per1000" (pupils)
     method: str  # "seuils" (fixed thresholds) | "quantiles"
     numerator: str
     denominator: str | None = None
@@ -81,11 +82,22 @@ INDICATORS: dict[str, Indicator] = {
         "part_raccroches", "Part des jeunes signalés ayant une solution (raccrochés)", "rate", "quantiles",
         "Raccrochés", "Jeunes signalés",
     ),
+    "couverture_referents": Indicator(
+        "couverture_referents", "Couverture en référents décrochage (établissements)", "rate", "quantiles",
+        "Établissements avec un référent", "Établissements",
+    ),
+    "eleves_reperes_pour_1000": Indicator(
+        "eleves_reperes_pour_1000", "Élèves repérés par les GPDS pour 1 000 élèves", "per1000", "quantiles",
+        "Élèves repérés", "Élèves inscrits (effectif moyen)",
+    ),
     "absenteisme": Indicator(
         "absenteisme", "Taux d'absentéisme (4 demi-journées ou plus par mois)", "rate", "quantiles",
         "Élèves absentéistes", "Effectif",
     ),
 }
+#: Prevention indicators: values of ``queries.prevention_figures`` (numerator, denominator columns).
+PREVENTION_INDICATORS = {"couverture_referents": ("avec_referent", "etablissements"),
+                         "eleves_reperes_pour_1000": ("eleves_reperes", "eleves")}
 SCHOOL_TYPE_PLURALS = {
     "COLLEGE": "collèges", "LGT": "LGT", "LP": "LP", "LPO": "LPO", "EREA": "EREA", "AUTRE": "autres établissements",
 }  # fmt: skip
@@ -214,6 +226,19 @@ def _value_row(indicator: str, figures: dict, population: int) -> tuple[str, flo
     return OK, None if num is None else float(num), None if den is None else float(den), float(shown[key])
 
 
+def _prevention_row(indicator: str, row: dict | None) -> tuple[str, float | None, float | None, float | None]:
+    """(state, numerator, denominator, value) of one territory from ``prevention_figures.level_values``."""
+    if row is None:
+        return MISSING, None, None, None
+    if indicator in (row["masque"] or []):
+        return MASKED, None, None, None
+    value = row[indicator]
+    if value is None:
+        return MISSING, None, None, None
+    num, den = (row[c] for c in PREVENTION_INDICATORS[indicator])
+    return OK, None if num is None else float(num), None if den is None else float(den), float(value)
+
+
 def indicator_values(
     conn: Connection,
     scope: Scope,
@@ -242,13 +267,21 @@ def _indicator_values(
     territories = [t for t in index.values() if t.niveau == level]
     visible = [t.code for t in territories if can_view(index, scope, t.code)]
     rows = []
+    prevention = indicator in PREVENTION_INDICATORS
     if indicator == "absenteisme":
         rates = _absence_rates(conn, scope, annee_scolaire, index, visible, type_etab)
+    elif prevention:
+        from queries import prevention_figures as pf
+
+        found = {r["territoire_code"]: r for r in pf.level_values(conn, scope, annee_scolaire, level)
+                 .iter_rows(named=True)}
     else:
         figures = _raccrochage_rows(conn, scope, annee_scolaire, index, visible, level) if visible else {}
     for t in territories:
         if t.code not in visible:
             state, num, den, value = OUT_OF_SCOPE, None, None, None
+        elif prevention:
+            state, num, den, value = _prevention_row(indicator, found.get(t.code))
         elif indicator == "absenteisme":
             rate, masked, absents, effectif = rates[t.code]
             state = MASKED if masked else (MISSING if rate is None else OK)
@@ -257,11 +290,12 @@ def _indicator_values(
             den = float(effectif) if state == OK and effectif is not None else None
         else:
             state, num, den, value = _value_row(indicator, figures[t.code], t.population)
-        raw = figures[t.code]["raw"] if indicator != "absenteisme" and t.code in visible else {}
+        raccrochage = indicator != "absenteisme" and not prevention
+        raw = figures[t.code]["raw"] if raccrochage and t.code in visible else {}
         mark = None
         if state == MASKED:
             key = "jeunes_signales" if indicator == "signales_10000" else indicator
-            own = figures[t.code]["marks"].get(key) if indicator != "absenteisme" else None
+            own = figures[t.code]["marks"].get(key) if raccrochage else None
             mark = own if indicator == "raccroches" and own else disclosure.SECONDARY
         rows.append(
             {
@@ -287,7 +321,7 @@ def _indicator_values(
 
 KEY_FIGURES = (
     "jeunes_signales", "raccroches", "objectif", "taux_atteinte", "part_raccroches", "signales_10000",
-    "absenteisme_global", "statut_trajectoire", "situation_annee",
+    "absenteisme_global", "couverture_referents", "eleves_reperes_pour_1000", "statut_trajectoire", "situation_annee",
 )  # fmt: skip
 
 

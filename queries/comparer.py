@@ -2,7 +2,8 @@
 
 Every figure comes from the modules that own it, so the comparison matches the rest of the
 dashboard: raccrochage figures and their disclosure rule from ``dashboard.figures`` (the figures
-export of one territory), absenteeism from ``queries.absenteisme``. This module only derives
+export of one territory), absenteeism from ``queries.absenteisme``, prevention (referent coverage,
+pupils spotted per 1 000, share followed) from ``queries.prevention_figures``. This module only derives
 what the comparison adds (per 10 000 inhabitants, shares of solution types) and the difference
 from the académie, with the direction of "better" defined here, in ``BETTER``, for every
 indicator (no Streamlit).
@@ -49,11 +50,16 @@ BETTER: dict[str, int] = {
     **{f"part_{s}": 0 for s in SOLUTION_TYPES},
     **{f"absenteisme_{t}": -1 for t in SCHOOL_TYPES},
     "absenteisme_global": -1,
+    # prevention: every school should have its referent, and a spotted pupil should be followed;
+    # pupils spotted per 1 000 mix the need (absenteeism) and the GPDS's work: no value judgement
+    "couverture_referents": 1,
+    "eleves_reperes_pour_1000": 0,
+    "part_suivis": 1,
     "population": 0,
 }
 
 #: Differences smaller than this are "equal" (half the display precision: 0,1 pt, 0,1 per 10 000).
-EQUAL_WITHIN = {"rate": 0.0005, "share": 0.0005, "per10k": 0.05, "count": 0.5}
+EQUAL_WITHIN = {"rate": 0.0005, "share": 0.0005, "per10k": 0.05, "per1000": 0.05, "count": 0.5}
 
 MEILLEUR, MOINS_BON, EGAL, NEUTRE = "meilleur", "moins_bon", "egal", "neutre"
 
@@ -62,7 +68,7 @@ MEILLEUR, MOINS_BON, EGAL, NEUTRE = "meilleur", "moins_bon", "egal", "neutre"
 class Indicator:
     key: str
     label: str  # French; rates and shares start with "Taux"/"Part" (formatted as % in XLSX)
-    kind: str  # count | rate (a fraction) | share (a fraction) | per10k
+    kind: str  # count | rate (a fraction) | share (a fraction) | per10k | per1000 (pupils)
 
     @property
     def better(self) -> int:
@@ -80,9 +86,14 @@ INDICATORS: tuple[Indicator, ...] = (
     *(Indicator(f"part_{s}", f"Part des raccrochés — {SOLUTION_TYPE_LABELS[s]}", "share") for s in SOLUTION_TYPES),
     *(Indicator(f"absenteisme_{t}", f"Taux d'absentéisme — {SCHOOL_TYPE_PLURALS[t]}", "rate") for t in SCHOOL_TYPES),
     Indicator("absenteisme_global", "Taux d'absentéisme — tous établissements", "rate"),
+    Indicator("couverture_referents", "Taux de couverture en référents décrochage", "rate"),
+    Indicator("eleves_reperes_pour_1000", "Élèves repérés par les GPDS pour 1 000 élèves", "per1000"),
+    Indicator("part_suivis", "Part des élèves repérés suivis par le GPDS", "rate"),
     Indicator("population", "Population municipale (INSEE)", "count"),
 )
 INDICATOR_INDEX = {i.key: i for i in INDICATORS}
+#: Prevention indicators: keys of the figures export (``queries.prevention_figures``).
+PREVENTION_KEYS = ("couverture_referents", "eleves_reperes_pour_1000", "part_suivis")
 
 
 # --- difference and colouring rules (pure) ------------------------------------------------------
@@ -90,7 +101,8 @@ INDICATOR_INDEX = {i.key: i for i in INDICATORS}
 
 def difference(key: str, value: float | None, reference: float | None) -> float | None:
     """Difference from the académie: ``value − reference`` (a difference of fractions for rates,
-    per 10 000 for ``signales_10000``); for counts, the territory's share of the académie."""
+    per 10 000 inhabitants or per 1 000 pupils for rates per population); for counts, the
+    territory's share of the académie."""
     if value is None or reference is None:
         return None
     if INDICATOR_INDEX[key].kind == "count":
@@ -116,8 +128,8 @@ def verdict(key: str, value: float | None, reference: float | None) -> str | Non
 
 
 def territory_figures(conn: Connection, scope: Scope, code: str, annee: str) -> dict:
-    """The figures export of one territory (``dashboard.figures.territory_figures``): raccrochage
-    and absenteeism, disclosure applied."""
+    """The figures export of one territory (``dashboard.figures.territory_figures``): raccrochage,
+    absenteeism and prevention, disclosure applied."""
     from dashboard import figures
 
     return dict(figures.territory_figures(conn, scope, code, annee))
@@ -151,6 +163,8 @@ def indicator_values(figures: Mapping, population: int | None) -> dict[str, tupl
         value = by_type.get(t)
         out[f"absenteisme_{t}"] = (None if value is None else float(value), f"absenteisme_par_type.{t}" in masked)
     out["absenteisme_global"] = get("absenteisme_global")
+    for key in PREVENTION_KEYS:
+        out[key] = get(key)
     out["population"] = (None if population is None else float(population), False)
     return out
 

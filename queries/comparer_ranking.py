@@ -9,7 +9,9 @@ rules as the figures export of one territory:
   ``queries.raccrochage.disclose``, exactly what ``raccrochage.figures_contribution`` does;
 * absenteeism: the aggregation of ``queries.absenteisme`` over sub-territories and its
   yearly-rate rule (ratio of sums, masking on mean monthly counts), in one query for all
-  territories — what ``children_rates`` and ``figures_contribution`` use.
+  territories — what ``children_rates`` and ``figures_contribution`` use;
+* prevention: ``queries.prevention_figures.level_values``, every territory of the level in one
+  pass with the rule of its ``figures_contribution``.
 
 ``tests/test_comparer_app.py`` checks every value against ``queries.comparer.comparison``
 (itself built on ``dashboard.figures.territory_figures``).
@@ -24,6 +26,7 @@ from sqlalchemy import Connection
 
 from dashboard.access import ACADEMIE, Scope
 from queries import comparer as q
+from queries import prevention_figures as pf
 from queries import territoires as tq
 
 log = logging.getLogger("dashboard")
@@ -143,10 +146,13 @@ def level_values(conn: Connection, scope: Scope, annee: str, niveau: str) -> pl.
     codes = [t.code for t in territories]
     situations = _situations(conn, scope, annee, index, codes, niveau)
     absenteeism = _absenteeism(conn, scope, annee, index, codes)
+    prevention = pf.level_figures(pf.level_values(conn, scope, annee, niveau))
     rows = []
     for territory in territories:
         raccrochage, absence = raccrochage_figures(situations[territory.code]), absenteeism[territory.code]
-        figures = {**raccrochage, **absence, "masque": [*raccrochage["masque"], *absence.get("masque", [])]}
+        gpds = prevention.get(territory.code, {})
+        figures = {**raccrochage, **absence, **gpds,
+                   "masque": [*raccrochage["masque"], *absence.get("masque", []), *gpds.get("masque", [])]}
         values = q.indicator_values(figures, territory.population)
         rows += [{"code": territory.code, "libelle": territory.label, "indicateur": key, "valeur": value,
                   "masque": is_masked} for key, (value, is_masked) in values.items()]

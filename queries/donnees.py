@@ -14,6 +14,8 @@ KIND_LABELS = {
     "objectifs": "Objectifs",
     "absenteisme": "Absentéisme mensuel",
     "mlds_sites": "Sites MLDS",
+    "referents": "Référents décrochage",
+    "prevention": "Activité des GPDS (relevés mensuels)",
 }
 
 
@@ -121,9 +123,9 @@ PAGE_NEEDS = {
     "Raccrochage": ("territoires", "bilans", "objectifs"),
     "Carte": ("territoires", "bilans", "objectifs"),
     "Absentéisme": ("etablissements", "absenteisme"),
-    "Comparer des territoires": ("territoires", "bilans", "absenteisme"),
+    "Comparer des territoires": ("territoires", "bilans", "absenteisme", "referents", "prevention"),
     "Dialogue de gestion": ("territoires", "bilans", "objectifs"),
-    "Prévention": ("etablissements", "referents", "prevention", "mlds_sites"),
+    "Prévention": ("etablissements", "referents", "prevention", "absenteisme", "mlds_sites"),
 }
 DEMO_KINDS = ("etablissements", "bilans", "objectifs", "absenteisme", "mlds_sites", "referents", "prevention")
 LOADED, DEMO, MIXED, DEFAULT, EMPTY = "importées", "démonstration", "démonstration et importées", "par défaut", "vide"

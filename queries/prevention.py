@@ -40,6 +40,7 @@ from queries.prevention_blind_spots import (  # noqa: F401 - re-exported
 )
 from queries.prevention_schools import (
     GPDS_COUNTS,
+    MARKS_COLUMN,
     PUPIL_COUNTS,
     gpds_months,
     mask_counts,
@@ -76,6 +77,15 @@ CHAIN_LABELS = {
 GPDS_MONTHS_TEXT = ("Taux pour 1 000 élèves : élèves comptés dans le mois (ou cumulés sur l'année) rapportés à "
                     "l'effectif moyen des mêmes mois (données d'absentéisme), établissements sans activité déclarée "
                     "compris.")
+#: The académie's referents in 2014 (DESIGN §1), in three groups of functions.
+REFERENT_GROUPS = {
+    "CPE": ("CPE",),
+    "DIRECTION_ENSEIGNANTS": ("PERSONNEL_DE_DIRECTION", "ENSEIGNANT"),
+    "AUTRES": ("PROFESSEUR_DOCUMENTALISTE", "DDFPT", "ASSISTANT_EDUCATION", "PSYEN", "AUTRE"),
+}
+REFERENT_GROUP_LABELS = {"CPE": "CPE", "DIRECTION_ENSEIGNANTS": "Personnels de direction et enseignants",
+                         "AUTRES": "Autres fonctions"}
+REFERENTS_REFERENCE = {"CPE": 120, "DIRECTION_ENSEIGNANTS": 109, "AUTRES": 46}  # 275 in 2014
 MLDS_REFERENCE_SITES = 17
 MLDS_REFERENCE_YOUNG = 500
 MLDS_REFERENCE_TEXT = "17 sites, environ 500 jeunes"
@@ -98,6 +108,13 @@ def _referents(conn: Connection, annee: str) -> pl.DataFrame:
     rows = conn.execute(select(r.c.uai, r.c.fonction, r.c.formation_suivie).where(r.c.annee_scolaire == annee)).all()
     return pl.DataFrame(rows, orient="row", schema={"uai": pl.String, "fonction": pl.String,
                                                     "formation_suivie": pl.Boolean})
+
+
+def referents_declared(conn: Connection, annee: str) -> bool:
+    """Whether any referent is declared that school year in the database: without a referents file
+    the coverage is unknown (None), not 0 %."""
+    r = db.referents
+    return conn.execute(select(r.c.uai).where(r.c.annee_scolaire == annee).limit(1)).first() is not None
 
 
 def _coverage_of(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
@@ -138,6 +155,21 @@ def coverage(conn: Connection, scope: Scope, code: str, annee: str) -> Coverage:
     by_territory = _coverage_by_territory(frame, territory, subs)
     return Coverage(by_type.select("groupe", "libelle", "etablissements", "avec_referent", "sans_referent",
                                    "couverture", "cible"), by_function, by_territory)
+
+
+def function_groups(by_function: pl.DataFrame) -> pl.DataFrame:
+    """``Coverage.by_function`` in the three groups of the académie's reference (CPE; personnels de
+    direction and teachers; the other functions): groupe, libelle, referents, part (of the
+    territory's referents), reference (the 2014 count), part_reference (its share of 275)."""
+    total = sum(REFERENTS_REFERENCE.values())
+    counts = dict(by_function.select("fonction", "referents").iter_rows())
+    named = max(1, sum(counts.values()))
+    rows = [(group, REFERENT_GROUP_LABELS[group], sum(counts.get(f, 0) for f in functions),
+             sum(counts.get(f, 0) for f in functions) / named, REFERENTS_REFERENCE[group],
+             REFERENTS_REFERENCE[group] / total) for group, functions in REFERENT_GROUPS.items()]
+    return pl.DataFrame(rows, orient="row", schema={"groupe": pl.String, "libelle": pl.String,
+                                                    "referents": pl.Int64, "part": pl.Float64,
+                                                    "reference": pl.Int64, "part_reference": pl.Float64})
 
 
 def _coverage_by_territory(frame: pl.DataFrame, territory: Territory, subs: list[Territory]) -> pl.DataFrame:
@@ -202,7 +234,32 @@ def _disclosed_chain(frame: pl.DataFrame, complementary: bool) -> pl.DataFrame:
 CHAIN_COLUMNS = ["territoire_code", "territoire_nom", "niveau", "etablissements", "etablissements_declarants",
                  "nb_mois", "effectif_cumule", "eleves", *GPDS_COUNTS,
                  *[f"{c}_pour_1000" for c in PUPIL_COUNTS], "part_suivis", "part_solutions_internes",
-                 *[f"masque_{c}" for c in PUPIL_COUNTS]]
+                 *[f"masque_{c}" for c in PUPIL_COUNTS], MARKS_COLUMN]
+
+
+def chain_sums(conn: Connection, annee: str, base: Territory, listed: list[Territory]) -> pl.DataFrame:
+    """The chain's raw sums (before disclosure) of each of ``listed`` (territories inside ``base``,
+    in that order): territoire_code, territoire_nom, niveau, etablissements, etablissements_declarants,
+    the counts, effectif_cumule, nb_mois and eleves (``chain``'s columns, without rates and masks)."""
+    school_list = schools(conn, annee, base.reseaux)
+    months_frame, months = _school_months(conn, base, annee)
+    owner = owners(listed[0], listed[1:])
+    per_school = school_list.select("uai", "reseau").join(owner, on="reseau")
+    frame = months_frame.join(per_school, on="uai")
+    counts = per_school.group_by("territoire_code").agg(pl.len().alias("etablissements"))
+    rows = _chain_sums(frame, ["territoire_code"])
+    names = pl.DataFrame({"territoire_code": [t.code for t in listed], "territoire_nom": [t.label for t in listed],
+                          "niveau": [t.niveau for t in listed], "_ordre": list(range(len(listed)))})
+    table = names.join(counts, on="territoire_code", how="left").join(rows, on="territoire_code", how="left")
+    return table.with_columns(pl.col("etablissements", "etablissements_declarants", "effectif_cumule", *GPDS_COUNTS)
+                              .fill_null(0).cast(pl.Int64),
+                              pl.lit(len(months), pl.Int64).alias("nb_mois")).with_columns(
+        (pl.col("effectif_cumule") / max(1, len(months))).alias("eleves")).sort("_ordre").drop("_ordre")
+
+
+def disclosed_chain(table: pl.DataFrame, complementary: bool) -> pl.DataFrame:
+    """``chain_sums`` rows after disclosure, with rates and shares (``CHAIN_COLUMNS``)."""
+    return _disclosed_chain(table, complementary).select(CHAIN_COLUMNS)
 
 
 def chain(conn: Connection, scope: Scope, code: str, annee: str) -> pl.DataFrame:
@@ -214,29 +271,14 @@ def chain(conn: Connection, scope: Scope, code: str, annee: str) -> pl.DataFrame
     ``etablissements_declarants`` those that reported some activity."""
     territory = resolve_territory(conn, scope, code, annee)
     subs = children(conn, scope, code, annee)
-    school_list = schools(conn, annee, territory.reseaux)
-    months_frame, months = _school_months(conn, territory, annee)
-    owner = owners(territory, subs)
-    per_school = school_list.select("uai", "reseau").join(owner, on="reseau")
-    frame = months_frame.join(per_school, on="uai")
-    counts = per_school.group_by("territoire_code").agg(pl.len().alias("etablissements"))
-    rows = _chain_sums(frame, ["territoire_code"])
-    names = pl.DataFrame({"territoire_code": [territory.code, *[t.code for t in subs]],
-                          "territoire_nom": [territory.label, *[t.label for t in subs]],
-                          "niveau": [territory.niveau, *[t.niveau for t in subs]],
-                          "_ordre": list(range(len(subs) + 1))})
-    table = names.join(counts, on="territoire_code", how="left").join(rows, on="territoire_code", how="left")
-    table = table.with_columns(pl.col("etablissements", "etablissements_declarants", "effectif_cumule", *GPDS_COUNTS)
-                               .fill_null(0).cast(pl.Int64),
-                               pl.lit(len(months), pl.Int64).alias("nb_mois")).with_columns(
-        (pl.col("effectif_cumule") / max(1, len(months))).alias("eleves")).sort("_ordre")
+    table = chain_sums(conn, annee, territory, [territory, *subs])
     head = _disclosed_chain(table.head(1), complementary=False)
     tail = _disclosed_chain(table.slice(1), complementary=True) if subs else head.clear()
     return pl.concat([head, tail], how="vertical_relaxed").select(CHAIN_COLUMNS)
 
 
 MONTHLY_COLUMNS = ["mois", "rang", "etablissements_declarants", "effectif", *GPDS_COUNTS,
-                   *[f"{c}_pour_1000" for c in PUPIL_COUNTS], *[f"masque_{c}" for c in PUPIL_COUNTS]]
+                   *[f"{c}_pour_1000" for c in PUPIL_COUNTS], *[f"masque_{c}" for c in PUPIL_COUNTS], MARKS_COLUMN]
 
 
 def monthly_chain(conn: Connection, scope: Scope, code: str, annee: str) -> pl.DataFrame:
@@ -253,7 +295,7 @@ def monthly_chain(conn: Connection, scope: Scope, code: str, annee: str) -> pl.D
     rows = rows.with_columns(*[rate_per_1000(rows, c, "effectif") for c in PUPIL_COUNTS])
     schema = {**{c: pl.Int64 for c in MONTHLY_COLUMNS}, "mois": pl.String,
               **{f"{c}_pour_1000": pl.Float64 for c in PUPIL_COUNTS},
-              **{f"masque_{c}": pl.Boolean for c in PUPIL_COUNTS}}
+              **{f"masque_{c}": pl.Boolean for c in PUPIL_COUNTS}, MARKS_COLUMN: pl.String}
     return with_rank(rows).select(MONTHLY_COLUMNS).cast(schema)
 
 

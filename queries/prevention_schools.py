@@ -19,6 +19,8 @@ SCHOOL_SCHEMA = {"uai": pl.String, "nom": pl.String, "type": pl.String, "secteur
 GPDS_COUNTS = db.PREVENTION_COUNT_COLUMNS
 #: Counts of pupils: masked under the disclosure threshold (the number of GPDS meetings is not one).
 PUPIL_COUNTS = ("eleves_reperes", "eleves_suivis", "solutions_internes", "signalements_plateforme")
+#: The marks of a row's masked counts (``dashboard.disclosure.encode_marks``), as in the other subjects.
+MARKS_COLUMN = "cellules_masquees"
 
 
 def schools(conn: Connection, annee: str, reseaux: tuple[str, ...]) -> pl.DataFrame:
@@ -88,17 +90,24 @@ def with_rank(frame: pl.DataFrame) -> pl.DataFrame:
 def mask_counts(frame: pl.DataFrame, columns=PUPIL_COUNTS, complementary: bool = False) -> pl.DataFrame:
     """Counts of pupils under the threshold (and not zero) → null, with ``masque_<count>`` true.
     ``complementary``: the rows add up to a total shown elsewhere (sub-territories of a territory,
-    months of a year), so a lone masked cell of a column gets a second one (``suppress_cells``)."""
+    months of a year), so a lone masked cell of a column gets a second one (``suppress_cells``).
+    ``cellules_masquees`` holds the marks of the row (``disclosure.encode_marks``): a count under
+    the threshold is primary (« < 5 »), a complementary mask secondary (« s »)."""
     limit = disclosure.threshold()
     out = frame
+    marks: list[dict[str, str]] = [{} for _ in range(frame.height)]
     for column in columns:
         values = frame[column].to_list()
         shown = disclosure.suppress_cells(values, limit) if complementary else [
             None if disclosure.is_small(v, limit) else v for v in values]
         masked = [v is not None and s is None for v, s in zip(values, shown, strict=True)]
+        for row, (value, hidden) in enumerate(zip(values, masked, strict=True)):
+            if hidden:
+                marks[row][column] = disclosure.PRIMARY if disclosure.is_small(value, limit) else disclosure.SECONDARY
         out = out.with_columns(pl.Series(column, shown, dtype=pl.Int64), pl.Series(f"masque_{column}", masked,
                                                                                    dtype=pl.Boolean))
-    return out
+    return out.with_columns(pl.Series(MARKS_COLUMN, [disclosure.encode_marks(m) or None for m in marks],
+                                      dtype=pl.String))
 
 
 def rate_per_1000(frame: pl.DataFrame, column: str, pupils: str = "eleves") -> pl.Expr:

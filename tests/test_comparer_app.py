@@ -17,6 +17,7 @@ YEAR = "2014-2015"
 FULL = Scope.full()
 VIENNE = "R86-POI,R86-SVI,R86-CHA"
 RACCROCHAGE_KEYS = ("raccroches", "objectif", "taux_atteinte", "taux_contact", "part_solution", "part_raccroches")
+PREVENTION_KEYS = ("couverture_referents", "eleves_reperes_pour_1000", "part_suivis")
 
 
 def _expected(conn, code: str, population: int) -> dict:
@@ -34,6 +35,7 @@ def _expected(conn, code: str, population: int) -> dict:
     for t in q.SCHOOL_TYPES:
         out[f"absenteisme_{t}"] = figures["absenteisme_par_type"][t]
     out["absenteisme_global"] = figures["absenteisme_global"]
+    out.update({key: figures[key] for key in PREVENTION_KEYS})
     out["population"] = population
     return out
 

@@ -134,12 +134,24 @@ def test_no_module_decides_a_format_from_a_column_name():
     assert not offenders
 
 
+#: Counts that are not counts of people, or are published references: never masked.
+NOT_PEOPLE = ("objectif", "nb_mois", "effectif_moyen",
+              # prevention: schools, referents (one per school, no name), GPDS meetings, MLDS sites and places,
+              # the académie's published references (275 referents, 17 sites, about 500 young people)
+              "etablissements", "etablissements_avec_referent", "etablissements_declarants", "avec_referent",
+              "sans_referent", "referents", "formes", "formation_connue", "reference", "etablissements_type",
+              "reunions_gpds", "angles_morts", "mlds_sites", "mlds_places", "sites", "places", "reference_sites",
+              "reference_jeunes")
+
+
 def test_every_catalog_column_has_a_kind_and_a_french_header():
     for columns in (catalog.RACCROCHAGE, catalog.PERIODS, catalog.FIGURES,
-                    catalog.absence_columns("2016-2017", "2015-2016")):
+                    catalog.absence_columns("2016-2017", "2015-2016"), catalog.PREVENTION_COVERAGE,
+                    catalog.PREVENTION_FUNCTIONS, catalog.PREVENTION_CHAIN, catalog.PREVENTION_SCHOOLS,
+                    catalog.PREVENTION_MLDS):
         for key, column in columns.items():
             assert column.key == key and isinstance(column.kind, Kind) and column.header
-            if column.kind == Kind.COUNT and key not in ("objectif", "nb_mois", "effectif_moyen"):
+            if column.kind == Kind.COUNT and key not in NOT_PEOPLE:
                 assert column.secret, key  # counts of people are subject to secrecy
 
 

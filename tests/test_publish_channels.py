@@ -17,14 +17,18 @@ from dashboard.access import ACADEMIE, Scope
 from dashboard.charts import absenteisme_tables as abs_tables
 from dashboard.charts import carte as carte_charts
 from dashboard.charts import comparer_export
+from dashboard.charts import prevention_tables as ptables
 from dashboard.charts import raccrochage as rc
 from dashboard.publish import catalog, csvfile, workbook
+from dashboard.slides import prevention as deck_prevention
 from dashboard.slides import series
 from queries import absenteisme as aq
 from queries import absenteisme_etablissements as qe
 from queries import carte as qc
 from queries import comparer as qcmp
 from queries import comparer_ranking as qr
+from queries import prevention as pq
+from queries import prevention_figures as pf
 from queries import raccrochage as rq
 from tests.conftest import assert_no_exception
 from tests.libreoffice import needs_libreoffice, plain, sheets_as_shown
@@ -147,10 +151,70 @@ def test_page_files_deck_and_export_hold_the_same_figure(world, app_test, annee,
             assert slide_rows[code] in texts
 
 
+PREVENTION_KEYS = ("eleves_reperes_pour_1000", "signalements_plateforme", "signalements_plateforme_pour_1000",
+                   "part_suivis")
+
+
+@pytest.mark.parametrize("annee", [OPEN, CLOSED])
+@pytest.mark.parametrize("code", CODES)
+def test_a_prevention_figure_is_the_same_in_every_channel(world, app_test, demo_sqlite_url, annee, code):
+    """Issue 17: the Prévention page (tiles, the GPDS table's CSV and XLSX), the figures export, the
+    deck's prevention chart and sheet and the comparison's CSV hold the same figures, masked alike."""
+    w = world[(code, annee)]
+    f, content = w["figures"], w["content"]
+    at = app_test("prevention", annee=annee, territoire=code)
+    assert_no_exception(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Couverture en référents"] == _expected_text(f, "couverture_referents")
+    assert metrics["Repérés pour 1 000"] == _expected_text(f, "eleves_reperes_pour_1000")
+    engine = db.make_engine(demo_sqlite_url)
+    with engine.connect() as conn:
+        chain = pq.chain(conn, FULL, code, annee)
+        other = "R86-SVI" if code != "R86-SVI" else "R86-POI"
+        comp = qcmp.comparison(conn, FULL, [code, other], annee)
+    engine.dispose()
+    table = ptables.chain_table(chain)
+    body = _csv_rows(publish.csv_bytes(table))
+    line = dict(zip(body[0], body[1], strict=True))  # the territory's own row comes first
+    book = load_workbook(io.BytesIO(publish.xlsx_bytes([table])))[table.name]
+    xrow = {c.value: v for c, v in zip(book[1], book[2], strict=True)}
+    export_rows = {r[0]: r for r in _csv_rows(figures.render(f, ".csv"))}
+    comparison = {r[0]: r for r in _csv_rows(comparer_export.to_csv_bytes(comp))}
+    comparison_header = _csv_rows(comparer_export.to_csv_bytes(comp))[0]
+    for key in PREVENTION_KEYS:
+        column, declared = catalog.PREVENTION_CHAIN[key], catalog.FIGURES[key]
+        assert (column.kind, column.places, column.secret) == (declared.kind, declared.places, declared.secret)
+        masked = key in f["masque"]
+        text = "" if masked else csvfile.cell(column, f[key])
+        assert line[csvfile.header(column)] == text == export_rows[key][2], key
+        if masked:
+            assert xrow[column.header].value is None
+            assert disclosure.mark_text(f["secret"][key]) in line["Secret statistique"]
+            assert export_rows[key][3] == disclosure.mark_text(f["secret"][key])
+        else:
+            assert xrow[column.header].value == pytest.approx(f[key])
+            assert xrow[column.header].number_format == workbook.number_format(declared)
+    indicator = qcmp.INDICATOR_INDEX["eleves_reperes_pour_1000"]
+    cell = comparison[code][comparison_header.index(comparer_export.value_column(indicator).header)]
+    assert cell == ("" if "eleves_reperes_pour_1000" in f["masque"] else
+                    csvfile.cell(catalog.FIGURES["eleves_reperes_pour_1000"], f["eleves_reperes_pour_1000"]))
+    if content.prevention is not None:
+        spec = deck_prevention.chain(content)
+        assert spec.values_of(content.territory.label) == [
+            None if f[k] is None else publish.rounded(catalog.FIGURES[k], f[k]) for k in pf.RATES_PER_1000]
+        sheet = {t.name: t for t in series.tables(content)}["Prévention"]
+        shown = {values["indicateur"]: (values["valeur"], marks) for values, marks in sheet.rows()}
+        for key in PREVENTION_KEYS:
+            value, marks = shown[catalog.FIGURES[key].header]
+            assert (value is None and "valeur" in marks) if key in f["masque"] else value == pytest.approx(f[key])
+
+
 def test_channels_cover_masked_cells(world):
     """The territories above include masked figures (primary and secondary) on the keys checked."""
     marks = {f["figures"]["secret"].get(k) for f in world.values() for k in KEYS}
     assert {disclosure.PRIMARY, disclosure.SECONDARY} <= marks
+    prevention = {f["figures"]["secret"].get(k) for f in world.values() for k in PREVENTION_KEYS}
+    assert {disclosure.PRIMARY, disclosure.SECONDARY} <= prevention
 
 
 def _csv_rows(data: bytes) -> list[list[str]]:
@@ -205,6 +269,17 @@ def _workbooks(demo_sqlite_url, annee: str) -> dict[str, tuple[list[publish.Tabl
         out["carte"] = ([carte], publish.xlsx_bytes([carte], prov))
         content = slides.gather(conn, FULL, "P17-SAI", annee, with_map=False)
         out["presentation"] = (series.tables(content), slides.figures_xlsx(content))
+        cover = pq.coverage(conn, FULL, "P17-SAI", annee)
+        gpds = [ptables.chain_table(pq.chain(conn, FULL, "P17-SAI", annee)),
+                ptables.monthly_table(pq.monthly_chain(conn, FULL, "P17-SAI", annee))]
+        referents = [ptables.coverage_table(cover.by_type), ptables.functions_table(cover.by_function),
+                     ptables.territory_coverage_table(cover.by_territory)]
+        spots = [ptables.blind_spots_table(pq.blind_spots(conn, FULL, "17", annee))]
+        mlds = pq.mlds(conn, FULL, "P17-SAI", annee)
+        sites = [ptables.mlds_sites_table(mlds.sites), ptables.mlds_totals_table(mlds.totals)]
+        for name, group in (("prevention-gpds", gpds), ("prevention-referents", referents),
+                            ("prevention-angles-morts", spots), ("prevention-mlds", sites)):
+            out[name] = (group, publish.xlsx_bytes(group, prov))
     engine.dispose()
     return out
 

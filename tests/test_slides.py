@@ -60,8 +60,8 @@ def test_deck_is_16_9_with_the_expected_slides(acad):
     prs, content = acad["prs"], acad["content"]
     assert (prs.slide_width, prs.slide_height) == (12192000, 6858000)
     plan = slides.slide_plan(content)
-    assert plan == ["titre", "chiffres", "points", "trajectoire", "solutions", "entonnoir", "absenteisme", "carte",
-                    "territoires", "reseaux", "sources"]
+    assert plan == ["titre", "chiffres", "points", "trajectoire", "solutions", "entonnoir", "absenteisme", "prevention",
+                    "carte", "territoires", "reseaux", "sources"]
     titles = slides.slide_titles(content)
     assert [slide_title(s) for s in prs.slides] == [titles[k] for k in plan]
     assert titles["chiffres"] == f"Chiffres clés au {fmt.date_long(acad['figures']['periode_fin'])}"

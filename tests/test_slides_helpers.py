@@ -53,6 +53,8 @@ def _label_text(value: float, format_code: str) -> str:
         return fmt.integer(value)
     if format_code == pptcharts.PERCENT_DATA_FORMAT:
         return fmt.percent(value)
+    if format_code == pptcharts.DECIMAL_DATA_FORMAT:  # a rate per 1 000 pupils
+        return fmt.number(value, 1)
     raise AssertionError(f"unexpected label number format {format_code!r}")
 
 

@@ -320,5 +320,6 @@ def values_table(values: pl.DataFrame, indicator: str, label: str) -> publish.Ta
                catalog.indicator_column("valeur", label, spec.kind)]
     marks = [{"valeur": m} if e == MASKED else {} for e, m in zip(shown["etat"].to_list(), shown["marque"].to_list(),
                                                                    strict=True)]
-    sources = ("absenteisme",) if indicator == "absenteisme" else ("raccrochage", "population")
+    sources = {"absenteisme": ("absenteisme",), "couverture_referents": ("prevention",),
+               "eleves_reperes_pour_1000": ("prevention", "absenteisme")}.get(indicator, ("raccrochage", "population"))
     return publish.table("Carte", shown, columns, marks=marks, sources=sources)

@@ -43,7 +43,7 @@ MLDS_COLOR = "#5A2D82"
 SEAT_COLOR = "#1E1E1E"
 LABEL_COLOR = "#1E1E1E"
 #: Display precision of class bounds, per kind of indicator (fractions for rates).
-STEPS = {"rate": 0.001, "per10k": 0.1, "count": 1.0}
+STEPS = {"rate": 0.001, "per10k": 0.1, "per1000": 0.1, "count": 1.0}
 
 
 def format_value(value: float | None, kind: str) -> str:
@@ -52,7 +52,7 @@ def format_value(value: float | None, kind: str) -> str:
         return fmt.MISSING
     if kind == "rate":
         return fmt.percent(value, 1)
-    if kind == "per10k":
+    if kind in ("per10k", "per1000"):
         return fmt.number(value, 1)
     return fmt.integer(value)
 

@@ -44,7 +44,7 @@ PANEL_COLUMNS = 3
 
 
 def value_text(key: str, value: float | None, masked: bool = False, mark: str | None = None) -> str:
-    """``"1 234"``, ``"12,3 %"``, ``"45,6"`` (per 10 000); the secrecy mark when masked."""
+    """``"1 234"``, ``"12,3 %"``, ``"45,6"`` (per 10 000 or per 1 000); the secrecy mark when masked."""
     from dashboard.charts import comparer_export as export
 
     column = export.value_column(q.INDICATOR_INDEX[key])
@@ -54,7 +54,7 @@ def value_text(key: str, value: float | None, masked: bool = False, mark: str | 
 
 
 def difference_text(key: str, ecart: float | None) -> str:
-    """``"+1,2 pt"`` (rates), ``"−3,4"`` (per 10 000), ``"8,1 % de l'académie"`` (counts)."""
+    """``"+1,2 pt"`` (rates), ``"−3,4"`` (per 10 000 or per 1 000), ``"8,1 % de l'académie"`` (counts)."""
     if ecart is None or (isinstance(ecart, float) and math.isnan(ecart)):
         return ""
     indicator = q.INDICATOR_INDEX[key]

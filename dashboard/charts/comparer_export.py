@@ -21,11 +21,13 @@ from queries import comparer as q
 from queries import territoires as tq
 
 SHEET_VALUES, SHEET_GAPS, SHEET_RANKING = "Indicateurs", "Écarts à l'académie", "Classement"
-SOURCES = ("raccrochage", "absenteisme", "population")
-NOTE = ("Taux rapportés à la population municipale des communes du territoire (INSEE). "
+SOURCES = ("raccrochage", "absenteisme", "prevention", "population")
+NOTE = ("Taux rapportés à la population municipale des communes du territoire (INSEE) ; élèves repérés par les "
+        "GPDS rapportés aux élèves inscrits. "
         "Cellules vides : donnée absente ou masquée (secret statistique, seuil {seuil}).")
-GAPS_NOTE = ("Écart à la valeur de l'académie (en points pour les taux et les parts ; pour les effectifs, part de "
-             "l'académie). Fond vert : mieux que l'académie ; fond orange : moins bien.")
+GAPS_NOTE = ("Écart à la valeur de l'académie (en points pour les taux et les parts ; pour 10 000 habitants ou pour "
+             "1 000 élèves pour les taux rapportés à une population ; pour les effectifs, part de l'académie). Fond "
+             "vert : mieux que l'académie ; fond orange : moins bien.")
 IDENTITY = (Column("code", "Code", Kind.CODE), Column("territoire", "Territoire", Kind.LABEL),
             Column("niveau", "Niveau", Kind.LABEL))
 

@@ -1,11 +1,13 @@
-"""The declarations of every published column: raccrochage, absenteeism, comparison, map and
-figures export. A page, a download, a deck table or chart, a workbook and the figures export
+"""The declarations of every published column: raccrochage, absenteeism, prevention, comparison,
+map and figures export. A page, a download, a deck table or chart, a workbook and the figures export
 read their columns here (``publish.columns``); nothing else decides how a figure is shown."""
 
 from __future__ import annotations
 
 from dashboard.charts.common import SOLUTION_LABELS, STATUS_COLORS, STATUS_LABELS
 from dashboard.publish.columns import Column, Kind, column_map
+from queries.absenteisme import SECTOR_LABELS, TYPE_LABELS
+from queries.prevention import CHAIN_LABELS, FUNCTION_LABELS
 from queries.raccrochage_position import PHASE_LABELS
 from queries.raccrochage_rules import STATUS_ORDER
 
@@ -19,6 +21,11 @@ def _count(key: str, header: str, secret: bool = True) -> Column:
 
 def _rate(key: str, header: str, secret: bool = True) -> Column:
     return Column(key, header, Kind.RATE, secret=secret)
+
+
+def _per_1000(key: str, header: str) -> Column:
+    """A count of pupils per 1 000 pupils, one decimal (« 40,9 »)."""
+    return Column(key, header, Kind.NUMBER, decimals=1, secret=True)
 
 
 # --- raccrochage: one territory (situation rows) ---------------------------------------------------
@@ -101,25 +108,108 @@ def absence_columns(annee: str, previous: str) -> dict[str, Column]:
     ])
 
 
+# --- prevention (issue 17): referents, GPDS chain, « angles morts », MLDS sites -----------------------
+
+PUPIL_COUNTS = tuple(CHAIN_LABELS)
+GPDS_FIGURE_LABELS = {"eleves_reperes": "élèves repérés", "eleves_suivis": "élèves suivis",
+                      "solutions_internes": "solutions internes", "signalements_plateforme": "élèves signalés à la plateforme"}
+NO_REFERENT = "AUCUN"
+YES_NO = {True: "oui", False: "non"}
+
+#: Referent coverage (by school type, by sub-territory): counts of schools, never secret.
+PREVENTION_COVERAGE = column_map([
+    Column("territoire_code", "Code territoire", Kind.CODE),
+    Column("territoire", "Territoire", Kind.LABEL),
+    Column("annee_scolaire", "Année scolaire", Kind.LABEL),
+    Column("groupe", "Type d'établissement", Kind.LABEL),
+    _count("etablissements", "Établissements", secret=False),
+    _count("avec_referent", "Avec un référent", secret=False),
+    _count("sans_referent", "Sans référent", secret=False),
+    _rate("couverture", "Couverture", secret=False),
+    _rate("cible", "Cible", secret=False),
+])
+#: Referents by function (and the three groups of the académie's 2014 reference).
+PREVENTION_FUNCTIONS = column_map([
+    Column("libelle", "Fonction", Kind.LABEL),
+    _count("referents", "Référents", secret=False),
+    _rate("part", "Part des référents", secret=False),
+    _count("formes", "Référents formés", secret=False),
+    _count("formation_connue", "Formation renseignée", secret=False),
+    _rate("part_formes", "Part formée (formation renseignée)", secret=False),
+    _count("reference", "Référence académique 2014", secret=False),
+    _rate("part_reference", "Part dans la référence 2014", secret=False),
+])
+#: The GPDS chain of a territory and its sub-territories, and month by month.
+PREVENTION_CHAIN = column_map([
+    Column("territoire_code", "Code territoire", Kind.CODE),
+    Column("territoire", "Territoire", Kind.LABEL),
+    Column("mois", "Mois", Kind.LABEL),
+    _count("etablissements", "Établissements", secret=False),
+    _count("etablissements_declarants", "Établissements ayant déclaré une activité", secret=False),
+    _count("nb_mois", "Mois d'activité", secret=False),
+    Column("eleves", "Élèves (effectif moyen des mois)", Kind.NUMBER, decimals=0, secret=True),
+    _count("effectif", "Élèves inscrits dans le mois"),
+    *(_count(c, label) for c, label in CHAIN_LABELS.items()),
+    _count("reunions_gpds", "Réunions des GPDS", secret=False),
+    *(_per_1000(f"{c}_pour_1000", f"{label} pour 1 000 élèves") for c, label in CHAIN_LABELS.items()),
+    _rate("part_suivis", "Part des repérés suivis"),
+    _rate("part_solutions_internes", "Part des suivis avec une solution interne"),
+])
+#: The « angles morts » (schools, for the scopes that see them) and the schools without a referent.
+PREVENTION_SCHOOLS = column_map([
+    Column("uai", "UAI", Kind.CODE),
+    Column("nom", "Établissement", Kind.LABEL),
+    Column("type", "Type", Kind.LABEL, labels=TYPE_LABELS),
+    Column("secteur", "Secteur", Kind.LABEL, labels=SECTOR_LABELS),
+    Column("commune", "Commune", Kind.LABEL),
+    Column("reseau", "Réseau FOQUALE", Kind.CODE),
+    _count("effectif_moyen", "Effectif moyen", secret=False),
+    _count("absenteistes_moyen", "Absentéistes par mois (moyenne)"),
+    _rate("taux", "Taux d'absentéisme sur l'année"),
+    Column("rang_type", "Rang dans son type (académie)", Kind.NUMBER),
+    Column("rang_libelle", "Rang dans son type", Kind.LABEL),
+    _count("etablissements_type", "Établissements du type (académie)", secret=False),
+    _count("eleves_reperes", "Élèves repérés par le GPDS sur l'année"),
+    Column("motif", "Motif", Kind.LABEL),
+    Column("referent", "Référent décrochage", Kind.LABEL,
+           labels={**FUNCTION_LABELS, NO_REFERENT: "aucun référent nommé"}),
+    Column("gpds_actif", "Activité du GPDS déclarée", Kind.LABEL, labels=YES_NO),
+])
+#: MLDS sites and totals, against « 17 sites, environ 500 jeunes ».
+PREVENTION_MLDS = column_map([
+    Column("site_code", "Code du site", Kind.CODE),
+    Column("nom", "Site", Kind.LABEL),
+    Column("territoire", "Territoire", Kind.LABEL),
+    Column("commune_nom", "Commune", Kind.LABEL),
+    Column("reseau_code", "Réseau FOQUALE", Kind.CODE),
+    _count("sites", "Sites", secret=False),
+    _count("places", "Places", secret=False),
+    _count("jeunes_accueillis", "Jeunes accueillis"),
+    _rate("taux_occupation", "Taux d'occupation"),
+    _count("reference_sites", "Référence académique : sites", secret=False),
+    _count("reference_jeunes", "Référence académique : jeunes (environ)", secret=False),
+])
+
 # --- comparison and map -------------------------------------------------------------------------
 
-INDICATOR_KINDS = {"count": Kind.COUNT, "rate": Kind.RATE, "share": Kind.RATE, "per10k": Kind.NUMBER}
+INDICATOR_KINDS = {"count": Kind.COUNT, "rate": Kind.RATE, "share": Kind.RATE, "per10k": Kind.NUMBER,
+                   "per1000": Kind.NUMBER}
 SECRET_FREE = frozenset({"objectif", "population"})
 
 
 def indicator_column(key: str, label: str, kind: str) -> Column:
-    """An indicator of the comparison or the map (``kind``: count, rate, share, per10k)."""
-    return Column(key, label, INDICATOR_KINDS[kind], decimals=1 if kind == "per10k" else None,
+    """An indicator of the comparison or the map (``kind``: count, rate, share, per10k, per1000)."""
+    return Column(key, label, INDICATOR_KINDS[kind], decimals=1 if kind in ("per10k", "per1000") else None,
                   secret=key not in SECRET_FREE)
 
 
 def gap_column(key: str, label: str, kind: str) -> Column:
-    """The difference from the académie: points for rates and shares, per 10 000 for rates per
-    inhabitants, the territory's share of the académie for counts."""
+    """The difference from the académie: points for rates and shares, per 10 000 inhabitants or
+    per 1 000 pupils for rates per population, the territory's share of the académie for counts."""
     lowered = label[0].lower() + label[1:]
     if kind == "count":
         return Column(key, f"Part de l'académie — {lowered}", Kind.RATE, secret=key not in SECRET_FREE)
-    if kind == "per10k":
+    if kind in ("per10k", "per1000"):
         return Column(key, f"Écart — {lowered}", Kind.NUMBER, decimals=1, secret=True)
     return Column(key, f"Écart — {lowered}", Kind.POINTS, secret=True)
 
@@ -158,6 +248,21 @@ FIGURES = column_map([
       for t, label in (("COLLEGE", "collèges"), ("LGT", "LGT"), ("LP", "LP"), ("LPO", "LPO"), ("EREA", "EREA"),
                        ("AUTRE", "autres établissements"))),
     _rate("absenteisme_global", "Taux d'absentéisme — tous établissements"),
+    # prevention (``queries.prevention_figures``)
+    _rate("couverture_referents", "Couverture en référents décrochage", secret=False),
+    _count("etablissements", "Établissements", secret=False),
+    _count("etablissements_avec_referent", "Établissements avec un référent décrochage", secret=False),
+    _count("etablissements_declarants", "Établissements ayant déclaré une activité du GPDS", secret=False),
+    *(_count(c, f"GPDS — {label}") for c, label in GPDS_FIGURE_LABELS.items()),
+    _count("reunions_gpds", "GPDS — réunions", secret=False),
+    *(_per_1000(f"{c}_pour_1000", f"GPDS — {label} pour 1 000 élèves") for c, label in GPDS_FIGURE_LABELS.items()),
+    _rate("part_suivis", "GPDS — part des élèves repérés suivis"),
+    _rate("part_solutions_internes", "GPDS — part des élèves suivis ayant une solution interne"),
+    _count("angles_morts", "Établissements « angles morts »", secret=False),
+    _count("mlds_sites", "Sites MLDS", secret=False),
+    _count("mlds_places", "Places MLDS", secret=False),
+    _count("mlds_jeunes_accueillis", "Jeunes accueillis en MLDS"),
+    _rate("mlds_taux_occupation", "Taux d'occupation des places MLDS"),
 ])
 
 

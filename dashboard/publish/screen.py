@@ -46,6 +46,14 @@ def styler(table: Table, headers: dict[str, str] | None = None):
             return value_text(column, value)
 
         styler = styler.format(show, subset=[label], na_rep=PLACEHOLDER)
+    for row, overrides in enumerate(table.cells):  # a cell declared apart from its column (``Table.cells``)
+        for key, declared in overrides.items():
+            column = next((c for c in columns if c.key == key), None)
+            if column is None or key in table.marks[row]:
+                continue
+            text = value_text(declared, table.frame[key][row])
+            styler = styler.format(lambda _v, text=text: text,
+                                   subset=pd.IndexSlice[[frame.index[row]], [labels[columns.index(column)]]])
     for row, marks in enumerate(table.marks):
         for key, mark in marks.items():
             column = next((c for c in columns if c.key == key), None)

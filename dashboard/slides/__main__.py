@@ -161,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         template = _template(args.template)
         if not db.is_initialised(engine):
             raise Refused("la base de données n'est pas initialisée.")
+        db.init_database(engine)  # an older database is brought to the current schema in place
         with engine.connect() as conn:
             scope = _scope(conn, args.utilisateur)
             if args.tous_reseaux:

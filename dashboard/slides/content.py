@@ -51,6 +51,17 @@ class Absence:
 
 
 @dataclass(frozen=True)
+class Prevention:
+    """Prevention of the territory (``queries.prevention_figures`` and ``queries.prevention``):
+    referent coverage, the GPDS chain per 1 000 pupils against the académie, « angles morts »."""
+
+    figures: dict  # ``figures_contribution``: the export's keys, ``masque``, ``secret``
+    chain: dict  # the territory's row of ``queries.prevention.chain``
+    academie: dict | None  # the académie's row (None when the territory is the académie)
+    spots: dict  # ``blind_spot_counts``
+
+
+@dataclass(frozen=True)
 class DeckContent:
     territory: tq.Territory
     annee: str
@@ -71,6 +82,7 @@ class DeckContent:
     map_png: bytes | None
     highlights: tuple[Highlight, ...] = field(default=())
     late: tuple[tuple[str, str | None], ...] = field(default=())  # networks without the latest bilan: (name, last)
+    prevention: Prevention | None = None  # None: no referent nor GPDS activity declared that year
 
     @property
     def periode_fin(self) -> str | None:
@@ -112,6 +124,7 @@ def gather(conn: Connection, scope: Scope, code: str, annee: str, *, with_map: b
         absence=_absence(conn, scope, territory.code, annee),
         map_png=_map_png(conn, scope, territory, annee) if with_map else None,
         late=tuple(_late_networks(conn, scope, territory.code, annee)),
+        prevention=_prevention(conn, scope, territory.code, annee),
     )
     from dashboard.slides import commentary
 
@@ -123,6 +136,18 @@ def _late_networks(conn: Connection, scope: Scope, code: str, annee: str) -> lis
     from queries import donnees as dq
 
     return rc.late_names(dq.bilan_freshness(conn, scope, code, annee))
+
+
+def _prevention(conn: Connection, scope: Scope, code: str, annee: str) -> Prevention | None:
+    from queries import prevention as pq
+    from queries import prevention_figures as pf
+
+    figures = pf.figures_contribution(conn, scope, code, annee)
+    if not figures["etablissements_avec_referent"] and not figures["etablissements_declarants"]:
+        return None
+    chain = pq.chain(conn, scope, code, annee).row(0, named=True)
+    academie = None if code == ACADEMIE else pq.chain(conn, scope, ACADEMIE, annee).row(0, named=True)
+    return Prevention(figures, chain, academie, pq.blind_spot_counts(conn, scope, code, annee))
 
 
 # --- absenteeism ----------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from pptx.util import Inches
 
 from dashboard import disclosure, fmt
 from dashboard.charts.common import BLUE_FRANCE
-from dashboard.slides import methodtext, pptcharts, series, style, tables
+from dashboard.slides import methodtext, pptcharts, prevention, series, style, tables
 from dashboard.slides.content import DeckContent
 from dashboard.slides.keyfigures import tiles
 from dashboard.slides.layout import Box, Deck
@@ -35,6 +35,7 @@ def slide_titles(content: DeckContent) -> dict[str, str]:
         "solutions": "Raccrochés par type de solution",
         "entonnoir": "Des jeunes signalés aux jeunes raccrochés",
         "absenteisme": "Absentéisme par type d'établissement",
+        "prevention": "Prévention : référents, GPDS et angles morts",
         "carte": ("Réseaux FOQUALE : objectif atteint ou non" if position.is_closed(content.situation.get("phase"))
                   else "Réseaux FOQUALE : statut par rapport à la trajectoire"),
         "territoires": f"{level} : situation par rapport à la trajectoire",
@@ -66,6 +67,7 @@ def slide_plan(content: DeckContent) -> list[str]:
         "solutions": int(series.solutions_by_period(content) is not None),
         "entonnoir": int(series.funnel(content) is not None),
         "absenteisme": int(series.absence(content) is not None),
+        "prevention": int(content.prevention is not None),
         "carte": int(bool(content.map_png)),
         "territoires": table_pages(content.sous_territoires),
         "reseaux": networks if networks <= MAX_NETWORK_SLIDES else 0,
@@ -73,8 +75,8 @@ def slide_plan(content: DeckContent) -> list[str]:
     return [key for key in SLIDE_ORDER for _ in range(count.get(key, 1))]
 
 
-SLIDE_ORDER = ("titre", "chiffres", "points", "trajectoire", "solutions", "entonnoir", "absenteisme", "carte",
-               "territoires", "reseaux", "sources")
+SLIDE_ORDER = ("titre", "chiffres", "points", "trajectoire", "solutions", "entonnoir", "absenteisme", "prevention",
+               "carte", "territoires", "reseaux", "sources")
 
 
 def render(content: DeckContent, template: str | Path | bytes | None = None) -> bytes:
@@ -89,6 +91,7 @@ def render(content: DeckContent, template: str | Path | bytes | None = None) -> 
         "solutions": lambda _: _solutions(deck, content, series.solutions_by_period(content), titles["solutions"]),
         "entonnoir": lambda _: _funnel(deck, content, series.funnel(content), titles["entonnoir"]),
         "absenteisme": lambda _: _absence(deck, content, series.absence(content), titles["absenteisme"]),
+        "prevention": lambda _: _prevention(deck, content, titles["prevention"]),
         "carte": lambda _: _map(deck, content, titles["carte"]),
         "territoires": lambda page: _table(deck, content, content.sous_territoires, titles["territoires"], page),
         "reseaux": lambda page: _table(deck, content, content.reseaux, titles["reseaux"], page),
@@ -230,6 +233,23 @@ def _absence(deck: Deck, content: DeckContent, spec, title: str) -> None:
     chart_box = _with_note(deck, slide, chart_box, series.masked_on(content, "absenteisme"))
     pptcharts.add_chart(slide, chart_box, spec, "column", font_pt=13, label_pt=10, headroom=1.15)
     _panel(deck, slide, side, methodtext.absence_panel(content))
+
+
+def _prevention(deck: Deck, content: DeckContent, title: str) -> None:
+    slide, area = deck.content_slide(title)
+    body, note = area.top(area.h - Inches(0.45), gap=Inches(0.05))
+    chart_box, side = body.cols([2.2, 1], gap=Inches(0.3))
+    spec = prevention.chain(content)
+    if spec is not None:
+        head, chart_box = chart_box.top(Inches(0.45), gap=Inches(0.05))
+        deck.text(slide, head, ["GPDS : du repérage à la solution, pour 1 000 élèves"], max_pt=15, min_pt=9, bold=True)
+        pptcharts.add_chart(slide, chart_box, spec, "bar", font_pt=13, value_axis=False, headroom=1.25,
+                            legend=len(spec.series) > 1)
+    else:
+        deck.text(slide, chart_box, [f"Aucune activité de GPDS déclarée en {content.annee}."], max_pt=16, min_pt=9,
+                  color=style.MUTED, anchor="middle")
+    _panel(deck, slide, side, prevention.panel(content))
+    deck.text(slide, note, [prevention.note(content)], max_pt=11, min_pt=7, color=style.MUTED, anchor="middle")
 
 
 def _map(deck: Deck, content: DeckContent, title: str) -> None:

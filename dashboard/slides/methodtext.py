@@ -173,6 +173,9 @@ def sources_and_method(content: DeckContent) -> tuple[list[tuple], list[tuple]]:
             text += " ; les lycées polyvalents et les EREA, que la DEPP ne publie pas séparément, ont un taux estimé à " \
                     "partir des taux publiés la même année (détail sur la page Méthodologie)"
         sources.append((text + ".", 1.0, False, style.TEXT))
+    if content.prevention is not None:
+        sources.append(("Prévention : référents décrochage et activité mensuelle des GPDS déclarés par les "
+                        "établissements (sans aucun nom) ; sites MLDS.", 1.0, False, style.TEXT))
     sources.append((f"{geodata.SOURCE_CREDIT} Découpage en réseaux et PSAD indicatif.", 1.0, False, style.TEXT))
     if content.demo:
         sources.append(("Données de démonstration : chiffres générés, calibrés sur les ordres de grandeur publiés ; "

@@ -30,6 +30,11 @@ COUNT_FORMAT = '[>=1000]#"\u202f"##0;0'
 #: Rates stored as fractions: "12 %" on axes.
 PERCENT_AXIS_FORMAT = '0"\u00a0"%'
 PERCENT_DATA_FORMAT = '0.0"\u00a0"%'
+#: Rates per 1 000 pupils: one decimal (the viewer's decimal separator), whole numbers on axes.
+DECIMAL_DATA_FORMAT = "0.0"
+DECIMAL_AXIS_FORMAT = "0"
+DATA_FORMATS = {"percent": PERCENT_DATA_FORMAT, "per1000": DECIMAL_DATA_FORMAT}
+AXIS_FORMATS = {"percent": PERCENT_AXIS_FORMAT, "per1000": DECIMAL_AXIS_FORMAT}
 
 KINDS = {
     "line": XL_CHART_TYPE.LINE_MARKERS,
@@ -45,8 +50,8 @@ AXIS = "#BBBBBB"
 def add_chart(slide, box: Box, spec: ChartSpec, kind: str, *, font_pt: float = 12, legend: bool = True,
               value_axis: bool = True, label_pt: float | None = None, headroom: float = 1.0):
     """Add ``spec`` as a native chart of ``kind`` (line, column, stacked, bar) in ``box``."""
-    percent = spec.value_format == "percent"
-    data = CategoryChartData(number_format=PERCENT_DATA_FORMAT if percent else COUNT_FORMAT)
+    number_format = DATA_FORMATS.get(spec.value_format, COUNT_FORMAT)
+    data = CategoryChartData(number_format=number_format)
     data.categories = spec.categories
     for s in spec.series:
         data.add_series(s.name, [None if v is None else float(v) for v in s.values])
@@ -72,7 +77,7 @@ def add_chart(slide, box: Box, spec: ChartSpec, kind: str, *, font_pt: float = 1
             _style_line(series, s)
         else:
             _style_bar(series, s)
-        _labels(series, s, kind, label_pt or font_pt - 1, PERCENT_DATA_FORMAT if percent else COUNT_FORMAT)
+        _labels(series, s, kind, label_pt or font_pt - 1, number_format)
     return frame
 
 
@@ -85,7 +90,7 @@ def _style_axes(chart, spec: ChartSpec, kind: str, font_pt: float, value_axis: b
     values.format.line.fill.background()
     values.tick_labels.font.size = Pt(font_pt - 1)
     values.tick_labels.font.color.rgb = style.rgb(style.MUTED)
-    values.tick_labels.number_format = PERCENT_AXIS_FORMAT if spec.value_format == "percent" else COUNT_FORMAT
+    values.tick_labels.number_format = AXIS_FORMATS.get(spec.value_format, COUNT_FORMAT)
     values.tick_labels.number_format_is_linked = False
     values.major_tick_mark = XL_TICK_MARK.NONE
     values.minimum_scale = 0

@@ -46,7 +46,7 @@ class Series:
 class ChartSpec:
     categories: list[str]
     series: list[Series]
-    value_format: str = "count"  # count | percent
+    value_format: str = "count"  # count | percent | per1000 (one decimal)
 
     def values_of(self, name: str) -> list[float | None]:
         return next(s.values for s in self.series if s.name == name)
@@ -278,19 +278,25 @@ def column_kinds() -> list[str]:
 # --- the figures behind the deck (XLSX) -----------------------------------------------------------
 
 
-def spec_table(name: str, spec: ChartSpec, category: str) -> publish.Table:
-    """A chart's data as a declared table: the category, one column per series (counts or rates
-    as the chart shows them)."""
-    kind = Kind.RATE if spec.value_format == "percent" else Kind.COUNT
+#: How a chart's values are declared: counts, rates (fractions), rates per 1 000 pupils.
+VALUE_KINDS = {"count": (Kind.COUNT, None), "percent": (Kind.RATE, None), "per1000": (Kind.NUMBER, 1)}
+
+
+def spec_table(name: str, spec: ChartSpec, category: str,
+               sources: tuple[str, ...] = ("raccrochage", "absenteisme")) -> publish.Table:
+    """A chart's data as a declared table: the category, one column per series (counts, rates or
+    rates per 1 000 as the chart shows them)."""
+    kind, decimals = VALUE_KINDS[spec.value_format]
     keys = [f"s{i}" for i in range(len(spec.series))]
     columns = [Column("categorie", category, Kind.LABEL),
-               *(Column(k, s.name, kind, secret=True) for k, s in zip(keys, spec.series, strict=True))]
+               *(Column(k, s.name, kind, decimals=decimals, secret=True) for k, s in zip(keys, spec.series,
+                                                                                       strict=True))]
     data = {"categorie": spec.categories,
             **{k: pl.Series(k, [None if v is None else float(v) for v in s.values], dtype=pl.Float64)
                for k, s in zip(keys, spec.series, strict=True)}}
     marks = [{k: s.marks[i] for k, s in zip(keys, spec.series, strict=True) if i < len(s.marks) and s.marks[i]}
              for i in range(len(spec.categories))]
-    return publish.table(name, pl.DataFrame(data), columns, marks=marks, sources=("raccrochage", "absenteisme"))
+    return publish.table(name, pl.DataFrame(data), columns, marks=marks, sources=sources)
 
 
 #: The « Chiffres clés » sheet: the figure and its change as numbers, each cell with its format
@@ -338,6 +344,9 @@ def tables(content: DeckContent) -> list[publish.Table]:
         spec = builder(content)
         if spec is not None:
             out.append(spec_table(name, spec, category))
+    from dashboard.slides import prevention
+
+    out += prevention.tables(content)
     if not content.sous_territoires.is_empty():
         out.append(rc.export_table(content.sous_territoires, "Territoires"))
     if not content.reseaux.is_empty():
@@ -359,7 +368,8 @@ def provenance(content: DeckContent) -> publish.Provenance:
         title=f"Dialogue de gestion {content.annee} — {content.territory.label} — chiffres de la présentation",
         territory=content.territory.label, annee=content.annee,
         data_date=f"bilans reçus jusqu'au {fmt.date_long(date)}" if date else "aucun bilan reçu",
-        sources=("raccrochage", "absenteisme", "references"), demo=content.demo,
+        sources=("raccrochage", "absenteisme", "references", *(("prevention",) if content.prevention else ())),
+        demo=content.demo,
     )
 
 
