@@ -14,8 +14,9 @@
   « 17 sites, environ 500 jeunes » for the académie.
 
 Disclosure: a count of pupils between 1 and the threshold minus one is null with ``masque_<count>``
-true, and so is every rate or share built on it; counts that add up to a total shown next to them
-(sub-territories, months) get a complementary mask. Counts of schools and referents are not
+true, and so is every rate or share built on it; complementary masks are chosen once per school
+year over the whole territorial tree and the months (``queries.prevention_suppression``: no masked
+count can be recomputed from the union of every page and file). Counts of schools and referents are not
 counts of pupils and are shown as they are. Scope: ``resolve_territory`` first (``AccessDenied``
 outside the scope); sub-territories, school lists and sites only where the scope sees the detail.
 """
@@ -29,6 +30,7 @@ from sqlalchemy import Connection, select
 
 from dashboard import db, disclosure
 from dashboard.access import ACADEMIE, Scope
+from queries import prevention_suppression as suppression
 from queries.absenteisme import ALL, MAIN_TYPES, TYPE_LABELS
 from queries.carte_layers import mlds_sites
 from queries.prevention_blind_spots import (  # noqa: F401 - re-exported
@@ -42,8 +44,8 @@ from queries.prevention_schools import (
     GPDS_COUNTS,
     MARKS_COLUMN,
     PUPIL_COUNTS,
+    apply_marks,
     gpds_months,
-    mask_counts,
     monthly_activity,
     monthly_enrolment,
     owners,
@@ -219,9 +221,13 @@ def _chain_sums(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     )
 
 
-def _disclosed_chain(frame: pl.DataFrame, complementary: bool) -> pl.DataFrame:
+def _disclosed_chain(frame: pl.DataFrame, marks: dict[tuple[str, str], str]) -> pl.DataFrame:
+    """Rows of ``chain_sums`` with the year's masks (``marks``: (territory, count) → mark, the
+    decision of ``queries.prevention_suppression``), rates and shares."""
     limit = disclosure.threshold()
-    out = mask_counts(frame, PUPIL_COUNTS, complementary)
+    row_marks = [{c: marks[(code, c)] for c in PUPIL_COUNTS if (code, c) in marks}
+                 for code in frame["territoire_code"].to_list()]
+    out = apply_marks(frame, row_marks)
     out = out.with_columns(pl.when((pl.col("eleves") > 0) & (pl.col("eleves") < limit)).then(None)
                            .otherwise(pl.col("eleves")).alias("eleves"))
     return out.with_columns(
@@ -257,9 +263,10 @@ def chain_sums(conn: Connection, annee: str, base: Territory, listed: list[Terri
         (pl.col("effectif_cumule") / max(1, len(months))).alias("eleves")).sort("_ordre").drop("_ordre")
 
 
-def disclosed_chain(table: pl.DataFrame, complementary: bool) -> pl.DataFrame:
-    """``chain_sums`` rows after disclosure, with rates and shares (``CHAIN_COLUMNS``)."""
-    return _disclosed_chain(table, complementary).select(CHAIN_COLUMNS)
+def disclosed_chain(conn: Connection, annee: str, table: pl.DataFrame) -> pl.DataFrame:
+    """``chain_sums`` rows after disclosure (the year's decision: the same masks on every page and
+    in every file), with rates and shares (``CHAIN_COLUMNS``)."""
+    return _disclosed_chain(table, suppression.total_marks(conn, annee)).select(CHAIN_COLUMNS)
 
 
 def chain(conn: Connection, scope: Scope, code: str, annee: str) -> pl.DataFrame:
@@ -272,9 +279,7 @@ def chain(conn: Connection, scope: Scope, code: str, annee: str) -> pl.DataFrame
     territory = resolve_territory(conn, scope, code, annee)
     subs = children(conn, scope, code, annee)
     table = chain_sums(conn, annee, territory, [territory, *subs])
-    head = _disclosed_chain(table.head(1), complementary=False)
-    tail = _disclosed_chain(table.slice(1), complementary=True) if subs else head.clear()
-    return pl.concat([head, tail], how="vertical_relaxed").select(CHAIN_COLUMNS)
+    return disclosed_chain(conn, annee, table)
 
 
 MONTHLY_COLUMNS = ["mois", "rang", "etablissements_declarants", "effectif", *GPDS_COUNTS,
@@ -291,7 +296,9 @@ def monthly_chain(conn: Connection, scope: Scope, code: str, annee: str) -> pl.D
     rows = frame.group_by("mois").agg(
         pl.col("uai").filter(pl.col("declare")).n_unique().alias("etablissements_declarants"),
         pl.sum("effectif"), *[pl.sum(c) for c in GPDS_COUNTS]).sort("mois")
-    rows = mask_counts(rows, PUPIL_COUNTS, complementary=True)
+    marks = suppression.month_marks(conn, annee)
+    rows = apply_marks(rows, [{c: marks[(territory.code, m, c)] for c in PUPIL_COUNTS
+                               if (territory.code, m, c) in marks} for m in rows["mois"].to_list()])
     rows = rows.with_columns(*[rate_per_1000(rows, c, "effectif") for c in PUPIL_COUNTS])
     schema = {**{c: pl.Int64 for c in MONTHLY_COLUMNS}, "mois": pl.String,
               **{f"{c}_pour_1000": pl.Float64 for c in PUPIL_COUNTS},

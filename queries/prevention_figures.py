@@ -3,8 +3,8 @@ through it the comparison, the map's side panel and the deck), every territory o
 for the map and the comparison's ranking.
 
 Both come from the functions of ``queries.prevention`` — ``coverage``, ``chain_sums`` and its
-disclosure (a territory's own row: counts of pupils under the threshold masked, no complementary
-mask since no sum of siblings is published with it), ``blind_spot_counts`` and ``mlds`` — so a
+disclosure (the year's decision of ``queries.prevention_suppression``: the same masks for a
+territory's own row and for its row in its parent's table), ``blind_spot_counts`` and ``mlds`` — so a
 figure is the same on the Prévention page (territory row), in the export, the comparison, the map
 and the deck. ``level_values`` computes in one pass what ``figures_contribution`` gives territory by
 territory; the tests check they agree.
@@ -110,7 +110,7 @@ def level_values(conn: Connection, scope: Scope, annee: str, level: str) -> pl.D
     base = index[ACADEMIE]
     school_list = schools(conn, annee, base.reseaux).join(_referents(conn, annee), on="uai", how="left")
     cover = _coverage_of(school_list.join(owners(listed[0], listed[1:]), on="reseau"), ["territoire_code"])
-    rows = disclosed_chain(chain_sums(conn, annee, base, listed), complementary=False)
+    rows = disclosed_chain(conn, annee, chain_sums(conn, annee, base, listed))
     masks = [list(_masks(r)) for r in rows.iter_rows(named=True)]
     out = rows.with_columns(pl.Series("masque", masks, dtype=pl.List(pl.String))).join(
         cover.select("territoire_code", pl.col("avec_referent").cast(pl.Int64),

@@ -87,29 +87,6 @@ def with_rank(frame: pl.DataFrame) -> pl.DataFrame:
 # --- disclosure -----------------------------------------------------------------------------------
 
 
-def mask_counts(frame: pl.DataFrame, columns=PUPIL_COUNTS, complementary: bool = False) -> pl.DataFrame:
-    """Counts of pupils under the threshold (and not zero) → null, with ``masque_<count>`` true.
-    ``complementary``: the rows add up to a total shown elsewhere (sub-territories of a territory,
-    months of a year), so a lone masked cell of a column gets a second one (``suppress_cells``).
-    ``cellules_masquees`` holds the marks of the row (``disclosure.encode_marks``): a count under
-    the threshold is primary (« < 5 »), a complementary mask secondary (« s »)."""
-    limit = disclosure.threshold()
-    out = frame
-    marks: list[dict[str, str]] = [{} for _ in range(frame.height)]
-    for column in columns:
-        values = frame[column].to_list()
-        shown = disclosure.suppress_cells(values, limit) if complementary else [
-            None if disclosure.is_small(v, limit) else v for v in values]
-        masked = [v is not None and s is None for v, s in zip(values, shown, strict=True)]
-        for row, (value, hidden) in enumerate(zip(values, masked, strict=True)):
-            if hidden:
-                marks[row][column] = disclosure.PRIMARY if disclosure.is_small(value, limit) else disclosure.SECONDARY
-        out = out.with_columns(pl.Series(column, shown, dtype=pl.Int64), pl.Series(f"masque_{column}", masked,
-                                                                                   dtype=pl.Boolean))
-    return out.with_columns(pl.Series(MARKS_COLUMN, [disclosure.encode_marks(m) or None for m in marks],
-                                      dtype=pl.String))
-
-
 def rate_per_1000(frame: pl.DataFrame, column: str, pupils: str = "eleves") -> pl.Expr:
     """``column`` per 1 000 ``pupils``; null when the count is masked or the pupils are too few."""
     small = pl.col(pupils).is_null() | (pl.col(pupils) < disclosure.threshold())
@@ -121,3 +98,25 @@ def share(numerator: str, denominator: str, name: str) -> pl.Expr:
     """``numerator / denominator`` (a fraction); null when either is masked or the denominator is 0."""
     num, den = pl.col(numerator), pl.col(denominator)
     return pl.when(num.is_null() | den.is_null() | (den == 0)).then(None).otherwise(num / den).alias(name)
+
+
+def apply_marks(frame: pl.DataFrame, row_marks: list[dict[str, str]], columns=PUPIL_COUNTS) -> pl.DataFrame:
+    """The counts a decision masks (``row_marks``: per row, count → mark, from
+    ``queries.prevention_suppression``) → null, with ``masque_<count>`` and the row's marks; a count
+    under the threshold is masked « < 5 » even if the decision does not name it."""
+    limit = disclosure.threshold()
+    marks = [dict(m) for m in row_marks]
+    for column in columns:
+        for row, value in enumerate(frame[column].to_list()):
+            if disclosure.is_small(value, limit):
+                marks[row].setdefault(column, disclosure.PRIMARY)
+    out = frame
+    for column in columns:
+        hidden = [column in m for m in marks]
+        values = [None if h else v for v, h in zip(frame[column].to_list(), hidden, strict=True)]
+        out = out.with_columns(pl.Series(column, values, dtype=pl.Int64),
+                               pl.Series(f"masque_{column}", hidden, dtype=pl.Boolean))
+    return out.with_columns(pl.Series(
+        MARKS_COLUMN, [disclosure.encode_marks({c: m[c] for c in columns if c in m}) or None for m in marks],
+        dtype=pl.String))
+

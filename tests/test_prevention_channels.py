@@ -74,9 +74,10 @@ def test_export_is_the_territory_row_of_the_page(demo_engine, annee):
             assert (figures["mlds_sites"], figures["mlds_places"]) == (totals["sites"], totals["places"])
             for key in figures["masque"]:
                 assert flatten(figures)[key] is None, (code, key)
+            marks = disclosure.decode_marks(row["cellules_masquees"])
             for count in q.CHAIN_LABELS:
-                if row[f"masque_{count}"]:
-                    assert figures["secret"][count] == disclosure.PRIMARY
+                if row[f"masque_{count}"]:  # « < 5 » for a small count, « s » to protect another one
+                    assert figures["secret"][count] == marks[count]
                     assert figures["secret"][f"{count}_pour_1000"] == disclosure.SECONDARY
 
 
@@ -302,12 +303,9 @@ def test_page_downloads_hold_no_small_count_of_pupils(demo_engine, annee):
                         assert marks[f"{count}_pour_1000"] == disclosure.SECONDARY
 
 
-@pytest.mark.xfail(strict=True, reason="queries.prevention: a sub-territory's complementary mask (« s ») in its "
-                   "parent's chain table is not applied to that territory's own figures (its page, the export, the "
-                   "map, the comparison), so the masked sibling is the parent's total minus the two published "
-                   "figures (e.g. 2016-2017, P86-POI: R86-SVI = P86-POI − R86-POI for signalements_plateforme). "
-                   "A cross-table suppression over the territorial tree, as for raccrochage, is needed.")
 def test_complementary_masks_hold_in_every_table(demo_engine):
+    """A count masked in a parent's table (« s ») is masked on the territory's own page and in every
+    file too: one decision per year over the whole tree (``queries.prevention_suppression``)."""
     leaks = []
     with demo_engine.connect() as conn:
         for annee in (CLOSED, CURRENT):
@@ -320,6 +318,49 @@ def test_complementary_masks_hold_in_every_table(demo_engine):
                         if mark == disclosure.SECONDARY and own[key] is not None:
                             leaks.append((annee, territory.code, row["territoire_code"], key))
     assert not leaks, leaks
+
+
+@pytest.mark.parametrize("annee", [CLOSED, CURRENT])
+def test_the_audit_recovers_no_masked_count_of_the_chain(demo_engine, annee):
+    """Everything the chain publishes (every territory's year and months) read as linear sums: no
+    masked count is narrowed below the protection width; small counts are all masked."""
+    from dashboard.disclosure import cells as dc
+    from dashboard.disclosure.audit import audit
+    from queries import prevention_suppression as ps
+
+    with demo_engine.connect() as conn:
+        decision = ps.decision(conn, annee)
+        index = tq.territory_index(conn, annee)
+        territories = {t.code: (t.niveau, tuple(t.reseaux), t.parent_code) for t in index.values()}
+        cells = ps.year_cells(annee, territories, ps.flows(conn, annee))
+    assert not decision.findings
+    masked = {c.atom for c in cells if c.key in decision.marks}
+    assert not audit(cells, masked)
+    small = [c.key for c in cells if 0 < c.value < disclosure.threshold()]
+    assert small and all(decision.marks.get(k) == disclosure.PRIMARY for k in small)
+    assert any(m == disclosure.SECONDARY for m in decision.marks.values())
+    assert dc.PERIOD in {k.kind for k in decision.marks} <= {dc.TOTAL, dc.PERIOD}
+
+
+def test_a_leaky_publication_is_caught_with_the_exact_value():
+    """Two networks under one PSAD, one month: the PSAD and one network shown, the other masked
+    alone — the audit finds its exact value; the decision masks a complement."""
+    from dashboard.disclosure.audit import audit
+    from queries import prevention_suppression as ps
+
+    territories = {"P": ("psad", ("R1", "R2"), None), "R1": ("reseau", ("R1",), "P"),
+                   "R2": ("reseau", ("R2",), "P")}
+    counts = {"R1": 3, "R2": 40}
+    flow = {(r, "2016-10"): {c: counts[r] for c in q.CHAIN_LABELS} for r in ("R1", "R2")}
+    cells = ps.year_cells(CURRENT, territories, flow)
+    lone = {c.atom for c in cells if c.key.code == "R1"}
+    found = audit(cells, lone)
+    assert found and {f.value for f in found} == {3.0} and all(f.high - f.low < 1e-6 for f in found)
+    from dashboard.disclosure.suppression import decide
+
+    decision = decide(cells, CURRENT, territories, {}, relate=ps.chain_relations)
+    assert not decision.findings
+    assert {k.code for k, m in decision.marks.items() if m == disclosure.SECONDARY} & {"R2", "P"}
 
 
 # --- names from the data are text, never markup ------------------------------------------------------------

@@ -1,6 +1,7 @@
 """``python -m dashboard.disclosure audit --annee 2016-2017 [--database-url URL]``
 
-Rebuilds everything the dashboard publishes about raccrochage for a school year (every territory,
+Rebuilds everything the dashboard publishes about raccrochage (and the GPDS chain of the Prévention
+page) for a school year (every territory,
 level and period; totals, periods, cumulative raccrochés, « même date l'an dernier »,
 projections) with the masks the pages, files and decks apply, and checks by linear programming
 that no masked value can be narrowed below the protection width from the rest. Prints the number
@@ -43,9 +44,36 @@ def _audit(args) -> int:
                 for finding in findings:
                     print("  - " + finding.describe())
                 status = status or (1 if findings else 0)
+                status = _audit_prevention(conn, annee, args.largeur) or status
     finally:
         engine.dispose()
     return status
+
+
+def _audit_prevention(conn, annee: str, width: float | None) -> int:
+    """The same audit for the GPDS chain (Prévention: every territory's year and months); 1 if a
+    masked count is disclosed, 0 otherwise (and when no prevention data is loaded that year)."""
+    from dashboard.disclosure import audit as disclosure_audit
+    from queries import prevention_suppression as prevention
+    from queries import territoires as tq
+
+    start = time.perf_counter()
+    decision = prevention.decision(conn, annee)
+    index = tq.territory_index(conn, annee)
+    territories = {t.code: (t.niveau, tuple(t.reseaux), t.parent_code) for t in index.values()}
+    cells = prevention.year_cells(annee, territories, prevention.flows(conn, annee))
+    if not any(c.value for c in cells):
+        return 0
+    masked = {c.atom for c in cells if c.key in decision.marks}
+    findings = disclosure_audit.audit(cells, masked, width)
+    published = len({c.atom for c in cells if c.atom not in masked})
+    print(f"{annee}, prévention (GPDS) : {fmt.integer(published)} valeurs publiées, {fmt.integer(len(masked))} "
+          f"masquées, {len(findings)} recalculable{'s' if len(findings) > 1 else ''} à moins de "
+          f"{fmt.number(width or disclosure_audit.protection_width(), 0)} près "
+          f"({fmt.number(time.perf_counter() - start, 1)} s).")
+    for finding in findings:
+        print("  - " + finding.describe())
+    return 1 if findings else 0
 
 
 def _store(args) -> int:

@@ -88,9 +88,10 @@ def _order(cell: Cell) -> tuple:
 
 
 def decide(cells: Sequence[Cell], annee: str, territories: Mapping, fixed: Mapping[tuple, str],
-           limit: int | None = None, width: float | None = None) -> Decision:
+           limit: int | None = None, width: float | None = None, relate=relations) -> Decision:
     """The masks of ``annee`` (``cells``: its published values and the previous year's, whose
-    atoms masked by its own decision are ``fixed``)."""
+    atoms masked by its own decision are ``fixed``; ``relate``: the sums readers see among them,
+    ``relations`` for raccrochage)."""
     limit = limit or threshold()
     width = protection_width() if width is None else width
     atoms: dict[tuple, list[Cell]] = defaultdict(list)
@@ -110,7 +111,7 @@ def decide(cells: Sequence[Cell], annee: str, territories: Mapping, fixed: Mappi
         if cell.count and decidable(cell) and 0 < cell.value < limit:
             masked.setdefault(cell.atom, PRIMARY)
     # sums readers see: never exactly one masked term
-    sums = relations(cells, territories, annee)
+    sums = relate(cells, territories, annee)
     changed = True
     while changed:
         changed = False

@@ -1,0 +1,124 @@
+"""The statistical-secrecy decision of a school year for the GPDS chain (issue 17, with issue 14's
+audit), read by the Prévention page, the figures export, the map, the comparison and the deck.
+
+What the dashboard publishes about the chain, for every territory of every level (académie,
+departments, PSAD, networks) and each count of pupils (repérés, suivis, solutions internes,
+signalés à la plateforme): the year's total (a territory's own row, and its row in its parent's
+table) and the count of each GPDS month (the monthly chart and table). Each is a sum of unknown
+flows (network × month), read as ``dashboard.disclosure.cells.Cell``; the sums readers see are a
+territory = the sum of the territories below it, and a year = the sum of its months.
+``dashboard.disclosure.suppression.decide`` masks every count from 1 to the threshold − 1, then
+complementary cells until the audit (linear programming over everything above) narrows no masked
+count below the protection width. One decision per school year and data version, computed once
+per process. No Streamlit.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Mapping, Sequence
+
+import polars as pl
+from sqlalchemy import Connection, select
+
+from dashboard import db
+from dashboard.disclosure import audit as disclosure_audit
+from dashboard.disclosure import cells as dc
+from dashboard.disclosure import rule
+from dashboard.disclosure.suppression import Decision, decide, relations
+from queries.prevention_schools import PUPIL_COUNTS, gpds_months, schools
+from queries.territoires import territory_index
+
+_MEMO: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine → {key: Decision}
+_LOCK = threading.Lock()
+
+
+def flows(conn: Connection, annee: str) -> dict[tuple[str, str], dict[str, int]]:
+    """{(network, month): {count of pupils: value}} over the GPDS months of ``annee`` (0 where a
+    network's schools reported nothing that month)."""
+    index = territory_index(conn, annee)
+    reseaux = tuple(r for t in index.values() for r in t.reseaux)
+    months = gpds_months(conn, annee)
+    school_network = schools(conn, annee, reseaux).select("uai", "reseau")
+    p = db.prevention
+    rows = conn.execute(select(p.c.uai, p.c.mois, *[p.c[c] for c in PUPIL_COUNTS])
+                        .where(p.c.annee_scolaire == annee)).all()
+    activity = pl.DataFrame(rows, orient="row", schema={"uai": pl.String, "mois": pl.String,
+                                                        **{c: pl.Int64 for c in PUPIL_COUNTS}})
+    sums = activity.join(school_network, on="uai").group_by("reseau", "mois").agg(
+        *[pl.sum(c) for c in PUPIL_COUNTS])
+    out = {(r, m): dict.fromkeys(PUPIL_COUNTS, 0) for r in sorted(set(reseaux)) for m in months}
+    for row in sums.iter_rows(named=True):
+        if (row["reseau"], row["mois"]) in out:
+            out[(row["reseau"], row["mois"])] = {c: int(row[c] or 0) for c in PUPIL_COUNTS}
+    return out
+
+
+def year_cells(annee: str, territories: Mapping[str, tuple[str, tuple[str, ...], str | None]],
+               flow: Mapping[tuple[str, str], Mapping[str, int]]) -> list[dc.Cell]:
+    """Every published count of the chain in ``annee``: each territory's total and months."""
+    months = sorted({m for (_r, m) in flow})
+    out: list[dc.Cell] = []
+    for code, (_niveau, reseaux, _parent) in territories.items():
+        present = [r for r in reseaux if any((r, m) in flow for m in months)]
+        if not present:
+            continue
+        for column in PUPIL_COUNTS:
+            total = {(annee, r, m, column): 1.0 for r in present for m in months}
+            out.append(dc.Cell(dc.Key(annee, code, dc.TOTAL, "", column), total,
+                               float(sum(flow[(r, m)][column] for r in present for m in months))))
+            for m in months:
+                month = {(annee, r, m, column): 1.0 for r in present}
+                out.append(dc.Cell(dc.Key(annee, code, dc.PERIOD, m, column), month,
+                                   float(sum(flow[(r, m)][column] for r in present))))
+    return dc.with_atoms(out)
+
+
+def chain_relations(cells: Sequence[dc.Cell], territories: Mapping, annee: str) -> list[tuple[dc.Cell, list[dc.Cell]]]:
+    """The sums readers see: a territory is the sum of those below it (every kind), and a year's
+    total the sum of its months."""
+    out = relations(cells, territories, annee)
+    months: dict[tuple[str, str], list[dc.Cell]] = {}
+    totals: dict[tuple[str, str], dc.Cell] = {}
+    for cell in cells:
+        k = cell.key
+        if k.annee != annee:
+            continue
+        if k.kind == dc.PERIOD:
+            months.setdefault((k.code, k.column), []).append(cell)
+        elif k.kind == dc.TOTAL:
+            totals[(k.code, k.column)] = cell
+    out += [(whole, months[key]) for key, whole in totals.items() if months.get(key)]
+    return out
+
+
+def decision(conn: Connection, annee: str) -> Decision:
+    """The masks of the chain in ``annee``, cached per database, data version, threshold and width."""
+    key = (db.get_meta(conn, "version") or "0", annee, rule.threshold(), disclosure_audit.protection_width())
+    with _LOCK:
+        known = _MEMO.setdefault(conn.engine, {})
+        if key in known:
+            return known[key]
+    index = territory_index(conn, annee)
+    territories = {t.code: (t.niveau, tuple(t.reseaux), t.parent_code) for t in index.values()}
+    cells = year_cells(annee, territories, flows(conn, annee))
+    result = decide(cells, annee, territories, {}, relate=chain_relations)
+    with _LOCK:
+        _MEMO.setdefault(conn.engine, {})[key] = result
+    return result
+
+
+def total_marks(conn: Connection, annee: str) -> dict[tuple[str, str], str]:
+    """(territory code, count) → mark of the masked yearly counts."""
+    return {(k.code, k.column): m for k, m in decision(conn, annee).marks.items() if k.kind == dc.TOTAL}
+
+
+def month_marks(conn: Connection, annee: str) -> dict[tuple[str, str, str], str]:
+    """(territory code, month, count) → mark of the masked monthly counts."""
+    return {(k.code, k.periode, k.column): m for k, m in decision(conn, annee).marks.items() if k.kind == dc.PERIOD}
+
+
+def clear_memo() -> None:
+    with _LOCK:
+        _MEMO.clear()
