@@ -326,18 +326,24 @@ def _mlds_totals(conn: Connection, territory: Territory, annee: str) -> dict:
     kept = [r for r in rows if network.get(r.commune_insee) in territory.reseaux]
     young = sum(r.jeunes_accueillis for r in kept)
     places = sum(r.places for r in kept)
+    # a site with few young people is masked on the map and in the list: the total that holds it is
+    # masked too (« s »), or it would be that total minus the sites shown
     small = disclosure.is_small(young)
+    holds_masked_site = any(disclosure.is_small(r.jeunes_accueillis) for r in kept)
+    mark = disclosure.PRIMARY if small else (disclosure.SECONDARY if holds_masked_site else None)
     academie = territory.code == ACADEMIE
     return {"territoire_code": territory.code, "territoire_nom": territory.label, "sites": len(kept),
-            "places": places, "jeunes_accueillis": None if small else young,
-            "taux_occupation": None if small or not places else young / places, "masque": small,
+            "places": places, "jeunes_accueillis": None if mark else young,
+            "taux_occupation": None if mark or not places else young / places, "masque": mark is not None,
+            "marque": mark,
             "reference_sites": MLDS_REFERENCE_SITES if academie else None,
             "reference_jeunes": MLDS_REFERENCE_YOUNG if academie else None}
 
 
 MLDS_TOTAL_SCHEMA = {"territoire_code": pl.String, "territoire_nom": pl.String, "sites": pl.Int64,
                      "places": pl.Int64, "jeunes_accueillis": pl.Int64, "taux_occupation": pl.Float64,
-                     "masque": pl.Boolean, "reference_sites": pl.Int64, "reference_jeunes": pl.Int64}
+                     "masque": pl.Boolean, "marque": pl.String, "reference_sites": pl.Int64,
+                     "reference_jeunes": pl.Int64}
 
 
 def mlds(conn: Connection, scope: Scope, code: str, annee: str) -> Mlds:

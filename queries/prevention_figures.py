@@ -74,7 +74,8 @@ def figures_contribution(conn: Connection, scope: Scope, code: str, annee: str) 
     totals = mlds(conn, scope, code, annee).totals.row(0, named=True)
     secret = _masks(row)
     if totals["masque"]:
-        secret.update({"mlds_jeunes_accueillis": disclosure.PRIMARY, "mlds_taux_occupation": disclosure.SECONDARY})
+        secret.update({"mlds_jeunes_accueillis": totals["marque"] or disclosure.PRIMARY,
+                       "mlds_taux_occupation": disclosure.SECONDARY})
     return {
         "couverture_referents": cover["couverture"],
         "etablissements": cover["etablissements"],

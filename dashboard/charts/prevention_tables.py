@@ -128,9 +128,11 @@ def blind_spots_table(spots: pl.DataFrame, columns: Sequence[str] = BLIND_SPOT_E
 # --- MLDS ---------------------------------------------------------------------------------------------
 
 
-def _mlds_marks(frame: pl.DataFrame, masked: Sequence[bool]) -> list[dict[str, str]]:
-    return [{"jeunes_accueillis": disclosure.PRIMARY, "taux_occupation": disclosure.SECONDARY} if m else {}
-            for m in masked]
+def _mlds_marks(frame: pl.DataFrame, masked: Sequence[bool], marks: Sequence[str | None] | None = None
+                ) -> list[dict[str, str]]:
+    marks = marks or [disclosure.PRIMARY] * len(masked)
+    return [{"jeunes_accueillis": mark or disclosure.PRIMARY, "taux_occupation": disclosure.SECONDARY} if m else {}
+            for m, mark in zip(masked, marks, strict=True)]
 
 
 def mlds_sites_table(sites: pl.DataFrame) -> publish.Table:
@@ -144,4 +146,5 @@ def mlds_totals_table(totals: pl.DataFrame) -> publish.Table:
     """The territory's MLDS totals (then the académie's), against « 17 sites, environ 500 jeunes »."""
     frame = totals.rename({"territoire_nom": "territoire"})
     return publish.table("MLDS", frame, _columns(catalog.PREVENTION_MLDS, MLDS_TOTAL_COLUMNS),
-                         marks=_mlds_marks(frame, frame["masque"].to_list()), sources=SOURCES)
+                         marks=_mlds_marks(frame, frame["masque"].to_list(), frame["marque"].to_list()),
+                         sources=SOURCES)
