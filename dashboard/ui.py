@@ -15,7 +15,7 @@ import polars as pl
 import streamlit as st
 from sqlalchemy import Engine
 
-from dashboard import db, exports, fmt, publish, ui_access
+from dashboard import db, exports, fmt, markup, publish, ui_access
 from dashboard.access import ACADEMIE, ROLE_LABELS, AccessDenied, Scope
 from queries import territoires as tq
 
@@ -224,7 +224,7 @@ def page_context(title: str, *, with_territory: bool = True) -> PageContext:
     demo = is_demo()
     if demo:
         demo_notice()
-    st.sidebar.caption(f"Connecté : {ROLE_LABELS.get(scope.role, scope.role)} ({scope.utilisateur})")
+    st.sidebar.caption(f"Connecté : {ROLE_LABELS.get(scope.role, scope.role)} ({plain(scope.utilisateur)})")
     annee, territory, notices = _selection(scope)
     for notice in notices:
         st.warning(plain(notice), icon=":material/link_off:")
@@ -244,15 +244,10 @@ def page_context(title: str, *, with_territory: bool = True) -> PageContext:
 
 # --- rendering helpers --------------------------------------------------------------------------
 
-MARKDOWN_SPECIALS = "\\`*_{}[]<>()#+-.!|~$:"
-
-
 def plain(text: str) -> str:
-    """Text from the data (names of schools, territories, files…) for Markdown: every character
-    Markdown or HTML could read as markup is escaped, so it shows as written and never as a link,
-    an image or emphasis."""
-    return "".join("\\" + ch if ch in MARKDOWN_SPECIALS else ch for ch in str(text))
-
+    """Text from the data (names of schools, territories, files, users…) for Markdown: shown as
+    written, never as a link, an image, emphasis, an emoji or an icon (``dashboard.markup``)."""
+    return markup.markdown(text)
 
 
 def provenance(ctx: PageContext, title: str, *, sources: Sequence[str] = ("raccrochage",),
@@ -321,7 +316,7 @@ def freshness_alert(fresh: pl.DataFrame) -> None:
         tail = "Ses chiffres s'arrêtent à son" if one else "Leurs chiffres s'arrêtent à leur"
         st.warning(
             f"**{subject} pas transmis le bilan de la période close le {fmt.date_long(expected[0])}** : "
-            + ", ".join(late["reseau_nom"].to_list()) + f". {tail} dernier bilan reçu."
+            + ", ".join(plain(name) for name in late["reseau_nom"].to_list()) + f". {tail} dernier bilan reçu."
         )
 
 

@@ -147,7 +147,7 @@ def mapping_section(engine, raw, checked, file_key: str):
     kind = st.selectbox("Type de fichier à obtenir", kinds, index=kinds.index(default_kind),
                         format_func=kind_label, key=f"corr_type_{file_key}")
     if saved and saved.kind == kind:
-        st.success(f"Correspondance enregistrée reconnue pour ces en-têtes : « {saved.name} ». Vérifiez-la, "
+        st.success(f"Correspondance enregistrée reconnue pour ces en-têtes : « {ui.plain(saved.name)} ». Vérifiez-la, "
                    "puis appliquez-la.")
         proposal = saved
     else:
@@ -282,7 +282,7 @@ def upload_section(engine, utilisateur: str) -> None:
                      "Réessayez ; si le problème persiste, prévenez l'équipe technique.")
             return
         ui.clear_caches()
-        saved = f" Correspondance « {mapping.name} » enregistrée." if result.written and mapping and mapping.name else ""
+        saved = f" Correspondance « {ui.plain(mapping.name)} » enregistrée." if result.written and mapping and mapping.name else ""
         flash("success" if result.written else "error", result.summary() + saved)
         if result.written:
             st.session_state[UPLOADS] = st.session_state.get(UPLOADS, 0) + 1
