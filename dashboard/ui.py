@@ -15,7 +15,7 @@ import polars as pl
 import streamlit as st
 from sqlalchemy import Engine
 
-from dashboard import db, exports, fmt, markup, publish, ui_access
+from dashboard import db, dbfailure, exports, fmt, markup, publish, ui_access
 from dashboard.access import ACADEMIE, ROLE_LABELS, AccessDenied, Scope
 from queries import territoires as tq
 
@@ -344,22 +344,54 @@ def unauthorized_page(ident: str | None = None) -> None:
     ui_access.unauthorized_page(ident)
 
 
+def failure_text(exc: BaseException, fallback: str = GENERIC_ERROR, where: str = dbfailure.PAGE,
+                 context: str = "Erreur dans une page") -> str:
+    """The French message for a failure caught on a page: the database's own when it could not
+    answer (unreachable, busy, conflicting write: ``dashboard.dbfailure``, logged in one line), else
+    ``fallback`` (logged with its traceback for the technical team)."""
+    explained = dbfailure.explain(exc, where)
+    if explained is None:
+        log.error("%s", context, exc_info=exc)
+        return fallback
+    log.warning("%s : base de données %s (%s: %s)", context, dbfailure.kind(exc), type(exc).__name__,
+                str(exc).strip().splitlines()[0] if str(exc).strip() else "")
+    return explained
+
+
+def entry_access() -> tuple[bool, str | None]:
+    """``has_access`` for the entrypoint: (allowed, None), or (False, the French message) when the
+    database cannot answer — no traceback ever reaches the user."""
+    try:
+        return has_access(), None
+    except Exception as exc:  # noqa: BLE001 - last-resort guard, logged server-side
+        return False, failure_text(exc, context="Erreur à l'ouverture de l'application")
+
+
+def failure_page(message: str) -> None:
+    """The app's title and ``message``, and nothing else: the script stops here."""
+    st.title("Pilotage du décrochage")
+    st.error(message, icon=":material/cloud_off:")
+    st.stop()
+
+
 def run_selection() -> None:
-    """``shared_selection`` for the entrypoint: no traceback ever reaches the user."""
+    """``shared_selection`` for the entrypoint: no traceback ever reaches the user (a failure is
+    said by the page itself, which meets it again)."""
     try:
         shared_selection()
     except AccessDenied:
         pass
-    except Exception:  # noqa: BLE001 - last-resort guard, logged server-side
-        log.exception("Erreur dans la sélection partagée")
+    except Exception as exc:  # noqa: BLE001 - last-resort guard, logged server-side
+        failure_text(exc, context="Erreur dans la sélection partagée")
 
 
 def run_page(body: Callable[[], None]) -> None:
-    """Run a page body; no traceback ever reaches the user."""
+    """Run a page body; no traceback ever reaches the user. A database that cannot answer says
+    so (unreachable, busy, conflicting write) with the advice that fits."""
     try:
         body()
     except AccessDenied as exc:
         st.error(f"Accès non autorisé : {exc.message}")
-    except Exception:  # noqa: BLE001 - last-resort guard, logged server-side
-        log.exception("Erreur dans une page")
-        st.error(GENERIC_ERROR)
+    except Exception as exc:  # noqa: BLE001 - last-resort guard, logged server-side
+        message = failure_text(exc)
+        st.error(message, icon=None if message == GENERIC_ERROR else ":material/cloud_off:")
