@@ -287,9 +287,31 @@ def download_buttons(data: publish.Table | Sequence[publish.Table] | pl.DataFram
         (right, "Télécharger (XLSX)", "xlsx", build_xlsx, XLSX_MIME),
     ):
         name = f"{safe_filename(basename)}.{extension}"
-        audit = {"on_click": audit_export, "args": (ctx, name)} if ctx is not None else {}
-        column.download_button(label, build, name, mime, key=f"{key or basename}_{extension}", width="stretch",
-                               **audit)
+        download_button(column, label, build, name, mime, key=f"{key or basename}_{extension}", ctx=ctx,
+                        width="stretch")
+
+
+def download_button(container, label: str, data: Callable[[], bytes] | bytes, file_name: str, mime: str, *,
+                    key: str, ctx: PageContext | None = None, what: str | None = None, **options) -> None:
+    """Every download button of the app: the file is built when the button is clicked, and the
+    click never reruns the page.
+
+    A rerun gives every file built on click a new id while the browser still holds the old ones: a
+    second button clicked right after a first one would then download nothing (« Deferred file …
+    not found » in the server log). So the click does not rerun the script (``on_click="ignore"``)
+    and, given the page context, the download is recorded in the audit log (as ``what``, the file
+    name by default) when its file is built, not by a click callback."""
+    build = data if callable(data) else (lambda: data)
+    if ctx is not None:
+        record = ui_access.export_recorder(engine(), ctx, what or file_name)
+        make = build
+
+        def build() -> bytes:
+            content = make()
+            record()
+            return content
+
+    container.download_button(label, build, file_name, mime, key=key, on_click="ignore", **options)
 
 
 def safe_filename(name: str) -> str:
@@ -329,8 +351,8 @@ def audit_view(ctx: PageContext, page: str) -> None:
 
 
 def audit_export(ctx: PageContext, what: str, page: str | None = None) -> None:
-    """Record an export (file name, deck...) in the audit log. Usable as a download button's
-    callback: ``st.download_button(..., on_click=ui.audit_export, args=(ctx, "fichier.csv"))``."""
+    """Record an export (file name, deck...) in the audit log, during the page's run. A download
+    button records its own downloads (``download_button``, given the page context)."""
     ui_access.audit_export(engine(), ctx, what, page)
 
 

@@ -295,13 +295,11 @@ def templates_section() -> None:
         contract = importer.CONTRACTS[kind]
         left, middle, right = st.columns([2, 1, 1])
         left.markdown(f"**{contract.label}** — une ligne = {contract.row_is}")
-        middle.download_button("Modèle CSV", importer.template_csv(kind), importer.template_filename(kind, "csv"),
-                               "text/csv", key=f"modele_{kind}_csv", width="stretch")
-        right.download_button(
-            "Modèle XLSX", importer.template_xlsx(kind), importer.template_filename(kind, "xlsx"),
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"modele_{kind}_xlsx",
-            width="stretch",
-        )
+        ui.download_button(middle, "Modèle CSV", importer.template_csv(kind), importer.template_filename(kind, "csv"),
+                           "text/csv", key=f"modele_{kind}_csv", width="stretch")
+        ui.download_button(right, "Modèle XLSX", importer.template_xlsx(kind),
+                           importer.template_filename(kind, "xlsx"), ui.XLSX_MIME, key=f"modele_{kind}_xlsx",
+                           width="stretch")
 
 
 def history_section(engine) -> None:
