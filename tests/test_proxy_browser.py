@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.proxy]
 pytest_plugins = ["tests.browser"]
 
 YEAR = "2014-2015"
-PASSWORDS = {"ien79": "mdp-ien79", "dasen17": "mdp-dasen17", "inconnu": "mdp-inconnu"}
+PASSWORDS = {"ien79": "mdp-ien79", "dasen17": "mdp-dasen17", "csaio": "mdp-csaio", "inconnu": "mdp-inconnu"}
 FORGED = {"X-Remote-User": "recteur"}
 SCOPES = {  # user: (territory, its label, what the territory list may hold)
     "ien79": ("79", "Deux-Sèvres (79)", re.compile(r"^(Académie de Poitiers|Deux-Sèvres \(79\).*)$")),
@@ -123,6 +123,25 @@ def test_an_unknown_user_gets_the_apps_acces_non_autorise(stack, browser):
     main = page.inner_text("[data-testid=stMain]")
     assert "Identifiant transmis : inconnu" in main  # nginx's user, not the forged « recteur »
     assert not page.query_selector("[data-testid=stSidebarNav]")
+    check_visit(result, close=True)
+
+
+def test_a_file_over_a_megabyte_is_uploaded_through_nginx_to_the_sessions_process(stack, browser):
+    """nginx lets a file of the app's size through (``client_max_body_size``), to the process that
+    holds the session (sticky sessions: another process would not know the upload)."""
+    rows = "".join(f"2014-2015;R86-POI;raccroches;{i}\r\n" for i in range(40_000))
+    data = ("annee_scolaire;territoire_code;indicateur;objectif\r\n" + rows).encode()
+    assert len(data) > 1_000_000  # over nginx's default limit
+    result = open_as(browser, stack, "csaio", f"/importer?annee={YEAR}")
+    page = result.page
+    page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(
+        files=[{"name": "objectifs.csv", "mimeType": "text/csv", "buffer": data}])
+    page.wait_for_selector("text=40 000 lignes de données lues", timeout=120_000)
+    wait_for_app(page)
+    assert not page.query_selector_all("[data-testid=stException]")
+    uploads = [row for row in stack.requests() if row[3] == "PUT" and "upload_file" in row[4]]
+    assert uploads and uploads[-1][2] == "204", uploads
+    assert len(apps_of(stack, sticky_key(result.context))) == 1
     check_visit(result, close=True)
 
 
