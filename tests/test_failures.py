@@ -111,17 +111,26 @@ def pg_engine():
     _drop_pg_schema(schema)
 
 
-def _wait_until_blocked_by(engine, holder, timeout: float = 90) -> None:
-    """Until another session waits for a lock held by the ``holder`` connection."""
+def _wait_until_blocked_by(engine, holder, thread=None, outcome=None, timeout: float = 60) -> None:
+    """Until another session waits for a lock held by the ``holder`` connection (or ``thread``,
+    which should be that session, has ended: its outcome is then the failure)."""
     pid = holder.execute(text("SELECT pg_backend_pid()")).scalar_one()
     deadline = time.time() + timeout
     with engine.connect() as conn:
         while time.time() < deadline:
-            if conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE :pid = ANY(pg_blocking_pids(pid))"),
-                            {"pid": pid}).scalar_one():
+            blocked = conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE :pid = ANY(pg_blocking_pids(pid))"),
+                                   {"pid": pid}).scalar_one()
+            conn.rollback()  # pg_stat_activity is a snapshot taken once per transaction: a new one each time
+            if blocked:
                 return
+            if thread is not None and not thread.is_alive():
+                raise AssertionError(f"the other transaction ended without waiting: {outcome}")
             time.sleep(0.05)
-    raise AssertionError("no session waits for the holder's lock")
+    with engine.connect() as conn:
+        sessions = conn.execute(text(
+            "SELECT pid, state, wait_event_type, wait_event, pg_blocking_pids(pid), left(query, 80) "
+            "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")).all()
+    raise AssertionError(f"no session waits for the lock of {pid}: {sessions}")
 
 
 def _in_thread(fn):
@@ -145,7 +154,7 @@ def test_set_meta_is_an_upsert_under_two_concurrent_transactions(pg_engine):
         transaction = first.begin()
         db.set_meta(first, "version", "premier")  # a new key, not committed yet
         thread, outcome = _in_thread(lambda: _set_meta_in_own_transaction(pg_engine, "second"))
-        _wait_until_blocked_by(pg_engine, first)
+        _wait_until_blocked_by(pg_engine, first, thread, outcome)
         transaction.commit()
     finally:
         first.close()
@@ -170,7 +179,7 @@ def test_concurrent_import_of_the_same_rows_is_a_conflict_and_writes_nothing(pg_
                           strict=True))
         other.execute(insert(db.bilans), [values])  # the same key as the file's, not committed yet
         thread, outcome = _in_thread(lambda: importer.import_file(pg_engine, bilans_file(bilan()), "bilans.csv"))
-        _wait_until_blocked_by(pg_engine, other)
+        _wait_until_blocked_by(pg_engine, other, thread, outcome)
         transaction.commit()
     finally:
         other.close()
