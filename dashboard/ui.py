@@ -1,6 +1,7 @@
 """Streamlit side of the app: engine, user, shared sidebar filters, cached queries, errors.
 
-This module and ``app.py`` are the only ones in ``dashboard`` that import Streamlit.
+This module, its ``ui_*`` companions (access, downloads) and ``app.py`` are the only ones in
+``dashboard`` that import Streamlit.
 Pages call ``page_context()`` first, then ``query()`` for data, then ``dashboard.charts``.
 """
 
@@ -8,15 +9,22 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
 import streamlit as st
 from sqlalchemy import Engine
 
-from dashboard import db, dbfailure, exports, fmt, markup, publish, ui_access
+from dashboard import db, dbfailure, fmt, markup, ui_access
 from dashboard.access import ACADEMIE, ROLE_LABELS, AccessDenied, Scope
+from dashboard.ui_downloads import (  # noqa: F401 - re-exported: pages call ``ui.download_button`` etc.
+    XLSX_MIME,
+    download_button,
+    download_buttons,
+    provenance,
+    safe_filename,
+)
 from queries import territoires as tq
 
 log = logging.getLogger("dashboard")
@@ -28,8 +36,6 @@ GENERIC_ERROR = (
 
 
 # --- engine and data version --------------------------------------------------------------------
-
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def engine() -> Engine:
@@ -248,75 +254,6 @@ def plain(text: str) -> str:
     """Text from the data (names of schools, territories, files, users…) for Markdown: shown as
     written, never as a link, an image, emphasis, an emoji or an icon (``dashboard.markup``)."""
     return markup.markdown(text)
-
-
-def provenance(ctx: PageContext, title: str, *, sources: Sequence[str] = ("raccrochage",),
-               data_date: str | None = None) -> publish.Provenance:
-    """The provenance of a file downloaded from a page: title, territory, year, demo notice."""
-    return publish.Provenance(title=title, territory=ctx.territory.label, annee=ctx.annee, data_date=data_date,
-                              sources=tuple(sources), demo=ctx.demo)
-
-
-def download_buttons(data: publish.Table | Sequence[publish.Table] | pl.DataFrame, basename: str,
-                     sheet: str = "Données", key: str | None = None, ctx: PageContext | None = None,
-                     source: publish.Provenance | None = None) -> None:
-    """CSV and XLSX download buttons. Published figures come as declared tables
-    (``dashboard.publish``: the CSV holds the first one, the XLSX every one and a « Notes » sheet
-    from ``source``); a plain frame (an import report) is written as it is. The files are built
-    only when clicked, and, given the page context, each download is recorded in the audit log."""
-    if isinstance(data, pl.DataFrame):
-        def build_csv() -> bytes:
-            return exports.to_csv_bytes(data)
-
-        def build_xlsx() -> bytes:
-            return exports.to_xlsx_bytes({sheet: data})
-    else:
-        tables = [data] if isinstance(data, publish.Table) else list(data)
-        if source is None and ctx is not None:
-            sources = list(dict.fromkeys(s for t in tables for s in t.sources))
-            source = provenance(ctx, f"{tables[0].name} — {ctx.territory.label} — {ctx.annee}", sources=sources)
-
-        def build_csv() -> bytes:
-            return publish.csv_bytes(tables[0], source)
-
-        def build_xlsx() -> bytes:
-            return publish.xlsx_bytes(tables, source)
-    left, right = st.columns(2)
-    for column, label, extension, build, mime in (
-        (left, "Télécharger (CSV)", "csv", build_csv, "text/csv"),
-        (right, "Télécharger (XLSX)", "xlsx", build_xlsx, XLSX_MIME),
-    ):
-        name = f"{safe_filename(basename)}.{extension}"
-        download_button(column, label, build, name, mime, key=f"{key or basename}_{extension}", ctx=ctx,
-                        width="stretch")
-
-
-def download_button(container, label: str, data: Callable[[], bytes] | bytes, file_name: str, mime: str, *,
-                    key: str, ctx: PageContext | None = None, what: str | None = None, **options) -> None:
-    """Every download button of the app: the file is built when the button is clicked, and the
-    click never reruns the page.
-
-    A rerun gives every file built on click a new id while the browser still holds the old ones: a
-    second button clicked right after a first one would then download nothing (« Deferred file …
-    not found » in the server log). So the click does not rerun the script (``on_click="ignore"``)
-    and, given the page context, the download is recorded in the audit log (as ``what``, the file
-    name by default) when its file is built, not by a click callback."""
-    build = data if callable(data) else (lambda: data)
-    if ctx is not None:
-        record = ui_access.export_recorder(engine(), ctx, what or file_name)
-        make = build
-
-        def build() -> bytes:
-            content = make()
-            record()
-            return content
-
-    container.download_button(label, build, file_name, mime, key=key, on_click="ignore", **options)
-
-
-def safe_filename(name: str) -> str:
-    """A file name built from codes and labels: letters, digits, ``-``, ``_`` and ``.`` only."""
-    return exports.safe_filename(name)
 
 
 def freshness_alert(fresh: pl.DataFrame) -> None:
