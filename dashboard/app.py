@@ -37,9 +37,12 @@ pages = {
     for section, specs in PAGES.items()
 }
 ui_french.apply()  # French for the few frontend texts Streamlit writes in English
-# An unknown user sees the "accès non autorisé" page and nothing else: not even the page list.
-allowed = ui.has_access()
+# An unknown user sees the "accès non autorisé" page and nothing else: not even the page list; a
+# database that cannot answer is said in French on its own page.
+allowed, failure = ui.entry_access()
 navigation = st.navigation(pages, position="sidebar" if allowed else "hidden", expanded=True)
+if failure:
+    ui.failure_page(failure)
 if allowed:
     ui.run_selection()  # the year and territory, shared by every page (sidebar, under the menu)
 navigation.run()

@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SQLITE_PATH = ROOT / "var" / "pilotage.sqlite"
 SECRETS_PATH = ROOT / ".streamlit" / "secrets.toml"
 ENV_URL = "DASHBOARD_DATABASE_URL"
+PG_CONNECT_TIMEOUT = 10  # seconds
 
 metadata = MetaData()
 
@@ -307,7 +308,9 @@ def make_engine(url: str | None = None) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    return create_engine(url, pool_pre_ping=True)
+    # a host that drops packets must not hold a page forever: « injoignable » after a while
+    connect_args = {} if "connect_timeout=" in url else {"connect_timeout": PG_CONNECT_TIMEOUT}
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
 
 
 def create_schema(engine: Engine):

@@ -31,7 +31,7 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import Connection
 
-from dashboard import auth, db, disclosure, fmt, publish
+from dashboard import auth, db, dbfailure, disclosure, fmt, publish
 from dashboard.access import AccessDenied, Scope
 from dashboard.publish import catalog, records
 from queries import territoires as tq
@@ -186,8 +186,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("le fichier de sortie doit se terminer par .json, .csv ou .xlsx")
     if len(args.annee) != 9 or args.annee[4] != "-" or not (args.annee[:4] + args.annee[5:]).isdigit():
         parser.error("l'année scolaire s'écrit comme 2014-2015")
-    engine = db.make_engine(args.database_url)
+    engine = None
     try:
+        engine = db.make_engine(args.database_url)
         if not db.is_initialised(engine):
             print("Erreur : la base de données n'est pas initialisée.", file=sys.stderr)
             return 1
@@ -201,10 +202,17 @@ def main(argv: list[str] | None = None) -> int:
     except AccessDenied as exc:
         print(f"Erreur : {exc.message}", file=sys.stderr)
         return 1
+    except Exception as exc:  # noqa: BLE001 - one French line, never a traceback
+        return dbfailure.cli_exit(exc)
     finally:
-        engine.dispose()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(render(figures, out.suffix.lower()))
+        if engine is not None:
+            engine.dispose()
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(render(figures, out.suffix.lower()))
+    except OSError as exc:
+        print(f"Erreur : le fichier « {out} » n'a pas pu être écrit ({exc.strerror or exc}).", file=sys.stderr)
+        return 1
     print(f"Chiffres de « {figures['territoire_nom']} » ({args.annee}) écrits dans {out}.")
     return 0
 

@@ -104,7 +104,14 @@ def render_data_png(
     dpi: int = 200,
     title: str | None = None,
 ) -> bytes:
-    """Render a ``MapData`` (from ``queries.carte.map_data``) to PNG bytes."""
+    """Render a ``MapData`` (from ``queries.carte.map_data``) to PNG bytes. Names are drawn as
+    written (``$…$`` in a name is not read as mathematics)."""
+    with matplotlib.rc_context({"text.parse_math": False}):
+        return _render_data_png(data, highlight, width_px=width_px, dpi=dpi, title=title)
+
+
+def _render_data_png(data: q.MapData, highlight: tq.Territory | None, *, width_px: int, dpi: int,
+                     title: str | None) -> bytes:
     geometry = mapgeo.level_geometry(data.breakdown, data.level)
     shapes = geometry.shapes.to_crs(LAMBERT).set_index("code")
     classed = mapclasses.classed_for(data)

@@ -1,6 +1,7 @@
 """Streamlit side of the app: engine, user, shared sidebar filters, cached queries, errors.
 
-This module and ``app.py`` are the only ones in ``dashboard`` that import Streamlit.
+This module, its ``ui_*`` companions (access, downloads) and ``app.py`` are the only ones in
+``dashboard`` that import Streamlit.
 Pages call ``page_context()`` first, then ``query()`` for data, then ``dashboard.charts``.
 """
 
@@ -8,15 +9,22 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
 import streamlit as st
 from sqlalchemy import Engine
 
-from dashboard import db, exports, fmt, publish, ui_access, ui_french
+from dashboard import db, dbfailure, fmt, markup, ui_access, ui_french
 from dashboard.access import ACADEMIE, ROLE_LABELS, AccessDenied, Scope
+from dashboard.ui_downloads import (  # noqa: F401 - re-exported: pages call ``ui.download_button`` etc.
+    XLSX_MIME,
+    download_button,
+    download_buttons,
+    provenance,
+    safe_filename,
+)
 from queries import territoires as tq
 
 log = logging.getLogger("dashboard")
@@ -28,8 +36,6 @@ GENERIC_ERROR = (
 
 
 # --- engine and data version --------------------------------------------------------------------
-
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def engine() -> Engine:
@@ -229,7 +235,7 @@ def page_context(title: str, *, with_territory: bool = True) -> PageContext:
     demo = is_demo()
     if demo:
         demo_notice()
-    st.sidebar.caption(f"Connecté : {ROLE_LABELS.get(scope.role, scope.role)} ({scope.utilisateur})")
+    st.sidebar.caption(f"Connecté : {ROLE_LABELS.get(scope.role, scope.role)} ({plain(scope.utilisateur)})")
     annee, territory, notices = _selection(scope)
     missing_page = ui_french.page_not_found_notice()
     for notice in [missing_page] if missing_page else []:
@@ -252,62 +258,10 @@ def page_context(title: str, *, with_territory: bool = True) -> PageContext:
 
 # --- rendering helpers --------------------------------------------------------------------------
 
-MARKDOWN_SPECIALS = "\\`*_{}[]<>()#+-.!|~$:"
-
-
 def plain(text: str) -> str:
-    """Text from the data (names of schools, territories, files…) for Markdown: every character
-    Markdown or HTML could read as markup is escaped, so it shows as written and never as a link,
-    an image or emphasis."""
-    return "".join("\\" + ch if ch in MARKDOWN_SPECIALS else ch for ch in str(text))
-
-
-
-def provenance(ctx: PageContext, title: str, *, sources: Sequence[str] = ("raccrochage",),
-               data_date: str | None = None) -> publish.Provenance:
-    """The provenance of a file downloaded from a page: title, territory, year, demo notice."""
-    return publish.Provenance(title=title, territory=ctx.territory.label, annee=ctx.annee, data_date=data_date,
-                              sources=tuple(sources), demo=ctx.demo)
-
-
-def download_buttons(data: publish.Table | Sequence[publish.Table] | pl.DataFrame, basename: str,
-                     sheet: str = "Données", key: str | None = None, ctx: PageContext | None = None,
-                     source: publish.Provenance | None = None) -> None:
-    """CSV and XLSX download buttons. Published figures come as declared tables
-    (``dashboard.publish``: the CSV holds the first one, the XLSX every one and a « Notes » sheet
-    from ``source``); a plain frame (an import report) is written as it is. The files are built
-    only when clicked, and, given the page context, each download is recorded in the audit log."""
-    if isinstance(data, pl.DataFrame):
-        def build_csv() -> bytes:
-            return exports.to_csv_bytes(data)
-
-        def build_xlsx() -> bytes:
-            return exports.to_xlsx_bytes({sheet: data})
-    else:
-        tables = [data] if isinstance(data, publish.Table) else list(data)
-        if source is None and ctx is not None:
-            sources = list(dict.fromkeys(s for t in tables for s in t.sources))
-            source = provenance(ctx, f"{tables[0].name} — {ctx.territory.label} — {ctx.annee}", sources=sources)
-
-        def build_csv() -> bytes:
-            return publish.csv_bytes(tables[0], source)
-
-        def build_xlsx() -> bytes:
-            return publish.xlsx_bytes(tables, source)
-    left, right = st.columns(2)
-    for column, label, extension, build, mime in (
-        (left, "Télécharger (CSV)", "csv", build_csv, "text/csv"),
-        (right, "Télécharger (XLSX)", "xlsx", build_xlsx, XLSX_MIME),
-    ):
-        name = f"{safe_filename(basename)}.{extension}"
-        audit = {"on_click": audit_export, "args": (ctx, name)} if ctx is not None else {}
-        column.download_button(label, build, name, mime, key=f"{key or basename}_{extension}", width="stretch",
-                               **audit)
-
-
-def safe_filename(name: str) -> str:
-    """A file name built from codes and labels: letters, digits, ``-``, ``_`` and ``.`` only."""
-    return exports.safe_filename(name)
+    """Text from the data (names of schools, territories, files, users…) for Markdown: shown as
+    written, never as a link, an image, emphasis, an emoji or an icon (``dashboard.markup``)."""
+    return markup.markdown(text)
 
 
 def freshness_alert(fresh: pl.DataFrame) -> None:
@@ -329,7 +283,7 @@ def freshness_alert(fresh: pl.DataFrame) -> None:
         tail = "Ses chiffres s'arrêtent à son" if one else "Leurs chiffres s'arrêtent à leur"
         st.warning(
             f"**{subject} pas transmis le bilan de la période close le {fmt.date_long(expected[0])}** : "
-            + ", ".join(late["reseau_nom"].to_list()) + f". {tail} dernier bilan reçu."
+            + ", ".join(plain(name) for name in late["reseau_nom"].to_list()) + f". {tail} dernier bilan reçu."
         )
 
 
@@ -342,8 +296,8 @@ def audit_view(ctx: PageContext, page: str) -> None:
 
 
 def audit_export(ctx: PageContext, what: str, page: str | None = None) -> None:
-    """Record an export (file name, deck...) in the audit log. Usable as a download button's
-    callback: ``st.download_button(..., on_click=ui.audit_export, args=(ctx, "fichier.csv"))``."""
+    """Record an export (file name, deck...) in the audit log, during the page's run. A download
+    button records its own downloads (``download_button``, given the page context)."""
     ui_access.audit_export(engine(), ctx, what, page)
 
 
@@ -357,22 +311,54 @@ def unauthorized_page(ident: str | None = None) -> None:
     ui_access.unauthorized_page(ident)
 
 
+def failure_text(exc: BaseException, fallback: str = GENERIC_ERROR, where: str = dbfailure.PAGE,
+                 context: str = "Erreur dans une page") -> str:
+    """The French message for a failure caught on a page: the database's own when it could not
+    answer (unreachable, busy, conflicting write: ``dashboard.dbfailure``, logged in one line), else
+    ``fallback`` (logged with its traceback for the technical team)."""
+    explained = dbfailure.explain(exc, where)
+    if explained is None:
+        log.error("%s", context, exc_info=exc)
+        return fallback
+    log.warning("%s : base de données %s (%s: %s)", context, dbfailure.kind(exc), type(exc).__name__,
+                str(exc).strip().splitlines()[0] if str(exc).strip() else "")
+    return explained
+
+
+def entry_access() -> tuple[bool, str | None]:
+    """``has_access`` for the entrypoint: (allowed, None), or (False, the French message) when the
+    database cannot answer — no traceback ever reaches the user."""
+    try:
+        return has_access(), None
+    except Exception as exc:  # noqa: BLE001 - last-resort guard, logged server-side
+        return False, failure_text(exc, context="Erreur à l'ouverture de l'application")
+
+
+def failure_page(message: str) -> None:
+    """The app's title and ``message``, and nothing else: the script stops here."""
+    st.title("Pilotage du décrochage")
+    st.error(message, icon=":material/cloud_off:")
+    st.stop()
+
+
 def run_selection() -> None:
-    """``shared_selection`` for the entrypoint: no traceback ever reaches the user."""
+    """``shared_selection`` for the entrypoint: no traceback ever reaches the user (a failure is
+    said by the page itself, which meets it again)."""
     try:
         shared_selection()
     except AccessDenied:
         pass
-    except Exception:  # noqa: BLE001 - last-resort guard, logged server-side
-        log.exception("Erreur dans la sélection partagée")
+    except Exception as exc:  # noqa: BLE001 - last-resort guard, logged server-side
+        failure_text(exc, context="Erreur dans la sélection partagée")
 
 
 def run_page(body: Callable[[], None]) -> None:
-    """Run a page body; no traceback ever reaches the user."""
+    """Run a page body; no traceback ever reaches the user. A database that cannot answer says
+    so (unreachable, busy, conflicting write) with the advice that fits."""
     try:
         body()
     except AccessDenied as exc:
         st.error(f"Accès non autorisé : {exc.message}")
-    except Exception:  # noqa: BLE001 - last-resort guard, logged server-side
-        log.exception("Erreur dans une page")
-        st.error(GENERIC_ERROR)
+    except Exception as exc:  # noqa: BLE001 - last-resort guard, logged server-side
+        message = failure_text(exc)
+        st.error(message, icon=None if message == GENERIC_ERROR else ":material/cloud_off:")

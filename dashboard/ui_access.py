@@ -151,6 +151,19 @@ def audit_view(engine: Engine, ctx, page: str) -> None:
     _safe_record(engine, ctx.scope.utilisateur, audit.VIEW, page, ctx.territory.code, f"annee={ctx.annee}")
 
 
+def export_recorder(engine: Engine, ctx, what: str):
+    """A function recording, when called, the export of ``what`` from this page (user, page,
+    territory and year taken now): for a file built when its download button is clicked, outside
+    the script run (no session state there)."""
+    page = st.session_state.get(_LAST_PAGE)
+    args = (ctx.scope.utilisateur, audit.EXPORT, page, ctx.territory.code, f"{what} ; annee={ctx.annee}")
+
+    def record() -> None:
+        _safe_record(engine, *args)
+
+    return record
+
+
 def audit_export(engine: Engine, ctx, what: str, page: str | None = None) -> None:
     """One row per export (a downloaded file, a deck): usable as a download button's ``on_click``."""
     page = page or st.session_state.get(_LAST_PAGE)
@@ -178,7 +191,13 @@ def render_audit_log(engine: Engine, ctx, limit: int = 500) -> None:
         return
     shown = audit.display_frame(frame)
     st.dataframe(shown, hide_index=True, width="stretch")
-    st.download_button(
-        "Télécharger le journal (CSV)", exports.to_csv_bytes(shown), "journal-des-consultations.csv", "text/csv",
-        key="journal_csv", on_click=audit_export, args=(engine, ctx, "journal-des-consultations.csv"),
-    )
+    record = export_recorder(engine, ctx, "journal-des-consultations.csv")
+
+    def build() -> bytes:
+        data = exports.to_csv_bytes(shown)
+        record()
+        return data
+
+    # no rerun on click: see ``dashboard.ui.download_button``
+    st.download_button("Télécharger le journal (CSV)", build, "journal-des-consultations.csv", "text/csv",
+                       key="journal_csv", on_click="ignore")

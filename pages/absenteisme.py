@@ -86,7 +86,7 @@ def _by_type(ctx, cube, types, refs) -> None:
     chosen = _type_filter(types, "abs_types_mensuel")
     monthly = cube.monthly("type", chosen)
     st.subheader("Taux mensuel par type d'établissement")
-    st.caption(f"Trait plein : {label}, {annee} ; pointillés : {previous}"
+    st.caption(f"Trait plein : {ui.plain(label)}, {annee} ; pointillés : {previous}"
                + (f" ; gris : académie, {annee}" if acad_cube else "")
                + " ; tirets noirs : taux national de référence de l'année (voir Méthodologie). "
                + q.references_note(annee, refs, list(chosen)))
@@ -128,9 +128,10 @@ def _comparison(ctx, cube, by: str, choice: str):
     groups = qc.groups_within(cube, by, choice)
     if len(groups) < 2:
         only = tables.group_label(groups[0], by).lower() if groups else ""
-        st.info(f"Tous les {TYPE_PLURALS.get(choice, choice)} de {ctx.territory.label} sont « {only} » : pas de "
+        name = ui.plain(ctx.territory.label)
+        st.info(f"Tous les {TYPE_PLURALS.get(choice, choice)} de {name} sont « {only} » : pas de "
                 "comparaison possible au sein de ce type." if groups else
-                f"Aucun établissement de ce type à {ctx.territory.label}.")
+                f"Aucun établissement de ce type à {name}.")
         return None
     return cube.monthly(by, (choice,)), cube.yearly(by, (choice,))
 
@@ -173,8 +174,8 @@ def _territories(ctx, cube, types, detail: bool) -> None:
         return
     subs = ui.query(q.children_rates, ctx.scope, territory.code, ctx.annee)
     level = LEVEL_LABELS_PLURAL[LEVELS[LEVELS.index(territory.niveau) + 1]]
-    st.subheader(f"{level} — {territory.label} : taux sur l'année {ctx.annee}")
-    st.caption(f"Barres : chaque territoire ; trait noir : {territory.label}.")
+    st.subheader(f"{level} — {ui.plain(territory.label)} : taux sur l'année {ctx.annee}")
+    st.caption(f"Barres : chaque territoire ; trait noir : {ui.plain(territory.label)}.")
     _chart(charts.children_bars(subs, cube.yearly("type").vstack(cube.yearly("")), territory.label, types),
            "territoires")
     if charts.has_masked(subs):
@@ -226,13 +227,13 @@ def body() -> None:
     st.markdown(DEFINITION)
     cube = ui.query(q.cube, ctx.scope, territory.code, ctx.annee)
     if not cube.months():
-        st.info(f"Aucune donnée d'absentéisme pour {territory.label} en {ctx.annee}.")
+        st.info(f"Aucune donnée d'absentéisme pour {ui.plain(territory.label)} en {ctx.annee}.")
         return
     refs = q.references_for(ctx.annee)
     yearly = cube.yearly("type")
     types = [t for t in (*q.MAIN_TYPES, "AUTRE") if t in set(yearly["groupe"])]
     months = cube.months()
-    st.caption(f"{territory.label}, {ctx.annee} : données de {fmt.month_label(months[0])} à "
+    st.caption(f"{ui.plain(territory.label)}, {ctx.annee} : données de {fmt.month_label(months[0])} à "
                f"{fmt.month_label(months[-1])}.")
     _key_figures(yearly, ctx.previous_year, refs)
     detail = ui.query(q.detail_allowed, ctx.scope, territory.code, ctx.annee)

@@ -121,7 +121,7 @@ def _panel(ctx, index: dict, code: str | None) -> None:
         st.info("Cliquez sur un territoire de la carte pour afficher ses chiffres clés.", icon=":material/touch_app:")
         return
     figures = ui.query(q.key_figures, ctx.scope, code, ctx.annee)
-    st.subheader(figures["label"])
+    st.subheader(ui.plain(figures["label"]))
     st.caption(f"Année scolaire {ctx.annee} · {fmt.integer(figures['population'])} habitants")
     status = figures.get("statut_trajectoire") or "inconnu"
     st.markdown(f"**{STATUS_LABELS[status]}**" + (f" · {ui.plain(PHASE_LABELS[figures['situation_annee']])}"
@@ -153,7 +153,7 @@ def _panel(ctx, index: dict, code: str | None) -> None:
     )
     parent = figures.get("parent_code")
     compared = [code] + ([parent] if parent and parent in index and tq.can_view(index, ctx.scope, parent) else [])
-    label = "Comparer avec " + index[parent].label if len(compared) == 2 else "Comparer ce territoire"
+    label = "Comparer avec " + ui.plain(index[parent].label) if len(compared) == 2 else "Comparer ce territoire"
     st.page_link(
         str(PAGES_DIR / "comparer.py"), label=label, icon=":material/compare_arrows:",
         query_params={"annee": ctx.annee, "territoires": ",".join(compared)},

@@ -120,14 +120,13 @@ def body() -> None:
     left, right = st.columns(2)
     name = export.basename(comp)
     detail = f"territoires : {', '.join(chosen)}"
-    left.download_button("Télécharger le tableau (CSV)", export.to_csv_bytes(comp, ctx.demo), f"{name}.csv", "text/csv",
-                         key="comparer_csv", width="stretch", on_click=ui.audit_export,
-                         args=(ctx, f"{name}.csv ({detail})"))
-    right.download_button(
-        "Télécharger les trois vues (XLSX)",
-        export.to_xlsx_bytes(comp, ranked, indicator, tq.LEVEL_LABELS_PLURAL[level], ctx.demo), f"{name}.xlsx",
-        XLSX_MIME,
-        key="comparer_xlsx", width="stretch", on_click=ui.audit_export, args=(ctx, f"{name}.xlsx ({detail})"),
+    ui.download_button(left, "Télécharger le tableau (CSV)", lambda: export.to_csv_bytes(comp, ctx.demo),
+                       f"{name}.csv", "text/csv", key="comparer_csv", ctx=ctx, what=f"{name}.csv ({detail})",
+                       width="stretch")
+    ui.download_button(
+        right, "Télécharger les trois vues (XLSX)",
+        lambda: export.to_xlsx_bytes(comp, ranked, indicator, tq.LEVEL_LABELS_PLURAL[level], ctx.demo),
+        f"{name}.xlsx", XLSX_MIME, key="comparer_xlsx", ctx=ctx, what=f"{name}.xlsx ({detail})", width="stretch",
     )
     st.caption("Chiffres pour le tableur : effectifs entiers ; taux et parts au format pourcentage dans le XLSX, en "
                "pourcentage à une décimale dans le CSV ; écarts en points. Le XLSX contient les feuilles "

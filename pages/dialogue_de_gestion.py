@@ -48,14 +48,10 @@ def _downloads(ctx, content, template: bytes | None) -> None:
             raise
 
     left, right = st.columns(2)
-    left.download_button(
-        "Télécharger la présentation (PPTX)", make_deck, name, PPTX_MIME, key="ddg_pptx", type="primary",
-        icon=":material/slideshow:", width="stretch", on_click=ui.audit_export, args=(ctx, name),
-    )
-    right.download_button(
-        "Télécharger les chiffres (XLSX)", lambda: slides.figures_xlsx(content), xlsx_name, XLSX_MIME, key="ddg_xlsx",
-        icon=":material/table:", width="stretch", on_click=ui.audit_export, args=(ctx, xlsx_name),
-    )
+    ui.download_button(left, "Télécharger la présentation (PPTX)", make_deck, name, PPTX_MIME, key="ddg_pptx",
+                       ctx=ctx, type="primary", icon=":material/slideshow:", width="stretch")
+    ui.download_button(right, "Télécharger les chiffres (XLSX)", lambda: slides.figures_xlsx(content), xlsx_name,
+                       XLSX_MIME, key="ddg_xlsx", ctx=ctx, icon=":material/table:", width="stretch")
     plan = slides.slide_plan(content)
     titles = slides.slide_titles(content)
     st.caption(f"{len(plan)} diapositives : " + " · ".join(plain(titles[k]) for k in plan) + ". Les graphiques "

@@ -35,7 +35,7 @@ def body() -> None:
     counts = ui.query(q.counts_by_year, ctx.scope)
     st.dataframe(tables.counts_table(counts), hide_index=True, width="stretch")
 
-    st.subheader(f"Fraîcheur des bilans — {ctx.territory.label}, {ctx.annee}")
+    st.subheader(f"Fraîcheur des bilans — {ui.plain(ctx.territory.label)}, {ctx.annee}")
     fresh = ui.query(q.bilan_freshness, ctx.scope, ctx.territory.code, ctx.annee)
     ui.freshness_alert(fresh)
     if not fresh.is_empty():

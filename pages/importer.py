@@ -5,15 +5,12 @@ Text coming from a file (names, values, headers, sheet names) is only ever shown
 ``st.dataframe``, ``st.text`` or widget labels and options (plain text), never as Markdown or HTML.
 """
 
-import logging
 import re
 
 import polars as pl
 import streamlit as st
 
-from dashboard import access, fmt, importer, ui
-
-log = logging.getLogger("dashboard.importer")
+from dashboard import access, dbfailure, fmt, importer, ui
 
 AUTO = "auto"
 FLASH = "_import_message"
@@ -147,7 +144,7 @@ def mapping_section(engine, raw, checked, file_key: str):
     kind = st.selectbox("Type de fichier à obtenir", kinds, index=kinds.index(default_kind),
                         format_func=kind_label, key=f"corr_type_{file_key}")
     if saved and saved.kind == kind:
-        st.success(f"Correspondance enregistrée reconnue pour ces en-têtes : « {saved.name} ». Vérifiez-la, "
+        st.success(f"Correspondance enregistrée reconnue pour ces en-têtes : « {ui.plain(saved.name)} ». Vérifiez-la, "
                    "puis appliquez-la.")
         proposal = saved
     else:
@@ -243,9 +240,9 @@ def upload_section(engine, utilisateur: str) -> None:
     data, name = uploaded.getvalue(), uploaded.name
     try:
         checked = checked_file(engine, data, name, kind)
-    except Exception:  # noqa: BLE001 - an unexpected reading failure must not show a traceback
-        log.exception("Vérification impossible du fichier importé")
-        st.error("Ce fichier n'a pas pu être lu. Enregistrez-le au format CSV ou XLSX et réessayez.")
+    except Exception as exc:  # noqa: BLE001 - an unexpected reading failure must not show a traceback
+        st.error(ui.failure_text(exc, "Ce fichier n'a pas pu être lu. Enregistrez-le au format CSV ou XLSX et "
+                                      "réessayez.", dbfailure.IMPORT, "Vérification impossible du fichier importé"))
         return
     mapping = None
     file_key = importer.sha256_hex(data)[:12]
@@ -258,9 +255,10 @@ def upload_section(engine, utilisateur: str) -> None:
             mapping = mapping_section(engine, checked.raw, checked, file_key)
             if mapping is not None:
                 checked = checked_file(engine, data, name, mapping.kind, mapping)
-        except Exception:  # noqa: BLE001 - a mapping that cannot be applied must not show a traceback
-            log.exception("Correspondance impossible à appliquer")
-            st.error("Cette correspondance n'a pas pu être appliquée au fichier : vérifiez les colonnes choisies.")
+        except Exception as exc:  # noqa: BLE001 - a mapping that cannot be applied must not show a traceback
+            st.error(ui.failure_text(exc, "Cette correspondance n'a pas pu être appliquée au fichier : vérifiez les "
+                                          "colonnes choisies.", dbfailure.IMPORT,
+                                     "Correspondance impossible à appliquer"))
             return
         if mapping is None:
             return
@@ -276,13 +274,13 @@ def upload_section(engine, utilisateur: str) -> None:
                 result = importer.import_file(engine, data, name, kind, utilisateur=utilisateur, mapping=mapping)
                 if result.written and mapping is not None and mapping.name:
                     importer.mapping.save_profile(engine, mapping, headers)
-        except Exception:  # noqa: BLE001 - database failure: the transaction was rolled back
-            log.exception("Échec de l'import")
-            st.error("L'import a échoué à cause d'une erreur de la base de données : rien n'a été écrit. "
-                     "Réessayez ; si le problème persiste, prévenez l'équipe technique.")
+        except Exception as exc:  # noqa: BLE001 - database failure: the transaction was rolled back
+            st.error(ui.failure_text(exc, "L'import a échoué à cause d'une erreur de la base de données : rien n'a "
+                                          "été écrit. Réessayez ; si le problème persiste, prévenez l'équipe "
+                                          "technique.", dbfailure.IMPORT, "Échec de l'import"))
             return
         ui.clear_caches()
-        saved = f" Correspondance « {mapping.name} » enregistrée." if result.written and mapping and mapping.name else ""
+        saved = f" Correspondance « {ui.plain(mapping.name)} » enregistrée." if result.written and mapping and mapping.name else ""
         flash("success" if result.written else "error", result.summary() + saved)
         if result.written:
             st.session_state[UPLOADS] = st.session_state.get(UPLOADS, 0) + 1
@@ -297,13 +295,11 @@ def templates_section() -> None:
         contract = importer.CONTRACTS[kind]
         left, middle, right = st.columns([2, 1, 1])
         left.markdown(f"**{contract.label}** — une ligne = {contract.row_is}")
-        middle.download_button("Modèle CSV", importer.template_csv(kind), importer.template_filename(kind, "csv"),
-                               "text/csv", key=f"modele_{kind}_csv", width="stretch")
-        right.download_button(
-            "Modèle XLSX", importer.template_xlsx(kind), importer.template_filename(kind, "xlsx"),
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"modele_{kind}_xlsx",
-            width="stretch",
-        )
+        ui.download_button(middle, "Modèle CSV", importer.template_csv(kind), importer.template_filename(kind, "csv"),
+                           "text/csv", key=f"modele_{kind}_csv", width="stretch")
+        ui.download_button(right, "Modèle XLSX", importer.template_xlsx(kind),
+                           importer.template_filename(kind, "xlsx"), ui.XLSX_MIME, key=f"modele_{kind}_xlsx",
+                           width="stretch")
 
 
 def history_section(engine) -> None:

@@ -37,7 +37,7 @@ def body() -> None:
         historique["cellules_masquees"].to_list())
 
     if s["periode_fin"]:
-        st.caption(f"{ctx.territory.label} — bilans reçus jusqu'au {fmt.date_long(s['periode_fin'])}.")
+        st.caption(f"{ui.plain(ctx.territory.label)} — bilans reçus jusqu'au {fmt.date_long(s['periode_fin'])}.")
         fresh = ui.query(dq.bilan_freshness, ctx.scope, ctx.territory.code, ctx.annee)
         late = narrative.late_networks_note(s, charts.late_names(fresh))
         if late:

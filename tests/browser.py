@@ -108,11 +108,12 @@ def wait_for_app(page, timeout_ms: int = 90_000) -> None:
 
 
 def visit(browser, url: str, screenshot_name: str | None = None, extra_headers: dict | None = None,
-          width: int = 1440, height: int = 1000) -> PageVisit:
-    """Open ``url`` in a fresh context and record what a test must check."""
+          width: int = 1440, height: int = 1000, context_options: dict | None = None) -> PageVisit:
+    """Open ``url`` in a fresh context (more Playwright options in ``context_options``, e.g.
+    ``http_credentials``) and record what a test must check."""
     result = PageVisit(url)
     context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR",
-                                  extra_http_headers=extra_headers or {})
+                                  extra_http_headers=extra_headers or {}, **(context_options or {}))
     page = context.new_page()
 
     def on_console(msg):

@@ -24,6 +24,7 @@ from dashboard.charts.common import (
     LIGHT_GREY,
     OKABE_ITO,
     SCHOOL_TYPE_COLORS,
+    chart_text,
     empty_figure,
     french_layout,
 )
@@ -107,6 +108,7 @@ def monthly_by_type(monthly: pl.DataFrame, annee: str, previous: str, types: Seq
     types = [t for t in types if t in set(monthly["groupe"])]
     if not types:
         return _empty("Aucune donnée d'absentéisme pour cette sélection.")
+    territory_label = chart_text(territory_label)
     months = month_axis(annee, monthly)
     x = [month_tick(m) for m in months]
     columns = min(columns, len(types))
@@ -215,7 +217,9 @@ def children_bars(children: pl.DataFrame, parent: pl.DataFrame, parent_label: st
     x = [TYPE_LABELS.get(g, "Tous types") for g in groups]
     fig = go.Figure()
     names = children.select("territoire_code", "territoire_nom").unique(maintain_order=True)
+    parent_label = chart_text(parent_label)
     for i, (code, name) in enumerate(names.iter_rows()):
+        name = chart_text(name)
         part = {r["groupe"]: r for r in children.filter(pl.col("territoire_code") == code).iter_rows(named=True)}
         y = [(part[g]["taux"] * 100 if g in part and part[g]["taux"] is not None else None) for g in groups]
         texts = [_rate_text(part.get(g)) for g in groups]
@@ -276,7 +280,8 @@ def distribution_box(table: pl.DataFrame, dist: pl.DataFrame, types: Sequence[st
             x=[label] * part.height, y=(part["taux"] * 100).to_list(), name=label, boxpoints="all", jitter=0.5,
             pointpos=0, line={"width": 0, "color": "rgba(0,0,0,0)"}, fillcolor="rgba(0,0,0,0)", showlegend=False,
             marker={"color": color, "size": 5, "opacity": 0.55}, hoveron="points",
-            customdata=[f"{n} ({c}) : {fmt.percent(t)}" for n, c, t in part.select("nom", "commune", "taux").iter_rows()],
+            customdata=[f"{chart_text(n)} ({chart_text(c)}) : {fmt.percent(t)}"
+                        for n, c, t in part.select("nom", "commune", "taux").iter_rows()],
             hovertemplate="%{customdata}<extra></extra>",
         ))
     _percent_axes(fig)

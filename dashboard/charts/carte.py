@@ -13,14 +13,13 @@ layer (a ``data:`` URI), drawn at the size of the opening zoom.
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Sequence
 
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard import disclosure, fmt, publish
+from dashboard import disclosure, fmt, markup, publish
 from dashboard.charts.carte_classes import (
     BORDER_COLOR,
     DEPARTMENT_BORDER_COLOR,
@@ -63,21 +62,21 @@ def _wrap(text: str, width: int) -> str:
     """Plotly legend titles do not wrap: break a long title on spaces (``<br>``)."""
     import textwrap
 
-    return "<br>".join(html.escape(line) for line in textwrap.wrap(text, width))
+    return "<br>".join(markup.plotly(line) for line in textwrap.wrap(text, width))
 
 
 def _hover_lines(row: dict, indicator: str, label: str) -> str:
     spec = INDICATORS[indicator]
-    name = html.escape(row["nom"])
+    name = markup.plotly(row["nom"])
     head = f"<b>{name}</b>"
     state = row["etat"]
     if state == OUT_OF_SCOPE:
         return f"{head}<br>Hors de votre périmètre"
     if state == MASKED:
-        return f"{head}<br>{html.escape(label)} : valeur masquée (effectif inférieur à {disclosure.threshold()})"
+        return f"{head}<br>{markup.plotly(label)} : valeur masquée (effectif inférieur à {disclosure.threshold()})"
     if state == MISSING:
-        return f"{head}<br>{html.escape(label)} : pas de donnée"
-    lines = [head, f"{html.escape(label)} : <b>{format_value(row['valeur'], spec.kind)}</b>"]
+        return f"{head}<br>{markup.plotly(label)} : pas de donnée"
+    lines = [head, f"{markup.plotly(label)} : <b>{format_value(row['valeur'], spec.kind)}</b>"]
     if spec.kind != "count" and row["numerateur"] is not None:
         den = row["denominateur"]
         lines.append(f"{spec.numerator} : {fmt.integer(row['numerateur'])} · {spec.denominator} : {fmt.integer(den)}")
@@ -95,15 +94,15 @@ def _school_hover(row: dict) -> str:
     else:
         enrolment = f"{fmt.integer(row['effectif'])} élèves"
     return (
-        f"<b>{html.escape(row['nom'])}</b><br>{kind} · {sector}{ep}<br>"
-        f"Commune : {html.escape(row['commune_nom'])}<br>Effectif : {enrolment}"
+        f"<b>{markup.plotly(row['nom'])}</b><br>{kind} · {sector}{ep}<br>"
+        f"Commune : {markup.plotly(row['commune_nom'])}<br>Effectif : {enrolment}"
     )
 
 
 def _mlds_hover(row: dict) -> str:
     accueillis = disclosure.masked_label() if row["jeunes_accueillis"] is None else fmt.integer(row["jeunes_accueillis"])
     return (
-        f"<b>Site MLDS — {html.escape(row['nom'])}</b><br>Commune : {html.escape(row['commune_nom'])}<br>"
+        f"<b>Site MLDS — {markup.plotly(row['nom'])}</b><br>Commune : {markup.plotly(row['commune_nom'])}<br>"
         f"Places : {fmt.integer(row['places'])}<br>Jeunes accueillis : {accueillis}<br>"
         f"Taux d'occupation : {fmt.percent(row['taux_occupation'], 0)}"
     )
@@ -200,7 +199,7 @@ def map_figure(
     if f_lons:
         traces.append(
             go.Scattermap(lon=f_lons, lat=f_lats, mode="lines", line={"color": FOCUS_COLOR, "width": 3.2},
-                          hoverinfo="skip", showlegend=True, name=f"Territoire filtré : {html.escape(data.focus.label)}",
+                          hoverinfo="skip", showlegend=True, name=f"Territoire filtré : {markup.plotly(data.focus.label)}",
                           legend="legend2", legendrank=300)
         )
     if selected and selected in geometry.features:
@@ -288,8 +287,8 @@ def _add_point_layers(traces: list, data: MapData) -> None:
             go.Scattermap(
                 lon=lons, lat=lats, mode="markers", marker={"color": SEAT_COLOR, "size": 13},
                 name="Siège de réseau", legend="legend2", legendrank=600,
-                customdata=[[r["reseau_code"], f"<b>Siège du réseau {html.escape(r['reseau_nom'])}</b><br>"
-                             f"{html.escape(r['commune_nom'])}"] for r in rows],
+                customdata=[[r["reseau_code"], f"<b>Siège du réseau {markup.plotly(r['reseau_nom'])}</b><br>"
+                             f"{markup.plotly(r['commune_nom'])}"] for r in rows],
                 hovertemplate="%{customdata[1]}<extra></extra>",
             )
         )

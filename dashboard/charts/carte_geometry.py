@@ -266,9 +266,9 @@ def _label_image(
     axes.axis("off")
     points = font_px * scale * 72 / dpi
     for text, lon, lat in labels:
-        axes.text(
+        axes.text(  # a name as written: ``$…$`` is not mathematics
             lon, _merc(lat), text, ha="center", va="center", fontsize=points, color=LABEL_COLOR,
-            fontweight="bold", linespacing=1.0, family=["DejaVu Sans"],
+            fontweight="bold", linespacing=1.0, family=["DejaVu Sans"], parse_math=False,
             path_effects=[pe.withStroke(linewidth=2.6 * scale, foreground="white")],
         )
     buffer = io.BytesIO()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from dashboard import fmt
+from dashboard import fmt, markup
 
 BLUE_FRANCE = "#000091"
 GREY = "#666666"
@@ -57,6 +57,12 @@ STATUS_COLORS = {"en_avance": "#009E73", "sur_trajectoire": "#0072B2", "en_retar
                  "atteint": "#009E73", "non_atteint": "#D55E00"}
 STATUS_LABELS = {"en_avance": "En avance", "sur_trajectoire": "Sur la trajectoire", "en_retard": "En retard",
                  "inconnu": "Données insuffisantes", "atteint": "Objectif atteint", "non_atteint": "Objectif non atteint"}
+
+
+def chart_text(value) -> str:
+    """Text from the data (a territory, school or commune name) for a Plotly string, shown exactly
+    as written (``dashboard.markup.plotly``)."""
+    return markup.plotly(value)
 
 
 def french_layout(fig: go.Figure, *, title: str | None = None, height: int | None = None) -> go.Figure:

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
-from dashboard import disclosure, fmt, publish
+from dashboard import disclosure, fmt, markup, publish
 from dashboard.access import ACADEMIE
 from dashboard.charts.common import (
     BLUE_FRANCE,
@@ -26,6 +26,7 @@ from dashboard.charts.common import (
     SCHOOL_TYPE_COLORS,
     SCHOOL_TYPE_LABELS,
     STATUS_LABELS,
+    chart_text,
     empty_figure,
     french_layout,
 )
@@ -127,8 +128,10 @@ def styled_table(comp: q.Comparison):
     """A pandas Styler for ``st.table``: French texts, better/worse backgrounds, reference column
     in italics."""
     texts, styles = table_frames(comp)
+    reference = [markup.markdown(c) for c in texts.columns if c.endswith(REFERENCE_SUFFIX)]
+    # ``st.table`` reads Markdown in its headers: territory names are escaped there
+    texts, styles = (frame.rename(columns=markup.markdown) for frame in (texts, styles))
     styler = texts.style.apply(lambda _frame: styles, axis=None)
-    reference = [c for c in texts.columns if c.endswith(REFERENCE_SUFFIX)]
     if reference:
         styler = styler.map(lambda _v: f"font-style: italic; color: {GREY}", subset=reference)
     return styler
@@ -139,7 +142,8 @@ def styled_table(comp: q.Comparison):
 
 def _grid(n: int, titles: Sequence[str], vertical_spacing: float = 0.16):
     rows, cols = math.ceil(n / PANEL_COLUMNS), min(n, PANEL_COLUMNS)
-    fig = make_subplots(rows=rows, cols=cols, shared_yaxes="all", shared_xaxes="all", subplot_titles=list(titles),
+    fig = make_subplots(rows=rows, cols=cols, shared_yaxes="all", shared_xaxes="all",
+                        subplot_titles=[chart_text(t) for t in titles],
                         horizontal_spacing=0.05, vertical_spacing=vertical_spacing)
     fig.update_annotations(font={"size": 13})
     return fig, rows, cols
@@ -183,7 +187,7 @@ def trajectories_figure(frame: pl.DataFrame, labels: Mapping[str, str]) -> go.Fi
         ), row=row, col=col)
         done = part.filter(pl.col("raccroches_cumul").is_not_null() | pl.col("masque"))
         hover = [
-            f"<b>{labels[code]}</b><br>fin {lib} : "
+            f"<b>{chart_text(labels[code])}</b><br>fin {lib} : "
             + (f"{disclosure.masked_label()} raccrochés (masqué)" if m else
                f"{fmt.integer(n)} raccrochés cumulés, {fmt.percent(p)} de l'objectif ({fmt.integer(objectif)})")
             for lib, n, p, m in zip(done["libelle"].to_list(), done["raccroches_cumul"].to_list(),
@@ -271,7 +275,8 @@ def ranking_figure(ranked: pl.DataFrame, indicator: str, selected: Sequence[str]
     for row in ranked.iter_rows(named=True):
         text = value_text(indicator, row["valeur"], row["masque"])
         suffix = f" — {text}" if row["valeur"] is None else ""
-        names.append(f"<b>{row['libelle']}</b>{suffix}" if row["code"] in chosen else f"{row['libelle']}{suffix}")
+        name = chart_text(row["libelle"])
+        names.append(f"<b>{name}</b>{suffix}" if row["code"] in chosen else f"{name}{suffix}")
         values.append(_plot_value(ind.kind, row["valeur"]))
         colors.append(BLUE_FRANCE if row["code"] in chosen else LIGHT_GREY)
         texts.append(text)

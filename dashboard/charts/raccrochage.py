@@ -22,6 +22,7 @@ from dashboard.charts.common import (
     SOLUTION_LABELS,
     STATUS_COLORS,
     STATUS_LABELS,
+    chart_text,
     empty_figure,
     french_layout,
 )
@@ -338,7 +339,7 @@ def achievement_figure(situations: pl.DataFrame) -> go.Figure:
     rows = situations.filter(pl.col("objectif").is_not_null() & pl.col("taux_atteinte").is_not_null())
     if rows.is_empty():
         return _empty("Aucun objectif ou aucune donnée pour les territoires du niveau inférieur.", height=260)
-    names = rows["libelle"].to_list()
+    names = [chart_text(n) for n in rows["libelle"].to_list()]
     rates = [v * 100 for v in rows["taux_atteinte"].to_list()]
     expected = [a / o * 100 if a is not None and o else None
                 for a, o in zip(rows["attendu"].to_list(), rows["objectif"].to_list(), strict=True)]

@@ -3,7 +3,8 @@
 
 Exit status: 0 imported (or, with ``--dry-run``, valid), a French summary on stdout; 1 the file was
 refused, the report on stdout and nothing written; 2 usage error (bad arguments, file not found,
-database unreachable).
+bad database URL); 3 the database could not answer (unreachable, busy with another writer, or a
+concurrent write conflicted): nothing written, try again (``dashboard.dbfailure``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboard import access, auth, db
+from dashboard import access, auth, db, dbfailure
 from dashboard.access import AccessDenied
 from dashboard.importer.contracts import KIND_LABELS, KINDS
 from dashboard.importer.service import import_file
@@ -56,7 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m dashboard.importer",
         description="Importe un fichier de l'académie (CSV ou XLSX) dans la base du tableau de bord.\n"
                     "Le fichier entier est vérifié ; s'il contient une erreur, rien n'est écrit.",
-        epilog=f"Types de fichier :\n{kinds}\n\nCodes de sortie : 0 importé, 1 fichier refusé, 2 erreur d'utilisation.",
+        epilog=f"Types de fichier :\n{kinds}\n\nCodes de sortie : 0 importé, 1 fichier refusé, 2 erreur d'utilisation, "
+               "3 base de données injoignable ou occupée (réessayer).",
         formatter_class=FrenchHelpFormatter,
         add_help=False,
     )
@@ -120,14 +122,12 @@ def main(argv: list[str] | None = None) -> int:
     except AccessDenied as exc:
         print(f"Import refusé : {exc.message}", file=sys.stderr)
         return EXIT_USAGE
-    except (SQLAlchemyError, OSError, ImportError) as exc:  # database unreachable, bad URL or driver
-        print(f"La base de données n'a pas pu être utilisée ({type(exc).__name__}). "
-              "Vérifiez --database-url. Rien n'a été écrit.", file=sys.stderr)
-        return EXIT_USAGE
-    except Exception as exc:  # noqa: BLE001 - never a traceback: the transaction was rolled back
-        print(f"Erreur inattendue pendant l'import ({type(exc).__name__}) : rien n'a été écrit. "
-              "Prévenez l'équipe technique en joignant le fichier.", file=sys.stderr)
-        return EXIT_USAGE
+    except Exception as exc:
+        explained = dbfailure.explain(exc, dbfailure.CLI_IMPORT)
+        if explained is None:
+            return unexpected(exc)
+        print(explained, file=sys.stderr)
+        return dbfailure.EXIT_DATABASE
     if args.rapport:
         try:
             write_report(result.report, Path(args.rapport))
@@ -138,6 +138,17 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # the reader stopped early (``| head``): no traceback
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return EXIT_OK if result.report.ok else EXIT_REFUSED
+
+
+def unexpected(exc: Exception) -> int:
+    """Any other failure, in one French line (never a traceback: the transaction was rolled back)."""
+    if isinstance(exc, (SQLAlchemyError, OSError, ImportError)):  # bad URL or driver
+        print(f"La base de données n'a pas pu être utilisée ({type(exc).__name__}). "
+              "Vérifiez --database-url. Rien n'a été écrit.", file=sys.stderr)
+    else:
+        print(f"Erreur inattendue pendant l'import ({type(exc).__name__}) : rien n'a été écrit. "
+              "Prévenez l'équipe technique en joignant le fichier.", file=sys.stderr)
+    return EXIT_USAGE
 
 
 def restore(backup: str, url: str | None) -> int:

@@ -6,7 +6,8 @@
         [--template MODELE.pptx] [--utilisateur ID]
 
 Exit codes: 0 done, 1 refused (unknown territory or user, outside the user's scope, database not
-initialised, unreadable template), 2 usage error. Messages are in French, on stderr; with
+initialised, unreadable template) or unexpected failure, 2 usage error, 3 the database could not
+answer (unreachable or busy: try again). Messages are in French, on stderr; with
 ``--tous-reseaux`` a progress bar is drawn on stderr.
 """
 
@@ -18,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from dashboard import db, fmt
+from dashboard import db, dbfailure, fmt
 from dashboard.access import AccessDenied
 
 YEAR = re.compile(r"^\d{4}-\d{4}$")
@@ -156,8 +157,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     _check_usage(parser, args)
-    engine = db.make_engine(args.database_url)
+    engine = None
     try:
+        engine = db.make_engine(args.database_url)
         template = _template(args.template)
         if not db.is_initialised(engine):
             raise Refused("la base de données n'est pas initialisée.")
@@ -173,8 +175,12 @@ def main(argv: list[str] | None = None) -> int:
     except AccessDenied as exc:
         print(f"Erreur : {exc.message}", file=sys.stderr)
         return 1
+    except Exception as exc:  # noqa: BLE001 - one French line, never a traceback
+        sys.stderr.write("\n")  # after a progress bar
+        return dbfailure.cli_exit(exc)
     finally:
-        engine.dispose()
+        if engine is not None:
+            engine.dispose()
 
 
 if __name__ == "__main__":
