@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from dashboard import audit, db
+from dashboard.importer.contracts import KINDS
 from tests.browser import check_visit, streamlit_server, visit
 
 pytestmark = pytest.mark.browser
@@ -28,7 +29,8 @@ PAUSES = (0, 250, 600)
 CASES = [
     *[("/raccrochage?annee=2014-2015&territoire=86", 2, pause) for pause in PAUSES],  # files built on click
     *[("/comparer?annee=2014-2015&territoires=R86-POI,R86-SVI,86", 2, pause) for pause in PAUSES],
-    *[("/importer", 12, pause) for pause in (150, 600)],  # the templates, one after another
+    # the templates (CSV and XLSX of every import kind), one after another
+    *[("/importer", 2 * len(KINDS), pause) for pause in (150, 600)],
 ]
 
 
