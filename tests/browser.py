@@ -163,6 +163,17 @@ def server(demo_sqlite_url):
         yield base
 
 
+def territory_options(page) -> list[str]:
+    """Texts of the sidebar « Territoire » selectbox options (react-aria combobox)."""
+    combo = page.get_by_role("combobox", name="Territoire")
+    box = page.locator("[data-testid=stSidebar] [data-testid=stSelectbox]").filter(has=combo)
+    box.locator("button[aria-label=Open]").click()
+    page.wait_for_selector("[role=listbox] [role=option]")
+    options = [o.inner_text().strip() for o in page.query_selector_all("[role=listbox] [role=option]")]
+    page.keyboard.press("Escape")
+    return options
+
+
 def check_visit(result, close: bool = False) -> None:
     """Fail on any exception block, page error, console error or request leaving localhost."""
     assert not result.exceptions, result.exceptions

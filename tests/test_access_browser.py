@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import check_visit, streamlit_server, visit
+from tests.browser import check_visit, streamlit_server, territory_options, visit
 
 pytestmark = pytest.mark.browser
 pytest_plugins = ["tests.browser"]  # fixtures browser, server
@@ -42,24 +42,13 @@ def local_server(demo_sqlite_url, tmp_path_factory):
         yield base
 
 
-def _territory_options(page) -> list[str]:
-    """Texts of the sidebar "Territoire" selectbox options (react-aria combobox)."""
-    combo = page.get_by_role("combobox", name="Territoire")
-    box = page.locator("[data-testid=stSidebar] [data-testid=stSelectbox]").filter(has=combo)
-    box.locator("button[aria-label=Open]").click()
-    page.wait_for_selector("[role=listbox] [role=option]")
-    options = [o.inner_text().strip() for o in page.query_selector_all("[role=listbox] [role=option]")]
-    page.keyboard.press("Escape")
-    return options
-
-
 def test_ien79_sees_only_deux_sevres(proxy_server, browser):
     result = visit(browser, f"{proxy_server}/?annee={YEAR}&territoire=79", "acces-ien79",
                    extra_headers={"X-Remote-User": "ien79"})
     page = result.page
     sidebar = page.inner_text("[data-testid=stSidebar]")
     assert "Connecté : IEN-IO (ien79)" in sidebar and "Mode local" not in sidebar
-    assert _territory_options(page) == IEN79_OPTIONS
+    assert territory_options(page) == IEN79_OPTIONS
     check_visit(result)
     result.context.close()
 
@@ -103,7 +92,7 @@ def test_forged_header_is_ignored_in_local_mode(local_server, browser):
     sidebar = page.inner_text("[data-testid=stSidebar]")
     assert "Mode local : vous êtes recteur (accès à toute l'académie)" in sidebar
     assert "Connecté : Recteur (local)" in sidebar
-    options = _territory_options(page)  # the list is virtualised: the first ones are rendered
+    options = territory_options(page)  # the list is virtualised: the first ones are rendered
     assert options[:5] == ["Académie de Poitiers", "Charente (16)", "Charente-Maritime (17)", "Deux-Sèvres (79)",
                            "Vienne (86)"]
     check_visit(result)

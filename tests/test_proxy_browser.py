@@ -14,7 +14,7 @@ import shutil
 import pytest
 from sqlalchemy import create_engine
 
-from tests.browser import check_visit, visit, wait_for_app
+from tests.browser import check_visit, territory_options, visit, wait_for_app
 from tests.conftest import PG_URL
 from tests.proxy_stack import NGINX, demo_postgres_database, production_stack
 
@@ -55,16 +55,6 @@ def stack():
 def open_as(browser, stack, user: str | None, path: str, password: str | None = None):
     options = {"http_credentials": {"username": user, "password": password or PASSWORDS[user]}} if user else {}
     return visit(browser, stack.base + path, extra_headers=FORGED, context_options=options)
-
-
-def territory_options(page) -> list[str]:
-    combo = page.get_by_role("combobox", name="Territoire")
-    box = page.locator("[data-testid=stSidebar] [data-testid=stSelectbox]").filter(has=combo)
-    box.locator("button[aria-label=Open]").click()
-    page.wait_for_selector("[role=listbox] [role=option]")
-    options = [o.inner_text().strip() for o in page.query_selector_all("[role=listbox] [role=option]")]
-    page.keyboard.press("Escape")
-    return options
 
 
 def sticky_key(context) -> str:

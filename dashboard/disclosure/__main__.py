@@ -36,13 +36,7 @@ def _audit(args) -> int:
                 own = [c for c in cells if c.key.annee == annee]
                 published = len({c.atom for c in own if c.atom not in masked})
                 hidden = len({c.atom for c in own if c.atom in masked})
-                elapsed = time.perf_counter() - start
-                print(f"{annee} : {fmt.integer(published)} valeurs publiées, {fmt.integer(hidden)} masquées "
-                      f"(secret statistique), {len(findings)} recalculable{'s' if len(findings) > 1 else ''} à moins "
-                      f"de {fmt.number(args.largeur or disclosure_audit.protection_width(), 0)} près "
-                      f"({fmt.number(elapsed, 1)} s).")
-                for finding in findings:
-                    print("  - " + finding.describe())
+                _report(f"{annee} :", published, hidden, findings, args.largeur, time.perf_counter() - start)
                 status = status or (1 if findings else 0)
                 status = _audit_prevention(conn, annee, args.largeur) or status
     finally:
@@ -67,13 +61,19 @@ def _audit_prevention(conn, annee: str, width: float | None) -> int:
     masked = {c.atom for c in cells if c.key in decision.marks}
     findings = disclosure_audit.audit(cells, masked, width)
     published = len({c.atom for c in cells if c.atom not in masked})
-    print(f"{annee}, prévention (GPDS) : {fmt.integer(published)} valeurs publiées, {fmt.integer(len(masked))} "
-          f"masquées, {len(findings)} recalculable{'s' if len(findings) > 1 else ''} à moins de "
-          f"{fmt.number(width or disclosure_audit.protection_width(), 0)} près "
-          f"({fmt.number(time.perf_counter() - start, 1)} s).")
+    _report(f"{annee}, prévention (GPDS) :", published, len(masked), findings, width, time.perf_counter() - start)
+    return 1 if findings else 0
+
+
+def _report(what: str, published: int, hidden: int, findings, width: float | None, seconds: float) -> None:
+    """One line per audit (published and masked values, disclosed ones, time), then each disclosed value."""
+    from dashboard.disclosure import audit as disclosure_audit
+
+    print(f"{what} {fmt.integer(published)} valeurs publiées, {fmt.integer(hidden)} masquées (secret statistique), "
+          f"{len(findings)} recalculable{'s' if len(findings) > 1 else ''} à moins de "
+          f"{fmt.number(width or disclosure_audit.protection_width(), 0)} près ({fmt.number(seconds, 1)} s).")
     for finding in findings:
         print("  - " + finding.describe())
-    return 1 if findings else 0
 
 
 def _store(args) -> int:
