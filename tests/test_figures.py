@@ -23,6 +23,7 @@ FULL = Scope.full()
 KEYS = {"territoire", "annee_scolaire", "periode_fin", "jeunes_signales", "jeunes_contactes", "entretiens",
         "solutions_proposees", "raccroches", "raccroches_par_solution", "contrats_foquale", "objectif",
         "taux_atteinte", "masque"}
+STATUS_TEXTS = {"En avance", "Sur la trajectoire", "En retard"}
 SOLUTIONS = ["formation_initiale", "structure_innovante", "apprentissage", "mlds", "service_civique", "autres"]
 
 
@@ -183,6 +184,7 @@ def test_cli(engine, tmp_path, suffix, monkeypatch):
         assert data["raccroches"] == 41 and data["objectif"] == 80 and data["territoire"] == "P16-ANG"
         assert data["raccroches_par_solution"]["formation_initiale"] == 17
         assert data["raccroches_par_solution"]["mlds"] == 6
+        assert data["niveau"] == "psad" and data["statut_trajectoire"] in {"en_avance", "sur_trajectoire", "en_retard"}
     elif suffix == ".csv":
         content = out.read_bytes().decode("utf-8-sig")
         table = content.split("\r\n\r\n")[0]  # the provenance follows an empty line
@@ -192,6 +194,9 @@ def test_cli(engine, tmp_path, suffix, monkeypatch):
         assert rows["taux_atteinte"]["Valeur"] == "51,2" and rows["taux_atteinte"]["Indicateur"].endswith("(%)")
         assert rows["raccroches_par_solution.mlds"]["Valeur"] == "6"
         assert "Source : " in content and "Secret statistique" in content
+        # coded figures are written in French for the reader; the JSON keeps the codes
+        assert rows["niveau"]["Valeur"] == "PSAD" and rows["statut_trajectoire"]["Valeur"] in STATUS_TEXTS
+        assert rows["profil_saisonnier"]["Valeur"].startswith("historique")
     else:
         book = load_workbook(out)
         sheet = book["Chiffres"]
@@ -200,6 +205,7 @@ def test_cli(engine, tmp_path, suffix, monkeypatch):
         assert values["territoire"].value == "P16-ANG"
         assert values["taux_atteinte"].value == pytest.approx(41 / 80)
         assert values["taux_atteinte"].number_format == "0.0 %"
+        assert values["niveau"].value == "PSAD" and values["statut_trajectoire"].value in STATUS_TEXTS
         assert book.sheetnames[-1] == "Notes"
 
 

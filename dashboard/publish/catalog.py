@@ -9,7 +9,8 @@ from dashboard.publish.columns import Column, Kind, column_map
 from queries.absenteisme import SECTOR_LABELS, TYPE_LABELS
 from queries.prevention import CHAIN_LABELS, FUNCTION_LABELS
 from queries.raccrochage_position import PHASE_LABELS
-from queries.raccrochage_rules import STATUS_ORDER
+from queries.raccrochage_rules import PROFILE_SOURCES, STATUS_ORDER
+from queries.territoires import LEVEL_LABELS
 
 SOLUTION_COLUMNS = tuple(SOLUTION_LABELS)
 SOLUTION_KEYS = {c: c.removeprefix("raccroches_") for c in SOLUTION_COLUMNS}
@@ -219,7 +220,7 @@ def gap_column(key: str, label: str, kind: str) -> Column:
 FIGURES = column_map([
     Column("territoire", "Code du territoire", Kind.CODE),
     Column("territoire_nom", "Territoire", Kind.LABEL),
-    Column("niveau", "Niveau", Kind.CODE),
+    Column("niveau", "Niveau", Kind.LABEL, labels=LEVEL_LABELS),
     Column("annee_scolaire", "Année scolaire", Kind.LABEL),
     Column("donnees_de_demonstration", "Données de démonstration", Kind.LABEL, labels={True: "oui", False: "non"}),
     Column("situation_annee", "Situation de l'année", Kind.LABEL, labels=PHASE_LABELS),
@@ -239,10 +240,10 @@ FIGURES = column_map([
     _rate("part_raccroches", "Part des jeunes signalés raccrochés"),
     Column("niveau_attendu", "Niveau attendu à cette date", Kind.EXPECTED),
     Column("ecart_trajectoire", "Écart à la trajectoire", Kind.RELATIVE, secret=True),
-    Column("statut_trajectoire", "Statut", Kind.CODE),
+    Column("statut_trajectoire", "Statut", Kind.LABEL, labels=STATUS_LABELS),
     Column("projection_fin_annee", "Projection en fin d'année", Kind.EXPECTED, secret=True),
     Column("ecart_objectif", "Écart à l'objectif", Kind.COUNT, secret=True, signed=True),
-    Column("profil_saisonnier", "Profil saisonnier", Kind.CODE),
+    Column("profil_saisonnier", "Profil saisonnier de la trajectoire", Kind.LABEL, labels=PROFILE_SOURCES),
     Column("reseaux_en_retard", "Réseaux sans le dernier bilan", Kind.LABEL),
     *(_rate(f"absenteisme_par_type.{t}", f"Taux d'absentéisme — {label}")
       for t, label in (("COLLEGE", "collèges"), ("LGT", "LGT"), ("LP", "LP"), ("LPO", "LPO"), ("EREA", "EREA"),
