@@ -119,13 +119,16 @@ def is_demo(conn: Connection) -> bool:
 
 # The import kinds each page needs to show real figures (kinds added later are listed with none).
 PAGE_NEEDS = {
-    "Accueil": ("territoires", "bilans", "objectifs"),
+    "Accueil": ("territoires", "bilans", "objectifs", "etablissements", "absenteisme"),
     "Raccrochage": ("territoires", "bilans", "objectifs"),
-    "Carte": ("territoires", "bilans", "objectifs"),
+    "Carte": ("territoires", "bilans", "objectifs", "etablissements", "absenteisme", "referents", "prevention",
+              "mlds_sites"),
     "Absentéisme": ("etablissements", "absenteisme"),
-    "Comparer des territoires": ("territoires", "bilans", "absenteisme", "referents", "prevention"),
-    "Dialogue de gestion": ("territoires", "bilans", "objectifs"),
     "Prévention": ("etablissements", "referents", "prevention", "absenteisme", "mlds_sites"),
+    "Comparer des territoires": ("territoires", "bilans", "objectifs", "etablissements", "absenteisme", "referents",
+                                 "prevention"),
+    "Dialogue de gestion": ("territoires", "bilans", "objectifs", "etablissements", "absenteisme", "referents",
+                            "prevention", "mlds_sites"),
 }
 DEMO_KINDS = ("etablissements", "bilans", "objectifs", "absenteisme", "mlds_sites", "referents", "prevention")
 LOADED, DEMO, MIXED, DEFAULT, EMPTY = "importées", "démonstration", "démonstration et importées", "par défaut", "vide"

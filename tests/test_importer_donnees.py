@@ -30,6 +30,9 @@ def test_kinds_are_demo_then_real_after_clearing_and_importing(writable_demo_url
     with engine.connect() as conn:
         missing = q.missing_by_page(q.kind_status(conn))
     assert "Bilans bimestriels" in missing.filter(pl.col("page") == "Accueil")["manquant"][0]
+    # the deck carries absenteeism and prevention slides: their files are listed as what it lacks
+    deck = missing.filter(pl.col("page") == "Dialogue de gestion")["manquant"][0]
+    assert "Absentéisme mensuel" in deck and "Activité des GPDS" in deck
     backup = importer.backup_database(engine)
     assert backup is not None and backup.exists() and backup.parent.name == "sauvegardes"
     importer.clear_demo_data(engine)
