@@ -121,6 +121,12 @@ def _years_before(conn: Connection, annee: str) -> str | None:
 def system(conn: Connection, annee: str) -> tuple[list[dc.Cell], dc.YearData, dict]:
     """The published values of ``annee`` and of the previous year (whose masks are fixed), the year's
     data and those fixed masks (atom → mark)."""
+    cells, year, fixed, _locality = system_with_locality(conn, annee)
+    return cells, year, fixed
+
+
+def system_with_locality(conn: Connection, annee: str):
+    """``system`` and the ``Locality`` of its unknowns (grouped by department, with their values)."""
     year = year_data(conn, annee)
     before = _years_before(conn, annee)
     previous = year_data(conn, before) if before else None
@@ -135,12 +141,13 @@ def system(conn: Connection, annee: str) -> tuple[list[dc.Cell], dc.YearData, di
         fixed = {c.atom: past.marks[c.key] for c in previous_cells if c.key in past.marks}
     else:
         dc.with_atoms(cells)
-    return cells, year, fixed
+    locality = disclosure_audit.Locality(cells, dc.truth(data), dc.department_grouping(data))
+    return cells, year, fixed, locality
 
 
 def _decide(conn: Connection, annee: str) -> Decision:
-    cells, year, fixed = system(conn, annee)
-    result = decide(cells, annee, year.territories, fixed)
+    cells, year, fixed, locality = system_with_locality(conn, annee)
+    result = decide(cells, annee, year.territories, fixed, locality=locality)
     if result.findings:
         log.warning("Secret statistique %s : %d valeurs masquées encore trop précises", annee, len(result.findings))
     return result

@@ -99,6 +99,82 @@ def test_the_choice_is_deterministic():
     assert first == second and first
 
 
+# --- locality: a masked value bounded in its own department first (national scale) ------------------
+
+
+def _departments(spec: list[list[str]]) -> dict:
+    """An académie of departments D0, D1…, each one PSAD of the given networks."""
+    every = tuple(n for networks in spec for n in networks)
+    out = {"ACAD": ("academie", every, None)}
+    for i, networks in enumerate(spec):
+        out[f"D{i}"] = ("departement", tuple(networks), "ACAD")
+        out[f"P{i}"] = ("psad", tuple(networks), f"D{i}")
+        out.update({n: ("reseau", (n,), f"P{i}") for n in networks})
+    return out
+
+
+@st.composite
+def departments(draw):
+    spec = [[f"R{d}{i}" for i in range(draw(st.integers(1, 3)))] for d in range(draw(st.integers(2, 4)))]
+    periods = ["2016-10-31", "2016-12-31"][: draw(st.integers(1, 2))]
+    flows = {(n, p): {c: draw(counts) for c in ZERO} for networks in spec for n in networks for p in periods}
+    return flows, _departments(spec), draw(st.randoms(use_true_random=False))
+
+
+def _with_locality(flows: dict, territories: dict):
+    year = _year(flows, territories)
+    data = {ANNEE: year}
+    published = cells.with_atoms(cells.year_cells(year, data))
+    return published, audit.Locality(published, cells.truth(data), cells.department_grouping(data))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(departments())
+def test_bounding_in_the_department_first_finds_exactly_what_the_whole_system_finds(case):
+    """The exact audit with a ``Locality`` reports the same masked values with the same intervals
+    as the audit of the whole system, whatever is masked."""
+    flows, territories, rng = case
+    published, locality = _with_locality(flows, territories)
+    atoms = sorted({c.atom for c in published if c.count})
+    masked = set(rng.sample(atoms, k=len(atoms) // 3))
+
+    def found(findings):
+        return {(f.key, round(f.low, 6), round(f.high, 6)) for f in findings}
+
+    assert found(audit.audit(published, masked, width=3, locality=locality)) == found(
+        audit.audit(published, masked, width=3))
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(departments())
+def test_the_suppression_by_department_is_proven_by_the_whole_system(case):
+    """At national scale the suppression protects each value within its own department (the other
+    departments held at their true values): the whole system's audit still finds nothing."""
+    flows, territories, _rng = case
+    published, locality = _with_locality(flows, territories)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(audit, "WIDE_FROM_GROUPS", 2)
+        assert locality.wide
+        decision = suppression.decide(published, ANNEE, territories, {}, limit=5, width=3, locality=locality)
+    masked = {c.atom for c in published if c.key in decision.marks}
+    assert decision.findings == [] and audit.audit(published, masked, width=3) == []
+    for cell in published:
+        if cell.count and 0 < cell.value < 5:
+            assert decision.marks.get(cell.key) == "primary", cell.key
+
+
+def test_an_academie_is_decided_on_its_whole_system():
+    """Four departments: not wide, the decision with a ``Locality`` is the decision without."""
+    flows = {(n, "2016-10-31"): dict(ZERO, raccroches_apprentissage=v, raccroches_mlds=w)
+             for n, v, w in (("A", 2, 9), ("B", 11, 1), ("C", 4, 6), ("D", 8, 3), ("E", 7, 2))}
+    territories = _departments([["A", "B"], ["C"], ["D"], ["E"]])
+    published, locality = _with_locality(flows, territories)
+    assert not locality.wide
+    with_locality = suppression.decide(published, ANNEE, territories, {}, limit=5, width=3, locality=locality)
+    without = suppression.decide(published, ANNEE, territories, {}, limit=5, width=3)
+    assert with_locality.marks == without.marks and with_locality.marks
+
+
 @pytest.fixture(scope="module")
 def demo_url(demo_sqlite_url):
     return demo_sqlite_url

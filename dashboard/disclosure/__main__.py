@@ -30,9 +30,9 @@ def _audit(args) -> int:
             for annee in years:
                 start = time.perf_counter()
                 decision = secrecy.decision(conn, annee)
-                cells, _year, fixed = secrecy.system(conn, annee)
+                cells, _year, fixed, locality = secrecy.system_with_locality(conn, annee)
                 masked = set(fixed) | {c.atom for c in cells if c.key in decision.marks}
-                findings = disclosure_audit.audit(cells, masked, args.largeur)
+                findings = disclosure_audit.audit(cells, masked, args.largeur, locality=locality)
                 own = [c for c in cells if c.key.annee == annee]
                 published = len({c.atom for c in own if c.atom not in masked})
                 hidden = len({c.atom for c in own if c.atom in masked})

@@ -175,3 +175,22 @@ def with_atoms(cells: Sequence[Cell]) -> list[Cell]:
     for cell in cells:
         cell.atom = (tuple(sorted(cell.coefficients)),) if cell.count else ("projection", cell.key)
     return list(cells)
+
+
+def truth(data: Mapping[str, YearData]) -> dict[Var, float]:
+    """Every unknown's true value (the flows of the bilans)."""
+    return {(annee, r, p, c): float(count) for annee, year in data.items()
+            for (r, p), counts in year.flows.items() for c, count in counts.items()}
+
+
+def department_grouping(data: Mapping[str, YearData]):
+    """Unknown → the department of its network that year (the network itself when it has none):
+    the groups of ``disclosure.audit.Locality``."""
+    department = {(annee, r): code for annee, year in data.items()
+                  for code, (niveau, reseaux, _parent) in year.territories.items() if niveau == "departement"
+                  for r in reseaux}
+
+    def group(var: Var) -> str:
+        return department.get((var[0], var[1]), var[1])
+
+    return group

@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from dashboard.disclosure.audit import Finding, audit, protection_width
+from dashboard.disclosure.audit import EPSILON, FamilyModel, Finding, Locality, audit, protection_width
 from dashboard.disclosure.cells import (
     CUMUL,
     N1,
@@ -61,6 +61,13 @@ def relations(cells: Sequence[Cell], territories: Mapping[str, tuple[str, tuple[
     for code, (_niveau, _reseaux, parent) in territories.items():
         if parent is not None:
             children[parent].append(code)
+    periods_of: dict[tuple[str, str], list[Cell]] = defaultdict(list)  # (code, column) → its period values
+    cumuls_of: dict[str, list[str]] = defaultdict(list)  # code → the periods of its cumulative values
+    for key, cell in by_key.items():
+        if key.kind == PERIOD:
+            periods_of[(key.code, key.column)].append(cell)
+        elif key.kind == CUMUL:
+            cumuls_of[key.code].append(key.periode)
     out = []
     for key, whole in by_key.items():
         kids = [by_key.get(Key(annee, child, key.kind, key.periode, key.column)) for child in children[key.code]]
@@ -71,11 +78,11 @@ def relations(cells: Sequence[Cell], territories: Mapping[str, tuple[str, tuple[
             types = [by_key.get(Key(annee, key.code, key.kind, key.periode, c)) for c in SOLUTIONS]
             out.append((whole, [t for t in types if t is not None]))
         if key.kind == TOTAL and key.column in period_columns(territories[key.code][0]):
-            periods = [c for k, c in by_key.items() if k.code == key.code and k.kind == PERIOD and k.column == key.column]
+            periods = periods_of.get((key.code, key.column))
             if periods:
                 out.append((whole, periods))
         if key.kind == CUMUL:
-            earlier = sorted(k.periode for k in by_key if k.code == key.code and k.kind == CUMUL and k.periode < key.periode)
+            earlier = sorted(p for p in cumuls_of[key.code] if p < key.periode)
             flow = by_key.get(Key(annee, key.code, PERIOD, key.periode, RACCROCHES))
             if flow is not None:
                 parts = [flow] + ([by_key[Key(annee, key.code, CUMUL, earlier[-1], RACCROCHES)]] if earlier else [])
@@ -88,27 +95,27 @@ def _order(cell: Cell) -> tuple:
 
 
 def decide(cells: Sequence[Cell], annee: str, territories: Mapping, fixed: Mapping[tuple, str],
-           limit: int | None = None, width: float | None = None, relate=relations) -> Decision:
+           limit: int | None = None, width: float | None = None, relate=relations,
+           locality: Locality | None = None) -> Decision:
     """The masks of ``annee`` (``cells``: its published values and the previous year's, whose
     atoms masked by its own decision are ``fixed``; ``relate``: the sums readers see among them,
-    ``relations`` for raccrochage)."""
+    ``relations`` for raccrochage; ``locality``: where the unknowns lie, to bound a masked value in
+    its own department first — the decision is the same, found faster)."""
     limit = limit or threshold()
     width = protection_width() if width is None else width
-    atoms: dict[tuple, list[Cell]] = defaultdict(list)
-    for cell in cells:
-        atoms[cell.atom].append(cell)
     previous_published = {c.atom for c in cells if c.key.annee != annee and c.atom not in fixed}
     # « même date l'an dernier » values that the previous year's publications already determine:
-    # published in effect, never worth masking (and impossible to protect)
-    previous_published |= _determined_by(cells, [c for c in cells if c.key.kind == N1],
-                                         lambda c: c.key.annee != annee and c.atom not in fixed)
+    # published in effect, never worth masking (and impossible to protect); settled when first asked
+    pinned = _Pinned(cells, lambda c: c.key.annee != annee and c.atom not in fixed, locality)
 
     def decidable(cell: Cell) -> bool:
-        return cell.key.annee == annee and cell.atom not in previous_published and cell.value > 0
+        if cell.key.annee != annee or cell.value <= 0 or cell.atom in previous_published:
+            return False
+        return cell.key.kind != N1 or not pinned(cell)
 
     masked: dict[tuple, str] = dict(fixed)
     for cell in cells:
-        if cell.count and decidable(cell) and 0 < cell.value < limit:
+        if cell.count and 0 < cell.value < limit and decidable(cell):
             masked.setdefault(cell.atom, PRIMARY)
     # sums readers see: never exactly one masked term
     sums = relate(cells, territories, annee)
@@ -129,53 +136,96 @@ def decide(cells: Sequence[Cell], annee: str, territories: Mapping, fixed: Mappi
     # the audit: every masked value of the year keeps an interval at least ``width`` wide
     check = set(masked)
     rounds, findings, unresolved = 0, [], []
+    neighbours = _Neighbours(cells)
     while check and rounds < MAX_ROUNDS:
         rounds += 1
-        findings = audit(cells, set(masked), width, check)
+        findings = audit(cells, set(masked), width, check, locality)
         if not findings:
             break
         check = set()
         for finding in findings:
-            pick = _complement(finding, masked, decidable, cells)
+            pick = _complement(finding, masked, decidable, neighbours)
             if pick is None:  # nothing left to mask around it: reported by the audit
                 unresolved.append(finding)
                 continue
             masked[pick.atom] = SECONDARY
             check |= {finding.cell.atom, pick.atom}
-    findings = audit(cells, set(masked), width, {f.cell.atom for f in unresolved}) if unresolved else findings
+    if unresolved:
+        findings = audit(cells, set(masked), width, {f.cell.atom for f in unresolved}, locality)
     marks = {c.key: masked[c.atom] for c in cells if c.atom in masked and c.key.annee == annee}
     marks.update({c.key: masked[c.atom] for c in cells if c.atom in masked and c.key.kind == N1})
     published = len({c.atom for c in cells if c.key.annee == annee and c.atom not in masked})
     return Decision(annee, marks, findings, published, rounds)
 
 
-def _determined_by(cells: Sequence[Cell], targets: Sequence[Cell], published) -> set:
-    """Atoms of ``targets`` pinned to one value by the cells for which ``published`` holds."""
-    from dashboard.disclosure.audit import EPSILON, FamilyModel
+class _Pinned:
+    """Whether a value is pinned to one value by the cells for which ``published`` holds (one model
+    per family, built when first needed; with a ``Locality``, a value left free in its own
+    department is free in the whole system, and only the others need the whole family)."""
 
-    out = set()
-    by_family: dict[str, list[Cell]] = defaultdict(list)
-    for cell in targets:
-        by_family[cell.family].append(cell)
-    for family, members in by_family.items():
-        rows = [c for c in cells if c.family == family and published(c)]
-        if not rows:
-            continue
-        model = FamilyModel(rows)
-        for cell in members:
-            low, high, _ = model.interval(cell)
-            if high - low < EPSILON:
-                out.add(cell.atom)
-    return out
+    def __init__(self, cells: Sequence[Cell], published, locality: Locality | None):
+        self.cells = cells
+        self.published = published
+        self.locality = locality
+        self.models: dict[str, FamilyModel | None] = {}
+        self.local: dict[tuple, FamilyModel] = {}
+        self.known: dict[tuple, bool] = {}
+        self._hidden: set | None = None
+
+    def __call__(self, cell: Cell) -> bool:
+        if cell.atom not in self.known:
+            self.known[cell.atom] = self._pinned(cell)
+        return self.known[cell.atom]
+
+    def _pinned(self, cell: Cell) -> bool:
+        family = cell.family
+        if self.locality is not None and self.locality.is_local(family, cell):
+            if self._hidden is None:  # every atom the previous year does not publish
+                shown = {c.atom for c in self.cells if self.published(c)}
+                self._hidden = {c.atom for c in self.cells} - shown
+            groups = self.locality.groups(cell)
+            if (family, groups) not in self.local:
+                self.local[(family, groups)] = self.locality.model(family, groups, self._hidden)
+            low, high, _ = self.local[(family, groups)].interval(cell, 2 * EPSILON)
+            if high - low >= EPSILON:
+                return False
+        if family not in self.models:
+            rows = [c for c in self.cells if c.family == family and self.published(c)]
+            self.models[family] = FamilyModel(rows) if rows else None
+        model = self.models[family]
+        if model is None:
+            return False
+        low, high, _ = model.interval(cell, 2 * EPSILON)
+        return high - low < EPSILON
 
 
-def _complement(finding: Finding, masked: dict, decidable, cells: Sequence[Cell]) -> Cell | None:
+class _Neighbours:
+    """The published values sharing an unknown with a given one (indexed when first needed)."""
+
+    def __init__(self, cells: Sequence[Cell]):
+        self.cells = cells
+        self.by_unknown: dict | None = None
+
+    def of(self, cell: Cell) -> list[Cell]:
+        if self.by_unknown is None:
+            self.by_unknown = defaultdict(list)
+            for other in self.cells:
+                for unknown in other.coefficients:
+                    self.by_unknown[unknown].append(other)
+        seen, out = set(), []
+        for unknown in cell.coefficients:
+            for other in self.by_unknown.get(unknown, ()):
+                if id(other) not in seen:
+                    seen.add(id(other))
+                    out.append(other)
+        return out
+
+
+def _complement(finding: Finding, masked: dict, decidable, neighbours: _Neighbours) -> Cell | None:
     """The value to mask for ``finding``: the smallest published value that pins it, else the
     smallest published value sharing an unknown with it."""
     candidates = sorted((c for c in finding.binding if c.atom not in masked and decidable(c)), key=_order)
     if candidates:
         return candidates[0]
-    unknowns = set(finding.cell.coefficients)
-    near = [c for c in cells if c.atom not in masked and decidable(c) and c.family == finding.cell.family
-            and unknowns & set(c.coefficients)]
+    near = [c for c in neighbours.of(finding.cell) if c.atom not in masked and decidable(c)]
     return min(near, key=_order) if near else None
