@@ -40,7 +40,25 @@ def ensure_database(path: Path, scale: str):
         outcome = db.init_database(engine)
         if outcome.changed or demo.complete(engine):
             print(f"… base {scale} mise à jour ({outcome.summary()})", flush=True)
+    if scale == "national":
+        store_secrecy(engine)
     return engine
+
+
+def store_secrecy(engine) -> None:
+    """The national base's secrecy decisions, computed once and stored as the demo fill does for the
+    académie (the pages then only read them)."""
+    from dashboard import db
+    from queries import raccrochage_suppression as secrecy
+    from queries import territoires as tq
+
+    with engine.connect() as conn:
+        missing = [a for a in tq.school_years(conn) if not db.get_meta(conn, secrecy.META_PREFIX + a)]
+    if missing:
+        print(f"… secret statistique : décisions de {len(missing)} années (échelle nationale)", flush=True)
+        started = time.perf_counter()
+        secrecy.store_decisions(engine)
+        print(f"  calculées en {time.perf_counter() - started:.1f} s", flush=True)
 
 
 def time_page(url: str, url_path: str, page_file: str, repeat: int, params: dict[str, str]) -> tuple[float, float]:

@@ -157,7 +157,7 @@ class FamilyModel:
         if status != highspy.HighsModelStatus.kOptimal:  # infeasible cannot happen: the true flows satisfy it
             return (float("inf") if sense == highspy.ObjSense.kMaximize else 0.0), []
         duals = self.solver.getSolution().row_dual
-        binding = [i for i, d in enumerate(duals) if abs(d) > EPSILON]
+        binding = np.flatnonzero(np.abs(np.asarray(duals)) > EPSILON).tolist()
         return self.solver.getInfo().objective_function_value, binding
 
     def interval(self, cell: Cell, width: float | None = None) -> tuple[float, float, list[int]]:
