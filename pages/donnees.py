@@ -27,7 +27,8 @@ def body() -> None:
     status = ui.query_uncached(q.kind_status)
     st.dataframe(tables.kinds_table(status), hide_index=True, width="stretch")
     st.subheader("Ce qui manque pour que chaque page montre des chiffres réels")
-    st.dataframe(tables.missing_table(q.missing_by_page(status)), hide_index=True, width="stretch")
+    # a static table: its lists of files wrap instead of being cut at the column's edge
+    st.table(tables.missing_table(q.missing_by_page(status)).to_pandas().set_index("Page"))
     if ctx.demo:
         demo_to_real(ctx)
 
@@ -73,7 +74,8 @@ def demo_to_real(ctx) -> None:
             "3. **Effacez les données de démonstration** sur la page *Importer des données* (le découpage "
             "territorial est conservé).\n"
             "4. **Importez la liste des établissements** (l'Annuaire de l'éducation du ministère se charge tel "
-            "quel), puis les objectifs, les bilans bimestriels et l'absentéisme.\n"
+            "quel), puis les objectifs, les bilans bimestriels, l'absentéisme, les référents décrochage, l'activité "
+            "des GPDS et les sites MLDS.\n"
             "5. **Pour revenir en arrière**, arrêtez l'application et remettez la sauvegarde à la place du fichier "
             "de la base (`python -m dashboard.importer --restaurer SAUVEGARDE`)."
         )

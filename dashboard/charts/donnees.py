@@ -53,5 +53,5 @@ def missing_table(missing: pl.DataFrame) -> pl.DataFrame:
     state = (pl.when(pl.col("manquant") != "").then(pl.format("À importer : {}", "manquant"))
              .when(pl.col("indicatif") != "").then(pl.format("Chiffres réels ; {} : indicatif", "indicatif"))
              .otherwise(pl.lit("Chiffres réels")))
-    return missing.select(pl.col("page").alias("Page"), pl.col("besoins").alias("Fichiers utilisés"),
-                          state.alias("Situation"))
+    return missing.select(pl.col("page").alias("Page"), state.alias("Situation"),
+                          pl.col("besoins").alias("Fichiers utilisés"))
