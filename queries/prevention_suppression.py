@@ -102,8 +102,11 @@ def decision(conn: Connection, annee: str) -> Decision:
             return known[key]
     index = territory_index(conn, annee)
     territories = {t.code: (t.niveau, tuple(t.reseaux), t.parent_code) for t in index.values()}
-    cells = year_cells(annee, territories, flows(conn, annee))
-    result = decide(cells, annee, territories, {}, relate=chain_relations)
+    flow = flows(conn, annee)
+    cells = year_cells(annee, territories, flow)
+    data = {annee: dc.YearData(annee, flow, territories)}
+    locality = disclosure_audit.Locality(cells, dc.truth(data), dc.department_grouping(data))
+    result = decide(cells, annee, territories, {}, relate=chain_relations, locality=locality)
     with _LOCK:
         _MEMO.setdefault(conn.engine, {})[key] = result
     return result
