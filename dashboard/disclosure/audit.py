@@ -115,6 +115,7 @@ class FamilyModel:
         self.solver.passModel(lp)
         self.n = n
         self._cost_columns: list[int] = []
+        self.unsettled = 0  # bounds the solver could not settle (taken as pinned)
         self.origins: list[Cell] = self.rows
 
     def hide(self, masked: set) -> None:
@@ -147,30 +148,43 @@ class FamilyModel:
         self._cost_columns = columns
         return True
 
-    def _solve(self, sense) -> tuple[float, list[int]]:
+    def _solve(self, sense) -> tuple[float, list[int]] | None:
+        """(optimum, binding rows), or None when the solver gives no answer it can stand by."""
         highspy = self.highspy
         self.solver.changeObjectiveSense(sense)
-        self.solver.run()
-        status = self.solver.getModelStatus()
-        if status == highspy.HighsModelStatus.kUnbounded:
-            return (float("inf") if sense == highspy.ObjSense.kMaximize else float("-inf")), []
-        if status != highspy.HighsModelStatus.kOptimal:  # infeasible cannot happen: the true flows satisfy it
-            return (float("inf") if sense == highspy.ObjSense.kMaximize else 0.0), []
-        duals = self.solver.getSolution().row_dual
-        binding = np.flatnonzero(np.abs(np.asarray(duals)) > EPSILON).tolist()
-        return self.solver.getInfo().objective_function_value, binding
+        for attempt in range(2):
+            if attempt:  # from scratch, without the previous basis
+                self.solver.clearSolver()
+            self.solver.run()
+            status = self.solver.getModelStatus()
+            if status == highspy.HighsModelStatus.kUnbounded:
+                return (float("inf") if sense == highspy.ObjSense.kMaximize else float("-inf")), []
+            if status == highspy.HighsModelStatus.kOptimal:
+                duals = self.solver.getSolution().row_dual
+                binding = np.flatnonzero(np.abs(np.asarray(duals)) > EPSILON).tolist()
+                return self.solver.getInfo().objective_function_value, binding
+        self.unsettled += 1
+        return None
 
     def interval(self, cell: Cell, width: float | None = None) -> tuple[float, float, list[int]]:
         """(low, high, binding rows) of ``cell``'s sum given every published value. With ``width``,
         the lower bound is only sought when the upper one leaves less than ``width`` above the value
-        (the low end is then reported as the value: the interval is wide enough either way)."""
+        (the low end is then reported as the value: the interval is wide enough either way). When
+        the solver cannot settle a bound, the value is taken as pinned: a mask is never trusted on
+        an answer that was not given."""
         highspy = self.highspy
         if not self._objective(cell):
             return 0.0, float("inf"), []
-        high, binding_high = self._solve(highspy.ObjSense.kMaximize)
+        upper = self._solve(highspy.ObjSense.kMaximize)
+        if upper is None:
+            return cell.value, cell.value, []
+        high, binding_high = upper
         if width is not None and high - cell.value >= width - EPSILON:
             return cell.value, high, binding_high
-        low, binding_low = self._solve(highspy.ObjSense.kMinimize)
+        lower = self._solve(highspy.ObjSense.kMinimize)
+        if lower is None:
+            return cell.value, cell.value, []
+        low, binding_low = lower
         return max(0.0, low), high, sorted(set(binding_low) | set(binding_high))
 
 

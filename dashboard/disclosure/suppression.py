@@ -195,8 +195,10 @@ class _Pinned:
         model = self.models[family]
         if model is None:
             return False
+        unsettled = model.unsettled
         low, high, _ = model.interval(cell, 2 * EPSILON)
-        return high - low < EPSILON
+        # a bound the solver could not settle proves nothing: the value stays one to decide
+        return model.unsettled == unsettled and high - low < EPSILON
 
 
 class _Neighbours:
