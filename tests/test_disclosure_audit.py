@@ -56,6 +56,28 @@ def test_a_masked_zero_pinned_at_zero_is_no_disclosure():
     assert audit.audit(published, {zero.atom}, width=3) == []
 
 
+def test_a_bound_the_solver_cannot_settle_is_never_taken_as_protection(monkeypatch):
+    """An unknown or infeasible status from HiGHS (seen at national scale after many bound changes)
+    is retried from scratch; if it stays unsettled, the masked value is reported as pinned rather
+    than trusted as protected."""
+    flows = {(n, "2016-10-31"): dict(ZERO, raccroches_apprentissage=v) for n, v in (("A", 12), ("B", 9), ("C", 8))}
+    year = _year(flows, _tree(["A", "B", "C"]))
+    published = cells.with_atoms(cells.year_cells(year, {ANNEE: year}))
+    masked = {c.atom for c in published if c.key.code in ("A", "B")}
+    assert audit.audit(published, masked, width=3) == []  # two networks masked together: protected
+    wide = [c for c in published if c.key.code in ("A", "B") and c.value > 0]
+    runs = []
+
+    def stuck(self):
+        runs.append(1)
+        self.passModel(self.getLp())  # keeps the model, forgets any solution: status « not set »
+
+    monkeypatch.setattr("highspy.Highs.run", stuck)
+    findings = audit.audit(published, masked, width=3)
+    assert {f.cell.atom for f in findings} == {c.atom for c in wide}  # every masked value, none trusted
+    assert all(f.low == f.high == f.value for f in findings) and len(runs) >= 2 * len(findings)
+
+
 def _decide(flows: dict, territories: dict):
     year = _year(flows, territories)
     published = cells.with_atoms(cells.year_cells(year, {ANNEE: year}))
