@@ -95,8 +95,13 @@ def _fingerprint(conn: Connection, annee: str) -> str:
     return digest.hexdigest()[:32]
 
 
+#: Raised when the way masks are chosen changes: decisions stored by an earlier release are then
+#: chosen again (2: a bound the solver cannot settle is no longer taken as protection).
+METHOD = 2
+
+
 def _memo_key(conn: Connection, annee: str) -> tuple:
-    return (annee, fingerprint(conn, annee), rule.threshold(), disclosure_audit.protection_width())
+    return (annee, fingerprint(conn, annee), rule.threshold(), disclosure_audit.protection_width(), METHOD)
 
 
 def decision(conn: Connection, annee: str) -> Decision:
