@@ -23,8 +23,8 @@ from dashboard.disclosure.cells import Cell, Key, Var
 
 DEFAULT_WIDTH = 3
 #: From this many departments on (national scale, ``Locality.wide``), a finding bounded by values
-#: lying whole in its department is taken as it stands and the whole system's model is kept through
-#: the rounds of a suppression; an académie (4 departments) is decided exactly as without locality.
+#: lying whole in its department is taken as it stands; an académie (4 departments) is decided
+#: exactly as without locality.
 WIDE_FROM_GROUPS = 20
 ENV_WIDTH = "DASHBOARD_DISCLOSURE_WIDTH"
 EPSILON = 1e-6
@@ -117,20 +117,6 @@ class FamilyModel:
         self._cost_columns: list[int] = []
         self.unsettled = 0  # bounds the solver could not settle (taken as pinned)
         self.origins: list[Cell] = self.rows
-
-    def hide(self, masked: set) -> None:
-        """Leave out the rows whose atom is in ``masked`` (free bounds), put back the others: one
-        model kept through the rounds of a suppression, each solve starting from the last basis."""
-        hidden = {i for i, row in enumerate(self.rows) if row.atom in masked}
-        before = getattr(self, "_hidden", set())
-        changed = sorted(hidden ^ before)
-        if changed:
-            inf = self.highspy.kHighsInf
-            lower = [-inf if i in hidden else self.rows[i].value - self.rows[i].rounding for i in changed]
-            upper = [inf if i in hidden else self.rows[i].value + self.rows[i].rounding for i in changed]
-            self.solver.changeRowsBounds(len(changed), np.array(changed, dtype=np.int32),
-                                         np.array(lower, dtype=float), np.array(upper, dtype=float))
-        self._hidden = hidden
 
     def _objective(self, cell: Cell) -> bool:
         """Set the objective to ``cell``'s sum; False when one of its unknowns appears nowhere else
@@ -306,16 +292,10 @@ class Locality:
                 and len(groups) < len(self._family_groups[family]))
 
     def whole(self, family: str, masked: set) -> FamilyModel:
-        """The whole family's model without the masked rows. At national scale it is built once and
-        its masked rows left out (``FamilyModel.hide``); an académie's is built afresh each time, as
-        without a ``Locality`` (the same decision, whatever the order of the solves)."""
-        if not self.wide:
-            return FamilyModel(published_rows(self._family_cells[family], masked))
-        if family not in self._whole_models:
-            self._whole_models[family] = FamilyModel(published_rows(self._family_cells[family], set()))
-        model = self._whole_models[family]
-        model.hide(masked)
-        return model
+        """The whole family's model without the masked rows, built afresh for each audit (a model
+        kept through the rounds with its masked rows freed was seen to trust narrow values at
+        national scale)."""
+        return FamilyModel(published_rows(self._family_cells[family], masked))
 
     def groups(self, cell: Cell) -> frozenset:
         return self._groups[id(cell)]
