@@ -173,9 +173,9 @@ def test_the_suppression_by_department_is_proven_by_the_whole_system(case):
     """At national scale the suppression protects each value within its own department (the other
     departments held at their true values): the whole system's audit still finds nothing."""
     flows, territories, _rng = case
-    published, locality = _with_locality(flows, territories)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(audit, "WIDE_FROM_GROUPS", 2)
+        published, locality = _with_locality(flows, territories)
         assert locality.wide
         decision = suppression.decide(published, ANNEE, territories, {}, limit=5, width=3, locality=locality)
     masked = {c.atom for c in published if c.key in decision.marks}

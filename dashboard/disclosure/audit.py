@@ -278,11 +278,8 @@ class Locality:
                 if any({v[1] for v in part if v[0] == y} >= networks[(name, y)] for y in years):
                     self._covering.add(id(cell))
             self._family_groups[cell.family] |= set(slices)
-
-    @property
-    def wide(self) -> bool:
-        """Many groups (national scale, ``WIDE_FROM_GROUPS``)."""
-        return max((len(g) for g in self._family_groups.values()), default=0) >= WIDE_FROM_GROUPS
+        #: many groups (national scale, ``WIDE_FROM_GROUPS``)
+        self.wide = max((len(g) for g in self._family_groups.values()), default=0) >= WIDE_FROM_GROUPS
 
     def is_local(self, family: str, cell: Cell) -> bool:
         """True when ``cell`` lies in some of its family's groups, not all, and covers none of them
