@@ -141,9 +141,11 @@ def test_long_report_starts_with_a_count_per_rule(page_db, open_page):
     assert_no_exception(at)
     assert "**Problèmes par règle**" in [m.value for m in at.markdown]
     counts = at.dataframe[1].value
-    assert counts["Règle"].tolist()[:2] == ["absentéistes ≤ effectif", "ligne en double"]
-    assert counts["Nombre"].tolist()[:2] == ["24", "12"]
-    assert len(at.dataframe[2].value) == 40  # the report itself, every problem
+    # issue 24: absentees above enrolment on every line first says the columns are probably swapped
+    assert counts["Règle"].tolist()[:3] == ["absentéistes ≤ effectif (vraisemblance)", "absentéistes ≤ effectif",
+                                            "ligne en double"]
+    assert counts["Nombre"].tolist()[:3] == ["1", "24", "12"]
+    assert len(at.dataframe[2].value) == 41  # the report itself, every problem
 
 
 def test_malformed_csv_gives_the_line_not_a_crash(page_db, open_page):
@@ -169,7 +171,13 @@ def test_mapping_step_proposes_applies_saves_and_proposes_again(page_db, open_pa
     at = upload(open_page(url), "rectorat.csv", RECTORAT)
     assert_no_exception(at)
     assert "Correspondance des colonnes" in [h.value for h in at.subheader]
-    assert at.selectbox(key=next(k for k in keys(at, "selectbox") if k.endswith("_uai"))).value == "Numéro"
+    # issue 24: « Numéro » holds UAI, but its header does not say so: the user chooses it
+    uai = at.selectbox(key=next(k for k in keys(at, "selectbox") if k.endswith("_uai")))
+    assert uai.value == "— aucune —"
+    assert any("Colonnes obligatoires encore sans colonne du fichier : uai." in w.value for w in at.warning)
+    uai.set_value("Numéro")
+    at.run()
+    assert not any("Colonnes obligatoires encore" in w.value for w in at.warning)
     assert f"Premières valeurs : {NEW_A} · {NEW_B}" in [t.value for t in at.text]
     toggle = at.toggle(key=next(k for k in keys(at, "toggle")))
     toggle.set_value(True)

@@ -166,6 +166,16 @@ def propose(raw: RawTable, kind: str) -> Mapping:
     return replace(mapping, values=propose_values(raw, mapping))
 
 
+def proposed_kind(headers: list[str]) -> str | None:
+    """The kind the analysis of the headers recognised — the same one its report names (« S'il
+    s'agit d'un fichier « Bilans bimestriels »… ») — or ``None`` when no header is recognised."""
+    kind = contracts.guess_kind(headers) or contracts.likely_kind(headers)
+    if kind is None and contracts.header_score(headers) > 0:
+        closest = contracts.closest_kind(headers)
+        kind = closest if contracts.required_share(headers, closest) > 0 else None
+    return kind
+
+
 def unassigned(mapping: Mapping) -> list[str]:
     """Required columns of the contract that the mapping leaves without a file column or a value."""
     chosen = set(mapping.columns) | set(mapping.fixed)
