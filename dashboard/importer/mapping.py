@@ -185,6 +185,16 @@ def unassigned(mapping: Mapping) -> list[str]:
     return [n for n in CONTRACTS[mapping.kind].required if n not in chosen and n not in optional]
 
 
+def proposal_document(raw: RawTable, proposal: Mapping) -> dict:
+    """The proposal as the JSON a data manager completes: every column of the kind (empty when
+    unassigned), its default name, and the first values of each file column."""
+    document = proposal.to_dict()
+    document["nom"] = proposal.name or default_name(proposal.kind, raw.headers)
+    document["colonnes"] = {name: proposal.columns.get(name, "") for name in target_names(proposal.kind)}
+    document["exemples"] = {h: sample_values(raw, h) for h in raw.headers if h}
+    return document
+
+
 def default_name(kind: str, headers: list[str], limit: int = 80) -> str:
     """The name a saved mapping gets by default: its kind and the file's columns it reads
     (« Bilans bimestriels — Année scolaire, Date de fin, Réseau… »)."""
