@@ -319,7 +319,7 @@ def templates_section(ctx) -> None:
                        width="stretch")
     st.caption("Chaque modèle contient les en-têtes attendus et une ligne d'exemple ; la version XLSX explique "
                "chaque colonne (feuille « Explications », avec les autres en-têtes acceptés), liste les territoires "
-               "de l'année (feuille « Territoires ») et propose des listes déroulantes pour les codes de territoire, "
+               "de l'année (feuille « Liste des territoires ») et propose des listes déroulantes pour les codes de territoire, "
                "les années scolaires et les autres listes de valeurs.")
     for kind in importer.KINDS:
         contract = importer.CONTRACTS[kind]

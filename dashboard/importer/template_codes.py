@@ -4,7 +4,7 @@
 breakdown (code, name, level, parent), the school years, the six bimonthly period ends. A template
 built with them (``template_xlsx``) carries:
 
-* a « Territoires » sheet: the list of codes, the same one the Import page offers for download;
+* a « Liste des territoires » sheet: the list of codes, the same one the Import page offers for download;
 * drop-down lists (data validation) on the kind's sheet: network or territory codes, school years,
   period ends, every closed list (school type, sector, priority education, referent function…),
   and whole numbers ≥ 0 in the count columns, each with a French input message saying what the
@@ -28,7 +28,7 @@ from dashboard import exports, fmt
 from dashboard.importer import contracts
 from dashboard.importer.contracts import CONTRACTS, ColumnSpec
 
-TERRITORIES_SHEET = "Territoires"
+TERRITORIES_SHEET = "Liste des territoires"
 LISTS_SHEET = "Listes"
 LAST_ROW = 10_000  # rows of the kind's sheet covered by the drop-down lists
 NETWORK_NAME = "reseau_nom"  # informative column of a pre-filled bilan (``BILANS.informative``)
@@ -75,7 +75,7 @@ def period_label(periode_fin: str) -> str:
 
 
 def territory_frame(codes: Codes) -> pl.DataFrame:
-    """The list of codes as downloaded and as the « Territoires » sheet shows it (French headers)."""
+    """The list of codes as downloaded and as the « Liste des territoires » sheet shows it (French headers)."""
     return codes.territories.rename(TERRITORY_HEADERS)
 
 
@@ -140,8 +140,10 @@ def lists(kind: str, codes: Codes) -> dict[str, list]:
     return out
 
 
-def prompt(spec: ColumnSpec) -> str:
-    return f"{spec.description} {spec.format_help[:1].upper()}{spec.format_help[1:]}."[:250]
+def prompt(spec: ColumnSpec, more: str = "") -> str:
+    """The input message of a column (Excel keeps 255 characters at most)."""
+    text = f"{spec.description} {spec.format_help[:1].upper()}{spec.format_help[1:]}.{more}"
+    return text if len(text) <= 255 else text[:254] + "…"
 
 
 def add_validations(workbook, kind: str, codes: Codes, header: list[str]) -> None:
@@ -169,10 +171,10 @@ def add_validations(workbook, kind: str, codes: Codes, header: list[str]) -> Non
             type="list", formula1=f"{LISTS_SHEET}!${letter}$2:${letter}${len(items) + 1}",
             allow_blank=not spec.required, showDropDown=False, showInputMessage=True, showErrorMessage=True,
             errorStyle="warning" if spec.kind == contracts.SCHOOL_YEAR else "stop",
-            promptTitle=name[:32], prompt=prompt(spec) + (" Liste : feuille « Territoires »." if territory else ""),
+            promptTitle=name[:32], prompt=prompt(spec, f" Liste : feuille « {TERRITORIES_SHEET} »." if territory else ""),
             errorTitle="Valeur hors de la liste",
             error=("Ce code n'existe pas dans le découpage de l'année : choisissez-le dans la liste (feuille "
-                   "« Territoires »)." if territory else "Choisissez une valeur de la liste."),
+                   "« Liste des territoires »)." if territory else "Choisissez une valeur de la liste."),
         )
         column = get_column_letter(header.index(name) + 1)
         check.add(f"{column}2:{column}{LAST_ROW}")

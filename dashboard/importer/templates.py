@@ -92,7 +92,7 @@ def template_csv(kind: str) -> bytes:
 
 def template_xlsx(kind: str, codes: Codes | None = None, periode_fin: str | None = None) -> bytes:
     """XLSX: sheet ``kind`` (header + example row) and sheet « Explications »; with ``codes``, the
-    « Territoires » sheet and the drop-down lists, and, for a bilan with ``periode_fin``, one row
+    « Liste des territoires » sheet and the drop-down lists, and, for a bilan with ``periode_fin``, one row
     per network of the year for that period instead of the example."""
     prefilled = codes is not None and kind == "bilans" and periode_fin is not None
     data = template_codes.prefilled_bilans(codes, periode_fin) if prefilled else template_frame(kind, codes)
