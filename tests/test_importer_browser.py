@@ -83,6 +83,8 @@ def test_the_academie_bilans_and_the_codes_in_the_browser(writable_server, brows
     page = result.page
     page.get_by_text("Codes et modèles de fichiers").first.evaluate("e => e.scrollIntoView({block: 'start'})")
     page.screenshot(path=str(SCREENSHOTS / f"importer-codes-{width}x{height}.png"), full_page=False)
+    page.get_by_text("Bilans d'une période, pré-remplis").first.evaluate("e => e.scrollIntoView({block: 'center'})")
+    page.screenshot(path=str(SCREENSHOTS / f"importer-prerempli-{width}x{height}.png"), full_page=False)
     path = tmp_path / "bilans.csv"
     path.write_bytes(people_csv(HUMAN, [PERIODS[0], PERIODS[1], PERIODS[2][:2] + ["Royan"] + PERIODS[2][3:]]))
     page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(path))
