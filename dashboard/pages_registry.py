@@ -6,6 +6,9 @@ Browser tests, the bench and the navigation all read this one list.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+
+PAGES_DIR = Path(__file__).resolve().parents[1] / "pages"
 
 
 @dataclass(frozen=True)

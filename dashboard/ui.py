@@ -352,6 +352,34 @@ def run_selection() -> None:
         failure_text(exc, context="Erreur dans la sélection partagée")
 
 
+def run_app(default_page: str = "") -> None:
+    """The app: page set-up, the page list (``pages_registry``), access, the shared selection, then
+    the page the address names. ``default_page`` is the ``url_path`` of the page served at « / »
+    (Accueil; a test harness makes it the page under test, drawn by one script run)."""
+    from dashboard.pages_registry import PAGES, PAGES_DIR
+
+    st.set_page_config(page_title="Pilotage du décrochage — Poitiers", page_icon="🎓", layout="wide",
+                       initial_sidebar_state="expanded")
+    pages = {
+        section: [
+            st.Page(PAGES_DIR / spec.file, title=spec.title, url_path=spec.url_path or None,
+                    default=spec.url_path == default_page, icon=spec.icon)
+            for spec in specs
+        ]
+        for section, specs in PAGES.items()
+    }
+    ui_french.apply()  # French for the few frontend texts Streamlit writes in English
+    # An unknown user sees the "accès non autorisé" page and nothing else: not even the page list; a
+    # database that cannot answer is said in French on its own page.
+    allowed, failure = entry_access()
+    navigation = st.navigation(pages, position="sidebar" if allowed else "hidden", expanded=True)
+    if failure:
+        failure_page(failure)
+    if allowed:
+        run_selection()  # the year and territory, shared by every page (sidebar, under the menu)
+    navigation.run()
+
+
 def run_page(body: Callable[[], None]) -> None:
     """Run a page body; no traceback ever reaches the user. A database that cannot answer says
     so (unreachable, busy, conflicting write) with the advice that fits."""

@@ -7,6 +7,8 @@ so a territory outside the scope cannot be reached by any route.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import polars as pl
@@ -50,19 +52,80 @@ def start_year(annee_scolaire: str) -> int:
     return int(annee_scolaire[:4])
 
 
+def _in_force(annee_scolaire: str):
+    """Each commune's breakdown in force that school year: (commune_insee, annee_debut) of its latest
+    breakdown starting at or before the year (a grouped subquery, joined once: no per-row lookup)."""
+    t = db.territoires
+    return (
+        select(t.c.commune_insee, func.max(t.c.annee_debut).label("annee_debut"))
+        .where(t.c.annee_debut <= start_year(annee_scolaire))
+        .group_by(t.c.commune_insee)
+        .subquery("en_vigueur")
+    )
+
+
+def _breakdown_rows(annee_scolaire: str):
+    """``territoires`` rows in force that school year."""
+    t = db.territoires
+    latest = _in_force(annee_scolaire)
+    return t.join(latest, and_(latest.c.commune_insee == t.c.commune_insee, latest.c.annee_debut == t.c.annee_debut))
+
+
+# --- the breakdown, read once per data version ---------------------------------------------------------
+
+_CACHE_SIZE = 64
+_cache: OrderedDict[tuple, object] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def _stamp(conn: Connection) -> tuple | None:
+    """What identifies this database's breakdown: the database, its data version (new at every import)
+    and the size of the breakdown table (a row written by hand changes it). None for a database in
+    memory (nothing tells two of them apart): not cached."""
+    url = conn.engine.url
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return None
+    t = db.territoires
+    version = conn.execute(select(db.meta.c.valeur).where(db.meta.c.cle == "version")).scalar_one_or_none()
+    count, latest = conn.execute(select(func.count(), func.max(t.c.annee_debut)).select_from(t)).one()
+    return url.render_as_string(hide_password=True), version, count, latest
+
+
+def _cached(conn: Connection, name: str, annee_scolaire: str, build):
+    stamp = _stamp(conn)
+    if stamp is None:
+        return build()
+    key = (*stamp, name, annee_scolaire)
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    value = build()
+    with _cache_lock:
+        _cache[key] = value
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return value
+
+
+def forget_breakdowns() -> None:
+    """Drop every breakdown read so far: called by whatever writes ``territoires`` (an import reads the
+    new breakdown inside its own transaction, before the data version changes)."""
+    with _cache_lock:
+        _cache.clear()
+
+
 def network_tree(conn: Connection, annee_scolaire: str) -> pl.DataFrame:
-    """One row per network for the breakdown in force that school year.
+    """One row per network for the breakdown in force that school year (read once per data version).
 
     Columns: reseau_code, reseau_nom, psad_code, psad_nom, departement_code, departement_nom,
     population (communes' municipal population).
     """
+    return _cached(conn, "tree", annee_scolaire, lambda: _read_network_tree(conn, annee_scolaire)).clone()
+
+
+def _read_network_tree(conn: Connection, annee_scolaire: str) -> pl.DataFrame:
     t, c, d = db.territoires, db.communes, db.departements
-    t2 = db.territoires.alias("t2")
-    latest = (
-        select(func.max(t2.c.annee_debut))
-        .where(and_(t2.c.commune_insee == t.c.commune_insee, t2.c.annee_debut <= start_year(annee_scolaire)))
-        .scalar_subquery()
-    )
     stmt = (
         select(
             t.c.reseau_code,
@@ -73,8 +136,8 @@ def network_tree(conn: Connection, annee_scolaire: str) -> pl.DataFrame:
             func.max(d.c.nom).label("departement_nom"),
             func.sum(c.c.population).label("population"),
         )
-        .select_from(t.join(c, c.c.insee == t.c.commune_insee).join(d, d.c.code == t.c.departement_code))
-        .where(t.c.annee_debut == latest)
+        .select_from(_breakdown_rows(annee_scolaire).join(c, c.c.insee == t.c.commune_insee)
+                     .join(d, d.c.code == t.c.departement_code))
         .group_by(t.c.reseau_code)
         .order_by(t.c.reseau_code)
     )
@@ -93,16 +156,13 @@ def network_tree(conn: Connection, annee_scolaire: str) -> pl.DataFrame:
 
 def commune_breakdown(conn: Connection, annee_scolaire: str) -> pl.DataFrame:
     """commune_insee → reseau_code, psad_code, departement_code for that school year."""
+    return _cached(conn, "communes", annee_scolaire, lambda: _read_commune_breakdown(conn, annee_scolaire)).clone()
+
+
+def _read_commune_breakdown(conn: Connection, annee_scolaire: str) -> pl.DataFrame:
     t = db.territoires
-    t2 = db.territoires.alias("t2")
-    latest = (
-        select(func.max(t2.c.annee_debut))
-        .where(and_(t2.c.commune_insee == t.c.commune_insee, t2.c.annee_debut <= start_year(annee_scolaire)))
-        .scalar_subquery()
-    )
-    stmt = select(t.c.commune_insee, t.c.reseau_code, t.c.psad_code, t.c.departement_code).where(
-        t.c.annee_debut == latest
-    )
+    stmt = select(t.c.commune_insee, t.c.reseau_code, t.c.psad_code, t.c.departement_code).select_from(
+        _breakdown_rows(annee_scolaire))
     rows = conn.execute(stmt).all()
     return pl.DataFrame(
         rows, schema=["commune_insee", "reseau_code", "psad_code", "departement_code"], orient="row"
@@ -135,8 +195,10 @@ def all_territories(tree: pl.DataFrame) -> list[Territory]:
 
 
 def territory_index(conn: Connection, annee_scolaire: str) -> dict[str, Territory]:
-    """Every territory of that school year's breakdown, by code."""
-    return {t.code: t for t in all_territories(network_tree(conn, annee_scolaire))}
+    """Every territory of that school year's breakdown, by code (read once per data version)."""
+    index = _cached(conn, "index", annee_scolaire,
+                    lambda: {t.code: t for t in all_territories(_read_network_tree(conn, annee_scolaire))})
+    return dict(index)
 
 
 def territory_list(conn: Connection, annee_scolaire: str) -> pl.DataFrame:

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Table, insert, select
 
 from dashboard import db
 from dashboard.importer import bulk
+from queries import territoires
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,8 @@ def write(conn: Connection, kind: str, rows: pl.DataFrame) -> WriteCounts:
     bulk.insert_rows(conn, table, added)
     bulk.update_rows(conn, table, changed, key)
     bulk.delete_rows(conn, table, gone, key)
+    if kind == "territoires":
+        territoires.forget_breakdowns()  # the new breakdown is read afresh, this transaction included
     return WriteCounts(added.height, changed.height, unchanged, gone.height)
 
 

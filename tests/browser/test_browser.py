@@ -1,0 +1,45 @@
+"""Browser tests (Chromium): every registered page opened by its URL, at every territory level.
+
+Fails on any exception block, any console error (but the two probe URLs of DESIGN §6), any page
+error and any request leaving localhost. Screenshots land in ``var/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard.pages_registry import all_pages
+from tests.support.browser import check_visit, visit
+
+pytestmark = pytest.mark.browser
+
+YEAR = "2014-2015"
+TERRITORIES = ["ACAD", "86", "P86-POI", "R86-POI"]
+
+
+@pytest.mark.parametrize("spec", all_pages(), ids=lambda s: s.url_path or "accueil")
+def test_page_opens_by_url(server, browser, spec):
+    name = spec.url_path or "accueil"
+    result = visit(browser, f"{server}/{spec.url_path}?annee={YEAR}&territoire=ACAD", screenshot_name=name)
+    heading = result.page.query_selector("[data-testid=stMainBlockContainer] h1").inner_text()
+    assert spec.title.split(" ")[0] in heading
+    assert "Données de démonstration" in result.page.inner_text("[data-testid=stMainBlockContainer]")
+    check_visit(close=True, result=result)
+
+
+@pytest.mark.parametrize("territory", TERRITORIES[1:])
+@pytest.mark.parametrize("spec", [s for s in all_pages() if s.url_path not in {"importer", "methodologie"}],
+                         ids=lambda s: s.url_path or "accueil")
+def test_page_at_each_level(server, browser, spec, territory):
+    result = visit(browser, f"{server}/{spec.url_path}?annee={YEAR}&territoire={territory}")
+    check_visit(close=True, result=result)
+
+
+def test_filters_round_trip_in_url(server, browser):
+    result = visit(browser, f"{server}/donnees?annee=2013-2014&territoire=R79-NIO")
+    page = result.page
+    assert "annee=2013-2014" in page.url and "territoire=R79-NIO" in page.url
+    sidebar = page.locator("[data-testid=stSidebar]")
+    assert sidebar.get_by_role("combobox", name="Année scolaire").input_value() == "2013-2014"
+    assert "Niort" in sidebar.get_by_role("combobox", name="Territoire").input_value()
+    check_visit(close=True, result=result)

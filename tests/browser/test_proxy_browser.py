@@ -1,0 +1,182 @@
+"""The production topology, tested (issue 18, item 5): nginx configured from
+``config/nginx-pilotage.conf`` (the README's set-up) in front of two app processes in proxy mode,
+with sticky sessions, on a PostgreSQL database of their own filled with the demonstration data.
+Chromium goes through nginx as two users of different scopes, each also sending a forged
+``X-Remote-User: recteur``; a visitor without authentication gets « Accès non autorisé »; killing
+one app process sends its users to the other after a reload, with the same selection and figures.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+from sqlalchemy import create_engine
+
+from tests.support.browser import check_visit, territory_options, visit, wait_for_app
+from tests.support.databases import PG_URL
+from tests.support.proxy_stack import NGINX, demo_postgres_database, production_stack
+
+pytestmark = [pytest.mark.browser, pytest.mark.proxy, pytest.mark.xdist_group("production-topology")]
+
+YEAR = "2014-2015"
+PASSWORDS = {"ien79": "mdp-ien79", "dasen17": "mdp-dasen17", "csaio": "mdp-csaio", "inconnu": "mdp-inconnu"}
+FORGED = {"X-Remote-User": "recteur"}
+SCOPES = {  # user: (territory, its label, what the territory list may hold)
+    "ien79": ("79", "Deux-Sèvres (79)", re.compile(r"^(Académie de Poitiers|Deux-Sèvres \(79\).*)$")),
+    "dasen17": ("17", "Charente-Maritime (17)", re.compile(r"^(Académie de Poitiers|Charente-Maritime \(17\).*)$")),
+}
+OTHER_DEPARTMENTS = {"ien79": ("Charente-Maritime", "La Rochelle", "Vienne (86)", "Charente (16)"),
+                     "dasen17": ("Deux-Sèvres", "Niort", "Vienne (86)", "Charente (16)")}
+
+
+def _admin_url() -> str:
+    base = PG_URL or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    if "+psycopg" not in base:
+        base = base.replace("postgresql://", "postgresql+psycopg://", 1)
+    return base.split("?", 1)[0].rsplit("/", 1)[0] + "/postgres"
+
+
+@pytest.fixture(scope="module")
+def stack():
+    if not shutil.which(NGINX):
+        pytest.fail("nginx est requis (paquet Debian nginx : bash scripts/system-deps.sh)")
+    admin = _admin_url()
+    try:
+        create_engine(admin).connect().close()
+    except Exception as exc:  # noqa: BLE001
+        pytest.skip(f"PostgreSQL injoignable ({admin}) : {type(exc).__name__}")
+    with demo_postgres_database(admin) as url, production_stack(url, PASSWORDS) as running:
+        yield running
+
+
+def open_as(browser, stack, user: str | None, path: str, password: str | None = None):
+    options = {"http_credentials": {"username": user, "password": password or PASSWORDS[user]}} if user else {}
+    return visit(browser, stack.base + path, extra_headers=FORGED, context_options=options)
+
+
+def sticky_key(context) -> str:
+    return next(c["value"] for c in context.cookies() if c["name"] == "pilotage_instance")
+
+
+def apps_of(stack, key: str) -> set[str]:
+    """The app addresses that served the requests of the browser holding ``key``."""
+    return {row[1] for row in stack.requests() if row[0] == key and row[1] != "-"}
+
+
+@pytest.mark.parametrize("user", list(SCOPES))
+def test_each_user_sees_only_their_scope_whatever_header_they_send(stack, browser, user):
+    code, label, allowed = SCOPES[user]
+    result = open_as(browser, stack, user, f"/raccrochage?annee={YEAR}&territoire={code}")
+    page = result.page
+    sidebar = page.inner_text("[data-testid=stSidebar]")
+    assert f"({user})" in sidebar and "recteur" not in sidebar.lower(), sidebar  # the forged header is ignored
+    assert page.get_by_role("combobox", name="Territoire").input_value().strip() == label
+    options = territory_options(page)
+    assert options and all(allowed.match(o) for o in options), options
+    main = page.inner_text("[data-testid=stMain]")
+    assert not [name for name in OTHER_DEPARTMENTS[user] if name in main]
+    assert page.query_selector_all("[data-testid=stMetricValue]")  # the figures came through the WebSocket
+    key = sticky_key(result.context)
+    assert len(apps_of(stack, key)) == 1, stack.requests()  # every request of this browser: one process
+    check_visit(result, close=True)
+
+
+def test_a_visitor_without_authentication_gets_acces_non_autorise(stack, browser):
+    before = len(stack.requests())
+    # a wrong password: nginx refuses, Chromium shows its page
+    context = browser.new_context(extra_http_headers=FORGED, locale="fr-FR",
+                                  http_credentials={"username": "recteur", "password": "devine"})
+    page = context.new_page()
+    response = page.goto(f"{stack.base}/?annee={YEAR}&territoire=ACAD")
+    assert response.status == 401
+    assert page.inner_text("h1").strip() == "Accès non autorisé"
+    assert not page.query_selector("[data-testid=stApp]")
+    context.close()
+    # no credentials at all (Chromium then refuses to show the page: its request API reads it)
+    context = browser.new_context(extra_http_headers=FORGED, locale="fr-FR")
+    response = context.request.get(f"{stack.base}/?annee={YEAR}&territoire=ACAD")
+    assert response.status == 401 and "<h1>Accès non autorisé</h1>" in response.text()
+    context.close()
+    rows = stack.requests()
+    known = {row[0] for row in rows[:before]}  # other browsers (their WebSockets are logged when closed)
+    refused = [row for row in rows[before:] if row[0] not in known]
+    assert refused and all(row[1] == "-" and row[2] == "401" for row in refused), refused  # no app reached
+
+
+def test_an_unknown_user_gets_the_apps_acces_non_autorise(stack, browser):
+    result = open_as(browser, stack, "inconnu", f"/?annee={YEAR}")
+    page = result.page
+    assert page.inner_text("[data-testid=stMainBlockContainer] h1").strip() == "Accès non autorisé"
+    main = page.inner_text("[data-testid=stMain]")
+    assert "Identifiant transmis : inconnu" in main  # nginx's user, not the forged « recteur »
+    assert not page.query_selector("[data-testid=stSidebarNav]")
+    check_visit(result, close=True)
+
+
+def test_a_file_over_a_megabyte_is_uploaded_through_nginx_to_the_sessions_process(stack, browser):
+    """nginx lets a file of the app's size through (``client_max_body_size``), to the process that
+    holds the session (sticky sessions: another process would not know the upload)."""
+    rows = "".join(f"2014-2015;R86-POI;raccroches;{i}\r\n" for i in range(40_000))
+    data = ("annee_scolaire;territoire_code;indicateur;objectif\r\n" + rows).encode()
+    assert len(data) > 1_000_000  # over nginx's default limit
+    result = open_as(browser, stack, "csaio", f"/importer?annee={YEAR}")
+    page = result.page
+    page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(
+        files=[{"name": "objectifs.csv", "mimeType": "text/csv", "buffer": data}])
+    page.wait_for_selector("text=40 000 lignes de données lues", timeout=120_000)
+    wait_for_app(page)
+    assert not page.query_selector_all("[data-testid=stException]")
+    uploads = [row for row in stack.requests() if row[3] == "PUT" and "upload_file" in row[4]]
+    assert uploads and uploads[-1][2] == "204", uploads
+    assert len(apps_of(stack, sticky_key(result.context))) == 1
+    check_visit(result, close=True)
+
+
+def figures(page) -> list[str]:
+    return [m.inner_text().strip() for m in page.query_selector_all("[data-testid=stMetricValue]")]
+
+
+def test_killing_one_process_sends_its_users_to_the_other_without_losing_anything(stack, browser):
+    ports = {f"127.0.0.1:{app.port}": app for app in stack.apps}
+    sessions = {}  # app address → (visit, user, path)
+    for attempt in range(12):  # fresh browsers until each process holds one (the cookie is random)
+        user = ("ien79", "dasen17")[attempt % 2]
+        code = SCOPES[user][0]
+        path = f"/raccrochage?annee={YEAR}&territoire={code}"
+        result = open_as(browser, stack, user, path)
+        served = apps_of(stack, sticky_key(result.context))
+        assert len(served) == 1
+        address = served.pop()
+        if address in sessions:
+            result.context.close()
+        else:
+            sessions[address] = (result, user, path)
+        if len(sessions) == len(ports):
+            break
+    assert set(sessions) == set(ports), "nginx sent every browser to the same process"
+    victim, survivor = sorted(sessions)
+    moved, user, path = sessions[victim]
+    before = {"url": moved.page.url, "figures": figures(moved.page)}
+    assert before["figures"]
+
+    ports[victim].kill()
+    moved.page.reload(wait_until="domcontentloaded")
+    wait_for_app(moved.page)
+    after = {"url": moved.page.url, "figures": figures(moved.page)}
+    assert after == before  # same selection (from the URL), same figures
+    assert moved.page.get_by_role("combobox", name="Territoire").input_value().strip() == SCOPES[user][1]
+    assert f"({user})" in moved.page.inner_text("[data-testid=stSidebar]")
+    assert not moved.page.query_selector_all("[data-testid=stException]")
+    key = sticky_key(moved.context)
+    last = [row for row in stack.requests() if row[0] == key][-3:]
+    assert last and all(row[1].endswith(survivor) for row in last), last  # now served by the other process
+
+    stayed, other_user, other_path = sessions[survivor]
+    stayed.page.reload(wait_until="domcontentloaded")
+    wait_for_app(stayed.page)
+    assert figures(stayed.page)
+    assert apps_of(stack, sticky_key(stayed.context)) == {survivor}  # its users did not move
+    for result, _, _ in sessions.values():
+        result.context.close()
