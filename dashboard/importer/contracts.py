@@ -9,11 +9,18 @@ the little words of French headers are ignored as a last resort (``"Nombre de je
 from __future__ import annotations
 
 import functools
-import re
-import unicodedata
 from dataclasses import dataclass
 
 from dashboard import db
+from dashboard.importer.headers import (  # noqa: F401 - the matching of header text, used through this module too
+    FILLER_WORDS,
+    abbreviates,
+    header_keys,
+    loose_match,
+    loosen,
+    squash,
+    words,
+)
 from dashboard.importer.labels import FUNCTION_HELP, FUNCTION_LABELS, YES_NO, YES_NO_LABELS
 
 # Value kinds understood by ``parsing``.
@@ -294,27 +301,6 @@ KINDS: tuple[str, ...] = tuple(CONTRACTS)
 KIND_LABELS: dict[str, str] = {k: c.label for k, c in CONTRACTS.items()}
 
 
-@functools.lru_cache(maxsize=8192)
-def squash(text: str) -> str:
-    """Lower case, no accent, letters, digits and ``+`` only: ``" Jeunes signalés "`` → ``"jeunessignales"``."""
-    decomposed = unicodedata.normalize("NFKD", str(text))
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
-    return "".join(ch for ch in plain if ch.isalnum() or ch == "+")
-
-
-FILLER_WORDS = frozenset({"nb", "nbre", "nombre", "n", "no", "num", "de", "du", "des", "d", "la", "le", "les", "l",
-                          "en", "a", "au", "aux"})
-
-
-@functools.lru_cache(maxsize=8192)
-def loosen(text: str) -> str:
-    """``squash`` without the little words: ``"Nombre d'élèves absentéistes"`` → ``"elevesabsenteistes"``."""
-    decomposed = unicodedata.normalize("NFKD", str(text))
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
-    words = re.split(r"[^a-z0-9+]+", plain)
-    return "".join(w for w in words if w and w not in FILLER_WORDS)
-
-
 @functools.lru_cache(maxsize=32)
 def _lookups(contract: Contract) -> tuple[dict[str, tuple[int, str]], ...]:
     """Header key → (rank, canonical name): exact names, then aliases, then both ``loosen``-ed.
@@ -335,18 +321,13 @@ def _lookups(contract: Contract) -> tuple[dict[str, tuple[int, str]], ...]:
     return exact, alias, loose
 
 
-def _header_keys(header: str) -> tuple[str, ...]:
-    bare = re.sub(r"\(.*?\)", "", header)
-    return squash(header), squash(bare), loosen(header), loosen(bare)
-
-
 def match_headers(headers: list[str], contract: Contract) -> dict[int, str]:
     """Position in the file → canonical column name, for the headers that match the contract.
 
     Exact (squashed) names are matched first, then aliases (in their order of preference), then
     both without the little words (``loosen``); a header may carry a remark in parentheses
     (``"Effectif (élèves)"``); a column is matched once (first occurrence)."""
-    keys = [_header_keys(h or "") for h in headers]
+    keys = [header_keys(h or "") for h in headers]
     out: dict[int, str] = {}
     for lookup in _lookups(contract):
         found = []
@@ -364,36 +345,8 @@ def match_headers(headers: list[str], contract: Contract) -> dict[int, str]:
 
 def is_informative(header: str, contract: Contract) -> bool:
     """Whether ``header`` names a column the kind accepts for the reader but does not import."""
-    keys = set(_header_keys(header or ""))
+    keys = set(header_keys(header or ""))
     return any(squash(name) in keys or loosen(name) in keys for name in contract.informative)
-
-
-def words(text: str) -> tuple[str, ...]:
-    """The words of a header without accents, case, remarks in parentheses and little words:
-    ``"Struct. innov. (nb)"`` → ``("struct", "innov")``."""
-    decomposed = unicodedata.normalize("NFKD", re.sub(r"\(.*?\)", "", str(text)))
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
-    return tuple(w for w in re.split(r"[^a-z0-9+]+", plain) if w and w not in FILLER_WORDS)
-
-
-def abbreviates(short: tuple[str, ...], full: tuple[str, ...]) -> bool:
-    """Each word of ``short`` is ``full``'s word in the same place, or its first three letters or
-    more (« Struct. innov. » → structure innovante); never a shorter cut, which says too little."""
-    return len(short) == len(full) and all(s == f or (len(s) >= 3 and f.startswith(s)) for s, f in
-                                           zip(short, full, strict=True))
-
-
-def loose_match(header: str, spec: ColumnSpec) -> bool:
-    """A header that names ``spec`` in other words than ``match_headers`` reads: the same words in
-    another order (« Code commune INSEE »), or each word abbreviated (« Contr. FOQUALE »)."""
-    found = words(header)
-    if not found:
-        return False
-    for name in (spec.name, *spec.aliases):
-        target = words(name)
-        if sorted(found) == sorted(target) or abbreviates(found, target):
-            return True
-    return False
 
 
 def header_score(headers: list[str], kind: str | None = None) -> int:
