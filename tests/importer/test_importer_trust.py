@@ -85,6 +85,16 @@ def test_a_header_naming_two_columns_is_left_to_the_user():
     assert not contracts.loose_match("Ra", contracts.BILANS.column("raccroches_mlds"))
 
 
+def test_the_kind_proposed_is_the_one_the_report_names(engine):
+    header = [*HUMAN[:6], *[f"Colonne {n}" for n in range(7, 15)]]
+    data = people_csv(header, [PERIODS[0]])
+    checked = importer.validate(engine, data, "bilans.csv")
+    assert checked.kind is None
+    assert "S'il s'agit d'un fichier « Bilans bimestriels »" in checked.report.issues["explication"][0]
+    assert mappings.proposed_kind(read_file(data, "bilans.csv").headers) == "bilans"
+    assert mappings.proposed_kind(["Colonne A", "Colonne B"]) is None
+
+
 def test_a_saved_mapping_is_named_after_its_kind_and_the_file_columns():
     name = mappings.default_name("bilans", HUMAN)
     assert name.startswith("Bilans bimestriels — Année scolaire, Date de fin, Réseau, Signalés, Contactés")
