@@ -170,7 +170,7 @@ def hostile_files(tmp: Path) -> list[tuple[str, float, str]]:
     for label, data in files.items():
         path = tmp / "hostile.csv"
         path.write_bytes(data)
-        done = subprocess.run([sys.executable, "-m", "tests.hostile_probe", url, str(path)], cwd=root,
+        done = subprocess.run([sys.executable, "-m", "tests.support.hostile_probe", url, str(path)], cwd=root,
                               capture_output=True, text=True, timeout=300)
         if done.returncode:
             out.append((f"fichier hostile « {label} » : échec de la mesure", 0.0, ""))
