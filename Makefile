@@ -7,6 +7,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PORT   ?= 8501
+# test workers: one per core (pytest-xdist); tests that share a resource are grouped (tests/README.md)
+WORKERS ?= auto
+PYTEST := $(PY) -m pytest -q -p no:cacheprovider -n $(WORKERS) --dist loadgroup
 
 .PHONY: run test e2e bench lint install system-deps geodata demo-national clean
 
@@ -26,10 +29,10 @@ system-deps:
 	@bash scripts/system-deps.sh
 
 test: $(STAMP) system-deps
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PYTEST)
 
 e2e: $(STAMP) system-deps
-	$(PY) -m pytest -q -p no:cacheprovider -m browser
+	$(PYTEST) -m browser
 
 bench: $(STAMP)
 	$(PY) -m bench.run

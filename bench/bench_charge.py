@@ -105,7 +105,7 @@ async def _load(base: str, sessions: int, pids: list[int]) -> list[tuple[str, st
     """(phase, page name, times, watch) for new browsers, then the same pages reloaded."""
     from playwright.async_api import async_playwright
 
-    from tests.browser import CHROMIUM, CHROMIUM_ARGS
+    from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 
     names = [list(PAGES)[i % len(PAGES)] for i in range(sessions)]
     out = []
@@ -130,7 +130,7 @@ def _warm_up(base: str, stack) -> None:
     """Each process computes its caches once: sequential visits until each served both pages."""
     from playwright.sync_api import sync_playwright
 
-    from tests.browser import launch_browser
+    from tests.support.browser import launch_browser
 
     with sync_playwright() as playwright:
         browser = launch_browser(playwright)
@@ -154,7 +154,7 @@ def _database(engine):
     """(label, URL): a PostgreSQL database of its own when a server answers, else the bench's SQLite."""
     from sqlalchemy import create_engine
 
-    from tests.proxy_stack import PG_ADMIN_URL, demo_postgres_database
+    from tests.support.proxy_stack import PG_ADMIN_URL, demo_postgres_database
 
     try:
         create_engine(PG_ADMIN_URL).connect().close()
@@ -173,7 +173,7 @@ def run(engine, scale: str) -> list[tuple[str, float, str]]:
     if scale != "academie" or not Path("/usr/bin/chromium").exists() or not (
             shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
         return []
-    from tests.proxy_stack import production_stack
+    from tests.support.proxy_stack import production_stack
 
     previous = signal.signal(signal.SIGTERM, _stopped)
     rows: list[tuple[str, float, str]] = []

@@ -133,7 +133,7 @@ def measure(label: str, target: Engine, data: bytes, frame: pl.DataFrame) -> lis
 
 def national_directory(tmp: Path) -> list[tuple[str, float, str]]:
     """The 65 000-row directory of ``tests.test_importer_schools`` into a scratch database."""
-    from tests.test_importer_schools import national_directory as directory
+    from tests.importer.test_importer_schools import national_directory as directory
 
     target = db.make_engine(f"sqlite:///{tmp / 'annuaire.sqlite'}")
     db.init_database(target)
@@ -170,7 +170,7 @@ def hostile_files(tmp: Path) -> list[tuple[str, float, str]]:
     for label, data in files.items():
         path = tmp / "hostile.csv"
         path.write_bytes(data)
-        done = subprocess.run([sys.executable, "-m", "tests.hostile_probe", url, str(path)], cwd=root,
+        done = subprocess.run([sys.executable, "-m", "tests.support.hostile_probe", url, str(path)], cwd=root,
                               capture_output=True, text=True, timeout=300)
         if done.returncode:
             out.append((f"fichier hostile « {label} » : échec de la mesure", 0.0, ""))

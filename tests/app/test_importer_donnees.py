@@ -4,15 +4,12 @@ import) and what each page still lacks; the way from demonstration to real data 
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import polars as pl
 from sqlalchemy import func, select
 
 from dashboard import db, importer
 from queries import donnees as q
-from tests.support import ROOT
+from tests.support import ROOT, cli
 from tests.support.apptest import assert_no_exception
 from tests.support.importer import schools_file
 
@@ -48,9 +45,7 @@ def test_kinds_are_demo_then_real_after_clearing_and_importing(writable_demo_url
     engine.dispose()
     # back to the demonstration data: the backup put back in place of the database file
     path = writable_demo_url.split("///", 1)[1]
-    done = subprocess.run([sys.executable, "-m", "dashboard.importer", "--restaurer", str(backup),
-                           "--database-url", writable_demo_url], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
+    done = cli.run_cli("dashboard.importer", "--restaurer", str(backup), "--database-url", writable_demo_url)
     assert done.returncode == 0, done.stderr
     restored = db.make_engine(f"sqlite:///{path}")
     assert status(restored)["bilans"][0] == "démonstration"

@@ -8,6 +8,7 @@ one app process sends its users to the other after a reload, with the same selec
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 
@@ -38,8 +39,23 @@ def _admin_url() -> str:
     return base.split("?", 1)[0].rsplit("/", 1)[0] + "/postgres"
 
 
+@contextlib.contextmanager
+def demo_database(databases, admin: str):
+    """The demonstration data on PostgreSQL: a copy of the test run's template when the test server is
+    configured, else a database filled by ``python -m dashboard.demo``."""
+    if not PG_URL:
+        with demo_postgres_database(admin) as url:
+            yield url
+        return
+    url, drop = databases.new_url("postgresql", "demo", None)
+    try:
+        yield url
+    finally:
+        drop()
+
+
 @pytest.fixture(scope="module")
-def stack():
+def stack(databases):
     if not shutil.which(NGINX):
         pytest.fail("nginx est requis (paquet Debian nginx : bash scripts/system-deps.sh)")
     admin = _admin_url()
@@ -47,7 +63,7 @@ def stack():
         create_engine(admin).connect().close()
     except Exception as exc:  # noqa: BLE001
         pytest.skip(f"PostgreSQL injoignable ({admin}) : {type(exc).__name__}")
-    with demo_postgres_database(admin) as url, production_stack(url, PASSWORDS) as running:
+    with demo_database(databases, admin) as url, production_stack(url, PASSWORDS) as running:
         yield running
 
 

@@ -5,8 +5,6 @@ every demonstration year, the choice is deterministic, and the command proves it
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,7 +13,7 @@ from hypothesis import strategies as st
 from dashboard import db
 from dashboard.disclosure import audit, cells, suppression
 from dashboard.disclosure.cells import Key, YearData
-from tests.support import ROOT
+from tests.support import cli
 
 ANNEE = "2016-2017"
 ZERO = dict.fromkeys(("jeunes_signales", "jeunes_contactes", "entretiens", "solutions_proposees",
@@ -222,13 +220,8 @@ def test_every_demonstration_year_passes_the_audit(demo_url):
     engine.dispose()
 
 
-def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "dashboard.disclosure", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=600)
-
-
 def test_audit_command(demo_url, tmp_path):
-    ok = _cli("audit", "--annee", ANNEE, "--database-url", demo_url)
+    ok = cli.run_subprocess("dashboard.disclosure", "audit", "--annee", ANNEE, "--database-url", demo_url)
     assert ok.returncode == 0, ok.stderr
     assert "valeurs publiées" in ok.stdout and "0 recalculable" in ok.stdout
     # a tampered decision (one small count masked alone) is caught, with the path that reveals it
@@ -246,5 +239,5 @@ def test_audit_command(demo_url, tmp_path):
         raw["masques"] = primary[:1]
         db.set_meta(conn, secrecy.META_PREFIX + ANNEE, json.dumps(raw))
     engine.dispose()
-    leak = _cli("audit", "--annee", ANNEE, "--database-url", url)
+    leak = cli.run_subprocess("dashboard.disclosure", "audit", "--annee", ANNEE, "--database-url", url)
     assert leak.returncode == 1 and "entre" in leak.stdout and "d'après" in leak.stdout

@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
-import sys
 
 import polars as pl
 import pytest
@@ -14,7 +12,7 @@ from openpyxl import load_workbook
 
 from dashboard import figures
 from dashboard.access import AccessDenied, Scope
-from tests.support import ROOT
+from tests.support import ROOT, cli
 from tests.support.raccrochage import YEAR, load_fixture
 
 FULL = Scope.full()
@@ -161,8 +159,7 @@ def _url(engine) -> str:
 
 
 def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "dashboard.figures", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+    return cli.run_cli("dashboard.figures", *args)
 
 
 @pytest.mark.parametrize("suffix", [".json", ".csv", ".xlsx"])

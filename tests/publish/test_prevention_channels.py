@@ -11,7 +11,6 @@ import io
 import json
 import shutil
 import subprocess
-import sys
 
 import polars as pl
 import pytest
@@ -32,6 +31,7 @@ from queries import comparer as qcmp
 from queries import prevention as q
 from queries import prevention_figures as pf
 from queries import territoires as tq
+from tests.support import cli
 from tests.support.decks import charts_of, open_deck, series_values, slide_texts, slide_title
 from tests.support.libreoffice import office_files
 from tests.support.migrations import build_release_database, revision_of
@@ -261,22 +261,22 @@ def test_prevention_slide_through_libreoffice(decks, office):
 # --- CLIs on a database of the previous release ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("cli", ["figures", "slides"])
-def test_clis_upgrade_a_release_database_before_reading(tmp_path, demo_sqlite_url, cli):
+@pytest.mark.parametrize("command", ["figures", "slides"])
+def test_clis_upgrade_a_release_database_before_reading(tmp_path, demo_sqlite_url, command):
     from dashboard import migrations
 
     url = f"sqlite:///{tmp_path / 'release.sqlite'}"
     engine = db.make_engine(url)
     build_release_database(engine, demo_sqlite_url)
     engine.dispose()
-    out = tmp_path / ("chiffres.json" if cli == "figures" else "deck.pptx")
-    done = subprocess.run([sys.executable, "-m", f"dashboard.{cli}", "--database-url", url, "--annee", CLOSED,
-                           "--territoire", "86", "--out", str(out)], capture_output=True, text=True, timeout=300)
+    out = tmp_path / ("chiffres.json" if command == "figures" else "deck.pptx")
+    done = cli.run_cli(f"dashboard.{command}", "--database-url", url, "--annee", CLOSED, "--territoire", "86",
+                       "--out", str(out))
     assert done.returncode == 0, done.stdout + done.stderr
     engine = db.make_engine(url)
     assert revision_of(engine) == migrations.head()
     engine.dispose()
-    if cli == "figures":
+    if command == "figures":
         data = json.loads(out.read_text(encoding="utf-8"))
         assert data["couverture_referents"] is None and data["etablissements_avec_referent"] == 0
         assert data["etablissements"] > 0

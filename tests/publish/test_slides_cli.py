@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,23 +11,24 @@ from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.util import Inches
 
-from dashboard import slides
+from dashboard import db, slides
 from dashboard.access import Scope
 from dashboard.slides.__main__ import progress_bar
+from tests.support import cli
 from tests.support.decks import open_deck, overflowing_shapes, slide_texts, slide_title
+from tests.support.libreoffice import office_files
 
 ROOT = Path(__file__).resolve().parents[2]
 ANNEE = "2014-2015"
 
 
 def run_cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "dashboard.slides", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout)
+    return cli.run_cli("dashboard.slides", *args)
 
 
 def test_one_deck(writable_demo_url, tmp_path):
     out = tmp_path / "acad.pptx"
-    done = run_cli("--database-url", writable_demo_url, "--annee", ANNEE, "--territoire", "ACAD", "--out", str(out))
+    done = cli.run_subprocess("dashboard.slides", "--database-url", writable_demo_url, "--annee", ANNEE, "--territoire", "ACAD", "--out", str(out))
     assert done.returncode == 0, done.stderr
     assert "écrite" in done.stdout
     prs = Presentation(str(out))
@@ -130,17 +129,18 @@ def test_template_layouts_are_used(network_content, tmp_path):
 # --- LibreOffice ------------------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) absent")
-def test_libreoffice_converts_one_page_per_slide(network_content, tmp_path):
-    deck = tmp_path / "deck.pptx"
-    deck.write_bytes(slides.render(network_content))
-    profile = tmp_path / "profile"
-    done = subprocess.run(
-        ["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf", "--outdir",
-         str(tmp_path), str(deck)],
-        capture_output=True, text=True, timeout=240,
-    )
-    pdf = tmp_path / "deck.pdf"
-    assert pdf.exists(), done.stderr
+@office_files("deck-reseau")
+def _office_files(demo_sqlite_url: str) -> dict[str, bytes]:
+    engine = db.make_engine(demo_sqlite_url)
+    with engine.connect() as conn:
+        content = slides.gather(conn, Scope.full("test"), "R17-ROC", ANNEE)
+    engine.dispose()
+    return {"deck.pptx": slides.render(content)}
+
+
+@pytest.mark.xdist_group("libreoffice")
+def test_libreoffice_converts_one_page_per_slide(network_content, office):
+    pdf = office.pdf("deck-reseau", "deck.pptx")
+    assert pdf.exists()
     pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf.read_bytes()))
     assert pages == len(slides.slide_plan(network_content))

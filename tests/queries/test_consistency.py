@@ -38,6 +38,7 @@ from queries import comparer_ranking as qr
 from queries import donnees as qd
 from queries import raccrochage as rq
 from queries import territoires as tq
+from tests.support import cli
 from tests.support.decks import charts_of, open_deck, series_values, slide_texts, table_of
 
 pytestmark = pytest.mark.all_backends  # SQL: see tests/README.md
@@ -541,16 +542,10 @@ def test_figures_cli_writes_the_export(demo_sqlite_url, tmp_path):
     """``python -m dashboard.figures … --out X.json`` writes the JSON of ``territory_figures``
     (full scope without ``--utilisateur``), byte for byte the export's rendering."""
     import json
-    import subprocess
-    import sys
-
-    from tests.support import ROOT
 
     out = tmp_path / "R17-ROC.json"
-    result = subprocess.run(
-        [sys.executable, "-m", "dashboard.figures", "--database-url", demo_sqlite_url, "--annee", "2014-2015",
-         "--territoire", "R17-ROC", "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    result = cli.run_subprocess("dashboard.figures", "--database-url", demo_sqlite_url, "--annee", "2014-2015",
+                                "--territoire", "R17-ROC", "--out", str(out))
     assert result.returncode == 0, result.stderr
     engine = db.make_engine(demo_sqlite_url)
     try:

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from dashboard import db, demo, uai
 from dashboard.demo_bilans import period_ends
 from dashboard.demo_schools import MONTHLY_PROFILE, load_reference_rates
+from tests.support import cli
 from tests.support.demo import YEARS, dump, frame
 
 pytestmark = pytest.mark.all_backends  # SQL: see tests/README.md
@@ -294,8 +295,9 @@ def test_same_seed_same_rows(databases, tmp_path):
 
 def test_cli_fills_once_and_summarises_in_french(tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
-    assert demo.main(["--database-url", url]) == 0
-    out = capsys.readouterr().out
+    first = cli.run_subprocess("dashboard.demo", "--database-url", url)  # the command's smoke test
+    assert first.returncode == 0, first.stderr
+    out = first.stdout
     assert "Données de démonstration écrites" in out and "Établissements : 330" in out
     assert "Référents décrochage (lignes par année) : 1\u202f596" in out and "Relevés mensuels des GPDS" in out
     assert demo.main(["--database-url", url]) == 0

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -20,7 +19,7 @@ from sqlalchemy import create_engine, insert, select, text
 
 from dashboard import db, dbfailure, importer
 from dashboard.ui import GENERIC_ERROR
-from tests.support import ROOT
+from tests.support import ROOT, cli
 from tests.support.apptest import assert_no_exception
 from tests.support.databases import PG_URL
 from tests.support.importer import bilan, bilans_file
@@ -320,8 +319,7 @@ def test_importer_page_says_a_concurrent_write_conflicted(writable_demo_url, mon
 def run_module(module: str, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop(db.ENV_URL, None)
-    return subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=120)
+    return cli.run_cli(module, *args, env=env)
 
 
 @pytest.mark.parametrize(("module", "args"), [

@@ -4,9 +4,6 @@ the head revision; the revisions and ``db.metadata`` agree."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -15,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard import db, migrations
 from tests.fixtures import release_schema
+from tests.support import cli
 from tests.support.databases import BACKENDS
 from tests.support.fixtures import empty_database
 from tests.support.migrations import build_release_database, revision_of
@@ -233,11 +231,12 @@ def test_cli_upgrade_in_french(tmp_path, demo_sqlite_url):
     build_release_database(engine, demo_sqlite_url)
     before = snapshot(engine, RELEASE_TABLES)
     engine.dispose()
-    cmd = [sys.executable, "-m", "dashboard.db", "upgrade", "--database-url", url]
-    first = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    first = cli.run_cli("dashboard.db", "upgrade", "--database-url", url)
+    assert first.returncode == 0, first.stderr
     assert "reconnue comme révision 0001, mise à jour vers la révision 0002" in first.stdout
     assert "Données de démonstration complétées" in first.stdout  # a demonstration database
-    second = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    second = cli.run_cli("dashboard.db", "upgrade", "--database-url", url)
+    assert second.returncode == 0, second.stderr
     assert "schéma déjà à jour (révision 0002)" in second.stdout
     assert "complétées" not in second.stdout
     engine = db.make_engine(url)
@@ -258,8 +257,7 @@ def test_importer_cli_upgrades_a_release_database_before_importing(tmp_path, dem
     engine.dispose()
     data = tmp_path / "referents.csv"
     data.write_text(f"uai;annee_scolaire;fonction\n{school};2014-2015;CPE\n", encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "dashboard.importer", str(data), "--kind", "referents",
-                           "--database-url", url], capture_output=True, text=True)
+    done = cli.run_cli("dashboard.importer", str(data), "--kind", "referents", "--database-url", url)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.startswith("Import réussi (Référents décrochage) : 1 ligne ajoutée")
     engine = db.make_engine(url)
@@ -270,8 +268,7 @@ def test_importer_cli_upgrades_a_release_database_before_importing(tmp_path, dem
 
 def test_cli_upgrade_refuses_an_empty_database(tmp_path):
     url = f"sqlite:///{tmp_path / 'vide.sqlite'}"
-    done = subprocess.run([sys.executable, "-m", "dashboard.db", "upgrade", "--database-url", url],
-                          capture_output=True, text=True)
+    done = cli.run_cli("dashboard.db", "upgrade", "--database-url", url)
     assert done.returncode == 1
     assert "est vide" in done.stderr and "python -m dashboard.db init" in done.stderr
     assert "Traceback" not in done.stderr
