@@ -9,8 +9,9 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from dashboard import importer
+from dashboard import db, importer
 from dashboard.importer import template_codes
+from tests.support.libreoffice import office_files
 
 YEAR = "2016-2017"
 
@@ -121,3 +122,24 @@ def test_school_years_offered_run_from_the_data_to_next_year():
 
     years = template_codes.school_years_around(["2013-2014"], today=dt.date(2016, 10, 1))
     assert years == ("2013-2014", "2014-2015", "2015-2016", "2016-2017", "2017-2018")
+
+
+@office_files("modeles")
+def _office_files(demo_sqlite_url: str) -> dict[str, bytes]:
+    engine = db.make_engine(demo_sqlite_url)
+    with engine.connect() as conn:
+        codes = template_codes.codes_for(conn, YEAR)
+    engine.dispose()
+    return {"bilans.xlsx": importer.template_xlsx("bilans", codes, "2016-12-31"),
+            "territoires.xlsx": importer.territories_xlsx(codes)}
+
+
+@pytest.mark.xdist_group("libreoffice")
+def test_templates_as_libreoffice_shows_them(office):
+    sheets = office.sheets("modeles", "bilans.xlsx")
+    rows = sheets["bilans"]
+    assert rows[0][:4] == ["annee_scolaire", "periode_fin", "reseau_code", "reseau_nom"]
+    assert ["2016-2017", "31/12/2016", "R17-JON", "Haute-Saintonge"] in [r[:4] for r in rows]
+    assert ["R17-ROY", "Royan", "Réseau FOQUALE", "P17-RJO", "Royan–Jonzac"] in sheets["Liste des territoires"]
+    listed = office.sheets("modeles", "territoires.xlsx")["Liste des territoires"]
+    assert listed[0] == ["Code", "Nom", "Niveau", "Code du territoire parent", "Territoire parent"]
