@@ -93,7 +93,8 @@ def needs_mapping(checked) -> bool:
 
 
 def column_choice(spec, raw, proposal, key: str) -> str | None:
-    """One contract column: a file column, a fixed value (enumerations) or none."""
+    """One contract column: a file column, a fixed value (enumerations) or none. A column is
+    preselected only when the proposal (a header that names it) or a saved mapping gives it."""
     headers = [h for h in raw.headers if h]
     fixed = [f"{FIXED}{c}" for c in spec.choices] if spec.choices else []
     options = [NONE, *headers, *fixed]
@@ -105,10 +106,12 @@ def column_choice(spec, raw, proposal, key: str) -> str | None:
     left, right = st.columns([2, 3])
     choice = left.selectbox(label, options, index=index, key=key, help=spec.description)
     if choice in headers:
-        values = importer.mapping.column_values(raw, raw.headers.index(choice), 200)[:4]
+        values = importer.mapping.sample_values(raw, choice)
         shown = " · ".join(values) if values else "(vides)"
         first_values = f"Premières valeurs : {shown}"
         right.text(first_values)
+    elif spec.required:
+        right.text("À choisir : aucun en-tête du fichier ne nomme cette colonne.")
     return None if choice == NONE else choice
 
 
@@ -140,19 +143,25 @@ def mapping_section(engine, raw, checked, file_key: str):
     with engine.connect() as conn:
         saved = importer.mapping.profile_for(conn, raw.headers)
     kinds = list(importer.KINDS)
-    default_kind = saved.kind if saved else (checked.kind or "etablissements")
-    kind = st.selectbox("Type de fichier à obtenir", kinds, index=kinds.index(default_kind),
-                        format_func=kind_label, key=f"corr_type_{file_key}")
+    default_kind = saved.kind if saved else (checked.kind or importer.mapping.proposed_kind(raw.headers))
+    kind = st.selectbox("Type de fichier à obtenir", kinds, index=kinds.index(default_kind) if default_kind else None,
+                        format_func=kind_label, key=f"corr_type_{file_key}", placeholder="Choisissez le type de fichier…",
+                        help="Proposé d'après les en-têtes reconnus ; changez-le si le fichier est d'un autre type.")
+    if kind is None:
+        st.info("Aucun en-tête de ce fichier n'est celui d'un type connu : choisissez le type de fichier, puis la "
+                "colonne du fichier qui correspond à chaque colonne du tableau de bord.")
+        return None
     if saved and saved.kind == kind:
         st.success(f"Correspondance enregistrée reconnue pour ces en-têtes : « {ui.plain(saved.name)} ». Vérifiez-la, "
                    "puis appliquez-la.")
         proposal = saved
     else:
         proposal = importer.mapping.propose(raw, kind)
-        st.caption("Les colonnes attendues n'ont pas toutes été reconnues. Voici la correspondance la plus "
-                   "probable : pour chaque colonne du tableau de bord, choisissez la colonne du fichier qui la "
-                   "contient (ou, pour une liste de valeurs, une valeur fixe pour toutes les lignes). Rien n'est "
-                   "écrit tant que le fichier ainsi lu ne passe pas toutes les vérifications.")
+        st.caption("Une colonne du fichier n'est associée d'office que si son en-tête la nomme (même écrit "
+                   "autrement : « EPLE » pour la formation initiale, « CFA » pour l'apprentissage…) ; ses premières "
+                   "valeurs sont affichées. Pour chaque autre colonne du tableau de bord, choisissez la colonne du "
+                   "fichier qui la contient (ou, pour une liste de valeurs, une valeur fixe pour toutes les lignes). "
+                   "Rien n'est écrit tant que le fichier ainsi lu ne passe pas toutes les vérifications.")
     specs = importer.mapping.target_specs(kind)
     contract_names = set(importer.CONTRACTS[kind].names)
     chosen: dict[str, str] = {}
@@ -167,6 +176,10 @@ def mapping_section(engine, raw, checked, file_key: str):
                     chosen[spec.name] = choice
     columns = {n: c for n, c in chosen.items() if not c.startswith(FIXED) or c in raw.headers}
     fixed = {n: c[len(FIXED):] for n, c in chosen.items() if n not in columns}
+    missing = importer.mapping.unassigned(importer.mapping.Mapping(kind, columns, fixed))
+    if missing:
+        st.warning(f"Colonnes obligatoires encore sans colonne du fichier : {', '.join(missing)}. Choisissez-les "
+                   "ci-dessus : le tableau de bord n'associe jamais une colonne sur une supposition.")
     values: dict[str, dict[str, str]] = {}
     enums = [s for s in importer.mapping.enum_specs(kind) if s.name in columns]
     if enums:
@@ -177,8 +190,8 @@ def mapping_section(engine, raw, checked, file_key: str):
             if table := value_table(raw, kind, spec, columns[spec.name], proposal, f"corr_val_{file_key}_{spec.name}"):
                 values[spec.name] = table
     name = st.text_input("Nom de la correspondance (elle sera proposée pour les fichiers de mêmes en-têtes)",
-                         value=proposal.name or f"{importer.KIND_LABELS[kind]} — {raw.headers[0][:30]}",
-                         key=f"corr_nom_{file_key}", max_chars=80)
+                         value=proposal.name or importer.mapping.default_name(kind, raw.headers),
+                         key=f"corr_nom_{file_key}_{kind}", max_chars=80)
     if not st.toggle("Lire le fichier avec cette correspondance", key=f"corr_appliquer_{file_key}",
                      value=saved is not None and saved.kind == kind):
         return None
@@ -287,19 +300,44 @@ def upload_section(engine, utilisateur: str) -> None:
         st.rerun()
 
 
-def templates_section() -> None:
-    st.subheader("Modèles de fichiers")
+def templates_section(ctx) -> None:
+    st.subheader("Codes et modèles de fichiers")
+    years = list(importer.template_codes.school_years_around(ctx.years))
+    annee = st.selectbox("Année scolaire des codes", years, index=years.index(ctx.annee) if ctx.annee in years else 0,
+                         key="modeles_annee",
+                         help="Les codes des territoires sont ceux du découpage de cette année ; les modèles XLSX "
+                              "les proposent en listes déroulantes.")
+    codes = ui.query(importer.template_codes.codes_for, annee, tuple(ctx.years))
+    left, middle, right = st.columns([2, 1, 1])
+    left.markdown(f"**Liste des territoires {annee}** — code, nom, niveau et territoire parent "
+                  f"({fmt.integer(codes.territories.height)} territoires, dont "
+                  f"{fmt.integer(codes.networks.height)} réseaux FOQUALE)")
+    ui.download_button(middle, "Liste CSV", lambda: importer.territories_csv(codes),
+                       importer.territories_filename(codes, "csv"), "text/csv", key="territoires_csv", width="stretch")
+    ui.download_button(right, "Liste XLSX", lambda: importer.territories_xlsx(codes),
+                       importer.territories_filename(codes, "xlsx"), ui.XLSX_MIME, key="territoires_xlsx",
+                       width="stretch")
     st.caption("Chaque modèle contient les en-têtes attendus et une ligne d'exemple ; la version XLSX explique "
-               "chaque colonne dans sa feuille « Explications ».")
+               "chaque colonne (feuille « Explications », avec les autres en-têtes acceptés), liste les territoires "
+               "de l'année (feuille « Liste des territoires ») et propose des listes déroulantes pour les codes de territoire, "
+               "les années scolaires et les autres listes de valeurs.")
     for kind in importer.KINDS:
         contract = importer.CONTRACTS[kind]
         left, middle, right = st.columns([2, 1, 1])
         left.markdown(f"**{contract.label}** — une ligne = {contract.row_is}")
         ui.download_button(middle, "Modèle CSV", importer.template_csv(kind), importer.template_filename(kind, "csv"),
                            "text/csv", key=f"modele_{kind}_csv", width="stretch")
-        ui.download_button(right, "Modèle XLSX", importer.template_xlsx(kind),
+        ui.download_button(right, "Modèle XLSX", lambda k=kind: importer.template_xlsx(k, codes),
                            importer.template_filename(kind, "xlsx"), ui.XLSX_MIME, key=f"modele_{kind}_xlsx",
                            width="stretch")
+    left, middle, right = st.columns([2, 1, 1])
+    left.markdown(f"**Bilans d'une période, pré-remplis** — une ligne par réseau FOQUALE de {annee}, les nombres à "
+                  "compléter")
+    periode = middle.selectbox("Période", codes.period_ends, format_func=importer.template_codes.period_label,
+                               key="modele_bilans_periode", label_visibility="collapsed")
+    ui.download_button(right, "Bilans pré-remplis XLSX", lambda: importer.template_xlsx("bilans", codes, periode),
+                       importer.template_filename("bilans", "xlsx", periode), ui.XLSX_MIME,
+                       key="modele_bilans_prerempli", width="stretch")
 
 
 def history_section(engine) -> None:
@@ -326,7 +364,7 @@ def body() -> None:
     if ctx.demo:
         demo_section(engine)
     upload_section(engine, ctx.scope.utilisateur)
-    templates_section()
+    templates_section(ctx)
     history_section(engine)
 
 

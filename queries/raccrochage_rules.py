@@ -91,6 +91,15 @@ def period_label(periode_fin: str) -> str:
     return f"{start_name} {start_year}–{end_name} {end.year}"
 
 
+def period_ends(annee: str) -> list[str]:
+    """The six bimonthly period ends of a school year (ISO dates): October, December, February,
+    April, June and August."""
+    start = tq.start_year(annee)
+    feb = 29 if (start + 1) % 4 == 0 and ((start + 1) % 100 != 0 or (start + 1) % 400 == 0) else 28
+    return [f"{start}-10-31", f"{start}-12-31", f"{start + 1}-02-{feb}", f"{start + 1}-04-30", f"{start + 1}-06-30",
+            f"{start + 1}-08-31"]
+
+
 def previous_year(annee: str) -> str:
     start = tq.start_year(annee) - 1
     return f"{start}-{start + 1}"

@@ -201,6 +201,17 @@ def territory_index(conn: Connection, annee_scolaire: str) -> dict[str, Territor
     return dict(index)
 
 
+def territory_list(conn: Connection, annee_scolaire: str) -> pl.DataFrame:
+    """The codes at hand for a file of that school year (issue 24): every territory of its
+    breakdown — ``code``, ``nom``, ``niveau`` (French), ``parent_code``, ``parent_nom`` — académie,
+    departments, PSAD, then networks."""
+    index = territory_index(conn, annee_scolaire)
+    rows = [(t.code, t.nom, LEVEL_LABELS[t.niveau], t.parent_code or "",
+             index[t.parent_code].nom if t.parent_code in index else "") for t in index.values()]
+    return pl.DataFrame(rows, schema={"code": pl.String, "nom": pl.String, "niveau": pl.String,
+                                      "parent_code": pl.String, "parent_nom": pl.String}, orient="row")
+
+
 def ancestors(index: dict[str, Territory], code: str) -> list[str]:
     """Codes above ``code`` (parent first, académie last)."""
     out = []

@@ -15,11 +15,15 @@ def present(rows: pl.DataFrame, *columns: str) -> pl.DataFrame:
 
 
 def check_known(rows: pl.DataFrame, column: str, known: set[str], issues: Issues,
-                rule: str, explain: Callable[[str], str], prefix_length: int = 0) -> None:
-    """Error for every value of ``column`` that is not in ``known``, with a suggestion."""
+                rule: str, explain: Callable[[str], str], prefix_length: int = 0, suggest=None,
+                tail: str = "") -> None:
+    """Error for every value of ``column`` that is not in ``known``, with a suggestion (a near code,
+    or ``suggest``'s: a ``TerritorySuggester`` also reads names)."""
     bad = present(rows, column).filter(~pl.col(column).is_in(sorted(known)))
-    suggest = Suggester(known, prefix_length)
-    issues.add_rows(bad, column, rule, lambda r: explain(as_written(r, column)) + suggest.hint(r[column]))
+    if bad.is_empty():
+        return
+    suggest = suggest or Suggester(known, prefix_length)
+    issues.add_rows(bad, column, rule, lambda r: explain(as_written(r, column)) + suggest.hint(r[column]) + tail)
 
 
 def as_written(row: dict, column: str):
@@ -28,11 +32,17 @@ def as_written(row: dict, column: str):
 
 
 def check_known_by_year(rows: pl.DataFrame, column: str, lookup: Callable[[str], set[str]], issues: Issues,
-                        rule: str, explain: Callable[[str, str], str]) -> None:
-    """Like ``check_known``, against the codes of each row's school year."""
+                        rule: str, explain: Callable[[str, str], str], suggest=None, tail: str = "") -> None:
+    """Like ``check_known``, against the codes of each row's school year; ``suggest(annee)``: the
+    suggester of that year."""
     valid = present(rows, column, "annee_scolaire")
     for (annee,), group in valid.group_by("annee_scolaire", maintain_order=True):
-        check_known(group, column, lookup(annee), issues, rule, lambda v, a=annee: explain(v, a))
+        check_known(group, column, lookup(annee), issues, rule, lambda v, a=annee: explain(v, a),
+                    suggest=suggest(annee) if suggest else None, tail=tail)
+
+
+CODES_LIST = (" La liste des codes de l'année (code, nom, niveau, territoire parent) se télécharge sur la page "
+              "« Importer des données ».")
 
 
 def commune_exists(rows: pl.DataFrame, refs: References, issues: Issues) -> None:

@@ -1,5 +1,9 @@
 """Command line: ``python -m dashboard.importer FILE [--kind KIND] [--database-url URL] [--dry-run]
-[--correspondance FICHIER.json]``.
+[--correspondance FICHIER.json] [--enregistrer-correspondance [NOM]] [--proposer-correspondance FICHIER.json]``.
+
+``--proposer-correspondance`` writes, instead of importing, the mapping the page would propose
+(issue 24: only the columns whose header names them; every other column left empty, with the first
+values of each file column beside), for the data manager to complete and pass to ``--correspondance``.
 
 Exit status: 0 imported (or, with ``--dry-run``, valid), a French summary on stdout; 1 the file was
 refused, the report on stdout and nothing written; 2 usage error (bad arguments, file not found,
@@ -77,9 +81,14 @@ def build_parser() -> argparse.ArgumentParser:
                         help="lire le fichier à travers une correspondance de colonnes : un fichier JSON "
                              "(voir la page Méthodologie) ou le nom d'une correspondance enregistrée sur la page "
                              "d'import")
-    parser.add_argument("--enregistrer-correspondance", default=None, metavar="NOM",
+    parser.add_argument("--enregistrer-correspondance", default=None, nargs="?", const="", metavar="NOM",
                         help="après un import réussi, enregistrer la correspondance sous ce nom (elle sera "
-                             "proposée pour les fichiers de mêmes en-têtes)")
+                             "proposée pour les fichiers de mêmes en-têtes) ; sans nom : le nom de la "
+                             "correspondance, sinon son type et les colonnes du fichier")
+    parser.add_argument("--proposer-correspondance", default=None, metavar="FICHIER.json",
+                        help="au lieu d'importer, écrire dans ce fichier JSON la correspondance proposée : les "
+                             "colonnes dont l'en-tête est reconnu, les autres à compléter (avec les premières "
+                             "valeurs de chaque colonne du fichier), à donner ensuite à --correspondance")
     parser.add_argument("--utilisateur", default=None, metavar="ID",
                         help="identifiant (table des utilisateurs) inscrit au journal des imports ; "
                              "par défaut « cli »")
@@ -102,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"Impossible de lire le fichier « {path} » : {os_reason(exc)}.", file=sys.stderr)
         return EXIT_USAGE
+    if args.proposer_correspondance:
+        return write_proposal(data, path.name, args.kind, Path(args.proposer_correspondance))
     try:
         engine = db.make_engine(args.database_url)
         db.init_database(engine)  # created, or brought to the current schema in place
@@ -113,12 +124,14 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_USAGE
         result = import_file(engine, data, path.name, args.kind, utilisateur=scope.utilisateur, dry_run=args.dry_run,
                              mapping=mapping)
-        if mapping is not None and args.enregistrer_correspondance and result.written:
+        if mapping is not None and args.enregistrer_correspondance is not None and result.written:
             from dashboard.importer import mapping as mappings
             from dashboard.importer.reading import read_file
 
-            named = replace(mapping, name=args.enregistrer_correspondance)
-            mappings.save_profile(engine, named, read_file(data, path.name, mapping.kind).headers)
+            headers = read_file(data, path.name, mapping.kind).headers
+            name = args.enregistrer_correspondance.strip() or mapping.name or mappings.default_name(mapping.kind, headers)
+            mappings.save_profile(engine, replace(mapping, name=name), headers)
+            print(f"Correspondance enregistrée sous le nom « {name} ».")
     except AccessDenied as exc:
         print(f"Import refusé : {exc.message}", file=sys.stderr)
         return EXIT_USAGE
@@ -169,6 +182,41 @@ def restore(backup: str, url: str | None) -> int:
     restore_database(source, target)
     kept = f" (la base remplacée est gardée dans {current})" if current else ""
     print(f"Base restaurée depuis {source}{kept}. Redémarrez l'application.")
+    return EXIT_OK
+
+
+def write_proposal(data: bytes, filename: str, kind: str | None, target: Path) -> int:
+    """``--proposer-correspondance``: the proposed mapping as a JSON file to complete."""
+    import json
+
+    from dashboard.importer import mapping as mappings
+    from dashboard.importer.reading import UnreadableFile, read_file
+
+    try:
+        raw = read_file(data, filename, kind)
+    except UnreadableFile as exc:
+        print(f"Fichier illisible : {exc.message}", file=sys.stderr)
+        return EXIT_REFUSED
+    kind = kind or mappings.proposed_kind(raw.headers)
+    if kind is None:
+        print("Aucun en-tête de ce fichier n'est celui d'un type connu : précisez le type avec --type "
+              f"({', '.join(KINDS)}).", file=sys.stderr)
+        return EXIT_USAGE
+    proposal = mappings.propose(raw, kind)
+    document = mappings.proposal_document(raw, proposal)
+    try:
+        target.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        print(f"La correspondance n'a pas pu être écrite dans « {target} » : {os_reason(exc)}.", file=sys.stderr)
+        return EXIT_USAGE
+    missing = mappings.unassigned(proposal)
+    print(f"Correspondance proposée ({KIND_LABELS[kind]}) écrite dans {target} : {len(proposal.columns)} colonne"
+          f"{'s' if len(proposal.columns) > 1 else ''} associée{'s' if len(proposal.columns) > 1 else ''} d'après "
+          "leur en-tête.")
+    if missing:
+        print(f"À compléter (colonnes obligatoires sans colonne du fichier) : {', '.join(missing)}. Inscrivez pour "
+              "chacune l'en-tête de la colonne du fichier qui la contient (voir « exemples »), puis importez avec "
+              f"--correspondance {target}.")
     return EXIT_OK
 
 

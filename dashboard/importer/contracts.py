@@ -9,11 +9,18 @@ the little words of French headers are ignored as a last resort (``"Nombre de je
 from __future__ import annotations
 
 import functools
-import re
-import unicodedata
 from dataclasses import dataclass
 
 from dashboard import db
+from dashboard.importer.headers import (  # noqa: F401 - the matching of header text, used through this module too
+    FILLER_WORDS,
+    abbreviates,
+    header_keys,
+    loose_match,
+    loosen,
+    squash,
+    words,
+)
 from dashboard.importer.labels import FUNCTION_HELP, FUNCTION_LABELS, YES_NO, YES_NO_LABELS
 
 # Value kinds understood by ``parsing``.
@@ -71,6 +78,9 @@ class Contract:
     row_is: str
     columns: tuple[ColumnSpec, ...]
     key: tuple[str, ...]  # natural key, after parsing (canonical column names)
+    # Headers of columns written for the reader and not imported (a network's name beside its
+    # code in a pre-filled template): accepted without the « colonne inconnue » warning.
+    informative: tuple[str, ...] = ()
 
     def column(self, name: str) -> ColumnSpec:
         return next(c for c in self.columns if c.name == name)
@@ -157,23 +167,35 @@ BILANS = Contract(
         ColumnSpec("periode_fin", DATE, "Dernier jour de la période de deux mois.", "2014-10-31",
                    aliases=("fin_periode", "date_fin", "periode", "date_fin_periode", "date_periode", "date")),
         ColumnSpec("reseau_code", CODE, "Code du réseau FOQUALE.", "R86-POI", max_len=20, aliases=_NETWORK),
+        # Issue 24: the headers of the bilans as the académie writes them (« EPLE », « CFA »,
+        # « Contrats »…) are documented aliases, listed in the templates' « Explications » sheet.
         _count("jeunes_signales", "Jeunes signalés pendant la période (listes SIEI et autres).", 120,
-               aliases=("signales",)),
+               aliases=("signales", "signales_siei", "jeunes_signales_siei")),
         _count("jeunes_contactes", "Jeunes contactés pendant la période.", 95, aliases=("contactes",)),
         _count("entretiens", "Entretiens de situation menés pendant la période.", 80,
-               aliases=("entretiens_situation", "entretiens_menes")),
-        _count("solutions_proposees", "Solutions proposées pendant la période.", 60),
-        _count("raccroches_formation_initiale", "Raccrochés en formation initiale (retour en EPLE).", 20),
-        _count("raccroches_structure_innovante", "Raccrochés en structure innovante (micro-lycée…).", 2),
-        _count("raccroches_apprentissage", "Raccrochés en apprentissage (CFA).", 8),
-        _count("raccroches_mlds", "Raccrochés dans un module de la MLDS.", 6),
-        _count("raccroches_service_civique", "Raccrochés en service civique.", 3),
+               aliases=("entretiens_situation", "entretiens_menes", "entretiens_de_situation")),
+        _count("solutions_proposees", "Solutions proposées pendant la période.", 60,
+               aliases=("solutions", "solutions_proposes")),
+        _count("raccroches_formation_initiale", "Raccrochés en formation initiale (retour en EPLE).", 20,
+               aliases=("formation_initiale", "eple", "retour_en_eple", "retour_eple", "raccroches_eple",
+                        "retour_en_formation_initiale", "retour_formation_initiale")),
+        _count("raccroches_structure_innovante", "Raccrochés en structure innovante (micro-lycée…).", 2,
+               aliases=("structure_innovante", "structures_innovantes", "raccroches_structures_innovantes",
+                        "micro_lycee", "raccroches_micro_lycee")),
+        _count("raccroches_apprentissage", "Raccrochés en apprentissage (CFA).", 8,
+               aliases=("apprentissage", "cfa", "raccroches_cfa", "contrat_d_apprentissage")),
+        _count("raccroches_mlds", "Raccrochés dans un module de la MLDS.", 6,
+               aliases=("mlds", "module_mlds", "modules_mlds", "raccroches_module_mlds")),
+        _count("raccroches_service_civique", "Raccrochés en service civique.", 3,
+               aliases=("service_civique", "raccroches_en_service_civique")),
         _count("raccroches_autres", "Raccrochés vers une autre solution (E2C, EPIDE, mission locale, GRETA…).", 4,
-               aliases=("raccroches_autres_solutions", "raccroches_autre", "raccroches_autre_solution")),
+               aliases=("raccroches_autres_solutions", "raccroches_autre", "raccroches_autre_solution", "autres",
+                        "autre", "autres_solutions", "autre_solution")),
         _count("contrats_foquale", "Contrats FOQUALE signés pendant la période.", 30,
-               aliases=("contrats_foquale_signes",)),
+               aliases=("contrats_foquale_signes", "contrats", "contrats_signes", "foquale")),
     ),
     key=("reseau_code", "periode_fin"),
+    informative=("reseau_nom", "nom_reseau", "nom_du_reseau", "libelle_reseau", "nom_reseau_foquale"),
 )
 
 OBJECTIFS = Contract(
@@ -279,27 +301,6 @@ KINDS: tuple[str, ...] = tuple(CONTRACTS)
 KIND_LABELS: dict[str, str] = {k: c.label for k, c in CONTRACTS.items()}
 
 
-@functools.lru_cache(maxsize=8192)
-def squash(text: str) -> str:
-    """Lower case, no accent, letters, digits and ``+`` only: ``" Jeunes signalés "`` → ``"jeunessignales"``."""
-    decomposed = unicodedata.normalize("NFKD", str(text))
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
-    return "".join(ch for ch in plain if ch.isalnum() or ch == "+")
-
-
-FILLER_WORDS = frozenset({"nb", "nbre", "nombre", "n", "no", "num", "de", "du", "des", "d", "la", "le", "les", "l",
-                          "en", "a", "au", "aux"})
-
-
-@functools.lru_cache(maxsize=8192)
-def loosen(text: str) -> str:
-    """``squash`` without the little words: ``"Nombre d'élèves absentéistes"`` → ``"elevesabsenteistes"``."""
-    decomposed = unicodedata.normalize("NFKD", str(text))
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
-    words = re.split(r"[^a-z0-9+]+", plain)
-    return "".join(w for w in words if w and w not in FILLER_WORDS)
-
-
 @functools.lru_cache(maxsize=32)
 def _lookups(contract: Contract) -> tuple[dict[str, tuple[int, str]], ...]:
     """Header key → (rank, canonical name): exact names, then aliases, then both ``loosen``-ed.
@@ -320,18 +321,13 @@ def _lookups(contract: Contract) -> tuple[dict[str, tuple[int, str]], ...]:
     return exact, alias, loose
 
 
-def _header_keys(header: str) -> tuple[str, ...]:
-    bare = re.sub(r"\(.*?\)", "", header)
-    return squash(header), squash(bare), loosen(header), loosen(bare)
-
-
 def match_headers(headers: list[str], contract: Contract) -> dict[int, str]:
     """Position in the file → canonical column name, for the headers that match the contract.
 
     Exact (squashed) names are matched first, then aliases (in their order of preference), then
     both without the little words (``loosen``); a header may carry a remark in parentheses
     (``"Effectif (élèves)"``); a column is matched once (first occurrence)."""
-    keys = [_header_keys(h or "") for h in headers]
+    keys = [header_keys(h or "") for h in headers]
     out: dict[int, str] = {}
     for lookup in _lookups(contract):
         found = []
@@ -345,6 +341,12 @@ def match_headers(headers: list[str], contract: Contract) -> dict[int, str]:
             if position not in out and name not in out.values():
                 out[position] = name
     return dict(sorted(out.items()))
+
+
+def is_informative(header: str, contract: Contract) -> bool:
+    """Whether ``header`` names a column the kind accepts for the reader but does not import."""
+    keys = set(header_keys(header or ""))
+    return any(squash(name) in keys or loosen(name) in keys for name in contract.informative)
 
 
 def header_score(headers: list[str], kind: str | None = None) -> int:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
 from dataclasses import dataclass, field, replace
 
 import polars as pl
@@ -114,6 +113,14 @@ TARGET_LABELS = {"departement_code": "code du département", "departement": "dé
 
 
 # --- the proposal ------------------------------------------------------------------------------------
+#
+# Issue 24: a column is proposed only when its header names it — exactly, whatever the case, the
+# accents, the little words or the order of the words, through a documented alias (« EPLE »,
+# « CFA », « Contrats »…), or abbreviated word by word (« Struct. innov. »). Values are never used
+# to guess a column: six columns of counts all look alike, and a guess that swaps two of them
+# passes every check. Any other column stays unassigned until the user chooses it.
+
+SAMPLES_SHOWN = 3  # values shown beside a proposed or chosen column
 
 
 def column_values(raw: RawTable, position: int, rows: int = SAMPLE) -> list[str]:
@@ -121,78 +128,80 @@ def column_values(raw: RawTable, position: int, rows: int = SAMPLE) -> list[str]
     return [v for v in series.to_list() if v]
 
 
-def share(values: list[str], accept) -> float:
-    return sum(1 for v in values if accept(v)) / len(values) if values else 0.0
+def sample_values(raw: RawTable, header: str, count: int = SAMPLES_SHOWN) -> list[str]:
+    """The first ``count`` filled values of the file column ``header``."""
+    return column_values(raw, raw.headers.index(header), 200)[:count]
 
 
-def content_score(spec: ColumnSpec, values: list[str]) -> float:
-    """How well a file column's values fit a contract column (0 to 1)."""
-    if not values:
-        return 0.0
-    if spec.kind == contracts.UAI:
-        return share(values, lambda v: parsing.parse_uai(v)[1] is None)
-    if spec.kind == contracts.INSEE:
-        return share(values, lambda v: parsing.parse_insee(v)[1] is None)
-    if spec.name == "type":
-        return share(values, lambda v: schools.nature(v)[0] is not None)
-    if spec.name == "secteur":
-        return share(values, lambda v: schools.sector(v)[0] is not None)
-    if spec.kind == contracts.ENUM:
-        parse = parsing.enum_parser(spec)
-        return share(values, lambda v: parse(v)[1] is None)
-    if spec.kind == contracts.COUNT:
-        return share(values, lambda v: re.fullmatch(r"\d[\d\s]*", v) is not None)
-    if spec.kind == contracts.SCHOOL_YEAR:
-        return share(values, lambda v: parsing.parse_school_year(v)[1] is None)
-    if spec.kind == contracts.DATE:
-        return share(values, lambda v: parsing.parse_date(v)[1] is None)
-    if spec.kind == contracts.MONTH:
-        return share(values, lambda v: parsing.parse_month(v)[1] is None)
-    if spec.name == "code_postal":
-        return share(values, lambda v: re.fullmatch(r"\d{4,5}", parsing.restore_code(v)) is not None)
-    if spec.name in ("nom", "commune_nom"):
-        return 0.5 * share(values, lambda v: sum(ch.isalpha() for ch in v) >= 3)
-    return 0.0
+def header_matches(raw: RawTable, kind: str) -> dict[int, str]:
+    """File position → column name, for the headers ``contracts.match_headers`` reads (exact names,
+    aliases, little words ignored), the helper columns of school lists included."""
+    if kind == schools.KIND:
+        main, aux = schools.recognise(raw.headers)
+        return {**main, **aux}
+    return contracts.match_headers(raw.headers, CONTRACTS[kind])
 
 
-def header_score(spec: ColumnSpec, header: str) -> float:
-    key = contracts.loosen(header)
-    if not key:
-        return 0.0
-    keys = [contracts.loosen(k) for k in (spec.name, *spec.aliases)]
-    return max(difflib.SequenceMatcher(None, key, k).ratio() for k in keys if k)
+def word_matches(raw: RawTable, kind: str, taken: dict[int, str]) -> dict[int, str]:
+    """The other headers naming exactly one column in other words (order, abbreviations), when no
+    other header names that column too."""
+    free = [spec for spec in target_specs(kind) if spec.name not in taken.values()]
+    found: dict[int, list[str]] = {}
+    for pos, header in enumerate(raw.headers):
+        if pos in taken or not header:
+            continue
+        names = [spec.name for spec in free if contracts.loose_match(header, spec)]
+        if len(names) == 1:
+            found[pos] = names
+    claimed = [names[0] for names in found.values()]
+    return {pos: names[0] for pos, names in found.items() if claimed.count(names[0]) == 1}
 
 
 def propose(raw: RawTable, kind: str) -> Mapping:
-    """Best guess: recognised headers first, then, for the other columns, the file column whose
-    header and first values fit best (each file column used once)."""
-    specs = target_specs(kind)
-    if kind == schools.KIND:
-        main, aux = schools.recognise(raw.headers)
-        matched = {**main, **aux}
-    else:
-        matched = contracts.match_headers(raw.headers, CONTRACTS[kind])
-    columns = {name: raw.headers[pos] for pos, name in matched.items()}
-    used = set(matched)
-    samples = {pos: column_values(raw, pos) for pos in range(len(raw.headers))}
-    for spec in specs:
-        if spec.name in columns or not spec.required:
-            continue
-        if spec.name == "commune_insee" and kind == schools.KIND and {"commune_nom", "code_postal"} & set(columns):
-            continue  # the commune is found from its name
-        scored = []
-        for pos, header in enumerate(raw.headers):
-            if pos in used or not header:
-                continue
-            score = 0.6 * content_score(spec, samples[pos]) + 0.4 * header_score(spec, header)
-            scored.append((score, -pos, pos))
-        if scored:
-            score, _neg, pos = max(scored)
-            if score >= 0.45:
-                columns[spec.name] = raw.headers[pos]
-                used.add(pos)
+    """The columns whose header names them (see above); the others are left to the user."""
+    matched = header_matches(raw, kind)
+    matched |= word_matches(raw, kind, matched)
+    columns = {name: raw.headers[pos] for pos, name in sorted(matched.items())}
     mapping = Mapping(kind, columns)
     return replace(mapping, values=propose_values(raw, mapping))
+
+
+def proposed_kind(headers: list[str]) -> str | None:
+    """The kind the analysis of the headers recognised — the same one its report names (« S'il
+    s'agit d'un fichier « Bilans bimestriels »… ») — or ``None`` when no header is recognised."""
+    kind = contracts.guess_kind(headers) or contracts.likely_kind(headers)
+    if kind is None and contracts.header_score(headers) > 0:
+        closest = contracts.closest_kind(headers)
+        kind = closest if contracts.required_share(headers, closest) > 0 else None
+    return kind
+
+
+def unassigned(mapping: Mapping) -> list[str]:
+    """Required columns of the contract that the mapping leaves without a file column or a value."""
+    chosen = set(mapping.columns) | set(mapping.fixed)
+    optional = set()
+    if mapping.kind == schools.KIND and {"commune_nom", "code_postal"} & chosen:
+        optional.add("commune_insee")  # the commune is found from its name or postcode
+    return [n for n in CONTRACTS[mapping.kind].required if n not in chosen and n not in optional]
+
+
+def proposal_document(raw: RawTable, proposal: Mapping) -> dict:
+    """The proposal as the JSON a data manager completes: every column of the kind (empty when
+    unassigned), its default name, and the first values of each file column."""
+    document = proposal.to_dict()
+    document["nom"] = proposal.name or default_name(proposal.kind, raw.headers)
+    document["colonnes"] = {name: proposal.columns.get(name, "") for name in target_names(proposal.kind)}
+    document["exemples"] = {h: sample_values(raw, h) for h in raw.headers if h}
+    return document
+
+
+def default_name(kind: str, headers: list[str], limit: int = 80) -> str:
+    """The name a saved mapping gets by default: its kind and the file's columns it reads
+    (« Bilans bimestriels — Année scolaire, Date de fin, Réseau… »)."""
+    label = CONTRACTS[kind].label
+    shown = [h for h in headers if h]
+    text = f"{label} — {', '.join(shown)}" if shown else label
+    return text if len(text) <= limit else text[: limit - 1].rstrip(" ,") + "…"
 
 
 def enum_targets(kind: str, name: str) -> list[str]:

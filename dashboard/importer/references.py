@@ -9,6 +9,7 @@ import polars as pl
 from sqlalchemy import Connection, select
 
 from dashboard import db
+from dashboard.importer.contracts import squash
 from queries import territoires as tq
 
 SUGGESTION_LIMIT = 200  # distinct unknown values that get a "did you mean" (difflib is O(n) each)
@@ -62,6 +63,33 @@ class References:
         return self._memo(
             ("territories", annee_scolaire), lambda: set(tq.territory_index(self.conn, annee_scolaire))
         )
+
+    def territory_names(self, annee_scolaire: str, networks_only: bool = False) -> dict[str, str]:
+        """Code → name of the territories (or only the networks) of that school year, as a
+        suggestion shows them: a network by its name, any other territory with its level."""
+        def load() -> dict[str, str]:
+            index = tq.territory_index(self.conn, annee_scolaire)
+            return {code: t.nom if t.niveau == "reseau" else t.label for code, t in index.items()
+                    if not networks_only or t.niveau == "reseau"}
+
+        return self._memo(("territory_names", annee_scolaire, networks_only), load)
+
+    def all_network_names(self) -> dict[str, str]:
+        """Code → name of the networks of every breakdown loaded (the latest name of each)."""
+        def load() -> dict[str, str]:
+            t = db.territoires
+            rows = self.conn.execute(select(t.c.reseau_code, t.c.reseau_nom, t.c.annee_debut).distinct()).all()
+            return {code: name for code, name, _year in sorted(rows, key=lambda r: r[2])}
+
+        return self._memo("all_network_names", load)
+
+    def breakdown_years(self) -> list[str]:
+        """One school year in force for each breakdown loaded (2000-2001 for the default one)."""
+        def load() -> list[str]:
+            starts = self.conn.execute(select(db.territoires.c.annee_debut).distinct()).scalars()
+            return [f"{max(y, 2000)}-{max(y, 2000) + 1}" for y in sorted(starts)]
+
+        return self._memo("breakdown_years", load)
 
     def schools(self) -> set[str]:
         return self._memo("schools", lambda: set(self.conn.execute(select(db.etablissements.c.uai)).scalars()))
@@ -120,3 +148,44 @@ class Suggester:
         """`` Vouliez-vous dire « X » ?`` or an empty string."""
         best = self(value)
         return f" Vouliez-vous dire « {best} » ?" if best else ""
+
+
+class TerritorySuggester:
+    """« Vouliez-vous dire « R17-ROY » (Royan) ? » for a territory code that does not exist: the
+    territory whose name the value is (« Royan », « haute saintonge »), else a near code, else a
+    near name. Two territories may share a name (network and PSAD « Poitiers »): both are named."""
+
+    def __init__(self, names: dict[str, str]) -> None:
+        self.names = names
+        self.codes = Suggester(names)
+        self.by_name: dict[str, list[str]] = {}
+        for code, name in sorted(names.items()):
+            self.by_name.setdefault(squash(name), []).append(code)
+            self.by_name.setdefault(squash(_bare(name)), []).append(code)
+        self.by_name = {k: list(dict.fromkeys(v)) for k, v in self.by_name.items() if k}
+
+    def __call__(self, value: str | None) -> list[str]:
+        if not value:
+            return []
+        key = squash(value)
+        if key in self.by_name:
+            return self.by_name[key][:2]
+        code = self.codes(str(value).strip().upper())
+        if code:
+            return [code]
+        close = difflib.get_close_matches(key, list(self.by_name), n=1, cutoff=0.8)
+        return self.by_name[close[0]][:2] if close else []
+
+    def hint(self, value: str | None) -> str:
+        found = self(value)
+        if not found:
+            return ""
+        return " Vouliez-vous dire " + " ou ".join(f"« {c} » ({self.names[c]})" for c in found) + " ?"
+
+
+def _bare(label: str) -> str:
+    """A label without its level (« PSAD Poitiers » → « Poitiers », « Vienne (86) » → « Vienne »)."""
+    for prefix in ("PSAD ", "Réseau "):
+        if label.startswith(prefix):
+            label = label[len(prefix):]
+    return label.split(" (")[0]

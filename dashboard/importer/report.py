@@ -50,6 +50,8 @@ class Issues:
     rows: list[tuple] = field(default_factory=list)
     hidden: dict[tuple[str, str, str], list] = field(default_factory=dict)
     listed: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    # column → what to add to the explanation of a value that cannot be read (a suggestion)
+    hints: dict[str, Callable[[str], str]] = field(default_factory=dict)
 
     def room(self, severity: str, rule: str, shown: str) -> int:
         return max(0, min(MAX_PER_RULE - self.listed.get((severity, rule, shown), 0), MAX_LISTED - len(self.rows)))

@@ -13,13 +13,14 @@ import polars as pl
 from dashboard import fmt
 from dashboard.importer import funnel, prevention_rules, territory_rules
 from dashboard.importer.checks import (
+    CODES_LIST,
     check_known,
     check_known_by_year,
     commune_exists,
     present,
     school_year_of_date,
 )
-from dashboard.importer.references import References
+from dashboard.importer.references import References, TerritorySuggester
 from dashboard.importer.report import WARNING, Issues
 
 KNOWN_INDICATORS = ("raccroches",)
@@ -51,12 +52,38 @@ def apply(kind: str, rows: pl.DataFrame, refs: References, issues: Issues) -> No
     RULES[kind](rows, refs, issues)
 
 
+#: Territory-code columns of each kind: a value that is not written as a code (« Haute Saintonge »)
+#: still gets the territory it names suggested.
+CODE_COLUMNS = {"bilans": "reseau_code", "etablissements": "reseau_code", "objectifs": "territoire_code"}
+
+
+def code_hints(kind: str, refs: References) -> dict[str, Callable[[str], str]]:
+    """Column → the suggestion added to a code that cannot be read (a name with spaces or accents)."""
+    column = CODE_COLUMNS.get(kind)
+    if column is None:
+        return {}
+    cache: dict[str, TerritorySuggester] = {}
+
+    def hint(value: str) -> str:
+        if "all" not in cache:
+            names = dict(refs.all_network_names())
+            if kind == "objectifs":
+                for annee in refs.breakdown_years():
+                    names |= refs.territory_names(annee)
+            cache["all"] = TerritorySuggester(names)
+        return cache["all"].hint(value) + CODES_LIST
+
+    return {column: hint}
+
+
 # --- per kind -------------------------------------------------------------------------------------
 
 
 def bilans_rules(rows: pl.DataFrame, refs: References, issues: Issues) -> None:
     check_known_by_year(rows, "reseau_code", refs.networks, issues, "réseau connu",
-                        lambda v, a: f"Le réseau « {v} » n'existe pas dans le découpage de {a}.")
+                        lambda v, a: f"Le réseau « {v} » n'existe pas dans le découpage de {a}.",
+                        suggest=lambda a: TerritorySuggester(refs.territory_names(a, networks_only=True)),
+                        tail=CODES_LIST)
     dated = present(rows, "periode_fin", "annee_scolaire")
     outside = dated.filter(school_year_of_date("periode_fin") != pl.col("annee_scolaire"))
     issues.add_rows(outside, "periode_fin", "période dans l'année scolaire",
@@ -109,13 +136,15 @@ def absenteisme_rules(rows: pl.DataFrame, refs: References, issues: Issues) -> N
 def etablissements_rules(rows: pl.DataFrame, refs: References, issues: Issues) -> None:
     commune_exists(rows, refs, issues)
     check_known(rows, "reseau_code", refs.all_networks(), issues, "réseau connu",
-                lambda v: f"Le réseau « {v} » n'existe dans aucun découpage territorial chargé.")
+                lambda v: f"Le réseau « {v} » n'existe dans aucun découpage territorial chargé.",
+                suggest=TerritorySuggester(refs.all_network_names()), tail=CODES_LIST)
 
 
 def objectifs_rules(rows: pl.DataFrame, refs: References, issues: Issues) -> None:
     check_known_by_year(rows, "territoire_code", refs.territories, issues, "territoire connu",
                         lambda v, a: f"Le territoire « {v} » n'existe pas en {a} (ACAD, code de département, "
-                                     "de PSAD ou de réseau attendu).")
+                                     "de PSAD ou de réseau attendu).",
+                        suggest=lambda a: TerritorySuggester(refs.territory_names(a)), tail=CODES_LIST)
     other = present(rows, "indicateur").filter(~pl.col("indicateur").is_in(KNOWN_INDICATORS))
     issues.add_rows(other, "indicateur", "indicateur connu",
                     lambda r: f"L'indicateur « {r['indicateur']} » n'est pas affiché par le tableau de bord "

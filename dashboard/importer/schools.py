@@ -15,7 +15,8 @@ the usual checks run:
   in a spreadsheet — is an error naming both;
 * communes given by name (« ST MAIXENT L ECOLE », « ANGOULEME CEDEX ») resolved within their
   department; codes stored as numbers restored (``16015.0``, ``1269`` → ``01269``);
-* a file listing each school once per school year keeps its latest year (older rows set aside).
+* a file listing each school once per school year keeps its latest year (older rows set aside);
+* a directory listing a school once per site gives one school (``sites``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from dataclasses import dataclass, replace
 
 import polars as pl
 
-from dashboard.importer import contracts, places
+from dashboard.importer import contracts, places, sites
 from dashboard.importer.contracts import CONTRACTS, ColumnSpec, Contract, squash
 from dashboard.importer.parsing import parse_date, restore_code
 from dashboard.importer.reading import LINE, RawTable
@@ -60,6 +61,8 @@ AUX = Contract("etablissements_aux", "Colonnes utiles des fichiers officiels", "
                aliases=("ministere_tutelle", "libelle_ministere")),
     ColumnSpec("nature_libelle", contracts.TEXT, "Libellé de la nature (pour compléter un nom).", "",
                aliases=("libelle_nature", "nature_uai_libe", "denomination_principale", "type_d_etablissement")),
+    ColumnSpec("multi_lignes", contracts.TEXT, "1 si l'établissement a une ligne par site (annuaire).", "0",
+               aliases=("etablissement_multi_lignes", "multi_sites", "multisite")),
 ), key=())
 
 # Nature codes of the ministry's nomenclature kept by the dashboard (DESIGN §4); any other nature
@@ -180,6 +183,8 @@ def prepare(raw: RawTable, refs: References, issues: Issues, today: dt.date | No
     t = with_names(t, raw, main)
     t = with_places(t, refs, has, issues)
     t, set_aside = set_rows_aside(t, refs, has, issues, today)
+    t, merged = sites.merge(t, has, issues)
+    set_aside += merged
     contract = CONTRACTS[KIND]
     names = [name for name in contract.names if name in has or derived(name, has)]
     cells = t.select(*[pl.col(name).alias(f"c{i}") for i, name in enumerate(names)], LINE)

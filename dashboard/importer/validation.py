@@ -13,7 +13,7 @@ import polars as pl
 from sqlalchemy import Connection
 
 from dashboard import fmt
-from dashboard.importer import contracts, messages, rules, schools
+from dashboard.importer import contracts, messages, plausibility, rules, schools
 from dashboard.importer.contracts import CONTRACTS, Contract
 from dashboard.importer.parsing import clean_text, column_exprs, count_number
 from dashboard.importer.reading import LINE, SEPARATOR_NAMES, RawTable, UnreadableFile, read_file
@@ -68,11 +68,20 @@ def check(conn: Connection, data: bytes, filename: str = "", kind: str | None = 
     check_shape(raw, issues, data.row_count)
     report_controls(raw, issues)
     data = drop_stray_rows(data, issues)
+    issues.hints.update(rules.code_hints(kind, refs))
     rows = rules.derive(kind, typed_rows(data, contract, positions, issues))
     rules.apply(kind, rows, refs, issues)
+    plausibility.check(kind, rows, issues, file_headers(issues, mapping))
     check_duplicates(rows, contract, issues)
     report = Report(kind, issues.frame(), raw.row_count, raw.description, hidden_frame(issues), set_aside)
     return Checked(kind, raw, rows, report)
+
+
+def file_headers(issues: Issues, mapping) -> dict[str, str]:
+    """Each column's header as written in the file (through the mapping when there is one)."""
+    if mapping is None:
+        return dict(issues.headers)
+    return {**issues.headers, **mapping.columns}
 
 
 def unknown_kind(raw: RawTable, issues: Issues) -> None:
@@ -117,6 +126,8 @@ def check_columns(raw: RawTable, contract: Contract, issues: Issues, recognised:
         twin = contracts.match_headers([header], contract)
         if twin and twin[0] in recognised.values():
             continue
+        if not twin and contracts.is_informative(header, contract):
+            continue  # written for the reader (a network's name beside its code), not imported
         if twin:
             issues.add(raw.header_line, header, header, "colonne en double",
                        f"La colonne « {issues.headers.get(twin[0], twin[0])} » apparaît deux fois ; "
@@ -250,9 +261,11 @@ def report_parse_errors(rows: pl.DataFrame, spec, label: str, issues: Issues) ->
     bad = rows.filter(pl.col(f"{spec.name}__err").is_not_null())
     if bad.is_empty():
         return
+    hint = issues.hints.get(spec.name) if spec.kind == contracts.CODE else None
     for code, group in bad.group_by(f"{spec.name}__err", maintain_order=True):
         rule, explain = messages.PARSE_ERRORS[code[0]]
-        issues.add_rows(group, spec.name, rule, lambda r, e=explain, s=spec, n=label: e(r[f"{s.name}__brut"], s, n))
+        issues.add_rows(group, spec.name, rule, lambda r, e=explain, s=spec, n=label: e(r[f"{s.name}__brut"], s, n)
+                        + (hint(r[f"{s.name}__brut"]) if hint else ""))
 
 
 def check_duplicates(rows: pl.DataFrame, contract: Contract, issues: Issues) -> None:

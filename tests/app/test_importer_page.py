@@ -151,9 +151,11 @@ def test_long_report_starts_with_a_count_per_rule(page_db, open_page):
     assert_no_exception(at)
     assert "**Problèmes par règle**" in [m.value for m in at.markdown]
     counts = at.dataframe[1].value
-    assert counts["Règle"].tolist()[:2] == ["absentéistes ≤ effectif", "ligne en double"]
-    assert counts["Nombre"].tolist()[:2] == ["24", "12"]
-    assert len(at.dataframe[2].value) == 40  # the report itself, every problem
+    # issue 24: absentees above enrolment on every line first says the columns are probably swapped
+    assert counts["Règle"].tolist()[:3] == ["absentéistes ≤ effectif (vraisemblance)", "absentéistes ≤ effectif",
+                                            "ligne en double"]
+    assert counts["Nombre"].tolist()[:3] == ["1", "24", "12"]
+    assert len(at.dataframe[2].value) == 41  # the report itself, every problem
 
 
 def test_malformed_csv_gives_the_line_not_a_crash(page_db, open_page):
@@ -173,7 +175,13 @@ def test_mapping_step_proposes_applies_saves_and_proposes_again(page_db, open_pa
     at = upload(open_page(url), "rectorat.csv", RECTORAT)
     assert_no_exception(at)
     assert "Correspondance des colonnes" in [h.value for h in at.subheader]
-    assert at.selectbox(key=next(k for k in keys(at, "selectbox") if k.endswith("_uai"))).value == "Numéro"
+    # issue 24: « Numéro » holds UAI, but its header does not say so: the user chooses it
+    uai = at.selectbox(key=next(k for k in keys(at, "selectbox") if k.endswith("_uai")))
+    assert uai.value == "— aucune —"
+    assert any("Colonnes obligatoires encore sans colonne du fichier : uai." in w.value for w in at.warning)
+    uai.set_value("Numéro")
+    at.run()
+    assert not any("Colonnes obligatoires encore" in w.value for w in at.warning)
     assert f"Premières valeurs : {NEW_A} · {NEW_B}" in [t.value for t in at.text]
     toggle = at.toggle(key=next(k for k in keys(at, "toggle")))
     toggle.set_value(True)
@@ -217,3 +225,56 @@ def test_an_over_limit_file_is_refused_on_the_page_with_the_limit(page_db, open_
     report = at.dataframe[-1].value
     assert "250 au plus" in report["Explication"].iloc[0]
     assert "Importer ce fichier" not in labels(at, "button")
+
+
+# --- imports a data manager can trust (issue 24) --------------------------------------------------
+
+
+def test_the_bilans_of_the_issue_are_recognised_with_a_suggestion_for_a_name(page_db, open_page):
+    from tests.support.importer import HUMAN, PERIODS, people_csv
+
+    rows = [PERIODS[0], PERIODS[1], PERIODS[2][:2] + ["Royan"] + PERIODS[2][3:]]
+    at = upload(open_page(page_db[0]), "bilans.csv", people_csv(HUMAN, rows))
+    assert_no_exception(at)
+    assert "Correspondance des colonnes" not in [h.value for h in at.subheader]
+    assert "**Type de fichier :** Bilans bimestriels" in [m.value for m in at.markdown]
+    report = at.dataframe[-1].value
+    assert any("Vouliez-vous dire « R17-ROY » (Royan) ?" in e for e in report["Explication"])
+
+
+def test_the_mapping_step_proposes_the_recognised_kind_and_names_what_is_left(page_db, open_page):
+    from tests.support.importer import HUMAN, PERIODS, people_csv
+
+    header = [*HUMAN[:7], "Retour lycée", *HUMAN[8:]]
+    at = upload(open_page(page_db[0]), "bilans.csv", people_csv(header, PERIODS))
+    assert_no_exception(at)
+    kind = at.selectbox(key=next(k for k in keys(at, "selectbox") if k.startswith("corr_type_")))
+    assert kind.value == "bilans"
+    assert any("Colonnes obligatoires encore sans colonne du fichier : raccroches_formation_initiale." in w.value
+               for w in at.warning)
+    initiale = at.selectbox(key=next(k for k in keys(at, "selectbox") if k.endswith("_raccroches_formation_initiale")))
+    assert initiale.value == "— aucune —"
+    contrats = at.selectbox(key=next(k for k in keys(at, "selectbox") if k.endswith("_contrats_foquale")))
+    assert contrats.value == "Contrats"
+    assert "Premières valeurs : 30 · 25,0 · 20" in [t.value for t in at.text]
+    name = at.text_input(key=next(k for k in keys(at, "text_input") if k.startswith("corr_nom_")))
+    assert name.value.startswith("Bilans bimestriels — Année scolaire, Date de fin, Réseau")
+
+
+def test_a_file_of_no_known_kind_asks_for_the_kind(page_db, open_page):
+    at = upload(open_page(page_db[0]), "divers.csv", b"Colonne A;Colonne B\r\n1;2\r\n")
+    assert_no_exception(at)
+    kind = at.selectbox(key=next(k for k in keys(at, "selectbox") if k.startswith("corr_type_")))
+    assert kind.value is None
+    assert any("choisissez le type de fichier" in i.value for i in at.info)
+
+
+def test_codes_at_hand_on_the_page(page_db, open_page):
+    at = open_page(page_db[0])
+    assert_no_exception(at)
+    downloads = labels(at, "download_button")
+    assert {"Liste CSV", "Liste XLSX", "Bilans pré-remplis XLSX"} <= set(downloads)
+    period = at.selectbox(key="modele_bilans_periode")
+    assert len(period.options) == 6 and period.value.endswith("-10-31")
+    year = at.selectbox(key="modeles_annee")
+    assert "Liste des territoires " + year.value in " ".join(m.value for m in at.markdown)

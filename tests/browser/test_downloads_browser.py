@@ -27,8 +27,9 @@ PAUSES = (0, 250, 600)
 CASES = [
     *[("/raccrochage?annee=2014-2015&territoire=86", 2, pause) for pause in PAUSES],  # files built on click
     *[("/comparer?annee=2014-2015&territoires=R86-POI,R86-SVI,86", 2, pause) for pause in PAUSES],
-    # the templates (CSV and XLSX of every import kind), one after another
-    *[("/importer", 2 * len(KINDS), pause) for pause in (150, 600)],
+    # the templates (CSV and XLSX of every import kind), the list of territories (CSV, XLSX) and the
+    # pre-filled bilans (issue 24), one after another
+    *[("/importer", 2 * len(KINDS) + 3, pause) for pause in (150, 600)],
 ]
 
 

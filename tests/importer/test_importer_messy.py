@@ -241,7 +241,7 @@ def test_explanations_name_the_column_and_value_as_written(engine):
     assert "« Nb entretiens » ne peut pas être négatif" in by_rule["positif ou nul"]["explication"]
     assert "« 12,5 » n'est pas un nombre entier : « Nb entretiens »" in by_rule["nombre entier"]["explication"]
     assert "« r86-pOl » n'existe pas" in by_rule["réseau connu"]["explication"]
-    assert "Vouliez-vous dire « R86-POI » ?" in by_rule["réseau connu"]["explication"]
+    assert "Vouliez-vous dire « R86-POI » (Poitiers) ?" in by_rule["réseau connu"]["explication"]
 
 
 def test_duplicate_key_is_named_with_the_file_headers(engine):

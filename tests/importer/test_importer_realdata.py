@@ -8,6 +8,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -18,7 +20,9 @@ from dashboard.importer import mapping as mappings
 from dashboard.importer.reading import read_file
 from tests.support import ROOT
 
-REALDATA = ROOT.parent / "shared" / "realdata"
+#: ``../shared/realdata/`` beside the checkout; ``DASHBOARD_REALDATA`` names the folder when the checkout
+#: lives elsewhere (a git worktree).
+REALDATA = Path(os.environ.get("DASHBOARD_REALDATA") or ROOT.parent / "shared" / "realdata")
 pytestmark = pytest.mark.skipif(not REALDATA.is_dir(), reason=f"données réelles absentes ({REALDATA})")
 
 # file → (rows imported, rows set aside by reason)

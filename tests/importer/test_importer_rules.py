@@ -88,7 +88,7 @@ def test_text_too_long(engine):
 
 def test_unknown_network_with_suggestion(engine):
     problem = only(engine, bilans_file(bilan(reseau="R86-POIT")), "réseau connu")
-    assert "Vouliez-vous dire « R86-POI » ?" in problem["explication"]
+    assert "Vouliez-vous dire « R86-POI » (Poitiers) ?" in problem["explication"]
 
 
 def test_network_codes_are_those_of_the_rows_school_year(engine):
@@ -183,7 +183,7 @@ def test_funnel_holds_on_cumulated_totals_not_per_period(engine):
 def test_funnel_contactes_le_signales(engine):
     october = bilan(jeunes_signales=100, jeunes_contactes=90)
     december = bilan(periode="2014-12-31", jeunes_signales=0, jeunes_contactes=20, entretiens=0,
-                     solutions_proposees=0, **{c: 0 for c in BILAN_HEADER[7:13]})
+                     solutions_proposees=0, **{c: 0 for c in BILAN_HEADER[7:14]})
     problem = only(engine, bilans_file(october, december), "contactés ≤ signalés (cumul annuel)")
     assert (problem["ligne"], problem["colonne"], problem["valeur"]) == (3, "jeunes_contactes", "110 > 100")
     assert "31 décembre 2014" in problem["explication"]
@@ -202,7 +202,7 @@ def test_funnel_raccroches_le_solutions(engine):
 def test_funnel_combines_file_and_stored_rows(engine):
     assert importer.import_file(engine, bilans_file(bilan(jeunes_signales=100, jeunes_contactes=90)), "oct.csv").written
     december = bilan(periode="2014-12-31", jeunes_signales=0, jeunes_contactes=20, entretiens=0,
-                     solutions_proposees=0, **{c: 0 for c in BILAN_HEADER[7:13]})
+                     solutions_proposees=0, **{c: 0 for c in BILAN_HEADER[7:14]})
     problem = only(engine, bilans_file(december), "contactés ≤ signalés (cumul annuel)")
     assert problem["valeur"] == "110 > 100"
 

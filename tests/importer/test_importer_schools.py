@@ -130,18 +130,21 @@ FOREIGN = csv_bytes(["Numéro", "Établissement", "Catégorie d'établissement",
                      ["0860002K", "Lycée B", "Lycée pro", "Privé", "86194"]])
 
 
-def test_the_proposal_guesses_columns_from_headers_and_values():
+def test_the_proposal_reads_headers_only_and_leaves_the_rest_to_the_user():
+    """Issue 24: values never choose a column (« Numéro » holds UAI, but nothing in its header says
+    so); the same words in another order do (« Code commune INSEE »)."""
     raw = read_file(FOREIGN, "x.csv", "etablissements")
     proposal = mappings.propose(raw, "etablissements")
-    assert proposal.columns["uai"] == "Numéro" and proposal.columns["nom"] == "Établissement"
-    assert proposal.columns["commune_insee"] == "Code commune INSEE"
-    assert proposal.values["type"] == {"Lycée pro": ""}  # « Collège » is understood; the other is the user's
+    assert proposal.columns == {"nom": "Établissement", "secteur": "Statut", "commune_insee": "Code commune INSEE"}
+    assert mappings.unassigned(proposal) == ["uai", "type"]
+    chosen = mappings.Mapping("etablissements", {**proposal.columns, "type": "Catégorie d'établissement"})
+    assert mappings.propose_values(raw, chosen) == {"type": {"Lycée pro": ""}}  # « Collège » is understood
 
 
 def test_a_mapping_is_applied_saved_and_proposed_again(db_engine):
     raw = read_file(FOREIGN, "x.csv", "etablissements")
     made = mappings.Mapping("etablissements", {**mappings.propose(raw, "etablissements").columns,
-                                               "type": "Catégorie d'établissement"},
+                                               "uai": "Numéro", "type": "Catégorie d'établissement"},
                             values={"type": {"Lycée pro": "LP"}}, name="Établissements du rectorat")
     assert not importer.validate(db_engine, FOREIGN, "x.csv").ok
     result = importer.import_file(db_engine, FOREIGN, "x.csv", mapping=made)

@@ -3,6 +3,7 @@ the reference state the importer tests' shared database is reset to (``tests/imp
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import polars as pl
@@ -134,3 +135,39 @@ RECTORAT = (
     f"{NEW_A};Collège A;Collège;Public;86194\r\n"
     f"{NEW_B};Lycée B;LP;Privé;86194\r\n"
 ).encode()
+
+
+# --- files as people make them (issue 24) ------------------------------------------------------------
+
+TITLE = "Bilans bimestriels des réseaux FOQUALE — année 2016-2017"
+HUMAN = ["Année scolaire", "Date de fin", "Réseau", "Signalés", "Contactés", "Entretiens", "Solutions", "EPLE",
+         "Structure innovante", "CFA", "MLDS", "Service civique", "Autres", "Contrats"]
+# Six periods of one network, counts as a spreadsheet exports them (decimal commas): every period a
+# different figure per kind of solution, so that a swap of two columns would change what is stored.
+PERIODS = [
+    ["2016-2017", "31/10/2016", "R86-POI", "120", "95", "80", "60", "20", "2", "8", "6", "3", "4", "30"],
+    ["2016-2017", "31/12/2016", "R86-POI", "110,0", "90,0", "70,0", "55,0", "18,0", "1,0", "7,0", "5,0", "2,0", "3,0",
+     "25,0"],
+    ["2016-2017", "28/02/2017", "R17-ROY", "100", "85", "60", "50", "15", "1", "6", "4", "2", "5", "20"],
+]
+def people_csv(header: list[str], rows: list[list[str]], title: str = TITLE) -> bytes:
+    """``;``-separated, Windows-1252, a title line above the header, as Excel saves it."""
+    lines = [title, ";".join(header), *(";".join(r) for r in rows)]
+    return ("\r\n".join(lines) + "\r\n").encode("cp1252")
+
+
+def people_xlsx(header: list[str], rows: list[list]) -> bytes:
+    """A workbook whose first sheet is a note, the table on the second one under a title."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.title = "Notes"
+    workbook.active.append(["Saisie du SAIO — ne pas modifier la feuille suivante sans prévenir."])
+    sheet = workbook.create_sheet("Saisie 2016-2017")
+    sheet.append([TITLE])
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
