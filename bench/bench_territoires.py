@@ -9,9 +9,8 @@ from __future__ import annotations
 import os
 import statistics
 import time
-import uuid
 
-from sqlalchemy import and_, create_engine, func, select, text
+from sqlalchemy import and_, func, select
 
 from dashboard import db
 from queries import territoires as tq
@@ -60,15 +59,13 @@ def _tree_rows(engine, label: str) -> list[tuple[str, float, str]]:
 
 def _postgres_copy(engine):
     """A PostgreSQL database with the bench database's geography and breakdown, or None."""
-    base = os.environ.get("DASHBOARD_TEST_POSTGRES_URL")
-    if not base:
+    if not os.environ.get("DASHBOARD_TEST_POSTGRES_URL"):
         return None, None
-    admin_url = base.rsplit("/", 1)[0] + "/postgres"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"pilotage_bench_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    target = db.make_engine(admin_url.rsplit("/", 1)[0] + f"/{name}")
+    from tests.support.databases import Databases
+
+    databases = Databases()
+    url, drop_database = databases.empty_postgres()
+    target = db.make_engine(url)
     db.create_schema(target)
     with engine.connect() as src, target.begin() as dst:
         for table in (db.departements, db.communes, db.territoires):
@@ -78,9 +75,8 @@ def _postgres_copy(engine):
 
     def drop() -> None:
         target.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop_database()
+        databases.close()
 
     return target, drop
 
