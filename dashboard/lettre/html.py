@@ -132,7 +132,7 @@ def plain_text(view: dict, charts: list[letter_charts.Chart] | None = None) -> s
     head = layout.heading(view)
     lines = [head["titre"], head["editeur"], head["sous_titre"], *head["badges"]]
     for section in layout.sections(view, charts):
-        lines += ["", section["titre"].upper()]
+        lines += ["", section["titre"], "-" * min(len(section["titre"]), 72)]
         for block in section["blocs"]:
             kind = block["type"]
             if kind in ("paragraphes", "notes"):
