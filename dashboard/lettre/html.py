@@ -73,7 +73,7 @@ def _block(block: dict, images: dict[str, str]) -> str:
                 "</figcaption></figure>")
     if kind == "encadre":
         return (f'<div style="border-left:4px solid {BLUE_FRANCE}; padding:2px 12px; margin:0 0 14px;">'
-                f'<h3 style="{FONT} font-size:16px; margin:0 0 4px;">{_t(block["titre"])}</h3>'
+                f'<p style="{FONT} font-size:16px; font-weight:bold; margin:0 0 4px;">{_t(block["titre"])}</p>'
                 + (_p(block["sous_titre"], f"font-size:13px; color:{MUTED};") if block["sous_titre"] else "")
                 + "".join(_p(t) for t in block["textes"]) + "</div>")
     if kind == "liste":
@@ -86,26 +86,29 @@ def _block(block: dict, images: dict[str, str]) -> str:
     raise ValueError(kind)
 
 
-def _heading(view: dict) -> str:
+def _heading(view: dict, h1: str = "h1") -> str:
     head = layout.heading(view)
     badges = "".join(f'<span style="display:inline-block; color:{WARN}; border:1px solid {WARN}; font-size:12px; '
                      f'font-weight:bold; padding:2px 8px; margin:10px 6px 0 0;">{_t(b)}</span>' for b in head["badges"])
     return (f'<div style="background:{BLUE_FRANCE}; color:#ffffff; padding:18px 22px;">'
             f'<p style="{FONT} font-size:13px; letter-spacing:0.04em; margin:0;">{_t(head["editeur"])}</p>'
-            f'<h1 style="{FONT} font-size:25px; line-height:1.25; margin:6px 0 4px; color:#ffffff;">{_t(head["titre"])}</h1>'
+            f'<{h1} style="{FONT} font-size:25px; line-height:1.25; margin:6px 0 4px; color:#ffffff;">{_t(head["titre"])}'
+            f'</{h1}>'
             f'<p style="{FONT} font-size:14px; margin:0;">{_t(head["sous_titre"])}</p></div>'
             + (f'<div style="padding:0 22px;">{badges}</div>' if badges else ""))
 
 
 def body(view: dict, image_src: Callable[[letter_charts.Chart], str],
-         charts: list[letter_charts.Chart] | None = None) -> str:
-    """The letter's content: one column, 720 px at most."""
+         charts: list[letter_charts.Chart] | None = None, heading_level: int = 1) -> str:
+    """The letter's content: one column, 720 px at most. ``heading_level``: the level of the title
+    (sections one below), so that the letter nests under a page's own headings."""
     charts = letter_charts.charts(view["academie"]) if charts is None else charts
     images = {c.key: image_src(c) for c in charts}
-    out = [_heading(view), '<div style="padding:0 22px 22px;">']
+    h1, h2 = f"h{heading_level}", f"h{heading_level + 1}"
+    out = [_heading(view, h1), '<div style="padding:0 22px 22px;">']
     for section in layout.sections(view, charts):
-        out.append(f'<h2 id="{section["cle"]}" style="{FONT} color:{BLUE_FRANCE}; font-size:19px; margin:26px 0 10px; '
-                   f'border-bottom:2px solid {BLUE_FRANCE}; padding-bottom:4px;">{_t(section["titre"])}</h2>')
+        out.append(f'<{h2} style="{FONT} color:{BLUE_FRANCE}; font-size:19px; margin:26px 0 10px; '
+                   f'border-bottom:2px solid {BLUE_FRANCE}; padding-bottom:4px;">{_t(section["titre"])}</{h2}>')
         out += [_block(b, images) for b in section["blocs"]]
     out.append("</div>")
     return "".join(out)

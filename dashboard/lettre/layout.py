@@ -118,7 +118,7 @@ def sections(view: dict, charts: list[letter_charts.Chart]) -> list[dict]:
 
 
 def footer(view: dict) -> list[str]:
-    lines = [f"Sources : {s}" for s in view["sources"]]
+    lines = [f"Source : {s}" for s in view["sources"]]
     lines.append(view["secret"])
     note = VARIANT_NOTES.get(view.get("variante"))
     if view.get("territoire"):

@@ -119,6 +119,12 @@ def preview(conn: Connection, annee: str, periode: str, *, territories: bool = F
     return letter.compose(conn, annee, periode, items, previous=previous_content(conn), territories=territories)
 
 
+def preview_figures(conn: Connection, annee: str, periode: str) -> dict:
+    """The académie's letter without its editorial blocks (the page caches it until the next import or
+    publication; the blocks are added by ``letter.blocks_content``)."""
+    return letter.compose(conn, annee, periode, [], previous=previous_content(conn), territories=False)
+
+
 def publish(engine: Engine, scope: Scope, annee: str, periode: str) -> dict:
     """Number, compose, render and freeze the letter of one period, in one transaction; an audit row
     records it. Returns the letter's row (``find``). ``LetterRefused`` if already published."""
