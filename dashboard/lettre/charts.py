@@ -105,7 +105,7 @@ def solutions(part: dict) -> Chart | None:
     rows = [(names.get(i["cle"], i["libelle"]), i) for i in items]
     fig, ax = _figure(6.4, 2.4)
     ys = list(range(len(rows)))[::-1]
-    for y, (label, item) in zip(ys, rows, strict=True):
+    for y, (_label, item) in zip(ys, rows, strict=True):
         if item["valeur"] is not None:
             ax.barh(y, item["valeur"], color=BLUE_FRANCE, height=0.6)
             ax.annotate(item["texte"], (item["valeur"], y), xytext=(3, 0), textcoords="offset points",
