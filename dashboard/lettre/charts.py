@@ -52,22 +52,31 @@ def _french_ticks(ax) -> None:
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt.integer(v)))
 
 
+def _two_lines(label: str) -> str:
+    """« sept.–oct. 2016 » → « sept.–oct.\n2016 »: six periods side by side stay readable."""
+    head, _, year = label.rpartition(" ")
+    return f"{head}\n{year}" if head else label
+
+
 def trajectory(part: dict, objectif: dict | None) -> Chart | None:
     """Cumulative raccrochés since the rentrée per period, and the expected level on the trajectory."""
     periods = part.get("periodes") or []
     if not periods:
         return None
-    labels = [p["libelle"] for p in periods]
+    labels = [_two_lines(p["libelle"]) for p in periods]
     cumul = [p["cumul"] for p in periods]
     expected = [p["attendu"] for p in periods]
     fig, ax = _figure(6.4, 2.8)
     xs = list(range(len(periods)))
     ax.bar([x for x, v in zip(xs, cumul, strict=True) if v is not None], [v for v in cumul if v is not None],
            color=BLUE_FRANCE, width=0.6, label="Raccrochés depuis la rentrée")
+    top = max([v for v in cumul + expected if v is not None] or [1])
     for x, v in zip(xs, cumul, strict=True):
-        if v is not None:
-            ax.annotate(fmt.integer(v), (x, v), ha="center", va="bottom", fontsize=8, xytext=(0, 2),
-                        textcoords="offset points", color=INK)
+        if v is not None:  # inside the bar (the expected level's markers sit on its top)
+            inside = v > top * 0.12
+            ax.annotate(fmt.integer(v), (x, v), ha="center", va="top" if inside else "bottom", fontsize=8,
+                        xytext=(0, -4 if inside else 2), textcoords="offset points",
+                        color="white" if inside else INK, fontweight="bold")
     if any(v is not None for v in expected):
         ax.plot([x for x, v in zip(xs, expected, strict=True) if v is not None],
                 [v for v in expected if v is not None], color="#e1000f", marker="o", linewidth=1.6,
@@ -75,12 +84,13 @@ def trajectory(part: dict, objectif: dict | None) -> Chart | None:
     goal = objectif["valeur"] if objectif and objectif.get("valeur") is not None else None
     if goal is not None:
         ax.axhline(goal, color=GREY, linestyle="--", linewidth=1)
-        ax.annotate(f"Objectif annuel : {fmt.integer(goal)}", (0, goal), xytext=(0, 3), textcoords="offset points",
-                    fontsize=8, color=GREY)
-    ax.set_xticks(xs, labels)
+        ax.annotate(f"Objectif annuel : {fmt.integer(goal)}", (0.0, goal), xycoords=("axes fraction", "data"),
+                    xytext=(4, 3), textcoords="offset points", ha="left", fontsize=8, color=GREY)
+        ax.set_ylim(0, max(goal, *(v for v in cumul if v is not None)) * 1.12)
+    ax.set_xticks(xs, labels, fontsize=8)
     _french_ticks(ax)
     ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(loc="upper left", frameon=False, fontsize=8, bbox_to_anchor=(0, -0.12), ncol=2)
+    ax.legend(loc="lower left", frameon=False, fontsize=8, bbox_to_anchor=(0, 1.0), ncol=2)
     title = f"Raccrochés depuis la rentrée et trajectoire — {part['libelle']}"
     steps = []
     for p in periods:
