@@ -14,8 +14,9 @@ import streamlit as st
 
 from dashboard import fmt, ui
 from dashboard.access import ROLE_LABELS
+from dashboard.lettre import charts as letter_charts
 from dashboard.lettre import html as letter_html
-from dashboard.lettre import letter, pdf, recipients, sending, store
+from dashboard.lettre import layout, letter, pdf, recipients, sending, store
 from queries import territoires as tq
 
 log = logging.getLogger("dashboard")
@@ -23,6 +24,55 @@ PDF_MIME, HTML_MIME, ZIP_MIME, CSV_MIME = "application/pdf", "text/html", "appli
 plain = ui.plain
 RESULTS = "lettre_resultats_envoi"
 ESSAI = "lettre_essai_zip"
+
+
+def _show_block(block: dict, charts: dict) -> None:
+    """One block of ``layout.sections`` with Streamlit's own elements (text is never HTML)."""
+    kind = block["type"]
+    if kind == "paragraphes":
+        for text in block["textes"]:
+            st.markdown(plain(text))
+    elif kind == "tuiles":
+        per_row = block["colonnes"]
+        for start in range(0, len(block["items"]), per_row):
+            for column, item in zip(st.columns(per_row), block["items"][start:start + per_row], strict=False):
+                column.metric(item["libelle"], item["texte"])
+    elif kind == "image":
+        chart = charts[block["cle"]]
+        st.image(chart.png, caption=block["legende"], width=720)
+        st.caption(f"Description du graphique : {plain(block['alt'])}")
+    elif kind == "tableau":
+        headers = block["entetes"]
+        st.caption(plain(block["legende"]))
+        st.dataframe(pl.DataFrame([[r["libelle"], *r["cellules"]] for r in block["lignes"]], schema=headers,
+                                  orient="row"), hide_index=True, width="stretch")
+    elif kind == "encadre":
+        with st.container(border=True):
+            st.markdown(f"**{plain(block['titre'])}**" + (f"  \n{plain(block['sous_titre'])}" if block["sous_titre"]
+                                                          else ""))
+            for text in block["textes"]:
+                st.markdown(plain(text))
+    elif kind == "liste":
+        st.markdown("\n".join(f"- **{plain(i['tete'])}** — {plain(i['texte'])}"
+                               + (f" ({plain(i['detail'])})" if i["detail"] else "") for i in block["items"]))
+    elif kind == "notes":
+        for text in block["textes"]:
+            st.caption(plain(text))
+
+
+def show_letter(view: dict) -> None:
+    """The letter on screen: the same sections, in the same order, as its PDF and its e-mail."""
+    charts = letter_charts.charts(view["academie"])
+    head = layout.heading(view)
+    with st.container(border=True):
+        st.caption(plain(head["editeur"]))
+        st.markdown(f"#### {plain(head['titre'])}")
+        st.caption(plain(head["sous_titre"]) + "".join(f" · **{plain(b)}**" for b in head["badges"]))
+        by_key = {c.key: c for c in charts}
+        for section in layout.sections(view, charts):
+            st.markdown(f"##### {plain(section['titre'])}")
+            for block in section["blocs"]:
+                _show_block(block, by_key)
 
 
 def _blocks_frame(items: list[dict], kind: str, columns: list[str]) -> pl.DataFrame:
@@ -38,6 +88,11 @@ def _networks(ctx) -> dict[str, str]:
 def _editor(ctx, periode: str, current: dict | None) -> list[dict] | None:
     """The draft's form; the blocks to save when « Enregistrer » is clicked."""
     items = ui.query_uncached(store.blocks, current["id"]) if current else []
+    earlier = None if current else ui.query_uncached(store.earlier_draft, ctx.annee, periode)
+    if earlier:
+        items = earlier["blocs"]
+        st.info(f"Le brouillon préparé pour le bilan au {fmt.date_long(earlier['periode_fin'])} est repris : un bilan "
+                "plus récent est arrivé avant sa publication. Enregistrez-le pour la lettre de ce bilan.")
     editorial = next((b for b in items if b["genre"] == "editorial"), {})
     networks = _networks(ctx)
     with st.form("lettre_brouillon", border=True):
@@ -93,8 +148,7 @@ def _preview(ctx, periode: str, current: dict | None) -> None:
     ui.download_button(right, "Télécharger l'aperçu (HTML)", lambda: letter_html.document(view).encode("utf-8"),
                        store.filename(view, ".html"), HTML_MIME, key="lettre_apercu_html", ctx=ctx,
                        icon=":material/html:", width="stretch")
-    with st.container(border=True):
-        st.html(letter_html.body(view, letter_html.data_uri, heading_level=4))
+    show_letter(view)
 
 
 def _publish(ctx, periode: str, numero: int) -> None:
@@ -290,8 +344,7 @@ def _archive(ctx) -> None:
                        store.filename(chosen, ".html"), HTML_MIME, key=f"lettre_html_{chosen['id']}", ctx=ctx,
                        icon=":material/html:", width="stretch")
     content = ui.query_uncached(store.published_content, chosen["id"])
-    with st.container(border=True):
-        st.html(letter_html.body(letter.view(content, ctx.scope), letter_html.data_uri, heading_level=2))
+    show_letter(letter.view(content, ctx.scope))
 
 
 def body() -> None:

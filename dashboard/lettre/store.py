@@ -51,6 +51,16 @@ def blocks(conn: Connection, lettre_id: int) -> list[dict]:
     return [dict(r._mapping) for r in rows]
 
 
+def earlier_draft(conn: Connection, annee: str, periode: str) -> dict | None:
+    """The latest unpublished draft of ``annee`` for an earlier bilan (a bilan arrived before it was
+    published): its blocks are offered again for the new letter."""
+    t = db.lettres
+    row = conn.execute(select(t.c.id, t.c.periode_fin).where(t.c.annee_scolaire == annee, t.c.statut == DRAFT,
+                                                             t.c.periode_fin < periode)
+                       .order_by(t.c.periode_fin.desc()).limit(1)).first()
+    return {"id": row.id, "periode_fin": row.periode_fin, "blocs": blocks(conn, row.id)} if row else None
+
+
 def clean_blocks(items: list[dict]) -> list[dict]:
     """Blocks as written in the app: stripped, clipped, empty ones dropped, ranked per kind."""
     out, ranks = [], {}

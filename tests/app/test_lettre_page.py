@@ -14,7 +14,12 @@ EDITOR = Scope("mlds", "ACAD", "mlds")
 
 
 def _html(at) -> str:
-    return " ".join(e.proto.body for e in at.get("html"))
+    """Everything the page writes (markdown, captions, metrics), escapes removed."""
+    import re
+
+    texts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    texts += [f"{m.label} {m.value}" for m in at.metric]
+    return re.sub(r"\\(.)", r"\1", " ".join(texts))
 
 
 def _publish(url: str) -> None:

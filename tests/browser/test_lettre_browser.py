@@ -18,7 +18,8 @@ def test_letter_page_opens_by_url(server, browser, width, height):
     assert "Lettre en préparation" in main and "Diffusion" in main and "Lettres publiées" in main
     assert "Lettre de la MLDS (brouillon) — bilan au 30 avril 2017" in main
     assert "Chiffres provisoires" in main and "Données de démonstration" in main
-    images = result.page.query_selector_all("[data-testid=stMainBlockContainer] img[alt^='Graphique en barres']")
-    assert len(images) == 2
+    images = result.page.query_selector_all("[data-testid=stMainBlockContainer] [data-testid=stImage] img")
+    assert len(images) == 2  # the two charts, each followed by its text description
     assert all(img.evaluate("i => i.complete && i.naturalWidth > 0") for img in images)
+    assert main.count("Description du graphique : Graphique en barres") == 2
     check_visit(close=True, result=result)

@@ -414,3 +414,23 @@ def test_cli_as_a_process_writes_the_pdf(writable_demo_url, tmp_path):
                               "--out", out)
     assert done.returncode == 0, done.stderr
     assert out.read_bytes().startswith(b"%PDF")
+
+
+def test_a_draft_overtaken_by_a_new_bilan_is_offered_again(writable_demo_url):
+    from sqlalchemy import insert
+
+    engine = db.make_engine(writable_demo_url)
+    try:
+        store.save_draft(engine, EDITOR, OPEN_YEAR, OPEN_PERIOD, BLOCKS)
+        with engine.begin() as conn:  # the June bilan of one network arrives before the publication
+            row = conn.execute(select(db.bilans).where(db.bilans.c.reseau_code == "R86-POI",
+                                                       db.bilans.c.periode_fin == OPEN_PERIOD)).mappings().one()
+            conn.execute(insert(db.bilans).values({**row, "periode_fin": "2017-06-30"}))
+        with pytest.raises(store.LetterRefused, match="reçus jusqu'au 30 juin 2017"):
+            store.save_draft(engine, EDITOR, OPEN_YEAR, OPEN_PERIOD, BLOCKS)
+        with engine.connect() as conn:
+            earlier = store.earlier_draft(conn, OPEN_YEAR, "2017-06-30")
+        assert earlier["periode_fin"] == OPEN_PERIOD
+        assert {b["titre"] for b in earlier["blocs"]} >= {"Un café des parents au collège", "Éditorial"}
+    finally:
+        engine.dispose()
