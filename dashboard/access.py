@@ -12,11 +12,13 @@ comparison (``aggregates``). Query functions take a ``Scope`` and filter in SQL
 | psad | a PSAD | their PSAD | their department, académie |
 | reseau | a network | their network | their PSAD, their department, académie |
 | lecteur | ACAD | nothing | académie (aggregates only) |
+| mlds | ACAD | the whole académie | — |
 
 Only the territories on a user's own chain up to the académie are visible outside their scope:
 an IEN-IO of Deux-Sèvres sees the académie total but neither Charente-Maritime nor any of its
 PSAD, networks or schools. Reading the audit log and importing files are académie-level tasks
-(``recteur``, ``csaio``). The same rules are documented for users in
+(``recteur``, ``csaio``); writing and sending the MLDS letter belongs to ``recteur``, ``csaio`` and
+the MLDS coordinator (``mlds``). The same rules are documented for users in
 ``dashboard/docs/methodologie/80-acces.md``.
 """
 
@@ -33,6 +35,7 @@ ROLES = {
     "psad": "psad",
     "reseau": "reseau",
     "lecteur": "academie",
+    "mlds": "academie",
 }
 ROLE_LABELS = {
     "recteur": "Recteur",
@@ -42,13 +45,16 @@ ROLE_LABELS = {
     "psad": "Coordination PSAD",
     "reseau": "Responsable de réseau FOQUALE",
     "lecteur": "Lecteur (agrégats académiques)",
+    "mlds": "Coordination MLDS",
 }
 #: Roles that see the whole académie in detail.
-ACADEMIE_ROLES = frozenset({"recteur", "csaio"})
+ACADEMIE_ROLES = frozenset({"recteur", "csaio", "mlds"})
 #: Roles that may list the audit log ("Journal des consultations").
 AUDIT_ROLES = frozenset({"recteur", "csaio"})
 #: Roles that may import data files.
 IMPORT_ROLES = frozenset({"recteur", "csaio"})
+#: Roles that may write, publish and send the MLDS letter.
+LETTER_ROLES = frozenset({"recteur", "csaio", "mlds"})
 
 
 class AccessDenied(Exception):
@@ -100,6 +106,10 @@ class Scope:
         return self.role in IMPORT_ROLES
 
     @property
+    def can_edit_letter(self) -> bool:
+        return self.role in LETTER_ROLES
+
+    @property
     def label(self) -> str:
         """French description of the role, e.g. ``"IEN-IO"``."""
         return ROLE_LABELS.get(self.role, self.role)
@@ -115,3 +125,10 @@ def require_importer(scope: Scope) -> None:
     """``AccessDenied`` unless ``scope`` may import data files."""
     if not scope.can_import:
         raise AccessDenied("L'import de données est réservé au recteur et au CSAIO (SAIO).")
+
+
+def require_letter_editor(scope: Scope) -> None:
+    """``AccessDenied`` unless ``scope`` may write, publish or send the MLDS letter."""
+    if not scope.can_edit_letter:
+        raise AccessDenied("La lettre de la MLDS est rédigée et diffusée par le recteur, le CSAIO et la "
+                           "coordination MLDS.")

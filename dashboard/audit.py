@@ -19,7 +19,10 @@ from dashboard.access import Scope, require_audit_reader
 VIEW = "consultation"
 EXPORT = "export"
 DENIED = "acces_refuse"
-ACTION_LABELS = {VIEW: "Consultation", EXPORT: "Export", DENIED: "Accès refusé"}
+ACTION_LABELS = {VIEW: "Consultation", EXPORT: "Export", DENIED: "Accès refusé",
+                 # the MLDS letter (dashboard.lettre)
+                 "publication_lettre": "Publication de la lettre", "envoi_lettre": "Envoi de la lettre",
+                 "essai_lettre": "Essai d'envoi de la lettre"}
 PARIS = ZoneInfo("Europe/Paris")
 _LIMITS = {"utilisateur": 120, "action": 40, "page": 60, "territoire_code": 20, "detail": 2000}
 

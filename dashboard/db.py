@@ -28,6 +28,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -262,6 +263,79 @@ audit_log = Table(
     Column("page", String(60), nullable=True),
     Column("territoire_code", String(20), nullable=True),
     Column("detail", Text, nullable=True),
+)
+
+
+# --- la lettre de la MLDS (issue 29; revision 0004) --------------------------------------------
+
+LETTER_STATES = ("brouillon", "publiee")
+LETTER_BLOCK_KINDS = ("editorial", "pratique", "agenda")
+SENDING_MODES = ("smtp", "essai")
+SENDING_STATES = ("envoye", "echec")
+
+# One letter per bilan period: a draft until it is published, then frozen (its content as JSON, its
+# HTML and PDF as rendered at publication) with its number.
+lettres = Table(
+    "lettres",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("annee_scolaire", String(9), nullable=False),
+    Column("periode_fin", String(10), nullable=False),
+    Column("statut", String(12), nullable=False, default="brouillon"),
+    Column("numero", Integer, nullable=True),
+    Column("modifiee_le", DateTime(timezone=True), nullable=False),
+    Column("modifiee_par", String(120), nullable=False),
+    Column("publiee_le", DateTime(timezone=True), nullable=True),
+    Column("publiee_par", String(120), nullable=True),
+    Column("contenu", Text, nullable=True),
+    Column("html", Text, nullable=True),
+    Column("pdf", LargeBinary, nullable=True),
+    UniqueConstraint("annee_scolaire", "periode_fin", name="uq_lettres_periode"),
+    UniqueConstraint("numero", name="uq_lettres_numero"),
+    CheckConstraint("statut IN ('brouillon','publiee')", name="ck_lettres_statut"),
+)
+
+# The parts the MLDS coordinator writes: the editorial, « pratiques à partager », the agenda.
+lettre_blocs = Table(
+    "lettre_blocs",
+    metadata,
+    Column("lettre_id", Integer, ForeignKey("lettres.id"), primary_key=True),
+    Column("genre", String(12), primary_key=True),
+    Column("rang", Integer, primary_key=True),
+    Column("titre", String(200), nullable=True),
+    Column("texte", Text, nullable=False),
+    Column("reseau_code", String(20), nullable=True),
+    Column("contact", String(120), nullable=True),
+    Column("date_evenement", String(10), nullable=True),
+    Column("lieu", String(200), nullable=True),
+    CheckConstraint("genre IN ('editorial','pratique','agenda')", name="ck_lettre_blocs_genre"),
+)
+
+# Who receives the letter: an e-mail address, a role and a territory (the reader's scope).
+lettre_destinataires = Table(
+    "lettre_destinataires",
+    metadata,
+    Column("email", String(254), primary_key=True),
+    Column("nom", String(200), nullable=True),
+    Column("role", String(20), nullable=False),
+    Column("territoire_code", String(20), nullable=True),
+)
+
+# Every message sent (or written in a dry run) and its outcome.
+lettre_envois = Table(
+    "lettre_envois",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("lettre_id", Integer, ForeignKey("lettres.id"), nullable=False, index=True),
+    Column("horodatage", DateTime(timezone=True), nullable=False),
+    Column("utilisateur", String(120), nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("territoire_code", String(20), nullable=True),
+    Column("mode", String(10), nullable=False),
+    Column("statut", String(10), nullable=False),
+    Column("detail", Text, nullable=True),
+    CheckConstraint("mode IN ('smtp','essai')", name="ck_lettre_envois_mode"),
+    CheckConstraint("statut IN ('envoye','echec')", name="ck_lettre_envois_statut"),
 )
 
 

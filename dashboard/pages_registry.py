@@ -29,6 +29,7 @@ PAGES: dict[str, list[PageSpec]] = {
         PageSpec("prevention.py", "Prévention", "prevention", ":material/shield_person:"),
         PageSpec("comparer.py", "Comparer des territoires", "comparer", ":material/compare_arrows:"),
         PageSpec("dialogue_de_gestion.py", "Dialogue de gestion", "dialogue-de-gestion", ":material/slideshow:"),
+        PageSpec("lettre.py", "Lettre de la MLDS", "lettre", ":material/mail:"),
     ],
     "Données": [
         PageSpec("importer.py", "Importer des données", "importer", ":material/upload_file:"),

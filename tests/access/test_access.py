@@ -30,6 +30,7 @@ EXPECTED = {
     "reseau16ang": ("reseau", "R16-ANG", 4, ["ACAD", "16", "P16-ANG", "R16-ANG"],
                     ["R16-NCH", "P16-COG", "17"]),
     "lecteur": ("lecteur", ACADEMIE, 1, ["ACAD"], ["16", "P16-ANG", "R16-ANG"]),
+    "mlds": ("mlds", ACADEMIE, 29, ["ACAD", "16", "P16-ANG", "R16-ANG", "R86-SVI"], []),
 }
 
 
@@ -217,7 +218,7 @@ def test_cli_scope(users_engine):
 def test_cli_load_and_list(db_engine, capsys, tmp_path):
     url = db_engine.url.render_as_string(hide_password=False)
     assert auth.main(["load-users", str(EXAMPLE), "--database-url", url]) == 0
-    assert "7 utilisateur(s)" in capsys.readouterr().out
+    assert "8 utilisateur(s)" in capsys.readouterr().out
     listed = cli.run_subprocess("dashboard.auth", "list-users", "--database-url", url)  # the command's smoke test
     assert listed.returncode == 0, listed.stderr
     assert "ien79\tIEN-IO des Deux-Sèvres\tIEN-IO\t79" in listed.stdout

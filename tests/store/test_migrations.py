@@ -18,6 +18,7 @@ from tests.support.fixtures import empty_database
 from tests.support.migrations import build_release_database, revision_of
 
 NEW_TABLES = {"referents", "prevention"}
+LETTER_TABLES = {"lettres", "lettre_blocs", "lettre_destinataires", "lettre_envois"}  # revision 0004
 RELEASE_TABLES = set(release_schema.metadata.tables)
 
 
@@ -95,12 +96,12 @@ def structure(engine) -> dict:
 # --- tests --------------------------------------------------------------------------------------
 
 
-def test_two_revisions_head_is_prevention():
+def test_revisions_head_is_the_letter():
     script = migrations.script_directory()
-    assert [r.revision for r in script.walk_revisions()] == ["0002", "0001"]
-    assert migrations.head() == "0002"
+    assert [r.revision for r in script.walk_revisions()][-2:] == ["0002", "0001"]
+    assert migrations.head() == "0004"
     assert set(migrations.baseline_tables()) == RELEASE_TABLES
-    assert set(db.metadata.tables) == RELEASE_TABLES | NEW_TABLES
+    assert set(db.metadata.tables) == RELEASE_TABLES | NEW_TABLES | LETTER_TABLES
 
 
 def test_release_database_upgrades_in_place_and_keeps_every_row(release_engine):
@@ -127,8 +128,9 @@ def test_upgrade_twice_is_a_no_op(release_engine):
 
     again = db.upgrade_database(release_engine)
 
-    assert (again.before, again.after, again.adopted, again.changed) == ("0002", "0002", False, False)
-    assert again.summary() == "schéma déjà à jour (révision 0002)"
+    head = migrations.head()
+    assert (again.before, again.after, again.adopted, again.changed) == (head, head, False, False)
+    assert again.summary() == f"schéma déjà à jour (révision {head})"
     assert snapshot(release_engine, db.metadata.tables) == after_first
     assert structure(release_engine) == shape
     with release_engine.connect() as conn:
@@ -149,7 +151,7 @@ def test_upgraded_database_takes_the_new_rows(release_engine):
 def test_init_creates_a_database_at_head(db_engine):
     assert revision_of(db_engine) == migrations.head()
     assert differences(db_engine) == []
-    assert db.init_database(db_engine).summary() == "schéma déjà à jour (révision 0002)"
+    assert db.init_database(db_engine).summary() == f"schéma déjà à jour (révision {migrations.head()})"
 
 
 def test_revisions_from_empty_and_create_all_give_the_same_schema(empty_engines):
@@ -171,7 +173,7 @@ def test_an_older_database_missing_tables_is_completed(databases, backend, tmp_p
         kept = {"absenteisme", "bilans", "etablissements", "import_log", "meta"}
         before = snapshot(engine, kept)
         outcome = db.upgrade_database(engine)
-        assert (outcome.before, outcome.adopted, outcome.after) == (None, False, "0002")
+        assert (outcome.before, outcome.adopted, outcome.after) == (None, False, migrations.head())
         assert snapshot(engine, kept) == before
         assert differences(engine) == []
     finally:
@@ -187,7 +189,7 @@ def test_a_development_database_with_the_new_tables_upgrades(databases, backend,
             conn.execute(insert(db.referents).values(uai="0169001A", annee_scolaire="2014-2015",
                                                      fonction="PSYEN"))
         outcome = db.upgrade_database(engine)
-        assert outcome.adopted and outcome.after == "0002"
+        assert outcome.adopted and outcome.after == migrations.head()
         assert snapshot(engine, ["referents"])["referents"] == [("0169001A", "2014-2015", "PSYEN", None)]
     finally:
         cleanup()
@@ -233,17 +235,17 @@ def test_cli_upgrade_in_french(tmp_path, demo_sqlite_url):
     engine.dispose()
     first = cli.run_cli("dashboard.db", "upgrade", "--database-url", url)
     assert first.returncode == 0, first.stderr
-    assert "reconnue comme révision 0001, mise à jour vers la révision 0002" in first.stdout
+    assert f"reconnue comme révision 0001, mise à jour vers la révision {migrations.head()}" in first.stdout
     assert "Données de démonstration complétées" in first.stdout  # a demonstration database
     second = cli.run_cli("dashboard.db", "upgrade", "--database-url", url)
     assert second.returncode == 0, second.stderr
-    assert "schéma déjà à jour (révision 0002)" in second.stdout
+    assert f"schéma déjà à jour (révision {migrations.head()})" in second.stdout
     assert "complétées" not in second.stdout
     engine = db.make_engine(url)
     after = snapshot(engine, RELEASE_TABLES)
     assert after.pop("meta") != before.pop("meta")  # the data version changed: caches are recomputed
     assert after == before
-    assert revision_of(engine) == "0002"
+    assert revision_of(engine) == migrations.head()
     assert all(snapshot(engine, NEW_TABLES).values())
     engine.dispose()
 

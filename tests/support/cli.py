@@ -30,6 +30,7 @@ ENTRY_POINTS = {
     "dashboard.db": "dashboard.db",
     "dashboard.demo": "dashboard.demo",
     "dashboard.auth": "dashboard.auth",
+    "dashboard.lettre": "dashboard.lettre.__main__",
 }
 
 

@@ -1,0 +1,115 @@
+"""The letter's recipients: a CSV file like the users file (``email;nom;role;territoire_code``),
+checked as a whole (a file with an error changes nothing, every problem is listed with its line and
+column), then replacing the table in one transaction. Each recipient's role and territory give the
+scope of the letter they receive (``letter.view``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+
+from sqlalchemy import Connection, Engine, delete, insert, select
+
+from dashboard import auth, db
+from dashboard.access import ACADEMIE, ROLES, Scope, require_letter_editor
+
+COLUMNS = ("email", "nom", "role", "territoire_code")
+ALIASES = {"courriel": "email", "mail": "email", "adresse": "email", "e_mail": "email", "territoire": "territoire_code",
+           "code_territoire": "territoire_code", "fonction": "role"}
+EMAIL = re.compile(r"^[^@\s<>\"',;]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]"
+                   r"{0,61}[A-Za-z0-9])?)+$")
+LEVEL_NAMES = {"departement": "un département (16, 17, 79, 86)", "psad": "une PSAD (P86-POI…)",
+               "reseau": "un réseau FOQUALE (R86-POI…)"}
+TEMPLATE = ("email;nom;role;territoire_code\n"
+            "recteur@ac-exemple.fr;Recteur;recteur;\n"
+            "ien79@ac-exemple.fr;IEN-IO des Deux-Sèvres;ien-io;79\n"
+            "reseau.angouleme@ac-exemple.fr;Responsable du réseau d'Angoulême;reseau;R16-ANG\n")
+
+
+class RecipientsInvalid(Exception):
+    def __init__(self, problems: list[auth.UserProblem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def _key(name: str) -> str:
+    plain = unicodedata.normalize("NFKD", name.strip().lstrip("\ufeff")).encode("ascii", "ignore").decode()
+    key = re.sub(r"[\s-]+", "_", plain.lower())
+    return ALIASES.get(key, key)
+
+
+def parse(text: str) -> tuple[list[dict], list[auth.UserProblem]]:
+    """Rows of a recipients CSV (``;`` or ``,``) and the problems found without the database."""
+    problem = auth.UserProblem
+    lines = text.splitlines()
+    if not lines or not lines[0].strip():
+        return [], [problem(1, "", "le fichier est vide (en-tête attendu : email;nom;role;territoire_code)")]
+    delimiter = ";" if ";" in lines[0] else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header = [_key(h) for h in next(reader)]
+    missing = [c for c in COLUMNS if c not in header and c != "nom"]
+    if missing:
+        return [], [problem(1, c, "colonne obligatoire absente") for c in missing]
+    rows, problems, seen = [], [], {}
+    for number, values in enumerate(reader, start=2):
+        if not any(v.strip() for v in values):
+            continue
+        record = {c: (values[header.index(c)].strip() if c in header and header.index(c) < len(values) else "")
+                  for c in COLUMNS}
+        email = record["email"].lower()
+        if not EMAIL.match(email) or len(email) > 254:
+            problems.append(problem(number, "email", f"adresse électronique invalide « {record['email'][:80]} »"))
+        elif email in seen:
+            problems.append(problem(number, "email", f"adresse « {email} » déjà présente ligne {seen[email]}"))
+        else:
+            seen[email] = number
+        role = re.sub(r"[\s_]+", "-", record["role"].lower())
+        code = record["territoire_code"].upper()
+        if role not in ROLES:
+            problems.append(problem(number, "role", f"rôle inconnu « {record['role'][:40]} » (attendu : "
+                                                    + ", ".join(ROLES) + ")"))
+        elif ROLES[role] == "academie":
+            if code not in ("", ACADEMIE):
+                problems.append(problem(number, "territoire_code",
+                                        f"le rôle {role} porte sur toute l'académie : laissez vide ou ACAD"))
+            code = ACADEMIE
+        elif not code:
+            problems.append(problem(number, "territoire_code", f"le rôle {role} demande {LEVEL_NAMES[ROLES[role]]}"))
+        rows.append({"line": number, "email": email, "nom": record["nom"][:200] or None, "role": role,
+                     "territoire_code": code})
+    return rows, problems
+
+
+def read(conn: Connection, data: bytes) -> list[dict]:
+    """Validated recipients of a file, or ``RecipientsInvalid`` listing every problem."""
+    rows, problems = parse(auth.decode(data))
+    problems += auth.check_territories(conn, rows)
+    if problems:
+        raise RecipientsInvalid(sorted(problems, key=lambda p: p.line))
+    if not rows:
+        raise RecipientsInvalid([auth.UserProblem(2, "", "aucun destinataire dans le fichier")])
+    return rows
+
+
+def replace(engine: Engine, scope: Scope, data: bytes) -> int:
+    """Replace the recipients by a file, in one transaction (nothing on error)."""
+    require_letter_editor(scope)
+    with engine.begin() as conn:
+        rows = read(conn, data)
+        conn.execute(delete(db.lettre_destinataires))
+        conn.execute(insert(db.lettre_destinataires), [{k: r[k] for k in COLUMNS} for r in rows])
+    return len(rows)
+
+
+def listed(conn: Connection) -> list[dict]:
+    t = db.lettre_destinataires
+    rows = conn.execute(select(t.c.email, t.c.nom, t.c.role, t.c.territoire_code).order_by(t.c.email)).all()
+    return [dict(r._mapping) for r in rows]
+
+
+def scope_of(recipient: dict) -> Scope:
+    """The scope a recipient reads the letter with (``ValueError`` for a role no longer known)."""
+    return Scope.for_role(recipient["role"], recipient["territoire_code"], recipient["email"])

@@ -1,0 +1,25 @@
+"""The « Lettre de la MLDS » page opened by its URL in Chromium, at the two screen sizes of the
+team's checks: no exception, no console error, the letter's preview drawn with its charts."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.browser import check_visit, visit
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (1440, 900)])
+def test_letter_page_opens_by_url(server, browser, width, height):
+    result = visit(browser, f"{server}/lettre?annee=2016-2017&territoire=ACAD",
+                   screenshot_name=f"lettre-{width}x{height}", width=width, height=height)
+    main = result.page.inner_text("[data-testid=stMainBlockContainer]")
+    assert "Lettre en préparation" in main and "Diffusion" in main and "Lettres publiées" in main
+    assert "Lettre de la MLDS (brouillon) — bilan au 30 avril 2017" in main
+    assert "Chiffres provisoires" in main and "Données de démonstration" in main
+    images = result.page.query_selector_all("[data-testid=stMainBlockContainer] [data-testid=stImage] img")
+    assert len(images) == 2  # the two charts, each followed by its text description
+    assert all(img.evaluate("i => i.complete && i.naturalWidth > 0") for img in images)
+    assert main.count("Description du graphique : Graphique en barres") == 2
+    check_visit(close=True, result=result)
