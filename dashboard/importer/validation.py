@@ -166,8 +166,9 @@ def report_controls(raw: RawTable, issues: Issues) -> None:
     for line, position in raw.controls:
         header = raw.headers[position] if position < len(raw.headers) else f"colonne n° {position + 1}"
         issues.add(line, header or f"colonne n° {position + 1}", None, "caractère de contrôle",
-                   "Cette cellule contenait des caractères de contrôle invisibles (par ex. copiés depuis une autre "
-                   "application) : ils ont été supprimés.", WARNING)
+                   "Cette cellule contenait des caractères invisibles (caractères de contrôle, marques de sens "
+                   "d'écriture ou espaces de largeur nulle, souvent copiés depuis une autre application) : ils ont été "
+                   "supprimés.", WARNING)
     hidden = raw.control_count - len(raw.controls)
     if hidden > 0:
         issues.add(None, "", None, "caractère de contrôle",
