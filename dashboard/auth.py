@@ -294,27 +294,39 @@ def main(argv: list[str] | None = None) -> int:
     show = sub.add_parser("list-users", help="affiche les utilisateurs enregistrés")
     show.add_argument("--database-url", default=None)
     args = parser.parse_args(argv)
-    engine = db.make_engine(args.database_url)
+    engine = None
     try:
-        if args.command == "load-users":
-            try:
-                count = load_users_file(engine, args.fichier)
-            except UsersFileInvalid as exc:
-                print(f"Fichier refusé, rien n'a été modifié :\n{exc}", file=sys.stderr)
-                return 1
-            except OSError as exc:
-                print(f"Fichier illisible : {exc.strerror or exc}", file=sys.stderr)
-                return 1
-            print(f"{count} utilisateur(s) enregistré(s).")
-        else:
-            with engine.connect() as conn:
-                for user in list_users(conn):
-                    label = ROLE_LABELS.get(user["role"], user["role"])
-                    print(f"{user['identifiant']}\t{user['nom'] or ''}\t{label}\t{user['territoire_code'] or ''}")
-    finally:
-        engine.dispose()
-    return 0
+        engine = db.make_engine(args.database_url)
+        return _run(engine, args)
+    except Exception as exc:  # noqa: BLE001 - one French line, never a traceback (issue 30)
+        from dashboard import dbfailure
 
+        return dbfailure.cli_exit(exc)
+    finally:
+        if engine is not None:
+            engine.dispose()
+
+
+def _run(engine: Engine, args: argparse.Namespace) -> int:
+    if args.command == "list-users":
+        with engine.connect() as conn:
+            for user in list_users(conn):
+                label = ROLE_LABELS.get(user["role"], user["role"])
+                print(f"{user['identifiant']}\t{user['nom'] or ''}\t{label}\t{user['territoire_code'] or ''}")
+        return 0
+    from dashboard import integrity
+
+    integrity.check(engine)  # a damaged database is never written to
+    try:
+        count = load_users_file(engine, args.fichier)
+    except UsersFileInvalid as exc:
+        print(f"Fichier refusé, rien n'a été modifié :\n{exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"Fichier illisible : {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"{count} utilisateur(s) enregistré(s).")
+    return 0
 
 if __name__ == "__main__":
     sys.exit(main())

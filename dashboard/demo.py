@@ -280,7 +280,12 @@ def main(argv: list[str] | None = None) -> int:
              progress=lambda msg: print(msg, file=sys.stderr, flush=True))
         elapsed = time.perf_counter() - started
     except Exception as exc:  # noqa: BLE001 - a French message, never a traceback
-        print(f"Échec du remplissage de la base {target} : {exc}", file=sys.stderr)
+        from dashboard import dbfailure
+
+        if dbfailure.kind(exc):
+            return dbfailure.cli_exit(exc)
+        print(f"Échec du remplissage de la base {target} ({type(exc).__name__}) : rien n'a été écrit.",
+              file=sys.stderr)
         return 1
     finally:
         engine.dispose()

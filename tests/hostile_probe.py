@@ -4,7 +4,8 @@ Prints one JSON line: seconds (wall clock), CPU seconds of the process (all thre
 2-core machine the wall clock is at most that; on a shared one it is what the file costs), load
 average, resident memory growth at the peak and after the answer (MB, from
 a baseline taken once the importer has already read a small file), after a second validation of the same file (kept memory is reused,
-not leaked), errors, first message. Used by
+not leaked), errors, first message, and what the reading cost in its capped child process (peak resident
+memory, CPU seconds, the cap reached if any: ``dashboard.importer.sandbox``). Used by
 ``tests/test_importer_hostile.py`` so that a runaway file cannot take the test process down.
 """
 
@@ -35,6 +36,7 @@ def trim() -> None:
 
 def main(url: str, path: str, kind: str | None = None) -> None:
     from dashboard import db, importer
+    from dashboard.importer import sandbox
 
     engine = db.make_engine(url)
     importer.validate(engine, b"uai;mois;effectif;eleves_absenteistes\r\n0860001J;2015-01;500;20\r\n", "x.csv")
@@ -59,6 +61,7 @@ def main(url: str, path: str, kind: str | None = None) -> None:
     sampler.join()
     peak = max(peak, rss_mb())
     report = checked.report
+    child = dict(sandbox.last_stats)  # the reading's child process (issue 30): its own peak and CPU time
     first = report.issues["explication"].to_list()[:1]
     del checked
     trim()
@@ -70,6 +73,7 @@ def main(url: str, path: str, kind: str | None = None) -> None:
         "after_second_mb": rss_mb() - baseline,
         "errors": report.errors, "warnings": report.warnings, "rows": report.rows,
         "message": first[0] if first else "", "kind": report.kind,
+        "child_peak_mb": child.get("peak_mb"), "child_cpu_seconds": child.get("cpu_seconds"), "cap": child.get("cap"),
     }))
 
 

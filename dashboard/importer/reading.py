@@ -241,13 +241,16 @@ def read_xlsx_openpyxl(data: bytes, kind: str | None) -> tuple[str, list[list]]:
         sheet = workbook.worksheets[index]
         if hasattr(sheet, "reset_dimensions"):
             sheet.reset_dimensions()  # some writers store wrong dimensions
-        records, cells = [], 0
+        records, cells, text = [], 0, 0
         for row in sheet.iter_rows(values_only=True, max_col=limits.MAX_COLUMNS):
             record = [cell_text(v) for v in row]
             while record and record[-1] in (None, ""):
                 record.pop()
             cells += len(record)
+            text += sum(len(c) for c in record if c)
             records.append(record)
+            if text > limits.MAX_TEXT_CHARS:
+                raise UnreadableFile(limits.too_much_text(len(records)).message, len(records))
             if len(records) > limits.MAX_ROWS:
                 raise UnreadableFile(limits.too_many_rows().message)
             if cells > limits.MAX_CELLS:
