@@ -95,6 +95,16 @@ def clear_caches() -> None:
     _cached_query.clear()
 
 
+def discard_uploads() -> None:
+    """Drop the files this session sent (after an import: the server's memory goes back)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    from dashboard import ui_uploads
+
+    if (ctx := get_script_run_ctx()) is not None:
+        ui_uploads.discard_session_files(ctx.session_id)
+
+
 # --- user ---------------------------------------------------------------------------------------
 
 
@@ -105,8 +115,11 @@ def current_scope() -> Scope:
 
 
 def has_access() -> bool:
-    """Whether the user may use the dashboard at all (the navigation is hidden otherwise)."""
-    return ui_access.lookup_access(engine()).scope is not None
+    """Whether the user may use the dashboard at all (the navigation is hidden otherwise). Tells
+    the upload guard who this session is (``ui_uploads``: only importers may send files)."""
+    access = ui_access.lookup_access(engine())
+    ui_access.register_uploads(engine(), access)
+    return access.scope is not None
 
 
 # --- filters ------------------------------------------------------------------------------------

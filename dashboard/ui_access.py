@@ -37,8 +37,16 @@ def last_page() -> str | None:
 
 
 def request_headers() -> Mapping[str, str]:
-    """Headers of the request that opened this session (the websocket handshake)."""
-    return st.context.headers
+    """Headers of the request that opened this session (the websocket handshake), when it came
+    through the proxy: it carries the proxy's secret (``auth.from_proxy``). Any other request has no
+    headers to trust (its « X-Remote-User » is nobody's). ``auth.AuthConfigError`` when proxy mode
+    has no secret."""
+    headers = st.context.headers
+    config = auth.load_config()
+    if config.proxy and not auth.from_proxy(headers, auth.proxy_secret(config)):
+        log.warning("Requête sans le secret du proxy : en-tête d'identité ignoré")
+        return {}
+    return headers
 
 
 # --- identity ------------------------------------------------------------------------------------
@@ -88,9 +96,28 @@ def lookup_access(engine: Engine) -> Access:
         return Access(Scope.full(auth.LOCAL_USER))
     if config.users_file:
         sync_users_file(engine, config.users_file)
-    ident = auth.identity_from_headers(request_headers(), config.header)
+    try:
+        headers = request_headers()
+    except auth.AuthConfigError as exc:
+        log.error("Configuration d'authentification invalide, accès fermé : %s", exc)
+        return Access(None, configuration_error=True)
+    ident = auth.identity_from_headers(headers, config.header)
     with engine.connect() as conn:
         return Access(auth.scope_for(conn, ident), ident)
+
+
+def register_uploads(engine: Engine, access: Access) -> None:
+    """This session's user for the upload guard (``ui_uploads``), installed once per process."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    from dashboard import ui_uploads
+
+    ui_uploads.install(lambda user, detail: _safe_record(engine, user, audit.DENIED, ui_uploads.PAGE, None, detail))
+    ctx = get_script_run_ctx()
+    if ctx is not None:
+        scope = access.scope
+        ui_uploads.register(ctx.session_id, scope.utilisateur if scope else access.ident,
+                            bool(scope and scope.can_import))
 
 
 def current_scope(engine: Engine) -> Scope:

@@ -52,7 +52,12 @@ def _address_space() -> int:
 
 
 def _child(conn, data: bytes, filename: str, kind: str | None, memory_mb: int, cpu_seconds: int) -> None:
-    """In the child: cap memory and processor time, read, send the table or the French refusal."""
+    """In the child: cap memory and processor time, read, send the table or the French refusal.
+    The child's own error output (a native allocator's abort message, in English) goes nowhere: the
+    parent tells what happened, in French."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
     cap = _address_space() + memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
