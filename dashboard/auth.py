@@ -370,6 +370,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(engine: Engine, args: argparse.Namespace) -> int:
+    if not db.is_initialised(engine):
+        print("Erreur : la base de données n'est pas initialisée (python -m dashboard.db init).", file=sys.stderr)
+        return 1
     if args.command == "list-users":
         with engine.connect() as conn:
             for user in list_users(conn):

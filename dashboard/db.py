@@ -382,7 +382,12 @@ def main(argv: list[str] | None = None) -> int:
     upgrade = sub.add_parser("upgrade", help="met à jour le schéma d'une base existante, sans perdre de ligne")
     upgrade.add_argument("--database-url", default=None)
     args = parser.parse_args(argv)
-    engine = make_engine(args.database_url)
+    try:
+        engine = make_engine(args.database_url)
+    except Exception as exc:  # noqa: BLE001 - a French message, never a traceback
+        from dashboard import dbfailure
+
+        return dbfailure.cli_exit(exc)
     target = engine.url.render_as_string(hide_password=True)
     try:
         if args.command == "init":

@@ -105,13 +105,16 @@ def test_the_app_names_the_damage_and_the_restore_command(app_test, damaged_url)
     assert any("endommagée" in m and RESTORE in m for m in messages), messages
 
 
-def test_commands_reading_an_unreachable_database_answer_in_french(tmp_path):
+@pytest.mark.parametrize("command", [
+    ("dashboard.auth", "list-users"), ("dashboard.auth", "load-users", str(ROOT / "config" / "utilisateurs.example.csv")),
+    ("dashboard.db", "init"), ("dashboard.db", "upgrade"), ("dashboard.demo",),
+    ("dashboard.disclosure", "audit"), ("dashboard.disclosure", "store"),
+], ids=lambda c: " ".join(c[:2]).replace("dashboard.", ""))
+def test_every_other_command_says_the_database_is_unreachable_without_a_traceback(command):
     url = "postgresql+psycopg://postgres@127.0.0.1:1/absente?connect_timeout=2"
-    for module, args in (("dashboard.auth", ["list-users"]),
-                         ("dashboard.auth", ["load-users", str(ROOT / "config" / "utilisateurs.example.csv")])):
-        done = run(module, *args, "--database-url", url)
-        assert done.returncode == dbfailure.EXIT_DATABASE, done.stderr
-        assert "Traceback" not in done.stderr and "injoignable" in done.stderr
+    done = run(*command, "--database-url", url)
+    assert done.returncode == dbfailure.EXIT_DATABASE, done.stderr
+    assert "Traceback" not in done.stderr + done.stdout and "injoignable" in done.stderr
 
 
 def test_a_postgresql_schema_missing_a_table_is_damaged(db_engine):
