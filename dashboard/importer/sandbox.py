@@ -5,7 +5,9 @@ bounds of ``limits`` did not foresee — can take the server's memory or its pro
 child dies, the server answers in French naming the cap, and its own memory never held the expansion.
 
 The children are forked from a small server process started once (``forkserver``, with the readers
-already imported): a read costs a fork, not a Python start. Only the reading runs there (CSV, XLSX,
+already imported): a read costs a fork, not a Python start. (As with any ``forkserver`` child, the
+main module of the calling program is imported again in the child unless it is a package's
+``__main__`` — ``python -m …``, ``streamlit run``, pytest — or guarded by ``if __name__ == "__main__"``.) Only the reading runs there (CSV, XLSX,
 JSON → ``RawTable``, within ``limits``: rows, columns, cells, characters of text); the checks
 against the database then run on that bounded table in the calling process.
 """
@@ -28,7 +30,6 @@ log = logging.getLogger("dashboard.importer")
 MEMORY_MB = 1536  # address space a read may add to the child's own (at the fork: the readers' modules)
 CPU_SECONDS = 60  # processor time of a read (all the child's threads)
 WALL_SECONDS = 240  # a read that sleeps or waits (a loaded machine) is stopped after this
-ENV_DISABLED = "DASHBOARD_IMPORT_SANS_SOUS_PROCESSUS"  # "1": read in-process (debugging only)
 
 _context = None
 _lock = threading.Lock()
@@ -128,10 +129,6 @@ def read_isolated(data: bytes, filename: str = "", kind: str | None = None, *, m
                   cpu_seconds: int = CPU_SECONDS, wall_seconds: int = WALL_SECONDS) -> RawTable:
     """``reading.read_file`` in a capped child process: the table, or ``UnreadableFile`` (French),
     including when a cap was reached (the cap named)."""
-    if os.environ.get(ENV_DISABLED) == "1":
-        from dashboard.importer.reading import read_file
-
-        return read_file(data, filename, kind)
     last_stats.clear()
     ctx = context()
     receiver, sender = ctx.Pipe(duplex=False)
@@ -163,4 +160,6 @@ def read_isolated(data: bytes, filename: str = "", kind: str | None = None, *, m
         receiver.close()
         if child.is_alive():
             child.kill()
-        child.close() if child.exitcode is not None else None
+            child.join(5)
+        if child.exitcode is not None:
+            child.close()
