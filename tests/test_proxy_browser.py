@@ -137,6 +137,20 @@ def test_a_file_over_a_megabyte_is_uploaded_through_nginx_to_the_sessions_proces
     check_visit(result, close=True)
 
 
+def test_a_request_straight_to_an_app_port_is_nobody(stack, browser):
+    """Anyone on the host can reach an app port and send ``X-Remote-User: recteur`` (issue 30, item 9):
+    without the secret nginx adds, the header is nobody's; through nginx, the same user gets in."""
+    app = next(app for app in stack.apps if app.proc.poll() is None)
+    result = visit(browser, f"http://127.0.0.1:{app.port}/?annee={YEAR}", extra_headers=FORGED)
+    page = result.page
+    assert page.inner_text("[data-testid=stMainBlockContainer] h1").strip() == "Accès non autorisé"
+    assert not page.query_selector("[data-testid=stSidebarNav]")
+    check_visit(result, close=True)
+    through = open_as(browser, stack, "csaio", f"/?annee={YEAR}")
+    assert "(csaio)" in through.page.inner_text("[data-testid=stSidebar]")
+    check_visit(through, close=True)
+
+
 def figures(page) -> list[str]:
     return [m.inner_text().strip() for m in page.query_selector_all("[data-testid=stMetricValue]")]
 
