@@ -388,7 +388,9 @@ def _run(engine: Engine, args: argparse.Namespace) -> int:
         print(f"Fichier refusé, rien n'a été modifié :\n{exc}", file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"Fichier illisible : {exc.strerror or exc}", file=sys.stderr)
+        from dashboard.importer.cli import os_reason
+
+        print(f"Fichier illisible : {os_reason(exc)}.", file=sys.stderr)
         return 1
     print(f"{count} utilisateur(s) enregistré(s).")
     return 0
