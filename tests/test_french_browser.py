@@ -77,9 +77,8 @@ def test_a_file_over_20_mo_is_refused_in_french(server, browser, size):
     assert not [e for e in ENGLISH for t in [uploader, text, *found] if e in t], (uploader, found)
     assert "Retirer absenteisme-national.csv" in found and "Choisir un fichier à importer" in found
     page.locator("[data-testid=stFileUploader]").scroll_into_view_if_needed()
-    page.locator("[data-testid=stFileChip]").hover()  # the message shows in a tooltip
-    page.locator("[data-testid=stTooltipContent]").filter(has_text="Erreur : le fichier dépasse 20 Mo").wait_for(
-        timeout=10_000)
+    page.locator("[data-testid=stFileChipIconError]").hover()  # the message shows in a tooltip
+    page.locator("[role=tooltip]").filter(has_text="Erreur : le fichier dépasse 20 Mo").wait_for(timeout=10_000)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"import-trop-gros-{width}x{height}.png"))
     check_visit(result, close=True)
