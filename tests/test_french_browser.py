@@ -79,6 +79,10 @@ def test_a_file_over_20_mo_is_refused_in_french(server, browser, size):
     page.locator("[data-testid=stFileUploader]").scroll_into_view_if_needed()
     page.locator("[data-testid=stFileChipIconError]").hover()  # the message shows in a tooltip
     page.locator("[role=tooltip]").filter(has_text="Erreur : le fichier dépasse 20 Mo").wait_for(timeout=10_000)
+    page.wait_for_function("""() => document.getAnimations().every(a => a.playState !== 'running')
+        && [...document.querySelectorAll('[role=tooltip]')].some(t => {
+            for (let e = t; e; e = e.parentElement) { if (getComputedStyle(e).opacity !== '1') { return false; } }
+            return true; })""")  # faded in: the screenshot shows it as the user reads it
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"import-trop-gros-{width}x{height}.png"))
     check_visit(result, close=True)
