@@ -67,6 +67,20 @@ def record(
         engine_or_conn.execute(statement)
 
 
+def record_safely(engine: Engine, utilisateur: str, action: str, page: str | None = None,
+                  territoire_code: str | None = None, detail: str | None = None) -> bool:
+    """``record`` in its own transaction; False (logged) when the log could not be written. For
+    the command lines, whose own work must not fail because the log cannot be written."""
+    import logging
+
+    try:
+        record(engine, utilisateur, action, page, territoire_code, detail)
+        return True
+    except Exception:  # noqa: BLE001 - the log cannot be written: said, never blocking
+        logging.getLogger("dashboard.audit").exception("Écriture impossible dans le journal des consultations")
+        return False
+
+
 def _as_paris(value) -> dt.datetime | None:
     if value is None:
         return None

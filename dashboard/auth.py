@@ -14,18 +14,27 @@ Two modes, chosen in configuration (``DASHBOARD_AUTH_MODE``, else ``.streamlit/s
   (``DASHBOARD_USERS_FILE`` / ``[auth] users_file``; columns ``identifiant;nom;role;territoire_code``),
   validated as a whole: a file with an error changes nothing.
 
+  Only the proxy is trusted (issue 30, item 9): the identity header is read only from requests that
+  carry the proxy's secret in ``X-Pilotage-Proxy`` — set by nginx from a file it includes, read by
+  the app from ``DASHBOARD_PROXY_SECRET_FILE`` / ``[auth] proxy_secret_file``, compared in constant
+  time. A request straight to an app port (``X-Remote-User: recteur`` from anyone on the host) then
+  carries no identity. Proxy mode without a readable secret of at least 32 characters is a
+  configuration error. ``python -m dashboard.auth secret-proxy`` writes both files.
+
 Any other mode value is a configuration error and nobody gets in (fail closed).
 
 CLI::
 
     python -m dashboard.auth load-users FICHIER.csv [--database-url URL]
     python -m dashboard.auth list-users [--database-url URL]
+    python -m dashboard.auth secret-proxy --app FICHIER --nginx FICHIER.conf
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import hmac
 import io
 import os
 import re
@@ -44,6 +53,9 @@ from dashboard.access import ACADEMIE, ROLE_LABELS, ROLES, AccessDenied, Scope
 ENV_MODE = "DASHBOARD_AUTH_MODE"
 ENV_HEADER = "DASHBOARD_AUTH_HEADER"
 ENV_USERS_FILE = "DASHBOARD_USERS_FILE"
+ENV_PROXY_SECRET_FILE = "DASHBOARD_PROXY_SECRET_FILE"
+PROXY_SECRET_HEADER = "X-Pilotage-Proxy"
+MIN_SECRET_LENGTH = 32
 MODES = ("local", "proxy")
 DEFAULT_HEADER = "X-Remote-User"
 LOCAL_USER = "local"
@@ -68,6 +80,7 @@ class AuthConfig:
     mode: str = "local"
     header: str = DEFAULT_HEADER
     users_file: Path | None = None
+    proxy_secret_file: Path | None = None
 
     @property
     def proxy(self) -> bool:
@@ -94,7 +107,48 @@ def load_config(environ: Mapping[str, str] | None = None, secrets_path: Path = d
     if not _HEADER_NAME.fullmatch(header):
         raise AuthConfigError(f"nom d'en-tête invalide : {header!r}")
     users = env.get(ENV_USERS_FILE) or secrets.get("users_file")
-    return AuthConfig(mode, header, Path(users) if users else None)
+    secret = env.get(ENV_PROXY_SECRET_FILE) or secrets.get("proxy_secret_file")
+    return AuthConfig(mode, header, Path(users) if users else None, Path(secret) if secret else None)
+
+
+def proxy_secret(config: AuthConfig) -> str:
+    """The secret nginx adds to every request it forwards (``AuthConfigError`` when proxy mode has
+    none, or one too short to be a secret)."""
+    if config.proxy_secret_file is None:
+        raise AuthConfigError(f"mode proxy sans secret partagé avec le proxy ({ENV_PROXY_SECRET_FILE} ou "
+                              "[auth] proxy_secret_file) : l'en-tête d'identité serait cru de n'importe qui")
+    try:
+        secret = config.proxy_secret_file.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise AuthConfigError(f"secret du proxy illisible ({config.proxy_secret_file}) : {exc.strerror}") from exc
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise AuthConfigError(f"secret du proxy trop court ({config.proxy_secret_file}) : "
+                              f"{MIN_SECRET_LENGTH} caractères au moins")
+    return secret
+
+
+def from_proxy(headers: Mapping[str, str], secret: str) -> bool:
+    """Whether the request carries the proxy's secret, once (compared in constant time)."""
+    get_all = getattr(headers, "get_all", None)
+    if callable(get_all):
+        values = list(get_all(PROXY_SECRET_HEADER))
+    else:
+        values = [v for k, v in headers.items() if k.lower() == PROXY_SECRET_HEADER.lower()]
+    if len(values) != 1:
+        return False
+    return hmac.compare_digest(values[0].strip().encode("utf-8"), secret.encode("utf-8"))
+
+
+def write_proxy_secret(app_file: Path, nginx_file: Path) -> None:
+    """A new secret: the app's file (the secret alone) and nginx's include (the header it sets)."""
+    import secrets as random
+
+    secret = random.token_urlsafe(48)
+    for path, content, mode in ((app_file, secret + "\n", 0o600),
+                                (nginx_file, f'proxy_set_header {PROXY_SECRET_HEADER} "{secret}";\n', 0o640)):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
+        path.chmod(mode)
 
 
 # --- identity ------------------------------------------------------------------------------------
@@ -293,28 +347,53 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("--database-url", default=None)
     show = sub.add_parser("list-users", help="affiche les utilisateurs enregistrés")
     show.add_argument("--database-url", default=None)
+    secret = sub.add_parser("secret-proxy", help="écrit un nouveau secret partagé entre nginx et l'application")
+    secret.add_argument("--app", type=Path, required=True, help="fichier lu par l'application (DASHBOARD_PROXY_SECRET_FILE)")
+    secret.add_argument("--nginx", type=Path, required=True, help="fichier inclus par nginx (proxy_set_header)")
     args = parser.parse_args(argv)
-    engine = db.make_engine(args.database_url)
+    if args.command == "secret-proxy":
+        write_proxy_secret(args.app, args.nginx)
+        print(f"Secret écrit dans {args.app} (application) et {args.nginx} (nginx) : rechargez nginx et "
+              "redémarrez l'application.")
+        return 0
+    engine = None
     try:
-        if args.command == "load-users":
-            try:
-                count = load_users_file(engine, args.fichier)
-            except UsersFileInvalid as exc:
-                print(f"Fichier refusé, rien n'a été modifié :\n{exc}", file=sys.stderr)
-                return 1
-            except OSError as exc:
-                print(f"Fichier illisible : {exc.strerror or exc}", file=sys.stderr)
-                return 1
-            print(f"{count} utilisateur(s) enregistré(s).")
-        else:
-            with engine.connect() as conn:
-                for user in list_users(conn):
-                    label = ROLE_LABELS.get(user["role"], user["role"])
-                    print(f"{user['identifiant']}\t{user['nom'] or ''}\t{label}\t{user['territoire_code'] or ''}")
-    finally:
-        engine.dispose()
-    return 0
+        engine = db.make_engine(args.database_url)
+        return _run(engine, args)
+    except Exception as exc:  # noqa: BLE001 - one French line, never a traceback (issue 30)
+        from dashboard import dbfailure
 
+        return dbfailure.cli_exit(exc)
+    finally:
+        if engine is not None:
+            engine.dispose()
+
+
+def _run(engine: Engine, args: argparse.Namespace) -> int:
+    if not db.is_initialised(engine):
+        print("Erreur : la base de données n'est pas initialisée (python -m dashboard.db init).", file=sys.stderr)
+        return 1
+    if args.command == "list-users":
+        with engine.connect() as conn:
+            for user in list_users(conn):
+                label = ROLE_LABELS.get(user["role"], user["role"])
+                print(f"{user['identifiant']}\t{user['nom'] or ''}\t{label}\t{user['territoire_code'] or ''}")
+        return 0
+    from dashboard import integrity
+
+    integrity.check(engine)  # a damaged database is never written to
+    try:
+        count = load_users_file(engine, args.fichier)
+    except UsersFileInvalid as exc:
+        print(f"Fichier refusé, rien n'a été modifié :\n{exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        from dashboard.importer.cli import os_reason
+
+        print(f"Fichier illisible : {os_reason(exc)}.", file=sys.stderr)
+        return 1
+    print(f"{count} utilisateur(s) enregistré(s).")
+    return 0
 
 if __name__ == "__main__":
     sys.exit(main())

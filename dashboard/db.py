@@ -375,7 +375,7 @@ def make_engine(url: str | None = None) -> Engine:
     url = resolve_database_url(url)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
+        if path and path != ":memory:" and not path.startswith("file:"):  # a ``file:`` URI names an existing file
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _enable_sqlite_foreign_keys)
@@ -437,7 +437,11 @@ def load_reference_geography(engine: Engine) -> None:
 
 def init_database(engine: Engine):
     """Create (or upgrade) the schema and load the reference geography (idempotent); returns the
-    ``migrations.Outcome``."""
+    ``migrations.Outcome``. A damaged database is refused first, untouched (``integrity.check``:
+    ``integrity.DatabaseDamaged``)."""
+    from dashboard import integrity
+
+    integrity.check(engine)
     outcome = create_schema(engine)
     load_reference_geography(engine)
     return outcome
@@ -452,13 +456,21 @@ def main(argv: list[str] | None = None) -> int:
     upgrade = sub.add_parser("upgrade", help="met à jour le schéma d'une base existante, sans perdre de ligne")
     upgrade.add_argument("--database-url", default=None)
     args = parser.parse_args(argv)
-    engine = make_engine(args.database_url)
+    try:
+        engine = make_engine(args.database_url)
+    except Exception as exc:  # noqa: BLE001 - a French message, never a traceback
+        from dashboard import dbfailure
+
+        return dbfailure.cli_exit(exc)
     target = engine.url.render_as_string(hide_password=True)
     try:
         if args.command == "init":
             outcome = init_database(engine)
             print(f"Base initialisée : {target} ({outcome.summary()}).")
         else:
+            from dashboard import integrity
+
+            integrity.check(engine)  # a damaged database is never written to
             if not is_initialised(engine):
                 print(f"La base {target} est vide : créez-la avec « python -m dashboard.db init ».",
                       file=sys.stderr)
@@ -470,6 +482,10 @@ def main(argv: list[str] | None = None) -> int:
             if demo.complete(engine):
                 print("Données de démonstration complétées (référents décrochage, activité des GPDS).")
     except Exception as exc:  # noqa: BLE001 - a French message, never a traceback
+        from dashboard import dbfailure
+
+        if dbfailure.kind(exc):
+            return dbfailure.cli_exit(exc)
         reason = getattr(exc, "orig", None) or exc
         print(f"Échec sur la base {target} ({type(exc).__name__}) : {reason}. Le schéma est modifié en une "
               "seule transaction : il est resté tel qu'il était.", file=sys.stderr)

@@ -10,6 +10,13 @@ Three failures are told apart, on SQLite and PostgreSQL:
 * ``CONFLICT`` — a concurrent write changed the same rows during the transaction: unique or foreign
   key violation after validation, serialization failure, deadlock.
 
+and three that are no retry's business (issue 30, items 4 and 7), where nothing is written:
+
+* ``DAMAGED`` — the database is damaged (SQLite « database disk image is malformed », a failed
+  ``integrity.check``, PostgreSQL data corruption): the message names it and the restore command;
+* ``FULL`` — no space left on the database's disk;
+* ``READ_ONLY`` — the database cannot be written (file or disk read-only, PostgreSQL read-only).
+
 ``explain(exc, where)`` gives the sentence for a page (``PAGE``), the importer page (``IMPORT``), an
 export command (``CLI``) or the import command (``CLI_IMPORT``); None when ``exc`` is not one of these (a bug: the caller keeps its
 generic message and logs the traceback).
@@ -17,12 +24,14 @@ generic message and logs the traceback).
 
 from __future__ import annotations
 
+import errno
 import sqlite3
 import sys
 
 from sqlalchemy import exc as sa
 
 UNREACHABLE, BUSY, CONFLICT = "injoignable", "occupee", "conflit"
+DAMAGED, FULL, READ_ONLY = "endommagee", "disque_plein", "lecture_seule"
 #: Where the failure is told: a page, the importer page, an export command, the import command.
 PAGE, IMPORT, CLI, CLI_IMPORT = "page", "import", "cli", "cli-import"
 #: Exit status of the command lines when the database cannot answer (try again later).
@@ -36,6 +45,17 @@ _REASONS = {
     CONFLICT: "Une autre écriture a modifié les mêmes données au même moment (deux imports simultanés, par "
               "exemple)",
 }
+#: Failures that retrying does not cure: what to do instead, for every channel.
+_FIX = {
+    DAMAGED: ("La base de données est endommagée : rien n'y est écrit tant qu'elle n'est pas réparée. Restaurez la "
+              "dernière sauvegarde, application arrêtée : « python -m dashboard.importer --restaurer SAUVEGARDE » "
+              "(les sauvegardes sont dans le dossier « sauvegardes » à côté de la base ; pour PostgreSQL : "
+              "pg_restore). Prévenez l'équipe technique."),
+    FULL: ("Le disque de la base de données est plein : rien n'a été écrit. Libérez de la place sur ce disque (ou "
+           "agrandissez-le), puis réessayez ; prévenez l'équipe technique."),
+    READ_ONLY: ("La base de données est en lecture seule (droits du fichier, disque monté en lecture seule ou serveur "
+                "PostgreSQL en lecture seule) : rien n'a été écrit. Prévenez l'équipe technique."),
+}
 _AGAIN = {  # how to try again, by channel
     PAGE: ("Réessayez dans quelques minutes en rechargeant la page ; si cela dure, prévenez l'équipe technique.",
            "Réessayez dans un instant en rechargeant la page."),
@@ -48,8 +68,10 @@ _AGAIN[CLI_IMPORT] = _AGAIN[CLI]
 _REREAD = " : le fichier sera vérifié à nouveau contre les données à jour."
 
 
-def message(failure: str, where: str = PAGE) -> str:
-    """The reason, what was kept (an import writes nothing), and how to try again."""
+def message(failure: str, where: str = PAGE, detail: str | None = None) -> str:
+    """The reason, what was kept (an import writes nothing), and how to try again (or what to do)."""
+    if failure in _FIX:
+        return _FIX[failure] + (f" (Constat : {detail})" if detail else "")
     later, soon = _AGAIN[where]
     importing = where in (IMPORT, CLI_IMPORT)
     again = later if failure == UNREACHABLE else soon
@@ -66,6 +88,12 @@ _PG_BUSY = ("55P03", "57014", "53300")
 _PG_CONFLICT = ("23", "40001", "40P01")
 _SQLITE_BUSY = ("database is locked", "database table is locked", "database schema is locked")
 _SQLITE_UNREACHABLE = ("unable to open database file",)
+_SQLITE_DAMAGED = ("database disk image is malformed", "file is not a database", "malformed database schema")
+_SQLITE_FULL = ("database or disk is full",)
+_SQLITE_READ_ONLY = ("attempt to write a readonly database",)
+_PG_DAMAGED = ("XX001", "XX002")  # data corrupted, index corrupted
+_PG_FULL = ("53100",)  # disk full
+_PG_READ_ONLY = ("25006",)  # read-only SQL transaction (a standby, default_transaction_read_only)
 
 
 def _chain(exc: BaseException):
@@ -77,6 +105,14 @@ def _chain(exc: BaseException):
 
 
 def _kind_of_one(exc: BaseException) -> str | None:
+    from dashboard.integrity import DatabaseDamaged
+
+    if isinstance(exc, DatabaseDamaged):
+        return DAMAGED
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return FULL
+    if isinstance(exc, OSError) and exc.errno == errno.EROFS:
+        return READ_ONLY
     if isinstance(exc, sa.TimeoutError):  # no free connection in the pool
         return BUSY
     if isinstance(exc, sa.DBAPIError) and exc.connection_invalidated:
@@ -84,6 +120,9 @@ def _kind_of_one(exc: BaseException) -> str | None:
     orig = getattr(exc, "orig", None) or exc
     if isinstance(orig, sqlite3.Error):
         text = str(orig).lower()
+        for markers, found in ((_SQLITE_DAMAGED, DAMAGED), (_SQLITE_FULL, FULL), (_SQLITE_READ_ONLY, READ_ONLY)):
+            if any(text.startswith(m) for m in markers):
+                return found
         if any(text.startswith(m) for m in _SQLITE_BUSY):
             return BUSY
         if any(text.startswith(m) for m in _SQLITE_UNREACHABLE):
@@ -99,6 +138,9 @@ def _kind_of_one(exc: BaseException) -> str | None:
         state = orig.sqlstate or ""
         if not state and isinstance(orig, psycopg.OperationalError):
             return UNREACHABLE  # no SQLSTATE: the connection itself failed or was lost
+        for states, found in ((_PG_DAMAGED, DAMAGED), (_PG_FULL, FULL), (_PG_READ_ONLY, READ_ONLY)):
+            if state.startswith(states):
+                return found
         if state.startswith(_PG_UNREACHABLE):
             return UNREACHABLE
         if state.startswith(_PG_BUSY):
@@ -121,7 +163,24 @@ def explain(exc: BaseException, where: str = PAGE) -> str | None:
     """The French sentence for ``exc`` (reason and advice), or None when it is not a database
     failure of the three kinds."""
     failure = kind(exc)
-    return message(failure, where) if failure else None
+    if failure is None:
+        return None
+    return message(failure, where, detail(exc) if failure == DAMAGED else None)
+
+
+def detail(exc: BaseException) -> str | None:
+    """What was found, for a damaged database (the integrity check's finding, or SQLite's words)."""
+    from dashboard.integrity import DatabaseDamaged
+
+    for one in _chain(exc):
+        if isinstance(one, DatabaseDamaged):
+            return one.detail
+        orig = getattr(one, "orig", None)
+        if orig is not None and isinstance(orig, sqlite3.Error):
+            from dashboard.integrity import sqlite_finding
+
+            return sqlite_finding(str(orig))
+    return None
 
 
 def cli_exit(exc: BaseException, where: str = CLI) -> int:

@@ -265,7 +265,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="academie (environ 330 établissements) ou national (environ 7 000, pour les mesures)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="graine du générateur (défaut : 20131)")
     args = parser.parse_args(argv)
-    engine = db.make_engine(args.database_url)
+    try:
+        engine = db.make_engine(args.database_url)
+    except Exception as exc:  # noqa: BLE001 - a French message, never a traceback
+        from dashboard import dbfailure
+
+        return dbfailure.cli_exit(exc)
     target = engine.url.render_as_string(hide_password=True)
     try:
         db.init_database(engine)
@@ -280,7 +285,12 @@ def main(argv: list[str] | None = None) -> int:
              progress=lambda msg: print(msg, file=sys.stderr, flush=True))
         elapsed = time.perf_counter() - started
     except Exception as exc:  # noqa: BLE001 - a French message, never a traceback
-        print(f"Échec du remplissage de la base {target} : {exc}", file=sys.stderr)
+        from dashboard import dbfailure
+
+        if dbfailure.kind(exc):
+            return dbfailure.cli_exit(exc)
+        print(f"Échec du remplissage de la base {target} ({type(exc).__name__}) : rien n'a été écrit.",
+              file=sys.stderr)
         return 1
     finally:
         engine.dispose()

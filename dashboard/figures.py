@@ -31,7 +31,7 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import Connection
 
-from dashboard import auth, db, dbfailure, disclosure, fmt, publish
+from dashboard import audit, auth, db, dbfailure, disclosure, fmt, publish
 from dashboard.access import AccessDenied, Scope
 from dashboard.publish import catalog, records
 from queries import territoires as tq
@@ -47,6 +47,7 @@ CONTRIBUTORS: list[str | Contributor] = [
 ]
 
 FORMATS = (".json", ".csv", ".xlsx")
+CLI_PAGE = "chiffres (ligne de commande)"  # the audit log's « page » of this command
 
 
 def register_contributor(contributor: str | Contributor) -> None:
@@ -196,23 +197,28 @@ def main(argv: list[str] | None = None) -> int:
         with engine.connect() as conn:
             scope = auth.cli_scope(conn, args.utilisateur)  # AccessDenied for an unknown user
             figures = territory_figures(conn, scope, args.territoire, args.annee)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(render(figures, out.suffix.lower()))
+        audit.record_safely(engine, scope.utilisateur, audit.EXPORT, CLI_PAGE, figures["territoire"],
+                            f"chiffres {out.suffix.lower()[1:].upper()} (ligne de commande) ; annee={args.annee}")
     except KeyError:
         print(f"Erreur : territoire inconnu « {args.territoire} » pour {args.annee}.", file=sys.stderr)
         return 1
     except AccessDenied as exc:
+        audit.record_safely(engine, args.utilisateur or "cli", audit.DENIED, CLI_PAGE, args.territoire[:20],
+                            f"{exc.message} (ligne de commande, annee={args.annee})")
         print(f"Erreur : {exc.message}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        if dbfailure.kind(exc):
+            return dbfailure.cli_exit(exc)
+        print(f"Erreur : le fichier « {out} » n'a pas pu être écrit ({exc.strerror or exc}).", file=sys.stderr)
         return 1
     except Exception as exc:  # noqa: BLE001 - one French line, never a traceback
         return dbfailure.cli_exit(exc)
     finally:
         if engine is not None:
             engine.dispose()
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(render(figures, out.suffix.lower()))
-    except OSError as exc:
-        print(f"Erreur : le fichier « {out} » n'a pas pu être écrit ({exc.strerror or exc}).", file=sys.stderr)
-        return 1
     print(f"Chiffres de « {figures['territoire_nom']} » ({args.annee}) écrits dans {out}.")
     return 0
 

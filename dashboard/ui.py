@@ -95,6 +95,16 @@ def clear_caches() -> None:
     _cached_query.clear()
 
 
+def discard_uploads() -> None:
+    """Drop the files this session sent (after an import: the server's memory goes back)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    from dashboard import ui_uploads
+
+    if (ctx := get_script_run_ctx()) is not None:
+        ui_uploads.discard_session_files(ctx.session_id)
+
+
 # --- user ---------------------------------------------------------------------------------------
 
 
@@ -105,8 +115,11 @@ def current_scope() -> Scope:
 
 
 def has_access() -> bool:
-    """Whether the user may use the dashboard at all (the navigation is hidden otherwise)."""
-    return ui_access.lookup_access(engine()).scope is not None
+    """Whether the user may use the dashboard at all (the navigation is hidden otherwise). Tells
+    the upload guard who this session is (``ui_uploads``: only importers may send files)."""
+    access = ui_access.lookup_access(engine())
+    ui_access.register_uploads(engine(), access)
+    return access.scope is not None
 
 
 # --- filters ------------------------------------------------------------------------------------
@@ -183,11 +196,13 @@ def shared_selection() -> None:
     codes = [t.code for t in territories]
     default = scope.territoire_code if scope.territoire_code in index else codes[0]
     code = st.session_state.get(TERRITORY_KEY) if st.session_state.get(TERRITORY_KEY) in index else default
+    denied = None
     if from_url and url[1] is not None:
         found = _matching(codes, url[1])
         if found:
             code = found
         else:
+            denied = url[1] if _exists(url[1], annee) else None  # out of scope: « accès refusé » (page_context)
             notices.append(f"Le territoire demandé (« {url[1]} ») n'existe pas en {annee} ou n'est pas accessible avec "
                            f"votre profil : affichage de « {index[code].label} ».")
     st.session_state[TERRITORY_KEY] = code
@@ -200,7 +215,17 @@ def shared_selection() -> None:
     )
     st.query_params["annee"] = annee
     st.query_params["territoire"] = code
-    st.session_state[SELECTION] = {"annee": annee, "territoire": code, "ecrit": (annee, code), "avis": notices}
+    st.session_state[SELECTION] = {"annee": annee, "territoire": code, "ecrit": (annee, code), "avis": notices,
+                                   "refus": denied}
+
+
+def _exists(code: str, annee: str) -> bool:
+    """Whether ``code`` names a territory of ``annee`` at all (whoever may see it)."""
+    try:
+        query(tq.resolve_territory, Scope.full(), code.strip().upper(), annee)
+    except KeyError:
+        return False
+    return True
 
 
 def _selection(scope: Scope) -> tuple[str, tq.Territory | None, list[str]]:
@@ -230,6 +255,7 @@ def page_context(title: str, *, with_territory: bool = True) -> PageContext:
     kept in the URL), its notices in the page body, and the demonstration notice."""
     scope = current_scope()
     st.title(title)
+    audit_banner = st.empty()  # filled after this view is recorded (issue 30: a log that cannot be written)
     with engine().connect() as conn:
         years = tq.school_years(conn) or ["2014-2015"]
     demo = is_demo()
@@ -253,6 +279,10 @@ def page_context(title: str, *, with_territory: bool = True) -> PageContext:
     # --- access (issue 9): local-mode notice and one audit row per page view
     ui_access.access_notice(scope)
     audit_view(ctx, title)
+    if denied := (st.session_state.get(SELECTION) or {}).pop("refus", None):
+        ui_access.audit_denied(engine(), scope, title, denied, "territoire demandé dans l'adresse, hors périmètre")
+    if notice := ui_access.audit_failure_notice(scope):
+        audit_banner.error(notice, icon=":material/history_toggle_off:")
     return ctx
 
 
@@ -387,6 +417,8 @@ def run_page(body: Callable[[], None]) -> None:
         body()
     except AccessDenied as exc:
         st.error(f"Accès non autorisé : {exc.message}")
+        scope = ui_access.lookup_access(engine()).scope
+        ui_access.audit_denied(engine(), scope or "(inconnu)", ui_access.last_page(), None, exc.message)
     except Exception as exc:  # noqa: BLE001 - last-resort guard, logged server-side
         message = failure_text(exc)
         st.error(message, icon=None if message == GENERIC_ERROR else ":material/cloud_off:")

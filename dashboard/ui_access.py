@@ -8,7 +8,9 @@ since AppTest cannot set ``st.context.headers``).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +18,7 @@ from pathlib import Path
 import streamlit as st
 from sqlalchemy import Engine
 
-from dashboard import audit, auth, exports
+from dashboard import audit, auth, dbfailure, exports
 from dashboard.access import Scope
 
 log = logging.getLogger("dashboard.access")
@@ -26,11 +28,25 @@ LOCAL_NOTICE = "Mode local : vous êtes recteur (accès à toute l'académie)"
 _LAST_VIEW = "_audit_derniere_consultation"
 _LAST_PAGE = "_audit_derniere_page"
 _LAST_DENIED = "_audit_dernier_refus"
+_DENIED_ROWS = "_audit_refus_inscrits"
+
+
+def last_page() -> str | None:
+    """The page of this session's last recorded view."""
+    return st.session_state.get(_LAST_PAGE)
 
 
 def request_headers() -> Mapping[str, str]:
-    """Headers of the request that opened this session (the websocket handshake)."""
-    return st.context.headers
+    """Headers of the request that opened this session (the websocket handshake), when it came
+    through the proxy: it carries the proxy's secret (``auth.from_proxy``). Any other request has no
+    headers to trust (its « X-Remote-User » is nobody's). ``auth.AuthConfigError`` when proxy mode
+    has no secret."""
+    headers = st.context.headers
+    config = auth.load_config()
+    if config.proxy and not auth.from_proxy(headers, auth.proxy_secret(config)):
+        log.warning("Requête sans le secret du proxy : en-tête d'identité ignoré")
+        return {}
+    return headers
 
 
 # --- identity ------------------------------------------------------------------------------------
@@ -80,9 +96,28 @@ def lookup_access(engine: Engine) -> Access:
         return Access(Scope.full(auth.LOCAL_USER))
     if config.users_file:
         sync_users_file(engine, config.users_file)
-    ident = auth.identity_from_headers(request_headers(), config.header)
+    try:
+        headers = request_headers()
+    except auth.AuthConfigError as exc:
+        log.error("Configuration d'authentification invalide, accès fermé : %s", exc)
+        return Access(None, configuration_error=True)
+    ident = auth.identity_from_headers(headers, config.header)
     with engine.connect() as conn:
         return Access(auth.scope_for(conn, ident), ident)
+
+
+def register_uploads(engine: Engine, access: Access) -> None:
+    """This session's user for the upload guard (``ui_uploads``), installed once per process."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    from dashboard import ui_uploads
+
+    ui_uploads.install(lambda user, detail: _safe_record(engine, user, audit.DENIED, ui_uploads.PAGE, None, detail))
+    ctx = get_script_run_ctx()
+    if ctx is not None:
+        scope = access.scope
+        ui_uploads.register(ctx.session_id, scope.utilisateur if scope else access.ident,
+                            bool(scope and scope.can_import))
 
 
 def current_scope(engine: Engine) -> Scope:
@@ -125,11 +160,54 @@ def access_notice(scope: Scope) -> None:
 # --- audit log -----------------------------------------------------------------------------------
 
 
-def _safe_record(engine: Engine, *args) -> None:
+#: Whether the audit log of this process could not be written (issue 30, item 7): since when and why.
+#: Set by a failed write, cleared by the next one that works; the rector and the CSAIO see it on
+#: every page meanwhile (``audit_failure_notice``).
+_AUDIT_FAILURE: dict = {}
+_FAILURE_LOCK = threading.Lock()
+_FAILURE_REASONS = {dbfailure.READ_ONLY: "base de données en lecture seule", dbfailure.FULL: "disque plein",
+                    dbfailure.DAMAGED: "base de données endommagée", dbfailure.UNREACHABLE: "base injoignable",
+                    dbfailure.BUSY: "base occupée"}
+
+
+def _safe_record(engine: Engine, *args) -> bool:
+    """Write one audit row; never breaks a page. False when it could not be written (remembered
+    for the notice of ``audit_failure_notice``, logged server-side)."""
     try:
         audit.record(engine, *args)
-    except Exception:  # noqa: BLE001 - auditing must never break a page; logged server-side
+    except Exception as exc:  # noqa: BLE001 - auditing must never break a page; logged server-side
         log.exception("Écriture impossible dans le journal des consultations")
+        with _FAILURE_LOCK:
+            _AUDIT_FAILURE.setdefault("since", dt.datetime.now(audit.PARIS))
+            _AUDIT_FAILURE["reason"] = _FAILURE_REASONS.get(dbfailure.kind(exc) or "", "erreur de la base de données")
+        return False
+    if _AUDIT_FAILURE:
+        with _FAILURE_LOCK:
+            _AUDIT_FAILURE.clear()
+        log.info("Journal des consultations de nouveau écrit")
+    return True
+
+
+def audit_failure_notice(scope: Scope) -> str | None:
+    """For the rector and the CSAIO, while the audit log cannot be written: since when, why."""
+    with _FAILURE_LOCK:
+        failure = dict(_AUDIT_FAILURE)
+    if not failure or not scope.can_read_audit:
+        return None
+    return (f"Le journal des consultations ne peut plus être écrit depuis le {failure['since']:%d/%m/%Y à %H:%M} "
+            f"({failure['reason']}) : les consultations, les exports et les accès refusés ne sont pas enregistrés. "
+            "Prévenez l'équipe technique ; ce message reste affiché tant que le journal ne peut pas être écrit.")
+
+
+def audit_denied(engine: Engine, scope_or_ident, page: str | None, territoire: str | None, what: str) -> None:
+    """One « accès refusé » row: who (their identifier), what (page, territory, what was refused), when."""
+    who = scope_or_ident.utilisateur if isinstance(scope_or_ident, Scope) else (scope_or_ident or "(aucun)")
+    seen = st.session_state.setdefault(_DENIED_ROWS, set())
+    if (who, page, territoire, what) in seen:  # once per session (a rerun of the same refusal)
+        return
+    seen.add((who, page, territoire, what))
+    log.warning("Accès refusé à %r : %s (page %s, territoire %s)", who, what, page, territoire)
+    _safe_record(engine, who, audit.DENIED, page, territoire, what)
 
 
 def _record_denied(engine: Engine, ident: str | None) -> None:
@@ -147,8 +225,8 @@ def audit_view(engine: Engine, ctx, page: str) -> None:
     st.session_state[_LAST_PAGE] = page
     if st.session_state.get(_LAST_VIEW) == key:
         return
-    st.session_state[_LAST_VIEW] = key
-    _safe_record(engine, ctx.scope.utilisateur, audit.VIEW, page, ctx.territory.code, f"annee={ctx.annee}")
+    if _safe_record(engine, ctx.scope.utilisateur, audit.VIEW, page, ctx.territory.code, f"annee={ctx.annee}"):
+        st.session_state[_LAST_VIEW] = key  # not written: tried again on the next run
 
 
 def export_recorder(engine: Engine, ctx, what: str):

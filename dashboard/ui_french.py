@@ -2,6 +2,10 @@
 
 * The file uploader's button, size line and file sizes: a static stylesheet
   (``dashboard/static/pilotage.css``, layout and texts only, no data in it) draws the French text in their place.
+* The file uploader's errors (« File must be 20.0MB or smaller. », a refused upload), its labels
+  read by screen readers, and the « Connection error » dialog shown when the server stops
+  answering: a static script (``dashboard/static/francais.js``, no data in it) rewrites exactly these
+  English texts in French as they appear (issue 30, item 6).
 * The « Page not found » dialog, shown by the frontend when an address names no page: the
   entrypoint records the miss instead, and ``page_context`` says it in French in the page body.
 """
@@ -13,6 +17,7 @@ from pathlib import Path
 import streamlit as st
 
 STYLESHEET = Path(__file__).resolve().parent / "static" / "pilotage.css"
+SCRIPT = Path(__file__).resolve().parent / "static" / "francais.js"
 PAGE_NOT_FOUND = "page_introuvable"  # session flag, set for the run that fell back to Accueil
 PAGE_NOT_FOUND_NOTICE = ("La page demandée n'existe pas : voici la page d'accueil. Choisissez une page dans le menu "
                          "de gauche.")
@@ -26,6 +31,9 @@ def apply() -> None:
     """The stylesheet for this run, and the French handling of an address that names no page."""
     if STYLESHEET.is_file():
         st.html(STYLESHEET)  # a file of the package: only style rules, rendered outside the page's layout
+    if SCRIPT.is_file():  # a file of the package, no data: installed once per page load (guarded)
+        st.sidebar.html(f"<script>{SCRIPT.read_text(encoding='utf-8')}</script>", unsafe_allow_javascript=True,
+                        width=1)
     try:
         from streamlit.commands import navigation
     except ImportError:  # pragma: no cover - another Streamlit layout: its own dialog stays

@@ -293,6 +293,9 @@ def upload_section(engine, utilisateur: str) -> None:
                                           "technique.", dbfailure.IMPORT, "Échec de l'import"))
             return
         ui.clear_caches()
+        if result.written:  # the file and its check leave the server's memory (issue 30)
+            st.session_state.pop(CHECK, None)
+            ui.discard_uploads()
         saved = f" Correspondance « {ui.plain(mapping.name)} » enregistrée." if result.written and mapping and mapping.name else ""
         flash("success" if result.written else "error", result.summary() + saved)
         if result.written:

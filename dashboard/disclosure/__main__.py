@@ -100,11 +100,14 @@ def main(argv: list[str] | None = None) -> int:
     store = commands.add_parser("store", help="calcule et enregistre les masques de chaque année")
     store.add_argument("--database-url", default=None)
     args = parser.parse_args(argv)
-    if args.commande == "audit":
-        if args.annee and (len(args.annee) != 9 or args.annee[4] != "-"):
-            parser.error("l'année scolaire s'écrit comme 2016-2017")
-        return _audit(args)
-    return _store(args)
+    if args.commande == "audit" and args.annee and (len(args.annee) != 9 or args.annee[4] != "-"):
+        parser.error("l'année scolaire s'écrit comme 2016-2017")
+    try:
+        return _audit(args) if args.commande == "audit" else _store(args)
+    except Exception as exc:  # noqa: BLE001 - one French line, never a traceback (issue 30)
+        from dashboard import dbfailure
+
+        return dbfailure.cli_exit(exc)
 
 
 if __name__ == "__main__":

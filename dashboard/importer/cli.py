@@ -126,13 +126,17 @@ def main(argv: list[str] | None = None) -> int:
                              mapping=mapping)
         if mapping is not None and args.enregistrer_correspondance is not None and result.written:
             from dashboard.importer import mapping as mappings
-            from dashboard.importer.reading import read_file
+            from dashboard.importer.sandbox import read_isolated
 
-            headers = read_file(data, path.name, mapping.kind).headers
+            headers = read_isolated(data, path.name, mapping.kind).headers
             name = args.enregistrer_correspondance.strip() or mapping.name or mappings.default_name(mapping.kind, headers)
             mappings.save_profile(engine, replace(mapping, name=name), headers)
             print(f"Correspondance enregistrée sous le nom « {name} ».")
     except AccessDenied as exc:
+        from dashboard import audit
+
+        audit.record_safely(engine, args.utilisateur or "cli", audit.DENIED, "import (ligne de commande)", None,
+                            f"{exc.message} Fichier : {path.name}")
         print(f"Import refusé : {exc.message}", file=sys.stderr)
         return EXIT_USAGE
     except Exception as exc:
@@ -177,7 +181,12 @@ def restore(backup: str, url: str | None) -> int:
     if target is None:
         print("La restauration ne concerne que la base SQLite ; pour PostgreSQL, utilisez pg_restore.", file=sys.stderr)
         return EXIT_USAGE
-    current = backup_database(engine, "avant-restauration") if target.exists() else None
+    try:
+        current = backup_database(engine, "avant-restauration") if target.exists() else None
+    except Exception:  # noqa: BLE001 - a damaged database cannot be backed up page by page: kept as it is
+        current = target.parent / "sauvegardes" / f"{target.stem}-endommagee-avant-restauration.sqlite"
+        current.parent.mkdir(parents=True, exist_ok=True)
+        restore_database(target, current)
     engine.dispose()
     restore_database(source, target)
     kept = f" (la base remplacée est gardée dans {current})" if current else ""
@@ -190,10 +199,11 @@ def write_proposal(data: bytes, filename: str, kind: str | None, target: Path) -
     import json
 
     from dashboard.importer import mapping as mappings
-    from dashboard.importer.reading import UnreadableFile, read_file
+    from dashboard.importer.reading import UnreadableFile
+    from dashboard.importer.sandbox import read_isolated
 
     try:
-        raw = read_file(data, filename, kind)
+        raw = read_isolated(data, filename, kind)  # in a capped child process, as every read
     except UnreadableFile as exc:
         print(f"Fichier illisible : {exc.message}", file=sys.stderr)
         return EXIT_REFUSED

@@ -21,6 +21,10 @@ MAX_SHARED_STRINGS_BYTES = 64 * 1024 * 1024  # decompressed size of the shared s
 MAX_SHARED_STRINGS = 2_000_000  # distinct strings of a workbook
 MAX_SMALL_PART_BYTES = 16 * 1024 * 1024  # workbook.xml, styles.xml, relationships
 MAX_JSON_BYTES = 30 * 1024 * 1024
+#: Characters of text in the cells read from a workbook (issue 30): a shared string is stored once and
+#: may be referenced by every cell, so a 2 Mo workbook could otherwise expand to gigabytes of text
+#: (one 32 767-character string × 790 000 cells). A CSV holds at most its own size in text.
+MAX_TEXT_CHARS = 60_000_000
 
 
 def mib(size: int) -> str:
@@ -61,6 +65,13 @@ def too_many_cells(limit: int = MAX_CELLS) -> LimitExceeded:
     return LimitExceeded(
         f"Le fichier dépasse {fmt.integer(limit)} cellules (lignes × colonnes), la limite d'un import : "
         f"supprimez les colonnes inutiles ou découpez le fichier{csv}.")
+
+
+def too_much_text(line: int | None = None) -> LimitExceeded:
+    return LimitExceeded(
+        f"Lues, les cellules de ce classeur dépassent {fmt.integer(MAX_TEXT_CHARS)} caractères de texte, la limite "
+        "d'un import : un même long texte est sans doute répété dans un très grand nombre de cellules. Supprimez ces "
+        "textes (ou les colonnes inutiles), ou enregistrez le tableau utile en CSV.", line)
 
 
 def part_too_big(limit: int, what: str = "une feuille du classeur") -> LimitExceeded:

@@ -72,6 +72,9 @@ def clear_demo_data(engine: Engine) -> dict[str, int]:
 
     Only while ``demo`` is "1" (otherwise nothing is deleted and ``{}`` is returned). Rows imported
     since the demonstration data was loaded are deleted too: clear first, then import."""
+    from dashboard import integrity
+
+    integrity.check(engine)
     with engine.begin() as conn:
         if db.get_meta(conn, "demo") != "1":
             return {}

@@ -90,6 +90,7 @@ def read_file(data: bytes, filename: str = "", kind: str | None = None) -> RawTa
         raise UnreadableFile(exc.message, exc.line) from exc
 
 
+ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # the stream of a password-protected workbook
 SAVE_AS = "ouvrez-le dans le tableur et enregistrez-le au format .xlsx ou .csv (séparateur point-virgule)."
 
 
@@ -97,6 +98,11 @@ def refuse_other_formats(data: bytes) -> None:
     """A clear message for the files people upload by mistake (they are not CSV)."""
     head = data[:2048].lstrip().lower()
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        if ENCRYPTED_PACKAGE in data:  # an encrypted OOXML workbook is stored in an OLE container
+            raise UnreadableFile("Ce classeur est protégé par un mot de passe (chiffré) : le tableau de bord ne peut pas "
+                                 "le lire. Ouvrez-le dans le tableur, retirez le mot de passe (Fichier › Informations › "
+                                 "Protéger le classeur › Chiffrer avec mot de passe, effacer le mot de passe), "
+                                 "enregistrez-le et importez-le à nouveau.")
         raise UnreadableFile("Ce fichier est au format Excel 97-2003 (.xls), qui n'est pas pris en charge : " + SAVE_AS)
     if data[:5] == b"%PDF-":
         raise UnreadableFile("Ce fichier est un PDF : ses tableaux ne peuvent pas être lus. Exportez les données "
@@ -235,13 +241,16 @@ def read_xlsx_openpyxl(data: bytes, kind: str | None) -> tuple[str, list[list]]:
         sheet = workbook.worksheets[index]
         if hasattr(sheet, "reset_dimensions"):
             sheet.reset_dimensions()  # some writers store wrong dimensions
-        records, cells = [], 0
+        records, cells, text = [], 0, 0
         for row in sheet.iter_rows(values_only=True, max_col=limits.MAX_COLUMNS):
             record = [cell_text(v) for v in row]
             while record and record[-1] in (None, ""):
                 record.pop()
             cells += len(record)
+            text += sum(len(c) for c in record if c)
             records.append(record)
+            if text > limits.MAX_TEXT_CHARS:
+                raise UnreadableFile(limits.too_much_text(len(records)).message, len(records))
             if len(records) > limits.MAX_ROWS:
                 raise UnreadableFile(limits.too_many_rows().message)
             if cells > limits.MAX_CELLS:
@@ -274,8 +283,14 @@ def find_header(records: list, kind: str | None) -> int:
     raise UnreadableFile("Le fichier ne contient aucune ligne.")
 
 
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-CONTROL_PATTERN = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]"
+#: Invisible characters removed from every cell and header (counted in the report): control
+#: characters, and (issue 30, item 10) the marks that reorder or hide text — bidirectional overrides
+#: and isolates (U+202A-U+202E, U+2066-U+2069, LRM/RLM, ALM) and zero-width characters (U+200B-U+200D,
+#: word joiner, invisible operators, BOM), which make « Collège » show as another name or two names
+#: look alike. Non-breaking spaces (French numbers) are kept.
+INVISIBLE = "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u061c\ufeff"
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f" + INVISIBLE + "]")
+CONTROL_PATTERN = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F" + INVISIBLE + "]"
 
 
 def texts(record) -> list[str]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from dashboard import fmt
+from dashboard import fmt, integrity
 from dashboard.importer import validation, writing
 from dashboard.importer.contracts import KIND_LABELS
 from dashboard.importer.report import Report, s
@@ -69,6 +69,7 @@ def import_file(engine: Engine, data: bytes, filename: str = "", kind: str | Non
                 utilisateur: str = "local", dry_run: bool = False, mapping=None) -> ImportResult:
     """Check the file and, if it has no error (and not ``dry_run``), write it in one transaction."""
     digest = sha256_hex(data)
+    integrity.check(engine)  # a damaged database is never written to (issue 30)
     with engine.begin() as conn:
         checked = validation.check(conn, data, filename, kind, mapping)
         if not checked.ok or dry_run:

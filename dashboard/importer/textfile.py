@@ -11,10 +11,11 @@ import csv
 import io
 import itertools
 import json
+import re
 from collections.abc import Iterator
 
 from dashboard import fmt
-from dashboard.importer import contracts, limits
+from dashboard.importer import contracts, jsonshape, limits
 from dashboard.importer.limits import LimitExceeded
 
 SEPARATORS = (";", ",", "\t", "|")
@@ -85,11 +86,49 @@ def decode(data: bytes) -> tuple[str, str]:
     try:
         return data.decode("utf-8"), "UTF-8 avec BOM" if bom else "UTF-8"
     except UnicodeDecodeError:
-        pass
+        refuse_mixed_encodings(data)
     try:
         return data.decode("cp1252"), "Windows-1252"
     except UnicodeDecodeError:
         return data.decode("latin-1"), "ISO-8859-1"
+
+
+NON_ASCII_LINE = re.compile(rb"[^\n]*[\x80-\xff][^\n]*")
+LISTED_LINES = 10  # lines named one by one in the mixed-encoding message
+
+
+def line_list(lines: list[int]) -> str:
+    """« 3, 5 et 8 » or « 3, 5, 8… (12 lignes) »."""
+    shown = ", ".join(fmt.integer(n) for n in lines[:LISTED_LINES])
+    if len(lines) > LISTED_LINES:
+        return f"{shown}… ({fmt.integer(len(lines))} lignes)"
+    if len(lines) > 1:
+        head, _, last = shown.rpartition(", ")
+        return f"{head} et {last}"
+    return shown
+
+
+def refuse_mixed_encodings(data: bytes) -> None:
+    """A file that is not UTF-8 as a whole but holds lines that are (lines copied from two sources):
+    read as Windows-1252, their accents would be mangled (« CollÃ¨ge »). Refused, naming the lines
+    of each encoding (issue 30, item 5)."""
+    utf8, other, line, last = [], [], 1, 0
+    for found in NON_ASCII_LINE.finditer(data):
+        line += data.count(b"\n", last, found.start())
+        last = found.start()
+        try:
+            found.group().decode("utf-8")
+        except UnicodeDecodeError:
+            other.append(line)
+        else:
+            utf8.append(line)
+    if utf8 and other:
+        first = min(utf8[0], other[0])
+        raise Unreadable(
+            f"Le fichier mélange deux encodages de caractères : ligne{'s' if len(utf8) > 1 else ''} "
+            f"{line_list(utf8)} en UTF-8, ligne{'s' if len(other) > 1 else ''} {line_list(other)} en Windows-1252. "
+            "Lus ensemble, leurs accents seraient déformés (« Collège » deviendrait « CollÃ¨ge ») : rien n'est lu. "
+            "Ouvrez le fichier dans le tableur, corrigez ces lignes et enregistrez-le en « CSV UTF-8 ».", first)
 
 
 BLOCK = 1 << 20  # bytes scanned at a time by ``line_stats`` (bounded temporary arrays)
@@ -307,7 +346,7 @@ def django_records(items: list[dict]) -> list[dict]:
         record: dict = {"pk": pk}
         for key, value in fields.items():
             target = short.get(key.lower())
-            if target is not None and value in target:
+            if target is not None and jsonshape.is_key(value) and value in target:
                 flatten({k: v for k, v in target[value].items() if not isinstance(v, (dict, list))}, key, record)
             else:
                 flatten(value, key, record)
@@ -321,10 +360,16 @@ def json_records(data: bytes) -> Iterator[list]:
         raise LimitExceeded(f"Un fichier JSON de plus de {limits.mib(limits.MAX_JSON_BYTES)} ne peut pas être "
                             "importé : enregistrez-le en CSV.")
     text, _encoding = decode(data)
+    jsonshape.check_bounds(text)
     try:
         parsed = json.loads(text)
-    except ValueError as exc:
-        raise Unreadable(f"Ce fichier JSON est mal formé ({exc.msg}, ligne {exc.lineno}).", exc.lineno) from exc
+    except json.JSONDecodeError as exc:
+        raise Unreadable(f"Ligne {exc.lineno} : ce fichier JSON est mal formé ({jsonshape.french(exc)}, colonne "
+                         f"{exc.colno}).", exc.lineno) from exc
+    except RecursionError as exc:  # bounded by ``check_bounds``: a safety net
+        raise LimitExceeded(jsonshape.too_deep(None)) from exc
+    except ValueError as exc:  # a number too long for Python (bounded by ``check_bounds`` too)
+        raise Unreadable(f"Ce fichier JSON contient une valeur illisible ({jsonshape.NUMBER_RULE}).") from exc
     if isinstance(parsed, dict):
         lists = [v for v in parsed.values() if isinstance(v, list)]
         parsed = max(lists, key=len) if lists else [parsed]
@@ -334,6 +379,7 @@ def json_records(data: bytes) -> Iterator[list]:
     if len(items) > limits.MAX_ROWS:
         raise limits.too_many_rows()
     if all("model" in item and "fields" in item for item in items):
+        jsonshape.check_fixture(items)
         items = django_records(items)
     flat = []
     for item in items:

@@ -13,10 +13,10 @@ import polars as pl
 from sqlalchemy import Connection
 
 from dashboard import fmt
-from dashboard.importer import contracts, messages, plausibility, rules, schools
+from dashboard.importer import contracts, messages, plausibility, rules, sandbox, schools
 from dashboard.importer.contracts import CONTRACTS, Contract
 from dashboard.importer.parsing import clean_text, column_exprs, count_number
-from dashboard.importer.reading import LINE, SEPARATOR_NAMES, RawTable, UnreadableFile, read_file
+from dashboard.importer.reading import LINE, SEPARATOR_NAMES, RawTable, UnreadableFile
 from dashboard.importer.references import References
 from dashboard.importer.report import ERROR, WARNING, Issues, Report, hidden_frame
 
@@ -44,7 +44,7 @@ def check(conn: Connection, data: bytes, filename: str = "", kind: str | None = 
         raise ValueError(f"unknown kind {kind!r}")
     issues = Issues()
     try:
-        raw = read_file(data, filename, kind)
+        raw = sandbox.read_isolated(data, filename, kind)  # in a capped child process (issue 30)
         if mapping is not None:
             raw = mapping.apply(raw)
     except UnreadableFile as exc:
@@ -177,8 +177,9 @@ def report_controls(raw: RawTable, issues: Issues) -> None:
     for line, position in raw.controls:
         header = raw.headers[position] if position < len(raw.headers) else f"colonne n° {position + 1}"
         issues.add(line, header or f"colonne n° {position + 1}", None, "caractère de contrôle",
-                   "Cette cellule contenait des caractères de contrôle invisibles (par ex. copiés depuis une autre "
-                   "application) : ils ont été supprimés.", WARNING)
+                   "Cette cellule contenait des caractères invisibles (caractères de contrôle, marques de sens "
+                   "d'écriture ou espaces de largeur nulle, souvent copiés depuis une autre application) : ils ont été "
+                   "supprimés.", WARNING)
     hidden = raw.control_count - len(raw.controls)
     if hidden > 0:
         issues.add(None, "", None, "caractère de contrôle",

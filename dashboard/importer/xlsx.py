@@ -267,7 +267,7 @@ def rows(archive: zipfile.ZipFile, path: str, strings: list[str], dates: set[int
     empty cell in column XFD costs nothing), and missing rows are one shared empty tuple."""
     if archive.getinfo(path).file_size > limits.MAX_XLSX_PART_BYTES:
         raise limits.part_too_big(limits.MAX_XLSX_PART_BYTES)
-    count = cells_read = 0
+    count = cells_read = text_read = 0
     scanner = None
     buffer = b""
     with archive.open(path) as raw:
@@ -304,6 +304,9 @@ def rows(archive: zipfile.ZipFile, path: str, strings: list[str], dates: set[int
                 cells_read += body.count(cell_start) if body else 0  # every cell element, filled or not
                 if cells_read > limits.MAX_XLSX_CELLS:
                     raise limits.too_many_cells(limits.MAX_XLSX_CELLS)
+                text_read += sum(map(len, filter(None, cells)))  # shared strings count once per cell
+                if text_read > limits.MAX_TEXT_CHARS:
+                    raise limits.too_much_text(number)
                 count += 1
                 yield cells or EMPTY
                 if max_rows is not None and count >= max_rows:

@@ -173,6 +173,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Erreur : {exc}", file=sys.stderr)
         return 1
     except AccessDenied as exc:
+        from dashboard import audit
+
+        if engine is not None:
+            audit.record_safely(engine, args.utilisateur or "cli", audit.DENIED, "dialogue-de-gestion",
+                                (args.territoire or "")[:20] or None,
+                                f"{exc.message} (présentation PPTX, ligne de commande, annee={args.annee})")
         print(f"Erreur : {exc.message}", file=sys.stderr)
         return 1
     except Exception as exc:  # noqa: BLE001 - one French line, never a traceback

@@ -243,3 +243,39 @@ def test_role_helpers():
             require_audit_reader(scope)
         with pytest.raises(AccessDenied):
             require_importer(scope)
+
+
+# --- only the proxy is trusted (issue 30, item 9) ----------------------------------------------------
+
+
+def test_the_proxy_secret_is_compared_whole_and_once(tmp_path):
+    secret = "s" * 40
+    assert auth.from_proxy({auth.PROXY_SECRET_HEADER: secret}, secret)
+    assert auth.from_proxy({auth.PROXY_SECRET_HEADER.lower(): f" {secret} "}, secret)
+    for headers in ({}, {auth.PROXY_SECRET_HEADER: secret[:-1]}, {auth.PROXY_SECRET_HEADER: secret + "s"},
+                    {auth.PROXY_SECRET_HEADER: ""}, {"X-Remote-User": "recteur"}):
+        assert not auth.from_proxy(headers, secret), headers
+
+
+def test_proxy_mode_without_a_usable_secret_is_a_configuration_error(tmp_path):
+    config = auth.load_config({auth.ENV_MODE: "proxy"}, tmp_path / "absent.toml")
+    with pytest.raises(auth.AuthConfigError, match="sans secret"):
+        auth.proxy_secret(config)
+    short = tmp_path / "court"
+    short.write_text("abc\n")
+    with pytest.raises(auth.AuthConfigError, match="trop court"):
+        auth.proxy_secret(auth.load_config({auth.ENV_MODE: "proxy", auth.ENV_PROXY_SECRET_FILE: str(short)},
+                                           tmp_path / "absent.toml"))
+    with pytest.raises(auth.AuthConfigError, match="illisible"):
+        auth.proxy_secret(auth.load_config({auth.ENV_MODE: "proxy", auth.ENV_PROXY_SECRET_FILE: str(tmp_path / "x")},
+                                           tmp_path / "absent.toml"))
+
+
+def test_the_secret_command_writes_the_app_file_and_the_nginx_include(tmp_path):
+    app, nginx = tmp_path / "app" / "secret", tmp_path / "nginx" / "pilotage-secret-proxy.conf"
+    assert auth.main(["secret-proxy", "--app", str(app), "--nginx", str(nginx)]) == 0
+    secret = app.read_text().strip()
+    assert len(secret) >= auth.MIN_SECRET_LENGTH and oct(app.stat().st_mode & 0o777) == "0o600"
+    assert nginx.read_text() == f'proxy_set_header {auth.PROXY_SECRET_HEADER} "{secret}";\n'
+    config = auth.load_config({auth.ENV_MODE: "proxy", auth.ENV_PROXY_SECRET_FILE: str(app)}, tmp_path / "absent.toml")
+    assert auth.proxy_secret(config) == secret

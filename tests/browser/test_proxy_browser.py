@@ -13,7 +13,7 @@ import re
 import shutil
 
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, select
 
 from tests.support.browser import check_visit, territory_options, visit, wait_for_app
 from tests.support.databases import PG_URL
@@ -22,7 +22,8 @@ from tests.support.proxy_stack import NGINX, demo_postgres_database, production_
 pytestmark = [pytest.mark.browser, pytest.mark.proxy, pytest.mark.xdist_group("production-topology")]
 
 YEAR = "2014-2015"
-PASSWORDS = {"ien79": "mdp-ien79", "dasen17": "mdp-dasen17", "csaio": "mdp-csaio", "inconnu": "mdp-inconnu"}
+PASSWORDS = {"ien79": "mdp-ien79", "dasen17": "mdp-dasen17", "csaio": "mdp-csaio", "inconnu": "mdp-inconnu",
+             "lecteur": "mdp-lecteur"}
 FORGED = {"X-Remote-User": "recteur"}
 SCOPES = {  # user: (territory, its label, what the territory list may hold)
     "ien79": ("79", "Deux-Sèvres (79)", re.compile(r"^(Académie de Poitiers|Deux-Sèvres \(79\).*)$")),
@@ -64,6 +65,7 @@ def stack(databases):
     except Exception as exc:  # noqa: BLE001
         pytest.skip(f"PostgreSQL injoignable ({admin}) : {type(exc).__name__}")
     with demo_database(databases, admin) as url, production_stack(url, PASSWORDS) as running:
+        running.database_url = url  # the audit log of the replayed attacks
         yield running
 
 
@@ -150,6 +152,20 @@ def test_a_file_over_a_megabyte_is_uploaded_through_nginx_to_the_sessions_proces
     check_visit(result, close=True)
 
 
+def test_a_request_straight_to_an_app_port_is_nobody(stack, browser):
+    """Anyone on the host can reach an app port and send ``X-Remote-User: recteur`` (issue 30, item 9):
+    without the secret nginx adds, the header is nobody's; through nginx, the same user gets in."""
+    app = next(app for app in stack.apps if app.proc.poll() is None)
+    result = visit(browser, f"http://127.0.0.1:{app.port}/?annee={YEAR}", extra_headers=FORGED)
+    page = result.page
+    assert page.inner_text("[data-testid=stMainBlockContainer] h1").strip() == "Accès non autorisé"
+    assert not page.query_selector("[data-testid=stSidebarNav]")
+    check_visit(result, close=True)
+    through = open_as(browser, stack, "csaio", f"/?annee={YEAR}")
+    assert "(csaio)" in through.page.inner_text("[data-testid=stSidebar]")
+    check_visit(through, close=True)
+
+
 def figures(page) -> list[str]:
     return [m.inner_text().strip() for m in page.query_selector_all("[data-testid=stMetricValue]")]
 
@@ -196,3 +212,98 @@ def test_killing_one_process_sends_its_users_to_the_other_without_losing_anythin
     assert apps_of(stack, sticky_key(stayed.context)) == {survivor}  # its users did not move
     for result, _, _ in sessions.values():
         result.context.close()
+
+
+# --- uploads bounded per user, through nginx (issue 30, item 2) ------------------------------------
+
+UUID = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+SEND = """async ([session, size, count, together]) => {
+    const token = (document.cookie.split('; ').find(c => c.startsWith('_streamlit_xsrf=')) || '=').split('=')[1];
+    const body = new Uint8Array(size);
+    const one = async () => {
+        const form = new FormData();
+        form.append('file', new Blob([body]), 'envoi.csv');
+        const response = await fetch(`/_stcore/upload_file/${session}/${crypto.randomUUID()}`,
+                                     {method: 'PUT', body: form, headers: {'X-Xsrftoken': token}});
+        return response.status;
+    };
+    if (together) { return Promise.all(Array.from({length: count}, one)); }
+    const statuses = [];
+    for (let i = 0; i < count; i++) { statuses.push(await one()); }
+    return statuses;
+}"""
+
+
+def open_with_session(browser, stack, user: str):
+    """The user's page through nginx and the candidates for its session id (read from the WebSocket
+    frames, as an attacker would)."""
+    result = open_as(browser, stack, user, f"/?annee={YEAR}")
+    frames: list[bytes] = []
+    result.page.on("websocket", lambda ws: ws.on("framereceived",
+                                                 lambda payload: frames.append(payload if isinstance(payload, bytes)
+                                                                               else payload.encode())))
+    result.page.reload(wait_until="domcontentloaded")
+    wait_for_app(result.page)
+    candidates = list(dict.fromkeys(m.decode() for frame in frames[:5] for m in UUID.findall(frame)))
+    return result, candidates
+
+
+def find_session(page, candidates: list[str]) -> tuple[str, int]:
+    """(session id, status of a 1-byte upload): the candidate Streamlit knows (others answer 400)."""
+    for candidate in candidates:
+        [status] = page.evaluate(SEND, [candidate, 1, 1, False])
+        if status != 400:
+            return candidate, status
+    raise AssertionError(f"no session among {candidates}")
+
+
+def resident_mb(app) -> float:
+    with open(f"/proc/{app.proc.pid}/status") as handle:
+        line = next(line for line in handle if line.startswith("VmRSS:"))
+    return int(line.split()[1]) / 1024
+
+
+def denied_sends(stack, user: str) -> list[str]:
+    from dashboard import audit, db
+
+    engine = create_engine(stack.database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    log = db.audit_log
+    with engine.connect() as conn:
+        rows = conn.execute(select(log.c.detail).where(log.c.utilisateur == user, log.c.action == audit.DENIED)).all()
+    engine.dispose()
+    return [r.detail for r in rows if r.detail and "Envoi de fichier refusé" in r.detail]
+
+
+@pytest.mark.xdist_group("memory")
+@pytest.mark.parametrize("user", ["inconnu", "lecteur"])
+def test_a_session_without_import_rights_cannot_fill_the_servers_memory(stack, browser, user):
+    """The attack of the issue replayed through nginx: 40 × 19 Mo to the upload endpoint of one's own
+    session. Nothing is kept: the app refuses (403) and records it, nginx stops the rest (429)."""
+    result, candidates = open_with_session(browser, stack, user)
+    page = result.page
+    session, first = find_session(page, candidates)
+    assert first == 403, first
+    alive = [app for app in stack.apps if app.proc.poll() is None]  # a test above kills one
+    before = {app.port: resident_mb(app) for app in alive}
+    start = len(stack.requests())
+    statuses = page.evaluate(SEND, [session, 19 * 1024 * 1024, 40, True])  # as fast as the browser sends
+    assert set(statuses) <= {403, 429} and 204 not in statuses, statuses
+    sent = [row for row in stack.requests()[start:] if row[3] == "PUT"]
+    assert [row for row in sent if row[2] == "429" and row[1] == "-"], sent  # stopped by nginx, not the app
+    reached = [row for row in sent if row[1] != "-"]
+    assert reached and all(row[2] == "403" for row in reached), reached  # the app keeps nothing of the rest
+    assert len(denied_sends(stack, user)) >= len(reached)  # each refusal recorded
+    growth = max(resident_mb(app) - before[app.port] for app in alive)
+    assert growth < 150, growth  # transient buffers of refused bodies, never 40 × 19 Mo
+    result.context.close()
+
+
+def test_an_importer_keeps_two_files_and_is_then_bounded(stack, browser):
+    result, candidates = open_with_session(browser, stack, "csaio")
+    page = result.page
+    session, first = find_session(page, candidates)
+    assert first == 204
+    statuses = page.evaluate(SEND, [session, 1024 * 1024, 12, False])
+    assert statuses[0] == 204 and set(statuses[1:]) <= {429}, statuses  # two files held: the second is the first 204
+    assert len(denied_sends(stack, "csaio")) >= 1
+    result.context.close()

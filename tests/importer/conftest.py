@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.importer import reset
+from tests.support.importer import SCHOOLS, reset
 
 
 @pytest.fixture(scope="module", name="shared_engine")
@@ -22,3 +22,18 @@ def engine_fixture(shared_engine):
     """The module's database, reset after each test."""
     yield shared_engine
     reset(shared_engine)
+
+
+@pytest.fixture(scope="module")
+def probe_url(databases, tmp_path_factory) -> str:
+    """A database for the hostile-file probes: the breakdown and ``SCHOOLS``."""
+    from sqlalchemy import insert
+
+    from dashboard import db
+
+    url = databases.sqlite.copy("geo", tmp_path_factory.mktemp("hostile"))
+    engine = db.make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(insert(db.etablissements), SCHOOLS)
+    engine.dispose()
+    return url

@@ -72,13 +72,14 @@ def render_site(app_ports: list[int], listen_port: int, prefix: Path) -> str:
     swap(AUTH_MARKER, f'        auth_basic "Pilotage";\n'
                       f"        auth_basic_user_file {prefix / 'htpasswd'};\n"
                       f"        error_page 401 /acces-non-autorise.html;")
+    swap("include /etc/nginx/pilotage-secret-proxy.conf", f"        include {prefix / 'pilotage-secret-proxy.conf'};")
     swap("location / {", f"    location = /acces-non-autorise.html {{\n"
                          f"        root {prefix / 'html'};\n"
                          f"        internal;\n"
                          f"        default_type text/html;\n"
                          f"        charset utf-8;\n"
                          f"    }}\n\n    location / {{")
-    assert replaced == 4
+    assert replaced == 5
     return text
 
 
@@ -168,6 +169,7 @@ class Stack:
     prefix: Path
     nginx: subprocess.Popen
     passwords: dict[str, str] = field(default_factory=dict)
+    proxy_secret: str = ""  # what nginx adds to every request (the apps trust nothing else)
 
     def requests(self) -> list[list[str]]:
         """nginx's access log so far: [sticky key (the cookie, or the one it is set to), app address(es), status, method, path]."""
@@ -179,9 +181,14 @@ def production_stack(database_url: str, users: dict[str, str], apps: int = 2,
                      extra_env: dict[str, str] | None = None):
     """nginx on a free loopback port in front of ``apps`` app processes in proxy mode; ``users``:
     identifier → password of the basic authentication standing in for the académie's SSO."""
-    env = {"DASHBOARD_AUTH_MODE": "proxy", "DASHBOARD_USERS_FILE": str(USERS_FILE), **(extra_env or {})}
     cookie_secret = secrets.token_hex(16)  # one for every process: a session's cookies hold on another
     prefix = Path(tempfile.mkdtemp(prefix="pilotage-nginx-"))
+    from dashboard import auth
+
+    # the secret nginx adds to every request, read by the apps (issue 30): as the README sets it up
+    auth.write_proxy_secret(prefix / "secret-proxy", prefix / "pilotage-secret-proxy.conf")
+    env = {"DASHBOARD_AUTH_MODE": "proxy", "DASHBOARD_USERS_FILE": str(USERS_FILE),
+           auth.ENV_PROXY_SECRET_FILE: str(prefix / "secret-proxy"), **(extra_env or {})}
     started: list[App] = []
     nginx = None
     try:
@@ -214,7 +221,8 @@ def production_stack(database_url: str, users: dict[str, str], apps: int = 2,
         for app in started:
             _wait_http(f"http://127.0.0.1:{app.port}/_stcore/health", app.proc, app.log)
         _wait_http(f"http://127.0.0.1:{port}/_stcore/health", nginx, prefix / "error.log", ok=(401,))
-        yield Stack(f"http://127.0.0.1:{port}", started, prefix, nginx, dict(users))
+        yield Stack(f"http://127.0.0.1:{port}", started, prefix, nginx, dict(users),
+                    (prefix / "secret-proxy").read_text().strip())
     finally:
         if nginx is not None and nginx.poll() is None:
             nginx.send_signal(signal.SIGQUIT)  # graceful: workers finish, then exit
