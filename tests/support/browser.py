@@ -144,10 +144,10 @@ def wait_for_app(page, timeout_ms: int = 90_000) -> None:
 
 
 class PageTab:
-    """A visit's tab in a context shared by the visits that send the same headers: closing it
-    closes the tab (and its listeners), not the context, whose cache the next visit reuses (the
-    app's scripts are then neither downloaded nor compiled again). Each visit's tab opens its own
-    Streamlit session."""
+    """A visit's tab in the context shared by the visits that send no header of their own: closing
+    it closes the tab (and its listeners), not the context, whose cache the next visit reuses (the
+    app's scripts are then neither downloaded nor compiled again). Each tab opens its own Streamlit
+    session."""
 
     def __init__(self, page):
         self.page = page
@@ -159,31 +159,31 @@ class PageTab:
         return self.page.context.cookies(*args, **kwargs)
 
 
-_shared_contexts: dict[tuple, object] = {}
+_shared_contexts: dict[int, object] = {}
 
 
-def shared_context(browser, extra_headers: dict | None):
-    """The context of this browser for visits sending ``extra_headers`` (created once)."""
-    key = (id(browser), tuple(sorted((extra_headers or {}).items())))
-    context = _shared_contexts.get(key)
+def shared_context(browser):
+    """This browser's context for the visits that send no header of their own (created once)."""
+    context = _shared_contexts.get(id(browser))
     if context is None:
-        context = browser.new_context(locale="fr-FR", extra_http_headers=extra_headers or {})
-        _shared_contexts[key] = context
+        context = browser.new_context(locale="fr-FR")
+        _shared_contexts[id(browser)] = context
     return context
 
 
 def visit(browser, url: str, screenshot_name: str | None = None, extra_headers: dict | None = None,
           width: int = 1440, height: int = 1000, context_options: dict | None = None) -> PageVisit:
-    """Open ``url`` in a new tab and record what a test must check. The tab belongs to a context
-    shared with the visits sending the same ``extra_headers`` (``PageTab``); with ``context_options``
-    (e.g. ``http_credentials``: another browser user) it gets a fresh context of its own."""
+    """Open ``url`` in a new tab and record what a test must check. The tab belongs to the context
+    shared by plain visits (``PageTab``); a visit that sends headers (an identity) or sets context
+    options (``http_credentials``: another browser user) gets a fresh context of its own, as a
+    separate user's browser would be."""
     result = PageVisit(url)
-    if context_options:
+    if extra_headers or context_options:
         context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR",
-                                      extra_http_headers=extra_headers or {}, **context_options)
+                                      extra_http_headers=extra_headers or {}, **(context_options or {}))
         page = context.new_page()
     else:
-        page = shared_context(browser, extra_headers).new_page()
+        page = shared_context(browser).new_page()
         page.set_viewport_size({"width": width, "height": height})
         context = PageTab(page)
 
@@ -224,8 +224,8 @@ def browser():
     with sync_playwright() as playwright:
         chromium = launch_browser(playwright)
         yield chromium
-        for key in [k for k in _shared_contexts if k[0] == id(chromium)]:
-            _shared_contexts.pop(key).close()
+        if id(chromium) in _shared_contexts:
+            _shared_contexts.pop(id(chromium)).close()
         chromium.close()
 
 
