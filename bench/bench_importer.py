@@ -133,7 +133,7 @@ def measure(label: str, target: Engine, data: bytes, frame: pl.DataFrame) -> lis
 
 def national_directory(tmp: Path) -> list[tuple[str, float, str]]:
     """The 65 000-row directory of ``tests.test_importer_schools`` into a scratch database."""
-    from tests.importer.test_importer_schools import national_directory as directory
+    from tests.support.annuaire import national_directory as directory
 
     target = db.make_engine(f"sqlite:///{tmp / 'annuaire.sqlite'}")
     db.init_database(target)
