@@ -49,6 +49,7 @@ from sqlalchemy import Connection, Engine, delete, insert, select
 
 from dashboard import db
 from dashboard.access import ACADEMIE, ROLE_LABELS, ROLES, AccessDenied, Scope
+from dashboard.cli import FrenchArgumentParser
 
 ENV_MODE = "DASHBOARD_AUTH_MODE"
 ENV_HEADER = "DASHBOARD_AUTH_HEADER"
@@ -340,7 +341,7 @@ def list_users(conn: Connection) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m dashboard.auth", description="Utilisateurs du tableau de bord")
+    parser = FrenchArgumentParser(prog="python -m dashboard.auth", description="Utilisateurs du tableau de bord")
     sub = parser.add_subparsers(dest="command", required=True)
     load = sub.add_parser("load-users", help="remplace la table des utilisateurs par un fichier CSV")
     load.add_argument("fichier", type=Path)

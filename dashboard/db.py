@@ -13,7 +13,6 @@ existing database to the current schema in place, without losing a row.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import tomllib
@@ -40,6 +39,8 @@ from sqlalchemy import (
     insert,
     select,
 )
+
+from dashboard.cli import FrenchArgumentParser
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SQLITE_PATH = ROOT / "var" / "pilotage.sqlite"
@@ -448,7 +449,7 @@ def init_database(engine: Engine):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m dashboard.db", description="Base de données du tableau de bord")
+    parser = FrenchArgumentParser(prog="python -m dashboard.db", description="Base de données du tableau de bord")
     sub = parser.add_subparsers(dest="command", required=True)
     init = sub.add_parser("init", help="crée une base vide au schéma courant (avec le découpage territorial "
                                        "par défaut) ; une base existante est mise à jour")

@@ -22,7 +22,6 @@ CLI: ``python -m dashboard.demo --database-url URL [--scale academie|national] [
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 import uuid
@@ -33,6 +32,7 @@ import polars as pl
 from sqlalchemy import Connection, Engine, func, insert, select
 
 from dashboard import db, demo_prevention, fmt
+from dashboard.cli import FrenchArgumentParser
 from dashboard.demo_bilans import (
     SIGNALES_ACADEMIE,
     Network,
@@ -258,7 +258,7 @@ def table_counts(engine: Engine) -> dict[str, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m dashboard.demo",
+    parser = FrenchArgumentParser(prog="python -m dashboard.demo",
                                      description="Remplit une base avec des données de démonstration")
     parser.add_argument("--database-url", default=None, help="URL SQLAlchemy de la base (défaut : base embarquée)")
     parser.add_argument("--scale", choices=SCALES, default="academie",

@@ -21,7 +21,6 @@ nested keys flattened as ``parent.child``).
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import json
 import sys
@@ -33,6 +32,7 @@ from sqlalchemy import Connection
 
 from dashboard import audit, auth, db, dbfailure, disclosure, fmt, publish
 from dashboard.access import AccessDenied, Scope
+from dashboard.cli import FrenchArgumentParser
 from dashboard.publish import catalog, records
 from queries import territoires as tq
 
@@ -172,7 +172,7 @@ def render(figures: dict, suffix: str) -> bytes:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = FrenchArgumentParser(
         prog="python -m dashboard.figures",
         description="Exporte les chiffres clés d'un territoire pour une année scolaire (JSON, CSV ou XLSX).",
     )

@@ -11,11 +11,11 @@ it; exit code 1 if there is one. ``store`` computes and saves the decisions of e
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 
 from dashboard import db, fmt
+from dashboard.cli import FrenchArgumentParser
 
 
 def _audit(args) -> int:
@@ -89,7 +89,7 @@ def _store(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m dashboard.disclosure",
+    parser = FrenchArgumentParser(prog="python -m dashboard.disclosure",
                                      description="Secret statistique : audit de tout ce qui est publié.")
     commands = parser.add_subparsers(dest="commande", required=True)
     audit = commands.add_parser("audit", help="vérifie qu'aucune valeur masquée n'est recalculable")

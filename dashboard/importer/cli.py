@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import errno
 import os
-import re
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -25,35 +24,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard import access, auth, db, dbfailure
 from dashboard.access import AccessDenied
+from dashboard.cli import FrenchArgumentParser
 from dashboard.importer.contracts import KIND_LABELS, KINDS
 from dashboard.importer.service import import_file
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 SUMMARY_FROM = 20  # problems from which the report starts with a count per rule
-
-TRANSLATIONS = (
-    (r"the following arguments are required: (.*)", r"arguments obligatoires manquants : \1"),
-    (r"unrecognized arguments: (.*)", r"arguments non reconnus : \1"),
-    (r"argument (\S+): invalid choice: (.*?) \(choose from (.*)\)", r"argument \1 : choix invalide \2 (choisir parmi \3)"),
-    (r"argument (\S+): expected one argument", r"l'argument \1 attend une valeur"),
-    (r"argument (\S+): invalid (\w+) value: (.*)", r"argument \1 : valeur invalide \3"),
-)
-
-
-class FrenchHelpFormatter(argparse.RawDescriptionHelpFormatter):
-    def add_usage(self, usage, actions, groups, prefix=None):
-        return super().add_usage(usage, actions, groups, prefix or "utilisation : ")
-
-
-class FrenchArgumentParser(argparse.ArgumentParser):
-    """argparse with its messages in French."""
-
-    def error(self, message: str):
-        for pattern, replacement in TRANSLATIONS:
-            message = re.sub(pattern, replacement, message)
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog} : erreur : {message}\n")
-
 
 def build_parser() -> argparse.ArgumentParser:
     kinds = "\n".join(f"  {k:<15} {KIND_LABELS[k]}" for k in KINDS)
@@ -63,11 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "Le fichier entier est vérifié ; s'il contient une erreur, rien n'est écrit.",
         epilog=f"Types de fichier :\n{kinds}\n\nCodes de sortie : 0 importé, 1 fichier refusé, 2 erreur d'utilisation, "
                "3 base de données injoignable ou occupée (réessayer).",
-        formatter_class=FrenchHelpFormatter,
         add_help=False,
     )
     parser._positionals.title = "argument"
-    parser._optionals.title = "options"
     parser.add_argument("fichier", metavar="FICHIER", nargs="?", help="fichier à importer (.csv, .xlsx ou .json)")
     parser.add_argument("--restaurer", default=None, metavar="SAUVEGARDE",
                         help="remettre une sauvegarde de la base SQLite à la place de la base (application arrêtée) "

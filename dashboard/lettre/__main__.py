@@ -23,13 +23,14 @@ from pathlib import Path
 
 from dashboard import db, dbfailure, fmt
 from dashboard.access import AccessDenied
+from dashboard.cli import FrenchArgumentParser
 
 YEAR = re.compile(r"^\d{4}-\d{4}$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m dashboard.lettre",
+    parser = FrenchArgumentParser(prog="python -m dashboard.lettre",
                                      description="Lettre de la MLDS : composer, publier, diffuser.")
     parser.add_argument("--database-url", default=None, help="URL de la base (par défaut : configuration)")
     parser.add_argument("--annee", required=True, help="année scolaire, par exemple 2016-2017")

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from dashboard import db, dbfailure, fmt
 from dashboard.access import AccessDenied
+from dashboard.cli import FrenchArgumentParser
 
 YEAR = re.compile(r"^\d{4}-\d{4}$")
 BAR_WIDTH = 20
@@ -31,7 +32,7 @@ class Refused(Exception):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = FrenchArgumentParser(
         prog="python -m dashboard.slides",
         description="Génère la présentation (PPTX) du dialogue de gestion d'un territoire, ou de chaque réseau "
                     "FOQUALE.",

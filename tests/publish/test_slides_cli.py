@@ -58,7 +58,7 @@ def test_every_network_in_one_run(writable_demo_url, tmp_path):
 def test_usage_errors_exit_2(demo_sqlite_url, args):
     done = run_cli("--database-url", demo_sqlite_url, *args, timeout=120)
     assert done.returncode == 2
-    assert "error" in done.stderr.lower() or "erreur" in done.stderr.lower()
+    assert " : erreur : " in done.stderr and "error" not in done.stderr.lower()
 
 
 def test_refusals_exit_1(writable_demo_url, tmp_path):
