@@ -189,11 +189,12 @@ def fill(engine: Engine, scale: str = "academie", seed: int = DEFAULT_SEED, prog
         communes = academie_communes(conn)
         if not communes:
             raise RuntimeError("the database has no reference geography: call db.init_database first")
-        population = sum(c.population for c in communes)
+        mix, sites, places = academie_plan(communes)
+        # Poitiers's yearly counts (DESIGN §1) on its own population; another académie in proportion
+        population = sum(c.population for c in communes) if mix == ACADEMIE_MIX else REFERENCE_POPULATION
         per_inhabitant = {y: n / population for y, n in SIGNALES_ACADEMIE.items()}
         say("Génération des données de l'académie…")
         prefix = {c.departement: uai_prefix(c.departement) for c in communes}
-        mix, sites, places = academie_plan(communes)
         rows = generate(r_academie, communes, mix, prefix, per_inhabitant, LATE_NETWORKS, sites, places)
         tables: dict[str, list] = {name: [] for name in TABLE_ORDER}  # rows (dicts), or frames
         if scale == "national":
