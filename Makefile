@@ -1,5 +1,6 @@
-# Pilotage du décrochage — académie de Poitiers
+# Pilotage du décrochage — une académie (Poitiers par défaut)
 # make run   : installe et lance l'application (base SQLite embarquée, données de démonstration)
+# make run ACADEMIE=rennes : la même chose pour une autre académie (nom ou code officiel)
 # make test  : installe et lance tous les tests (unitaires, pages, navigateur)
 
 PYTHON ?= python3.11
@@ -7,6 +8,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PORT   ?= 8501
+ACADEMIE ?=
 # test workers: one per core (pytest-xdist); tests that share a resource are grouped (tests/README.md)
 WORKERS ?= auto
 PYTEST := $(PY) -m pytest -q -p no:cacheprovider -n $(WORKERS) --dist loadgroup
@@ -23,7 +25,7 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/streamlit run dashboard/app.py --server.port $(PORT)
+	DASHBOARD_ACADEMIE="$(ACADEMIE)" $(VENV)/bin/streamlit run dashboard/app.py --server.port $(PORT)
 
 system-deps:
 	@bash scripts/system-deps.sh

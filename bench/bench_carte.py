@@ -27,8 +27,7 @@ def _clear_geometry_caches() -> None:
 
     mapgeo._GEOMETRY_CACHE.clear()
     mapgeo._label_image.cache_clear()
-    mapgeo.department_outlines.cache_clear()
-    mapgeo.commune_points.cache_clear()
+    mapgeo._department_points.cache_clear()
     geodata._default_level.cache_clear()
 
 

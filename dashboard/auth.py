@@ -65,8 +65,20 @@ COLUMN_ALIASES = {"territoire": "territoire_code", "code_territoire": "territoir
 _IDENTIFIER = re.compile(r"[^\s\x00-\x1f\x7f]{1,120}")
 _HEADER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 _LEVEL_COLUMNS = {"departement": "departement_code", "psad": "psad_code", "reseau": "reseau_code"}
-_LEVEL_NAMES = {"departement": "un département (16, 17, 79, 86)", "psad": "une PSAD (P86-POI…)",
-                "reseau": "un réseau FOQUALE (R86-POI…)"}
+_LEVEL_WORDS = {"departement": "un département", "psad": "une PSAD", "reseau": "un réseau FOQUALE"}
+_LEVEL_NAMES = {level: f"{words} (son code)" for level, words in _LEVEL_WORDS.items()}
+
+
+def level_name(level: str, conn: Connection | None = None) -> str:
+    """« un réseau FOQUALE (R22, R29…) »: the level, with codes of the database's own breakdown as
+    examples (« (son code) » without a database)."""
+    if conn is None:
+        return _LEVEL_NAMES[level]
+    column = db.territoires.c[_LEVEL_COLUMNS[level]]
+    codes = list(conn.execute(select(column).distinct().order_by(column).limit(3)).scalars())
+    if not codes:
+        return _LEVEL_NAMES[level]
+    return f"{_LEVEL_WORDS[level]} ({', '.join(codes[:2])}{'…' if len(codes) > 2 else ''})"
 
 
 class AuthConfigError(Exception):
@@ -305,7 +317,7 @@ def check_territories(conn: Connection, rows: list[dict]) -> list[UserProblem]:
         if level in _LEVEL_COLUMNS and row["territoire_code"] and not _territory_exists(
                 conn, level, row["territoire_code"]):
             problems.append(UserProblem(row["line"], "territoire_code",
-                                        f"« {row['territoire_code']} » n'est pas {_LEVEL_NAMES[level]} "
+                                        f"« {row['territoire_code']} » n'est pas {level_name(level, conn)} "
                                         "du découpage territorial"))
     return problems
 

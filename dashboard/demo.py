@@ -3,11 +3,13 @@
 ``fill(engine)`` writes, in one transaction, into a database that already holds the schema and
 the reference geography (``db.init_database``):
 
-* about 330 pseudonymous schools in real communes (UAI in the unused blocks 0169nnn, 0179nnn,
-  0799nnn, 0869nnn), with monthly absenteeism calibrated on the national rates;
+* pseudonymous schools in real communes of the database's académie (about 330 for Poitiers, in
+  proportion to the population elsewhere; UAI in the unused block « 0 + department + 9 »: 0169nnn,
+  0359nnn…), with monthly absenteeism calibrated on the national rates;
 * bimonthly bilans per FOQUALE network (2016-2017 in progress: up to April, two networks one
   period behind) and raccrochage targets per network, department and académie;
-* 17 MLDS sites with about 500 places;
+* MLDS sites in the larger communes of each department (17 sites and about 500 places for
+  Poitiers, in proportion to the population elsewhere);
 * a référent décrochage in almost every school and the monthly GPDS activity of the schools
   (``dashboard.demo_prevention``), derived from their absenteeism.
 
@@ -17,7 +19,11 @@ the reference geography (``db.init_database``):
 ``fill(engine, scale="national")`` adds synthetic territories (about 7 000 schools, 360 PSAD,
 500 networks in total) for the benchmark; the académie data is kept (superset).
 
-CLI: ``python -m dashboard.demo --database-url URL [--scale academie|national] [--seed N]``.
+Everything derives from the database's own geography (communes, departments, breakdown): the same
+seed on the same académie writes the same rows.
+
+CLI: ``python -m dashboard.demo [--academie rennes] --database-url URL [--scale academie|national]
+[--seed N]``.
 """
 
 from __future__ import annotations
@@ -50,8 +56,9 @@ CURRENT_YEAR = 2016  # 2016-2017 is in progress
 CURRENT_LAST_PERIOD = 3  # bilans received up to the period ending 30 April
 CURRENT_MONTHS = 8  # absenteeism received September to April
 LATE_NETWORKS = 2  # académie networks one period behind in the current year
-MLDS_SITES = {"16": 4, "17": 6, "79": 3, "86": 4}  # 17 sites
+MLDS_SITES = {"16": 4, "17": 6, "79": 3, "86": 4}  # 17 sites in the académie de Poitiers (DESIGN §1)
 MLDS_PLACES = 500
+REFERENCE_POPULATION = 1_800_000  # Poitiers: the mix of schools, MLDS sites and places scale from it
 NATIONAL_SCHOOLS = 7000
 
 Progress = Callable[[str], None]
@@ -70,6 +77,33 @@ def academie_communes(conn: Connection) -> list[Commune]:
     )
     return [Commune(r.insee, r.nom, r.departement_code, int(r.population), r.reseau_code)
             for r in conn.execute(stmt)]
+
+
+def uai_prefix(departement: str) -> str:
+    """The unused UAI block of a department's demonstration schools: « 0 » + department + « 9 »
+    (0169nnn, 0359nnn); Corsica 6209nnn / 7209nnn, overseas 9719nnn…"""
+    if departement in ("2A", "2B"):
+        return {"2A": "6209", "2B": "7209"}[departement]
+    if len(departement) == 3:
+        return departement + "9"
+    return f"0{departement}9"
+
+
+def academie_plan(communes: list[Commune]) -> tuple[dict[str, int], dict[str, int], int]:
+    """(schools per type, MLDS sites per department, MLDS places) for an académie's communes: the
+    figures of Poitiers (DESIGN §1) on its own four departments, elsewhere in proportion to the
+    population (at least one site per department)."""
+    population: dict[str, int] = {}
+    for commune in communes:
+        population[commune.departement] = population.get(commune.departement, 0) + commune.population
+    if sorted(population) == sorted(MLDS_SITES):
+        return dict(ACADEMIE_MIX), dict(MLDS_SITES), MLDS_PLACES
+    total = sum(population.values())
+    ratio = total / REFERENCE_POPULATION
+    sites = {dep: max(1, round(pop * sum(MLDS_SITES.values()) / REFERENCE_POPULATION))
+             for dep, pop in sorted(population.items())}
+    mix = scaled_mix(max(len(population) * 10, round(sum(ACADEMIE_MIX.values()) * ratio)))
+    return mix, sites, max(8 * sum(sites.values()), round(MLDS_PLACES * ratio))
 
 
 def networks_of(communes: list[Commune]) -> list[Network]:
@@ -155,12 +189,13 @@ def fill(engine: Engine, scale: str = "academie", seed: int = DEFAULT_SEED, prog
         communes = academie_communes(conn)
         if not communes:
             raise RuntimeError("the database has no reference geography: call db.init_database first")
-        population = sum(c.population for c in communes)
+        mix, sites, places = academie_plan(communes)
+        # Poitiers's yearly counts (DESIGN §1) on its own population; another académie in proportion
+        population = sum(c.population for c in communes) if mix == ACADEMIE_MIX else REFERENCE_POPULATION
         per_inhabitant = {y: n / population for y, n in SIGNALES_ACADEMIE.items()}
         say("Génération des données de l'académie…")
-        prefix = {c.departement: f"0{c.departement}9" for c in communes}
-        rows = generate(r_academie, communes, dict(ACADEMIE_MIX), prefix, per_inhabitant,
-                        LATE_NETWORKS, MLDS_SITES, MLDS_PLACES)
+        prefix = {c.departement: uai_prefix(c.departement) for c in communes}
+        rows = generate(r_academie, communes, mix, prefix, per_inhabitant, LATE_NETWORKS, sites, places)
         tables: dict[str, list] = {name: [] for name in TABLE_ORDER}  # rows (dicts), or frames
         if scale == "national":
             say("Génération des territoires synthétiques (échelle nationale)…")
@@ -261,6 +296,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = FrenchArgumentParser(prog="python -m dashboard.demo",
                                      description="Remplit une base avec des données de démonstration")
     parser.add_argument("--database-url", default=None, help="URL SQLAlchemy de la base (défaut : base embarquée)")
+    parser.add_argument("--academie", default=None,
+                        help="l'académie d'une base à créer, par son nom ou son code officiel (rennes, 14) ; "
+                             "Poitiers par défaut")
     parser.add_argument("--scale", choices=SCALES, default="academie",
                         help="academie (environ 330 établissements) ou national (environ 7 000, pour les mesures)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="graine du générateur (défaut : 20131)")
@@ -273,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
         return dbfailure.cli_exit(exc)
     target = engine.url.render_as_string(hide_password=True)
     try:
-        db.init_database(engine)
+        db.init_database(engine, args.academie)
         with engine.connect() as conn:
             existing = conn.execute(select(func.count()).select_from(db.bilans)).scalar_one()
         if existing:
@@ -284,6 +322,9 @@ def main(argv: list[str] | None = None) -> int:
         fill(engine, scale=args.scale, seed=args.seed,
              progress=lambda msg: print(msg, file=sys.stderr, flush=True))
         elapsed = time.perf_counter() - started
+    except db.UnknownAcademie as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
     except Exception as exc:  # noqa: BLE001 - a French message, never a traceback
         from dashboard import dbfailure
 
@@ -295,7 +336,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         engine.dispose()
     echelle = "nationale (synthétique)" if args.scale == "national" else "académique"
-    print(f"Données de démonstration écrites dans {target} (échelle {echelle}, graine {args.seed}, "
+    from dashboard.academie import of_engine
+
+    print(f"Données de démonstration écrites dans {target} ({of_engine(engine).titre.lower()}, échelle {echelle}, "
+          f"graine {args.seed}, "
           f"{fmt.number(elapsed, 1)} s) :")
     for name, count in table_counts(engine).items():
         print(f"  {SUMMARY_LABELS[name]} : {fmt.integer(count)}")

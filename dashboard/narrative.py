@@ -9,24 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dashboard import fmt, publish
+from dashboard import academie, fmt, publish
 from dashboard.publish import catalog
 from queries import raccrochage_position as position
 
 Parts = list[tuple[str, bool]]
 
-#: The departments of the académie with their article and number (« la Charente », « les Deux-Sèvres »).
-DEPARTMENTS = {"16": ("la Charente", False), "17": ("la Charente-Maritime", False),
-               "79": ("les Deux-Sèvres", True), "86": ("la Vienne", False)}
-
-
 def subject(niveau: str, code: str, nom: str) -> tuple[str, bool]:
     """(French subject with its article, plural) of a territory: « l'académie », « la Charente »,
-    « les Deux-Sèvres », « la PSAD de Saintes », « le réseau Poitiers »."""
+    « les Deux-Sèvres », « l'Ille-et-Vilaine », « la PSAD de Saintes », « le réseau Poitiers » (a
+    department's article: ``dashboard.academie.departement_sujet``)."""
     if niveau == "academie":
         return "l'académie", False
     if niveau == "departement":
-        return DEPARTMENTS.get(code, (f"le département {nom}", False))
+        return academie.departement_sujet(code, nom)
     if niveau == "psad":
         return f"la PSAD {nom}", False
     return f"le réseau {nom}", False

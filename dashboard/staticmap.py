@@ -116,7 +116,7 @@ def _render_data_png(data: q.MapData, highlight: tq.Territory | None, *, width_p
     shapes = geometry.shapes.to_crs(LAMBERT).set_index("code")
     classed = mapclasses.classed_for(data)
     rows = {r["code"]: r for r in data.values.iter_rows(named=True)}
-    departments = geodata.departements().to_crs(LAMBERT)
+    departments = mapgeo.level_geometry(data.breakdown, "departement").shapes.to_crs(LAMBERT)
     target = _highlight_geometry(data, highlight) if highlight is not None else None
 
     west, south, east, north = departments.total_bounds

@@ -50,7 +50,8 @@ def _engine_for(url: str) -> Engine:
 
     eng = db.make_engine(url)
     fresh = not db.is_initialised(eng)
-    outcome = db.init_database(eng)  # creates the schema, or upgrades it in place
+    # creates the schema (with the académie of ``DASHBOARD_ACADEMIE``), or upgrades it in place
+    outcome = db.init_database(eng, db.start_academie() if fresh else None)
     if fresh and db.is_default_database(url):
         demo.fill(eng)
     elif demo.complete(eng):  # a demonstration database from a release without the newer tables
@@ -82,6 +83,13 @@ def query(fn: Callable, *args, **kwargs):
     """Run ``fn(conn, *args, **kwargs)`` from ``queries/``, cached until the next import."""
     url = db.resolve_database_url()
     return _cached_query(url, fn.__module__, fn.__name__, data_version(), args, tuple(sorted(kwargs.items())))
+
+
+def academie():
+    """The académie of the database (``dashboard.academie.Academie``): its names with their article."""
+    from dashboard import academie as academie_of
+
+    return query(academie_of.of_connection)
 
 
 def query_uncached(fn: Callable, *args, **kwargs):
@@ -388,7 +396,7 @@ def run_app(default_page: str = "") -> None:
     (Accueil; a test harness makes it the page under test, drawn by one script run)."""
     from dashboard.pages_registry import PAGES, PAGES_DIR
 
-    st.set_page_config(page_title="Pilotage du décrochage — Poitiers", page_icon="🎓", layout="wide",
+    st.set_page_config(page_title="Pilotage du décrochage", page_icon="🎓", layout="wide",
                        initial_sidebar_state="expanded")
     pages = {
         section: [
@@ -406,6 +414,7 @@ def run_app(default_page: str = "") -> None:
     if failure:
         failure_page(failure)
     if allowed:
+        st.set_page_config(page_title=f"Pilotage du décrochage — {academie().nom}")  # the browser tab
         run_selection()  # the year and territory, shared by every page (sidebar, under the menu)
     navigation.run()
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import ui
+from dashboard import methodologie, ui
 from queries.absenteisme_references import references_markdown
+from queries.territoires import breakdown_summary
 
 DOCS = Path(__file__).resolve().parents[1] / "dashboard" / "docs" / "methodologie"
 
@@ -36,11 +37,12 @@ def anchor(name: str) -> str:
 def body() -> None:
     ui.page_context("Méthodologie et sources", with_territory=False)
     parts = sections()
+    academie, summary = ui.academie(), ui.query(breakdown_summary)
     st.markdown("**Sommaire** — " + " · ".join(f"[{title}](#{anchor(name)})" for name, title, _ in parts if title))
     for name, title, text in parts:
         if title:
             st.header(title, anchor=anchor(name))
-        st.markdown(text)
+        st.markdown(methodologie.render(text, academie, summary))
         if name.startswith("40-"):  # the absenteeism method, then its national reference rates
             st.markdown(references_markdown())
         st.divider()

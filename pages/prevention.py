@@ -61,7 +61,17 @@ def _tiles(cover: dict, row: dict, spots: dict, totals: dict, declared: bool) ->
              delta=f"{fmt.integer(totals['places'])} places" if totals["sites"] else "aucun site",
              delta_color="gray", delta_arrow="off", border=True,
              help=f"Jeunes de 16 à 25 ans accueillis dans les {fmt.integer(totals['sites'])} sites de la mission de "
-                  f"lutte contre le décrochage scolaire (MLDS) du territoire. Académie : {q.MLDS_REFERENCE_TEXT}.")
+                  f"lutte contre le décrochage scolaire (MLDS) du territoire.{_mlds_reference(' Académie : ')}")
+
+
+def _facts():
+    return ui.query(q.academie_facts)
+
+
+def _mlds_reference(lead: str = "") -> str:
+    """« 17 sites, environ 500 jeunes » (with ``lead`` before it), or nothing for an académie without it."""
+    fact = _facts().mlds
+    return f"{lead}{fact.text}" if fact is not None else ""
 
 
 def _table(table: publish.Table, key: str, headers: dict | None = None, widths: dict | None = None) -> None:
@@ -77,7 +87,8 @@ def _downloads(ctx, tables_: list, basename: str, key: str) -> None:
 
 
 def _referents(ctx, cover: q.Coverage, detail: bool) -> None:
-    groups = q.function_groups(cover.by_function)
+    reference = _facts().referents
+    groups = q.function_groups(cover.by_function, reference)
     left, right = st.columns(2)
     with left:
         st.subheader("Par type d'établissement")
@@ -85,8 +96,10 @@ def _referents(ctx, cover: q.Coverage, detail: bool) -> None:
         st.caption(f"Cible : {q.COVERAGE_TARGET_TEXT}.")
     with right:
         st.subheader("Par fonction")
-        _chart(charts.functions_figure(groups, ctx.territory.label, ctx.annee), "fonctions")
-        st.caption(f"Référence : {q.REFERENTS_REFERENCE_TEXT}.")
+        _chart(charts.functions_figure(groups, ctx.territory.label, ctx.annee, reference and reference.annee),
+               "fonctions")
+        if reference is not None:
+            st.caption(f"Référence : {q.referents_reference_text(reference)}.")
     downloads = [tables.coverage_table(cover.by_type), tables.functions_table(cover.by_function),
                  tables.groups_table(groups)]
     if cover.by_territory.height:
@@ -131,7 +144,7 @@ def _gpds(ctx, chain, detail: bool) -> None:
     left, right = st.columns(2)
     with left:
         st.subheader("Du repérage à la solution")
-        _chart(charts.chain_figure(row, reference, "Académie de Poitiers"), "chaine")
+        _chart(charts.chain_figure(row, reference, ui.academie().titre), "chaine")
         st.caption("Élèves pour 1 000 élèves sur l'année ; sous chaque étape, la part des élèves de l'étape "
                    "précédente." + (" En gris : l'académie." if reference else ""))
     with right:
@@ -207,7 +220,8 @@ def _mlds(ctx, mlds: q.Mlds, detail: bool) -> None:
         if len(rows) > 1:
             st.markdown(f"**{ui.plain(row['territoire_nom'])}**")
         _mlds_tiles(row, row["reference_sites"] is not None)
-    st.caption(f"Référence de l'académie : {q.MLDS_REFERENCE_TEXT} (sites PAQI, jeunes de 16 à 25 ans).")
+    if _facts().mlds is not None:
+        st.caption(f"Référence de l'académie : {_mlds_reference()} (sites PAQI, jeunes de 16 à 25 ans).")
     totals = tables.mlds_totals_table(mlds.totals)
     if not detail:
         st.info("Le détail par site n'est pas accessible avec vos droits pour ce territoire.")

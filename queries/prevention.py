@@ -28,7 +28,8 @@ from dataclasses import dataclass
 import polars as pl
 from sqlalchemy import Connection, select
 
-from dashboard import db, disclosure
+from dashboard import academie, db, disclosure, fmt
+from dashboard.academie import Facts, ReferentsFact
 from dashboard.access import ACADEMIE, Scope
 from queries import prevention_suppression as suppression
 from queries.absenteisme import ALL, MAIN_TYPES, TYPE_LABELS
@@ -58,8 +59,6 @@ from queries.territoires import Territory, can_view_detail, children, resolve_te
 
 COVERAGE_TARGET = 1.0
 COVERAGE_TARGET_TEXT = "un référent dans chaque établissement"
-REFERENTS_REFERENCE_TEXT = ("275 référents dans l'académie en 2014, dont 120 CPE et 109 personnels de direction et "
-                            "enseignants")
 FUNCTION_LABELS = {
     "CPE": "CPE",
     "PERSONNEL_DE_DIRECTION": "Personnel de direction",
@@ -79,7 +78,8 @@ CHAIN_LABELS = {
 GPDS_MONTHS_TEXT = ("Taux pour 1 000 élèves : élèves comptés dans le mois (ou cumulés sur l'année) rapportés à "
                     "l'effectif moyen des mêmes mois (données d'absentéisme), établissements sans activité déclarée "
                     "compris.")
-#: The académie's referents in 2014 (DESIGN §1), in three groups of functions.
+#: Three groups of functions, those of the académie's reference count when it has one
+#: (``dashboard.academie.Facts.referents``: Poitiers, 2014).
 REFERENT_GROUPS = {
     "CPE": ("CPE",),
     "DIRECTION_ENSEIGNANTS": ("PERSONNEL_DE_DIRECTION", "ENSEIGNANT"),
@@ -87,10 +87,19 @@ REFERENT_GROUPS = {
 }
 REFERENT_GROUP_LABELS = {"CPE": "CPE", "DIRECTION_ENSEIGNANTS": "Personnels de direction et enseignants",
                          "AUTRES": "Autres fonctions"}
-REFERENTS_REFERENCE = {"CPE": 120, "DIRECTION_ENSEIGNANTS": 109, "AUTRES": 46}  # 275 in 2014
-MLDS_REFERENCE_SITES = 17
-MLDS_REFERENCE_YOUNG = 500
-MLDS_REFERENCE_TEXT = "17 sites, environ 500 jeunes"
+
+
+def academie_facts(conn: Connection) -> Facts:
+    """The local reference figures of the database's académie (each optional, with its source)."""
+    return academie.of_connection(conn).facts
+
+
+def referents_reference_text(reference: ReferentsFact) -> str:
+    """« 275 référents dans l'académie en 2014, dont 120 CPE et 109 personnels de direction et enseignants »."""
+    groups = reference.groupes
+    return (f"{fmt.integer(reference.total)} référents dans l'académie en {reference.annee}, dont "
+            f"{fmt.integer(groups['CPE'])} CPE et {fmt.integer(groups['DIRECTION_ENSEIGNANTS'])} personnels de "
+            f"direction et enseignants ({reference.source})")
 
 
 # --- referent coverage ----------------------------------------------------------------------------
@@ -159,16 +168,18 @@ def coverage(conn: Connection, scope: Scope, code: str, annee: str) -> Coverage:
                                    "couverture", "cible"), by_function, by_territory)
 
 
-def function_groups(by_function: pl.DataFrame) -> pl.DataFrame:
-    """``Coverage.by_function`` in the three groups of the académie's reference (CPE; personnels de
-    direction and teachers; the other functions): groupe, libelle, referents, part (of the
-    territory's referents), reference (the 2014 count), part_reference (its share of 275)."""
-    total = sum(REFERENTS_REFERENCE.values())
+def function_groups(by_function: pl.DataFrame, reference: ReferentsFact | None = None) -> pl.DataFrame:
+    """``Coverage.by_function`` in three groups of functions (CPE; personnels de direction and
+    teachers; the other functions): groupe, libelle, referents, part (of the territory's referents),
+    reference (the académie's reference count, when it has one), part_reference (its share)."""
     counts = dict(by_function.select("fonction", "referents").iter_rows())
     named = max(1, sum(counts.values()))
+    known = reference.groupes if reference is not None else {}
+    total = sum(known.values())
     rows = [(group, REFERENT_GROUP_LABELS[group], sum(counts.get(f, 0) for f in functions),
-             sum(counts.get(f, 0) for f in functions) / named, REFERENTS_REFERENCE[group],
-             REFERENTS_REFERENCE[group] / total) for group, functions in REFERENT_GROUPS.items()]
+             sum(counts.get(f, 0) for f in functions) / named, known.get(group),
+             known[group] / total if group in known and total else None)
+            for group, functions in REFERENT_GROUPS.items()]
     return pl.DataFrame(rows, orient="row", schema={"groupe": pl.String, "libelle": pl.String,
                                                     "referents": pl.Int64, "part": pl.Float64,
                                                     "reference": pl.Int64, "part_reference": pl.Float64})
@@ -331,13 +342,13 @@ def _mlds_totals(conn: Connection, territory: Territory, annee: str) -> dict:
     small = disclosure.is_small(young)
     holds_masked_site = any(disclosure.is_small(r.jeunes_accueillis) for r in kept)
     mark = disclosure.PRIMARY if small else (disclosure.SECONDARY if holds_masked_site else None)
-    academie = territory.code == ACADEMIE
+    reference = academie.of_connection(conn).facts.mlds if territory.code == ACADEMIE else None
     return {"territoire_code": territory.code, "territoire_nom": territory.label, "sites": len(kept),
             "places": places, "jeunes_accueillis": None if mark else young,
             "taux_occupation": None if mark or not places else young / places, "masque": mark is not None,
             "marque": mark,
-            "reference_sites": MLDS_REFERENCE_SITES if academie else None,
-            "reference_jeunes": MLDS_REFERENCE_YOUNG if academie else None}
+            "reference_sites": reference.sites if reference else None,
+            "reference_jeunes": reference.jeunes if reference else None}
 
 
 MLDS_TOTAL_SCHEMA = {"territoire_code": pl.String, "territoire_nom": pl.String, "sites": pl.Int64,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import polars as pl
 from sqlalchemy import Connection, and_, func, select
 
-from dashboard import db
+from dashboard import academie, db
 from dashboard.access import ACADEMIE, AccessDenied, Scope
 
 LEVELS = ("academie", "departement", "psad", "reseau")
@@ -25,7 +25,8 @@ LEVEL_LABELS_PLURAL = {
     "psad": "PSAD",
     "reseau": "Réseaux FOQUALE",
 }
-ACADEMIE_NAME = "Académie de Poitiers"
+#: The académie's name when no database names it (the name itself comes from ``dashboard.academie``).
+ACADEMIE_FALLBACK_NAME = "Académie"
 
 
 @dataclass(frozen=True)
@@ -169,10 +170,11 @@ def _read_commune_breakdown(conn: Connection, annee_scolaire: str) -> pl.DataFra
     )
 
 
-def all_territories(tree: pl.DataFrame) -> list[Territory]:
-    """Académie, departments, PSAD and networks of a network tree, in display order."""
+def all_territories(tree: pl.DataFrame, academie_name: str = ACADEMIE_FALLBACK_NAME) -> list[Territory]:
+    """Académie (named ``academie_name``: « Académie de Rennes »), departments, PSAD and networks of a
+    network tree, in display order."""
     out = [
-        Territory(ACADEMIE, ACADEMIE_NAME, "academie", None, tuple(tree["reseau_code"]), int(tree["population"].sum()))
+        Territory(ACADEMIE, academie_name, "academie", None, tuple(tree["reseau_code"]), int(tree["population"].sum()))
     ]
     for dep in tree.group_by("departement_code", maintain_order=True).agg(
         pl.first("departement_nom"), pl.col("reseau_code"), pl.sum("population")
@@ -197,7 +199,8 @@ def all_territories(tree: pl.DataFrame) -> list[Territory]:
 def territory_index(conn: Connection, annee_scolaire: str) -> dict[str, Territory]:
     """Every territory of that school year's breakdown, by code (read once per data version)."""
     index = _cached(conn, "index", annee_scolaire,
-                    lambda: {t.code: t for t in all_territories(_read_network_tree(conn, annee_scolaire))})
+                    lambda: {t.code: t for t in all_territories(_read_network_tree(conn, annee_scolaire),
+                                                                academie.of_connection(conn).titre)})
     return dict(index)
 
 
@@ -279,3 +282,36 @@ def school_years(conn: Connection) -> list[str]:
     years = set(conn.execute(select(db.bilans.c.annee_scolaire).distinct()).scalars())
     years |= set(conn.execute(select(db.absenteisme.c.annee_scolaire).distinct()).scalars())
     return sorted(years)
+
+
+@dataclass(frozen=True)
+class BreakdownSummary:
+    """What the Méthodologie page says of the breakdown in force (the latest one)."""
+
+    academie: str  # « l'académie de Rennes »
+    communes: int
+    departements: tuple[tuple[str, str, tuple[tuple[str, tuple[str, ...]], ...]], ...]  # (code, nom, ((psad, (networks…))…))
+    psad: int
+    reseaux: int
+    debuts: tuple[int, ...]  # first years of the breakdowns (0: the default, every year)
+
+
+LATEST = "2999-3000"  # a school year after every breakdown: the one in force today
+
+
+def breakdown_summary(conn: Connection) -> BreakdownSummary:
+    """The latest breakdown of the database, department by department (read from the data)."""
+    tree = network_tree(conn, LATEST)
+    t = db.territoires
+    debuts = tuple(sorted(conn.execute(select(t.c.annee_debut).distinct()).scalars()))
+    communes = conn.execute(select(func.count()).select_from(db.communes)).scalar_one()
+    departments = []
+    for dep in sorted(set(tree["departement_code"].to_list())):
+        rows = tree.filter(pl.col("departement_code") == dep).sort("psad_nom", "reseau_nom")
+        psads = []
+        for psad in rows.unique("psad_code", maintain_order=True).iter_rows(named=True):
+            names = rows.filter(pl.col("psad_code") == psad["psad_code"])["reseau_nom"].to_list()
+            psads.append((psad["psad_nom"], tuple(names)))
+        departments.append((dep, rows["departement_nom"][0], tuple(psads)))
+    return BreakdownSummary(academie.of_connection(conn).sujet, int(communes), tuple(departments),
+                            tree["psad_code"].n_unique(), tree.height, debuts)

@@ -14,6 +14,7 @@ pytest_plugins = [
     "tests.support.apptest",  # app_test, run_app
     "tests.support.browser",  # browser, server
     "tests.support.libreoffice",  # office: files opened as users open them
+    "tests.support.rennes",  # the second académie: rennes_engine, rennes_sqlite_url, rennes_server
 ]
 
 

@@ -190,7 +190,7 @@ def map_figure(
                 hoverinfo="skip" if codes[0].startswith(LEGEND_PLACEHOLDER) else None,
             )
         )
-    lons, lats = department_outlines()
+    lons, lats = department_outlines(data.breakdown)
     traces.append(
         go.Scattermap(lon=list(lons), lat=list(lats), mode="lines", line={"color": DEPARTMENT_BORDER_COLOR, "width": 2.2},
                       hoverinfo="skip", showlegend=False, name="Limites départementales")

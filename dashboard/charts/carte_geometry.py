@@ -7,10 +7,11 @@ import base64
 import hashlib
 import io
 import math
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import geopandas as gpd
 import pandas as pd
@@ -40,6 +41,7 @@ def breakdown_fingerprint(breakdown: pl.DataFrame | pd.DataFrame) -> str:
 
 @lru_cache(maxsize=1)
 def default_fingerprint() -> str:
+    """The fingerprint of the breakdown shipped for Poitiers (its shapes are cached by ``geodata``)."""
     return breakdown_fingerprint(geodata.default_breakdown())
 
 
@@ -53,6 +55,12 @@ class LevelGeometry:
     features: dict[str, dict]  # code -> GeoJSON feature (id = code, rounded coordinates)
     label_points: dict[str, tuple[float, float]]  # code -> (lon, lat)
     bounds: dict[str, tuple[float, float, float, float]]  # code -> (west, south, east, north)
+
+    @cached_property
+    def outlines(self) -> tuple[tuple, tuple]:
+        """Every shape's rings as one lon/lat polyline (the department borders)."""
+        lons, lats = outline_lines(list(self.shapes.geometry))
+        return tuple(lons), tuple(lats)
 
     def geojson(self, codes: Sequence[str]) -> dict:
         return {"type": "FeatureCollection", "features": [self.features[c] for c in codes if c in self.features]}
@@ -105,33 +113,33 @@ def _build_level(shapes: gpd.GeoDataFrame, fingerprint: str, level: str) -> Leve
 
 _GEOMETRY_CACHE: OrderedDict[tuple[str, str], LevelGeometry] = OrderedDict()
 _GEOMETRY_CACHE_SIZE = 12
+_GEOMETRY_LOCK = threading.Lock()
 
 
 def level_geometry(breakdown: pl.DataFrame | None, level: str) -> LevelGeometry:
-    """Shapes of ``level`` for a breakdown (commune_insee, reseau_code, psad_code), cached.
-
-    The default breakdown reuses the cached, simplified shapes of ``geodata``; another breakdown
-    (imported by the académie) is dissolved once with the same tolerance and kept in the cache.
-    Departments never depend on the breakdown.
+    """Shapes of ``level`` for a breakdown (commune_insee, reseau_code, psad_code, departement_code),
+    cached: dissolved and simplified once per breakdown (a new import is a new breakdown), whatever
+    the académie. ``None`` is the default breakdown of Poitiers (the cached shapes of ``geodata``).
+    Departments are the unions of the breakdown's communes by department.
     """
     if level not in LEVEL_KEYS:
         raise ValueError(level)
     fingerprint = default_fingerprint() if breakdown is None else breakdown_fingerprint(breakdown)
-    if level == "departement":
-        fingerprint = default_fingerprint()
     cache_key = (fingerprint, level)
-    if cache_key in _GEOMETRY_CACHE:
-        _GEOMETRY_CACHE.move_to_end(cache_key)
-        return _GEOMETRY_CACHE[cache_key]
+    with _GEOMETRY_LOCK:
+        if cache_key in _GEOMETRY_CACHE:
+            _GEOMETRY_CACHE.move_to_end(cache_key)
+            return _GEOMETRY_CACHE[cache_key]
     if fingerprint == default_fingerprint():
         shapes = {"reseau": geodata.reseaux, "psad": geodata.psad, "departement": geodata.departements}[level]()
     else:
         mapping = breakdown.select("commune_insee", LEVEL_KEYS[level]).to_pandas()
         shapes = geodata.dissolve(mapping, LEVEL_KEYS[level], geodata.DISPLAY_TOLERANCE_M[level])
     built = _build_level(shapes, fingerprint, level)
-    _GEOMETRY_CACHE[cache_key] = built
-    while len(_GEOMETRY_CACHE) > _GEOMETRY_CACHE_SIZE:
-        _GEOMETRY_CACHE.popitem(last=False)
+    with _GEOMETRY_LOCK:
+        _GEOMETRY_CACHE[cache_key] = built
+        while len(_GEOMETRY_CACHE) > _GEOMETRY_CACHE_SIZE:
+            _GEOMETRY_CACHE.popitem(last=False)
     return built
 
 
@@ -151,19 +159,49 @@ def outline_lines(geoms: Sequence) -> tuple[list[float | None], list[float | Non
     return lons, lats
 
 
-@lru_cache(maxsize=1)
-def department_outlines() -> tuple[tuple, tuple]:
-    """Department borders (and the académie's outline) as one polyline."""
-    lons, lats = outline_lines(list(geodata.departements().geometry))
-    return tuple(lons), tuple(lats)
+def department_outlines(breakdown: pl.DataFrame | None = None) -> tuple[tuple, tuple]:
+    """Department borders (and the académie's outline) of a breakdown as one polyline (cached with
+    the shapes)."""
+    return level_geometry(breakdown, "departement").outlines
 
 
-@lru_cache(maxsize=1)
-def commune_points() -> dict[str, tuple[float, float]]:
-    """Representative point (lon, lat) of every commune."""
-    communes = geodata.communes()
+def _department_of(insee: str) -> str:
+    return insee[:3] if insee.startswith("97") else insee[:2]
+
+
+@lru_cache(maxsize=128)
+def _department_points(departement: str) -> dict[str, tuple[float, float]]:
+    every = geodata.all_communes()
+    communes = every[every["departement_code"] == departement]
+    if communes.empty:
+        return {}
     points = communes.to_crs(2154).representative_point().to_crs(4326)
     return {code: (p.x, p.y) for code, p in zip(communes["insee"], points, strict=True)}
+
+
+class _CommunePoints:
+    """Representative point (lon, lat) of every commune of France, computed department by department
+    when first asked (an académie's map never pays for the whole country)."""
+
+    def get(self, insee: str, default=None):
+        return _department_points(_department_of(insee)).get(insee, default)
+
+    def __getitem__(self, insee: str) -> tuple[float, float]:
+        point = self.get(insee)
+        if point is None:
+            raise KeyError(insee)
+        return point
+
+    def __contains__(self, insee: str) -> bool:
+        return self.get(insee) is not None
+
+
+_POINTS = _CommunePoints()
+
+
+def commune_points() -> _CommunePoints:
+    """Representative point (lon, lat) of every commune."""
+    return _POINTS
 
 
 def spread_points(communes: Sequence[str], spacing_m: float = 900.0) -> list[tuple[float, float]]:

@@ -78,9 +78,10 @@ def coverage_figure(by_type: pl.DataFrame) -> go.Figure:
 GROUP_LINES = {"DIRECTION_ENSEIGNANTS": "Personnels de direction<br>et enseignants"}
 
 
-def functions_figure(groups: pl.DataFrame, territory_label: str, annee: str) -> go.Figure:
+def functions_figure(groups: pl.DataFrame, territory_label: str, annee: str, reference_year: int | None = None) -> go.Figure:
     """Share of the referents in each group of functions (CPE; personnels de direction and
-    teachers; the others) against the académie's reference of 2014 (275 referents)."""
+    teachers; the others) against the académie's reference count (``reference_year``: Poitiers,
+    2014, 275 referents) when it has one."""
     if groups.is_empty() or not groups["referents"].sum():
         return empty_figure("Aucun référent nommé cette année.", height=260)
     labels = [GROUP_LINES.get(g, html.escape(lab)) for g, lab in zip(groups["groupe"], groups["libelle"], strict=True)]
@@ -95,15 +96,19 @@ def functions_figure(groups: pl.DataFrame, territory_label: str, annee: str) -> 
                     for lab, n, p in zip(plain_labels, groups["referents"], groups["part"], strict=True)],
         hovertemplate="%{customdata}<extra></extra>",
     ))
-    fig.add_trace(go.Bar(
-        y=labels, x=[p * 100 for p in groups["part_reference"].to_list()], orientation="h",
-        name="Académie, 2014 (275 référents)", marker_color=REFERENCE_COLOR,
-        text=[fmt.percent(p) for p in groups["part_reference"].to_list()], textposition="outside", cliponaxis=False,
-        customdata=[f"Académie, 2014<br>{lab} : {fmt.integer(n)} référents sur 275 ({fmt.percent(p)})"
-                    for lab, n, p in zip(plain_labels, groups["reference"], groups["part_reference"], strict=True)],
-        hovertemplate="%{customdata}<extra></extra>",
-    ))
-    top = max([*groups["part"].to_list(), *groups["part_reference"].to_list()]) * 100
+    known = groups["part_reference"].is_not_null().all()
+    if known:
+        total = int(groups["reference"].sum())
+        fig.add_trace(go.Bar(
+            y=labels, x=[p * 100 for p in groups["part_reference"].to_list()], orientation="h",
+            name=f"Académie, {reference_year} ({fmt.integer(total)} référents)", marker_color=REFERENCE_COLOR,
+            text=[fmt.percent(p) for p in groups["part_reference"].to_list()], textposition="outside", cliponaxis=False,
+            customdata=[f"Académie, {reference_year}<br>{lab} : {fmt.integer(n)} référents sur {fmt.integer(total)} "
+                        f"({fmt.percent(p)})"
+                        for lab, n, p in zip(plain_labels, groups["reference"], groups["part_reference"], strict=True)],
+            hovertemplate="%{customdata}<extra></extra>",
+        ))
+    top = max([*groups["part"].to_list(), *groups["part_reference"].drop_nulls().to_list()]) * 100
     fig.update_layout(barmode="group", bargap=0.3, bargroupgap=0.05, legend={"traceorder": "normal"})
     fig.update_xaxes(ticksuffix="\u00a0%", range=[0, top * 1.3])
     fig.update_yaxes(autorange="reversed")

@@ -45,6 +45,7 @@ class Codes:
     territories: pl.DataFrame  # code, nom, niveau, parent_code, parent_nom (``queries.territoires``)
     years: tuple[str, ...]
     period_ends: tuple[str, ...]  # ISO dates of the school year's six bimonthly periods
+    commune: tuple[str, str, str] | None = None  # (insee, nom, department) of the académie's largest commune
 
     @property
     def networks(self) -> pl.DataFrame:
@@ -64,7 +65,19 @@ def codes_for(conn: Connection, annee: str, years: list[str] | tuple[str, ...] =
     from queries import territoires as tq
 
     return Codes(annee, tq.territory_list(conn, annee), school_years_around([*years, annee]),
-                 tuple(raccrochage_rules.period_ends(annee)))
+                 tuple(raccrochage_rules.period_ends(annee)), _largest_commune(conn))
+
+
+def _largest_commune(conn: Connection) -> tuple[str, str, str] | None:
+    """The académie's most populous commune: the example commune of its templates."""
+    from sqlalchemy import select
+
+    from dashboard import db
+
+    c = db.communes
+    row = conn.execute(select(c.c.insee, c.c.nom, c.c.departement_code)
+                       .order_by(c.c.population.desc(), c.c.insee).limit(1)).first()
+    return tuple(row) if row is not None else None
 
 
 def period_label(periode_fin: str) -> str:
@@ -117,6 +130,26 @@ def example(kind: str, spec: ColumnSpec, codes: Codes):
         return codes.networks["code"][0]
     if which == "territoires" and codes.networks.height:
         return codes.networks["code"][0]
+    return _instance_example(kind, spec, codes)
+
+
+def _instance_example(kind: str, spec: ColumnSpec, codes: Codes):
+    """Examples that name the instance's own places: its largest commune, the network holding it."""
+    if codes.commune is None:
+        return None
+    insee, nom, departement = codes.commune
+    if spec.kind == contracts.INSEE:
+        return insee
+    if kind == "territoires" and codes.networks.height:
+        network = codes.networks.row(0, named=True)
+        return {"reseau_code": network["code"], "reseau_nom": network["nom"], "psad_code": network["parent_code"],
+                "psad_nom": network["parent_nom"]}.get(spec.name)
+    if kind == "mlds_sites" and spec.name == "nom":
+        return f"PAQI – {nom}"
+    if spec.name == "departement_code":
+        return departement
+    if spec.name == "commune_nom":
+        return nom
     return None
 
 

@@ -21,8 +21,7 @@ ALIASES = {"courriel": "email", "mail": "email", "adresse": "email", "e_mail": "
            "code_territoire": "territoire_code", "fonction": "role"}
 EMAIL = re.compile(r"^[^@\s<>\"',;]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]"
                    r"{0,61}[A-Za-z0-9])?)+$")
-LEVEL_NAMES = {"departement": "un département (16, 17, 79, 86)", "psad": "une PSAD (P86-POI…)",
-               "reseau": "un réseau FOQUALE (R86-POI…)"}
+LEVEL_NAMES = {level: auth.level_name(level) for level in ("departement", "psad", "reseau")}
 TEMPLATE = ("email;nom;role;territoire_code\n"
             "recteur@ac-exemple.fr;Recteur;recteur;\n"
             "ien79@ac-exemple.fr;IEN-IO des Deux-Sèvres;ien-io;79\n"

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field, replace
 import polars as pl
 from sqlalchemy import Connection
 
+from dashboard import academie as academie_of
 from dashboard import db
+from dashboard.academie import Academie
 from dashboard.access import ACADEMIE, Scope
 from queries import raccrochage as rq
 from queries import territoires as tq
@@ -83,6 +85,12 @@ class DeckContent:
     highlights: tuple[Highlight, ...] = field(default=())
     late: tuple[tuple[str, str | None], ...] = field(default=())  # networks without the latest bilan: (name, last)
     prevention: Prevention | None = None  # None: no referent nor GPDS activity declared that year
+    academie: Academie = field(default_factory=lambda: academie_of.from_code(None))  # the database's
+
+    @property
+    def academie_name(self) -> str:
+        """« Académie de Rennes »: the deck's banner and the reference series."""
+        return self.academie.titre
 
     @property
     def periode_fin(self) -> str | None:
@@ -125,6 +133,7 @@ def gather(conn: Connection, scope: Scope, code: str, annee: str, *, with_map: b
         map_png=_map_png(conn, scope, territory, annee) if with_map else None,
         late=tuple(_late_networks(conn, scope, territory.code, annee)),
         prevention=_prevention(conn, scope, territory.code, annee),
+        academie=academie_of.of_connection(conn),
     )
     from dashboard.slides import commentary
 

@@ -115,7 +115,7 @@ def _title(deck: Deck, content: DeckContent, titles: dict) -> None:
         lines.append(f"Année scolaire {content.annee} : aucun bilan de raccrochage reçu")
     lines.append(f"Document généré le {fmt.date_long(content.generated_on)}")
     badge = "Données de démonstration" if content.demo else None
-    deck.title_slide(titles["titre"], lines, f"{tq.ACADEMIE_NAME} · pilotage du décrochage scolaire", badge)
+    deck.title_slide(titles["titre"], lines, f"{content.academie_name} · pilotage du décrochage scolaire", badge)
 
 
 TILE_INSET = Inches(0.03)

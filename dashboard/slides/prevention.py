@@ -17,14 +17,13 @@ from dashboard.publish.columns import Column, Kind
 from dashboard.slides import style
 from dashboard.slides.content import DeckContent
 from dashboard.slides.series import ChartSpec, Series
-from queries.prevention import COVERAGE_TARGET_TEXT, MLDS_REFERENCE_TEXT
+from queries.prevention import COVERAGE_TARGET_TEXT
 
 STEPS = {"eleves_reperes": "Élèves repérés", "eleves_suivis": "Suivis par le GPDS",
          "solutions_internes": "Solution interne", "signalements_plateforme": "Signalés à la plateforme"}
 PASSAGE = {"eleves_suivis": ("part_suivis", "des repérés"),
            "solutions_internes": ("part_solutions_internes", "des suivis")}
 PER_1000 = Column("valeur", "Valeur", Kind.NUMBER, decimals=1, secret=True)
-ACADEMIE_NAME = "Académie de Poitiers"
 #: The figures of the « Prévention » sheet, in order (declared in ``catalog.FIGURES``).
 SHEET_KEYS = ("couverture_referents", "etablissements", "etablissements_avec_referent", "etablissements_declarants",
               "eleves_reperes", "eleves_suivis", "solutions_internes", "signalements_plateforme",
@@ -61,7 +60,7 @@ def chain(content: DeckContent) -> ChartSpec | None:
                      marks=[marks.get(f"{c}_pour_1000") for c in STEPS])]
     if p.academie is not None:
         reference = _rounded(p.academie[f"{c}_pour_1000"] for c in STEPS)
-        series.append(Series(ACADEMIE_NAME, reference, LIGHT_GREY, labelled=[v is not None for v in reference],
+        series.append(Series(content.academie_name, reference, LIGHT_GREY, labelled=[v is not None for v in reference],
                              marks=[disclosure.SECONDARY if p.academie[f"masque_{c}"] else None for c in STEPS]))
     return ChartSpec(categories, series, value_format="per1000")
 
@@ -92,8 +91,8 @@ def panel(content: DeckContent) -> list[tuple]:
     if f["mlds_sites"]:
         young = text(content, "mlds_jeunes_accueillis")
         detail = f"{fmt.integer(f['mlds_places'])} places, {fmt.integer(f['mlds_sites'])} sites"
-        if content.territory.code == "ACAD":
-            detail += f" ; référence : {MLDS_REFERENCE_TEXT}"
+        if content.territory.code == "ACAD" and content.academie.facts.mlds is not None:
+            detail += f" ; référence : {content.academie.facts.mlds.text}"
         out += _pair("Jeunes accueillis en MLDS", young, detail)
     return out
 

@@ -265,9 +265,9 @@ def test_a_bad_recipients_file_lists_every_problem_and_changes_nothing(published
         "ligne 2, colonne « email » : adresse électronique invalide « pas-une-adresse »",
         "ligne 3, colonne « role » : rôle inconnu « chef » (attendu : recteur, csaio, dasen, ien-io, psad, reseau, "
         "lecteur, mlds)",
-        "ligne 4, colonne « territoire_code » : le rôle reseau demande un réseau FOQUALE (R86-POI…)",
-        "ligne 5, colonne « territoire_code » : « R99-XXX » n'est pas un réseau FOQUALE (R86-POI…) du découpage "
-        "territorial",
+        "ligne 4, colonne « territoire_code » : le rôle reseau demande un réseau FOQUALE (son code)",
+        "ligne 5, colonne « territoire_code » : « R99-XXX » n'est pas un réseau FOQUALE (R16-ANG, R16-COG…) du "
+        "découpage territorial",
         "ligne 6, colonne « email » : adresse « a@ac-poitiers.fr » déjà présente ligne 3",
     ]
     with engine.connect() as conn:

@@ -281,7 +281,8 @@ def test_mlds_totals_against_the_academie_reference(engine):
     assert (acad["sites"], acad["places"], acad["jeunes_accueillis"], acad["taux_occupation"]) == (2, 30, None, None)
     assert acad["masque"] and acad["marque"] == disclosure.SECONDARY
     assert (acad["reference_sites"], acad["reference_jeunes"]) == (17, 500)
-    assert q.MLDS_REFERENCE_TEXT == "17 sites, environ 500 jeunes"
+    with engine.connect() as conn:
+        assert q.academie_facts(conn).mlds.text == "17 sites, environ 500 jeunes"
     assert vienne.sites["site_code"].to_list() == ["MLDS-86-01"]
     assert vienne.sites["jeunes_accueillis"].to_list() == [None]
     assert academie.totals.height == 1

@@ -1,10 +1,11 @@
 """Test databases, built once and copied.
 
-Three templates per backend, each built at most once per code version (and reused across runs):
+Four templates per backend, each built at most once per code version (and reused across runs):
 
 * ``bare`` — the schema only (``db.create_schema``);
 * ``geo`` — the schema and the default breakdown (``db.init_database``);
-* ``demo`` — ``geo`` filled with demonstration data and its stored secrecy decisions (``demo.fill``).
+* ``demo`` — ``geo`` filled with demonstration data and its stored secrecy decisions (``demo.fill``);
+* ``rennes`` — the second académie: ``db.init_database(engine, "rennes")`` then ``demo.fill`` (issue 27).
 
 A template is keyed by a fingerprint of everything that shapes its content (schema, migrations,
 geography, demonstration and secrecy code): change any of it and the next run builds a new one.
@@ -37,7 +38,9 @@ ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / "var" / "test-cache"
 PG_URL = os.environ.get("DASHBOARD_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
-KINDS = ("bare", "geo", "demo")
+KINDS = ("bare", "geo", "demo", "rennes")
+#: The académie of each template built with ``db.init_database`` (None: the default, Poitiers).
+ACADEMIES = {"rennes": "rennes"}
 #: What shapes a template's content: the fingerprint reads every file below these folders.
 FINGERPRINTED = ("dashboard", "queries", "geodata")
 FINGERPRINTED_FILES = ("pyproject.toml",)
@@ -62,8 +65,8 @@ def fill(kind: str, engine: Engine) -> None:
     if kind == "bare":
         db.create_schema(engine)
         return
-    db.init_database(engine)
-    if kind == "demo":
+    db.init_database(engine, ACADEMIES.get(kind))
+    if kind in ("demo", "rennes"):
         from dashboard import demo
 
         demo.fill(engine)
