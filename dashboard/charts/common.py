@@ -57,6 +57,16 @@ STATUS_COLORS = {"en_avance": "#009E73", "sur_trajectoire": "#0072B2", "en_retar
                  "atteint": "#009E73", "non_atteint": "#D55E00"}
 STATUS_LABELS = {"en_avance": "En avance", "sur_trajectoire": "Sur la trajectoire", "en_retard": "En retard",
                  "inconnu": "Données insuffisantes", "atteint": "Objectif atteint", "non_atteint": "Objectif non atteint"}
+#: The icon beside a territory's name where its status shows (Accueil's strip of networks): the status
+#: never rests on colour alone; a screen reader says it in words (``dashboard.ui_french``).
+STATUS_ICONS = {"en_retard": "south_east", "non_atteint": "close", "sur_trajectoire": "east", "en_avance": "north_east",
+                "atteint": "check", "inconnu": "remove"}
+
+
+def status_icon_meanings() -> dict[str, str]:
+    """Material icon name → the status it stands for, in French (« close » → « objectif non atteint »)."""
+    return {icon: STATUS_LABELS[status].lower() if status != "inconnu" else "données insuffisantes"
+            for status, icon in STATUS_ICONS.items()}
 
 
 def chart_text(value) -> str:
