@@ -91,7 +91,7 @@ def _category_title(fig: go.Figure) -> str:
     return ""
 
 
-def _heatmap_table(trace) -> pl.DataFrame | None:
+def _heatmap_table(fig: go.Figure, trace) -> pl.DataFrame | None:
     if trace.z is None or trace.x is None or trace.y is None:
         return None
     columns = [_clean(x) for x in trace.x]
@@ -102,7 +102,8 @@ def _heatmap_table(trace) -> pl.DataFrame | None:
         cells = [(_clean(texts[i][j]) if texts is not None and _clean(texts[i][j]) else _value_text(z[j], None))
                  for j in range(len(columns))]
         rows.append([_clean(label), *cells])
-    return pl.DataFrame(rows, schema=["", *columns], orient="row")
+    head = _clean(fig.layout.yaxis.title.text) or "Catégorie"
+    return pl.DataFrame(rows, schema={name: pl.String for name in [head, *columns]}, orient="row")
 
 
 def figure_table(fig: go.Figure, first_column: str | None = None) -> pl.DataFrame | None:
@@ -111,7 +112,7 @@ def figure_table(fig: go.Figure, first_column: str | None = None) -> pl.DataFram
     table the page gives itself (a map) or that draws nothing."""
     heatmaps = [t for t in fig.data if t.type == "heatmap"]
     if heatmaps:
-        return _heatmap_table(heatmaps[0])
+        return _heatmap_table(fig, heatmaps[0])
     series = [s for s in (_series(fig, t) for t in fig.data) if s is not None]
     if not series:
         return None

@@ -52,8 +52,11 @@ SCHOOL_TYPE_COLORS = {
     "AUTRE": "#999999",
 }
 
-# Status of a territory against its trajectory (raccrochage)
-STATUS_COLORS = {"en_avance": "#009E73", "sur_trajectoire": "#0072B2", "en_retard": "#D55E00", "inconnu": LIGHT_GREY,
+# Status of a territory against its trajectory (raccrochage). Every status colour stands out from the
+# white background by at least 3:1 (WCAG 1.4.11, chart elements): the grey of « données insuffisantes »
+# is darker than the light grey of last year's bars.
+UNKNOWN_GREY = "#8A8A8A"
+STATUS_COLORS = {"en_avance": "#009E73", "sur_trajectoire": "#0072B2", "en_retard": "#D55E00", "inconnu": UNKNOWN_GREY,
                  "atteint": "#009E73", "non_atteint": "#D55E00"}
 STATUS_LABELS = {"en_avance": "En avance", "sur_trajectoire": "Sur la trajectoire", "en_retard": "En retard",
                  "inconnu": "Données insuffisantes", "atteint": "Objectif atteint", "non_atteint": "Objectif non atteint"}
