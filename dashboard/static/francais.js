@@ -213,6 +213,19 @@
     if (tester) { setAttr(tester, "aria-hidden", "true"); }
   }
 
+  // A wide Markdown table scrolls on its own on a narrow screen (pilotage.css): reachable with the
+  // keyboard then, so that its hidden columns can be scrolled into view.
+  function fixScrollables() {
+    var tables = document.querySelectorAll("[data-testid=stMarkdownContainer] table");
+    for (var i = 0; i < tables.length; i++) {
+      if (tables[i].scrollWidth > tables[i].clientWidth + 1) {
+        setAttr(tables[i], "tabindex", "0");
+      } else if (tables[i].getAttribute("tabindex") === "0") {
+        tables[i].removeAttribute("tabindex");
+      }
+    }
+  }
+
   var scheduled = false;
   function repair() {
     scheduled = false;
@@ -220,6 +233,7 @@
     fixNames();
     fixIcons();
     fixCharts();
+    fixScrollables();
   }
   function scheduleRepair() {
     if (!scheduled) { scheduled = true; window.requestAnimationFrame(repair); }
@@ -248,5 +262,6 @@
   observer.observe(document.body, {childList: true, subtree: true, characterData: true, attributes: true,
                                    attributeFilter: ["aria-label", "title"]});
   fixTree(document.body);
+  window.addEventListener("resize", scheduleRepair);
   repair();
 })();
