@@ -42,14 +42,30 @@ def _ticks(axis) -> dict:
     return {}
 
 
-def _value_text(value, axis) -> str:
+_FORMAT = re.compile(r"%\{(?P<letter>[xyz]):[^}]*?\.(?P<decimals>\d)f")
+
+
+def _decimals(trace, letter: str, axis) -> int | None:
+    """The decimals the chart shows a value with: its hover text's format (« %{y:,.0f} »), else its
+    axis's (« ,.0f »); None when neither says."""
+    found = _FORMAT.search(str(trace.hovertemplate or ""))
+    if found and found["letter"] == letter:
+        return int(found["decimals"])
+    tickformat = str(axis.tickformat or "") if axis is not None else ""
+    match = re.search(r"\.(\d)~?f", tickformat)
+    return int(match[1]) if match else None
+
+
+def _value_text(value, axis, decimals: int | None = None) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return fmt.MISSING
     if isinstance(value, int | float):
         suffix = (axis.ticksuffix or "") if axis is not None else ""
         if "%" in suffix:
-            return fmt.number(value, 1) + "\u00a0%"
-        return fmt.number(value, 0 if float(value).is_integer() else 1)
+            return fmt.number(value, 1 if decimals is None else decimals) + "\u00a0%"
+        if decimals is None:
+            decimals = 0 if float(value).is_integer() else 1
+        return fmt.number(value, decimals)
     return _clean(value)
 
 
@@ -68,8 +84,10 @@ def _series(fig: go.Figure, trace) -> tuple[str, list[str], list[str]] | None:
         return None
     if kind in ("bar", "funnel") and (trace.orientation == "h" or kind == "funnel"):
         categories, values, value_axis, category_axis = trace.y, trace.x, _axis(fig, trace, "x"), _axis(fig, trace, "y")
+        letter = "x"
     elif kind in ("bar", "scatter"):
         categories, values, value_axis, category_axis = trace.x, trace.y, _axis(fig, trace, "y"), _axis(fig, trace, "x")
+        letter = "y"
     else:
         return None
     if categories is None or values is None:
@@ -78,7 +96,8 @@ def _series(fig: go.Figure, trace) -> tuple[str, list[str], list[str]] | None:
     ticks = _ticks(category_axis)
     labels = [ticks.get(c, _clean(c)) for c in categories]
     texts = _texts(trace, len(values))
-    cells = [t if t is not None else _value_text(v, value_axis) for v, t in zip(values, texts, strict=False)]
+    decimals = _decimals(trace, letter, value_axis)
+    cells = [t if t is not None else _value_text(v, value_axis, decimals) for v, t in zip(values, texts, strict=False)]
     return _clean(trace.name) or "Valeur", labels, cells
 
 

@@ -59,6 +59,16 @@ def test_the_table_says_what_the_chart_draws():
     assert table["Trajectoire de l'objectif"].to_list() == ["1\u202f000", "1\u202f100,5", "1\u202f200"]
 
 
+def test_values_keep_the_decimals_the_chart_shows():
+    """A trajectory of 1 362,3 expected young people is drawn and hovered as « 1 362 »: the table says the same."""
+    fig = go.Figure(go.Scatter(x=["fin oct."], y=[1362.3], name="Trajectoire",
+                               hovertemplate="fin %{x} : %{y:,.0f} attendus<extra></extra>"))
+    assert alternative.figure_table(fig)["Trajectoire"].to_list() == ["1\u202f362"]
+    fig = go.Figure(go.Bar(x=["LP"], y=[12.34], name="Taux"))
+    fig.update_yaxes(tickformat=".1f")
+    assert alternative.figure_table(fig)["Taux"].to_list() == ["12,3"]
+
+
 def test_horizontal_bars_in_percent_and_a_heatmap():
     fig = go.Figure(go.Bar(y=["Charente (16)", "Vienne (86)"], x=[107.0, 95.8], orientation="h", name="Taux"))
     fig.update_xaxes(ticksuffix="\u00a0%")
