@@ -131,7 +131,7 @@ def test_the_map_table_is_reached_with_the_keyboard(server, browser):
     page.wait_for_function("() => window.location.search.includes('selection=R86-CHA')", timeout=30_000)
     wait_for_app(page)
     assert "Réseau Châtellerault" in page.inner_text("[data-testid=stMainBlockContainer]")
-    toggle = page.get_by_text("Tableau des valeurs de la carte")
+    toggle = page.locator("summary").filter(has_text="Tableau des valeurs de la carte")
     toggle.focus()
     page.keyboard.press("Enter")
     grid = page.locator("[data-testid=stExpander] [data-testid=stDataFrame] canvas[tabindex='0']").first
