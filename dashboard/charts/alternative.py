@@ -132,7 +132,8 @@ def figure_table(fig: go.Figure, first_column: str | None = None) -> pl.DataFram
     heatmaps = [t for t in fig.data if t.type == "heatmap"]
     if heatmaps:
         return _heatmap_table(fig, heatmaps[0])
-    series = [s for s in (_series(fig, t) for t in fig.data) if s is not None]
+    ordered = sorted(fig.data, key=lambda t: t.legendrank if t.legendrank is not None else 1000)  # as the legend
+    series = [s for s in (_series(fig, t) for t in ordered) if s is not None]
     if not series:
         return None
     order: list[str] = []
