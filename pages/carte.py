@@ -194,6 +194,8 @@ def body() -> None:
         figure = charts.map_figure(data, selected=selected)
         classes = mapclasses.classed_for(data)
         notes = [classes.classification.description]
+        if marks := mapclasses.marks_legend(classes.group_of(c) for c in data.values["code"].to_list()):
+            notes.append(marks)
         states = set(data.values["etat"].to_list())
         if q.MASKED in states:
             notes.append(f"En gris : valeur masquée (effectif inférieur à {disclosure.threshold()}) ou manquante.")
