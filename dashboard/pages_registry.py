@@ -36,6 +36,9 @@ PAGES: dict[str, list[PageSpec]] = {
         PageSpec("donnees.py", "Données chargées", "donnees", ":material/database:"),
         PageSpec("methodologie.py", "Méthodologie et sources", "methodologie", ":material/menu_book:"),
     ],
+    "Aide": [
+        PageSpec("accessibilite.py", "Déclaration d'accessibilité", "accessibilite", ":material/accessibility_new:"),
+    ],
 }
 
 

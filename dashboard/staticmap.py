@@ -166,7 +166,8 @@ def _render_data_png(data: q.MapData, highlight: tq.Territory | None, *, width_p
     for code, point in zip([c for c in shapes.index if c in rows], points, strict=True):
         faded = not inside[code]
         axes.text(
-            point.x, point.y, mapgeo.short_name(rows[code]["nom"]), ha="center", va="center",
+            point.x, point.y, mapclasses.map_label(mapgeo.short_name(rows[code]["nom"]), classed.group_of(code)),
+            ha="center", va="center",
             fontsize=7.2 * scale, fontweight="bold", family=FONT, linespacing=1.0,
             color="#555555" if faded else mapclasses.LABEL_COLOR,
             path_effects=[pe.withStroke(linewidth=2.2 * scale, foreground="white")], zorder=5,

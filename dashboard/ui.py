@@ -397,7 +397,7 @@ def run_app(default_page: str = "") -> None:
     from dashboard.pages_registry import PAGES, PAGES_DIR
 
     st.set_page_config(page_title="Pilotage du décrochage", page_icon="🎓", layout="wide",
-                       initial_sidebar_state="expanded")
+                       initial_sidebar_state="auto")  # narrow screens and 200 % zoom: folded, content first
     pages = {
         section: [
             st.Page(PAGES_DIR / spec.file, title=spec.title, url_path=spec.url_path or None,

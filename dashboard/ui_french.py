@@ -6,15 +6,20 @@
   read by screen readers, and the « Connection error » dialog shown when the server stops
   answering: a static script (``dashboard/static/francais.js``, no data in it) rewrites exactly these
   English texts in French as they appear (issue 30, item 6).
+* Accessibility (issue 28): the same script names what Streamlit leaves unnamed or names in English
+  (the menu's lists, « ? » helps, heading anchors, icons that carry a status, charts: see its header).
 * The « Page not found » dialog, shown by the frontend when an address names no page: the
   entrypoint records the miss instead, and ``page_context`` says it in French in the page body.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import streamlit as st
+
+from dashboard.charts.common import status_icon_meanings
 
 STYLESHEET = Path(__file__).resolve().parent / "static" / "pilotage.css"
 SCRIPT = Path(__file__).resolve().parent / "static" / "francais.js"
@@ -32,14 +37,20 @@ def apply() -> None:
     if STYLESHEET.is_file():
         st.html(STYLESHEET)  # a file of the package: only style rules, rendered outside the page's layout
     if SCRIPT.is_file():  # a file of the package, no data: installed once per page load (guarded)
-        st.sidebar.html(f"<script>{SCRIPT.read_text(encoding='utf-8')}</script>", unsafe_allow_javascript=True,
-                        width=1)
+        st.sidebar.html(f"<script>{script_text()}</script>", unsafe_allow_javascript=True, width=1)
     try:
         from streamlit.commands import navigation
     except ImportError:  # pragma: no cover - another Streamlit layout: its own dialog stays
         return
     if hasattr(navigation, "send_page_not_found"):
         navigation.send_page_not_found = _record_page_not_found
+
+
+def script_text() -> str:
+    """The static script, after the meanings of the status icons (constants of the app, no data):
+    what a screen reader says for an icon that carries a status (issue 28)."""
+    meanings = json.dumps(status_icon_meanings(), ensure_ascii=False)
+    return f"window.__pilotageIcones = {meanings};\n" + SCRIPT.read_text(encoding="utf-8")
 
 
 def page_not_found_notice() -> str | None:

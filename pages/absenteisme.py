@@ -3,10 +3,9 @@
 import polars as pl
 import streamlit as st
 
-from dashboard import disclosure, fmt, ui
+from dashboard import disclosure, fmt, ui, ui_charts
 from dashboard.charts import absenteisme as charts
 from dashboard.charts import absenteisme_tables as tables
-from dashboard.charts.common import PLOTLY_CONFIG
 from queries import absenteisme as q
 from queries import absenteisme_comparaisons as qc
 from queries import absenteisme_etablissements as qe
@@ -47,8 +46,9 @@ def school_columns(annee: str, previous: str) -> dict:
     return {name: st.column_config.Column(width=width) for name, width in widths.items()}
 
 
-def _chart(fig, key: str) -> None:
-    st.plotly_chart(fig, config=PLOTLY_CONFIG, key=f"abs_{key}")
+def _chart(fig, key: str, title: str, sentences: str | None = None) -> None:
+    """A chart with its text alternative and its data table (``ui_charts``)."""
+    ui_charts.chart(fig, key=f"abs_{key}", title=title, sentences=sentences)
 
 
 def _type_filter(types: list[str], key: str) -> tuple[str, ...]:
@@ -92,11 +92,14 @@ def _by_type(ctx, cube, types, refs) -> None:
                + q.references_note(annee, refs, list(chosen)))
     _chart(charts.monthly_by_type(monthly, annee, previous, chosen, territory_label=label,
                                   academie=acad_cube.monthly("type", chosen) if acad_cube else None,
-                                  references=refs), "mensuel")
+                                  references=refs), "mensuel", "Taux mensuel par type d'établissement",
+           "Taux d'absentéisme de chaque mois par type d'établissement, comparé à l'année précédente et à la "
+           "référence nationale")
     if charts.has_masked(monthly):
         st.caption(charts.masked_note())
     st.subheader("Carte de chaleur : type d'établissement × mois")
-    _chart(charts.heatmap(monthly, annee, chosen), "chaleur")
+    _chart(charts.heatmap(monthly, annee, chosen), "chaleur", "Carte de chaleur : type d'établissement × mois",
+           "Taux d'absentéisme par type d'établissement (lignes) et par mois (colonnes)")
     st.subheader(f"Taux sur l'année scolaire {annee}")
     yearly = cube.yearly("type", chosen)
     st.dataframe(tables.yearly_display(yearly, annee, previous, academie=acad_cube.yearly("type", chosen)
@@ -150,7 +153,7 @@ def _sector_and_priority(ctx, cube, types) -> None:
             comparison = _comparison(ctx, cube, by, choice)
             if comparison is not None:
                 monthly, yearly = comparison
-                _chart(charts.group_lines(monthly, annee, by, rate_label), by)
+                _chart(charts.group_lines(monthly, annee, by, rate_label), by, title)
                 parts.append((by, yearly))
                 masked = masked or charts.has_masked(monthly) or bool(yearly["masque"].any())
     if parts:
@@ -177,7 +180,8 @@ def _territories(ctx, cube, types, detail: bool) -> None:
     st.subheader(f"{level} — {ui.plain(territory.label)} : taux sur l'année {ctx.annee}")
     st.caption(f"Barres : chaque territoire ; trait noir : {ui.plain(territory.label)}.")
     _chart(charts.children_bars(subs, cube.yearly("type").vstack(cube.yearly("")), territory.label, types),
-           "territoires")
+           "territoires", f"{level} : taux sur l'année {ctx.annee}",
+           f"Taux annuel de chaque territoire, comparé à celui de {territory.label}")
     if charts.has_masked(subs):
         st.caption(charts.masked_note())
     st.dataframe(tables.children_display(subs, types), hide_index=True)
@@ -192,7 +196,10 @@ def _schools(ctx, types, detail: bool) -> None:
     view = ui.query(qe.school_view, ctx.scope, ctx.territory.code, ctx.annee)
     annee, previous = ctx.annee, ctx.previous_year
     st.subheader("Répartition des établissements selon leur taux annuel")
-    _chart(charts.distribution_box(view.table, view.distribution, types), "repartition")
+    _chart(charts.distribution_box(view.table, view.distribution, types), "repartition",
+           "Répartition des établissements selon leur taux annuel",
+           "Quartiles et centiles du taux annuel des établissements, par type ; le détail est dans le tableau "
+           "« Établissements »")
     hidden = int(view.table["masque"].sum())
     without = (f"{fmt.integer(hidden)} établissements n'ont pas de point" if hidden > 1
                else "1 établissement n'a pas de point" if hidden else "")
@@ -201,7 +208,8 @@ def _schools(ctx, types, detail: bool) -> None:
                + (f" ; {without} (secret statistique : moins de {disclosure.threshold()} élèves absentéistes par "
                   "mois en moyenne, ou effectif trop faible)." if hidden else "."))
     st.subheader("Concentration : part des élèves absentéistes dans le dixième d'établissements le plus touché")
-    _chart(charts.concentration_bars(view.concentration), "concentration")
+    _chart(charts.concentration_bars(view.concentration), "concentration",
+           "Concentration de l'absentéisme dans le dixième d'établissements le plus touché")
     st.caption(f"Établissements classés par taux annuel décroissant : part de tous les élèves absentéistes de l'année "
                f"réunie par le dixième le plus touché (types comptant au moins {qe.MIN_SCHOOLS_CONCENTRATION} "
                "établissements).")

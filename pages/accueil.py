@@ -5,11 +5,11 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from dashboard import disclosure, fmt, narrative, publish, ui
+from dashboard import disclosure, fmt, narrative, publish, ui, ui_charts
 from dashboard.charts import absenteisme_tables as abs_tables
 from dashboard.charts import donnees as tables
 from dashboard.charts import raccrochage as charts
-from dashboard.charts.common import PLOTLY_CONFIG, STATUS_LABELS
+from dashboard.charts.common import STATUS_ICONS, STATUS_LABELS
 from dashboard.publish import catalog
 from queries import absenteisme as aq
 from queries import donnees as dq
@@ -137,9 +137,12 @@ def sub_territories(ctx, d: q.Detail) -> None:
     if below.is_empty():
         return
     level = tq.LEVEL_LABELS_PLURAL[below["niveau"][0]]
-    st.subheader(f"{level} : où en est chacun ?")
+    title = f"{level} : où en est chacun ?"
+    st.subheader(title)
     shown = q.disclose_frame(below)
-    st.plotly_chart(charts.achievement_figure(shown), config=PLOTLY_CONFIG, key="atteinte_sous_territoires")
+    ui_charts.chart(charts.achievement_figure(shown), key="atteinte_sous_territoires", title=title,
+                    sentences="Part de l'objectif annuel atteinte par chacun, et part attendue à cette date",
+                    with_table=False)
     st.caption("Barre : part de l'objectif annuel atteinte, couleur selon le statut ; trait noir : part attendue à "
                "cette date sur la trajectoire.")
     st.dataframe(charts.styled_table(shown), hide_index=True, width="stretch", placeholder=charts.TABLE_PLACEHOLDER)
@@ -149,9 +152,7 @@ def sub_territories(ctx, d: q.Detail) -> None:
 
 STRIP_COLORS = {"en_retard": "orange", "non_atteint": "orange", "sur_trajectoire": "blue", "en_avance": "green",
                 "atteint": "green", "inconnu": "gray"}
-STRIP_ICONS = {"en_retard": ":material/south_east:", "non_atteint": ":material/close:",
-               "sur_trajectoire": ":material/east:", "en_avance": ":material/north_east:",
-               "atteint": ":material/check:", "inconnu": ":material/remove:"}
+STRIP_ICONS = {status: f":material/{icon}:" for status, icon in STATUS_ICONS.items()}
 STRIP_COLUMNS = 2  # names in full at 1 280 px (« Rochefort–Marennes-Oléron »)
 
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import disclosure, fmt, ui
+from dashboard import disclosure, fmt, ui, ui_charts
 from dashboard.charts import carte as charts
 from dashboard.charts import carte_classes as mapclasses
 from dashboard.charts import carte_geometry as mapgeo
-from dashboard.charts.common import PLOTLY_CONFIG, SCHOOL_TYPE_LABELS, STATUS_LABELS
+from dashboard.charts.common import SCHOOL_TYPE_LABELS, STATUS_LABELS
 from dashboard.publish import screen
 from queries import carte as q
 from queries import territoires as tq
@@ -116,9 +116,24 @@ def _rate(figures: dict, key: str, per10k: bool = False) -> str:
     return fmt.number(value, 1) if per10k else fmt.percent(value, 1)
 
 
+def _keyboard_choice(index: dict, clickable: list[str], code: str | None) -> None:
+    """The map's territories in a list: chosen with the keyboard (or read by a screen reader) as a click
+    on the map would choose them (RGAA 7.3)."""
+    codes = sorted(clickable, key=lambda c: index[c].label if c in index else c)
+    chosen = st.selectbox(
+        "Territoire à afficher", codes, index=codes.index(code) if code in codes else None,
+        format_func=lambda c: index[c].label if c in index else c, placeholder="Choisir un territoire de la carte…",
+        help="Les territoires de la carte, dans l'ordre alphabétique : en choisir un revient à cliquer dessus.",
+    )
+    if chosen and chosen != code:
+        st.query_params["selection"] = chosen
+        st.rerun()
+
+
 def _panel(ctx, index: dict, code: str | None) -> None:
     if code is None:
-        st.info("Cliquez sur un territoire de la carte pour afficher ses chiffres clés.", icon=":material/touch_app:")
+        st.info("Cliquez sur un territoire de la carte, ou choisissez-le dans la liste, pour afficher ses chiffres "
+                "clés.", icon=":material/touch_app:")
         return
     figures = ui.query(q.key_figures, ctx.scope, code, ctx.annee)
     st.subheader(ui.plain(figures["label"]))
@@ -177,9 +192,10 @@ def body() -> None:
     map_col, panel_col = st.columns([3, 1.2], gap="medium")
     with map_col:
         figure = charts.map_figure(data, selected=selected)
-        st.plotly_chart(figure, key=chart_key, on_select="rerun", selection_mode="points", config=PLOTLY_CONFIG)
         classes = mapclasses.classed_for(data)
         notes = [classes.classification.description]
+        if marks := mapclasses.marks_legend(classes.group_of(c) for c in data.values["code"].to_list()):
+            notes.append(marks)
         states = set(data.values["etat"].to_list())
         if q.MASKED in states:
             notes.append(f"En gris : valeur masquée (effectif inférieur à {disclosure.threshold()}) ou manquante.")
@@ -187,6 +203,12 @@ def body() -> None:
             notes.append("En gris : pas de donnée pour l'année.")
         if q.OUT_OF_SCOPE in states:
             notes.append("Les territoires hors de votre périmètre sont dessinés sans valeur.")
+        ui_charts.chart(
+            figure, key=chart_key, title=f"{LEVEL_SHORT[level]} : {q.INDICATORS[indicator].label}",
+            sentences=[*notes, "Chaque territoire se choisit aussi dans la liste « Territoire à afficher », et ses "
+                               "valeurs sont dans le « Tableau des valeurs de la carte »"],
+            with_table=False, on_select="rerun", selection_mode="points",
+        )
         st.caption(" ".join(notes))
         st.caption(
             "Découpage en réseaux et PSAD indicatif (voir Méthodologie), remplaçable par celui de l'académie "
@@ -194,11 +216,13 @@ def body() -> None:
             + mapgeo.SOURCE_CREDIT
         )
     with panel_col:
+        _keyboard_choice(index, clickable, selected)
         _panel(ctx, index, selected)
 
     with st.expander("Tableau des valeurs de la carte"):
         table = charts.values_table(data.values, indicator, data.label)
-        st.dataframe(screen.styler(table), hide_index=True, width="stretch", placeholder=screen.PLACEHOLDER)
+        st.dataframe(screen.styler(table), hide_index=True, width="stretch", placeholder=screen.PLACEHOLDER,
+                     alt=f"Valeurs de la carte : {q.INDICATORS[indicator].label}, par territoire")
         ui.download_buttons(table, f"carte-{level}-{indicator}-{ctx.annee}", sheet="Carte", key="carte_tableau",
                             ctx=ctx)
 

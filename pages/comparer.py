@@ -4,11 +4,10 @@ the exports. The selection lives in the URL (``territoires=R86-POI,R86-SVI,R86-C
 
 import streamlit as st
 
-from dashboard import ui
+from dashboard import ui, ui_charts
 from dashboard.access import ACADEMIE
 from dashboard.charts import comparer as charts
 from dashboard.charts import comparer_export as export
-from dashboard.charts.common import PLOTLY_CONFIG
 from queries import comparer as q
 from queries import comparer_ranking as qr
 from queries import territoires as tq
@@ -90,8 +89,9 @@ def body() -> None:
     )
 
     st.subheader("Trajectoires de raccrochage")
-    st.plotly_chart(charts.trajectories_figure(ui.query(q.trajectories, ctx.scope, codes, ctx.annee), labels),
-                    config=PLOTLY_CONFIG, key="comparer_trajectoires")
+    ui_charts.chart(charts.trajectories_figure(ui.query(q.trajectories, ctx.scope, codes, ctx.annee), labels),
+                    key="comparer_trajectoires", title="Trajectoires de raccrochage",
+                    sentences="Raccrochés cumulés en % de l'objectif annuel de chaque territoire comparé, par période")
     st.caption(
         "Échelle commune : raccrochés cumulés depuis la rentrée **en % de l'objectif annuel de chaque territoire**, "
         "pour que petits et grands territoires se comparent ; en pointillés, la trajectoire de l'objectif "
@@ -99,17 +99,20 @@ def body() -> None:
     )
 
     st.subheader("Absentéisme mensuel par type d'établissement")
-    st.plotly_chart(charts.absenteeism_figure(ui.query(q.monthly_absenteeism, ctx.scope, codes, ctx.annee), labels),
-                    config=PLOTLY_CONFIG, key="comparer_absenteisme")
+    ui_charts.chart(charts.absenteeism_figure(ui.query(q.monthly_absenteeism, ctx.scope, codes, ctx.annee), labels),
+                    key="comparer_absenteisme", title="Absentéisme mensuel par type d'établissement",
+                    sentences="Taux d'absentéisme mensuel de chaque territoire comparé")
     st.caption("Part des élèves ayant au moins 4 demi-journées d'absence non justifiées dans le mois ; "
                "échelle commune à tous les territoires. Valeurs masquées (secret statistique) : vides.")
 
     st.subheader("Classement")
     level, indicator = _ranking_controls(chosen, index)
     ranked = qr.ranking(ui.query(qr.level_values, ctx.scope, ctx.annee, level), indicator)
-    st.plotly_chart(
+    ui_charts.chart(
         charts.ranking_figure(ranked, indicator, chosen, comp.value(ACADEMIE, indicator)),
-        config=PLOTLY_CONFIG, key="comparer_classement",
+        key="comparer_classement", title="Classement",
+        sentences=f"{tq.LEVEL_LABELS_PLURAL[level]} classés selon l'indicateur choisi ; les territoires comparés sont "
+                  "mis en évidence",
     )
     better = {1: "du plus élevé au plus bas (plus élevé = mieux)", -1: "du plus bas au plus élevé (plus bas = mieux)",
               0: "du plus élevé au plus bas"}[q.BETTER[indicator]]

@@ -5,9 +5,8 @@ import logging
 
 import streamlit as st
 
-from dashboard import disclosure, fmt, slides, ui
+from dashboard import disclosure, fmt, slides, ui, ui_charts
 from dashboard.charts import raccrochage as charts
-from dashboard.charts.common import PLOTLY_CONFIG
 from dashboard.publish import screen
 from dashboard.slides import content as deck_content
 from dashboard.slides import keyfigures
@@ -105,22 +104,25 @@ def _preview(ctx, content) -> None:
         with tab:
             st.caption(plain(titles[key]))
             if key == "trajectoire":
-                st.plotly_chart(charts.trajectory_figure(content.periodes, content.historique, content.trajectoire,
+                ui_charts.chart(charts.trajectory_figure(content.periodes, content.historique, content.trajectoire,
                                                          ctx.annee, s["objectif"]),
-                                config=PLOTLY_CONFIG, key="ddg_trajectoire")
+                                key="ddg_trajectoire", title=titles[key])
             elif key == "solutions":
                 left, right = st.columns(2)
-                left.plotly_chart(charts.solutions_over_time_figure(content.periodes), config=PLOTLY_CONFIG,
-                                  key="ddg_solutions")
-                right.plotly_chart(charts.funnel_figure(content.shown, list(content.masked)), config=PLOTLY_CONFIG,
-                                   key="ddg_entonnoir")
+                with left:
+                    ui_charts.chart(charts.solutions_over_time_figure(content.periodes), key="ddg_solutions",
+                                    title="Raccrochés par période")
+                with right:
+                    ui_charts.chart(charts.funnel_figure(content.shown, list(content.masked)), key="ddg_entonnoir",
+                                    title="Des jeunes signalés aux raccrochés")
             elif key == "absenteisme":
                 _absence_table(content)
             elif key == "prevention":
                 st.dataframe(screen.styler(deck_prevention.figures_table(content)), hide_index=True, width="stretch",
                              placeholder=screen.PLACEHOLDER)
             elif key == "carte":
-                st.image(content.map_png, width="stretch")
+                ui_charts.picture(content.map_png, width="stretch", alt=f"Carte : {titles[key]}. Les chiffres de "
+                                  "chaque territoire sont dans l'onglet « Territoires ».")
             else:
                 frame = content.sous_territoires if key == "territoires" else content.reseaux
                 st.dataframe(charts.styled_table(frame), hide_index=True, width="stretch")

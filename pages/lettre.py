@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from dashboard import fmt, ui
+from dashboard import fmt, ui, ui_charts
 from dashboard.access import ROLE_LABELS
 from dashboard.lettre import charts as letter_charts
 from dashboard.lettre import html as letter_html
@@ -39,7 +39,7 @@ def _show_block(block: dict, charts: dict) -> None:
                 column.metric(item["libelle"], item["texte"])
     elif kind == "image":
         chart = charts[block["cle"]]
-        st.image(chart.png, caption=block["legende"], width=720)
+        ui_charts.picture(chart.png, caption=block["legende"], width=720, alt=block["alt"])
         st.caption(f"Description du graphique : {plain(block['alt'])}")
     elif kind == "tableau":
         headers = block["entetes"]

@@ -3,10 +3,9 @@ solution interne → signalés à la plateforme per 1 000 pupils), « angles mor
 
 import streamlit as st
 
-from dashboard import disclosure, fmt, publish, ui
+from dashboard import disclosure, fmt, publish, ui, ui_charts
 from dashboard.charts import prevention as charts
 from dashboard.charts import prevention_tables as tables
-from dashboard.charts.common import PLOTLY_CONFIG
 from dashboard.publish import catalog, screen
 from queries import prevention as q
 from queries import territoires as tq
@@ -21,8 +20,9 @@ INTRO = ("La prévention d'abord : un **référent décrochage** nommé dans cha
 NO_DETAIL = "La liste des établissements n'est pas accessible avec vos droits pour ce territoire."
 
 
-def _chart(fig, key: str) -> None:
-    st.plotly_chart(fig, config=PLOTLY_CONFIG, key=f"prev_{key}")
+def _chart(fig, key: str, title: str, sentences: str | None = None) -> None:
+    """A chart with its text alternative and its data table (``ui_charts``)."""
+    ui_charts.chart(fig, key=f"prev_{key}", title=title, sentences=sentences)
 
 
 def _figure(key: str, value, marks: dict) -> str:
@@ -92,14 +92,16 @@ def _referents(ctx, cover: q.Coverage, detail: bool) -> None:
     left, right = st.columns(2)
     with left:
         st.subheader("Par type d'établissement")
-        _chart(charts.coverage_figure(cover.by_type), "couverture")
+        _chart(charts.coverage_figure(cover.by_type), "couverture", "Couverture en référents par type d'établissement",
+               f"Cible : {q.COVERAGE_TARGET_TEXT}")
         st.caption(f"Cible : {q.COVERAGE_TARGET_TEXT}.")
     with right:
         st.subheader("Par fonction")
+        reference_text = f"Référence : {q.referents_reference_text(reference)}" if reference is not None else None
         _chart(charts.functions_figure(groups, ctx.territory.label, ctx.annee, reference and reference.annee),
-               "fonctions")
-        if reference is not None:
-            st.caption(f"Référence : {q.referents_reference_text(reference)}.")
+               "fonctions", "Référents par fonction", reference_text)
+        if reference_text:
+            st.caption(f"{reference_text}.")
     downloads = [tables.coverage_table(cover.by_type), tables.functions_table(cover.by_function),
                  tables.groups_table(groups)]
     if cover.by_territory.height:
@@ -144,18 +146,21 @@ def _gpds(ctx, chain, detail: bool) -> None:
     left, right = st.columns(2)
     with left:
         st.subheader("Du repérage à la solution")
-        _chart(charts.chain_figure(row, reference, ui.academie().titre), "chaine")
+        _chart(charts.chain_figure(row, reference, ui.academie().titre), "chaine", "Du repérage à la solution",
+               "Élèves repérés, suivis, avec une solution interne et signalés à la plateforme, pour 1 000 élèves sur "
+               "l'année")
         st.caption("Élèves pour 1 000 élèves sur l'année ; sous chaque étape, la part des élèves de l'étape "
                    "précédente." + (" En gris : l'académie." if reference else ""))
     with right:
         st.subheader("Mois par mois")
-        _chart(charts.monthly_figure(monthly, ctx.annee), "mensuel")
+        _chart(charts.monthly_figure(monthly, ctx.annee), "mensuel", "Mois par mois",
+               "Élèves comptés dans le mois pour 1 000 élèves inscrits ce mois-là")
         st.caption("Élèves comptés dans le mois pour 1 000 élèves inscrits ce mois-là. Un mois sans activité déclarée "
                    "ou masqué est laissé vide.")
     if chain.height > 1:
         level = tq.LEVEL_LABELS_PLURAL[chain["niveau"][1]]
         st.subheader(f"{level} : élèves repérés et suivis pour 1 000 élèves")
-        _chart(charts.children_figure(chain), "territoires")
+        _chart(charts.children_figure(chain), "territoires", f"{level} : élèves repérés et suivis pour 1 000 élèves")
         st.caption(f"Pointillés : {ui.plain(ctx.territory.label)}.")
     elif ctx.territory.niveau != "reseau" and not detail:
         st.info("La comparaison des territoires de niveau inférieur n'est pas accessible avec vos droits.")
@@ -228,7 +233,7 @@ def _mlds(ctx, mlds: q.Mlds, detail: bool) -> None:
         _downloads(ctx, [totals], "prevention-mlds", "mlds")
         return
     st.subheader("Places et jeunes accueillis par site")
-    _chart(charts.mlds_figure(mlds.sites), "mlds")
+    _chart(charts.mlds_figure(mlds.sites), "mlds", "Places et jeunes accueillis par site")
     if mlds.sites.height:
         sites = tables.mlds_sites_table(mlds.sites)
         _table(sites, "mlds_sites", {"site_code": "Code", "reseau_code": "Réseau"})

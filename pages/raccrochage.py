@@ -4,9 +4,8 @@ the territories below the selection."""
 import polars as pl
 import streamlit as st
 
-from dashboard import disclosure, fmt, narrative, publish, ui
+from dashboard import disclosure, fmt, narrative, publish, ui, ui_charts
 from dashboard.charts import raccrochage as charts
-from dashboard.charts.common import PLOTLY_CONFIG
 from dashboard.publish import catalog
 from queries import donnees as dq
 from queries import raccrochage as q
@@ -68,12 +67,13 @@ def body() -> None:
                  "−5 % si elle ne l'atteint pas (voir Méthodologie).",
         )
 
-    st.subheader("Raccrochés cumulés et trajectoire de l'objectif")
-    st.plotly_chart(
+    title = "Raccrochés cumulés et trajectoire de l'objectif"
+    st.subheader(title)
+    ui_charts.chart(
         charts.trajectory_figure(periodes, historique, d.trajectoire, ctx.annee, s["objectif"],
                                  expected_at_own_dates=(s["rang"], s["attendu"])
                                  if s["phase"] == position.PROVISIONAL and s["attendu"] is not None else None),
-        config=PLOTLY_CONFIG, key="trajectoire",
+        key="trajectoire", title=title, sentences=narrative.plain(narrative.headline(s, shown, marks)),
     )
     st.caption(
         "La trajectoire suit le profil saisonnier du raccrochage (part de l'année habituellement atteinte à chaque "
@@ -85,29 +85,32 @@ def body() -> None:
     left, right = st.columns(2)
     with left:
         st.subheader("Des jeunes signalés aux raccrochés")
-        st.plotly_chart(charts.funnel_figure(shown, masked), config=PLOTLY_CONFIG, key="entonnoir")
         note = "Cumuls depuis la rentrée ; sous chaque étape, la part des jeunes de l'étape précédente."
         if shown["part_raccroches"] is not None:
             note += f" Raccrochés : {fmt.percent(shown['part_raccroches'])} des jeunes signalés."
+        ui_charts.chart(charts.funnel_figure(shown, masked), key="entonnoir", title="Des jeunes signalés aux raccrochés",
+                        sentences=note)
         st.caption(" ".join(filter(None, (note, charts.funnel_overflow_note(shown)))))
     with right:
         st.subheader("Types de solution")
         previous = q.disclose_solutions_n1(d)
         current = {c: shown[c] for c in q.SOLUTION_COLUMNS}
-        st.plotly_chart(
+        ui_charts.chart(
             charts.solution_shares_figure(
                 current, previous, ctx.annee, f"{ctx.previous_year} (même date)",
                 current_total=shown["raccroches"],
                 previous_total=shown.get("raccroches_n1"),
             ),
-            config=PLOTLY_CONFIG, key="parts_solutions",
+            key="parts_solutions", title="Types de solution",
+            sentences="Part de chaque type de solution parmi les raccrochés depuis la rentrée",
         )
         st.caption("Part de chaque type de solution parmi les raccrochés depuis la rentrée : barres en couleur, "
                    f"{ctx.annee}" + (f" ; barres grises, {ctx.previous_year} à la même date." if previous else "."))
 
     by_type = charts.types_published(periodes)
-    st.subheader("Raccrochés par type de solution et par période" if by_type else "Raccrochés par période")
-    st.plotly_chart(charts.solutions_over_time_figure(periodes), config=PLOTLY_CONFIG, key="solutions_periodes")
+    title = "Raccrochés par type de solution et par période" if by_type else "Raccrochés par période"
+    st.subheader(title)
+    ui_charts.chart(charts.solutions_over_time_figure(periodes), key="solutions_periodes", title=title)
     hidden = sum(1 for cells in periodes["cellules_masquees"].to_list() for c in disclosure.decode_marks(cells)
                  if c in q.SOLUTION_COLUMNS)
     if not by_type:
@@ -124,7 +127,8 @@ def body() -> None:
     if s["contrats_foquale"] and s["raccroches"] and not {"contrats_foquale", "raccroches"} & set(masked):
         c1.metric("Pour 100 raccrochés", fmt.number(100 * s["contrats_foquale"] / s["raccroches"]), border=True)
     with c2:
-        st.plotly_chart(charts.contracts_figure(periodes), config=PLOTLY_CONFIG, key="contrats")
+        ui_charts.chart(charts.contracts_figure(periodes), key="contrats", title="Contrats FOQUALE",
+                        sentences="Contrats FOQUALE signés et raccrochés, par période")
     if any_masked:
         st.caption(charts.MASKED_NOTE)
 

@@ -30,6 +30,7 @@ from dashboard.charts.carte_classes import (
     SELECTION_COLOR,
     classed_for,
     format_value,
+    map_label,
 )
 from dashboard.charts.carte_geometry import (
     COORD_DECIMALS,
@@ -218,7 +219,8 @@ def map_figure(
         margin = 0.15
         image_bounds = (all_bounds[0] - margin, all_bounds[1] - margin, all_bounds[2] + margin, all_bounds[3] + margin)
         texts = tuple(
-            (short_name(rows[c]["nom"]), *geometry.label_points[c]) for c in geometry.features if c in rows
+            (map_label(short_name(rows[c]["nom"]), classed.group_of(c)), *geometry.label_points[c])
+            for c in geometry.features if c in rows
         )
         layers.append(label_layer(texts, image_bounds, zoom))
     fig = french_layout(go.Figure(), height=height)

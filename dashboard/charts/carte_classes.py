@@ -42,6 +42,24 @@ FOCUS_COLOR = BLUE_FRANCE
 MLDS_COLOR = "#5A2D82"
 SEAT_COLOR = "#1E1E1E"
 LABEL_COLOR = "#1E1E1E"
+#: The mark written after a territory's name on the map when it is coloured by status: the status never
+#: rests on colour alone (WCAG 1.4.1), on the interactive map as on the deck's.
+STATUS_MARKS = {STATUS_LABELS[status]: mark for status, mark in (
+    ("atteint", "✓"), ("non_atteint", "✗"), ("en_avance", "↗"), ("sur_trajectoire", "→"), ("en_retard", "↘"))}
+
+
+def map_label(name: str, group: str) -> str:
+    """A territory's label on the map: its name, then its status mark when the map shows statuses."""
+    mark = STATUS_MARKS.get(group)
+    return f"{name} {mark}" if mark else name
+
+
+def marks_legend(groups) -> str | None:
+    """« Symboles : ✓ objectif atteint, ✗ objectif non atteint. » for the statuses drawn, or None."""
+    shown = [f"{STATUS_MARKS[g]} {g.lower()}" for g in STATUS_MARKS if g in set(groups)]
+    return f"Symboles après le nom : {', '.join(shown)}." if shown else None
+
+
 #: Display precision of class bounds, per kind of indicator (fractions for rates).
 STEPS = {"rate": 0.001, "per10k": 0.1, "per1000": 0.1, "count": 1.0}
 

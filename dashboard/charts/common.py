@@ -52,11 +52,24 @@ SCHOOL_TYPE_COLORS = {
     "AUTRE": "#999999",
 }
 
-# Status of a territory against its trajectory (raccrochage)
-STATUS_COLORS = {"en_avance": "#009E73", "sur_trajectoire": "#0072B2", "en_retard": "#D55E00", "inconnu": LIGHT_GREY,
+# Status of a territory against its trajectory (raccrochage). Every status colour stands out from the
+# white background by at least 3:1 (WCAG 1.4.11, chart elements): the grey of « données insuffisantes »
+# is darker than the light grey of last year's bars.
+UNKNOWN_GREY = "#8A8A8A"
+STATUS_COLORS = {"en_avance": "#009E73", "sur_trajectoire": "#0072B2", "en_retard": "#D55E00", "inconnu": UNKNOWN_GREY,
                  "atteint": "#009E73", "non_atteint": "#D55E00"}
 STATUS_LABELS = {"en_avance": "En avance", "sur_trajectoire": "Sur la trajectoire", "en_retard": "En retard",
                  "inconnu": "Données insuffisantes", "atteint": "Objectif atteint", "non_atteint": "Objectif non atteint"}
+#: The icon beside a territory's name where its status shows (Accueil's strip of networks): the status
+#: never rests on colour alone; a screen reader says it in words (``dashboard.ui_french``).
+STATUS_ICONS = {"en_retard": "south_east", "non_atteint": "close", "sur_trajectoire": "east", "en_avance": "north_east",
+                "atteint": "check", "inconnu": "remove"}
+
+
+def status_icon_meanings() -> dict[str, str]:
+    """Material icon name → the status it stands for, in French (« close » → « objectif non atteint »)."""
+    return {icon: STATUS_LABELS[status].lower() if status != "inconnu" else "données insuffisantes"
+            for status, icon in STATUS_ICONS.items()}
 
 
 def chart_text(value) -> str:

@@ -198,7 +198,7 @@ def _trajectory(deck: Deck, content: DeckContent, spec, title: str) -> None:
     slide, area = deck.content_slide(title)
     chart_box, side = area.cols([2.55, 1], gap=Inches(0.3))
     chart_box = _with_note(deck, slide, chart_box, series.masked_on(content, "trajectoire"))
-    pptcharts.add_chart(slide, chart_box, spec, "line", font_pt=13)
+    pptcharts.add_chart(slide, chart_box, spec, "line", font_pt=13, title=title)
     _panel(deck, slide, side, methodtext.trajectory_panel(content))
 
 
@@ -216,14 +216,15 @@ def _solutions(deck: Deck, content: DeckContent, spec, title: str) -> None:
         head, body = box.top(Inches(0.45), gap=Inches(0.05))
         deck.text(slide, head, [heading], max_pt=15, min_pt=9, bold=True)
         pptcharts.add_chart(slide, body, chart_spec, kind, font_pt=12, value_axis=kind != "bar",
-                            headroom=1.3 if kind == "bar" else 1.0)
+                            headroom=1.3 if kind == "bar" else 1.0, title=heading)
 
 
 def _funnel(deck: Deck, content: DeckContent, spec, title: str) -> None:
     slide, area = deck.content_slide(title)
     chart_box, side = area.cols([2.3, 1], gap=Inches(0.3))
     chart_box = _with_note(deck, slide, chart_box, series.masked_on(content, "entonnoir"))
-    pptcharts.add_chart(slide, chart_box, spec, "bar", font_pt=14, legend=False, value_axis=False, headroom=1.45)
+    pptcharts.add_chart(slide, chart_box, spec, "bar", font_pt=14, legend=False, value_axis=False, headroom=1.45,
+                        title=title)
     _panel(deck, slide, side, methodtext.funnel_panel(content))
 
 
@@ -231,7 +232,7 @@ def _absence(deck: Deck, content: DeckContent, spec, title: str) -> None:
     slide, area = deck.content_slide(title)
     chart_box, side = area.cols([2.45, 1], gap=Inches(0.3))
     chart_box = _with_note(deck, slide, chart_box, series.masked_on(content, "absenteisme"))
-    pptcharts.add_chart(slide, chart_box, spec, "column", font_pt=13, label_pt=10, headroom=1.15)
+    pptcharts.add_chart(slide, chart_box, spec, "column", font_pt=13, label_pt=10, headroom=1.15, title=title)
     _panel(deck, slide, side, methodtext.absence_panel(content))
 
 
@@ -244,7 +245,7 @@ def _prevention(deck: Deck, content: DeckContent, title: str) -> None:
         head, chart_box = chart_box.top(Inches(0.45), gap=Inches(0.05))
         deck.text(slide, head, ["GPDS : du repérage à la solution, pour 1 000 élèves"], max_pt=15, min_pt=9, bold=True)
         pptcharts.add_chart(slide, chart_box, spec, "bar", font_pt=13, value_axis=False, headroom=1.25,
-                            legend=len(spec.series) > 1)
+                            legend=len(spec.series) > 1, title="GPDS : du repérage à la solution, pour 1 000 élèves")
     else:
         deck.text(slide, chart_box, [f"Aucune activité de GPDS déclarée en {content.annee}."], max_pt=16, min_pt=9,
                   color=style.MUTED, anchor="middle")
@@ -255,7 +256,9 @@ def _prevention(deck: Deck, content: DeckContent, title: str) -> None:
 def _map(deck: Deck, content: DeckContent, title: str) -> None:
     slide, area = deck.content_slide(title)
     picture_box, note = area.top(area.h - Inches(0.4), gap=Inches(0.05))
-    deck.picture(slide, picture_box, content.map_png)
+    deck.picture(slide, picture_box, content.map_png,
+                 alt=f"Carte : {title.strip().rstrip('.')}. {methodtext.map_note(content)} Les chiffres de chaque "
+                     "territoire sont dans le classeur XLSX du dialogue de gestion.")
     deck.text(slide, note, [methodtext.map_note(content)], max_pt=12, min_pt=8, color=style.MUTED,
               align="center", anchor="middle")
 

@@ -263,8 +263,9 @@ class Deck:
                 font.color.rgb = style.rgb(own_color or color)
         return size
 
-    def picture(self, slide, box: Box, png: bytes):
-        """The image centred in ``box``, as large as its aspect ratio allows."""
+    def picture(self, slide, box: Box, png: bytes, alt: str = ""):
+        """The image centred in ``box``, as large as its aspect ratio allows, with its alternative text
+        ``alt`` (read by screen readers, shown by PowerPoint's « Texte de remplacement »)."""
         from PIL import Image
 
         with Image.open(io.BytesIO(png)) as image:
@@ -275,7 +276,9 @@ class Deck:
             height = box.h
             width = int(height / ratio)
         x = box.x + (box.w - width) // 2
-        return slide.shapes.add_picture(io.BytesIO(png), x, box.y, width, height)
+        shape = slide.shapes.add_picture(io.BytesIO(png), x, box.y, width, height)
+        set_alt_text(shape, alt, name=alt.split(".")[0][:80] if alt else None)
+        return shape
 
     # --- finishing --------------------------------------------------------------------------------
 
@@ -298,3 +301,12 @@ class Deck:
 
 def _box_of(shape) -> Box:
     return Box(int(shape.left), int(shape.top), int(shape.width), int(shape.height))
+
+
+def set_alt_text(shape, text: str, name: str | None = None) -> None:
+    """The shape's alternative text (``descr`` of its ``cNvPr``: what a screen reader says for a picture
+    or a chart, issue 28), and its name when given (« image.png » otherwise)."""
+    properties = shape._element.xpath("./*[1]/p:cNvPr")[0]
+    properties.set("descr", text)
+    if name:
+        properties.set("name", name)

@@ -21,8 +21,9 @@ from pptx.enum.dml import MSO_LINE_DASH_STYLE
 from pptx.oxml.ns import qn
 from pptx.util import Pt
 
+from dashboard import fmt
 from dashboard.slides import style
-from dashboard.slides.layout import Box
+from dashboard.slides.layout import Box, set_alt_text
 from dashboard.slides.series import ChartSpec
 
 #: Counts: "1 234" from 1 000 up (narrow no-break space), plain below; locale-independent.
@@ -47,15 +48,41 @@ MARKERS = {"circle": XL_MARKER_STYLE.CIRCLE, "diamond": XL_MARKER_STYLE.DIAMOND,
 AXIS = "#BBBBBB"
 
 
+KIND_WORDS = {"line": "courbes", "column": "colonnes", "stacked": "colonnes empilées", "bar": "barres"}
+
+
+def _value_text(value, value_format: str) -> str:
+    if value is None:
+        return "non publié"
+    if value_format == "percent":
+        return fmt.percent(value)
+    if value_format == "per1000":
+        return fmt.number(value, 1)
+    return fmt.integer(value)
+
+
+def describe(spec: ChartSpec, kind: str, title: str) -> str:
+    """The chart's alternative text: its title and kind, then each series' values by category, as
+    the chart's labels show them (values rounded and masked by the content, never computed here)."""
+    parts = [f"Graphique ({KIND_WORDS.get(kind, 'graphique')}) : {title.strip().rstrip('.')}."]
+    for s in spec.series:
+        values = "; ".join(f"{category} : {_value_text(value, spec.value_format)}"
+                           for category, value in zip(spec.categories, s.values, strict=False))
+        parts.append(f"{s.name} — {values}.")
+    return " ".join(parts)
+
+
 def add_chart(slide, box: Box, spec: ChartSpec, kind: str, *, font_pt: float = 12, legend: bool = True,
-              value_axis: bool = True, label_pt: float | None = None, headroom: float = 1.0):
-    """Add ``spec`` as a native chart of ``kind`` (line, column, stacked, bar) in ``box``."""
+              value_axis: bool = True, label_pt: float | None = None, headroom: float = 1.0, title: str = ""):
+    """Add ``spec`` as a native chart of ``kind`` (line, column, stacked, bar) in ``box``, its
+    alternative text said from ``title`` and its series (``describe``)."""
     number_format = DATA_FORMATS.get(spec.value_format, COUNT_FORMAT)
     data = CategoryChartData(number_format=number_format)
     data.categories = spec.categories
     for s in spec.series:
         data.add_series(s.name, [None if v is None else float(v) for v in s.values])
     frame = slide.shapes.add_chart(KINDS[kind], box.x, box.y, box.w, box.h, data)
+    set_alt_text(frame, describe(spec, kind, title or "graphique"), name=f"Graphique : {title}" if title else None)
     chart = frame.chart
     chart.font.name = style.FONT
     chart.font.size = Pt(font_pt)
