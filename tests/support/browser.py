@@ -247,7 +247,7 @@ def territory_options(page) -> list[str]:
     """Texts of the sidebar « Territoire » selectbox options (react-aria combobox)."""
     combo = page.get_by_role("combobox", name="Territoire")
     box = page.locator("[data-testid=stSidebar] [data-testid=stSelectbox]").filter(has=combo)
-    box.locator("button[aria-label=Open]").click()
+    box.locator("button[aria-label='Ouvrir la liste']").click()  # Streamlit's « Open », in French (francais.js)
     page.wait_for_selector("[role=listbox] [role=option]")
     options = [o.inner_text().strip() for o in page.query_selector_all("[role=listbox] [role=option]")]
     page.keyboard.press("Escape")
