@@ -5,13 +5,12 @@ territory of every level, totals, periods, cumulative raccrochés, « même date
 projections: ``dashboard.disclosure.cells``) from the bilans, and lets
 ``dashboard.disclosure.suppression`` choose the masks, with the previous school year's masks fixed.
 One decision per school year, data version, threshold and protection width: computed once per
-process (and persisted in the ``meta`` table by ``store_decisions``), then only looked up.
+process (and persisted in the ``decisions_secret`` table by ``store_decisions``), then only looked up.
 Only the pattern of masked values comes out, never a figure. No Streamlit.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import weakref
@@ -26,13 +25,13 @@ from dashboard.disclosure import rule
 from dashboard.disclosure.suppression import Decision, decide
 from queries import raccrochage_networks as nets
 from queries import raccrochage_position as position
+from queries import secret_store as store
 from queries import territoires as tq
 from queries.raccrochage_rules import default_profile, previous_year, seasonal_profile
 
 log = logging.getLogger("dashboard.disclosure")
 _MEMO: dict[tuple, Decision] = {}
 _LOCK = threading.Lock()
-META_PREFIX = "secret:"
 
 
 def _bilans(conn: Connection, years: list[str]) -> pl.DataFrame:
@@ -163,39 +162,36 @@ def masks(conn: Connection, annee: str) -> dict[dc.Key, str]:
     return decision(conn, annee).marks
 
 
-# --- persistence (meta table) ---------------------------------------------------------------------
+# --- persistence (decisions_secret table) -----------------------------------------------------------
 
 
-def _encode(decision_: Decision, key: tuple) -> str:
-    return json.dumps({"cle": list(key[1:]), "publiees": decision_.published, "tours": decision_.rounds,
-                       "masques": [[k.annee, k.code, k.kind, k.periode, k.column, m]
-                                   for k, m in sorted(decision_.marks.items(), key=lambda i: i[0].label())]},
-                      ensure_ascii=False)
+def _fingerprint_text(key: tuple) -> str:
+    """What a stored decision was decided on: data fingerprint, threshold, protection width."""
+    return f"{key[1]}|{key[2]}|{key[3]:g}"
 
 
 def _stored(conn: Connection, annee: str, key: tuple) -> Decision | None:
-    try:
-        raw = db.get_meta(conn, META_PREFIX + annee)
-    except Exception:  # noqa: BLE001 - a cache only
+    found = store.read(conn, store.RACCROCHAGE, annee, METHOD, _fingerprint_text(key))
+    if found is None:
         return None
-    if not raw:
-        return None
-    data = json.loads(raw)
-    if data.get("cle") != list(key[1:]):
-        return None
-    marks = {dc.Key(a, c, k, p, col): m for a, c, k, p, col, m in data["masques"]}
-    return Decision(annee, marks, [], data.get("publiees", 0), data.get("tours", 0))
+    marks, published, rounds = found
+    return Decision(annee, marks, [], published, rounds)
 
 
 def store_decisions(engine: Engine) -> int:
     """Compute and persist the decision of every school year (after an import, a demo fill, or by
-    the audit command); returns the number of years."""
+    the ``store`` command), raccrochage and prevention; returns the number of years."""
+    from queries import prevention_suppression
+
     with engine.connect() as conn:
         years = tq.school_years(conn)
-        results = {annee: (decision(conn, annee), _memo_key(conn, annee)) for annee in years}
+        results = [(annee, METHOD, _fingerprint_text(_memo_key(conn, annee)), decision(conn, annee))
+                   for annee in years]
+        gpds = [(annee, prevention_suppression.METHOD, prevention_suppression.fingerprint_text(conn, annee),
+                 prevention_suppression.decision(conn, annee)) for annee in years]
     with engine.begin() as conn:
-        for annee, (result, key) in results.items():
-            db.set_meta(conn, META_PREFIX + annee, _encode(result, key))
+        store.write(conn, store.RACCROCHAGE, results)
+        store.write(conn, store.PREVENTION, gpds)
     return len(results)
 
 

@@ -9,6 +9,7 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select, update
 
 from dashboard import db
 from dashboard.disclosure import audit, cells, suppression
@@ -204,6 +205,7 @@ def test_every_demonstration_year_passes_the_audit(demo_url):
     """The decisions the pages apply (stored by the demo fill) leave no masked value recomputable
     from the union of everything published, for every school year."""
     from queries import raccrochage_suppression as secrecy
+    from queries import secret_store as store
     from queries import territoires as tq
 
     engine = db.make_engine(demo_url)
@@ -213,7 +215,7 @@ def test_every_demonstration_year_passes_the_audit(demo_url):
             published, _year, fixed = secrecy.system(conn, annee)
             masked = set(fixed) | {c.atom for c in published if c.key in decision.marks}
             assert audit.audit(published, masked) == [], annee
-            assert db.get_meta(conn, secrecy.META_PREFIX + annee)  # computed once, at the demo fill
+            assert annee in store.stored_years(conn, store.RACCROCHAGE)  # computed once, at the demo fill
             # at every level: a department's small per-period counts are masked too
             small = [c for c in published if c.key.annee == annee and c.count and 0 < c.value < 5]
             assert all(decision.marks.get(c.key) for c in small)
@@ -231,13 +233,12 @@ def test_audit_command(demo_url, tmp_path):
     shutil.copy(demo_url.split("///", 1)[1], copy)
     url = f"sqlite:///{copy}"
     engine = db.make_engine(url)
-    from queries import raccrochage_suppression as secrecy
-
+    table = db.decisions_secret
     with engine.begin() as conn:
-        raw = json.loads(db.get_meta(conn, secrecy.META_PREFIX + ANNEE))
-        primary = [m for m in raw["masques"] if m[-1] == "primary" and m[2] == cells.TOTAL]
-        raw["masques"] = primary[:1]
-        db.set_meta(conn, secrecy.META_PREFIX + ANNEE, json.dumps(raw))
+        where = (table.c.sujet == "raccrochage") & (table.c.annee_scolaire == ANNEE)
+        raw = json.loads(conn.execute(select(table.c.masques).where(where)).scalar_one())
+        primary = [m for m in raw if m[-1] == "primary" and m[2] == cells.TOTAL]
+        conn.execute(update(table).where(where).values(masques=json.dumps(primary[:1])))
     engine.dispose()
     leak = cli.run_subprocess("dashboard.disclosure", "audit", "--annee", ANNEE, "--database-url", url)
     assert leak.returncode == 1 and "entre" in leak.stdout and "d'après" in leak.stdout
