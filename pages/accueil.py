@@ -138,7 +138,7 @@ def sub_territories(ctx, d: q.Detail) -> None:
         return
     level = tq.LEVEL_LABELS_PLURAL[below["niveau"][0]]
     st.subheader(f"{level} : où en est chacun ?")
-    shown = q.disclose_frame(below)
+    shown = d.publie.sous_territoires
     st.plotly_chart(charts.achievement_figure(shown), config=PLOTLY_CONFIG, key="atteinte_sous_territoires")
     st.caption("Barre : part de l'objectif annuel atteinte, couleur selon le statut ; trait noir : part attendue à "
                "cette date sur la trajectoire.")
@@ -208,7 +208,7 @@ def body() -> None:
     ctx = ui.page_context("Accueil")
     d = ui.query(q.detail, ctx.scope, ctx.territory.code, ctx.annee)
     s = d.situation
-    shown, marks = q.disclose_marks(s, s["niveau"])
+    shown, marks = d.publie.situation, d.publie.marks
     STATUS_BOX[s["statut"]](_markdown(narrative.headline(s, shown, marks)))
     fresh = ui.query(dq.bilan_freshness, ctx.scope, ctx.territory.code, ctx.annee)
     late = narrative.late_networks_note(s, charts.late_names(fresh), short=True)

@@ -380,7 +380,7 @@ SCREEN_COLUMNS = ("libelle", "statut", "periode_fin",
 
 def situation_table(frame: pl.DataFrame, columns: Sequence[str] = SUMMARY_COLUMNS,
                     name: str = "Raccrochage") -> publish.Table:
-    """Situation rows (after ``disclose_frame``: marks in ``cellules_masquees``) as a declared table."""
+    """Situation rows (``Detail.publie``: marks in ``cellules_masquees``) as a declared table."""
     return publish.table(name, frame, [catalog.RACCROCHAGE[c] for c in columns if c in frame.columns])
 
 
