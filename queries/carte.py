@@ -177,7 +177,9 @@ def _absence_rates(
     try:
         frame = aq._aggregate(conn, index[ACADEMIE], annee_scolaire, [annee_scolaire], [], types,
                               subs=[index[c] for c in codes])
-        rates = aq._yearly_rates(frame, ["territoire_code"])
+        column = aq.secrecy.group_column("type", type_etab) if type_etab else "ensemble"
+        rates = aq.apply_decision(aq._yearly_rates(frame, ["territoire_code"]), aq.secrecy.marks(conn, annee_scolaire),
+                                  pl.col("territoire_code"), pl.lit(column))
         found = {r["territoire_code"]: r for r in rates.iter_rows(named=True)}
         out = {}
         for code in codes:

@@ -82,10 +82,12 @@ def _absenteeism_bulk(conn: Connection, index: dict[str, tq.Territory], annee: s
     frame = aq._aggregate(conn, index[ACADEMIE], annee, [annee], ["type"], subs=subs)
     frame = frame.filter(pl.col("territoire_code").is_not_null())
     keys = ["territoire_code", "groupe"]
+    marks, code = aq.secrecy.marks(conn, annee), pl.col("territoire_code")
     rates = pl.concat([
-        aq._yearly_rates(frame.rename({"type": "groupe"}), keys).select(*keys, "taux", "masque"),
-        aq._yearly_rates(frame.drop("type").with_columns(pl.lit(aq.ALL).alias("groupe")), keys)
-        .select(*keys, "taux", "masque"),
+        aq.apply_decision(aq._yearly_rates(frame.rename({"type": "groupe"}), keys), marks, code,
+                          aq.group_column_expr("type")).select(*keys, "taux", "masque"),
+        aq.apply_decision(aq._yearly_rates(frame.drop("type").with_columns(pl.lit(aq.ALL).alias("groupe")), keys),
+                          marks, code, aq.group_column_expr("")).select(*keys, "taux", "masque"),
     ])
     return _absenteeism_figures(rates, codes)
 

@@ -22,6 +22,7 @@ from dashboard import db
 from dashboard.disclosure import audit as disclosure_audit
 from dashboard.disclosure import cells as dc
 from dashboard.disclosure import rule
+from dashboard.disclosure.marks import PRIMARY
 from dashboard.disclosure.suppression import Decision, decide
 from queries import raccrochage_networks as nets
 from queries import raccrochage_position as position
@@ -95,8 +96,9 @@ def _fingerprint(conn: Connection, annee: str) -> str:
 
 
 #: Raised when the way masks are chosen changes: decisions stored by an earlier release are then
-#: chosen again (2: a bound the solver cannot settle is no longer taken as protection).
-METHOD = 2
+#: chosen again (2: a bound the solver cannot settle is no longer taken as protection; 3: the small
+#: gaps between a year's files and the « même date » series of the next year are protected).
+METHOD = 3
 
 
 def _memo_key(conn: Connection, annee: str) -> tuple:
@@ -143,10 +145,27 @@ def system_with_locality(conn: Connection, annee: str):
         cells += [c for c in previous_cells if c.key.kind != dc.N1]
         dc.with_atoms(cells)
         fixed = {c.atom: past.marks[c.key] for c in previous_cells if c.key in past.marks}
+        cells = _with_small_gaps(cells, fixed)
     else:
         dc.with_atoms(cells)
     locality = disclosure_audit.Locality(cells, dc.truth(data), dc.department_grouping(data))
     return cells, year, fixed, locality
+
+
+def _with_small_gaps(cells: list[dc.Cell], fixed: dict) -> list[dc.Cell]:
+    """Keep the « même date » gaps (``cells.GAP_N1``) that are small counts, as values to protect
+    (masked « < 5 »: never published, never to be recomputed); drop the others (a gap that is no
+    small count, or that the previous year publishes itself, is no new disclosure)."""
+    limit = rule.threshold()
+    own = {c.atom for c in cells if c.key.kind != dc.GAP_N1}
+    out = []
+    for cell in cells:
+        if cell.key.kind != dc.GAP_N1:
+            out.append(cell)
+        elif 0 < cell.value < limit and cell.atom not in own:
+            fixed[cell.atom] = PRIMARY
+            out.append(cell)
+    return out
 
 
 def _decide(conn: Connection, annee: str) -> Decision:
@@ -180,8 +199,8 @@ def _stored(conn: Connection, annee: str, key: tuple) -> Decision | None:
 
 def store_decisions(engine: Engine) -> int:
     """Compute and persist the decision of every school year (after an import, a demo fill, or by
-    the ``store`` command), raccrochage and prevention; returns the number of years."""
-    from queries import prevention_suppression
+    the ``store`` command), raccrochage, prevention and absenteeism; returns the number of years."""
+    from queries import absenteisme_suppression, prevention_suppression
 
     with engine.connect() as conn:
         years = tq.school_years(conn)
@@ -189,9 +208,12 @@ def store_decisions(engine: Engine) -> int:
                    for annee in years]
         gpds = [(annee, prevention_suppression.METHOD, prevention_suppression.fingerprint_text(conn, annee),
                  prevention_suppression.decision(conn, annee)) for annee in years]
+        absence = [(annee, absenteisme_suppression.METHOD, absenteisme_suppression.fingerprint_text(conn, annee),
+                    absenteisme_suppression.decision(conn, annee)) for annee in years]
     with engine.begin() as conn:
         store.write(conn, store.RACCROCHAGE, results)
         store.write(conn, store.PREVENTION, gpds)
+        store.write(conn, store.ABSENTEISME, absence)
     return len(results)
 
 

@@ -1,7 +1,8 @@
 """``python -m dashboard.disclosure audit --annee 2016-2017 [--database-url URL]``
 
-Rebuilds everything the dashboard publishes about raccrochage (and the GPDS chain of the Prévention
-page) for a school year (every territory,
+Rebuilds everything the dashboard publishes about raccrochage (with the « même date » series that the
+next school year's files show of it), the GPDS chain of the Prévention page and absenteeism (every
+school and group rate, rounded as published) for a school year (every territory,
 level and period; totals, periods, cumulative raccrochés, « même date l'an dernier »,
 projections) with the masks the pages, files and decks apply, and checks by linear programming
 that no masked value can be narrowed below the protection width from the rest. Prints the number
@@ -39,6 +40,7 @@ def _audit(args) -> int:
                 _report(f"{annee} :", published, hidden, findings, args.largeur, time.perf_counter() - start)
                 status = status or (1 if findings else 0)
                 status = _audit_prevention(conn, annee, args.largeur) or status
+                status = _audit_absenteeism(conn, annee) or status
     finally:
         engine.dispose()
     return status
@@ -62,6 +64,26 @@ def _audit_prevention(conn, annee: str, width: float | None) -> int:
     findings = disclosure_audit.audit(cells, masked, width)
     published = len({c.atom for c in cells if c.atom not in masked})
     _report(f"{annee}, prévention (GPDS) :", published, len(masked), findings, width, time.perf_counter() - start)
+    return 1 if findings else 0
+
+
+def _audit_absenteeism(conn, annee: str) -> int:
+    """The same audit for absenteeism (every school and group rate, as rounded when published; the
+    protection width is the threshold, in absent pupils a month); 1 if a masked rate is disclosed."""
+    from dashboard.disclosure import audit as disclosure_audit
+    from dashboard.disclosure import rule
+    from queries import absenteisme_suppression as absence
+
+    start = time.perf_counter()
+    decision = absence.decision(conn, annee)
+    cells, _territories, _primary, locality = absence.system(conn, annee)
+    if not cells:
+        return 0
+    width = float(rule.threshold())
+    masked = {c.atom for c in cells if c.key in decision.marks}
+    findings = disclosure_audit.audit(cells, masked, width, locality=locality)
+    published = len({c.atom for c in cells if c.atom not in masked})
+    _report(f"{annee}, absentéisme :", published, len(masked), findings, width, time.perf_counter() - start)
     return 1 if findings else 0
 
 

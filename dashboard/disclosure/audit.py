@@ -106,8 +106,8 @@ class FamilyModel:
                 indices.append(self.index[var])
                 values.append(coefficient)
             starts.append(len(indices))
-        lp.row_lower_ = np.array([c.value - c.rounding for c in self.rows], dtype=float)
-        lp.row_upper_ = np.array([c.value + c.rounding for c in self.rows], dtype=float)
+        lp.row_lower_ = np.array([c.value + c.offset - c.rounding for c in self.rows], dtype=float)
+        lp.row_upper_ = np.array([c.value + c.offset + c.rounding for c in self.rows], dtype=float)
         lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
         lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
         lp.a_matrix_.index_ = np.array(indices, dtype=np.int32)
@@ -317,4 +317,5 @@ class Locality:
             return cell
         coefficients = {v: w for name in groups & self._groups[id(cell)] for v, w in slices[name].items()}
         value = sum(w * self.truth[v] for v, w in coefficients.items())
-        return Cell(cell.key, coefficients, value, cell.rounding, cell.count, cell.atom)
+        return Cell(cell.key, coefficients, value, cell.rounding, cell.count, cell.atom, cell.offset,
+                    cell.family_name)
