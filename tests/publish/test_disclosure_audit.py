@@ -226,6 +226,9 @@ def test_audit_command(demo_url, tmp_path):
     ok = cli.run_subprocess("dashboard.disclosure", "audit", "--annee", ANNEE, "--database-url", demo_url)
     assert ok.returncode == 0, ok.stderr
     assert "valeurs publiées" in ok.stdout and "0 recalculable" in ok.stdout
+    # raccrochage, the GPDS chain and absenteeism, all audited: not one value recomputable
+    assert f"{ANNEE}, absentéisme :" in ok.stdout and f"{ANNEE}, prévention (GPDS) :" in ok.stdout
+    assert all(" 0 recalculable " in line for line in ok.stdout.splitlines() if "valeurs publiées" in line)
     # a tampered decision (one small count masked alone) is caught, with the path that reveals it
     import shutil
 
