@@ -40,8 +40,9 @@ from queries.territoires import commune_breakdown, territory_index
 #: Declared precision of a published absenteeism rate (a fraction): 0,1 %.
 RATE_STEP = 0.001
 RATE_DECIMALS = 3
-#: Raised when the way masks are chosen changes (stored decisions are then chosen again).
-METHOD = 1
+#: Raised when the way masks are chosen changes (stored decisions are then chosen again; 2: a zero
+#: pinned at zero in its department is bounded in the whole system).
+METHOD = 2
 SCHOOL = "etablissement"
 FAMILY = "absenteistes"
 ALL = "ENSEMBLE"

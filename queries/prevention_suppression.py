@@ -93,8 +93,9 @@ def chain_relations(cells: Sequence[dc.Cell], territories: Mapping, annee: str) 
     return out
 
 
-#: Raised when the way the chain's masks are chosen changes (stored decisions are then chosen again).
-METHOD = 1
+#: Raised when the way the chain's masks are chosen changes (stored decisions are then chosen again;
+#: 2: a zero pinned at zero in its department is bounded in the whole system).
+METHOD = 2
 
 
 def fingerprint_text(conn: Connection, annee: str) -> str:

@@ -97,8 +97,9 @@ def _fingerprint(conn: Connection, annee: str) -> str:
 
 #: Raised when the way masks are chosen changes: decisions stored by an earlier release are then
 #: chosen again (2: a bound the solver cannot settle is no longer taken as protection; 3: the small
-#: gaps between a year's files and the « même date » series of the next year are protected).
-METHOD = 3
+#: gaps between a year's files and the « même date » series of the next year are protected; 4: a zero
+#: pinned at zero in its department is bounded in the whole system).
+METHOD = 4
 
 
 def _memo_key(conn: Connection, annee: str) -> tuple:
