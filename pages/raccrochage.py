@@ -96,6 +96,7 @@ def body() -> None:
                 current, previous, ctx.annee, f"{ctx.previous_year} (même date)",
                 current_total=shown["raccroches"],
                 previous_total=shown.get("raccroches_n1"),
+                current_marks=marks, previous_marks=p.solutions_n1_marks,
             ),
             config=PLOTLY_CONFIG, key="parts_solutions",
         )
