@@ -237,6 +237,29 @@ def test_every_demonstration_year_passes_the_audit(demo_url):
     engine.dispose()
 
 
+def test_the_audit_command_finds_nothing_recomputable_in_any_demonstration_year(demo_url):
+    """Every school year of the demonstration (académie scale): raccrochage with the previous
+    year's files, again with the « même date » series of the next year, the GPDS chain and
+    absenteeism — not one masked value recomputable."""
+    from queries import territoires as tq
+
+    engine = db.make_engine(demo_url)
+    with engine.connect() as conn:
+        years = tq.school_years(conn)
+    engine.dispose()
+    ok = cli.run_cli("dashboard.disclosure", "audit", "--database-url", demo_url)
+    assert ok.returncode == 0, ok.stdout
+    lines = [line for line in ok.stdout.splitlines() if "valeurs publiées" in line]
+    for annee, following in zip(years, [*years[1:], None], strict=True):
+        expected = [f"{annee} :", f"{annee}, prévention (GPDS) :", f"{annee}, absentéisme :"]
+        if following:
+            expected.append(f"{annee}, avec la série « même date » de {following} :")
+        for start in expected:
+            assert any(line.startswith(start) for line in lines), start
+    assert len(lines) == 4 * len(years) - 1
+    assert all(" 0 recalculable " in line for line in lines), ok.stdout
+
+
 def test_audit_command(demo_url, tmp_path):
     ok = cli.run_subprocess("dashboard.disclosure", "audit", "--annee", ANNEE, "--database-url", demo_url)
     assert ok.returncode == 0, ok.stderr
