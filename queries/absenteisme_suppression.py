@@ -41,8 +41,9 @@ from queries.territoires import commune_breakdown, territory_index
 RATE_STEP = 0.001
 RATE_DECIMALS = 3
 #: Raised when the way masks are chosen changes (stored decisions are then chosen again; 2: a zero
-#: pinned at zero in its department is bounded in the whole system).
-METHOD = 2
+#: pinned at zero in its department is bounded in the whole system; 3: no complementary mask forced
+#: by a sum whose rounding already leaves a masked school the threshold).
+METHOD = 3
 SCHOOL = "etablissement"
 FAMILY = "absenteistes"
 ALL = "ENSEMBLE"
@@ -159,12 +160,20 @@ def _cell(key: dc.Key, coefficients: dict, true: float, low: float, high: float,
 
 
 def relations(cells: Sequence[dc.Cell], _territories: Mapping, annee: str) -> list[tuple[dc.Cell, list[dc.Cell]]]:
-    """The sums readers see: a group's rate is made of its schools' (the school list)."""
+    """The sums readers see: a group's rate is made of its schools' (the school list) — those where
+    one masked school could be narrowed below the threshold. A rate is published rounded: the
+    group's interval and those of its other schools leave a masked school that much room, so a sum
+    whose rounding already leaves it the threshold needs no complementary mask on its account (the
+    audit that follows proves every mask either way)."""
+    width = float(rule.threshold())
     schools = {next(iter(c.coefficients)): c for c in cells if c.key.column == SCHOOL and c.key.annee == annee}
     out = []
     for cell in cells:
         if cell.key.column != SCHOOL and len(cell.coefficients) > 1:
-            out.append((cell, [schools[v] for v in cell.coefficients if v in schools]))
+            parts = [schools[v] for v in cell.coefficients if v in schools]
+            widths = [2 * p.rounding for p in parts]
+            if 2 * cell.rounding + sum(widths) - max(widths, default=0.0) < width:
+                out.append((cell, parts))
     return out
 
 
