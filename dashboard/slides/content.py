@@ -83,6 +83,7 @@ class DeckContent:
     highlights: tuple[Highlight, ...] = field(default=())
     late: tuple[tuple[str, str | None], ...] = field(default=())  # networks without the latest bilan: (name, last)
     prevention: Prevention | None = None  # None: no referent nor GPDS activity declared that year
+    solutions_n1_marks: dict = field(default_factory=dict)  # the decided marks of ``solutions_n1``
 
     @property
     def periode_fin(self) -> str | None:
@@ -119,6 +120,7 @@ def gather(conn: Connection, scope: Scope, code: str, annee: str, *, with_map: b
         historique=published.historique,
         trajectoire=detail.trajectoire,
         solutions_n1=solutions_n1,
+        solutions_n1_marks=dict(published.solutions_n1_marks) if solutions_n1 else {},
         sous_territoires=below,
         reseaux=networks,
         absence=_absence(conn, scope, territory.code, annee),

@@ -166,7 +166,7 @@ def solutions_compare(content: DeckContent) -> ChartSpec | None:
     if content.solutions_n1:
         previous = [content.solutions_n1.get(c) for c in rq.SOLUTION_COLUMNS]
         series.append(Series(f"{content.annee_n1} (même date)", previous, LIGHT_GREY, labelled=_all(previous),
-                             marks=_masked_marks(previous)))
+                             marks=_masked_marks(previous, content.solutions_n1_marks, rq.SOLUTION_COLUMNS)))
     series.append(Series(content.annee, current, BLUE_FRANCE, labelled=_all(current),
                          point_colors=[SOLUTION_COLORS[c] for c in rq.SOLUTION_COLUMNS],
                          marks=_masked_marks(current, content.marks, rq.SOLUTION_COLUMNS)))
