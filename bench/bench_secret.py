@@ -1,7 +1,8 @@
 """Statistical secrecy: the suppression pass and the audit of one school year (s), the masks read
-by a page from the stored decision (ms). At national scale, the latest year's decision and audit
-(printed, however long: the académie target is ≤ 10 s per year; the national base's decisions are
-computed once when ``bench.run`` generates it)."""
+by a page from the stored decision (ms). At national scale, the latest (open) year's decision and
+audit of raccrochage (with the previous year's files and its « même date » series), of the GPDS
+chain and of absenteeism (printed, however long: the académie target is ≤ 10 s per year; the
+national base's raccrochage decisions are computed once when ``bench.run`` generates it)."""
 
 from __future__ import annotations
 
@@ -39,10 +40,51 @@ def run(engine, scale: str) -> list[tuple[str, float, str]]:
                      (f"{annee} : choix des masques (suppression + audit)", decide_s, "s"),
                      (f"{annee} : audit complet", audit_s, "s"),
                      (f"{annee} : valeurs recalculables", float(len(findings)), "valeurs")]
+        rows += _other_subjects(conn, years[-1])
         if scale == "academie":
             secrecy.store_decisions(engine)
         secrecy.clear_memo()
         started = time.perf_counter()
         secrecy.masks(conn, years[-1])
         rows.append(("masques lus par une page (décision enregistrée)", (time.perf_counter() - started) * 1000, "ms"))
+    return rows
+
+
+def _other_subjects(conn, annee: str) -> list[tuple[str, float, str]]:
+    """The GPDS chain's and absenteeism's decision and audit of ``annee`` (decided afresh)."""
+    from dashboard.disclosure import cells as dc
+    from dashboard.disclosure import rule
+    from queries import absenteisme_suppression as absence
+    from queries import prevention_suppression as prevention
+    from queries import territoires as tq
+
+    rows = []
+    started = time.perf_counter()
+    chain = prevention._decide(conn, annee)
+    decide_s = time.perf_counter() - started
+    index = tq.territory_index(conn, annee)
+    territories = {t.code: (t.niveau, tuple(t.reseaux), t.parent_code) for t in index.values()}
+    flow = prevention.flows(conn, annee)
+    cells = prevention.year_cells(annee, territories, flow)
+    data = {annee: dc.YearData(annee, flow, territories)}
+    locality = audit.Locality(cells, dc.truth(data), dc.department_grouping(data))
+    masked = {c.atom for c in cells if c.key in chain.marks}
+    started = time.perf_counter()
+    findings = audit.audit(cells, masked, locality=locality)
+    rows += [(f"{annee} prévention : masquées", float(len(chain.marks)), "valeurs"),
+             (f"{annee} prévention : choix des masques", decide_s, "s"),
+             (f"{annee} prévention : audit complet", time.perf_counter() - started, "s"),
+             (f"{annee} prévention : valeurs recalculables", float(len(findings)), "valeurs")]
+    started = time.perf_counter()
+    rates = absence._decide(conn, annee)
+    decide_s = time.perf_counter() - started
+    cells, _territories, _primary, locality = absence.system(conn, annee)
+    masked = {c.atom for c in cells if c.key in rates.marks}
+    started = time.perf_counter()
+    findings = audit.audit(cells, masked, float(rule.threshold()), locality=locality)
+    rows += [(f"{annee} absentéisme : publiées", float(len({c.atom for c in cells}) - len(masked)), "valeurs"),
+             (f"{annee} absentéisme : masquées", float(len(masked)), "valeurs"),
+             (f"{annee} absentéisme : choix des masques", decide_s, "s"),
+             (f"{annee} absentéisme : audit complet", time.perf_counter() - started, "s"),
+             (f"{annee} absentéisme : valeurs recalculables", float(len(findings)), "valeurs")]
     return rows

@@ -63,12 +63,13 @@ def ensure_database(path: Path, scale: str, academie: str | None = None):
 def store_secrecy(engine) -> None:
     """The national base's secrecy decisions, computed once and stored as the demo fill does for the
     académie (the pages then only read them)."""
-    from dashboard import db
     from queries import raccrochage_suppression as secrecy
+    from queries import secret_store as store
     from queries import territoires as tq
 
     with engine.connect() as conn:
-        missing = [a for a in tq.school_years(conn) if not db.get_meta(conn, secrecy.META_PREFIX + a)]
+        stored = set(store.stored_years(conn, store.RACCROCHAGE))
+        missing = [a for a in tq.school_years(conn) if a not in stored]
     if missing:
         print(f"… secret statistique : décisions de {len(missing)} années (échelle nationale)", flush=True)
         started = time.perf_counter()

@@ -342,6 +342,29 @@ lettre_envois = Table(
 )
 
 
+# --- statistical secrecy (issue 23; revision 0005) --------------------------------------------
+
+SECRECY_SUBJECTS = ("raccrochage", "prevention", "absenteisme")
+
+# The secrecy decision of one subject, school year and method version: which published values are
+# masked and with which mark (« < 5 » primary, « s » complementary), as JSON, with what it was
+# decided on (``empreinte``: the data, the threshold and the protection width). Read by every
+# channel through ``queries``; recomputed when the data or the method changes.
+decisions_secret = Table(
+    "decisions_secret",
+    metadata,
+    Column("sujet", String(20), primary_key=True),
+    Column("annee_scolaire", String(9), primary_key=True),
+    Column("methode", Integer, primary_key=True),
+    Column("empreinte", String(200), nullable=False),
+    Column("valeurs_publiees", Integer, nullable=False),
+    Column("tours", Integer, nullable=False),
+    Column("masques", Text, nullable=False),
+    Column("decidee_le", DateTime(timezone=True), nullable=False),
+    CheckConstraint("sujet IN ('raccrochage','prevention','absenteisme')", name="ck_decisions_secret_sujet"),
+)
+
+
 # --- engine ------------------------------------------------------------------------------------
 
 

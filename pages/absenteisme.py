@@ -69,7 +69,7 @@ def _key_figures(yearly: pl.DataFrame, previous: str, refs: dict) -> None:
         delta = None if evolution is None else f"{fmt.signed_points(evolution)} sur un an"
         col.metric(  # a masked rate: a dash over « secret statistique », the reason in the help
             q.TYPE_LABELS[r["groupe"]],
-            fmt.MISSING if r["masque"] else fmt.percent(r["taux"]),
+            tables.MASKED_RATE if r["masque"] else fmt.percent(r["taux"]),  # the mark where the rate would be
             delta=MASKED_TILE if r["masque"] else delta,
             delta_color="gray" if not moved else ("red" if evolution > 0 else "green"),
             delta_arrow="off" if not moved else ("up" if evolution > 0 else "down"),

@@ -35,6 +35,19 @@ def _delta(diff, text: str, *, neutral: bool = False) -> dict:
     }
 
 
+def _yearly(key: str, marks: dict, diff, text: str, since: str | None, *, neutral: bool = False) -> dict:
+    """st.metric arguments of a tile's change over a year: the change and « sur un an », or, when it
+    cannot be shown because this year's or last year's value is masked, its mark (« s », « < 5 ») in
+    its place — never a bare « sur un an » with nothing beside it."""
+    if diff is not None:
+        return {"delta_description": since, **_delta(diff, text, neutral=neutral)}
+    mark = marks.get(key) or marks.get(f"{key}_n1")
+    if since is None or mark is None:
+        return {}
+    return {"delta": disclosure.mark_text(mark), "delta_color": "gray", "delta_arrow": "off",
+            "delta_description": since}  # the legend under the tiles explains the mark
+
+
 def _sub(a, b):
     return a - b if a is not None and b is not None else None
 
@@ -55,7 +68,7 @@ def key_figures(s: dict, shown: dict, marks: dict[str, str]) -> None:
     row[0].metric(
         "Raccrochés", count("raccroches"), border=True,
         help="Jeunes raccrochés (six types de solution) cumulés depuis le début de l'année scolaire.",
-        delta_description=since, **_delta(diff, fmt.signed_number(diff)),
+        **_yearly("raccroches", marks, diff, fmt.signed_number(diff), since),
     )
     diff = _sub(shown["taux_atteinte"], shown["taux_atteinte_n1"])
     row[1].metric(
@@ -63,8 +76,7 @@ def key_figures(s: dict, shown: dict, marks: dict[str, str]) -> None:
         count("taux_atteinte"),
         border=True,
         help=f"Raccrochés depuis la rentrée / objectif de l'année ({fmt.integer(s['objectif'])}).",
-        delta_description=since if diff is not None else None,
-        **_delta(diff, fmt.signed_points(diff)),
+        **_yearly("taux_atteinte", marks, diff, fmt.signed_points(diff), since),
     )
     if position.is_closed(s["phase"]):
         closed_figures(row, s, shown, marks)
@@ -98,23 +110,24 @@ def funnel_figures(s: dict, shown: dict, marks: dict[str, str]) -> None:
 
     row = st.columns(4)
     diff = _sub(shown["jeunes_signales"], shown["jeunes_signales_n1"])
-    row[0].metric("Jeunes signalés", count("jeunes_signales"), border=True, delta_description=since,
+    row[0].metric("Jeunes signalés", count("jeunes_signales"), border=True,
                   help="Jeunes repérés par le SIEI et les partenaires depuis la rentrée.",
-                  **_delta(diff, fmt.signed_number(diff), neutral=True))
+                  **_yearly("jeunes_signales", marks, diff, fmt.signed_number(diff), since, neutral=True))
     diff = _sub(shown["taux_contact"], shown["taux_contact_n1"])
     row[1].metric("Taux de contact",
                   count("taux_contact"),
                   border=True, help="Jeunes contactés / jeunes signalés.",
-                  delta_description=since if diff is not None else None, **_delta(diff, fmt.signed_points(diff)))
+                  **_yearly("taux_contact", marks, diff, fmt.signed_points(diff), since))
     diff = _sub(shown["part_solution"], shown["part_solution_n1"])
     row[2].metric("Avec solution proposée",
                   count("part_solution"),
                   border=True, help="Part des jeunes signalés à qui une solution a été proposée (solutions proposées / "
                                                      "jeunes signalés).",
-                  delta_description=since if diff is not None else None, **_delta(diff, fmt.signed_points(diff)))
+                  **_yearly("part_solution", marks, diff, fmt.signed_points(diff), since))
     diff = _sub(shown["contrats_foquale"], s["contrats_foquale_n1"] if "contrats_foquale_n1" not in masked else None)
-    row[3].metric("Contrats FOQUALE", count("contrats_foquale"), border=True, delta_description=since,
-                  help="Contrats FOQUALE signés depuis la rentrée.", **_delta(diff, fmt.signed_number(diff)))
+    row[3].metric("Contrats FOQUALE", count("contrats_foquale"), border=True,
+                  help="Contrats FOQUALE signés depuis la rentrée.",
+                  **_yearly("contrats_foquale", marks, diff, fmt.signed_number(diff), since))
 
 
 def closed_figures(row, s: dict, shown: dict, marks: dict) -> None:
@@ -139,7 +152,7 @@ def sub_territories(ctx, d: q.Detail) -> None:
     level = tq.LEVEL_LABELS_PLURAL[below["niveau"][0]]
     title = f"{level} : où en est chacun ?"
     st.subheader(title)
-    shown = q.disclose_frame(below)
+    shown = d.publie.sous_territoires
     ui_charts.chart(charts.achievement_figure(shown), key="atteinte_sous_territoires", title=title,
                     sentences="Part de l'objectif annuel atteinte par chacun, et part attendue à cette date",
                     with_table=False)
@@ -209,7 +222,7 @@ def body() -> None:
     ctx = ui.page_context("Accueil")
     d = ui.query(q.detail, ctx.scope, ctx.territory.code, ctx.annee)
     s = d.situation
-    shown, marks = q.disclose_marks(s, s["niveau"])
+    shown, marks = d.publie.situation, d.publie.marks
     STATUS_BOX[s["statut"]](_markdown(narrative.headline(s, shown, marks)))
     fresh = ui.query(dq.bilan_freshness, ctx.scope, ctx.territory.code, ctx.annee)
     late = narrative.late_networks_note(s, charts.late_names(fresh), short=True)

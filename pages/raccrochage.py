@@ -1,7 +1,6 @@
 """Page « Raccrochage »: trajectory against the target, funnel, solutions, contrats FOQUALE and
 the territories below the selection."""
 
-import polars as pl
 import streamlit as st
 
 from dashboard import disclosure, fmt, narrative, publish, ui, ui_charts
@@ -27,13 +26,11 @@ def body() -> None:
     ctx = ui.page_context("Raccrochage")
     d = ui.query(q.detail, ctx.scope, ctx.territory.code, ctx.annee)
     s = d.situation
-    niveau = ctx.territory.niveau
-    shown, masked = q.disclose(s, niveau)
-    marks = q.disclose_marks(s, niveau)[1]
-    periodes = q.disclose_periods(d.periodes, niveau)
-    historique = q.disclose_history(d.historique, niveau)
-    any_masked = bool(masked) or any(periodes["cellules_masquees"].to_list()) or any(
-        historique["cellules_masquees"].to_list())
+    p = d.publie  # the figures as published: the year's secrecy decision applied in queries/
+    shown, marks = p.situation, p.marks
+    masked = list(marks)
+    periodes, historique = p.periodes, p.historique
+    any_masked = p.any_masked
 
     if s["periode_fin"]:
         st.caption(f"{ui.plain(ctx.territory.label)} — bilans reçus jusqu'au {fmt.date_long(s['periode_fin'])}.")
@@ -93,13 +90,14 @@ def body() -> None:
         st.caption(" ".join(filter(None, (note, charts.funnel_overflow_note(shown)))))
     with right:
         st.subheader("Types de solution")
-        previous = q.disclose_solutions_n1(d)
+        previous = p.solutions_n1
         current = {c: shown[c] for c in q.SOLUTION_COLUMNS}
         ui_charts.chart(
             charts.solution_shares_figure(
                 current, previous, ctx.annee, f"{ctx.previous_year} (même date)",
                 current_total=shown["raccroches"],
                 previous_total=shown.get("raccroches_n1"),
+                current_marks=marks, previous_marks=p.solutions_n1_marks,
             ),
             key="parts_solutions", title="Types de solution",
             sentences="Part de chaque type de solution parmi les raccrochés depuis la rentrée",
@@ -139,7 +137,7 @@ def table(ctx, d: q.Detail) -> None:
     niveau = ctx.territory.niveau
     if niveau == "reseau":
         st.subheader("Chiffres du réseau")
-        frame = q.disclose_frame(pl.DataFrame([d.situation], schema=q.SITUATION_SCHEMA))
+        frame = d.publie.own_frame()
         view = "reseau"
     else:
         views = ["children", "reseaux"] if niveau in ("academie", "departement") else ["reseaux"]
@@ -153,7 +151,7 @@ def table(ctx, d: q.Detail) -> None:
                 "Afficher", views, default=views[0], key="raccrochage_vue",
                 format_func=lambda v: f"{below}" if v == "children" else TABLE_VIEWS[v],
             ) or views[0]
-        frame = q.disclose_frame(d.sous_territoires if view == "children" else d.reseaux)
+        frame = d.publie.sous_territoires if view == "children" else d.publie.reseaux
     st.dataframe(charts.styled_table(frame, charts.SCREEN_COLUMNS), hide_index=True, width="stretch",
                  placeholder=charts.TABLE_PLACEHOLDER)
     st.caption("Cumuls depuis la rentrée jusqu'au dernier bilan reçu par chaque territoire. "

@@ -28,6 +28,7 @@ from sqlalchemy import Connection, and_, case, func, literal, or_, select
 
 from dashboard import db, disclosure
 from dashboard.access import Scope
+from queries import absenteisme_suppression as secrecy
 from queries.absenteisme_references import (  # noqa: F401 - re-exported
     load_references,
     reference_text,
@@ -35,6 +36,7 @@ from queries.absenteisme_references import (  # noqa: F401 - re-exported
     references_markdown,
     references_note,
 )
+from queries.absenteisme_suppression import RATE_DECIMALS
 from queries.territoires import (
     Territory,
     can_view_detail,
@@ -184,7 +186,7 @@ def _monthly_rates(frame: pl.DataFrame) -> pl.DataFrame:
     masked = _small(pl.col("absenteistes"), pl.col("effectif"))
     return frame.with_columns(
         pl.when(masked | (pl.col("effectif") == 0)).then(None)
-        .otherwise(pl.col("absenteistes") / pl.col("effectif")).alias("taux"),
+        .otherwise((pl.col("absenteistes") / pl.col("effectif")).round(RATE_DECIMALS)).alias("taux"),
         masked.alias("masque"),
     )
 
@@ -205,11 +207,32 @@ def _rates_of_sums(out: pl.DataFrame) -> pl.DataFrame:
     enrolment = pl.col("effectif") / pl.col("nb_mois")
     return out.with_columns(
         pl.when(masked | (pl.col("effectif") == 0)).then(None)
-        .otherwise(pl.col("absenteistes") / pl.col("effectif")).alias("taux"),
+        .otherwise((pl.col("absenteistes") / pl.col("effectif")).round(RATE_DECIMALS)).alias("taux"),
         masked.alias("masque"),
         pl.when(enrolment < disclosure.threshold()).then(None)
         .otherwise(enrolment.round(0).cast(pl.Int64)).alias("effectif_moyen"),
     )
+
+
+def apply_decision(frame: pl.DataFrame, marks: dict, code: pl.Expr, column: pl.Expr) -> pl.DataFrame:
+    """The year's secrecy decision (``absenteisme_suppression``) on yearly rates: a rate whose
+    (territory or UAI, group column) is masked is null, ``masque`` true, and ``marque`` its mark
+    (« primary » for a small count, « secondary » for a complementary mask)."""
+    if frame.is_empty():
+        return frame.with_columns(pl.lit(None, dtype=pl.String).alias("marque"))
+    keys = frame.select(code.alias("_code"), column.alias("_column"))
+    decided = [marks.get((c, g)) for c, g in keys.iter_rows()]
+    out = frame.with_columns(pl.Series("_decided", decided, dtype=pl.String))
+    return out.with_columns(
+        pl.when(pl.col("masque")).then(pl.lit("primary")).otherwise(pl.col("_decided")).alias("marque"),
+        (pl.col("masque") | pl.col("_decided").is_not_null()).alias("masque"),
+        pl.when(pl.col("masque") | pl.col("_decided").is_not_null()).then(None).otherwise(pl.col("taux")).alias("taux"),
+    ).drop("_decided")
+
+
+def group_column_expr(by: str, types: tuple[str, ...] | None = None) -> pl.Expr:
+    """The decision's group column of each row's ``groupe`` (``absenteisme_suppression.group_column``)."""
+    return pl.col("groupe").map_elements(lambda g: secrecy.group_column(by, g, types), return_dtype=pl.String)
 
 
 def _comparable_previous(frame: pl.DataFrame, annee: str) -> pl.DataFrame:
@@ -225,7 +248,7 @@ def _with_previous(yearly: pl.DataFrame, keys: list[str], annee: str) -> pl.Data
         *keys, pl.col("taux").alias("taux_precedent"), pl.col("masque").alias("masque_precedent")
     )
     out = cur.join(prev, on=keys, how="left")
-    return out.with_columns((pl.col("taux") - pl.col("taux_precedent")).alias("evolution"))
+    return out.with_columns((pl.col("taux") - pl.col("taux_precedent")).round(RATE_DECIMALS).alias("evolution"))
 
 
 GROUP_ORDER = {g: i for i, g in enumerate((*MAIN_TYPES, "AUTRE", *SECTORS, *EP_GROUPS, ALL))}
@@ -250,6 +273,9 @@ class Cube:
 
     annee: str
     sums: pl.DataFrame = field(repr=False)
+    code: str = ""  # the territory (its secrecy decisions are looked up by code)
+    marks: dict = field(default_factory=dict, repr=False)  # (code, group column) → mark, selected year
+    previous_marks: dict = field(default_factory=dict, repr=False)  # the same for the previous year
 
     def _select(self, by: str, types: tuple[str, ...] | None) -> pl.DataFrame:
         frame = self.sums.filter(pl.col("type").is_in(list(types))) if types else self.sums
@@ -261,18 +287,42 @@ class Cube:
         frame = self._select(by, types).group_by("groupe", "annee_scolaire", "mois", "rang").agg(
             pl.sum("effectif"), pl.sum("absenteistes")
         )
-        return _monthly_rates(frame).select(list(MONTHLY_SCHEMA)).cast(MONTHLY_SCHEMA).sort(
+        out = _monthly_rates(frame)
+        # a group whose rate over the year is masked has its months masked too (they add up to it)
+        yearly = self._decided_yearly(self._select(by, types), by, types).select(
+            "groupe", "annee_scolaire", pl.col("masque").alias("masque_annee"))
+        out = out.join(yearly, on=["groupe", "annee_scolaire"], how="left").with_columns(
+            (pl.col("masque") | pl.col("masque_annee").fill_null(False)).alias("masque"))
+        out = out.with_columns(pl.when(pl.col("masque")).then(None).otherwise(pl.col("taux")).alias("taux"))
+        return out.select(list(MONTHLY_SCHEMA)).cast(MONTHLY_SCHEMA).sort(
             _group_rank(), "annee_scolaire", "rang"
         )
+
+    def _decided_yearly(self, frame: pl.DataFrame, by: str, types: tuple[str, ...] | None) -> pl.DataFrame:
+        """Yearly rates per group and school year (whole years), the years' decisions applied."""
+        yearly = _yearly_rates(frame, ["groupe", "annee_scolaire"])
+        current = yearly.filter(pl.col("annee_scolaire") == self.annee)
+        before = yearly.filter(pl.col("annee_scolaire") != self.annee)
+        column = group_column_expr(by, types)
+        return pl.concat([apply_decision(current, self.marks, pl.lit(self.code), column),
+                          apply_decision(before, self.previous_marks, pl.lit(self.code), column)])
 
     def yearly(self, by: str = "type", types: tuple[str, ...] | None = None) -> pl.DataFrame:
         """Rate over the school year per group, with the previous year's rate over the same
         months and the change (``evolution``, a difference of fractions)."""
         frame = _comparable_previous(self._select(by, types), self.annee)
-        out = _with_previous(_yearly_rates(frame, ["groupe", "annee_scolaire"]), ["groupe"], self.annee)
+        yearly = _yearly_rates(frame, ["groupe", "annee_scolaire"])
+        column = group_column_expr(by, types)
+        current = apply_decision(yearly.filter(pl.col("annee_scolaire") == self.annee), self.marks,
+                                 pl.lit(self.code), column)
+        # the previous year over the same months: masked where that year's decision masks the group
+        before = apply_decision(yearly.filter(pl.col("annee_scolaire") != self.annee), self.previous_marks,
+                                pl.lit(self.code), column)
+        out = _with_previous(pl.concat([current, before]).drop("marque"), ["groupe"], self.annee).join(
+            current.select("groupe", "marque"), on="groupe", how="left")
         schema = {"groupe": pl.String, "nb_mois": pl.Int64, "effectif_moyen": pl.Int64, "taux": pl.Float64,
                   "masque": pl.Boolean, "taux_precedent": pl.Float64, "masque_precedent": pl.Boolean,
-                  "evolution": pl.Float64}
+                  "evolution": pl.Float64, "marque": pl.String}
         return out.select(list(schema)).cast(schema).sort(_group_rank())
 
     def months(self) -> list[str]:
@@ -285,7 +335,8 @@ def cube(conn: Connection, scope: Scope, code: str, annee: str, previous: bool =
     is false)."""
     territory = resolve_territory(conn, scope, code, annee)
     years = [annee, previous_year(annee)] if previous else [annee]
-    return Cube(annee, _aggregate(conn, territory, annee, years, ["type", "secteur", "ep"]))
+    return Cube(annee, _aggregate(conn, territory, annee, years, ["type", "secteur", "ep"]), territory.code,
+                secrecy.marks(conn, annee), secrecy.marks(conn, previous_year(annee)) if previous else {})
 
 
 def monthly_rates(conn: Connection, scope: Scope, code: str, annee: str, by: str = "type",
@@ -318,8 +369,12 @@ def children_rates(conn: Connection, scope: Scope, code: str, annee: str) -> pl.
     names = pl.DataFrame({"territoire_code": [t.code for t in subs], "territoire_nom": [t.label for t in subs]})
     frame = _aggregate(conn, territory, annee, [annee], ["type"], subs=subs).join(names, on="territoire_code")
     keys = ["territoire_code", "territoire_nom", "groupe"]
-    by_type = _yearly_rates(frame.rename({"type": "groupe"}), keys)
-    overall = _yearly_rates(frame.with_columns(pl.lit(ALL).alias("groupe")), keys)
+    marks = secrecy.marks(conn, annee)
+    code_expr = pl.col("territoire_code")
+    by_type = apply_decision(_yearly_rates(frame.rename({"type": "groupe"}), keys), marks, code_expr,
+                             group_column_expr("type")).drop("marque")
+    overall = apply_decision(_yearly_rates(frame.with_columns(pl.lit(ALL).alias("groupe")), keys), marks,
+                             code_expr, group_column_expr("")).drop("marque")
     order = {t.code: i for i, t in enumerate(subs)}
     return pl.concat([by_type, overall]).select(list(schema)).cast(schema).sort(
         pl.col("territoire_code").replace_strict(order, return_dtype=pl.Int64), _group_rank()

@@ -32,6 +32,7 @@ from queries.absenteisme import (
     _small,
     _with_previous,
 )
+from queries.absenteisme_suppression import RATE_DECIMALS
 
 DEFAULT_TYPE = "COLLEGE"
 STANDARDISED = "STANDARDISE"  # the « all types, standardised » choice
@@ -79,7 +80,7 @@ def monthly_standardised(cube: Cube, by: str) -> pl.DataFrame:
         pl.sum("effectif"), pl.sum("absenteistes"))
     out = _standardise(frame, ["annee_scolaire", "mois", "rang"])
     masked = _small(pl.col("absenteistes"), pl.col("effectif"))
-    out = out.with_columns(pl.when(masked).then(None).otherwise(pl.col("taux_brut_standardise")).alias("taux"),
+    out = out.with_columns(pl.when(masked).then(None).otherwise(pl.col("taux_brut_standardise").round(RATE_DECIMALS)).alias("taux"),
                            masked.alias("masque"))
     return out.select(list(MONTHLY_SCHEMA)).cast(MONTHLY_SCHEMA).sort(_group_rank(), "annee_scolaire", "rang")
 
@@ -93,7 +94,7 @@ def yearly_standardised(cube: Cube, by: str) -> pl.DataFrame:
     out = _standardise(sums, ["annee_scolaire"]).join(months, on=["groupe", "annee_scolaire"])
     masked = _small(pl.col("absenteistes") / pl.col("nb_mois"), pl.col("effectif") / pl.col("nb_mois"))
     out = out.with_columns(
-        pl.when(masked).then(None).otherwise(pl.col("taux_brut_standardise")).alias("taux"),
+        pl.when(masked).then(None).otherwise(pl.col("taux_brut_standardise").round(RATE_DECIMALS)).alias("taux"),
         masked.alias("masque"),
         (pl.col("effectif") / pl.col("nb_mois")).round(0).cast(pl.Int64).alias("effectif_moyen"),
     )

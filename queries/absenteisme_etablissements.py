@@ -15,6 +15,7 @@ from sqlalchemy import Connection, and_, func, or_, select
 
 from dashboard import db
 from dashboard.access import AccessDenied, Scope
+from queries import absenteisme_suppression as secrecy
 from queries.absenteisme import (
     ALL,
     DIMENSIONS,
@@ -22,6 +23,7 @@ from queries.absenteisme import (
     _rates_of_sums,
     _schools_of,
     _with_previous,
+    apply_decision,
     previous_year,
 )
 from queries.territoires import (
@@ -88,22 +90,34 @@ def schools(conn: Connection, scope: Scope, code: str, annee: str) -> pl.DataFra
     ``taux``, ``absenteistes_moyen`` and ``evolution`` are null (``effectif_moyen`` too when small);
     ``masque_precedent`` likewise nulls ``taux_precedent`` and ``evolution``."""
     territory = _detail_territory(conn, scope, code, annee)
-    return _school_table(_school_rows(conn, territory, annee), annee)
+    return _school_table(_school_rows(conn, territory, annee), annee, secrecy.marks(conn, annee),
+                         secrecy.marks(conn, previous_year(annee)))
 
 
-def _school_table(raw: pl.DataFrame, annee: str) -> pl.DataFrame:
-    yearly = _rates_of_sums(raw).with_columns(
+def _school_table(raw: pl.DataFrame, annee: str, marks: dict | None = None,
+                  previous_marks: dict | None = None) -> pl.DataFrame:
+    """The school list: the years' secrecy decisions applied (a school masked to protect another is
+    masked « s », its mark in ``marque``)."""
+    rates = _rates_of_sums(raw)
+    school = pl.lit(secrecy.SCHOOL)
+    rates = pl.concat([
+        apply_decision(rates.filter(pl.col("annee_scolaire") == annee), marks or {}, pl.col("uai"), school),
+        apply_decision(rates.filter(pl.col("annee_scolaire") != annee), previous_marks or {}, pl.col("uai"), school),
+    ])
+    yearly = rates.with_columns(
         pl.when(pl.col("masque")).then(None)
         .otherwise((pl.col("absenteistes") / pl.col("nb_mois")).round(0).cast(pl.Int64))
         .alias("absenteistes_moyen"),
     )
-    out = _with_previous(yearly.drop("effectif", "absenteistes"), ["uai"], annee)
+    marque = yearly.filter(pl.col("annee_scolaire") == annee).select("uai", "marque")
+    out = _with_previous(yearly.drop("effectif", "absenteistes", "marque"), ["uai"], annee).join(
+        marque, on="uai", how="left")
     out = out.with_columns(
         pl.when(pl.col("masque") | pl.col("masque_precedent").fill_null(False)).then(None)
         .otherwise(pl.col("evolution")).alias("evolution")
     )
     return out.select(*SCHOOL_KEYS, "nb_mois", "effectif_moyen", "absenteistes_moyen", "taux", "masque",
-                      "taux_precedent", "masque_precedent", "evolution").sort("type", "nom")
+                      "marque", "taux_precedent", "masque_precedent", "evolution").sort("type", "nom")
 
 
 def distribution(conn: Connection, scope: Scope, code: str, annee: str) -> pl.DataFrame:
@@ -112,7 +126,7 @@ def distribution(conn: Connection, scope: Scope, code: str, annee: str) -> pl.Da
     ``MIN_SCHOOLS_DISTRIBUTION`` schools. Columns: type, etablissements, non_diffuses, q10 … q90."""
     territory = _detail_territory(conn, scope, code, annee)
     raw = _school_rows(conn, territory, annee)
-    return _distribution(raw, _school_table(raw, annee), annee)
+    return _distribution(raw, _school_table(raw, annee, secrecy.marks(conn, annee)), annee)
 
 
 def _current_rates(raw: pl.DataFrame, annee: str) -> pl.DataFrame:
@@ -127,7 +141,8 @@ def _distribution(raw: pl.DataFrame, table: pl.DataFrame, annee: str) -> pl.Data
     for school_type in [t for t in (*MAIN_TYPES, "AUTRE") if t in set(rates["type"])]:
         part = rates.filter(pl.col("type") == school_type)["taux"]
         enough = part.len() >= MIN_SCHOOLS_DISTRIBUTION
-        quantiles = {f"q{q}": (part.quantile(q / 100, "linear") if enough else None) for q in QUANTILES}
+        quantiles = {f"q{q}": (secrecy.round_rate(part.quantile(q / 100, "linear")) if enough else None)
+                     for q in QUANTILES}
         hidden = table.filter((pl.col("type") == school_type) & pl.col("masque")).height
         rows.append({"type": school_type, "etablissements": part.len(), "non_diffuses": hidden, **quantiles})
     schema = {"type": pl.String, "etablissements": pl.Int64, "non_diffuses": pl.Int64,
@@ -153,7 +168,7 @@ def _concentration(raw: pl.DataFrame, annee: str) -> pl.DataFrame:
         total = part["absenteistes"].sum()
         share = None
         if n >= MIN_SCHOOLS_CONCENTRATION and total > 0:
-            share = part.sort("taux", descending=True).head(worst)["absenteistes"].sum() / total
+            share = secrecy.round_rate(part.sort("taux", descending=True).head(worst)["absenteistes"].sum() / total)
         rows.append({"groupe": group, "etablissements": n, "etablissements_dixieme": worst, "part": share})
     schema = {"groupe": pl.String, "etablissements": pl.Int64, "etablissements_dixieme": pl.Int64,
               "part": pl.Float64}

@@ -13,7 +13,7 @@ States of a territory's value (column ``etat``):
 * ``hors_perimetre`` — outside the user's scope: drawn as a plain outline.
 
 The values are not recomputed here: they come from ``queries.raccrochage`` (``situations`` /
-``situation`` and its ``disclose`` rule, the rule of the figures export), from
+``situation`` with the year's decision applied by ``published_row``, as in the figures export), from
 ``queries.absenteisme`` (ratio of sums, masked on mean monthly counts) and from
 ``queries.prevention_figures`` (referent coverage, pupils spotted per 1 000), so the map shows exactly
 the figures of ``dashboard.figures.territory_figures`` (the tests check it). Jeunes signalés per
@@ -152,7 +152,7 @@ def _raccrochage_rows(
     out = {}
     for code in codes:
         row = raw.get(code) or rq.situation(conn, scope, code, annee_scolaire)
-        masked, marks = rq.disclose_marks(row, row["niveau"])
+        masked, marks = rq.published_row(row)
         out[code] = {"raw": row, "shown": masked, "marks": marks}
     return out
 
@@ -177,7 +177,9 @@ def _absence_rates(
     try:
         frame = aq._aggregate(conn, index[ACADEMIE], annee_scolaire, [annee_scolaire], [], types,
                               subs=[index[c] for c in codes])
-        rates = aq._yearly_rates(frame, ["territoire_code"])
+        column = aq.secrecy.group_column("type", type_etab) if type_etab else "ensemble"
+        rates = aq.apply_decision(aq._yearly_rates(frame, ["territoire_code"]), aq.secrecy.marks(conn, annee_scolaire),
+                                  pl.col("territoire_code"), pl.lit(column))
         found = {r["territoire_code"]: r for r in rates.iter_rows(named=True)}
         out = {}
         for code in codes:

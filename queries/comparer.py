@@ -305,7 +305,7 @@ def trajectories(conn: Connection, scope: Scope, codes: Sequence[str], annee: st
     for code in codes:
         detail = rq.detail(conn, scope, code, annee)  # resolves the territory: scope checked
         objectif = detail.situation["objectif"]
-        periods = rq.disclose_periods(detail.periodes, detail.situation["niveau"])
+        periods = detail.publie.periodes
         target = detail.trajectoire
         done = periods.select(
             "rang",

@@ -6,7 +6,7 @@ rules as the figures export of one territory:
 
 * raccrochage: ``queries.raccrochage.situations`` (one load for all the networks or children of
   a territory the scope sees in detail; ``situation`` for the others) and
-  ``queries.raccrochage.disclose``, exactly what ``raccrochage.figures_contribution`` does;
+  ``queries.raccrochage.published_row``, exactly what ``raccrochage.figures_contribution`` does;
 * absenteeism: the aggregation of ``queries.absenteisme`` over sub-territories and its
   yearly-rate rule (ratio of sums, masking on mean monthly counts), in one query for all
   territories — what ``children_rates`` and ``figures_contribution`` use;
@@ -62,7 +62,8 @@ def raccrochage_figures(situation: dict) -> dict:
     row, with the export's disclosure rule and key names (``raccrochage.figures_contribution``)."""
     from queries import raccrochage as rq
 
-    shown, keys = rq.disclose(situation, situation["niveau"])
+    shown, marks = rq.published_row(situation)
+    keys = list(marks)
     renamed = {c: f"raccroches_par_solution.{rq.SOLUTION_KEYS[c]}" for c in rq.SOLUTION_COLUMNS}
     out = {key: shown[key] for key in ("jeunes_signales", "raccroches", "objectif", "taux_atteinte", "taux_contact",
                                        "part_solution", "part_raccroches")}
@@ -81,10 +82,12 @@ def _absenteeism_bulk(conn: Connection, index: dict[str, tq.Territory], annee: s
     frame = aq._aggregate(conn, index[ACADEMIE], annee, [annee], ["type"], subs=subs)
     frame = frame.filter(pl.col("territoire_code").is_not_null())
     keys = ["territoire_code", "groupe"]
+    marks, code = aq.secrecy.marks(conn, annee), pl.col("territoire_code")
     rates = pl.concat([
-        aq._yearly_rates(frame.rename({"type": "groupe"}), keys).select(*keys, "taux", "masque"),
-        aq._yearly_rates(frame.drop("type").with_columns(pl.lit(aq.ALL).alias("groupe")), keys)
-        .select(*keys, "taux", "masque"),
+        aq.apply_decision(aq._yearly_rates(frame.rename({"type": "groupe"}), keys), marks, code,
+                          aq.group_column_expr("type")).select(*keys, "taux", "masque"),
+        aq.apply_decision(aq._yearly_rates(frame.drop("type").with_columns(pl.lit(aq.ALL).alias("groupe")), keys),
+                          marks, code, aq.group_column_expr("")).select(*keys, "taux", "masque"),
     ])
     return _absenteeism_figures(rates, codes)
 

@@ -93,23 +93,41 @@ def chain_relations(cells: Sequence[dc.Cell], territories: Mapping, annee: str) 
     return out
 
 
+#: Raised when the way the chain's masks are chosen changes (stored decisions are then chosen again;
+#: 2: a zero pinned at zero in its department is bounded in the whole system).
+METHOD = 2
+
+
+def fingerprint_text(conn: Connection, annee: str) -> str:
+    """What a stored decision was decided on: data version, threshold, protection width."""
+    return f"{db.get_meta(conn, 'version') or '0'}|{rule.threshold()}|{disclosure_audit.protection_width():g}"
+
+
 def decision(conn: Connection, annee: str) -> Decision:
-    """The masks of the chain in ``annee``, cached per database, data version, threshold and width."""
+    """The masks of the chain in ``annee``: stored (``decisions_secret``), else decided and cached
+    per database, data version, threshold and width."""
+    from queries import secret_store as store
+
     key = (db.get_meta(conn, "version") or "0", annee, rule.threshold(), disclosure_audit.protection_width())
     with _LOCK:
         known = _MEMO.setdefault(conn.engine, {})
         if key in known:
             return known[key]
+    found = store.read(conn, store.PREVENTION, annee, METHOD, fingerprint_text(conn, annee))
+    result = Decision(annee, found[0], [], found[1], found[2]) if found else _decide(conn, annee)
+    with _LOCK:
+        _MEMO.setdefault(conn.engine, {})[key] = result
+    return result
+
+
+def _decide(conn: Connection, annee: str) -> Decision:
     index = territory_index(conn, annee)
     territories = {t.code: (t.niveau, tuple(t.reseaux), t.parent_code) for t in index.values()}
     flow = flows(conn, annee)
     cells = year_cells(annee, territories, flow)
     data = {annee: dc.YearData(annee, flow, territories)}
     locality = disclosure_audit.Locality(cells, dc.truth(data), dc.department_grouping(data))
-    result = decide(cells, annee, territories, {}, relate=chain_relations, locality=locality)
-    with _LOCK:
-        _MEMO.setdefault(conn.engine, {})[key] = result
-    return result
+    return decide(cells, annee, territories, {}, relate=chain_relations, locality=locality)
 
 
 def total_marks(conn: Connection, annee: str) -> dict[tuple[str, str], str]:

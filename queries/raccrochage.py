@@ -23,7 +23,7 @@ Definitions (documented for users in ``dashboard/docs/methodologie/30-raccrochag
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 from sqlalchemy import Connection, func, select
@@ -50,19 +50,17 @@ from queries.raccrochage_rules import (  # re-exported: callers use queries.racc
     SOLUTION_KEYS,  # noqa: F401
     STATUS_ORDER,  # noqa: F401
     STATUS_THRESHOLDS,  # noqa: F401
-    _mask_cumulative,  # noqa: F401
+    UndecidedRow,  # noqa: F401
     default_profile,  # noqa: F401
-    disclose,  # noqa: F401
-    disclose_frame,  # noqa: F401
-    disclose_history,  # noqa: F401
-    disclose_marks,  # noqa: F401
-    disclose_periods,  # noqa: F401
     evaluate_trajectory,  # noqa: F401
     explicit_targets,  # noqa: F401
     is_masked_level,  # noqa: F401
     month_rank,  # noqa: F401
     period_label,  # noqa: F401
     previous_year,  # noqa: F401
+    published_frame,  # noqa: F401
+    published_periods,  # noqa: F401
+    published_row,  # noqa: F401
     rank_month,  # noqa: F401
     resolve_targets,  # noqa: F401
     seasonal_profile,  # noqa: F401
@@ -348,7 +346,7 @@ PERIOD_SCHEMA: dict[str, pl.DataType] = {
 def _period_series(data: _Data) -> pl.DataFrame:
     current = data.rows.filter(pl.col("annee_scolaire") == data.annee)
     if current.is_empty():
-        return pl.DataFrame(schema=PERIOD_SCHEMA)
+        return pl.DataFrame(schema={**PERIOD_SCHEMA, SECRET_COLUMN: pl.String})
     profile = _profile_for(data, data.territory)
     objectif = data.targets.get(data.territory.code)
     per = (
@@ -458,8 +456,36 @@ def target_trajectory(conn: Connection, scope: Scope, code: str, annee: str) -> 
 
 
 @dataclass(frozen=True)
+class Published:
+    """What every channel shows of one territory and school year: the figures with the year's
+    secrecy decision applied (masked values None, their marks beside them)."""
+
+    situation: dict  # SITUATION_SCHEMA, masked values None
+    marks: dict[str, str]  # key of ``situation`` → « primary » / « secondary »
+    periodes: pl.DataFrame  # PERIOD_SCHEMA + cellules_masquees, non_publie
+    historique: pl.DataFrame  # HISTORY_SCHEMA + cellules_masquees, non_publie
+    sous_territoires: pl.DataFrame  # SITUATION_SCHEMA + cellules_masquees
+    reseaux: pl.DataFrame  # SITUATION_SCHEMA + cellules_masquees
+    solutions_n1: dict | None  # types of solution at the same date last year (None: not published)
+    solutions_n1_marks: dict[str, str]
+
+    @property
+    def any_masked(self) -> bool:
+        return bool(self.marks) or any(self.periodes["cellules_masquees"].to_list()) or any(
+            self.historique["cellules_masquees"].to_list())
+
+    def own_frame(self) -> pl.DataFrame:
+        """The territory's own row as a one-row published frame (a network's table)."""
+        row = {k: self.situation.get(k) for k in SITUATION_SCHEMA}
+        frame = pl.DataFrame([row], schema=SITUATION_SCHEMA)
+        return frame.with_columns(pl.Series("cellules_masquees", [disclosure.encode_marks(self.marks)],
+                                            dtype=pl.String))
+
+
+@dataclass(frozen=True)
 class Detail:
-    """Everything the raccrochage pages show for one territory and school year (raw, unmasked)."""
+    """Everything the raccrochage pages show for one territory and school year: the raw rows (for
+    the rules of the queries layer) and ``publie``, what channels render."""
 
     situation: dict
     periodes: pl.DataFrame  # PERIOD_SCHEMA
@@ -470,10 +496,27 @@ class Detail:
     profil_source: str
     solutions_n1: dict | None  # solution columns → raccrochés, same date last year (None: no data)
     solutions_n1_marks: dict = field(default_factory=dict)  # their decided secrecy marks
+    publie: Published | None = None
+
+
+def publish(detail_: Detail) -> Published:
+    """The year's decision applied to every part of ``detail_`` (``raccrochage_rules.published_*``)."""
+    shown, marks = published_row(detail_.situation)
+    return Published(
+        situation=shown,
+        marks=marks,
+        periodes=published_periods(detail_.periodes),
+        historique=published_periods(detail_.historique),
+        sous_territoires=published_frame(detail_.sous_territoires),
+        reseaux=published_frame(detail_.reseaux),
+        solutions_n1=_published_solutions_n1(detail_),
+        solutions_n1_marks=detail_.solutions_n1_marks,
+    )
 
 
 def detail(conn: Connection, scope: Scope, code: str, annee: str) -> Detail:
-    """One call for a page: situation, period series, history, trajectory, sub-territories."""
+    """One call for a page: situation, period series, history, trajectory, sub-territories (raw),
+    and ``publie``: the same with the year's secrecy decision applied."""
     data = _load(conn, scope, code, annee)
     children, networks = _below(data, None), _below(data, "reseau")
     unique = {t.code: t for t in (data.territory, *children, *networks)}
@@ -483,7 +526,7 @@ def detail(conn: Connection, scope: Scope, code: str, annee: str) -> Detail:
     def frame(territories):
         return sort_by_status(pl.DataFrame([rows[t.code] for t in territories], schema=SITUATION_SCHEMA))
 
-    return Detail(
+    raw = Detail(
         situation=sit,
         periodes=_period_series(data),
         historique=_history(data),
@@ -494,6 +537,13 @@ def detail(conn: Connection, scope: Scope, code: str, annee: str) -> Detail:
         solutions_n1=_solutions_same_date_last_year(data, data.territory),
         solutions_n1_marks=solutions_n1_marks(data.marks, data.annee, data.territory.code),
     )
+    return replace(raw, publie=publish(raw))
+
+
+def published_situations(conn: Connection, scope: Scope, code: str, annee: str,
+                         niveau: str | None = None) -> pl.DataFrame:
+    """``situations`` as published (the year's decision applied, ``cellules_masquees``)."""
+    return published_frame(situations(conn, scope, code, annee, niveau))
 
 
 def _solutions_same_date_last_year(data: _Data, territory: tq.Territory) -> dict | None:
@@ -507,12 +557,12 @@ def _solutions_same_date_last_year(data: _Data, territory: tq.Territory) -> dict
     return out
 
 
-def disclose_solutions_n1(detail: Detail) -> dict | None:
+def _published_solutions_n1(detail_: Detail) -> dict | None:
     """The types of solution at the same date last year, masked as decided (None: no data, or a PSAD
     or a network, for which they are not published: ``disclosure.cells.n1_columns``)."""
-    if detail.solutions_n1 is None or detail.situation["niveau"] in dc.SMALL_LEVELS:
+    if detail_.solutions_n1 is None or detail_.situation["niveau"] in dc.SMALL_LEVELS:
         return None
-    return {c: None if c in detail.solutions_n1_marks else v for c, v in detail.solutions_n1.items()}
+    return {c: None if c in detail_.solutions_n1_marks else v for c, v in detail_.solutions_n1.items()}
 
 
 def solutions_n1_marks(data_marks: dict, annee: str, code: str) -> dict[str, str]:
@@ -527,8 +577,7 @@ def solutions_n1_marks(data_marks: dict, annee: str, code: str) -> dict[str, str
 def figures_contribution(conn: Connection, scope: Scope, code: str, annee: str) -> dict:
     """The raccrochage keys of the figures export (``dashboard.figures``), masked at network/PSAD
     level: masked keys are None, listed in ``masque`` and marked in ``secret``."""
-    sit = situation(conn, scope, code, annee)
-    masked_sit, marks = disclose_marks(sit, sit["niveau"])
+    masked_sit, marks = published_row(situation(conn, scope, code, annee))
     out = {
         "periode_fin": masked_sit["periode_fin"],
         "jeunes_signales": masked_sit["jeunes_signales"],

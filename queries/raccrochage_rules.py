@@ -208,58 +208,31 @@ def evaluate_trajectory(cumul: int | None, objectif: int | None, share: float | 
     }
 
 
-# --- disclosure ---------------------------------------------------------------------------------------
+# --- publication: the year's secrecy decision applied ----------------------------------------------
+#
+# One mechanism (issue 23): the masks of every published value are decided once per school year by
+# ``queries.raccrochage_suppression`` (stored in ``decisions_secret``); the rows of the queries carry
+# them (``masque_complementaire`` on a situation row, ``secret`` on a period row), and the functions
+# below only apply them — and mask the figures derived from a masked count. There is no other rule:
+# a row without its decision is refused, never masked by a guess.
+
+
+class UndecidedRow(ValueError):
+    """A row reached publication without the year's secrecy decision."""
 
 
 def is_masked_level(niveau: str | None) -> bool:
     return niveau in MASKED_LEVELS
 
 
-def disclose_marks(row: dict, niveau: str | None, limit: int | None = None) -> tuple[dict, dict[str, str]]:
-    """Apply the disclosure rule to one row of figures (situation, period...) of a territory of
-    level ``niveau``: counts under the threshold → None (mark ``PRIMARY``), secondary suppression
-    of the solution split, the row's ``masque_complementaire`` keys (``raccrochage_suppression``:
-    cells masked so that no other territory's masked count can be recomputed) and figures
-    derived from a masked count → None (mark ``SECONDARY``). Returns (masked row, marks).
-
-    Académie and department rows are returned unchanged.
-    """
+def published_row(row: dict) -> tuple[dict, dict[str, str]]:
+    """One situation row as published: the decided marks (``masque_complementaire``) applied, and
+    the figures derived from a masked count (rates, gaps, projection) masked « s ». Returns
+    (published row, marks)."""
+    if row.get("masque_complementaire") is None:
+        raise UndecidedRow(f"situation de {row.get('code')} sans décision de secret statistique")
     out = dict(row)
-    if "masque_complementaire" in row and row.get("masque_complementaire") is not None \
-            and row.get("phase") is not None:
-        return _decided(out, row["masque_complementaire"])
-    if not is_masked_level(niveau):
-        return out, {}
-    limit = limit or disclosure.threshold()
-    marks: dict[str, str] = {}
-    complementary = set(row.get("masque_complementaire") or ())  # protects the cells of other territories
-    for key in DISCLOSED_COUNTS:
-        if key not in out:
-            continue
-        if disclosure.is_small(out[key], limit):
-            marks[key] = disclosure.PRIMARY
-        elif key in complementary:
-            marks[key] = disclosure.SECONDARY
-        if key in marks:
-            out[key] = None
-    present = [c for c in SOLUTION_COLUMNS if c in row]
-    if len(present) == len(SOLUTION_COLUMNS) and all(row[c] is not None for c in present):
-        for column, original, kept in zip(present, [row[c] for c in present],
-                                          disclosure.suppress_cells([row[c] for c in present], limit), strict=True):
-            if kept is None and original is not None and column not in marks:
-                out[column] = None
-                marks[column] = disclosure.SECONDARY
-    for key, sources in DERIVED.items():
-        if key in out and out[key] is not None and key not in marks and any(s in marks for s in sources):
-            out[key] = None
-            marks[key] = disclosure.SECONDARY
-    return out, marks
-
-
-def _decided(out: dict, encoded) -> tuple[dict, dict[str, str]]:
-    """Apply the year's secrecy decision (every level, ``raccrochage_suppression``) to a situation
-    row, then mask the figures derived from a masked count."""
-    marks = disclosure.decode_marks(", ".join(encoded))
+    marks = disclosure.decode_marks(", ".join(row["masque_complementaire"]))
     for key in list(marks):
         if key in out:
             out[key] = None
@@ -272,18 +245,12 @@ def _decided(out: dict, encoded) -> tuple[dict, dict[str, str]]:
     return out, marks
 
 
-def disclose(row: dict, niveau: str | None, limit: int | None = None) -> tuple[dict, list[str]]:
-    """``disclose_marks`` with the masked keys as a list."""
-    out, marks = disclose_marks(row, niveau, limit)
-    return out, list(marks)
-
-
-def disclose_frame(frame: pl.DataFrame, niveau: str | None = None, limit: int | None = None) -> pl.DataFrame:
-    """``disclose_marks`` on every row (level from the ``niveau`` column, else ``niveau``), with a
-    ``cellules_masquees`` column holding the marks of each row (``disclosure.encode_marks``)."""
+def published_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """``published_row`` on every row, with a ``cellules_masquees`` column holding the marks of each
+    row (``disclosure.encode_marks``)."""
     rows, notes = [], []
     for row in frame.iter_rows(named=True):
-        masked_row, marks = disclose_marks(row, row.get("niveau", niveau), limit)
+        masked_row, marks = published_row(row)
         rows.append(masked_row)
         notes.append(disclosure.encode_marks(marks))
     out = pl.DataFrame(rows, schema=frame.schema) if rows else frame.clear()
@@ -294,60 +261,13 @@ PERIOD_FLOW_COLUMNS = ("jeunes_signales", "jeunes_contactes", "entretiens", "sol
                        "contrats_foquale")
 
 
-def _mask_cumulative(flows_masked: list[bool], cumul: list[int | None], limit: int) -> list[bool]:
-    """Which cumulative values to mask so that no masked flow can be recomputed from two
-    consecutive shown cumulatives: every cumulative from the first masked flow up to (not
-    including) the last one, plus cumulatives under the threshold."""
-    masked_at = [i for i, m in enumerate(flows_masked) if m]
-    out = [disclosure.is_small(c, limit) for c in cumul]
-    if masked_at:
-        for i in range(masked_at[0], masked_at[-1]):
-            out[i] = True
-    return out
-
-
-def disclose_periods(periodes: pl.DataFrame, niveau: str | None, limit: int | None = None) -> pl.DataFrame:
-    """The disclosure rule on a per-period series of one territory (``PERIOD_SCHEMA``), for a
-    network or a PSAD; unchanged (plus an empty ``cellules_masquees``) above.
-
-    Per-period flows add up to the year's totals, and the period × solution cells add up both to
-    the period's raccrochés and to the year's raccrochés of each type: each flow column gets
-    secondary suppression down the periods, the solution cells in both directions
-    (``disclosure.suppress_table``), and the cumulative raccrochés are masked wherever two shown
-    cumulatives would give a masked flow away.
-    """
-    if "secret" in periodes.columns:
-        return _decided_periods(periodes)
-    if periodes.is_empty() or not is_masked_level(niveau):
-        return periodes.with_columns(pl.lit("", dtype=pl.String).alias("cellules_masquees"))
-    limit = limit or disclosure.threshold()
-    out = periodes
-    for column in PERIOD_FLOW_COLUMNS:
-        if column in out.columns:
-            out = out.with_columns(pl.Series(column, disclosure.suppress_cells(out[column].to_list(), limit),
-                                             dtype=pl.Int64))
-    if all(c in out.columns for c in SOLUTION_COLUMNS):
-        out = disclosure.suppress_table(out, list(SOLUTION_COLUMNS), limit)
-    if "raccroches_cumul" in out.columns:
-        flows_masked = [v is None and o is not None
-                        for v, o in zip(out["raccroches"].to_list(), periodes["raccroches"].to_list(), strict=True)]
-        hide = _mask_cumulative(flows_masked, periodes["raccroches_cumul"].to_list(), limit)
-        out = out.with_columns(pl.Series("raccroches_cumul", [None if h else v for h, v in
-                                                              zip(hide, periodes["raccroches_cumul"].to_list(),
-                                                                  strict=True)], dtype=pl.Int64))
-    checked = [c for c in (*PERIOD_FLOW_COLUMNS, *SOLUTION_COLUMNS, "raccroches_cumul") if c in out.columns]
-    return out.with_columns(pl.Series("cellules_masquees", _period_marks(periodes, out, checked, limit),
-                                      dtype=pl.String))
-
-
-def _period_marks(before: pl.DataFrame, after: pl.DataFrame, checked: list[str], limit: int) -> list[str]:
-    """Encoded marks of each period row: a small count is primary, any other masked cell secondary."""
-    notes = []
-    for old, new in zip(before.select(checked).iter_rows(), after.select(checked).iter_rows(), strict=True):
-        marks = {c: disclosure.PRIMARY if disclosure.is_small(b, limit) else disclosure.SECONDARY
-                 for c, b, a in zip(checked, old, new, strict=True) if a is None and b is not None}
-        notes.append(disclosure.encode_marks(marks))
-    return notes
+def published_periods(periodes: pl.DataFrame) -> pl.DataFrame:
+    """A period series (``PERIOD_SCHEMA`` or ``HISTORY_SCHEMA`` with its ``secret`` column) as
+    published: the decided marks applied (``cellules_masquees``), the columns not published per
+    period at the territory's level listed under ``non_publie``."""
+    if "secret" not in periodes.columns:
+        raise UndecidedRow("série par période sans décision de secret statistique")
+    return _decided_periods(periodes)
 
 
 NOT_PUBLISHED = "non_publie"
@@ -385,14 +305,3 @@ def _decided_periods(periodes: pl.DataFrame) -> pl.DataFrame:
     out = pl.DataFrame(rows, schema=schema) if rows else periodes.drop("secret")
     return out.with_columns(pl.Series("cellules_masquees", notes, dtype=pl.String),
                             pl.Series(NOT_PUBLISHED, hidden, dtype=pl.String))
-
-
-def disclose_history(historique: pl.DataFrame, niveau: str | None, limit: int | None = None) -> pl.DataFrame:
-    """``disclose_periods`` for every school year of a ``HISTORY_SCHEMA`` frame."""
-    if "secret" in historique.columns:
-        return _decided_periods(historique)
-    if historique.is_empty() or not is_masked_level(niveau):
-        return historique.with_columns(pl.lit("", dtype=pl.String).alias("cellules_masquees"))
-    parts = [disclose_periods(group.sort("periode_fin"), niveau, limit)
-             for _, group in historique.group_by("annee_scolaire", maintain_order=True)]
-    return pl.concat(parts).sort("annee_scolaire", "periode_fin")

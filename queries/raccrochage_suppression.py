@@ -5,13 +5,12 @@ territory of every level, totals, periods, cumulative raccrochés, « même date
 projections: ``dashboard.disclosure.cells``) from the bilans, and lets
 ``dashboard.disclosure.suppression`` choose the masks, with the previous school year's masks fixed.
 One decision per school year, data version, threshold and protection width: computed once per
-process (and persisted in the ``meta`` table by ``store_decisions``), then only looked up.
+process (and persisted in the ``decisions_secret`` table by ``store_decisions``), then only looked up.
 Only the pattern of masked values comes out, never a figure. No Streamlit.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import weakref
@@ -23,16 +22,17 @@ from dashboard import db
 from dashboard.disclosure import audit as disclosure_audit
 from dashboard.disclosure import cells as dc
 from dashboard.disclosure import rule
+from dashboard.disclosure.marks import PRIMARY
 from dashboard.disclosure.suppression import Decision, decide
 from queries import raccrochage_networks as nets
 from queries import raccrochage_position as position
+from queries import secret_store as store
 from queries import territoires as tq
 from queries.raccrochage_rules import default_profile, previous_year, seasonal_profile
 
 log = logging.getLogger("dashboard.disclosure")
 _MEMO: dict[tuple, Decision] = {}
 _LOCK = threading.Lock()
-META_PREFIX = "secret:"
 
 
 def _bilans(conn: Connection, years: list[str]) -> pl.DataFrame:
@@ -96,8 +96,10 @@ def _fingerprint(conn: Connection, annee: str) -> str:
 
 
 #: Raised when the way masks are chosen changes: decisions stored by an earlier release are then
-#: chosen again (2: a bound the solver cannot settle is no longer taken as protection).
-METHOD = 2
+#: chosen again (2: a bound the solver cannot settle is no longer taken as protection; 3: the small
+#: gaps between a year's files and the « même date » series of the next year are protected; 4: a zero
+#: pinned at zero in its department is bounded in the whole system).
+METHOD = 4
 
 
 def _memo_key(conn: Connection, annee: str) -> tuple:
@@ -144,10 +146,27 @@ def system_with_locality(conn: Connection, annee: str):
         cells += [c for c in previous_cells if c.key.kind != dc.N1]
         dc.with_atoms(cells)
         fixed = {c.atom: past.marks[c.key] for c in previous_cells if c.key in past.marks}
+        cells = _with_small_gaps(cells, fixed)
     else:
         dc.with_atoms(cells)
     locality = disclosure_audit.Locality(cells, dc.truth(data), dc.department_grouping(data))
     return cells, year, fixed, locality
+
+
+def _with_small_gaps(cells: list[dc.Cell], fixed: dict) -> list[dc.Cell]:
+    """Keep the « même date » gaps (``cells.GAP_N1``) that are small counts, as values to protect
+    (masked « < 5 »: never published, never to be recomputed); drop the others (a gap that is no
+    small count, or that the previous year publishes itself, is no new disclosure)."""
+    limit = rule.threshold()
+    own = {c.atom for c in cells if c.key.kind != dc.GAP_N1}
+    out = []
+    for cell in cells:
+        if cell.key.kind != dc.GAP_N1:
+            out.append(cell)
+        elif 0 < cell.value < limit and cell.atom not in own:
+            fixed[cell.atom] = PRIMARY
+            out.append(cell)
+    return out
 
 
 def _decide(conn: Connection, annee: str) -> Decision:
@@ -163,39 +182,39 @@ def masks(conn: Connection, annee: str) -> dict[dc.Key, str]:
     return decision(conn, annee).marks
 
 
-# --- persistence (meta table) ---------------------------------------------------------------------
+# --- persistence (decisions_secret table) -----------------------------------------------------------
 
 
-def _encode(decision_: Decision, key: tuple) -> str:
-    return json.dumps({"cle": list(key[1:]), "publiees": decision_.published, "tours": decision_.rounds,
-                       "masques": [[k.annee, k.code, k.kind, k.periode, k.column, m]
-                                   for k, m in sorted(decision_.marks.items(), key=lambda i: i[0].label())]},
-                      ensure_ascii=False)
+def _fingerprint_text(key: tuple) -> str:
+    """What a stored decision was decided on: data fingerprint, threshold, protection width."""
+    return f"{key[1]}|{key[2]}|{key[3]:g}"
 
 
 def _stored(conn: Connection, annee: str, key: tuple) -> Decision | None:
-    try:
-        raw = db.get_meta(conn, META_PREFIX + annee)
-    except Exception:  # noqa: BLE001 - a cache only
+    found = store.read(conn, store.RACCROCHAGE, annee, METHOD, _fingerprint_text(key))
+    if found is None:
         return None
-    if not raw:
-        return None
-    data = json.loads(raw)
-    if data.get("cle") != list(key[1:]):
-        return None
-    marks = {dc.Key(a, c, k, p, col): m for a, c, k, p, col, m in data["masques"]}
-    return Decision(annee, marks, [], data.get("publiees", 0), data.get("tours", 0))
+    marks, published, rounds = found
+    return Decision(annee, marks, [], published, rounds)
 
 
 def store_decisions(engine: Engine) -> int:
     """Compute and persist the decision of every school year (after an import, a demo fill, or by
-    the audit command); returns the number of years."""
+    the ``store`` command), raccrochage, prevention and absenteeism; returns the number of years."""
+    from queries import absenteisme_suppression, prevention_suppression
+
     with engine.connect() as conn:
         years = tq.school_years(conn)
-        results = {annee: (decision(conn, annee), _memo_key(conn, annee)) for annee in years}
+        results = [(annee, METHOD, _fingerprint_text(_memo_key(conn, annee)), decision(conn, annee))
+                   for annee in years]
+        gpds = [(annee, prevention_suppression.METHOD, prevention_suppression.fingerprint_text(conn, annee),
+                 prevention_suppression.decision(conn, annee)) for annee in years]
+        absence = [(annee, absenteisme_suppression.METHOD, absenteisme_suppression.fingerprint_text(conn, annee),
+                    absenteisme_suppression.decision(conn, annee)) for annee in years]
     with engine.begin() as conn:
-        for annee, (result, key) in results.items():
-            db.set_meta(conn, META_PREFIX + annee, _encode(result, key))
+        store.write(conn, store.RACCROCHAGE, results)
+        store.write(conn, store.PREVENTION, gpds)
+        store.write(conn, store.ABSENTEISME, absence)
     return len(results)
 
 

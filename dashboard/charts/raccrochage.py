@@ -26,6 +26,7 @@ from dashboard.charts.common import (
     empty_figure,
     french_layout,
 )
+from dashboard.charts.secret_marks import mark_of, mark_trace, period_marks  # noqa: F401
 from dashboard.publish import catalog, screen
 from queries import raccrochage as q
 
@@ -43,7 +44,8 @@ MASKED_TEXT = disclosure.SECONDARY_LABEL
 TABLE_PLACEHOLDER = screen.PLACEHOLDER
 STATUS_SYMBOLS = {"en_retard": "▼", "sur_trajectoire": "●", "en_avance": "▲", "inconnu": "○", "atteint": "✓",
                   "non_atteint": "✗"}
-MASKED_NOTE = "Valeurs inférieures au seuil de diffusion masquées (secret statistique) : vides dans le graphique."
+MASKED_NOTE = ("Valeurs masquées (secret statistique) : leur marque est écrite à la place de la barre ; les courbes "
+               "s'interrompent à ces points.")
 
 
 def status_text(statut: str | None) -> str:
@@ -241,6 +243,9 @@ def solutions_over_time_figure(periodes: pl.DataFrame) -> go.Figure:
             x=labels, y=periodes["raccroches"].to_list(), name="Raccrochés dans la période", marker_color=BLUE_FRANCE,
             hovertemplate="%{x}<br>Raccrochés : %{y:,.0f}<extra></extra>",
         ))
+        marks = mark_trace(labels, period_marks(periodes, "raccroches"), "Raccrochés")
+        if marks is not None:
+            fig.add_trace(marks)
     else:
         for column in q.SOLUTION_COLUMNS:
             fig.add_trace(go.Bar(
@@ -264,6 +269,7 @@ def solutions_over_time_figure(periodes: pl.DataFrame) -> go.Figure:
 def solution_shares_figure(
     current: dict, previous: dict | None, annee: str, previous_label: str,
     current_total: int | None = None, previous_total: int | None = None,
+    current_marks: dict | None = None, previous_marks: dict | None = None,
 ) -> go.Figure:
     """Share of each type of solution among the raccrochés, this year vs the same date last year.
 
@@ -284,13 +290,14 @@ def solution_shares_figure(
         prev = shares(previous, previous_total)
         fig.add_trace(go.Bar(
             y=labels, x=prev, orientation="h", name=previous_label, marker_color=LIGHT_GREY,
-            text=[fmt.percent(v / 100) if v is not None else "" for v in prev], textposition="outside",
+            text=[fmt.percent(v / 100) if v is not None else mark_of(previous, previous_marks, c)
+                  for v, c in zip(prev, q.SOLUTION_COLUMNS, strict=True)], textposition="outside",
             hovertemplate=f"%{{y}}<br>{previous_label} : %{{text}}<extra></extra>",
         ))
     fig.add_trace(go.Bar(
         y=labels, x=cur, orientation="h", name=annee,
         marker_color=[SOLUTION_COLORS[c] for c in q.SOLUTION_COLUMNS],
-        text=[fmt.percent(v / 100) if v is not None else disclosure.masked_label() if current.get(c) is None else ""
+        text=[fmt.percent(v / 100) if v is not None else mark_of(current, current_marks, c)
               for v, c in zip(cur, q.SOLUTION_COLUMNS, strict=True)],
         textposition="outside",
         hovertemplate=f"%{{y}}<br>{annee} : %{{text}}<extra></extra>",
@@ -320,6 +327,9 @@ def contracts_figure(periodes: pl.DataFrame) -> go.Figure:
         marker_color=SOLUTION_COLORS["raccroches_mlds"],
         hovertemplate="%{x}<br>Contrats FOQUALE : %{y:,.0f}<extra></extra>",
     ))
+    marks = mark_trace(labels, period_marks(periodes, "contrats_foquale"), "Contrats FOQUALE")
+    if marks is not None:
+        fig.add_trace(marks)
     fig.add_trace(go.Scatter(
         x=labels, y=periodes["raccroches"].to_list(), name="Raccrochés dans la période", mode="lines+markers",
         line={"color": BLUE_FRANCE, "width": 2},
@@ -380,7 +390,7 @@ SCREEN_COLUMNS = ("libelle", "statut", "periode_fin",
 
 def situation_table(frame: pl.DataFrame, columns: Sequence[str] = SUMMARY_COLUMNS,
                     name: str = "Raccrochage") -> publish.Table:
-    """Situation rows (after ``disclose_frame``: marks in ``cellules_masquees``) as a declared table."""
+    """Situation rows (``Detail.publie``: marks in ``cellules_masquees``) as a declared table."""
     return publish.table(name, frame, [catalog.RACCROCHAGE[c] for c in columns if c in frame.columns])
 
 

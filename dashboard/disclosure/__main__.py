@@ -1,7 +1,8 @@
 """``python -m dashboard.disclosure audit --annee 2016-2017 [--database-url URL]``
 
-Rebuilds everything the dashboard publishes about raccrochage (and the GPDS chain of the Prévention
-page) for a school year (every territory,
+Rebuilds everything the dashboard publishes about raccrochage (with the previous year's files; then
+again with the « même date » series that the next school year's files show of it), the GPDS chain of the Prévention page and absenteeism (every
+school and group rate, rounded as published) for a school year (every territory,
 level and period; totals, periods, cumulative raccrochés, « même date l'an dernier »,
 projections) with the masks the pages, files and decks apply, and checks by linear programming
 that no masked value can be narrowed below the protection width from the rest. Prints the number
@@ -38,10 +39,37 @@ def _audit(args) -> int:
                 hidden = len({c.atom for c in own if c.atom in masked})
                 _report(f"{annee} :", published, hidden, findings, args.largeur, time.perf_counter() - start)
                 status = status or (1 if findings else 0)
+                status = _audit_same_date(conn, annee, args.largeur) or status
                 status = _audit_prevention(conn, annee, args.largeur) or status
+                status = _audit_absenteeism(conn, annee) or status
     finally:
         engine.dispose()
     return status
+
+
+def _audit_same_date(conn, annee: str, width: float | None) -> int:
+    """The values of ``annee`` again, with what the next school year's files add about it (its
+    « même date l'an dernier » series, each network cut at its own last bilan): the next year's
+    system, its decision applied, each masked value of ``annee`` bounded. 1 if one is disclosed, 0
+    otherwise (and when there is no next year)."""
+    from dashboard.disclosure import audit as disclosure_audit
+    from dashboard.disclosure import cells as dc
+    from queries import raccrochage_suppression as secrecy
+    from queries import territoires as tq
+
+    following = f"{int(annee[:4]) + 1}-{int(annee[5:]) + 1}"
+    if following not in tq.school_years(conn):
+        return 0
+    start = time.perf_counter()
+    decision = secrecy.decision(conn, following)
+    cells, _year, fixed, locality = secrecy.system_with_locality(conn, following)
+    masked = set(fixed) | {c.atom for c in cells if c.key in decision.marks}
+    own = {c.atom for c in cells if c.key.annee == annee}
+    findings = disclosure_audit.audit(cells, masked, width, check=own & masked, locality=locality)
+    same_date = {c.atom for c in cells if c.key.kind == dc.N1}
+    _report(f"{annee}, avec la série « même date » de {following} :", len(same_date - masked),
+            len(own & masked), findings, width, time.perf_counter() - start)
+    return 1 if findings else 0
 
 
 def _audit_prevention(conn, annee: str, width: float | None) -> int:
@@ -62,6 +90,26 @@ def _audit_prevention(conn, annee: str, width: float | None) -> int:
     findings = disclosure_audit.audit(cells, masked, width)
     published = len({c.atom for c in cells if c.atom not in masked})
     _report(f"{annee}, prévention (GPDS) :", published, len(masked), findings, width, time.perf_counter() - start)
+    return 1 if findings else 0
+
+
+def _audit_absenteeism(conn, annee: str) -> int:
+    """The same audit for absenteeism (every school and group rate, as rounded when published; the
+    protection width is the threshold, in absent pupils a month); 1 if a masked rate is disclosed."""
+    from dashboard.disclosure import audit as disclosure_audit
+    from dashboard.disclosure import rule
+    from queries import absenteisme_suppression as absence
+
+    start = time.perf_counter()
+    decision = absence.decision(conn, annee)
+    cells, _territories, _primary, locality = absence.system(conn, annee)
+    if not cells:
+        return 0
+    width = float(rule.threshold())
+    masked = {c.atom for c in cells if c.key in decision.marks}
+    findings = disclosure_audit.audit(cells, masked, width, locality=locality)
+    published = len({c.atom for c in cells if c.atom not in masked})
+    _report(f"{annee}, absentéisme :", published, len(masked), findings, width, time.perf_counter() - start)
     return 1 if findings else 0
 
 

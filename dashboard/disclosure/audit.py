@@ -106,8 +106,8 @@ class FamilyModel:
                 indices.append(self.index[var])
                 values.append(coefficient)
             starts.append(len(indices))
-        lp.row_lower_ = np.array([c.value - c.rounding for c in self.rows], dtype=float)
-        lp.row_upper_ = np.array([c.value + c.rounding for c in self.rows], dtype=float)
+        lp.row_lower_ = np.array([c.value + c.offset - c.rounding for c in self.rows], dtype=float)
+        lp.row_upper_ = np.array([c.value + c.offset + c.rounding for c in self.rows], dtype=float)
         lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
         lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
         lp.a_matrix_.index_ = np.array(indices, dtype=np.int32)
@@ -197,7 +197,8 @@ def audit(cells: Sequence[Cell], masked: set, width: float | None = None,
     """The masked atoms (``check``: only these) narrowed below ``width`` by what is published.
 
     With ``locality``, each masked value is first bounded in its own groups (``Locality``): wide
-    enough there, it is wide enough everywhere. Narrower there, it is bounded in its whole family —
+    enough there, it is wide enough everywhere (only the width carries over: a zero pinned at zero
+    there may be left a narrow interval above zero by the whole system, so it is bounded there). Narrower there, it is bounded in its whole family —
     except at national scale when the published values that bound it all lie whole inside its
     groups (none cut by the fixing of the other departments): those values bound it just as much in
     the whole system, so the finding is exact as it stands."""
@@ -220,11 +221,16 @@ def audit(cells: Sequence[Cell], masked: set, width: float | None = None,
                     local[groups] = locality.model(family, groups, masked)
                 model = local[groups]
                 low, high, binding = model.interval(cell, width)
-                if _protected(cell, low, high, width):
+                if high - low >= width - EPSILON:  # wide there, so at least as wide in the whole system
                     continue
+                # A zero pinned at zero there proves nothing: the whole system (the other
+                # departments free) can leave it a narrow interval above zero, which is a disclosure.
                 if locality.wide and all(model.origins[i] is model.rows[i] for i in binding):
-                    rows = tuple(model.rows[i] for i in binding)
-                    findings.append(Finding(cell.key, cell.value, low, high, tuple(r.key for r in rows), cell, rows))
+                    # bound by whole published values only: the interval is the whole system's
+                    if not _protected(cell, low, high, width):
+                        rows = tuple(model.rows[i] for i in binding)
+                        findings.append(Finding(cell.key, cell.value, low, high, tuple(r.key for r in rows), cell,
+                                                rows))
                     continue
             if whole is None:
                 whole = locality.whole(family, masked) if locality is not None else FamilyModel(
@@ -317,4 +323,5 @@ class Locality:
             return cell
         coefficients = {v: w for name in groups & self._groups[id(cell)] for v, w in slices[name].items()}
         value = sum(w * self.truth[v] for v, w in coefficients.items())
-        return Cell(cell.key, coefficients, value, cell.rounding, cell.count, cell.atom)
+        return Cell(cell.key, coefficients, value, cell.rounding, cell.count, cell.atom, cell.offset,
+                    cell.family_name)

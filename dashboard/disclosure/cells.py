@@ -60,6 +60,10 @@ TOTAL_COLUMNS = ("jeunes_signales", "jeunes_contactes", "entretiens", "solutions
                  RACCROCHES, *SOLUTIONS)
 
 TOTAL, PERIOD, CUMUL, N1, PROJECTION = "total", "period", "cumul", "n1", "projection"
+#: Not published: what the previous year's own files show up to the latest « même date » month,
+#: minus the « même date » value (the networks whose last bilan is earlier, over the months between).
+#: A reader who holds both years' files can subtract; when it is a small count it must stay protected.
+GAP_N1 = "ecart_n1"
 
 
 def family_of(column: str) -> str:
@@ -95,13 +99,18 @@ class Cell:
     key: Key
     coefficients: dict[Var, float]  # unknown → coefficient (1 for a count)
     value: float
-    rounding: float = 0.0  # published within ± rounding (projections)
+    rounding: float = 0.0  # published within ± rounding (projections, rounded rates)
     count: bool = True
     atom: tuple = field(default=())
+    #: what a reader sees minus the true value (a rounded rate × its known base): the reader's
+    #: interval is value + offset ± rounding
+    offset: float = 0.0
+    #: the family of unknowns, when it is not the column's (absenteeism: every rate is one family)
+    family_name: str | None = None
 
     @property
     def family(self) -> str:
-        return family_of(self.key.column)
+        return self.family_name or family_of(self.key.column)
 
 
 @dataclass(frozen=True)
@@ -163,10 +172,17 @@ def year_cells(year: YearData, data: Mapping[str, YearData], previous: YearData 
             cut = {r: _month_rank(periods[r][-1]) for r in reported}
             before = {r: [q for q in previous.periods_of(r) if _month_rank(q) <= cut[r]] for r in reported}
             if any(before.values()):
+                latest = max(cut.values())
                 for column in n1_columns(niveau):
                     variables = [(previous.annee, r, q, c) for r in reported for q in before[r]
                                  for c in parts_of(column)]
                     out.append(_cell(Key(annee, code, N1, "", column), variables, data))
+                    shown = set(variables)
+                    gap = [(previous.annee, r, q, c) for r in reported for q in previous.periods_of(r)
+                           if _month_rank(q) <= latest for c in parts_of(column)
+                           if (previous.annee, r, q, c) not in shown]
+                    if gap:
+                        out.append(_cell(Key(previous.annee, code, GAP_N1, annee, column), gap, data))
     return out
 
 

@@ -97,11 +97,12 @@ def _order(cell: Cell) -> tuple:
 
 def decide(cells: Sequence[Cell], annee: str, territories: Mapping, fixed: Mapping[tuple, str],
            limit: int | None = None, width: float | None = None, relate=relations,
-           locality: Locality | None = None) -> Decision:
+           locality: Locality | None = None, primary: Mapping[tuple, str] | None = None) -> Decision:
     """The masks of ``annee`` (``cells``: its published values and the previous year's, whose
     atoms masked by its own decision are ``fixed``; ``relate``: the sums readers see among them,
     ``relations`` for raccrochage; ``locality``: where the unknowns lie, to bound a masked value in
-    its own department first — the decision is the same, found faster)."""
+    its own department first — the decision is the same, found faster; ``primary``: the atoms to
+    mask first when the subject's rule is not « a count from 1 to the threshold − 1 »)."""
     limit = limit or threshold()
     width = protection_width() if width is None else width
     previous_published = {c.atom for c in cells if c.key.annee != annee and c.atom not in fixed}
@@ -116,7 +117,8 @@ def decide(cells: Sequence[Cell], annee: str, territories: Mapping, fixed: Mappi
 
     masked: dict[tuple, str] = dict(fixed)
     for cell in cells:
-        if cell.count and 0 < cell.value < limit and decidable(cell):
+        small = cell.atom in primary if primary is not None else cell.count and 0 < cell.value < limit
+        if small and decidable(cell):
             masked.setdefault(cell.atom, PRIMARY)
     # sums readers see: never exactly one masked term
     sums = relate(cells, territories, annee)

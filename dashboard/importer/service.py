@@ -79,13 +79,9 @@ def import_file(engine: Engine, data: bytes, filename: str = "", kind: str | Non
                            kind=checked.kind, lignes=checked.report.rows, counts=counts)
         if counts.any_change:
             writing.bump_version(conn)
-    if counts.any_change and checked.kind in SECRECY_KINDS:
+    if counts.any_change:  # every subject's decisions depend on the data (raccrochage, GPDS, absenteeism)
         _store_secrecy(engine)
     return ImportResult(checked.kind, checked.report, True, counts, filename, digest)
-
-
-#: Imports that change what the raccrochage secrecy decision depends on (bilans, breakdown).
-SECRECY_KINDS = frozenset({"bilans", "territoires"})
 
 
 def _store_secrecy(engine: Engine) -> None:

@@ -2,7 +2,7 @@
 
 ``gather(conn, scope, code, annee)`` calls the same query functions as the pages, with the
 user's scope (``AccessDenied`` outside it, ``KeyError`` for an unknown territory), and applies
-the same disclosure rule (``queries.raccrochage.disclose``/``disclose_frame``; absenteeism rates
+the figures as published (``Detail.publie``: the year's secrecy decision applied; absenteeism rates
 come masked from ``queries.absenteisme``). The result is a plain, picklable ``DeckContent``: the
 page caches it, the PPTX and the XLSX are rendered from it, so every figure of the deck, of its
 preview and of its spreadsheet is the same number.
@@ -85,6 +85,7 @@ class DeckContent:
     highlights: tuple[Highlight, ...] = field(default=())
     late: tuple[tuple[str, str | None], ...] = field(default=())  # networks without the latest bilan: (name, last)
     prevention: Prevention | None = None  # None: no referent nor GPDS activity declared that year
+    solutions_n1_marks: dict = field(default_factory=dict)  # the decided marks of ``solutions_n1``
     academie: Academie = field(default_factory=lambda: academie_of.from_code(None))  # the database's
 
     @property
@@ -106,11 +107,11 @@ def gather(conn: Connection, scope: Scope, code: str, annee: str, *, with_map: b
     """The deck's content for territory ``code`` and school year ``annee`` (scope checked)."""
     territory = tq.resolve_territory(conn, scope, code, annee)
     detail = rq.detail(conn, scope, territory.code, annee)
-    niveau = territory.niveau
-    shown, marks = rq.disclose_marks(detail.situation, niveau)
-    solutions_n1 = rq.disclose_solutions_n1(detail)
-    below = rq.disclose_frame(detail.sous_territoires)
-    networks = rq.disclose_frame(detail.reseaux)
+    published = detail.publie  # the year's secrecy decision applied in queries/
+    shown, marks = published.situation, published.marks
+    solutions_n1 = published.solutions_n1
+    below = published.sous_territoires
+    networks = published.reseaux
     if set(networks["code"].to_list()) == set(below["code"].to_list()):
         networks = networks.clear()
     content = DeckContent(
@@ -123,10 +124,11 @@ def gather(conn: Connection, scope: Scope, code: str, annee: str, *, with_map: b
         shown=shown,
         masked=tuple(marks),
         marks=marks,
-        periodes=rq.disclose_periods(detail.periodes, niveau),  # the Raccrochage page's rule
-        historique=rq.disclose_history(detail.historique, niveau),
+        periodes=published.periodes,
+        historique=published.historique,
         trajectoire=detail.trajectoire,
         solutions_n1=solutions_n1,
+        solutions_n1_marks=dict(published.solutions_n1_marks) if solutions_n1 else {},
         sous_territoires=below,
         reseaux=networks,
         absence=_absence(conn, scope, territory.code, annee),

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 from pptx.enum.shapes import MSO_SHAPE
 from pptx.util import Inches
 
 from dashboard import disclosure, fmt
 from dashboard.charts.common import BLUE_FRANCE
+from dashboard.disclosure.cells import SMALL_LEVELS
 from dashboard.slides import methodtext, pptcharts, prevention, series, style, tables
 from dashboard.slides.content import DeckContent
 from dashboard.slides.keyfigures import tiles
@@ -205,11 +207,18 @@ def _trajectory(deck: Deck, content: DeckContent, spec, title: str) -> None:
 def _solutions(deck: Deck, content: DeckContent, spec, title: str) -> None:
     slide, area = deck.content_slide(title)
     compare = series.solutions_compare(content)
-    area = _with_note(deck, slide, area, series.masked_on(content, "solutions"))
+    compared, why = "Depuis la rentrée, comparé à la même date l'an dernier", ""
+    if not content.solutions_n1:  # a comparison not shown says why
+        compared = "Depuis la rentrée"
+        if content.territory.niveau in SMALL_LEVELS and content.historique.filter(
+                pl.col("annee_scolaire") == content.annee_n1).height > 0:
+            why = (f"Comparaison par type avec {content.annee_n1} non publiée pour une PSAD ou un réseau "
+                   "(secret statistique : trop peu de jeunes par type).")
+    area = _with_note(deck, slide, area, series.masked_on(content, "solutions") or bool(why), why)
     left, right = area.cols([1.15, 1], gap=Inches(0.35))
     for box, chart_spec, heading, kind in (
         (left, spec, "Raccrochés de chaque période bimestrielle", "stacked"),
-        (right, compare, "Depuis la rentrée, comparé à la même date l'an dernier", "bar"),
+        (right, compare, compared, "bar"),
     ):
         if chart_spec is None:
             continue
@@ -284,12 +293,13 @@ def _sources(deck: Deck, content: DeckContent, title: str) -> None:
     deck.text(slide, right, method, max_pt=14, min_pt=7, space_after=0.45)
 
 
-def _with_note(deck: Deck, slide, area: Box, masked: bool) -> Box:
+def _with_note(deck: Deck, slide, area: Box, masked: bool, more: str = "") -> Box:
     """When a chart of the slide has a masked value, a note under the charts; returns the rest."""
     if not masked:
         return area
     body, note = area.top(area.h - Inches(0.3), gap=Inches(0.02))
-    deck.text(slide, note, [disclosure.short_legend() + " Types masqués d'une période : segment gris."],
+    deck.text(slide, note, [" ".join(filter(None, (disclosure.short_legend(),
+                                                   "Types masqués d'une période : segment gris.", more)))],
               max_pt=10, min_pt=7, color=style.MUTED, anchor="bottom",
               inset=Inches(0.03))
     return body

@@ -4,7 +4,9 @@ The data go into the chart's embedded workbook (editable in PowerPoint and Libre
 to what is shown; data labels show the point's own value under a number format (a user who
 corrects a value in the chart data sees the new label): counts with a thousands separator that
 does not depend on the viewer's locale (a narrow no-break space), rates as "12,3 %" (the decimal
-separator is the viewer's). Masked values are absent points: gaps.
+separator is the viewer's). Masked values are absent points (nothing in the chart's data), and a
+masked bar carries its mark as a data label (« < 5 », « s »: ``Series.marks``) drawn at zero height;
+a line has a gap there (its note says why).
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from pptx.enum.dml import MSO_LINE_DASH_STYLE
 from pptx.oxml.ns import qn
 from pptx.util import Pt
 
-from dashboard import fmt
+from dashboard import disclosure, fmt
+from dashboard.charts.raccrochage import SECRET_NAME
 from dashboard.slides import style
 from dashboard.slides.layout import Box, set_alt_text
 from dashboard.slides.series import ChartSpec
@@ -95,6 +98,8 @@ def add_chart(slide, box: Box, spec: ChartSpec, kind: str, *, font_pt: float = 1
         chart.legend.font.size = Pt(font_pt - 1)
     _style_axes(chart, spec, kind, font_pt, value_axis, headroom)
     plot = chart.plots[0]
+    # a stacked chart with a « secret statistique » segment shows its masked parts there
+    secret_segment = any(s.name == SECRET_NAME for s in spec.series)
     if kind in ("column", "bar", "stacked"):
         plot.gap_width = 60 if kind == "stacked" else 45
         if kind != "stacked":
@@ -105,7 +110,59 @@ def add_chart(slide, box: Box, spec: ChartSpec, kind: str, *, font_pt: float = 1
         else:
             _style_bar(series, s)
         _labels(series, s, kind, label_pt or font_pt - 1, number_format)
+        if kind != "line" and not (kind == "stacked" and secret_segment):
+            _marks(chart, series, s, kind, label_pt or font_pt - 1)
+    if _blanks_drawn(chart):  # a blank that is not masked (no data) is drawn at zero: no « 0 » label on it
+        for s, series in zip(spec.series, plot.series, strict=True):
+            for index, value in enumerate(s.values):
+                if value is None and not (index < len(s.marks) and s.marks[index]):
+                    _no_label(series, index)
     return frame
+
+
+def _blanks_drawn(chart) -> bool:
+    blanks = chart._chartSpace.find(qn("c:chart")).find(qn("c:dispBlanksAs"))  # noqa: SLF001
+    return blanks is not None and blanks.get("val") == "zero"
+
+
+def _no_label(series, index: int) -> None:
+    dlbl = series.points[index].data_label._get_or_add_dLbl()  # noqa: SLF001 - python-pptx has no delete
+    for child in list(dlbl):
+        if child.tag != qn("c:idx"):
+            dlbl.remove(child)
+    dlbl.append(dlbl.makeelement(qn("c:delete"), {"val": "1"}))
+
+
+def _marks(chart, series, s, kind: str, label_pt: float) -> None:
+    """The mark of each masked bar (« < 5 », « s ») as its data label. The point keeps no value (the
+    chart's data and workbook stay empty there); blanks are drawn as zero so the label has a place."""
+    masked = [(i, m) for i, (m, v) in enumerate(zip(s.marks, s.values, strict=False)) if m and v is None]
+    if not masked:
+        return
+    _blanks_as_zero(chart)
+    for index, mark in masked:
+        label = series.points[index].data_label
+        label.has_text_frame = True
+        label.text_frame.text = disclosure.mark_text(mark)
+        _label_font(label.text_frame.paragraphs[0].runs[0].font, s, kind, label_pt)
+        label.text_frame.paragraphs[0].runs[0].font.color.rgb = style.rgb(style.MUTED)
+        if kind in ("bar", "column"):
+            label.position = XL_LABEL_POSITION.OUTSIDE_END
+        else:
+            label.position = XL_LABEL_POSITION.INSIDE_BASE
+
+
+def _blanks_as_zero(chart) -> None:
+    element = chart._chartSpace.find(qn("c:chart"))  # noqa: SLF001 - no python-pptx API for dispBlanksAs
+    blanks = element.find(qn("c:dispBlanksAs"))
+    if blanks is None:
+        blanks = element.makeelement(qn("c:dispBlanksAs"), {})
+        anchor = element.find(qn("c:plotVisOnly"))
+        if anchor is not None:
+            anchor.addnext(blanks)
+        else:
+            element.append(blanks)
+    blanks.set("val", "zero")
 
 
 def _style_axes(chart, spec: ChartSpec, kind: str, font_pt: float, value_axis: bool, headroom: float) -> None:

@@ -131,7 +131,9 @@ def trajectory(content: DeckContent) -> ChartSpec | None:
                              marker="dash", marker_size=2, width_pt=1.0, dash=True))
     if not previous.is_empty():
         values = _counts(last.get(r) for r in ranks)
-        series.append(Series(previous_name(content), values, style.PREVIOUS, marker_size=5, width_pt=1.75))
+        last_marks = dict(zip(previous["rang"].to_list(), _period_marks(previous, "raccroches_cumul"), strict=True))
+        series.append(Series(previous_name(content), values, style.PREVIOUS, marker_size=5, width_pt=1.75,
+                             marks=[last_marks.get(r) for r in ranks]))
     return ChartSpec([rq.slot_label(r) for r in ranks], series)
 
 
@@ -164,7 +166,7 @@ def solutions_compare(content: DeckContent) -> ChartSpec | None:
     if content.solutions_n1:
         previous = [content.solutions_n1.get(c) for c in rq.SOLUTION_COLUMNS]
         series.append(Series(f"{content.annee_n1} (même date)", previous, LIGHT_GREY, labelled=_all(previous),
-                             marks=_masked_marks(previous)))
+                             marks=_masked_marks(previous, content.solutions_n1_marks, rq.SOLUTION_COLUMNS)))
     series.append(Series(content.annee, current, BLUE_FRANCE, labelled=_all(current),
                          point_colors=[SOLUTION_COLORS[c] for c in rq.SOLUTION_COLUMNS],
                          marks=_masked_marks(current, content.marks, rq.SOLUTION_COLUMNS)))

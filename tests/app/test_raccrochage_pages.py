@@ -337,3 +337,30 @@ def test_chart_legends_read_in_order():
     assert fig.data[-1].name == YEAR  # drawn last, on top
     shares = charts.solution_shares_figure({c: 1 for c in q.SOLUTION_COLUMNS}, None, YEAR, "2013-2014")
     assert shares.layout.legend.y > 1  # above the bars, clear of the axis title
+
+
+def test_a_masked_bar_of_a_page_chart_shows_its_mark_where_it_would_stand():
+    """A period whose contrats FOQUALE (or raccrochés) are masked: no bar, no value, its mark written
+    at the bar's place; a masked share of last year shows its decided mark, not a blank."""
+    import polars as pl
+
+    from dashboard.charts import raccrochage as charts
+    from queries import raccrochage as q
+
+    periods = pl.DataFrame({"libelle": ["sept.–oct.", "nov.–déc."], "contrats_foquale": [12, None],
+                            "raccroches": [None, 30], "cellules_masquees": ["raccroches", "contrats_foquale=s"]})
+    contracts = charts.contracts_figure(periods)
+    (marks,) = [t for t in contracts.data if getattr(t, "mode", None) == "text"]
+    assert list(marks.x) == ["nov.–déc."] and list(marks.text) == [disclosure.SECONDARY_LABEL]
+    assert list(marks.y) == [0] and list(contracts.data[0].y) == [12, None]  # the bar holds no value
+    flows = charts.solutions_over_time_figure(periods.with_columns(  # a PSAD: its periods' raccrochés only
+        non_publie=pl.lit(", ".join(q.SOLUTION_COLUMNS)),
+        **{c: pl.lit(None, dtype=pl.Int64) for c in q.SOLUTION_COLUMNS}))
+    (marks,) = [t for t in flows.data if getattr(t, "mode", None) == "text"]
+    assert list(marks.x) == ["sept.–oct."] and list(marks.text) == [disclosure.masked_label()]
+    current = {c: 10 for c in q.SOLUTION_COLUMNS}
+    previous = dict(current, raccroches_mlds=None)
+    shares = charts.solution_shares_figure(current, previous, YEAR, "2013-2014", current_total=60, previous_total=60,
+                                           previous_marks={"raccroches_mlds": disclosure.SECONDARY})
+    last_year = shares.data[0]
+    assert last_year.text[q.SOLUTION_COLUMNS.index("raccroches_mlds")] == disclosure.SECONDARY_LABEL

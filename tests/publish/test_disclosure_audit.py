@@ -5,10 +5,12 @@ every demonstration year, the choice is deterministic, and the command proves it
 from __future__ import annotations
 
 import json
+import random
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select, update
 
 from dashboard import db
 from dashboard.disclosure import audit, cells, suppression
@@ -148,8 +150,22 @@ def _with_locality(flows: dict, territories: dict):
     return published, audit.Locality(published, cells.truth(data), cells.department_grouping(data))
 
 
+def _zero_pinned_locally() -> tuple:
+    """Hypothesis's example: R00 and R01 (0 propositions each) masked with their department; the
+    other departments fixed at their true values pin them at 0, but the whole system leaves them
+    [0, 2] (the 2 of D3, masked, could lie in D0): a disclosure the department-first bound missed."""
+    spec = [["R00", "R01", "R02"], ["R10", "R11", "R12"], ["R20"], ["R30", "R31"]]
+    flows = {(n, "2016-10-31"): dict(ZERO) for networks in spec for n in networks}
+    flows[("R30", "2016-10-31")]["raccroches_autres"] = 2
+    flows[("R31", "2016-10-31")].update(jeunes_signales=19, jeunes_contactes=21, entretiens=26, solutions_proposees=2,
+                                        raccroches_apprentissage=17, raccroches_mlds=2,
+                                        raccroches_service_civique=25, raccroches_autres=27)
+    return flows, _departments(spec), random.Random(3)
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(departments())
+@example(_zero_pinned_locally())
 def test_bounding_in_the_department_first_finds_exactly_what_the_whole_system_finds(case):
     """The exact audit with a ``Locality`` reports the same masked values with the same intervals
     as the audit of the whole system, whatever is masked."""
@@ -204,6 +220,7 @@ def test_every_demonstration_year_passes_the_audit(demo_url):
     """The decisions the pages apply (stored by the demo fill) leave no masked value recomputable
     from the union of everything published, for every school year."""
     from queries import raccrochage_suppression as secrecy
+    from queries import secret_store as store
     from queries import territoires as tq
 
     engine = db.make_engine(demo_url)
@@ -213,17 +230,43 @@ def test_every_demonstration_year_passes_the_audit(demo_url):
             published, _year, fixed = secrecy.system(conn, annee)
             masked = set(fixed) | {c.atom for c in published if c.key in decision.marks}
             assert audit.audit(published, masked) == [], annee
-            assert db.get_meta(conn, secrecy.META_PREFIX + annee)  # computed once, at the demo fill
+            assert annee in store.stored_years(conn, store.RACCROCHAGE)  # computed once, at the demo fill
             # at every level: a department's small per-period counts are masked too
             small = [c for c in published if c.key.annee == annee and c.count and 0 < c.value < 5]
             assert all(decision.marks.get(c.key) for c in small)
     engine.dispose()
 
 
+def test_the_audit_command_finds_nothing_recomputable_in_any_demonstration_year(demo_url):
+    """Every school year of the demonstration (académie scale): raccrochage with the previous
+    year's files, again with the « même date » series of the next year, the GPDS chain and
+    absenteeism — not one masked value recomputable."""
+    from queries import territoires as tq
+
+    engine = db.make_engine(demo_url)
+    with engine.connect() as conn:
+        years = tq.school_years(conn)
+    engine.dispose()
+    ok = cli.run_cli("dashboard.disclosure", "audit", "--database-url", demo_url)
+    assert ok.returncode == 0, ok.stdout
+    lines = [line for line in ok.stdout.splitlines() if "valeurs publiées" in line]
+    for annee, following in zip(years, [*years[1:], None], strict=True):
+        expected = [f"{annee} :", f"{annee}, prévention (GPDS) :", f"{annee}, absentéisme :"]
+        if following:
+            expected.append(f"{annee}, avec la série « même date » de {following} :")
+        for start in expected:
+            assert any(line.startswith(start) for line in lines), start
+    assert len(lines) == 4 * len(years) - 1
+    assert all(" 0 recalculable " in line for line in lines), ok.stdout
+
+
 def test_audit_command(demo_url, tmp_path):
     ok = cli.run_subprocess("dashboard.disclosure", "audit", "--annee", ANNEE, "--database-url", demo_url)
     assert ok.returncode == 0, ok.stderr
     assert "valeurs publiées" in ok.stdout and "0 recalculable" in ok.stdout
+    # raccrochage, the GPDS chain and absenteeism, all audited: not one value recomputable
+    assert f"{ANNEE}, absentéisme :" in ok.stdout and f"{ANNEE}, prévention (GPDS) :" in ok.stdout
+    assert all(" 0 recalculable " in line for line in ok.stdout.splitlines() if "valeurs publiées" in line)
     # a tampered decision (one small count masked alone) is caught, with the path that reveals it
     import shutil
 
@@ -231,13 +274,12 @@ def test_audit_command(demo_url, tmp_path):
     shutil.copy(demo_url.split("///", 1)[1], copy)
     url = f"sqlite:///{copy}"
     engine = db.make_engine(url)
-    from queries import raccrochage_suppression as secrecy
-
+    table = db.decisions_secret
     with engine.begin() as conn:
-        raw = json.loads(db.get_meta(conn, secrecy.META_PREFIX + ANNEE))
-        primary = [m for m in raw["masques"] if m[-1] == "primary" and m[2] == cells.TOTAL]
-        raw["masques"] = primary[:1]
-        db.set_meta(conn, secrecy.META_PREFIX + ANNEE, json.dumps(raw))
+        where = (table.c.sujet == "raccrochage") & (table.c.annee_scolaire == ANNEE)
+        raw = json.loads(conn.execute(select(table.c.masques).where(where)).scalar_one())
+        primary = [m for m in raw if m[-1] == "primary" and m[2] == cells.TOTAL]
+        conn.execute(update(table).where(where).values(masques=json.dumps(primary[:1])))
     engine.dispose()
     leak = cli.run_subprocess("dashboard.disclosure", "audit", "--annee", ANNEE, "--database-url", url)
     assert leak.returncode == 1 and "entre" in leak.stdout and "d'après" in leak.stdout

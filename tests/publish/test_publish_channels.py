@@ -247,8 +247,8 @@ def _workbooks(demo_sqlite_url, annee: str) -> dict[str, tuple[list[publish.Tabl
     out = {}
     with engine.connect() as conn:
         detail = rq.detail(conn, FULL, ACADEMIE, annee)
-        racc = [rc.export_table(rq.disclose_frame(detail.sous_territoires)),
-                rc.export_table(rq.disclose_frame(detail.reseaux), "Réseaux")]
+        racc = [rc.export_table(detail.publie.sous_territoires),
+                rc.export_table(detail.publie.reseaux, "Réseaux")]
         prov = publish.Provenance("Raccrochage", annee=annee, demo=True)
         out["raccrochage"] = (racc, publish.xlsx_bytes(racc, prov))
         yearly = abs_tables.yearly_export(aq.yearly_rates(conn, FULL, "P86-POI", annee, "type"), annee, "PSAD")

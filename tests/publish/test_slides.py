@@ -238,6 +238,44 @@ def strict_threshold(monkeypatch):
     return 40
 
 
+def _mark_labels(chart) -> dict[str, dict[int, str]]:
+    """Series name → {point index: fixed label text} (the marks written on masked bars)."""
+    out = {}
+    for plotted in chart.plots[0].series:
+        points = plotted._element.xpath("./c:dLbls/c:dLbl")  # noqa: SLF001
+        out[plotted.name] = {int(d.xpath("./c:idx/@val")[0]): "".join(d.xpath(".//a:t/text()")) for d in points
+                             if d.xpath(".//a:t/text()")}
+    return out
+
+
+def test_a_masked_bar_carries_its_mark_and_the_slide_says_why(demo_engine):
+    """Nord-Charente 2016-2017 (the issue's deck): the masked types of solution, absenteeism rates
+    and GPDS step are written « < 5 » / « s » where their bars would be (the point itself keeps no
+    value), the note under the charts explains the marks, and the comparison with last year, not
+    published for a network, says so."""
+    with demo_engine.connect() as conn:
+        content = slides.gather(conn, SCOPE, "R16-NCH", "2016-2017", with_map=False)
+    prs = open_deck(slides.render(content))
+    plan = slides.slide_plan(content)
+    specs = {"solutions": series.solutions_compare(content), "absenteisme": series.absence(content),
+             "entonnoir": series.funnel(content)}
+    seen = 0
+    for key, spec in specs.items():
+        chart = charts_of(list(prs.slides)[plan.index(key)])[-1]
+        labels, values = _mark_labels(chart), series_values(chart)
+        for s in spec.series:
+            expected = {i: disclosure.mark_text(m) for i, (m, v) in enumerate(zip(s.marks, s.values, strict=False))
+                        if m and v is None}
+            assert labels[s.name] == expected, (key, s.name)
+            assert all(values[s.name][i] is None for i in expected)  # a mark, never a value
+            seen += len(expected)
+        if any(s.marks for s in spec.series if any(s.marks)):
+            assert disclosure.short_legend() in " ".join(slide_texts(list(prs.slides)[plan.index(key)]))
+    assert seen >= 3
+    texts = " ".join(slide_texts(list(prs.slides)[plan.index("solutions")]))
+    assert "non publiée pour une PSAD ou un réseau" in texts
+
+
 def test_network_deck_masks_small_counts(demo_engine, strict_threshold):
     with demo_engine.connect() as conn:
         content = slides.gather(conn, SCOPE, "R17-ROC", ANNEE, with_map=False)

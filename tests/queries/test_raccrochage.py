@@ -100,15 +100,24 @@ def test_status_thresholds_in_one_place():
     assert q.status_from_gap(None) == "inconnu"
 
 
-def test_disclose_primary_secondary_and_derived():
-    row = {"jeunes_signales": 90, "jeunes_contactes": 3, "raccroches": 30, "taux_contact": 3 / 90,
-           **dict(zip(db.SOLUTION_COLUMNS, [12, 0, 6, 5, 2, 5], strict=True))}
-    out, masked = q.disclose(row, "reseau")
+def test_published_row_applies_the_decision_and_masks_derived_figures():
+    """The only rule at publication: the decided marks of the row, and « s » on the figures derived
+    from a masked count. A row without its decision is refused (no per-table fallback rule)."""
+    row = {"code": "R", "jeunes_signales": 90, "jeunes_contactes": 3, "raccroches": 30, "taux_contact": 3 / 90,
+           **dict(zip(db.SOLUTION_COLUMNS, [12, 0, 6, 5, 2, 5], strict=True)),
+           "masque_complementaire": ["jeunes_contactes", "raccroches_service_civique", "raccroches_mlds=s"]}
+    out, marks = q.published_row(row)
     assert out["jeunes_contactes"] is None and out["taux_contact"] is None and out["jeunes_signales"] == 90
-    assert out["raccroches_service_civique"] is None and out["raccroches_mlds"] is None  # secondary
+    assert out["raccroches_service_civique"] is None and out["raccroches_mlds"] is None
     assert out["raccroches_structure_innovante"] == 0 and out["raccroches_autres"] == 5
-    assert set(masked) == {"jeunes_contactes", "taux_contact", "raccroches_service_civique", "raccroches_mlds"}
-    assert q.disclose(row, "departement") == (row, [])
+    assert marks == {"jeunes_contactes": "primary", "raccroches_service_civique": "primary",
+                     "raccroches_mlds": "secondary", "taux_contact": "secondary"}
+    with pytest.raises(q.UndecidedRow):
+        q.published_row({k: v for k, v in row.items() if k != "masque_complementaire"})
+    with pytest.raises(q.UndecidedRow):
+        import polars as pl
+
+        q.published_periods(pl.DataFrame({"periode_fin": ["2014-10-31"], "raccroches": [3]}))
 
 
 # --- database figures ---------------------------------------------------------------------------
@@ -265,7 +274,7 @@ def test_disclosure_of_network_and_psad_rows(engine):
         frames = [q.situations(conn, FULL, "16", YEAR, niveau="reseau"), q.situations(conn, FULL, "16", YEAR),
                   q.situations(conn, FULL, "ACAD", YEAR)]
     for frame in frames:
-        for row in q.disclose_frame(frame).iter_rows(named=True):
+        for row in q.published_frame(frame).iter_rows(named=True):
             marks = disclosure.decode_marks(row["cellules_masquees"])
             for key in q.DISCLOSED_COUNTS:
                 value = row.get(key)
@@ -273,7 +282,7 @@ def test_disclosure_of_network_and_psad_rows(engine):
                 if key in marks and marks[key] == disclosure.PRIMARY:
                     raw = frame.filter(frame["code"] == row["code"])[key][0]
                     assert raw is not None and 0 < raw < 5, (row["code"], key, raw)
-    cog = q.disclose_frame(frames[0]).filter(frames[0]["code"] == "R16-COG").row(0, named=True)
+    cog = q.published_frame(frames[0]).filter(frames[0]["code"] == "R16-COG").row(0, named=True)
     assert cog["jeunes_signales"] == 6 and cog["raccroches"] is None and cog["taux_atteinte"] is None
     assert cog["projection"] is None and "raccroches" in cog["cellules_masquees"]
     # a row of the same fixture with disclosure off is unchanged
@@ -283,7 +292,7 @@ def test_disclosure_of_network_and_psad_rows(engine):
     try:
         with engine.connect() as conn:
             nets = q.situations(conn, FULL, "16", YEAR, niveau="reseau")
-        assert q.disclose_frame(nets)["cellules_masquees"].to_list() == ["", "", ""]
+        assert q.published_frame(nets)["cellules_masquees"].to_list() == ["", "", ""]
     finally:
         del os.environ["DASHBOARD_DISCLOSURE_THRESHOLD"]
 
@@ -293,7 +302,7 @@ def test_no_masked_count_can_be_recomputed_along_the_tree(engine):
     next to its shown raccrochés."""
     with engine.connect() as conn:
         index = q.tq.territory_index(conn, YEAR)
-        rows = {t.code: q.disclose(q.situation(conn, FULL, t.code, YEAR), t.niveau)[0] for t in index.values()}
+        rows = {t.code: q.published_row(q.situation(conn, FULL, t.code, YEAR))[0] for t in index.values()}
     for parent in index.values():
         kids = [t.code for t in index.values() if t.parent_code == parent.code]
         if not kids:
@@ -319,44 +328,6 @@ def test_scope_is_checked(engine):
         # a network head sees their PSAD's aggregate but not its other network
         assert q.situations(conn, scope, "P86-POI", YEAR).is_empty()
         assert q.situation(conn, scope, "R86-POI", YEAR)["code"] == "R86-POI"
-
-
-def test_disclose_periods_protects_flows_and_cumulatives():
-    import polars as pl
-
-    periods = pl.DataFrame({
-        "periode_fin": ["2014-10-31", "2014-12-31", "2015-02-28", "2015-04-30"],
-        "rang": [1, 3, 5, 7],
-        "jeunes_signales": [40, 30, 20, 10],
-        "jeunes_contactes": [30, 25, 15, 8],
-        "entretiens": [25, 20, 10, 6],
-        "solutions_proposees": [20, 15, 10, 6],
-        **{c: v for c, v in zip(db.SOLUTION_COLUMNS, [[6, 4, 2, 5], [0, 0, 0, 0], [3, 2, 1, 0], [2, 2, 1, 0],
-                                                       [1, 0, 1, 0], [2, 1, 2, 0]], strict=True)},
-        "raccroches": [14, 9, 7, 5],
-        "contrats_foquale": [10, 7, 3, 5],
-        "raccroches_cumul": [14, 23, 30, 35],
-    })
-    out = q.disclose_periods(periods, "reseau")
-    # contrats: 3 masked, then the smallest other (5) so the year total gives nothing away
-    assert out["contrats_foquale"].to_list() == [10, 7, None, None]
-    # raccrochés flows are all ≥ 5: cumulatives stay
-    assert out["raccroches_cumul"].to_list() == [14, 23, 30, 35]
-    # every row and column of the solution table holds 0 or ≥ 2 masked cells
-    grid = out.select(db.SOLUTION_COLUMNS).rows()
-    original = periods.select(db.SOLUTION_COLUMNS).rows()
-    for r, row in enumerate(grid):
-        assert sum(v is None and original[r][c] for c, v in enumerate(row)) != 1
-    for c in range(len(db.SOLUTION_COLUMNS)):
-        assert sum(grid[r][c] is None and original[r][c] for r in range(len(grid))) != 1
-    assert "contrats_foquale" in out["cellules_masquees"][2]
-    assert q.disclose_periods(periods, "departement").equals(periods.with_columns(pl.lit("").alias("cellules_masquees")))
-
-
-def test_masked_flow_hides_cumulatives_between():
-    flows = [False, True, False, True, False]
-    assert q._mask_cumulative(flows, [20, 23, 40, 44, 60], 5) == [False, True, True, False, False]
-    assert q._mask_cumulative([True, True, False], [3, 6, 20], 5) == [True, False, False]
 
 
 # --- demonstration data (both backends) ---------------------------------------------------------------

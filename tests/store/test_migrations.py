@@ -19,6 +19,7 @@ from tests.support.migrations import build_release_database, revision_of
 
 NEW_TABLES = {"referents", "prevention"}
 LETTER_TABLES = {"lettres", "lettre_blocs", "lettre_destinataires", "lettre_envois"}  # revision 0004
+SECRECY_TABLES = {"decisions_secret"}  # revision 0005
 RELEASE_TABLES = set(release_schema.metadata.tables)
 
 
@@ -96,12 +97,47 @@ def structure(engine) -> dict:
 # --- tests --------------------------------------------------------------------------------------
 
 
-def test_revisions_head_is_the_letter():
+def test_revisions_head_is_the_secrecy_decisions():
     script = migrations.script_directory()
-    assert [r.revision for r in script.walk_revisions()][-2:] == ["0002", "0001"]
-    assert migrations.head() == "0004"
+    assert [r.revision for r in script.walk_revisions()] == ["0005", "0004", "0002", "0001"]
+    assert script.get_revision("0005").down_revision == "0004"
+    assert migrations.head() == "0005"
     assert set(migrations.baseline_tables()) == RELEASE_TABLES
-    assert set(db.metadata.tables) == RELEASE_TABLES | NEW_TABLES | LETTER_TABLES
+    assert set(db.metadata.tables) == RELEASE_TABLES | NEW_TABLES | LETTER_TABLES | SECRECY_TABLES
+
+
+def test_upgrade_from_the_letter_revision_moves_decisions_out_of_meta(databases, backend, tmp_path):
+    """A database at revision 0004 with decisions kept as JSON in ``meta``: the upgrade creates
+    ``decisions_secret`` and drops those cache entries; the table takes one decision per subject,
+    school year and method version."""
+    engine, cleanup = empty_database(databases, backend, tmp_path)
+    try:
+        migrations.upgrade(engine, "0004")
+        with engine.begin() as conn:
+            db.set_meta(conn, "secret:2015-2016", '{"masques": []}')
+            db.set_meta(conn, "version", "7")
+        assert not inspect(engine).has_table("decisions_secret")
+        outcome = db.upgrade_database(engine)
+        assert (outcome.before, outcome.after) == ("0004", "0005")
+        with engine.begin() as conn:
+            assert db.get_meta(conn, "secret:2015-2016") is None
+            assert db.get_meta(conn, "version") == "7"
+            row = dict(sujet="raccrochage", annee_scolaire="2015-2016", methode=2, empreinte="x",
+                       valeurs_publiees=1, tours=0, masques="[]", decidee_le=db_now())
+            conn.execute(insert(db.decisions_secret).values(**row))
+        with pytest.raises(SQLAlchemyError), engine.begin() as conn:
+            conn.execute(insert(db.decisions_secret).values(**row))  # one decision per key
+        with pytest.raises(SQLAlchemyError), engine.begin() as conn:
+            conn.execute(insert(db.decisions_secret).values(**{**row, "sujet": "autre"}))
+        assert differences(engine) == []
+    finally:
+        cleanup()
+
+
+def db_now():
+    import datetime as dt
+
+    return dt.datetime.now(dt.UTC)
 
 
 def test_release_database_upgrades_in_place_and_keeps_every_row(release_engine):

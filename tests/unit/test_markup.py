@@ -76,7 +76,7 @@ def hostile_engine(demo_sqlite_url, tmp_path_factory):
 def test_raccrochage_figures(hostile_engine):
     with hostile_engine.connect() as conn:
         detail = rq_rac.detail(conn, FULL, "86", YEAR)
-    assert_escaped(rac_charts.achievement_figure(rq_rac.disclose_frame(detail.sous_territoires)))
+    assert_escaped(rac_charts.achievement_figure(detail.publie.sous_territoires))
 
 
 def test_absenteeism_figures(hostile_engine):
