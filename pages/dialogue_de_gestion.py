@@ -106,7 +106,9 @@ def _preview(ctx, content) -> None:
             st.caption(plain(titles[key]))
             if key == "trajectoire":
                 st.plotly_chart(charts.trajectory_figure(content.periodes, content.historique, content.trajectoire,
-                                                         ctx.annee, s["objectif"]),
+                                                         ctx.annee, s["objectif"],
+                                                         own_dates=charts.own_dates(s, content.shown,
+                                                                                    content.annee_n1)),
                                 config=PLOTLY_CONFIG, key="ddg_trajectoire")
             elif key == "solutions":
                 left, right = st.columns(2)

@@ -9,6 +9,7 @@ French everywhere: period labels are French strings on categorical axes, counts 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import plotly.graph_objects as go
 import polars as pl
@@ -28,6 +29,7 @@ from dashboard.charts.common import (
 )
 from dashboard.publish import catalog, screen
 from queries import raccrochage as q
+from queries import raccrochage_position as position
 
 TARGET_COLOR = "#D55E00"
 FUNNEL_LABELS = {
@@ -61,6 +63,32 @@ _empty = empty_figure
 # --- trajectory -----------------------------------------------------------------------------------
 
 
+OWN_DATE_TARGET = "Attendu à la date des bilans reçus"
+FULL_DATE = " (tous réseaux, fin de période)"
+
+
+@dataclass(frozen=True)
+class OwnDates:
+    """The territory's levels at each network's own last bilan (``queries.raccrochage`` situation)."""
+
+    rank: int
+    expected: float | None
+    previous: float | None  # last year at the same dates, as published (None when masked or absent)
+    previous_year: str
+
+    @property
+    def previous_name(self) -> str:
+        return f"{self.previous_year} à la date des bilans reçus"
+
+
+def own_dates(situation: dict, shown: dict, previous_year: str) -> OwnDates | None:
+    """The own-date points of a territory whose networks are late (phase « provisoire »), else None."""
+    if situation.get("phase") != position.PROVISIONAL or situation.get("rang") is None:
+        return None
+    previous = shown.get("raccroches_n1") if situation.get("periode_fin_n1") else None
+    return OwnDates(situation["rang"], situation.get("attendu"), previous, previous_year)
+
+
 def trajectory_figure(
     periodes: pl.DataFrame,
     historique: pl.DataFrame,
@@ -69,20 +97,23 @@ def trajectory_figure(
     objectif: int | None,
     *,
     previous_years: int = 4,
-    expected_at_own_dates: tuple[int, float] | None = None,
+    own_dates: OwnDates | None = None,
 ) -> go.Figure:
     """Cumulative raccrochés per bimonthly period of ``annee`` against the target trajectory,
     the previous school years as lighter lines. x: period slots of the school year.
-    ``expected_at_own_dates`` (rank, level): with late networks, the level expected of the
-    territory at its networks' own dates, marked at the last period."""
+    ``own_dates``: with late networks, the level expected of the territory and last year's level,
+    both at its networks' own dates (the figures of the text), marked at the last period; the
+    full-date lines are then labelled as such."""
     if periodes.is_empty() and historique.is_empty():
         return _empty("Aucun bilan reçu pour ce territoire.", height=320)
     fig = go.Figure()
     years = sorted(y for y in historique["annee_scolaire"].unique().to_list() if y < annee)[-previous_years:]
+    suffix = FULL_DATE if own_dates is not None else ""
     for age, year in enumerate(reversed(years)):
         rows = historique.filter(pl.col("annee_scolaire") == year).sort("rang")
         fig.add_trace(go.Scatter(
-            x=rows["rang"].to_list(), y=rows["raccroches_cumul"].to_list(), name=year, mode="lines",
+            x=rows["rang"].to_list(), y=rows["raccroches_cumul"].to_list(), name=year + ("" if age else suffix),
+            mode="lines",
             line={"color": LIGHT_GREY if age else GREY, "width": 1.5, "dash": "solid"},
             opacity=max(0.35, 0.9 - 0.18 * age), legendrank=10 + age,
             customdata=[q.period_label(p) for p in rows["periode_fin"].to_list()],
@@ -91,7 +122,8 @@ def trajectory_figure(
     if objectif is not None and not trajectoire.is_empty():
         fig.add_trace(go.Scatter(
             x=trajectoire["rang"].to_list(), y=trajectoire["attendu"].to_list(), mode="lines",
-            name="Trajectoire de l'objectif", line={"color": TARGET_COLOR, "width": 2, "dash": "dash"}, legendrank=2,
+            name="Trajectoire de l'objectif" + suffix, line={"color": TARGET_COLOR, "width": 2, "dash": "dash"},
+            legendrank=2,
             customdata=[[label, fmt.percent(share, 0)] for label, share
                         in zip(trajectoire["libelle"].to_list(), trajectoire["part_profil"].to_list(), strict=True)],
             hovertemplate="<b>Trajectoire de l'objectif</b><br>fin %{customdata[0]} : %{y:,.0f} attendus"
@@ -100,13 +132,19 @@ def trajectory_figure(
         fig.add_hline(y=objectif, line={"color": TARGET_COLOR, "width": 1, "dash": "dot"},
                       annotation_text=f"Objectif {annee} : {fmt.integer(objectif)}",
                       annotation_position="top left", annotation_font_color=TARGET_COLOR)
-    if expected_at_own_dates is not None:
-        rank, level = expected_at_own_dates
+    if own_dates is not None and own_dates.expected is not None and objectif is not None:
         fig.add_trace(go.Scatter(
-            x=[rank], y=[level], mode="markers", name="Attendu à la date des bilans reçus", legendrank=3,
+            x=[own_dates.rank], y=[round(own_dates.expected)], mode="markers", name=OWN_DATE_TARGET, legendrank=3,
             marker={"symbol": "diamond-open", "size": 13, "color": TARGET_COLOR, "line": {"width": 2.5, "color": TARGET_COLOR}},
-            hovertemplate="<b>Attendu à la date des bilans reçus</b><br>%{y:,.0f} (chaque réseau à la date de son "
+            hovertemplate=f"<b>{OWN_DATE_TARGET}</b><br>%{{y:,.0f}} (chaque réseau à la date de son "
                           "dernier bilan)<extra></extra>",
+        ))
+    if own_dates is not None and own_dates.previous is not None:
+        fig.add_trace(go.Scatter(
+            x=[own_dates.rank], y=[own_dates.previous], mode="markers", name=own_dates.previous_name, legendrank=4,
+            marker={"symbol": "square-open", "size": 11, "color": GREY, "line": {"width": 2.5, "color": GREY}},
+            hovertemplate=f"<b>{own_dates.previous_name}</b><br>%{{y:,.0f}} raccrochés cumulés (chaque réseau "
+                          "à la même date que son dernier bilan)<extra></extra>",
         ))
     if not periodes.is_empty():
         fig.add_trace(go.Scatter(

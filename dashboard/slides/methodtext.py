@@ -10,7 +10,7 @@ from dashboard import disclosure, fmt, narrative, publish
 from dashboard.charts import raccrochage as rc
 from dashboard.charts.common import BLUE_FRANCE, STATUS_COLORS, STATUS_LABELS
 from dashboard.publish import catalog
-from dashboard.slides import style
+from dashboard.slides import series, style
 from dashboard.slides.content import DeckContent
 from queries import raccrochage as rq
 from queries import raccrochage_position as position
@@ -41,7 +41,8 @@ def trajectory_panel(content: DeckContent) -> list[tuple]:
     out += _pair(f"Raccrochés au {fmt.date_long(s['periode_fin'])}", _count(content, "raccroches"),
                  detail=f"soit {fmt.percent(rate)} de l'objectif" if rate is not None else None)
     if s["attendu"] is not None:
-        out += _pair("Attendu à cette date", fmt.integer(s["attendu"]))
+        label = series.OWN_DATE_TARGET_NAME if series.own_dates(content) else "Attendu à cette date"
+        out += _pair(label, fmt.integer(s["attendu"]))
         status = s["statut"] or "inconnu"
         gap = fmt.signed_percent(shown["ecart"]) if shown["ecart"] is not None else rc.MASKED_TEXT
         out += _pair("Écart à la trajectoire", gap, STATUS_COLORS[status], detail=STATUS_LABELS[status])
@@ -55,7 +56,9 @@ def trajectory_panel(content: DeckContent) -> list[tuple]:
         out += _pair("Année close", STATUS_LABELS[status], STATUS_COLORS[status],
                      detail=f"écart à l'objectif : {_text(content, 'ecart_objectif')}")
     if s["periode_fin_n1"]:
-        out += _pair(f"Même date en {content.annee_n1}", _count(content, "raccroches_n1"), style.MUTED)
+        own = series.own_dates(content)
+        label = own.previous_name if own else f"Même date en {content.annee_n1}"
+        out += _pair(label, _count(content, "raccroches_n1"), style.MUTED)
     out.append((f"Trajectoire : {rq.PROFILE_SOURCES[s['profil_source']]}.", 0.7, False, style.MUTED))
     return out
 
