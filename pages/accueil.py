@@ -140,11 +140,10 @@ def sub_territories(ctx, d: q.Detail) -> None:
     st.subheader(f"{level} : où en est chacun ?")
     shown = d.publie.sous_territoires
     st.plotly_chart(charts.achievement_figure(shown), config=PLOTLY_CONFIG, key="atteinte_sous_territoires")
-    st.caption("Barre : part de l'objectif annuel atteinte, couleur selon le statut ; trait noir : part attendue à "
-               "cette date sur la trajectoire.")
+    closed = position.is_closed(d.situation["phase"])
+    st.caption(charts.achievement_caption(closed))
     st.dataframe(charts.styled_table(shown), hide_index=True, width="stretch", placeholder=charts.TABLE_PLACEHOLDER)
-    st.caption("Classement : en retard d'abord, puis sur la trajectoire, en avance, données insuffisantes. "
-               "Cliquez sur un en-tête pour trier.")
+    st.caption(charts.ranking_caption(closed) + " Cliquez sur un en-tête pour trier.")
 
 
 STRIP_COLORS = {"en_retard": "orange", "non_atteint": "orange", "sur_trajectoire": "blue", "en_avance": "green",
@@ -152,6 +151,10 @@ STRIP_COLORS = {"en_retard": "orange", "non_atteint": "orange", "sur_trajectoire
 STRIP_ICONS = {"en_retard": ":material/south_east:", "non_atteint": ":material/close:",
                "sur_trajectoire": ":material/east:", "en_avance": ":material/north_east:",
                "atteint": ":material/check:", "inconnu": ":material/remove:"}
+STRIP_SYMBOLS = {"en_retard": "↘", "non_atteint": "✗", "sur_trajectoire": "→", "en_avance": "↗", "atteint": "✓",
+                 "inconnu": "–"}
+STRIP_ORDER = {False: ("en_retard", "sur_trajectoire", "en_avance", "inconnu"),
+               True: ("non_atteint", "atteint", "inconnu")}
 STRIP_COLUMNS = 2  # names in full at 1 280 px (« Rochefort–Marennes-Oléron »)
 
 
@@ -170,7 +173,11 @@ def status_strip(ctx, d: q.Detail) -> None:
     else:
         word = "en retard"
     st.markdown(f"**{level} : {late} sur {frame.height} {word}**")
-    rows = frame.sort("nom").iter_rows(named=True)
+    closed = position.is_closed(d.situation["phase"])
+    shown = [s for s in STRIP_ORDER[closed] if s in set(frame["statut"].fill_null("inconnu").to_list())]
+    st.caption(" · ".join(f"{STRIP_SYMBOLS[s]} {STATUS_LABELS[s]}" for s in shown)
+               + (" — objectif non atteint d'abord." if closed else " — les plus en retard d'abord."))
+    rows = q.sort_by_status(frame).iter_rows(named=True)  # lagging first, by gap
     columns = st.columns(STRIP_COLUMNS, gap="small")
     for i, row in enumerate(rows):
         status = row["statut"] or "inconnu"

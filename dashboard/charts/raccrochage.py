@@ -213,14 +213,14 @@ def late_names(fresh: pl.DataFrame) -> list[tuple[str, str | None]]:
     the latest period received in the académie."""
     if fresh.is_empty():
         return []
-    late = fresh.filter(pl.col("en_retard") & pl.col("periode_attendue").is_not_null())
+    late = fresh.filter(pl.col("bilan_manquant") & pl.col("periode_attendue").is_not_null())
     return list(zip(late["reseau_nom"].to_list(), late["derniere_periode"].to_list(), strict=True))
 
 
 def late_networks_note(fresh: pl.DataFrame, niveau: str) -> str | None:
     """Warning above the figures when networks of the territory (``queries.donnees.bilan_freshness``)
     have not sent the latest bilan: the territory's cumuls count them up to their last bilan."""
-    late = fresh.filter(pl.col("en_retard") & pl.col("periode_attendue").is_not_null()) if fresh.height else fresh
+    late = fresh.filter(pl.col("bilan_manquant") & pl.col("periode_attendue").is_not_null()) if fresh.height else fresh
     if late.is_empty():
         return None
     expected = fmt.date_long(late["periode_attendue"][0])
@@ -382,9 +382,12 @@ def achievement_figure(situations: pl.DataFrame) -> go.Figure:
     expected = [a / o * 100 if a is not None and o else None
                 for a, o in zip(rows["attendu"].to_list(), rows["objectif"].to_list(), strict=True)]
     statuses = rows["statut"].to_list()
+    closed = position.is_closed(frame_phase(rows))
     hover = [
         f"<b>{n}</b><br>Taux d'atteinte : {fmt.percent(r / 100)}<br>"
-        f"Attendu à cette date : {fmt.percent(e / 100) if e is not None else fmt.MISSING}<br>{status_text(s)}"
+        + ("" if closed else
+           f"Attendu à cette date : {fmt.percent(e / 100) if e is not None else fmt.MISSING}<br>")
+        + status_text(s)
         for n, r, e, s in zip(names, rates, expected, statuses, strict=True)
     ]
     fig = go.Figure()
@@ -394,16 +397,34 @@ def achievement_figure(situations: pl.DataFrame) -> go.Figure:
         text=[fmt.percent(r / 100) for r in rates], textposition="inside", insidetextanchor="start",
         insidetextfont={"color": "white"}, hovertemplate="%{customdata}<extra></extra>",
     ))
-    fig.add_trace(go.Scatter(
-        y=names, x=expected, mode="markers", name="Attendu à cette date (trajectoire)",
-        marker={"symbol": "line-ns", "size": 22, "line": {"width": 3, "color": "#1E1E1E"}},
-        customdata=hover, hovertemplate="%{customdata}<extra></extra>",
-    ))
+    if not closed and any(e is not None for e in expected):
+        fig.add_trace(go.Scatter(
+            y=names, x=expected, mode="markers", name="Attendu à cette date (trajectoire)",
+            marker={"symbol": "line-ns", "size": 22, "line": {"width": 3, "color": "#1E1E1E"}},
+            customdata=hover, hovertemplate="%{customdata}<extra></extra>",
+        ))
+    else:
+        expected = []
     fig.add_vline(x=100, line={"color": GREY, "width": 1, "dash": "dot"})
     fig.update_yaxes(autorange="reversed", type="category")
     top = max([*rates, *(e for e in expected if e is not None), 100])
     fig.update_xaxes(title_text="Part de l'objectif annuel", ticksuffix="\u00a0%", range=[0, top * 1.1])
     return _legend_on_top(french_layout(fig, height=max(240, 110 + 42 * len(names))))
+
+
+def achievement_caption(closed: bool) -> str:
+    if closed:
+        return ("Barre : part de l'objectif annuel atteinte sur l'année close, couleur selon que l'objectif est "
+                "atteint ou non ; pointillés : 100 % de l'objectif.")
+    return ("Barre : part de l'objectif annuel atteinte, couleur selon le statut ; trait noir : part attendue à "
+            "cette date sur la trajectoire.")
+
+
+def ranking_caption(closed: bool) -> str:
+    """How the sub-territory tables are ordered (``queries.raccrochage.sort_by_status``)."""
+    if closed:
+        return "Classement : objectif non atteint d'abord, puis objectif atteint, données insuffisantes."
+    return "Classement : en retard d'abord, puis sur la trajectoire, en avance, données insuffisantes."
 
 
 # --- tables: declared columns (``dashboard.publish.catalog``), one renderer per channel -----------------
@@ -412,14 +433,24 @@ SUMMARY_COLUMNS = catalog.SITUATION_SUMMARY
 #: Every column of the downloads, the code first.
 EXPORT_COLUMNS = ("code", *catalog.SITUATION_TABLE)
 #: On screen the date of the last bilan comes right after the status.
-SCREEN_COLUMNS = ("libelle", "statut", "periode_fin",
-                  *(c for c in catalog.SITUATION_TABLE if c not in ("libelle", "statut", "periode_fin")))
+SCREEN_COLUMNS = ("libelle", "statut", "periode_fin_min",
+                  *(c for c in catalog.SITUATION_TABLE if c not in ("libelle", "statut", "periode_fin_min")))
 
 
 def situation_table(frame: pl.DataFrame, columns: Sequence[str] = SUMMARY_COLUMNS,
                     name: str = "Raccrochage") -> publish.Table:
-    """Situation rows (``Detail.publie``: marks in ``cellules_masquees``) as a declared table."""
+    """Situation rows (``Detail.publie``: marks in ``cellules_masquees``) as a declared table; a
+    closed year shows the gap to the target in place of its trajectory (``position.year_columns``)."""
+    columns = position.year_columns(columns, frame_phase(frame))
     return publish.table(name, frame, [catalog.RACCROCHAGE[c] for c in columns if c in frame.columns])
+
+
+def frame_phase(frame: pl.DataFrame) -> str | None:
+    """The year's phase of situation rows (a closed year is closed for every territory)."""
+    if "phase" not in frame.columns or frame.is_empty():
+        return None
+    phases = [p for p in frame["phase"].to_list() if p]
+    return phases[0] if phases else None
 
 
 def styled_table(frame: pl.DataFrame, columns: Sequence[str] = SUMMARY_COLUMNS):

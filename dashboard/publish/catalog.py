@@ -36,7 +36,9 @@ RACCROCHAGE = column_map([
     Column("libelle", "Territoire", Kind.LABEL),
     Column("nom", "Territoire", Kind.LABEL),
     Column("statut", "Statut", Kind.LABEL, labels=STATUS_LABELS, order=STATUS_ORDER, colors=STATUS_COLORS),
-    Column("periode_fin", "Dernier bilan", Kind.DATE),
+    Column("periode_fin", "Bilan le plus récent", Kind.DATE),
+    # a territory is as fresh as its least up-to-date network: the date its tables show
+    Column("periode_fin_min", "Dernier bilan", Kind.DATE),
     _count("raccroches", "Raccrochés"),
     _count("objectif", "Objectif", secret=False),
     _rate("taux_atteinte", "Taux d'atteinte"),
@@ -60,9 +62,10 @@ RACCROCHAGE = column_map([
 #: The sub-territory table (pages, downloads, deck, workbook), in order.
 SITUATION_TABLE = ("libelle", "statut", "raccroches", "objectif", "taux_atteinte", "attendu", "ecart", "projection",
                    "jeunes_signales", "jeunes_contactes", "taux_contact", "entretiens", "solutions_proposees",
-                   "part_solution", "part_raccroches", *SOLUTION_COLUMNS, "contrats_foquale", "periode_fin")
+                   "part_solution", "part_raccroches", *SOLUTION_COLUMNS, "contrats_foquale",
+                   "periode_fin_min")
 #: On screen and in the deck: the date of the last bilan right after the status.
-SITUATION_SUMMARY = ("libelle", "statut", "periode_fin", "raccroches", "objectif", "taux_atteinte", "attendu", "ecart",
+SITUATION_SUMMARY = ("libelle", "statut", "periode_fin_min", "raccroches", "objectif", "taux_atteinte", "attendu", "ecart",
                      "projection")
 
 # --- raccrochage: per bimonthly period ----------------------------------------------------------

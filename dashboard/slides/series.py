@@ -22,6 +22,7 @@ from dashboard.publish.columns import Column, Kind
 from dashboard.slides import style
 from dashboard.slides.content import DeckContent
 from queries import raccrochage as rq
+from queries import raccrochage_position as position
 
 ALL_SCHOOLS = "Tous établissements"
 SECRET_GREY = "#D0D0D0"
@@ -272,16 +273,22 @@ def masked_on(content: DeckContent, slide: str) -> bool:
 # --- tables ---------------------------------------------------------------------------------------
 
 TABLE_COLUMNS = ("libelle", "statut", "raccroches", "objectif", "taux_atteinte", "attendu", "ecart", "projection",
-                 "periode_fin")
+                 "periode_fin_min")
 NUMERIC_KINDS = {"count", "expected", "rate", "relative", "points", "number"}
 
 
 #: Short headers for the slide (the XLSX keeps the app's full headers).
-SLIDE_HEADERS = {"attendu": "Attendu", "ecart": "Écart", "projection": "Projection", "periode_fin": "Dernier bilan"}
+SLIDE_HEADERS = {"attendu": "Attendu", "ecart": "Écart à la trajectoire", "projection": "Projection",
+                 "periode_fin_min": "Dernier bilan"}
 
 
-def table_header() -> list[str]:
-    return [SLIDE_HEADERS.get(c, catalog.RACCROCHAGE[c].header) for c in TABLE_COLUMNS]
+def table_columns(phase: str | None) -> tuple[str, ...]:
+    """The deck table's columns in ``phase``: a closed year the gap to the target, no trajectory."""
+    return position.year_columns(TABLE_COLUMNS, phase)
+
+
+def table_header(phase: str | None = None) -> list[str]:
+    return [SLIDE_HEADERS.get(c, catalog.RACCROCHAGE[c].header) for c in table_columns(phase)]
 
 
 def table_rows(frame: pl.DataFrame) -> list[dict]:
@@ -296,8 +303,8 @@ def table_rows(frame: pl.DataFrame) -> list[dict]:
     return out
 
 
-def column_kinds() -> list[str]:
-    return [str(catalog.RACCROCHAGE[c].kind) for c in TABLE_COLUMNS]
+def column_kinds(phase: str | None = None) -> list[str]:
+    return [str(catalog.RACCROCHAGE[c].kind) for c in table_columns(phase)]
 
 
 # --- the figures behind the deck (XLSX) -----------------------------------------------------------

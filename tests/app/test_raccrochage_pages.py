@@ -249,7 +249,7 @@ def test_late_networks_note_lists_at_most_six_names():
 
     from dashboard.charts import raccrochage as charts
 
-    fresh = pl.DataFrame({"reseau_nom": [f"R{i}" for i in range(9)], "en_retard": [True] * 8 + [False],
+    fresh = pl.DataFrame({"reseau_nom": [f"R{i}" for i in range(9)], "bilan_manquant": [True] * 8 + [False],
                           "derniere_periode": ["2015-02-28"] * 8 + ["2015-04-30"],
                           "periode_attendue": ["2015-04-30"] * 9})
     note = charts.late_networks_note(fresh, "academie")

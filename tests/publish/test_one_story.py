@@ -94,3 +94,55 @@ def test_an_up_to_date_territory_keeps_plain_lines(demo_engine):
     assert series.own_dates(content) is None
     values = series_values(charts_of(open_deck(slides.render(content)).slides[3])[0])
     assert series.OWN_DATE_TARGET_NAME not in values and series.TARGET_NAME in values
+
+
+# --- item 2: a closed year speaks of the target -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def closed_acad(demo_engine):
+    return _deck(demo_engine, "ACAD", CLOSED)
+
+
+def test_a_closed_year_deck_table_gives_the_gap_to_the_target(closed_acad):
+    content = closed_acad["content"]
+    assert position.is_closed(content.situation["phase"])
+    plan = slides.slide_plan(content)
+    for key in ("territoires", "reseaux"):
+        slide = list(closed_acad["prs"].slides)[plan.index(key)]
+        title = slide_texts(slide)[0]
+        assert "par rapport à l'objectif" in title and "trajectoire" not in title, title
+        table = next(s for s in slide.shapes if s.has_table).table
+        header = [c.text for c in table.rows[0].cells]
+        assert "Écart à l'objectif" in header
+        assert not {"Attendu", "Écart à la trajectoire", "Projection"} & set(header), header
+        gaps = [r.cells[header.index("Écart à l'objectif")].text for r in list(table.rows)[1:]]
+        assert all(g and g != "—" for g in gaps), gaps
+
+
+def test_a_closed_year_workbook_and_export_say_sans_objet(demo_engine, closed_acad):
+    from dashboard import figures
+    from dashboard.publish import records
+
+    book = load_workbook(io.BytesIO(slides.figures_xlsx(closed_acad["content"])))
+    header = [c.value for c in book["Territoires"][1]]
+    assert "Écart à l'objectif" in header and "Écart à la trajectoire" not in header
+    with demo_engine.connect() as conn:
+        data = figures.territory_figures(conn, SCOPE, "ACAD", CLOSED)
+    assert data["sans_objet"] == ["niveau_attendu", "ecart_trajectoire", "projection_fin_annee"]
+    csv_text = figures.render(data, ".csv").decode("utf-8-sig")
+    for key in data["sans_objet"]:
+        line = next(row for row in csv_text.splitlines() if row.startswith(key + ";"))
+        assert line.split(";")[2] == records.NOT_APPLICABLE, line
+    sheet = load_workbook(io.BytesIO(figures.render(data, ".xlsx")))["Chiffres"]
+    values = {row[0].value: row[2].value for row in sheet.iter_rows(min_row=2) if row[0].value}
+    assert all(values[key] == records.NOT_APPLICABLE for key in data["sans_objet"])
+    with demo_engine.connect() as conn:
+        assert figures.territory_figures(conn, SCOPE, "ACAD", OPEN)["sans_objet"] == []
+
+
+def test_a_closed_year_achievement_chart_has_no_trajectory_legend(closed_acad):
+    d = closed_acad["detail"]
+    fig = rc.achievement_figure(d.publie.sous_territoires)
+    assert [t.name for t in fig.data] == ["Taux d'atteinte de l'objectif"]
+    assert "trajectoire" not in rc.ranking_caption(True) and "trajectoire" not in rc.achievement_caption(True)
