@@ -15,6 +15,7 @@ from queries import absenteisme as aq
 from queries import donnees as dq
 from queries import raccrochage as q
 from queries import raccrochage_position as position
+from queries import raccrochage_rules as rules
 from queries import territoires as tq
 
 PAGES_DIR = Path(__file__).resolve().parent
@@ -107,10 +108,9 @@ def funnel_figures(s: dict, shown: dict, marks: dict[str, str]) -> None:
                   border=True, help="Jeunes contactés / jeunes signalés.",
                   delta_description=since if diff is not None else None, **_delta(diff, fmt.signed_points(diff)))
     diff = _sub(shown["part_solution"], shown["part_solution_n1"])
-    row[2].metric("Avec solution proposée",
+    row[2].metric(rules.rate_name("part_solution"),
                   count("part_solution"),
-                  border=True, help="Part des jeunes signalés à qui une solution a été proposée (solutions proposées / "
-                                                     "jeunes signalés).",
+                  border=True, help=rules.rate_definition("part_solution"),
                   delta_description=since if diff is not None else None, **_delta(diff, fmt.signed_points(diff)))
     diff = _sub(shown["contrats_foquale"], s["contrats_foquale_n1"] if "contrats_foquale_n1" not in masked else None)
     row[3].metric("Contrats FOQUALE", count("contrats_foquale"), border=True, delta_description=since,

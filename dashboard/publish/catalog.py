@@ -9,7 +9,7 @@ from dashboard.publish.columns import Column, Kind, column_map
 from queries.absenteisme import SECTOR_LABELS, TYPE_LABELS
 from queries.prevention import CHAIN_LABELS, FUNCTION_LABELS
 from queries.raccrochage_position import PHASE_LABELS
-from queries.raccrochage_rules import PROFILE_SOURCES, STATUS_ORDER
+from queries.raccrochage_rules import PROFILE_SOURCES, STATUS_ORDER, rate_name
 from queries.territoires import LEVEL_LABELS
 
 SOLUTION_COLUMNS = tuple(SOLUTION_LABELS)
@@ -51,8 +51,8 @@ RACCROCHAGE = column_map([
     _rate("taux_contact", "Taux de contact"),
     _count("entretiens", "Entretiens"),
     _count("solutions_proposees", "Solutions proposées"),
-    _rate("part_solution", "Part avec solution proposée"),
-    _rate("part_raccroches", "Part raccrochés"),
+    _rate("part_solution", rate_name("part_solution")),
+    _rate("part_raccroches", rate_name("part_raccroches")),
     *(_count(c, SOLUTION_LABELS[c]) for c in SOLUTION_COLUMNS),
     _count("contrats_foquale", "Contrats FOQUALE"),
     _count("raccroches_n1", "Raccrochés (même date N-1)"),
@@ -239,7 +239,7 @@ FIGURES = column_map([
     _count("objectif", "Objectif", secret=False),
     _rate("taux_atteinte", "Taux d'atteinte de l'objectif"),
     _rate("taux_contact", "Taux de contact"),
-    _rate("part_solution", "Part avec solution proposée"),
+    _rate("part_solution", rate_name("part_solution")),
     _rate("part_raccroches", "Part des jeunes signalés raccrochés"),
     Column("niveau_attendu", "Niveau attendu à cette date", Kind.EXPECTED),
     Column("ecart_trajectoire", "Écart à la trajectoire", Kind.RELATIVE, secret=True),

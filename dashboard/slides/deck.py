@@ -255,9 +255,9 @@ def _prevention(deck: Deck, content: DeckContent, title: str) -> None:
 
 def _map(deck: Deck, content: DeckContent, title: str) -> None:
     slide, area = deck.content_slide(title)
-    picture_box, note = area.top(area.h - Inches(0.4), gap=Inches(0.05))
+    picture_box, note = area.top(area.h - Inches(0.6), gap=Inches(0.05))
     deck.picture(slide, picture_box, content.map_png)
-    deck.text(slide, note, [methodtext.map_note(content)], max_pt=12, min_pt=8, color=style.MUTED,
+    deck.text(slide, note, [methodtext.map_note(content)], max_pt=12, min_pt=10, color=style.MUTED,
               align="center", anchor="middle")
 
 
@@ -287,8 +287,8 @@ def _with_note(deck: Deck, slide, area: Box, masked: bool) -> Box:
     """When a chart of the slide has a masked value, a note under the charts; returns the rest."""
     if not masked:
         return area
-    body, note = area.top(area.h - Inches(0.3), gap=Inches(0.02))
+    body, note = area.top(area.h - Inches(0.45), gap=Inches(0.02))
     deck.text(slide, note, [disclosure.short_legend() + " Types masqués d'une période : segment gris."],
-              max_pt=10, min_pt=7, color=style.MUTED, anchor="bottom",
+              max_pt=11, min_pt=10, color=style.MUTED, anchor="bottom",
               inset=Inches(0.03))
     return body

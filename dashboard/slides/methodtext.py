@@ -14,6 +14,7 @@ from dashboard.slides import series, style
 from dashboard.slides.content import DeckContent
 from queries import raccrochage as rq
 from queries import raccrochage_position as position
+from queries.raccrochage_rules import rate_name
 
 LABEL = (0.8, False, style.MUTED)
 
@@ -68,12 +69,15 @@ def funnel_panel(content: DeckContent) -> list[tuple]:
     out = []
     same = f"{content.annee_n1}, même date"
     for label, key, key_n1 in (("Taux de contact", "taux_contact", "taux_contact_n1"),
-                               ("Part avec une solution proposée", "part_solution", "part_solution_n1")):
+                               (rate_name("part_solution"), "part_solution", "part_solution_n1")):
         detail = f"{same} : {fmt.percent(shown[key_n1])}" if shown.get(key_n1) is not None else None
         out += _pair(label, _rate(content, key), detail=detail)
     n1 = shown.get("contrats_foquale_n1")
     out += _pair("Contrats FOQUALE signés", _count(content, "contrats_foquale"),
                  detail=f"{same} : {fmt.integer(n1)}" if n1 is not None else None)
+    overflow = rc.funnel_overflow_note(content.shown)
+    if overflow:
+        out.append((overflow, 0.7, True, style.TEXT))
     out.append(("Cumuls depuis la rentrée ; entre parenthèses après le nom de chaque étape, la part des jeunes de "
                 f"l'étape précédente. Comparaisons : même date en {content.annee_n1}"
                 + (f" ({fmt.date_long(s['periode_fin_n1'])})." if s["periode_fin_n1"] else "."), 0.7, False,

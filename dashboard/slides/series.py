@@ -191,8 +191,8 @@ def solutions_compare(content: DeckContent) -> ChartSpec | None:
         previous = [content.solutions_n1.get(c) for c in rq.SOLUTION_COLUMNS]
         series.append(Series(f"{content.annee_n1} (même date)", previous, LIGHT_GREY, labelled=_all(previous),
                              marks=_masked_marks(previous)))
+    # one colour per year: the legend's two squares are the bars' two colours
     series.append(Series(content.annee, current, BLUE_FRANCE, labelled=_all(current),
-                         point_colors=[SOLUTION_COLORS[c] for c in rq.SOLUTION_COLUMNS],
                          marks=_masked_marks(current, content.marks, rq.SOLUTION_COLUMNS)))
     return ChartSpec([SOLUTION_LABELS[c] for c in rq.SOLUTION_COLUMNS], series)
 
