@@ -78,15 +78,18 @@ def territory_figures(conn: Connection, scope: Scope, code: str, annee: str) -> 
     }
     masked: list[str] = []
     marks: dict[str, str] = {}
+    not_applicable: list[str] = []
     for contributor in CONTRIBUTORS:
         part = dict(_resolve(contributor)(conn, scope, territory.code, annee))
         keys = part.pop("masque", [])
+        not_applicable.extend(part.pop("sans_objet", []) or [])
         part_marks = part.pop("secret", {}) or {}
         masked.extend(k for k in keys if k not in masked)
         marks.update({k: part_marks.get(k, disclosure.SECONDARY) for k in keys})
         out.update(part)
     out["masque"] = masked
     out["secret"] = marks
+    out["sans_objet"] = not_applicable  # figures without meaning here (a closed year's trajectory)
     return out
 
 
@@ -106,7 +109,7 @@ def flatten(figures: dict, prefix: str = "") -> dict:
 
 def figures_frame(figures: dict) -> pl.DataFrame:
     """One row, one column per (flattened) figure, typed (integers, fractions, text)."""
-    flat = flatten({k: v for k, v in figures.items() if k != "secret"})
+    flat = flatten({k: v for k, v in figures.items() if k not in ("secret", "sans_objet")})
     columns = []
     for key, value in flat.items():
         if isinstance(value, bool):
@@ -132,13 +135,18 @@ def _nest(flat: dict) -> dict:
     return out
 
 
+#: The keys that describe the figures rather than hold one.
+LISTS = ("masque", "secret", "sans_objet")
+
+
 def published(figures: dict) -> dict:
     """The figures as published: every value rounded as its declaration shows it, the marks as
     « < 5 » / « s »."""
-    flat = flatten({k: v for k, v in figures.items() if k not in ("masque", "secret")})
+    flat = flatten({k: v for k, v in figures.items() if k not in LISTS})
     rounded = {key: publish.rounded(catalog.figure_column(key), value) for key, value in flat.items()}
     out = _nest(rounded)
     out["masque"] = list(figures.get("masque") or [])
+    out["sans_objet"] = list(figures.get("sans_objet") or [])
     out["secret"] = {k: disclosure.mark_text(m) for k, m in (figures.get("secret") or {}).items()}
     return out
 
@@ -146,8 +154,10 @@ def published(figures: dict) -> dict:
 def lines(figures: dict) -> list[records.Line]:
     """One declared line per figure (masked ones carry their mark)."""
     marks = figures.get("secret") or {}
-    flat = flatten({k: v for k, v in figures.items() if k not in ("masque", "secret")})
-    return [records.Line(catalog.figure_column(key), value, marks.get(key)) for key, value in flat.items()]
+    not_applicable = set(figures.get("sans_objet") or ())
+    flat = flatten({k: v for k, v in figures.items() if k not in LISTS})
+    return [records.Line(catalog.figure_column(key), value, marks.get(key), key in not_applicable)
+            for key, value in flat.items()]
 
 
 def provenance(figures: dict) -> publish.Provenance:

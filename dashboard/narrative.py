@@ -211,7 +211,7 @@ def freshness_sentence(fresh, s: dict) -> str:
         return "Aucun bilan de raccrochage reçu pour cette année scolaire."
     if fresh.is_empty():
         return f"Bilans reçus jusqu'au {fmt.date_long(s['periode_fin'])}."
-    late = fresh.filter(fresh["en_retard"]).height
+    late = fresh.filter(fresh["bilan_manquant"]).height
     total = fresh.height
     expected = fresh["periode_attendue"].drop_nulls()
     date = fmt.date_long(expected[0]) if len(expected) else fmt.date_long(s["periode_fin"])

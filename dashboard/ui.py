@@ -309,7 +309,7 @@ def freshness_alert(fresh: pl.DataFrame) -> None:
         st.info("Le détail par réseau n'est pas accessible avec votre profil.")
         return
     expected = fresh["periode_attendue"].drop_nulls()
-    late = fresh.filter(pl.col("en_retard"))
+    late = fresh.filter(pl.col("bilan_manquant"))
     if expected.is_empty():
         st.warning("Aucun bilan reçu pour cette année scolaire.")
     elif late.is_empty():

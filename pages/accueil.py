@@ -15,6 +15,7 @@ from queries import absenteisme as aq
 from queries import donnees as dq
 from queries import raccrochage as q
 from queries import raccrochage_position as position
+from queries import raccrochage_rules as rules
 from queries import territoires as tq
 
 PAGES_DIR = Path(__file__).resolve().parent
@@ -119,10 +120,9 @@ def funnel_figures(s: dict, shown: dict, marks: dict[str, str]) -> None:
                   border=True, help="Jeunes contactés / jeunes signalés.",
                   **_yearly("taux_contact", marks, diff, fmt.signed_points(diff), since))
     diff = _sub(shown["part_solution"], shown["part_solution_n1"])
-    row[2].metric("Avec solution proposée",
+    row[2].metric(rules.rate_name("part_solution"),
                   count("part_solution"),
-                  border=True, help="Part des jeunes signalés à qui une solution a été proposée (solutions proposées / "
-                                                     "jeunes signalés).",
+                  border=True, help=rules.rate_definition("part_solution"),
                   **_yearly("part_solution", marks, diff, fmt.signed_points(diff), since))
     diff = _sub(shown["contrats_foquale"], s["contrats_foquale_n1"] if "contrats_foquale_n1" not in masked else None)
     row[3].metric("Contrats FOQUALE", count("contrats_foquale"), border=True,
@@ -153,19 +153,23 @@ def sub_territories(ctx, d: q.Detail) -> None:
     title = f"{level} : où en est chacun ?"
     st.subheader(title)
     shown = d.publie.sous_territoires
+    closed = position.is_closed(d.situation["phase"])
     ui_charts.chart(charts.achievement_figure(shown), key="atteinte_sous_territoires", title=title,
-                    sentences="Part de l'objectif annuel atteinte par chacun, et part attendue à cette date",
+                    sentences="Part de l'objectif annuel atteinte par chacun"
+                              + ("" if closed else ", et part attendue à cette date"),
                     with_table=False)
-    st.caption("Barre : part de l'objectif annuel atteinte, couleur selon le statut ; trait noir : part attendue à "
-               "cette date sur la trajectoire.")
+    st.caption(charts.achievement_caption(closed))
     st.dataframe(charts.styled_table(shown), hide_index=True, width="stretch", placeholder=charts.TABLE_PLACEHOLDER)
-    st.caption("Classement : en retard d'abord, puis sur la trajectoire, en avance, données insuffisantes. "
-               "Cliquez sur un en-tête pour trier.")
+    st.caption(charts.ranking_caption(closed) + " Cliquez sur un en-tête pour trier.")
 
 
 STRIP_COLORS = {"en_retard": "orange", "non_atteint": "orange", "sur_trajectoire": "blue", "en_avance": "green",
                 "atteint": "green", "inconnu": "gray"}
 STRIP_ICONS = {status: f":material/{icon}:" for status, icon in STATUS_ICONS.items()}
+STRIP_SYMBOLS = {"en_retard": "↘", "non_atteint": "✗", "sur_trajectoire": "→", "en_avance": "↗", "atteint": "✓",
+                 "inconnu": "–"}
+STRIP_ORDER = {False: ("en_retard", "sur_trajectoire", "en_avance", "inconnu"),
+               True: ("non_atteint", "atteint", "inconnu")}
 STRIP_COLUMNS = 2  # names in full at 1 280 px (« Rochefort–Marennes-Oléron »)
 
 
@@ -184,7 +188,11 @@ def status_strip(ctx, d: q.Detail) -> None:
     else:
         word = "en retard"
     st.markdown(f"**{level} : {late} sur {frame.height} {word}**")
-    rows = frame.sort("nom").iter_rows(named=True)
+    closed = position.is_closed(d.situation["phase"])
+    shown = [s for s in STRIP_ORDER[closed] if s in set(frame["statut"].fill_null("inconnu").to_list())]
+    st.caption(" · ".join(f"{STRIP_SYMBOLS[s]} {STATUS_LABELS[s]}" for s in shown)
+               + (" — objectif non atteint d'abord." if closed else " — les plus en retard d'abord."))
+    rows = q.sort_by_status(frame).iter_rows(named=True)  # lagging first, by gap
     columns = st.columns(STRIP_COLUMNS, gap="small")
     for i, row in enumerate(rows):
         status = row["statut"] or "inconnu"

@@ -15,6 +15,7 @@ from dashboard.charts import carte_geometry as mapgeo
 from dashboard.charts.common import SCHOOL_TYPE_LABELS, STATUS_LABELS
 from dashboard.publish import screen
 from queries import carte as q
+from queries import raccrochage_rules as rules
 from queries import territoires as tq
 from queries.raccrochage_position import PHASE_LABELS
 
@@ -149,9 +150,8 @@ def _panel(ctx, index: dict, code: str | None) -> None:
     b.metric("Signalés", _count(figures, "jeunes_signales"), help="Jeunes signalés (SIEI) depuis la rentrée.")
     a.metric("Pour 10 000 hab.", _rate(figures, "signales_10000", per10k=True),
              help="Jeunes signalés pour 10 000 habitants (population municipale des communes).")
-    b.metric("Avec solution", _rate(figures, "part_raccroches"),
-             help="Part des jeunes signalés ayant une solution : jeunes raccrochés (six types de solution) "
-                  "rapportés aux jeunes signalés.")
+    b.metric(rules.rate_name("part_raccroches"), _rate(figures, "part_raccroches"),
+             help=rules.rate_definition("part_raccroches"))
     a.metric("Absentéisme", _rate(figures, "absenteisme_global"),
              help="Élèves ayant au moins 4 demi-journées d'absence non justifiées dans le mois, "
                   "rapportés à l'effectif, sur l'année scolaire.")

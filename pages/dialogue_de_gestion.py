@@ -105,7 +105,9 @@ def _preview(ctx, content) -> None:
             st.caption(plain(titles[key]))
             if key == "trajectoire":
                 ui_charts.chart(charts.trajectory_figure(content.periodes, content.historique, content.trajectoire,
-                                                         ctx.annee, s["objectif"]),
+                                                         ctx.annee, s["objectif"],
+                                                         own_dates=charts.own_dates(s, content.shown,
+                                                                                    content.annee_n1)),
                                 key="ddg_trajectoire", title=titles[key])
             elif key == "solutions":
                 left, right = st.columns(2)

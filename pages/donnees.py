@@ -41,8 +41,9 @@ def body() -> None:
     ui.freshness_alert(fresh)
     if not fresh.is_empty():
         st.dataframe(tables.freshness_table(fresh, detailed=True), hide_index=True, width="stretch")
-        st.caption("Réseaux en retard d'abord. « En retard » : le réseau n'a pas transmis le bilan de la dernière "
-                   "période reçue par l'académie ; ses chiffres s'arrêtent à sa dernière période reçue.")
+        st.caption("Bilans manquants d'abord. « Bilan manquant » : le réseau n'a pas transmis le bilan de la dernière "
+                   "période reçue par l'académie ; ses chiffres s'arrêtent à sa dernière période reçue. (« En retard » "
+                   "est réservé à la trajectoire de l'objectif.)")
 
     st.subheader("Historique des imports")
     history = ui.query_uncached(q.import_history)

@@ -68,15 +68,15 @@ def body() -> None:
     st.subheader(title)
     ui_charts.chart(
         charts.trajectory_figure(periodes, historique, d.trajectoire, ctx.annee, s["objectif"],
-                                 expected_at_own_dates=(s["rang"], s["attendu"])
-                                 if s["phase"] == position.PROVISIONAL and s["attendu"] is not None else None),
+                                 own_dates=charts.own_dates(s, shown, ctx.previous_year)),
         key="trajectoire", title=title, sentences=narrative.plain(narrative.headline(s, shown, marks)),
     )
     st.caption(
         "La trajectoire suit le profil saisonnier du raccrochage (part de l'année habituellement atteinte à chaque "
         f"période ; ici : {q.PROFILE_SOURCES[d.profil_source]}). Lignes grises : années précédentes."
-        + (" Losange : niveau attendu compte tenu des réseaux en retard, chacun à la date de son dernier bilan."
-           if s["phase"] == position.PROVISIONAL else "")
+        + (" Des réseaux n'ont pas transmis le dernier bilan : les lignes complètes comptent tous les réseaux en fin "
+           "de période ; le losange (niveau attendu) et le carré (année précédente) comptent chaque réseau à la date "
+           "de son dernier bilan, comme les chiffres ci-dessus." if s["phase"] == position.PROVISIONAL else "")
     )
 
     left, right = st.columns(2)

@@ -45,6 +45,7 @@ from queries.carte_layers import (  # re-exported: callers use queries.carte
     network_seats,  # noqa: F401
     schools,  # noqa: F401
 )
+from queries.raccrochage_rules import rate_name
 from queries.territoires import (
     Territory,
     can_view,
@@ -79,7 +80,7 @@ INDICATORS: dict[str, Indicator] = {
         "Population",
     ),
     "part_raccroches": Indicator(
-        "part_raccroches", "Part des jeunes signalés ayant une solution (raccrochés)", "rate", "quantiles",
+        "part_raccroches", rate_name("part_raccroches"), "rate", "quantiles",
         "Raccrochés", "Jeunes signalés",
     ),
     "couverture_referents": Indicator(

@@ -84,8 +84,9 @@ def bilan_freshness(conn: Connection, scope: Scope, code: str, annee_scolaire: s
     )
     return out.with_columns(
         pl.col("periodes_recues").fill_null(0),
+        # « bilan manquant », never « en retard » (a word kept for the trajectory)
         (pl.col("derniere_periode").is_null() | (pl.col("derniere_periode") < pl.lit(latest_overall))).alias(
-            "en_retard"
+            "bilan_manquant"
         ),
         pl.lit(latest_overall, dtype=pl.String).alias("periode_attendue"),
     ).sort("reseau_code")

@@ -169,6 +169,7 @@ SITUATION_SCHEMA: dict[str, pl.DataType] = {
     "parent_code": pl.String,
     "nb_reseaux": pl.Int64,
     "periode_fin": pl.String,
+    "periode_fin_min": pl.String,  # the oldest last bilan of its networks (None while one has sent none)
     "rang": pl.Int64,
     **{c: pl.Int64 for c in COUNT_COLUMNS},
     "objectif": pl.Int64,
@@ -232,10 +233,12 @@ def _situations(data: _Data, territories: Sequence[tq.Territory]) -> list[dict]:
         }
         if reported:
             last = max(m.periode_fin for m in reported)
-            row.update({"periode_fin": last, "rang": month_rank(last),
+            dates = [m.periode_fin for m in members]
+            oldest = None if any(d is None for d in dates) else min(dates)
+            row.update({"periode_fin": last, "periode_fin_min": oldest, "rang": month_rank(last),
                         **{c: sum(m.counts[c] for m in reported) for c in COUNT_COLUMNS}})
         else:
-            row.update({"periode_fin": None, "rang": None, **dict.fromkeys(COUNT_COLUMNS)})
+            row.update({"periode_fin": None, "periode_fin_min": None, "rang": None, **dict.fromkeys(COUNT_COLUMNS)})
         points = [position.NetworkPoint(m.code, m.counts["raccroches"] if m.counts else None, m.share,
                                         data.targets.get(m.code)) for m in members]
         row["part_profil"] = position.expected_share(points) if reported else None
@@ -297,11 +300,12 @@ def _situations_frame(data: _Data, territories: Sequence[tq.Territory]) -> pl.Da
 
 
 def sort_by_status(frame: pl.DataFrame) -> pl.DataFrame:
-    """Behind first, then on trajectory, ahead, unknown; by gap within a status."""
+    """Behind first, then on trajectory, ahead, unknown; by gap within a status (a closed year: not
+    reached first, by gap to the target)."""
     if frame.is_empty():
         return frame
     order = pl.col("statut").replace_strict(STATUS_ORDER, default=9, return_dtype=pl.Int64)
-    return frame.sort([order, pl.col("ecart"), pl.col("code")], nulls_last=True)
+    return frame.sort([order, pl.col("ecart"), pl.col("ecart_objectif"), pl.col("code")], nulls_last=True)
 
 
 def _below(data: _Data, niveau: str | None) -> list[tq.Territory]:
@@ -608,4 +612,6 @@ def figures_contribution(conn: Connection, scope: Scope, code: str, annee: str) 
     secret = {renamed.get(k, k): mark for k, mark in marks.items() if renamed.get(k, k) in exported}
     out["masque"] = list(secret)
     out["secret"] = secret
+    # a closed year has no trajectory: its figures are « sans objet », not missing
+    out["sans_objet"] = [renamed[k] for k in position.not_applicable(masked_sit["phase"])]
     return out

@@ -79,6 +79,33 @@ def is_closed(phase: str | None) -> bool:
     return phase in (CLOSED, CLOSED_INCOMPLETE)
 
 
+#: The figures of a trajectory (situation columns): without meaning once the year is closed, where
+#: the gap to the target (``ecart_objectif``) takes their place.
+TRAJECTORY_FIGURES = ("attendu", "ecart", "projection")
+CLOSED_GAP = "ecart_objectif"
+NOT_APPLICABLE = "sans objet"
+
+
+def year_columns(columns: Sequence[str], phase: str | None) -> tuple[str, ...]:
+    """The situation columns a table of ``phase`` shows: an open year its trajectory (expected
+    level, gap, projection), a closed year the gap to the target in their place."""
+    if not is_closed(phase):
+        return tuple(c for c in columns if c != CLOSED_GAP)
+    out: list[str] = []
+    for column in columns:
+        if column in TRAJECTORY_FIGURES:
+            if CLOSED_GAP not in out and CLOSED_GAP not in columns:
+                out.append(CLOSED_GAP)
+        else:
+            out.append(column)
+    return tuple(out)
+
+
+def not_applicable(phase: str | None) -> tuple[str, ...]:
+    """The trajectory figures that have no meaning in ``phase`` (written « sans objet »)."""
+    return TRAJECTORY_FIGURES if is_closed(phase) else ()
+
+
 # --- the trajectory of an aggregate (pure) ------------------------------------------------------------
 
 

@@ -24,6 +24,27 @@ COUNT_COLUMNS: tuple[str, ...] = (*db.BILAN_COUNT_COLUMNS, "raccroches")
 #: ``en_avance`` when gap ≥ +5 %, ``en_retard`` when gap ≤ −5 %, ``sur_trajectoire`` in between,
 #: ``inconnu`` when there is no target, no data, or nothing expected yet.
 STATUS_THRESHOLDS = {"en_avance": 0.05, "en_retard": -0.05}
+#: One French name and definition per rate of the funnel: every page, tooltip, deck, file and the
+#: map use these (two figures never share a name).
+RATE_NAMES = {
+    "taux_atteinte": ("Taux d'atteinte", "Jeunes raccrochés depuis la rentrée rapportés à l'objectif de l'année."),
+    "taux_contact": ("Taux de contact", "Jeunes contactés rapportés aux jeunes signalés."),
+    "part_solution": ("Part avec une solution proposée",
+                      "Solutions proposées rapportées aux jeunes signalés (une solution proposée n'est pas encore "
+                      "un raccrochage)."),
+    "part_raccroches": ("Part des signalés raccrochés",
+                        "Jeunes raccrochés (six types de solution) rapportés aux jeunes signalés."),
+}
+
+
+def rate_name(key: str) -> str:
+    return RATE_NAMES[key][0]
+
+
+def rate_definition(key: str) -> str:
+    return RATE_NAMES[key][1]
+
+
 STATUS_ORDER = {"en_retard": 0, "non_atteint": 1, "sur_trajectoire": 2, "en_avance": 3, "atteint": 4, "inconnu": 5}
 
 #: Cumulative share of the year's raccrochés at the end of each bimonthly period (rank of the

@@ -16,9 +16,12 @@ def freshness_table(fresh: pl.DataFrame, detailed: bool = False) -> pl.DataFrame
         *([pl.col("departement_nom").alias("Département")] if detailed else []),
         pl.col("derniere_periode").map_elements(fmt.date_long, return_dtype=pl.String).alias("Dernière période reçue"),
         *([pl.col("periodes_recues").alias("Périodes reçues")] if detailed else []),
-        pl.when(pl.col("en_retard")).then(pl.lit("En retard")).otherwise(pl.lit("À jour")).alias("État"),
+        pl.when(pl.col("bilan_manquant"))
+        .then(pl.format("Bilan manquant (attendu depuis le {})",
+                        pl.col("periode_attendue").map_elements(fmt.date_long, return_dtype=pl.String)))
+        .otherwise(pl.lit("À jour")).alias("État"),
     ]
-    ordered = fresh.sort("en_retard", "departement_nom", "reseau_nom", descending=[True, False, False])
+    ordered = fresh.sort("bilan_manquant", "departement_nom", "reseau_nom", descending=[True, False, False])
     return ordered.select(columns)
 
 

@@ -9,6 +9,7 @@ French everywhere: period labels are French strings on categorical axes, counts 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import plotly.graph_objects as go
 import polars as pl
@@ -29,6 +30,7 @@ from dashboard.charts.common import (
 from dashboard.charts.secret_marks import mark_of, mark_trace, period_marks  # noqa: F401
 from dashboard.publish import catalog, screen
 from queries import raccrochage as q
+from queries import raccrochage_position as position
 
 TARGET_COLOR = "#D55E00"
 FUNNEL_LABELS = {
@@ -63,6 +65,32 @@ _empty = empty_figure
 # --- trajectory -----------------------------------------------------------------------------------
 
 
+OWN_DATE_TARGET = "Attendu à la date des bilans reçus"
+FULL_DATE = " (tous réseaux, fin de période)"
+
+
+@dataclass(frozen=True)
+class OwnDates:
+    """The territory's levels at each network's own last bilan (``queries.raccrochage`` situation)."""
+
+    rank: int
+    expected: float | None
+    previous: float | None  # last year at the same dates, as published (None when masked or absent)
+    previous_year: str
+
+    @property
+    def previous_name(self) -> str:
+        return f"{self.previous_year} à la date des bilans reçus"
+
+
+def own_dates(situation: dict, shown: dict, previous_year: str) -> OwnDates | None:
+    """The own-date points of a territory whose networks are late (phase « provisoire »), else None."""
+    if situation.get("phase") != position.PROVISIONAL or situation.get("rang") is None:
+        return None
+    previous = shown.get("raccroches_n1") if situation.get("periode_fin_n1") else None
+    return OwnDates(situation["rang"], situation.get("attendu"), previous, previous_year)
+
+
 def trajectory_figure(
     periodes: pl.DataFrame,
     historique: pl.DataFrame,
@@ -71,20 +99,23 @@ def trajectory_figure(
     objectif: int | None,
     *,
     previous_years: int = 4,
-    expected_at_own_dates: tuple[int, float] | None = None,
+    own_dates: OwnDates | None = None,
 ) -> go.Figure:
     """Cumulative raccrochés per bimonthly period of ``annee`` against the target trajectory,
     the previous school years as lighter lines. x: period slots of the school year.
-    ``expected_at_own_dates`` (rank, level): with late networks, the level expected of the
-    territory at its networks' own dates, marked at the last period."""
+    ``own_dates``: with late networks, the level expected of the territory and last year's level,
+    both at its networks' own dates (the figures of the text), marked at the last period; the
+    full-date lines are then labelled as such."""
     if periodes.is_empty() and historique.is_empty():
         return _empty("Aucun bilan reçu pour ce territoire.", height=320)
     fig = go.Figure()
     years = sorted(y for y in historique["annee_scolaire"].unique().to_list() if y < annee)[-previous_years:]
+    suffix = FULL_DATE if own_dates is not None else ""
     for age, year in enumerate(reversed(years)):
         rows = historique.filter(pl.col("annee_scolaire") == year).sort("rang")
         fig.add_trace(go.Scatter(
-            x=rows["rang"].to_list(), y=rows["raccroches_cumul"].to_list(), name=year, mode="lines",
+            x=rows["rang"].to_list(), y=rows["raccroches_cumul"].to_list(), name=year + ("" if age else suffix),
+            mode="lines",
             line={"color": LIGHT_GREY if age else GREY, "width": 1.5, "dash": "solid"},
             opacity=max(0.35, 0.9 - 0.18 * age), legendrank=10 + age,
             customdata=[q.period_label(p) for p in rows["periode_fin"].to_list()],
@@ -93,7 +124,8 @@ def trajectory_figure(
     if objectif is not None and not trajectoire.is_empty():
         fig.add_trace(go.Scatter(
             x=trajectoire["rang"].to_list(), y=trajectoire["attendu"].to_list(), mode="lines",
-            name="Trajectoire de l'objectif", line={"color": TARGET_COLOR, "width": 2, "dash": "dash"}, legendrank=2,
+            name="Trajectoire de l'objectif" + suffix, line={"color": TARGET_COLOR, "width": 2, "dash": "dash"},
+            legendrank=2,
             customdata=[[label, fmt.percent(share, 0)] for label, share
                         in zip(trajectoire["libelle"].to_list(), trajectoire["part_profil"].to_list(), strict=True)],
             hovertemplate="<b>Trajectoire de l'objectif</b><br>fin %{customdata[0]} : %{y:,.0f} attendus"
@@ -102,13 +134,19 @@ def trajectory_figure(
         fig.add_hline(y=objectif, line={"color": TARGET_COLOR, "width": 1, "dash": "dot"},
                       annotation_text=f"Objectif {annee} : {fmt.integer(objectif)}",
                       annotation_position="top left", annotation_font_color=TARGET_COLOR)
-    if expected_at_own_dates is not None:
-        rank, level = expected_at_own_dates
+    if own_dates is not None and own_dates.expected is not None and objectif is not None:
         fig.add_trace(go.Scatter(
-            x=[rank], y=[level], mode="markers", name="Attendu à la date des bilans reçus", legendrank=3,
+            x=[own_dates.rank], y=[round(own_dates.expected)], mode="markers", name=OWN_DATE_TARGET, legendrank=3,
             marker={"symbol": "diamond-open", "size": 13, "color": TARGET_COLOR, "line": {"width": 2.5, "color": TARGET_COLOR}},
-            hovertemplate="<b>Attendu à la date des bilans reçus</b><br>%{y:,.0f} (chaque réseau à la date de son "
+            hovertemplate=f"<b>{OWN_DATE_TARGET}</b><br>%{{y:,.0f}} (chaque réseau à la date de son "
                           "dernier bilan)<extra></extra>",
+        ))
+    if own_dates is not None and own_dates.previous is not None:
+        fig.add_trace(go.Scatter(
+            x=[own_dates.rank], y=[own_dates.previous], mode="markers", name=own_dates.previous_name, legendrank=4,
+            marker={"symbol": "square-open", "size": 11, "color": GREY, "line": {"width": 2.5, "color": GREY}},
+            hovertemplate=f"<b>{own_dates.previous_name}</b><br>%{{y:,.0f}} raccrochés cumulés (chaque réseau "
+                          "à la même date que son dernier bilan)<extra></extra>",
         ))
     if not periodes.is_empty():
         fig.add_trace(go.Scatter(
@@ -177,14 +215,14 @@ def late_names(fresh: pl.DataFrame) -> list[tuple[str, str | None]]:
     the latest period received in the académie."""
     if fresh.is_empty():
         return []
-    late = fresh.filter(pl.col("en_retard") & pl.col("periode_attendue").is_not_null())
+    late = fresh.filter(pl.col("bilan_manquant") & pl.col("periode_attendue").is_not_null())
     return list(zip(late["reseau_nom"].to_list(), late["derniere_periode"].to_list(), strict=True))
 
 
 def late_networks_note(fresh: pl.DataFrame, niveau: str) -> str | None:
     """Warning above the figures when networks of the territory (``queries.donnees.bilan_freshness``)
     have not sent the latest bilan: the territory's cumuls count them up to their last bilan."""
-    late = fresh.filter(pl.col("en_retard") & pl.col("periode_attendue").is_not_null()) if fresh.height else fresh
+    late = fresh.filter(pl.col("bilan_manquant") & pl.col("periode_attendue").is_not_null()) if fresh.height else fresh
     if late.is_empty():
         return None
     expected = fmt.date_long(late["periode_attendue"][0])
@@ -354,9 +392,12 @@ def achievement_figure(situations: pl.DataFrame) -> go.Figure:
     expected = [a / o * 100 if a is not None and o else None
                 for a, o in zip(rows["attendu"].to_list(), rows["objectif"].to_list(), strict=True)]
     statuses = rows["statut"].to_list()
+    closed = position.is_closed(frame_phase(rows))
     hover = [
         f"<b>{n}</b><br>Taux d'atteinte : {fmt.percent(r / 100)}<br>"
-        f"Attendu à cette date : {fmt.percent(e / 100) if e is not None else fmt.MISSING}<br>{status_text(s)}"
+        + ("" if closed else
+           f"Attendu à cette date : {fmt.percent(e / 100) if e is not None else fmt.MISSING}<br>")
+        + status_text(s)
         for n, r, e, s in zip(names, rates, expected, statuses, strict=True)
     ]
     fig = go.Figure()
@@ -366,16 +407,34 @@ def achievement_figure(situations: pl.DataFrame) -> go.Figure:
         text=[fmt.percent(r / 100) for r in rates], textposition="inside", insidetextanchor="start",
         insidetextfont={"color": "white"}, hovertemplate="%{customdata}<extra></extra>",
     ))
-    fig.add_trace(go.Scatter(
-        y=names, x=expected, mode="markers", name="Attendu à cette date (trajectoire)",
-        marker={"symbol": "line-ns", "size": 22, "line": {"width": 3, "color": "#1E1E1E"}},
-        customdata=hover, hovertemplate="%{customdata}<extra></extra>",
-    ))
+    if not closed and any(e is not None for e in expected):
+        fig.add_trace(go.Scatter(
+            y=names, x=expected, mode="markers", name="Attendu à cette date (trajectoire)",
+            marker={"symbol": "line-ns", "size": 22, "line": {"width": 3, "color": "#1E1E1E"}},
+            customdata=hover, hovertemplate="%{customdata}<extra></extra>",
+        ))
+    else:
+        expected = []
     fig.add_vline(x=100, line={"color": GREY, "width": 1, "dash": "dot"})
     fig.update_yaxes(autorange="reversed", type="category")
     top = max([*rates, *(e for e in expected if e is not None), 100])
     fig.update_xaxes(title_text="Part de l'objectif annuel", ticksuffix="\u00a0%", range=[0, top * 1.1])
     return _legend_on_top(french_layout(fig, height=max(240, 110 + 42 * len(names))))
+
+
+def achievement_caption(closed: bool) -> str:
+    if closed:
+        return ("Barre : part de l'objectif annuel atteinte sur l'année close, couleur selon que l'objectif est "
+                "atteint ou non ; pointillés : 100 % de l'objectif.")
+    return ("Barre : part de l'objectif annuel atteinte, couleur selon le statut ; trait noir : part attendue à "
+            "cette date sur la trajectoire.")
+
+
+def ranking_caption(closed: bool) -> str:
+    """How the sub-territory tables are ordered (``queries.raccrochage.sort_by_status``)."""
+    if closed:
+        return "Classement : objectif non atteint d'abord, puis objectif atteint, données insuffisantes."
+    return "Classement : en retard d'abord, puis sur la trajectoire, en avance, données insuffisantes."
 
 
 # --- tables: declared columns (``dashboard.publish.catalog``), one renderer per channel -----------------
@@ -384,14 +443,24 @@ SUMMARY_COLUMNS = catalog.SITUATION_SUMMARY
 #: Every column of the downloads, the code first.
 EXPORT_COLUMNS = ("code", *catalog.SITUATION_TABLE)
 #: On screen the date of the last bilan comes right after the status.
-SCREEN_COLUMNS = ("libelle", "statut", "periode_fin",
-                  *(c for c in catalog.SITUATION_TABLE if c not in ("libelle", "statut", "periode_fin")))
+SCREEN_COLUMNS = ("libelle", "statut", "periode_fin_min",
+                  *(c for c in catalog.SITUATION_TABLE if c not in ("libelle", "statut", "periode_fin_min")))
 
 
 def situation_table(frame: pl.DataFrame, columns: Sequence[str] = SUMMARY_COLUMNS,
                     name: str = "Raccrochage") -> publish.Table:
-    """Situation rows (``Detail.publie``: marks in ``cellules_masquees``) as a declared table."""
+    """Situation rows (``Detail.publie``: marks in ``cellules_masquees``) as a declared table; a
+    closed year shows the gap to the target in place of its trajectory (``position.year_columns``)."""
+    columns = position.year_columns(columns, frame_phase(frame))
     return publish.table(name, frame, [catalog.RACCROCHAGE[c] for c in columns if c in frame.columns])
+
+
+def frame_phase(frame: pl.DataFrame) -> str | None:
+    """The year's phase of situation rows (a closed year is closed for every territory)."""
+    if "phase" not in frame.columns or frame.is_empty():
+        return None
+    phases = [p for p in frame["phase"].to_list() if p]
+    return phases[0] if phases else None
 
 
 def styled_table(frame: pl.DataFrame, columns: Sequence[str] = SUMMARY_COLUMNS):

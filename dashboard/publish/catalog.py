@@ -9,7 +9,7 @@ from dashboard.publish.columns import Column, Kind, column_map
 from queries.absenteisme import SECTOR_LABELS, TYPE_LABELS
 from queries.prevention import CHAIN_LABELS, FUNCTION_LABELS
 from queries.raccrochage_position import PHASE_LABELS
-from queries.raccrochage_rules import PROFILE_SOURCES, STATUS_ORDER
+from queries.raccrochage_rules import PROFILE_SOURCES, STATUS_ORDER, rate_name
 from queries.territoires import LEVEL_LABELS
 
 SOLUTION_COLUMNS = tuple(SOLUTION_LABELS)
@@ -36,7 +36,9 @@ RACCROCHAGE = column_map([
     Column("libelle", "Territoire", Kind.LABEL),
     Column("nom", "Territoire", Kind.LABEL),
     Column("statut", "Statut", Kind.LABEL, labels=STATUS_LABELS, order=STATUS_ORDER, colors=STATUS_COLORS),
-    Column("periode_fin", "Dernier bilan", Kind.DATE),
+    Column("periode_fin", "Bilan le plus récent", Kind.DATE),
+    # a territory is as fresh as its least up-to-date network: the date its tables show
+    Column("periode_fin_min", "Dernier bilan", Kind.DATE),
     _count("raccroches", "Raccrochés"),
     _count("objectif", "Objectif", secret=False),
     _rate("taux_atteinte", "Taux d'atteinte"),
@@ -49,8 +51,8 @@ RACCROCHAGE = column_map([
     _rate("taux_contact", "Taux de contact"),
     _count("entretiens", "Entretiens"),
     _count("solutions_proposees", "Solutions proposées"),
-    _rate("part_solution", "Part avec solution proposée"),
-    _rate("part_raccroches", "Part raccrochés"),
+    _rate("part_solution", rate_name("part_solution")),
+    _rate("part_raccroches", rate_name("part_raccroches")),
     *(_count(c, SOLUTION_LABELS[c]) for c in SOLUTION_COLUMNS),
     _count("contrats_foquale", "Contrats FOQUALE"),
     _count("raccroches_n1", "Raccrochés (même date N-1)"),
@@ -60,9 +62,10 @@ RACCROCHAGE = column_map([
 #: The sub-territory table (pages, downloads, deck, workbook), in order.
 SITUATION_TABLE = ("libelle", "statut", "raccroches", "objectif", "taux_atteinte", "attendu", "ecart", "projection",
                    "jeunes_signales", "jeunes_contactes", "taux_contact", "entretiens", "solutions_proposees",
-                   "part_solution", "part_raccroches", *SOLUTION_COLUMNS, "contrats_foquale", "periode_fin")
+                   "part_solution", "part_raccroches", *SOLUTION_COLUMNS, "contrats_foquale",
+                   "periode_fin_min")
 #: On screen and in the deck: the date of the last bilan right after the status.
-SITUATION_SUMMARY = ("libelle", "statut", "periode_fin", "raccroches", "objectif", "taux_atteinte", "attendu", "ecart",
+SITUATION_SUMMARY = ("libelle", "statut", "periode_fin_min", "raccroches", "objectif", "taux_atteinte", "attendu", "ecart",
                      "projection")
 
 # --- raccrochage: per bimonthly period ----------------------------------------------------------
@@ -236,7 +239,7 @@ FIGURES = column_map([
     _count("objectif", "Objectif", secret=False),
     _rate("taux_atteinte", "Taux d'atteinte de l'objectif"),
     _rate("taux_contact", "Taux de contact"),
-    _rate("part_solution", "Part avec solution proposée"),
+    _rate("part_solution", rate_name("part_solution")),
     _rate("part_raccroches", "Part des jeunes signalés raccrochés"),
     Column("niveau_attendu", "Niveau attendu à cette date", Kind.EXPECTED),
     Column("ecart_trajectoire", "Écart à la trajectoire", Kind.RELATIVE, secret=True),

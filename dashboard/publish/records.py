@@ -23,6 +23,10 @@ class Line:
     column: Column
     value: object
     mark: str | None = None  # disclosure mark when masked
+    not_applicable: bool = False  # a figure without meaning here: written « sans objet »
+
+
+NOT_APPLICABLE = "sans objet"
 
 
 def csv_bytes(lines: Sequence[Line], provenance: Provenance | None = None) -> bytes:
@@ -32,6 +36,8 @@ def csv_bytes(lines: Sequence[Line], provenance: Provenance | None = None) -> by
     for line in lines:
         value = "" if line.mark else csvfile.cell(line.column, line.value)
         value = value if line.column.numeric else exports.neutralise(value)
+        if line.not_applicable:
+            value = NOT_APPLICABLE
         mark = disclosure.mark_text(line.mark) if line.mark else ""
         writer.writerow([line.column.key, exports.neutralise(csvfile.header(line.column)), value, mark])
     if provenance is not None:
@@ -60,6 +66,8 @@ def xlsx_bytes(lines: Sequence[Line], provenance: Provenance | None = None, shee
         if line.mark:
             target.fill = PatternFill("solid", fgColor=workbook.MASKED_FILL)
             page.cell(row=row, column=4, value=disclosure.mark_text(line.mark))
+        elif line.not_applicable:
+            target.value = NOT_APPLICABLE
         else:
             target.value = workbook.cell_value(line.column, line.value)
             if target.value is not None:

@@ -121,13 +121,15 @@ def sub_territories(content: DeckContent) -> Highlight | None:
             part = (f"{missed} {_plural(missed, 'réseau FOQUALE', 'réseaux FOQUALE')} sur {networks.height} "
                     f"{verb_text}")
             if missed == 0:
-                part = f"les {networks.height} réseaux FOQUALE ont atteint leur objectif"
+                part = (f"les {networks.height} réseaux FOQUALE ont atteint leur objectif" if networks.height > 1
+                        else "le réseau FOQUALE a atteint son objectif")
         else:
             late = networks.filter(pl.col("statut") == "en_retard").height
             part = (f"{late} {_plural(late, 'réseau FOQUALE', 'réseaux FOQUALE')} sur {networks.height} "
                     f"{_plural(late, 'est en retard sur sa trajectoire', 'sont en retard sur leur trajectoire')}")
             if late == 0:
-                part = f"aucun des {networks.height} réseaux FOQUALE n'est en retard sur sa trajectoire"
+                part = (f"aucun des {networks.height} réseaux FOQUALE n'est en retard sur sa trajectoire"
+                        if networks.height > 1 else "le réseau FOQUALE n'est pas en retard sur sa trajectoire")
         text = f"{text} ; {part}" if text else part[0].upper() + part[1:]
     if not text:
         return None

@@ -29,6 +29,7 @@ def slide_titles(content: DeckContent) -> dict[str, str]:
     below = content.sous_territoires
     level = tq.LEVEL_LABELS_PLURAL[below["niveau"][0]] if not below.is_empty() else "Territoires"
     date = fmt.date_long(content.periode_fin) if content.periode_fin else None
+    against = "l'objectif" if position.is_closed(content.situation.get("phase")) else "la trajectoire"
     return {
         "titre": f"Dialogue de gestion {content.annee}",
         "chiffres": f"Chiffres clés au {date}" if date else "Chiffres clés",
@@ -40,8 +41,8 @@ def slide_titles(content: DeckContent) -> dict[str, str]:
         "prevention": "Prévention : référents, GPDS et angles morts",
         "carte": ("Réseaux FOQUALE : objectif atteint ou non" if position.is_closed(content.situation.get("phase"))
                   else "Réseaux FOQUALE : statut par rapport à la trajectoire"),
-        "territoires": f"{level} : situation par rapport à la trajectoire",
-        "reseaux": "Réseaux FOQUALE : situation par rapport à la trajectoire",
+        "territoires": f"{level} : situation par rapport à {against}",
+        "reseaux": f"Réseaux FOQUALE : situation par rapport à {against}",
         "sources": "Sources et méthode",
     }
 
@@ -264,11 +265,11 @@ def _prevention(deck: Deck, content: DeckContent, title: str) -> None:
 
 def _map(deck: Deck, content: DeckContent, title: str) -> None:
     slide, area = deck.content_slide(title)
-    picture_box, note = area.top(area.h - Inches(0.4), gap=Inches(0.05))
+    picture_box, note = area.top(area.h - Inches(0.6), gap=Inches(0.05))
     deck.picture(slide, picture_box, content.map_png,
                  alt=f"Carte : {title.strip().rstrip('.')}. {methodtext.map_note(content)} Les chiffres de chaque "
                      "territoire sont dans le classeur XLSX du dialogue de gestion.")
-    deck.text(slide, note, [methodtext.map_note(content)], max_pt=12, min_pt=8, color=style.MUTED,
+    deck.text(slide, note, [methodtext.map_note(content)], max_pt=12, min_pt=10, color=style.MUTED,
               align="center", anchor="middle")
 
 
@@ -279,7 +280,8 @@ def _table(deck: Deck, content: DeckContent, frame, title: str, page: int = 0) -
     slide, area = deck.content_slide(title)
     body, note = area.top(area.h - Inches(0.45), gap=Inches(0.1))
     rows = series.table_rows(frame.slice(page * ROWS_PER_SLIDE, ROWS_PER_SLIDE))
-    tables.add_table(slide, body, series.table_header(), rows, series.column_kinds(), status_column=1)
+    phase = content.situation.get("phase")
+    tables.add_table(slide, body, series.table_header(phase), rows, series.column_kinds(phase), status_column=1)
     omitted = content.reseaux.height if table_pages(content.reseaux) > MAX_NETWORK_SLIDES else 0
     deck.text(slide, note, [methodtext.table_note(content, omitted)], max_pt=11, min_pt=7, color=style.MUTED,
               anchor="bottom")
@@ -297,9 +299,9 @@ def _with_note(deck: Deck, slide, area: Box, masked: bool, more: str = "") -> Bo
     """When a chart of the slide has a masked value, a note under the charts; returns the rest."""
     if not masked:
         return area
-    body, note = area.top(area.h - Inches(0.3), gap=Inches(0.02))
+    body, note = area.top(area.h - Inches(0.45), gap=Inches(0.02))
     deck.text(slide, note, [" ".join(filter(None, (disclosure.short_legend(),
                                                    "Types masqués d'une période : segment gris.", more)))],
-              max_pt=10, min_pt=7, color=style.MUTED, anchor="bottom",
+              max_pt=11, min_pt=10, color=style.MUTED, anchor="bottom",
               inset=Inches(0.03))
     return body

@@ -14,6 +14,7 @@ from dashboard.publish import catalog
 from dashboard.publish.columns import Column, Kind
 from dashboard.slides.content import DeckContent
 from queries import raccrochage_position as position
+from queries.raccrochage_rules import rate_name
 
 ARROWS = {"up": "▲", "down": "▼", "off": "="}
 POINTS = Column("evolution", "Évolution", Kind.POINTS)
@@ -105,7 +106,7 @@ def tiles(content: DeckContent) -> list[Tile]:
                     source="entonnoir", **_trend(diff, fmt.signed_points(diff), True),
                     **_figure(content, "taux_contact", "rate"), **_changed(diff, "rate")))
     diff = _sub(shown["part_solution"], shown["part_solution_n1"])
-    out.append(Tile("Part avec une solution proposée", _text(content, "part_solution"),
+    out.append(Tile(rate_name("part_solution"), _text(content, "part_solution"),
                     "solutions proposées / signalés", context=same_date, source="entonnoir",
                     **_trend(diff, fmt.signed_points(diff), True), **_figure(content, "part_solution", "rate"),
                     **_changed(diff, "rate")))

@@ -10,10 +10,11 @@ from dashboard import disclosure, fmt, narrative, publish
 from dashboard.charts import raccrochage as rc
 from dashboard.charts.common import BLUE_FRANCE, STATUS_COLORS, STATUS_LABELS
 from dashboard.publish import catalog
-from dashboard.slides import style
+from dashboard.slides import series, style
 from dashboard.slides.content import DeckContent
 from queries import raccrochage as rq
 from queries import raccrochage_position as position
+from queries.raccrochage_rules import rate_name
 
 LABEL = (0.8, False, style.MUTED)
 
@@ -41,7 +42,8 @@ def trajectory_panel(content: DeckContent) -> list[tuple]:
     out += _pair(f"Raccrochés au {fmt.date_long(s['periode_fin'])}", _count(content, "raccroches"),
                  detail=f"soit {fmt.percent(rate)} de l'objectif" if rate is not None else None)
     if s["attendu"] is not None:
-        out += _pair("Attendu à cette date", fmt.integer(s["attendu"]))
+        label = series.OWN_DATE_TARGET_NAME if series.own_dates(content) else "Attendu à cette date"
+        out += _pair(label, fmt.integer(s["attendu"]))
         status = s["statut"] or "inconnu"
         gap = fmt.signed_percent(shown["ecart"]) if shown["ecart"] is not None else rc.MASKED_TEXT
         out += _pair("Écart à la trajectoire", gap, STATUS_COLORS[status], detail=STATUS_LABELS[status])
@@ -55,7 +57,9 @@ def trajectory_panel(content: DeckContent) -> list[tuple]:
         out += _pair("Année close", STATUS_LABELS[status], STATUS_COLORS[status],
                      detail=f"écart à l'objectif : {_text(content, 'ecart_objectif')}")
     if s["periode_fin_n1"]:
-        out += _pair(f"Même date en {content.annee_n1}", _count(content, "raccroches_n1"), style.MUTED)
+        own = series.own_dates(content)
+        label = own.previous_name if own else f"Même date en {content.annee_n1}"
+        out += _pair(label, _count(content, "raccroches_n1"), style.MUTED)
     out.append((f"Trajectoire : {rq.PROFILE_SOURCES[s['profil_source']]}.", 0.7, False, style.MUTED))
     return out
 
@@ -65,12 +69,15 @@ def funnel_panel(content: DeckContent) -> list[tuple]:
     out = []
     same = f"{content.annee_n1}, même date"
     for label, key, key_n1 in (("Taux de contact", "taux_contact", "taux_contact_n1"),
-                               ("Part avec une solution proposée", "part_solution", "part_solution_n1")):
+                               (rate_name("part_solution"), "part_solution", "part_solution_n1")):
         detail = f"{same} : {fmt.percent(shown[key_n1])}" if shown.get(key_n1) is not None else None
         out += _pair(label, _rate(content, key), detail=detail)
     n1 = shown.get("contrats_foquale_n1")
     out += _pair("Contrats FOQUALE signés", _count(content, "contrats_foquale"),
                  detail=f"{same} : {fmt.integer(n1)}" if n1 is not None else None)
+    overflow = rc.funnel_overflow_note(content.shown)
+    if overflow:
+        out.append((overflow, 0.7, True, style.TEXT))
     out.append(("Cumuls depuis la rentrée ; entre parenthèses après le nom de chaque étape, la part des jeunes de "
                 f"l'étape précédente. Comparaisons : même date en {content.annee_n1}"
                 + (f" ({fmt.date_long(s['periode_fin_n1'])})." if s["periode_fin_n1"] else "."), 0.7, False,

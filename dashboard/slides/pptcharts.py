@@ -47,7 +47,8 @@ KINDS = {
     "bar": XL_CHART_TYPE.BAR_CLUSTERED,
 }
 GRID = "#E3E3E3"
-MARKERS = {"circle": XL_MARKER_STYLE.CIRCLE, "diamond": XL_MARKER_STYLE.DIAMOND, "dash": XL_MARKER_STYLE.DASH}
+MARKERS = {"circle": XL_MARKER_STYLE.CIRCLE, "diamond": XL_MARKER_STYLE.DIAMOND, "dash": XL_MARKER_STYLE.DASH,
+           "square": XL_MARKER_STYLE.SQUARE}
 AXIS = "#BBBBBB"
 
 
@@ -203,9 +204,12 @@ def _max_value(spec: ChartSpec, kind: str) -> float | None:
 def _style_line(series, s) -> None:
     series.smooth = False
     line = series.format.line
-    line.color.rgb = style.rgb(s.color)
-    line.width = Pt(s.width_pt)
-    if s.dash:
+    if not s.line:
+        line.fill.background()
+    else:
+        line.color.rgb = style.rgb(s.color)
+        line.width = Pt(s.width_pt)
+    if s.line and s.dash:
         line.dash_style = MSO_LINE_DASH_STYLE.DASH
     marker = series.marker
     marker.style = MARKERS[s.marker]

@@ -90,7 +90,9 @@ def panel(content: DeckContent) -> list[tuple]:
                  "l'absentéisme de leur type, au GPDS peu ou pas actif")
     if f["mlds_sites"]:
         young = text(content, "mlds_jeunes_accueillis")
-        detail = f"{fmt.integer(f['mlds_places'])} places, {fmt.integer(f['mlds_sites'])} sites"
+        places, sites = f["mlds_places"], f["mlds_sites"]
+        detail = (f"{fmt.integer(places)} place{'s' if places and places > 1 else ''}, "
+                  f"{fmt.integer(sites)} site{'s' if sites > 1 else ''}")
         if content.territory.code == "ACAD" and content.academie.facts.mlds is not None:
             detail += f" ; référence : {content.academie.facts.mlds.text}"
         out += _pair("Jeunes accueillis en MLDS", young, detail)

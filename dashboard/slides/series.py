@@ -22,6 +22,7 @@ from dashboard.publish.columns import Column, Kind
 from dashboard.slides import style
 from dashboard.slides.content import DeckContent
 from queries import raccrochage as rq
+from queries import raccrochage_position as position
 
 ALL_SCHOOLS = "Tous établissements"
 SECRET_GREY = "#D0D0D0"
@@ -40,6 +41,7 @@ class Series:
     width_pt: float = 2.25
     point_colors: list[str] | None = None
     marks: list[str | None] = field(default_factory=list)  # disclosure mark of each masked point
+    line: bool = True  # False: markers only (a point, not a path)
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,15 @@ def previous_name(content: DeckContent) -> str:
 
 
 TARGET_NAME = "Trajectoire de l'objectif"
+#: With late networks, the full-date lines say they are at the end of each period, and the
+#: territory's own-date levels (the figures of the text beside the chart) are drawn as points.
+FULL_DATE = rc.FULL_DATE
+OWN_DATE_TARGET_NAME = rc.OWN_DATE_TARGET
+
+
+def own_dates(content: DeckContent) -> rc.OwnDates | None:
+    """The territory's levels at each network's own last bilan when networks are late (``rc.own_dates``)."""
+    return rc.own_dates(content.situation, content.shown, content.annee_n1)
 
 
 def objective_name(objectif: int) -> str:
@@ -123,17 +134,32 @@ def trajectory(content: DeckContent) -> ChartSpec | None:
     cumul_marks = dict(zip(periods["rang"].to_list(), _period_marks(periods, "raccroches_cumul"), strict=True))
     series = [Series(current_name(content), values, BLUE_FRANCE, labelled=labelled, width_pt=3.5,
                      marks=[cumul_marks.get(r) for r in ranks])]
+    own = own_dates(content)
+    suffix = FULL_DATE if own else ""
+
+    def point(value) -> list[float | None]:
+        return _counts(value if r == own.rank else None for r in ranks)
+
     if objectif is not None:
         values = _counts(expected.get(r) for r in ranks)
-        series.append(Series(TARGET_NAME, values, style.TARGET, dash=True, marker="diamond", marker_size=6,
+        series.append(Series(TARGET_NAME + suffix, values, style.TARGET, dash=True, marker="diamond", marker_size=6,
                              width_pt=2.0))
+        if own and own.expected is not None:
+            series.append(Series(OWN_DATE_TARGET_NAME, point(own.expected), style.TARGET, marker="diamond",
+                                 marker_size=13, line=False))
         series.append(Series(objective_name(objectif), [float(objectif)] * len(ranks), style.TARGET,
                              marker="dash", marker_size=2, width_pt=1.0, dash=True))
     if not previous.is_empty():
         values = _counts(last.get(r) for r in ranks)
         last_marks = dict(zip(previous["rang"].to_list(), _period_marks(previous, "raccroches_cumul"), strict=True))
-        series.append(Series(previous_name(content), values, style.PREVIOUS, marker_size=5, width_pt=1.75,
+        name = f"{content.annee_n1} (année précédente, tous réseaux, fin de période)" if own else previous_name(content)
+        series.append(Series(name, values, style.PREVIOUS, marker_size=5, width_pt=1.75,
                              marks=[last_marks.get(r) for r in ranks]))
+        if own and content.situation.get("periode_fin_n1"):
+            mark = content.marks.get("raccroches_n1")
+            series.append(Series(own.previous_name, point(own.previous), style.PREVIOUS, marker="square",
+                                 marker_size=10, line=False,
+                                 marks=[mark if r == own.rank and own.previous is None else None for r in ranks]))
     return ChartSpec([rq.slot_label(r) for r in ranks], series)
 
 
@@ -167,8 +193,8 @@ def solutions_compare(content: DeckContent) -> ChartSpec | None:
         previous = [content.solutions_n1.get(c) for c in rq.SOLUTION_COLUMNS]
         series.append(Series(f"{content.annee_n1} (même date)", previous, LIGHT_GREY, labelled=_all(previous),
                              marks=_masked_marks(previous, content.solutions_n1_marks, rq.SOLUTION_COLUMNS)))
+    # one colour per year: the legend's two squares are the bars' two colours
     series.append(Series(content.annee, current, BLUE_FRANCE, labelled=_all(current),
-                         point_colors=[SOLUTION_COLORS[c] for c in rq.SOLUTION_COLUMNS],
                          marks=_masked_marks(current, content.marks, rq.SOLUTION_COLUMNS)))
     return ChartSpec([SOLUTION_LABELS[c] for c in rq.SOLUTION_COLUMNS], series)
 
@@ -249,16 +275,22 @@ def masked_on(content: DeckContent, slide: str) -> bool:
 # --- tables ---------------------------------------------------------------------------------------
 
 TABLE_COLUMNS = ("libelle", "statut", "raccroches", "objectif", "taux_atteinte", "attendu", "ecart", "projection",
-                 "periode_fin")
+                 "periode_fin_min")
 NUMERIC_KINDS = {"count", "expected", "rate", "relative", "points", "number"}
 
 
 #: Short headers for the slide (the XLSX keeps the app's full headers).
-SLIDE_HEADERS = {"attendu": "Attendu", "ecart": "Écart", "projection": "Projection", "periode_fin": "Dernier bilan"}
+SLIDE_HEADERS = {"attendu": "Attendu", "ecart": "Écart à la trajectoire", "projection": "Projection",
+                 "periode_fin_min": "Dernier bilan"}
 
 
-def table_header() -> list[str]:
-    return [SLIDE_HEADERS.get(c, catalog.RACCROCHAGE[c].header) for c in TABLE_COLUMNS]
+def table_columns(phase: str | None) -> tuple[str, ...]:
+    """The deck table's columns in ``phase``: a closed year the gap to the target, no trajectory."""
+    return position.year_columns(TABLE_COLUMNS, phase)
+
+
+def table_header(phase: str | None = None) -> list[str]:
+    return [SLIDE_HEADERS.get(c, catalog.RACCROCHAGE[c].header) for c in table_columns(phase)]
 
 
 def table_rows(frame: pl.DataFrame) -> list[dict]:
@@ -273,8 +305,8 @@ def table_rows(frame: pl.DataFrame) -> list[dict]:
     return out
 
 
-def column_kinds() -> list[str]:
-    return [str(catalog.RACCROCHAGE[c].kind) for c in TABLE_COLUMNS]
+def column_kinds(phase: str | None = None) -> list[str]:
+    return [str(catalog.RACCROCHAGE[c].kind) for c in table_columns(phase)]
 
 
 # --- the figures behind the deck (XLSX) -----------------------------------------------------------

@@ -91,7 +91,7 @@ def check_accueil(at, f: dict) -> None:
                                                      else fmt.integer(projection))
     assert shown["Jeunes signalés"] == _count(f, "jeunes_signales")
     assert shown["Taux de contact"] == _rate(f, "taux_contact")
-    assert shown["Avec solution proposée"] == _rate(f, "part_solution")
+    assert shown["Part avec une solution proposée"] == _rate(f, "part_solution")  # its one declared name
     assert shown["Contrats FOQUALE"] == _count(f, "contrats_foquale")
 
 
@@ -249,7 +249,7 @@ def test_late_networks_note_lists_at_most_six_names():
 
     from dashboard.charts import raccrochage as charts
 
-    fresh = pl.DataFrame({"reseau_nom": [f"R{i}" for i in range(9)], "en_retard": [True] * 8 + [False],
+    fresh = pl.DataFrame({"reseau_nom": [f"R{i}" for i in range(9)], "bilan_manquant": [True] * 8 + [False],
                           "derniere_periode": ["2015-02-28"] * 8 + ["2015-04-30"],
                           "periode_attendue": ["2015-04-30"] * 9})
     note = charts.late_networks_note(fresh, "academie")
@@ -300,7 +300,8 @@ def test_last_bilan_column_comes_after_the_status(app_test, page):
 def test_raccrochage_export_keeps_the_column_order():
     from dashboard.charts import raccrochage as charts
 
-    assert charts.EXPORT_COLUMNS[0] == "code" and charts.EXPORT_COLUMNS[-1] == "periode_fin"
+    # the last column: the date of the least up-to-date network
+    assert charts.EXPORT_COLUMNS[0] == "code" and charts.EXPORT_COLUMNS[-1] == "periode_fin_min"
 
 
 def test_funnel_overflow_note():

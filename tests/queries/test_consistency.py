@@ -236,7 +236,7 @@ def test_pptx_charts_tables_and_tiles_hold_the_content(rendered):
                                                        nan_ok=True), (key, s.name)
     table = table_of(pages[_slide_index(content, "territoires")])
     rows = series.table_rows(content.sous_territoires)
-    assert [c.text for c in table.rows[0].cells] == series.table_header()
+    assert [c.text for c in table.rows[0].cells] == series.table_header(content.situation["phase"])
     assert [[c.text for c in r.cells] for r in list(table.rows)[1:]] == [r["cells"] for r in rows]
     texts = " ".join(slide_texts(pages[_slide_index(content, "chiffres")]))
     for tile in keyfigures.tiles(content):
@@ -638,16 +638,17 @@ def test_deck_tables_charts_and_workbook_have_no_small_count(world, decks):
     """No count 1–4 of a network or PSAD in a deck: its tables of territories (values and the
     slide's cells), the series of its count charts (trajectory, solutions by period, solutions
     this year and last year, funnel) and the figures workbook of the Dialogue de gestion page."""
-    table_counts = [c for c in series.TABLE_COLUMNS if c in TABLE_COUNT_COLUMNS]
     tile_counts = ("Raccrochés depuis la rentrée", "Jeunes signalés")
     chart_sheets = ("Trajectoire", "Solutions par période", "Solutions N et N-1", "Entonnoir")
     leaks, seen = [], set()
     for (code, annee), content in decks.items():
         index, where = world[annee]["index"], (code, annee)
+        columns = series.table_columns(content.situation["phase"])
+        table_counts = [c for c in columns if c in TABLE_COUNT_COLUMNS]
         for frame in (content.sous_territoires, content.reseaux):
             leaks += _small_counts(frame, [c for c in rq.DISCLOSED_COUNTS if c in frame.columns], "code", index,
                                    ("table", *where), seen)
-            cells = [dict(zip(series.TABLE_COLUMNS, r["cells"], strict=True), code=r["code"])
+            cells = [dict(zip(columns, r["cells"], strict=True), code=r["code"])
                      for r in series.table_rows(frame)]
             leaks += _small_counts(cells, table_counts, "code", index, ("slide table", *where), seen)
         book = load_workbook(io.BytesIO(slides.figures_xlsx(content)))

@@ -55,7 +55,8 @@ def test_donnees_page_puts_late_networks_first(app_test):
     at = app_test("donnees", annee="2016-2017", territoire="ACAD")
     assert not at.exception
     fresh = next(t.value for t in at.dataframe if "État" in t.value.columns)
-    assert list(fresh["État"][:2]) == ["En retard", "En retard"] and set(fresh["État"][2:]) == {"À jour"}
+    assert [e.startswith("Bilan manquant (attendu depuis le ") for e in fresh["État"][:2]] == [True, True]
+    assert set(fresh["État"][2:]) == {"À jour"} and not any("retard" in e.lower() for e in fresh["État"])
     assert set(fresh["Réseau"][:2]) == {"Angoulême", "Royan"}
 
 
