@@ -4,6 +4,7 @@ copy of the demonstration database with 200 Ko overwritten)."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -23,20 +24,34 @@ RESTORE = "python -m dashboard.importer --restaurer SAUVEGARDE"
 OBJECTIFS = b"annee_scolaire;territoire_code;indicateur;objectif\r\n2014-2015;R86-POI;raccroches;40\r\n"
 
 
-def damage(path, offset: int) -> None:
-    """200 Ko of the file overwritten from ``offset``."""
+def damage(path, offset: int, size: int) -> None:
+    """``size`` bytes of the file overwritten from ``offset``."""
     with path.open("r+b") as handle:
         handle.seek(offset)
-        handle.write(bytes(range(256)) * 800)
+        handle.write((bytes(range(256)) * (size // 256 + 1))[:size])
+
+
+def page_size(path) -> int:
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        return conn.execute("PRAGMA page_size").fetchone()[0]
+
+
+def data_page(path, table: str) -> int:
+    """A leaf page of ``table`` (the middle one), read from SQLite's own page map."""
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        pages = [n for (n,) in conn.execute("SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' "
+                                            "ORDER BY pageno", (table,))]
+    return pages[len(pages) // 2]
 
 
 @pytest.fixture
 def damaged_url(databases, tmp_path) -> str:
-    """A copy of the demonstration database (as built: the same pages on every run) with 200 Ko of
-    its last data pages overwritten."""
+    """A copy of the demonstration database with the records at the end of one data page of the
+    absenteeism table overwritten (its page header intact: SQLite can read the file and list the damage)."""
     path = tmp_path / "endommagee.sqlite"
     shutil.copy(databases.sqlite.path("demo"), path)
-    damage(path, path.stat().st_size - 300_000)
+    size = page_size(path)
+    damage(path, data_page(path, "absenteisme") * size - 600, 600)
     return f"sqlite:///{path}"
 
 
@@ -58,10 +73,11 @@ def test_the_integrity_check_finds_the_damage(damaged_url):
 
 
 def test_a_damaged_schema_is_found_before_the_check_can_run(databases, tmp_path):
-    """Pages SQLite must read before it can check anything damaged: the database says it is malformed."""
+    """The page SQLite must read before it can check anything (the schema's, after the file header)
+    damaged: the database says it is malformed."""
     path = tmp_path / "schema-endommage.sqlite"
     shutil.copy(databases.sqlite.path("demo"), path)
-    damage(path, 1_000_000)
+    damage(path, 100, page_size(path) - 100)
     engine = db.make_engine(f"sqlite:///{path}")
     with pytest.raises(integrity.DatabaseDamaged) as found:
         integrity.check(engine)
