@@ -6,13 +6,13 @@ where nothing is published (LPO, EREA), and the Méthodologie table."""
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import pytest
 
 from queries import absenteisme_references as r
+from tests.support import ROOT
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference" / "depp_absenteisme_annuel_publie.csv"
+SHARED = ROOT.parent / "shared" / "reference" / "depp_absenteisme_annuel_publie.csv"
 NBSP = "\u00a0"
 
 
