@@ -200,15 +200,8 @@ def fingerprint_text(conn: Connection, annee: str) -> str:
 def decision(conn: Connection, annee: str) -> Decision:
     """The masks of absenteeism in ``annee``: stored (``decisions_secret``), else decided; cached."""
     key = (db.get_meta(conn, "version") or "0", annee, rule.threshold())
-    with _LOCK:
-        known = _MEMO.setdefault(conn.engine, {})
-        if key in known:
-            return known[key]
-    found = store.read(conn, store.ABSENTEISME, annee, METHOD, fingerprint_text(conn, annee))
-    result = Decision(annee, found[0], [], found[1], found[2]) if found else _decide(conn, annee)
-    with _LOCK:
-        _MEMO.setdefault(conn.engine, {})[key] = result
-    return result
+    return store.stored_or_decided(conn, store.ABSENTEISME, annee, METHOD, fingerprint_text(conn, annee), _MEMO, _LOCK,
+                                   key, _decide)
 
 
 def _decide(conn: Connection, annee: str) -> Decision:

@@ -109,15 +109,8 @@ def decision(conn: Connection, annee: str) -> Decision:
     from queries import secret_store as store
 
     key = (db.get_meta(conn, "version") or "0", annee, rule.threshold(), disclosure_audit.protection_width())
-    with _LOCK:
-        known = _MEMO.setdefault(conn.engine, {})
-        if key in known:
-            return known[key]
-    found = store.read(conn, store.PREVENTION, annee, METHOD, fingerprint_text(conn, annee))
-    result = Decision(annee, found[0], [], found[1], found[2]) if found else _decide(conn, annee)
-    with _LOCK:
-        _MEMO.setdefault(conn.engine, {})[key] = result
-    return result
+    return store.stored_or_decided(conn, store.PREVENTION, annee, METHOD, fingerprint_text(conn, annee), _MEMO, _LOCK,
+                                   key, _decide)
 
 
 def _decide(conn: Connection, annee: str) -> Decision:

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, and_, delete, insert, select
 
 from dashboard import db
 from dashboard.disclosure import cells as dc
+from dashboard.disclosure.suppression import Decision
 
 RACCROCHAGE, PREVENTION, ABSENTEISME = "raccrochage", "prevention", "absenteisme"
 
@@ -55,3 +56,18 @@ def write(conn: Connection, sujet: str, decisions: Iterable[tuple[str, int, str,
 def stored_years(conn: Connection, sujet: str) -> list[str]:
     t = db.decisions_secret
     return sorted(conn.execute(select(t.c.annee_scolaire).where(t.c.sujet == sujet).distinct()).scalars())
+
+
+def stored_or_decided(conn: Connection, sujet: str, annee: str, methode: int, empreinte: str, memo, lock, key,
+                      decide):
+    """The decision of ``sujet`` in ``annee``: from ``memo`` (per engine, under ``lock``), else the stored row
+    for this fingerprint, else ``decide(conn, annee)``; remembered under ``key``."""
+    with lock:
+        known = memo.setdefault(conn.engine, {})
+        if key in known:
+            return known[key]
+    found = read(conn, sujet, annee, methode, empreinte)
+    result = Decision(annee, found[0], [], found[1], found[2]) if found else decide(conn, annee)
+    with lock:
+        memo.setdefault(conn.engine, {})[key] = result
+    return result
