@@ -238,6 +238,10 @@ class Deck:
         into ``shape`` at the largest size that fits its box; returns the base size used."""
         items = [(p, 1.0, bold, None) if isinstance(p, str) else (tuple(p) + (None,) * (4 - len(p)))[:4]
                  for p in paragraphs]
+        # never under style.MIN_PT, whatever a caller asks: the smallest paragraph sets the floor
+        floor = style.MIN_PT / min((s for _, s, _, _ in items), default=1.0)
+        min_pt = max(min_pt, floor)
+        max_pt = max(max_pt, min_pt)
         size = style.fit_size([(t, s, b) for t, s, b, _ in items], shape.width, shape.height, max_pt, min_pt,
                               space_after=space_after, max_lines=max_lines, inset=inset)
         frame = shape.text_frame
@@ -256,7 +260,7 @@ class Deck:
             run = paragraph.add_run()
             run.text = text
             font = run.font
-            font.size = Pt(round(size * scale * 2) / 2)
+            font.size = Pt(max(style.MIN_PT, round(size * scale * 2) / 2))
             font.bold = is_bold
             font.name = style.FONT  # the font the fitting measured (Arial metrics)
             if own_color or color:
@@ -288,8 +292,8 @@ class Deck:
             number = list(self.prs.slides).index(slide) + 1
             left, right = self.footer_box.cols([6, 1], gap=Inches(0.2))
             paragraphs = [self.footer] if not self.demo else [self.footer + " · Données de démonstration"]
-            self.text(slide, left, paragraphs, max_pt=10, min_pt=7, color=style.MUTED, anchor="middle")
-            self.text(slide, right, [f"{number} / {total}"], max_pt=10, min_pt=7, color=style.MUTED,
+            self.text(slide, left, paragraphs, max_pt=10, min_pt=10, color=style.MUTED, anchor="middle")
+            self.text(slide, right, [f"{number} / {total}"], max_pt=10, min_pt=10, color=style.MUTED,
                       align="right", anchor="middle")
 
     def save(self) -> bytes:

@@ -17,6 +17,8 @@ from queries import raccrochage_position as position
 from queries.raccrochage_rules import rate_name
 
 LABEL = (0.8, False, style.MUTED)
+#: Scale of a panel's notes: 10 pt and more at the panel's smallest base size (style.MIN_PT / NOTE)
+NOTE = 0.75
 
 
 def _pair(label: str, value: str, color: str = BLUE_FRANCE, detail: str | None = None) -> list[tuple]:
@@ -60,7 +62,7 @@ def trajectory_panel(content: DeckContent) -> list[tuple]:
         own = series.own_dates(content)
         label = own.previous_name if own else f"Même date en {content.annee_n1}"
         out += _pair(label, _count(content, "raccroches_n1"), style.MUTED)
-    out.append((f"Trajectoire : {rq.PROFILE_SOURCES[s['profil_source']]}.", 0.7, False, style.MUTED))
+    out.append((f"Trajectoire : {rq.PROFILE_SOURCES[s['profil_source']]}.", NOTE, False, style.MUTED))
     return out
 
 
@@ -77,10 +79,10 @@ def funnel_panel(content: DeckContent) -> list[tuple]:
                  detail=f"{same} : {fmt.integer(n1)}" if n1 is not None else None)
     overflow = rc.funnel_overflow_note(content.shown)
     if overflow:
-        out.append((overflow, 0.7, True, style.TEXT))
+        out.append((overflow, NOTE, True, style.TEXT))
     out.append(("Cumuls depuis la rentrée ; entre parenthèses après le nom de chaque étape, la part des jeunes de "
                 f"l'étape précédente. Comparaisons : même date en {content.annee_n1}"
-                + (f" ({fmt.date_long(s['periode_fin_n1'])})." if s["periode_fin_n1"] else "."), 0.7, False,
+                + (f" ({fmt.date_long(s['periode_fin_n1'])})." if s["periode_fin_n1"] else "."), NOTE, False,
                 style.MUTED))
     return out
 
@@ -101,13 +103,13 @@ def absence_panel(content: DeckContent) -> list[tuple]:
         change = f" ({fmt.signed_points(a.ensemble['evolution'])})" if a.ensemble.get("evolution") is not None else ""
         out.append((f"Tous établissements : {fmt.percent(a.ensemble['taux'])}{change}", 0.85, True, BLUE_FRANCE))
     if a.mois:
-        out.append((f"Mois couverts : {fmt.month_label(a.mois[0])} à {fmt.month_label(a.mois[1])}.", 0.7, False,
+        out.append((f"Mois couverts : {fmt.month_label(a.mois[0])} à {fmt.month_label(a.mois[1])}.", NOTE, False,
                     style.MUTED))
     out.append(("Part des élèves ayant au moins 4 demi-journées d'absence non justifiée dans le mois "
-                "(moyenne sur l'année, rapport des sommes).", 0.7, False, style.MUTED))
+                "(moyenne sur l'année, rapport des sommes).", NOTE, False, style.MUTED))
     if a.reference_annee:
         kind = " (en partie estimée)" if a.reference_estimee else ""
-        out.append((f"Référence nationale{kind} : secteur public, {a.reference_annee}.", 0.7, False, style.MUTED))
+        out.append((f"Référence nationale{kind} : secteur public, {a.reference_annee}.", NOTE, False, style.MUTED))
     return out
 
 
@@ -137,6 +139,12 @@ def map_note(content: DeckContent) -> str:
     if content.territory.code != "ACAD":
         text += f" ; {content.territory.label} entouré en noir"
     return text + "."
+
+
+def map_source() -> str:
+    import geodata
+
+    return f"{geodata.SOURCE_CREDIT} Découpage en réseaux et PSAD indicatif."
 
 
 def table_note(content: DeckContent, omitted_networks: int = 0) -> str:
