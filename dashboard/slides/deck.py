@@ -199,7 +199,7 @@ def _panel(deck: Deck, slide, box: Box, lines: list) -> None:
 
 NOTE_INSET = Inches(0.03)
 NOTE_H = Inches(0.5)  # two lines at 10-11 pt
-MASKED_TABLE_TEXT = "Trop de valeurs masquées pour un graphique : chaque valeur ou sa marque."
+MASKED_TABLE_TEXT = "Trop de valeurs masquées pour un graphique : le tableau donne chaque valeur ou sa marque."
 
 
 def _note(deck: Deck, slide, box: Box, text: str, anchor: str = "bottom") -> None:
@@ -326,8 +326,7 @@ def _map(deck: Deck, content: DeckContent, title: str) -> None:
         deck.text(slide, text_box, [label], max_pt=15, min_pt=style.MIN_PT, anchor="middle")
         y += LEGEND_ROW
     below = Box(side.x, y + Inches(0.2), side.w, max(side.bottom - y - Inches(0.2), Inches(0.5)))
-    deck.text(slide, below, [(key.method + ".", 1.0, True, style.TEXT), (note, 1.0, False, style.MUTED),
-                             (methodtext.map_source(), 1.0, False, style.MUTED)],
+    deck.text(slide, below, [(note, 1.0, False, style.TEXT), (methodtext.map_source(), 1.0, False, style.MUTED)],
               max_pt=13, min_pt=style.MIN_PT, anchor="bottom", space_after=0.3)
 
 

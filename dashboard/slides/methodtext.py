@@ -141,6 +141,17 @@ def map_note(content: DeckContent) -> str:
     return text + "."
 
 
+def map_legend_text(content: DeckContent) -> str:
+    """The map's legend in one line (the page's preview of the map slide)."""
+    key = content.map_key
+    if key is None:
+        return ""
+    entries = [label for kind, _, label in key.legend if kind != "outline"]
+    text = f"{key.title} : {', '.join(entries)}."
+    outlined = [label for kind, _, label in key.legend if kind == "outline"]
+    return text + (f" {outlined[0]} entouré en noir." if outlined else "")
+
+
 def map_source() -> str:
     import geodata
 

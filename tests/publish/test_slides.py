@@ -212,10 +212,6 @@ def test_absenteeism_highlight_says_when_the_national_reference_is_estimated(aca
         assert estimated == (groupe == "EREA"), text
 
 
-def test_no_text_overflows_its_box(acad):
-    assert overflowing_shapes(acad["prs"]) == []
-
-
 def test_figures_behind_the_deck_as_xlsx(acad):
     workbook = load_workbook(io.BytesIO(slides.figures_xlsx(acad["content"])))
     assert {"Chiffres clés", "Trajectoire", "Solutions par période", "Entonnoir", "Absentéisme", "Territoires",
