@@ -134,22 +134,37 @@ def _common_size(texts: list[str], box: Box, max_pt: float, min_pt: float, bold:
 def _key_figures(deck: Deck, content: DeckContent, title: str) -> None:
     slide, area = deck.content_slide(title)
     warning = methodtext.provisional_note(content)
-    if warning:
-        band, area = area.top(Inches(0.8), gap=Inches(0.12))
+    if warning:  # as tall as the warning needs at 12 pt, 0.8 in at most
+        width_pt = (area.w - 2 * Inches(0.12) - 2 * style.INSET) / 12700 * 0.97
+        lines = style.line_count([warning], width_pt, 12, bold=True) or 3
+        need = Pt(lines * 12 * style.LINE_SPACING) + 2 * (Inches(0.04) + style.INSET)
+        band, area = area.top(min(Inches(0.8), need), gap=Inches(0.1))
         deck.rect(slide, band, style.WARNING_FILL)
         deck.text(slide, band.inset(Inches(0.12), Inches(0.04)), [warning], max_pt=14, min_pt=style.MIN_PT, bold=True,
                   color=style.WARNING_TEXT, anchor="middle")
-    grid, note = area.top(area.h - NOTE_H, gap=Inches(0.1))
+    note_text = methodtext.key_figures_note(content)
+    note_lines = style.line_count([note_text], (area.w - 2 * NOTE_INSET) / 12700 * 0.97, 11) or 2
+    note_h = min(NOTE_H, Pt(note_lines * 11 * style.LINE_SPACING) + 2 * NOTE_INSET)
+    grid, note = area.top(area.h - note_h - Inches(0.08), gap=Inches(0.08))
     all_tiles = tiles(content)
-    boxes = [box for row in grid.rows([1, 1], gap=Inches(0.25)) for box in row.cols([1] * 4, gap=Inches(0.2))]
+    boxes = [box for row in grid.rows([1, 1], gap=Inches(0.2)) for box in row.cols([1] * 4, gap=Inches(0.2))]
     parts = []
+    # the label, the note and the change get the lines they need (at 12, 11 and 11 pt), the value what is
+    # left, at most 40 % of the tile (more room then goes to the small texts, in proportion)
+    width_pt = (boxes[0].w - 2 * Inches(0.15) - 2 * TILE_INSET) / 12700 * 0.97
+    lines = [max((style.line_count([getattr(t, role) or ""], width_pt, pt, bold) or 2) for t in all_tiles)
+             for role, pt, bold in (("label", 12, True), ("note", 11, False), ("change", 11, True))]
+    small = [Pt(n * pt * style.LINE_SPACING) + 2 * TILE_INSET for n, pt in zip(lines, (12, 11, 11), strict=True)]
     for box in boxes:
         inner = box.inset(Inches(0.15), Inches(0.08))
-        label, rest = inner.top(int(inner.h * 0.24))
-        value, rest = rest.top(int(inner.h * 0.34))
-        sub, change = rest.top(int(rest.h * 0.4))
+        value_h = min(inner.h - sum(small), int(inner.h * 0.4))
+        spare = inner.h - value_h - sum(small)
+        heights = [int(h + spare * h / sum(small)) for h in small]
+        label, rest = inner.top(heights[0])
+        value, rest = rest.top(value_h)
+        sub, change = rest.top(heights[1])
         parts.append((label, value, sub, change))
-    roles = (("label", 16, 10, True), ("value", 40, 16, True), ("note", 13, 10, False), ("change", 13, 10, True))
+    roles = (("label", 16, 10, True), ("value", 40, 12, True), ("note", 13, 10, False), ("change", 13, 10, True))
     sizes = {}
     for index, (role, max_pt, min_pt, bold) in enumerate(roles):
         texts = [getattr(t, role) or "" for t in all_tiles]
@@ -165,7 +180,7 @@ def _key_figures(deck: Deck, content: DeckContent, title: str) -> None:
                   inset=TILE_INSET)
         deck.text(slide, change, [tile.change or ""], max_pt=sizes["change"], min_pt=sizes["change"], bold=True,
                   color=TONE_COLORS[tile.tone], inset=TILE_INSET)
-    _note(deck, slide, note, methodtext.key_figures_note(content), anchor="middle")
+    _note(deck, slide, note, note_text, anchor="middle")
 
 
 def _highlights(deck: Deck, content: DeckContent, title: str) -> None:

@@ -62,8 +62,7 @@ def trajectory_panel(content: DeckContent) -> list[tuple]:
         own = series.own_dates(content)
         label = own.previous_name if own else f"Même date en {content.annee_n1}"
         out += _pair(label, _count(content, "raccroches_n1"), style.MUTED)
-    out.append((f"Trajectoire : {rq.PROFILE_SOURCES[s['profil_source']]}.", NOTE, False, style.MUTED))
-    return out
+    return out  # how the trajectory is drawn: « Sources et méthode »
 
 
 def funnel_panel(content: DeckContent) -> list[tuple]:
@@ -164,9 +163,9 @@ def table_note(content: DeckContent, omitted_networks: int = 0) -> str:
     if position.is_closed(content.situation.get("phase")):
         text = "Année close : objectif atteint ou non (raccrochés de l'année rapportés à l'objectif)."
     else:
-        text = (f"Statut : écart des raccrochés au niveau attendu, chaque réseau à la date de son dernier bilan — en "
-                f"avance à partir de {ahead} si la projection atteint l'objectif, en retard à partir de {late} si elle "
-                "ne l'atteint pas. En retard d'abord.")
+        text = (f"Statut : écart au niveau attendu, chaque réseau à la date de son dernier bilan ; en avance dès {ahead} "
+                f"si la projection atteint l'objectif, en retard sous {late} si elle ne l'atteint pas. En retard "
+                "d'abord.")
     text += " " + disclosure.short_legend()
     if omitted_networks:
         text += f" Les {fmt.integer(omitted_networks)} réseaux FOQUALE du territoire figurent dans le classeur des chiffres."
@@ -210,19 +209,18 @@ def sources_and_method(content: DeckContent) -> tuple[list[tuple], list[tuple]]:
     late = fmt.signed_percent(rq.STATUS_THRESHOLDS["en_retard"], 0)
     method = [
         ("Méthode", *head),
-        ("Raccrochés : somme des six types de solution, cumulée depuis la rentrée ; un département, une PSAD ou "
-         "l'académie est la somme de ses réseaux, chacun à la date de son dernier bilan.", 1.0, False, style.TEXT),
-        ("Trajectoire : objectif × part de l'année habituellement atteinte à chaque période (profil saisonnier des "
-         f"années complètes précédentes ; ici : {rq.PROFILE_SOURCES[s['profil_source']]}). Projection : raccrochés "
-         "divisés par cette part ; pour un territoire, somme des projections de ses réseaux.", 1.0, False, style.TEXT),
-        (f"Statut : en avance si l'écart à la trajectoire atteint {ahead} et que la projection atteint l'objectif, "
-         f"en retard en deçà de {late} si elle ne l'atteint pas, sur la trajectoire sinon ; année close : objectif "
-         "atteint ou non. Évolutions : même date de l'année précédente.", 1.0, False, style.TEXT),
-        ("Absentéisme : rapport des sommes (élèves absentéistes / effectifs, sur les mois et les établissements), "
-         "jamais une moyenne de taux.", 1.0, False, style.TEXT),
-        (disclosure.legend() + " Tout effectif inférieur au seuil est masqué, à tous les niveaux et pour toutes les "
-         "périodes ; un audit de l'ensemble des chiffres publiés vérifie qu'aucun chiffre masqué ne peut être "
-         "recalculé.", 1.0, False, style.TEXT),
+        ("Raccrochés : somme des six types de solution, cumulée depuis la rentrée ; un territoire est la somme de "
+         "ses réseaux, chacun à la date de son dernier bilan.", 1.0, False, style.TEXT),
+        ("Trajectoire : objectif × part de l'année habituellement atteinte à chaque période (années complètes "
+         f"précédentes ; ici : {rq.PROFILE_SOURCES[s['profil_source']]}). Projection : raccrochés divisés par cette "
+         "part (un territoire : somme de celles de ses réseaux).", 1.0, False, style.TEXT),
+        (f"Statut : en avance dès {ahead} d'écart à la trajectoire si la projection atteint l'objectif, en retard "
+         f"sous {late} si elle ne l'atteint pas, sur la trajectoire sinon ; année close : objectif atteint ou non. "
+         "Évolutions : même date de l'année précédente.", 1.0, False, style.TEXT),
+        ("Absentéisme : rapport des sommes (élèves absentéistes / effectifs), jamais une moyenne de taux.", 1.0,
+         False, style.TEXT),
+        (disclosure.legend() + " Tout effectif sous le seuil est masqué, à tous les niveaux ; un audit vérifie "
+         "qu'aucun chiffre masqué ne peut être recalculé.", 1.0, False, style.TEXT),
         (f"Document généré le {fmt.date_long(content.generated_on)} par le tableau de bord de pilotage du "
          "décrochage scolaire.", 0.9, False, style.MUTED),
     ]
