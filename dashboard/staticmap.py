@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+from dataclasses import dataclass
 
 import matplotlib
 
@@ -110,33 +111,22 @@ def render_data_png(
         return _render_data_png(data, highlight, width_px=width_px, dpi=dpi, title=title)
 
 
-def _render_data_png(data: q.MapData, highlight: tq.Territory | None, *, width_px: int, dpi: int,
-                     title: str | None) -> bytes:
-    geometry = mapgeo.level_geometry(data.breakdown, data.level)
-    shapes = geometry.shapes.to_crs(LAMBERT).set_index("code")
-    classed = mapclasses.classed_for(data)
-    rows = {r["code"]: r for r in data.values.iter_rows(named=True)}
+def _frame(data: q.MapData):
+    """(network shapes, department shapes, bounds west/east/south/north) in Lambert-93, padded by 2 %."""
+    shapes = mapgeo.level_geometry(data.breakdown, data.level).shapes.to_crs(LAMBERT).set_index("code")
     departments = mapgeo.level_geometry(data.breakdown, "departement").shapes.to_crs(LAMBERT)
-    target = _highlight_geometry(data, highlight) if highlight is not None else None
-
     west, south, east, north = departments.total_bounds
     pad_x, pad_y = (east - west) * 0.02, (north - south) * 0.02
-    west, east, south, north = west - pad_x, east + pad_x, south - pad_y, north + pad_y
-    title_text = default_title(data) if title is None else title
-    top = 0.1 if title_text else 0.02
-    bottom = 0.045
-    map_frac = 0.66  # the legend takes the right-hand third
-    map_ratio = (north - south) / (east - west)
-    width_in = width_px / dpi
-    height_in = width_in * map_frac * map_ratio / (1 - top - bottom)
-    figure = Figure(figsize=(width_in, height_in), dpi=dpi, facecolor="white")
-    axes = figure.add_axes((0.01, bottom, map_frac, 1 - top - bottom))
-    axes.set_xlim(west, east)
-    axes.set_ylim(south, north)
-    axes.set_aspect("equal")
-    axes.axis("off")
-    scale = width_in / 8.0  # font sizes are tuned for an 8-inch-wide image
+    return shapes, departments, (west - pad_x, east + pad_x, south - pad_y, north + pad_y)
 
+
+def _draw(axes, data: q.MapData, highlight: tq.Territory | None, shapes, departments, scale: float,
+          label_pt: float):
+    """The territories, their borders, the outline of ``highlight`` and the labels (``label_pt``
+    points, with a white halo) on ``axes``; returns the classes (for the legend)."""
+    classed = mapclasses.classed_for(data)
+    rows = {r["code"]: r for r in data.values.iter_rows(named=True)}
+    target = _highlight_geometry(data, highlight) if highlight is not None else None
     codes = [c for c in shapes.index if c in rows]
     drawn = shapes.loc[codes]
     inside = {
@@ -160,18 +150,45 @@ def _render_data_png(data: q.MapData, highlight: tq.Territory | None, *, width_p
 
     import geopandas as gpd
 
-    points = gpd.GeoSeries(
-        [shapely.Point(*geometry.label_points[c]) for c in shapes.index if c in rows], crs=4326
-    ).to_crs(LAMBERT)
-    for code, point in zip([c for c in shapes.index if c in rows], points, strict=True):
+    geometry = mapgeo.level_geometry(data.breakdown, data.level)
+    points = gpd.GeoSeries([shapely.Point(*geometry.label_points[c]) for c in codes], crs=4326).to_crs(LAMBERT)
+    for code, point in zip(codes, points, strict=True):
         faded = not inside[code]
         axes.text(
             point.x, point.y, mapclasses.map_label(mapgeo.short_name(rows[code]["nom"]), classed.group_of(code)),
             ha="center", va="center",
-            fontsize=7.2 * scale, fontweight="bold", family=FONT, linespacing=1.0,
+            fontsize=label_pt, fontweight="bold", family=FONT, linespacing=1.0,
             color="#555555" if faded else mapclasses.LABEL_COLOR,
-            path_effects=[pe.withStroke(linewidth=2.2 * scale, foreground="white")], zorder=5,
+            path_effects=[pe.withStroke(linewidth=label_pt * 0.3, foreground="white")], zorder=5,
         )
+    return classed, target
+
+
+METHODS = {"seuils": "Classes à seuils fixes", "statut": "Statut à la date du dernier bilan de chaque réseau"}
+
+
+def _method(classed) -> str:
+    return METHODS.get(classed.classification.method, "Classes par quantiles")
+
+
+def _render_data_png(data: q.MapData, highlight: tq.Territory | None, *, width_px: int, dpi: int,
+                     title: str | None) -> bytes:
+    shapes, departments, (west, east, south, north) = _frame(data)
+    title_text = default_title(data) if title is None else title
+    top = 0.1 if title_text else 0.02
+    bottom = 0.045
+    map_frac = 0.66  # the legend takes the right-hand third
+    map_ratio = (north - south) / (east - west)
+    width_in = width_px / dpi
+    height_in = width_in * map_frac * map_ratio / (1 - top - bottom)
+    figure = Figure(figsize=(width_in, height_in), dpi=dpi, facecolor="white")
+    axes = figure.add_axes((0.01, bottom, map_frac, 1 - top - bottom))
+    axes.set_xlim(west, east)
+    axes.set_ylim(south, north)
+    axes.set_aspect("equal")
+    axes.axis("off")
+    scale = width_in / 8.0  # font sizes are tuned for an 8-inch-wide image
+    classed, target = _draw(axes, data, highlight, shapes, departments, scale, 7.2 * scale)
 
     handles = []
     for entry in classed.legend():
@@ -191,10 +208,8 @@ def _render_data_png(data: q.MapData, highlight: tq.Territory | None, *, width_p
                                                                           "weight": "bold"},
     )
     legend._legend_box.align = "left"
-    method = {"seuils": "Classes à seuils fixes", "statut": "Statut à la date du dernier bilan de chaque réseau"}.get(
-        classed.classification.method, "Classes par quantiles")
-    figure.text(map_frac + 0.03, bottom + 0.02, method, ha="left", va="bottom", fontsize=6.0 * scale, family=FONT,
-                color="#666666")
+    figure.text(map_frac + 0.03, bottom + 0.02, _method(classed), ha="left", va="bottom", fontsize=6.0 * scale,
+                family=FONT, color="#666666")
     if title_text:
         lines = title_text.split("\n", 1)
         figure.text(0.02, 1 - top * 0.38, lines[0], ha="left", va="center", fontsize=10.5 * scale,
@@ -208,6 +223,53 @@ def _render_data_png(data: q.MapData, highlight: tq.Territory | None, *, width_p
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi, facecolor="white")
     return buffer.getvalue()
+
+
+# --- the map of a slide: the map alone, at the size it is shown ------------------------------------------
+
+
+@dataclass(frozen=True)
+class SlideMap:
+    """A map drawn for a slide: the PNG holds the map and its labels only, drawn at its printed size
+    (``width_in`` × ``height_in``, labels at ``label_pt`` points once placed at that size); the legend,
+    the method and the source are the slide's own text (editable, never shrunk with the picture)."""
+
+    png: bytes
+    width_in: float
+    height_in: float
+    label_pt: float
+    legend_title: str
+    legend: tuple[tuple[str, str, str], ...]  # (kind « class » | « missing » | « out » | « outline », colour, label)
+    method: str
+
+
+def render_slide_map(conn: Connection, scope: Scope, annee: str, *, level: str, indicator: str,
+                     highlight: str | None, code: str, box_in: tuple[float, float], label_pt: float,
+                     dpi: int = 200) -> SlideMap:
+    """The map of ``indicator`` at ``level`` as large as fits ``box_in`` (inches, width × height)
+    keeping its proportions, labels at ``label_pt`` points at that size."""
+    data = q.map_data(conn, scope, code, annee, level, indicator, None)
+    territory = tq.resolve_territory(conn, scope, highlight, annee) if highlight else None
+    with matplotlib.rc_context({"text.parse_math": False}):
+        shapes, departments, (west, east, south, north) = _frame(data)
+        ratio = (north - south) / (east - west)
+        width_in, height_in = box_in[0], box_in[0] * ratio
+        if height_in > box_in[1]:
+            width_in, height_in = box_in[1] / ratio, box_in[1]
+        figure = Figure(figsize=(width_in, height_in), dpi=dpi, facecolor="white")
+        axes = figure.add_axes((0, 0, 1, 1))
+        axes.set_xlim(west, east)
+        axes.set_ylim(south, north)
+        axes.set_aspect("equal")
+        axes.axis("off")
+        classed, target = _draw(axes, data, territory, shapes, departments, width_in / 8.0, label_pt)
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=dpi, facecolor="white")
+    legend = [(e.kind, e.color, mapclasses.map_label(e.label, e.label) if e.kind == "class" else e.label)
+              for e in classed.legend()]
+    if territory is not None and target is not None:
+        legend.append(("outline", HIGHLIGHT_COLOR, territory.label))
+    return SlideMap(buffer.getvalue(), width_in, height_in, label_pt, data.label, tuple(legend), _method(classed))
 
 
 def _line_xy(boundary) -> tuple[list, list]:

@@ -10,6 +10,7 @@ from dashboard.charts import raccrochage as charts
 from dashboard.publish import screen
 from dashboard.slides import content as deck_content
 from dashboard.slides import keyfigures
+from dashboard.slides import methodtext as deck_methodtext
 from dashboard.slides import prevention as deck_prevention
 from dashboard.slides import series as deck_series
 
@@ -125,6 +126,7 @@ def _preview(ctx, content) -> None:
             elif key == "carte":
                 ui_charts.picture(content.map_png, width="stretch", alt=f"Carte : {titles[key]}. Les chiffres de "
                                   "chaque territoire sont dans l'onglet « Territoires ».")
+                st.caption(plain(deck_methodtext.map_legend_text(content)))  # the slide's legend is native text
             else:
                 frame = content.sous_territoires if key == "territoires" else content.reseaux
                 st.dataframe(charts.styled_table(frame), hide_index=True, width="stretch")

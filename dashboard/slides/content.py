@@ -28,6 +28,23 @@ log = logging.getLogger("dashboard.slides")
 
 MAP_LEVEL = "reseau"
 MAP_INDICATOR = "taux_atteinte"
+#: The map's place on its slide (inches, width × height: the content area of a 16:9 deck less the
+#: legend's column) and the size of its labels there: legible when projected (issue 25).
+MAP_BOX_IN = (7.9, 5.5)
+MAP_LABEL_PT = 11.0
+
+
+@dataclass(frozen=True)
+class MapKey:
+    """What the slide writes beside the map (``staticmap.SlideMap``): the legend, the method, the
+    map's printed size (the picture is placed at that size, so its labels are ``label_pt``)."""
+
+    title: str
+    legend: tuple[tuple[str, str, str], ...]  # (kind, colour, label)
+    method: str
+    width_in: float
+    height_in: float
+    label_pt: float
 
 
 @dataclass(frozen=True)
@@ -87,6 +104,7 @@ class DeckContent:
     prevention: Prevention | None = None  # None: no referent nor GPDS activity declared that year
     solutions_n1_marks: dict = field(default_factory=dict)  # the decided marks of ``solutions_n1``
     academie: Academie = field(default_factory=lambda: academie_of.from_code(None))  # the database's
+    map_key: MapKey | None = None  # the legend and size of ``map_png``
 
     @property
     def academie_name(self) -> str:
@@ -114,6 +132,7 @@ def gather(conn: Connection, scope: Scope, code: str, annee: str, *, with_map: b
     networks = published.reseaux
     if set(networks["code"].to_list()) == set(below["code"].to_list()):
         networks = networks.clear()
+    slide_map = _slide_map(conn, scope, territory, annee) if with_map else None
     content = DeckContent(
         territory=territory,
         annee=annee,
@@ -132,7 +151,8 @@ def gather(conn: Connection, scope: Scope, code: str, annee: str, *, with_map: b
         sous_territoires=below,
         reseaux=networks,
         absence=_absence(conn, scope, territory.code, annee),
-        map_png=_map_png(conn, scope, territory, annee) if with_map else None,
+        map_png=slide_map.png if slide_map else None,
+        map_key=_map_key(slide_map) if slide_map else None,
         late=tuple(_late_networks(conn, scope, territory.code, annee)),
         prevention=_prevention(conn, scope, territory.code, annee),
         academie=academie_of.of_connection(conn),
@@ -209,38 +229,29 @@ def _references(aq, annee: str) -> tuple[str | None, dict[str, float], str | Non
 # --- map --------------------------------------------------------------------------------------------
 
 
-def _map_png(conn: Connection, scope: Scope, territory: tq.Territory, annee: str) -> bytes | None:
-    """The static map (rate of achievement by network) with the territory outlined."""
+def _slide_map(conn: Connection, scope: Scope, territory: tq.Territory, annee: str):
+    """The map of the slide (rate of achievement by network, the territory outlined): a
+    ``staticmap.SlideMap``, or None when it cannot be drawn."""
     try:
         from dashboard import staticmap
     except ImportError:  # the map subject has not landed
         return None
     highlight = None if territory.code == ACADEMIE else territory.code
     try:
-        png = staticmap.render_map_png(
-            conn, scope, annee, level=MAP_LEVEL, indicator=MAP_INDICATOR, highlight=highlight,
-            code=territory.code, title="", width_px=2000, dpi=250,
-        )
+        return staticmap.render_slide_map(conn, scope, annee, level=MAP_LEVEL, indicator=MAP_INDICATOR,
+                                          highlight=highlight, code=territory.code, box_in=MAP_BOX_IN,
+                                          label_pt=MAP_LABEL_PT)
     except Exception:  # noqa: BLE001 - a deck without its map is better than no deck
         log.exception("Carte statique indisponible pour %s (%s)", territory.code, annee)
         return None
-    return trim_white(png)
 
 
-def trim_white(png: bytes, pad: int = 12) -> bytes:
-    """The image without its white margins (a larger map on the slide)."""
-    import io
+def _map_key(slide_map) -> MapKey:
+    return MapKey(slide_map.legend_title, slide_map.legend, slide_map.method, slide_map.width_in,
+                  slide_map.height_in, slide_map.label_pt)
 
-    from PIL import Image, ImageChops
 
-    with Image.open(io.BytesIO(png)) as image:
-        rgb = image.convert("RGB")
-        box = ImageChops.difference(rgb, Image.new("RGB", rgb.size, "white")).getbbox()
-        if box is None:
-            return png
-        left, top, right, bottom = box
-        cropped = rgb.crop((max(0, left - pad), max(0, top - pad), min(rgb.width, right + pad),
-                            min(rgb.height, bottom + pad)))
-        out = io.BytesIO()
-        cropped.save(out, format="PNG")
-        return out.getvalue()
+def _map_png(conn: Connection, scope: Scope, territory: tq.Territory, annee: str) -> bytes | None:
+    """The map's PNG alone (the benchmark times it)."""
+    slide_map = _slide_map(conn, scope, territory, annee)
+    return slide_map.png if slide_map else None

@@ -9,8 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
+from pptx.enum.dml import MSO_PATTERN
 from pptx.enum.shapes import MSO_SHAPE
-from pptx.util import Inches
+from pptx.util import Inches, Pt
 
 from dashboard import disclosure, fmt
 from dashboard.charts.common import BLUE_FRANCE
@@ -133,22 +134,37 @@ def _common_size(texts: list[str], box: Box, max_pt: float, min_pt: float, bold:
 def _key_figures(deck: Deck, content: DeckContent, title: str) -> None:
     slide, area = deck.content_slide(title)
     warning = methodtext.provisional_note(content)
-    if warning:
-        band, area = area.top(Inches(0.8), gap=Inches(0.12))
+    if warning:  # as tall as the warning needs at 12 pt, 0.8 in at most
+        width_pt = (area.w - 2 * Inches(0.12) - 2 * style.INSET) / 12700 * 0.97
+        lines = style.line_count([warning], width_pt, 12, bold=True) or 3
+        need = Pt(lines * 12 * style.LINE_SPACING) + 2 * (Inches(0.04) + style.INSET)
+        band, area = area.top(min(Inches(0.8), need), gap=Inches(0.1))
         deck.rect(slide, band, style.WARNING_FILL)
-        deck.text(slide, band.inset(Inches(0.12), Inches(0.04)), [warning], max_pt=14, min_pt=9, bold=True,
+        deck.text(slide, band.inset(Inches(0.12), Inches(0.04)), [warning], max_pt=14, min_pt=style.MIN_PT, bold=True,
                   color=style.WARNING_TEXT, anchor="middle")
-    grid, note = area.top(area.h - Inches(0.45), gap=Inches(0.1))
+    note_text = methodtext.key_figures_note(content)
+    note_lines = style.line_count([note_text], (area.w - 2 * NOTE_INSET) / 12700 * 0.97, 11) or 2
+    note_h = min(NOTE_H, Pt(note_lines * 11 * style.LINE_SPACING) + 2 * NOTE_INSET)
+    grid, note = area.top(area.h - note_h - Inches(0.08), gap=Inches(0.08))
     all_tiles = tiles(content)
-    boxes = [box for row in grid.rows([1, 1], gap=Inches(0.25)) for box in row.cols([1] * 4, gap=Inches(0.2))]
+    boxes = [box for row in grid.rows([1, 1], gap=Inches(0.2)) for box in row.cols([1] * 4, gap=Inches(0.2))]
     parts = []
+    # the label, the note and the change get the lines they need (at 12, 11 and 11 pt), the value what is
+    # left, at most 40 % of the tile (more room then goes to the small texts, in proportion)
+    width_pt = (boxes[0].w - 2 * Inches(0.15) - 2 * TILE_INSET) / 12700 * 0.97
+    lines = [max((style.line_count([getattr(t, role) or ""], width_pt, pt, bold) or 2) for t in all_tiles)
+             for role, pt, bold in (("label", 12, True), ("note", 11, False), ("change", 11, True))]
+    small = [Pt(n * pt * style.LINE_SPACING) + 2 * TILE_INSET for n, pt in zip(lines, (12, 11, 11), strict=True)]
     for box in boxes:
         inner = box.inset(Inches(0.15), Inches(0.08))
-        label, rest = inner.top(int(inner.h * 0.24))
-        value, rest = rest.top(int(inner.h * 0.34))
-        sub, change = rest.top(int(rest.h * 0.4))
+        value_h = min(inner.h - sum(small), int(inner.h * 0.4))
+        spare = inner.h - value_h - sum(small)
+        heights = [int(h + spare * h / sum(small)) for h in small]
+        label, rest = inner.top(heights[0])
+        value, rest = rest.top(value_h)
+        sub, change = rest.top(heights[1])
         parts.append((label, value, sub, change))
-    roles = (("label", 16, 9, True), ("value", 40, 16, True), ("note", 13, 8, False), ("change", 13, 8, True))
+    roles = (("label", 16, 10, True), ("value", 40, 12, True), ("note", 13, 10, False), ("change", 13, 10, True))
     sizes = {}
     for index, (role, max_pt, min_pt, bold) in enumerate(roles):
         texts = [getattr(t, role) or "" for t in all_tiles]
@@ -164,8 +180,7 @@ def _key_figures(deck: Deck, content: DeckContent, title: str) -> None:
                   inset=TILE_INSET)
         deck.text(slide, change, [tile.change or ""], max_pt=sizes["change"], min_pt=sizes["change"], bold=True,
                   color=TONE_COLORS[tile.tone], inset=TILE_INSET)
-    deck.text(slide, note, [methodtext.key_figures_note(content)], max_pt=11, min_pt=8, color=style.MUTED,
-              anchor="middle")
+    _note(deck, slide, note, note_text, anchor="middle")
 
 
 def _highlights(deck: Deck, content: DeckContent, title: str) -> None:
@@ -186,7 +201,7 @@ def _highlights(deck: Deck, content: DeckContent, title: str) -> None:
         diameter = min(Inches(0.42), first_line)
         badge = Box(area.x, y + (first_line - diameter) // 2, diameter, diameter)
         circle = deck.rect(slide, badge, BLUE_FRANCE, shape=MSO_SHAPE.OVAL)
-        deck.fill(circle, [str(index)], max_pt=min(16, size), min_pt=8, bold=True, color="#FFFFFF", align="center",
+        deck.fill(circle, [str(index)], max_pt=min(16, size), min_pt=style.MIN_PT, bold=True, color="#FFFFFF", align="center",
                   anchor="middle")
         deck.text(slide, Box(area.x + number_w, y, text_w, height), [sentence], max_pt=size, min_pt=size)
         y += height + int(size * gap * 12700)
@@ -194,14 +209,36 @@ def _highlights(deck: Deck, content: DeckContent, title: str) -> None:
 
 def _panel(deck: Deck, slide, box: Box, lines: list) -> None:
     deck.rect(slide, box, style.PANEL)
-    deck.text(slide, box.inset(Inches(0.12)), lines, max_pt=16, min_pt=7, space_after=0.5)
+    deck.text(slide, box.inset(Inches(0.12)), lines, max_pt=16, min_pt=style.MIN_PT, space_after=0.3)
+
+
+NOTE_INSET = Inches(0.03)
+NOTE_H = Inches(0.5)  # two lines at 10-11 pt
+MASKED_TABLE_TEXT = "Trop de valeurs masquées pour un graphique : le tableau donne chaque valeur ou sa marque."
+
+
+def _note(deck: Deck, slide, box: Box, text: str, anchor: str = "bottom") -> None:
+    """A note under a slide's chart or table, at 10 or 11 pt."""
+    deck.text(slide, box, [text], max_pt=11, min_pt=style.MIN_PT, color=style.MUTED, anchor=anchor, inset=NOTE_INSET)
+
+
+def _chart(deck: Deck, slide, box: Box, spec, kind: str, category: str, title: str, **kwargs) -> None:
+    """The native chart of ``spec``, or, when most of its values are masked (a PSAD, a network),
+    a table of its values and marks under a sentence that says why."""
+    if series.mostly_masked(spec):
+        head, body = box.top(Inches(0.6), gap=Inches(0.05))
+        deck.text(slide, head, [MASKED_TABLE_TEXT], max_pt=12, min_pt=style.MIN_PT, color=style.MUTED)
+        tables.add_spec_table(slide, body, spec, category)
+        return
+    kwargs["legend"] = kwargs.get("legend", True) and len(spec.series) > 1  # one series: its heading says it
+    pptcharts.add_chart(slide, box, spec, kind, title=title, **kwargs)
 
 
 def _trajectory(deck: Deck, content: DeckContent, spec, title: str) -> None:
     slide, area = deck.content_slide(title)
     chart_box, side = area.cols([2.55, 1], gap=Inches(0.3))
     chart_box = _with_note(deck, slide, chart_box, series.masked_on(content, "trajectoire"))
-    pptcharts.add_chart(slide, chart_box, spec, "line", font_pt=13, title=title)
+    _chart(deck, slide, chart_box, spec, "line", series.CATEGORY_HEADERS["trajectoire"], title, font_pt=13)
     _panel(deck, slide, side, methodtext.trajectory_panel(content))
 
 
@@ -214,27 +251,29 @@ def _solutions(deck: Deck, content: DeckContent, spec, title: str) -> None:
         if content.territory.niveau in SMALL_LEVELS and content.historique.filter(
                 pl.col("annee_scolaire") == content.annee_n1).height > 0:
             why = (f"Comparaison par type avec {content.annee_n1} non publiée pour une PSAD ou un réseau "
-                   "(secret statistique : trop peu de jeunes par type).")
-    area = _with_note(deck, slide, area, series.masked_on(content, "solutions") or bool(why), why)
+                   "(secret statistique).")
+    grey = "Types masqués d'une période : segment gris." if spec is not None and any(
+        s.name == pptcharts.SECRET_NAME for s in spec.series) else ""
+    area = _with_note(deck, slide, area, series.masked_on(content, "solutions") or bool(why), grey, why)
     left, right = area.cols([1.15, 1], gap=Inches(0.35))
-    for box, chart_spec, heading, kind in (
-        (left, spec, "Raccrochés de chaque période bimestrielle", "stacked"),
-        (right, compare, compared, "bar"),
+    for box, chart_spec, heading, kind, category in (
+        (left, spec, "Raccrochés de chaque période bimestrielle", "stacked", series.CATEGORY_HEADERS["solutions"]),
+        (right, compare, compared, "bar", series.CATEGORY_HEADERS["solutions_n1"]),
     ):
         if chart_spec is None:
             continue
         head, body = box.top(Inches(0.45), gap=Inches(0.05))
-        deck.text(slide, head, [heading], max_pt=15, min_pt=9, bold=True)
-        pptcharts.add_chart(slide, body, chart_spec, kind, font_pt=12, value_axis=kind != "bar",
-                            headroom=1.3 if kind == "bar" else 1.0, title=heading)
+        deck.text(slide, head, [heading], max_pt=15, min_pt=style.MIN_PT, bold=True)
+        _chart(deck, slide, body, chart_spec, kind, category, heading, font_pt=12, value_axis=kind != "bar",
+               headroom=1.3 if kind == "bar" else 1.0)
 
 
 def _funnel(deck: Deck, content: DeckContent, spec, title: str) -> None:
     slide, area = deck.content_slide(title)
     chart_box, side = area.cols([2.3, 1], gap=Inches(0.3))
     chart_box = _with_note(deck, slide, chart_box, series.masked_on(content, "entonnoir"))
-    pptcharts.add_chart(slide, chart_box, spec, "bar", font_pt=14, legend=False, value_axis=False, headroom=1.45,
-                        title=title)
+    _chart(deck, slide, chart_box, spec, "bar", series.CATEGORY_HEADERS["entonnoir"], title, font_pt=14,
+           legend=False, value_axis=False, headroom=1.45)
     _panel(deck, slide, side, methodtext.funnel_panel(content))
 
 
@@ -242,35 +281,68 @@ def _absence(deck: Deck, content: DeckContent, spec, title: str) -> None:
     slide, area = deck.content_slide(title)
     chart_box, side = area.cols([2.45, 1], gap=Inches(0.3))
     chart_box = _with_note(deck, slide, chart_box, series.masked_on(content, "absenteisme"))
-    pptcharts.add_chart(slide, chart_box, spec, "column", font_pt=13, label_pt=10, headroom=1.15, title=title)
+    _chart(deck, slide, chart_box, spec, "column", series.CATEGORY_HEADERS["absenteisme"], title, font_pt=13,
+           label_pt=10, headroom=1.15)
     _panel(deck, slide, side, methodtext.absence_panel(content))
 
 
 def _prevention(deck: Deck, content: DeckContent, title: str) -> None:
     slide, area = deck.content_slide(title)
-    body, note = area.top(area.h - Inches(0.45), gap=Inches(0.05))
+    body, note = area.top(area.h - NOTE_H, gap=Inches(0.05))
     chart_box, side = body.cols([2.2, 1], gap=Inches(0.3))
     spec = prevention.chain(content)
+    heading = "GPDS : du repérage à la solution, pour 1 000 élèves"
     if spec is not None:
         head, chart_box = chart_box.top(Inches(0.45), gap=Inches(0.05))
-        deck.text(slide, head, ["GPDS : du repérage à la solution, pour 1 000 élèves"], max_pt=15, min_pt=9, bold=True)
-        pptcharts.add_chart(slide, chart_box, spec, "bar", font_pt=13, value_axis=False, headroom=1.25,
-                            legend=len(spec.series) > 1, title="GPDS : du repérage à la solution, pour 1 000 élèves")
+        deck.text(slide, head, [heading], max_pt=15, min_pt=style.MIN_PT, bold=True)
+        _chart(deck, slide, chart_box, spec, "bar", prevention.CATEGORY_HEADER, heading, font_pt=13,
+               value_axis=False, headroom=1.25)
     else:
-        deck.text(slide, chart_box, [f"Aucune activité de GPDS déclarée en {content.annee}."], max_pt=16, min_pt=9,
-                  color=style.MUTED, anchor="middle")
+        deck.text(slide, chart_box, [f"Aucune activité de GPDS déclarée en {content.annee}."], max_pt=16,
+                  min_pt=style.MIN_PT, color=style.MUTED, anchor="middle")
     _panel(deck, slide, side, prevention.panel(content))
-    deck.text(slide, note, [prevention.note(content)], max_pt=11, min_pt=7, color=style.MUTED, anchor="middle")
+    _note(deck, slide, note, prevention.note(content), anchor="middle")
+
+
+LEGEND_SWATCH = Inches(0.32)
+LEGEND_ROW = Inches(0.5)
 
 
 def _map(deck: Deck, content: DeckContent, title: str) -> None:
+    """The map at its printed size (labels legible), on the left, full height; its legend, the method
+    and the source in native text on the right (editable, never shrunk with the picture)."""
     slide, area = deck.content_slide(title)
-    picture_box, note = area.top(area.h - Inches(0.6), gap=Inches(0.05))
+    key = content.map_key
+    legend_w = max(Inches(3.6), area.w - Inches(key.width_in) - Inches(0.3)) if key else Inches(3.6)
+    picture_box, side = area.cols([area.w - legend_w - Inches(0.3), legend_w], gap=Inches(0.3))
+    note = methodtext.map_note(content)
     deck.picture(slide, picture_box, content.map_png,
-                 alt=f"Carte : {title.strip().rstrip('.')}. {methodtext.map_note(content)} Les chiffres de chaque "
-                     "territoire sont dans le classeur XLSX du dialogue de gestion.")
-    deck.text(slide, note, [methodtext.map_note(content)], max_pt=12, min_pt=10, color=style.MUTED,
-              align="center", anchor="middle")
+                 alt=f"Carte : {title.strip().rstrip('.')}. {note} Les chiffres de chaque territoire sont dans le "
+                     "classeur XLSX du dialogue de gestion.")
+    if key is None:
+        deck.text(slide, side, [note], max_pt=14, min_pt=style.MIN_PT, color=style.MUTED)
+        return
+    head, rest = side.top(Inches(0.55))
+    deck.text(slide, head, [key.title], max_pt=16, min_pt=style.MIN_PT, bold=True, anchor="bottom")
+    y = rest.y + Inches(0.1)
+    for kind, color, label in key.legend:
+        swatch = Box(side.x + style.INSET, y + (LEGEND_ROW - LEGEND_SWATCH) // 2, LEGEND_SWATCH, LEGEND_SWATCH)
+        if kind == "outline":
+            shape = deck.rect(slide, swatch, "#FFFFFF", line=color)
+            shape.line.width = Pt(2.5)
+        else:
+            shape = deck.rect(slide, swatch, color, line="#9A9A9A" if kind != "class" else None)
+            if kind == "missing":
+                shape.fill.patterned()
+                shape.fill.pattern = MSO_PATTERN.WIDE_UPWARD_DIAGONAL
+                shape.fill.fore_color.rgb = style.rgb("#9A9A9A")
+                shape.fill.back_color.rgb = style.rgb(color)
+        text_box = Box(swatch.right + Inches(0.1), y, side.right - swatch.right - Inches(0.1), LEGEND_ROW)
+        deck.text(slide, text_box, [label], max_pt=15, min_pt=style.MIN_PT, anchor="middle")
+        y += LEGEND_ROW
+    below = Box(side.x, y + Inches(0.2), side.w, max(side.bottom - y - Inches(0.2), Inches(0.5)))
+    deck.text(slide, below, [(note, 1.0, False, style.TEXT), (methodtext.map_source(), 1.0, False, style.MUTED)],
+              max_pt=13, min_pt=style.MIN_PT, anchor="bottom", space_after=0.3)
 
 
 def _table(deck: Deck, content: DeckContent, frame, title: str, page: int = 0) -> None:
@@ -278,30 +350,26 @@ def _table(deck: Deck, content: DeckContent, frame, title: str, page: int = 0) -
     if pages > 1:
         title = f"{title} ({page + 1}/{pages})"
     slide, area = deck.content_slide(title)
-    body, note = area.top(area.h - Inches(0.45), gap=Inches(0.1))
+    body, note = area.top(area.h - NOTE_H, gap=Inches(0.1))
     rows = series.table_rows(frame.slice(page * ROWS_PER_SLIDE, ROWS_PER_SLIDE))
     phase = content.situation.get("phase")
     tables.add_table(slide, body, series.table_header(phase), rows, series.column_kinds(phase), status_column=1)
     omitted = content.reseaux.height if table_pages(content.reseaux) > MAX_NETWORK_SLIDES else 0
-    deck.text(slide, note, [methodtext.table_note(content, omitted)], max_pt=11, min_pt=7, color=style.MUTED,
-              anchor="bottom")
+    _note(deck, slide, note, methodtext.table_note(content, omitted))
 
 
 def _sources(deck: Deck, content: DeckContent, title: str) -> None:
     slide, area = deck.content_slide(title)
     left, right = area.cols([1, 1], gap=Inches(0.4))
     sources, method = methodtext.sources_and_method(content)
-    deck.text(slide, left, sources, max_pt=14, min_pt=7, space_after=0.45)
-    deck.text(slide, right, method, max_pt=14, min_pt=7, space_after=0.45)
+    deck.text(slide, left, sources, max_pt=14, min_pt=style.MIN_PT, space_after=0.45)
+    deck.text(slide, right, method, max_pt=14, min_pt=style.MIN_PT, space_after=0.45)
 
 
-def _with_note(deck: Deck, slide, area: Box, masked: bool, more: str = "") -> Box:
+def _with_note(deck: Deck, slide, area: Box, masked: bool, *more: str) -> Box:
     """When a chart of the slide has a masked value, a note under the charts; returns the rest."""
     if not masked:
         return area
-    body, note = area.top(area.h - Inches(0.45), gap=Inches(0.02))
-    deck.text(slide, note, [" ".join(filter(None, (disclosure.short_legend(),
-                                                   "Types masqués d'une période : segment gris.", more)))],
-              max_pt=11, min_pt=10, color=style.MUTED, anchor="bottom",
-              inset=Inches(0.03))
+    body, note = area.top(area.h - NOTE_H, gap=Inches(0.02))
+    _note(deck, slide, note, " ".join(filter(None, (disclosure.short_legend(), *more))))
     return body

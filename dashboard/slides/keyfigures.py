@@ -163,7 +163,7 @@ def _absence_tile(content: DeckContent) -> Tile:
     mark = disclosure.SECONDARY if row.get("masque") else None
     rate = catalog.absence_columns(content.annee, content.annee_n1)["taux"]
     diff = row.get("evolution")
-    return Tile(label, publish.cell_text(rate, row["taux"], mark), "élèves avec 4 demi-journées ou plus",
+    return Tile(label, publish.cell_text(rate, row["taux"], mark), "élèves à 4 demi-journées ou plus",
                 context="sur un an, mêmes mois", source="absenteisme", **_trend(diff, fmt.signed_points(diff), False),
                 kind="rate", number=None if mark else publish.rounded(rate, row["taux"]), mark=mark,
                 change_number=publish.rounded(POINTS, diff))

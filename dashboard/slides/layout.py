@@ -118,7 +118,7 @@ class Deck:
 
     @property
     def footer_box(self) -> Box:
-        height = int(self.H * 0.05)
+        height = max(int(self.H * 0.05), Inches(0.37))  # one line of 10 pt with its insets
         return Box(self.margin, self.H - height - int(self.H * 0.015), self.W - 2 * self.margin, height)
 
     def _title_box(self) -> Box:
@@ -238,6 +238,10 @@ class Deck:
         into ``shape`` at the largest size that fits its box; returns the base size used."""
         items = [(p, 1.0, bold, None) if isinstance(p, str) else (tuple(p) + (None,) * (4 - len(p)))[:4]
                  for p in paragraphs]
+        # never under style.MIN_PT, whatever a caller asks: the smallest paragraph sets the floor
+        floor = style.MIN_PT / min((s for _, s, _, _ in items), default=1.0)
+        min_pt = max(min_pt, floor)
+        max_pt = max(max_pt, min_pt)
         size = style.fit_size([(t, s, b) for t, s, b, _ in items], shape.width, shape.height, max_pt, min_pt,
                               space_after=space_after, max_lines=max_lines, inset=inset)
         frame = shape.text_frame
@@ -256,7 +260,7 @@ class Deck:
             run = paragraph.add_run()
             run.text = text
             font = run.font
-            font.size = Pt(round(size * scale * 2) / 2)
+            font.size = Pt(max(style.MIN_PT, round(size * scale * 2) / 2))
             font.bold = is_bold
             font.name = style.FONT  # the font the fitting measured (Arial metrics)
             if own_color or color:
@@ -287,10 +291,22 @@ class Deck:
         for slide in self.content_slides:
             number = list(self.prs.slides).index(slide) + 1
             left, right = self.footer_box.cols([6, 1], gap=Inches(0.2))
-            paragraphs = [self.footer] if not self.demo else [self.footer + " · Données de démonstration"]
-            self.text(slide, left, paragraphs, max_pt=10, min_pt=7, color=style.MUTED, anchor="middle")
-            self.text(slide, right, [f"{number} / {total}"], max_pt=10, min_pt=7, color=style.MUTED,
+            self.text(slide, left, [self._footer_line(left)], max_pt=10, min_pt=10, color=style.MUTED,
+                      anchor="middle")
+            self.text(slide, right, [f"{number} / {total}"], max_pt=10, min_pt=10, color=style.MUTED,
                       align="right", anchor="middle")
+
+    def _footer_line(self, box: Box) -> str:
+        """The footer on one line at 10 pt: its last parts (the date, then the deck's name) are left
+        out when a long territory name needs the room; the demonstration mark always stays."""
+        width_pt = (box.w - 2 * style.INSET) / 12700 * 0.97
+        parts = self.footer.split(" · ")
+        demo = [" Données de démonstration"] if self.demo else []
+        while True:
+            line = " · ".join(parts + [d.strip() for d in demo])
+            if len(parts) == 1 or style.text_width_pt(line, style.MIN_PT) <= width_pt:
+                return line
+            parts = parts[:-1]
 
     def save(self) -> bytes:
         self._footers()

@@ -17,6 +17,8 @@ from queries import raccrochage_position as position
 from queries.raccrochage_rules import rate_name
 
 LABEL = (0.8, False, style.MUTED)
+#: Scale of a panel's notes: 10 pt and more at the panel's smallest base size (style.MIN_PT / NOTE)
+NOTE = 0.75
 
 
 def _pair(label: str, value: str, color: str = BLUE_FRANCE, detail: str | None = None) -> list[tuple]:
@@ -60,8 +62,7 @@ def trajectory_panel(content: DeckContent) -> list[tuple]:
         own = series.own_dates(content)
         label = own.previous_name if own else f"Même date en {content.annee_n1}"
         out += _pair(label, _count(content, "raccroches_n1"), style.MUTED)
-    out.append((f"Trajectoire : {rq.PROFILE_SOURCES[s['profil_source']]}.", 0.7, False, style.MUTED))
-    return out
+    return out  # how the trajectory is drawn: « Sources et méthode »
 
 
 def funnel_panel(content: DeckContent) -> list[tuple]:
@@ -77,10 +78,10 @@ def funnel_panel(content: DeckContent) -> list[tuple]:
                  detail=f"{same} : {fmt.integer(n1)}" if n1 is not None else None)
     overflow = rc.funnel_overflow_note(content.shown)
     if overflow:
-        out.append((overflow, 0.7, True, style.TEXT))
+        out.append((overflow, NOTE, True, style.TEXT))
     out.append(("Cumuls depuis la rentrée ; entre parenthèses après le nom de chaque étape, la part des jeunes de "
                 f"l'étape précédente. Comparaisons : même date en {content.annee_n1}"
-                + (f" ({fmt.date_long(s['periode_fin_n1'])})." if s["periode_fin_n1"] else "."), 0.7, False,
+                + (f" ({fmt.date_long(s['periode_fin_n1'])})." if s["periode_fin_n1"] else "."), NOTE, False,
                 style.MUTED))
     return out
 
@@ -101,13 +102,13 @@ def absence_panel(content: DeckContent) -> list[tuple]:
         change = f" ({fmt.signed_points(a.ensemble['evolution'])})" if a.ensemble.get("evolution") is not None else ""
         out.append((f"Tous établissements : {fmt.percent(a.ensemble['taux'])}{change}", 0.85, True, BLUE_FRANCE))
     if a.mois:
-        out.append((f"Mois couverts : {fmt.month_label(a.mois[0])} à {fmt.month_label(a.mois[1])}.", 0.7, False,
+        out.append((f"Mois couverts : {fmt.month_label(a.mois[0])} à {fmt.month_label(a.mois[1])}.", NOTE, False,
                     style.MUTED))
     out.append(("Part des élèves ayant au moins 4 demi-journées d'absence non justifiée dans le mois "
-                "(moyenne sur l'année, rapport des sommes).", 0.7, False, style.MUTED))
+                "(moyenne sur l'année, rapport des sommes).", NOTE, False, style.MUTED))
     if a.reference_annee:
         kind = " (en partie estimée)" if a.reference_estimee else ""
-        out.append((f"Référence nationale{kind} : secteur public, {a.reference_annee}.", 0.7, False, style.MUTED))
+        out.append((f"Référence nationale{kind} : secteur public, {a.reference_annee}.", NOTE, False, style.MUTED))
     return out
 
 
@@ -139,15 +140,32 @@ def map_note(content: DeckContent) -> str:
     return text + "."
 
 
+def map_legend_text(content: DeckContent) -> str:
+    """The map's legend in one line (the page's preview of the map slide)."""
+    key = content.map_key
+    if key is None:
+        return ""
+    entries = [label for kind, _, label in key.legend if kind != "outline"]
+    text = f"{key.title} : {', '.join(entries)}."
+    outlined = [label for kind, _, label in key.legend if kind == "outline"]
+    return text + (f" {outlined[0]} entouré en noir." if outlined else "")
+
+
+def map_source() -> str:
+    import geodata
+
+    return f"{geodata.SOURCE_CREDIT} Découpage en réseaux et PSAD indicatif."
+
+
 def table_note(content: DeckContent, omitted_networks: int = 0) -> str:
     ahead = fmt.signed_percent(rq.STATUS_THRESHOLDS["en_avance"], 0)
     late = fmt.signed_percent(rq.STATUS_THRESHOLDS["en_retard"], 0)
     if position.is_closed(content.situation.get("phase")):
         text = "Année close : objectif atteint ou non (raccrochés de l'année rapportés à l'objectif)."
     else:
-        text = (f"Statut : écart des raccrochés au niveau attendu, chaque réseau à la date de son dernier bilan — en "
-                f"avance à partir de {ahead} si la projection atteint l'objectif, en retard à partir de {late} si elle "
-                "ne l'atteint pas. En retard d'abord.")
+        text = (f"Statut : écart au niveau attendu, chaque réseau à la date de son dernier bilan ; en avance dès {ahead} "
+                f"si la projection atteint l'objectif, en retard sous {late} si elle ne l'atteint pas. En retard "
+                "d'abord.")
     text += " " + disclosure.short_legend()
     if omitted_networks:
         text += f" Les {fmt.integer(omitted_networks)} réseaux FOQUALE du territoire figurent dans le classeur des chiffres."
@@ -191,19 +209,18 @@ def sources_and_method(content: DeckContent) -> tuple[list[tuple], list[tuple]]:
     late = fmt.signed_percent(rq.STATUS_THRESHOLDS["en_retard"], 0)
     method = [
         ("Méthode", *head),
-        ("Raccrochés : somme des six types de solution, cumulée depuis la rentrée ; un département, une PSAD ou "
-         "l'académie est la somme de ses réseaux, chacun à la date de son dernier bilan.", 1.0, False, style.TEXT),
-        ("Trajectoire : objectif × part de l'année habituellement atteinte à chaque période (profil saisonnier des "
-         f"années complètes précédentes ; ici : {rq.PROFILE_SOURCES[s['profil_source']]}). Projection : raccrochés "
-         "divisés par cette part ; pour un territoire, somme des projections de ses réseaux.", 1.0, False, style.TEXT),
-        (f"Statut : en avance si l'écart à la trajectoire atteint {ahead} et que la projection atteint l'objectif, "
-         f"en retard en deçà de {late} si elle ne l'atteint pas, sur la trajectoire sinon ; année close : objectif "
-         "atteint ou non. Évolutions : même date de l'année précédente.", 1.0, False, style.TEXT),
-        ("Absentéisme : rapport des sommes (élèves absentéistes / effectifs, sur les mois et les établissements), "
-         "jamais une moyenne de taux.", 1.0, False, style.TEXT),
-        (disclosure.legend() + " Tout effectif inférieur au seuil est masqué, à tous les niveaux et pour toutes les "
-         "périodes ; un audit de l'ensemble des chiffres publiés vérifie qu'aucun chiffre masqué ne peut être "
-         "recalculé.", 1.0, False, style.TEXT),
+        ("Raccrochés : somme des six types de solution, cumulée depuis la rentrée ; un territoire est la somme de "
+         "ses réseaux, chacun à la date de son dernier bilan.", 1.0, False, style.TEXT),
+        ("Trajectoire : objectif × part de l'année habituellement atteinte à chaque période (années complètes "
+         f"précédentes ; ici : {rq.PROFILE_SOURCES[s['profil_source']]}). Projection : raccrochés divisés par cette "
+         "part (un territoire : somme de celles de ses réseaux).", 1.0, False, style.TEXT),
+        (f"Statut : en avance dès {ahead} d'écart à la trajectoire si la projection atteint l'objectif, en retard "
+         f"sous {late} si elle ne l'atteint pas, sur la trajectoire sinon ; année close : objectif atteint ou non. "
+         "Évolutions : même date de l'année précédente.", 1.0, False, style.TEXT),
+        ("Absentéisme : rapport des sommes (élèves absentéistes / effectifs), jamais une moyenne de taux.", 1.0,
+         False, style.TEXT),
+        (disclosure.legend() + " Tout effectif sous le seuil est masqué, à tous les niveaux ; un audit vérifie "
+         "qu'aucun chiffre masqué ne peut être recalculé.", 1.0, False, style.TEXT),
         (f"Document généré le {fmt.date_long(content.generated_on)} par le tableau de bord de pilotage du "
          "décrochage scolaire.", 0.9, False, style.MUTED),
     ]

@@ -23,6 +23,7 @@ STEPS = {"eleves_reperes": "Élèves repérés", "eleves_suivis": "Suivis par le
          "solutions_internes": "Solution interne", "signalements_plateforme": "Signalés à la plateforme"}
 PASSAGE = {"eleves_suivis": ("part_suivis", "des repérés"),
            "solutions_internes": ("part_solutions_internes", "des suivis")}
+CATEGORY_HEADER = "Étape (pour 1 000 élèves)"
 PER_1000 = Column("valeur", "Valeur", Kind.NUMBER, decimals=1, secret=True)
 #: The figures of the « Prévention » sheet, in order (declared in ``catalog.FIGURES``).
 SHEET_KEYS = ("couverture_referents", "etablissements", "etablissements_avec_referent", "etablissements_declarants",
@@ -133,5 +134,5 @@ def tables(content: DeckContent) -> list[publish.Table]:
     out = [figures_table(content)]
     spec = chain(content)
     if spec is not None:
-        out.append(spec_table("Prévention — GPDS", spec, "Étape (pour 1 000 élèves)", ("prevention", "absenteisme")))
+        out.append(spec_table("Prévention — GPDS", spec, CATEGORY_HEADER, ("prevention", "absenteisme")))
     return out

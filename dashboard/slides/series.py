@@ -272,6 +272,28 @@ def masked_on(content: DeckContent, slide: str) -> bool:
     return False
 
 
+def masked_points(spec: ChartSpec) -> tuple[int, int]:
+    """(masked points, points drawn: with a value or a mark) of the chart."""
+    masked = drawn = 0
+    for s in spec.series:
+        marks = list(s.marks) + [None] * (len(s.values) - len(s.marks))
+        masked += sum(1 for m, v in zip(marks, s.values, strict=False) if m and v is None)
+        drawn += sum(1 for m, v in zip(marks, s.values, strict=False) if m or v is not None)
+    return masked, drawn
+
+
+def mostly_masked(spec: ChartSpec) -> bool:
+    """Half or more of the chart's points are masked: a chart of blanks says nothing, the deck shows
+    a table of the values and their marks instead (issue 25)."""
+    masked, drawn = masked_points(spec)
+    return masked > 0 and 2 * masked >= drawn
+
+
+#: The category column of each chart's table (slide and workbook sheet).
+CATEGORY_HEADERS = {"trajectoire": "Période (fin)", "solutions": "Période", "solutions_n1": "Type de solution",
+                    "entonnoir": "Étape", "absenteisme": "Type d'établissement"}
+
+
 # --- tables ---------------------------------------------------------------------------------------
 
 TABLE_COLUMNS = ("libelle", "statut", "raccroches", "objectif", "taux_atteinte", "attendu", "ecart", "projection",
@@ -368,16 +390,16 @@ def key_figures_table(content: DeckContent) -> publish.Table:
 def tables(content: DeckContent) -> list[publish.Table]:
     """One table per slide's data, declared columns, masked values empty and marked."""
     out = [key_figures_table(content)]
-    for name, builder, category in (
-        ("Trajectoire", trajectory, "Période (fin)"),
-        ("Solutions par période", solutions_by_period, "Période"),
-        ("Solutions N et N-1", solutions_compare, "Type de solution"),
-        ("Entonnoir", funnel, "Étape"),
-        ("Absentéisme", absence, "Type d'établissement"),
+    for name, builder, key in (
+        ("Trajectoire", trajectory, "trajectoire"),
+        ("Solutions par période", solutions_by_period, "solutions"),
+        ("Solutions N et N-1", solutions_compare, "solutions_n1"),
+        ("Entonnoir", funnel, "entonnoir"),
+        ("Absentéisme", absence, "absenteisme"),
     ):
         spec = builder(content)
         if spec is not None:
-            out.append(spec_table(name, spec, category))
+            out.append(spec_table(name, spec, CATEGORY_HEADERS[key]))
     from dashboard.slides import prevention
 
     out += prevention.tables(content)

@@ -29,6 +29,9 @@ PREVIOUS = "#999999"  # previous school year
 REFERENCE = "#000000"  # national reference
 UP, DOWN = "#007A5A", "#B04A00"  # darker Okabe-Ito green / vermilion, readable as text on white
 
+#: No text of a slide is set smaller: a deck is projected (issue 25). Boxes that cannot hold their
+#: text at this size get shorter wording or more room, never smaller type.
+MIN_PT = 10.0
 LINE_SPACING = 1.2  # PowerPoint's single line spacing, as a multiple of the font size
 INSET = Emu(91440)  # 0.1 in: the text box insets used everywhere (left/right and top/bottom)
 
@@ -130,7 +133,7 @@ def text_height_pt(paragraphs: list[Paragraph], width_pt: float, size: float, *,
     total = 0.0
     items = [_para(p, bold) for p in paragraphs]
     for index, (text, scale, is_bold) in enumerate(items):
-        pt = round(size * scale * 2) / 2  # the size the deck writes (half points)
+        pt = max(MIN_PT, round(size * scale * 2) / 2)  # the size the deck writes (half points)
         lines = line_count(text.split("\n"), width_pt, pt, is_bold)
         if lines is None:
             return None

@@ -12,10 +12,14 @@ from dashboard.slides.layout import Box
 CELL_MARGIN_X = Inches(0.06)
 CELL_MARGIN_Y = Inches(0.03)
 ZEBRA = "#F5F5FA"
-MAX_PT, MIN_PT = 16.0, 8.0
+MAX_PT, MIN_PT = 16.0, style.MIN_PT
 
 
-HEADER_SCALE = 0.9  # header text, relative to the body
+HEADER_SCALE = 0.9  # header text, relative to the body (never under ``style.MIN_PT``)
+
+
+def header_pt(size: float) -> float:
+    return max(style.MIN_PT, round(size * HEADER_SCALE * 2) / 2)
 
 
 def _needs(header: list[str], columns: list[list[str]], bold_columns: set[int]) -> list[float]:
@@ -24,7 +28,7 @@ def _needs(header: list[str], columns: list[list[str]], bold_columns: set[int]) 
     out = []
     for index, texts in enumerate(columns):
         body = [style.text_width_pt(t, 1.0, bold=index in bold_columns) for t in texts]
-        words = [style.text_width_pt(w, HEADER_SCALE, bold=True) for w in header[index].split(" ")]
+        words = [style.text_width_pt(w, 1.0, bold=True) for w in header[index].split(" ")]  # headers: 10 pt at least
         out.append(max(body + words + [1.0]))
     return out
 
@@ -49,7 +53,7 @@ def _header_lines(header: list[str], widths: list[int], size: float) -> int:
     lines = 1
     for text, width in zip(header, widths, strict=True):
         usable = Emu(width - 2 * CELL_MARGIN_X).pt * 0.95
-        lines = max(lines, style.line_count([text], usable, size * HEADER_SCALE, bold=True) or 3)
+        lines = max(lines, style.line_count([text], usable, header_pt(size), bold=True) or 3)
     return lines
 
 
@@ -66,14 +70,14 @@ def add_table(slide, box: Box, header: list[str], rows: list[dict], kinds: list[
     margin_pt = Emu(2 * CELL_MARGIN_Y).pt
     available = Emu(box.h).pt
     while True:
-        header_pt = _header_lines(header, widths, size) * size * HEADER_SCALE * style.LINE_SPACING + margin_pt + 4
+        head_pt = _header_lines(header, widths, size) * header_pt(size) * style.LINE_SPACING + margin_pt + 4
         row_pt = size * style.LINE_SPACING + margin_pt + 4
-        if header_pt + row_pt * len(rows) <= available or size <= MIN_PT:
+        if head_pt + row_pt * len(rows) <= available or size <= MIN_PT:
             break
         size -= 0.5
     if rows:
-        row_pt = max(row_pt, min(row_pt * 1.9, (available - header_pt) / len(rows)))
-    row_height, header_height = Pt(row_pt), Pt(header_pt)
+        row_pt = max(row_pt, min(row_pt * 1.9, (available - head_pt) / len(rows)))
+    row_height, header_height = Pt(row_pt), Pt(head_pt)
     height = header_height + row_height * len(rows)
     frame = slide.shapes.add_table(len(rows) + 1, len(header), box.x, box.y, box.w, height)
     table = frame.table
@@ -85,7 +89,7 @@ def add_table(slide, box: Box, header: list[str], rows: list[dict], kinds: list[
     for index in range(1, len(rows) + 1):
         table.rows[index].height = row_height
     for col, text in enumerate(header):
-        _cell(table.cell(0, col), text, size * HEADER_SCALE, bold=True, color="#FFFFFF", fill=BLUE_FRANCE,
+        _cell(table.cell(0, col), text, header_pt(size), bold=True, color="#FFFFFF", fill=BLUE_FRANCE,
               align=PP_ALIGN.LEFT if col == 0 else PP_ALIGN.CENTER)
     for r, row in enumerate(rows, start=1):
         fill = ZEBRA if r % 2 == 0 else "#FFFFFF"
@@ -117,3 +121,31 @@ def _cell(cell, text: str, size: float, *, bold: bool, color: str, fill: str, al
     run.font.bold = bold
     run.font.name = style.FONT
     run.font.color.rgb = style.rgb(color)
+
+
+def value_text(value, mark: str | None, value_format: str) -> str:
+    """A chart value as its label shows it, or its secrecy mark, or « — » when there is none."""
+    from dashboard import disclosure, fmt
+
+    if value is None:
+        return disclosure.mark_text(mark) if mark else fmt.MISSING
+    if value_format == "percent":
+        return fmt.percent(value)
+    if value_format == "per1000":
+        return fmt.number(value, 1)
+    return fmt.integer(value)
+
+
+def add_spec_table(slide, box: Box, spec, category: str):
+    """The values of a chart (``series.ChartSpec``) as a table: one row per category, one column
+    per series, a masked value written as its mark (« < 5 », « s »)."""
+    header = [category, *(s.name for s in spec.series)]
+    rows = []
+    for index, name in enumerate(spec.categories):
+        cells = [name]
+        for s in spec.series:
+            mark = s.marks[index] if index < len(s.marks) else None
+            cells.append(value_text(s.values[index], mark, spec.value_format))
+        rows.append({"cells": cells, "statut": None})
+    kinds = ["label", *(["rate" if spec.value_format == "percent" else "count"] * len(spec.series))]
+    return add_table(slide, box, header, rows, kinds)

@@ -212,10 +212,6 @@ def test_absenteeism_highlight_says_when_the_national_reference_is_estimated(aca
         assert estimated == (groupe == "EREA"), text
 
 
-def test_no_text_overflows_its_box(acad):
-    assert overflowing_shapes(acad["prs"]) == []
-
-
 def test_figures_behind_the_deck_as_xlsx(acad):
     workbook = load_workbook(io.BytesIO(slides.figures_xlsx(acad["content"])))
     assert {"Chiffres clés", "Trajectoire", "Solutions par période", "Entonnoir", "Absentéisme", "Territoires",
@@ -261,7 +257,16 @@ def test_a_masked_bar_carries_its_mark_and_the_slide_says_why(demo_engine):
              "entonnoir": series.funnel(content)}
     seen = 0
     for key, spec in specs.items():
-        chart = charts_of(list(prs.slides)[plan.index(key)])[-1]
+        slide = list(prs.slides)[plan.index(key)]
+        if series.mostly_masked(spec):  # half of its bars masked or more: a table of values and marks
+            cells = [c.text for s in slide.shapes if s.has_table for row in s.table.rows for c in row.cells]
+            marks = [disclosure.mark_text(m) for s in spec.series for m, v in zip(s.marks, s.values, strict=False)
+                     if m and v is None]
+            assert marks and all(m in cells for m in marks), key
+            assert disclosure.short_legend() in " ".join(slide_texts(slide))
+            seen += len(marks)
+            continue
+        chart = charts_of(slide)[-1]
         labels, values = _mark_labels(chart), series_values(chart)
         for s in spec.series:
             expected = {i: disclosure.mark_text(m) for i, (m, v) in enumerate(zip(s.marks, s.values, strict=False))

@@ -125,3 +125,52 @@ def overflowing_shapes(prs) -> list[str]:
             if height > Emu(shape.height - inset_y).pt + 1:
                 problems.append(f"diapositive {number} : « {frame.text[:40]} » ({height:.0f} pt)")
     return problems
+
+
+MIN_PT = 10.0  # the smallest text a projected slide may hold (issue 25)
+
+
+def _chart_sizes(chart) -> list[float]:
+    """Every font size written in a chart part (text properties, legend, axes, data labels), in pt."""
+    space = chart._chartSpace  # noqa: SLF001
+    return [int(v) / 100 for v in space.xpath(".//a:defRPr/@sz | .//a:rPr/@sz | .//a:endParaRPr/@sz")]
+
+
+def small_texts(prs, minimum: float = MIN_PT) -> list[str]:
+    """Texts set under ``minimum`` points anywhere on any slide: text boxes, table cells, charts
+    (labels, ticks, legends). A chart without any size falls back to the application's default
+    (10 pt in PowerPoint and LibreOffice), so it is reported too."""
+    problems = []
+    for number, slide in enumerate(prs.slides, start=1):
+        for shape in slide.shapes:
+            frames = []
+            if shape.has_text_frame:
+                frames.append(shape.text_frame)
+            if getattr(shape, "has_table", False) and shape.has_table:
+                frames.extend(cell.text_frame for row in shape.table.rows for cell in row.cells)
+            for frame in frames:
+                for paragraph in frame.paragraphs:
+                    for run in paragraph.runs:
+                        if not run.text.strip():
+                            continue
+                        size = run.font.size
+                        if size is None or size.pt < minimum:
+                            problems.append(f"diapositive {number} : « {run.text[:40]} » "
+                                            f"({'taille héritée' if size is None else f'{size.pt:g} pt'})")
+            if getattr(shape, "has_chart", False) and shape.has_chart:
+                sizes = _chart_sizes(shape.chart)
+                if not sizes:
+                    problems.append(f"diapositive {number} : graphique sans taille de texte")
+                problems += [f"diapositive {number} : graphique, texte à {s:g} pt" for s in sizes if s < minimum]
+    return problems
+
+
+def shapes_outside(prs) -> list[str]:
+    """Shapes that do not lie wholly inside the slide."""
+    problems = []
+    for number, slide in enumerate(prs.slides, start=1):
+        for shape in slide.shapes:
+            if shape.left < 0 or shape.top < 0 or shape.left + shape.width > prs.slide_width \
+                    or shape.top + shape.height > prs.slide_height:
+                problems.append(f"diapositive {number} : « {shape.name} » dépasse de la diapositive")
+    return problems
