@@ -34,6 +34,7 @@ def _selection(ctx, index: dict[str, tq.Territory]) -> list[str]:
         kept = q.default_selection(index, ctx.territory.code)
     chosen = st.multiselect(
         "Territoires à comparer (de 2 à 6)", list(index), default=kept, max_selections=q.MAX_TERRITORIES,
+        select_all=False,  # no « Select N matches » first option: Entrée adds the option highlighted, only it
         format_func=lambda c: index[c].label, key=f"comparer_territoires_{ctx.annee}",
         placeholder="Choisissez des réseaux, des PSAD, des départements ou l'académie",
         help="Territoires de même niveau ou non (un réseau face à son département et à l'académie, par exemple).",

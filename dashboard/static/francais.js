@@ -57,6 +57,12 @@
     [/^Add row$/, "Ajouter une ligne"],
     [/^Delete row(s)?$/, "Supprimer la sélection"],
     [/^No results$/, "Aucun résultat"],
+    [/^Select all$/, "Tout sélectionner"],
+    [/^Select (\d+) matches$/, "Sélectionner les $1 résultats"],
+    [/^Add: ([\s\S]*)$/, "Ajouter : $1"],
+    [/^Copied!?$/, "Copié"],
+    [/^Show data$/, "Afficher les données"],
+    [/^View fullscreen$/, "Plein écran"],
   ];
   var LABELS = [
     [/^Help for (.+)$/, "Aide : $1"],
