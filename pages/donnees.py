@@ -50,15 +50,8 @@ def body() -> None:
     if history.is_empty():
         st.caption("Aucun import de fichier pour l'instant.")
     else:
-        st.dataframe(
-            history.with_columns(history["type_fichier"].replace(importer.KIND_LABELS)).rename({
-                "horodatage": "Date", "utilisateur": "Utilisateur", "fichier": "Fichier",
-                "type_fichier": "Type", "lignes": "Lignes", "ajoutees": "Ajoutées", "modifiees": "Modifiées",
-                "inchangees": "Inchangées", "sha256": "Empreinte SHA-256",
-            }),
-            hide_index=True,
-            width="stretch",
-        )
+        st.dataframe(tables.history_table(history, importer.KIND_LABELS), hide_index=True, width="stretch",
+                     column_config={"Empreinte du fichier": st.column_config.TextColumn(help=tables.FINGERPRINT_HELP)})
 
     ui.render_audit_log(ctx)
 

@@ -11,6 +11,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import access, dbfailure, fmt, importer, ui
+from dashboard.charts import donnees as tables
 
 AUTO = "auto"
 FLASH = "_import_message"
@@ -349,14 +350,8 @@ def history_section(engine) -> None:
     if history.is_empty():
         st.caption("Aucun import pour l'instant.")
         return
-    st.dataframe(
-        history.with_columns(history["type_fichier"].replace(importer.KIND_LABELS)).rename({
-            "horodatage": "Date", "utilisateur": "Utilisateur", "fichier": "Fichier", "type_fichier": "Type",
-            "lignes": "Lignes", "ajoutees": "Ajoutées", "modifiees": "Modifiées", "inchangees": "Inchangées",
-            "sha256": "Empreinte SHA-256",
-        }),
-        hide_index=True, width="stretch",
-    )
+    st.dataframe(tables.history_table(history, importer.KIND_LABELS), hide_index=True, width="stretch",
+                 column_config={"Empreinte du fichier": st.column_config.TextColumn(help=tables.FINGERPRINT_HELP)})
 
 
 def body() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from dashboard.access import Scope
@@ -61,7 +63,9 @@ def test_donnees_page_puts_late_networks_first(app_test):
 
 
 def test_import_history_names_the_kind_of_file(app_test, tmp_path):
-    from dashboard import db, importer
+    from sqlalchemy import select
+
+    from dashboard import db, fmt, importer
 
     url = f"sqlite:///{tmp_path / 'imports.sqlite'}"
     engine = db.make_engine(url)
@@ -71,8 +75,13 @@ def test_import_history_names_the_kind_of_file(app_test, tmp_path):
     engine.dispose()
     at = app_test("donnees", database_url=url, annee="2014-2015", territoire="ACAD")
     assert not at.exception
-    history = next(t.value for t in at.dataframe if "Empreinte SHA-256" in t.value.columns)
+    history = next(t.value for t in at.dataframe if "Empreinte du fichier" in t.value.columns)
     assert list(history["Type"]) == ["Objectifs"]
+    # the moment of the import in Paris time, in French (« 06/12/2026 à 15:22 »), never raw ISO UTC
+    with engine.connect() as conn:
+        stored = conn.execute(select(db.import_log.c.horodatage)).scalar_one()
+    assert list(history["Date (heure de Paris)"]) == [fmt.date_time(stored)]
+    assert re.fullmatch(r"\d{2}/\d{2}/\d{4} à \d{2}:\d{2}", history["Date (heure de Paris)"][0])
 
 
 def test_methodologie_has_a_table_of_contents_linking_every_section(app_test):
