@@ -159,8 +159,9 @@ def sub_territories(ctx, d: q.Detail) -> None:
                               + ("" if closed else ", et part attendue à cette date"),
                     with_table=False)
     st.caption(charts.achievement_caption(closed))
-    st.dataframe(charts.styled_table(shown), hide_index=True, width="stretch", placeholder=charts.TABLE_PLACEHOLDER)
-    st.caption(charts.ranking_caption(closed) + " Cliquez sur un en-tête pour trier.")
+    # a static table: its headers wrap, nothing is cut at 1 280 px (issue 25, item 7); already ranked
+    st.table(charts.styled_table(shown))
+    st.caption(charts.ranking_caption(closed))
 
 
 STRIP_COLORS = {"en_retard": "orange", "non_atteint": "orange", "sur_trajectoire": "blue", "en_avance": "green",

@@ -25,7 +25,7 @@ REPORT_ORDER = ("Gravité", "Ligne", "Colonne", "Explication", "Valeur", "Règle
 REPORT_COLUMNS = {
     "Gravité": st.column_config.TextColumn(width=105),
     "Ligne": st.column_config.NumberColumn(width=55, format="%d"),
-    "Colonne": st.column_config.TextColumn(width=150),
+    "Colonne": st.column_config.TextColumn(width=250),  # « raccroches_service_civique » whole
     "Explication": st.column_config.TextColumn(width=1000),
     "Valeur": st.column_config.TextColumn(width=130),
     "Règle": st.column_config.TextColumn(width=200),
