@@ -93,3 +93,26 @@ def test_methodologie_has_a_table_of_contents_linking_every_section(app_test):
     assert "[Règle de diffusion (secret statistique)](#diffusion)" in contents
     assert "[Absentéisme](#absenteisme)" in contents
     assert {h.proto.anchor for h in at.header} >= {"sources", "absenteisme", "diffusion"}
+
+
+def test_methodologie_summary_first_detail_folded_no_module_names(app_test):
+    """Issue 25, item 8: each subject opens with a short summary (what the figures mean, where they come
+    from, secrecy), the technical detail is folded in an expander, and no module or file of the code is
+    quoted."""
+    import re
+
+    at = app_test("methodologie")
+    assert not at.exception
+    expanders = [e.label for e in at.expander]
+    assert len(expanders) >= 10 and all(label.startswith("Méthode détaillée") for label in expanders)
+    everything = " ".join(m.value for m in at.markdown)
+    assert not re.search(r"python -m|dashboard[./]\w|queries[./]\w|\w+\.py\b|tests/", everything)
+    from pathlib import Path
+
+    docs = Path(__file__).resolve().parents[2] / "dashboard" / "docs" / "methodologie"
+    for path in sorted(docs.glob("*.md")):
+        summary = path.read_text(encoding="utf-8").partition("<!-- détail -->")[0]
+        assert len(re.findall(r"\w+", summary)) <= 170, path.name  # one screen
+    briefs = everything
+    for words in ("secret statistique", "bilans bimestriels", "trajectoire", "< 5"):
+        assert words in briefs
