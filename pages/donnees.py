@@ -40,7 +40,8 @@ def body() -> None:
     fresh = ui.query(q.bilan_freshness, ctx.scope, ctx.territory.code, ctx.annee)
     ui.freshness_alert(fresh)
     if not fresh.is_empty():
-        st.dataframe(tables.freshness_table(fresh, detailed=True), hide_index=True, width="stretch")
+        # a static table: « Bilan manquant (attendu depuis le …) » whole at 1 280 px (issue 25, item 7)
+        st.table(tables.freshness_table(fresh, detailed=True).to_pandas().set_index("Réseau"))
         st.caption("Bilans manquants d'abord. « Bilan manquant » : le réseau n'a pas transmis le bilan de la dernière "
                    "période reçue par l'académie ; ses chiffres s'arrêtent à sa dernière période reçue. (« En retard » "
                    "est réservé à la trajectoire de l'objectif.)")

@@ -299,7 +299,7 @@ def ranking_figure(ranked: pl.DataFrame, indicator: str, selected: Sequence[str]
         names.append(f"<b>{name}</b>{suffix}" if row["code"] in chosen else f"{name}{suffix}")
         values.append(_plot_value(ind.kind, row["valeur"]))
         colors.append(BLUE_FRANCE if row["code"] in chosen else LIGHT_GREY)
-        texts.append(text + (PROVISIONAL_MARK if late else ""))
+        texts.append(text)
         patterns.append("/" if late else "")
         hovers.append(text + (f" — chiffres provisoires : dernier bilan au {fmt.date_long(row.get('dernier_bilan'))}"
                               if late else ""))

@@ -56,7 +56,7 @@ def test_methodologie_page_shows_the_national_reference_rates(app_test):
 def test_donnees_page_puts_late_networks_first(app_test):
     at = app_test("donnees", annee="2016-2017", territoire="ACAD")
     assert not at.exception
-    fresh = next(t.value for t in at.dataframe if "État" in t.value.columns)
+    fresh = next(t.value for t in at.table if "État" in t.value.columns).reset_index()
     assert [e.startswith("Bilan manquant (attendu depuis le ") for e in fresh["État"][:2]] == [True, True]
     assert set(fresh["État"][2:]) == {"À jour"} and not any("retard" in e.lower() for e in fresh["État"])
     assert set(fresh["Réseau"][:2]) == {"Angoulême", "Royan"}
