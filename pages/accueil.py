@@ -255,8 +255,10 @@ def body() -> None:
     if marks:
         st.caption(disclosure.legend())
     if s["periode_fin_n1"]:
+        trajectory = ("" if position.is_closed(s["phase"])  # a closed year speaks of its target only
+                      else f" Trajectoire : {q.PROFILE_SOURCES[s['profil_source']]} (voir Méthodologie).")
         st.caption(f"Évolutions : par rapport à la même date de l'année {ctx.previous_year}, chaque réseau à la date de "
-                   f"son dernier bilan. Trajectoire : {q.PROFILE_SOURCES[s['profil_source']]} (voir Méthodologie).")
+                   f"son dernier bilan.{trajectory}")
     sub_territories(ctx, d)
     if not fresh.is_empty():
         with st.expander("Dernier bilan reçu par réseau"):
