@@ -160,7 +160,7 @@ def sub_territories(ctx, d: q.Detail) -> None:
                     with_table=False)
     st.caption(charts.achievement_caption(closed))
     # a static table: its headers wrap, nothing is cut at 1 280 px (issue 25, item 7); already ranked
-    st.table(charts.styled_table(shown))
+    st.table(charts.styled_table(shown, markdown=True))
     st.caption(charts.ranking_caption(closed))
 
 

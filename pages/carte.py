@@ -203,10 +203,12 @@ def body() -> None:
     detail_allowed = tq.can_view_detail(index, ctx.scope, ctx.territory.code)
     level, indicator, type_etab, layers, colouring = _controls(ctx, detail_allowed)
     map_col, panel_col = st.columns([3, 1.2], gap="medium")
+    drawn = f"carte_dessinee_{level}"  # once drawn, a rerun (a click) updates the map in place
     with map_col:
         loading = st.empty()
-        with loading.container(key="carte_chargement"):
-            st.markdown(f":material/hourglass_top: {LOADING}")
+        if not st.session_state.get(drawn):
+            with loading.container(key="carte_chargement"):
+                st.markdown(f":material/hourglass_top: {LOADING}")
     data = ui.query(q.map_data, ctx.scope, ctx.territory.code, ctx.annee, level, indicator, type_etab, layers,
                     colouring)
     clickable = data.values.filter(data.values["etat"] != q.OUT_OF_SCOPE)["code"].to_list()
@@ -237,6 +239,7 @@ def body() -> None:
                                    "valeurs sont dans le « Tableau des valeurs de la carte »"],
                 with_table=False, on_select="rerun", selection_mode="points",
             )
+        st.session_state[drawn] = True
         if zoom is not None:
             st.caption(f"Carte agrandie sur {ui.plain(zoom.label)} (territoire choisi avant le changement de niveau).")
             if st.button("Revoir toute la carte", key="carte_dezoomer", icon=":material/zoom_out_map:"):

@@ -1,9 +1,10 @@
 """Page « Données chargées »: what is loaded per import kind (demonstration or real), what each page
 still lacks, the way from demonstration to real data, freshness of the bilans, import history."""
 
+import polars as pl
 import streamlit as st
 
-from dashboard import fmt, importer, ui
+from dashboard import fmt, importer, markup, ui
 from dashboard.charts import donnees as tables
 from queries import donnees as q
 
@@ -41,7 +42,10 @@ def body() -> None:
     ui.freshness_alert(fresh)
     if not fresh.is_empty():
         # a static table: « Bilan manquant (attendu depuis le …) » whole at 1 280 px (issue 25, item 7)
-        st.table(tables.freshness_table(fresh, detailed=True).to_pandas().set_index("Réseau"))
+        shown = tables.freshness_table(fresh, detailed=True)  # st.table reads Markdown: names escaped
+        shown = shown.with_columns(pl.col(c).map_elements(markup.markdown, return_dtype=pl.String)
+                                   for c in ("Réseau", "PSAD", "Département"))
+        st.table(shown.to_pandas().set_index("Réseau"))
         st.caption("Bilans manquants d'abord. « Bilan manquant » : le réseau n'a pas transmis le bilan de la dernière "
                    "période reçue par l'académie ; ses chiffres s'arrêtent à sa dernière période reçue. (« En retard » "
                    "est réservé à la trajectoire de l'objectif.)")
