@@ -112,13 +112,16 @@ def recent(
     return pl.DataFrame(data, schema=SCHEMA, orient="row")
 
 
-def display_frame(frame: pl.DataFrame) -> pl.DataFrame:
-    """French column names and labels for display and export (dates as "31/10/2014 14:05")."""
+def display_frame(frame: pl.DataFrame, names: dict[str, str] | None = None) -> pl.DataFrame:
+    """French column names and labels for display and export (dates as "31/10/2014 14:05"): the
+    territory by its name (``names``: code → the text to show), « année scolaire 2016-2017 »
+    for the stored ``annee=2016-2017``."""
+    names = names or {}
     return frame.select(
         pl.col("horodatage").dt.strftime("%d/%m/%Y %H:%M:%S").alias("Date (heure de Paris)"),
         pl.col("utilisateur").alias("Utilisateur"),
         pl.col("action").replace_strict(ACTION_LABELS, default=pl.col("action")).alias("Action"),
         pl.col("page").alias("Page"),
-        pl.col("territoire_code").alias("Territoire"),
-        pl.col("detail").alias("Détail"),
+        pl.col("territoire_code").replace(names).alias("Territoire"),
+        pl.col("detail").str.replace_all(r"annee=(\d{4}-\d{4})", "année scolaire $1").alias("Détail"),
     )

@@ -9,10 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 from numbers import Real
+from zoneinfo import ZoneInfo
 
 THOUSANDS = "\u202f"
 NBSP = "\u00a0"
 MISSING = "—"
+#: Every date and time a user reads is in Paris time (the database keeps UTC).
+PARIS = ZoneInfo("Europe/Paris")
 
 MONTHS = (
     "janvier", "février", "mars", "avril", "mai", "juin",
@@ -100,6 +103,27 @@ def date_short(value: dt.date | str | None) -> str:
     if isinstance(value, str):
         value = dt.date.fromisoformat(value[:10])
     return value.strftime("%d/%m/%Y")
+
+
+def paris_time(value: dt.datetime | str | None) -> dt.datetime | None:
+    """A moment stored by the app (UTC, naive on SQLite, or an ISO text) in Paris time."""
+    if _is_missing(value) or value == "":
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value.strip().replace(" ", "T", 1))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(PARIS)
+
+
+def date_time(value: dt.datetime | str | None, long: bool = False) -> str:
+    """A moment in Paris time, in French: ``"06/12/2026 à 15:22"``, or ``"6 décembre 2026 à 15:22"``
+    with ``long`` (``"—"`` when missing). The one format of every date and time shown."""
+    local = paris_time(value)
+    if local is None:
+        return MISSING
+    day = date_long(local.date()) if long else local.strftime("%d/%m/%Y")
+    return f"{day} à {local:%H:%M}"
 
 
 def school_year(start_year: int) -> str:

@@ -152,6 +152,8 @@ def _param(name: str) -> str | None:
     return value if value else None
 
 
+#: Characters the sidebar's territory field shows whole at 1 280 px; a longer path is repeated below it.
+SIDEBAR_FIELD_CHARS = 26
 SELECTION = "selection_partagee"  # session: {"annee", "territoire", "ecrit": (annee, code), "avis": [...]}
 YEAR_KEY, TERRITORY_KEY = "filtre_annee", "filtre_territoire"
 
@@ -221,6 +223,8 @@ def shared_selection() -> None:
              "pour le trouver.",
         placeholder="Choisir…",
     )
+    if len(labels[code]) > SIDEBAR_FIELD_CHARS:  # the field cuts it at 1 280 px: said in full below
+        st.sidebar.caption(markup.markdown(labels[code]))
     st.query_params["annee"] = annee
     st.query_params["territoire"] = code
     st.session_state[SELECTION] = {"annee": annee, "territoire": code, "ecrit": (annee, code), "avis": notices,

@@ -267,7 +267,14 @@ def render_audit_log(engine: Engine, ctx, limit: int = 500) -> None:
     if frame.is_empty():
         st.caption("Aucune ligne ne correspond à cette sélection.")
         return
-    shown = audit.display_frame(frame)
+    from queries import territoires as tq
+
+    with engine.connect() as conn:
+        index = tq.territory_index(conn, ctx.annee) if getattr(ctx, "annee", None) else {}
+    # the académie and the departments by their name (« Vienne (86) »), the others with their code
+    names = {t.code: t.label if t.niveau in ("academie", "departement") else f"{t.label} ({t.code})"
+             for t in index.values()}
+    shown = audit.display_frame(frame, names)
     st.dataframe(shown, hide_index=True, width="stretch")
     record = export_recorder(engine, ctx, "journal-des-consultations.csv")
 

@@ -159,8 +159,9 @@ def sub_territories(ctx, d: q.Detail) -> None:
                               + ("" if closed else ", et part attendue à cette date"),
                     with_table=False)
     st.caption(charts.achievement_caption(closed))
-    st.dataframe(charts.styled_table(shown), hide_index=True, width="stretch", placeholder=charts.TABLE_PLACEHOLDER)
-    st.caption(charts.ranking_caption(closed) + " Cliquez sur un en-tête pour trier.")
+    # a static table: its headers wrap, nothing is cut at 1 280 px (issue 25, item 7); already ranked
+    st.table(charts.styled_table(shown, markdown=True))
+    st.caption(charts.ranking_caption(closed))
 
 
 STRIP_COLORS = {"en_retard": "orange", "non_atteint": "orange", "sur_trajectoire": "blue", "en_avance": "green",
@@ -254,8 +255,10 @@ def body() -> None:
     if marks:
         st.caption(disclosure.legend())
     if s["periode_fin_n1"]:
+        trajectory = ("" if position.is_closed(s["phase"])  # a closed year speaks of its target only
+                      else f" Trajectoire : {q.PROFILE_SOURCES[s['profil_source']]} (voir Méthodologie).")
         st.caption(f"Évolutions : par rapport à la même date de l'année {ctx.previous_year}, chaque réseau à la date de "
-                   f"son dernier bilan. Trajectoire : {q.PROFILE_SOURCES[s['profil_source']]} (voir Méthodologie).")
+                   f"son dernier bilan.{trajectory}")
     sub_territories(ctx, d)
     if not fresh.is_empty():
         with st.expander("Dernier bilan reçu par réseau"):

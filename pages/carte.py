@@ -32,10 +32,15 @@ def _from_url(name: str, options, default):
 
 
 COLOURINGS = {"statut": "Statut", "taux": "Taux annuel"}
+#: Shown in the map's place while its figures are read (issue 25, item 5); the stylesheet gives it the
+#: map's height, and says the same behind the map until the browser has drawn it.
+LOADING = "Chargement de la carte…"
+LEVEL_NOUNS = {"reseau": ("réseau", "réseaux"), "psad": ("PSAD", "PSAD"), "departement": ("département", "départements")}
 
 
 def _controls(ctx, detail_allowed: bool) -> tuple[str, str, str | None, tuple[str, ...], str]:
-    left, middle, right = st.columns([1.5, 2.2, 1.5])
+    left, middle = st.columns([1, 1.25])
+    right, below = st.columns([1, 1.25])
     level = left.segmented_control(
         "Niveau", list(q.MAP_LEVELS), format_func=LEVEL_SHORT.get, required=True,
         default=_from_url("niveau", q.MAP_LEVELS, "reseau"), key="carte_niveau",
@@ -63,7 +68,7 @@ def _controls(ctx, detail_allowed: bool) -> tuple[str, str, str | None, tuple[st
             key="carte_type", placeholder="Choisir…",
         ) or None
     options = [k for k in LAYERS if detail_allowed or k not in DETAIL_LAYERS]
-    layers = st.pills(
+    layers = below.pills(
         "Couches", options, selection_mode="multi", format_func=LAYERS.get, default=[], key="carte_couches",
         help="Établissements (couleur : type, taille : effectif du dernier mois connu), sites MLDS "
              "(taille : places) et sièges des réseaux FOQUALE.",
@@ -123,7 +128,7 @@ def _keyboard_choice(index: dict, clickable: list[str], code: str | None) -> Non
     codes = sorted(clickable, key=lambda c: index[c].label if c in index else c)
     chosen = st.selectbox(
         "Territoire à afficher", codes, index=codes.index(code) if code in codes else None,
-        format_func=lambda c: index[c].label if c in index else c, placeholder="Choisir un territoire de la carte…",
+        format_func=lambda c: index[c].label if c in index else c, placeholder="Choisir…",
         help="Les territoires de la carte, dans l'ordre alphabétique : en choisir un revient à cliquer dessus.",
     )
     if chosen and chosen != code:
@@ -178,20 +183,44 @@ def _panel(ctx, index: dict, code: str | None) -> None:
         st.rerun()
 
 
+def _zoom(index: dict, level: str, selected: str | None) -> tq.Territory | None:
+    """The territory the map zooms into (``queries.carte.zoom_target``), kept in the URL (``zoom``):
+    a territory clicked, then a lower level chosen."""
+    previous = st.session_state.get("carte_niveau_vu")
+    st.session_state["carte_niveau_vu"] = level
+    current = index.get(st.query_params.get("zoom") or "")
+    target = q.zoom_target(level, previous, index.get(selected) if selected else None, current)
+    if target is not None:
+        st.query_params["zoom"] = target.code
+    elif "zoom" in st.query_params:
+        del st.query_params["zoom"]
+    return target
+
+
 def body() -> None:
     ctx = ui.page_context("Carte")
     index = ui.query(tq.territory_index, ctx.annee)
     detail_allowed = tq.can_view_detail(index, ctx.scope, ctx.territory.code)
     level, indicator, type_etab, layers, colouring = _controls(ctx, detail_allowed)
+    map_col, panel_col = st.columns([3, 1.2], gap="medium")
+    drawn = f"carte_dessinee_{level}"  # once drawn, a rerun (a click) updates the map in place
+    with map_col:
+        loading = st.empty()
+        if not st.session_state.get(drawn):
+            with loading.container(key="carte_chargement"):
+                st.markdown(f":material/hourglass_top: {LOADING}")
     data = ui.query(q.map_data, ctx.scope, ctx.territory.code, ctx.annee, level, indicator, type_etab, layers,
                     colouring)
     clickable = data.values.filter(data.values["etat"] != q.OUT_OF_SCOPE)["code"].to_list()
     chart_key = f"carte_{level}"
     selected = _selection(chart_key, index, ctx, clickable)
+    zoom = _zoom(index, level, selected)
+    if zoom is not None and not tq.can_view(index, ctx.scope, zoom.code):
+        zoom = None
+    in_view = zoom or data.focus
 
-    map_col, panel_col = st.columns([3, 1.2], gap="medium")
     with map_col:
-        figure = charts.map_figure(data, selected=selected)
+        figure = charts.map_figure(data, selected=selected, view=zoom)
         classes = mapclasses.classed_for(data)
         notes = [classes.classification.description]
         if marks := mapclasses.marks_legend(classes.group_of(c) for c in data.values["code"].to_list()):
@@ -203,12 +232,20 @@ def body() -> None:
             notes.append("En gris : pas de donnée pour l'année.")
         if q.OUT_OF_SCOPE in states:
             notes.append("Les territoires hors de votre périmètre sont dessinés sans valeur.")
-        ui_charts.chart(
-            figure, key=chart_key, title=f"{LEVEL_SHORT[level]} : {q.INDICATORS[indicator].label}",
-            sentences=[*notes, "Chaque territoire se choisit aussi dans la liste « Territoire à afficher », et ses "
-                               "valeurs sont dans le « Tableau des valeurs de la carte »"],
-            with_table=False, on_select="rerun", selection_mode="points",
-        )
+        with loading.container(key="carte_zone"):
+            ui_charts.chart(
+                figure, key=chart_key, title=f"{LEVEL_SHORT[level]} : {q.INDICATORS[indicator].label}",
+                sentences=[*notes, "Chaque territoire se choisit aussi dans la liste « Territoire à afficher », et ses "
+                                   "valeurs sont dans le « Tableau des valeurs de la carte »"],
+                with_table=False, on_select="rerun", selection_mode="points",
+            )
+        st.session_state[drawn] = True
+        if zoom is not None:
+            st.caption(f"Carte agrandie sur {ui.plain(zoom.label)} (territoire choisi avant le changement de niveau).")
+            if st.button("Revoir toute la carte", key="carte_dezoomer", icon=":material/zoom_out_map:"):
+                del st.query_params["zoom"]
+                st.session_state["carte_niveau_vu"] = None
+                st.rerun()
         st.caption(" ".join(notes))
         st.caption(
             "Découpage en réseaux et PSAD indicatif (voir Méthodologie), remplaçable par celui de l'académie "
@@ -220,7 +257,11 @@ def body() -> None:
         _panel(ctx, index, selected)
 
     with st.expander("Tableau des valeurs de la carte"):
-        table = charts.values_table(data.values, indicator, data.label)
+        table = charts.values_table(data.values, indicator, q.indicator_label(indicator, type_etab),
+                                    codes=q.codes_within(data.breakdown, level, in_view), status=data.by_status)
+        one, many = LEVEL_NOUNS[level]
+        st.caption(f"{ui.plain(in_view.label)} : {fmt.integer(table.frame.height)} "
+                   f"{one if table.frame.height == 1 else many}, du plus élevé au plus bas.")
         st.dataframe(screen.styler(table), hide_index=True, width="stretch", placeholder=screen.PLACEHOLDER,
                      alt=f"Valeurs de la carte : {q.INDICATORS[indicator].label}, par territoire")
         ui.download_buttons(table, f"carte-{level}-{indicator}-{ctx.annee}", sheet="Carte", key="carte_tableau",

@@ -34,6 +34,7 @@ def _selection(ctx, index: dict[str, tq.Territory]) -> list[str]:
         kept = q.default_selection(index, ctx.territory.code)
     chosen = st.multiselect(
         "Territoires à comparer (de 2 à 6)", list(index), default=kept, max_selections=q.MAX_TERRITORIES,
+        select_all=False,  # no « Select N matches » first option: Entrée adds the option highlighted, only it
         format_func=lambda c: index[c].label, key=f"comparer_territoires_{ctx.annee}",
         placeholder="Choisissez des réseaux, des PSAD, des départements ou l'académie",
         help="Territoires de même niveau ou non (un réseau face à son département et à l'académie, par exemple).",
@@ -118,6 +119,8 @@ def body() -> None:
               0: "du plus élevé au plus bas"}[q.BETTER[indicator]]
     st.caption(f"{tq.LEVEL_LABELS_PLURAL[level]} classés {better} ; en bleu, les territoires comparés. "
                "Seuls les territoires de votre périmètre sont classés.")
+    if provisional := charts.provisional_sentence(ranked):
+        st.caption(ui.plain(provisional))
 
     st.subheader("Exporter")
     left, right = st.columns(2)
@@ -139,11 +142,20 @@ def body() -> None:
     with link_slot:
         extra = {q.PARAM_LEVEL: level, q.PARAM_INDICATOR: indicator}
         url = q.share_url(st.context.url or f"/{URL_PATH}", ctx.annee, chosen, extra)
-        with st.popover("Copier le lien", icon=":material/link:"):
-            st.caption("Ce lien ouvre exactement cette comparaison (territoires, année, classement).")
-            st.text_input("Lien de la comparaison", url,
-                          help="Sélectionnez le lien (Ctrl+A dans le champ), copiez-le (Ctrl+C) et collez-le dans un "
-                               "courriel.")
+        share_link(url)
+
+
+def share_link(url: str) -> None:
+    """The comparison's link, shown, and a button that copies it to the clipboard (the static script
+    ``francais.js`` copies the link shown in ``lien_partage`` on the click, offline) and says so."""
+    left, right = st.columns([4, 1.2], vertical_alignment="center")
+    with left.container(key="lien_partage"):
+        st.code(url, language=None, wrap_lines=True)
+    if right.button("Copier le lien", key="copier_lien", icon=":material/content_copy:", width="stretch",
+                    help="Copie le lien de cette comparaison (territoires, année, classement) dans le presse-papiers, "
+                         "à coller dans un courriel."):
+        st.toast("Lien de la comparaison copié dans le presse-papiers : collez-le (Ctrl+V) dans un courriel.",
+                 icon=":material/check_circle:")
 
 
 ui.run_page(body)

@@ -1,9 +1,10 @@
 """Page « Données chargées »: what is loaded per import kind (demonstration or real), what each page
 still lacks, the way from demonstration to real data, freshness of the bilans, import history."""
 
+import polars as pl
 import streamlit as st
 
-from dashboard import fmt, importer, ui
+from dashboard import fmt, importer, markup, ui
 from dashboard.charts import donnees as tables
 from queries import donnees as q
 
@@ -40,7 +41,11 @@ def body() -> None:
     fresh = ui.query(q.bilan_freshness, ctx.scope, ctx.territory.code, ctx.annee)
     ui.freshness_alert(fresh)
     if not fresh.is_empty():
-        st.dataframe(tables.freshness_table(fresh, detailed=True), hide_index=True, width="stretch")
+        # a static table: « Bilan manquant (attendu depuis le …) » whole at 1 280 px (issue 25, item 7)
+        shown = tables.freshness_table(fresh, detailed=True)  # st.table reads Markdown: names escaped
+        shown = shown.with_columns(pl.col(c).map_elements(markup.markdown, return_dtype=pl.String)
+                                   for c in ("Réseau", "PSAD", "Département"))
+        st.table(shown.to_pandas().set_index("Réseau"))
         st.caption("Bilans manquants d'abord. « Bilan manquant » : le réseau n'a pas transmis le bilan de la dernière "
                    "période reçue par l'académie ; ses chiffres s'arrêtent à sa dernière période reçue. (« En retard » "
                    "est réservé à la trajectoire de l'objectif.)")
@@ -50,15 +55,8 @@ def body() -> None:
     if history.is_empty():
         st.caption("Aucun import de fichier pour l'instant.")
     else:
-        st.dataframe(
-            history.with_columns(history["type_fichier"].replace(importer.KIND_LABELS)).rename({
-                "horodatage": "Date", "utilisateur": "Utilisateur", "fichier": "Fichier",
-                "type_fichier": "Type", "lignes": "Lignes", "ajoutees": "Ajoutées", "modifiees": "Modifiées",
-                "inchangees": "Inchangées", "sha256": "Empreinte SHA-256",
-            }),
-            hide_index=True,
-            width="stretch",
-        )
+        st.dataframe(tables.history_table(history, importer.KIND_LABELS), hide_index=True, width="stretch",
+                     column_config={"Empreinte du fichier": st.column_config.TextColumn(help=tables.FINGERPRINT_HELP)})
 
     ui.render_audit_log(ctx)
 

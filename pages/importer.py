@@ -11,6 +11,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import access, dbfailure, fmt, importer, ui
+from dashboard.charts import donnees as tables
 
 AUTO = "auto"
 FLASH = "_import_message"
@@ -21,10 +22,12 @@ SUMMARY_FROM = 20  # problems from which a count per rule is shown above the rep
 # On screen the explanation comes right after the line and the column, wide enough for most
 # messages; the downloaded report keeps the order of ``Report.display_frame``.
 REPORT_ORDER = ("Gravité", "Ligne", "Colonne", "Explication", "Valeur", "Règle")
+#: The template rows: the period of a pre-filled bilan (« 31/10/2016 (sept.–oct. 2016) ») whole at 1 280 px.
+TEMPLATE_COLUMNS = [1.5, 1.25, 1.25]
 REPORT_COLUMNS = {
     "Gravité": st.column_config.TextColumn(width=105),
     "Ligne": st.column_config.NumberColumn(width=55, format="%d"),
-    "Colonne": st.column_config.TextColumn(width=150),
+    "Colonne": st.column_config.TextColumn(width=250),  # « raccroches_service_civique » whole
     "Explication": st.column_config.TextColumn(width=1000),
     "Valeur": st.column_config.TextColumn(width=130),
     "Règle": st.column_config.TextColumn(width=200),
@@ -311,7 +314,7 @@ def templates_section(ctx) -> None:
                          help="Les codes des territoires sont ceux du découpage de cette année ; les modèles XLSX "
                               "les proposent en listes déroulantes.")
     codes = ui.query(importer.template_codes.codes_for, annee, tuple(ctx.years))
-    left, middle, right = st.columns([2, 1, 1])
+    left, middle, right = st.columns(TEMPLATE_COLUMNS)
     left.markdown(f"**Liste des territoires {annee}** — code, nom, niveau et territoire parent "
                   f"({fmt.integer(codes.territories.height)} territoires, dont "
                   f"{fmt.integer(codes.networks.height)} réseaux FOQUALE)")
@@ -326,14 +329,14 @@ def templates_section(ctx) -> None:
                "les années scolaires et les autres listes de valeurs.")
     for kind in importer.KINDS:
         contract = importer.CONTRACTS[kind]
-        left, middle, right = st.columns([2, 1, 1])
+        left, middle, right = st.columns(TEMPLATE_COLUMNS)
         left.markdown(f"**{contract.label}** — une ligne = {contract.row_is}")
         ui.download_button(middle, "Modèle CSV", importer.template_csv(kind), importer.template_filename(kind, "csv"),
                            "text/csv", key=f"modele_{kind}_csv", width="stretch")
         ui.download_button(right, "Modèle XLSX", lambda k=kind: importer.template_xlsx(k, codes),
                            importer.template_filename(kind, "xlsx"), ui.XLSX_MIME, key=f"modele_{kind}_xlsx",
                            width="stretch")
-    left, middle, right = st.columns([2, 1, 1])
+    left, middle, right = st.columns(TEMPLATE_COLUMNS)
     left.markdown(f"**Bilans d'une période, pré-remplis** — une ligne par réseau FOQUALE de {annee}, les nombres à "
                   "compléter")
     periode = middle.selectbox("Période", codes.period_ends, format_func=importer.template_codes.period_label,
@@ -349,14 +352,8 @@ def history_section(engine) -> None:
     if history.is_empty():
         st.caption("Aucun import pour l'instant.")
         return
-    st.dataframe(
-        history.with_columns(history["type_fichier"].replace(importer.KIND_LABELS)).rename({
-            "horodatage": "Date", "utilisateur": "Utilisateur", "fichier": "Fichier", "type_fichier": "Type",
-            "lignes": "Lignes", "ajoutees": "Ajoutées", "modifiees": "Modifiées", "inchangees": "Inchangées",
-            "sha256": "Empreinte SHA-256",
-        }),
-        hide_index=True, width="stretch",
-    )
+    st.dataframe(tables.history_table(history, importer.KIND_LABELS), hide_index=True, width="stretch",
+                 column_config={"Empreinte du fichier": st.column_config.TextColumn(help=tables.FINGERPRINT_HELP)})
 
 
 def body() -> None:

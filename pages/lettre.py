@@ -2,7 +2,6 @@
 share, agenda), previewed, published once — its distribution to the recipients, each within their
 scope, and the archive of published letters, downloadable as HTML and PDF."""
 
-import datetime as dt
 import io
 import logging
 import tempfile
@@ -199,16 +198,7 @@ def _prepare(ctx) -> None:
 
 
 def _when(value) -> str:
-    if value is None:
-        return fmt.MISSING
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    from dashboard.audit import PARIS
-
-    local = value.astimezone(PARIS)
-    return f"{fmt.date_long(local.date())} à {local:%H:%M}"
+    return fmt.date_time(value, long=True)
 
 
 def _letter_label(row: dict) -> str:

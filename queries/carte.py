@@ -430,6 +430,33 @@ def map_data(
     )
 
 
+LEVEL_RANK = {"reseau": 0, "psad": 1, "departement": 2, "academie": 3}
+
+
+def codes_within(breakdown: pl.DataFrame, level: str, territory: Territory) -> list[str]:
+    """The territories of ``level`` inside ``territory`` (those holding one of its networks): the
+    académie holds them all; a department its PSAD and networks; a network its PSAD and department."""
+    column = f"{level}_code"
+    if column not in breakdown.columns:
+        return []
+    inside = breakdown if territory.niveau == "academie" else breakdown.filter(
+        pl.col("reseau_code").is_in(list(territory.reseaux)))
+    return sorted(c for c in inside[column].unique().to_list() if c)
+
+
+def zoom_target(level: str, previous_level: str | None, selected: Territory | None,
+                current: Territory | None) -> Territory | None:
+    """The territory a map of ``level`` zooms into: the selected territory when the level has just
+    gone below it (a department clicked, then « PSAD » chosen), kept while the level stays below
+    it; none once the level is back at or above it."""
+    if (selected is not None and previous_level is not None and level != previous_level
+            and LEVEL_RANK.get(selected.niveau, 0) > LEVEL_RANK[level]):
+        return selected
+    if current is not None and LEVEL_RANK.get(current.niveau, 0) > LEVEL_RANK[level]:
+        return current
+    return None
+
+
 def default_focus(scope: Scope) -> str:
     """The territory a map opens on for ``scope`` when none is given."""
     return ACADEMIE if scope.aggregates_only else scope.territoire_code

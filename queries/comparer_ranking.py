@@ -27,12 +27,17 @@ from sqlalchemy import Connection
 from dashboard.access import ACADEMIE, Scope
 from queries import comparer as q
 from queries import prevention_figures as pf
+from queries import raccrochage_position as position
 from queries import territoires as tq
 
 log = logging.getLogger("dashboard")
 
 RANKING_SCHEMA = {"code": pl.String, "libelle": pl.String, "indicateur": pl.String, "valeur": pl.Float64,
-                  "masque": pl.Boolean}
+                  "masque": pl.Boolean, "provisoire": pl.Boolean, "dernier_bilan": pl.String}
+#: Indicators counted from the bimonthly bilans up to each network's last one: a territory some of
+#: whose networks are behind the others (phase « provisoire ») is ranked on older figures.
+BILAN_INDICATORS = frozenset({"raccroches", "taux_atteinte", "signales_10000", "taux_contact", "part_solution",
+                              "part_raccroches", *(f"part_{s}" for s in q.SOLUTION_TYPES)})
 
 
 def _situations(conn: Connection, scope: Scope, annee: str, index: dict[str, tq.Territory],
@@ -157,8 +162,13 @@ def level_values(conn: Connection, scope: Scope, annee: str, niveau: str) -> pl.
         figures = {**raccrochage, **absence, **gpds,
                    "masque": [*raccrochage["masque"], *absence.get("masque", []), *gpds.get("masque", [])]}
         values = q.indicator_values(figures, territory.population)
+        situation = situations[territory.code]
+        late = situation.get("phase") in (position.PROVISIONAL, position.CLOSED_INCOMPLETE)
+        oldest = situation.get("periode_fin_min")
         rows += [{"code": territory.code, "libelle": territory.label, "indicateur": key, "valeur": value,
-                  "masque": is_masked} for key, (value, is_masked) in values.items()]
+                  "masque": is_masked, "provisoire": late and key in BILAN_INDICATORS,
+                  "dernier_bilan": oldest if key in BILAN_INDICATORS else None}
+                 for key, (value, is_masked) in values.items()]
     return pl.DataFrame(rows, schema=RANKING_SCHEMA)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 from sqlalchemy import Connection, func, select
 
@@ -92,6 +94,16 @@ def bilan_freshness(conn: Connection, scope: Scope, code: str, annee_scolaire: s
     ).sort("reseau_code")
 
 
+def _utc_text(value) -> str | None:
+    """A stored moment as ``"2026-12-06 14:22:02"`` in UTC (PostgreSQL returns it in the session's
+    time zone, SQLite as written: UTC); pages show it in Paris time (``fmt.date_time``)."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return str(value)[:19]
+
+
 def import_history(conn: Connection, limit: int = 50) -> pl.DataFrame:
     """The most recent imports, newest first."""
     log = db.import_log
@@ -108,7 +120,7 @@ def import_history(conn: Connection, limit: int = 50) -> pl.DataFrame:
         "lignes": pl.Int64, "ajoutees": pl.Int64, "modifiees": pl.Int64, "inchangees": pl.Int64,
         "sha256": pl.String,
     }
-    data = [dict(zip(schema, [str(r[0])[:19], *r[1:]], strict=True)) for r in rows]
+    data = [dict(zip(schema, [_utc_text(r[0]), *r[1:]], strict=True)) for r in rows]
     return pl.DataFrame(data, schema=schema)
 
 
@@ -145,7 +157,7 @@ def kind_status(conn: Connection) -> pl.DataFrame:
     demo = is_demo(conn)
     log = db.import_log
     last = {
-        kind: (str(when)[:19], name) for kind, when, name in conn.execute(
+        kind: (_utc_text(when), name) for kind, when, name in conn.execute(
             select(log.c.type_fichier, log.c.horodatage, log.c.fichier)
             .where(log.c.id.in_(select(func.max(log.c.id)).group_by(log.c.type_fichier)))
         ).all()

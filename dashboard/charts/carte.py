@@ -115,12 +115,14 @@ def _school_size(effectif: int | None) -> float:
     return round(5.0 + 13.0 * math.sqrt(min(effectif, 2500) / 2500.0), 1)
 
 
-def focus_bounds(data: MapData, geometry: LevelGeometry) -> tuple[float, float, float, float]:
-    """Bounds of the focus territory (its networks' shapes), or of the whole académie."""
-    if data.focus.niveau == "academie":
+def focus_bounds(data: MapData, geometry: LevelGeometry, view=None) -> tuple[float, float, float, float]:
+    """Bounds of the territory in view (``view``, else the focus territory: its networks' shapes),
+    or of the whole académie."""
+    territory = view or data.focus
+    if territory.niveau == "academie":
         return merge_bounds(list(geometry.bounds.values()))
     networks = level_geometry(data.breakdown, "reseau")
-    boxes = [networks.bounds[r] for r in data.focus.reseaux if r in networks.bounds]
+    boxes = [networks.bounds[r] for r in territory.reseaux if r in networks.bounds]
     return merge_bounds(boxes) if boxes else merge_bounds(list(geometry.bounds.values()))
 
 
@@ -148,11 +150,14 @@ def map_figure(
     data: MapData,
     *,
     selected: str | None = None,
+    view=None,
     height: int = MAP_HEIGHT,
     width_hint: int = 640,
     labels: bool = True,
 ) -> go.Figure:
-    """The choropleth of ``data`` with department borders, labels and the optional layers."""
+    """The choropleth of ``data`` with department borders, labels and the optional layers; ``view``
+    (a territory above the map's level, e.g. a department clicked before choosing « PSAD ») is
+    zoomed into and outlined."""
     geometry = level_geometry(data.breakdown, data.level)
     classed = classed_for(data)
     rows = {r["code"]: r for r in data.values.iter_rows(named=True)}
@@ -203,6 +208,12 @@ def map_figure(
                           hoverinfo="skip", showlegend=True, name=f"Territoire filtré : {markup.plotly(data.focus.label)}",
                           legend="legend2", legendrank=300)
         )
+    if view is not None and view.code != data.focus.code and view.niveau in LEVEL_KEYS:
+        v_lons, v_lats = territory_outline(data.breakdown, view.niveau, view.code)
+        traces.append(
+            go.Scattermap(lon=v_lons, lat=v_lats, mode="lines", line={"color": SELECTION_COLOR, "width": 3.6},
+                          hoverinfo="skip", showlegend=False, name="Territoire agrandi")
+        )
     if selected and selected in geometry.features:
         s_lons, s_lats = territory_outline(data.breakdown, data.level, selected)
         traces.append(
@@ -211,7 +222,7 @@ def map_figure(
         )
     _add_point_layers(traces, data)
 
-    bounds = focus_bounds(data, geometry)
+    bounds = focus_bounds(data, geometry, view)
     center, zoom = view_for_bounds(bounds, width_hint, height)
     layers = []
     if labels:
@@ -238,7 +249,7 @@ def map_figure(
             "bgcolor": "rgba(255,255,255,0.92)", "bordercolor": "#CCCCCC", "borderwidth": 1,
             "font": {"size": 11}, "tracegroupgap": 4, "groupclick": "toggleitem",
         },
-        uirevision=f"{data.level}-{data.focus.code}",
+        uirevision=f"{data.level}-{data.focus.code}-{view.code if view is not None else ''}",
         hoverlabel={"bgcolor": "white", "font": {"family": FONT_FAMILY, "size": 13}},
         meta={"indicateur": data.indicator, "niveau": data.level, "classes": classed.classification.method},
     )
@@ -313,12 +324,21 @@ def selected_code(points: Sequence[dict], codes: Sequence[str]) -> str | None:
     return None
 
 
-def values_table(values: pl.DataFrame, indicator: str, label: str) -> publish.Table:
-    """The map's figures as a declared table (the indicator's kind, masked values marked)."""
+def values_table(values: pl.DataFrame, indicator: str, label: str, *, codes: Sequence[str] | None = None,
+                 status: bool = False) -> publish.Table:
+    """The map's figures as a declared table (the indicator's kind, masked values marked): the
+    territory's name, the indicator under its own name (``label``) and, when the map is coloured
+    by status, the status beside it; only the territories ``codes`` when given (those of the
+    territory in view)."""
     spec = INDICATORS[indicator]
-    shown = values.filter(pl.col("etat") != OUT_OF_SCOPE).sort("valeur", descending=True, nulls_last=True)
+    shown = values.filter(pl.col("etat") != OUT_OF_SCOPE)
+    if codes is not None:
+        shown = shown.filter(pl.col("code").is_in(list(codes)))
+    shown = shown.sort("valeur", descending=True, nulls_last=True)
     columns = [Column("code", "Code", Kind.CODE), Column("nom", "Territoire", Kind.LABEL),
                catalog.indicator_column("valeur", label, spec.kind)]
+    if status and "statut" in shown.columns:
+        columns.append(catalog.RACCROCHAGE["statut"])
     marks = [{"valeur": m} if e == MASKED else {} for e, m in zip(shown["etat"].to_list(), shown["marque"].to_list(),
                                                                    strict=True)]
     sources = {"absenteisme": ("absenteisme",), "couverture_referents": ("prevention",),

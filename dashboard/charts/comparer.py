@@ -263,6 +263,25 @@ def _plot_value(kind: str, value: float | None) -> float | None:
     return value * 100 if kind in ("rate", "share") else value
 
 
+PROVISIONAL_MARK = " (provisoire)"
+
+
+def provisional_sentence(ranked: pl.DataFrame) -> str | None:
+    """« Chiffres provisoires : Royan et Angoulême (dernier bilan au 28 février 2017) sont classés sur
+    des chiffres plus anciens que les autres. » — or None when every territory is up to date."""
+    if ranked.is_empty() or "provisoire" not in ranked.columns:
+        return None
+    late = ranked.filter(pl.col("provisoire"))
+    if late.is_empty():
+        return None
+    names = [f"{name} (dernier bilan au {fmt.date_long(date)})" if date else f"{name} (bilan manquant)"
+             for name, date in late.select("libelle", "dernier_bilan").iter_rows()]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " et " + names[-1]
+    verb = "est classé" if len(names) == 1 else "sont classés"
+    return (f"Chiffres provisoires (hachurés, « provisoire ») : {listed} {verb} sur des chiffres plus anciens que "
+            "les autres, arrêtés à la date de leur dernier bilan ; leur rang peut encore changer.")
+
+
 def ranking_figure(ranked: pl.DataFrame, indicator: str, selected: Sequence[str],
                    reference: float | None = None) -> go.Figure:
     """Horizontal bars of one indicator across a level, best at the top; the selected
@@ -271,18 +290,23 @@ def ranking_figure(ranked: pl.DataFrame, indicator: str, selected: Sequence[str]
         return _empty("Aucun territoire de ce niveau n'est accessible.")
     ind = q.INDICATOR_INDEX[indicator]
     chosen = set(selected)
-    names, values, colors, texts = [], [], [], []
+    names, values, colors, texts, patterns, hovers = [], [], [], [], [], []
     for row in ranked.iter_rows(named=True):
         text = value_text(indicator, row["valeur"], row["masque"])
+        late = bool(row.get("provisoire"))
         suffix = f" — {text}" if row["valeur"] is None else ""
-        name = chart_text(row["libelle"])
+        name = chart_text(row["libelle"]) + (PROVISIONAL_MARK if late else "")
         names.append(f"<b>{name}</b>{suffix}" if row["code"] in chosen else f"{name}{suffix}")
         values.append(_plot_value(ind.kind, row["valeur"]))
         colors.append(BLUE_FRANCE if row["code"] in chosen else LIGHT_GREY)
         texts.append(text)
+        patterns.append("/" if late else "")
+        hovers.append(text + (f" — chiffres provisoires : dernier bilan au {fmt.date_long(row.get('dernier_bilan'))}"
+                              if late else ""))
     fig = go.Figure(go.Bar(
-        y=names, x=values, orientation="h", marker_color=colors, text=texts, textposition="outside",
-        cliponaxis=False, customdata=texts, hovertemplate="%{y} : %{customdata}<extra></extra>",
+        y=names, x=values, orientation="h", marker={"color": colors, "pattern": {"shape": patterns, "fgcolor": GREY}},
+        text=texts, textposition="outside",
+        cliponaxis=False, customdata=hovers, hovertemplate="%{y} : %{customdata}<extra></extra>",
     ))
     if reference is not None:
         fig.add_vline(x=_plot_value(ind.kind, reference), line={"color": TARGET_COLOR, "width": 2, "dash": "dot"},

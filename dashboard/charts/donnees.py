@@ -46,7 +46,8 @@ def kinds_table(status: pl.DataFrame) -> pl.DataFrame:
         pl.col("libelle").alias("Fichier"),
         pl.col("nature").replace_strict(NATURE_LABELS, default=pl.col("nature")).alias("Nature des données"),
         pl.col("lignes").map_elements(fmt.integer, return_dtype=pl.String).alias("Lignes"),
-        pl.col("dernier_import").fill_null("—").alias("Dernier import"),
+        pl.col("dernier_import").map_elements(fmt.date_time, return_dtype=pl.String).fill_null(fmt.MISSING)
+        .alias("Dernier import"),
         pl.col("dernier_fichier").fill_null("—").alias("Dernier fichier"),
     )
 
@@ -58,3 +59,20 @@ def missing_table(missing: pl.DataFrame) -> pl.DataFrame:
              .otherwise(pl.lit("Chiffres réels")))
     return missing.select(pl.col("page").alias("Page"), state.alias("Situation"),
                           pl.col("besoins").alias("Fichiers utilisés"))
+
+
+#: Headers of the import history (pages « Importer des données » and « Données chargées »).
+HISTORY_HEADERS = {"horodatage": "Date (heure de Paris)", "utilisateur": "Utilisateur", "fichier": "Fichier",
+                   "type_fichier": "Type", "lignes": "Lignes", "ajoutees": "Ajoutées", "modifiees": "Modifiées",
+                   "inchangees": "Inchangées", "sha256": "Empreinte du fichier"}
+#: What the fingerprint is, for its column's help.
+FINGERPRINT_HELP = ("Empreinte numérique du fichier importé (SHA-256) : deux fichiers identiques ont la même "
+                    "empreinte ; elle permet de vérifier qu'un fichier conservé est bien celui qui a été importé.")
+
+
+def history_table(history: pl.DataFrame, kind_labels: dict[str, str]) -> pl.DataFrame:
+    """The import history (``queries.donnees.import_history``) in French: Paris time, kinds named."""
+    return history.with_columns(
+        pl.col("horodatage").map_elements(fmt.date_time, return_dtype=pl.String),
+        pl.col("type_fichier").replace(kind_labels),
+    ).rename(HISTORY_HEADERS)

@@ -463,10 +463,10 @@ def frame_phase(frame: pl.DataFrame) -> str | None:
     return phases[0] if phases else None
 
 
-def styled_table(frame: pl.DataFrame, columns: Sequence[str] = SUMMARY_COLUMNS):
-    """The situation rows for ``st.dataframe``: numeric cells shown in French, masked cells
-    marked, the status coloured (``publish.screen``)."""
-    return screen.styler(situation_table(frame, columns))
+def styled_table(frame: pl.DataFrame, columns: Sequence[str] = SUMMARY_COLUMNS, markdown: bool = False):
+    """The situation rows for ``st.dataframe`` (``st.table`` with ``markdown``: names escaped):
+    numeric cells shown in French, masked cells marked, the status coloured (``publish.screen``)."""
+    return screen.styler(situation_table(frame, columns), markdown=markdown)
 
 
 def export_table(frame: pl.DataFrame, name: str = "Raccrochage") -> publish.Table:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pandas as pd
 import polars as pl
 
-from dashboard import fmt
+from dashboard import fmt, markup
 from dashboard.publish.columns import Table
 from dashboard.publish.text import cell_text, value_text
 
@@ -21,8 +21,10 @@ MASKED_SORT_VALUE = -1_000_000
 PLACEHOLDER = fmt.MISSING
 
 
-def styler(table: Table, headers: dict[str, str] | None = None):
-    """The Styler of ``table`` (``headers`` overrides some headers on screen)."""
+def styler(table: Table, headers: dict[str, str] | None = None, markdown: bool = False):
+    """The Styler of ``table`` (``headers`` overrides some headers on screen); ``markdown`` for
+    ``st.table``, which reads its cells as Markdown: every text escaped (``dashboard.markup``)."""
+    escape = (lambda text: markup.markdown(text) if text is not None else text) if markdown else (lambda text: text)
     columns = list(table.columns)
     data: dict[str, list] = {}
     for column in columns:
@@ -43,7 +45,7 @@ def styler(table: Table, headers: dict[str, str] | None = None):
         def show(value, column=column, decode=decode):
             if decode is not None:
                 value = decode.get(value, value)
-            return value_text(column, value)
+            return escape(value_text(column, value))
 
         styler = styler.format(show, subset=[label], na_rep=PLACEHOLDER)
     for row, overrides in enumerate(table.cells):  # a cell declared apart from its column (``Table.cells``)
@@ -51,7 +53,7 @@ def styler(table: Table, headers: dict[str, str] | None = None):
             column = next((c for c in columns if c.key == key), None)
             if column is None or key in table.marks[row]:
                 continue
-            text = value_text(declared, table.frame[key][row])
+            text = escape(value_text(declared, table.frame[key][row]))
             styler = styler.format(lambda _v, text=text: text,
                                    subset=pd.IndexSlice[[frame.index[row]], [labels[columns.index(column)]]])
     for row, marks in enumerate(table.marks):
@@ -60,7 +62,7 @@ def styler(table: Table, headers: dict[str, str] | None = None):
             if column is None:
                 continue
             label = labels[columns.index(column)]
-            text = cell_text(column, None, mark)
+            text = escape(cell_text(column, None, mark))
             styler = styler.format(lambda _v, text=text: text, subset=pd.IndexSlice[[frame.index[row]], [label]])
     for column, label in zip(columns, labels, strict=True):
         if column.colors is not None:

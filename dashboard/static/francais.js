@@ -57,6 +57,12 @@
     [/^Add row$/, "Ajouter une ligne"],
     [/^Delete row(s)?$/, "Supprimer la sélection"],
     [/^No results$/, "Aucun résultat"],
+    [/^Select all$/, "Tout sélectionner"],
+    [/^Select (\d+) matches$/, "Sélectionner les $1 résultats"],
+    [/^Add: ([\s\S]*)$/, "Ajouter : $1"],
+    [/^Copied!?$/, "Copié"],
+    [/^Show data$/, "Afficher les données"],
+    [/^View fullscreen$/, "Plein écran"],
   ];
   var LABELS = [
     [/^Help for (.+)$/, "Aide : $1"],
@@ -225,6 +231,34 @@
       }
     }
   }
+
+  // « Copier le lien » (issue 25, item 7): the button copies the link shown beside it (a code block
+  // in the container keyed « lien_partage ») to the clipboard, offline; the page then says so. The
+  // Clipboard API needs a secure context (HTTPS or localhost): elsewhere a hidden text area is copied.
+  function legacyCopy(value) {
+    var area = document.createElement("textarea");
+    area.value = value;
+    area.setAttribute("readonly", "");
+    area.setAttribute("aria-hidden", "true");
+    area.style.position = "fixed";
+    area.style.opacity = "0";
+    document.body.appendChild(area);
+    area.select();
+    try { document.execCommand("copy"); } finally { area.remove(); }
+  }
+  function copyText(value) {
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(value).catch(function () { legacyCopy(value); });
+    } else {
+      legacyCopy(value);
+    }
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target && event.target.closest ? event.target.closest(".st-key-copier_lien button") : null;
+    if (!button) { return; }
+    var shown = document.querySelector(".st-key-lien_partage code");
+    copyText(shown ? shown.textContent.trim() : window.location.href);
+  }, true);
 
   var scheduled = false;
   function repair() {

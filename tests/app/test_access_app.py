@@ -220,9 +220,10 @@ def test_journal_lists_views_and_exports_for_recteur_and_csaio(run_journal, run_
     assert list(table.columns) == ["Date (heure de Paris)", "Utilisateur", "Action", "Page", "Territoire", "Détail"]
     rows = table.to_dict("records")
     assert rows[0]["Action"] == "Export" and rows[0]["Utilisateur"] == user
-    assert rows[0]["Détail"].startswith("essai.csv ; annee=")
-    assert {"Utilisateur": "ien79", "Action": "Consultation", "Page": "Accueil", "Territoire": "R79-NIO"}.items() \
-        <= next(r for r in rows if r["Utilisateur"] == "ien79").items()
+    assert rows[0]["Détail"].startswith("essai.csv ; année scolaire ")  # never the stored « annee=… »
+    assert {"Utilisateur": "ien79", "Action": "Consultation", "Page": "Accueil",
+            "Territoire": "Réseau Niort (R79-NIO)"}.items() <= next(r for r in rows if r["Utilisateur"] == "ien79").items()
+    assert not any("annee=" in r["Détail"] or r["Territoire"] == "ACAD" for r in rows)
     at.selectbox(key="journal_action").select("export").run()
     assert set(at.dataframe[0].value["Action"]) == {"Export"}
     at.text_input(key="journal_utilisateur").input("IEN79").run()  # ien79 exported nothing

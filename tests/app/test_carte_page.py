@@ -85,3 +85,57 @@ def test_values_table_is_downloadable(app_test):
     assert_no_exception(at)
     frames = at.dataframe
     assert frames and frames[0].value.shape[0] == 10
+
+
+
+def _table(at):
+    frame = at.dataframe[0].value
+    return frame.data if hasattr(frame, "data") else frame  # a Styler on screen
+
+
+def test_values_table_follows_the_territory_and_names_its_columns(app_test):
+    """Issue 25, item 5: Vienne chosen → Vienne's networks only; the rate under its own name, the
+    status in a column of its own (never percentages under « Statut par rapport à la trajectoire »)."""
+    at = app_test("carte", annee="2016-2017", territoire="86", niveau="reseau")
+    assert_no_exception(at)
+    table = _table(at)
+    assert len(table) >= 2 and all(code.startswith("R86-") for code in table["Code"])
+    assert "Statut par rapport à la trajectoire" not in table.columns
+    assert {"Territoire", "Taux d'atteinte de l'objectif de raccrochage", "Statut"} <= set(table.columns)
+    assert any(c.value.replace("\\", "").startswith("Vienne (86) :") and "réseaux" in c.value for c in at.caption)
+
+
+def test_a_territory_clicked_then_a_lower_level_zooms_into_it(app_test):
+    at = app_test("carte", annee="2016-2017", territoire="ACAD", niveau="departement", selection="86")
+    assert_no_exception(at)
+    assert "zoom" not in at.query_params
+    at.segmented_control(key="carte_niveau").set_value("psad").run()
+    assert_no_exception(at)
+    assert at.query_params["zoom"] == "86"
+    spec = json.loads(_chart_json(at))
+    assert any(trace.get("name") == "Territoire agrandi" for trace in spec["data"])
+    assert all(code.startswith("P86-") for code in _table(at)["Code"])
+    assert any("Carte agrandie sur Vienne (86)" in c.value.replace("\\", "") for c in at.caption)
+    at.button(key="carte_dezoomer").click().run()  # back to the whole map
+    assert_no_exception(at)
+    assert "zoom" not in at.query_params and len(_table(at)) == 10
+
+
+def test_going_back_up_a_level_ends_the_zoom(app_test):
+    at = app_test("carte", annee="2016-2017", territoire="ACAD", niveau="departement", selection="86")
+    at.segmented_control(key="carte_niveau").set_value("reseau").run()
+    assert at.query_params["zoom"] == "86"
+    at.segmented_control(key="carte_niveau").set_value("departement").run()
+    assert_no_exception(at)
+    assert "zoom" not in at.query_params
+
+
+def test_the_map_says_it_is_loading_until_it_is_drawn(app_test):
+    """The placeholder's words, and the stylesheet that keeps them in the map's place while it loads."""
+    from dashboard import ui_french
+
+    at = app_test("carte", annee="2016-2017", territoire="ACAD")
+    assert_no_exception(at)
+    css = ui_french.STYLESHEET.read_text(encoding="utf-8")
+    assert ".st-key-carte_chargement" in css and 'content: "Chargement de la carte…"' in css
+    assert at.get("plotly_chart")  # the placeholder was replaced by the map

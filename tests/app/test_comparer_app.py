@@ -94,8 +94,8 @@ def test_ranking_of_a_scoped_user(demo_engine):
 
 
 def _share_link(at) -> str:
-    """The comparison's link, in the plain field of the « Copier le lien » popover."""
-    [field] = [t for t in at.text_input if t.label == "Lien de la comparaison"]
+    """The comparison's link, shown beside « Copier le lien » (the button copies it)."""
+    [field] = at.code
     return field.value
 
 
@@ -176,3 +176,32 @@ def test_scoped_user_cannot_reach_other_departments(run_app):
     # the ranking lists only the networks the IEN-IO may view
     figure = at.get("plotly_chart")[-1].proto.spec
     assert "Niort" in figure and not OUT_OF_SCOPE_17.search(figure) and "Poitiers\"" not in figure
+
+
+def test_ranking_marks_provisional_rows_and_says_so(app_test):
+    """Issue 25, item 3: 2016-2017 is open, Angoulême and Royan at 28 February: ranked on older
+    figures, marked « provisoire » in the chart and named in the ranking's sentence."""
+    at = app_test("comparer", annee="2016-2017", territoires="R16-ANG,R17-ROY", niveau="reseau",
+                  indicateur="taux_atteinte")
+    assert_no_exception(at)
+    captions = " ".join(c.value.replace("\\", "") for c in at.caption)
+    assert "Chiffres provisoires" in captions
+    assert "Réseau Angoulême (dernier bilan au 28 février 2017)" in captions
+    assert "Réseau Royan (dernier bilan au 28 février 2017)" in captions
+    [ranking] = [c for c in at.get("plotly_chart") if "(provisoire)" in c.proto.spec]
+    assert ranking.proto.spec.count("(provisoire)") >= 2
+
+
+def test_ranking_of_a_closed_complete_year_has_no_provisional_mark(app_test):
+    at = app_test("comparer", annee="2015-2016", territoires="R16-ANG,R17-ROY", niveau="reseau")
+    assert_no_exception(at)
+    assert not any("Chiffres provisoires" in c.value for c in at.caption)
+
+
+def test_copy_link_button_says_the_link_is_copied(app_test):
+    at = app_test("comparer", annee=YEAR, territoires=VIENNE)
+    assert_no_exception(at)
+    assert _share_link(at).startswith(f"/comparer?annee={YEAR}&territoires={VIENNE}")
+    at.button(key="copier_lien").click().run()
+    assert_no_exception(at)
+    assert any("copié dans le presse-papiers" in t.value for t in at.toast)

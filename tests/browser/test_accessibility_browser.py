@@ -46,6 +46,28 @@ def test_no_axe_violation_on_the_map_with_a_territory_selected(server, browser):
     check_visit(result, close=True)
 
 
+def test_no_axe_violation_on_the_zoomed_map_its_table_and_a_provisional_ranking(server, browser):
+    """Issue 25: a department clicked then « PSAD » chosen (zoom, « Revoir toute la carte »), the value
+    table open; the comparison of an open year with provisional rows and the copied link's notice."""
+    result = visit(browser, f"{server}/carte?annee=2016-2017&territoire=ACAD&niveau=departement&selection=86")
+    page = result.page
+    page.get_by_role("radio", name="PSAD").or_(page.get_by_role("button", name="PSAD")).first.click()
+    page.get_by_role("button", name="Revoir toute la carte").wait_for(timeout=60_000)
+    wait_for_app(page)
+    page.get_by_text("Tableau des valeurs de la carte").click()
+    wait_for_app(page)
+    assert_no_violation(page, "carte-agrandie")
+    check_visit(result, close=True)
+    result = visit(browser, f"{server}/comparer?annee=2016-2017&territoires=R16-ANG,R17-ROY",
+                   context_options={"permissions": ["clipboard-read", "clipboard-write"]})
+    page = result.page
+    page.get_by_role("button", name="Copier le lien").click()
+    page.wait_for_selector("[data-testid=stToast]", timeout=10_000)
+    assert "(provisoire)" in page.inner_text("[data-testid=stMainBlockContainer]")
+    assert_no_violation(page, "comparer-provisoire")
+    check_visit(result, close=True)
+
+
 @pytest.fixture(scope="module")
 def import_server(databases, tmp_path_factory):
     """The app on a copy of the demonstration data of its own: the import's success writes to it."""

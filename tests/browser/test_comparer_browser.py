@@ -25,7 +25,8 @@ def _comparison(page) -> tuple[list[str], list[str]]:
 
 
 def test_shared_link_opens_the_same_comparison(server, browser):
-    result = visit(browser, f"{server}/comparer?{QUERY}", screenshot_name="comparer-trois-reseaux", height=3800)
+    result = visit(browser, f"{server}/comparer?{QUERY}", screenshot_name="comparer-trois-reseaux", height=3800,
+                   context_options={"permissions": ["clipboard-read", "clipboard-write"]})
     check_visit(result)
     page = result.page
     headers, chips = _comparison(page)
@@ -37,11 +38,14 @@ def test_shared_link_opens_the_same_comparison(server, browser):
     assert "Taux rapportés à la population municipale des communes du territoire (INSEE)" in text
     assert "territoires=R86-POI,R86-SVI,R86-CHA" in unquote(page.url)  # Streamlit writes "," as %2C
 
-    # « Copier le lien »: the URL shown reproduces the view in a fresh browser context
+    # « Copier le lien » copies the link to the clipboard and says so; it reproduces the view in a
+    # fresh browser context
     page.get_by_role("button", name="Copier le lien").click()
-    field = page.wait_for_selector("[data-testid=stPopoverBody] input", timeout=10_000)
-    link = field.input_value().strip()
+    toast = page.wait_for_selector("[data-testid=stToast]", timeout=10_000)
+    assert "copié dans le presse-papiers" in toast.inner_text()
+    link = page.evaluate("() => navigator.clipboard.readText()").strip()
     assert link.startswith(f"{server}/comparer?annee=2014-2015&territoires=R86-POI,R86-SVI,R86-CHA"), link
+    assert link == page.inner_text(".st-key-lien_partage code").strip()
     result.context.close()
 
     again = visit(browser, link)

@@ -104,3 +104,55 @@ def test_the_connection_lost_dialog_is_in_french(own_server, browser, size):
     assert labels(page, "[role=dialog]") == ["Fermer"]
     page.screenshot(path=str(SCREENSHOTS / f"connexion-perdue-{width}x{height}.png"))
     result.context.close()  # the console holds the lost connection's errors: expected here
+
+
+#: Streamlit's English texts that reached a page once (issue 25, item 7).
+ENGLISH_ON_PAGES = ("Select all", "matches", "Skip to main content", "Download as CSV", "Search", "Fullscreen",
+                    "Show/hide columns", "Copy to clipboard", "No results")
+
+
+def _page_texts(page) -> list[str]:
+    """What a reader or a screen reader gets: texts, aria-labels and titles of the whole page."""
+    return page.evaluate("""() => [document.body.innerText,
+        ...[...document.querySelectorAll('[aria-label], [title]')].flatMap(
+            e => [e.getAttribute('aria-label') || '', e.getAttribute('title') || ''])]""")
+
+
+def test_comparer_multiselect_speaks_french_and_adds_only_what_is_highlighted(server, browser):
+    """Typing « Poitiers » offers territories, never « Select 2 matches »; Entrée adds one territory."""
+    result = visit(browser, f"{server}/comparer?annee=2016-2017&territoires=R16-ANG,R17-ROY")
+    check_visit(result)
+    page = result.page
+    box = page.locator("[data-testid=stMultiSelect]").first
+    box.locator("input").click()
+    box.locator("input").fill("Poitiers")
+    page.wait_for_selector("[role=listbox] [role=option]")
+    options = [o.inner_text().strip() for o in page.query_selector_all("[role=listbox] [role=option]")]
+    assert options and not [o for o in options if "Select" in o or "résultats" in o], options
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=stMultiSelect] [data-tag]').length === 3")
+    chips = page.query_selector_all("[data-testid=stMultiSelect] [data-tag]")
+    assert len(chips) == 3
+    page.keyboard.press("Escape")
+    found = [t for t in _page_texts(page) for e in ENGLISH_ON_PAGES if e in t]
+    assert not found, found
+    result.context.close()
+
+
+def test_skip_link_and_table_toolbar_in_french(server, browser):
+    result = visit(browser, f"{server}/?annee=2016-2017")
+    check_visit(result)
+    page = result.page
+    page.keyboard.press("Tab")  # the skip link shows on the first Tab
+    grid = page.locator("[data-testid=stDataFrame]").first
+    grid.scroll_into_view_if_needed()
+    grid.hover()
+    page.wait_for_selector("[data-testid=stElementToolbar] button", state="attached")
+    toolbar = [b.get_attribute("aria-label") or b.inner_text()
+               for b in page.query_selector_all("[data-testid=stElementToolbar] button")]
+    assert toolbar and "Télécharger en CSV" in toolbar and "Rechercher" in toolbar, toolbar
+    texts = _page_texts(page)
+    assert any("Aller au contenu principal" in t for t in texts)
+    found = [t for t in texts for e in ENGLISH_ON_PAGES if e in t]
+    assert not found, found
+    result.context.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from dashboard.access import Scope
@@ -54,14 +56,16 @@ def test_methodologie_page_shows_the_national_reference_rates(app_test):
 def test_donnees_page_puts_late_networks_first(app_test):
     at = app_test("donnees", annee="2016-2017", territoire="ACAD")
     assert not at.exception
-    fresh = next(t.value for t in at.dataframe if "État" in t.value.columns)
+    fresh = next(t.value for t in at.table if "État" in t.value.columns).reset_index()
     assert [e.startswith("Bilan manquant (attendu depuis le ") for e in fresh["État"][:2]] == [True, True]
     assert set(fresh["État"][2:]) == {"À jour"} and not any("retard" in e.lower() for e in fresh["État"])
     assert set(fresh["Réseau"][:2]) == {"Angoulême", "Royan"}
 
 
 def test_import_history_names_the_kind_of_file(app_test, tmp_path):
-    from dashboard import db, importer
+    from sqlalchemy import select
+
+    from dashboard import db, fmt, importer
 
     url = f"sqlite:///{tmp_path / 'imports.sqlite'}"
     engine = db.make_engine(url)
@@ -71,8 +75,13 @@ def test_import_history_names_the_kind_of_file(app_test, tmp_path):
     engine.dispose()
     at = app_test("donnees", database_url=url, annee="2014-2015", territoire="ACAD")
     assert not at.exception
-    history = next(t.value for t in at.dataframe if "Empreinte SHA-256" in t.value.columns)
+    history = next(t.value for t in at.dataframe if "Empreinte du fichier" in t.value.columns)
     assert list(history["Type"]) == ["Objectifs"]
+    # the moment of the import in Paris time, in French (« 06/12/2026 à 15:22 »), never raw ISO UTC
+    with engine.connect() as conn:
+        stored = conn.execute(select(db.import_log.c.horodatage)).scalar_one()
+    assert list(history["Date (heure de Paris)"]) == [fmt.date_time(stored)]
+    assert re.fullmatch(r"\d{2}/\d{2}/\d{4} à \d{2}:\d{2}", history["Date (heure de Paris)"][0])
 
 
 def test_methodologie_has_a_table_of_contents_linking_every_section(app_test):
@@ -84,3 +93,26 @@ def test_methodologie_has_a_table_of_contents_linking_every_section(app_test):
     assert "[Règle de diffusion (secret statistique)](#diffusion)" in contents
     assert "[Absentéisme](#absenteisme)" in contents
     assert {h.proto.anchor for h in at.header} >= {"sources", "absenteisme", "diffusion"}
+
+
+def test_methodologie_summary_first_detail_folded_no_module_names(app_test):
+    """Issue 25, item 8: each subject opens with a short summary (what the figures mean, where they come
+    from, secrecy), the technical detail is folded in an expander, and no module or file of the code is
+    quoted."""
+    import re
+
+    at = app_test("methodologie")
+    assert not at.exception
+    expanders = [e.label for e in at.expander]
+    assert len(expanders) >= 10 and all(label.startswith("Méthode détaillée") for label in expanders)
+    everything = " ".join(m.value for m in at.markdown)
+    assert not re.search(r"python -m|dashboard[./]\w|queries[./]\w|\w+\.py\b|tests/", everything)
+    from pathlib import Path
+
+    docs = Path(__file__).resolve().parents[2] / "dashboard" / "docs" / "methodologie"
+    for path in sorted(docs.glob("*.md")):
+        summary = path.read_text(encoding="utf-8").partition("<!-- détail -->")[0]
+        assert len(re.findall(r"\w+", summary)) <= 170, path.name  # one screen
+    briefs = everything
+    for words in ("secret statistique", "bilans bimestriels", "trajectoire", "< 5"):
+        assert words in briefs

@@ -38,3 +38,11 @@ def test_school_years():
     assert fmt.school_year_of("2014-09-01") == "2014-2015"
     assert fmt.school_year_of("2015-08-31") == "2014-2015"
     assert fmt.school_year_of("2015-01") == "2014-2015"
+
+
+def test_date_time_is_french_in_paris_time():
+    """Issue 25, item 7: one format for every moment shown, in Paris time (stored in UTC)."""
+    assert fmt.date_time("2026-12-06 14:22:02") == "06/12/2026 à 15:22"  # winter: UTC+1
+    assert fmt.date_time("2026-07-06 14:22:02", long=True) == "6 juillet 2026 à 16:22"  # summer: UTC+2
+    assert fmt.date_time(dt.datetime(2026, 12, 1, 7, 5, tzinfo=dt.UTC), long=True) == "1er décembre 2026 à 08:05"
+    assert fmt.date_time(None) == fmt.MISSING
