@@ -20,7 +20,6 @@ from dashboard.slides import methodtext, pptcharts, prevention, series, style, t
 from dashboard.slides.content import DeckContent
 from dashboard.slides.keyfigures import tiles
 from dashboard.slides.layout import Box, Deck
-from queries import raccrochage_position as position
 from queries import territoires as tq
 
 TONE_COLORS = {"good": style.UP, "bad": style.DOWN, "neutral": style.MUTED}
@@ -30,18 +29,20 @@ def slide_titles(content: DeckContent) -> dict[str, str]:
     below = content.sous_territoires
     level = tq.LEVEL_LABELS_PLURAL[below["niveau"][0]] if not below.is_empty() else "Territoires"
     date = fmt.date_long(content.periode_fin) if content.periode_fin else None
-    against = "l'objectif" if position.is_closed(content.situation.get("phase")) else "la trajectoire"
+    closed = series.closed(content)
+    against = "l'objectif" if closed else "la trajectoire"
     return {
         "titre": f"Dialogue de gestion {content.annee}",
         "chiffres": f"Chiffres clés au {date}" if date else "Chiffres clés",
         "points": "Points saillants",
-        "trajectoire": "Raccrochés cumulés et trajectoire de l'objectif",
+        "trajectoire": ("Raccrochés cumulés et objectif de l'année" if closed
+                        else "Raccrochés cumulés et trajectoire de l'objectif"),
         "solutions": "Raccrochés par type de solution",
         "entonnoir": "Des jeunes signalés aux jeunes raccrochés",
         "absenteisme": "Absentéisme par type d'établissement",
         "prevention": "Prévention : référents, GPDS et angles morts",
-        "carte": ("Réseaux FOQUALE : objectif atteint ou non" if position.is_closed(content.situation.get("phase"))
-                  else "Réseaux FOQUALE : statut par rapport à la trajectoire"),
+        "carte": "Réseaux FOQUALE : objectif atteint ou non" if closed else
+                 "Réseaux FOQUALE : statut par rapport à la trajectoire",
         "territoires": f"{level} : situation par rapport à {against}",
         "reseaux": f"Réseaux FOQUALE : situation par rapport à {against}",
         "sources": "Sources et méthode",
