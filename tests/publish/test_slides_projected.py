@@ -16,7 +16,7 @@ from pptx.util import Emu, Inches
 from dashboard import disclosure, slides
 from dashboard.access import Scope
 from dashboard.slides import deck as deck_module
-from dashboard.slides import series
+from dashboard.slides import pptcharts, series
 from dashboard.slides.tables import value_text
 from tests.support.decks import (
     MIN_PT,
@@ -132,6 +132,19 @@ def test_labels_drawn_on_one_point_are_set_apart():
     boxes = [(b.x0, b.y0, b.x1, b.y1) for b in staticmap.label_boxes(axes, texts)]
     assert not [(i, j) for i in range(5) for j in range(i + 1, 5) if _intersect(boxes[i], boxes[j])]
     assert len(axes.lines) >= 2  # labels moved far from their point get a leader line
+
+
+@pytest.mark.parametrize("annee", [OPEN, CLOSED])
+def test_chart_decimals_carry_the_french_locale(demo_engine, annee):
+    """A chart's rates and decimals are formatted in French (``[$-40C]``): LibreOffice writes
+    « 3,1 % » even in an English locale, where « 3.1 % » was read (checked by hand: issue 25)."""
+    _, prs = _deck(demo_engine, "16", annee)
+    codes = {code for slide in prs.slides for chart in charts_of(slide)
+             for code in chart._chartSpace.xpath(".//c:numFmt/@formatCode")}  # noqa: SLF001
+    decimals = {code for code in codes if "%" in code or "." in code or code in ("0", pptcharts.DECIMAL_AXIS_FORMAT)}
+    assert {pptcharts.PERCENT_DATA_FORMAT, pptcharts.DECIMAL_DATA_FORMAT} <= decimals, codes
+    assert all(code.startswith(pptcharts.FRENCH) for code in decimals), decimals
+    assert codes - decimals <= {pptcharts.COUNT_FORMAT, "General"}, codes
 
 
 def _fills(plotted) -> tuple[str | None, set[str]]:
