@@ -24,6 +24,7 @@ matplotlib.use("Agg")
 
 import matplotlib.patheffects as pe  # noqa: E402
 import shapely  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.colors import to_rgba  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
@@ -152,16 +153,77 @@ def _draw(axes, data: q.MapData, highlight: tq.Territory | None, shapes, departm
 
     geometry = mapgeo.level_geometry(data.breakdown, data.level)
     points = gpd.GeoSeries([shapely.Point(*geometry.label_points[c]) for c in codes], crs=4326).to_crs(LAMBERT)
+    texts = []
     for code, point in zip(codes, points, strict=True):
         faded = not inside[code]
-        axes.text(
+        texts.append(axes.text(
             point.x, point.y, mapclasses.map_label(mapgeo.short_name(rows[code]["nom"]), classed.group_of(code)),
             ha="center", va="center",
             fontsize=label_pt, fontweight="bold", family=FONT, linespacing=1.0,
             color="#555555" if faded else mapclasses.LABEL_COLOR,
             path_effects=[pe.withStroke(linewidth=label_pt * 0.3, foreground="white")], zorder=5,
-        )
+        ))
+    separate_labels(axes, texts, scale)
     return classed, target
+
+
+LABEL_GAP_PX = 2.0  # the least room between two labels' boxes (their white halo), in pixels
+LEADER_FROM = 0.6  # a label moved further than this many times its height gets a line to its place
+
+
+def label_boxes(axes, texts) -> list:
+    """The labels' boxes on the figure (pixels, ``matplotlib.transforms.Bbox``)."""
+    figure = axes.figure
+    if not hasattr(figure.canvas, "get_renderer"):
+        FigureCanvasAgg(figure)
+    renderer = figure.canvas.get_renderer()
+    return [t.get_window_extent(renderer) for t in texts]
+
+
+def _overlap(a, b) -> tuple[float, float]:
+    return min(a.x1, b.x1) - max(a.x0, b.x0), min(a.y1, b.y1) - max(a.y0, b.y0)
+
+
+def separate_labels(axes, texts, scale: float = 1.0, rounds: int = 200) -> None:
+    """Nudge labels apart until no two boxes intersect: each overlapping pair is pushed away from
+    each other along the direction where they overlap least, half the overlap each, the labels
+    kept inside the figure; a label moved far from its territory's point gets a thin leader line."""
+    if not texts:
+        return
+    figure = axes.figure
+    to_display, to_data = axes.transData, axes.transData.inverted()
+    anchors = [to_display.transform(t.get_position()) for t in texts]
+    width, height = figure.bbox.width, figure.bbox.height
+    for _ in range(rounds):
+        boxes = [b.padded(LABEL_GAP_PX / 2) for b in label_boxes(axes, texts)]
+        moves = [[0.0, 0.0] for _ in texts]
+        for i, a in enumerate(boxes):
+            for j in range(i + 1, len(boxes)):
+                b = boxes[j]
+                dx, dy = _overlap(a, b)
+                if dx <= 0 or dy <= 0:
+                    continue
+                if dy <= dx:  # push apart vertically
+                    sign = 1.0 if a.y0 + a.y1 >= b.y0 + b.y1 else -1.0
+                    moves[i][1] += sign * (dy / 2 + 0.5)
+                    moves[j][1] -= sign * (dy / 2 + 0.5)
+                else:
+                    sign = 1.0 if a.x0 + a.x1 >= b.x0 + b.x1 else -1.0
+                    moves[i][0] += sign * (dx / 2 + 0.5)
+                    moves[j][0] -= sign * (dx / 2 + 0.5)
+        if not any(m[0] or m[1] for m in moves):
+            break
+        for text, box, (mx, my) in zip(texts, boxes, moves, strict=True):
+            mx = min(max(mx, -box.x0), width - box.x1)  # stay inside the figure
+            my = min(max(my, -box.y0), height - box.y1)
+            x, y = to_display.transform(text.get_position())
+            text.set_position(to_data.transform((x + mx, y + my)))
+    for text, anchor, box in zip(texts, anchors, label_boxes(axes, texts), strict=True):
+        x, y = to_display.transform(text.get_position())
+        if ((x - anchor[0]) ** 2 + (y - anchor[1]) ** 2) ** 0.5 > LEADER_FROM * box.height:
+            (ax0, ay0), (ax1, ay1) = to_data.transform(anchor), text.get_position()
+            axes.plot([ax0, ax1], [ay0, ay1], color=mapclasses.LABEL_COLOR, linewidth=0.8 * scale, zorder=4)
+            axes.plot([ax0], [ay0], marker="o", markersize=2.5 * scale, color=mapclasses.LABEL_COLOR, zorder=4)
 
 
 METHODS = {"seuils": "Classes à seuils fixes", "statut": "Statut à la date du dernier bilan de chaque réseau"}
@@ -241,6 +303,7 @@ class SlideMap:
     legend_title: str
     legend: tuple[tuple[str, str, str], ...]  # (kind « class » | « missing » | « out » | « outline », colour, label)
     method: str
+    label_boxes: tuple[tuple[float, float, float, float], ...] = ()  # each label's (x0, y0, x1, y1), inches
 
 
 def render_slide_map(conn: Connection, scope: Scope, annee: str, *, level: str, indicator: str,
@@ -263,13 +326,15 @@ def render_slide_map(conn: Connection, scope: Scope, annee: str, *, level: str, 
         axes.set_aspect("equal")
         axes.axis("off")
         classed, target = _draw(axes, data, territory, shapes, departments, width_in / 8.0, label_pt)
+        boxes = tuple((b.x0 / dpi, b.y0 / dpi, b.x1 / dpi, b.y1 / dpi) for b in label_boxes(axes, axes.texts))
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", dpi=dpi, facecolor="white")
     legend = [(e.kind, e.color, mapclasses.map_label(e.label, e.label) if e.kind == "class" else e.label)
               for e in classed.legend()]
     if territory is not None and target is not None:
         legend.append(("outline", HIGHLIGHT_COLOR, territory.label))
-    return SlideMap(buffer.getvalue(), width_in, height_in, label_pt, data.label, tuple(legend), _method(classed))
+    return SlideMap(buffer.getvalue(), width_in, height_in, label_pt, data.label, tuple(legend), _method(classed),
+                    boxes)
 
 
 def _line_xy(boundary) -> tuple[list, list]:

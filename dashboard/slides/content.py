@@ -45,6 +45,7 @@ class MapKey:
     width_in: float
     height_in: float
     label_pt: float
+    label_boxes: tuple[tuple[float, float, float, float], ...] = ()  # each label's box on the map, inches
 
 
 @dataclass(frozen=True)
@@ -248,7 +249,7 @@ def _slide_map(conn: Connection, scope: Scope, territory: tq.Territory, annee: s
 
 def _map_key(slide_map) -> MapKey:
     return MapKey(slide_map.legend_title, slide_map.legend, slide_map.method, slide_map.width_in,
-                  slide_map.height_in, slide_map.label_pt)
+                  slide_map.height_in, slide_map.label_pt, slide_map.label_boxes)
 
 
 def _map_png(conn: Connection, scope: Scope, territory: tq.Territory, annee: str) -> bytes | None:

@@ -16,32 +16,30 @@ from pptx.util import Inches, Pt
 from dashboard import disclosure, fmt
 from dashboard.charts.common import BLUE_FRANCE
 from dashboard.disclosure.cells import SMALL_LEVELS
-from dashboard.slides import methodtext, pptcharts, prevention, series, style, tables
+from dashboard.slides import keyslide, methodtext, pptcharts, prevention, series, style, tables
 from dashboard.slides.content import DeckContent
-from dashboard.slides.keyfigures import tiles
 from dashboard.slides.layout import Box, Deck
-from queries import raccrochage_position as position
 from queries import territoires as tq
-
-TONE_COLORS = {"good": style.UP, "bad": style.DOWN, "neutral": style.MUTED}
 
 
 def slide_titles(content: DeckContent) -> dict[str, str]:
     below = content.sous_territoires
     level = tq.LEVEL_LABELS_PLURAL[below["niveau"][0]] if not below.is_empty() else "Territoires"
     date = fmt.date_long(content.periode_fin) if content.periode_fin else None
-    against = "l'objectif" if position.is_closed(content.situation.get("phase")) else "la trajectoire"
+    closed = series.closed(content)
+    against = "l'objectif" if closed else "la trajectoire"
     return {
         "titre": f"Dialogue de gestion {content.annee}",
         "chiffres": f"Chiffres clés au {date}" if date else "Chiffres clés",
         "points": "Points saillants",
-        "trajectoire": "Raccrochés cumulés et trajectoire de l'objectif",
+        "trajectoire": ("Raccrochés cumulés et objectif de l'année" if closed
+                        else "Raccrochés cumulés et trajectoire de l'objectif"),
         "solutions": "Raccrochés par type de solution",
         "entonnoir": "Des jeunes signalés aux jeunes raccrochés",
         "absenteisme": "Absentéisme par type d'établissement",
         "prevention": "Prévention : référents, GPDS et angles morts",
-        "carte": ("Réseaux FOQUALE : objectif atteint ou non" if position.is_closed(content.situation.get("phase"))
-                  else "Réseaux FOQUALE : statut par rapport à la trajectoire"),
+        "carte": "Réseaux FOQUALE : objectif atteint ou non" if closed else
+                 "Réseaux FOQUALE : statut par rapport à la trajectoire",
         "territoires": f"{level} : situation par rapport à {against}",
         "reseaux": f"Réseaux FOQUALE : situation par rapport à {against}",
         "sources": "Sources et méthode",
@@ -89,7 +87,7 @@ def render(content: DeckContent, template: str | Path | bytes | None = None) -> 
     deck = Deck(template, footer=footer_text(content), demo=content.demo)
     builders = {
         "titre": lambda _: _title(deck, content, titles),
-        "chiffres": lambda _: _key_figures(deck, content, titles["chiffres"]),
+        "chiffres": lambda _: keyslide.draw(deck, content, titles["chiffres"]),
         "points": lambda _: _highlights(deck, content, titles["points"]),
         "trajectoire": lambda _: _trajectory(deck, content, series.trajectory(content), titles["trajectoire"]),
         "solutions": lambda _: _solutions(deck, content, series.solutions_by_period(content), titles["solutions"]),
@@ -120,67 +118,6 @@ def _title(deck: Deck, content: DeckContent, titles: dict) -> None:
     lines.append(f"Document généré le {fmt.date_long(content.generated_on)}")
     badge = "Données de démonstration" if content.demo else None
     deck.title_slide(titles["titre"], lines, f"{content.academie_name} · pilotage du décrochage scolaire", badge)
-
-
-TILE_INSET = Inches(0.03)
-
-
-def _common_size(texts: list[str], box: Box, max_pt: float, min_pt: float, bold: bool = False) -> float:
-    """One size for a text role across tiles: the largest at which every text fits its box."""
-    return min((style.fit_size(t, box.w, box.h, max_pt, min_pt, bold=bold, inset=TILE_INSET) for t in texts if t),
-               default=max_pt)
-
-
-def _key_figures(deck: Deck, content: DeckContent, title: str) -> None:
-    slide, area = deck.content_slide(title)
-    warning = methodtext.provisional_note(content)
-    if warning:  # as tall as the warning needs at 12 pt, 0.8 in at most
-        width_pt = (area.w - 2 * Inches(0.12) - 2 * style.INSET) / 12700 * 0.97
-        lines = style.line_count([warning], width_pt, 12, bold=True) or 3
-        need = Pt(lines * 12 * style.LINE_SPACING) + 2 * (Inches(0.04) + style.INSET)
-        band, area = area.top(min(Inches(0.8), need), gap=Inches(0.1))
-        deck.rect(slide, band, style.WARNING_FILL)
-        deck.text(slide, band.inset(Inches(0.12), Inches(0.04)), [warning], max_pt=14, min_pt=style.MIN_PT, bold=True,
-                  color=style.WARNING_TEXT, anchor="middle")
-    note_text = methodtext.key_figures_note(content)
-    note_lines = style.line_count([note_text], (area.w - 2 * NOTE_INSET) / 12700 * 0.97, 11) or 2
-    note_h = min(NOTE_H, Pt(note_lines * 11 * style.LINE_SPACING) + 2 * NOTE_INSET)
-    grid, note = area.top(area.h - note_h - Inches(0.08), gap=Inches(0.08))
-    all_tiles = tiles(content)
-    boxes = [box for row in grid.rows([1, 1], gap=Inches(0.2)) for box in row.cols([1] * 4, gap=Inches(0.2))]
-    parts = []
-    # the label, the note and the change get the lines they need (at 12, 11 and 11 pt), the value what is
-    # left, at most 40 % of the tile (more room then goes to the small texts, in proportion)
-    width_pt = (boxes[0].w - 2 * Inches(0.15) - 2 * TILE_INSET) / 12700 * 0.97
-    lines = [max((style.line_count([getattr(t, role) or ""], width_pt, pt, bold) or 2) for t in all_tiles)
-             for role, pt, bold in (("label", 12, True), ("note", 11, False), ("change", 11, True))]
-    small = [Pt(n * pt * style.LINE_SPACING) + 2 * TILE_INSET for n, pt in zip(lines, (12, 11, 11), strict=True)]
-    for box in boxes:
-        inner = box.inset(Inches(0.15), Inches(0.08))
-        value_h = min(inner.h - sum(small), int(inner.h * 0.4))
-        spare = inner.h - value_h - sum(small)
-        heights = [int(h + spare * h / sum(small)) for h in small]
-        label, rest = inner.top(heights[0])
-        value, rest = rest.top(value_h)
-        sub, change = rest.top(heights[1])
-        parts.append((label, value, sub, change))
-    roles = (("label", 16, 10, True), ("value", 40, 12, True), ("note", 13, 10, False), ("change", 13, 10, True))
-    sizes = {}
-    for index, (role, max_pt, min_pt, bold) in enumerate(roles):
-        texts = [getattr(t, role) or "" for t in all_tiles]
-        sizes[role] = _common_size(texts, parts[0][index], max_pt, min_pt, bold)
-    for box, tile, (label, value, sub, change) in zip(boxes, all_tiles, parts, strict=True):
-        deck.rect(slide, box, style.PANEL)
-        deck.rect(slide, Box(box.x, box.y, Inches(0.07), box.h), BLUE_FRANCE)
-        deck.text(slide, label, [tile.label], max_pt=sizes["label"], min_pt=sizes["label"], bold=True,
-                  anchor="bottom", inset=TILE_INSET)
-        deck.text(slide, value, [tile.value], max_pt=sizes["value"], min_pt=sizes["value"], bold=True,
-                  color=BLUE_FRANCE, anchor="middle", inset=TILE_INSET)
-        deck.text(slide, sub, [tile.note or ""], max_pt=sizes["note"], min_pt=sizes["note"], color=style.MUTED,
-                  inset=TILE_INSET)
-        deck.text(slide, change, [tile.change or ""], max_pt=sizes["change"], min_pt=sizes["change"], bold=True,
-                  color=TONE_COLORS[tile.tone], inset=TILE_INSET)
-    _note(deck, slide, note, note_text, anchor="middle")
 
 
 def _highlights(deck: Deck, content: DeckContent, title: str) -> None:

@@ -205,18 +205,11 @@ def sources_and_method(content: DeckContent) -> tuple[list[tuple], list[tuple]]:
     if content.demo:
         sources.append(("Données de démonstration : chiffres générés, calibrés sur les ordres de grandeur publiés ; "
                         "établissements fictifs.", 1.0, True, style.DEMO_TEXT))
-    ahead = fmt.signed_percent(rq.STATUS_THRESHOLDS["en_avance"], 0)
-    late = fmt.signed_percent(rq.STATUS_THRESHOLDS["en_retard"], 0)
     method = [
         ("Méthode", *head),
         ("Raccrochés : somme des six types de solution, cumulée depuis la rentrée ; un territoire est la somme de "
          "ses réseaux, chacun à la date de son dernier bilan.", 1.0, False, style.TEXT),
-        ("Trajectoire : objectif × part de l'année habituellement atteinte à chaque période (années complètes "
-         f"précédentes ; ici : {rq.PROFILE_SOURCES[s['profil_source']]}). Projection : raccrochés divisés par cette "
-         "part (un territoire : somme de celles de ses réseaux).", 1.0, False, style.TEXT),
-        (f"Statut : en avance dès {ahead} d'écart à la trajectoire si la projection atteint l'objectif, en retard "
-         f"sous {late} si elle ne l'atteint pas, sur la trajectoire sinon ; année close : objectif atteint ou non. "
-         "Évolutions : même date de l'année précédente.", 1.0, False, style.TEXT),
+        *_status_method(s),
         ("Absentéisme : rapport des sommes (élèves absentéistes / effectifs), jamais une moyenne de taux.", 1.0,
          False, style.TEXT),
         (disclosure.legend() + " Tout effectif sous le seuil est masqué, à tous les niveaux ; un audit vérifie "
@@ -225,3 +218,22 @@ def sources_and_method(content: DeckContent) -> tuple[list[tuple], list[tuple]]:
          "décrochage scolaire.", 0.9, False, style.MUTED),
     ]
     return sources, method
+
+
+def _status_method(s: dict) -> list[tuple]:
+    """How the status is decided: an open year against the trajectory, a closed year against the
+    target alone (its slides never speak of a trajectory)."""
+    if position.is_closed(s.get("phase")):
+        return [("Année close : objectif de l'année atteint ou non. Taux d'atteinte : raccrochés de l'année "
+                 "rapportés à l'objectif ; écart à l'objectif : raccrochés moins objectif. Évolutions : même date "
+                 "de l'année précédente.", 1.0, False, style.TEXT)]
+    ahead = fmt.signed_percent(rq.STATUS_THRESHOLDS["en_avance"], 0)
+    late = fmt.signed_percent(rq.STATUS_THRESHOLDS["en_retard"], 0)
+    return [
+        ("Trajectoire : objectif × part de l'année habituellement atteinte à chaque période (années complètes "
+         f"précédentes ; ici : {rq.PROFILE_SOURCES[s['profil_source']]}). Projection : raccrochés divisés par cette "
+         "part (un territoire : somme de celles de ses réseaux).", 1.0, False, style.TEXT),
+        (f"Statut : en avance dès {ahead} d'écart à la trajectoire si la projection atteint l'objectif, en retard "
+         f"sous {late} si elle ne l'atteint pas, sur la trajectoire sinon. Évolutions : même date de l'année "
+         "précédente.", 1.0, False, style.TEXT),
+    ]

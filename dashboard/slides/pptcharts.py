@@ -3,9 +3,9 @@
 The data go into the chart's embedded workbook (editable in PowerPoint and LibreOffice), rounded
 to what is shown; data labels show the point's own value under a number format (a user who
 corrects a value in the chart data sees the new label): counts with a thousands separator that
-does not depend on the viewer's locale (a narrow no-break space), rates as "12,3 %" (the decimal
-separator is the viewer's). Masked values are absent points (nothing in the chart's data), and a
-masked bar carries its mark as a data label (« < 5 », « s »: ``Series.marks``) drawn at zero height;
+does not depend on the viewer's locale (a narrow no-break space), rates as "12,3 %" (a French
+format: a comma in LibreOffice whatever its locale, the viewer's separator in PowerPoint). Masked
+values are absent points (nothing in the chart's data), and a masked bar carries its mark as a data label (« < 5 », « s »: ``Series.marks``) drawn at zero height;
 a line has a gap there (its note says why).
 """
 
@@ -31,12 +31,15 @@ from dashboard.slides.series import ChartSpec
 
 #: Counts: "1 234" from 1 000 up (narrow no-break space), plain below; locale-independent.
 COUNT_FORMAT = '[>=1000]#"\u202f"##0;0'
-#: Rates stored as fractions: "12 %" on axes.
-PERCENT_AXIS_FORMAT = '0"\u00a0"%'
-PERCENT_DATA_FORMAT = '0.0"\u00a0"%'
-#: Rates per 1 000 pupils: one decimal (the viewer's decimal separator), whole numbers on axes.
-DECIMAL_DATA_FORMAT = "0.0"
-DECIMAL_AXIS_FORMAT = "0"
+#: The formats of decimals carry the French locale (``[$-40C]``, fr-FR): LibreOffice then writes
+#: « 3,1 % » whatever its own locale, and PowerPoint writes the viewer's separator (a comma in French).
+FRENCH = "[$-40C]"
+#: Rates stored as fractions: "12 %" on axes, "12,3 %" on labels.
+PERCENT_AXIS_FORMAT = FRENCH + '0"\u00a0"%'
+PERCENT_DATA_FORMAT = FRENCH + '0.0"\u00a0"%'
+#: Rates per 1 000 pupils: one decimal, whole numbers on axes.
+DECIMAL_DATA_FORMAT = FRENCH + "0.0"
+DECIMAL_AXIS_FORMAT = FRENCH + "0"
 DATA_FORMATS = {"percent": PERCENT_DATA_FORMAT, "per1000": DECIMAL_DATA_FORMAT}
 AXIS_FORMATS = {"percent": PERCENT_AXIS_FORMAT, "per1000": DECIMAL_AXIS_FORMAT}
 

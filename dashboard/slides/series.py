@@ -116,8 +116,15 @@ def objective_name(objectif: int) -> str:
     return f"Objectif annuel : {fmt.integer(objectif)}"
 
 
+def closed(content: DeckContent) -> bool:
+    """The year of the deck is closed (``queries.raccrochage_position``): its slides speak of the
+    target, never of a trajectory."""
+    return position.is_closed(content.situation.get("phase"))
+
+
 def trajectory(content: DeckContent) -> ChartSpec | None:
-    """Cumulative raccrochés per bimonthly period: this year, the target trajectory, last year."""
+    """Cumulative raccrochés per bimonthly period: this year, the target trajectory (an open year
+    only: a closed year draws the target alone), last year."""
     periods, history, target = content.periodes, content.historique, content.trajectoire
     previous = history.filter(pl.col("annee_scolaire") == content.annee_n1)
     ranks = sorted(set(target["rang"].to_list()) | set(periods["rang"].to_list()) | set(previous["rang"].to_list()))
@@ -140,15 +147,16 @@ def trajectory(content: DeckContent) -> ChartSpec | None:
     def point(value) -> list[float | None]:
         return _counts(value if r == own.rank else None for r in ranks)
 
-    if objectif is not None:
+    if objectif is not None and not closed(content):
         values = _counts(expected.get(r) for r in ranks)
         series.append(Series(TARGET_NAME + suffix, values, style.TARGET, dash=True, marker="diamond", marker_size=6,
                              width_pt=2.0))
         if own and own.expected is not None:
             series.append(Series(OWN_DATE_TARGET_NAME, point(own.expected), style.TARGET, marker="diamond",
                                  marker_size=13, line=False))
+    if objectif is not None:
         series.append(Series(objective_name(objectif), [float(objectif)] * len(ranks), style.TARGET,
-                             marker="dash", marker_size=2, width_pt=1.0, dash=True))
+                             marker="dash", marker_size=2, width_pt=2.0 if closed(content) else 1.0, dash=True))
     if not previous.is_empty():
         values = _counts(last.get(r) for r in ranks)
         last_marks = dict(zip(previous["rang"].to_list(), _period_marks(previous, "raccroches_cumul"), strict=True))

@@ -89,14 +89,57 @@ def test_the_page_figure_marks_both_own_date_levels(late_psad):
 
 
 def test_an_up_to_date_territory_keeps_plain_lines(demo_engine):
+    """Vienne in 2016-2017 (open, every network at the latest bilan): the trajectory is one plain
+    line, the query's expected levels rounded as shown."""
     with demo_engine.connect() as conn:
-        content = slides.gather(conn, SCOPE, "ACAD", CLOSED, with_map=False)
-    assert series.own_dates(content) is None
-    values = series_values(charts_of(open_deck(slides.render(content)).slides[3])[0])
-    assert series.OWN_DATE_TARGET_NAME not in values and series.TARGET_NAME in values
+        content = slides.gather(conn, SCOPE, "86", OPEN, with_map=False)
+        target = rq.target_trajectory(conn, SCOPE, "86", OPEN)
+    assert content.situation["phase"] == position.OPEN and series.own_dates(content) is None
+    chart = charts_of(open_deck(slides.render(content)).slides[3])[0]
+    values = series_values(chart)
+    assert series.OWN_DATE_TARGET_NAME not in values
+    expected = dict(zip(target["rang"].to_list(), target["attendu"].to_list(), strict=True))
+    labels = {rq.slot_label(r): round(v) for r, v in expected.items()}
+    assert values[series.TARGET_NAME] == [labels.get(c) for c in categories(chart)]
 
 
 # --- item 2: a closed year speaks of the target -------------------------------------------------
+
+KINDS = {"académie": "ACAD", "département": "16", "PSAD": "P16-ANG", "réseau": "R16-ANG"}
+
+
+def _every_text(prs) -> list[str]:
+    """Every text a reader meets in a deck: shapes, tables, chart titles, series names (legends),
+    categories and labels, the alternative texts of charts and pictures."""
+    out = []
+    for slide in prs.slides:
+        out += slide_texts(slide)  # shapes, tables, chart labels and series names
+        out += [shape._element.xpath("./*[1]/p:cNvPr")[0].get("descr") or "" for shape in slide.shapes]  # noqa: SLF001
+        for chart in charts_of(slide):
+            out += chart._chartSpace.xpath(".//a:t/text()") + categories(chart)  # noqa: SLF001
+    return out
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_a_closed_year_deck_never_speaks_of_a_trajectory(demo_engine, kind):
+    """2015-2016 is closed: slide 4 draws the raccrochés against the year's target, its title, legend
+    and panel, the tables, the map and « Sources et méthode » speak of the target, not a trajectory."""
+    deck = _deck(demo_engine, KINDS[kind], CLOSED)
+    content, prs = deck["content"], deck["prs"]
+    assert position.is_closed(content.situation["phase"])
+    texts = _every_text(prs)
+    assert not [t for t in texts if "trajectoire" in t.lower()]
+    title = slide_texts(_slide(deck, "trajectoire"))[0]
+    assert title == "Raccrochés cumulés et objectif de l'année"
+    (chart,) = charts_of(_slide(deck, "trajectoire"))
+    assert series.objective_name(content.situation["objectif"]) in series_values(chart)
+    method = " ".join(slide_texts(_slide(deck, "sources")))
+    assert "objectif de l'année atteint ou non" in method.lower()
+
+
+def test_an_open_year_deck_keeps_its_trajectory(late_psad):
+    assert slide_texts(_slide(late_psad, "trajectoire"))[0] == "Raccrochés cumulés et trajectoire de l'objectif"
+    assert "Trajectoire : objectif" in " ".join(slide_texts(_slide(late_psad, "sources")))
 
 
 @pytest.fixture(scope="module")

@@ -40,6 +40,6 @@ def test_every_picture_and_chart_has_a_meaningful_alternative_text(deck):
 
 
 def test_a_chart_alternative_text_gives_its_values_as_labelled(deck):
-    trajectory = next(d for k, _, d in _described(deck) if "trajectoire de l'objectif" in d)
-    assert "Trajectoire de l'objectif — " in trajectory and " : " in trajectory
+    trajectory = next(d for k, _, d in _described(deck) if "Raccrochés cumulés et " in d)
+    assert "Raccrochés cumulés 2014-2015 — " in trajectory and " : " in trajectory
     assert "." not in trajectory.split("—")[1].split(":")[1].strip().split(";")[0]  # counts: « 1 317 », no decimals

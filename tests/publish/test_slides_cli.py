@@ -13,9 +13,11 @@ from pptx.util import Inches
 
 from dashboard import db, slides
 from dashboard.access import Scope
+from dashboard.slides import keyfigures, keyslide, methodtext
 from dashboard.slides.__main__ import progress_bar
+from queries import raccrochage_position as position
 from tests.support import cli
-from tests.support.decks import open_deck, overflowing_shapes, slide_texts, slide_title
+from tests.support.decks import open_deck, overflowing_shapes, slide_texts, slide_title, small_texts
 from tests.support.libreoffice import office_files
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -102,27 +104,51 @@ def make_template(path: Path) -> Path:
     return path
 
 
+#: A network in a closed year, and the académie in the open year with its « chiffres provisoires »
+#: band (Angoulême and Royan late), where the key figures have the least room.
+TEMPLATE_DECKS = {"réseau, année close": ("R17-ROC", ANNEE), "académie, chiffres provisoires": ("ACAD", "2016-2017")}
+
+
 @pytest.fixture(scope="module")
 def network_content(demo_engine):
     with demo_engine.connect() as conn:
         return slides.gather(conn, Scope.full("test"), "R17-ROC", ANNEE)
 
 
-def test_template_layouts_are_used(network_content, tmp_path):
+@pytest.fixture(scope="module", params=list(TEMPLATE_DECKS))
+def template_content(request, demo_engine, network_content):
+    code, annee = TEMPLATE_DECKS[request.param]
+    if (code, annee) == ("R17-ROC", ANNEE):
+        return network_content
+    with demo_engine.connect() as conn:
+        return slides.gather(conn, Scope.full("test"), code, annee, with_map=False)
+
+
+def test_template_layouts_are_used(template_content, tmp_path):
+    """A smaller template (12 × 6,75 in): its layouts are used, every text fits its box at 10 pt or
+    more, the key figures' values legible (20 pt or more) even under the « chiffres provisoires » band."""
     template = make_template(tmp_path / "modele.pptx")
-    prs = open_deck(slides.render(network_content, template))
+    prs = open_deck(slides.render(template_content, template))
     assert (prs.slide_width, prs.slide_height) == (Inches(12), Inches(6.75))
     names = [s.slide_layout.name for s in prs.slides]
     assert names[0] == "Title Slide" and set(names[1:]) == {"Title Only"}
     texts = " ".join(t for s in prs.slides for t in slide_texts(s))
     assert "Ancienne diapositive" not in texts
-    assert len(prs.slides) == len(slides.slide_plan(network_content))
-    titles = slides.slide_titles(network_content)
-    assert [slide_title(s) for s in prs.slides] == [titles[k] for k in slides.slide_plan(network_content)]
+    assert len(prs.slides) == len(slides.slide_plan(template_content))
+    titles = slides.slide_titles(template_content)
+    assert [slide_title(s) for s in prs.slides] == [titles[k] for k in slides.slide_plan(template_content)]
     for shape in (sh for s in prs.slides for sh in s.shapes):
         assert shape.left >= 0 and shape.top >= 0
         assert shape.left + shape.width <= prs.slide_width and shape.top + shape.height <= prs.slide_height
     assert overflowing_shapes(prs) == []
+    assert small_texts(prs) == []
+    key_figures = prs.slides[slides.slide_plan(template_content).index("chiffres")]
+    if template_content.situation["phase"] == position.PROVISIONAL:
+        assert methodtext.provisional_note(template_content) in slide_texts(key_figures)
+    values = {t.value for t in keyfigures.tiles(template_content)}
+    sizes = [r.font.size.pt for sh in key_figures.shapes if sh.has_text_frame and sh.text_frame.text in values
+             for p in sh.text_frame.paragraphs for r in p.runs]
+    assert len(sizes) >= 8 and min(sizes) >= keyslide.VALUE_MIN_PT, sizes
     assert slides.check_template(b"nope") is not None and slides.check_template(template.read_bytes()) is None
 
 

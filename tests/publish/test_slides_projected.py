@@ -16,7 +16,7 @@ from pptx.util import Emu, Inches
 from dashboard import disclosure, slides
 from dashboard.access import Scope
 from dashboard.slides import deck as deck_module
-from dashboard.slides import series
+from dashboard.slides import pptcharts, series
 from dashboard.slides.tables import value_text
 from tests.support.decks import (
     MIN_PT,
@@ -98,6 +98,53 @@ def test_the_map_is_large_with_legible_labels_and_a_native_legend(demo_engine, c
     if code != "ACAD":
         assert ("outline", "#000000", content.territory.label) in key.legend
     assert "IGN" in " ".join(texts)  # the source, in native text of 10 pt or more (checked above)
+
+
+def _intersect(a, b) -> bool:
+    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+
+
+@pytest.mark.parametrize("code", ["ACAD", "P16-ANG"])
+@pytest.mark.parametrize("annee", MAP_YEARS)
+def test_no_two_map_labels_overlap(demo_engine, code, annee):
+    """At 11 pt « Rochefort–Marennes-Oléron » and « Saint-Jean-d'Angély » met: labels are nudged
+    apart until no two boxes intersect, every label inside the map."""
+    content, _ = _deck(demo_engine, code, annee)
+    key = content.map_key
+    boxes = key.label_boxes
+    assert len(boxes) == 14  # every network of the académie is labelled
+    assert not [(i, j) for i in range(len(boxes)) for j in range(i + 1, len(boxes)) if _intersect(boxes[i], boxes[j])]
+    assert all(0 <= x0 and 0 <= y0 and x1 <= key.width_in and y1 <= key.height_in for x0, y0, x1, y1 in boxes)
+
+
+def test_labels_drawn_on_one_point_are_set_apart():
+    from matplotlib.figure import Figure
+
+    from dashboard import staticmap
+
+    figure = Figure(figsize=(4, 4), dpi=100)
+    axes = figure.add_axes((0, 0, 1, 1))
+    axes.set_xlim(0, 10)
+    axes.set_ylim(0, 10)
+    names = ("Rochefort–Marennes-Oléron", "Saint-Jean-d'Angély", "Saintes", "Royan", "Cognac")
+    texts = [axes.text(5, 5, name, ha="center", va="center", fontsize=11) for name in names]
+    staticmap.separate_labels(axes, texts)
+    boxes = [(b.x0, b.y0, b.x1, b.y1) for b in staticmap.label_boxes(axes, texts)]
+    assert not [(i, j) for i in range(5) for j in range(i + 1, 5) if _intersect(boxes[i], boxes[j])]
+    assert len(axes.lines) >= 2  # labels moved far from their point get a leader line
+
+
+@pytest.mark.parametrize("annee", [OPEN, CLOSED])
+def test_chart_decimals_carry_the_french_locale(demo_engine, annee):
+    """A chart's rates and decimals are formatted in French (``[$-40C]``): LibreOffice writes
+    « 3,1 % » even in an English locale, where « 3.1 % » was read (checked by hand: issue 25)."""
+    _, prs = _deck(demo_engine, "16", annee)
+    codes = {code for slide in prs.slides for chart in charts_of(slide)
+             for code in chart._chartSpace.xpath(".//c:numFmt/@formatCode")}  # noqa: SLF001
+    decimals = {code for code in codes if "%" in code or "." in code or code in ("0", pptcharts.DECIMAL_AXIS_FORMAT)}
+    assert {pptcharts.PERCENT_DATA_FORMAT, pptcharts.DECIMAL_DATA_FORMAT} <= decimals, codes
+    assert all(code.startswith(pptcharts.FRENCH) for code in decimals), decimals
+    assert codes - decimals <= {pptcharts.COUNT_FORMAT, "General"}, codes
 
 
 def _fills(plotted) -> tuple[str | None, set[str]]:
