@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 
 import pytest
 from sqlalchemy import select
 
 from dashboard import audit, db, ui_access
 from tests.support import ROOT
+from tests.support import cli as command_line
 
 
 def rows(url: str, action: str | None = None) -> list[tuple]:
@@ -27,8 +27,8 @@ def rows(url: str, action: str | None = None) -> list[tuple]:
 
 
 def cli(module: str, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=180)
+    """The command in this process (``tests.support.cli``)."""
+    return command_line.run_cli(module, *args)
 
 
 def test_an_ien_io_opening_the_import_page_is_recorded_once(run_app, app_db_url):

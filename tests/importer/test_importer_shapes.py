@@ -6,15 +6,13 @@ password-protected workbook named as such. Nothing is written for a refused file
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 from sqlalchemy import func, select
 
 from dashboard import db, importer
 from dashboard.importer import jsonshape, limits
-from tests.support import ROOT
+from tests.support import cli
 from tests.support.importer import SCHOOLS, csv_bytes
 
 SCHOOL_HEADER = ["uai", "nom", "type", "secteur", "commune_insee"]
@@ -93,8 +91,7 @@ def test_the_command_line_answers_every_json_shape_in_french(tmp_path):
     url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
     path = tmp_path / "ecoles.json"
     path.write_text(json.dumps([{"model": "a.b", "pk": [1], "fields": {}}]))
-    done = subprocess.run([sys.executable, "-m", "dashboard.importer", str(path), "--database-url", url],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    done = cli.run_cli("dashboard.importer", str(path), "--database-url", url)
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr + done.stdout and "Erreur inattendue" not in done.stderr
     assert "Enregistrement n° 1 (chemin [0].pk)" in done.stdout

@@ -281,5 +281,5 @@ def test_audit_command(demo_url, tmp_path):
         primary = [m for m in raw if m[-1] == "primary" and m[2] == cells.TOTAL]
         conn.execute(update(table).where(where).values(masques=json.dumps(primary[:1])))
     engine.dispose()
-    leak = cli.run_subprocess("dashboard.disclosure", "audit", "--annee", ANNEE, "--database-url", url)
+    leak = cli.run_cli("dashboard.disclosure", "audit", "--annee", ANNEE, "--database-url", url)
     assert leak.returncode == 1 and "entre" in leak.stdout and "d'après" in leak.stdout

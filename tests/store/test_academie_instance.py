@@ -73,12 +73,17 @@ def test_demo_fills_the_academie_from_its_own_geography(rennes_engine):
     assert networks == {"R22", "R29", "R35", "R56"}
 
 
-def test_demo_is_deterministic(tmp_path):
+def test_demo_is_deterministic(databases, tmp_path):
     rows = []
-    for name in ("a", "b"):
-        engine = db.make_engine(f"sqlite:///{tmp_path / name}.sqlite")
-        db.init_database(engine, "rennes")
-        demo.fill(engine)
+    # the first: the session's Rennes template (``init_database(engine, "rennes")`` then ``demo.fill``),
+    # the second made the same way here
+    for name in ("template", "b"):
+        if name == "template":
+            engine = db.make_engine(databases.sqlite.copy("rennes", tmp_path))
+        else:
+            engine = db.make_engine(f"sqlite:///{tmp_path / name}.sqlite")
+            db.init_database(engine, "rennes")
+            demo.fill(engine)
         with engine.connect() as conn:
             rows.append((conn.execute(select(db.etablissements).order_by(db.etablissements.c.uai)).all(),
                          conn.execute(select(db.mlds_sites).order_by(db.mlds_sites.c.site_code,

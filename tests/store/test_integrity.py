@@ -10,14 +10,13 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 
 import pytest
 from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 
 from dashboard import db, dbfailure, importer, integrity
-from tests.support import ROOT
+from tests.support import ROOT, cli
 from tests.support.importer import csv_bytes
 
 RESTORE = "python -m dashboard.importer --restaurer SAUVEGARDE"
@@ -59,9 +58,10 @@ def digest(url: str) -> str:
     return hashlib.sha256(open(url.split("///", 1)[1], "rb").read()).hexdigest()
 
 
-def run(module: str, *args: str, timeout: int = 180) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout)
+def run(module: str, *args: str) -> subprocess.CompletedProcess:
+    """The command in this process (``tests.support.cli``: a traceback is written as Python would);
+    each command's subprocess smoke test lives beside its other tests."""
+    return cli.run_cli(module, *args)
 
 
 def test_the_integrity_check_finds_the_damage(damaged_url):
