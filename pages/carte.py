@@ -153,7 +153,7 @@ def _panel(ctx, index: dict, code: str | None) -> None:
     b.metric("Raccrochés", _count(figures, "raccroches"), help="Jeunes raccrochés depuis la rentrée.")
     a.metric("Objectif", _count(figures, "objectif"))
     b.metric("Signalés", _count(figures, "jeunes_signales"), help="Jeunes signalés (SIEI) depuis la rentrée.")
-    a.metric("Pour 10 000 hab.", _rate(figures, "signales_10000", per10k=True),
+    a.metric(f"Signalés pour 10{fmt.NBSP}000 hab.", _rate(figures, "signales_10000", per10k=True),
              help="Jeunes signalés pour 10 000 habitants (population municipale des communes).")
     b.metric(rules.rate_name("part_raccroches"), _rate(figures, "part_raccroches"),
              help=rules.rate_definition("part_raccroches"))
@@ -163,7 +163,7 @@ def _panel(ctx, index: dict, code: str | None) -> None:
     b.metric("Référents", _rate(figures, "couverture_referents"),
              help="Couverture en référents décrochage : établissements ayant un référent nommé, rapportés à tous les "
                   "établissements (cible : un référent dans chaque établissement).")
-    a.metric("Repérés /1 000", _rate(figures, "eleves_reperes_pour_1000", per10k=True),
+    a.metric(f"Repérés pour 1{fmt.NBSP}000", _rate(figures, "eleves_reperes_pour_1000", per10k=True),
              help="Élèves repérés par les GPDS sur l'année pour 1 000 élèves inscrits (voir la page Prévention).")
     if figures["masque"]:
         st.caption(f"Certaines valeurs sont masquées (effectif inférieur à {disclosure.threshold()}).")
