@@ -16,6 +16,7 @@ import polars as pl
 
 from dashboard import disclosure, fmt
 from dashboard.charts.common import BLUE_FRANCE, GREY, LIGHT_GREY, OKABE_ITO, empty_figure, french_layout
+from dashboard.charts.secret_marks import line_marks
 from queries.absenteisme import month_rank, school_year_months
 from queries.prevention import CHAIN_LABELS, COVERAGE_TARGET_TEXT
 
@@ -192,19 +193,23 @@ def month_axis(annee: str, monthly: pl.DataFrame) -> list[str]:
 
 def monthly_figure(monthly: pl.DataFrame, annee: str) -> go.Figure:
     """The four steps of the chain per 1 000 pupils enrolled, month by month; a month without
-    activity or masked is a gap."""
+    activity is a gap, a masked month a gap with its mark (a hollow marker and « < 5 » / « s »)."""
     if monthly.is_empty():
         return empty_figure("Aucune activité de GPDS déclarée cette année.", height=300)
     months = month_axis(annee, monthly)
     ticks = [fmt.month_name(int(m[5:7]), short=True) for m in months]
     by_rank = {r["rang"]: r for r in monthly.iter_rows(named=True)}
     fig = go.Figure()
+    masked_traces = []
     for column in COUNTS:
-        ys, hovers = [], []
+        ys, hovers, marks = [], [], []
         for mois in months:
             row = by_rank.get(month_rank(mois))
             value = None if row is None else row[f"{column}_pour_1000"]
             ys.append(value)
+            decided = disclosure.decode_marks(row.get("cellules_masquees")) if row is not None else {}
+            marks.append((decided.get(column) or disclosure.PRIMARY) if row is not None and row[f"masque_{column}"]
+                         else None)
             if row is None:
                 text = "pas de données"
             elif row[f"masque_{column}"]:
@@ -215,6 +220,10 @@ def monthly_figure(monthly: pl.DataFrame, annee: str) -> go.Figure:
         fig.add_trace(go.Scatter(x=ticks, y=ys, mode="lines+markers", name=CHAIN_LABELS[column],
                                  line={"color": STEP_COLORS[column], "width": 2.5}, marker={"size": 7},
                                  connectgaps=False, customdata=hovers, hovertemplate="%{customdata}<extra></extra>"))
+        masked_traces.append(line_marks(ticks, ys, marks, CHAIN_LABELS[column], STEP_COLORS[column]))
+    for index, trace in enumerate(t for t in masked_traces if t is not None):
+        trace.showlegend = index == 0
+        fig.add_trace(trace)
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=ticks)
     fig.update_yaxes(title_text=f"Élèves {PER_1000} inscrits", rangemode="tozero")
     return french_layout(fig, height=380)

@@ -200,7 +200,8 @@ def _panel(deck: Deck, slide, box: Box, lines: list) -> None:
 def _trajectory(deck: Deck, content: DeckContent, spec, title: str) -> None:
     slide, area = deck.content_slide(title)
     chart_box, side = area.cols([2.55, 1], gap=Inches(0.3))
-    chart_box = _with_note(deck, slide, chart_box, series.masked_on(content, "trajectoire"))
+    chart_box = _with_note(deck, slide, chart_box, series.masked_on(content, "trajectoire"),
+                           "Point masqué : cercle vide marqué, la courbe s'y interrompt.", segment=False)
     pptcharts.add_chart(slide, chart_box, spec, "line", font_pt=13, title=title)
     _panel(deck, slide, side, methodtext.trajectory_panel(content))
 
@@ -295,13 +296,14 @@ def _sources(deck: Deck, content: DeckContent, title: str) -> None:
     deck.text(slide, right, method, max_pt=14, min_pt=7, space_after=0.45)
 
 
-def _with_note(deck: Deck, slide, area: Box, masked: bool, more: str = "") -> Box:
-    """When a chart of the slide has a masked value, a note under the charts; returns the rest."""
+def _with_note(deck: Deck, slide, area: Box, masked: bool, more: str = "", *, segment: bool = True) -> Box:
+    """When a chart of the slide has a masked value, a note under the charts; returns the rest
+    (``segment``: the slide has a stacked chart whose masked types form a grey segment)."""
     if not masked:
         return area
     body, note = area.top(area.h - Inches(0.45), gap=Inches(0.02))
-    deck.text(slide, note, [" ".join(filter(None, (disclosure.short_legend(),
-                                                   "Types masqués d'une période : segment gris.", more)))],
+    grey = "Types masqués d'une période : segment gris." if segment else ""
+    deck.text(slide, note, [" ".join(filter(None, (disclosure.short_legend(), grey, more)))],
               max_pt=11, min_pt=10, color=style.MUTED, anchor="bottom",
               inset=Inches(0.03))
     return body
