@@ -28,7 +28,7 @@ from dashboard.charts.common import (
     empty_figure,
     french_layout,
 )
-from dashboard.charts.secret_marks import line_marks
+from dashboard.charts.secret_marks import line_marks, mark_trace
 from queries.absenteisme import ALL, EP_LABELS, SECTOR_LABELS, TYPE_LABELS, month_rank, school_year_months
 from queries.absenteisme_references import reference_text
 
@@ -249,6 +249,10 @@ def children_bars(children: pl.DataFrame, parent: pl.DataFrame, parent_label: st
         texts = [_rate_text(part.get(g)) for g in groups]
         fig.add_trace(go.Bar(x=x, y=y, name=name, marker_color=OKABE_ITO[i % len(OKABE_ITO)],
                              customdata=texts, hovertemplate=f"{name}<br>%{{x}} : %{{customdata}}<extra></extra>"))
+        marks = mark_trace(x, [MASKED_RATE if g in part and part[g]["taux"] is None and part[g].get("masque") else None
+                               for g in groups], f"{name}, taux")
+        if marks is not None:
+            fig.add_trace(marks)
     ref = {r["groupe"]: r for r in parent.iter_rows(named=True)}
     y = [(ref[g]["taux"] * 100 if g in ref and ref[g]["taux"] is not None else None) for g in groups]
     fig.add_trace(go.Scatter(

@@ -16,7 +16,7 @@ import polars as pl
 
 from dashboard import disclosure, fmt
 from dashboard.charts.common import BLUE_FRANCE, GREY, LIGHT_GREY, OKABE_ITO, empty_figure, french_layout
-from dashboard.charts.secret_marks import line_marks
+from dashboard.charts.secret_marks import hbar_marks, line_marks
 from queries.absenteisme import month_rank, school_year_months
 from queries.prevention import CHAIN_LABELS, COVERAGE_TARGET_TEXT
 
@@ -146,6 +146,10 @@ def chain_figure(row: dict, reference: dict | None = None, reference_label: str 
         fig.add_trace(go.Bar(y=labels, x=values, orientation="h", name=name, marker_color=color, text=texts,
                              textposition="outside", cliponaxis=False, customdata=hovers,
                              hovertemplate="%{customdata}<extra></extra>"))
+        marks = hbar_marks(labels, [t if data.get(f"masque_{c}") else None for c, t in zip(COUNTS, texts, strict=True)],
+                           name)
+        if marks is not None:
+            fig.add_trace(marks)
     top = max([v for data, _n, _c in series for v in (data.get(f"{c}_pour_1000") for c in COUNTS) if v] + [1])
     fig.update_layout(barmode="group", bargap=0.3, bargroupgap=0.05, showlegend=reference is not None)
     fig.update_xaxes(range=[0, top * 1.2], tickformat=",.0f")
@@ -174,6 +178,9 @@ def children_figure(chain: pl.DataFrame) -> go.Figure:
                                                                                                    strict=True)],
             hovertemplate="%{customdata}<extra></extra>",
         ))
+        marks = hbar_marks(names, [t if m else None for t, m in zip(texts, masked, strict=True)], CHAIN_LABELS[column])
+        if marks is not None:
+            fig.add_trace(marks)
         if head.get(f"{column}_pour_1000") is not None:
             fig.add_vline(x=head[f"{column}_pour_1000"], line={"color": color, "width": 2, "dash": "dot"})
     values = [v for c in ("eleves_reperes", "eleves_suivis") for v in subs[f"{c}_pour_1000"].to_list() if v]

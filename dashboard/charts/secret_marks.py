@@ -66,3 +66,14 @@ def line_marks(x: list, y: list, marks: list[str | None], what: str, color: str 
         name=MASKED_POINT_NAME, legendgroup="secret", showlegend=legend,
         hovertemplate=f"{what} : masqué (secret statistique)<extra></extra>",
     )
+
+
+def hbar_marks(labels: list, marks: list[str | None], what: str) -> go.Scatter | None:
+    """The marks of masked horizontal bars written at the axis, where each bar would start (a text
+    trace: the bar itself holds no value, and plotly writes no text for a bar without one)."""
+    at = [(y, m) for y, m in zip(labels, marks, strict=True) if m]
+    if not at:
+        return None
+    return go.Scatter(x=[0] * len(at), y=[y for y, _ in at], mode="text", text=[m for _, m in at],
+                      textposition="middle right", textfont={"color": GREY, "size": 13}, showlegend=False,
+                      hovertemplate=f"%{{y}}<br>{what} : masqué (secret statistique)<extra></extra>")
