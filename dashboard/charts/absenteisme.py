@@ -37,7 +37,7 @@ REFERENCE_COLOR = "#000000"
 SECTOR_COLORS = {"PUBLIC": "#0072B2", "PRIVE": "#E69F00"}
 EP_COLORS = {"REP+": "#D55E00", "REP": "#CC79A7", "HORS_EP": "#0072B2"}
 MASKED_NOTE = ("Taux masqués (secret statistique : moins de {n} élèves absentéistes, ou moins de {n} élèves) : "
-               "la courbe s'interrompt au mois masqué, marqué d'un cercle vide et de sa marque ; notés « s » dans la carte "
+               "la courbe s'interrompt au mois masqué, marqué d'un cercle gris et de sa marque ; notés « s » dans la carte "
                "de chaleur et les tableaux.")
 MASKED_HOVER = "masqué (secret statistique)"
 HEATMAP_SCALE = [[0.0, "#FFF7EC"], [0.35, "#FDBB84"], [0.7, "#EF6548"], [1.0, "#990000"]]

@@ -200,7 +200,7 @@ def month_axis(annee: str, monthly: pl.DataFrame) -> list[str]:
 
 def monthly_figure(monthly: pl.DataFrame, annee: str) -> go.Figure:
     """The four steps of the chain per 1 000 pupils enrolled, month by month; a month without
-    activity is a gap, a masked month a gap with its mark (a hollow marker and « < 5 » / « s »)."""
+    activity is a gap, a masked month a gap with its mark (a grey marker and « < 5 » / « s »)."""
     if monthly.is_empty():
         return empty_figure("Aucune activité de GPDS déclarée cette année.", height=300)
     months = month_axis(annee, monthly)

@@ -47,10 +47,10 @@ TABLE_PLACEHOLDER = screen.PLACEHOLDER
 STATUS_SYMBOLS = {"en_retard": "▼", "sur_trajectoire": "●", "en_avance": "▲", "inconnu": "○", "atteint": "✓",
                   "non_atteint": "✗"}
 MASKED_NOTE = ("Valeurs masquées (secret statistique) : leur marque est écrite à la place de la barre ; une courbe "
-               "s'interrompt au point masqué, marqué d'un cercle vide et de sa marque.")
+               "s'interrompt au point masqué, marqué d'un cercle gris et de sa marque.")
 
 
-LINE_MASKED_NOTE = ("Un cercle vide marqué « < 5 » ou « s » signale un point masqué (secret statistique) : la courbe "
+LINE_MASKED_NOTE = ("Un cercle gris marqué « < 5 » ou « s » signale un point masqué (secret statistique) : la courbe "
                     "s'y interrompt, le point ne porte aucune valeur.")
 
 

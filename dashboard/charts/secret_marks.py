@@ -38,6 +38,8 @@ def mark_of(counts: dict, marks: dict | None, column: str) -> str:
 
 
 MASKED_POINT_NAME = "Valeur masquée (secret statistique)"
+#: A masked point: a grey disc ringed in its line's colour (the grey of the « secret statistique » segments).
+MASKED_FILL = "#D0D0D0"
 
 
 def on_path(values: list, index: int) -> float:
@@ -52,7 +54,7 @@ def on_path(values: list, index: int) -> float:
 
 def line_marks(x: list, y: list, marks: list[str | None], what: str, color: str = GREY, *,
                legend: bool = True) -> go.Scatter | None:
-    """The masked points of a line: a hollow marker on the line's path with its mark (« < 5 », « s »)
+    """The masked points of a line: a grey marker on the line's path with its mark (« < 5 », « s »)
     above it; the line itself stops there (the point holds no value). None when nothing is masked."""
     at = [(i, m) for i, m in enumerate(marks) if m and (i >= len(y) or y[i] is None)]
     if not at:
@@ -62,7 +64,7 @@ def line_marks(x: list, y: list, marks: list[str | None], what: str, color: str 
         x=[x[i] for i, _ in at], y=[on_path(values, i) for i, _ in at], mode="markers+text",
         text=[disclosure.mark_text(m) if m in (disclosure.PRIMARY, disclosure.SECONDARY) else m for _, m in at],
         textposition="top center", textfont={"color": GREY, "size": 13},
-        marker={"symbol": "circle-open", "size": 10, "color": color, "line": {"width": 2, "color": color}},
+        marker={"symbol": "circle", "size": 10, "color": MASKED_FILL, "line": {"width": 2, "color": color}},
         name=MASKED_POINT_NAME, legendgroup="secret", showlegend=legend,
         hovertemplate=f"{what} : masqué (secret statistique)<extra></extra>",
     )

@@ -201,7 +201,7 @@ def _trajectory(deck: Deck, content: DeckContent, spec, title: str) -> None:
     slide, area = deck.content_slide(title)
     chart_box, side = area.cols([2.55, 1], gap=Inches(0.3))
     chart_box = _with_note(deck, slide, chart_box, series.masked_on(content, "trajectoire"),
-                           "Point masqué : cercle vide marqué, la courbe s'y interrompt.", segment=False)
+                           "Point masqué : cercle gris marqué, la courbe s'y interrompt.", segment=False)
     pptcharts.add_chart(slide, chart_box, spec, "line", font_pt=13, title=title)
     _panel(deck, slide, side, methodtext.trajectory_panel(content))
 

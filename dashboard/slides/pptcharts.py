@@ -6,7 +6,7 @@ corrects a value in the chart data sees the new label): counts with a thousands 
 does not depend on the viewer's locale (a narrow no-break space), rates as "12,3 %" (the decimal
 separator is the viewer's). Masked values are absent points (nothing in the chart's data), and a
 masked bar carries its mark as a data label (« < 5 », « s »: ``Series.marks``) drawn at zero height;
-a line has a gap there, and a hollow marker on its path carries the mark (its note says why).
+a line has a gap there, and a grey marker on its path carries the mark (its note says why).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pptx.util import Pt
 
 from dashboard import disclosure, fmt
 from dashboard.charts.raccrochage import SECRET_NAME
-from dashboard.charts.secret_marks import MASKED_POINT_NAME, on_path
+from dashboard.charts.secret_marks import MASKED_FILL, MASKED_POINT_NAME, on_path
 from dashboard.slides import style
 from dashboard.slides.layout import Box, set_alt_text
 from dashboard.slides.series import ChartSpec, Series
@@ -143,15 +143,15 @@ def _masked_points(spec: ChartSpec) -> list[tuple[Series, Series]]:
 
 
 def _draw_masked_points(chart, plotted, masked_points, label_pt: float) -> None:
-    """Hollow markers with the mark (« < 5 », « s ») above them; one legend entry for them all."""
+    """Grey markers ringed in the line's colour, the mark (« < 5 », « s ») above them; one legend entry for them all."""
     for index, (series, (s, _source)) in enumerate(zip(plotted, masked_points, strict=True)):
         series.smooth = False
         series.format.line.fill.background()
         marker = series.marker
         marker.style = XL_MARKER_STYLE.CIRCLE
         marker.size = 9
-        marker.format.fill.solid()  # hollow: white inside (LibreOffice draws a marker without fill filled)
-        marker.format.fill.fore_color.rgb = style.rgb("#FFFFFF")
+        marker.format.fill.solid()  # a grey disc (LibreOffice draws no marker border: the fill says it)
+        marker.format.fill.fore_color.rgb = style.rgb(MASKED_FILL)
         marker.format.line.color.rgb = style.rgb(s.color)
         marker.format.line.width = Pt(2)
         for point, mark in enumerate(s.marks):

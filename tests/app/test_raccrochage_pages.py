@@ -369,7 +369,7 @@ def test_a_masked_bar_of_a_page_chart_shows_its_mark_where_it_would_stand():
 
 def test_a_masked_point_of_a_line_shows_its_mark_on_the_line():
     """A masked cumulative point (this year or a past year) and a masked period's raccrochés on the
-    contrats chart: the line stops there (no value), a hollow marker on its path carries the decided
+    contrats chart: the line stops there (no value), a grey marker on its path carries the decided
     mark; last year's level at the own dates, masked, is marked too."""
     import polars as pl
 

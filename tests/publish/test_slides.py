@@ -278,7 +278,7 @@ def test_a_masked_bar_carries_its_mark_and_the_slide_says_why(demo_engine):
 
 def test_a_masked_point_of_the_trajectory_carries_its_mark(demo_engine):
     """Nord-Charente 2014-2015: cumulative raccrochés masked at two periods. The line has no value
-    there; a markers-only series (outside the deck's workbook) puts a hollow marker on the line's
+    there; a markers-only series (outside the deck's workbook) puts a grey marker on the line's
     path with the decided mark as its label, one legend entry, and the note under the chart says why."""
     from dashboard.charts.secret_marks import MASKED_POINT_NAME
 
