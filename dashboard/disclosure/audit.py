@@ -319,6 +319,8 @@ class Locality:
         self._family_cells: dict[str, list[Cell]] = defaultdict(list)
         self._whole_models: dict[str, FamilyModel] = {}
         self._atoms: dict | None = None
+        #: the last model of each kind and set of groups, with the masks it was built for
+        self._models: dict[tuple, tuple[frozenset, FamilyModel]] = {}
         networks: dict[tuple[str, str], set] = defaultdict(set)  # (group, year) → its networks
         for var in truth:
             networks[(group(var), var[0])].add(var[1])
@@ -356,9 +358,20 @@ class Locality:
     def groups(self, cell: Cell) -> frozenset:
         return self._groups[id(cell)]
 
+    def _kept(self, kind: str, family: str, groups: frozenset, masked: set) -> tuple[tuple, FamilyModel | None]:
+        """The model of ``kind`` last built for ``groups`` when the masks among their values are the
+        same (the suppression masks a few values per round: most departments' models are unchanged)."""
+        hidden = frozenset(m.atom for name in groups for m in self._members[(family, name)] if m.atom in masked)
+        key = (kind, family, groups)
+        kept = self._models.get(key)
+        return key + (hidden,), (kept[1] if kept is not None and kept[0] == hidden else None)
+
     def model(self, family: str, groups: frozenset, masked: set) -> FamilyModel:
         """The published values of ``groups`` (not in ``masked``), the other unknowns fixed at their
         true values."""
+        key, kept = self._kept("inner", family, groups, masked)
+        if kept is not None:
+            return kept
         origins, seen = [], set()
         for name in sorted(groups):
             for member in self._members[(family, name)]:
@@ -368,6 +381,7 @@ class Locality:
                 origins.append(member)
         model = FamilyModel([self._restricted(member, groups) for member in origins])
         model.origins = origins  # the published value each row stands for
+        self._models[key[:3]] = (key[3], model)
         return model
 
     def counterparts(self, family: str, masked: set) -> dict:
@@ -402,6 +416,9 @@ class Locality:
         published values (it then says exactly what its part inside sums to). Every row is implied by
         what is published, so an interval narrower than the width here is narrower in the whole system;
         ``sources`` gives the published values each row stands for."""
+        key, kept = self._kept("outer", family, groups, masked)
+        if kept is not None and all(a not in masked for a in kept.outside):
+            return kept
         rows, sources, seen = [], [], set()
         for name in sorted(groups):
             for member in self._members[(family, name)]:
@@ -421,6 +438,8 @@ class Locality:
                     sources.append((member, *outside))
         model = FamilyModel(rows)
         model.sources = sources
+        model.outside = [c.atom for row in sources for c in row[1:]]  # published outside: still so to reuse it
+        self._models[key[:3]] = (key[3], model)
         return model
 
     def _published_parts(self, family: str, cell: Cell, groups: frozenset, masked: set):
