@@ -96,7 +96,8 @@ def body() -> None:
     st.caption(
         "Échelle commune : raccrochés cumulés depuis la rentrée **en % de l'objectif annuel de chaque territoire**, "
         "pour que petits et grands territoires se comparent ; en pointillés, la trajectoire de l'objectif "
-        "(profil saisonnier, voir Méthodologie). Points à la fin de chaque période bimestrielle."
+        "(profil saisonnier, voir Méthodologie). Points à la fin de chaque période bimestrielle ; un point masqué "
+        "(secret statistique) est un cercle gris marqué « < 5 » ou « s », la courbe s'y interrompt."
     )
 
     st.subheader("Absentéisme mensuel par type d'établissement")
@@ -104,7 +105,8 @@ def body() -> None:
                     key="comparer_absenteisme", title="Absentéisme mensuel par type d'établissement",
                     sentences="Taux d'absentéisme mensuel de chaque territoire comparé")
     st.caption("Part des élèves ayant au moins 4 demi-journées d'absence non justifiées dans le mois ; "
-               "échelle commune à tous les territoires. Valeurs masquées (secret statistique) : vides.")
+               "échelle commune à tous les territoires. Mois masqué (secret statistique) : la courbe s'interrompt, "
+               "un cercle gris marqué « s » le signale.")
 
     st.subheader("Classement")
     level, indicator = _ranking_controls(chosen, index)

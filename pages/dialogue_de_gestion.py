@@ -108,7 +108,8 @@ def _preview(ctx, content) -> None:
                 ui_charts.chart(charts.trajectory_figure(content.periodes, content.historique, content.trajectoire,
                                                          ctx.annee, s["objectif"],
                                                          own_dates=charts.own_dates(s, content.shown,
-                                                                                    content.annee_n1)),
+                                                                                    content.annee_n1,
+                                                                                    content.marks)),
                                 key="ddg_trajectoire", title=titles[key])
             elif key == "solutions":
                 left, right = st.columns(2)

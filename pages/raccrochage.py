@@ -68,7 +68,7 @@ def body() -> None:
     st.subheader(title)
     ui_charts.chart(
         charts.trajectory_figure(periodes, historique, d.trajectoire, ctx.annee, s["objectif"],
-                                 own_dates=charts.own_dates(s, shown, ctx.previous_year)),
+                                 own_dates=charts.own_dates(s, shown, ctx.previous_year, marks)),
         key="trajectoire", title=title, sentences=narrative.plain(narrative.headline(s, shown, marks)),
     )
     st.caption(
@@ -77,6 +77,7 @@ def body() -> None:
         + (" Des réseaux n'ont pas transmis le dernier bilan : les lignes complètes comptent tous les réseaux en fin "
            "de période ; le losange (niveau attendu) et le carré (année précédente) comptent chaque réseau à la date "
            "de son dernier bilan, comme les chiffres ci-dessus." if s["phase"] == position.PROVISIONAL else "")
+        + (" " + charts.LINE_MASKED_NOTE if charts.cumul_masked(periodes, historique) else "")
     )
 
     left, right = st.columns(2)

@@ -292,13 +292,22 @@ def share_url(base: str, annee: str, codes: Sequence[str], extra: Mapping[str, s
 TRAJECTORY_SCHEMA = {
     "code": pl.String, "rang": pl.Int64, "libelle": pl.String, "objectif": pl.Int64,
     "raccroches_cumul": pl.Int64, "part_realisee": pl.Float64, "masque": pl.Boolean, "part_attendue": pl.Float64,
+    "marque": pl.String,
 }  # fmt: skip
+
+
+def _cumul_mark(cells: str | None) -> str | None:
+    """The decided mark of a period's cumulative raccrochés (None when shown)."""
+    from dashboard import disclosure
+
+    return disclosure.decode_marks(cells).get("raccroches_cumul")
 
 
 def trajectories(conn: Connection, scope: Scope, codes: Sequence[str], annee: str) -> pl.DataFrame:
     """Per territory and period slot: cumulative raccrochés (disclosure applied), as a share of
     the territory's own target (``part_realisee``), and the target trajectory's share
-    (``part_attendue``) — from ``queries.raccrochage``."""
+    (``part_attendue``) — from ``queries.raccrochage``; ``marque``: the decided mark of a masked
+    cumulative value."""
     from queries import raccrochage as rq
 
     frames = []
@@ -311,6 +320,7 @@ def trajectories(conn: Connection, scope: Scope, codes: Sequence[str], annee: st
             "rang",
             "raccroches_cumul",
             pl.col("cellules_masquees").str.contains("raccroches_cumul").alias("masque"),
+            pl.col("cellules_masquees").map_elements(_cumul_mark, return_dtype=pl.String).alias("marque"),
         )
         frame = target.select("rang", "libelle", pl.col("part_profil").alias("part_attendue")).join(
             done, on="rang", how="full", coalesce=True

@@ -30,6 +30,7 @@ from dashboard.charts.common import (
     empty_figure,
     french_layout,
 )
+from dashboard.charts.secret_marks import line_marks
 from queries import comparer as q
 
 TARGET_COLOR = "#D55E00"
@@ -168,6 +169,7 @@ def trajectories_figure(frame: pl.DataFrame, labels: Mapping[str, str]) -> go.Fi
     if frame.is_empty() or not codes:
         return _empty("Aucun bilan reçu pour ces territoires.")
     fig, rows, _cols = _grid(len(codes), [labels[c] for c in codes])
+    masked_shown = False
     for i, code in enumerate(codes):
         row, col = _position(i)
         part = frame.filter(pl.col("code") == code).sort("rang")
@@ -188,7 +190,7 @@ def trajectories_figure(frame: pl.DataFrame, labels: Mapping[str, str]) -> go.Fi
         done = part.filter(pl.col("raccroches_cumul").is_not_null() | pl.col("masque"))
         hover = [
             f"<b>{chart_text(labels[code])}</b><br>fin {lib} : "
-            + (f"{disclosure.masked_label()} raccrochés (masqué)" if m else
+            + ("raccrochés cumulés masqués (secret statistique)" if m else
                f"{fmt.integer(n)} raccrochés cumulés, {fmt.percent(p)} de l'objectif ({fmt.integer(objectif)})")
             for lib, n, p, m in zip(done["libelle"].to_list(), done["raccroches_cumul"].to_list(),
                                     done["part_realisee"].to_list(), done["masque"].to_list(), strict=True)
@@ -200,6 +202,14 @@ def trajectories_figure(frame: pl.DataFrame, labels: Mapping[str, str]) -> go.Fi
             line={"color": BLUE_FRANCE, "width": 3}, marker={"size": 7}, connectgaps=False,
             customdata=hover, hovertemplate="%{customdata}<extra></extra>",
         ), row=row, col=col)
+        marks = line_marks(done["rang"].to_list(),
+                           [None if v is None else v * 100 for v in done["part_realisee"].to_list()],
+                           [(m or disclosure.SECONDARY) if masked else None for m, masked
+                            in zip(done["marque"].to_list(), done["masque"].to_list(), strict=True)],
+                           chart_text(labels[code]), BLUE_FRANCE, legend=not masked_shown)
+        if marks is not None:
+            masked_shown = True
+            fig.add_trace(marks, row=row, col=col)
     ranks = sorted(set(frame["rang"].to_list()))
     fig.update_xaxes(tickmode="array", tickvals=ranks, ticktext=[_month_tick(r) for r in ranks],
                      range=[min(ranks) - 0.5, max(ranks) + 0.5])
@@ -245,6 +255,13 @@ def absenteeism_figure(frame: pl.DataFrame, labels: Mapping[str, str]) -> go.Fig
                 customdata=hover, hovertemplate="%{customdata}<extra></extra>",
             ), row=row, col=col)
             shown_in_legend.add(school_type)
+            marks = line_marks(rows_type["rang"].to_list(),
+                               [None if v is None else v * 100 for v in rows_type["taux"].to_list()],
+                               [disclosure.SECONDARY if m else None for m in rows_type["masque"].to_list()],
+                               name, SCHOOL_TYPE_COLORS[school_type], legend="secret" not in shown_in_legend)
+            if marks is not None:
+                shown_in_legend.add("secret")
+                fig.add_trace(marks, row=row, col=col)
     ranks = sorted(set(frame["rang"].to_list()))
     fig.update_xaxes(tickmode="array", tickvals=ranks, ticktext=[_month_tick(r) for r in ranks])
     top = max([v for v in frame["taux"].to_list() if v is not None] + [0.01]) * 100 * 1.08

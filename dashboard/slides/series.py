@@ -267,7 +267,10 @@ def masked_on(content: DeckContent, slide: str) -> bool:
     """Whether a chart of ``slide`` has a value hidden by the disclosure rule."""
     if slide == "trajectoire":
         previous = content.historique.filter(pl.col("annee_scolaire") == content.annee_n1)
-        return "raccroches_cumul" in _masked_columns(content.periodes) | _masked_columns(previous)
+        own = own_dates(content)
+        return "raccroches_cumul" in _masked_columns(content.periodes) | _masked_columns(previous) or bool(
+            own and own.previous is None and content.situation.get("periode_fin_n1")
+            and content.marks.get("raccroches_n1"))
     if slide == "solutions":
         columns = set(rq.SOLUTION_COLUMNS)
         return bool(columns & (_masked_columns(content.periodes) | set(content.masked))) or any(
