@@ -68,7 +68,7 @@ def test_the_deck_trajectory_draws_the_numbers_of_its_text(late_psad):
 
 def test_the_trajectoire_sheet_holds_the_own_date_points(late_psad):
     content = late_psad["content"]
-    sheet = load_workbook(io.BytesIO(slides.figures_xlsx(content)))["Trajectoire"]
+    sheet = load_workbook(io.BytesIO(slides.figures_xlsx(content)))[series.trajectory_sheet(content.situation["phase"])]
     header = [c.value for c in sheet[1]]
     assert series.OWN_DATE_TARGET_NAME in header
     column = header.index(series.OWN_DATE_TARGET_NAME)
@@ -135,6 +135,22 @@ def test_a_closed_year_deck_never_speaks_of_a_trajectory(demo_engine, kind):
     assert series.objective_name(content.situation["objectif"]) in series_values(chart)
     method = " ".join(slide_texts(_slide(deck, "sources")))
     assert "objectif de l'année atteint ou non" in method.lower()
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_a_closed_year_workbook_never_speaks_of_a_trajectory(demo_engine, kind):
+    """The deck's workbook of a closed year: the chart of slide 4 in a sheet named for the target
+    (``series.trajectory_sheet``), and no sheet name, header or cell about a trajectory."""
+    with demo_engine.connect() as conn:
+        content = slides.gather(conn, SCOPE, KINDS[kind], CLOSED, with_map=False)
+    book = load_workbook(io.BytesIO(slides.figures_xlsx(content)))
+    name = series.trajectory_sheet(content.situation["phase"])
+    assert name == "Objectif" and name in book.sheetnames and "Trajectoire" not in book.sheetnames
+    header = [c.value for c in book[name][1]]
+    assert series.objective_name(content.situation["objectif"]) in header
+    words = [*book.sheetnames, *(c.value for ws in book.worksheets for row in ws.iter_rows() for c in row
+                                 if isinstance(c.value, str))]
+    assert not [w for w in words if "trajectoire" in w.lower()]
 
 
 def test_an_open_year_deck_keeps_its_trajectory(late_psad):
