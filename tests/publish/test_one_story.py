@@ -188,7 +188,7 @@ def test_a_closed_year_workbook_and_export_say_sans_objet(demo_engine, closed_ac
     assert "Écart à l'objectif" in header and "Écart à la trajectoire" not in header
     with demo_engine.connect() as conn:
         data = figures.territory_figures(conn, SCOPE, "ACAD", CLOSED)
-    assert data["sans_objet"] == ["niveau_attendu", "ecart_trajectoire", "projection_fin_annee"]
+    assert data["sans_objet"] == ["niveau_attendu", "ecart_trajectoire", "projection_fin_annee", "profil_saisonnier"]
     csv_text = figures.render(data, ".csv").decode("utf-8-sig")
     for key in data["sans_objet"]:
         line = next(row for row in csv_text.splitlines() if row.startswith(key + ";"))
