@@ -306,9 +306,10 @@ def _cumul_mark(cells: str | None) -> str | None:
 def trajectories(conn: Connection, scope: Scope, codes: Sequence[str], annee: str) -> pl.DataFrame:
     """Per territory and period slot: cumulative raccrochés (disclosure applied), as a share of
     the territory's own target (``part_realisee``), and the target trajectory's share
-    (``part_attendue``) — from ``queries.raccrochage``; ``marque``: the decided mark of a masked
-    cumulative value."""
+    (``part_attendue``; none in a closed year, which has a target and no trajectory) — from
+    ``queries.raccrochage``; ``marque``: the decided mark of a masked cumulative value."""
     from queries import raccrochage as rq
+    from queries import raccrochage_position as position
 
     frames = []
     for code in codes:
@@ -316,6 +317,8 @@ def trajectories(conn: Connection, scope: Scope, codes: Sequence[str], annee: st
         objectif = detail.situation["objectif"]
         periods = detail.publie.periodes
         target = detail.trajectoire
+        if position.is_closed(detail.situation["phase"]):
+            target = target.clear()
         done = periods.select(
             "rang",
             "raccroches_cumul",

@@ -164,7 +164,7 @@ def _empty(message: str, height: int = 260) -> go.Figure:
 
 def trajectories_figure(frame: pl.DataFrame, labels: Mapping[str, str]) -> go.Figure:
     """One panel per territory: cumulative raccrochés as a % of the territory's own target
-    (solid) against its target trajectory (dashed), on one shared y scale."""
+    (solid) against its target trajectory (dashed; none in a closed year), on one shared y scale."""
     codes = list(labels)
     if frame.is_empty() or not codes:
         return _empty("Aucun bilan reçu pour ces territoires.")
@@ -180,13 +180,14 @@ def trajectories_figure(frame: pl.DataFrame, labels: Mapping[str, str]) -> go.Fi
                                showarrow=False, font={"color": GREY}, row=row, col=col)
             continue
         expected = part.filter(pl.col("part_attendue").is_not_null())
-        fig.add_trace(go.Scatter(
-            x=expected["rang"].to_list(), y=[v * 100 for v in expected["part_attendue"].to_list()],
-            mode="lines", name="Trajectoire de l'objectif", legendgroup="attendu", showlegend=first,
-            line={"color": TARGET_COLOR, "width": 2, "dash": "dash"},
-            customdata=expected["libelle"].to_list(),
-            hovertemplate="<b>Attendu</b> fin %{customdata} : %{y:,.1f} % de l'objectif<extra></extra>",
-        ), row=row, col=col)
+        if expected.height:  # a closed year has no trajectory
+            fig.add_trace(go.Scatter(
+                x=expected["rang"].to_list(), y=[v * 100 for v in expected["part_attendue"].to_list()],
+                mode="lines", name="Trajectoire de l'objectif", legendgroup="attendu", showlegend=first,
+                line={"color": TARGET_COLOR, "width": 2, "dash": "dash"},
+                customdata=expected["libelle"].to_list(),
+                hovertemplate="<b>Attendu</b> fin %{customdata} : %{y:,.1f} % de l'objectif<extra></extra>",
+            ), row=row, col=col)
         done = part.filter(pl.col("raccroches_cumul").is_not_null() | pl.col("masque"))
         hover = [
             f"<b>{chart_text(labels[code])}</b><br>fin {lib} : "

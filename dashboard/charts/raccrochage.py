@@ -113,8 +113,10 @@ def trajectory_figure(
     *,
     previous_years: int = 4,
     own_dates: OwnDates | None = None,
+    closed: bool = False,
 ) -> go.Figure:
-    """Cumulative raccrochés per bimonthly period of ``annee`` against the target trajectory,
+    """Cumulative raccrochés per bimonthly period of ``annee`` against the target trajectory (an
+    open year; ``closed``: the year's target alone, no trajectory),
     the previous school years as lighter lines. x: period slots of the school year.
     ``own_dates``: with late networks, the level expected of the territory and last year's level,
     both at its networks' own dates (the figures of the text), marked at the last period; the
@@ -138,7 +140,7 @@ def trajectory_figure(
             customdata=[q.period_label(p) for p in rows["periode_fin"].to_list()],
             hovertemplate=f"<b>{year}</b><br>%{{customdata}}<br>%{{y:,.0f}} raccrochés cumulés<extra></extra>",
         ))
-    if objectif is not None and not trajectoire.is_empty():
+    if objectif is not None and not trajectoire.is_empty() and not closed:
         fig.add_trace(go.Scatter(
             x=trajectoire["rang"].to_list(), y=trajectoire["attendu"].to_list(), mode="lines",
             name="Trajectoire de l'objectif" + suffix, line={"color": TARGET_COLOR, "width": 2, "dash": "dash"},
@@ -148,10 +150,12 @@ def trajectory_figure(
             hovertemplate="<b>Trajectoire de l'objectif</b><br>fin %{customdata[0]} : %{y:,.0f} attendus"
                           "<br>(%{customdata[1]} de l'objectif)<extra></extra>",
         ))
-        fig.add_hline(y=objectif, line={"color": TARGET_COLOR, "width": 1, "dash": "dot"},
+    if objectif is not None and not trajectoire.is_empty():  # a closed year: the target line alone, drawn firmer
+        fig.add_hline(y=objectif, line={"color": TARGET_COLOR, "width": 2 if closed else 1,
+                                        "dash": "dash" if closed else "dot"},
                       annotation_text=f"Objectif {annee} : {fmt.integer(objectif)}",
                       annotation_position="top left", annotation_font_color=TARGET_COLOR)
-    if own_dates is not None and own_dates.expected is not None and objectif is not None:
+    if own_dates is not None and own_dates.expected is not None and objectif is not None and not closed:
         fig.add_trace(go.Scatter(
             x=[own_dates.rank], y=[round(own_dates.expected)], mode="markers", name=OWN_DATE_TARGET, legendrank=3,
             marker={"symbol": "diamond-open", "size": 13, "color": TARGET_COLOR, "line": {"width": 2.5, "color": TARGET_COLOR}},

@@ -122,6 +122,12 @@ def closed(content: DeckContent) -> bool:
     return position.is_closed(content.situation.get("phase"))
 
 
+def trajectory_sheet(phase: str | None) -> str:
+    """The workbook sheet of the trajectory chart: a closed year's chart draws the target alone, so
+    its sheet is named for it (the one place that names it; tests read the sheet by this name)."""
+    return "Objectif" if position.is_closed(phase) else "Trajectoire"
+
+
 def trajectory(content: DeckContent) -> ChartSpec | None:
     """Cumulative raccrochés per bimonthly period: this year, the target trajectory (an open year
     only: a closed year draws the target alone), last year."""
@@ -402,7 +408,7 @@ def tables(content: DeckContent) -> list[publish.Table]:
     """One table per slide's data, declared columns, masked values empty and marked."""
     out = [key_figures_table(content)]
     for name, builder, key in (
-        ("Trajectoire", trajectory, "trajectoire"),
+        (trajectory_sheet(content.situation.get("phase")), trajectory, "trajectoire"),
         ("Solutions par période", solutions_by_period, "solutions"),
         ("Solutions N et N-1", solutions_compare, "solutions_n1"),
         ("Entonnoir", funnel, "entonnoir"),

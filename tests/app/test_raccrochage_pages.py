@@ -269,6 +269,31 @@ def test_closed_year_has_no_projection_in_the_headline(app_test):
     assert "rythme actuel" not in headline and "trajectoire" not in headline and "attendu" not in headline
 
 
+def _chart_names(at) -> list[str]:
+    import json
+
+    return [t.get("name") or "" for chart in at.get("plotly_chart") for t in json.loads(chart.proto.spec)["data"]]
+
+
+@demo
+def test_a_closed_year_page_speaks_of_the_target(app_test):
+    """2015-2016 is closed: the Raccrochage page draws the raccrochés against the year's target (no
+    trajectory line, title, caption or help), Accueil links to it by its target."""
+    at = app_test("raccrochage", annee="2015-2016", territoire="P16-ANG")
+    assert_no_exception(at)
+    texts = [*(h.value for h in at.subheader), *(c.value for c in at.caption), *(m.help or "" for m in at.metric),
+             *(e.label for e in at.expander), *_chart_names(at)]
+    assert "Raccrochés cumulés et objectif de l'année" in texts
+    assert not [t for t in texts if "trajectoire" in t.lower()]
+    at = app_test("", annee="2015-2016", territoire="P16-ANG")
+    assert_no_exception(at)
+    links = [link.label for link in at.get("page_link")]
+    assert "Objectif, entonnoir et solutions : page Raccrochage" in links, links
+    at = app_test("raccrochage", annee="2016-2017", territoire="P16-ANG")  # open: the trajectory stays
+    assert "Raccrochés cumulés et trajectoire de l'objectif" in [h.value for h in at.subheader]
+    assert any(name.startswith("Trajectoire de l'objectif") for name in _chart_names(at))
+
+
 @demo
 @pytest.mark.parametrize(("code", "subject"), [("ACAD", "L'académie est"), ("86", "La Vienne est"),
                                                ("P86-POI", "La PSAD Poitiers est"), ("R86-POI", "Le réseau Poitiers est")])

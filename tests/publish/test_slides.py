@@ -214,9 +214,10 @@ def test_absenteeism_highlight_says_when_the_national_reference_is_estimated(aca
 
 def test_figures_behind_the_deck_as_xlsx(acad):
     workbook = load_workbook(io.BytesIO(slides.figures_xlsx(acad["content"])))
-    assert {"Chiffres clés", "Trajectoire", "Solutions par période", "Entonnoir", "Absentéisme", "Territoires",
+    trajectory = series.trajectory_sheet(acad["content"].situation["phase"])
+    assert {"Chiffres clés", trajectory, "Solutions par période", "Entonnoir", "Absentéisme", "Territoires",
             "Réseaux", "Points saillants"} <= set(workbook.sheetnames)
-    sheet = workbook["Trajectoire"]
+    sheet = workbook[trajectory]
     header = [c.value for c in sheet[1]]
     column = header.index(series.current_name(acad["content"])) + 1
     cells = [row[column - 1].value for row in sheet.iter_rows(min_row=2, max_row=sheet.max_row)

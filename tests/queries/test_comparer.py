@@ -283,7 +283,7 @@ def test_exports(engine, no_secrecy):
     assert headers[:4] == ["Code", "Territoire", "Niveau", "Jeunes raccrochés"]
     rate_col = headers.index("Taux d'atteinte de l'objectif") + 1
     assert values.cell(row=2, column=rate_col).value == pytest.approx(0.5)
-    assert values.cell(row=2, column=rate_col).number_format == "0.0 %"
+    assert values.cell(row=2, column=rate_col).number_format == "[$-40C]0.0 %"
     assert values.cell(row=6, column=2).value == "Académie de Poitiers (référence)"
     gaps = workbook["Écarts à l'académie"]
     gap_headers = [c.value for c in gaps[1]]
