@@ -307,7 +307,7 @@ def test_a_masked_point_of_the_trajectory_carries_its_mark(demo_engine):
     legend = chart.legend._element.xpath("./c:legendEntry/c:idx/@val")  # noqa: SLF001
     assert len(plotted) - len(legend) == 1
     assert "Point masqué" in " ".join(slide_texts(slide))
-    sheet = series.sheets(content)["Trajectoire"]
+    sheet = series.sheets(content)[series.trajectory_sheet(content.situation["phase"])]
     assert MASKED_POINT_NAME not in [c.header for c in sheet.columns]
 
 
