@@ -12,7 +12,7 @@ import time
 
 from sqlalchemy import and_, func, select
 
-from dashboard import db
+from dashboard.store import db, lifecycle
 from queries import territoires as tq
 
 REPEAT = 7
@@ -66,7 +66,7 @@ def _postgres_copy(engine):
     databases = Databases()
     url, drop_database = databases.empty_postgres()
     target = db.make_engine(url)
-    db.create_schema(target)
+    lifecycle.create_schema(target)
     with engine.connect() as src, target.begin() as dst:
         for table in (db.departements, db.communes, db.territoires):
             rows = [dict(r) for r in src.execute(select(table)).mappings()]
@@ -89,7 +89,7 @@ def _demo_fill_rows() -> list[tuple[str, float, str]]:
 
     with tempfile.TemporaryDirectory() as tmp:
         engine = db.make_engine(f"sqlite:///{Path(tmp) / 'demo.sqlite'}")
-        db.init_database(engine)
+        lifecycle.init_database(engine)
         started = time.perf_counter()
         demo.fill(engine)
         seconds = time.perf_counter() - started

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 import polars as pl
 from sqlalchemy import Connection, Engine, insert, select
 
-from dashboard import db
 from dashboard.access import Scope, require_audit_reader
+from dashboard.store import db
 
 VIEW = "consultation"
 EXPORT = "export"

@@ -47,9 +47,9 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, delete, insert, select
 
-from dashboard import db
 from dashboard.access import ACADEMIE, ROLE_LABELS, ROLES, AccessDenied, Scope
-from dashboard.cli import FrenchArgumentParser
+from dashboard.cli import FrenchArgumentParser, os_reason
+from dashboard.store import db
 
 ENV_MODE = "DASHBOARD_AUTH_MODE"
 ENV_HEADER = "DASHBOARD_AUTH_HEADER"
@@ -374,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
         engine = db.make_engine(args.database_url)
         return _run(engine, args)
     except Exception as exc:  # noqa: BLE001 - one French line, never a traceback (issue 30)
-        from dashboard import dbfailure
+        from dashboard.store import dbfailure
 
         return dbfailure.cli_exit(exc)
     finally:
@@ -392,7 +392,7 @@ def _run(engine: Engine, args: argparse.Namespace) -> int:
                 label = ROLE_LABELS.get(user["role"], user["role"])
                 print(f"{user['identifiant']}\t{user['nom'] or ''}\t{label}\t{user['territoire_code'] or ''}")
         return 0
-    from dashboard import integrity
+    from dashboard.store import integrity
 
     integrity.check(engine)  # a damaged database is never written to
     try:
@@ -401,8 +401,6 @@ def _run(engine: Engine, args: argparse.Namespace) -> int:
         print(f"Fichier refusé, rien n'a été modifié :\n{exc}", file=sys.stderr)
         return 1
     except OSError as exc:
-        from dashboard.importer.cli import os_reason
-
         print(f"Fichier illisible : {os_reason(exc)}.", file=sys.stderr)
         return 1
     print(f"{count} utilisateur(s) enregistré(s).")

@@ -1,7 +1,7 @@
 """Deterministic demonstration data (issue 2 §4) for the school years 2012-2013 to 2016-2017.
 
 ``fill(engine)`` writes, in one transaction, into a database that already holds the schema and
-the reference geography (``db.init_database``):
+the reference geography (``lifecycle.init_database``):
 
 * pseudonymous schools in real communes of the database's académie (about 330 for Poitiers, in
   proportion to the population elsewhere; UAI in the unused block « 0 + department + 9 »: 0169nnn,
@@ -14,7 +14,7 @@ the reference geography (``db.init_database``):
   (``dashboard.demo_prevention``), derived from their absenteeism.
 
 ``complete(engine)`` adds the last two to a demonstration database made by a release without them
-(after ``db.upgrade_database``): the rows are those a fresh ``fill`` writes.
+(after ``lifecycle.upgrade_database``): the rows are those a fresh ``fill`` writes.
 
 ``fill(engine, scale="national")`` adds synthetic territories (about 7 000 schools, 360 PSAD,
 500 networks in total) for the benchmark; the académie data is kept (superset).
@@ -37,7 +37,7 @@ import numpy as np
 import polars as pl
 from sqlalchemy import Connection, Engine, func, insert, select
 
-from dashboard import db, demo_prevention, fmt
+from dashboard import demo_prevention, fmt
 from dashboard.cli import FrenchArgumentParser
 from dashboard.demo_bilans import (
     SIGNALES_ACADEMIE,
@@ -48,6 +48,7 @@ from dashboard.demo_bilans import (
     mlds_sites,
 )
 from dashboard.demo_schools import ACADEMIE_MIX, Commune, absenteeism_rows, place_schools, scaled_mix
+from dashboard.store import db, lifecycle
 
 SCALES = ("academie", "national")
 DEFAULT_SEED = 20131
@@ -188,7 +189,7 @@ def fill(engine: Engine, scale: str = "academie", seed: int = DEFAULT_SEED, prog
     with engine.begin() as conn:
         communes = academie_communes(conn)
         if not communes:
-            raise RuntimeError("the database has no reference geography: call db.init_database first")
+            raise RuntimeError("the database has no reference geography: call lifecycle.init_database first")
         mix, sites, places = academie_plan(communes)
         # Poitiers's yearly counts (DESIGN §1) on its own population; another académie in proportion
         population = sum(c.population for c in communes) if mix == ACADEMIE_MIX else REFERENCE_POPULATION
@@ -306,12 +307,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         engine = db.make_engine(args.database_url)
     except Exception as exc:  # noqa: BLE001 - a French message, never a traceback
-        from dashboard import dbfailure
+        from dashboard.store import dbfailure
 
         return dbfailure.cli_exit(exc)
     target = engine.url.render_as_string(hide_password=True)
     try:
-        db.init_database(engine, args.academie)
+        lifecycle.init_database(engine, args.academie)
         with engine.connect() as conn:
             existing = conn.execute(select(func.count()).select_from(db.bilans)).scalar_one()
         if existing:
@@ -326,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
         print(str(exc), file=sys.stderr)
         return 2
     except Exception as exc:  # noqa: BLE001 - a French message, never a traceback
-        from dashboard import dbfailure
+        from dashboard.store import dbfailure
 
         if dbfailure.kind(exc):
             return dbfailure.cli_exit(exc)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dashboard import db
+from dashboard.store import db
 
 # Académie of Poitiers: yearly young people signalled (SIEI) and share with a solution.
 SIGNALES_ACADEMIE = {2012: 5900, 2013: 5800, 2014: 5700, 2015: 5650, 2016: 5550}

@@ -7,18 +7,27 @@ Pages call ``page_context()`` first, then ``query()`` for data, then ``dashboard
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
 import streamlit as st
-from sqlalchemy import Engine
 
-from dashboard import db, dbfailure, fmt, markup, ui_access, ui_french
+from dashboard import fmt, markup, ui_access, ui_french
 from dashboard.access import ACADEMIE, ROLE_LABELS, AccessDenied, Scope
-from dashboard.ui_downloads import (  # noqa: F401 - re-exported: pages call ``ui.download_button`` etc.
+from dashboard.store import dbfailure
+from dashboard.ui_data import (  # noqa: F401 - the page kit: pages call ``ui.query`` etc.
+    academie,
+    clear_caches,
+    data_version,
+    discard_uploads,
+    engine,
+    is_demo,
+    query,
+    query_uncached,
+)
+from dashboard.ui_downloads import (  # noqa: F401 - the page kit: pages call ``ui.download_button`` etc.
     XLSX_MIME,
     download_button,
     download_buttons,
@@ -33,84 +42,6 @@ GENERIC_ERROR = (
     "Une erreur inattendue est survenue. Elle a été consignée pour l'équipe technique ; "
     "réessayez ou changez de sélection."
 )
-
-
-# --- engine and data version --------------------------------------------------------------------
-
-
-def engine() -> Engine:
-    """The app's engine; the embedded default is created and filled with demo data on first start,
-    and an existing database is brought to the current schema (``db.upgrade_database``)."""
-    return _engine_for(db.resolve_database_url())
-
-
-@st.cache_resource(show_spinner="Préparation de la base de données (premier démarrage ou mise à jour)…")
-def _engine_for(url: str) -> Engine:
-    from dashboard import demo
-
-    eng = db.make_engine(url)
-    fresh = not db.is_initialised(eng)
-    # creates the schema (with the académie of ``DASHBOARD_ACADEMIE``), or upgrades it in place
-    outcome = db.init_database(eng, db.start_academie() if fresh else None)
-    if fresh and db.is_default_database(url):
-        demo.fill(eng)
-    elif demo.complete(eng):  # a demonstration database from a release without the newer tables
-        log.info("Données de démonstration complétées après la mise à jour du schéma")
-    if outcome.changed and not fresh:
-        log.info("Schéma de la base mis à jour : %s", outcome.summary())
-    return eng
-
-
-def data_version() -> str:
-    """Changes whenever data is imported: part of every cache key."""
-    with engine().connect() as conn:
-        return db.get_meta(conn, "version") or "0"
-
-
-def is_demo() -> bool:
-    with engine().connect() as conn:
-        return db.get_meta(conn, "demo") == "1"
-
-
-@st.cache_data(show_spinner=False, max_entries=2000)
-def _cached_query(url: str, module: str, name: str, version: str, args: tuple, kwargs: tuple):
-    fn = getattr(importlib.import_module(module), name)
-    with _engine_for(url).connect() as conn:
-        return fn(conn, *args, **dict(kwargs))
-
-
-def query(fn: Callable, *args, **kwargs):
-    """Run ``fn(conn, *args, **kwargs)`` from ``queries/``, cached until the next import."""
-    url = db.resolve_database_url()
-    return _cached_query(url, fn.__module__, fn.__name__, data_version(), args, tuple(sorted(kwargs.items())))
-
-
-def academie():
-    """The académie of the database (``dashboard.academie.Academie``): its names with their article."""
-    from dashboard import academie as academie_of
-
-    return query(academie_of.of_connection)
-
-
-def query_uncached(fn: Callable, *args, **kwargs):
-    """``fn(conn, *args, **kwargs)`` read afresh (what was just written must show at once)."""
-    with engine().connect() as conn:
-        return fn(conn, *args, **kwargs)
-
-
-def clear_caches() -> None:
-    """After an import: every cached figure is recomputed."""
-    _cached_query.clear()
-
-
-def discard_uploads() -> None:
-    """Drop the files this session sent (after an import: the server's memory goes back)."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    from dashboard import ui_uploads
-
-    if (ctx := get_script_run_ctx()) is not None:
-        ui_uploads.discard_session_files(ctx.session_id)
 
 
 # --- user ---------------------------------------------------------------------------------------

@@ -18,8 +18,9 @@ from pathlib import Path
 import streamlit as st
 from sqlalchemy import Engine
 
-from dashboard import audit, auth, dbfailure, exports
+from dashboard import audit, auth, exports
 from dashboard.access import Scope
+from dashboard.store import dbfailure
 
 log = logging.getLogger("dashboard.access")
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from dashboard import exports, publish, ui_access
+from dashboard import exports, publish, ui_access, ui_data
 
 if TYPE_CHECKING:
     from dashboard.ui import PageContext
@@ -73,9 +73,7 @@ def download_button(container, label: str, data: Callable[[], bytes] | bytes, fi
     name by default) when its file is built, not by a click callback."""
     build = data if callable(data) else (lambda: data)
     if ctx is not None:
-        from dashboard import ui
-
-        record = ui_access.export_recorder(ui.engine(), ctx, what or file_name)
+        record = ui_access.export_recorder(ui_data.engine(), ctx, what or file_name)
         make = build
 
         def build() -> bytes:

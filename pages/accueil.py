@@ -9,7 +9,6 @@ from dashboard import disclosure, fmt, narrative, publish, ui, ui_charts
 from dashboard.charts import absenteisme_tables as abs_tables
 from dashboard.charts import donnees as tables
 from dashboard.charts import raccrochage as charts
-from dashboard.charts.common import STATUS_ICONS, STATUS_LABELS
 from dashboard.publish import catalog
 from queries import absenteisme as aq
 from queries import donnees as dq
@@ -17,6 +16,7 @@ from queries import raccrochage as q
 from queries import raccrochage_position as position
 from queries import raccrochage_rules as rules
 from queries import territoires as tq
+from queries.statuses import STATUS_ICONS, STATUS_LABELS
 
 PAGES_DIR = Path(__file__).resolve().parent
 STATUS_BOX = {"en_retard": st.warning, "sur_trajectoire": st.info, "en_avance": st.success, "inconnu": st.info,

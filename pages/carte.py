@@ -12,12 +12,13 @@ from dashboard import disclosure, fmt, ui, ui_charts
 from dashboard.charts import carte as charts
 from dashboard.charts import carte_classes as mapclasses
 from dashboard.charts import carte_geometry as mapgeo
-from dashboard.charts.common import SCHOOL_TYPE_LABELS, STATUS_LABELS
+from dashboard.charts.common import SCHOOL_TYPE_LABELS
 from dashboard.publish import screen
 from queries import carte as q
 from queries import raccrochage_rules as rules
 from queries import territoires as tq
 from queries.raccrochage_position import PHASE_LABELS
+from queries.statuses import STATUS_LABELS
 
 PAGES_DIR = Path(__file__).resolve().parent
 LAYERS = {"etablissements": "Établissements", "mlds": "Sites MLDS", "sieges": "Sièges de réseau"}

@@ -5,6 +5,7 @@ import streamlit as st
 
 from dashboard import fmt, importer, ui
 from dashboard.charts import donnees as tables
+from dashboard.importer import status as import_status
 from queries import donnees as q
 
 
@@ -24,11 +25,11 @@ def body() -> None:
                    help="Nombre de découpages en réseaux et PSAD chargés (un par année de début de validité).")
 
     st.subheader("Ce qui est chargé, par type de fichier")
-    status = ui.query_uncached(q.kind_status)
+    status = ui.query_uncached(import_status.kind_status)
     st.dataframe(tables.kinds_table(status), hide_index=True, width="stretch")
     st.subheader("Ce qui manque pour que chaque page montre des chiffres réels")
     # a static table: its lists of files wrap instead of being cut at the column's edge
-    st.table(tables.missing_table(q.missing_by_page(status)).to_pandas().set_index("Page"))
+    st.table(tables.missing_table(import_status.missing_by_page(status)).to_pandas().set_index("Page"))
     if ctx.demo:
         demo_to_real(ctx)
 

@@ -10,7 +10,8 @@ import re
 import polars as pl
 import streamlit as st
 
-from dashboard import access, dbfailure, fmt, importer, ui
+from dashboard import access, fmt, importer, ui
+from dashboard.store import dbfailure
 
 AUTO = "auto"
 FLASH = "_import_message"

@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 import polars as pl
 from sqlalchemy import Connection, and_, case, func, literal, or_, select
 
-from dashboard import db, disclosure
+from dashboard import disclosure
 from dashboard.access import Scope
+from dashboard.store import db
 from queries import absenteisme_suppression as secrecy
 from queries.absenteisme_references import (  # noqa: F401 - re-exported
     load_references,

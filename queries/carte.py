@@ -16,7 +16,7 @@ The values are not recomputed here: they come from ``queries.raccrochage`` (``si
 ``situation`` with the year's decision applied by ``published_row``, as in the figures export), from
 ``queries.absenteisme`` (ratio of sums, masked on mean monthly counts) and from
 ``queries.prevention_figures`` (referent coverage, pupils spotted per 1 000), so the map shows exactly
-the figures of ``dashboard.figures.territory_figures`` (the tests check it). Jeunes signalés per
+the figures of ``queries.figures.territory_figures`` (the tests check it). Jeunes signalés per
 10 000 inhabitants use the communes' municipal population of the breakdown in force.
 """
 
@@ -27,8 +27,10 @@ from dataclasses import dataclass
 import polars as pl
 from sqlalchemy import Connection
 
-from dashboard import db, disclosure
+from dashboard import disclosure
 from dashboard.access import ACADEMIE, Scope
+from dashboard.store import db
+from queries import figures as figures_query
 from queries.carte_layers import (  # re-exported: callers use queries.carte
     MLDS_SCHEMA,  # noqa: F401
     SCHOOL_SCHEMA,  # noqa: F401
@@ -329,10 +331,8 @@ KEY_FIGURES = (
 
 
 def territory_figures(conn: Connection, scope: Scope, code: str, annee_scolaire: str) -> dict:
-    """The figures export of one territory (``dashboard.figures.territory_figures``)."""
-    from dashboard import figures
-
-    return dict(figures.territory_figures(conn, scope, code, annee_scolaire))
+    """The figures export of one territory (``queries.figures.territory_figures``)."""
+    return dict(figures_query.territory_figures(conn, scope, code, annee_scolaire))
 
 
 def key_figures(conn: Connection, scope: Scope, code: str, annee_scolaire: str) -> dict:

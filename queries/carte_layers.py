@@ -9,8 +9,9 @@ from dataclasses import dataclass
 import polars as pl
 from sqlalchemy import Connection, func, select
 
-from dashboard import db, disclosure
+from dashboard import disclosure
 from dashboard.access import Scope
+from dashboard.store import db
 from queries.territoires import (
     Territory,
     can_view,

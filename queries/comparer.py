@@ -1,7 +1,7 @@
 """Territories side by side: the comparison table, the small-multiples series and the ranking.
 
 Every figure comes from the modules that own it, so the comparison matches the rest of the
-dashboard: raccrochage figures and their disclosure rule from ``dashboard.figures`` (the figures
+dashboard: raccrochage figures and their disclosure rule from ``queries.figures`` (the figures
 export of one territory), absenteeism from ``queries.absenteisme``, prevention (referent coverage,
 pupils spotted per 1 000, share followed) from ``queries.prevention_figures``. This module only derives
 what the comparison adds (per 10 000 inhabitants, shares of solution types) and the difference
@@ -19,6 +19,7 @@ import polars as pl
 from sqlalchemy import Connection
 
 from dashboard.access import ACADEMIE, Scope
+from queries import figures as figures_query
 from queries import territoires as tq
 
 MIN_TERRITORIES, MAX_TERRITORIES = 2, 6
@@ -128,11 +129,9 @@ def verdict(key: str, value: float | None, reference: float | None) -> str | Non
 
 
 def territory_figures(conn: Connection, scope: Scope, code: str, annee: str) -> dict:
-    """The figures export of one territory (``dashboard.figures.territory_figures``): raccrochage,
+    """The figures export of one territory (``queries.figures.territory_figures``): raccrochage,
     absenteeism and prevention, disclosure applied."""
-    from dashboard import figures
-
-    return dict(figures.territory_figures(conn, scope, code, annee))
+    return dict(figures_query.territory_figures(conn, scope, code, annee))
 
 
 def indicator_values(figures: Mapping, population: int | None) -> dict[str, tuple[float | None, bool]]:

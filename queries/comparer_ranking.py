@@ -14,7 +14,7 @@ rules as the figures export of one territory:
   pass with the rule of its ``figures_contribution``.
 
 ``tests/test_comparer_app.py`` checks every value against ``queries.comparer.comparison``
-(itself built on ``dashboard.figures.territory_figures``).
+(itself built on ``queries.figures.territory_figures``).
 """
 
 from __future__ import annotations

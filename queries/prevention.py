@@ -28,9 +28,10 @@ from dataclasses import dataclass
 import polars as pl
 from sqlalchemy import Connection, select
 
-from dashboard import academie, db, disclosure, fmt
+from dashboard import academie, disclosure, fmt
 from dashboard.academie import Facts, ReferentsFact
 from dashboard.access import ACADEMIE, Scope
+from dashboard.store import db
 from queries import prevention_suppression as suppression
 from queries.absenteisme import ALL, MAIN_TYPES, TYPE_LABELS
 from queries.carte_layers import mlds_sites

@@ -10,7 +10,8 @@ from __future__ import annotations
 import polars as pl
 from sqlalchemy import Connection, func, select
 
-from dashboard import db, disclosure
+from dashboard import disclosure
+from dashboard.store import db
 from queries.absenteisme import _in_networks, month_rank
 from queries.territoires import Territory, commune_breakdown
 

@@ -28,13 +28,15 @@ from dataclasses import dataclass, field, replace
 import polars as pl
 from sqlalchemy import Connection, func, select
 
-from dashboard import db, disclosure
+from dashboard import disclosure
 from dashboard.access import ACADEMIE, Scope
 from dashboard.disclosure import cells as dc
+from dashboard.store import db
 from queries import raccrochage_networks as nets
 from queries import raccrochage_position as position
 from queries import raccrochage_suppression as secrecy
 from queries import territoires as tq
+from queries.raccrochage_bilans import bilan_rows
 from queries.raccrochage_rules import (  # re-exported: callers use queries.raccrochage
     COMPLETE_YEAR_FROM_RANK,  # noqa: F401
     COUNT_COLUMNS,  # noqa: F401
@@ -48,7 +50,6 @@ from queries.raccrochage_rules import (  # re-exported: callers use queries.racc
     PROFILE_SOURCES,  # noqa: F401
     SOLUTION_COLUMNS,  # noqa: F401
     SOLUTION_KEYS,  # noqa: F401
-    STATUS_ORDER,  # noqa: F401
     STATUS_THRESHOLDS,  # noqa: F401
     UndecidedRow,  # noqa: F401
     default_profile,  # noqa: F401
@@ -67,35 +68,9 @@ from queries.raccrochage_rules import (  # re-exported: callers use queries.racc
     slot_label,  # noqa: F401
     status_from_gap,  # noqa: F401
 )
+from queries.statuses import STATUS_ORDER  # noqa: F401 - also read as ``raccrochage.STATUS_ORDER``
 
 # --- loading --------------------------------------------------------------------------------------------
-
-_BILAN_SCHEMA = {
-    "reseau_code": pl.String,
-    "annee_scolaire": pl.String,
-    "periode_fin": pl.String,
-    **{c: pl.Int64 for c in db.BILAN_COUNT_COLUMNS},
-}
-
-
-def _with_derived(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.with_columns(
-        pl.sum_horizontal(list(SOLUTION_COLUMNS)).cast(pl.Int64).alias("raccroches"),
-        ((pl.col("periode_fin").str.slice(5, 2).cast(pl.Int64) - 9) % 12).alias("rang"),
-    )
-
-
-def bilan_rows(conn: Connection, reseaux: Sequence[str], until_year: str | None = None) -> pl.DataFrame:
-    """Bilan rows of ``reseaux`` (every school year up to ``until_year``), with ``raccroches``
-    and ``rang``. Internal: callers check the scope first."""
-    b = db.bilans
-    stmt = select(b.c.reseau_code, b.c.annee_scolaire, b.c.periode_fin,
-                  *[b.c[c] for c in db.BILAN_COUNT_COLUMNS]).where(b.c.reseau_code.in_(list(reseaux)))
-    if until_year:
-        stmt = stmt.where(b.c.annee_scolaire <= until_year)
-    rows = conn.execute(stmt).all()
-    return _with_derived(pl.DataFrame(rows, schema=_BILAN_SCHEMA, orient="row"))
-
 
 def _yearly_raccroches(conn: Connection, reseaux: Sequence[str], before_year: str) -> pl.DataFrame:
     """Raccrochés summed over ``reseaux`` per school year and period, before ``before_year``."""
@@ -579,7 +554,7 @@ def solutions_n1_marks(data_marks: dict, annee: str, code: str) -> dict[str, str
 
 
 def figures_contribution(conn: Connection, scope: Scope, code: str, annee: str) -> dict:
-    """The raccrochage keys of the figures export (``dashboard.figures``), masked at network/PSAD
+    """The raccrochage keys of the figures export (``queries.figures``), masked at network/PSAD
     level: masked keys are None, listed in ``masque`` and marked in ``secret``."""
     masked_sit, marks = published_row(situation(conn, scope, code, annee))
     out = {

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, select
 
-from dashboard import db
+from dashboard.store import db
 from queries.raccrochage_rules import STATUS_THRESHOLDS, month_rank
 
 OPEN, PROVISIONAL, CLOSED, CLOSED_INCOMPLETE = "en_cours", "provisoire", "close", "close_incomplete"

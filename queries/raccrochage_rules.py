@@ -9,7 +9,8 @@ import datetime as dt
 import polars as pl
 from sqlalchemy import Connection, select
 
-from dashboard import db, disclosure, fmt
+from dashboard import disclosure, fmt
+from dashboard.store import db
 from queries import territoires as tq
 
 INDICATOR = "raccroches"
@@ -45,7 +46,15 @@ def rate_definition(key: str) -> str:
     return RATE_NAMES[key][1]
 
 
-STATUS_ORDER = {"en_retard": 0, "non_atteint": 1, "sur_trajectoire": 2, "en_avance": 3, "atteint": 4, "inconnu": 5}
+#: The French name of each solution column (charts, decks, files).
+SOLUTION_LABELS = {
+    "raccroches_formation_initiale": "Formation initiale (EPLE)",
+    "raccroches_structure_innovante": "Structure innovante",
+    "raccroches_apprentissage": "Apprentissage (CFA)",
+    "raccroches_mlds": "Module MLDS",
+    "raccroches_service_civique": "Service civique",
+    "raccroches_autres": "Autres (E2C, EPIDE, GRETA…)",
+}
 
 #: Cumulative share of the year's raccrochés at the end of each bimonthly period (rank of the
 #: period's last month: 1 = October … 11 = August), used when no territory has any history.

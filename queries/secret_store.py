@@ -11,9 +11,9 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection, and_, delete, insert, select
 
-from dashboard import db
 from dashboard.disclosure import cells as dc
 from dashboard.disclosure.suppression import Decision
+from dashboard.store import db
 
 RACCROCHAGE, PREVENTION, ABSENTEISME = "raccrochage", "prevention", "absenteisme"
 

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 import polars as pl
 from sqlalchemy import Connection, and_, func, select
 
-from dashboard import academie, db
+from dashboard import academie
 from dashboard.access import ACADEMIE, AccessDenied, Scope
+from dashboard.store import db
 
 LEVELS = ("academie", "departement", "psad", "reseau")
 LEVEL_LABELS = {"academie": "Académie", "departement": "Département", "psad": "PSAD", "reseau": "Réseau FOQUALE"}

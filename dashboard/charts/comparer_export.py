@@ -44,14 +44,6 @@ def gap_header(indicator: q.Indicator) -> str:
     return difference_column(indicator).header
 
 
-def cell_mark(comp: q.Comparison, code: str, indicator: q.Indicator) -> str:
-    """« < 5 » for a masked count of people under the threshold, « s » for any other masked cell."""
-    if indicator.kind != "count":
-        return disclosure.SECONDARY
-    marks = (comp.figures.get(code) or {}).get("secret") or {}
-    return marks.get(indicator.key, disclosure.SECONDARY)
-
-
 def _cells(comp: q.Comparison) -> dict:
     return {(r["indicateur"], r["code"]): r for r in comp.cells.iter_rows(named=True)}
 
@@ -68,7 +60,7 @@ def values_table(comp: q.Comparison) -> publish.Table:
             cell = cells[(ind.key, territory.code)]
             record[ind.key] = cell["valeur"]
             if cell["masque"]:
-                row_marks[ind.key] = cell_mark(comp, territory.code, ind)
+                row_marks[ind.key] = charts.cell_mark(comp, territory.code, ind)
         records.append(record)
         marks.append(row_marks)
     schema = {"code": pl.String, "territoire": pl.String, "niveau": pl.String,

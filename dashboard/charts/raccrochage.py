@@ -20,9 +20,6 @@ from dashboard.charts.common import (
     GREY,
     LIGHT_GREY,
     SOLUTION_COLORS,
-    SOLUTION_LABELS,
-    STATUS_COLORS,
-    STATUS_LABELS,
     chart_text,
     empty_figure,
     french_layout,
@@ -31,6 +28,8 @@ from dashboard.charts.secret_marks import mark_of, mark_trace, period_marks  # n
 from dashboard.publish import catalog, screen
 from queries import raccrochage as q
 from queries import raccrochage_position as position
+from queries.raccrochage_rules import SOLUTION_LABELS
+from queries.statuses import STATUS_COLORS, STATUS_LABELS
 
 TARGET_COLOR = "#D55E00"
 FUNNEL_LABELS = {

@@ -15,8 +15,9 @@ from __future__ import annotations
 import sys
 import time
 
-from dashboard import db, fmt
+from dashboard import fmt
 from dashboard.cli import FrenchArgumentParser
+from dashboard.store import db
 
 
 def _audit(args) -> int:
@@ -153,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _audit(args) if args.commande == "audit" else _store(args)
     except Exception as exc:  # noqa: BLE001 - one French line, never a traceback (issue 30)
-        from dashboard import dbfailure
+        from dashboard.store import dbfailure
 
         return dbfailure.cli_exit(exc)
 

@@ -14,7 +14,6 @@ concurrent write conflicted): nothing written, try again (``dashboard.dbfailure`
 from __future__ import annotations
 
 import argparse
-import errno
 import os
 import sys
 from dataclasses import replace
@@ -22,11 +21,12 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboard import access, auth, db, dbfailure
+from dashboard import access, auth
 from dashboard.access import AccessDenied
-from dashboard.cli import FrenchArgumentParser
+from dashboard.cli import FrenchArgumentParser, os_reason
 from dashboard.importer.contracts import KIND_LABELS, KINDS
 from dashboard.importer.service import import_file
+from dashboard.store import db, dbfailure, lifecycle
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 SUMMARY_FROM = 20  # problems from which the report starts with a count per rule
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         return write_proposal(data, path.name, args.kind, Path(args.proposer_correspondance))
     try:
         engine = db.make_engine(args.database_url)
-        db.init_database(engine)  # created, or brought to the current schema in place
+        lifecycle.init_database(engine)  # created, or brought to the current schema in place
         with engine.connect() as conn:
             scope = auth.cli_scope(conn, args.utilisateur)
         access.require_importer(scope)
@@ -237,20 +237,6 @@ def print_report(result) -> None:
         print("Détail :")
     for line in result.report.issue_lines():
         print(line)
-
-
-OS_REASONS = {
-    errno.ENOENT: "fichier ou dossier introuvable",
-    errno.EACCES: "accès refusé",
-    errno.EPERM: "opération non permise",
-    errno.EISDIR: "c'est un dossier, pas un fichier",
-    errno.ENOSPC: "plus de place sur le disque",
-}
-
-
-def os_reason(exc: OSError) -> str:
-    """Why a file could not be read or written, in French."""
-    return OS_REASONS.get(exc.errno, exc.strerror or type(exc).__name__)
 
 
 def write_report(report, path: Path) -> None:

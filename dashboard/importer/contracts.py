@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from dashboard import db
 from dashboard.importer.headers import (  # noqa: F401 - the matching of header text, used through this module too
     FILLER_WORDS,
     abbreviates,
@@ -22,6 +21,7 @@ from dashboard.importer.headers import (  # noqa: F401 - the matching of header 
     words,
 )
 from dashboard.importer.labels import FUNCTION_HELP, FUNCTION_LABELS, YES_NO, YES_NO_LABELS
+from dashboard.store import db
 
 # Value kinds understood by ``parsing``.
 COUNT = "count"  # whole number >= 0

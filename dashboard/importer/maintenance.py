@@ -17,8 +17,8 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import Engine, delete
 
-from dashboard import db
 from dashboard.importer.writing import bump_version
+from dashboard.store import db
 from queries import donnees
 
 DEMO_TABLES = ("absenteisme", "bilans", "objectifs", "mlds_sites", "referents", "prevention", "etablissements")
@@ -72,7 +72,7 @@ def clear_demo_data(engine: Engine) -> dict[str, int]:
 
     Only while ``demo`` is "1" (otherwise nothing is deleted and ``{}`` is returned). Rows imported
     since the demonstration data was loaded are deleted too: clear first, then import."""
-    from dashboard import integrity
+    from dashboard.store import integrity
 
     integrity.check(engine)
     with engine.begin() as conn:

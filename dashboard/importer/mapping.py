@@ -23,10 +23,10 @@ from dataclasses import dataclass, field, replace
 import polars as pl
 from sqlalchemy import Connection, Engine
 
-from dashboard import db
-from dashboard.importer import contracts, parsing, schools
+from dashboard.importer import contracts, natures, parsing, schools
 from dashboard.importer.contracts import CONTRACTS, ColumnSpec, squash
 from dashboard.importer.reading import LINE, RawTable, UnreadableFile
+from dashboard.store import db
 
 META_KEY = "correspondances"
 OUT_OF_FIELD = "hors champ"  # value-mapping target: the row is set aside (schools only)
@@ -215,7 +215,7 @@ def enum_targets(kind: str, name: str) -> list[str]:
 def recognised_value(kind: str, spec: ColumnSpec, value: str) -> str | None:
     """The value the importer reads ``value`` as, without a value mapping (None: not understood)."""
     if kind == schools.KIND and spec.name == "type":
-        found, out = schools.nature(value)
+        found, out = natures.nature(value)
         return found or (OUT_OF_FIELD if out else None)
     if kind == schools.KIND and spec.name == "secteur":
         found, out = schools.sector(value)

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from dashboard import db, fmt
+from dashboard import fmt
 from dashboard.importer.report import ERROR, WARNING, Issues
+from dashboard.store import db
 
 MIN_LINES = 3  # below this, « most lines » says nothing about the columns
 LINE = "_ligne"

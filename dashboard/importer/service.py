@@ -13,12 +13,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from dashboard import fmt, integrity
+from dashboard import fmt
 from dashboard.importer import validation, writing
 from dashboard.importer.contracts import KIND_LABELS
 from dashboard.importer.report import Report, s
 from dashboard.importer.validation import Checked
 from dashboard.importer.writing import WriteCounts
+from dashboard.store import integrity
 
 
 @dataclass(frozen=True)

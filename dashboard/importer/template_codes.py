@@ -72,7 +72,7 @@ def _largest_commune(conn: Connection) -> tuple[str, str, str] | None:
     """The académie's most populous commune: the example commune of its templates."""
     from sqlalchemy import select
 
-    from dashboard import db
+    from dashboard.store import db
 
     c = db.communes
     row = conn.execute(select(c.c.insee, c.c.nom, c.c.departement_code)

@@ -21,9 +21,10 @@ import re
 import sys
 from pathlib import Path
 
-from dashboard import db, dbfailure, fmt
+from dashboard import fmt
 from dashboard.access import AccessDenied
 from dashboard.cli import FrenchArgumentParser
+from dashboard.store import db, dbfailure, lifecycle
 
 YEAR = re.compile(r"^\d{4}-\d{4}$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -123,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         if not db.is_initialised(engine):
             print("Erreur : la base de données n'est pas initialisée.", file=sys.stderr)
             return 1
-        db.init_database(engine)  # an older database is brought to the current schema in place
+        lifecycle.init_database(engine)  # an older database is brought to the current schema in place
         return _run(engine, args)
     except (store.LetterRefused, letter.PeriodUnavailable, sending.SendingRefused, AccessDenied) as exc:
         print(f"Erreur : {exc.message}", file=sys.stderr)

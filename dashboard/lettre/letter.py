@@ -14,10 +14,11 @@ import datetime as dt
 
 from sqlalchemy import Connection
 
-from dashboard import db, disclosure, fmt
+from dashboard import disclosure, fmt
 from dashboard.access import ACADEMIE, ACADEMIE_ROLES, Scope
 from dashboard.lettre import content as parts
 from dashboard.publish.provenance import DEMO_LINE, SOURCES
+from dashboard.store import db
 from queries import raccrochage_position as position
 from queries import territoires as tq
 

@@ -13,8 +13,9 @@ import unicodedata
 
 from sqlalchemy import Connection, Engine, delete, insert, select
 
-from dashboard import auth, db
+from dashboard import auth
 from dashboard.access import ACADEMIE, ROLES, Scope, require_letter_editor
+from dashboard.store import db
 
 COLUMNS = ("email", "nom", "role", "territoire_code")
 ALIASES = {"courriel": "email", "mail": "email", "adresse": "email", "e_mail": "email", "territoire": "territoire_code",

@@ -30,11 +30,12 @@ from pathlib import Path
 
 from sqlalchemy import Engine, insert, select
 
-from dashboard import audit, db
+from dashboard import audit
 from dashboard.access import Scope, require_letter_editor
 from dashboard.lettre import charts as letter_charts
 from dashboard.lettre import html as letter_html
 from dashboard.lettre import letter, pdf, recipients, store
+from dashboard.store import db
 
 SEND_ACTION, DRY_RUN_ACTION = "envoi_lettre", "essai_lettre"
 DEFAULT_SENDER = "lettre-mlds@localhost"

@@ -4,12 +4,12 @@ read their columns here (``publish.columns``); nothing else decides how a figure
 
 from __future__ import annotations
 
-from dashboard.charts.common import SOLUTION_LABELS, STATUS_COLORS, STATUS_LABELS
 from dashboard.publish.columns import Column, Kind, column_map
 from queries.absenteisme import SECTOR_LABELS, TYPE_LABELS
 from queries.prevention import CHAIN_LABELS, FUNCTION_LABELS
 from queries.raccrochage_position import PHASE_LABELS
-from queries.raccrochage_rules import PROFILE_SOURCES, STATUS_ORDER, rate_name
+from queries.raccrochage_rules import PROFILE_SOURCES, SOLUTION_LABELS, rate_name
+from queries.statuses import STATUS_COLORS, STATUS_LABELS, STATUS_ORDER
 from queries.territoires import LEVEL_LABELS
 
 SOLUTION_COLUMNS = tuple(SOLUTION_LABELS)

@@ -15,9 +15,10 @@ from pathlib import Path
 from sqlalchemy import Connection
 
 from dashboard.access import Scope
-from dashboard.slides.content import DeckContent, Highlight, gather
+from dashboard.slides.content import gather
 from dashboard.slides.deck import render, slide_plan, slide_titles
-from dashboard.slides.series import xlsx_bytes as figures_xlsx
+from dashboard.slides.model import DeckContent, Highlight
+from dashboard.slides.workbook import xlsx_bytes as figures_xlsx
 
 __all__ = ["DeckContent", "Highlight", "build_deck", "check_template", "deck_filename", "figures_xlsx", "gather",
            "render", "slide_plan", "slide_titles"]

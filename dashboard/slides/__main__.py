@@ -19,9 +19,10 @@ import sys
 import time
 from pathlib import Path
 
-from dashboard import db, dbfailure, fmt
+from dashboard import fmt
 from dashboard.access import AccessDenied
 from dashboard.cli import FrenchArgumentParser
+from dashboard.store import db, dbfailure, lifecycle
 
 YEAR = re.compile(r"^\d{4}-\d{4}$")
 BAR_WIDTH = 20
@@ -164,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         template = _template(args.template)
         if not db.is_initialised(engine):
             raise Refused("la base de données n'est pas initialisée.")
-        db.init_database(engine)  # an older database is brought to the current schema in place
+        lifecycle.init_database(engine)  # an older database is brought to the current schema in place
         with engine.connect() as conn:
             scope = _scope(conn, args.utilisateur)
             if args.tous_reseaux:

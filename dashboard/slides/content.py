@@ -11,16 +11,24 @@ preview and of its spreadsheet is the same number.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import polars as pl
+from PIL import Image, ImageChops
 from sqlalchemy import Connection
 
 from dashboard import academie as academie_of
-from dashboard import db
-from dashboard.academie import Academie
 from dashboard.access import ACADEMIE, Scope
+from dashboard.charts import raccrochage as rc
+from dashboard.slides import commentary
+from dashboard.slides.model import Absence, DeckContent, Prevention
+from dashboard.store import db
+from queries import absenteisme as aq
+from queries import donnees as dq
+from queries import prevention as pq
+from queries import prevention_figures as pf
 from queries import raccrochage as rq
 from queries import territoires as tq
 
@@ -28,79 +36,6 @@ log = logging.getLogger("dashboard.slides")
 
 MAP_LEVEL = "reseau"
 MAP_INDICATOR = "taux_atteinte"
-
-
-@dataclass(frozen=True)
-class Highlight:
-    """One generated sentence and the slide whose figures it quotes."""
-
-    text: str
-    slide: str  # a key of ``deck.SLIDE_TITLES``
-
-
-@dataclass(frozen=True)
-class Absence:
-    """Absenteeism of the territory: yearly rates per school type, masked by the query module."""
-
-    par_type: pl.DataFrame  # groupe, taux, taux_precedent, evolution, masque (types present, in order)
-    ensemble: dict | None  # the same columns for all schools
-    references: dict[str, float]  # school type → national rate (fraction)
-    reference_annee: str | None  # school year of the national references used
-    reference_source: str | None
-    reference_estimee: bool  # some references of that year are estimated (LPO, EREA), not published
-    mois: tuple[str, str] | None  # first and last month with data this year
-    references_estimees: frozenset[str] = frozenset()  # school types whose national rate is estimated
-
-
-@dataclass(frozen=True)
-class Prevention:
-    """Prevention of the territory (``queries.prevention_figures`` and ``queries.prevention``):
-    referent coverage, the GPDS chain per 1 000 pupils against the académie, « angles morts »."""
-
-    figures: dict  # ``figures_contribution``: the export's keys, ``masque``, ``secret``
-    chain: dict  # the territory's row of ``queries.prevention.chain``
-    academie: dict | None  # the académie's row (None when the territory is the académie)
-    spots: dict  # ``blind_spot_counts``
-
-
-@dataclass(frozen=True)
-class DeckContent:
-    territory: tq.Territory
-    annee: str
-    annee_n1: str
-    demo: bool
-    generated_on: str  # ISO date of generation
-    situation: dict  # raw (status, target, expected level are never masked)
-    shown: dict  # after disclosure
-    masked: tuple[str, ...]
-    marks: dict  # masked key → disclosure mark (PRIMARY « < 5 », SECONDARY « s »)
-    periodes: pl.DataFrame  # rq.PERIOD_SCHEMA, disclosed
-    historique: pl.DataFrame  # rq.HISTORY_SCHEMA, disclosed
-    trajectoire: pl.DataFrame  # rq.TRAJECTORY_SCHEMA
-    solutions_n1: dict | None  # solution column → raccrochés at the same date last year, disclosed
-    sous_territoires: pl.DataFrame  # rq.SITUATION_SCHEMA + cellules_masquees, one level below
-    reseaux: pl.DataFrame  # every network of the territory, when they are not the level below
-    absence: Absence | None
-    map_png: bytes | None
-    highlights: tuple[Highlight, ...] = field(default=())
-    late: tuple[tuple[str, str | None], ...] = field(default=())  # networks without the latest bilan: (name, last)
-    prevention: Prevention | None = None  # None: no referent nor GPDS activity declared that year
-    solutions_n1_marks: dict = field(default_factory=dict)  # the decided marks of ``solutions_n1``
-    academie: Academie = field(default_factory=lambda: academie_of.from_code(None))  # the database's
-
-    @property
-    def academie_name(self) -> str:
-        """« Académie de Rennes »: the deck's banner and the reference series."""
-        return self.academie.titre
-
-    @property
-    def periode_fin(self) -> str | None:
-        """Date of the data: the last bilan period received."""
-        return self.situation.get("periode_fin")
-
-    @property
-    def has_bilans(self) -> bool:
-        return self.periode_fin is not None
 
 
 def gather(conn: Connection, scope: Scope, code: str, annee: str, *, with_map: bool = True) -> DeckContent:
@@ -137,22 +72,14 @@ def gather(conn: Connection, scope: Scope, code: str, annee: str, *, with_map: b
         prevention=_prevention(conn, scope, territory.code, annee),
         academie=academie_of.of_connection(conn),
     )
-    from dashboard.slides import commentary
-
     return replace(content, highlights=tuple(commentary.highlights(content)))
 
 
 def _late_networks(conn: Connection, scope: Scope, code: str, annee: str) -> list[tuple[str, str | None]]:
-    from dashboard.charts import raccrochage as rc
-    from queries import donnees as dq
-
     return rc.late_names(dq.bilan_freshness(conn, scope, code, annee))
 
 
 def _prevention(conn: Connection, scope: Scope, code: str, annee: str) -> Prevention | None:
-    from queries import prevention as pq
-    from queries import prevention_figures as pf
-
     figures = pf.figures_contribution(conn, scope, code, annee)
     if not figures["etablissements_avec_referent"] and not figures["etablissements_declarants"]:
         return None
@@ -165,10 +92,6 @@ def _prevention(conn: Connection, scope: Scope, code: str, annee: str) -> Preven
 
 
 def _absence(conn: Connection, scope: Scope, code: str, annee: str) -> Absence | None:
-    try:
-        from queries import absenteisme as aq
-    except ImportError:  # the absenteeism subject has not landed
-        return None
     by_type = aq.yearly_rates(conn, scope, code, annee, "type")
     if by_type.is_empty():
         return None
@@ -211,10 +134,8 @@ def _references(aq, annee: str) -> tuple[str | None, dict[str, float], str | Non
 
 def _map_png(conn: Connection, scope: Scope, territory: tq.Territory, annee: str) -> bytes | None:
     """The static map (rate of achievement by network) with the territory outlined."""
-    try:
-        from dashboard import staticmap
-    except ImportError:  # the map subject has not landed
-        return None
+    from dashboard import staticmap  # heavy (matplotlib, geopandas): only when a deck draws its map
+
     highlight = None if territory.code == ACADEMIE else territory.code
     try:
         png = staticmap.render_map_png(
@@ -229,10 +150,6 @@ def _map_png(conn: Connection, scope: Scope, territory: tq.Territory, annee: str
 
 def trim_white(png: bytes, pad: int = 12) -> bytes:
     """The image without its white margins (a larger map on the slide)."""
-    import io
-
-    from PIL import Image, ImageChops
-
     with Image.open(io.BytesIO(png)) as image:
         rgb = image.convert("RGB")
         box = ImageChops.difference(rgb, Image.new("RGB", rgb.size, "white")).getbbox()

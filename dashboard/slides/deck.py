@@ -16,9 +16,9 @@ from dashboard import disclosure, fmt
 from dashboard.charts.common import BLUE_FRANCE
 from dashboard.disclosure.cells import SMALL_LEVELS
 from dashboard.slides import methodtext, pptcharts, prevention, series, style, tables
-from dashboard.slides.content import DeckContent
 from dashboard.slides.keyfigures import tiles
 from dashboard.slides.layout import Box, Deck
+from dashboard.slides.model import DeckContent
 from queries import raccrochage_position as position
 from queries import territoires as tq
 

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from dashboard import disclosure, fmt, narrative, publish
 from dashboard.charts import raccrochage as rc
-from dashboard.charts.common import BLUE_FRANCE, STATUS_COLORS, STATUS_LABELS
+from dashboard.charts.common import BLUE_FRANCE
 from dashboard.publish import catalog
 from dashboard.slides import series, style
-from dashboard.slides.content import DeckContent
+from dashboard.slides.keyfigures import projection_note
+from dashboard.slides.model import DeckContent
+from queries import absenteisme as aq
 from queries import raccrochage as rq
 from queries import raccrochage_position as position
 from queries.raccrochage_rules import rate_name
+from queries.statuses import STATUS_COLORS, STATUS_LABELS
 
 LABEL = (0.8, False, style.MUTED)
 
@@ -48,8 +51,6 @@ def trajectory_panel(content: DeckContent) -> list[tuple]:
         gap = fmt.signed_percent(shown["ecart"]) if shown["ecart"] is not None else rc.MASKED_TEXT
         out += _pair("Écart à la trajectoire", gap, STATUS_COLORS[status], detail=STATUS_LABELS[status])
     if shown["projection"] is not None:
-        from dashboard.slides.keyfigures import projection_note
-
         out += _pair("Projection en fin d'année", fmt.integer(shown["projection"]),
                      detail=projection_note(s["statut"]) if s["objectif"] is not None else None)
     if position.is_closed(s.get("phase")) and s["statut"] in (position.REACHED, position.NOT_REACHED):
@@ -86,8 +87,6 @@ def funnel_panel(content: DeckContent) -> list[tuple]:
 
 
 def absence_panel(content: DeckContent) -> list[tuple]:
-    from queries import absenteisme as aq
-
     a = content.absence
     out = [(f"Évolution sur un an (mêmes mois que {content.annee_n1})", 0.85, True, style.TEXT)]
     for row in a.par_type.iter_rows(named=True):
@@ -155,7 +154,7 @@ def table_note(content: DeckContent, omitted_networks: int = 0) -> str:
 
 
 def sources_and_method(content: DeckContent) -> tuple[list[tuple], list[tuple]]:
-    import geodata
+    import geodata  # heavy (geopandas): only for the sources slide's data credit
 
     s = content.situation
     head = (1.2, True, BLUE_FRANCE)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
-from dashboard.charts.common import BLUE_FRANCE, STATUS_COLORS
+from dashboard.charts.common import BLUE_FRANCE
 from dashboard.slides import style
 from dashboard.slides.layout import Box
+from queries.statuses import STATUS_COLORS
 
 CELL_MARGIN_X = Inches(0.06)
 CELL_MARGIN_Y = Inches(0.03)

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert, select
 
-from dashboard import auth, db
+from dashboard import auth
 from dashboard.access import ACADEMIE, AccessDenied, Scope, require_audit_reader, require_importer
+from dashboard.store import db
 from queries import territoires as tq
 from tests.support import cli
 

@@ -12,7 +12,8 @@ import sys
 import pytest
 from sqlalchemy import select
 
-from dashboard import audit, db, ui_access
+from dashboard import audit, ui_access
+from dashboard.store import db
 from tests.support import ROOT
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from dashboard import audit, db
+from dashboard import audit
 from dashboard.pages_registry import all_pages
+from dashboard.store import db
 from dashboard.ui import GENERIC_ERROR
 from dashboard.ui_access import LOCAL_NOTICE, UNAUTHORIZED_TITLE
 from tests.support.access import (

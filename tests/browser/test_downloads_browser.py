@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from dashboard import audit, db
+from dashboard import audit
 from dashboard.importer.contracts import KINDS
+from dashboard.store import db
 from tests.support.browser import check_visit, visit
 
 pytestmark = pytest.mark.browser

@@ -299,7 +299,8 @@ def resident_mb(app) -> float:
 
 
 def denied_sends(stack, user: str) -> list[str]:
-    from dashboard import audit, db
+    from dashboard import audit
+    from dashboard.store import db
 
     engine = create_engine(stack.database_url.replace("postgresql://", "postgresql+psycopg://", 1))
     log = db.audit_log

@@ -11,8 +11,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from dashboard import db, fmt, importer
+from dashboard import fmt, importer
 from dashboard.importer import limits, sandbox
+from dashboard.store import db
 from tests.support import cli
 from tests.support.hostile_files import FILES, shared_string_bomb
 from tests.support.hostile_probe import probe

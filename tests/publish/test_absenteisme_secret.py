@@ -13,9 +13,9 @@ from collections import defaultdict
 import pytest
 from sqlalchemy import func, select
 
-from dashboard import db
 from dashboard.access import Scope
 from dashboard.disclosure import rule
+from dashboard.store import db
 from queries import absenteisme as aq
 from queries import absenteisme_etablissements as ae
 from queries import territoires as tq

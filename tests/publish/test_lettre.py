@@ -14,11 +14,14 @@ from email import policy
 import pytest
 from sqlalchemy import func, select
 
-from dashboard import audit, db, figures
+from dashboard import audit
 from dashboard.access import AccessDenied, Scope
 from dashboard.lettre import content as parts
 from dashboard.lettre import html as letter_html
 from dashboard.lettre import letter, pdf, recipients, sending, store
+from dashboard.publish import figures
+from dashboard.store import db
+from queries import figures as figures_query
 from queries import territoires as tq
 from tests.support import cli
 
@@ -78,7 +81,7 @@ def _pdf_text(data: bytes) -> str:
 def _export(engine, code: str, annee: str) -> dict:
     """The figures export (JSON) of one territory, flattened, with its marks."""
     with engine.connect() as conn:
-        data = figures.territory_figures(conn, Scope.full(), code, annee)
+        data = figures_query.territory_figures(conn, Scope.full(), code, annee)
     exported = json.loads(figures.render(data, ".json"))
     return {"valeurs": figures.flatten({k: v for k, v in exported.items() if k not in ("masque", "secret")}),
             "secret": exported["secret"], "lines": {line.column.key: line for line in figures.lines(data)}}

@@ -15,11 +15,11 @@ from pptx.enum.chart import XL_CHART_TYPE
 
 from dashboard import disclosure, fmt, slides
 from dashboard.access import Scope
-from dashboard.charts.common import STATUS_COLORS
-from dashboard.figures import territory_figures
 from dashboard.slides import series
 from queries import absenteisme as aq
 from queries import raccrochage as rq
+from queries.figures import territory_figures
+from queries.statuses import STATUS_COLORS
 from tests.support.decks import (
     categories,
     charts_of,

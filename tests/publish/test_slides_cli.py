@@ -11,9 +11,10 @@ from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.util import Inches
 
-from dashboard import db, slides
+from dashboard import slides
 from dashboard.access import Scope
 from dashboard.slides.__main__ import progress_bar
+from dashboard.store import db
 from tests.support import cli
 from tests.support.decks import open_deck, overflowing_shapes, slide_texts, slide_title
 from tests.support.libreoffice import office_files

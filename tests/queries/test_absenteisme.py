@@ -9,8 +9,8 @@ import math
 import pytest
 from sqlalchemy import insert
 
-from dashboard import db
 from dashboard.access import AccessDenied, Scope
+from dashboard.store import db
 from queries import absenteisme as q
 from queries import absenteisme_etablissements as qe
 from tests.support.absenteisme import load_fixture

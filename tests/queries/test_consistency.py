@@ -21,15 +21,16 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from dashboard import db, disclosure, fmt, publish, slides
+from dashboard import disclosure, fmt, publish, slides
 from dashboard.access import ACADEMIE, AccessDenied, Scope
 from dashboard.charts import absenteisme_tables as abs_tables
 from dashboard.charts import carte as carte_charts
 from dashboard.charts import comparer_export
 from dashboard.charts import raccrochage as rc
-from dashboard.figures import flatten, published, render, territory_figures
 from dashboard.publish import catalog
-from dashboard.slides import keyfigures, series
+from dashboard.publish.figures import flatten, published, render
+from dashboard.slides import keyfigures, series, workbook
+from dashboard.store import db
 from queries import absenteisme as aq
 from queries import absenteisme_etablissements as qe
 from queries import carte as qc
@@ -38,6 +39,7 @@ from queries import comparer_ranking as qr
 from queries import donnees as qd
 from queries import raccrochage as rq
 from queries import territoires as tq
+from queries.figures import territory_figures
 from tests.support import cli
 from tests.support.decks import charts_of, open_deck, series_values, slide_texts, table_of
 
@@ -690,7 +692,7 @@ def test_deck_trajectory_does_not_give_masked_flows_away(decks):
         for name in (series.current_name(content), series.previous_name(content)):
             if name in [s.name for s in spec.series]:
                 leaks += [(code, annee, name, i, f) for i, f in _derived_flows(spec.values_of(name)) if small(f)]
-    sheet = _dicts(series.sheets(decks[("R16-NCH", "2014-2015")])["Trajectoire"])
+    sheet = _dicts(workbook.sheets(decks[("R16-NCH", "2014-2015")])["Trajectoire"])
     cumulative = [row[series.current_name(decks[("R16-NCH", "2014-2015")])] for row in sheet]
     leaks += [("R16-NCH xlsx", i, f) for i, f in _derived_flows(cumulative) if small(f)]
     assert not leaks
@@ -923,7 +925,7 @@ def test_scoped_user_sees_nothing_of_another_department(demo_engine, world, scop
         texts = " ".join([h.text for h in content.highlights]
                          + [c for f in (content.sous_territoires, content.reseaux)
                             for r in series.table_rows(f) for c in r["cells"]])
-        for table in series.sheets(content).values():
+        for table in workbook.sheets(content).values():
             texts += " " + " ".join(str(v) for c in table.frame.columns for v in table.frame[c].to_list())
         for code in others:
             assert index[code].label not in texts and f"({code})" not in texts, code

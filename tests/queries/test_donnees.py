@@ -61,11 +61,12 @@ def test_donnees_page_puts_late_networks_first(app_test):
 
 
 def test_import_history_names_the_kind_of_file(app_test, tmp_path):
-    from dashboard import db, importer
+    from dashboard import importer
+    from dashboard.store import db, lifecycle
 
     url = f"sqlite:///{tmp_path / 'imports.sqlite'}"
     engine = db.make_engine(url)
-    db.init_database(engine)
+    lifecycle.init_database(engine)
     data = "annee_scolaire;territoire_code;indicateur;objectif\n2014-2015;R86-POI;raccroches;250\n".encode()
     assert importer.import_file(engine, data, "objectifs.csv", None, utilisateur="local").written
     engine.dispose()

@@ -8,8 +8,9 @@ import polars as pl
 import pytest
 from sqlalchemy import func, select
 
-from dashboard import academie, db, demo, narrative
+from dashboard import academie, demo, narrative
 from dashboard.access import Scope
+from dashboard.store import db, lifecycle
 from queries import territoires as tq
 from tests.support import cli
 from tests.support.rennes import DEPARTMENTS, YEAR
@@ -77,7 +78,7 @@ def test_demo_is_deterministic(tmp_path):
     rows = []
     for name in ("a", "b"):
         engine = db.make_engine(f"sqlite:///{tmp_path / name}.sqlite")
-        db.init_database(engine, "rennes")
+        lifecycle.init_database(engine, "rennes")
         demo.fill(engine)
         with engine.connect() as conn:
             rows.append((conn.execute(select(db.etablissements).order_by(db.etablissements.c.uai)).all(),

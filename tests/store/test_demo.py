@@ -9,9 +9,10 @@ import polars as pl
 import pytest
 from sqlalchemy import func, select
 
-from dashboard import db, demo, uai
+from dashboard import demo, uai
 from dashboard.demo_bilans import period_ends
 from dashboard.demo_schools import MONTHLY_PROFILE, load_reference_rates
+from dashboard.store import db
 from tests.support import cli
 from tests.support.demo import YEARS, dump, frame
 

@@ -17,7 +17,8 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, insert, select, text
 
-from dashboard import db, dbfailure, importer
+from dashboard import importer
+from dashboard.store import db, dbfailure
 from dashboard.ui import GENERIC_ERROR
 from tests.support import ROOT, cli
 from tests.support.apptest import assert_no_exception
@@ -241,7 +242,8 @@ def test_every_page_says_the_database_is_unreachable(app_test):
 def _unreachable_body_page():
     from sqlalchemy import text
 
-    from dashboard import db, ui
+    from dashboard import ui
+    from dashboard.store import db
 
     def body():
         with db.make_engine("postgresql+psycopg://postgres@127.0.0.1:1/pilotage").connect() as conn:

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import auth, db, ui_access
+from dashboard import auth, ui_access
 from dashboard.pages_registry import all_pages
+from dashboard.store import db
 
 ROOT = Path(__file__).resolve().parents[2]
 HARNESS = Path(__file__).resolve().parent / "page_harness.py"

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from dashboard import db, importer
+from dashboard import importer
+from dashboard.store import db
 from tests.support.importer import csv_bytes
 
 #: Strings that only markup could turn into elements: emphasis, links, images.

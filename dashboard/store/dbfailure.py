@@ -30,6 +30,8 @@ import sys
 
 from sqlalchemy import exc as sa
 
+from dashboard.store.integrity import DatabaseDamaged, sqlite_finding
+
 UNREACHABLE, BUSY, CONFLICT = "injoignable", "occupee", "conflit"
 DAMAGED, FULL, READ_ONLY = "endommagee", "disque_plein", "lecture_seule"
 #: Where the failure is told: a page, the importer page, an export command, the import command.
@@ -105,8 +107,6 @@ def _chain(exc: BaseException):
 
 
 def _kind_of_one(exc: BaseException) -> str | None:
-    from dashboard.integrity import DatabaseDamaged
-
     if isinstance(exc, DatabaseDamaged):
         return DAMAGED
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
@@ -170,15 +170,11 @@ def explain(exc: BaseException, where: str = PAGE) -> str | None:
 
 def detail(exc: BaseException) -> str | None:
     """What was found, for a damaged database (the integrity check's finding, or SQLite's words)."""
-    from dashboard.integrity import DatabaseDamaged
-
     for one in _chain(exc):
         if isinstance(one, DatabaseDamaged):
             return one.detail
         orig = getattr(one, "orig", None)
         if orig is not None and isinstance(orig, sqlite3.Error):
-            from dashboard.integrity import sqlite_finding
-
             return sqlite_finding(str(orig))
     return None
 

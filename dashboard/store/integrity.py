@@ -10,7 +10,12 @@ code 3), before anything is written.
 
 from __future__ import annotations
 
+import sqlite3
+
 from sqlalchemy import Engine, inspect, text
+
+from dashboard import fmt
+from dashboard.store import db, migrations
 
 
 class DatabaseDamaged(Exception):
@@ -39,8 +44,6 @@ def sqlite_finding(text: str) -> str:
 
 
 def _sqlite(engine: Engine) -> None:
-    import sqlite3
-
     try:
         with engine.connect() as conn:
             rows = [str(r) for r in conn.exec_driver_sql("PRAGMA quick_check").scalars()]
@@ -51,22 +54,18 @@ def _sqlite(engine: Engine) -> None:
             raise DatabaseDamaged(sqlite_finding(str(orig)), str(orig)) from exc
         raise
     if rows != ["ok"]:
-        from dashboard import fmt
-
         raise DatabaseDamaged(f"le contrôle d'intégrité de SQLite (quick_check) relève {fmt.integer(len(rows))} "
                               f"problème{'s' if len(rows) > 1 else ''}", " ; ".join(rows))
 
 
 def _postgresql(engine: Engine) -> None:
-    from dashboard import db, migrations
-
     with engine.connect() as conn:
         conn.execute(text("SELECT 1"))
         inspector = inspect(conn)
         if not inspector.has_table("alembic_version"):
             return  # empty (created on first use) or a release before migrations (upgraded in place)
         if migrations.current(conn) != migrations.head():
-            return  # an older schema, brought to the current one by ``db.upgrade_database``
+            return  # an older schema, brought to the current one by ``lifecycle.upgrade_database``
         missing = sorted(set(db.metadata.tables) - set(inspector.get_table_names()))
     if missing:
         raise DatabaseDamaged("le schéma PostgreSQL est à jour mais des tables manquent : " + ", ".join(missing))
