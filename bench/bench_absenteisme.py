@@ -11,7 +11,7 @@ import argparse
 import statistics
 import time
 
-from dashboard.access import Scope
+from dashboard.access.scope import Scope
 from queries import absenteisme as q
 from queries import absenteisme_etablissements as qe
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import statistics
 import time
 
-from dashboard.access import ACADEMIE, Scope
+from dashboard.access.scope import ACADEMIE, Scope
 from queries import comparer as q
 from queries import comparer_ranking as qr
 from queries import territoires as tq

@@ -9,7 +9,7 @@ import dataclasses
 import time
 
 from dashboard import slides
-from dashboard.access import ACADEMIE, Scope
+from dashboard.access.scope import ACADEMIE, Scope
 from queries import territoires as tq
 
 NETWORK = "R17-ROC"  # the longest name of the académie

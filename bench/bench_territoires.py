@@ -85,7 +85,7 @@ def _demo_fill_rows() -> list[tuple[str, float, str]]:
     import tempfile
     from pathlib import Path
 
-    from dashboard import demo
+    from dashboard.demo import generate as demo
 
     with tempfile.TemporaryDirectory() as tmp:
         engine = db.make_engine(f"sqlite:///{Path(tmp) / 'demo.sqlite'}")

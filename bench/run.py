@@ -42,7 +42,7 @@ def academie_database(code: str) -> Path:
 
 
 def ensure_database(path: Path, scale: str, academie: str | None = None):
-    from dashboard import demo
+    from dashboard.demo import generate as demo
     from dashboard.store import db, lifecycle
 
     engine = db.make_engine(f"sqlite:///{path}")
@@ -104,7 +104,7 @@ def time_page(url: str, url_path: str, page_file: str, repeat: int, params: dict
 
 
 def bench_pages(url: str, scale: str, repeat: int) -> None:
-    from dashboard.pages_registry import all_pages
+    from dashboard.ui.registry import all_pages
 
     print(f"\n## Pages ({scale}) — temps d'exécution médian, ms (froid = caches vidés)")
     print(f"{'page':<24}{'froid':>10}{'chaud':>10}")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import ui
-from dashboard.pages_registry import all_pages
+from dashboard.ui import page as ui
+from dashboard.ui.registry import all_pages
 
 STATEMENT = Path(__file__).resolve().parents[1] / "dashboard" / "docs" / "accessibilite" / "declaration.md"
 

@@ -5,11 +5,13 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from dashboard import disclosure, fmt, narrative, publish, ui, ui_charts
+from dashboard import disclosure, fmt, publish
 from dashboard.charts import absenteisme_tables as abs_tables
 from dashboard.charts import donnees as tables
 from dashboard.charts import raccrochage as charts
-from dashboard.publish import catalog
+from dashboard.publish import catalog, narrative
+from dashboard.ui import charts as ui_charts
+from dashboard.ui import page as ui
 from queries import absenteisme as aq
 from queries import donnees as dq
 from queries import raccrochage as q

@@ -8,12 +8,14 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import disclosure, fmt, ui, ui_charts
+from dashboard import disclosure, fmt
 from dashboard.charts import carte as charts
 from dashboard.charts import carte_classes as mapclasses
 from dashboard.charts import carte_geometry as mapgeo
 from dashboard.charts.common import SCHOOL_TYPE_LABELS
 from dashboard.publish import screen
+from dashboard.ui import charts as ui_charts
+from dashboard.ui import page as ui
 from queries import carte as q
 from queries import raccrochage_rules as rules
 from queries import territoires as tq

@@ -3,9 +3,10 @@ still lacks, the way from demonstration to real data, freshness of the bilans, i
 
 import streamlit as st
 
-from dashboard import fmt, importer, ui
+from dashboard import fmt, importer
 from dashboard.charts import donnees as tables
 from dashboard.importer import status as import_status
+from dashboard.ui import page as ui
 from queries import donnees as q
 
 

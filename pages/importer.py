@@ -10,8 +10,10 @@ import re
 import polars as pl
 import streamlit as st
 
-from dashboard import access, fmt, importer, ui
+from dashboard import fmt, importer
+from dashboard.access import scope as access
 from dashboard.store import dbfailure
+from dashboard.ui import page as ui
 
 AUTO = "auto"
 FLASH = "_import_message"

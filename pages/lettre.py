@@ -12,11 +12,13 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from dashboard import fmt, ui, ui_charts
-from dashboard.access import ROLE_LABELS
+from dashboard import fmt
+from dashboard.access.scope import ROLE_LABELS
 from dashboard.lettre import charts as letter_charts
 from dashboard.lettre import html as letter_html
 from dashboard.lettre import layout, letter, pdf, recipients, sending, store
+from dashboard.ui import charts as ui_charts
+from dashboard.ui import page as ui
 from queries import territoires as tq
 
 log = logging.getLogger("dashboard")
@@ -205,7 +207,7 @@ def _when(value) -> str:
         value = dt.datetime.fromisoformat(value)
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    from dashboard.audit import PARIS
+    from dashboard.access.audit import PARIS
 
     local = value.astimezone(PARIS)
     return f"{fmt.date_long(local.date())} à {local:%H:%M}"

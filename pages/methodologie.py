@@ -9,7 +9,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import methodologie, ui
+from dashboard.publish import methodologie
+from dashboard.ui import page as ui
 from queries.absenteisme_references import references_markdown
 from queries.territoires import breakdown_summary
 

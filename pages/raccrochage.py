@@ -3,9 +3,11 @@ the territories below the selection."""
 
 import streamlit as st
 
-from dashboard import disclosure, fmt, narrative, publish, ui, ui_charts
+from dashboard import disclosure, fmt, publish
 from dashboard.charts import raccrochage as charts
-from dashboard.publish import catalog
+from dashboard.publish import catalog, narrative
+from dashboard.ui import charts as ui_charts
+from dashboard.ui import page as ui
 from queries import donnees as dq
 from queries import raccrochage as q
 from queries import raccrochage_position as position

@@ -27,7 +27,7 @@ import polars as pl
 from sqlalchemy import Connection, and_, case, func, literal, or_, select
 
 from dashboard import disclosure
-from dashboard.access import Scope
+from dashboard.access.scope import Scope
 from dashboard.store import db
 from queries import absenteisme_suppression as secrecy
 from queries.absenteisme_references import (  # noqa: F401 - re-exported

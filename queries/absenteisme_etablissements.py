@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import polars as pl
 from sqlalchemy import Connection, and_, func, or_, select
 
-from dashboard.access import AccessDenied, Scope
+from dashboard.access.scope import AccessDenied, Scope
 from dashboard.store import db
 from queries import absenteisme_suppression as secrecy
 from queries.absenteisme import (

@@ -28,7 +28,7 @@ import polars as pl
 from sqlalchemy import Connection
 
 from dashboard import disclosure
-from dashboard.access import ACADEMIE, Scope
+from dashboard.access.scope import ACADEMIE, Scope
 from dashboard.store import db
 from queries import figures as figures_query
 from queries.carte_layers import (  # re-exported: callers use queries.carte

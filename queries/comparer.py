@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 import polars as pl
 from sqlalchemy import Connection
 
-from dashboard.access import ACADEMIE, Scope
+from dashboard.access.scope import ACADEMIE, Scope
 from queries import figures as figures_query
 from queries import territoires as tq
 

@@ -24,7 +24,7 @@ import logging
 import polars as pl
 from sqlalchemy import Connection
 
-from dashboard.access import ACADEMIE, Scope
+from dashboard.access.scope import ACADEMIE, Scope
 from queries import comparer as q
 from queries import prevention_figures as pf
 from queries import territoires as tq

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 from sqlalchemy import Connection, func, select
 
-from dashboard.access import Scope
+from dashboard.access.scope import Scope
 from dashboard.store import db
 from queries.territoires import can_view_detail, network_tree, resolve_territory, territory_index
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from sqlalchemy import Connection
 
 from dashboard import disclosure
-from dashboard.access import Scope
+from dashboard.access.scope import Scope
 from dashboard.store import db
 from queries import absenteisme, prevention_figures, raccrochage
 from queries import territoires as tq

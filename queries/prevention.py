@@ -30,7 +30,7 @@ from sqlalchemy import Connection, select
 
 from dashboard import academie, disclosure, fmt
 from dashboard.academie import Facts, ReferentsFact
-from dashboard.access import ACADEMIE, Scope
+from dashboard.access.scope import ACADEMIE, Scope
 from dashboard.store import db
 from queries import prevention_suppression as suppression
 from queries.absenteisme import ALL, MAIN_TYPES, TYPE_LABELS

@@ -22,7 +22,7 @@ import polars as pl
 from sqlalchemy import Connection, func, select
 
 from dashboard import disclosure
-from dashboard.access import AccessDenied, Scope
+from dashboard.access.scope import AccessDenied, Scope
 from dashboard.store import db
 from queries.absenteisme import _rates_of_sums
 from queries.prevention_schools import schools

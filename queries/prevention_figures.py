@@ -16,7 +16,7 @@ import polars as pl
 from sqlalchemy import Connection
 
 from dashboard import disclosure
-from dashboard.access import ACADEMIE, Scope
+from dashboard.access.scope import ACADEMIE, Scope
 from queries.absenteisme import ALL
 from queries.prevention import (
     _coverage_of,

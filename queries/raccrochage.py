@@ -29,7 +29,7 @@ import polars as pl
 from sqlalchemy import Connection, func, select
 
 from dashboard import disclosure
-from dashboard.access import ACADEMIE, Scope
+from dashboard.access.scope import ACADEMIE, Scope
 from dashboard.disclosure import cells as dc
 from dashboard.store import db
 from queries import raccrochage_networks as nets

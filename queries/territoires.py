@@ -15,7 +15,7 @@ import polars as pl
 from sqlalchemy import Connection, and_, func, select
 
 from dashboard import academie
-from dashboard.access import ACADEMIE, AccessDenied, Scope
+from dashboard.access.scope import ACADEMIE, AccessDenied, Scope
 from dashboard.store import db
 
 LEVELS = ("academie", "departement", "psad", "reseau")

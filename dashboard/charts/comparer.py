@@ -18,7 +18,7 @@ import polars as pl
 from plotly.subplots import make_subplots
 
 from dashboard import disclosure, fmt, markup, publish
-from dashboard.access import ACADEMIE
+from dashboard.access.scope import ACADEMIE
 from dashboard.charts.common import (
     BLUE_FRANCE,
     GREY,

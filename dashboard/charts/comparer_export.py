@@ -13,7 +13,7 @@ from __future__ import annotations
 import polars as pl
 
 from dashboard import disclosure, publish
-from dashboard.access import ACADEMIE
+from dashboard.access.scope import ACADEMIE
 from dashboard.charts import comparer as charts
 from dashboard.publish import catalog
 from dashboard.publish.columns import Column, Kind

@@ -8,8 +8,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from dashboard import audit, auth
-from dashboard.access import AccessDenied
+from dashboard.access import audit, auth
+from dashboard.access.scope import AccessDenied
 from dashboard.cli import FrenchArgumentParser
 from dashboard.publish.figures import FORMATS, render
 from dashboard.store import db, dbfailure, lifecycle

@@ -21,8 +21,9 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboard import access, auth
-from dashboard.access import AccessDenied
+from dashboard.access import auth
+from dashboard.access import scope as access
+from dashboard.access.scope import AccessDenied
 from dashboard.cli import FrenchArgumentParser, os_reason
 from dashboard.importer.contracts import KIND_LABELS, KINDS
 from dashboard.importer.service import import_file
@@ -107,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
             mappings.save_profile(engine, replace(mapping, name=name), headers)
             print(f"Correspondance enregistrée sous le nom « {name} ».")
     except AccessDenied as exc:
-        from dashboard import audit
+        from dashboard.access import audit
 
         audit.record_safely(engine, args.utilisateur or "cli", audit.DENIED, "import (ligne de commande)", None,
                             f"{exc.message} Fichier : {path.name}")

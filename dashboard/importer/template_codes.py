@@ -24,9 +24,10 @@ from dataclasses import dataclass
 import polars as pl
 from sqlalchemy import Connection
 
-from dashboard import exports, fmt
+from dashboard import fmt
 from dashboard.importer import contracts
 from dashboard.importer.contracts import CONTRACTS, ColumnSpec
+from dashboard.publish import exports
 
 TERRITORIES_SHEET = "Liste des territoires"
 LISTS_SHEET = "Listes"

@@ -10,10 +10,10 @@ import datetime as dt
 
 import polars as pl
 
-from dashboard import exports
 from dashboard.importer import contracts, template_codes
 from dashboard.importer.contracts import CONTRACTS, ColumnSpec
 from dashboard.importer.template_codes import TERRITORIES_SHEET, Codes
+from dashboard.publish import exports
 
 EXPLANATIONS_SHEET = "Explications"
 

@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 from dashboard import fmt
-from dashboard.access import AccessDenied
+from dashboard.access.scope import AccessDenied
 from dashboard.cli import FrenchArgumentParser
 from dashboard.store import db, dbfailure, lifecycle
 
@@ -60,7 +60,7 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
 
 
 def _run(engine, args) -> int:
-    from dashboard import auth
+    from dashboard.access import auth
     from dashboard.lettre import letter, recipients, sending, store
 
     with engine.connect() as conn:

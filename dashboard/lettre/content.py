@@ -22,7 +22,7 @@ from __future__ import annotations
 from sqlalchemy import Connection
 
 from dashboard import disclosure, fmt, publish
-from dashboard.access import ACADEMIE, Scope
+from dashboard.access.scope import ACADEMIE, Scope
 from dashboard.publish import figures
 from dashboard.slides import content as deck
 from queries import figures as figures_query
@@ -173,7 +173,7 @@ def part(conn: Connection, scope: Scope, code: str, annee: str, cache: FigureCac
 
 
 def _subject(territory: tq.Territory) -> str:
-    from dashboard import narrative
+    from dashboard.publish import narrative
 
     return narrative.subject(territory.niveau, territory.code, territory.nom)[0]
 

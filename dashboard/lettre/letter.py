@@ -15,7 +15,7 @@ import datetime as dt
 from sqlalchemy import Connection
 
 from dashboard import disclosure, fmt
-from dashboard.access import ACADEMIE, ACADEMIE_ROLES, Scope
+from dashboard.access.scope import ACADEMIE, ACADEMIE_ROLES, Scope
 from dashboard.lettre import content as parts
 from dashboard.publish.provenance import DEMO_LINE, SOURCES
 from dashboard.store import db

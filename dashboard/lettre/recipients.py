@@ -13,8 +13,8 @@ import unicodedata
 
 from sqlalchemy import Connection, Engine, delete, insert, select
 
-from dashboard import auth
-from dashboard.access import ACADEMIE, ROLES, Scope, require_letter_editor
+from dashboard.access import auth
+from dashboard.access.scope import ACADEMIE, ROLES, Scope, require_letter_editor
 from dashboard.store import db
 
 COLUMNS = ("email", "nom", "role", "territoire_code")

@@ -30,8 +30,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, insert, select
 
-from dashboard import audit
-from dashboard.access import Scope, require_letter_editor
+from dashboard.access import audit
+from dashboard.access.scope import Scope, require_letter_editor
 from dashboard.lettre import charts as letter_charts
 from dashboard.lettre import html as letter_html
 from dashboard.lettre import letter, pdf, recipients, store

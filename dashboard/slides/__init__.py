@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection
 
-from dashboard.access import Scope
+from dashboard.access.scope import Scope
 from dashboard.slides.content import gather
 from dashboard.slides.deck import render, slide_plan, slide_titles
 from dashboard.slides.model import DeckContent, Highlight

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from dashboard import fmt
-from dashboard.access import AccessDenied
+from dashboard.access.scope import AccessDenied
 from dashboard.cli import FrenchArgumentParser
 from dashboard.store import db, dbfailure, lifecycle
 
@@ -69,7 +69,7 @@ def _check_usage(parser: argparse.ArgumentParser, args: argparse.Namespace) -> N
 
 
 def _scope(conn, utilisateur: str | None):
-    from dashboard import auth
+    from dashboard.access import auth
 
     return auth.cli_scope(conn, utilisateur)
 
@@ -102,7 +102,7 @@ def _write_progress(done: int, total: int, label: str) -> None:
 
 def _audit(engine, scope, code: str, annee: str) -> None:
     try:
-        from dashboard import audit
+        from dashboard.access import audit
 
         audit.record(engine, scope.utilisateur, audit.EXPORT, "dialogue-de-gestion", code,
                      f"annee={annee}; presentation PPTX (ligne de commande)")
@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Erreur : {exc}", file=sys.stderr)
         return 1
     except AccessDenied as exc:
-        from dashboard import audit
+        from dashboard.access import audit
 
         if engine is not None:
             audit.record_safely(engine, args.utilisateur or "cli", audit.DENIED, "dialogue-de-gestion",

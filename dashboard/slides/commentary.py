@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from dashboard import fmt, narrative
+from dashboard import fmt
+from dashboard.publish import narrative
 from dashboard.slides.model import DeckContent, Highlight
 from queries import raccrochage as rq
 from queries import raccrochage_position as position

@@ -20,7 +20,7 @@ from PIL import Image, ImageChops
 from sqlalchemy import Connection
 
 from dashboard import academie as academie_of
-from dashboard.access import ACADEMIE, Scope
+from dashboard.access.scope import ACADEMIE, Scope
 from dashboard.charts import raccrochage as rc
 from dashboard.slides import commentary
 from dashboard.slides.model import Absence, DeckContent, Prevention
@@ -134,7 +134,7 @@ def _references(aq, annee: str) -> tuple[str | None, dict[str, float], str | Non
 
 def _map_png(conn: Connection, scope: Scope, territory: tq.Territory, annee: str) -> bytes | None:
     """The static map (rate of achievement by network) with the territory outlined."""
-    from dashboard import staticmap  # heavy (matplotlib, geopandas): only when a deck draws its map
+    from dashboard.charts import staticmap  # heavy (matplotlib, geopandas): only when a deck draws its map
 
     highlight = None if territory.code == ACADEMIE else territory.code
     try:

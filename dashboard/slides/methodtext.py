@@ -6,10 +6,10 @@ comes from the ``DeckContent`` (already disclosed) and is formatted by ``dashboa
 
 from __future__ import annotations
 
-from dashboard import disclosure, fmt, narrative, publish
+from dashboard import disclosure, fmt, publish
 from dashboard.charts import raccrochage as rc
 from dashboard.charts.common import BLUE_FRANCE
-from dashboard.publish import catalog
+from dashboard.publish import catalog, narrative
 from dashboard.slides import series, style
 from dashboard.slides.keyfigures import projection_note
 from dashboard.slides.model import DeckContent

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from dashboard.access import Scope
+from dashboard.access.scope import Scope
 from queries import comparer as q
 from queries import comparer_ranking as qr
 from queries.figures import territory_figures

@@ -4,7 +4,7 @@ the archive in their own version only."""
 
 from __future__ import annotations
 
-from dashboard.access import Scope
+from dashboard.access.scope import Scope
 from dashboard.lettre import recipients, store
 from dashboard.store import db
 from tests.support.apptest import assert_no_exception

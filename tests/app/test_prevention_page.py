@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from dashboard import fmt
-from dashboard.access import Scope
+from dashboard.access.scope import Scope
 from dashboard.publish import screen
 from dashboard.store import db
 from queries import prevention as q

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from dashboard import disclosure, fmt
-from dashboard.access import Scope
+from dashboard.access.scope import Scope
 from dashboard.publish import screen
 from dashboard.store import db, lifecycle
 from queries.figures import territory_figures
@@ -176,7 +176,7 @@ def test_raccrochage_table_views(run_page, fixture_url):
 
 def _demo_available() -> bool:
     try:
-        import dashboard.demo  # noqa: F401
+        import dashboard.demo.generate  # noqa: F401
     except ImportError:
         return False
     return True

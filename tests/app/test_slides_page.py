@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dashboard import fmt
-from dashboard.access import Scope
+from dashboard.access.scope import Scope
 from dashboard.store import db
 from queries.figures import territory_figures
 from tests.support.apptest import assert_no_exception

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from dashboard.pages_registry import all_pages
+from dashboard.ui.registry import all_pages
 from queries.statuses import STATUS_ICONS
 from tests.support.accessibility import RESULTS, axe_violations, describe, require_axe
 from tests.support.browser import check_visit, streamlit_server, visit, wait_for_app

@@ -299,7 +299,7 @@ def resident_mb(app) -> float:
 
 
 def denied_sends(stack, user: str) -> list[str]:
-    from dashboard import audit
+    from dashboard.access import audit
     from dashboard.store import db
 
     engine = create_engine(stack.database_url.replace("postgresql://", "postgresql+psycopg://", 1))

@@ -13,7 +13,7 @@ from collections import defaultdict
 import pytest
 from sqlalchemy import func, select
 
-from dashboard.access import Scope
+from dashboard.access.scope import Scope
 from dashboard.disclosure import rule
 from dashboard.store import db
 from queries import absenteisme as aq

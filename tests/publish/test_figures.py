@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from openpyxl import load_workbook
 
-from dashboard.access import AccessDenied, Scope
+from dashboard.access.scope import AccessDenied, Scope
 from dashboard.publish import figures
 from queries import figures as figures_query
 from tests.support import ROOT, cli
@@ -26,7 +26,7 @@ SOLUTIONS = ["formation_initiale", "structure_innovante", "apprentissage", "mlds
 
 @pytest.fixture
 def engine(db_engine):
-    from dashboard import auth
+    from dashboard.access import auth
 
     load_fixture(db_engine)
     auth.load_users_file(db_engine, ROOT / "config" / "utilisateurs.example.csv")
@@ -227,7 +227,7 @@ def test_cli_errors(engine, tmp_path):
 
 
 def test_export_carries_absenteeism_by_school_type(demo_engine):
-    from dashboard.access import Scope
+    from dashboard.access.scope import Scope
     from queries import absenteisme as aq
     from queries.figures import territory_figures
 

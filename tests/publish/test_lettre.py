@@ -14,8 +14,8 @@ from email import policy
 import pytest
 from sqlalchemy import func, select
 
-from dashboard import audit
-from dashboard.access import AccessDenied, Scope
+from dashboard.access import audit
+from dashboard.access.scope import AccessDenied, Scope
 from dashboard.lettre import content as parts
 from dashboard.lettre import html as letter_html
 from dashboard.lettre import letter, pdf, recipients, sending, store

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from dashboard import fmt, slides
-from dashboard.access import Scope
+from dashboard.access.scope import Scope
 from dashboard.charts import raccrochage as rc
 from dashboard.slides import series
 from queries import raccrochage as rq

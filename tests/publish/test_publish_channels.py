@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from dashboard import disclosure, fmt, publish, slides
-from dashboard.access import ACADEMIE, Scope
+from dashboard.access.scope import ACADEMIE, Scope
 from dashboard.charts import absenteisme_tables as abs_tables
 from dashboard.charts import carte as carte_charts
 from dashboard.charts import comparer_export

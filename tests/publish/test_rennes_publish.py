@@ -9,7 +9,7 @@ import json
 from sqlalchemy import func, select
 
 from dashboard import importer, slides
-from dashboard.access import Scope
+from dashboard.access.scope import Scope
 from dashboard.publish import figures
 from dashboard.store import db
 from queries import figures as figures_query

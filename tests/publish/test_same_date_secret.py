@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.access import Scope
+from dashboard.access.scope import Scope
 from dashboard.disclosure import rule
 from queries import raccrochage as rq
 from queries import territoires as tq

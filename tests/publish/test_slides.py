@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from pptx.enum.chart import XL_CHART_TYPE
 
 from dashboard import disclosure, fmt, slides
-from dashboard.access import Scope
+from dashboard.access.scope import Scope
 from dashboard.slides import series
 from queries import absenteisme as aq
 from queries import raccrochage as rq
@@ -323,7 +323,7 @@ def test_deck_of_a_year_without_bilans(demo_engine):
 
 
 def test_scope_is_enforced(demo_engine):
-    from dashboard.access import AccessDenied
+    from dashboard.access.scope import AccessDenied
 
     network_user = Scope.for_role("reseau", "R86-POI", "r")
     with demo_engine.connect() as conn:

@@ -12,7 +12,7 @@ from pptx.dml.color import RGBColor
 from pptx.util import Inches
 
 from dashboard import slides
-from dashboard.access import Scope
+from dashboard.access.scope import Scope
 from dashboard.slides.__main__ import progress_bar
 from dashboard.store import db
 from tests.support import cli

@@ -9,7 +9,7 @@ import math
 import pytest
 from sqlalchemy import insert
 
-from dashboard.access import AccessDenied, Scope
+from dashboard.access.scope import AccessDenied, Scope
 from dashboard.store import db
 from queries import absenteisme as q
 from queries import absenteisme_etablissements as qe

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import insert
 
-from dashboard.access import Scope
+from dashboard.access.scope import Scope
 from dashboard.store import db
 from queries import absenteisme as q
 from queries import absenteisme_comparaisons as qc

@@ -21,7 +21,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import insert
 
-from dashboard.access import AccessDenied, Scope
+from dashboard.access.scope import AccessDenied, Scope
 from dashboard.charts import carte as charts
 from dashboard.charts import carte_classes as mapclasses
 from dashboard.charts import carte_geometry as mapgeo
@@ -497,7 +497,7 @@ def _png_size(data: bytes) -> tuple[int, int]:
 
 def test_static_png_renders_with_and_without_highlight(engine):
     plain = charts_png = None
-    from dashboard.staticmap import render_map_png
+    from dashboard.charts.staticmap import render_map_png
 
     plain = render_map_png(engine, FULL, YEAR, level="reseau", indicator="taux_atteinte", width_px=1200, dpi=150)
     assert _png_size(plain)[0] == 1200
@@ -512,7 +512,7 @@ def test_static_png_renders_with_and_without_highlight(engine):
 
 
 def test_static_png_respects_the_scope(engine):
-    from dashboard.staticmap import render_map_png
+    from dashboard.charts.staticmap import render_map_png
 
     with pytest.raises(AccessDenied):
         render_map_png(engine, IEN_86, YEAR, highlight="R16-ANG")

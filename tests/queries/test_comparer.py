@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import insert
 
 from dashboard import disclosure, fmt
-from dashboard.access import AccessDenied, Scope
+from dashboard.access.scope import AccessDenied, Scope
 from dashboard.charts import comparer as charts
 from dashboard.charts import comparer_export as export
 from dashboard.store import db

@@ -22,7 +22,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from dashboard import disclosure, fmt, publish, slides
-from dashboard.access import ACADEMIE, AccessDenied, Scope
+from dashboard.access.scope import ACADEMIE, AccessDenied, Scope
 from dashboard.charts import absenteisme_tables as abs_tables
 from dashboard.charts import carte as carte_charts
 from dashboard.charts import comparer_export

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.access import Scope
+from dashboard.access.scope import Scope
 from queries import donnees as q
 
 pytestmark = pytest.mark.all_backends  # SQL: see tests/README.md

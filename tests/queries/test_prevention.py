@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import insert
 
 from dashboard import disclosure
-from dashboard.access import AccessDenied, Scope
+from dashboard.access.scope import AccessDenied, Scope
 from dashboard.store import db
 from dashboard.uai import make_uai
 from queries import prevention as q

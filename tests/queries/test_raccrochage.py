@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.access import AccessDenied, Scope
+from dashboard.access.scope import AccessDenied, Scope
 from dashboard.store import db
 from queries import raccrochage as q
 from tests.support.raccrochage import YEAR, load_fixture

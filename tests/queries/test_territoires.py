@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import insert
 
-from dashboard.access import AccessDenied, Scope
+from dashboard.access.scope import AccessDenied, Scope
 from dashboard.store import db
 from queries import territoires as tq
 

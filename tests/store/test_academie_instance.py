@@ -8,8 +8,10 @@ import polars as pl
 import pytest
 from sqlalchemy import func, select
 
-from dashboard import academie, demo, narrative
-from dashboard.access import Scope
+from dashboard import academie
+from dashboard.access.scope import Scope
+from dashboard.demo import generate as demo
+from dashboard.publish import narrative
 from dashboard.store import db, lifecycle
 from queries import territoires as tq
 from tests.support import cli

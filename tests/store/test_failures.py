@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, insert, select, text
 
 from dashboard import importer
 from dashboard.store import db, dbfailure
-from dashboard.ui import GENERIC_ERROR
+from dashboard.ui.page import GENERIC_ERROR
 from tests.support import ROOT, cli
 from tests.support.apptest import assert_no_exception
 from tests.support.databases import PG_URL
@@ -230,7 +230,7 @@ def test_lock_timeout_is_busy(pg_engine):
 
 
 def test_every_page_says_the_database_is_unreachable(app_test):
-    from dashboard.pages_registry import all_pages
+    from dashboard.ui.registry import all_pages
 
     expected = dbfailure.message(dbfailure.UNREACHABLE, dbfailure.PAGE)
     for spec in all_pages():
@@ -242,8 +242,8 @@ def test_every_page_says_the_database_is_unreachable(app_test):
 def _unreachable_body_page():
     from sqlalchemy import text
 
-    from dashboard import ui
     from dashboard.store import db
+    from dashboard.ui import page as ui
 
     def body():
         with db.make_engine("postgresql+psycopg://postgres@127.0.0.1:1/pilotage").connect() as conn:

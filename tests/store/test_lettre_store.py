@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from dashboard import audit
-from dashboard.access import Scope
+from dashboard.access import audit
+from dashboard.access.scope import Scope
 from dashboard.lettre import recipients, sending, store
 from dashboard.store import db
 

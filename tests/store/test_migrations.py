@@ -315,7 +315,7 @@ def test_cli_upgrade_refuses_an_empty_database(tmp_path):
 def test_the_app_start_upgrades_an_existing_database(tmp_path, demo_sqlite_url):
     """``ui.engine()`` on a database of the previous release: upgraded in place, every row kept, and
     (a demonstration database) the referents and GPDS activity added."""
-    from dashboard import ui_data as ui
+    from dashboard.ui import data as ui
 
     url = f"sqlite:///{tmp_path / 'release.sqlite'}"
     engine = db.make_engine(url)

@@ -28,8 +28,8 @@ ENTRY_POINTS = {
     "dashboard.disclosure": "dashboard.disclosure.__main__",
     "dashboard.figures": "dashboard.figures.__main__",
     "dashboard.db": "dashboard.db.__main__",
-    "dashboard.demo": "dashboard.demo",
-    "dashboard.auth": "dashboard.auth",
+    "dashboard.demo": "dashboard.demo.__main__",
+    "dashboard.auth": "dashboard.auth.__main__",
     "dashboard.lettre": "dashboard.lettre.__main__",
 }
 

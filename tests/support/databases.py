@@ -67,7 +67,7 @@ def fill(kind: str, engine: Engine) -> None:
         return
     lifecycle.init_database(engine, ACADEMIES.get(kind))
     if kind in ("demo", "rennes"):
-        from dashboard import demo
+        from dashboard.demo import generate as demo
 
         demo.fill(engine)
 

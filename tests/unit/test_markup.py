@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from dashboard import markup
-from dashboard.access import Scope
+from dashboard.access.scope import Scope
 from dashboard.charts import absenteisme as abs_charts
 from dashboard.charts import carte as map_charts
 from dashboard.charts import comparer as cmp_charts

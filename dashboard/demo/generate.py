@@ -28,8 +28,6 @@ CLI: ``python -m dashboard.demo [--academie rennes] --database-url URL [--scale 
 
 from __future__ import annotations
 
-import sys
-import time
 import uuid
 from collections.abc import Callable
 
@@ -37,9 +35,9 @@ import numpy as np
 import polars as pl
 from sqlalchemy import Connection, Engine, func, insert, select
 
-from dashboard import demo_prevention, fmt
-from dashboard.cli import FrenchArgumentParser
-from dashboard.demo_bilans import (
+from dashboard import fmt
+from dashboard.demo import prevention as demo_prevention
+from dashboard.demo.bilans import (
     SIGNALES_ACADEMIE,
     Network,
     academie_targets,
@@ -47,8 +45,8 @@ from dashboard.demo_bilans import (
     bilans_and_targets,
     mlds_sites,
 )
-from dashboard.demo_schools import ACADEMIE_MIX, Commune, absenteeism_rows, place_schools, scaled_mix
-from dashboard.store import db, lifecycle
+from dashboard.demo.schools import ACADEMIE_MIX, Commune, absenteeism_rows, place_schools, scaled_mix
+from dashboard.store import db
 
 SCALES = ("academie", "national")
 DEFAULT_SEED = 20131
@@ -152,7 +150,7 @@ def _absenteeism_frame(rows: list[dict]) -> pl.DataFrame:
 def _national(rng: np.random.Generator, academie_schools: int,
               per_inhabitant: dict[int, float]) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
     """(synthetic territory rows, synthetic indicator rows)."""
-    from dashboard.demo_national import synthetic_territories
+    from dashboard.demo.national import synthetic_territories
 
     geo = synthetic_territories(rng)
     communes: list[Commune] = geo["geo"]
@@ -291,61 +289,3 @@ def table_counts(engine: Engine) -> dict[str, int]:
     with engine.connect() as conn:
         return {name: conn.execute(select(func.count()).select_from(db.metadata.tables[name])).scalar_one()
                 for name in SUMMARY_LABELS}
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = FrenchArgumentParser(prog="python -m dashboard.demo",
-                                     description="Remplit une base avec des données de démonstration")
-    parser.add_argument("--database-url", default=None, help="URL SQLAlchemy de la base (défaut : base embarquée)")
-    parser.add_argument("--academie", default=None,
-                        help="l'académie d'une base à créer, par son nom ou son code officiel (rennes, 14) ; "
-                             "Poitiers par défaut")
-    parser.add_argument("--scale", choices=SCALES, default="academie",
-                        help="academie (environ 330 établissements) ou national (environ 7 000, pour les mesures)")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="graine du générateur (défaut : 20131)")
-    args = parser.parse_args(argv)
-    try:
-        engine = db.make_engine(args.database_url)
-    except Exception as exc:  # noqa: BLE001 - a French message, never a traceback
-        from dashboard.store import dbfailure
-
-        return dbfailure.cli_exit(exc)
-    target = engine.url.render_as_string(hide_password=True)
-    try:
-        lifecycle.init_database(engine, args.academie)
-        with engine.connect() as conn:
-            existing = conn.execute(select(func.count()).select_from(db.bilans)).scalar_one()
-        if existing:
-            print(f"La base {target} contient déjà des données ({fmt.integer(existing)} bilans) : "
-                  "rien n'a été écrit.")
-            return 0
-        started = time.perf_counter()
-        fill(engine, scale=args.scale, seed=args.seed,
-             progress=lambda msg: print(msg, file=sys.stderr, flush=True))
-        elapsed = time.perf_counter() - started
-    except db.UnknownAcademie as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    except Exception as exc:  # noqa: BLE001 - a French message, never a traceback
-        from dashboard.store import dbfailure
-
-        if dbfailure.kind(exc):
-            return dbfailure.cli_exit(exc)
-        print(f"Échec du remplissage de la base {target} ({type(exc).__name__}) : rien n'a été écrit.",
-              file=sys.stderr)
-        return 1
-    finally:
-        engine.dispose()
-    echelle = "nationale (synthétique)" if args.scale == "national" else "académique"
-    from dashboard.academie import of_engine
-
-    print(f"Données de démonstration écrites dans {target} ({of_engine(engine).titre.lower()}, échelle {echelle}, "
-          f"graine {args.seed}, "
-          f"{fmt.number(elapsed, 1)} s) :")
-    for name, count in table_counts(engine).items():
-        print(f"  {SUMMARY_LABELS[name]} : {fmt.integer(count)}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dashboard.demo_schools import Commune
+from dashboard.demo.schools import Commune
 
 N_DEPARTMENTS = 96
 N_PSAD = 350

@@ -14,25 +14,16 @@ from dataclasses import dataclass
 import polars as pl
 import streamlit as st
 
-from dashboard import fmt, markup, ui_access, ui_french
-from dashboard.access import ACADEMIE, ROLE_LABELS, AccessDenied, Scope
+from dashboard import fmt, markup
+from dashboard.access.scope import ACADEMIE, ROLE_LABELS, AccessDenied, Scope
 from dashboard.store import dbfailure
-from dashboard.ui_data import (  # noqa: F401 - the page kit: pages call ``ui.query`` etc.
+from dashboard.ui import access as ui_access
+from dashboard.ui import french as ui_french
+from dashboard.ui.data import (
     academie,
-    clear_caches,
-    data_version,
-    discard_uploads,
     engine,
     is_demo,
     query,
-    query_uncached,
-)
-from dashboard.ui_downloads import (  # noqa: F401 - the page kit: pages call ``ui.download_button`` etc.
-    XLSX_MIME,
-    download_button,
-    download_buttons,
-    provenance,
-    safe_filename,
 )
 from queries import territoires as tq
 
@@ -325,7 +316,7 @@ def run_app(default_page: str = "") -> None:
     """The app: page set-up, the page list (``pages_registry``), access, the shared selection, then
     the page the address names. ``default_page`` is the ``url_path`` of the page served at « / »
     (Accueil; a test harness makes it the page under test, drawn by one script run)."""
-    from dashboard.pages_registry import PAGES, PAGES_DIR
+    from dashboard.ui.registry import PAGES, PAGES_DIR
 
     st.set_page_config(page_title="Pilotage du décrochage", page_icon="🎓", layout="wide",
                        initial_sidebar_state="auto")  # narrow screens and 200 % zoom: folded, content first

@@ -21,8 +21,8 @@ import streamlit as st
 
 from dashboard.charts.common import status_icon_meanings
 
-STYLESHEET = Path(__file__).resolve().parent / "static" / "pilotage.css"
-SCRIPT = Path(__file__).resolve().parent / "static" / "francais.js"
+STYLESHEET = Path(__file__).resolve().parents[1] / "static" / "pilotage.css"
+SCRIPT = Path(__file__).resolve().parents[1] / "static" / "francais.js"
 PAGE_NOT_FOUND = "page_introuvable"  # session flag, set for the run that fell back to Accueil
 PAGE_NOT_FOUND_NOTICE = ("La page demandée n'existe pas : voici la page d'accueil. Choisissez une page dans le menu "
                          "de gauche.")

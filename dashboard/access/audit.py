@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 from sqlalchemy import Connection, Engine, insert, select
 
-from dashboard.access import Scope, require_audit_reader
+from dashboard.access.scope import Scope, require_audit_reader
 from dashboard.store import db
 
 VIEW = "consultation"

@@ -25,7 +25,7 @@ import numpy as np
 
 from dashboard import uai as uai_codes
 
-REFERENCES_PATH = Path(__file__).resolve().parent / "data" / "references_nationales.csv"
+REFERENCES_PATH = Path(__file__).resolve().parents[1] / "data" / "references_nationales.csv"
 
 TYPE_LABELS = {
     "COLLEGE": "Collège",

@@ -18,8 +18,9 @@ from pathlib import Path
 import streamlit as st
 from sqlalchemy import Engine
 
-from dashboard import audit, auth, exports
-from dashboard.access import Scope
+from dashboard.access import audit, auth
+from dashboard.access.scope import Scope
+from dashboard.publish import exports
 from dashboard.store import dbfailure
 
 log = logging.getLogger("dashboard.access")
@@ -111,7 +112,7 @@ def register_uploads(engine: Engine, access: Access) -> None:
     """This session's user for the upload guard (``ui_uploads``), installed once per process."""
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-    from dashboard import ui_uploads
+    from dashboard.ui import uploads as ui_uploads
 
     ui_uploads.install(lambda user, detail: _safe_record(engine, user, audit.DENIED, ui_uploads.PAGE, None, detail))
     ctx = get_script_run_ctx()

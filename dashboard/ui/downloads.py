@@ -10,10 +10,13 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from dashboard import exports, publish, ui_access, ui_data
+from dashboard import publish
+from dashboard.publish import exports
+from dashboard.ui import access as ui_access
+from dashboard.ui import data as ui_data
 
 if TYPE_CHECKING:
-    from dashboard.ui import PageContext
+    from dashboard.ui.page import PageContext
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -29,7 +29,7 @@ from matplotlib.patches import Patch  # noqa: E402
 from sqlalchemy import Connection, Engine  # noqa: E402
 
 import geodata  # noqa: E402
-from dashboard.access import Scope  # noqa: E402
+from dashboard.access.scope import Scope  # noqa: E402
 from dashboard.charts import carte_classes as mapclasses  # noqa: E402
 from dashboard.charts import carte_geometry as mapgeo  # noqa: E402
 from queries import carte as q  # noqa: E402

@@ -13,8 +13,9 @@ from sqlalchemy import Engine
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard import academie as academie_of
-from dashboard import demo, ui_uploads
+from dashboard.demo import generate as demo
 from dashboard.store import db, lifecycle
+from dashboard.ui import uploads as ui_uploads
 
 log = logging.getLogger("dashboard")
 
