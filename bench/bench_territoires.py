@@ -12,6 +12,7 @@ import time
 
 from sqlalchemy import and_, func, select
 
+from dashboard import schoolyear
 from dashboard.store import db, lifecycle
 from queries import territoires as tq
 
@@ -32,7 +33,7 @@ def correlated_tree(conn, annee: str):
     t, c, d = db.territoires, db.communes, db.departements
     t2 = db.territoires.alias("t2")
     latest = (select(func.max(t2.c.annee_debut))
-              .where(and_(t2.c.commune_insee == t.c.commune_insee, t2.c.annee_debut <= tq.start_year(annee)))
+              .where(and_(t2.c.commune_insee == t.c.commune_insee, t2.c.annee_debut <= schoolyear.start_year(annee)))
               .scalar_subquery())
     stmt = (select(t.c.reseau_code, func.max(t.c.reseau_nom), func.max(t.c.psad_code), func.max(t.c.psad_nom),
                    func.max(t.c.departement_code), func.max(d.c.nom), func.sum(c.c.population))

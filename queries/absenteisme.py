@@ -28,6 +28,7 @@ from sqlalchemy import Connection, and_, case, func, literal, or_, select
 
 from dashboard import disclosure
 from dashboard.access.scope import Scope
+from dashboard.schoolyear import month_rank, previous_year, start_year
 from dashboard.store import db
 from queries import absenteisme_suppression as secrecy
 from queries.absenteisme_references import (  # noqa: F401 - re-exported
@@ -44,7 +45,6 @@ from queries.territoires import (
     children,
     commune_breakdown,
     resolve_territory,
-    start_year,
     territory_index,
 )
 
@@ -63,26 +63,6 @@ MONTHLY_SCHEMA = {
 
 
 # --- calendar -----------------------------------------------------------------------------------
-
-
-def previous_year(annee_scolaire: str) -> str:
-    start = start_year(annee_scolaire) - 1
-    return f"{start}-{start + 1}"
-
-
-def month_rank(mois: str) -> int:
-    """Position of a month in the school year: September 0 … June 9 (July 10, August 11)."""
-    return (int(mois[5:7]) - 9) % 12
-
-
-def school_year_months(annee_scolaire: str, last_rank: int = 9) -> list[str]:
-    """``"2014-2015"`` → ``["2014-09", …, "2015-06"]``."""
-    start = start_year(annee_scolaire)
-    out = []
-    for rank in range(last_rank + 1):
-        month = (rank + 8) % 12 + 1
-        out.append(f"{start if month >= 9 else start + 1}-{month:02d}")
-    return out
 
 
 # --- SQL ----------------------------------------------------------------------------------------

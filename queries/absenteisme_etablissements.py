@@ -14,6 +14,7 @@ import polars as pl
 from sqlalchemy import Connection, and_, func, or_, select
 
 from dashboard.access.scope import AccessDenied, Scope
+from dashboard.schoolyear import previous_year, same_month_last_year
 from dashboard.store import db
 from queries import absenteisme_suppression as secrecy
 from queries.absenteisme import (
@@ -24,7 +25,6 @@ from queries.absenteisme import (
     _schools_of,
     _with_previous,
     apply_decision,
-    previous_year,
 )
 from queries.territoires import (
     Territory,
@@ -51,7 +51,7 @@ def _school_rows(conn: Connection, territory: Territory, annee: str) -> pl.DataF
     months = conn.execute(
         select(a.c.mois).distinct().where(in_territory, a.c.annee_scolaire == annee)
     ).scalars().all()
-    prev_months = [f"{int(m[:4]) - 1}{m[4:]}" for m in months]
+    prev_months = [same_month_last_year(m) for m in months]
     sums = (
         select(a.c.uai, a.c.annee_scolaire, func.count().label("nb_mois"),
                func.sum(a.c.effectif).label("effectif"), func.sum(a.c.eleves_absenteistes).label("absenteistes"))

@@ -47,6 +47,7 @@ from queries.carte_layers import (  # re-exported: callers use queries.carte
     network_seats,  # noqa: F401
     schools,  # noqa: F401
 )
+from queries.raccrochage_position import is_closed
 from queries.raccrochage_rules import rate_name
 from queries.territoires import (
     Territory,
@@ -391,7 +392,7 @@ class MapData:
     @property
     def closed(self) -> bool:
         phases = {p for p in self.values["phase"].to_list() if p}
-        return bool(phases) and all(p in ("close", "close_incomplete") for p in phases)
+        return bool(phases) and all(is_closed(p) for p in phases)
 
     @property
     def label(self) -> str:

@@ -11,8 +11,9 @@ import polars as pl
 from sqlalchemy import Connection, func, select
 
 from dashboard import disclosure
+from dashboard.schoolyear import month_rank
 from dashboard.store import db
-from queries.absenteisme import _in_networks, month_rank
+from queries.absenteisme import _in_networks
 from queries.territoires import Territory, commune_breakdown
 
 SCHOOL_SCHEMA = {"uai": pl.String, "nom": pl.String, "type": pl.String, "secteur": pl.String, "ep": pl.String,

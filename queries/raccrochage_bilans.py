@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import polars as pl
 from sqlalchemy import Connection, select
 
+from dashboard.schoolyear import rank_expr
 from dashboard.store import db
 from queries.raccrochage_rules import SOLUTION_COLUMNS
 
@@ -22,7 +23,7 @@ BILAN_SCHEMA = {
 def with_derived(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(
         pl.sum_horizontal(list(SOLUTION_COLUMNS)).cast(pl.Int64).alias("raccroches"),
-        ((pl.col("periode_fin").str.slice(5, 2).cast(pl.Int64) - 9) % 12).alias("rang"),
+        rank_expr("periode_fin").alias("rang"),
     )
 
 

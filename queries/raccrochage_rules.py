@@ -9,7 +9,8 @@ import datetime as dt
 import polars as pl
 from sqlalchemy import Connection, select
 
-from dashboard import disclosure, fmt
+from dashboard import disclosure, fmt, schoolyear
+from dashboard.schoolyear import rank_month
 from dashboard.store import db
 from queries import territoires as tq
 
@@ -93,16 +94,6 @@ DISCLOSED_COUNTS = (*COUNT_COLUMNS, "raccroches_cumul",
 # --- periods ----------------------------------------------------------------------------------------
 
 
-def month_rank(periode_fin: str) -> int:
-    """Rank of a date's month in the school year: September 0 … August 11."""
-    return (int(periode_fin[5:7]) - 9) % 12
-
-
-def rank_month(rank: int) -> int:
-    """Calendar month of a rank: 0 → 9 (September), 11 → 8 (August)."""
-    return (rank + 8) % 12 + 1
-
-
 def slot_label(rank: int) -> str:
     """The bimonthly period ending in the month of ``rank``, without year: ``"sept.–oct."``."""
     end = rank_month(rank)
@@ -124,15 +115,10 @@ def period_label(periode_fin: str) -> str:
 def period_ends(annee: str) -> list[str]:
     """The six bimonthly period ends of a school year (ISO dates): October, December, February,
     April, June and August."""
-    start = tq.start_year(annee)
+    start = schoolyear.start_year(annee)
     feb = 29 if (start + 1) % 4 == 0 and ((start + 1) % 100 != 0 or (start + 1) % 400 == 0) else 28
     return [f"{start}-10-31", f"{start}-12-31", f"{start + 1}-02-{feb}", f"{start + 1}-04-30", f"{start + 1}-06-30",
             f"{start + 1}-08-31"]
-
-
-def previous_year(annee: str) -> str:
-    start = tq.start_year(annee) - 1
-    return f"{start}-{start + 1}"
 
 
 # --- targets ------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from dashboard.disclosure import cells as dc
 from dashboard.disclosure import rule
 from dashboard.disclosure.marks import PRIMARY
 from dashboard.disclosure.suppression import Decision, decide
+from dashboard.schoolyear import previous_year
 from dashboard.store import db
 from queries import absenteisme_suppression, prevention_suppression
 from queries import raccrochage_networks as nets
@@ -30,7 +31,7 @@ from queries import raccrochage_position as position
 from queries import secret_store as store
 from queries import territoires as tq
 from queries.raccrochage_bilans import bilan_rows
-from queries.raccrochage_rules import default_profile, previous_year, seasonal_profile
+from queries.raccrochage_rules import default_profile, seasonal_profile
 
 log = logging.getLogger("dashboard.disclosure")
 _MEMO: dict[tuple, Decision] = {}

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, and_, func, select
 
 from dashboard import academie
 from dashboard.access.scope import ACADEMIE, AccessDenied, Scope
+from dashboard.schoolyear import start_year
 from dashboard.store import db
 
 LEVELS = ("academie", "departement", "psad", "reseau")
@@ -48,10 +49,6 @@ class Territory:
         if self.niveau == "psad":
             return f"PSAD {self.nom}"
         return f"Réseau {self.nom}"
-
-
-def start_year(annee_scolaire: str) -> int:
-    return int(annee_scolaire[:4])
 
 
 def _in_force(annee_scolaire: str):

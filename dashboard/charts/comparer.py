@@ -30,6 +30,7 @@ from dashboard.charts.common import (
     french_layout,
 )
 from dashboard.publish import catalog
+from dashboard.schoolyear import rank_month
 from queries import comparer as q
 from queries.statuses import STATUS_LABELS
 
@@ -160,7 +161,7 @@ def _position(i: int) -> tuple[int, int]:
 
 
 def _month_tick(rank: int) -> str:
-    return fmt.month_name((rank + 8) % 12 + 1, short=True)
+    return fmt.month_name(rank_month(rank), short=True)
 
 
 def _empty(message: str, height: int = 260) -> go.Figure:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dashboard.schoolyear import school_year
 from dashboard.store import db
 
 # Académie of Poitiers: yearly young people signalled (SIEI) and share with a solution.
@@ -38,10 +39,6 @@ def period_ends(start: int) -> list[str]:
     feb = 29 if is_leap(start + 1) else 28
     return [f"{start}-10-31", f"{start}-12-31", f"{start + 1}-02-{feb}", f"{start + 1}-04-30",
             f"{start + 1}-06-30", f"{start + 1}-08-31"]
-
-
-def school_year(start: int) -> str:
-    return f"{start}-{start + 1}"
 
 
 @dataclass(frozen=True)

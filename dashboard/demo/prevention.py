@@ -27,6 +27,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from dashboard.schoolyear import school_year
+
 REFERENT_MIX = {  # of 275 referents in the académie (2014)
     "CPE": 120,
     "PERSONNEL_DE_DIRECTION": 72,
@@ -56,10 +58,6 @@ FOLLOW_SHARE = 0.65
 INTERNAL_SOLUTION_SHARE = 0.55
 PLATFORM_SHARE = {"COLLEGE": 0.01, "LGT": 0.06, "LP": 0.12, "LPO": 0.08, "EREA": 0.08, "AUTRE": 0.03}
 MEETINGS_MEAN = 1.2
-
-
-def school_year(start: int) -> str:
-    return f"{start}-{start + 1}"
 
 
 def _targets(total: int, eligible_ddfpt: int) -> dict[str, int]:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import polars as pl
 
-from dashboard import fmt
+from dashboard import fmt, schoolyear
 from dashboard.importer import contracts
 from dashboard.importer.contracts import ColumnSpec
 
@@ -130,7 +130,7 @@ def parse_school_year(text: str) -> Parsed:
         return None, "annee_non_consecutive"
     if start not in YEARS:
         return None, "annee_hors_plage"
-    return fmt.school_year(start), None
+    return schoolyear.school_year(start), None
 
 
 def parse_start_year(text: str) -> Parsed:

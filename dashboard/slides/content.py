@@ -20,6 +20,7 @@ from PIL import Image, ImageChops
 from sqlalchemy import Connection
 
 from dashboard import academie as academie_of
+from dashboard import schoolyear
 from dashboard.access.scope import ACADEMIE, Scope
 from dashboard.charts import raccrochage as rc
 from dashboard.slides import commentary
@@ -52,7 +53,7 @@ def gather(conn: Connection, scope: Scope, code: str, annee: str, *, with_map: b
     content = DeckContent(
         territory=territory,
         annee=annee,
-        annee_n1=rq.previous_year(annee),
+        annee_n1=schoolyear.previous_year(annee),
         demo=db.get_meta(conn, "demo") == "1",
         generated_on=dt.date.today().isoformat(),
         situation=detail.situation,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import polars as pl
 import streamlit as st
 
-from dashboard import fmt, markup
+from dashboard import fmt, markup, schoolyear
 from dashboard.access.scope import ACADEMIE, ROLE_LABELS, AccessDenied, Scope
 from dashboard.store import dbfailure
 from dashboard.ui import access as ui_access
@@ -65,8 +65,7 @@ class PageContext:
 
     @property
     def previous_year(self) -> str:
-        start = int(self.annee[:4]) - 1
-        return f"{start}-{start + 1}"
+        return schoolyear.previous_year(self.annee)
 
 
 def _param(name: str) -> str | None:

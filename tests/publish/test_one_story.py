@@ -9,7 +9,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from dashboard import fmt, slides
+from dashboard import fmt, schoolyear, slides
 from dashboard.access.scope import Scope
 from dashboard.charts import raccrochage as rc
 from dashboard.slides import series
@@ -79,7 +79,7 @@ def test_the_trajectoire_sheet_holds_the_own_date_points(late_psad):
 def test_the_page_figure_marks_both_own_date_levels(late_psad):
     d = late_psad["detail"]
     s, shown = d.situation, d.publie.situation
-    own = rc.own_dates(s, shown, rq.previous_year(OPEN))
+    own = rc.own_dates(s, shown, schoolyear.previous_year(OPEN))
     fig = rc.trajectory_figure(d.publie.periodes, d.publie.historique, d.trajectoire, OPEN, s["objectif"],
                                own_dates=own)
     traces = {t.name: t for t in fig.data}

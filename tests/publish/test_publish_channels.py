@@ -12,7 +12,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from dashboard import disclosure, fmt, publish, slides
+from dashboard import disclosure, fmt, publish, schoolyear, slides
 from dashboard.access.scope import ACADEMIE, Scope
 from dashboard.charts import absenteisme_tables as abs_tables
 from dashboard.charts import carte as carte_charts
@@ -258,7 +258,7 @@ def _workbooks(demo_sqlite_url, annee: str) -> dict[str, tuple[list[publish.Tabl
         yearly = abs_tables.yearly_export(aq.yearly_rates(conn, FULL, "P86-POI", annee, "type"), annee, "PSAD")
         subs = abs_tables.children_export(aq.children_rates(conn, FULL, "86", annee), annee)
         schools = abs_tables.schools_export(qe.school_view(conn, FULL, "R86-SVI", annee).table, annee,
-                                            aq.previous_year(annee))
+                                            schoolyear.previous_year(annee))
         for name, t in (("absenteisme-types", yearly), ("absenteisme-territoires", subs),
                         ("absenteisme-etablissements", schools)):
             out[name] = ([t], publish.xlsx_bytes([t], prov))

@@ -21,7 +21,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from dashboard import disclosure, fmt, publish, slides
+from dashboard import disclosure, fmt, publish, schoolyear, slides
 from dashboard.access.scope import ACADEMIE, AccessDenied, Scope
 from dashboard.charts import absenteisme_tables as abs_tables
 from dashboard.charts import carte as carte_charts
@@ -367,7 +367,7 @@ def _absence_rows(conn, annee: str) -> pl.DataFrame:
     a, e = db.absenteisme, db.etablissements
     months = pl.DataFrame(
         conn.execute(select(a.c.uai, a.c.annee_scolaire, a.c.mois, a.c.effectif, a.c.eleves_absenteistes)
-                     .where(a.c.annee_scolaire.in_([annee, aq.previous_year(annee)]))).all(),
+                     .where(a.c.annee_scolaire.in_([annee, schoolyear.previous_year(annee)]))).all(),
         schema={"uai": pl.String, "annee_scolaire": pl.String, "mois": pl.String, "effectif": pl.Int64,
                 "absents": pl.Int64}, orient="row")
     schools = pl.DataFrame(conn.execute(select(e.c.uai, e.c.type, e.c.reseau_code, e.c.commune_insee)).all(),
@@ -416,7 +416,7 @@ def test_absenteeism_rates_are_ratios_of_sums(demo_engine, world):
     with demo_engine.connect() as conn:
         for annee in _years(world):
             index, figures = world[annee]["index"], world[annee]["figures"]
-            previous = aq.previous_year(annee)
+            previous = schoolyear.previous_year(annee)
             raw = _absence_rows(conn, annee)
             for code in ABSENCE_CODES:
                 mine = raw.filter(pl.col("reseau").is_in(list(index[code].reseaux)))
@@ -627,7 +627,7 @@ def test_page_exports_have_no_small_count(demo_engine, world):
                                            ("absenteisme territoires", annee, code), seen)
                 if territory.niveau == "reseau":
                     table = qe.school_view(conn, FULL, code, annee).table
-                    schools = abs_tables.schools_export(table, annee, aq.previous_year(annee))
+                    schools = abs_tables.schools_export(table, annee, schoolyear.previous_year(annee))
                     rows = [dict(r, code=code) for r in _dicts(schools)]
                     leaks += _small_counts(rows, ["Effectif moyen", "Absentéistes par mois (moyenne)"], "code",
                                            index, ("absenteisme etablissements", annee), seen)

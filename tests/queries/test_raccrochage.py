@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import pytest
 
+from dashboard import schoolyear
 from dashboard.access.scope import AccessDenied, Scope
 from dashboard.store import db
 from queries import raccrochage as q
@@ -46,7 +47,7 @@ def test_period_labels():
     assert q.period_label("2015-02-28") == "janv.–févr. 2015"
     assert q.period_label("2015-01-31") == "déc. 2014–janv. 2015"
     assert q.slot_label(1) == "sept.–oct." and q.slot_label(11) == "juil.–août"
-    assert q.month_rank("2014-09-30") == 0 and q.month_rank("2015-08-31") == 11 and q.month_rank("2015-02-28") == 5
+    assert schoolyear.month_rank("2014-09-30") == 0 and schoolyear.month_rank("2015-08-31") == 11 and schoolyear.month_rank("2015-02-28") == 5
 
 
 def test_default_profile_is_a_step_function():
