@@ -29,9 +29,9 @@ from queries.absenteisme import (
 from queries.territoires import (
     Territory,
     can_view_detail,
-    commune_breakdown,
     resolve_territory,
     territory_index,
+    with_school_network,
 )
 
 WORST_SHARE = 0.10  # the worst tenth of schools
@@ -70,9 +70,8 @@ def _school_rows(conn: Connection, territory: Territory, annee: str) -> pl.DataF
                                          "commune_insee", "annee_scolaire")},
               "nb_mois": pl.Int64, "effectif": pl.Int64, "absenteistes": pl.Int64}
     frame = pl.DataFrame(rows, schema=schema, orient="row")
-    breakdown = commune_breakdown(conn, annee).select("commune_insee", pl.col("reseau_code").alias("reseau_commune"))
-    return frame.join(breakdown, on="commune_insee", how="left").select(
-        *SCHOOL_KEYS[:6], pl.coalesce("reseau_code", "reseau_commune").alias("reseau"),
+    return with_school_network(conn, frame, annee).select(
+        *SCHOOL_KEYS[:6], "reseau",
         "annee_scolaire", "nb_mois", "effectif", "absenteistes",
     )
 

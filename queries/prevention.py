@@ -56,7 +56,14 @@ from queries.prevention_schools import (
     share,
     with_rank,
 )
-from queries.territoires import Territory, can_view_detail, children, resolve_territory, territory_index
+from queries.territoires import (
+    Territory,
+    can_view_detail,
+    children,
+    commune_breakdown,
+    resolve_territory,
+    territory_index,
+)
 
 COVERAGE_TARGET = 1.0
 COVERAGE_TARGET_TEXT = "un référent dans chaque établissement"
@@ -329,8 +336,6 @@ class Mlds:
 
 
 def _mlds_totals(conn: Connection, territory: Territory, annee: str) -> dict:
-    from queries.territoires import commune_breakdown
-
     m = db.mlds_sites
     network = dict(commune_breakdown(conn, annee).select("commune_insee", "reseau_code").iter_rows())
     rows = conn.execute(select(m.c.commune_insee, m.c.places, m.c.jeunes_accueillis)
