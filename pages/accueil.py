@@ -257,7 +257,7 @@ def body() -> None:
         st.caption(disclosure.legend())
     if s["periode_fin_n1"]:
         st.caption(f"Évolutions : par rapport à la même date de l'année {ctx.previous_year}, chaque réseau à la date de "
-                   f"son dernier bilan. Trajectoire : {q.PROFILE_SOURCES[s['profil_source']]} (voir Méthodologie).")
+                   f"son dernier bilan. Trajectoire : {rules.PROFILE_SOURCES[s['profil_source']]} (voir Méthodologie).")
     sub_territories(ctx, d)
     if not fresh.is_empty():
         with st.expander("Dernier bilan reçu par réseau"):

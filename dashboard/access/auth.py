@@ -207,8 +207,9 @@ def scope_for(conn: Connection, identifiant: str | None) -> Scope | None:
     return scope
 
 
-def resolve_scope(conn: Connection, config: AuthConfig, headers: Mapping[str, str]) -> Scope | None:
-    """The request's scope: local mode → recteur (headers ignored); proxy mode → the users table."""
+def resolve_scope(conn: Connection | None, config: AuthConfig, headers: Mapping[str, str]) -> Scope | None:
+    """The request's scope, the one rule: local mode → recteur (headers ignored, no connection
+    needed); proxy mode → the trusted header's user in the users table (None when unknown)."""
     if not config.proxy:
         return Scope.full(LOCAL_USER)
     return scope_for(conn, identity_from_headers(headers, config.header))

@@ -14,8 +14,8 @@ from dashboard.slides import series, style
 from dashboard.slides.keyfigures import projection_note
 from dashboard.slides.model import DeckContent
 from queries import absenteisme as aq
-from queries import raccrochage as rq
 from queries import raccrochage_position as position
+from queries import raccrochage_rules
 from queries.raccrochage_rules import rate_name
 from queries.statuses import STATUS_COLORS, STATUS_LABELS
 
@@ -61,7 +61,7 @@ def trajectory_panel(content: DeckContent) -> list[tuple]:
         own = series.own_dates(content)
         label = own.previous_name if own else f"Même date en {content.annee_n1}"
         out += _pair(label, _count(content, "raccroches_n1"), style.MUTED)
-    out.append((f"Trajectoire : {rq.PROFILE_SOURCES[s['profil_source']]}.", 0.7, False, style.MUTED))
+    out.append((f"Trajectoire : {raccrochage_rules.PROFILE_SOURCES[s['profil_source']]}.", 0.7, False, style.MUTED))
     return out
 
 
@@ -139,8 +139,8 @@ def map_note(content: DeckContent) -> str:
 
 
 def table_note(content: DeckContent, omitted_networks: int = 0) -> str:
-    ahead = fmt.signed_percent(rq.STATUS_THRESHOLDS["en_avance"], 0)
-    late = fmt.signed_percent(rq.STATUS_THRESHOLDS["en_retard"], 0)
+    ahead = fmt.signed_percent(raccrochage_rules.STATUS_THRESHOLDS["en_avance"], 0)
+    late = fmt.signed_percent(raccrochage_rules.STATUS_THRESHOLDS["en_retard"], 0)
     if position.is_closed(content.situation.get("phase")):
         text = "Année close : objectif atteint ou non (raccrochés de l'année rapportés à l'objectif)."
     else:
@@ -186,14 +186,14 @@ def sources_and_method(content: DeckContent) -> tuple[list[tuple], list[tuple]]:
     if content.demo:
         sources.append(("Données de démonstration : chiffres générés, calibrés sur les ordres de grandeur publiés ; "
                         "établissements fictifs.", 1.0, True, style.DEMO_TEXT))
-    ahead = fmt.signed_percent(rq.STATUS_THRESHOLDS["en_avance"], 0)
-    late = fmt.signed_percent(rq.STATUS_THRESHOLDS["en_retard"], 0)
+    ahead = fmt.signed_percent(raccrochage_rules.STATUS_THRESHOLDS["en_avance"], 0)
+    late = fmt.signed_percent(raccrochage_rules.STATUS_THRESHOLDS["en_retard"], 0)
     method = [
         ("Méthode", *head),
         ("Raccrochés : somme des six types de solution, cumulée depuis la rentrée ; un département, une PSAD ou "
          "l'académie est la somme de ses réseaux, chacun à la date de son dernier bilan.", 1.0, False, style.TEXT),
         ("Trajectoire : objectif × part de l'année habituellement atteinte à chaque période (profil saisonnier des "
-         f"années complètes précédentes ; ici : {rq.PROFILE_SOURCES[s['profil_source']]}). Projection : raccrochés "
+         f"années complètes précédentes ; ici : {raccrochage_rules.PROFILE_SOURCES[s['profil_source']]}). Projection : raccrochés "
          "divisés par cette part ; pour un territoire, somme des projections de ses réseaux.", 1.0, False, style.TEXT),
         (f"Statut : en avance si l'écart à la trajectoire atteint {ahead} et que la projection atteint l'objectif, "
          f"en retard en deçà de {late} si elle ne l'atteint pas, sur la trajectoire sinon ; année close : objectif "

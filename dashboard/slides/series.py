@@ -24,6 +24,7 @@ from dashboard.slides.model import DeckContent
 from queries import absenteisme as aq
 from queries import raccrochage as rq
 from queries import raccrochage_position as position
+from queries import raccrochage_rules
 from queries.raccrochage_rules import SOLUTION_LABELS
 
 ALL_SCHOOLS = "Tous établissements"
@@ -206,15 +207,15 @@ def funnel(content: DeckContent) -> ChartSpec | None:
     rate of passage from the previous step."""
     if not content.has_bilans:
         return None
-    values = [content.shown[c] for c in rq.FUNNEL_COLUMNS]
+    values = [content.shown[c] for c in raccrochage_rules.FUNNEL_COLUMNS]
     categories = []
-    for i, (column, value) in enumerate(zip(rq.FUNNEL_COLUMNS, values, strict=True)):
+    for i, (column, value) in enumerate(zip(raccrochage_rules.FUNNEL_COLUMNS, values, strict=True)):
         label = rc.FUNNEL_LABELS[column]
         if value is not None and i > 0 and values[i - 1]:  # the rate of passage goes with the step's name
             label += f" ({fmt.percent(value / values[i - 1])})"
         categories.append(label)
     spec = Series("Jeunes", values, BLUE_FRANCE, labelled=_all(values), point_colors=FUNNEL_COLORS,
-                  marks=_masked_marks(values, content.marks, rq.FUNNEL_COLUMNS))
+                  marks=_masked_marks(values, content.marks, raccrochage_rules.FUNNEL_COLUMNS))
     return ChartSpec(categories, [spec])
 
 
@@ -265,7 +266,7 @@ def masked_on(content: DeckContent, slide: str) -> bool:
         return bool(columns & (_masked_columns(content.periodes) | set(content.masked))) or any(
             v is None for v in (content.solutions_n1 or {}).values())
     if slide == "entonnoir":
-        return bool(set(rq.FUNNEL_COLUMNS) & set(content.masked))
+        return bool(set(raccrochage_rules.FUNNEL_COLUMNS) & set(content.masked))
     if slide == "absenteisme" and content.absence is not None:
         ensemble = content.absence.ensemble or {}
         return bool(content.absence.par_type["masque"].any()) or bool(ensemble.get("masque"))

@@ -95,7 +95,7 @@ def lookup_access(engine: Engine) -> Access:
         log.error("Configuration d'authentification invalide, accès fermé : %s", exc)
         return Access(None, configuration_error=True)
     if not config.proxy:
-        return Access(Scope.full(auth.LOCAL_USER))
+        return Access(auth.resolve_scope(None, config, {}))
     if config.users_file:
         sync_users_file(engine, config.users_file)
     try:
@@ -103,9 +103,8 @@ def lookup_access(engine: Engine) -> Access:
     except auth.AuthConfigError as exc:
         log.error("Configuration d'authentification invalide, accès fermé : %s", exc)
         return Access(None, configuration_error=True)
-    ident = auth.identity_from_headers(headers, config.header)
     with engine.connect() as conn:
-        return Access(auth.scope_for(conn, ident), ident)
+        return Access(auth.resolve_scope(conn, config, headers), auth.identity_from_headers(headers, config.header))
 
 
 def register_uploads(engine: Engine, access: Access) -> None:
@@ -122,9 +121,10 @@ def register_uploads(engine: Engine, access: Access) -> None:
                             bool(scope and scope.can_import))
 
 
-def current_scope(engine: Engine) -> Scope:
-    """The user's scope; renders the unauthorized page and stops the script when there is none."""
-    access = lookup_access(engine)
+def current_scope(engine: Engine, access: Access | None = None) -> Scope:
+    """The user's scope (``access``, else looked up); renders the unauthorized page and stops the
+    script when there is none."""
+    access = access or lookup_access(engine)
     if access.configuration_error:
         unauthorized_page(None, configuration=True)
     if access.scope is None:

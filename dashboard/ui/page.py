@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import polars as pl
@@ -19,11 +20,22 @@ from dashboard.access.scope import ACADEMIE, ROLE_LABELS, AccessDenied, Scope
 from dashboard.store import dbfailure
 from dashboard.ui import access as ui_access
 from dashboard.ui import french as ui_french
-from dashboard.ui.data import (
+from dashboard.ui.data import (  # noqa: F401 - the page kit: pages call ``ui.query``, ``ui.engine``…
     academie,
+    clear_caches,
+    data_version,
+    discard_uploads,
     engine,
     is_demo,
     query,
+    query_uncached,
+)
+from dashboard.ui.downloads import (  # noqa: F401 - the page kit: pages call ``ui.download_button``…
+    XLSX_MIME,
+    download_button,
+    download_buttons,
+    provenance,
+    safe_filename,
 )
 from queries import territoires as tq
 
@@ -38,16 +50,27 @@ GENERIC_ERROR = (
 # --- user ---------------------------------------------------------------------------------------
 
 
+#: The session's access, looked up once per script run: set by ``has_access`` inside ``run_app``,
+#: cleared when the run ends (a page run on its own looks it up).
+_RUN_ACCESS: ContextVar[ui_access.Access | None] = ContextVar("run_access", default=None)
+
+
+def _access() -> ui_access.Access:
+    return _RUN_ACCESS.get() or ui_access.lookup_access(engine())
+
+
 def current_scope() -> Scope:
-    """The user's scope (``dashboard.auth``): local mode → ``recteur``; proxy mode → the trusted
-    header's user in the ``utilisateurs`` table. Unknown user: "Accès non autorisé" page, then stop."""
-    return ui_access.current_scope(engine())
+    """The user's scope (``dashboard.access.auth.resolve_scope``): local mode → ``recteur``; proxy
+    mode → the trusted header's user in the ``utilisateurs`` table. Unknown user: "Accès non
+    autorisé" page, then stop."""
+    return ui_access.current_scope(engine(), _access())
 
 
 def has_access() -> bool:
     """Whether the user may use the dashboard at all (the navigation is hidden otherwise). Tells
     the upload guard who this session is (``ui_uploads``: only importers may send files)."""
     access = ui_access.lookup_access(engine())
+    _RUN_ACCESS.set(access)
     ui_access.register_uploads(engine(), access)
     return access.scope is not None
 
@@ -328,16 +351,20 @@ def run_app(default_page: str = "") -> None:
         for section, specs in PAGES.items()
     }
     ui_french.apply()  # French for the few frontend texts Streamlit writes in English
-    # An unknown user sees the "accès non autorisé" page and nothing else: not even the page list; a
-    # database that cannot answer is said in French on its own page.
-    allowed, failure = entry_access()
-    navigation = st.navigation(pages, position="sidebar" if allowed else "hidden", expanded=True)
-    if failure:
-        failure_page(failure)
-    if allowed:
-        st.set_page_config(page_title=f"Pilotage du décrochage — {academie().nom}")  # the browser tab
-        run_selection()  # the year and territory, shared by every page (sidebar, under the menu)
-    navigation.run()
+    token = _RUN_ACCESS.set(None)
+    try:
+        # An unknown user sees the "accès non autorisé" page and nothing else: not even the page list;
+        # a database that cannot answer is said in French on its own page.
+        allowed, failure = entry_access()
+        navigation = st.navigation(pages, position="sidebar" if allowed else "hidden", expanded=True)
+        if failure:
+            failure_page(failure)
+        if allowed:
+            st.set_page_config(page_title=f"Pilotage du décrochage — {academie().nom}")  # the browser tab
+            run_selection()  # the year and territory, shared by every page (sidebar, under the menu)
+        navigation.run()
+    finally:
+        _RUN_ACCESS.reset(token)
 
 
 def run_page(body: Callable[[], None]) -> None:
@@ -347,7 +374,7 @@ def run_page(body: Callable[[], None]) -> None:
         body()
     except AccessDenied as exc:
         st.error(f"Accès non autorisé : {exc.message}")
-        scope = ui_access.lookup_access(engine()).scope
+        scope = _access().scope
         ui_access.audit_denied(engine(), scope or "(inconnu)", ui_access.last_page(), None, exc.message)
     except Exception as exc:  # noqa: BLE001 - last-resort guard, logged server-side
         message = failure_text(exc)

@@ -18,6 +18,7 @@ from dashboard.access.scope import Scope
 from dashboard.slides import series
 from queries import absenteisme as aq
 from queries import raccrochage as rq
+from queries import raccrochage_rules
 from queries.figures import territory_figures
 from queries.statuses import STATUS_COLORS
 from tests.support.decks import (
@@ -129,7 +130,7 @@ def test_solutions_and_funnel_charts(acad):
     (funnel,) = charts_of(_slide(acad, "entonnoir"))
     assert funnel.chart_type == XL_CHART_TYPE.BAR_CLUSTERED
     (values,) = series_values(funnel).values()
-    assert values == [acad["figures"][c] for c in rq.FUNNEL_COLUMNS]
+    assert values == [acad["figures"][c] for c in raccrochage_rules.FUNNEL_COLUMNS]
     assert fmt.integer(acad["figures"]["jeunes_contactes"]) in data_labels(funnel)
     contact = fmt.percent(acad["figures"]["jeunes_contactes"] / acad["figures"]["jeunes_signales"])
     assert categories(funnel)[1] == f"Jeunes contactés ({contact})"

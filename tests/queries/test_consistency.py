@@ -38,6 +38,7 @@ from queries import comparer as qcmp
 from queries import comparer_ranking as qr
 from queries import donnees as qd
 from queries import raccrochage as rq
+from queries import raccrochage_rules
 from queries import territoires as tq
 from queries.figures import territory_figures
 from tests.support import cli
@@ -182,7 +183,7 @@ def test_deck_content_equals_the_export(world, decks):
             assert _close(figures[key], content.shown[source]), (*where, key)
         if content.has_bilans:
             (funnel,) = series.funnel(content).series
-            assert funnel.values == [figures[c] for c in rq.FUNNEL_COLUMNS], where
+            assert funnel.values == [figures[c] for c in raccrochage_rules.FUNNEL_COLUMNS], where
             compare = series.solutions_compare(content)
             by_solution = figures["raccroches_par_solution"]
             assert compare.values_of(annee) == [by_solution[rq.SOLUTION_KEYS[c]] for c in SOLUTIONS], where
@@ -648,7 +649,7 @@ def test_deck_tables_charts_and_workbook_have_no_small_count(world, decks):
         columns = series.table_columns(content.situation["phase"])
         table_counts = [c for c in columns if c in TABLE_COUNT_COLUMNS]
         for frame in (content.sous_territoires, content.reseaux):
-            leaks += _small_counts(frame, [c for c in rq.DISCLOSED_COUNTS if c in frame.columns], "code", index,
+            leaks += _small_counts(frame, [c for c in raccrochage_rules.DISCLOSED_COUNTS if c in frame.columns], "code", index,
                                    ("table", *where), seen)
             cells = [dict(zip(columns, r["cells"], strict=True), code=r["code"])
                      for r in series.table_rows(frame)]

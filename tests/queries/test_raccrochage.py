@@ -21,6 +21,7 @@ from dashboard import schoolyear
 from dashboard.access.scope import AccessDenied, Scope
 from dashboard.store import db
 from queries import raccrochage as q
+from queries import raccrochage_rules
 from tests.support.raccrochage import YEAR, load_fixture
 
 pytestmark = pytest.mark.all_backends  # SQL: see tests/README.md
@@ -86,7 +87,7 @@ def test_seasonal_profile_mean_of_complete_previous_years():
     ],
 )
 def test_evaluate_trajectory(cumul, objectif, share, attendu, ecart, statut, projection, atteint):
-    out = q.evaluate_trajectory(cumul, objectif, share)
+    out = raccrochage_rules.evaluate_trajectory(cumul, objectif, share)
     assert out["attendu"] == pytest.approx(attendu) if attendu is not None else out["attendu"] is None
     assert out["ecart"] == pytest.approx(ecart) if ecart is not None else out["ecart"] is None
     assert out["statut"] == statut
@@ -95,10 +96,10 @@ def test_evaluate_trajectory(cumul, objectif, share, attendu, ecart, statut, pro
 
 
 def test_status_thresholds_in_one_place():
-    assert q.STATUS_THRESHOLDS == {"en_avance": 0.05, "en_retard": -0.05}
-    assert q.status_from_gap(0.0499) == "sur_trajectoire"
-    assert q.status_from_gap(-0.0499) == "sur_trajectoire"
-    assert q.status_from_gap(None) == "inconnu"
+    assert raccrochage_rules.STATUS_THRESHOLDS == {"en_avance": 0.05, "en_retard": -0.05}
+    assert raccrochage_rules.status_from_gap(0.0499) == "sur_trajectoire"
+    assert raccrochage_rules.status_from_gap(-0.0499) == "sur_trajectoire"
+    assert raccrochage_rules.status_from_gap(None) == "inconnu"
 
 
 def test_published_row_applies_the_decision_and_masks_derived_figures():
@@ -113,9 +114,9 @@ def test_published_row_applies_the_decision_and_masks_derived_figures():
     assert out["raccroches_structure_innovante"] == 0 and out["raccroches_autres"] == 5
     assert marks == {"jeunes_contactes": "primary", "raccroches_service_civique": "primary",
                      "raccroches_mlds": "secondary", "taux_contact": "secondary"}
-    with pytest.raises(q.UndecidedRow):
+    with pytest.raises(raccrochage_rules.UndecidedRow):
         q.published_row({k: v for k, v in row.items() if k != "masque_complementaire"})
-    with pytest.raises(q.UndecidedRow):
+    with pytest.raises(raccrochage_rules.UndecidedRow):
         import polars as pl
 
         q.published_periods(pl.DataFrame({"periode_fin": ["2014-10-31"], "raccroches": [3]}))
@@ -277,7 +278,7 @@ def test_disclosure_of_network_and_psad_rows(engine):
     for frame in frames:
         for row in q.published_frame(frame).iter_rows(named=True):
             marks = disclosure.decode_marks(row["cellules_masquees"])
-            for key in q.DISCLOSED_COUNTS:
+            for key in raccrochage_rules.DISCLOSED_COUNTS:
                 value = row.get(key)
                 assert value is None or not 0 < value < 5, (row["code"], key, value)
                 if key in marks and marks[key] == disclosure.PRIMARY:
