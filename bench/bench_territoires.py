@@ -50,7 +50,7 @@ def _tree_rows(engine, label: str) -> list[tuple[str, float, str]]:
             (f"arbre des territoires, {label} : requête corrélée (avant)", _median_ms(lambda: correlated_tree(conn, annee)),
              "ms"),
             (f"arbre des territoires, {label} : requête groupée (lecture)",
-             _median_ms(lambda: tq._read_network_tree(conn, annee)), "ms"),  # noqa: SLF001 - measured alone
+             _median_ms(lambda: tq._read_network_tree(conn, annee)), "ms"),  # measured alone
             (f"arbre des territoires, {label} : appel du produit (mémorisé)",
              _median_ms(lambda: tq.network_tree(conn, annee)), "ms"),
             (f"index des territoires, {label} : appel du produit (mémorisé)",

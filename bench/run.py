@@ -125,7 +125,7 @@ def bench_modules(engine, scale: str) -> None:
         print(f"\n## {info.name.removeprefix('bench_')} ({scale})")
         try:
             rows = module.run(engine, scale)
-        except Exception as exc:  # noqa: BLE001 - a bench prints, it does not fail
+        except Exception as exc:  # a bench prints, it does not fail
             print(f"  ! {type(exc).__name__}: {exc}")
             continue
         for label, value, unit in rows:

@@ -1,4 +1,4 @@
-"""Page « Déclaration d'accessibilité » (issue 28): the RGAA's model statement (état de conformité,
+"""Page « Déclaration d'accessibilité »: the RGAA's model statement (état de conformité,
 résultats des tests, contenus non accessibles, dérogations, voies de recours), from
 ``dashboard/docs/accessibilite/declaration.md``, with the list of the pages checked (the registry's)."""
 

@@ -1,4 +1,4 @@
-"""The statistical-secrecy decision of absenteeism for a school year (issue 23), read by every channel
+"""The statistical-secrecy decision of absenteeism for a school year, read by every channel
 that publishes an absenteeism rate (Absentéisme page and files, Accueil, figures export, comparison,
 map, deck).
 

@@ -30,18 +30,21 @@ from sqlalchemy import Connection
 from dashboard import disclosure
 from dashboard.access.scope import ACADEMIE, Scope
 from dashboard.store import db
+from queries import absenteisme as aq
 from queries import figures as figures_query
+from queries import prevention_figures as pf
+from queries import raccrochage as rq
 from queries.carte_layers import (  # re-exported: callers use queries.carte
     MLDS_SCHEMA,  # noqa: F401
     SCHOOL_SCHEMA,  # noqa: F401
     SEAT_SCHEMA,  # noqa: F401
-    _Context,  # noqa: F401
-    _context,  # noqa: F401
+    _Context,
+    _context,
     _detail_networks,  # noqa: F401
-    _mlds_sites,  # noqa: F401
+    _mlds_sites,
     _network_of,  # noqa: F401
-    _network_seats,  # noqa: F401
-    _schools,  # noqa: F401
+    _network_seats,
+    _schools,
     known_seats,  # noqa: F401
     mlds_sites,  # noqa: F401
     network_seats,  # noqa: F401
@@ -141,8 +144,6 @@ def _raccrochage_rows(
 ) -> dict[str, dict]:
     """Raccrochage figures of ``codes`` after the disclosure rule of ``queries.raccrochage``
     (the rule of the figures export): {code: (raw row, masked row)}."""
-    from queries import raccrochage as rq
-
     raw: dict[str, dict] = {}
     # one load per parent where the scope sees the detail, one per territory otherwise
     if level == "psad":
@@ -173,8 +174,6 @@ def _absence_rates(
     internals differ from what this expects, one public ``yearly_rates`` query per territory.
     The tests check both give the figures export's values.
     """
-    from queries import absenteisme as aq
-
     if not codes:
         return {}
     types = (type_etab,) if type_etab else None
@@ -277,8 +276,6 @@ def _indicator_values(
     if indicator == "absenteisme":
         rates = _absence_rates(conn, scope, annee_scolaire, index, visible, type_etab)
     elif prevention:
-        from queries import prevention_figures as pf
-
         found = {r["territoire_code"]: r for r in pf.level_values(conn, scope, annee_scolaire, level)
                  .iter_rows(named=True)}
     else:

@@ -19,7 +19,9 @@ import polars as pl
 from sqlalchemy import Connection
 
 from dashboard.access.scope import ACADEMIE, Scope
+from queries import absenteisme as aq
 from queries import figures as figures_query
+from queries import raccrochage as rq
 from queries import territoires as tq
 
 MIN_TERRITORIES, MAX_TERRITORIES = 2, 6
@@ -298,8 +300,6 @@ def trajectories(conn: Connection, scope: Scope, codes: Sequence[str], annee: st
     """Per territory and period slot: cumulative raccrochés (disclosure applied), as a share of
     the territory's own target (``part_realisee``), and the target trajectory's share
     (``part_attendue``) — from ``queries.raccrochage``."""
-    from queries import raccrochage as rq
-
     frames = []
     for code in codes:
         detail = rq.detail(conn, scope, code, annee)  # resolves the territory: scope checked
@@ -334,8 +334,6 @@ ABSENTEEISM_SCHEMA = {
 
 def monthly_absenteeism(conn: Connection, scope: Scope, codes: Sequence[str], annee: str) -> pl.DataFrame:
     """Monthly absenteeism rate per school type of each territory (``queries.absenteisme``)."""
-    from queries import absenteisme as aq
-
     frames = []
     for code in codes:
         monthly = aq.monthly_rates(conn, scope, code, annee, "type")

@@ -25,8 +25,10 @@ import polars as pl
 from sqlalchemy import Connection
 
 from dashboard.access.scope import ACADEMIE, Scope
+from queries import absenteisme as aq
 from queries import comparer as q
 from queries import prevention_figures as pf
+from queries import raccrochage as rq
 from queries import territoires as tq
 
 log = logging.getLogger("dashboard")
@@ -38,8 +40,6 @@ RANKING_SCHEMA = {"code": pl.String, "libelle": pl.String, "indicateur": pl.Stri
 def _situations(conn: Connection, scope: Scope, annee: str, index: dict[str, tq.Territory],
                 codes: list[str], niveau: str) -> dict[str, dict]:
     """Raw raccrochage situation of each code, loaded as few times as possible."""
-    from queries import raccrochage as rq
-
     rows: dict[str, dict] = {}
     root = scope.territoire_code
     if niveau == "reseau" and root in index and index[root].niveau != "reseau" and tq.can_view_detail(
@@ -60,8 +60,6 @@ def _situations(conn: Connection, scope: Scope, annee: str, index: dict[str, tq.
 def raccrochage_figures(situation: dict) -> dict:
     """The raccrochage keys of the figures export used by the comparison, from one raw situation
     row, with the export's disclosure rule and key names (``raccrochage.figures_contribution``)."""
-    from queries import raccrochage as rq
-
     shown, marks = rq.published_row(situation)
     keys = list(marks)
     renamed = {c: f"raccroches_par_solution.{rq.SOLUTION_KEYS[c]}" for c in rq.SOLUTION_COLUMNS}
@@ -76,8 +74,6 @@ def _absenteeism_bulk(conn: Connection, index: dict[str, tq.Territory], annee: s
                       codes: list[str]) -> dict[str, dict]:
     """One query for every code, through the aggregation and yearly-rate rule of
     ``queries.absenteisme`` (the functions ``children_rates`` is built on)."""
-    from queries import absenteisme as aq
-
     subs = [index[code] for code in codes]
     frame = aq._aggregate(conn, index[ACADEMIE], annee, [annee], ["type"], subs=subs)
     frame = frame.filter(pl.col("territoire_code").is_not_null())
@@ -95,8 +91,6 @@ def _absenteeism_bulk(conn: Connection, index: dict[str, tq.Territory], annee: s
 def _absenteeism_figures(rates: pl.DataFrame, codes: list[str]) -> dict[str, dict]:
     """The absenteeism keys of the figures export (``absenteisme.figures_contribution``) of each
     code, from yearly rates (``territoire_code``, ``groupe``, ``taux``, ``masque``)."""
-    from queries import absenteisme as aq
-
     found = {(c, g): (r, m) for c, g, r, m in rates.select("territoire_code", "groupe", "taux", "masque").iter_rows()}
     out = {}
     for code in codes:
@@ -115,8 +109,6 @@ def _absenteeism(conn: Connection, scope: Scope, annee: str, index: dict[str, tq
     In bulk when ``queries.absenteisme`` offers its aggregation over sub-territories; otherwise
     ``children_rates`` of each parent the scope sees in detail and ``figures_contribution`` for
     the others (slower with hundreds of networks, same figures)."""
-    from queries import absenteisme as aq
-
     if codes and ACADEMIE in index:
         try:
             return _absenteeism_bulk(conn, index, annee, codes)

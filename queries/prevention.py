@@ -1,4 +1,4 @@
-"""Prevention (issue 17): référents décrochage, GPDS activity, blind spots, MLDS sites.
+"""Prevention: référents décrochage, GPDS activity, blind spots, MLDS sites.
 
 * ``coverage`` — schools with a named referent out of all schools, by school type, by function and
   per sub-territory, against « un référent dans chaque établissement ».

@@ -1,4 +1,4 @@
-"""« Angles morts » (issue 17): schools with much absenteeism and a GPDS that reports little or nothing.
+"""« Angles morts »: schools with much absenteeism and a GPDS that reports little or nothing.
 
 The rule, in constants and in one French sentence for the page (``BLIND_SPOT_RULE``):
 

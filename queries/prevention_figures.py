@@ -1,4 +1,4 @@
-"""Prevention figures for the other channels (issue 17): one territory for the figures export (and
+"""Prevention figures for the other channels: one territory for the figures export (and
 through it the comparison, the map's side panel and the deck), every territory of a level at once
 for the map and the comparison's ranking.
 

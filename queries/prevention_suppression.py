@@ -1,4 +1,4 @@
-"""The statistical-secrecy decision of a school year for the GPDS chain (issue 17, with issue 14's
+"""The statistical-secrecy decision of a school year for the GPDS chain (with its
 audit), read by the Prévention page, the figures export, the map, the comparison and the deck.
 
 What the dashboard publishes about the chain, for every territory of every level (académie,

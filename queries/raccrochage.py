@@ -53,7 +53,7 @@ from queries.raccrochage_rules import (
     seasonal_profile,
     slot_label,
 )
-from queries.statuses import STATUS_ORDER  # noqa: F401 - also read as ``raccrochage.STATUS_ORDER``
+from queries.statuses import STATUS_ORDER  # also read as ``raccrochage.STATUS_ORDER``
 
 # --- loading --------------------------------------------------------------------------------------------
 

@@ -226,7 +226,7 @@ def evaluate_trajectory(cumul: int | None, objectif: int | None, share: float | 
 
 # --- publication: the year's secrecy decision applied ----------------------------------------------
 #
-# One mechanism (issue 23): the masks of every published value are decided once per school year by
+# One mechanism: the masks of every published value are decided once per school year by
 # ``queries.raccrochage_suppression`` (stored in ``decisions_secret``); the rows of the queries carry
 # them (``masque_complementaire`` on a situation row, ``secret`` on a period row), and the functions
 # below only apply them — and mask the figures derived from a masked count. There is no other rule:

@@ -203,7 +203,7 @@ def territory_index(conn: Connection, annee_scolaire: str) -> dict[str, Territor
 
 
 def territory_list(conn: Connection, annee_scolaire: str) -> pl.DataFrame:
-    """The codes at hand for a file of that school year (issue 24): every territory of its
+    """The codes at hand for a file of that school year: every territory of its
     breakdown — ``code``, ``nom``, ``niveau`` (French), ``parent_code``, ``parent_nom`` — académie,
     departments, PSAD, then networks."""
     index = territory_index(conn, annee_scolaire)

@@ -76,7 +76,7 @@ def record_safely(engine: Engine, utilisateur: str, action: str, page: str | Non
     try:
         record(engine, utilisateur, action, page, territoire_code, detail)
         return True
-    except Exception:  # noqa: BLE001 - the log cannot be written: said, never blocking
+    except Exception:  # the log cannot be written: said, never blocking
         logging.getLogger("dashboard.audit").exception("Écriture impossible dans le journal des consultations")
         return False
 

@@ -14,7 +14,7 @@ Two modes, chosen in configuration (``DASHBOARD_AUTH_MODE``, else ``.streamlit/s
   (``DASHBOARD_USERS_FILE`` / ``[auth] users_file``; columns ``identifiant;nom;role;territoire_code``),
   validated as a whole: a file with an error changes nothing.
 
-  Only the proxy is trusted (issue 30, item 9): the identity header is read only from requests that
+  Only the proxy is trusted (item 9): the identity header is read only from requests that
   carry the proxy's secret in ``X-Pilotage-Proxy`` — set by nginx from a file it includes, read by
   the app from ``DASHBOARD_PROXY_SECRET_FILE`` / ``[auth] proxy_secret_file``, compared in constant
   time. A request straight to an app port (``X-Remote-User: recteur`` from anyone on the host) then
@@ -34,14 +34,15 @@ import io
 import os
 import re
 import tomllib
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, delete, insert, select
 
+from dashboard import plaintext
 from dashboard.access.scope import ACADEMIE, ROLES, AccessDenied, Scope
+from dashboard.plaintext import ascii_letters
 from dashboard.store import db
 
 ENV_MODE = "DASHBOARD_AUTH_MODE"
@@ -247,16 +248,18 @@ class UsersFileInvalid(Exception):
 
 
 def _header_key(name: str) -> str:
-    plain = unicodedata.normalize("NFKD", name.strip().lstrip("\ufeff")).encode("ascii", "ignore").decode()
+    plain = ascii_letters(name.strip().lstrip("\ufeff"))
     key = re.sub(r"[\s-]+", "_", plain.lower())
     return COLUMN_ALIASES.get(key, key)
 
 
 def decode(data: bytes) -> str:
+    """The text of a users or recipients file (``plaintext.decode``); an unreadable file is
+    ``UsersFileInvalid`` with the French reason."""
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252")
+        return plaintext.decode(data)[0]
+    except plaintext.Unreadable as exc:
+        raise UsersFileInvalid([UserProblem(exc.line or 1, "", exc.message)]) from exc
 
 
 def parse_users(text: str) -> tuple[list[dict], list[UserProblem]]:

@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         engine = db.make_engine(args.database_url)
         return _run(engine, args)
-    except Exception as exc:  # noqa: BLE001 - one French line, never a traceback (issue 30)
+    except Exception as exc:  # one French line, never a traceback
         return dbfailure.cli_exit(exc)
     finally:
         if engine is not None:

@@ -40,10 +40,6 @@ def difference_column(indicator: q.Indicator) -> Column:
     return catalog.gap_column(indicator.key, indicator.label, indicator.kind)
 
 
-def gap_header(indicator: q.Indicator) -> str:
-    return difference_column(indicator).header
-
-
 def _cells(comp: q.Comparison) -> dict:
     return {(r["indicateur"], r["code"]): r for r in comp.cells.iter_rows(named=True)}
 

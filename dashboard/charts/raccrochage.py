@@ -24,7 +24,7 @@ from dashboard.charts.common import (
     empty_figure,
     french_layout,
 )
-from dashboard.charts.secret_marks import mark_of, mark_trace, period_marks  # noqa: F401
+from dashboard.charts.secret_marks import mark_of, mark_trace, period_marks
 from dashboard.publish import catalog, screen
 from queries import raccrochage as q
 from queries import raccrochage_position as position

@@ -21,19 +21,19 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.patheffects as pe  # noqa: E402
-import shapely  # noqa: E402
-from matplotlib.colors import to_rgba  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-from sqlalchemy import Connection, Engine  # noqa: E402
+import matplotlib.patheffects as pe
+import shapely
+from matplotlib.colors import to_rgba
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from sqlalchemy import Connection, Engine
 
-import geodata  # noqa: E402
-from dashboard.access.scope import Scope  # noqa: E402
-from dashboard.charts import carte_classes as mapclasses  # noqa: E402
-from dashboard.charts import carte_geometry as mapgeo  # noqa: E402
-from queries import carte as q  # noqa: E402
-from queries import territoires as tq  # noqa: E402
+import geodata
+from dashboard.access.scope import Scope
+from dashboard.charts import carte_classes as mapclasses
+from dashboard.charts import carte_geometry as mapgeo
+from queries import carte as q
+from queries import territoires as tq
 
 LAMBERT = 2154
 FONT = "DejaVu Sans"

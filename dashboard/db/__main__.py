@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         engine = make_engine(args.database_url)
-    except Exception as exc:  # noqa: BLE001 - a French message, never a traceback
+    except Exception as exc:  # a French message, never a traceback
         return dbfailure.cli_exit(exc)
     target = engine.url.render_as_string(hide_password=True)
     try:
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     except UnknownAcademie as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    except Exception as exc:  # noqa: BLE001 - a French message, never a traceback
+    except Exception as exc:  # a French message, never a traceback
         if dbfailure.kind(exc):
             return dbfailure.cli_exit(exc)
         reason = getattr(exc, "orig", None) or exc

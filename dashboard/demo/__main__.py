@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         engine = db.make_engine(args.database_url)
-    except Exception as exc:  # noqa: BLE001 - a French message, never a traceback
+    except Exception as exc:  # a French message, never a traceback
         return dbfailure.cli_exit(exc)
     target = engine.url.render_as_string(hide_password=True)
     try:
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     except db.UnknownAcademie as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    except Exception as exc:  # noqa: BLE001 - a French message, never a traceback
+    except Exception as exc:  # a French message, never a traceback
         if dbfailure.kind(exc):
             return dbfailure.cli_exit(exc)
         print(f"Échec du remplissage de la base {target} ({type(exc).__name__}) : rien n'a été écrit.",

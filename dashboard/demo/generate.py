@@ -1,4 +1,4 @@
-"""Deterministic demonstration data (issue 2 §4) for the school years 2012-2013 to 2016-2017.
+"""Deterministic demonstration data for the school years 2012-2013 to 2016-2017.
 
 ``fill(engine)`` writes, in one transaction, into a database that already holds the schema and
 the reference geography (``lifecycle.init_database``):
@@ -45,8 +45,11 @@ from dashboard.demo.bilans import (
     bilans_and_targets,
     mlds_sites,
 )
+from dashboard.demo.national import synthetic_territories
 from dashboard.demo.schools import ACADEMIE_MIX, Commune, absenteeism_rows, place_schools, scaled_mix
+from dashboard.importer import bulk
 from dashboard.store import db
+from queries import raccrochage_suppression
 
 SCALES = ("academie", "national")
 DEFAULT_SEED = 20131
@@ -150,8 +153,6 @@ def _absenteeism_frame(rows: list[dict]) -> pl.DataFrame:
 def _national(rng: np.random.Generator, academie_schools: int,
               per_inhabitant: dict[int, float]) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
     """(synthetic territory rows, synthetic indicator rows)."""
-    from dashboard.demo.national import synthetic_territories
-
     geo = synthetic_territories(rng)
     communes: list[Commune] = geo["geo"]
     dep_pop: dict[str, int] = {}
@@ -210,8 +211,6 @@ def fill(engine: Engine, scale: str = "academie", seed: int = DEFAULT_SEED, prog
         db.set_meta(conn, "demo", "1")
         db.set_meta(conn, "version", f"demo-{uuid.uuid4().hex}")
     if scale == "academie":  # the secrecy decision of every school year, computed once here
-        from queries import raccrochage_suppression
-
         say("Secret statistique : choix des valeurs masquées de chaque année…")
         raccrochage_suppression.store_decisions(engine)
 
@@ -229,8 +228,6 @@ def _write(conn: Connection, name: str, rows: list, say: Progress) -> None:
         return
     table = db.metadata.tables[name]
     if isinstance(rows[0], pl.DataFrame):
-        from dashboard.importer import bulk
-
         frame = pl.concat(rows)
         say(f"Écriture de {fmt.integer(frame.height)} lignes dans « {name} »…")
         bulk.insert_rows(conn, table, frame)

@@ -1,4 +1,4 @@
-"""Demonstration référents décrochage and GPDS activity (issue 17), derived from the demonstration
+"""Demonstration référents décrochage and GPDS activity, derived from the demonstration
 schools and their monthly absenteeism.
 
 Calibrated on the académie's summary (DESIGN §1): a référent named in every secondary school — 275

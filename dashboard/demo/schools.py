@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from dashboard import uai as uai_codes
+from queries.absenteisme_references import OVERALL, load_references, reference_types
 
 REFERENCES_PATH = Path(__file__).resolve().parents[1] / "data" / "references_nationales.csv"
 
@@ -166,8 +167,6 @@ def _ensure_priority(drafts: list) -> None:
 def load_reference_rates(path: Path = REFERENCES_PATH) -> dict[tuple[str, str], float]:
     """(annee_scolaire, school type) → national yearly rate (fraction), published or estimated,
     from the reference file (read by ``queries.absenteisme_references``)."""
-    from queries.absenteisme_references import OVERALL, load_references, reference_types
-
     out = {}
     for row in load_references(path).iter_rows(named=True):
         for school_type in reference_types(row["type"]):

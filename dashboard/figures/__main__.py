@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
             return dbfailure.cli_exit(exc)
         print(f"Erreur : le fichier « {out} » n'a pas pu être écrit ({exc.strerror or exc}).", file=sys.stderr)
         return 1
-    except Exception as exc:  # noqa: BLE001 - one French line, never a traceback
+    except Exception as exc:  # one French line, never a traceback
         return dbfailure.cli_exit(exc)
     finally:
         if engine is not None:

@@ -2,7 +2,7 @@
 [--correspondance FICHIER.json] [--enregistrer-correspondance [NOM]] [--proposer-correspondance FICHIER.json]``.
 
 ``--proposer-correspondance`` writes, instead of importing, the mapping the page would propose
-(issue 24: only the columns whose header names them; every other column left empty, with the first
+(only the columns whose header names them; every other column left empty, with the first
 values of each file column beside), for the data manager to complete and pass to ``--correspondance``.
 
 Exit status: 0 imported (or, with ``--dry-run``, valid), a French summary on stdout; 1 the file was
@@ -21,11 +21,15 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboard.access import auth
+from dashboard.access import audit, auth
 from dashboard.access import scope as access
 from dashboard.access.scope import AccessDenied
 from dashboard.cli import FrenchArgumentParser, os_reason
+from dashboard.importer import mapping as mappings
 from dashboard.importer.contracts import KIND_LABELS, KINDS
+from dashboard.importer.maintenance import backup_database, restore_database, sqlite_path
+from dashboard.importer.reading import UnreadableFile
+from dashboard.importer.sandbox import read_isolated
 from dashboard.importer.service import import_file
 from dashboard.store import db, dbfailure, lifecycle
 
@@ -100,16 +104,11 @@ def main(argv: list[str] | None = None) -> int:
         result = import_file(engine, data, path.name, args.kind, utilisateur=scope.utilisateur, dry_run=args.dry_run,
                              mapping=mapping)
         if mapping is not None and args.enregistrer_correspondance is not None and result.written:
-            from dashboard.importer import mapping as mappings
-            from dashboard.importer.sandbox import read_isolated
-
             headers = read_isolated(data, path.name, mapping.kind).headers
             name = args.enregistrer_correspondance.strip() or mapping.name or mappings.default_name(mapping.kind, headers)
             mappings.save_profile(engine, replace(mapping, name=name), headers)
             print(f"Correspondance enregistrée sous le nom « {name} ».")
     except AccessDenied as exc:
-        from dashboard.access import audit
-
         audit.record_safely(engine, args.utilisateur or "cli", audit.DENIED, "import (ligne de commande)", None,
                             f"{exc.message} Fichier : {path.name}")
         print(f"Import refusé : {exc.message}", file=sys.stderr)
@@ -145,8 +144,6 @@ def unexpected(exc: Exception) -> int:
 
 def restore(backup: str, url: str | None) -> int:
     """``--restaurer``: copy a backup over the SQLite database file (a copy of the current one kept)."""
-    from dashboard.importer.maintenance import backup_database, restore_database, sqlite_path
-
     source = Path(backup)
     if not source.is_file():
         print(f"Sauvegarde « {source} » introuvable.", file=sys.stderr)
@@ -158,7 +155,7 @@ def restore(backup: str, url: str | None) -> int:
         return EXIT_USAGE
     try:
         current = backup_database(engine, "avant-restauration") if target.exists() else None
-    except Exception:  # noqa: BLE001 - a damaged database cannot be backed up page by page: kept as it is
+    except Exception:  # a damaged database cannot be backed up page by page: kept as it is
         current = target.parent / "sauvegardes" / f"{target.stem}-endommagee-avant-restauration.sqlite"
         current.parent.mkdir(parents=True, exist_ok=True)
         restore_database(target, current)
@@ -172,10 +169,6 @@ def restore(backup: str, url: str | None) -> int:
 def write_proposal(data: bytes, filename: str, kind: str | None, target: Path) -> int:
     """``--proposer-correspondance``: the proposed mapping as a JSON file to complete."""
     import json
-
-    from dashboard.importer import mapping as mappings
-    from dashboard.importer.reading import UnreadableFile
-    from dashboard.importer.sandbox import read_isolated
 
     try:
         raw = read_isolated(data, filename, kind)  # in a capped child process, as every read
@@ -208,8 +201,6 @@ def write_proposal(data: bytes, filename: str, kind: str | None, target: Path) -
 def load_mapping(engine, source: str):
     """The mapping of ``--correspondance``: a JSON file, else a saved mapping's name (None and a
     French message on stderr when neither)."""
-    from dashboard.importer import mapping as mappings
-
     path = Path(source)
     try:
         if path.suffix.lower() == ".json" or path.exists():

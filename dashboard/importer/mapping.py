@@ -1,4 +1,4 @@
-"""Column mapping (issue 16): a file whose headers are not recognised is read through a mapping
+"""Column mapping: a file whose headers are not recognised is read through a mapping
 — each contract column ↔ one of the file's columns, or a fixed value for every row — and, for
 enumerations, a value mapping (« Collège » → COLLEGE). A mapping is saved under a name and
 proposed again for any file with the same headers; the command line takes it as a JSON file
@@ -114,7 +114,7 @@ TARGET_LABELS = {"departement_code": "code du département", "departement": "dé
 
 # --- the proposal ------------------------------------------------------------------------------------
 #
-# Issue 24: a column is proposed only when its header names it — exactly, whatever the case, the
+# A column is proposed only when its header names it — exactly, whatever the case, the
 # accents, the little words or the order of the words, through a documented alias (« EPLE »,
 # « CFA », « Contrats »…), or abbreviated word by word (« Struct. innov. »). Values are never used
 # to guess a column: six columns of counts all look alike, and a guess that swaps two of them

@@ -1,4 +1,4 @@
-"""School lists as the ministry publishes them (issue 16): the Annuaire de l'éducation (2023 and
+"""School lists as the ministry publishes them: the Annuaire de l'éducation (2023 and
 current forms), adresse-et-géolocalisation, IPS collèges and lycées, effectifs, DNB.
 
 ``prepare`` turns the raw table of an ``etablissements`` file into the contract's columns before
@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 
 import polars as pl
 
+from dashboard import fmt
 from dashboard.importer import contracts, places, sites
 from dashboard.importer.contracts import CONTRACTS, ColumnSpec, Contract, squash
 from dashboard.importer.natures import OUT_OF_FIELD, nature
@@ -299,8 +300,6 @@ def reason_label(reason: str, t: pl.DataFrame) -> str:
 
 def report_set_aside(t: pl.DataFrame, found: dict, issues: Issues) -> None:
     """One warning per reason, with the detail (departments, natures) of what was set aside."""
-    from dashboard import fmt
-
     if found.get("hors académie"):
         by_dep = t.filter(pl.col("_ecart") == "hors académie").group_by("_dep").len().sort(["len", "_dep"],
                                                                                            descending=[True, False])
@@ -333,9 +332,3 @@ def disagreement(row: dict, postcode_header: str | None) -> str:
         what = f"La commune {row['commune_insee']} est dans le département {other}"
     return (f"{what}, mais la ligne indique le département {stated} : les deux ne concordent pas (un zéro initial "
             "perdu dans un tableur ?). Corrigez le code de la commune ou le département.")
-
-
-def is_school_list(headers: list[str]) -> bool:
-    """Whether these headers are those of a school list (for the choice of the kind)."""
-    main, aux = recognise(headers)
-    return "uai" in main.values() and len(main) + len(aux) >= 3

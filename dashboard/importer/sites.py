@@ -1,4 +1,4 @@
-"""One school per UAI out of a directory that lists a school once per site (issue 24).
+"""One school per UAI out of a directory that lists a school once per site.
 
 The ministry's *Annuaire de l'éducation* gives a school with several sites one row per site, under
 the same UAI, flagged ``etablissement_multi_lignes`` = 1 (0352072M: its LP and its LPO; 0350852L:

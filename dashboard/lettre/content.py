@@ -23,7 +23,7 @@ from sqlalchemy import Connection
 
 from dashboard import disclosure, fmt, publish
 from dashboard.access.scope import ACADEMIE, Scope
-from dashboard.publish import figures
+from dashboard.publish import figures, narrative
 from dashboard.slides import content as deck
 from queries import figures as figures_query
 from queries import raccrochage_position as position
@@ -173,8 +173,6 @@ def part(conn: Connection, scope: Scope, code: str, annee: str, cache: FigureCac
 
 
 def _subject(territory: tq.Territory) -> str:
-    from dashboard.publish import narrative
-
     return narrative.subject(territory.niveau, territory.code, territory.nom)[0]
 
 

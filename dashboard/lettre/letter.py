@@ -138,12 +138,6 @@ def _academie_name(index: dict) -> str:
     return territory.nom if territory else "Académie"
 
 
-def with_number(content: dict, numero: int) -> dict:
-    """The content with its number, once published."""
-    return {**content, "numero": numero,
-            "titre": title(numero, content["annee"], content["periode_fin"], content["close"])}
-
-
 # --- what one reader receives -------------------------------------------------------------------
 
 

@@ -112,7 +112,7 @@ def absence_columns(annee: str, previous: str) -> dict[str, Column]:
     ])
 
 
-# --- prevention (issue 17): referents, GPDS chain, « angles morts », MLDS sites -----------------------
+# --- prevention: referents, GPDS chain, « angles morts », MLDS sites -----------------------
 
 PUPIL_COUNTS = tuple(CHAIN_LABELS)
 GPDS_FIGURE_LABELS = {"eleves_reperes": "élèves repérés", "eleves_suivis": "élèves suivis",
@@ -268,12 +268,6 @@ FIGURES = column_map([
     _count("mlds_jeunes_accueillis", "Jeunes accueillis en MLDS"),
     _rate("mlds_taux_occupation", "Taux d'occupation des places MLDS"),
 ])
-
-
-def declare_figures(*columns: Column) -> None:
-    """Declare the keys a figures-export contributor adds (idempotent)."""
-    for column in columns:
-        FIGURES[column.key] = column
 
 
 def figure_column(key: str) -> Column:

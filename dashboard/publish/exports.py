@@ -19,6 +19,8 @@ from collections.abc import Mapping
 
 import polars as pl
 
+from dashboard.plaintext import ascii_letters
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 #: characters an XLSX cannot hold (XML 1.0 forbids them) and nobody means to write
 ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -116,8 +118,6 @@ _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 def safe_filename(name: str) -> str:
     """A file name built from codes and labels: accents dropped, anything but letters, digits,
     ``-``, ``_`` and ``.`` replaced by ``-`` (never a path: no ``/``, no ``..`` at the start)."""
-    import unicodedata
-
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    ascii_name = ascii_letters(name)
     cleaned = _UNSAFE_FILENAME.sub("-", ascii_name).strip("-.")
     return cleaned or "export"

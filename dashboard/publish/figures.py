@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 
-import polars as pl
-
 from dashboard import disclosure, fmt, publish
 from dashboard.publish import catalog, records
 
@@ -29,23 +27,6 @@ def flatten(figures: dict, prefix: str = "") -> dict:
         else:
             flat[name] = value
     return flat
-
-
-def figures_frame(figures: dict) -> pl.DataFrame:
-    """One row, one column per (flattened) figure, typed (integers, fractions, text)."""
-    flat = flatten({k: v for k, v in figures.items() if k not in ("secret", "sans_objet")})
-    columns = []
-    for key, value in flat.items():
-        if isinstance(value, bool):
-            dtype = pl.Boolean
-        elif isinstance(value, int):
-            dtype = pl.Int64
-        elif isinstance(value, float):
-            dtype = pl.Float64
-        else:
-            dtype = pl.String
-        columns.append(pl.Series(key, [value], dtype=dtype))
-    return pl.DataFrame(columns)
 
 
 def _nest(flat: dict) -> dict:

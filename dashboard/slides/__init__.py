@@ -43,7 +43,7 @@ def check_template(data: bytes) -> str | None:
 
     try:
         prs = Presentation(io.BytesIO(data))
-    except Exception:  # noqa: BLE001 - any parsing error means "not a usable template"
+    except Exception:  # any parsing error means "not a usable template"
         return "Ce fichier n'est pas un modèle PowerPoint (.pptx) lisible."
     if not len(prs.slide_layouts):
         return "Ce modèle ne contient aucune disposition de diapositive."

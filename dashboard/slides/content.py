@@ -143,7 +143,7 @@ def _map_png(conn: Connection, scope: Scope, territory: tq.Territory, annee: str
             conn, scope, annee, level=MAP_LEVEL, indicator=MAP_INDICATOR, highlight=highlight,
             code=territory.code, title="", width_px=2000, dpi=250,
         )
-    except Exception:  # noqa: BLE001 - a deck without its map is better than no deck
+    except Exception:  # a deck without its map is better than no deck
         log.exception("Carte statique indisponible pour %s (%s)", territory.code, annee)
         return None
     return trim_white(png)

@@ -61,14 +61,12 @@ def _font_path(bold: bool) -> str | None:
         for name in _FONT_FILES[bold]:
             if (folder / name).exists():
                 return str(folder / name)
-    try:  # DejaVu Sans ships with matplotlib: wider than Arial, so a safe over-estimate
-        import matplotlib
+    # DejaVu Sans ships with matplotlib: wider than Arial, so a safe over-estimate
+    import matplotlib  # heavy: only when no system font is found
 
-        folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-        candidate = folder / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")
-        return str(candidate) if candidate.exists() else None
-    except ImportError:  # pragma: no cover - matplotlib is a dependency
-        return None
+    folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    candidate = folder / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")
+    return str(candidate) if candidate.exists() else None
 
 
 @functools.lru_cache(maxsize=8)

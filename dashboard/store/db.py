@@ -172,7 +172,7 @@ mlds_sites = Table(
     CheckConstraint("jeunes_accueillis >= 0", name="ck_mlds_accueillis"),
 )
 
-# --- prevention (issue 17) ---------------------------------------------------------------------
+# --- prevention ---------------------------------------------------------------------
 
 REFERENT_FUNCTIONS = (
     "CPE",
@@ -267,7 +267,7 @@ audit_log = Table(
 )
 
 
-# --- la lettre de la MLDS (issue 29; revision 0004) --------------------------------------------
+# --- la lettre de la MLDS (revision 0004) --------------------------------------------
 
 LETTER_STATES = ("brouillon", "publiee")
 LETTER_BLOCK_KINDS = ("editorial", "pratique", "agenda")
@@ -340,7 +340,7 @@ lettre_envois = Table(
 )
 
 
-# --- statistical secrecy (issue 23; revision 0005) --------------------------------------------
+# --- statistical secrecy (revision 0005) --------------------------------------------
 
 SECRECY_SUBJECTS = ("raccrochage", "prevention", "absenteisme")
 

@@ -1,4 +1,4 @@
-"""Honest failures (issue 18, item 4): a database that cannot answer says why, in French, with the
+"""Honest failures (item 4): a database that cannot answer says why, in French, with the
 advice that fits, instead of « Une erreur inattendue ». Core, no Streamlit.
 
 Three failures are told apart, on SQLite and PostgreSQL:
@@ -10,7 +10,7 @@ Three failures are told apart, on SQLite and PostgreSQL:
 * ``CONFLICT`` — a concurrent write changed the same rows during the transaction: unique or foreign
   key violation after validation, serialization failure, deadlock.
 
-and three that are no retry's business (issue 30, items 4 and 7), where nothing is written:
+and three that are no retry's business (items 4 and 7), where nothing is written:
 
 * ``DAMAGED`` — the database is damaged (SQLite « database disk image is malformed », a failed
   ``integrity.check``, PostgreSQL data corruption): the message names it and the restore command;
@@ -28,6 +28,7 @@ import errno
 import sqlite3
 import sys
 
+import psycopg
 from sqlalchemy import exc as sa
 
 from dashboard.store.integrity import DatabaseDamaged, sqlite_finding
@@ -129,10 +130,6 @@ def _kind_of_one(exc: BaseException) -> str | None:
             return UNREACHABLE
         if isinstance(orig, sqlite3.IntegrityError):
             return CONFLICT
-        return None
-    try:
-        import psycopg
-    except ImportError:  # pragma: no cover - psycopg is a dependency
         return None
     if isinstance(orig, psycopg.Error):
         state = orig.sqlstate or ""

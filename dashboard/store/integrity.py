@@ -1,4 +1,4 @@
-"""A damaged database is detected and never written to (issue 30, item 4). Core, no Streamlit.
+"""A damaged database is detected and never written to (item 4). Core, no Streamlit.
 
 ``check(engine)`` is run at the app's start, before every import (page and command line) and by the
 command lines that write: SQLite ``PRAGMA quick_check`` (every page of the file read, about a second
@@ -47,7 +47,7 @@ def _sqlite(engine: Engine) -> None:
     try:
         with engine.connect() as conn:
             rows = [str(r) for r in conn.exec_driver_sql("PRAGMA quick_check").scalars()]
-    except Exception as exc:  # noqa: BLE001 - "file is not a database", "malformed": the file is damaged
+    except Exception as exc:  # "file is not a database", "malformed": the file is damaged
         orig = getattr(exc, "orig", exc)
         if isinstance(orig, sqlite3.DatabaseError) and (
                 not isinstance(orig, sqlite3.OperationalError) or "malformed" in str(orig)):

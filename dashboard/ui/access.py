@@ -22,6 +22,7 @@ from dashboard.access import audit, auth
 from dashboard.access.scope import Scope
 from dashboard.publish import exports
 from dashboard.store import dbfailure
+from dashboard.ui import uploads as ui_uploads
 
 log = logging.getLogger("dashboard.access")
 
@@ -111,8 +112,6 @@ def register_uploads(engine: Engine, access: Access) -> None:
     """This session's user for the upload guard (``ui_uploads``), installed once per process."""
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-    from dashboard.ui import uploads as ui_uploads
-
     ui_uploads.install(lambda user, detail: _safe_record(engine, user, audit.DENIED, ui_uploads.PAGE, None, detail))
     ctx = get_script_run_ctx()
     if ctx is not None:
@@ -162,7 +161,7 @@ def access_notice(scope: Scope) -> None:
 # --- audit log -----------------------------------------------------------------------------------
 
 
-#: Whether the audit log of this process could not be written (issue 30, item 7): since when and why.
+#: Whether the audit log of this process could not be written (item 7): since when and why.
 #: Set by a failed write, cleared by the next one that works; the rector and the CSAIO see it on
 #: every page meanwhile (``audit_failure_notice``).
 _AUDIT_FAILURE: dict = {}
@@ -177,7 +176,7 @@ def _safe_record(engine: Engine, *args) -> bool:
     for the notice of ``audit_failure_notice``, logged server-side)."""
     try:
         audit.record(engine, *args)
-    except Exception as exc:  # noqa: BLE001 - auditing must never break a page; logged server-side
+    except Exception as exc:  # auditing must never break a page; logged server-side
         log.exception("Écriture impossible dans le journal des consultations")
         with _FAILURE_LOCK:
             _AUDIT_FAILURE.setdefault("since", dt.datetime.now(audit.PARIS))

@@ -1,4 +1,4 @@
-"""Charts with their text alternatives (issue 28, RGAA 4.1 / WCAG 2.1 AA, criteria 1.1 and 1.3).
+"""Charts with their text alternatives (RGAA 4.1 / WCAG 2.1 AA, criteria 1.1 and 1.3).
 
 Every chart of the app is drawn by ``chart``: the figure, with a short description a screen reader
 says for it (Streamlit's ``alt``: its title, its series, and the commentary's sentences about it),

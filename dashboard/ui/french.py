@@ -5,8 +5,8 @@
 * The file uploader's errors (« File must be 20.0MB or smaller. », a refused upload), its labels
   read by screen readers, and the « Connection error » dialog shown when the server stops
   answering: a static script (``dashboard/static/francais.js``, no data in it) rewrites exactly these
-  English texts in French as they appear (issue 30, item 6).
-* Accessibility (issue 28): the same script names what Streamlit leaves unnamed or names in English
+  English texts in French as they appear (item 6).
+* Accessibility: the same script names what Streamlit leaves unnamed or names in English
   (the menu's lists, « ? » helps, heading anchors, icons that carry a status, charts: see its header).
 * The « Page not found » dialog, shown by the frontend when an address names no page: the
   entrypoint records the miss instead, and ``page_context`` says it in French in the page body.
@@ -48,7 +48,7 @@ def apply() -> None:
 
 def script_text() -> str:
     """The static script, after the meanings of the status icons (constants of the app, no data):
-    what a screen reader says for an icon that carries a status (issue 28)."""
+    what a screen reader says for an icon that carries a status."""
     meanings = json.dumps(status_icon_meanings(), ensure_ascii=False)
     return f"window.__pilotageIcones = {meanings};\n" + SCRIPT.read_text(encoding="utf-8")
 

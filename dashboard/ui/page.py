@@ -37,6 +37,7 @@ from dashboard.ui.downloads import (  # noqa: F401 - the page kit: pages call ``
     provenance,
     safe_filename,
 )
+from dashboard.ui.registry import PAGES, PAGES_DIR
 from queries import territoires as tq
 
 log = logging.getLogger("dashboard")
@@ -207,7 +208,7 @@ def page_context(title: str, *, with_territory: bool = True) -> PageContext:
     kept in the URL), its notices in the page body, and the demonstration notice."""
     scope = current_scope()
     st.title(title)
-    audit_banner = st.empty()  # filled after this view is recorded (issue 30: a log that cannot be written)
+    audit_banner = st.empty()  # filled after this view is recorded (A log that cannot be written)
     with engine().connect() as conn:
         years = tq.school_years(conn) or ["2014-2015"]
     demo = is_demo()
@@ -228,7 +229,7 @@ def page_context(title: str, *, with_territory: bool = True) -> PageContext:
             st.stop()
         territory = query(tq.resolve_territory, scope, ACADEMIE, annee)
     ctx = PageContext(scope, annee, territory, tuple(years), demo)
-    # --- access (issue 9): local-mode notice and one audit row per page view
+    # --- access: local-mode notice and one audit row per page view
     ui_access.access_notice(scope)
     audit_view(ctx, title)
     if denied := (st.session_state.get(SELECTION) or {}).pop("refus", None):
@@ -269,7 +270,7 @@ def freshness_alert(fresh: pl.DataFrame) -> None:
         )
 
 
-# --- access and audit (issue 9; implementation in dashboard/ui_access.py) ------------------------
+# --- access and audit (implementation in dashboard/ui_access.py) ------------------------
 
 
 def audit_view(ctx: PageContext, page: str) -> None:
@@ -312,7 +313,7 @@ def entry_access() -> tuple[bool, str | None]:
     database cannot answer — no traceback ever reaches the user."""
     try:
         return has_access(), None
-    except Exception as exc:  # noqa: BLE001 - last-resort guard, logged server-side
+    except Exception as exc:  # last-resort guard, logged server-side
         return False, failure_text(exc, context="Erreur à l'ouverture de l'application")
 
 
@@ -330,7 +331,7 @@ def run_selection() -> None:
         shared_selection()
     except AccessDenied:
         pass
-    except Exception as exc:  # noqa: BLE001 - last-resort guard, logged server-side
+    except Exception as exc:  # last-resort guard, logged server-side
         failure_text(exc, context="Erreur dans la sélection partagée")
 
 
@@ -338,8 +339,6 @@ def run_app(default_page: str = "") -> None:
     """The app: page set-up, the page list (``pages_registry``), access, the shared selection, then
     the page the address names. ``default_page`` is the ``url_path`` of the page served at « / »
     (Accueil; a test harness makes it the page under test, drawn by one script run)."""
-    from dashboard.ui.registry import PAGES, PAGES_DIR
-
     st.set_page_config(page_title="Pilotage du décrochage", page_icon="🎓", layout="wide",
                        initial_sidebar_state="auto")  # narrow screens and 200 % zoom: folded, content first
     pages = {
@@ -376,6 +375,6 @@ def run_page(body: Callable[[], None]) -> None:
         st.error(f"Accès non autorisé : {exc.message}")
         scope = _access().scope
         ui_access.audit_denied(engine(), scope or "(inconnu)", ui_access.last_page(), None, exc.message)
-    except Exception as exc:  # noqa: BLE001 - last-resort guard, logged server-side
+    except Exception as exc:  # last-resort guard, logged server-side
         message = failure_text(exc)
         st.error(message, icon=None if message == GENERIC_ERROR else ":material/cloud_off:")

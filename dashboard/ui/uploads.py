@@ -1,4 +1,4 @@
-"""Uploads bounded per user (issue 30, item 2): Streamlit keeps every file sent to its upload
+"""Uploads bounded per user (item 2): Streamlit keeps every file sent to its upload
 endpoint (``/_stcore/upload_file/<session>/<file>``) in memory until the session ends, whoever sent
 it. This guard stands in front of Streamlit's file store (``MemoryUploadedFileManager.add_file``,
 called once a file has arrived, before it is kept):
@@ -63,13 +63,8 @@ def _prune() -> None:
             active = runtime.get_instance().is_active_session
             for sid in [s for s in _sessions if not active(s)]:
                 del _sessions[sid]
-    except Exception:  # noqa: BLE001 - bookkeeping only
+    except Exception:  # bookkeeping only
         log.exception("Sessions terminées non oubliées")
-
-
-def forget(session_id: str) -> None:
-    with _lock:
-        _sessions.pop(session_id, None)
 
 
 def admit(session_id: str, size: int, held: dict[str, int], now: float | None = None) -> None:
@@ -153,5 +148,5 @@ def discard_session_files(session_id: str) -> None:
 
         if runtime.exists():
             runtime.get_instance().uploaded_file_mgr.remove_session_files(session_id)
-    except Exception:  # noqa: BLE001 - a best effort: the files go with the session anyway
+    except Exception:  # a best effort: the files go with the session anyway
         log.exception("Fichiers envoyés non effacés")

@@ -67,7 +67,7 @@ def stack(databases):
     admin = _admin_url()
     try:
         create_engine(admin).connect().close()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         pytest.skip(f"PostgreSQL injoignable ({admin}) : {type(exc).__name__}")
     with demo_database(databases, admin) as url, production_stack(url, PASSWORDS) as running:
         running.database_url = url  # the audit log of the replayed attacks

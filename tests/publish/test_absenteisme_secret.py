@@ -55,7 +55,7 @@ def attack(conn, annee: str, exact: bool = False) -> list[str]:
     for territory in index.values():
         try:
             schools = ae.schools(conn, FULL, territory.code, annee)
-        except Exception:  # noqa: BLE001 - a territory without schools
+        except Exception:  # a territory without schools
             continue
         if schools.is_empty():
             continue

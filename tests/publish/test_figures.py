@@ -6,7 +6,6 @@ import csv
 import io
 import json
 
-import polars as pl
 import pytest
 from openpyxl import load_workbook
 
@@ -145,14 +144,6 @@ def test_published_json_is_rounded_as_shown(engine, no_secrecy):
     assert data["taux_atteinte"] == round(f["taux_atteinte"], 3)
     assert isinstance(data["niveau_attendu"], int)  # an expected count is a whole number of young people
     assert data["secret"] == {k: ("< 5" if m == "primary" else "s") for k, m in f["secret"].items()}
-
-
-def test_flat_frame_types(engine):
-    frame = figures.figures_frame(_figures(engine, "R16-ANG"))
-    assert frame.height == 1
-    assert frame["taux_atteinte"].dtype == pl.Float64 or frame["taux_atteinte"][0] is None
-    assert frame["objectif"][0] == 60 and frame["objectif"].dtype == pl.Int64
-    assert "raccroches_par_solution.service_civique" in frame["masque"][0]  # 2 young people: masked
 
 
 def _url(engine) -> str:

@@ -314,13 +314,13 @@ class _Relay:
     def __init__(self) -> None:
         self.received: list[tuple[list[str], bytes]] = []
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 - aiosmtpd's API
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # aiosmtpd's API
         if address.startswith("refuse@"):
             return "550 5.1.1 Mailbox unknown"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's API
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's API
         self.received.append((list(envelope.rcpt_tos), envelope.content))
         return "250 Message accepted"
 

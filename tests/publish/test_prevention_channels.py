@@ -174,7 +174,7 @@ def test_map_classes_and_hover_texts(demo_engine):
     assert table.columns[2].kind == Kind.NUMBER and table.columns[2].places == 1 and table.sources == (
         "prevention", "absenteisme")
     row = data.values.filter(pl.col("etat") == qc.OK).row(0, named=True)
-    hover = carte_charts._hover_lines(row, data.indicator, data.label)  # noqa: SLF001
+    hover = carte_charts._hover_lines(row, data.indicator, data.label)
     assert f"Élèves repérés : {fmt.integer(row['numerateur'])}" in hover
     assert f"Élèves inscrits (effectif moyen) : {fmt.integer(row['denominateur'])}" in hover
 

@@ -243,7 +243,7 @@ def _mark_labels(chart) -> dict[str, dict[int, str]]:
     """Series name → {point index: fixed label text} (the marks written on masked bars)."""
     out = {}
     for plotted in chart.plots[0].series:
-        points = plotted._element.xpath("./c:dLbls/c:dLbl")  # noqa: SLF001
+        points = plotted._element.xpath("./c:dLbls/c:dLbl")
         out[plotted.name] = {int(d.xpath("./c:idx/@val")[0]): "".join(d.xpath(".//a:t/text()")) for d in points
                              if d.xpath(".//a:t/text()")}
     return out

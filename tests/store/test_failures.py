@@ -59,7 +59,7 @@ class SqliteWriter:
 def _raised(fn) -> BaseException:
     try:
         fn()
-    except Exception as exc:  # noqa: BLE001 - the failure under test
+    except Exception as exc:  # the failure under test
         return exc
     raise AssertionError("no failure")
 
@@ -139,7 +139,7 @@ def _in_thread(fn):
     def run():
         try:
             outcome["value"] = fn()
-        except Exception as exc:  # noqa: BLE001 - reported to the test
+        except Exception as exc:  # reported to the test
             outcome["error"] = exc
 
     thread = threading.Thread(target=run, daemon=True)

@@ -101,7 +101,7 @@ class Trap:
         hits = self.hits = []
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - http.server's naming
+            def do_GET(self):  # http.server's naming
                 hits.append(self.path)
                 self.send_response(204)
                 self.end_headers()

@@ -3,8 +3,8 @@
 Every schema change is a revision in ``versions/`` that runs on SQLite and PostgreSQL:
 
 * ``0001`` — the schema as shipped before migrations existed (every table but the two below);
-* ``0002`` — ``referents`` and ``prevention`` (issue 17);
-* ``0004`` — the MLDS letter: ``lettres``, ``lettre_blocs``, ``lettre_destinataires``, ``lettre_envois`` (issue 29).
+* ``0002`` — ``referents`` and ``prevention``;
+* ``0004`` — the MLDS letter: ``lettres``, ``lettre_blocs``, ``lettre_destinataires``, ``lettre_envois``.
 
 ``upgrade(engine)`` brings a database to the head revision in place, in one transaction (on
 PostgreSQL the DDL is transactional too): a database made by a release without Alembic (no
