@@ -26,10 +26,10 @@ ENTRY_POINTS = {
     "dashboard.importer": "dashboard.importer.cli",
     "dashboard.slides": "dashboard.slides.__main__",
     "dashboard.disclosure": "dashboard.disclosure.__main__",
-    "dashboard.figures": "dashboard.figures",
-    "dashboard.db": "dashboard.db",
-    "dashboard.demo": "dashboard.demo",
-    "dashboard.auth": "dashboard.auth",
+    "dashboard.figures": "dashboard.figures.__main__",
+    "dashboard.db": "dashboard.db.__main__",
+    "dashboard.demo": "dashboard.demo.__main__",
+    "dashboard.auth": "dashboard.auth.__main__",
     "dashboard.lettre": "dashboard.lettre.__main__",
 }
 
@@ -73,7 +73,7 @@ def run_cli(module: str, *args: str, env: dict[str, str] | None = None, **_ignor
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
             if exc.code is not None and not isinstance(exc.code, int):
                 print(exc.code, file=sys.stderr)
-        except Exception:  # noqa: BLE001 - what the interpreter would print, exit code 1
+        except Exception:  # what the interpreter would print, exit code 1
             traceback.print_exc(file=sys.stderr)
             code = 1
     return subprocess.CompletedProcess([sys.executable, "-m", module, *argv], code or 0, out.text(), err.text())
