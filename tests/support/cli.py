@@ -19,6 +19,10 @@ import traceback
 from collections.abc import Iterator
 from pathlib import Path
 
+from queries import absenteisme_suppression as absence_secrecy
+from queries import prevention_suppression as prevention_secrecy
+from queries import raccrochage_suppression as secrecy
+
 ROOT = Path(__file__).resolve().parents[2]
 
 #: ``python -m`` name → the module holding ``main(argv)``.
@@ -61,9 +65,18 @@ class _Stream(io.StringIO):
         return self.getvalue() + self.buffer.getvalue().decode("utf-8", "replace")
 
 
+def fresh_process_memos() -> None:
+    """Forget the secrecy decisions this process remembered, as a new ``python -m`` process starts
+    without them: a command then reads the decisions stored in its database (a test that alters
+    them sees the command act on what it wrote, not on what an earlier test of this worker decided)."""
+    for memo in (secrecy, absence_secrecy, prevention_secrecy):
+        memo.clear_memo()
+
+
 def run_cli(module: str, *args: str, env: dict[str, str] | None = None, **_ignored) -> subprocess.CompletedProcess:
-    """``python -m module args…``, in this process."""
+    """``python -m module args…``, in this process (with a new process's empty memos)."""
     main = importlib.import_module(ENTRY_POINTS[module]).main
+    fresh_process_memos()
     out, err = _Stream(), _Stream()
     argv = [str(a) for a in args]
     with environment(env), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
