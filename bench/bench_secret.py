@@ -34,12 +34,13 @@ def run(engine, scale: str) -> list[tuple[str, float, str]]:
             started = time.perf_counter()
             findings = audit.audit(cells, masked, locality=locality)
             audit_s = time.perf_counter() - started
-            rows += [(f"{annee} : valeurs publiées / masquées", float(decision.published), "valeurs"),
-                     (f"{annee} : masquées", float(len(decision.marks)), "valeurs"),
-                     (f"{annee} : construction du système", system_s, "s"),
-                     (f"{annee} : choix des masques (suppression + audit)", decide_s, "s"),
-                     (f"{annee} : audit complet", audit_s, "s"),
-                     (f"{annee} : valeurs recalculables", float(len(findings)), "valeurs")]
+            name = f"{annee}{' (ouverte)' if annee == years[-1] else ''}"
+            rows += [(f"{name} : valeurs publiées", float(decision.published), "valeurs"),
+                     (f"{name} : masquées", float(len(decision.marks)), "valeurs"),
+                     (f"{name} : construction du système", system_s, "s"),
+                     (f"{name} : décision (suppression + audit)", decide_s, "s"),
+                     (f"{name} : audit complet", audit_s, "s"),
+                     (f"{name} : valeurs recalculables", float(len(findings)), "valeurs")]
         rows += _other_subjects(conn, years[-1])
         if scale == "academie":
             secrecy.store_decisions(engine)

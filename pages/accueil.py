@@ -265,7 +265,8 @@ def body() -> None:
     if not fresh.is_empty():
         with st.expander("Dernier bilan reçu par réseau"):
             st.dataframe(tables.freshness_table(fresh), hide_index=True, width="stretch")
-    st.page_link(str(PAGES_DIR / "raccrochage.py"), label="Trajectoire, entonnoir et solutions : page Raccrochage",
+    first = "Objectif" if position.is_closed(s["phase"]) else "Trajectoire"
+    st.page_link(str(PAGES_DIR / "raccrochage.py"), label=f"{first}, entonnoir et solutions : page Raccrochage",
                  icon=":material/trending_up:", query_params={"annee": ctx.annee, "territoire": ctx.territory.code})
 
 

@@ -17,6 +17,7 @@ from dashboard.publish import screen
 from dashboard.ui import charts as ui_charts
 from dashboard.ui import page as ui
 from queries import carte as q
+from queries import raccrochage_position as position
 from queries import raccrochage_rules as rules
 from queries import territoires as tq
 from queries.raccrochage_position import PHASE_LABELS
@@ -41,6 +42,11 @@ LOADING = "Chargement de la carte…"
 LEVEL_NOUNS = {"reseau": ("réseau", "réseaux"), "psad": ("PSAD", "PSAD"), "departement": ("département", "départements")}
 
 
+def _closed(ctx) -> bool:
+    """The selected year is closed (``queries.raccrochage_position``): it speaks of its target only."""
+    return position.is_closed(ui.query(position.year_state, ctx.annee).phase(()))
+
+
 def _controls(ctx, detail_allowed: bool) -> tuple[str, str, str | None, tuple[str, ...], str]:
     left, middle = st.columns([1, 1.25])
     right, below = st.columns([1, 1.25])
@@ -59,9 +65,10 @@ def _controls(ctx, detail_allowed: bool) -> tuple[str, str, str | None, tuple[st
         colouring = right.segmented_control(
             "Couleurs", list(COLOURINGS), format_func=COLOURINGS.get, required=True,
             default=_from_url("couleurs", COLOURINGS, "statut"), key="carte_couleurs",
-            help="Statut à la date : en retard, sur la trajectoire ou en avance (année close : objectif atteint ou "
-                 "non). Taux d'atteinte annuel : part de l'objectif de l'année déjà atteinte (moins de 80 %, de 80 % "
-                 "à 100 %, 100 % ou plus), qui ne tient pas compte de la date.",
+            help=("Statut : objectif de l'année atteint ou non (l'année est close)." if _closed(ctx) else
+                  "Statut à la date : en retard, sur la trajectoire ou en avance.")
+            + " Taux d'atteinte annuel : part de l'objectif de l'année déjà atteinte (moins de 80 %, de 80 % "
+              "à 100 %, 100 % ou plus), qui ne tient pas compte de la date.",
         ) or "statut"
     if indicator == "absenteisme":
         wanted = _from_url("type", TYPE_OPTIONS, "")

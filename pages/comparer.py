@@ -11,6 +11,7 @@ from dashboard.ui import charts as ui_charts
 from dashboard.ui import page as ui
 from queries import comparer as q
 from queries import comparer_ranking as qr
+from queries import raccrochage_position as position
 from queries import territoires as tq
 
 URL_PATH = "comparer"
@@ -90,14 +91,19 @@ def body() -> None:
         "« — » : donnée absente. Raccrochés et jeunes signalés : cumuls depuis la rentrée jusqu'au dernier bilan reçu."
     )
 
-    st.subheader("Trajectoires de raccrochage")
+    closed = any(position.is_closed(f.get("situation_annee")) for f in comp.figures.values())
+    title = "Raccrochés cumulés face à l'objectif" if closed else "Trajectoires de raccrochage"
+    st.subheader(title)
     ui_charts.chart(charts.trajectories_figure(ui.query(q.trajectories, ctx.scope, codes, ctx.annee), labels),
-                    key="comparer_trajectoires", title="Trajectoires de raccrochage",
+                    key="comparer_trajectoires", title=title,
                     sentences="Raccrochés cumulés en % de l'objectif annuel de chaque territoire comparé, par période")
     st.caption(
         "Échelle commune : raccrochés cumulés depuis la rentrée **en % de l'objectif annuel de chaque territoire**, "
-        "pour que petits et grands territoires se comparent ; en pointillés, la trajectoire de l'objectif "
-        "(profil saisonnier, voir Méthodologie). Points à la fin de chaque période bimestrielle."
+        "pour que petits et grands territoires se comparent ; "
+        + ("l'année est close : la ligne à 100 % est l'objectif de l'année." if closed else
+           "en pointillés, la trajectoire de l'objectif (profil saisonnier, voir Méthodologie).")
+        + " Points à la fin de chaque période bimestrielle ; un point masqué (secret statistique) est un cercle "
+        "gris marqué « < 5 » ou « s », la courbe s'y interrompt."
     )
 
     st.subheader("Absentéisme mensuel par type d'établissement")
@@ -105,7 +111,8 @@ def body() -> None:
                     key="comparer_absenteisme", title="Absentéisme mensuel par type d'établissement",
                     sentences="Taux d'absentéisme mensuel de chaque territoire comparé")
     st.caption("Part des élèves ayant au moins 4 demi-journées d'absence non justifiées dans le mois ; "
-               "échelle commune à tous les territoires. Valeurs masquées (secret statistique) : vides.")
+               "échelle commune à tous les territoires. Mois masqué (secret statistique) : la courbe s'interrompt, "
+               "un cercle gris marqué « s » le signale.")
 
     st.subheader("Classement")
     level, indicator = _ranking_controls(chosen, index)

@@ -101,7 +101,7 @@ def _preview(ctx, content) -> None:
             if k in plan]
     if not tabs:
         return
-    labels = {"trajectoire": "Trajectoire", "solutions": "Solutions et entonnoir", "absenteisme": "Absentéisme",
+    labels = {"trajectoire": deck_series.trajectory_sheet(s["phase"]), "solutions": "Solutions et entonnoir", "absenteisme": "Absentéisme",
               "prevention": "Prévention", "carte": "Carte", "territoires": "Territoires", "reseaux": "Réseaux"}
     for key, tab in zip(tabs, st.tabs([labels[k] for k in tabs]), strict=True):
         with tab:
@@ -110,7 +110,9 @@ def _preview(ctx, content) -> None:
                 ui_charts.chart(charts.trajectory_figure(content.periodes, content.historique, content.trajectoire,
                                                          ctx.annee, s["objectif"],
                                                          own_dates=charts.own_dates(s, content.shown,
-                                                                                    content.annee_n1)),
+                                                                                    content.annee_n1,
+                                                                                    content.marks),
+                                                         closed=deck_series.closed(content)),
                                 key="ddg_trajectoire", title=titles[key])
             elif key == "solutions":
                 left, right = st.columns(2)

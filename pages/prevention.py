@@ -158,7 +158,8 @@ def _gpds(ctx, chain, detail: bool) -> None:
         _chart(charts.monthly_figure(monthly, ctx.annee), "mensuel", "Mois par mois",
                "Élèves comptés dans le mois pour 1 000 élèves inscrits ce mois-là")
         st.caption("Élèves comptés dans le mois pour 1 000 élèves inscrits ce mois-là. Un mois sans activité déclarée "
-                   "ou masqué est laissé vide.")
+                   "est laissé vide ; un mois masqué (secret statistique) porte un cercle gris et sa marque "
+                   "(« < 5 » ou « s »).")
     if chain.height > 1:
         level = tq.LEVEL_LABELS_PLURAL[chain["niveau"][1]]
         st.subheader(f"{level} : élèves repérés et suivis pour 1 000 élèves")

@@ -55,7 +55,7 @@ def body() -> None:
             "Écart à l'objectif", _cell(shown, marks, "ecart_objectif"),
             border=True, height="stretch", delta=charts.status_text(s["statut"]), delta_arrow="off",
             delta_color=STATUS_DELTA_COLORS[s["statut"]],
-            help="L'année est close : raccrochés de l'année − objectif (plus de trajectoire ni de projection).",
+            help="L'année est close : raccrochés de l'année − objectif de l'année.",
         )
     else:
         cols[3].metric(
@@ -67,19 +67,22 @@ def body() -> None:
                  "−5 % si elle ne l'atteint pas (voir Méthodologie).",
         )
 
-    title = "Raccrochés cumulés et trajectoire de l'objectif"
+    closed = position.is_closed(s["phase"])  # a closed year speaks of its target, never of a trajectory
+    title = "Raccrochés cumulés et objectif de l'année" if closed else "Raccrochés cumulés et trajectoire de l'objectif"
     st.subheader(title)
     ui_charts.chart(
         charts.trajectory_figure(periodes, historique, d.trajectoire, ctx.annee, s["objectif"],
-                                 own_dates=charts.own_dates(s, shown, ctx.previous_year)),
+                                 own_dates=charts.own_dates(s, shown, ctx.previous_year, marks), closed=closed),
         key="trajectoire", title=title, sentences=narrative.plain(narrative.headline(s, shown, marks)),
     )
     st.caption(
-        "La trajectoire suit le profil saisonnier du raccrochage (part de l'année habituellement atteinte à chaque "
-        f"période ; ici : {raccrochage_rules.PROFILE_SOURCES[d.profil_source]}). Lignes grises : années précédentes."
+        ("L'année est close : les raccrochés de l'année face à son objectif (ligne tiretée)." if closed else
+         "La trajectoire suit le profil saisonnier du raccrochage (part de l'année habituellement atteinte à chaque "
+         f"période ; ici : {raccrochage_rules.PROFILE_SOURCES[d.profil_source]}).") + " Lignes grises : années précédentes."
         + (" Des réseaux n'ont pas transmis le dernier bilan : les lignes complètes comptent tous les réseaux en fin "
            "de période ; le losange (niveau attendu) et le carré (année précédente) comptent chaque réseau à la date "
            "de son dernier bilan, comme les chiffres ci-dessus." if s["phase"] == position.PROVISIONAL else "")
+        + (" " + charts.LINE_MASKED_NOTE if charts.cumul_masked(periodes, historique) else "")
     )
 
     left, right = st.columns(2)

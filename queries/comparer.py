@@ -18,10 +18,12 @@ from urllib.parse import urlencode
 import polars as pl
 from sqlalchemy import Connection
 
+from dashboard import disclosure
 from dashboard.access.scope import ACADEMIE, Scope
 from queries import absenteisme as aq
 from queries import figures as figures_query
 from queries import raccrochage as rq
+from queries import raccrochage_position as position
 from queries import territoires as tq
 
 MIN_TERRITORIES, MAX_TERRITORIES = 2, 6
@@ -293,23 +295,33 @@ def share_url(base: str, annee: str, codes: Sequence[str], extra: Mapping[str, s
 TRAJECTORY_SCHEMA = {
     "code": pl.String, "rang": pl.Int64, "libelle": pl.String, "objectif": pl.Int64,
     "raccroches_cumul": pl.Int64, "part_realisee": pl.Float64, "masque": pl.Boolean, "part_attendue": pl.Float64,
+    "marque": pl.String,
 }  # fmt: skip
+
+
+def _cumul_mark(cells: str | None) -> str | None:
+    """The decided mark of a period's cumulative raccrochés (None when shown)."""
+    return disclosure.decode_marks(cells).get("raccroches_cumul")
 
 
 def trajectories(conn: Connection, scope: Scope, codes: Sequence[str], annee: str) -> pl.DataFrame:
     """Per territory and period slot: cumulative raccrochés (disclosure applied), as a share of
     the territory's own target (``part_realisee``), and the target trajectory's share
-    (``part_attendue``) — from ``queries.raccrochage``."""
+    (``part_attendue``; none in a closed year, which has a target and no trajectory) — from
+    ``queries.raccrochage``; ``marque``: the decided mark of a masked cumulative value."""
     frames = []
     for code in codes:
         detail = rq.detail(conn, scope, code, annee)  # resolves the territory: scope checked
         objectif = detail.situation["objectif"]
         periods = detail.publie.periodes
         target = detail.trajectoire
+        if position.is_closed(detail.situation["phase"]):
+            target = target.clear()
         done = periods.select(
             "rang",
             "raccroches_cumul",
             pl.col("cellules_masquees").str.contains("raccroches_cumul").alias("masque"),
+            pl.col("cellules_masquees").map_elements(_cumul_mark, return_dtype=pl.String).alias("marque"),
         )
         frame = target.select("rang", "libelle", pl.col("part_profil").alias("part_attendue")).join(
             done, on="rang", how="full", coalesce=True

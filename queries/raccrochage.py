@@ -566,7 +566,7 @@ def figures_contribution(conn: Connection, scope: Scope, code: str, annee: str) 
         "reseaux_en_retard": masked_sit["reseaux_en_retard"],
     }
     renamed = {"attendu": "niveau_attendu", "ecart": "ecart_trajectoire", "projection": "projection_fin_annee",
-               "ecart_objectif": "ecart_objectif",
+               "ecart_objectif": "ecart_objectif", "profil_source": "profil_saisonnier",
                **{c: f"raccroches_par_solution.{SOLUTION_KEYS[c]}" for c in SOLUTION_COLUMNS}}
     exported = set(out) | {f"raccroches_par_solution.{key}" for key in SOLUTION_KEYS.values()}
     secret = {renamed.get(k, k): mark for k, mark in marks.items() if renamed.get(k, k) in exported}

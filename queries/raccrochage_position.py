@@ -103,8 +103,9 @@ def year_columns(columns: Sequence[str], phase: str | None) -> tuple[str, ...]:
 
 
 def not_applicable(phase: str | None) -> tuple[str, ...]:
-    """The trajectory figures that have no meaning in ``phase`` (written « sans objet »)."""
-    return TRAJECTORY_FIGURES if is_closed(phase) else ()
+    """The trajectory figures that have no meaning in ``phase`` (written « sans objet »), with the
+    seasonal profile the trajectory is drawn from."""
+    return (*TRAJECTORY_FIGURES, "profil_source") if is_closed(phase) else ()
 
 
 # --- the trajectory of an aggregate (pure) ------------------------------------------------------------

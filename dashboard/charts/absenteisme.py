@@ -28,6 +28,7 @@ from dashboard.charts.common import (
     empty_figure,
     french_layout,
 )
+from dashboard.charts.secret_marks import line_marks, mark_trace
 from dashboard.schoolyear import month_rank
 from queries.absenteisme import ALL, EP_LABELS, SECTOR_LABELS, TYPE_LABELS
 from queries.absenteisme_references import reference_text
@@ -37,7 +38,8 @@ REFERENCE_COLOR = "#000000"
 SECTOR_COLORS = {"PUBLIC": "#0072B2", "PRIVE": "#E69F00"}
 EP_COLORS = {"REP+": "#D55E00", "REP": "#CC79A7", "HORS_EP": "#0072B2"}
 MASKED_NOTE = ("Taux masqués (secret statistique : moins de {n} élèves absentéistes, ou moins de {n} élèves) : "
-               "laissés vides dans les courbes, notés « s » dans la carte de chaleur et les tableaux.")
+               "la courbe s'interrompt au mois masqué, marqué d'un cercle gris et de sa marque ; notés « s » dans la carte "
+               "de chaleur et les tableaux.")
 MASKED_HOVER = "masqué (secret statistique)"
 HEATMAP_SCALE = [[0.0, "#FFF7EC"], [0.35, "#FDBB84"], [0.7, "#EF6548"], [1.0, "#990000"]]
 
@@ -75,6 +77,18 @@ def _series(frame: pl.DataFrame, months: Sequence[str]) -> tuple[list, list]:
             ys.append(row["taux"] * 100)
             texts.append(fmt.percent(row["taux"]))
     return ys, texts
+
+
+def _marks(frame: pl.DataFrame, months: Sequence[str]) -> list[str | None]:
+    """The mark of each masked month of ``frame`` on the ``months`` axis (its decided mark, « s » for
+    a rate when none is given), None where the rate is shown or absent."""
+    by_rank = {r["rang"]: r for r in frame.iter_rows(named=True)}
+    out = []
+    for mois in months:
+        row = by_rank.get(month_rank(mois))
+        masked = row is not None and row["taux"] is None and row.get("masque")
+        out.append((row.get("marque") or disclosure.SECONDARY) if masked else None)
+    return out
 
 
 def _line(x, y, texts, name: str, label: str, color: str, *, dash: str = "solid", width: float = 2.5,
@@ -134,15 +148,20 @@ def monthly_by_type(monthly: pl.DataFrame, annee: str, previous: str, types: Seq
             y, texts = _series(before, months)
             add(_line(x, y, texts, previous, f"{label} — {territory_label}, {previous}", color, dash="dot",
                       width=2, group="prev"), row, col)
+            if (marks := line_marks(x, y, _marks(before, months), f"{label}, {previous}", color)) is not None:
+                add(marks, row, col)
         if academie is not None:
             acad = academie.filter((pl.col("groupe") == school_type) & (pl.col("annee_scolaire") == annee))
             if not acad.is_empty():
                 y, texts = _series(acad, months)
                 add(_line(x, y, texts, f"Académie, {annee}", f"{label} — académie, {annee}", GREY, width=1.5,
                           group="acad", mode="lines"), row, col)
-        y, texts = _series(part.filter(pl.col("annee_scolaire") == annee), months)
+        current = part.filter(pl.col("annee_scolaire") == annee)
+        y, texts = _series(current, months)
         add(_line(x, y, texts, f"{territory_label}, {annee}", f"{label} — {territory_label}, {annee}", color,
                   group="cur"), row, col)
+        if (marks := line_marks(x, y, _marks(current, months), f"{label}, {annee}", color)) is not None:
+            add(marks, row, col)
         ref = references.get(school_type)
         if ref:
             add(go.Scatter(
@@ -197,8 +216,13 @@ def group_lines(monthly: pl.DataFrame, annee: str, by: str, rate_label: str = "T
     x = [month_tick(m) for m in months]
     fig = go.Figure()
     for group in [g for g in labels if g in set(current["groupe"])]:
-        y, texts = _series(current.filter(pl.col("groupe") == group), months)
+        rows = current.filter(pl.col("groupe") == group)
+        y, texts = _series(rows, months)
         fig.add_trace(_line(x, y, texts, labels[group], f"{rate_label} — {labels[group]}, {annee}", colors[group]))
+        marks = line_marks(x, y, _marks(rows, months), f"{rate_label} — {labels[group]}", colors[group],
+                           legend=not any(t.legendgroup == "secret" for t in fig.data))
+        if marks is not None:
+            fig.add_trace(marks)
     _percent_axes(fig)
     fig.update_yaxes(title_text=rate_label)
     fig.update_xaxes(categoryorder="array", categoryarray=x)
@@ -226,6 +250,10 @@ def children_bars(children: pl.DataFrame, parent: pl.DataFrame, parent_label: st
         texts = [_rate_text(part.get(g)) for g in groups]
         fig.add_trace(go.Bar(x=x, y=y, name=name, marker_color=OKABE_ITO[i % len(OKABE_ITO)],
                              customdata=texts, hovertemplate=f"{name}<br>%{{x}} : %{{customdata}}<extra></extra>"))
+        marks = mark_trace(x, [MASKED_RATE if g in part and part[g]["taux"] is None and part[g].get("masque") else None
+                               for g in groups], f"{name}, taux")
+        if marks is not None:
+            fig.add_trace(marks)
     ref = {r["groupe"]: r for r in parent.iter_rows(named=True)}
     y = [(ref[g]["taux"] * 100 if g in ref and ref[g]["taux"] is not None else None) for g in groups]
     fig.add_trace(go.Scatter(

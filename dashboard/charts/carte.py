@@ -54,7 +54,7 @@ from dashboard.charts.common import (
 )
 from dashboard.publish import catalog
 from dashboard.publish.columns import Column, Kind
-from queries.carte import INDICATORS, MASKED, MISSING, OUT_OF_SCOPE, MapData
+from queries.carte import INDICATORS, MASKED, MISSING, OUT_OF_SCOPE, MapData, indicator_label
 
 # --- the figure --------------------------------------------------------------------------------------
 
@@ -66,22 +66,26 @@ def _wrap(text: str, width: int) -> str:
     return "<br>".join(markup.plotly(line) for line in textwrap.wrap(text, width))
 
 
-def _hover_lines(row: dict, indicator: str, label: str) -> str:
+def _hover_lines(row: dict, indicator: str, label: str, status: str | None = None) -> str:
+    """The tooltip of a territory: its value under the value's own name (``label``), and, when the map
+    is coloured by status, the status in a line of its own (never a percentage under a status title)."""
     spec = INDICATORS[indicator]
     name = markup.plotly(row["nom"])
     head = f"<b>{name}</b>"
     state = row["etat"]
     if state == OUT_OF_SCOPE:
         return f"{head}<br>Hors de votre périmètre"
-    if state == MASKED:
-        return f"{head}<br>{markup.plotly(label)} : valeur masquée (effectif inférieur à {disclosure.threshold()})"
+    status_line = f"<br>Statut : {markup.plotly(status)}" if status else ""
+    if state == MASKED:  # the status is published (the map is coloured by it), the value is not
+        return (f"{head}<br>{markup.plotly(label)} : valeur masquée (effectif inférieur à {disclosure.threshold()})"
+                f"{status_line}")
     if state == MISSING:
         return f"{head}<br>{markup.plotly(label)} : pas de donnée"
     lines = [head, f"{markup.plotly(label)} : <b>{format_value(row['valeur'], spec.kind)}</b>"]
     if spec.kind != "count" and row["numerateur"] is not None:
         den = row["denominateur"]
         lines.append(f"{spec.numerator} : {fmt.integer(row['numerateur'])} · {spec.denominator} : {fmt.integer(den)}")
-    return "<br>".join(lines)
+    return "<br>".join(lines) + status_line
 
 
 def _school_hover(row: dict) -> str:
@@ -172,7 +176,9 @@ def map_figure(
             continue
         out = entry.kind == "out"
         geojson = geometry.geojson(codes)
-        customdata = [[c, _hover_lines(rows[c], data.indicator, data.label)] for c in codes]
+        value_name = indicator_label(data.indicator, data.type_etab)
+        status = entry.label if data.by_status else None
+        customdata = [[c, _hover_lines(rows[c], data.indicator, value_name, status)] for c in codes]
         if not codes:  # an empty class keeps its legend entry (as on the static map): a speck in the ocean
             geojson = {"type": "FeatureCollection", "features": [_legend_placeholder(rank)]}
             codes, customdata = [f"{LEGEND_PLACEHOLDER}{rank}"], [["", ""]]

@@ -29,6 +29,7 @@ from dashboard.charts.common import (
     empty_figure,
     french_layout,
 )
+from dashboard.charts.secret_marks import line_marks
 from dashboard.publish import catalog
 from dashboard.schoolyear import rank_month
 from queries import comparer as q
@@ -170,11 +171,12 @@ def _empty(message: str, height: int = 260) -> go.Figure:
 
 def trajectories_figure(frame: pl.DataFrame, labels: Mapping[str, str]) -> go.Figure:
     """One panel per territory: cumulative raccrochés as a % of the territory's own target
-    (solid) against its target trajectory (dashed), on one shared y scale."""
+    (solid) against its target trajectory (dashed; none in a closed year), on one shared y scale."""
     codes = list(labels)
     if frame.is_empty() or not codes:
         return _empty("Aucun bilan reçu pour ces territoires.")
     fig, rows, _cols = _grid(len(codes), [labels[c] for c in codes])
+    masked_shown = False
     for i, code in enumerate(codes):
         row, col = _position(i)
         part = frame.filter(pl.col("code") == code).sort("rang")
@@ -185,17 +187,18 @@ def trajectories_figure(frame: pl.DataFrame, labels: Mapping[str, str]) -> go.Fi
                                showarrow=False, font={"color": GREY}, row=row, col=col)
             continue
         expected = part.filter(pl.col("part_attendue").is_not_null())
-        fig.add_trace(go.Scatter(
-            x=expected["rang"].to_list(), y=[v * 100 for v in expected["part_attendue"].to_list()],
-            mode="lines", name="Trajectoire de l'objectif", legendgroup="attendu", showlegend=first,
-            line={"color": TARGET_COLOR, "width": 2, "dash": "dash"},
-            customdata=expected["libelle"].to_list(),
-            hovertemplate="<b>Attendu</b> fin %{customdata} : %{y:,.1f} % de l'objectif<extra></extra>",
-        ), row=row, col=col)
+        if expected.height:  # a closed year has no trajectory
+            fig.add_trace(go.Scatter(
+                x=expected["rang"].to_list(), y=[v * 100 for v in expected["part_attendue"].to_list()],
+                mode="lines", name="Trajectoire de l'objectif", legendgroup="attendu", showlegend=first,
+                line={"color": TARGET_COLOR, "width": 2, "dash": "dash"},
+                customdata=expected["libelle"].to_list(),
+                hovertemplate="<b>Attendu</b> fin %{customdata} : %{y:,.1f} % de l'objectif<extra></extra>",
+            ), row=row, col=col)
         done = part.filter(pl.col("raccroches_cumul").is_not_null() | pl.col("masque"))
         hover = [
             f"<b>{chart_text(labels[code])}</b><br>fin {lib} : "
-            + (f"{disclosure.masked_label()} raccrochés (masqué)" if m else
+            + ("raccrochés cumulés masqués (secret statistique)" if m else
                f"{fmt.integer(n)} raccrochés cumulés, {fmt.percent(p)} de l'objectif ({fmt.integer(objectif)})")
             for lib, n, p, m in zip(done["libelle"].to_list(), done["raccroches_cumul"].to_list(),
                                     done["part_realisee"].to_list(), done["masque"].to_list(), strict=True)
@@ -207,6 +210,14 @@ def trajectories_figure(frame: pl.DataFrame, labels: Mapping[str, str]) -> go.Fi
             line={"color": BLUE_FRANCE, "width": 3}, marker={"size": 7}, connectgaps=False,
             customdata=hover, hovertemplate="%{customdata}<extra></extra>",
         ), row=row, col=col)
+        marks = line_marks(done["rang"].to_list(),
+                           [None if v is None else v * 100 for v in done["part_realisee"].to_list()],
+                           [(m or disclosure.SECONDARY) if masked else None for m, masked
+                            in zip(done["marque"].to_list(), done["masque"].to_list(), strict=True)],
+                           chart_text(labels[code]), BLUE_FRANCE, legend=not masked_shown)
+        if marks is not None:
+            masked_shown = True
+            fig.add_trace(marks, row=row, col=col)
     ranks = sorted(set(frame["rang"].to_list()))
     fig.update_xaxes(tickmode="array", tickvals=ranks, ticktext=[_month_tick(r) for r in ranks],
                      range=[min(ranks) - 0.5, max(ranks) + 0.5])
@@ -252,6 +263,13 @@ def absenteeism_figure(frame: pl.DataFrame, labels: Mapping[str, str]) -> go.Fig
                 customdata=hover, hovertemplate="%{customdata}<extra></extra>",
             ), row=row, col=col)
             shown_in_legend.add(school_type)
+            marks = line_marks(rows_type["rang"].to_list(),
+                               [None if v is None else v * 100 for v in rows_type["taux"].to_list()],
+                               [disclosure.SECONDARY if m else None for m in rows_type["masque"].to_list()],
+                               name, SCHOOL_TYPE_COLORS[school_type], legend="secret" not in shown_in_legend)
+            if marks is not None:
+                shown_in_legend.add("secret")
+                fig.add_trace(marks, row=row, col=col)
     ranks = sorted(set(frame["rang"].to_list()))
     fig.update_xaxes(tickmode="array", tickvals=ranks, ticktext=[_month_tick(r) for r in ranks])
     top = max([v for v in frame["taux"].to_list() if v is not None] + [0.01]) * 100 * 1.08

@@ -16,6 +16,7 @@ import polars as pl
 
 from dashboard import disclosure, fmt, schoolyear
 from dashboard.charts.common import BLUE_FRANCE, GREY, LIGHT_GREY, OKABE_ITO, empty_figure, french_layout
+from dashboard.charts.secret_marks import hbar_marks, line_marks
 from dashboard.schoolyear import month_rank
 from queries.prevention import CHAIN_LABELS, COVERAGE_TARGET_TEXT
 
@@ -145,6 +146,10 @@ def chain_figure(row: dict, reference: dict | None = None, reference_label: str 
         fig.add_trace(go.Bar(y=labels, x=values, orientation="h", name=name, marker_color=color, text=texts,
                              textposition="outside", cliponaxis=False, customdata=hovers,
                              hovertemplate="%{customdata}<extra></extra>"))
+        marks = hbar_marks(labels, [t if data.get(f"masque_{c}") else None for c, t in zip(COUNTS, texts, strict=True)],
+                           name)
+        if marks is not None:
+            fig.add_trace(marks)
     top = max([v for data, _n, _c in series for v in (data.get(f"{c}_pour_1000") for c in COUNTS) if v] + [1])
     fig.update_layout(barmode="group", bargap=0.3, bargroupgap=0.05, showlegend=reference is not None)
     fig.update_xaxes(range=[0, top * 1.2], tickformat=",.0f")
@@ -173,6 +178,9 @@ def children_figure(chain: pl.DataFrame) -> go.Figure:
                                                                                                    strict=True)],
             hovertemplate="%{customdata}<extra></extra>",
         ))
+        marks = hbar_marks(names, [t if m else None for t, m in zip(texts, masked, strict=True)], CHAIN_LABELS[column])
+        if marks is not None:
+            fig.add_trace(marks)
         if head.get(f"{column}_pour_1000") is not None:
             fig.add_vline(x=head[f"{column}_pour_1000"], line={"color": color, "width": 2, "dash": "dot"})
     values = [v for c in ("eleves_reperes", "eleves_suivis") for v in subs[f"{c}_pour_1000"].to_list() if v]
@@ -192,19 +200,23 @@ def month_axis(annee: str, monthly: pl.DataFrame) -> list[str]:
 
 def monthly_figure(monthly: pl.DataFrame, annee: str) -> go.Figure:
     """The four steps of the chain per 1 000 pupils enrolled, month by month; a month without
-    activity or masked is a gap."""
+    activity is a gap, a masked month a gap with its mark (a grey marker and « < 5 » / « s »)."""
     if monthly.is_empty():
         return empty_figure("Aucune activité de GPDS déclarée cette année.", height=300)
     months = month_axis(annee, monthly)
     ticks = [fmt.month_name(int(m[5:7]), short=True) for m in months]
     by_rank = {r["rang"]: r for r in monthly.iter_rows(named=True)}
     fig = go.Figure()
+    masked_traces = []
     for column in COUNTS:
-        ys, hovers = [], []
+        ys, hovers, marks = [], [], []
         for mois in months:
             row = by_rank.get(month_rank(mois))
             value = None if row is None else row[f"{column}_pour_1000"]
             ys.append(value)
+            decided = disclosure.decode_marks(row.get("cellules_masquees")) if row is not None else {}
+            marks.append((decided.get(column) or disclosure.PRIMARY) if row is not None and row[f"masque_{column}"]
+                         else None)
             if row is None:
                 text = "pas de données"
             elif row[f"masque_{column}"]:
@@ -215,6 +227,10 @@ def monthly_figure(monthly: pl.DataFrame, annee: str) -> go.Figure:
         fig.add_trace(go.Scatter(x=ticks, y=ys, mode="lines+markers", name=CHAIN_LABELS[column],
                                  line={"color": STEP_COLORS[column], "width": 2.5}, marker={"size": 7},
                                  connectgaps=False, customdata=hovers, hovertemplate="%{customdata}<extra></extra>"))
+        masked_traces.append(line_marks(ticks, ys, marks, CHAIN_LABELS[column], STEP_COLORS[column]))
+    for index, trace in enumerate(t for t in masked_traces if t is not None):
+        trace.showlegend = index == 0
+        fig.add_trace(trace)
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=ticks)
     fig.update_yaxes(title_text=f"Élèves {PER_1000} inscrits", rangemode="tozero")
     return french_layout(fig, height=380)

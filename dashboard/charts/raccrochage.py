@@ -24,7 +24,7 @@ from dashboard.charts.common import (
     empty_figure,
     french_layout,
 )
-from dashboard.charts.secret_marks import mark_of, mark_trace, period_marks
+from dashboard.charts.secret_marks import line_marks, mark_of, mark_trace, period_marks
 from dashboard.publish import catalog, screen
 from queries import raccrochage as q
 from queries import raccrochage_position as position
@@ -46,8 +46,18 @@ MASKED_TEXT = disclosure.SECONDARY_LABEL
 TABLE_PLACEHOLDER = screen.PLACEHOLDER
 STATUS_SYMBOLS = {"en_retard": "▼", "sur_trajectoire": "●", "en_avance": "▲", "inconnu": "○", "atteint": "✓",
                   "non_atteint": "✗"}
-MASKED_NOTE = ("Valeurs masquées (secret statistique) : leur marque est écrite à la place de la barre ; les courbes "
-               "s'interrompent à ces points.")
+MASKED_NOTE = ("Valeurs masquées (secret statistique) : leur marque est écrite à la place de la barre ; une courbe "
+               "s'interrompt au point masqué, marqué d'un cercle gris et de sa marque.")
+
+
+LINE_MASKED_NOTE = ("Un cercle gris marqué « < 5 » ou « s » signale un point masqué (secret statistique) : la courbe "
+                    "s'y interrompt, le point ne porte aucune valeur.")
+
+
+def cumul_masked(*frames: pl.DataFrame) -> bool:
+    """Whether a cumulative point of these period series is masked (its mark drawn on the chart)."""
+    return any("raccroches_cumul" in disclosure.decode_marks(cells) for frame in frames
+               if "cellules_masquees" in frame.columns for cells in frame["cellules_masquees"].to_list())
 
 
 def status_text(statut: str | None) -> str:
@@ -77,18 +87,21 @@ class OwnDates:
     expected: float | None
     previous: float | None  # last year at the same dates, as published (None when masked or absent)
     previous_year: str
+    previous_mark: str | None = None  # its decided mark when masked (« < 5 » or « s »)
 
     @property
     def previous_name(self) -> str:
         return f"{self.previous_year} à la date des bilans reçus"
 
 
-def own_dates(situation: dict, shown: dict, previous_year: str) -> OwnDates | None:
-    """The own-date points of a territory whose networks are late (phase « provisoire »), else None."""
+def own_dates(situation: dict, shown: dict, previous_year: str, marks: dict | None = None) -> OwnDates | None:
+    """The own-date points of a territory whose networks are late (phase « provisoire »), else None
+    (``marks``: the situation's decided marks, for last year's level when it is masked)."""
     if situation.get("phase") != position.PROVISIONAL or situation.get("rang") is None:
         return None
     previous = shown.get("raccroches_n1") if situation.get("periode_fin_n1") else None
-    return OwnDates(situation["rang"], situation.get("attendu"), previous, previous_year)
+    mark = (marks or {}).get("raccroches_n1") if situation.get("periode_fin_n1") and previous is None else None
+    return OwnDates(situation["rang"], situation.get("attendu"), previous, previous_year, mark)
 
 
 def trajectory_figure(
@@ -100,8 +113,10 @@ def trajectory_figure(
     *,
     previous_years: int = 4,
     own_dates: OwnDates | None = None,
+    closed: bool = False,
 ) -> go.Figure:
-    """Cumulative raccrochés per bimonthly period of ``annee`` against the target trajectory,
+    """Cumulative raccrochés per bimonthly period of ``annee`` against the target trajectory (an
+    open year; ``closed``: the year's target alone, no trajectory),
     the previous school years as lighter lines. x: period slots of the school year.
     ``own_dates``: with late networks, the level expected of the territory and last year's level,
     both at its networks' own dates (the figures of the text), marked at the last period; the
@@ -111,17 +126,21 @@ def trajectory_figure(
     fig = go.Figure()
     years = sorted(y for y in historique["annee_scolaire"].unique().to_list() if y < annee)[-previous_years:]
     suffix = FULL_DATE if own_dates is not None else ""
+    masked_traces = []
     for age, year in enumerate(reversed(years)):
         rows = historique.filter(pl.col("annee_scolaire") == year).sort("rang")
+        masked_traces.append(line_marks(rows["rang"].to_list(), rows["raccroches_cumul"].to_list(),
+                                        period_marks(rows, "raccroches_cumul"), f"{year} : raccrochés cumulés",
+                                        LIGHT_GREY if age else GREY))
         fig.add_trace(go.Scatter(
             x=rows["rang"].to_list(), y=rows["raccroches_cumul"].to_list(), name=year + ("" if age else suffix),
-            mode="lines",
+            mode="lines+markers", marker={"size": 4},  # a point between two masked ones stays visible
             line={"color": LIGHT_GREY if age else GREY, "width": 1.5, "dash": "solid"},
             opacity=max(0.35, 0.9 - 0.18 * age), legendrank=10 + age,
             customdata=[q.period_label(p) for p in rows["periode_fin"].to_list()],
             hovertemplate=f"<b>{year}</b><br>%{{customdata}}<br>%{{y:,.0f}} raccrochés cumulés<extra></extra>",
         ))
-    if objectif is not None and not trajectoire.is_empty():
+    if objectif is not None and not trajectoire.is_empty() and not closed:
         fig.add_trace(go.Scatter(
             x=trajectoire["rang"].to_list(), y=trajectoire["attendu"].to_list(), mode="lines",
             name="Trajectoire de l'objectif" + suffix, line={"color": TARGET_COLOR, "width": 2, "dash": "dash"},
@@ -131,10 +150,12 @@ def trajectory_figure(
             hovertemplate="<b>Trajectoire de l'objectif</b><br>fin %{customdata[0]} : %{y:,.0f} attendus"
                           "<br>(%{customdata[1]} de l'objectif)<extra></extra>",
         ))
-        fig.add_hline(y=objectif, line={"color": TARGET_COLOR, "width": 1, "dash": "dot"},
+    if objectif is not None and not trajectoire.is_empty():  # a closed year: the target line alone, drawn firmer
+        fig.add_hline(y=objectif, line={"color": TARGET_COLOR, "width": 2 if closed else 1,
+                                        "dash": "dash" if closed else "dot"},
                       annotation_text=f"Objectif {annee} : {fmt.integer(objectif)}",
                       annotation_position="top left", annotation_font_color=TARGET_COLOR)
-    if own_dates is not None and own_dates.expected is not None and objectif is not None:
+    if own_dates is not None and own_dates.expected is not None and objectif is not None and not closed:
         fig.add_trace(go.Scatter(
             x=[own_dates.rank], y=[round(own_dates.expected)], mode="markers", name=OWN_DATE_TARGET, legendrank=3,
             marker={"symbol": "diamond-open", "size": 13, "color": TARGET_COLOR, "line": {"width": 2.5, "color": TARGET_COLOR}},
@@ -148,7 +169,18 @@ def trajectory_figure(
             hovertemplate=f"<b>{own_dates.previous_name}</b><br>%{{y:,.0f}} raccrochés cumulés (chaque réseau "
                           "à la même date que son dernier bilan)<extra></extra>",
         ))
+    elif own_dates is not None and own_dates.previous_mark:  # last year's level at the same dates, masked
+        fig.add_trace(go.Scatter(
+            x=[own_dates.rank], y=[0], mode="markers+text", name=own_dates.previous_name, legendrank=4,
+            text=[disclosure.mark_text(own_dates.previous_mark)], textposition="top center",
+            textfont={"color": GREY, "size": 13},
+            marker={"symbol": "square-open", "size": 11, "color": GREY, "line": {"width": 2.5, "color": GREY}},
+            hovertemplate=f"<b>{own_dates.previous_name}</b> : masqué (secret statistique)<extra></extra>",
+        ))
     if not periodes.is_empty():
+        masked_traces.append(line_marks(periodes["rang"].to_list(), periodes["raccroches_cumul"].to_list(),
+                                        period_marks(periodes, "raccroches_cumul"), f"{annee} : raccrochés cumulés",
+                                        BLUE_FRANCE))
         fig.add_trace(go.Scatter(
             x=periodes["rang"].to_list(), y=periodes["raccroches_cumul"].to_list(), name=annee,
             mode="lines+markers", line={"color": BLUE_FRANCE, "width": 3}, marker={"size": 8}, legendrank=1,
@@ -156,11 +188,21 @@ def trajectory_figure(
             hovertemplate=f"<b>{annee}</b><br>%{{customdata}}<br>%{{y:,.0f}} raccrochés cumulés<extra></extra>",
             connectgaps=False,
         ))
+    _add_line_marks(fig, masked_traces)
     ranks = sorted(set(trajectoire["rang"].to_list()) | set(historique["rang"].to_list()))
     fig.update_xaxes(tickmode="array", tickvals=ranks, ticktext=[q.slot_label(r) for r in ranks],
                      title_text="Période bimestrielle (fin de période)", range=[min(ranks) - 0.5, max(ranks) + 0.5])
     fig.update_yaxes(title_text="Raccrochés cumulés depuis la rentrée", rangemode="tozero", tickformat=",.0f")
     return french_layout(fig, height=420)
+
+
+def _add_line_marks(fig: go.Figure, traces: list) -> None:
+    """The masked points of the lines (``line_marks``), one legend entry for all."""
+    shown = [t for t in traces if t is not None]
+    for index, trace in enumerate(shown):
+        trace.showlegend = index == 0
+        trace.legendrank = 20
+        fig.add_trace(trace)
 
 
 # --- funnel ---------------------------------------------------------------------------------------
@@ -373,6 +415,8 @@ def contracts_figure(periodes: pl.DataFrame) -> go.Figure:
         line={"color": BLUE_FRANCE, "width": 2},
         hovertemplate="%{x}<br>Raccrochés : %{y:,.0f}<extra></extra>",
     ))
+    _add_line_marks(fig, [line_marks(labels, periodes["raccroches"].to_list(), period_marks(periodes, "raccroches"),
+                                     "Raccrochés dans la période", BLUE_FRANCE)])
     fig.update_xaxes(type="category")
     fig.update_yaxes(title_text="Nombre dans la période", tickformat=",.0f", rangemode="tozero")
     return french_layout(fig, height=300)

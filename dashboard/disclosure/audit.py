@@ -26,6 +26,8 @@ DEFAULT_WIDTH = 3
 #: lying whole in its department is taken as it stands; an académie (4 departments) is decided
 #: exactly as without locality.
 WIDE_FROM_GROUPS = 20
+#: At national scale, the partner departments a department's masked value is first bounded with.
+PARTNERS = 3
 ENV_WIDTH = "DASHBOARD_DISCLOSURE_WIDTH"
 EPSILON = 1e-6
 
@@ -198,10 +200,14 @@ def audit(cells: Sequence[Cell], masked: set, width: float | None = None,
 
     With ``locality``, each masked value is first bounded in its own groups (``Locality``): wide
     enough there, it is wide enough everywhere (only the width carries over: a zero pinned at zero
-    there may be left a narrow interval above zero by the whole system, so it is bounded there). Narrower there, it is bounded in its whole family —
+    there may be left a narrow interval above zero by the whole system, so it is bounded there).
+    Narrower there, it is bounded in its whole family —
     except at national scale when the published values that bound it all lie whole inside its
     groups (none cut by the fixing of the other departments): those values bound it just as much in
-    the whole system, so the finding is exact as it stands."""
+    the whole system, so the finding is exact as it stands. At national scale a value left undecided
+    there is then settled near its departments when it can be (``_settled_nearby``: a relaxation
+    that finds it narrow, or a few partner departments that leave it wide), and only else in its
+    whole family."""
     width = protection_width() if width is None else width
     findings = []
     for family, members in _families(cells).items():
@@ -214,6 +220,7 @@ def audit(cells: Sequence[Cell], masked: set, width: float | None = None,
             continue
         whole: FamilyModel | None = None
         local: dict[frozenset, FamilyModel] = {}  # one model per set of groups
+        counterparts = None
         for cell in to_check:
             if locality is not None and locality.is_local(family, cell):
                 groups = locality.groups(cell)
@@ -232,6 +239,14 @@ def audit(cells: Sequence[Cell], masked: set, width: float | None = None,
                         findings.append(Finding(cell.key, cell.value, low, high, tuple(r.key for r in rows), cell,
                                                 rows))
                     continue
+            if locality is not None and locality.wide:
+                settled = _settled_nearby(family, cell, masked, width, locality, local, counterparts)
+                counterparts = settled.counterparts
+                if settled.finding is not None:
+                    findings.append(settled.finding)
+                    continue
+                if settled.protected:
+                    continue
             if whole is None:
                 whole = locality.whole(family, masked) if locality is not None else FamilyModel(
                     published_rows(members, masked))
@@ -240,6 +255,43 @@ def audit(cells: Sequence[Cell], masked: set, width: float | None = None,
                 rows = tuple(whole.rows[i] for i in binding)
                 findings.append(Finding(cell.key, cell.value, low, high, tuple(r.key for r in rows), cell, rows))
     return findings
+
+
+@dataclass
+class _Nearby:
+    finding: Finding | None = None
+    protected: bool = False
+    counterparts: dict | None = None
+
+
+def _settled_nearby(family: str, cell: Cell, masked: set, width: float, locality: Locality, local: dict,
+                    counterparts: dict | None) -> _Nearby:
+    """At national scale, before the whole family's model (thousands of rows, slow to solve): a value
+    narrower than the width in a relaxation of the whole system made of its own departments'
+    published values (``Locality.outer``) is narrower in the whole system (a finding, exact); a value
+    wide enough in its departments and a few partner departments, every other unknown fixed at its
+    true value (``Locality.with_partners``), is wide enough in the whole system (protected, a proof).
+    Otherwise the whole family decides."""
+    groups = locality.groups(cell)
+    if cell.value > EPSILON:  # a masked zero may be a zero pinned at zero in the whole system: asked there
+        if ("outer", groups) not in local:
+            local[("outer", groups)] = locality.outer(family, groups, masked)
+        model = local[("outer", groups)]
+        low, high, binding = model.interval(cell, width)
+        if not _protected(cell, low, high, width):
+            rows = tuple({id(c): c for i in binding for c in model.sources[i]}.values())
+            return _Nearby(Finding(cell.key, cell.value, low, high, tuple(r.key for r in rows), cell, rows),
+                           counterparts=counterparts)
+    if counterparts is None:
+        counterparts = locality.counterparts(family, masked)
+    wider = locality.with_partners(cell, counterparts)
+    if wider is not None:
+        if wider not in local:
+            local[wider] = locality.model(family, wider, masked)
+        low, high, _binding = local[wider].interval(cell, width)
+        if high - low >= width - EPSILON:
+            return _Nearby(protected=True, counterparts=counterparts)
+    return _Nearby(counterparts=counterparts)
 
 
 def _protected(cell: Cell, low: float, high: float, width: float) -> bool:
@@ -266,6 +318,9 @@ class Locality:
         self._family_groups: dict[str, set] = defaultdict(set)
         self._family_cells: dict[str, list[Cell]] = defaultdict(list)
         self._whole_models: dict[str, FamilyModel] = {}
+        self._atoms: dict | None = None
+        #: the last model of each kind and set of groups, with the masks it was built for
+        self._models: dict[tuple, tuple[frozenset, FamilyModel]] = {}
         networks: dict[tuple[str, str], set] = defaultdict(set)  # (group, year) → its networks
         for var in truth:
             networks[(group(var), var[0])].add(var[1])
@@ -303,9 +358,20 @@ class Locality:
     def groups(self, cell: Cell) -> frozenset:
         return self._groups[id(cell)]
 
+    def _kept(self, kind: str, family: str, groups: frozenset, masked: set) -> tuple[tuple, FamilyModel | None]:
+        """The model of ``kind`` last built for ``groups`` when the masks among their values are the
+        same (the suppression masks a few values per round: most departments' models are unchanged)."""
+        hidden = frozenset(m.atom for name in groups for m in self._members[(family, name)] if m.atom in masked)
+        key = (kind, family, groups)
+        kept = self._models.get(key)
+        return key + (hidden,), (kept[1] if kept is not None and kept[0] == hidden else None)
+
     def model(self, family: str, groups: frozenset, masked: set) -> FamilyModel:
         """The published values of ``groups`` (not in ``masked``), the other unknowns fixed at their
         true values."""
+        key, kept = self._kept("inner", family, groups, masked)
+        if kept is not None:
+            return kept
         origins, seen = [], set()
         for name in sorted(groups):
             for member in self._members[(family, name)]:
@@ -315,7 +381,87 @@ class Locality:
                 origins.append(member)
         model = FamilyModel([self._restricted(member, groups) for member in origins])
         model.origins = origins  # the published value each row stands for
+        self._models[key[:3]] = (key[3], model)
         return model
+
+    def counterparts(self, family: str, masked: set) -> dict:
+        """The masked values of ``family`` lying in one group, by (year, kind, period, column): the
+        same figure masked in other departments, largest first (its own ``with_partners``)."""
+        out = defaultdict(list)
+        seen = set()
+        for cell in self._family_cells[family]:
+            if cell.atom in masked and cell.atom not in seen and len(self._groups[id(cell)]) == 1:
+                seen.add(cell.atom)
+                k = cell.key
+                out[(k.annee, k.kind, k.periode, k.column)].append((-cell.value, next(iter(self._groups[id(cell)]))))
+        return {k: sorted(v) for k, v in out.items()}
+
+    def with_partners(self, cell: Cell, counterparts: dict, limit: int = PARTNERS) -> frozenset | None:
+        """``cell``'s groups and up to ``limit`` departments where the same figure is masked too (a
+        department's value masked can move only against the same value of another department, the
+        académie's figure being published), or None when there is none."""
+        groups = self._groups[id(cell)]
+        k = cell.key
+        extra = []
+        for _v, g in counterparts.get((k.annee, k.kind, k.periode, k.column), ()):
+            if g not in groups and g not in extra:
+                extra.append(g)
+                if len(extra) >= limit:
+                    break
+        return frozenset(groups | set(extra)) if extra else None
+
+    def outer(self, family: str, groups: frozenset, masked: set) -> FamilyModel:
+        """A relaxation of the whole family for a value of ``groups``: the published values lying whole
+        inside ``groups``, and each published value reaching beyond them whose part outside is made of
+        published values (it then says exactly what its part inside sums to). Every row is implied by
+        what is published, so an interval narrower than the width here is narrower in the whole system;
+        ``sources`` gives the published values each row stands for."""
+        key, kept = self._kept("outer", family, groups, masked)
+        if kept is not None and all(a not in masked for a in kept.outside):
+            return kept
+        rows, sources, seen = [], [], set()
+        for name in sorted(groups):
+            for member in self._members[(family, name)]:
+                if member.atom in masked or member.atom in seen:
+                    continue
+                if self._groups[id(member)] <= groups:
+                    seen.add(member.atom)
+                    rows.append(member)
+                    sources.append((member,))
+                    continue
+                if not member.count:
+                    continue
+                outside = self._published_parts(family, member, groups, masked)
+                if outside is not None:
+                    seen.add(member.atom)
+                    rows.append(self._restricted(member, groups))
+                    sources.append((member, *outside))
+        model = FamilyModel(rows)
+        model.sources = sources
+        model.outside = [c.atom for row in sources for c in row[1:]]  # published outside: still so to reuse it
+        self._models[key[:3]] = (key[3], model)
+        return model
+
+    def _published_parts(self, family: str, cell: Cell, groups: frozenset, masked: set):
+        """The published values making up ``cell``'s part outside ``groups``, or None."""
+        if self._atoms is None:
+            self._atoms = {}
+            for other in self._family_cells_all():
+                self._atoms.setdefault(other.atom, other)
+        out = []
+        for name, part in self._slices[id(cell)].items():
+            if name in groups:
+                continue
+            atom = (tuple(sorted(part)),)
+            other = self._atoms.get(atom)
+            if other is None or atom in masked:
+                return None
+            out.append(other)
+        return out
+
+    def _family_cells_all(self):
+        for members in self._family_cells.values():
+            yield from members
 
     def _restricted(self, cell: Cell, groups: frozenset) -> Cell:
         slices = self._slices.get(id(cell))

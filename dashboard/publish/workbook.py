@@ -16,7 +16,7 @@ import io
 from collections.abc import Sequence
 
 from dashboard.publish import exports
-from dashboard.publish.columns import Column, Kind, Table, masked_summary
+from dashboard.publish.columns import NUMERIC, Column, Kind, Table, masked_summary
 from dashboard.publish.provenance import Provenance
 from dashboard.publish.text import is_missing, value_text
 
@@ -29,13 +29,29 @@ NOTES_SHEET = "Notes"
 MINUS = '"\u2212"'  # the true minus sign of the French texts, as a literal of the format
 
 
+#: The French locale tag (fr-FR) every number format carries, as the deck charts do
+#: (``slides.pptcharts``): LibreOffice then writes « 2 148 » and « 12,3 % » whatever its own locale
+#: (untagged, an English LibreOffice shows « 2,148 », read 2,148 in French); Excel keeps its own separators.
+FRENCH = "[$-40C]"
+
+
 def _signed(body: str, suffix: str = "") -> str:
     return f"+{body}{suffix};{MINUS}{body}{suffix};{body}{suffix}"
 
 
+def _french(code: str) -> str:
+    """``code`` with the French locale tag at the head of each section (positive;negative;zero)."""
+    return ";".join(FRENCH + section for section in code.split(";"))
+
+
 def number_format(column: Column) -> str:
-    """The Excel number format of a declared column; LibreOffice and Excel in French show the
-    text of ``publish.text`` (« 2 148 », « 78,2 % », « +1,2 pt », « −3,1 % »)."""
+    """The Excel number format of a declared column; LibreOffice (whatever its locale) and Excel in
+    French show the text of ``publish.text`` (« 2 148 », « 78,2 % », « +1,2 pt », « −3,1 % »)."""
+    code = _number_format(column)
+    return _french(code) if column.kind in NUMERIC else code
+
+
+def _number_format(column: Column) -> str:
     places = column.places
     decimals = ("." + "0" * places) if places else ""
     kind = column.kind

@@ -174,7 +174,8 @@ def _chart(deck: Deck, slide, box: Box, spec, kind: str, category: str, title: s
 def _trajectory(deck: Deck, content: DeckContent, spec, title: str) -> None:
     slide, area = deck.content_slide(title)
     chart_box, side = area.cols([2.55, 1], gap=Inches(0.3))
-    chart_box = _with_note(deck, slide, chart_box, series.masked_on(content, "trajectoire"))
+    chart_box = _with_note(deck, slide, chart_box, series.masked_on(content, "trajectoire"),
+                           "Point masqué : cercle gris marqué, la courbe s'y interrompt.")
     _chart(deck, slide, chart_box, spec, "line", series.CATEGORY_HEADERS["trajectoire"], title, font_pt=13)
     _panel(deck, slide, side, methodtext.trajectory_panel(content))
 

@@ -5,8 +5,9 @@ to what is shown; data labels show the point's own value under a number format (
 corrects a value in the chart data sees the new label): counts with a thousands separator that
 does not depend on the viewer's locale (a narrow no-break space), rates as "12,3 %" (a French
 format: a comma in LibreOffice whatever its locale, the viewer's separator in PowerPoint). Masked
-values are absent points (nothing in the chart's data), and a masked bar carries its mark as a data label (« < 5 », « s »: ``Series.marks``) drawn at zero height;
-a line has a gap there (its note says why).
+values are absent points (nothing in the chart's data), and a masked bar carries its mark as a data
+label (« < 5 », « s »: ``Series.marks``) drawn at zero height; a line has a gap there, and a grey
+marker on its path carries the mark (its note says why).
 """
 
 from __future__ import annotations
@@ -25,9 +26,10 @@ from pptx.util import Pt
 
 from dashboard import disclosure, fmt
 from dashboard.charts.raccrochage import SECRET_NAME
+from dashboard.charts.secret_marks import MASKED_FILL, MASKED_POINT_NAME, on_path
 from dashboard.slides import style
 from dashboard.slides.layout import Box, set_alt_text
-from dashboard.slides.series import ChartSpec
+from dashboard.slides.series import ChartSpec, Series
 
 #: Counts: "1 234" from 1 000 up (narrow no-break space), plain below; locale-independent.
 COUNT_FORMAT = '[>=1000]#"\u202f"##0;0'
@@ -88,6 +90,9 @@ def add_chart(slide, box: Box, spec: ChartSpec, kind: str, *, font_pt: float = 1
     data.categories = spec.categories
     for s in spec.series:
         data.add_series(s.name, [None if v is None else float(v) for v in s.values])
+    masked_points = _masked_points(spec) if kind == "line" else []
+    for s, _source in masked_points:
+        data.add_series(s.name, [None if v is None else float(v) for v in s.values])
     frame = slide.shapes.add_chart(KINDS[kind], box.x, box.y, box.w, box.h, data)
     set_alt_text(frame, describe(spec, kind, title or "graphique"), name=f"Graphique : {title}" if title else None)
     chart = frame.chart
@@ -108,7 +113,7 @@ def add_chart(slide, box: Box, spec: ChartSpec, kind: str, *, font_pt: float = 1
         plot.gap_width = 60 if kind == "stacked" else 45
         if kind != "stacked":
             plot.overlap = -5
-    for s, series in zip(spec.series, plot.series, strict=True):
+    for s, series in zip(spec.series, list(plot.series)[:len(spec.series)], strict=True):
         if kind == "line":
             _style_line(series, s)
         else:
@@ -116,12 +121,71 @@ def add_chart(slide, box: Box, spec: ChartSpec, kind: str, *, font_pt: float = 1
         _labels(series, s, kind, label_pt or font_pt - 1, number_format)
         if kind != "line" and not (kind == "stacked" and secret_segment):
             _marks(chart, series, s, kind, label_pt or font_pt - 1)
+    if masked_points:
+        _draw_masked_points(chart, list(plot.series)[len(spec.series):], masked_points, label_pt or font_pt - 1)
     if _blanks_drawn(chart):  # a blank that is not masked (no data) is drawn at zero: no « 0 » label on it
-        for s, series in zip(spec.series, plot.series, strict=True):
+        for s, series in zip(spec.series, list(plot.series)[:len(spec.series)], strict=True):
             for index, value in enumerate(s.values):
                 if value is None and not (index < len(s.marks) and s.marks[index]):
                     _no_label(series, index)
     return frame
+
+
+def _masked_points(spec: ChartSpec) -> list[tuple[Series, Series]]:
+    """For a line chart, one markers-only series per line with masked points: each masked point on
+    the line's path (``secret_marks.on_path``: midway between the published points around it, the
+    point itself holding no value), to carry its mark. Not part of the spec (nor of its workbook)."""
+    out = []
+    for s in spec.series:
+        masked = [i for i, (m, v) in enumerate(zip(s.marks, s.values, strict=False)) if m and v is None]
+        if not masked:
+            continue
+        values = [on_path(s.values, i) if i in masked else None for i in range(len(s.values))]
+        marks = [s.marks[i] if i in masked else None for i in range(len(s.values))]
+        out.append((Series(MASKED_POINT_NAME, values, s.color, marks=marks, line=False), s))
+    return out
+
+
+def _draw_masked_points(chart, plotted, masked_points, label_pt: float) -> None:
+    """Grey markers ringed in the line's colour, the mark (« < 5 », « s ») above them; one legend entry for them all."""
+    for index, (series, (s, _source)) in enumerate(zip(plotted, masked_points, strict=True)):
+        series.smooth = False
+        series.format.line.fill.background()
+        marker = series.marker
+        marker.style = XL_MARKER_STYLE.CIRCLE
+        marker.size = 9
+        marker.format.fill.solid()  # a grey disc (LibreOffice draws no marker border: the fill says it)
+        marker.format.fill.fore_color.rgb = style.rgb(MASKED_FILL)
+        marker.format.line.color.rgb = style.rgb(s.color)
+        marker.format.line.width = Pt(2)
+        for point, mark in enumerate(s.marks):
+            if not mark:
+                continue
+            label = series.points[point].data_label
+            label.has_text_frame = True
+            label.text_frame.text = disclosure.mark_text(mark)
+            run = label.text_frame.paragraphs[0].runs[0]
+            run.font.size = Pt(label_pt)
+            run.font.name = style.FONT
+            run.font.bold = True
+            run.font.color.rgb = style.rgb(style.MUTED)
+            label.position = XL_LABEL_POSITION.ABOVE
+        if index and chart.has_legend:
+            _hide_legend_entry(chart, series.index)
+
+
+def _hide_legend_entry(chart, series_index: int) -> None:
+    legend = chart.legend._element  # noqa: SLF001 - python-pptx has no legend entry API
+    entry = legend.makeelement(qn("c:legendEntry"), {})
+    idx = entry.makeelement(qn("c:idx"), {"val": str(series_index)})
+    delete = entry.makeelement(qn("c:delete"), {"val": "1"})
+    entry.append(idx)
+    entry.append(delete)
+    position = legend.find(qn("c:legendPos"))
+    if position is not None:
+        position.addnext(entry)
+    else:
+        legend.insert(0, entry)
 
 
 def _blanks_drawn(chart) -> bool:

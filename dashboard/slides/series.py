@@ -125,6 +125,12 @@ def closed(content: DeckContent) -> bool:
     return position.is_closed(content.situation.get("phase"))
 
 
+def trajectory_sheet(phase: str | None) -> str:
+    """The workbook sheet of the trajectory chart: a closed year's chart draws the target alone, so
+    its sheet is named for it (the one place that names it; tests read the sheet by this name)."""
+    return "Objectif" if position.is_closed(phase) else "Trajectoire"
+
+
 def trajectory(content: DeckContent) -> ChartSpec | None:
     """Cumulative raccrochés per bimonthly period: this year, the target trajectory (an open year
     only: a closed year draws the target alone), last year."""
@@ -268,7 +274,10 @@ def masked_on(content: DeckContent, slide: str) -> bool:
     """Whether a chart of ``slide`` has a value hidden by the disclosure rule."""
     if slide == "trajectoire":
         previous = content.historique.filter(pl.col("annee_scolaire") == content.annee_n1)
-        return "raccroches_cumul" in _masked_columns(content.periodes) | _masked_columns(previous)
+        own = own_dates(content)
+        return "raccroches_cumul" in _masked_columns(content.periodes) | _masked_columns(previous) or bool(
+            own and own.previous is None and content.situation.get("periode_fin_n1")
+            and content.marks.get("raccroches_n1"))
     if slide == "solutions":
         columns = set(rq.SOLUTION_COLUMNS)
         return bool(columns & (_masked_columns(content.periodes) | set(content.masked))) or any(

@@ -45,7 +45,7 @@ def tables(content: DeckContent) -> list[publish.Table]:
     """One table per slide's data, declared columns, masked values empty and marked."""
     out = [key_figures_table(content)]
     for name, builder, key in (
-        ("Trajectoire", series.trajectory, "trajectoire"),
+        (series.trajectory_sheet(content.situation.get("phase")), series.trajectory, "trajectoire"),
         ("Solutions par période", series.solutions_by_period, "solutions"),
         ("Solutions N et N-1", series.solutions_compare, "solutions_n1"),
         ("Entonnoir", series.funnel, "entonnoir"),

@@ -139,3 +139,13 @@ def test_the_map_says_it_is_loading_until_it_is_drawn(app_test):
     css = ui_french.STYLESHEET.read_text(encoding="utf-8")
     assert ".st-key-carte_chargement" in css and 'content: "Chargement de la carte…"' in css
     assert at.get("plotly_chart")  # the placeholder was replaced by the map
+
+
+@pytest.mark.parametrize(("annee", "closed"), [("2015-2016", True), ("2016-2017", False)])
+def test_the_colouring_help_speaks_as_the_year_does(app_test, annee, closed):
+    """A closed year's status is the target reached or not: no trajectory in the help of « Couleurs »."""
+    at = app_test("carte", annee=annee, territoire="ACAD")
+    assert_no_exception(at)
+    (control,) = [c for c in at.get("button_group") if c.proto.label == "Couleurs"]
+    assert ("trajectoire" in control.proto.help) != closed, control.proto.help
+    assert ("objectif de l'année atteint ou non" in control.proto.help) == closed

@@ -205,3 +205,16 @@ def test_copy_link_button_says_the_link_is_copied(app_test):
     at.button(key="copier_lien").click().run()
     assert_no_exception(at)
     assert any("copié dans le presse-papiers" in t.value for t in at.toast)
+
+
+def test_a_closed_year_compares_against_the_target(app_test):
+    """2015-2016 is closed: the small multiples draw the raccrochés against the target (100 %), with no
+    trajectory in their title, caption or legend."""
+    import json
+
+    at = app_test("comparer", annee="2015-2016", territoires="R16-ANG,R16-NCH")
+    assert_no_exception(at)
+    texts = [*(h.value for h in at.subheader), *(c.value for c in at.caption)]
+    assert "Raccrochés cumulés face à l'objectif" in texts
+    names = [t.get("name") or "" for chart in at.get("plotly_chart") for t in json.loads(chart.proto.spec)["data"]]
+    assert not [t for t in [*texts, *names] if "trajectoire" in t.lower()]

@@ -270,6 +270,31 @@ def test_closed_year_has_no_projection_in_the_headline(app_test):
     assert "rythme actuel" not in headline and "trajectoire" not in headline and "attendu" not in headline
 
 
+def _chart_names(at) -> list[str]:
+    import json
+
+    return [t.get("name") or "" for chart in at.get("plotly_chart") for t in json.loads(chart.proto.spec)["data"]]
+
+
+@demo
+def test_a_closed_year_page_speaks_of_the_target(app_test):
+    """2015-2016 is closed: the Raccrochage page draws the raccrochés against the year's target (no
+    trajectory line, title, caption or help), Accueil links to it by its target."""
+    at = app_test("raccrochage", annee="2015-2016", territoire="P16-ANG")
+    assert_no_exception(at)
+    texts = [*(h.value for h in at.subheader), *(c.value for c in at.caption), *(m.help or "" for m in at.metric),
+             *(e.label for e in at.expander), *_chart_names(at)]
+    assert "Raccrochés cumulés et objectif de l'année" in texts
+    assert not [t for t in texts if "trajectoire" in t.lower()]
+    at = app_test("", annee="2015-2016", territoire="P16-ANG")
+    assert_no_exception(at)
+    links = [link.label for link in at.get("page_link")]
+    assert "Objectif, entonnoir et solutions : page Raccrochage" in links, links
+    at = app_test("raccrochage", annee="2016-2017", territoire="P16-ANG")  # open: the trajectory stays
+    assert "Raccrochés cumulés et trajectoire de l'objectif" in [h.value for h in at.subheader]
+    assert any(name.startswith("Trajectoire de l'objectif") for name in _chart_names(at))
+
+
 @demo
 @pytest.mark.parametrize(("code", "subject"), [("ACAD", "L'académie est"), ("86", "La Vienne est"),
                                                ("P86-POI", "La PSAD Poitiers est"), ("R86-POI", "Le réseau Poitiers est")])
@@ -366,3 +391,39 @@ def test_a_masked_bar_of_a_page_chart_shows_its_mark_where_it_would_stand():
                                            previous_marks={"raccroches_mlds": disclosure.SECONDARY})
     last_year = shares.data[0]
     assert last_year.text[q.SOLUTION_COLUMNS.index("raccroches_mlds")] == disclosure.SECONDARY_LABEL
+
+
+def test_a_masked_point_of_a_line_shows_its_mark_on_the_line():
+    """A masked cumulative point (this year or a past year) and a masked period's raccrochés on the
+    contrats chart: the line stops there (no value), a grey marker on its path carries the decided
+    mark; last year's level at the own dates, masked, is marked too."""
+    import polars as pl
+
+    from dashboard.charts import raccrochage as charts
+    from dashboard.charts.secret_marks import MASKED_POINT_NAME
+
+    periods = pl.DataFrame({"rang": [1, 3, 5], "libelle": ["sept.–oct.", "nov.–déc.", "janv.–févr."],
+                            "raccroches_cumul": [10, None, 30], "raccroches": [10, None, 10],
+                            "contrats_foquale": [2, 3, 4],
+                            "cellules_masquees": ["", "raccroches=s, raccroches_cumul=s", ""]})
+    history = pl.DataFrame({"annee_scolaire": ["2013-2014"] * 3, "periode_fin": ["2013-10-31", "2013-12-31",
+                                                                                  "2014-02-28"],
+                            "rang": [1, 3, 5], "raccroches_cumul": [None, 20, 40], "raccroches": [None, 20, 20],
+                            "cellules_masquees": ["raccroches_cumul", "", ""]})
+    target = pl.DataFrame({"rang": [1, 3, 5], "attendu": [8.0, 20.0, 33.0], "libelle": ["a", "b", "c"],
+                           "part_profil": [0.1, 0.25, 0.4]})
+    own = charts.OwnDates(5, 33.0, None, "2013-2014", disclosure.PRIMARY)
+    fig = charts.trajectory_figure(periods, history, target, YEAR, 80, own_dates=own)
+    marks = [t for t in fig.data if t.name == MASKED_POINT_NAME]
+    assert sorted((list(t.x), list(t.text)) for t in marks) == [([1], [disclosure.masked_label()]),
+                                                              ([3], [disclosure.SECONDARY_LABEL])]
+    assert [t.showlegend for t in marks].count(True) == 1
+    this_year = next(t for t in marks if list(t.x) == [3])
+    assert list(this_year.y) == [20]  # midway between the published points around it: no value of its own
+    assert list(next(t for t in fig.data if t.name == YEAR).y) == [10, None, 30]
+    (previous,) = [t for t in fig.data if t.name == own.previous_name]
+    assert list(previous.text) == [disclosure.masked_label()]
+    contracts = charts.contracts_figure(periods)
+    (line,) = [t for t in contracts.data if t.name == MASKED_POINT_NAME]
+    assert list(line.x) == ["nov.–déc."] and list(line.text) == [disclosure.SECONDARY_LABEL]
+    assert charts.cumul_masked(periods) and not charts.cumul_masked(periods.with_columns(cellules_masquees=pl.lit("")))

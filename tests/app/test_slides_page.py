@@ -46,3 +46,17 @@ def test_page_on_the_year_in_progress(app_test):
     at = app_test("dialogue-de-gestion", annee="2016-2017", territoire="R16-ANG")
     assert_no_exception(at)
     assert len(at.get("download_button")) == 2
+
+
+@pytest.mark.parametrize(("annee", "tab"), [("2015-2016", "Objectif"), ("2016-2017", "Trajectoire")])
+def test_the_preview_names_the_chart_as_the_year_does(app_test, annee, tab):
+    """A closed year's preview tab and chart speak of the target (the workbook's sheet name), an
+    open year's of the trajectory."""
+    import json
+
+    at = app_test("dialogue-de-gestion", annee=annee, territoire="P16-ANG")
+    assert_no_exception(at)
+    labels = [t.label for t in at.tabs]
+    assert tab in labels and ({"Objectif", "Trajectoire"} - {tab}).isdisjoint(labels), labels
+    names = [t.get("name") or "" for chart in at.get("plotly_chart") for t in json.loads(chart.proto.spec)["data"]]
+    assert any(n.startswith("Trajectoire de l'objectif") for n in names) == (tab == "Trajectoire"), names

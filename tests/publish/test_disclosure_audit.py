@@ -181,6 +181,25 @@ def test_bounding_in_the_department_first_finds_exactly_what_the_whole_system_fi
         audit.audit(published, masked, width=3))
 
 
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(departments())
+@example(_zero_pinned_locally())
+def test_at_national_scale_the_values_settled_near_their_department_are_those_the_whole_system_finds(case):
+    """National scale (``Locality.wide``): a masked value is settled near its department when it can
+    be (a relaxation made of its department's published values that finds it narrow; a few partner
+    departments, the others fixed, that leave it wide). Whatever is masked, the values reported
+    recomputable are exactly those the whole system's audit reports."""
+    flows, territories, rng = case
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(audit, "WIDE_FROM_GROUPS", 2)
+        published, locality = _with_locality(flows, territories)
+        assert locality.wide
+        atoms = sorted({c.atom for c in published if c.count})
+        masked = set(rng.sample(atoms, k=len(atoms) // 3))
+        near = {f.key for f in audit.audit(published, masked, width=3, locality=locality)}
+    assert near == {f.key for f in audit.audit(published, masked, width=3)}
+
+
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(departments())
 def test_the_suppression_by_department_is_proven_by_the_whole_system(case):

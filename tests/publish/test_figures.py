@@ -183,10 +183,10 @@ def test_cli(engine, tmp_path, suffix, monkeypatch):
         book = load_workbook(out)
         sheet = book["Chiffres"]
         values = {row[0].value: row[2] for row in sheet.iter_rows(min_row=2)}
-        assert values["raccroches"].value == 41 and values["raccroches"].number_format == "#,##0"
+        assert values["raccroches"].value == 41 and values["raccroches"].number_format == "[$-40C]#,##0"
         assert values["territoire"].value == "P16-ANG"
         assert values["taux_atteinte"].value == pytest.approx(41 / 80)
-        assert values["taux_atteinte"].number_format == "0.0 %"
+        assert values["taux_atteinte"].number_format == "[$-40C]0.0 %"
         assert values["niveau"].value == "PSAD" and values["statut_trajectoire"].value in STATUS_TEXTS
         assert book.sheetnames[-1] == "Notes"
 

@@ -68,7 +68,7 @@ def test_the_deck_trajectory_draws_the_numbers_of_its_text(late_psad):
 
 def test_the_trajectoire_sheet_holds_the_own_date_points(late_psad):
     content = late_psad["content"]
-    sheet = load_workbook(io.BytesIO(slides.figures_xlsx(content)))["Trajectoire"]
+    sheet = load_workbook(io.BytesIO(slides.figures_xlsx(content)))[series.trajectory_sheet(content.situation["phase"])]
     header = [c.value for c in sheet[1]]
     assert series.OWN_DATE_TARGET_NAME in header
     column = header.index(series.OWN_DATE_TARGET_NAME)
@@ -137,6 +137,22 @@ def test_a_closed_year_deck_never_speaks_of_a_trajectory(demo_engine, kind):
     assert "objectif de l'année atteint ou non" in method.lower()
 
 
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_a_closed_year_workbook_never_speaks_of_a_trajectory(demo_engine, kind):
+    """The deck's workbook of a closed year: the chart of slide 4 in a sheet named for the target
+    (``series.trajectory_sheet``), and no sheet name, header or cell about a trajectory."""
+    with demo_engine.connect() as conn:
+        content = slides.gather(conn, SCOPE, KINDS[kind], CLOSED, with_map=False)
+    book = load_workbook(io.BytesIO(slides.figures_xlsx(content)))
+    name = series.trajectory_sheet(content.situation["phase"])
+    assert name == "Objectif" and name in book.sheetnames and "Trajectoire" not in book.sheetnames
+    header = [c.value for c in book[name][1]]
+    assert series.objective_name(content.situation["objectif"]) in header
+    words = [*book.sheetnames, *(c.value for ws in book.worksheets for row in ws.iter_rows() for c in row
+                                 if isinstance(c.value, str))]
+    assert not [w for w in words if "trajectoire" in w.lower()]
+
+
 def test_an_open_year_deck_keeps_its_trajectory(late_psad):
     assert slide_texts(_slide(late_psad, "trajectoire"))[0] == "Raccrochés cumulés et trajectoire de l'objectif"
     assert "Trajectoire : objectif" in " ".join(slide_texts(_slide(late_psad, "sources")))
@@ -172,7 +188,7 @@ def test_a_closed_year_workbook_and_export_say_sans_objet(demo_engine, closed_ac
     assert "Écart à l'objectif" in header and "Écart à la trajectoire" not in header
     with demo_engine.connect() as conn:
         data = figures_query.territory_figures(conn, SCOPE, "ACAD", CLOSED)
-    assert data["sans_objet"] == ["niveau_attendu", "ecart_trajectoire", "projection_fin_annee"]
+    assert data["sans_objet"] == ["niveau_attendu", "ecart_trajectoire", "projection_fin_annee", "profil_saisonnier"]
     csv_text = figures.render(data, ".csv").decode("utf-8-sig")
     for key in data["sans_objet"]:
         line = next(row for row in csv_text.splitlines() if row.startswith(key + ";"))

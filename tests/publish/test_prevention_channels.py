@@ -98,8 +98,8 @@ def test_masked_figures_in_the_export_files(demo_engine):
     assert lines["eleves_reperes_pour_1000"][2] == f"{figures['eleves_reperes_pour_1000']:.1f}".replace(".", ",")
     sheet = load_workbook(io.BytesIO(render(figures, ".xlsx")))["Chiffres"]
     cells = {r[0].value: r for r in sheet.iter_rows(min_row=2)}
-    assert cells["eleves_reperes_pour_1000"][2].number_format == "#,##0.0"
-    assert cells["couverture_referents"][2].number_format == "0.0 %"
+    assert cells["eleves_reperes_pour_1000"][2].number_format == "[$-40C]#,##0.0"
+    assert cells["couverture_referents"][2].number_format == "[$-40C]0.0 %"
 
 
 def test_coverage_is_unknown_without_a_referents_file(db_engine):

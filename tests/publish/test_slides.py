@@ -16,6 +16,7 @@ from pptx.enum.chart import XL_CHART_TYPE
 from dashboard import disclosure, fmt, slides
 from dashboard.access.scope import Scope
 from dashboard.slides import series
+from dashboard.slides import workbook as deck_workbook
 from queries import absenteisme as aq
 from queries import raccrochage as rq
 from queries import raccrochage_rules
@@ -215,9 +216,10 @@ def test_absenteeism_highlight_says_when_the_national_reference_is_estimated(aca
 
 def test_figures_behind_the_deck_as_xlsx(acad):
     workbook = load_workbook(io.BytesIO(slides.figures_xlsx(acad["content"])))
-    assert {"Chiffres clés", "Trajectoire", "Solutions par période", "Entonnoir", "Absentéisme", "Territoires",
+    trajectory = series.trajectory_sheet(acad["content"].situation["phase"])
+    assert {"Chiffres clés", trajectory, "Solutions par période", "Entonnoir", "Absentéisme", "Territoires",
             "Réseaux", "Points saillants"} <= set(workbook.sheetnames)
-    sheet = workbook["Trajectoire"]
+    sheet = workbook[trajectory]
     header = [c.value for c in sheet[1]]
     column = header.index(series.current_name(acad["content"])) + 1
     cells = [row[column - 1].value for row in sheet.iter_rows(min_row=2, max_row=sheet.max_row)
@@ -280,6 +282,35 @@ def test_a_masked_bar_carries_its_mark_and_the_slide_says_why(demo_engine):
     assert seen >= 3
     texts = " ".join(slide_texts(list(prs.slides)[plan.index("solutions")]))
     assert "non publiée pour une PSAD ou un réseau" in texts
+
+
+def test_a_masked_point_of_the_trajectory_carries_its_mark(demo_engine):
+    """Nord-Charente 2014-2015: cumulative raccrochés masked at two periods. The line has no value
+    there; a markers-only series (outside the deck's workbook) puts a grey marker on the line's
+    path with the decided mark as its label, one legend entry, and the note under the chart says why."""
+    from dashboard.charts.secret_marks import MASKED_POINT_NAME
+
+    with demo_engine.connect() as conn:
+        content = slides.gather(conn, SCOPE, "R16-NCH", ANNEE, with_map=False)
+    spec = series.trajectory(content)
+    current = spec.series[0]
+    expected = {i: disclosure.mark_text(m) for i, (m, v) in enumerate(zip(current.marks, current.values, strict=False))
+                if m and v is None}
+    assert expected
+    slide = list(open_deck(slides.render(content)).slides)[slides.slide_plan(content).index("trajectoire")]
+    (chart,) = charts_of(slide)
+    plotted = [p for p in chart.plots[0].series if p.name == MASKED_POINT_NAME]
+    labels = {}
+    for p in plotted:
+        for d in p._element.xpath("./c:dLbls/c:dLbl"):  # noqa: SLF001
+            labels[int(d.xpath("./c:idx/@val")[0])] = "".join(d.xpath(".//a:t/text()"))
+    assert labels == expected
+    assert all(series_values(chart)[current.name][i] is None for i in expected)  # a mark, never a value
+    legend = chart.legend._element.xpath("./c:legendEntry/c:idx/@val")  # noqa: SLF001
+    assert len(plotted) - len(legend) == 1
+    assert "Point masqué" in " ".join(slide_texts(slide))
+    sheet = deck_workbook.sheets(content)[series.trajectory_sheet(content.situation["phase"])]
+    assert MASKED_POINT_NAME not in [c.header for c in sheet.columns]
 
 
 def test_network_deck_masks_small_counts(demo_engine, strict_threshold):

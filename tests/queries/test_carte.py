@@ -386,6 +386,12 @@ def test_open_year_is_coloured_by_status_at_the_date(conn):
         else:
             assert classed.color_of(code) == mapclasses.MISSING_COLOR
     assert "statut" in classed.classification.description.lower()
+    # the tooltip: the rate under its own name, the status in a line of its own (issue 25, item 5)
+    for name, trace in by_name.items():
+        if name in ("En retard", "Sur la trajectoire", "En avance"):
+            for _code, hover in trace.customdata:
+                assert "Statut par rapport à la trajectoire" not in hover
+                assert "Taux d'atteinte de l'objectif" in hover and hover.endswith(f"Statut : {name}")
 
 
 def test_closed_year_is_coloured_reached_or_not(db_engine):

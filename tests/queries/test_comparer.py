@@ -240,13 +240,20 @@ def test_trajectories_and_absenteeism_series(engine, no_secrecy):
     assert charts.absenteeism_figure(monthly, {"R16-ANG": "a", "16": "b"}).data
 
 
-def test_masked_trajectory_point_is_a_gap(engine):
+def test_masked_trajectory_point_is_a_gap_with_its_mark(engine):
+    from dashboard import disclosure
+    from dashboard.charts.secret_marks import MASKED_POINT_NAME
+
     with engine.connect() as conn:
         traj = q.trajectories(conn, FULL, ("R16-ANG", "R16-COG"), YEAR)
     cog = traj.filter((pl.col("code") == "R16-COG") & (pl.col("rang") == 1)).row(0, named=True)
     assert cog["masque"] and cog["raccroches_cumul"] is None and cog["part_realisee"] is None  # 3 < 5
+    assert cog["marque"] == disclosure.PRIMARY
     fig = charts.trajectories_figure(traj, {"R16-ANG": "Réseau Angoulême", "R16-COG": "Réseau Cognac"})
-    assert len(fig.data) == 4 and list(fig.data[3].y) == [None]  # Cognac's masked point is a gap
+    lines = [t for t in fig.data if t.name == "Raccrochés cumulés"]
+    assert list(lines[1].y) == [None]  # Cognac's masked point is a gap…
+    marks = [t for t in fig.data if t.name == MASKED_POINT_NAME and t.xaxis == lines[1].xaxis]
+    assert [list(t.text) for t in marks] == [[disclosure.masked_label()]]  # …with its mark on it
 
 
 def test_ranking(engine):
@@ -277,7 +284,7 @@ def test_exports(engine, no_secrecy):
     assert headers[:4] == ["Code", "Territoire", "Niveau", "Jeunes raccrochés"]
     rate_col = headers.index("Taux d'atteinte de l'objectif") + 1
     assert values.cell(row=2, column=rate_col).value == pytest.approx(0.5)
-    assert values.cell(row=2, column=rate_col).number_format == "0.0 %"
+    assert values.cell(row=2, column=rate_col).number_format == "[$-40C]0.0 %"
     assert values.cell(row=6, column=2).value == "Académie de Poitiers (référence)"
     gaps = workbook["Écarts à l'académie"]
     gap_headers = [c.value for c in gaps[1]]

@@ -642,7 +642,7 @@ def test_deck_tables_charts_and_workbook_have_no_small_count(world, decks):
     slide's cells), the series of its count charts (trajectory, solutions by period, solutions
     this year and last year, funnel) and the figures workbook of the Dialogue de gestion page."""
     tile_counts = ("Raccrochés depuis la rentrée", "Jeunes signalés")
-    chart_sheets = ("Trajectoire", "Solutions par période", "Solutions N et N-1", "Entonnoir")
+    chart_sheets = ("Solutions par période", "Solutions N et N-1", "Entonnoir")
     leaks, seen = [], set()
     for (code, annee), content in decks.items():
         index, where = world[annee]["index"], (code, annee)
@@ -667,18 +667,21 @@ def test_deck_tables_charts_and_workbook_have_no_small_count(world, decks):
                 if build is not series.trajectory or s.name in cumulative:
                     seen.update(["charts"] if any(v is not None for v in s.values) else [])
                     leaks += [(*where, build.__name__, s.name, i, v) for i, v in enumerate(s.values) if small(v)]
-        for name in [n for n in chart_sheets if n in book.sheetnames]:
+        trajectory = series.trajectory_sheet(content.situation["phase"])  # named by the year
+        for name in [n for n in (trajectory, *chart_sheets) if n in book.sheetnames]:
+            key = "trajectory sheet" if name == trajectory else name
             for row in _sheet_rows(book[name]):  # the trajectory sheet: not the target's columns
-                counts = {c: v for c, v in row.items() if (name != "Trajectoire" or c in cumulative)
+                counts = {c: v for c, v in row.items() if (key != "trajectory sheet" or c in cumulative)
                           and isinstance(v, int | float) and not isinstance(v, bool)}
-                seen.update([name] if counts else [])
+                seen.update([key] if counts else [])
                 leaks += [(*where, name, c, v) for c, v in counts.items() if small(v)]
         for row in _sheet_rows(book["Chiffres clés"]):  # numbers, with their formats
             if row["Indicateur"] in tile_counts and _count(row["Valeur"]) is not None:
                 seen.add("Chiffres clés")
                 if small(_count(row["Valeur"])):
                     leaks.append((*where, "Chiffres clés", row["Indicateur"], row["Valeur"]))
-    assert seen == {"table", "slide table", "Territoires", "Réseaux", "charts", *chart_sheets, "Chiffres clés"}, seen
+    assert seen == {"table", "slide table", "Territoires", "Réseaux", "charts", "trajectory sheet", *chart_sheets,
+                    "Chiffres clés"}, seen
     assert not leaks
 
 
@@ -693,8 +696,9 @@ def test_deck_trajectory_does_not_give_masked_flows_away(decks):
         for name in (series.current_name(content), series.previous_name(content)):
             if name in [s.name for s in spec.series]:
                 leaks += [(code, annee, name, i, f) for i, f in _derived_flows(spec.values_of(name)) if small(f)]
-    sheet = _dicts(workbook.sheets(decks[("R16-NCH", "2014-2015")])["Trajectoire"])
-    cumulative = [row[series.current_name(decks[("R16-NCH", "2014-2015")])] for row in sheet]
+    closed = decks[("R16-NCH", "2014-2015")]
+    sheet = _dicts(workbook.sheets(closed)[series.trajectory_sheet(closed.situation["phase"])])
+    cumulative = [row[series.current_name(closed)] for row in sheet]
     leaks += [("R16-NCH xlsx", i, f) for i, f in _derived_flows(cumulative) if small(f)]
     assert not leaks
 

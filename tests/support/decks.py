@@ -71,7 +71,9 @@ def data_labels(chart) -> list[str]:
             if value is None:
                 continue
             dlbl = points.get(index)
-            if dlbl is not None and dlbl.xpath("./c:showVal/@val") == ["1"]:
+            if dlbl is not None and dlbl.xpath("./c:tx/c:rich"):  # a fixed text (a mark): shown as written
+                out.append("".join(dlbl.xpath("./c:tx/c:rich//a:t/text()")))
+            elif dlbl is not None and dlbl.xpath("./c:showVal/@val") == ["1"]:
                 out.append(_label_text(value, dlbl.xpath("./c:numFmt/@formatCode")[0]))
             elif whole and dlbl is None:
                 out.append(_label_text(value, whole[0]))

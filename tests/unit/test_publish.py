@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from dashboard import disclosure, fmt, publish
 from dashboard.publish import catalog, csvfile, screen, workbook
-from dashboard.publish.columns import Column, Kind
+from dashboard.publish.columns import NUMERIC, Column, Kind
 
 ROOT = Path(__file__).resolve().parents[2]
 NBSP, THIN = fmt.NBSP, fmt.THOUSANDS
@@ -91,11 +91,11 @@ def test_xlsx_numbers_are_numbers_with_formats():
     sheet = book["Raccrochage"]
     header = [c.value for c in sheet[1]]
     row = {h: c for h, c in zip(header, sheet[2], strict=False)}
-    assert row["Raccrochés"].value == 2148 and row["Raccrochés"].number_format == "#,##0"
-    assert row["Taux d'atteinte"].value == pytest.approx(0.78249) and row["Taux d'atteinte"].number_format == "0.0 %"
-    assert row["Écart à la trajectoire"].number_format.startswith("+0.0 %")
+    assert row["Raccrochés"].value == 2148 and row["Raccrochés"].number_format == "[$-40C]#,##0"
+    assert row["Taux d'atteinte"].value == pytest.approx(0.78249) and row["Taux d'atteinte"].number_format == "[$-40C]0.0 %"
+    assert row["Écart à la trajectoire"].number_format.startswith("[$-40C]+0.0 %")
     assert row["Évolution"].value == 1.2 and '" pt"' in row["Évolution"].number_format  # points as shown
-    assert row["Attendu"].value == pytest.approx(397.18) and row["Attendu"].number_format == "#,##0"
+    assert row["Attendu"].value == pytest.approx(397.18) and row["Attendu"].number_format == "[$-40C]#,##0"
     assert row["Dernier bilan"].value == dt.datetime(2017, 4, 30)
     masked = {h: c for h, c in zip(header, sheet[3], strict=False)}
     assert masked["Raccrochés"].value is None and masked["Raccrochés"].fill.fgColor.rgb.endswith(workbook.MASKED_FILL)
@@ -103,6 +103,29 @@ def test_xlsx_numbers_are_numbers_with_formats():
     assert sheet.freeze_panes == "A2"
     notes = {r[0].value: r[1].value for r in book["Notes"].iter_rows()}
     assert notes["Année scolaire"] == "2016-2017" and "Secret statistique" in notes
+
+
+@pytest.mark.parametrize("kind", sorted(NUMERIC))
+@pytest.mark.parametrize("signed", [False, True])
+@pytest.mark.parametrize("decimals", [None, 0, 1, 2])
+def test_every_number_format_carries_the_french_locale(kind, signed, decimals):
+    """Counts, rates and decimals: each section (positive;negative;zero) of the format starts with
+    the fr-FR tag ``[$-40C]``, so LibreOffice shows « 2 148 » and « 12,3 % » whatever its locale;
+    text and dates keep theirs."""
+    code = workbook.number_format(Column("x", "X", kind, decimals=decimals, signed=signed))
+    sections = code.split(";")
+    assert all(section.startswith(workbook.FRENCH) for section in sections), code
+    assert all(section.count("[$-") == 1 for section in sections), code
+    assert not workbook.number_format(Column("d", "D", Kind.DATE)).startswith("[$")
+    assert workbook.number_format(Column("t", "T", Kind.LABEL)) == "@"
+
+
+def test_every_number_cell_of_a_written_workbook_is_french():
+    """Every numeric cell of a workbook written from declared tables carries the tag."""
+    book = load_workbook(io.BytesIO(publish.xlsx_bytes([table()], publish.Provenance("Titre", annee="2016-2017"))))
+    numbers = [c for row in book["Raccrochage"].iter_rows(min_row=2) for c in row
+               if isinstance(c.value, int | float) and not isinstance(c.value, bool)]
+    assert numbers and all(c.number_format.startswith(workbook.FRENCH) for c in numbers)
 
 
 def test_xlsx_text_is_cleaned_of_characters_excel_cannot_hold():
@@ -118,7 +141,7 @@ def test_the_kind_not_the_header_decides_the_format():
     t = publish.table("T", frame, columns)
     assert csvfile.rows(t)[1] == ["12", "25,0"]
     sheet = load_workbook(io.BytesIO(publish.xlsx_bytes([t])))["T"]
-    assert sheet["A2"].number_format == "#,##0" and sheet["B2"].number_format == "0.0 %"
+    assert sheet["A2"].number_format == "[$-40C]#,##0" and sheet["B2"].number_format == "[$-40C]0.0 %"
 
 
 def test_no_module_decides_a_format_from_a_column_name():
@@ -160,6 +183,6 @@ def test_per_row_declarations_in_one_column():
     columns = [Column("label", "Indicateur", Kind.LABEL), Column("value", "Valeur", Kind.COUNT)]
     t = publish.table("T", frame, columns, cells=[{}, {"value": Column("value", "Valeur", Kind.RATE)}])
     sheet = load_workbook(io.BytesIO(publish.xlsx_bytes([t])))["T"]
-    assert (sheet["B2"].value, sheet["B2"].number_format) == (2148, "#,##0")
-    assert (sheet["B3"].value, sheet["B3"].number_format) == (pytest.approx(0.782), "0.0 %")
+    assert (sheet["B2"].value, sheet["B2"].number_format) == (2148, "[$-40C]#,##0")
+    assert (sheet["B3"].value, sheet["B3"].number_format) == (pytest.approx(0.782), "[$-40C]0.0 %")
     assert csvfile.rows(t)[1:] == [["Raccrochés", "2148"], ["Taux", "78,2"]]
