@@ -13,7 +13,7 @@ ACADEMIE ?=
 WORKERS ?= auto
 PYTEST := $(PY) -m pytest -q -p no:cacheprovider -n $(WORKERS) --dist loadgroup
 
-.PHONY: run test e2e bench lint install lock system-deps geodata demo-national clean
+.PHONY: run test e2e bench lint contracts install lock system-deps geodata demo-national clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 est requis ($(PYTHON) introuvable)."; exit 1; }
@@ -30,7 +30,7 @@ run: $(STAMP)
 system-deps:
 	@bash scripts/system-deps.sh
 
-test: $(STAMP) system-deps
+test: $(STAMP) system-deps contracts
 	$(PYTEST)
 
 e2e: $(STAMP) system-deps
@@ -39,8 +39,12 @@ e2e: $(STAMP) system-deps
 bench: $(STAMP)
 	$(PY) -m bench.run
 
-lint: $(STAMP)
+lint: $(STAMP) contracts
 	$(VENV)/bin/ruff check dashboard queries geodata pages tests bench
+
+# The layer contracts of pyproject.toml (docs/architecture.md): who may import whom, no cycle.
+contracts: $(STAMP)
+	$(VENV)/bin/lint-imports
 
 # Upgrade the locked versions: a fresh environment from pyproject.toml's ranges, frozen into constraints.txt.
 lock:

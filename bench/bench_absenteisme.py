@@ -11,7 +11,7 @@ import argparse
 import statistics
 import time
 
-from dashboard.access import Scope
+from dashboard.access.scope import Scope
 from queries import absenteisme as q
 from queries import absenteisme_etablissements as qe
 
@@ -43,7 +43,7 @@ def run(engine, scale: str, repeat: int = 5) -> list[tuple[str, float, str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from dashboard import db
+    from dashboard.store import db
 
     parser = argparse.ArgumentParser(description="Temps des requêtes d'absentéisme")
     parser.add_argument("--database-url", required=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import statistics
 import time
 
-from dashboard.access import Scope
+from dashboard.access.scope import Scope
 from queries import carte as q
 from queries import territoires as tq
 
@@ -35,7 +35,7 @@ def run(engine, scale: str) -> list[tuple[str, float, str]]:
     if scale != "academie":
         return []
     from dashboard.charts import carte as charts
-    from dashboard.staticmap import render_data_png
+    from dashboard.charts.staticmap import render_data_png
 
     scope = Scope.full()
     rows: list[tuple[str, float, str]] = []

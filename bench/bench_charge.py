@@ -97,7 +97,7 @@ async def _drawn(page, url: str | None) -> float | None:
             await page.goto(url, wait_until="domcontentloaded", timeout=TIMEOUT_S * 1000)
         await page.wait_for_function(DRAWN, timeout=TIMEOUT_S * 1000, polling=100)
         return time.perf_counter() - started
-    except Exception:  # noqa: BLE001 - a page that never draws is counted, not raised
+    except Exception:  # a page that never draws is counted, not raised
         return None
 
 
@@ -158,7 +158,7 @@ def _database(engine):
 
     try:
         create_engine(PG_ADMIN_URL).connect().close()
-    except Exception:  # noqa: BLE001 - no PostgreSQL here
+    except Exception:  # no PostgreSQL here
         yield "SQLite", str(engine.url)
         return
     with demo_postgres_database(PG_ADMIN_URL, prefix="pilotage_bench") as url:

@@ -27,7 +27,7 @@ def measure(url: str, path: Path) -> dict | None:
 
 
 def run(engine=None, scale: str = "academie") -> list[tuple[str, float, str]]:
-    from dashboard import db
+    from dashboard.store import db, lifecycle
     from tests.support.hostile_files import FILES
 
     if scale != "academie":
@@ -36,7 +36,7 @@ def run(engine=None, scale: str = "academie") -> list[tuple[str, float, str]]:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'hostile.sqlite'}"
         scratch = db.make_engine(url)
-        db.init_database(scratch)
+        lifecycle.init_database(scratch)
         scratch.dispose()
         for name, build, _expected in FILES:
             path = Path(tmp) / name

@@ -21,7 +21,8 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import Engine, create_engine, insert, select, text
 
-from dashboard import db, importer
+from dashboard import importer
+from dashboard.store import db, lifecycle
 
 ROWS = 100_000
 REFERENCE_TABLES = ("departements", "communes", "territoires", "etablissements")
@@ -76,7 +77,7 @@ def xlsx_bytes(frame: pl.DataFrame) -> bytes:
 
 def copy_reference(source: Engine, target: Engine) -> None:
     """Schema plus the reference tables of ``source`` (no indicators)."""
-    db.create_schema(target)
+    lifecycle.create_schema(target)
     with source.connect() as src, target.begin() as dst:
         for name in REFERENCE_TABLES:
             table = db.metadata.tables[name]
@@ -136,7 +137,7 @@ def national_directory(tmp: Path) -> list[tuple[str, float, str]]:
     from tests.support.annuaire import national_directory as directory
 
     target = db.make_engine(f"sqlite:///{tmp / 'annuaire.sqlite'}")
-    db.init_database(target)
+    lifecycle.init_database(target)
     with target.connect() as conn:
         communes = sorted(conn.execute(select(db.communes.c.insee)).scalars())[::7]
     data, _inside = directory(65_000, communes)
@@ -159,7 +160,7 @@ def hostile_files(tmp: Path) -> list[tuple[str, float, str]]:
 
     root = Path(__file__).resolve().parents[1]
     url = f"sqlite:///{tmp / 'hostile.sqlite'}"
-    db.init_database(db.make_engine(url))
+    lifecycle.init_database(db.make_engine(url))
     files = {
         "10 000 colonnes (CSV de 60 Ko)": (";".join(f"c{i}" for i in range(10_000)) + "\n").encode(),
         "une ligne de 19 Mo": b"uai;mois;" + b"9" * 19_000_000,

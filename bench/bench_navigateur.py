@@ -16,7 +16,7 @@ def run(engine, scale: str) -> list[tuple[str, float, str]]:
         return []
     from playwright.sync_api import sync_playwright
 
-    from dashboard.pages_registry import all_pages
+    from dashboard.ui.registry import all_pages
     from tests.support.browser import launch_browser, streamlit_server, wait_for_app
 
     url = str(engine.url)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import statistics
 import time
 
-from dashboard.access import ACADEMIE, Scope
+from dashboard.access.scope import ACADEMIE, Scope
 from queries import raccrochage as q
 from queries import territoires as tq
 
@@ -23,7 +23,7 @@ def _median_ms(fn, repeat: int = REPEAT) -> float:
 
 
 def run(engine, scale: str) -> list[tuple[str, float, str]]:
-    from dashboard.figures import territory_figures
+    from queries.figures import territory_figures
 
     scope = Scope.full("bench")
     with engine.connect() as conn:
@@ -49,7 +49,7 @@ def run(engine, scale: str) -> list[tuple[str, float, str]]:
 if __name__ == "__main__":
     import sys
 
-    from dashboard import db
+    from dashboard.store import db
 
     engine = db.make_engine(sys.argv[1] if len(sys.argv) > 1 else None)
     for label, value, unit in run(engine, "academie"):

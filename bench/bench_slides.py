@@ -9,7 +9,7 @@ import dataclasses
 import time
 
 from dashboard import slides
-from dashboard.access import ACADEMIE, Scope
+from dashboard.access.scope import ACADEMIE, Scope
 from queries import territoires as tq
 
 NETWORK = "R17-ROC"  # the longest name of the académie
@@ -67,7 +67,7 @@ def run(engine, scale: str) -> list[tuple[str, float, str]]:
 if __name__ == "__main__":
     import sys
 
-    from dashboard import db
+    from dashboard.store import db
 
     engine = db.make_engine(sys.argv[1] if len(sys.argv) > 1 else None)
     for label, value, unit in run(engine, sys.argv[2] if len(sys.argv) > 2 else "academie"):

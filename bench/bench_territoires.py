@@ -12,7 +12,8 @@ import time
 
 from sqlalchemy import and_, func, select
 
-from dashboard import db
+from dashboard import schoolyear
+from dashboard.store import db, lifecycle
 from queries import territoires as tq
 
 REPEAT = 7
@@ -32,7 +33,7 @@ def correlated_tree(conn, annee: str):
     t, c, d = db.territoires, db.communes, db.departements
     t2 = db.territoires.alias("t2")
     latest = (select(func.max(t2.c.annee_debut))
-              .where(and_(t2.c.commune_insee == t.c.commune_insee, t2.c.annee_debut <= tq.start_year(annee)))
+              .where(and_(t2.c.commune_insee == t.c.commune_insee, t2.c.annee_debut <= schoolyear.start_year(annee)))
               .scalar_subquery())
     stmt = (select(t.c.reseau_code, func.max(t.c.reseau_nom), func.max(t.c.psad_code), func.max(t.c.psad_nom),
                    func.max(t.c.departement_code), func.max(d.c.nom), func.sum(c.c.population))
@@ -49,7 +50,7 @@ def _tree_rows(engine, label: str) -> list[tuple[str, float, str]]:
             (f"arbre des territoires, {label} : requête corrélée (avant)", _median_ms(lambda: correlated_tree(conn, annee)),
              "ms"),
             (f"arbre des territoires, {label} : requête groupée (lecture)",
-             _median_ms(lambda: tq._read_network_tree(conn, annee)), "ms"),  # noqa: SLF001 - measured alone
+             _median_ms(lambda: tq._read_network_tree(conn, annee)), "ms"),  # measured alone
             (f"arbre des territoires, {label} : appel du produit (mémorisé)",
              _median_ms(lambda: tq.network_tree(conn, annee)), "ms"),
             (f"index des territoires, {label} : appel du produit (mémorisé)",
@@ -66,7 +67,7 @@ def _postgres_copy(engine):
     databases = Databases()
     url, drop_database = databases.empty_postgres()
     target = db.make_engine(url)
-    db.create_schema(target)
+    lifecycle.create_schema(target)
     with engine.connect() as src, target.begin() as dst:
         for table in (db.departements, db.communes, db.territoires):
             rows = [dict(r) for r in src.execute(select(table)).mappings()]
@@ -85,11 +86,11 @@ def _demo_fill_rows() -> list[tuple[str, float, str]]:
     import tempfile
     from pathlib import Path
 
-    from dashboard import demo
+    from dashboard.demo import generate as demo
 
     with tempfile.TemporaryDirectory() as tmp:
         engine = db.make_engine(f"sqlite:///{Path(tmp) / 'demo.sqlite'}")
-        db.init_database(engine)
+        lifecycle.init_database(engine)
         started = time.perf_counter()
         demo.fill(engine)
         seconds = time.perf_counter() - started

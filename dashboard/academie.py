@@ -16,8 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import geodata
+from dashboard.store import db
 
-META_KEY = "academie"
+META_KEY = db.ACADEMIE_KEY
 
 
 @dataclass(frozen=True)
@@ -132,8 +133,6 @@ def from_code(code: str | None) -> Academie:
 
 def stored_code(conn) -> str:
     """The official code stored in the database (Poitiers for a database that names none)."""
-    from dashboard import db
-
     return db.get_meta(conn, META_KEY) or geodata.DEFAULT_ACADEMIE
 
 

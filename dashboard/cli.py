@@ -6,6 +6,7 @@ Every ``python -m dashboard.…`` command builds its parser with ``FrenchArgumen
 from __future__ import annotations
 
 import argparse
+import errno
 import re
 import sys
 
@@ -56,3 +57,17 @@ class FrenchArgumentParser(argparse.ArgumentParser):
     def error(self, message: str):
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog} : erreur : {french_message(message)}\n")
+
+
+OS_REASONS = {
+    errno.ENOENT: "fichier ou dossier introuvable",
+    errno.EACCES: "accès refusé",
+    errno.EPERM: "opération non permise",
+    errno.EISDIR: "c'est un dossier, pas un fichier",
+    errno.ENOSPC: "plus de place sur le disque",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a file could not be read or written, in French."""
+    return OS_REASONS.get(exc.errno, exc.strerror or type(exc).__name__)

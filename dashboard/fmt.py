@@ -126,19 +126,6 @@ def date_time(value: dt.datetime | str | None, long: bool = False) -> str:
     return f"{day} à {local:%H:%M}"
 
 
-def school_year(start_year: int) -> str:
-    """``2014`` → ``"2014-2015"``."""
-    return f"{start_year}-{start_year + 1}"
-
-
-def school_year_of(date: dt.date | str) -> str:
-    """The school year (September to August) a date belongs to."""
-    if isinstance(date, str):
-        date = dt.date.fromisoformat(date[:10] if len(date) >= 10 else date + "-01")
-    start = date.year if date.month >= 9 else date.year - 1
-    return school_year(start)
-
-
 def plotly_locale_separators() -> str:
     """Plotly ``separators`` for French: decimal comma, thin space for thousands."""
     return "," + THOUSANDS

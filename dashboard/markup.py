@@ -1,4 +1,4 @@
-"""Names are text (issue 18): a value that comes from the data — a school, commune, network, PSAD,
+"""Names are text: a value that comes from the data — a school, commune, network, PSAD,
 user or file name — is escaped for the renderer it goes to, so that it shows exactly as written
 and never as a link, an image, emphasis, an emoji or an icon. Core, no Streamlit.
 

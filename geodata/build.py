@@ -29,27 +29,11 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from geodata.networks import NETWORKS
+
 HERE = Path(__file__).resolve().parent
 DEPARTMENTS = ("16", "17", "79", "86")  # the académie de Poitiers (the seats below)
 ARTICLES = {"2": "Le ", "3": "La ", "4": "Les ", "5": "L'", "6": "Aux ", "7": "Las ", "8": "Los "}
-
-# (dep, psad_code, psad_nom, reseau_code, reseau_nom, seat insee) — DESIGN §2
-NETWORKS = [
-    ("16", "P16-ANG", "Angoulême", "R16-ANG", "Angoulême", "16015"),
-    ("16", "P16-ANG", "Angoulême", "R16-NCH", "Nord-Charente", "16292"),
-    ("16", "P16-COG", "Cognac", "R16-COG", "Cognac", "16102"),
-    ("17", "P17-LRO", "La Rochelle", "R17-LRO", "La Rochelle", "17300"),
-    ("17", "P17-ROC", "Rochefort", "R17-ROC", "Rochefort–Marennes-Oléron", "17299"),
-    ("17", "P17-SAI", "Saintes", "R17-SAI", "Saintes", "17415"),
-    ("17", "P17-SAI", "Saintes", "R17-SJA", "Saint-Jean-d'Angély", "17347"),
-    ("17", "P17-RJO", "Royan–Jonzac", "R17-ROY", "Royan", "17306"),
-    ("17", "P17-RJO", "Royan–Jonzac", "R17-JON", "Haute-Saintonge", "17197"),
-    ("79", "P79-NIO", "Niort", "R79-NIO", "Niort", "79191"),
-    ("79", "P79-BRE", "Bressuire", "R79-BRE", "Nord Deux-Sèvres", "79049"),
-    ("86", "P86-POI", "Poitiers", "R86-POI", "Poitiers", "86194"),
-    ("86", "P86-POI", "Poitiers", "R86-SVI", "Sud-Vienne", "86165"),
-    ("86", "P86-CHA", "Châtellerault", "R86-CHA", "Châtellerault", "86066"),
-]
 
 # (code, name, « de » form, departments, région académique): Code de l'éducation, art. R222-2;
 # the official codes are those of the BCN table N_ACADEMIE (« 14 » Rennes, « 70 » Normandie).

@@ -3,9 +3,11 @@
 import polars as pl
 import streamlit as st
 
-from dashboard import disclosure, fmt, ui, ui_charts
+from dashboard import disclosure, fmt
 from dashboard.charts import absenteisme as charts
 from dashboard.charts import absenteisme_tables as tables
+from dashboard.ui import charts as ui_charts
+from dashboard.ui import page as ui
 from queries import absenteisme as q
 from queries import absenteisme_comparaisons as qc
 from queries import absenteisme_etablissements as qe

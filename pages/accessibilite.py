@@ -1,4 +1,4 @@
-"""Page « Déclaration d'accessibilité » (issue 28): the RGAA's model statement (état de conformité,
+"""Page « Déclaration d'accessibilité »: the RGAA's model statement (état de conformité,
 résultats des tests, contenus non accessibles, dérogations, voies de recours), from
 ``dashboard/docs/accessibilite/declaration.md``, with the list of the pages checked (the registry's)."""
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import ui
-from dashboard.pages_registry import all_pages
+from dashboard.ui import page as ui
+from dashboard.ui.registry import all_pages
 
 STATEMENT = Path(__file__).resolve().parents[1] / "dashboard" / "docs" / "accessibilite" / "declaration.md"
 

@@ -5,18 +5,20 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from dashboard import disclosure, fmt, narrative, publish, ui, ui_charts
+from dashboard import disclosure, fmt, publish
 from dashboard.charts import absenteisme_tables as abs_tables
 from dashboard.charts import donnees as tables
 from dashboard.charts import raccrochage as charts
-from dashboard.charts.common import STATUS_ICONS, STATUS_LABELS
-from dashboard.publish import catalog
+from dashboard.publish import catalog, narrative
+from dashboard.ui import charts as ui_charts
+from dashboard.ui import page as ui
 from queries import absenteisme as aq
 from queries import donnees as dq
 from queries import raccrochage as q
 from queries import raccrochage_position as position
 from queries import raccrochage_rules as rules
 from queries import territoires as tq
+from queries.statuses import STATUS_ICONS, STATUS_LABELS
 
 PAGES_DIR = Path(__file__).resolve().parent
 STATUS_BOX = {"en_retard": st.warning, "sur_trajectoire": st.info, "en_avance": st.success, "inconnu": st.info,
@@ -159,7 +161,7 @@ def sub_territories(ctx, d: q.Detail) -> None:
                               + ("" if closed else ", et part attendue à cette date"),
                     with_table=False)
     st.caption(charts.achievement_caption(closed))
-    # a static table: its headers wrap, nothing is cut at 1 280 px (issue 25, item 7); already ranked
+    # a static table: its headers wrap, nothing is cut at 1 280 px; already ranked
     st.table(charts.styled_table(shown, markdown=True))
     st.caption(charts.ranking_caption(closed))
 
@@ -256,7 +258,7 @@ def body() -> None:
         st.caption(disclosure.legend())
     if s["periode_fin_n1"]:
         trajectory = ("" if position.is_closed(s["phase"])  # a closed year speaks of its target only
-                      else f" Trajectoire : {q.PROFILE_SOURCES[s['profil_source']]} (voir Méthodologie).")
+                      else f" Trajectoire : {rules.PROFILE_SOURCES[s['profil_source']]} (voir Méthodologie).")
         st.caption(f"Évolutions : par rapport à la même date de l'année {ctx.previous_year}, chaque réseau à la date de "
                    f"son dernier bilan.{trajectory}")
     sub_territories(ctx, d)

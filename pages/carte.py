@@ -8,17 +8,20 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import disclosure, fmt, ui, ui_charts
+from dashboard import disclosure, fmt
 from dashboard.charts import carte as charts
 from dashboard.charts import carte_classes as mapclasses
 from dashboard.charts import carte_geometry as mapgeo
-from dashboard.charts.common import SCHOOL_TYPE_LABELS, STATUS_LABELS
+from dashboard.charts.common import SCHOOL_TYPE_LABELS
 from dashboard.publish import screen
+from dashboard.ui import charts as ui_charts
+from dashboard.ui import page as ui
 from queries import carte as q
 from queries import raccrochage_position as position
 from queries import raccrochage_rules as rules
 from queries import territoires as tq
 from queries.raccrochage_position import PHASE_LABELS
+from queries.statuses import STATUS_LABELS
 
 PAGES_DIR = Path(__file__).resolve().parent
 LAYERS = {"etablissements": "Établissements", "mlds": "Sites MLDS", "sieges": "Sièges de réseau"}
@@ -33,7 +36,7 @@ def _from_url(name: str, options, default):
 
 
 COLOURINGS = {"statut": "Statut", "taux": "Taux annuel"}
-#: Shown in the map's place while its figures are read (issue 25, item 5); the stylesheet gives it the
+#: Shown in the map's place while its figures are read; the stylesheet gives it the
 #: map's height, and says the same behind the map until the browser has drawn it.
 LOADING = "Chargement de la carte…"
 LEVEL_NOUNS = {"reseau": ("réseau", "réseaux"), "psad": ("PSAD", "PSAD"), "departement": ("département", "départements")}

@@ -4,10 +4,11 @@ the exports. The selection lives in the URL (``territoires=R86-POI,R86-SVI,R86-C
 
 import streamlit as st
 
-from dashboard import ui, ui_charts
-from dashboard.access import ACADEMIE
+from dashboard.access.scope import ACADEMIE
 from dashboard.charts import comparer as charts
 from dashboard.charts import comparer_export as export
+from dashboard.ui import charts as ui_charts
+from dashboard.ui import page as ui
 from queries import comparer as q
 from queries import comparer_ranking as qr
 from queries import raccrochage_position as position

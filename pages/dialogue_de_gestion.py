@@ -5,7 +5,7 @@ import logging
 
 import streamlit as st
 
-from dashboard import disclosure, fmt, slides, ui, ui_charts
+from dashboard import disclosure, fmt, slides
 from dashboard.charts import raccrochage as charts
 from dashboard.publish import screen
 from dashboard.slides import content as deck_content
@@ -13,6 +13,8 @@ from dashboard.slides import keyfigures
 from dashboard.slides import methodtext as deck_methodtext
 from dashboard.slides import prevention as deck_prevention
 from dashboard.slides import series as deck_series
+from dashboard.ui import charts as ui_charts
+from dashboard.ui import page as ui
 
 log = logging.getLogger("dashboard")
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"

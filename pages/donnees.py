@@ -4,8 +4,10 @@ still lacks, the way from demonstration to real data, freshness of the bilans, i
 import polars as pl
 import streamlit as st
 
-from dashboard import fmt, importer, markup, ui
+from dashboard import fmt, importer, markup
 from dashboard.charts import donnees as tables
+from dashboard.importer import status as import_status
+from dashboard.ui import page as ui
 from queries import donnees as q
 
 
@@ -25,11 +27,11 @@ def body() -> None:
                    help="Nombre de découpages en réseaux et PSAD chargés (un par année de début de validité).")
 
     st.subheader("Ce qui est chargé, par type de fichier")
-    status = ui.query_uncached(q.kind_status)
+    status = ui.query_uncached(import_status.kind_status)
     st.dataframe(tables.kinds_table(status), hide_index=True, width="stretch")
     st.subheader("Ce qui manque pour que chaque page montre des chiffres réels")
     # a static table: its lists of files wrap instead of being cut at the column's edge
-    st.table(tables.missing_table(q.missing_by_page(status)).to_pandas().set_index("Page"))
+    st.table(tables.missing_table(import_status.missing_by_page(status)).to_pandas().set_index("Page"))
     if ctx.demo:
         demo_to_real(ctx)
 
@@ -41,7 +43,7 @@ def body() -> None:
     fresh = ui.query(q.bilan_freshness, ctx.scope, ctx.territory.code, ctx.annee)
     ui.freshness_alert(fresh)
     if not fresh.is_empty():
-        # a static table: « Bilan manquant (attendu depuis le …) » whole at 1 280 px (issue 25, item 7)
+        # a static table: « Bilan manquant (attendu depuis le …) » whole at 1 280 px
         shown = tables.freshness_table(fresh, detailed=True)  # st.table reads Markdown: names escaped
         shown = shown.with_columns(pl.col(c).map_elements(markup.markdown, return_dtype=pl.String)
                                    for c in ("Réseau", "PSAD", "Département"))

@@ -10,8 +10,11 @@ import re
 import polars as pl
 import streamlit as st
 
-from dashboard import access, dbfailure, fmt, importer, ui
+from dashboard import fmt, importer
+from dashboard.access import scope as access
 from dashboard.charts import donnees as tables
+from dashboard.store import dbfailure
+from dashboard.ui import page as ui
 
 AUTO = "auto"
 FLASH = "_import_message"
@@ -81,7 +84,7 @@ def checked_file(engine, data: bytes, name: str, kind: str | None, mapping=None)
     return checked
 
 
-# --- the column-mapping step (issue 16) -------------------------------------------------------------
+# --- the column-mapping step -------------------------------------------------------------
 
 NONE = "— aucune —"
 FIXED = "= "  # prefix of a fixed value in the column choices
@@ -256,7 +259,7 @@ def upload_section(engine, utilisateur: str) -> None:
     data, name = uploaded.getvalue(), uploaded.name
     try:
         checked = checked_file(engine, data, name, kind)
-    except Exception as exc:  # noqa: BLE001 - an unexpected reading failure must not show a traceback
+    except Exception as exc:  # an unexpected reading failure must not show a traceback
         st.error(ui.failure_text(exc, "Ce fichier n'a pas pu être lu. Enregistrez-le au format CSV ou XLSX et "
                                       "réessayez.", dbfailure.IMPORT, "Vérification impossible du fichier importé"))
         return
@@ -271,7 +274,7 @@ def upload_section(engine, utilisateur: str) -> None:
             mapping = mapping_section(engine, checked.raw, checked, file_key)
             if mapping is not None:
                 checked = checked_file(engine, data, name, mapping.kind, mapping)
-        except Exception as exc:  # noqa: BLE001 - a mapping that cannot be applied must not show a traceback
+        except Exception as exc:  # a mapping that cannot be applied must not show a traceback
             st.error(ui.failure_text(exc, "Cette correspondance n'a pas pu être appliquée au fichier : vérifiez les "
                                           "colonnes choisies.", dbfailure.IMPORT,
                                      "Correspondance impossible à appliquer"))
@@ -290,13 +293,13 @@ def upload_section(engine, utilisateur: str) -> None:
                 result = importer.import_file(engine, data, name, kind, utilisateur=utilisateur, mapping=mapping)
                 if result.written and mapping is not None and mapping.name:
                     importer.mapping.save_profile(engine, mapping, headers)
-        except Exception as exc:  # noqa: BLE001 - database failure: the transaction was rolled back
+        except Exception as exc:  # database failure: the transaction was rolled back
             st.error(ui.failure_text(exc, "L'import a échoué à cause d'une erreur de la base de données : rien n'a "
                                           "été écrit. Réessayez ; si le problème persiste, prévenez l'équipe "
                                           "technique.", dbfailure.IMPORT, "Échec de l'import"))
             return
         ui.clear_caches()
-        if result.written:  # the file and its check leave the server's memory (issue 30)
+        if result.written:  # the file and its check leave the server's memory
             st.session_state.pop(CHECK, None)
             ui.discard_uploads()
         saved = f" Correspondance « {ui.plain(mapping.name)} » enregistrée." if result.written and mapping and mapping.name else ""

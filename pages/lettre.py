@@ -11,11 +11,13 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from dashboard import fmt, ui, ui_charts
-from dashboard.access import ROLE_LABELS
+from dashboard import fmt
+from dashboard.access.scope import ROLE_LABELS
 from dashboard.lettre import charts as letter_charts
 from dashboard.lettre import html as letter_html
 from dashboard.lettre import layout, letter, pdf, recipients, sending, store
+from dashboard.ui import charts as ui_charts
+from dashboard.ui import page as ui
 from queries import territoires as tq
 
 log = logging.getLogger("dashboard")

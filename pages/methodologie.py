@@ -3,7 +3,7 @@ with the table of national absenteeism reference rates after the absenteeism met
 
 A file's first line is its ``## `` title: drawn as a header with a fixed anchor (the file name
 without its number) so that the table of contents at the top of the page links to it. What comes
-before the line ``<!-- détail -->`` is the subject's summary, read first (issue 25, item 8: what each
+before the line ``<!-- détail -->`` is the subject's summary, read first (what each
 figure means, where it comes from, how secrecy works); the technical detail after it is folded in an
 expander.
 """
@@ -12,7 +12,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import methodologie, ui
+from dashboard.publish import methodologie
+from dashboard.ui import page as ui
 from queries.absenteisme_references import references_markdown
 from queries.territoires import breakdown_summary
 

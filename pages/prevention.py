@@ -3,10 +3,12 @@ solution interne → signalés à la plateforme per 1 000 pupils), « angles mor
 
 import streamlit as st
 
-from dashboard import disclosure, fmt, publish, ui, ui_charts
+from dashboard import disclosure, fmt, publish
 from dashboard.charts import prevention as charts
 from dashboard.charts import prevention_tables as tables
 from dashboard.publish import catalog, screen
+from dashboard.ui import charts as ui_charts
+from dashboard.ui import page as ui
 from queries import prevention as q
 from queries import territoires as tq
 from queries.prevention_figures import chain_marks

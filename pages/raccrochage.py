@@ -3,12 +3,15 @@ the territories below the selection."""
 
 import streamlit as st
 
-from dashboard import disclosure, fmt, narrative, publish, ui, ui_charts
+from dashboard import disclosure, fmt, publish
 from dashboard.charts import raccrochage as charts
-from dashboard.publish import catalog
+from dashboard.publish import catalog, narrative
+from dashboard.ui import charts as ui_charts
+from dashboard.ui import page as ui
 from queries import donnees as dq
 from queries import raccrochage as q
 from queries import raccrochage_position as position
+from queries import raccrochage_rules
 from queries import territoires as tq
 
 STATUS_DELTA_COLORS = {"en_retard": "orange", "sur_trajectoire": "blue", "en_avance": "green", "inconnu": "gray",
@@ -75,7 +78,7 @@ def body() -> None:
     st.caption(
         ("L'année est close : les raccrochés de l'année face à son objectif (ligne tiretée)." if closed else
          "La trajectoire suit le profil saisonnier du raccrochage (part de l'année habituellement atteinte à chaque "
-         f"période ; ici : {q.PROFILE_SOURCES[d.profil_source]}).") + " Lignes grises : années précédentes."
+         f"période ; ici : {raccrochage_rules.PROFILE_SOURCES[d.profil_source]}).") + " Lignes grises : années précédentes."
         + (" Des réseaux n'ont pas transmis le dernier bilan : les lignes complètes comptent tous les réseaux en fin "
            "de période ; le losange (niveau attendu) et le carré (année précédente) comptent chaque réseau à la date "
            "de son dernier bilan, comme les chiffres ci-dessus." if s["phase"] == position.PROVISIONAL else "")

@@ -24,10 +24,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import polars as pl
-from sqlalchemy import Connection, and_, case, func, literal, or_, select
+from sqlalchemy import Connection, case, func, literal, select
 
-from dashboard import db, disclosure
-from dashboard.access import Scope
+from dashboard import disclosure
+from dashboard.access.scope import Scope
+from dashboard.schoolyear import month_rank, previous_year
+from dashboard.store import db
 from queries import absenteisme_suppression as secrecy
 from queries.absenteisme_references import (  # noqa: F401 - re-exported
     load_references,
@@ -41,10 +43,10 @@ from queries.territoires import (
     Territory,
     can_view_detail,
     children,
-    commune_breakdown,
     resolve_territory,
-    start_year,
+    school_in_networks,
     territory_index,
+    with_school_network,
 )
 
 MAIN_TYPES = ("COLLEGE", "LGT", "LP", "LPO", "EREA")
@@ -64,54 +66,7 @@ MONTHLY_SCHEMA = {
 # --- calendar -----------------------------------------------------------------------------------
 
 
-def previous_year(annee_scolaire: str) -> str:
-    start = start_year(annee_scolaire) - 1
-    return f"{start}-{start + 1}"
-
-
-def month_rank(mois: str) -> int:
-    """Position of a month in the school year: September 0 … June 9 (July 10, August 11)."""
-    return (int(mois[5:7]) - 9) % 12
-
-
-def school_year_months(annee_scolaire: str, last_rank: int = 9) -> list[str]:
-    """``"2014-2015"`` → ``["2014-09", …, "2015-06"]``."""
-    start = start_year(annee_scolaire)
-    out = []
-    for rank in range(last_rank + 1):
-        month = (rank + 8) % 12 + 1
-        out.append(f"{start if month >= 9 else start + 1}-{month:02d}")
-    return out
-
-
 # --- SQL ----------------------------------------------------------------------------------------
-
-
-def _communes_of(reseaux: tuple[str, ...], annee_scolaire: str):
-    """Subquery: communes of ``reseaux`` in the breakdown in force that school year."""
-    t = db.territoires
-    latest = (
-        select(t.c.commune_insee, func.max(t.c.annee_debut).label("annee_debut"))
-        .where(t.c.annee_debut <= start_year(annee_scolaire))
-        .group_by(t.c.commune_insee)
-        .subquery()
-    )
-    return (
-        select(t.c.commune_insee)
-        .select_from(t.join(latest, and_(t.c.commune_insee == latest.c.commune_insee,
-                                         t.c.annee_debut == latest.c.annee_debut)))
-        .where(t.c.reseau_code.in_(reseaux))
-    )
-
-
-def _in_networks(reseaux: tuple[str, ...], annee_scolaire: str, table=None):
-    """SQL condition on ``table`` (default ``etablissements``): the school belongs to one of
-    ``reseaux`` (its own network, or else its commune's network that school year)."""
-    e = db.etablissements if table is None else table
-    return or_(
-        e.c.reseau_code.in_(reseaux),
-        and_(e.c.reseau_code.is_(None), e.c.commune_insee.in_(_communes_of(reseaux, annee_scolaire))),
-    )
 
 
 def _schools_of(territory: Territory, annee_scolaire: str):
@@ -119,7 +74,7 @@ def _schools_of(territory: Territory, annee_scolaire: str):
     as an uncorrelated subquery)."""
     inner = db.etablissements.alias("etab_territoire")
     return db.absenteisme.c.uai.in_(
-        select(inner.c.uai).where(_in_networks(territory.reseaux, annee_scolaire, inner))
+        select(inner.c.uai).where(school_in_networks(territory.reseaux, annee_scolaire, inner))
     )
 
 
@@ -162,12 +117,10 @@ def _aggregate(conn: Connection, territory: Territory, annee: str, years: list[s
 def _to_sub_territories(conn: Connection, frame: pl.DataFrame, by: list[str], subs: list[Territory],
                         annee: str) -> pl.DataFrame:
     """Rows per own network / commune → rows per sub-territory (``territoire_code``)."""
-    breakdown = commune_breakdown(conn, annee).select("commune_insee", pl.col("reseau_code").alias("reseau_commune"))
     owner = pl.DataFrame([(n, t.code) for t in subs for n in t.reseaux], orient="row",
                          schema={"reseau": pl.String, "territoire_code": pl.String})
     return (
-        frame.join(breakdown, on="commune_insee", how="left")
-        .with_columns(pl.coalesce("reseau_propre", "reseau_commune").alias("reseau"))
+        with_school_network(conn, frame, annee, own="reseau_propre")
         .join(owner, on="reseau", how="inner")
         .group_by(*by, "territoire_code", "annee_scolaire", "mois")
         .agg(pl.sum("effectif"), pl.sum("absenteistes"))

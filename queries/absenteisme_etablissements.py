@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import polars as pl
 from sqlalchemy import Connection, and_, func, or_, select
 
-from dashboard import db
-from dashboard.access import AccessDenied, Scope
+from dashboard.access.scope import AccessDenied, Scope
+from dashboard.schoolyear import previous_year, same_month_last_year
+from dashboard.store import db
 from queries import absenteisme_suppression as secrecy
 from queries.absenteisme import (
     ALL,
@@ -24,14 +25,13 @@ from queries.absenteisme import (
     _schools_of,
     _with_previous,
     apply_decision,
-    previous_year,
 )
 from queries.territoires import (
     Territory,
     can_view_detail,
-    commune_breakdown,
     resolve_territory,
     territory_index,
+    with_school_network,
 )
 
 WORST_SHARE = 0.10  # the worst tenth of schools
@@ -51,7 +51,7 @@ def _school_rows(conn: Connection, territory: Territory, annee: str) -> pl.DataF
     months = conn.execute(
         select(a.c.mois).distinct().where(in_territory, a.c.annee_scolaire == annee)
     ).scalars().all()
-    prev_months = [f"{int(m[:4]) - 1}{m[4:]}" for m in months]
+    prev_months = [same_month_last_year(m) for m in months]
     sums = (
         select(a.c.uai, a.c.annee_scolaire, func.count().label("nb_mois"),
                func.sum(a.c.effectif).label("effectif"), func.sum(a.c.eleves_absenteistes).label("absenteistes"))
@@ -70,9 +70,8 @@ def _school_rows(conn: Connection, territory: Territory, annee: str) -> pl.DataF
                                          "commune_insee", "annee_scolaire")},
               "nb_mois": pl.Int64, "effectif": pl.Int64, "absenteistes": pl.Int64}
     frame = pl.DataFrame(rows, schema=schema, orient="row")
-    breakdown = commune_breakdown(conn, annee).select("commune_insee", pl.col("reseau_code").alias("reseau_commune"))
-    return frame.join(breakdown, on="commune_insee", how="left").select(
-        *SCHOOL_KEYS[:6], pl.coalesce("reseau_code", "reseau_commune").alias("reseau"),
+    return with_school_network(conn, frame, annee).select(
+        *SCHOOL_KEYS[:6], "reseau",
         "annee_scolaire", "nb_mois", "effectif", "absenteistes",
     )
 

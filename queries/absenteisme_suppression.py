@@ -1,4 +1,4 @@
-"""The statistical-secrecy decision of absenteeism for a school year (issue 23), read by every channel
+"""The statistical-secrecy decision of absenteeism for a school year, read by every channel
 that publishes an absenteeism rate (Absentéisme page and files, Accueil, figures export, comparison,
 map, deck).
 
@@ -29,13 +29,13 @@ from collections.abc import Mapping, Sequence
 import polars as pl
 from sqlalchemy import Connection, case, func, select
 
-from dashboard import db
 from dashboard.disclosure import audit as disclosure_audit
 from dashboard.disclosure import cells as dc
 from dashboard.disclosure import rule
 from dashboard.disclosure.suppression import Decision, decide
+from dashboard.store import db
 from queries import secret_store as store
-from queries.territoires import commune_breakdown, territory_index
+from queries.territoires import commune_breakdown, school_years, territory_index
 
 #: Declared precision of a published absenteeism rate (a fraction): 0,1 %.
 RATE_STEP = 0.001
@@ -219,10 +219,8 @@ def marks(conn: Connection, annee: str) -> dict[tuple[str, str], str]:
 
 
 def store_decisions(engine) -> int:
-    from queries import territoires as tq
-
     with engine.connect() as conn:
-        years = tq.school_years(conn)
+        years = school_years(conn)
         results = [(annee, METHOD, fingerprint_text(conn, annee), decision(conn, annee)) for annee in years]
     with engine.begin() as conn:
         store.write(conn, store.ABSENTEISME, results)

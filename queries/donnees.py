@@ -7,8 +7,8 @@ import datetime as dt
 import polars as pl
 from sqlalchemy import Connection, func, select
 
-from dashboard import db
-from dashboard.access import Scope
+from dashboard.access.scope import Scope
+from dashboard.store import db
 from queries.territoires import can_view_detail, network_tree, resolve_territory, territory_index
 
 KIND_LABELS = {
@@ -94,7 +94,7 @@ def bilan_freshness(conn: Connection, scope: Scope, code: str, annee_scolaire: s
     ).sort("reseau_code")
 
 
-def _utc_text(value) -> str | None:
+def utc_text(value) -> str | None:
     """A stored moment as ``"2026-12-06 14:22:02"`` in UTC (PostgreSQL returns it in the session's
     time zone, SQLite as written: UTC); pages show it in Paris time (``fmt.date_time``)."""
     if value is None:
@@ -120,77 +120,9 @@ def import_history(conn: Connection, limit: int = 50) -> pl.DataFrame:
         "lignes": pl.Int64, "ajoutees": pl.Int64, "modifiees": pl.Int64, "inchangees": pl.Int64,
         "sha256": pl.String,
     }
-    data = [dict(zip(schema, [_utc_text(r[0]), *r[1:]], strict=True)) for r in rows]
+    data = [dict(zip(schema, [utc_text(r[0]), *r[1:]], strict=True)) for r in rows]
     return pl.DataFrame(data, schema=schema)
 
 
 def is_demo(conn: Connection) -> bool:
     return db.get_meta(conn, "demo") == "1"
-
-
-# --- per import kind: what is loaded, what each page still lacks (issue 16) --------------------------
-
-# The import kinds each page needs to show real figures (kinds added later are listed with none).
-PAGE_NEEDS = {
-    "Accueil": ("territoires", "bilans", "objectifs", "etablissements", "absenteisme"),
-    "Raccrochage": ("territoires", "bilans", "objectifs"),
-    "Carte": ("territoires", "bilans", "objectifs", "etablissements", "absenteisme", "referents", "prevention",
-              "mlds_sites"),
-    "Absentéisme": ("etablissements", "absenteisme"),
-    "Prévention": ("etablissements", "referents", "prevention", "absenteisme", "mlds_sites"),
-    "Comparer des territoires": ("territoires", "bilans", "objectifs", "etablissements", "absenteisme", "referents",
-                                 "prevention"),
-    "Dialogue de gestion": ("territoires", "bilans", "objectifs", "etablissements", "absenteisme", "referents",
-                            "prevention", "mlds_sites"),
-}
-DEMO_KINDS = ("etablissements", "bilans", "objectifs", "absenteisme", "mlds_sites", "referents", "prevention")
-LOADED, DEMO, MIXED, DEFAULT, EMPTY = "importées", "démonstration", "démonstration et importées", "par défaut", "vide"
-
-
-def kind_status(conn: Connection) -> pl.DataFrame:
-    """One row per import kind: ``type_fichier``, ``libelle``, ``lignes``, ``nature`` (importées,
-    démonstration, démonstration et importées, par défaut — the shipped breakdown —, vide),
-    ``dernier_import`` (date) and ``dernier_fichier``."""
-    from dashboard.importer.contracts import CONTRACTS
-    from dashboard.importer.writing import TARGETS
-
-    demo = is_demo(conn)
-    log = db.import_log
-    last = {
-        kind: (_utc_text(when), name) for kind, when, name in conn.execute(
-            select(log.c.type_fichier, log.c.horodatage, log.c.fichier)
-            .where(log.c.id.in_(select(func.max(log.c.id)).group_by(log.c.type_fichier)))
-        ).all()
-    }
-    rows = []
-    for kind, contract in CONTRACTS.items():
-        table = TARGETS[kind][0] if kind in TARGETS else db.metadata.tables.get(kind)
-        count = conn.execute(select(func.count()).select_from(table)).scalar_one() if table is not None else 0
-        imported = kind in last
-        if count == 0:
-            nature = EMPTY
-        elif kind == "territoires" and not imported:
-            nature = DEFAULT
-        elif demo and kind in DEMO_KINDS:
-            nature = MIXED if imported else DEMO
-        else:
-            nature = LOADED
-        when, name = last.get(kind, (None, None))
-        rows.append((kind, contract.label, count, nature, when, name))
-    schema = {"type_fichier": pl.String, "libelle": pl.String, "lignes": pl.Int64, "nature": pl.String,
-              "dernier_import": pl.String, "dernier_fichier": pl.String}
-    return pl.DataFrame(rows, schema=schema, orient="row")
-
-
-def missing_by_page(status: pl.DataFrame) -> pl.DataFrame:
-    """Per page: the kinds it needs that hold no real data yet (``manquant``: labels, empty when
-    the page shows real figures)."""
-    natures = dict(status.select("type_fichier", "nature").iter_rows())
-    labels = dict(status.select("type_fichier", "libelle").iter_rows())
-    rows = []
-    for page, kinds in PAGE_NEEDS.items():
-        present = [k for k in kinds if k in natures]
-        missing = [labels[k] for k in present if natures[k] in (EMPTY, DEMO)]
-        indicative = [labels[k] for k in present if natures[k] == DEFAULT]
-        rows.append((page, ", ".join(labels[k] for k in present), ", ".join(missing), ", ".join(indicative)))
-    return pl.DataFrame(rows, schema=["page", "besoins", "manquant", "indicatif"], orient="row")

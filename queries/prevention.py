@@ -1,4 +1,4 @@
-"""Prevention (issue 17): référents décrochage, GPDS activity, blind spots, MLDS sites.
+"""Prevention: référents décrochage, GPDS activity, blind spots, MLDS sites.
 
 * ``coverage`` — schools with a named referent out of all schools, by school type, by function and
   per sub-territory, against « un référent dans chaque établissement ».
@@ -28,9 +28,10 @@ from dataclasses import dataclass
 import polars as pl
 from sqlalchemy import Connection, select
 
-from dashboard import academie, db, disclosure, fmt
+from dashboard import academie, disclosure, fmt
 from dashboard.academie import Facts, ReferentsFact
-from dashboard.access import ACADEMIE, Scope
+from dashboard.access.scope import ACADEMIE, Scope
+from dashboard.store import db
 from queries import prevention_suppression as suppression
 from queries.absenteisme import ALL, MAIN_TYPES, TYPE_LABELS
 from queries.carte_layers import mlds_sites
@@ -55,7 +56,14 @@ from queries.prevention_schools import (
     share,
     with_rank,
 )
-from queries.territoires import Territory, can_view_detail, children, resolve_territory, territory_index
+from queries.territoires import (
+    Territory,
+    can_view_detail,
+    children,
+    commune_breakdown,
+    resolve_territory,
+    territory_index,
+)
 
 COVERAGE_TARGET = 1.0
 COVERAGE_TARGET_TEXT = "un référent dans chaque établissement"
@@ -328,8 +336,6 @@ class Mlds:
 
 
 def _mlds_totals(conn: Connection, territory: Territory, annee: str) -> dict:
-    from queries.territoires import commune_breakdown
-
     m = db.mlds_sites
     network = dict(commune_breakdown(conn, annee).select("commune_insee", "reseau_code").iter_rows())
     rows = conn.execute(select(m.c.commune_insee, m.c.places, m.c.jeunes_accueillis)

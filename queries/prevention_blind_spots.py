@@ -1,4 +1,4 @@
-"""« Angles morts » (issue 17): schools with much absenteeism and a GPDS that reports little or nothing.
+"""« Angles morts »: schools with much absenteeism and a GPDS that reports little or nothing.
 
 The rule, in constants and in one French sentence for the page (``BLIND_SPOT_RULE``):
 
@@ -21,8 +21,9 @@ import math
 import polars as pl
 from sqlalchemy import Connection, func, select
 
-from dashboard import db, disclosure
-from dashboard.access import AccessDenied, Scope
+from dashboard import disclosure
+from dashboard.access.scope import AccessDenied, Scope
+from dashboard.store import db
 from queries.absenteisme import _rates_of_sums
 from queries.prevention_schools import schools
 from queries.territoires import can_view_detail, resolve_territory, territory_index

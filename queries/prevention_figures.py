@@ -1,4 +1,4 @@
-"""Prevention figures for the other channels (issue 17): one territory for the figures export (and
+"""Prevention figures for the other channels: one territory for the figures export (and
 through it the comparison, the map's side panel and the deck), every territory of a level at once
 for the map and the comparison's ranking.
 
@@ -16,7 +16,7 @@ import polars as pl
 from sqlalchemy import Connection
 
 from dashboard import disclosure
-from dashboard.access import ACADEMIE, Scope
+from dashboard.access.scope import ACADEMIE, Scope
 from queries.absenteisme import ALL
 from queries.prevention import (
     _coverage_of,

@@ -10,9 +10,10 @@ from __future__ import annotations
 import polars as pl
 from sqlalchemy import Connection, func, select
 
-from dashboard import db, disclosure
-from queries.absenteisme import _in_networks, month_rank
-from queries.territoires import Territory, commune_breakdown
+from dashboard import disclosure
+from dashboard.schoolyear import month_rank
+from dashboard.store import db
+from queries.territoires import Territory, school_in_networks, with_school_network
 
 SCHOOL_SCHEMA = {"uai": pl.String, "nom": pl.String, "type": pl.String, "secteur": pl.String, "ep": pl.String,
                  "commune_insee": pl.String, "commune": pl.String, "reseau": pl.String}
@@ -33,9 +34,7 @@ def schools(conn: Connection, annee: str, reseaux: tuple[str, ...]) -> pl.DataFr
     ).all()
     frame = pl.DataFrame(rows, orient="row", schema={**{k: pl.String for k in SCHOOL_SCHEMA if k != "reseau"},
                                                      "reseau_code": pl.String})
-    breakdown = commune_breakdown(conn, annee).select("commune_insee", pl.col("reseau_code").alias("reseau_commune"))
-    frame = frame.join(breakdown, on="commune_insee", how="left").with_columns(
-        pl.coalesce("reseau_code", "reseau_commune").alias("reseau"))
+    frame = with_school_network(conn, frame, annee)
     return frame.filter(pl.col("reseau").is_in(list(reseaux))).select(list(SCHOOL_SCHEMA)).sort("type", "nom")
 
 
@@ -55,7 +54,7 @@ def gpds_months(conn: Connection, annee: str) -> list[str]:
 
 def _of_territory(table, territory: Territory, annee: str):
     inner = db.etablissements.alias("etab_territoire")
-    return table.c.uai.in_(select(inner.c.uai).where(_in_networks(territory.reseaux, annee, inner)))
+    return table.c.uai.in_(select(inner.c.uai).where(school_in_networks(territory.reseaux, annee, inner)))
 
 
 def monthly_activity(conn: Connection, territory: Territory, annee: str) -> pl.DataFrame:

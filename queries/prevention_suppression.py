@@ -1,4 +1,4 @@
-"""The statistical-secrecy decision of a school year for the GPDS chain (issue 17, with issue 14's
+"""The statistical-secrecy decision of a school year for the GPDS chain (with its
 audit), read by the Prévention page, the figures export, the map, the comparison and the deck.
 
 What the dashboard publishes about the chain, for every territory of every level (académie,
@@ -22,11 +22,12 @@ from collections.abc import Mapping, Sequence
 import polars as pl
 from sqlalchemy import Connection, select
 
-from dashboard import db
 from dashboard.disclosure import audit as disclosure_audit
 from dashboard.disclosure import cells as dc
 from dashboard.disclosure import rule
 from dashboard.disclosure.suppression import Decision, decide, relations
+from dashboard.store import db
+from queries import secret_store as store
 from queries.prevention_schools import PUPIL_COUNTS, gpds_months, schools
 from queries.territoires import territory_index
 
@@ -106,8 +107,6 @@ def fingerprint_text(conn: Connection, annee: str) -> str:
 def decision(conn: Connection, annee: str) -> Decision:
     """The masks of the chain in ``annee``: stored (``decisions_secret``), else decided and cached
     per database, data version, threshold and width."""
-    from queries import secret_store as store
-
     key = (db.get_meta(conn, "version") or "0", annee, rule.threshold(), disclosure_audit.protection_width())
     return store.stored_or_decided(conn, store.PREVENTION, annee, METHOD, fingerprint_text(conn, annee), _MEMO, _LOCK,
                                    key, _decide)

@@ -28,74 +28,34 @@ from dataclasses import dataclass, field, replace
 import polars as pl
 from sqlalchemy import Connection, func, select
 
-from dashboard import db, disclosure
-from dashboard.access import ACADEMIE, Scope
+from dashboard import disclosure
+from dashboard.access.scope import ACADEMIE, Scope
 from dashboard.disclosure import cells as dc
+from dashboard.schoolyear import month_rank, previous_year, rank_expr
+from dashboard.store import db
 from queries import raccrochage_networks as nets
 from queries import raccrochage_position as position
 from queries import raccrochage_suppression as secrecy
 from queries import territoires as tq
-from queries.raccrochage_rules import (  # re-exported: callers use queries.raccrochage
-    COMPLETE_YEAR_FROM_RANK,  # noqa: F401
-    COUNT_COLUMNS,  # noqa: F401
-    DEFAULT_PROFILE_POINTS,  # noqa: F401
-    DERIVED,  # noqa: F401
-    DISCLOSED_COUNTS,  # noqa: F401
-    FUNNEL_COLUMNS,  # noqa: F401
-    INDICATOR,  # noqa: F401
-    MASKED_LEVELS,  # noqa: F401
-    PERIOD_FLOW_COLUMNS,  # noqa: F401
-    PROFILE_SOURCES,  # noqa: F401
-    SOLUTION_COLUMNS,  # noqa: F401
-    SOLUTION_KEYS,  # noqa: F401
-    STATUS_ORDER,  # noqa: F401
-    STATUS_THRESHOLDS,  # noqa: F401
-    UndecidedRow,  # noqa: F401
-    default_profile,  # noqa: F401
-    evaluate_trajectory,  # noqa: F401
-    explicit_targets,  # noqa: F401
-    is_masked_level,  # noqa: F401
-    month_rank,  # noqa: F401
-    period_label,  # noqa: F401
-    previous_year,  # noqa: F401
-    published_frame,  # noqa: F401
-    published_periods,  # noqa: F401
-    published_row,  # noqa: F401
-    rank_month,  # noqa: F401
-    resolve_targets,  # noqa: F401
-    seasonal_profile,  # noqa: F401
-    slot_label,  # noqa: F401
-    status_from_gap,  # noqa: F401
+from queries.raccrochage_bilans import bilan_rows
+from queries.raccrochage_rules import (
+    COUNT_COLUMNS,
+    DEFAULT_PROFILE_POINTS,
+    SOLUTION_COLUMNS,
+    SOLUTION_KEYS,
+    default_profile,
+    explicit_targets,
+    period_label,
+    published_frame,
+    published_periods,
+    published_row,
+    resolve_targets,
+    seasonal_profile,
+    slot_label,
 )
+from queries.statuses import STATUS_ORDER  # also read as ``raccrochage.STATUS_ORDER``
 
 # --- loading --------------------------------------------------------------------------------------------
-
-_BILAN_SCHEMA = {
-    "reseau_code": pl.String,
-    "annee_scolaire": pl.String,
-    "periode_fin": pl.String,
-    **{c: pl.Int64 for c in db.BILAN_COUNT_COLUMNS},
-}
-
-
-def _with_derived(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.with_columns(
-        pl.sum_horizontal(list(SOLUTION_COLUMNS)).cast(pl.Int64).alias("raccroches"),
-        ((pl.col("periode_fin").str.slice(5, 2).cast(pl.Int64) - 9) % 12).alias("rang"),
-    )
-
-
-def bilan_rows(conn: Connection, reseaux: Sequence[str], until_year: str | None = None) -> pl.DataFrame:
-    """Bilan rows of ``reseaux`` (every school year up to ``until_year``), with ``raccroches``
-    and ``rang``. Internal: callers check the scope first."""
-    b = db.bilans
-    stmt = select(b.c.reseau_code, b.c.annee_scolaire, b.c.periode_fin,
-                  *[b.c[c] for c in db.BILAN_COUNT_COLUMNS]).where(b.c.reseau_code.in_(list(reseaux)))
-    if until_year:
-        stmt = stmt.where(b.c.annee_scolaire <= until_year)
-    rows = conn.execute(stmt).all()
-    return _with_derived(pl.DataFrame(rows, schema=_BILAN_SCHEMA, orient="row"))
-
 
 def _yearly_raccroches(conn: Connection, reseaux: Sequence[str], before_year: str) -> pl.DataFrame:
     """Raccrochés summed over ``reseaux`` per school year and period, before ``before_year``."""
@@ -110,7 +70,7 @@ def _yearly_raccroches(conn: Connection, reseaux: Sequence[str], before_year: st
         [(a, p, int(v or 0)) for a, p, v in rows],
         schema={"annee_scolaire": pl.String, "periode_fin": pl.String, "raccroches": pl.Int64}, orient="row",
     )
-    return frame.with_columns(((pl.col("periode_fin").str.slice(5, 2).cast(pl.Int64) - 9) % 12).alias("rang"))
+    return frame.with_columns(rank_expr("periode_fin").alias("rang"))
 
 
 @dataclass(frozen=True)
@@ -579,7 +539,7 @@ def solutions_n1_marks(data_marks: dict, annee: str, code: str) -> dict[str, str
 
 
 def figures_contribution(conn: Connection, scope: Scope, code: str, annee: str) -> dict:
-    """The raccrochage keys of the figures export (``dashboard.figures``), masked at network/PSAD
+    """The raccrochage keys of the figures export (``queries.figures``), masked at network/PSAD
     level: masked keys are None, listed in ``masque`` and marked in ``secret``."""
     masked_sit, marks = published_row(situation(conn, scope, code, annee))
     out = {

@@ -14,12 +14,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from queries.raccrochage_rules import (
-    COMPLETE_YEAR_FROM_RANK,
-    COUNT_COLUMNS,
-    SOLUTION_COLUMNS,
-    previous_year,
-)
+from dashboard.schoolyear import previous_year, rank_expr
+from queries.raccrochage_rules import COMPLETE_YEAR_FROM_RANK, COUNT_COLUMNS, SOLUTION_COLUMNS
 
 N1_COLUMNS = ("jeunes_signales", "jeunes_contactes", "solutions_proposees", "raccroches", "contrats_foquale")
 #: Every count kept at the same date last year (the situation's ``*_n1`` and the types of solution).
@@ -83,7 +79,7 @@ def network_table(rows: pl.DataFrame, reseaux, annee: str, academie_profile: tup
         rows.filter(pl.col("annee_scolaire") == annee)
         .group_by("reseau_code")
         .agg(pl.col("periode_fin").max(), *[pl.col(c).sum() for c in COUNT_COLUMNS])
-        .with_columns(((pl.col("periode_fin").str.slice(5, 2).cast(pl.Int64) - 9) % 12).alias("rang"))
+        .with_columns(rank_expr("periode_fin").alias("rang"))
     )
     ranks = current.select("reseau_code", pl.col("rang").alias("rang_courant"))
     n1 = (

@@ -32,8 +32,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, select
 
-from dashboard import db
-from queries.raccrochage_rules import STATUS_THRESHOLDS, month_rank
+from dashboard.schoolyear import month_rank
+from dashboard.store import db
+from queries.raccrochage_rules import STATUS_THRESHOLDS
 
 OPEN, PROVISIONAL, CLOSED, CLOSED_INCOMPLETE = "en_cours", "provisoire", "close", "close_incomplete"
 PHASES = (OPEN, PROVISIONAL, CLOSED, CLOSED_INCOMPLETE)

@@ -9,7 +9,9 @@ import datetime as dt
 import polars as pl
 from sqlalchemy import Connection, select
 
-from dashboard import db, disclosure, fmt
+from dashboard import disclosure, fmt, schoolyear
+from dashboard.schoolyear import rank_month
+from dashboard.store import db
 from queries import territoires as tq
 
 INDICATOR = "raccroches"
@@ -45,7 +47,15 @@ def rate_definition(key: str) -> str:
     return RATE_NAMES[key][1]
 
 
-STATUS_ORDER = {"en_retard": 0, "non_atteint": 1, "sur_trajectoire": 2, "en_avance": 3, "atteint": 4, "inconnu": 5}
+#: The French name of each solution column (charts, decks, files).
+SOLUTION_LABELS = {
+    "raccroches_formation_initiale": "Formation initiale (EPLE)",
+    "raccroches_structure_innovante": "Structure innovante",
+    "raccroches_apprentissage": "Apprentissage (CFA)",
+    "raccroches_mlds": "Module MLDS",
+    "raccroches_service_civique": "Service civique",
+    "raccroches_autres": "Autres (E2C, EPIDE, GRETA…)",
+}
 
 #: Cumulative share of the year's raccrochés at the end of each bimonthly period (rank of the
 #: period's last month: 1 = October … 11 = August), used when no territory has any history.
@@ -84,16 +94,6 @@ DISCLOSED_COUNTS = (*COUNT_COLUMNS, "raccroches_cumul",
 # --- periods ----------------------------------------------------------------------------------------
 
 
-def month_rank(periode_fin: str) -> int:
-    """Rank of a date's month in the school year: September 0 … August 11."""
-    return (int(periode_fin[5:7]) - 9) % 12
-
-
-def rank_month(rank: int) -> int:
-    """Calendar month of a rank: 0 → 9 (September), 11 → 8 (August)."""
-    return (rank + 8) % 12 + 1
-
-
 def slot_label(rank: int) -> str:
     """The bimonthly period ending in the month of ``rank``, without year: ``"sept.–oct."``."""
     end = rank_month(rank)
@@ -115,15 +115,10 @@ def period_label(periode_fin: str) -> str:
 def period_ends(annee: str) -> list[str]:
     """The six bimonthly period ends of a school year (ISO dates): October, December, February,
     April, June and August."""
-    start = tq.start_year(annee)
+    start = schoolyear.start_year(annee)
     feb = 29 if (start + 1) % 4 == 0 and ((start + 1) % 100 != 0 or (start + 1) % 400 == 0) else 28
     return [f"{start}-10-31", f"{start}-12-31", f"{start + 1}-02-{feb}", f"{start + 1}-04-30", f"{start + 1}-06-30",
             f"{start + 1}-08-31"]
-
-
-def previous_year(annee: str) -> str:
-    start = tq.start_year(annee) - 1
-    return f"{start}-{start + 1}"
 
 
 # --- targets ------------------------------------------------------------------------------------------
@@ -231,7 +226,7 @@ def evaluate_trajectory(cumul: int | None, objectif: int | None, share: float | 
 
 # --- publication: the year's secrecy decision applied ----------------------------------------------
 #
-# One mechanism (issue 23): the masks of every published value are decided once per school year by
+# One mechanism: the masks of every published value are decided once per school year by
 # ``queries.raccrochage_suppression`` (stored in ``decisions_secret``); the rows of the queries carry
 # them (``masque_complementaire`` on a situation row, ``secret`` on a period row), and the functions
 # below only apply them — and mask the figures derived from a masked count. There is no other rule:

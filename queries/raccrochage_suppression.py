@@ -18,17 +18,20 @@ import weakref
 import polars as pl
 from sqlalchemy import Connection, Engine, select
 
-from dashboard import db
 from dashboard.disclosure import audit as disclosure_audit
 from dashboard.disclosure import cells as dc
 from dashboard.disclosure import rule
 from dashboard.disclosure.marks import PRIMARY
 from dashboard.disclosure.suppression import Decision, decide
+from dashboard.schoolyear import previous_year
+from dashboard.store import db
+from queries import absenteisme_suppression, prevention_suppression
 from queries import raccrochage_networks as nets
 from queries import raccrochage_position as position
 from queries import secret_store as store
 from queries import territoires as tq
-from queries.raccrochage_rules import default_profile, previous_year, seasonal_profile
+from queries.raccrochage_bilans import bilan_rows
+from queries.raccrochage_rules import default_profile, seasonal_profile
 
 log = logging.getLogger("dashboard.disclosure")
 _MEMO: dict[tuple, Decision] = {}
@@ -54,10 +57,8 @@ def year_data(conn: Connection, annee: str) -> dc.YearData:
     state = position.year_state(conn, annee)
     shares: dict[str, float] = {}
     if not state.closed and flows:
-        from queries import raccrochage as rq
-
         academie = index["ACAD"]
-        rows = rq.bilan_rows(conn, academie.reseaux, annee)
+        rows = bilan_rows(conn, academie.reseaux, annee)
         profile = seasonal_profile(rows.filter(pl.col("annee_scolaire") < annee), annee) or default_profile()
         table = nets.network_table(rows, academie.reseaux, annee, profile)
         shares = {code: n.share for code, n in table.items() if n.share}
@@ -201,8 +202,6 @@ def _stored(conn: Connection, annee: str, key: tuple) -> Decision | None:
 def store_decisions(engine: Engine) -> int:
     """Compute and persist the decision of every school year (after an import, a demo fill, or by
     the ``store`` command), raccrochage, prevention and absenteeism; returns the number of years."""
-    from queries import absenteisme_suppression, prevention_suppression
-
     with engine.connect() as conn:
         years = tq.school_years(conn)
         results = [(annee, METHOD, _fingerprint_text(_memo_key(conn, annee)), decision(conn, annee))

@@ -11,9 +11,9 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection, and_, delete, insert, select
 
-from dashboard import db
 from dashboard.disclosure import cells as dc
 from dashboard.disclosure.suppression import Decision
+from dashboard.store import db
 
 RACCROCHAGE, PREVENTION, ABSENTEISME = "raccrochage", "prevention", "absenteisme"
 
@@ -35,7 +35,7 @@ def read(conn: Connection, sujet: str, annee: str, methode: int, empreinte: str)
     try:
         row = conn.execute(select(t.c.empreinte, t.c.masques, t.c.valeurs_publiees, t.c.tours).where(
             and_(t.c.sujet == sujet, t.c.annee_scolaire == annee, t.c.methode == methode))).first()
-    except Exception:  # noqa: BLE001 - a database without the table decides again (never fails a page)
+    except Exception:  # a database without the table decides again (never fails a page)
         return None
     if row is None or row.empreinte != empreinte:
         return None

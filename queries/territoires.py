@@ -12,10 +12,12 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import polars as pl
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, and_, func, or_, select
 
-from dashboard import academie, db
-from dashboard.access import ACADEMIE, AccessDenied, Scope
+from dashboard import academie
+from dashboard.access.scope import ACADEMIE, AccessDenied, Scope
+from dashboard.schoolyear import start_year
+from dashboard.store import db
 
 LEVELS = ("academie", "departement", "psad", "reseau")
 LEVEL_LABELS = {"academie": "Académie", "departement": "Département", "psad": "PSAD", "reseau": "Réseau FOQUALE"}
@@ -47,10 +49,6 @@ class Territory:
         if self.niveau == "psad":
             return f"PSAD {self.nom}"
         return f"Réseau {self.nom}"
-
-
-def start_year(annee_scolaire: str) -> int:
-    return int(annee_scolaire[:4])
 
 
 def _in_force(annee_scolaire: str):
@@ -205,7 +203,7 @@ def territory_index(conn: Connection, annee_scolaire: str) -> dict[str, Territor
 
 
 def territory_list(conn: Connection, annee_scolaire: str) -> pl.DataFrame:
-    """The codes at hand for a file of that school year (issue 24): every territory of its
+    """The codes at hand for a file of that school year: every territory of its
     breakdown — ``code``, ``nom``, ``niveau`` (French), ``parent_code``, ``parent_nom`` — académie,
     departments, PSAD, then networks."""
     index = territory_index(conn, annee_scolaire)
@@ -315,3 +313,45 @@ def breakdown_summary(conn: Connection) -> BreakdownSummary:
         departments.append((dep, rows["departement_nom"][0], tuple(psads)))
     return BreakdownSummary(academie.of_connection(conn).sujet, int(communes), tuple(departments),
                             tree["psad_code"].n_unique(), tree.height, debuts)
+
+
+# --- which network a school belongs to: the membership rule ------------------------------------------
+# A school belongs to its own network (``etablissements.reseau_code``, set by the schools file) or,
+# when it has none, to the network of its commune in the breakdown in force that school year.
+
+
+def with_school_network(conn: Connection, frame: pl.DataFrame, annee_scolaire: str, own: str = "reseau_code",
+                        out: str = "reseau") -> pl.DataFrame:
+    """The membership rule on a frame of schools (``commune_insee`` and their own network ``own``):
+    the network they belong to in column ``out``."""
+    breakdown = commune_breakdown(conn, annee_scolaire).select(
+        "commune_insee", pl.col("reseau_code").alias("_reseau_commune"))
+    return (frame.join(breakdown, on="commune_insee", how="left")
+            .with_columns(pl.coalesce(own, "_reseau_commune").alias(out)).drop("_reseau_commune"))
+
+
+def _communes_of(reseaux: tuple[str, ...], annee_scolaire: str):
+    """Subquery: communes of ``reseaux`` in the breakdown in force that school year."""
+    t = db.territoires
+    latest = (
+        select(t.c.commune_insee, func.max(t.c.annee_debut).label("annee_debut"))
+        .where(t.c.annee_debut <= start_year(annee_scolaire))
+        .group_by(t.c.commune_insee)
+        .subquery()
+    )
+    return (
+        select(t.c.commune_insee)
+        .select_from(t.join(latest, and_(t.c.commune_insee == latest.c.commune_insee,
+                                         t.c.annee_debut == latest.c.annee_debut)))
+        .where(t.c.reseau_code.in_(reseaux))
+    )
+
+
+def school_in_networks(reseaux: tuple[str, ...], annee_scolaire: str, table=None):
+    """The membership rule as an SQL condition on ``table`` (default ``etablissements``): the school
+    belongs to one of ``reseaux`` (``with_school_network`` is the same rule on a frame)."""
+    e = db.etablissements if table is None else table
+    return or_(
+        e.c.reseau_code.in_(reseaux),
+        and_(e.c.reseau_code.is_(None), e.c.commune_insee.in_(_communes_of(reseaux, annee_scolaire))),
+    )

@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
-from dashboard import disclosure, fmt
+from dashboard import disclosure, fmt, schoolyear
 from dashboard.charts.absenteisme_tables import MASKED_RATE
 from dashboard.charts.common import (
     BLUE_FRANCE,
@@ -29,7 +29,8 @@ from dashboard.charts.common import (
     french_layout,
 )
 from dashboard.charts.secret_marks import line_marks, mark_trace
-from queries.absenteisme import ALL, EP_LABELS, SECTOR_LABELS, TYPE_LABELS, month_rank, school_year_months
+from dashboard.schoolyear import month_rank
+from queries.absenteisme import ALL, EP_LABELS, SECTOR_LABELS, TYPE_LABELS
 from queries.absenteisme_references import reference_text
 
 PERCENT_SUFFIX = "\u00a0%"
@@ -48,7 +49,7 @@ def month_axis(annee: str, frame: pl.DataFrame | None = None) -> list[str]:
     last = 9
     if frame is not None and not frame.is_empty():
         last = max(last, int(frame["rang"].max()))
-    return school_year_months(annee, last)
+    return schoolyear.months(annee, last)
 
 
 def month_tick(mois: str) -> str:

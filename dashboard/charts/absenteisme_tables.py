@@ -17,6 +17,7 @@ import polars as pl
 
 from dashboard import disclosure, fmt, publish
 from dashboard.publish import catalog
+from dashboard.schoolyear import previous_year
 from queries.absenteisme import ALL, EP_LABELS, SECTOR_LABELS, TYPE_LABELS
 from queries.absenteisme_references import reference_text
 
@@ -122,7 +123,7 @@ def groups_display(parts: list[tuple[str, pl.DataFrame]], annee: str, previous: 
 
 def yearly_export(yearly: pl.DataFrame, annee: str, territory_label: str, by: str = "type") -> publish.Table:
     """The yearly rates per group as a declared table (rates as fractions, masked cells marked)."""
-    previous = previous_year_of(annee)
+    previous = previous_year(annee)
     frame = yearly.with_columns(
         pl.lit(territory_label).alias("territoire"),
         pl.lit(annee).alias("annee_scolaire"),
@@ -131,11 +132,6 @@ def yearly_export(yearly: pl.DataFrame, annee: str, territory_label: str, by: st
     return _absence_table("Absentéisme par type" if by == "type" else "Absentéisme", frame, annee, previous,
                           ("territoire", "annee_scolaire", "groupe", "nb_mois", "effectif_moyen", "taux",
                            "taux_precedent", "evolution"))
-
-
-def previous_year_of(annee: str) -> str:
-    start = int(annee[:4]) - 1
-    return f"{start}-{start + 1}"
 
 
 def _marks(row: dict) -> dict[str, str]:
@@ -181,7 +177,7 @@ def children_export(children: pl.DataFrame, annee: str) -> publish.Table:
         pl.lit(annee).alias("annee_scolaire"),
         pl.col("groupe").map_elements(group_label, return_dtype=pl.String),
     )
-    table = _absence_table("Territoires", frame, annee, previous_year_of(annee),
+    table = _absence_table("Territoires", frame, annee, previous_year(annee),
                            ("territoire_code", "territoire", "annee_scolaire", "groupe", "effectif_moyen", "taux"))
     return table
 

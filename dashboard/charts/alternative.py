@@ -1,4 +1,4 @@
-"""Text alternatives of a chart (issue 28, RGAA 4.1 criteria 1.3 and 1.8): the short description a
+"""Text alternatives of a chart (RGAA 4.1 criteria 1.3 and 1.8): the short description a
 screen reader says for it, and the table of what it draws, read back from the figure itself.
 
 The figure is what the page shows: its values were decided by ``queries/`` (rounding, secrecy marks)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from dashboard import fmt, markup
+from queries.statuses import STATUS_ICONS, STATUS_LABELS
 
 BLUE_FRANCE = "#000091"
 GREY = "#666666"
@@ -18,14 +19,6 @@ FONT_FAMILY = "Marianne, Arial, 'DejaVu Sans', sans-serif"
 # Okabe-Ito
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 
-SOLUTION_LABELS = {
-    "raccroches_formation_initiale": "Formation initiale (EPLE)",
-    "raccroches_structure_innovante": "Structure innovante",
-    "raccroches_apprentissage": "Apprentissage (CFA)",
-    "raccroches_mlds": "Module MLDS",
-    "raccroches_service_civique": "Service civique",
-    "raccroches_autres": "Autres (E2C, EPIDE, GRETA…)",
-}
 SOLUTION_COLORS = {
     "raccroches_formation_initiale": "#0072B2",
     "raccroches_structure_innovante": "#CC79A7",
@@ -51,20 +44,6 @@ SCHOOL_TYPE_COLORS = {
     "EREA": "#E69F00",
     "AUTRE": "#999999",
 }
-
-# Status of a territory against its trajectory (raccrochage). Every status colour stands out from the
-# white background by at least 3:1 (WCAG 1.4.11, chart elements): the grey of « données insuffisantes »
-# is darker than the light grey of last year's bars.
-UNKNOWN_GREY = "#8A8A8A"
-STATUS_COLORS = {"en_avance": "#009E73", "sur_trajectoire": "#0072B2", "en_retard": "#D55E00", "inconnu": UNKNOWN_GREY,
-                 "atteint": "#009E73", "non_atteint": "#D55E00"}
-STATUS_LABELS = {"en_avance": "En avance", "sur_trajectoire": "Sur la trajectoire", "en_retard": "En retard",
-                 "inconnu": "Données insuffisantes", "atteint": "Objectif atteint", "non_atteint": "Objectif non atteint"}
-#: The icon beside a territory's name where its status shows (Accueil's strip of networks): the status
-#: never rests on colour alone; a screen reader says it in words (``dashboard.ui_french``).
-STATUS_ICONS = {"en_retard": "south_east", "non_atteint": "close", "sur_trajectoire": "east", "en_avance": "north_east",
-                "atteint": "check", "inconnu": "remove"}
-
 
 def status_icon_meanings() -> dict[str, str]:
     """Material icon name → the status it stands for, in French (« close » → « objectif non atteint »)."""

@@ -18,20 +18,22 @@ import polars as pl
 from plotly.subplots import make_subplots
 
 from dashboard import disclosure, fmt, markup, publish
-from dashboard.access import ACADEMIE
+from dashboard.access.scope import ACADEMIE
 from dashboard.charts.common import (
     BLUE_FRANCE,
     GREY,
     LIGHT_GREY,
     SCHOOL_TYPE_COLORS,
     SCHOOL_TYPE_LABELS,
-    STATUS_LABELS,
     chart_text,
     empty_figure,
     french_layout,
 )
 from dashboard.charts.secret_marks import line_marks
+from dashboard.publish import catalog
+from dashboard.schoolyear import rank_month
 from queries import comparer as q
+from queries.statuses import STATUS_LABELS
 
 TARGET_COLOR = "#D55E00"
 VERDICT_BACKGROUNDS = {q.MEILLEUR: "#D3EDE4", q.MOINS_BON: "#F9D9C5"}
@@ -45,11 +47,18 @@ PANEL_COLUMNS = 3
 # --- cell texts ---------------------------------------------------------------------------------
 
 
+def cell_mark(comp: q.Comparison, code: str, indicator: q.Indicator) -> str:
+    """« < 5 » for a masked count of people under the threshold, « s » for any other masked cell."""
+    if indicator.kind != "count":
+        return disclosure.SECONDARY
+    marks = (comp.figures.get(code) or {}).get("secret") or {}
+    return marks.get(indicator.key, disclosure.SECONDARY)
+
+
 def value_text(key: str, value: float | None, masked: bool = False, mark: str | None = None) -> str:
     """``"1 234"``, ``"12,3 %"``, ``"45,6"`` (per 10 000 or per 1 000); the secrecy mark when masked."""
-    from dashboard.charts import comparer_export as export
-
-    column = export.value_column(q.INDICATOR_INDEX[key])
+    indicator = q.INDICATOR_INDEX[key]
+    column = catalog.indicator_column(indicator.key, indicator.label, indicator.kind)
     if masked:
         return publish.cell_text(column, None, mark or disclosure.SECONDARY)
     return publish.value_text(column, value)
@@ -89,8 +98,6 @@ def table_columns(comp: q.Comparison) -> list[tuple]:
 
 def table_frames(comp: q.Comparison) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(display texts, CSS) frames: indicators in rows, territories in columns."""
-    from dashboard.charts import comparer_export as export
-
     cells = {(r["indicateur"], r["code"]): r for r in comp.cells.iter_rows(named=True)}
     columns = table_columns(comp)
     labels = [column_label(t, ref) for t, ref in columns]
@@ -103,7 +110,7 @@ def table_frames(comp: q.Comparison) -> tuple[pd.DataFrame, pd.DataFrame]:
         row_text, row_style = [], []
         for territory, is_reference in columns:
             cell = cells[(indicator.key, territory.code)]
-            mark = export.cell_mark(comp, territory.code, indicator) if cell["masque"] else None
+            mark = cell_mark(comp, territory.code, indicator) if cell["masque"] else None
             row_text.append(cell_text(indicator.key, cell["valeur"], cell["masque"], cell["ecart"], is_reference, mark))
             background = None if is_reference else VERDICT_BACKGROUNDS.get(cell["verdict"])
             row_style.append(f"background-color: {background}" if background else "")
@@ -155,7 +162,7 @@ def _position(i: int) -> tuple[int, int]:
 
 
 def _month_tick(rank: int) -> str:
-    return fmt.month_name((rank + 8) % 12 + 1, short=True)
+    return fmt.month_name(rank_month(rank), short=True)
 
 
 def _empty(message: str, height: int = 260) -> go.Figure:

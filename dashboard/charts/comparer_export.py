@@ -13,7 +13,7 @@ from __future__ import annotations
 import polars as pl
 
 from dashboard import disclosure, publish
-from dashboard.access import ACADEMIE
+from dashboard.access.scope import ACADEMIE
 from dashboard.charts import comparer as charts
 from dashboard.publish import catalog
 from dashboard.publish.columns import Column, Kind
@@ -40,18 +40,6 @@ def difference_column(indicator: q.Indicator) -> Column:
     return catalog.gap_column(indicator.key, indicator.label, indicator.kind)
 
 
-def gap_header(indicator: q.Indicator) -> str:
-    return difference_column(indicator).header
-
-
-def cell_mark(comp: q.Comparison, code: str, indicator: q.Indicator) -> str:
-    """« < 5 » for a masked count of people under the threshold, « s » for any other masked cell."""
-    if indicator.kind != "count":
-        return disclosure.SECONDARY
-    marks = (comp.figures.get(code) or {}).get("secret") or {}
-    return marks.get(indicator.key, disclosure.SECONDARY)
-
-
 def _cells(comp: q.Comparison) -> dict:
     return {(r["indicateur"], r["code"]): r for r in comp.cells.iter_rows(named=True)}
 
@@ -68,7 +56,7 @@ def values_table(comp: q.Comparison) -> publish.Table:
             cell = cells[(ind.key, territory.code)]
             record[ind.key] = cell["valeur"]
             if cell["masque"]:
-                row_marks[ind.key] = cell_mark(comp, territory.code, ind)
+                row_marks[ind.key] = charts.cell_mark(comp, territory.code, ind)
         records.append(record)
         marks.append(row_marks)
     schema = {"code": pl.String, "territoire": pl.String, "niveau": pl.String,

@@ -41,7 +41,7 @@ NATURE_LABELS = {
 
 
 def kinds_table(status: pl.DataFrame) -> pl.DataFrame:
-    """What is loaded per import kind (``queries.donnees.kind_status``), French headers and numbers."""
+    """What is loaded per import kind (``importer.status.kind_status``), French headers and numbers."""
     return status.select(
         pl.col("libelle").alias("Fichier"),
         pl.col("nature").replace_strict(NATURE_LABELS, default=pl.col("nature")).alias("Nature des données"),
@@ -53,7 +53,7 @@ def kinds_table(status: pl.DataFrame) -> pl.DataFrame:
 
 
 def missing_table(missing: pl.DataFrame) -> pl.DataFrame:
-    """Per page, what is still missing for real figures (``queries.donnees.missing_by_page``)."""
+    """Per page, what is still missing for real figures (``importer.status.missing_by_page``)."""
     state = (pl.when(pl.col("manquant") != "").then(pl.format("À importer : {}", "manquant"))
              .when(pl.col("indicatif") != "").then(pl.format("Chiffres réels ; {} : indicatif", "indicatif"))
              .otherwise(pl.lit("Chiffres réels")))

@@ -14,10 +14,10 @@ import html
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard import disclosure, fmt
+from dashboard import disclosure, fmt, schoolyear
 from dashboard.charts.common import BLUE_FRANCE, GREY, LIGHT_GREY, OKABE_ITO, empty_figure, french_layout
 from dashboard.charts.secret_marks import hbar_marks, line_marks
-from queries.absenteisme import month_rank, school_year_months
+from dashboard.schoolyear import month_rank
 from queries.prevention import CHAIN_LABELS, COVERAGE_TARGET_TEXT
 
 COUNTS = tuple(CHAIN_LABELS)
@@ -195,7 +195,7 @@ def children_figure(chain: pl.DataFrame) -> go.Figure:
 def month_axis(annee: str, monthly: pl.DataFrame) -> list[str]:
     """September → June (later months when the data have them)."""
     last = max([9, *monthly["rang"].to_list()]) if monthly.height else 9
-    return school_year_months(annee, last)
+    return schoolyear.months(annee, last)
 
 
 def monthly_figure(monthly: pl.DataFrame, annee: str) -> go.Figure:

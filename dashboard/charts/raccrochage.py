@@ -20,17 +20,17 @@ from dashboard.charts.common import (
     GREY,
     LIGHT_GREY,
     SOLUTION_COLORS,
-    SOLUTION_LABELS,
-    STATUS_COLORS,
-    STATUS_LABELS,
     chart_text,
     empty_figure,
     french_layout,
 )
-from dashboard.charts.secret_marks import line_marks, mark_of, mark_trace, period_marks  # noqa: F401
+from dashboard.charts.secret_marks import line_marks, mark_of, mark_trace, period_marks
 from dashboard.publish import catalog, screen
 from queries import raccrochage as q
 from queries import raccrochage_position as position
+from queries import raccrochage_rules
+from queries.raccrochage_rules import SOLUTION_LABELS
+from queries.statuses import STATUS_COLORS, STATUS_LABELS
 
 TARGET_COLOR = "#D55E00"
 FUNNEL_LABELS = {
@@ -211,11 +211,11 @@ def _add_line_marks(fig: go.Figure, traces: list) -> None:
 def funnel_figure(situation: dict, masked: Sequence[str] = ()) -> go.Figure:
     """Jeunes signalés → contactés → entretiens → solutions proposées → raccrochés, with the
     conversion rate from the previous step under each stage's name."""
-    values = [situation.get(c) for c in q.FUNNEL_COLUMNS]
+    values = [situation.get(c) for c in raccrochage_rules.FUNNEL_COLUMNS]
     if all(v is None for v in values) and not masked:
         return _empty("Aucun bilan reçu pour ce territoire.", height=340)
     texts, labels, hovers = [], [], []
-    for i, (column, value) in enumerate(zip(q.FUNNEL_COLUMNS, values, strict=True)):
+    for i, (column, value) in enumerate(zip(raccrochage_rules.FUNNEL_COLUMNS, values, strict=True)):
         is_masked = column in masked
         texts.append(_count_text(value, is_masked))
         rate = None
@@ -243,8 +243,8 @@ def funnel_figure(situation: dict, masked: Sequence[str] = ()) -> go.Figure:
 
 def funnel_overflow_note(situation: dict) -> str | None:
     """A caption when a stage counts more than the one before it: the reader expects a funnel."""
-    values = [situation.get(c) for c in q.FUNNEL_COLUMNS]
-    for i, column in enumerate(q.FUNNEL_COLUMNS[1:], start=1):
+    values = [situation.get(c) for c in raccrochage_rules.FUNNEL_COLUMNS]
+    for i, column in enumerate(raccrochage_rules.FUNNEL_COLUMNS[1:], start=1):
         if values[i] is not None and values[i - 1] and values[i] > values[i - 1]:
             return (f"« {FUNNEL_LABELS[column]} » dépasse ici l'étape précédente "
                     f"({fmt.percent(values[i] / values[i - 1])}) : chaque étape est un décompte des bilans, pas le "

@@ -15,14 +15,19 @@ from __future__ import annotations
 import sys
 import time
 
-from dashboard import db, fmt
+from dashboard import fmt
 from dashboard.cli import FrenchArgumentParser
+from dashboard.disclosure import audit as disclosure_audit
+from dashboard.disclosure import cells as dc
+from dashboard.disclosure import rule
+from dashboard.store import db, dbfailure
+from queries import absenteisme_suppression as absence
+from queries import prevention_suppression as prevention
+from queries import raccrochage_suppression as secrecy
+from queries import territoires as tq
 
 
 def _audit(args) -> int:
-    from dashboard.disclosure import audit as disclosure_audit
-    from queries import raccrochage_suppression as secrecy
-
     engine = db.make_engine(args.database_url)
     try:
         with engine.connect() as conn:
@@ -52,11 +57,6 @@ def _audit_same_date(conn, annee: str, width: float | None) -> int:
     « même date l'an dernier » series, each network cut at its own last bilan): the next year's
     system, its decision applied, each masked value of ``annee`` bounded. 1 if one is disclosed, 0
     otherwise (and when there is no next year)."""
-    from dashboard.disclosure import audit as disclosure_audit
-    from dashboard.disclosure import cells as dc
-    from queries import raccrochage_suppression as secrecy
-    from queries import territoires as tq
-
     following = f"{int(annee[:4]) + 1}-{int(annee[5:]) + 1}"
     if following not in tq.school_years(conn):
         return 0
@@ -75,10 +75,6 @@ def _audit_same_date(conn, annee: str, width: float | None) -> int:
 def _audit_prevention(conn, annee: str, width: float | None) -> int:
     """The same audit for the GPDS chain (Prévention: every territory's year and months); 1 if a
     masked count is disclosed, 0 otherwise (and when no prevention data is loaded that year)."""
-    from dashboard.disclosure import audit as disclosure_audit
-    from queries import prevention_suppression as prevention
-    from queries import territoires as tq
-
     start = time.perf_counter()
     decision = prevention.decision(conn, annee)
     index = tq.territory_index(conn, annee)
@@ -96,10 +92,6 @@ def _audit_prevention(conn, annee: str, width: float | None) -> int:
 def _audit_absenteeism(conn, annee: str) -> int:
     """The same audit for absenteeism (every school and group rate, as rounded when published; the
     protection width is the threshold, in absent pupils a month); 1 if a masked rate is disclosed."""
-    from dashboard.disclosure import audit as disclosure_audit
-    from dashboard.disclosure import rule
-    from queries import absenteisme_suppression as absence
-
     start = time.perf_counter()
     decision = absence.decision(conn, annee)
     cells, _territories, _primary, locality = absence.system(conn, annee)
@@ -115,8 +107,6 @@ def _audit_absenteeism(conn, annee: str) -> int:
 
 def _report(what: str, published: int, hidden: int, findings, width: float | None, seconds: float) -> None:
     """One line per audit (published and masked values, disclosed ones, time), then each disclosed value."""
-    from dashboard.disclosure import audit as disclosure_audit
-
     print(f"{what} {fmt.integer(published)} valeurs publiées, {fmt.integer(hidden)} masquées (secret statistique), "
           f"{len(findings)} recalculable{'s' if len(findings) > 1 else ''} à moins de "
           f"{fmt.number(width or disclosure_audit.protection_width(), 0)} près ({fmt.number(seconds, 1)} s).")
@@ -125,8 +115,6 @@ def _report(what: str, published: int, hidden: int, findings, width: float | Non
 
 
 def _store(args) -> int:
-    from queries import raccrochage_suppression as secrecy
-
     engine = db.make_engine(args.database_url)
     try:
         count = secrecy.store_decisions(engine)
@@ -152,9 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("l'année scolaire s'écrit comme 2016-2017")
     try:
         return _audit(args) if args.commande == "audit" else _store(args)
-    except Exception as exc:  # noqa: BLE001 - one French line, never a traceback (issue 30)
-        from dashboard import dbfailure
-
+    except Exception as exc:  # one French line, never a traceback
         return dbfailure.cli_exit(exc)
 
 

@@ -23,6 +23,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from dashboard.schoolyear import month_rank
+
 SOLUTIONS = ("raccroches_formation_initiale", "raccroches_structure_innovante", "raccroches_apprentissage",
              "raccroches_mlds", "raccroches_service_civique", "raccroches_autres")
 RACCROCHES = "raccroches"
@@ -129,10 +131,6 @@ class YearData:
         return sorted(p for (r, p) in self.flows if r == reseau)
 
 
-def _month_rank(periode: str) -> int:
-    return (int(periode[5:7]) - 9) % 12
-
-
 def _cell(key: Key, variables: Iterable[Var], data: Mapping[str, YearData]) -> Cell:
     coefficients = {v: 1.0 for v in variables}
     value = sum(data[v[0]].flows[(v[1], v[2])][v[3]] for v in coefficients)
@@ -169,8 +167,8 @@ def year_cells(year: YearData, data: Mapping[str, YearData], previous: YearData 
             out.append(Cell(Key(annee, code, PROJECTION, "", RACCROCHES), coefficients, value, rounding=0.5,
                             count=False))
         if previous is not None:
-            cut = {r: _month_rank(periods[r][-1]) for r in reported}
-            before = {r: [q for q in previous.periods_of(r) if _month_rank(q) <= cut[r]] for r in reported}
+            cut = {r: month_rank(periods[r][-1]) for r in reported}
+            before = {r: [q for q in previous.periods_of(r) if month_rank(q) <= cut[r]] for r in reported}
             if any(before.values()):
                 latest = max(cut.values())
                 for column in n1_columns(niveau):
@@ -179,7 +177,7 @@ def year_cells(year: YearData, data: Mapping[str, YearData], previous: YearData 
                     out.append(_cell(Key(annee, code, N1, "", column), variables, data))
                     shown = set(variables)
                     gap = [(previous.annee, r, q, c) for r in reported for q in previous.periods_of(r)
-                           if _month_rank(q) <= latest for c in parts_of(column)
+                           if month_rank(q) <= latest for c in parts_of(column)
                            if (previous.annee, r, q, c) not in shown]
                     if gap:
                         out.append(_cell(Key(previous.annee, code, GAP_N1, annee, column), gap, data))

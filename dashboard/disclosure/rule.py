@@ -15,6 +15,8 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from dashboard import fmt
+
 DEFAULT_THRESHOLD = 5
 ENV_THRESHOLD = "DASHBOARD_DISCLOSURE_THRESHOLD"
 
@@ -129,6 +131,4 @@ def suppress_table(
 
 def format_count(value: int | None, was_masked: bool) -> str:
     """Display a possibly masked count: ``"< 5"`` when masked."""
-    from dashboard import fmt
-
     return masked_label() if was_masked else fmt.integer(value)

@@ -2,7 +2,7 @@
 [--correspondance FICHIER.json] [--enregistrer-correspondance [NOM]] [--proposer-correspondance FICHIER.json]``.
 
 ``--proposer-correspondance`` writes, instead of importing, the mapping the page would propose
-(issue 24: only the columns whose header names them; every other column left empty, with the first
+(only the columns whose header names them; every other column left empty, with the first
 values of each file column beside), for the data manager to complete and pass to ``--correspondance``.
 
 Exit status: 0 imported (or, with ``--dry-run``, valid), a French summary on stdout; 1 the file was
@@ -14,7 +14,6 @@ concurrent write conflicted): nothing written, try again (``dashboard.dbfailure`
 from __future__ import annotations
 
 import argparse
-import errno
 import os
 import sys
 from dataclasses import replace
@@ -22,11 +21,17 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboard import access, auth, db, dbfailure
-from dashboard.access import AccessDenied
-from dashboard.cli import FrenchArgumentParser
+from dashboard.access import audit, auth
+from dashboard.access import scope as access
+from dashboard.access.scope import AccessDenied
+from dashboard.cli import FrenchArgumentParser, os_reason
+from dashboard.importer import mapping as mappings
 from dashboard.importer.contracts import KIND_LABELS, KINDS
+from dashboard.importer.maintenance import backup_database, restore_database, sqlite_path
+from dashboard.importer.reading import UnreadableFile
+from dashboard.importer.sandbox import read_isolated
 from dashboard.importer.service import import_file
+from dashboard.store import db, dbfailure, lifecycle
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 SUMMARY_FROM = 20  # problems from which the report starts with a count per rule
@@ -89,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         return write_proposal(data, path.name, args.kind, Path(args.proposer_correspondance))
     try:
         engine = db.make_engine(args.database_url)
-        db.init_database(engine)  # created, or brought to the current schema in place
+        lifecycle.init_database(engine)  # created, or brought to the current schema in place
         with engine.connect() as conn:
             scope = auth.cli_scope(conn, args.utilisateur)
         access.require_importer(scope)
@@ -99,16 +104,11 @@ def main(argv: list[str] | None = None) -> int:
         result = import_file(engine, data, path.name, args.kind, utilisateur=scope.utilisateur, dry_run=args.dry_run,
                              mapping=mapping)
         if mapping is not None and args.enregistrer_correspondance is not None and result.written:
-            from dashboard.importer import mapping as mappings
-            from dashboard.importer.sandbox import read_isolated
-
             headers = read_isolated(data, path.name, mapping.kind).headers
             name = args.enregistrer_correspondance.strip() or mapping.name or mappings.default_name(mapping.kind, headers)
             mappings.save_profile(engine, replace(mapping, name=name), headers)
             print(f"Correspondance enregistrée sous le nom « {name} ».")
     except AccessDenied as exc:
-        from dashboard import audit
-
         audit.record_safely(engine, args.utilisateur or "cli", audit.DENIED, "import (ligne de commande)", None,
                             f"{exc.message} Fichier : {path.name}")
         print(f"Import refusé : {exc.message}", file=sys.stderr)
@@ -144,8 +144,6 @@ def unexpected(exc: Exception) -> int:
 
 def restore(backup: str, url: str | None) -> int:
     """``--restaurer``: copy a backup over the SQLite database file (a copy of the current one kept)."""
-    from dashboard.importer.maintenance import backup_database, restore_database, sqlite_path
-
     source = Path(backup)
     if not source.is_file():
         print(f"Sauvegarde « {source} » introuvable.", file=sys.stderr)
@@ -157,7 +155,7 @@ def restore(backup: str, url: str | None) -> int:
         return EXIT_USAGE
     try:
         current = backup_database(engine, "avant-restauration") if target.exists() else None
-    except Exception:  # noqa: BLE001 - a damaged database cannot be backed up page by page: kept as it is
+    except Exception:  # a damaged database cannot be backed up page by page: kept as it is
         current = target.parent / "sauvegardes" / f"{target.stem}-endommagee-avant-restauration.sqlite"
         current.parent.mkdir(parents=True, exist_ok=True)
         restore_database(target, current)
@@ -171,10 +169,6 @@ def restore(backup: str, url: str | None) -> int:
 def write_proposal(data: bytes, filename: str, kind: str | None, target: Path) -> int:
     """``--proposer-correspondance``: the proposed mapping as a JSON file to complete."""
     import json
-
-    from dashboard.importer import mapping as mappings
-    from dashboard.importer.reading import UnreadableFile
-    from dashboard.importer.sandbox import read_isolated
 
     try:
         raw = read_isolated(data, filename, kind)  # in a capped child process, as every read
@@ -207,8 +201,6 @@ def write_proposal(data: bytes, filename: str, kind: str | None, target: Path) -
 def load_mapping(engine, source: str):
     """The mapping of ``--correspondance``: a JSON file, else a saved mapping's name (None and a
     French message on stderr when neither)."""
-    from dashboard.importer import mapping as mappings
-
     path = Path(source)
     try:
         if path.suffix.lower() == ".json" or path.exists():
@@ -237,20 +229,6 @@ def print_report(result) -> None:
         print("Détail :")
     for line in result.report.issue_lines():
         print(line)
-
-
-OS_REASONS = {
-    errno.ENOENT: "fichier ou dossier introuvable",
-    errno.EACCES: "accès refusé",
-    errno.EPERM: "opération non permise",
-    errno.EISDIR: "c'est un dossier, pas un fichier",
-    errno.ENOSPC: "plus de place sur le disque",
-}
-
-
-def os_reason(exc: OSError) -> str:
-    """Why a file could not be read or written, in French."""
-    return OS_REASONS.get(exc.errno, exc.strerror or type(exc).__name__)
 
 
 def write_report(report, path: Path) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from dashboard import db
 from dashboard.importer.headers import (  # noqa: F401 - the matching of header text, used through this module too
     FILLER_WORDS,
     abbreviates,
@@ -22,6 +21,7 @@ from dashboard.importer.headers import (  # noqa: F401 - the matching of header 
     words,
 )
 from dashboard.importer.labels import FUNCTION_HELP, FUNCTION_LABELS, YES_NO, YES_NO_LABELS
+from dashboard.store import db
 
 # Value kinds understood by ``parsing``.
 COUNT = "count"  # whole number >= 0
@@ -134,7 +134,7 @@ ETABLISSEMENTS = Contract(
     "etablissements", "Établissements", "un établissement",
     (
         ColumnSpec("uai", UAI, "Numéro UAI (ex-RNE) de l'établissement.", "0860001J", aliases=_UAI_ALIASES),
-        # Official datasets (issue 16): Annuaire de l'éducation (2023 and current), adresse et
+        # Official datasets: Annuaire de l'éducation (2023 and current), adresse et
         # géolocalisation, IPS collèges and lycées (with the official typo « établissment »),
         # effectifs, DNB; the first alias found in a file wins.
         ColumnSpec("nom", TEXT, "Nom de l'établissement.", "Collège Exemple", max_len=200,
@@ -167,7 +167,7 @@ BILANS = Contract(
         ColumnSpec("periode_fin", DATE, "Dernier jour de la période de deux mois.", "2014-10-31",
                    aliases=("fin_periode", "date_fin", "periode", "date_fin_periode", "date_periode", "date")),
         ColumnSpec("reseau_code", CODE, "Code du réseau FOQUALE.", "R86-POI", max_len=20, aliases=_NETWORK),
-        # Issue 24: the headers of the bilans as the académie writes them (« EPLE », « CFA »,
+        # The headers of the bilans as the académie writes them (« EPLE », « CFA »,
         # « Contrats »…) are documented aliases, listed in the templates' « Explications » sheet.
         _count("jeunes_signales", "Jeunes signalés pendant la période (listes SIEI et autres).", 120,
                aliases=("signales", "signales_siei", "jeunes_signales_siei")),
@@ -245,7 +245,7 @@ MLDS_SITES = Contract(
     key=("site_code", "annee_scolaire"),
 )
 
-# --- prevention (issue 17) -------------------------------------------------------------------------
+# --- prevention -------------------------------------------------------------------------
 
 _UAI = ColumnSpec("uai", UAI, "Numéro UAI de l'établissement (déjà importé).", "0860001J", aliases=_UAI_ALIASES)
 

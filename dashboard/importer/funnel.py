@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from dashboard import db, fmt
+from dashboard import fmt
 from dashboard.importer.references import References
 from dashboard.importer.report import Issues
+from dashboard.store import db
 
 COUNTS = db.BILAN_COUNT_COLUMNS
 GROUP = ["reseau_code", "annee_scolaire"]

@@ -1,4 +1,4 @@
-"""Header text as the importer compares it (issue 24 split it from ``contracts``): accents, case,
+"""Header text as the importer compares it: accents, case,
 spaces, underscores and the little words of French headers ignored; the words of a header, in any
 order or abbreviated, for the column-mapping proposal.
 """
@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
+
+from dashboard.plaintext import without_accents
 
 
 @functools.lru_cache(maxsize=8192)
 def squash(text: str) -> str:
     """Lower case, no accent, letters, digits and ``+`` only: ``" Jeunes signalés "`` → ``"jeunessignales"``."""
-    decomposed = unicodedata.normalize("NFKD", str(text))
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    plain = without_accents(text).lower()
     return "".join(ch for ch in plain if ch.isalnum() or ch == "+")
 
 
@@ -25,8 +25,7 @@ FILLER_WORDS = frozenset({"nb", "nbre", "nombre", "n", "no", "num", "de", "du", 
 @functools.lru_cache(maxsize=8192)
 def loosen(text: str) -> str:
     """``squash`` without the little words: ``"Nombre d'élèves absentéistes"`` → ``"elevesabsenteistes"``."""
-    decomposed = unicodedata.normalize("NFKD", str(text))
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    plain = without_accents(text).lower()
     words = re.split(r"[^a-z0-9+]+", plain)
     return "".join(w for w in words if w and w not in FILLER_WORDS)
 
@@ -39,8 +38,7 @@ def header_keys(header: str) -> tuple[str, ...]:
 def words(text: str) -> tuple[str, ...]:
     """The words of a header without accents, case, remarks in parentheses and little words:
     ``"Struct. innov. (nb)"`` → ``("struct", "innov")``."""
-    decomposed = unicodedata.normalize("NFKD", re.sub(r"\(.*?\)", "", str(text)))
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    plain = without_accents(re.sub(r"\(.*?\)", "", str(text))).lower()
     return tuple(w for w in re.split(r"[^a-z0-9+]+", plain) if w and w not in FILLER_WORDS)
 
 

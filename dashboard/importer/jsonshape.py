@@ -1,4 +1,4 @@
-"""The shape of a JSON file, checked before and after it is parsed (issue 30, item 3): every JSON the
+"""The shape of a JSON file, checked before and after it is parsed (item 3): every JSON the
 importer cannot use is answered in French with its line or its path and the rule it breaks.
 
 Before parsing, on the text with its strings blanked out (``check_bounds``, vectorised): nesting

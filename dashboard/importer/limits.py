@@ -1,4 +1,4 @@
-"""Bounds on what a file may hold, checked while it is read (issue 18): before anything big is built.
+"""Bounds on what a file may hold, checked while it is read: before anything big is built.
 
 A file over one of these limits is refused at once with a French message giving the limit. The
 limits are far above the académie's real files (the widest real dataset, the lycées' headcounts,
@@ -21,7 +21,7 @@ MAX_SHARED_STRINGS_BYTES = 64 * 1024 * 1024  # decompressed size of the shared s
 MAX_SHARED_STRINGS = 2_000_000  # distinct strings of a workbook
 MAX_SMALL_PART_BYTES = 16 * 1024 * 1024  # workbook.xml, styles.xml, relationships
 MAX_JSON_BYTES = 30 * 1024 * 1024
-#: Characters of text in the cells read from a workbook (issue 30): a shared string is stored once and
+#: Characters of text in the cells read from a workbook: a shared string is stored once and
 #: may be referenced by every cell, so a 2 Mo workbook could otherwise expand to gigabytes of text
 #: (one 32 767-character string × 790 000 cells). A CSV holds at most its own size in text.
 MAX_TEXT_CHARS = 60_000_000

@@ -1,6 +1,6 @@
 """Import history, backups of the SQLite database, and removal of the demonstration data.
 
-From demonstration to real data, reversibly (issue 16): check the real file first (the page
+From demonstration to real data, reversibly: check the real file first (the page
 checks every file before writing; the command line has ``--dry-run``), save a copy of the SQLite
 database (``backup_database``, done again automatically before the demonstration data is
 cleared), clear the demonstration data, import the real files. To go back, stop the app and put
@@ -17,8 +17,8 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import Engine, delete
 
-from dashboard import db
 from dashboard.importer.writing import bump_version
+from dashboard.store import db, integrity
 from queries import donnees
 
 DEMO_TABLES = ("absenteisme", "bilans", "objectifs", "mlds_sites", "referents", "prevention", "etablissements")
@@ -72,8 +72,6 @@ def clear_demo_data(engine: Engine) -> dict[str, int]:
 
     Only while ``demo`` is "1" (otherwise nothing is deleted and ``{}`` is returned). Rows imported
     since the demonstration data was loaded are deleted too: clear first, then import."""
-    from dashboard import integrity
-
     integrity.check(engine)
     with engine.begin() as conn:
         if db.get_meta(conn, "demo") != "1":

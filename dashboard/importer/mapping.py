@@ -1,4 +1,4 @@
-"""Column mapping (issue 16): a file whose headers are not recognised is read through a mapping
+"""Column mapping: a file whose headers are not recognised is read through a mapping
 — each contract column ↔ one of the file's columns, or a fixed value for every row — and, for
 enumerations, a value mapping (« Collège » → COLLEGE). A mapping is saved under a name and
 proposed again for any file with the same headers; the command line takes it as a JSON file
@@ -23,10 +23,10 @@ from dataclasses import dataclass, field, replace
 import polars as pl
 from sqlalchemy import Connection, Engine
 
-from dashboard import db
-from dashboard.importer import contracts, parsing, schools
+from dashboard.importer import contracts, natures, parsing, schools
 from dashboard.importer.contracts import CONTRACTS, ColumnSpec, squash
 from dashboard.importer.reading import LINE, RawTable, UnreadableFile
+from dashboard.store import db
 
 META_KEY = "correspondances"
 OUT_OF_FIELD = "hors champ"  # value-mapping target: the row is set aside (schools only)
@@ -114,7 +114,7 @@ TARGET_LABELS = {"departement_code": "code du département", "departement": "dé
 
 # --- the proposal ------------------------------------------------------------------------------------
 #
-# Issue 24: a column is proposed only when its header names it — exactly, whatever the case, the
+# A column is proposed only when its header names it — exactly, whatever the case, the
 # accents, the little words or the order of the words, through a documented alias (« EPLE »,
 # « CFA », « Contrats »…), or abbreviated word by word (« Struct. innov. »). Values are never used
 # to guess a column: six columns of counts all look alike, and a guess that swaps two of them
@@ -215,7 +215,7 @@ def enum_targets(kind: str, name: str) -> list[str]:
 def recognised_value(kind: str, spec: ColumnSpec, value: str) -> str | None:
     """The value the importer reads ``value`` as, without a value mapping (None: not understood)."""
     if kind == schools.KIND and spec.name == "type":
-        found, out = schools.nature(value)
+        found, out = natures.nature(value)
         return found or (OUT_OF_FIELD if out else None)
     if kind == schools.KIND and spec.name == "secteur":
         found, out = schools.sector(value)

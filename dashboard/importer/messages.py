@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from dashboard import uai
 from dashboard.importer.contracts import ColumnSpec
 
 Explain = Callable[[str, ColumnSpec, str], str]
@@ -16,8 +17,6 @@ EXCEL_ERRORS = ("#N/A", "#NA", "#DIV/0!", "#VALEUR!", "#VALUE!", "#REF!", "#NOM?
 
 
 def _uai_letter(value: str, _spec: ColumnSpec, _label: str) -> str:
-    from dashboard import uai
-
     code = "".join(value.split()).upper()
     expected = uai.check_letter(code[:7])
     return (f"La lettre de contrôle de l'UAI « {value} » est fausse : pour {code[:7]}, la lettre attendue est "

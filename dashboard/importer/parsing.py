@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from collections.abc import Callable
 
 import polars as pl
 
-from dashboard import fmt
+from dashboard import fmt, schoolyear, uai
 from dashboard.importer import contracts
 from dashboard.importer.contracts import ColumnSpec
+from dashboard.plaintext import without_accents
 
 MAX_INT = 2_147_483_647
 YEARS = range(2000, 2100)  # years a date, a month or a school year may fall in
@@ -58,8 +58,7 @@ def count_exprs(name: str) -> tuple[pl.Expr, pl.Expr]:
 
 def snake(text: str) -> str:
     """``" Raccrochés "`` → ``"raccroches"``; other characters become ``_``."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower().strip()
+    plain = without_accents(text).lower().strip()
     return re.sub(r"[^a-z0-9+]+", "_", plain).strip("_")
 
 
@@ -130,7 +129,7 @@ def parse_school_year(text: str) -> Parsed:
         return None, "annee_non_consecutive"
     if start not in YEARS:
         return None, "annee_hors_plage"
-    return fmt.school_year(start), None
+    return schoolyear.school_year(start), None
 
 
 def parse_start_year(text: str) -> Parsed:
@@ -176,8 +175,6 @@ def parse_code(text: str) -> Parsed:
 
 
 def parse_uai(text: str) -> Parsed:
-    from dashboard import uai
-
     code = re.sub(r"\s", "", text).upper()
     if not re.fullmatch(r"[0-9]{7}[A-Z]", code):
         return None, "format_uai"

@@ -11,6 +11,7 @@ import polars as pl
 
 from dashboard.importer.contracts import squash
 from dashboard.importer.parsing import restore_code
+from dashboard.plaintext import without_accents
 
 # INSEE's département codes and names (Code officiel géographique), to recognise rows of a national
 # file by name and report them as « hors académie ».
@@ -61,12 +62,6 @@ def department_code(text: str | None) -> str | None:
     return BY_NAME.get(squash(value))
 
 
-def department_of_insee(code: str | None) -> str | None:
-    if not code or len(code) != 5:
-        return None
-    return code[:3] if code.startswith("97") else code[:2]
-
-
 def department_of_postcode(code: str | None) -> str | None:
     """The department a postcode points at (``"16016"`` → 16, ``"1600"`` → 01: a lost leading zero)."""
     if not code:
@@ -112,10 +107,7 @@ def commune_key(name: str) -> str:
 
 
 def squash_words(text: str) -> str:
-    import unicodedata
-
-    decomposed = unicodedata.normalize("NFKD", str(text).replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae"))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    return without_accents(str(text).replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae")).lower()
 
 
 class CommuneNames:

@@ -1,4 +1,4 @@
-"""Plausibility of a whole file (issue 24): relations between columns that hold on nearly every line
+"""Plausibility of a whole file: relations between columns that hold on nearly every line
 of a right file, so that one broken on most lines means the columns were matched wrongly — by a
 column mapping, or by a file whose columns were swapped — and the file is refused with the columns
 named, instead of importing figures under the wrong headings.
@@ -17,8 +17,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from dashboard import db, fmt
+from dashboard import fmt
 from dashboard.importer.report import ERROR, WARNING, Issues
+from dashboard.store import db
 
 MIN_LINES = 3  # below this, « most lines » says nothing about the columns
 LINE = "_ligne"

@@ -1,4 +1,4 @@
-"""Rules of the two prevention files (issue 17): référents décrochage and monthly GPDS activity.
+"""Rules of the two prevention files: référents décrochage and monthly GPDS activity.
 
 ``referents``: the school must be known. ``prevention``: the school must be known; the month must
 belong to the school year when the file gives one (error) and fall in a school month (July and

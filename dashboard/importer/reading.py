@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from dashboard.importer import contracts, limits, textfile
+from dashboard.importer import contracts, limits, textfile, xlsx
 from dashboard.importer.limits import LimitExceeded
 from dashboard.importer.textfile import HEADER_SEARCH_ROWS, SEPARATOR_NAMES, SEPARATORS  # noqa: F401
 
@@ -202,8 +202,6 @@ def read_xlsx(data: bytes, kind: str | None = None) -> RawTable:
     """The sheet whose first rows read best as a header (report sheets, pivot tables and notices
     before the data are passed over); on a tie, the sheet named like the kind, else the first.
     Fast streaming reader, openpyxl as a fallback for unusual workbooks; both bounded."""
-    from dashboard.importer import xlsx
-
     try:
         with xlsx.Workbook(data) as workbook:
             named = pick_sheet(workbook.names, kind)
@@ -216,7 +214,7 @@ def read_xlsx(data: bytes, kind: str | None = None) -> RawTable:
         raise UnreadableFile(exc.message, exc.line) from exc
     except UnreadableFile:
         raise
-    except Exception:  # noqa: BLE001 - unusual workbook: let openpyxl try
+    except Exception:  # unusual workbook: let openpyxl try
         name, records = read_xlsx_openpyxl(data, kind)
     return build_table(records, kind, f"XLSX, feuille « {name} »")
 
@@ -232,7 +230,7 @@ def read_xlsx_openpyxl(data: bytes, kind: str | None) -> tuple[str, list[list]]:
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - any failure of openpyxl means "not a readable workbook"
+    except Exception as exc:  # any failure of openpyxl means "not a readable workbook"
         raise UnreadableFile("Ce classeur n'a pas pu être lu : est-ce bien un fichier .xlsx ?") from exc
     try:
         if not workbook.sheetnames:
@@ -284,7 +282,7 @@ def find_header(records: list, kind: str | None) -> int:
 
 
 #: Invisible characters removed from every cell and header (counted in the report): control
-#: characters, and (issue 30, item 10) the marks that reorder or hide text — bidirectional overrides
+#: characters, and (item 10) the marks that reorder or hide text — bidirectional overrides
 #: and isolates (U+202A-U+202E, U+2066-U+2069, LRM/RLM, ALM) and zero-width characters (U+200B-U+200D,
 #: word joiner, invisible operators, BOM), which make « Collège » show as another name or two names
 #: look alike. Non-breaking spaces (French numbers) are kept.

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import polars as pl
 from sqlalchemy import Connection, select
 
-from dashboard import db
 from dashboard.importer.contracts import squash
+from dashboard.store import db
 from queries import territoires as tq
 
 SUGGESTION_LIMIT = 200  # distinct unknown values that get a "did you mean" (difflib is O(n) each)

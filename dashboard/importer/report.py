@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from dashboard import exports, fmt
+from dashboard import fmt
+from dashboard.publish import exports
 
 ERROR = "erreur"
 WARNING = "avertissement"

@@ -1,4 +1,4 @@
-"""Files are read where they cannot hurt (issue 30, item 1): ``read_isolated`` reads an uploaded or
+"""Files are read where they cannot hurt (item 1): ``read_isolated`` reads an uploaded or
 command-line file in a child process whose address space and CPU time are capped
 (``resource.setrlimit``: ``RLIMIT_AS``, ``RLIMIT_CPU``), so that no file — whatever expansion the
 bounds of ``limits`` did not foresee — can take the server's memory or its processors: past a cap the
@@ -23,7 +23,7 @@ import threading
 import time
 
 from dashboard import fmt
-from dashboard.importer.reading import RawTable, UnreadableFile
+from dashboard.importer.reading import RawTable, UnreadableFile, read_file
 
 log = logging.getLogger("dashboard.importer")
 
@@ -63,8 +63,6 @@ def _child(conn, data: bytes, filename: str, kind: str | None, memory_mb: int, c
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
     cap = _address_space() + memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-    from dashboard.importer.reading import read_file
-
     try:
         raw = read_file(data, filename, kind)
         del data
@@ -73,7 +71,7 @@ def _child(conn, data: bytes, filename: str, kind: str | None, memory_mb: int, c
         message = ("unreadable", exc.message, exc.line)
     except MemoryError:
         message = ("memory",)
-    except Exception as exc:  # noqa: BLE001 - told to the parent, which answers in French
+    except Exception as exc:  # told to the parent, which answers in French
         message = ("error", type(exc).__name__)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     conn.send((*message[:1], {"peak_mb": usage.ru_maxrss / 1024, "cpu_seconds": usage.ru_utime + usage.ru_stime},

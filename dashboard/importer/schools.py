@@ -1,10 +1,10 @@
-"""School lists as the ministry publishes them (issue 16): the Annuaire de l'éducation (2023 and
+"""School lists as the ministry publishes them: the Annuaire de l'éducation (2023 and
 current forms), adresse-et-géolocalisation, IPS collèges and lycées, effectifs, DNB.
 
 ``prepare`` turns the raw table of an ``etablissements`` file into the contract's columns before
 the usual checks run:
 
-* nature codes and labels → the dashboard's types (``NATURE_CODES``, ``nature``); natures outside
+* nature codes and labels → the dashboard's types (``natures``); natures outside
   the dashboard's field (CIO, écoles, agricultural or maritime lycées, private schools without a
   contract, other ministries) are **set aside** and counted, not errors;
 * sector labels (Public, Privé, « privé sous contrat », PU/PR); priority education from one column
@@ -26,8 +26,10 @@ from dataclasses import dataclass, replace
 
 import polars as pl
 
+from dashboard import fmt
 from dashboard.importer import contracts, places, sites
 from dashboard.importer.contracts import CONTRACTS, ColumnSpec, Contract, squash
+from dashboard.importer.natures import OUT_OF_FIELD, nature
 from dashboard.importer.parsing import parse_date, restore_code
 from dashboard.importer.reading import LINE, RawTable
 from dashboard.importer.references import References
@@ -64,60 +66,6 @@ AUX = Contract("etablissements_aux", "Colonnes utiles des fichiers officiels", "
     ColumnSpec("multi_lignes", contracts.TEXT, "1 si l'établissement a une ligne par site (annuaire).", "0",
                aliases=("etablissement_multi_lignes", "multi_sites", "multisite")),
 ), key=())
-
-# Nature codes of the ministry's nomenclature kept by the dashboard (DESIGN §4); any other nature
-# (écoles 1xx, CIO 841, …) is outside the dashboard's field.
-NATURE_CODES = {
-    "300": "LGT",  # lycée d'enseignement général et technologique
-    "301": "LGT",  # lycée technologique
-    "302": "LGT",  # lycée d'enseignement général
-    "306": "LPO",  # lycée polyvalent
-    "320": "LP",  # lycée professionnel
-    "334": "LP",  # section d'enseignement professionnel (SEP) d'un lycée
-    "335": "LGT",  # section d'enseignement général et technologique (SEGT) d'un LP
-    "340": "COLLEGE",
-    "352": "COLLEGE",  # collège climatique
-    "370": "EREA",  # établissement régional d'enseignement adapté
-}
-# Labels (squashed) → type, tried in this order as prefixes: « LPO LYCEE DES METIERS » is an LPO.
-LABEL_PREFIXES = (
-    ("lyceeagricole", None), ("lyceeprofessionnelagricole", None), ("lyceehorticole", None),
-    ("lyceemaritime", None), ("lyceeprofessionnelmaritime", None), ("legta", None), ("lpa", None),
-    ("lyceepolyvalent", "LPO"), ("lpo", "LPO"), ("lyceeprofessionnel", "LP"), ("lyp", "LP"),
-    ("sectiondenseignementprofessionnel", "LP"), ("sectionenseignementprofessionnel", "LP"),
-    ("lyceedenseignementgeneral", "LGT"), ("lyceeenseigntgeneral", "LGT"), ("lyceeenseignementgeneral", "LGT"),
-    ("lyceegeneral", "LGT"), ("lyceegen", "LGT"), ("lycgen", "LGT"), ("lyceetechnologique", "LGT"),
-    ("lyceetechnique", "LGT"), ("sectionenseigtgeneral", "LGT"), ("sectiondenseignementgeneral", "LGT"),
-    ("sectionenseignementgeneral", "LGT"), ("legt", "LGT"), ("lgt", "LGT"),
-    ("college", "COLLEGE"), ("clg", "COLLEGE"), ("ecolesecondaire", "COLLEGE"),
-    ("etabregional", "EREA"), ("etablissementregional", "EREA"), ("erea", "EREA"),
-    ("etablissementexperimental", "AUTRE"),
-)
-EXACT_LABELS = {"lp": "LP", "sep": "LP", "segt": "LGT", "lg": "LGT", "lt": "LGT", "autre": "AUTRE",
-                **{squash(t): t for t in ("COLLEGE", "LGT", "LP", "LPO", "EREA", "AUTRE")}}
-OUT_OF_FIELD_PREFIXES = ("horschamp", "centredinformation", "cio", "informationetorientation", "ecole", "maisonfamiliale",
-                         "rectorat", "centredeformation", "cfa", "greta", "universite", "inspection",
-                         "etablissementmedico", "ime", "segpa")
-OUT_OF_FIELD = "hors champ"
-
-
-def nature(value: str) -> tuple[str | None, str | None]:
-    """(type, None) for a nature code or label the dashboard keeps; (None, label) for a nature
-    outside its field; (None, None) when not recognised (an error then names the value)."""
-    text = restore_code(value)
-    if text.isdigit() and len(text) <= 3:
-        code = text.zfill(3)
-        return (NATURE_CODES[code], None) if code in NATURE_CODES else (None, f"nature {code}")
-    key = squash(text)
-    if key in EXACT_LABELS:
-        return EXACT_LABELS[key], None
-    for prefix, kind in LABEL_PREFIXES:
-        if key.startswith(prefix):
-            return (kind, None) if kind else (None, text)
-    if key.startswith(OUT_OF_FIELD_PREFIXES):
-        return None, text
-    return None, None
-
 
 def sector(value: str) -> tuple[str | None, bool]:
     """(PUBLIC / PRIVE / None when not recognised, out of field: a private school without a contract)."""
@@ -352,8 +300,6 @@ def reason_label(reason: str, t: pl.DataFrame) -> str:
 
 def report_set_aside(t: pl.DataFrame, found: dict, issues: Issues) -> None:
     """One warning per reason, with the detail (departments, natures) of what was set aside."""
-    from dashboard import fmt
-
     if found.get("hors académie"):
         by_dep = t.filter(pl.col("_ecart") == "hors académie").group_by("_dep").len().sort(["len", "_dep"],
                                                                                            descending=[True, False])
@@ -386,9 +332,3 @@ def disagreement(row: dict, postcode_header: str | None) -> str:
         what = f"La commune {row['commune_insee']} est dans le département {other}"
     return (f"{what}, mais la ligne indique le département {stated} : les deux ne concordent pas (un zéro initial "
             "perdu dans un tableur ?). Corrigez le code de la commune ou le département.")
-
-
-def is_school_list(headers: list[str]) -> bool:
-    """Whether these headers are those of a school list (for the choice of the kind)."""
-    main, aux = recognise(headers)
-    return "uai" in main.values() and len(main) + len(aux) >= 3

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from dashboard import fmt, integrity
+from dashboard import fmt
 from dashboard.importer import validation, writing
 from dashboard.importer.contracts import KIND_LABELS
 from dashboard.importer.report import Report, s
 from dashboard.importer.validation import Checked
 from dashboard.importer.writing import WriteCounts
+from dashboard.store import integrity
+from queries import raccrochage_suppression
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ def import_file(engine: Engine, data: bytes, filename: str = "", kind: str | Non
                 utilisateur: str = "local", dry_run: bool = False, mapping=None) -> ImportResult:
     """Check the file and, if it has no error (and not ``dry_run``), write it in one transaction."""
     digest = sha256_hex(data)
-    integrity.check(engine)  # a damaged database is never written to (issue 30)
+    integrity.check(engine)  # a damaged database is never written to
     with engine.begin() as conn:
         checked = validation.check(conn, data, filename, kind, mapping)
         if not checked.ok or dry_run:
@@ -91,8 +93,6 @@ def _store_secrecy(engine: Engine) -> None:
     import logging
 
     try:
-        from queries import raccrochage_suppression
-
         raccrochage_suppression.store_decisions(engine)
-    except Exception:  # noqa: BLE001 - the import itself has succeeded
+    except Exception:  # the import itself has succeeded
         logging.getLogger("dashboard.importer").exception("Secret statistique : décisions non enregistrées")

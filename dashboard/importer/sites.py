@@ -1,4 +1,4 @@
-"""One school per UAI out of a directory that lists a school once per site (issue 24).
+"""One school per UAI out of a directory that lists a school once per site.
 
 The ministry's *Annuaire de l'éducation* gives a school with several sites one row per site, under
 the same UAI, flagged ``etablissement_multi_lignes`` = 1 (0352072M: its LP and its LPO; 0350852L:
@@ -23,6 +23,7 @@ import polars as pl
 
 from dashboard import fmt
 from dashboard.importer.contracts import squash
+from dashboard.importer.natures import nature
 from dashboard.importer.parsing import restore_code
 from dashboard.importer.reading import LINE
 from dashboard.importer.report import WARNING, Issues
@@ -77,8 +78,6 @@ def merge_group(uai: str, rows: pl.DataFrame, values: list[str]) -> Merge | None
 
 def main_site(rows: pl.DataFrame) -> tuple[int, str]:
     """(line of the main site, why it was chosen, in French)."""
-    from dashboard.importer.schools import nature
-
     records = rows.to_dicts()
     candidates = [r for r in records if "annexe" not in squash(r.get("nom") or "")] or records
     if len(candidates) == 1:

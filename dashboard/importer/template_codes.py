@@ -1,4 +1,4 @@
-"""Codes at hand in the XLSX templates (issue 24).
+"""Codes at hand in the XLSX templates.
 
 ``codes_for(conn, annee)`` gathers what a file of that school year may name: the territories of its
 breakdown (code, name, level, parent), the school years, the six bimonthly period ends. A template
@@ -24,9 +24,13 @@ from dataclasses import dataclass
 import polars as pl
 from sqlalchemy import Connection
 
-from dashboard import exports, fmt
+from dashboard import fmt
 from dashboard.importer import contracts
 from dashboard.importer.contracts import CONTRACTS, ColumnSpec
+from dashboard.publish import exports
+from dashboard.store import db
+from queries import raccrochage_rules
+from queries import territoires as tq
 
 TERRITORIES_SHEET = "Liste des territoires"
 LISTS_SHEET = "Listes"
@@ -61,9 +65,6 @@ def school_years_around(years: list[str] | tuple[str, ...], today: dt.date | Non
 
 
 def codes_for(conn: Connection, annee: str, years: list[str] | tuple[str, ...] = ()) -> Codes:
-    from queries import raccrochage_rules
-    from queries import territoires as tq
-
     return Codes(annee, tq.territory_list(conn, annee), school_years_around([*years, annee]),
                  tuple(raccrochage_rules.period_ends(annee)), _largest_commune(conn))
 
@@ -71,8 +72,6 @@ def codes_for(conn: Connection, annee: str, years: list[str] | tuple[str, ...] =
 def _largest_commune(conn: Connection) -> tuple[str, str, str] | None:
     """The académie's most populous commune: the example commune of its templates."""
     from sqlalchemy import select
-
-    from dashboard import db
 
     c = db.communes
     row = conn.execute(select(c.c.insee, c.c.nom, c.c.departement_code)
@@ -82,8 +81,6 @@ def _largest_commune(conn: Connection) -> tuple[str, str, str] | None:
 
 def period_label(periode_fin: str) -> str:
     """« 31/12/2016 (nov.–déc. 2016) »: a period as the list of periods shows it."""
-    from queries import raccrochage_rules
-
     return f"{fmt.date_short(periode_fin)} ({raccrochage_rules.period_label(periode_fin)})"
 
 

@@ -1,8 +1,8 @@
 """Downloadable templates: for each kind, a CSV and an XLSX with the expected header and one
 example row; the XLSX has a second sheet « Explications » describing every column in French, with
 the other headers the import accepts for it. Given the codes of a school year
-(``template_codes.codes_for``), the XLSX also lists the territories and offers drop-down lists
-(issue 24); a bilan template can come pre-filled with every network for one period."""
+(``template_codes.codes_for``), the XLSX also lists the territories and offers drop-down lists;
+a bilan template can come pre-filled with every network for one period."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import datetime as dt
 
 import polars as pl
 
-from dashboard import exports
 from dashboard.importer import contracts, template_codes
 from dashboard.importer.contracts import CONTRACTS, ColumnSpec
 from dashboard.importer.template_codes import TERRITORIES_SHEET, Codes
+from dashboard.publish import exports
 
 EXPLANATIONS_SHEET = "Explications"
 

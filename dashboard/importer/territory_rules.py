@@ -11,7 +11,7 @@ from __future__ import annotations
 import polars as pl
 
 from dashboard import fmt
-from dashboard.access import ACADEMIE
+from dashboard.access.scope import ACADEMIE
 from dashboard.importer.checks import commune_exists, present
 from dashboard.importer.references import References
 from dashboard.importer.report import WARNING, Issues

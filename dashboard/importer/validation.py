@@ -44,7 +44,7 @@ def check(conn: Connection, data: bytes, filename: str = "", kind: str | None = 
         raise ValueError(f"unknown kind {kind!r}")
     issues = Issues()
     try:
-        raw = sandbox.read_isolated(data, filename, kind)  # in a capped child process (issue 30)
+        raw = sandbox.read_isolated(data, filename, kind)  # in a capped child process
         if mapping is not None:
             raw = mapping.apply(raw)
     except UnreadableFile as exc:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import polars as pl
 from sqlalchemy import Connection, Table, insert, select
 
-from dashboard import db
 from dashboard.importer import bulk
+from dashboard.store import db
 from queries import territoires
 
 

@@ -1,4 +1,4 @@
-"""La lettre de la MLDS (issue 29): a periodic letter generated from each bimonthly bilan, edited in
+"""La lettre de la MLDS: a periodic letter generated from each bimonthly bilan, edited in
 the app, published once and frozen, archived, and sent to each reader within their scope.
 
 * ``content`` — one territory seen with one scope, from the published figures and the deck's sentences;

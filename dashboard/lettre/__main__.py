@@ -21,9 +21,13 @@ import re
 import sys
 from pathlib import Path
 
-from dashboard import db, dbfailure, fmt
-from dashboard.access import AccessDenied
+from dashboard import fmt
+from dashboard.access import auth
+from dashboard.access.scope import AccessDenied
 from dashboard.cli import FrenchArgumentParser
+from dashboard.lettre import html as letter_html
+from dashboard.lettre import letter, pdf, recipients, sending, store
+from dashboard.store import db, dbfailure, lifecycle
 
 YEAR = re.compile(r"^\d{4}-\d{4}$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -59,9 +63,6 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
 
 
 def _run(engine, args) -> int:
-    from dashboard import auth
-    from dashboard.lettre import letter, recipients, sending, store
-
     with engine.connect() as conn:
         scope = auth.cli_scope(conn, args.utilisateur)
         periode = args.periode or letter.latest_period(conn, args.annee)
@@ -82,9 +83,6 @@ def _run(engine, args) -> int:
                 html, pdf_bytes = store.reader_files(conn, found["id"], scope)
                 what = f"lettre n° {found['numero']}"
             else:
-                from dashboard.lettre import html as letter_html
-                from dashboard.lettre import pdf
-
                 own = letter.variant_key(scope) != letter.FULL  # a reader's own territory part is needed
                 view = letter.view(store.preview(conn, args.annee, periode, territories=own), scope)
                 html, pdf_bytes = letter_html.document(view), pdf.render(view)
@@ -115,15 +113,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     _check(parser, args)
-    from dashboard.lettre import letter, recipients, sending, store
-
     engine = None
     try:
         engine = db.make_engine(args.database_url)
         if not db.is_initialised(engine):
             print("Erreur : la base de données n'est pas initialisée.", file=sys.stderr)
             return 1
-        db.init_database(engine)  # an older database is brought to the current schema in place
+        lifecycle.init_database(engine)  # an older database is brought to the current schema in place
         return _run(engine, args)
     except (store.LetterRefused, letter.PeriodUnavailable, sending.SendingRefused, AccessDenied) as exc:
         print(f"Erreur : {exc.message}", file=sys.stderr)
@@ -134,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"Erreur : fichier illisible ou impossible à écrire ({exc.strerror or exc}).", file=sys.stderr)
         return 1
-    except Exception as exc:  # noqa: BLE001 - one French line, never a traceback
+    except Exception as exc:  # one French line, never a traceback
         return dbfailure.cli_exit(exc)
     finally:
         if engine is not None:

@@ -11,7 +11,8 @@ import io
 from dataclasses import dataclass
 
 from dashboard import fmt
-from dashboard.charts.common import BLUE_FRANCE, SOLUTION_LABELS
+from dashboard.charts.common import BLUE_FRANCE
+from queries.raccrochage_rules import SOLUTION_LABELS
 
 GREY = "#7b7b7b"
 INK = "#1e1e1e"

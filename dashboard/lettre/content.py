@@ -1,7 +1,7 @@
 """What a letter says, gathered once from the published figures (core, no Streamlit).
 
 Every figure the letter quotes is a line of the figures export of its territory
-(``dashboard.figures.territory_figures`` then ``figures.lines``), written by
+(``queries.figures.territory_figures`` then ``publish.figures.lines``), written by
 ``publish.cell_text``: its value, rounding and secrecy mark are those of every other channel. The
 sentences are the deck's « Points saillants » (``dashboard.slides.gather``), computed with the
 reader's scope, so that a reader never meets a figure their profile cannot open.
@@ -21,9 +21,11 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
-from dashboard import disclosure, figures, fmt, publish
-from dashboard.access import ACADEMIE, Scope
+from dashboard import disclosure, fmt, publish
+from dashboard.access.scope import ACADEMIE, Scope
+from dashboard.publish import figures, narrative
 from dashboard.slides import content as deck
+from queries import figures as figures_query
 from queries import raccrochage_position as position
 from queries import territoires as tq
 
@@ -66,7 +68,7 @@ def _jsonable(value):
 def published_figures(conn: Connection, scope: Scope, code: str, annee: str) -> tuple[dict[str, dict], dict]:
     """Every figure of the export of ``code`` (scope checked), as ``figure`` dicts by key, and the
     export itself."""
-    data = figures.territory_figures(conn, scope, code, annee)
+    data = figures_query.territory_figures(conn, scope, code, annee)
     return {line.column.key: figure(line) for line in figures.lines(data)}, data
 
 
@@ -171,8 +173,6 @@ def part(conn: Connection, scope: Scope, code: str, annee: str, cache: FigureCac
 
 
 def _subject(territory: tq.Territory) -> str:
-    from dashboard import narrative
-
     return narrative.subject(territory.niveau, territory.code, territory.nom)[0]
 
 

@@ -14,10 +14,11 @@ import datetime as dt
 
 from sqlalchemy import Connection
 
-from dashboard import db, disclosure, fmt
-from dashboard.access import ACADEMIE, ACADEMIE_ROLES, Scope
+from dashboard import disclosure, fmt
+from dashboard.access.scope import ACADEMIE, ACADEMIE_ROLES, Scope
 from dashboard.lettre import content as parts
 from dashboard.publish.provenance import DEMO_LINE, SOURCES
+from dashboard.store import db
 from queries import raccrochage_position as position
 from queries import territoires as tq
 
@@ -135,12 +136,6 @@ def _header(content: dict | None) -> dict | None:
 def _academie_name(index: dict) -> str:
     territory = index.get(ACADEMIE)
     return territory.nom if territory else "Académie"
-
-
-def with_number(content: dict, numero: int) -> dict:
-    """The content with its number, once published."""
-    return {**content, "numero": numero,
-            "titre": title(numero, content["annee"], content["periode_fin"], content["close"])}
 
 
 # --- what one reader receives -------------------------------------------------------------------

@@ -51,5 +51,5 @@ def render(view: dict, charts: list[letter_charts.Chart] | None = None) -> bytes
         try:
             return typst.compile(str(root / "lettre.typ"), root=str(root), sys_inputs={"data": payload},
                                  pdf_standards=["ua-1"])
-        except Exception as exc:  # noqa: BLE001 - the compiler's message, said in French by the caller
+        except Exception as exc:  # the compiler's message, said in French by the caller
             raise PdfError(f"La lettre n'a pas pu être mise en page en PDF ({exc}).") from exc

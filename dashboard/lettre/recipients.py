@@ -9,12 +9,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 
 from sqlalchemy import Connection, Engine, delete, insert, select
 
-from dashboard import auth, db
-from dashboard.access import ACADEMIE, ROLES, Scope, require_letter_editor
+from dashboard.access import auth
+from dashboard.access.scope import ACADEMIE, ROLES, Scope, require_letter_editor
+from dashboard.plaintext import ascii_letters
+from dashboard.store import db
 
 COLUMNS = ("email", "nom", "role", "territoire_code")
 ALIASES = {"courriel": "email", "mail": "email", "adresse": "email", "e_mail": "email", "territoire": "territoire_code",
@@ -35,7 +36,7 @@ class RecipientsInvalid(Exception):
 
 
 def _key(name: str) -> str:
-    plain = unicodedata.normalize("NFKD", name.strip().lstrip("\ufeff")).encode("ascii", "ignore").decode()
+    plain = ascii_letters(name.strip().lstrip("\ufeff"))
     key = re.sub(r"[\s-]+", "_", plain.lower())
     return ALIASES.get(key, key)
 
@@ -84,7 +85,11 @@ def parse(text: str) -> tuple[list[dict], list[auth.UserProblem]]:
 
 def read(conn: Connection, data: bytes) -> list[dict]:
     """Validated recipients of a file, or ``RecipientsInvalid`` listing every problem."""
-    rows, problems = parse(auth.decode(data))
+    try:
+        text = auth.decode(data)
+    except auth.UsersFileInvalid as exc:
+        raise RecipientsInvalid(exc.problems) from exc
+    rows, problems = parse(text)
     problems += auth.check_territories(conn, rows)
     if problems:
         raise RecipientsInvalid(sorted(problems, key=lambda p: p.line))

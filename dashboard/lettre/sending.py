@@ -30,11 +30,12 @@ from pathlib import Path
 
 from sqlalchemy import Engine, insert, select
 
-from dashboard import audit, db
-from dashboard.access import Scope, require_letter_editor
+from dashboard.access import audit
+from dashboard.access.scope import Scope, require_letter_editor
 from dashboard.lettre import charts as letter_charts
 from dashboard.lettre import html as letter_html
 from dashboard.lettre import letter, pdf, recipients, store
+from dashboard.store import db
 
 SEND_ACTION, DRY_RUN_ACTION = "envoi_lettre", "essai_lettre"
 DEFAULT_SENDER = "lettre-mlds@localhost"
@@ -175,14 +176,14 @@ class _Relay:
         try:
             if self.conn is not None:
                 self.conn.rset()
-        except Exception:  # noqa: BLE001 - a broken connection is opened again for the next one
+        except Exception:  # a broken connection is opened again for the next one
             self.close()
 
     def close(self) -> None:
         if self.conn is not None:
             try:
                 self.conn.quit()
-            except Exception:  # noqa: BLE001 - closing a broken connection
+            except Exception:  # closing a broken connection
                 pass
             self.conn = None
 
@@ -262,7 +263,7 @@ def distribute(engine: Engine, scope: Scope, lettre_id: int, *, config: SmtpConf
                     relay.send(msg)
                     detail = "message remis au serveur d'envoi"
                 outcome = Outcome(person["email"], person["territoire_code"], True, detail, path)
-            except Exception as exc:  # noqa: BLE001 - one recipient's failure never stops the others
+            except Exception as exc:  # one recipient's failure never stops the others
                 outcome = Outcome(person["email"], person["territoire_code"], False, failure_text(exc))
             _record(engine, scope, lettre_id, content["numero"], outcome, dry_run_dir is not None)
             outcomes.append(outcome)

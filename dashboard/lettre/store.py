@@ -12,10 +12,11 @@ import json
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
-from dashboard import audit, db
-from dashboard.access import Scope, require_letter_editor
+from dashboard.access import audit
+from dashboard.access.scope import Scope, require_letter_editor
 from dashboard.lettre import html as letter_html
 from dashboard.lettre import letter, pdf
+from dashboard.store import db
 
 DRAFT, PUBLISHED = "brouillon", "publiee"
 PAGE = "Lettre de la MLDS"

@@ -4,12 +4,12 @@ read their columns here (``publish.columns``); nothing else decides how a figure
 
 from __future__ import annotations
 
-from dashboard.charts.common import SOLUTION_LABELS, STATUS_COLORS, STATUS_LABELS
 from dashboard.publish.columns import Column, Kind, column_map
 from queries.absenteisme import SECTOR_LABELS, TYPE_LABELS
 from queries.prevention import CHAIN_LABELS, FUNCTION_LABELS
 from queries.raccrochage_position import PHASE_LABELS
-from queries.raccrochage_rules import PROFILE_SOURCES, STATUS_ORDER, rate_name
+from queries.raccrochage_rules import PROFILE_SOURCES, SOLUTION_LABELS, rate_name
+from queries.statuses import STATUS_COLORS, STATUS_LABELS, STATUS_ORDER
 from queries.territoires import LEVEL_LABELS
 
 SOLUTION_COLUMNS = tuple(SOLUTION_LABELS)
@@ -112,7 +112,7 @@ def absence_columns(annee: str, previous: str) -> dict[str, Column]:
     ])
 
 
-# --- prevention (issue 17): referents, GPDS chain, « angles morts », MLDS sites -----------------------
+# --- prevention: referents, GPDS chain, « angles morts », MLDS sites -----------------------
 
 PUPIL_COUNTS = tuple(CHAIN_LABELS)
 GPDS_FIGURE_LABELS = {"eleves_reperes": "élèves repérés", "eleves_suivis": "élèves suivis",
@@ -268,12 +268,6 @@ FIGURES = column_map([
     _count("mlds_jeunes_accueillis", "Jeunes accueillis en MLDS"),
     _rate("mlds_taux_occupation", "Taux d'occupation des places MLDS"),
 ])
-
-
-def declare_figures(*columns: Column) -> None:
-    """Declare the keys a figures-export contributor adds (idempotent)."""
-    for column in columns:
-        FIGURES[column.key] = column
 
 
 def figure_column(key: str) -> Column:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 
-from dashboard import exports
+from dashboard.publish import exports
 from dashboard.publish.columns import Column, Kind, Table, masked_summary
 from dashboard.publish.provenance import Provenance
 from dashboard.publish.text import is_missing, rounded, value_text

@@ -9,8 +9,8 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dashboard import disclosure, exports
-from dashboard.publish import csvfile, workbook
+from dashboard import disclosure
+from dashboard.publish import csvfile, exports, workbook
 from dashboard.publish.columns import Column
 from dashboard.publish.provenance import Provenance
 from dashboard.publish.text import value_text

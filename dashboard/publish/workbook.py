@@ -15,7 +15,7 @@ import datetime as dt
 import io
 from collections.abc import Sequence
 
-from dashboard import exports
+from dashboard.publish import exports
 from dashboard.publish.columns import NUMERIC, Column, Kind, Table, masked_summary
 from dashboard.publish.provenance import Provenance
 from dashboard.publish.text import is_missing, value_text

@@ -14,10 +14,11 @@ from pathlib import Path
 
 from sqlalchemy import Connection
 
-from dashboard.access import Scope
-from dashboard.slides.content import DeckContent, Highlight, gather
+from dashboard.access.scope import Scope
+from dashboard.slides.content import gather
 from dashboard.slides.deck import render, slide_plan, slide_titles
-from dashboard.slides.series import xlsx_bytes as figures_xlsx
+from dashboard.slides.model import DeckContent, Highlight
+from dashboard.slides.workbook import xlsx_bytes as figures_xlsx
 
 __all__ = ["DeckContent", "Highlight", "build_deck", "check_template", "deck_filename", "figures_xlsx", "gather",
            "render", "slide_plan", "slide_titles"]
@@ -42,7 +43,7 @@ def check_template(data: bytes) -> str | None:
 
     try:
         prs = Presentation(io.BytesIO(data))
-    except Exception:  # noqa: BLE001 - any parsing error means "not a usable template"
+    except Exception:  # any parsing error means "not a usable template"
         return "Ce fichier n'est pas un modèle PowerPoint (.pptx) lisible."
     if not len(prs.slide_layouts):
         return "Ce modèle ne contient aucune disposition de diapositive."

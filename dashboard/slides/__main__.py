@@ -19,9 +19,13 @@ import sys
 import time
 from pathlib import Path
 
-from dashboard import db, dbfailure, fmt
-from dashboard.access import AccessDenied
+from dashboard import fmt
+from dashboard.access import audit, auth
+from dashboard.access.scope import AccessDenied
 from dashboard.cli import FrenchArgumentParser
+from dashboard.slides import build_deck, check_template, deck_filename
+from dashboard.store import db, dbfailure, lifecycle
+from queries import territoires as tq
 
 YEAR = re.compile(r"^\d{4}-\d{4}$")
 BAR_WIDTH = 20
@@ -68,8 +72,6 @@ def _check_usage(parser: argparse.ArgumentParser, args: argparse.Namespace) -> N
 
 
 def _scope(conn, utilisateur: str | None):
-    from dashboard import auth
-
     return auth.cli_scope(conn, utilisateur)
 
 
@@ -80,8 +82,6 @@ def _template(path: str | None) -> bytes | None:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise Refused(f"modèle illisible « {path} » ({exc.strerror or exc}).") from exc
-    from dashboard.slides import check_template
-
     problem = check_template(data)
     if problem:
         raise Refused(f"« {path} » : {problem[0].lower()}{problem[1:]}")
@@ -101,17 +101,13 @@ def _write_progress(done: int, total: int, label: str) -> None:
 
 def _audit(engine, scope, code: str, annee: str) -> None:
     try:
-        from dashboard import audit
-
         audit.record(engine, scope.utilisateur, audit.EXPORT, "dialogue-de-gestion", code,
                      f"annee={annee}; presentation PPTX (ligne de commande)")
-    except Exception:  # noqa: BLE001 - auditing never blocks an export
+    except Exception:  # auditing never blocks an export
         pass
 
 
 def _one(engine, conn, scope, args, template) -> int:
-    from dashboard.slides import build_deck
-
     try:
         data = build_deck(conn, scope, args.territoire, args.annee, template)
     except KeyError as exc:
@@ -127,9 +123,6 @@ def _one(engine, conn, scope, args, template) -> int:
 def _all_networks(engine, conn, scope, args, template) -> int:
     """One deck per network of the scope, then the deck of the scope's own territory when it
     lies above the networks (the académie for the rector): the whole dialogue de gestion."""
-    from dashboard.slides import build_deck, deck_filename
-    from queries import territoires as tq
-
     visible = tq.visible_territories(conn, scope, args.annee)
     networks = [t for t in visible if t.niveau == "reseau"]  # visible networks lie inside the scope
     if not networks:
@@ -164,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         template = _template(args.template)
         if not db.is_initialised(engine):
             raise Refused("la base de données n'est pas initialisée.")
-        db.init_database(engine)  # an older database is brought to the current schema in place
+        lifecycle.init_database(engine)  # an older database is brought to the current schema in place
         with engine.connect() as conn:
             scope = _scope(conn, args.utilisateur)
             if args.tous_reseaux:
@@ -174,15 +167,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Erreur : {exc}", file=sys.stderr)
         return 1
     except AccessDenied as exc:
-        from dashboard import audit
-
         if engine is not None:
             audit.record_safely(engine, args.utilisateur or "cli", audit.DENIED, "dialogue-de-gestion",
                                 (args.territoire or "")[:20] or None,
                                 f"{exc.message} (présentation PPTX, ligne de commande, annee={args.annee})")
         print(f"Erreur : {exc.message}", file=sys.stderr)
         return 1
-    except Exception as exc:  # noqa: BLE001 - one French line, never a traceback
+    except Exception as exc:  # one French line, never a traceback
         sys.stderr.write("\n")  # after a progress bar
         return dbfailure.cli_exit(exc)
     finally:

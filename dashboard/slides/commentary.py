@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import polars as pl
 
-from dashboard import fmt, narrative
-from dashboard.charts.common import SOLUTION_LABELS
-from dashboard.slides.content import DeckContent, Highlight
+from dashboard import fmt
+from dashboard.publish import narrative
+from dashboard.slides.model import DeckContent, Highlight
 from queries import raccrochage as rq
 from queries import raccrochage_position as position
+from queries.raccrochage_rules import SOLUTION_LABELS
 
 MAX_SENTENCES = 6
 TYPE_PHRASES = {"COLLEGE": "les collèges", "LGT": "les lycées généraux et technologiques (LGT)",

@@ -12,15 +12,22 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import polars as pl
 from sqlalchemy import Connection
 
 from dashboard import academie as academie_of
-from dashboard import db
-from dashboard.academie import Academie
-from dashboard.access import ACADEMIE, Scope
+from dashboard import schoolyear
+from dashboard.access.scope import ACADEMIE, Scope
+from dashboard.charts import raccrochage as rc
+from dashboard.slides import commentary
+from dashboard.slides.model import Absence, DeckContent, MapKey, Prevention
+from dashboard.store import db
+from queries import absenteisme as aq
+from queries import donnees as dq
+from queries import prevention as pq
+from queries import prevention_figures as pf
 from queries import raccrochage as rq
 from queries import territoires as tq
 
@@ -29,97 +36,9 @@ log = logging.getLogger("dashboard.slides")
 MAP_LEVEL = "reseau"
 MAP_INDICATOR = "taux_atteinte"
 #: The map's place on its slide (inches, width × height: the content area of a 16:9 deck less the
-#: legend's column) and the size of its labels there: legible when projected (issue 25).
+#: legend's column) and the size of its labels there: legible when projected.
 MAP_BOX_IN = (7.9, 5.5)
 MAP_LABEL_PT = 11.0
-
-
-@dataclass(frozen=True)
-class MapKey:
-    """What the slide writes beside the map (``staticmap.SlideMap``): the legend, the method, the
-    map's printed size (the picture is placed at that size, so its labels are ``label_pt``)."""
-
-    title: str
-    legend: tuple[tuple[str, str, str], ...]  # (kind, colour, label)
-    method: str
-    width_in: float
-    height_in: float
-    label_pt: float
-    label_boxes: tuple[tuple[float, float, float, float], ...] = ()  # each label's box on the map, inches
-
-
-@dataclass(frozen=True)
-class Highlight:
-    """One generated sentence and the slide whose figures it quotes."""
-
-    text: str
-    slide: str  # a key of ``deck.SLIDE_TITLES``
-
-
-@dataclass(frozen=True)
-class Absence:
-    """Absenteeism of the territory: yearly rates per school type, masked by the query module."""
-
-    par_type: pl.DataFrame  # groupe, taux, taux_precedent, evolution, masque (types present, in order)
-    ensemble: dict | None  # the same columns for all schools
-    references: dict[str, float]  # school type → national rate (fraction)
-    reference_annee: str | None  # school year of the national references used
-    reference_source: str | None
-    reference_estimee: bool  # some references of that year are estimated (LPO, EREA), not published
-    mois: tuple[str, str] | None  # first and last month with data this year
-    references_estimees: frozenset[str] = frozenset()  # school types whose national rate is estimated
-
-
-@dataclass(frozen=True)
-class Prevention:
-    """Prevention of the territory (``queries.prevention_figures`` and ``queries.prevention``):
-    referent coverage, the GPDS chain per 1 000 pupils against the académie, « angles morts »."""
-
-    figures: dict  # ``figures_contribution``: the export's keys, ``masque``, ``secret``
-    chain: dict  # the territory's row of ``queries.prevention.chain``
-    academie: dict | None  # the académie's row (None when the territory is the académie)
-    spots: dict  # ``blind_spot_counts``
-
-
-@dataclass(frozen=True)
-class DeckContent:
-    territory: tq.Territory
-    annee: str
-    annee_n1: str
-    demo: bool
-    generated_on: str  # ISO date of generation
-    situation: dict  # raw (status, target, expected level are never masked)
-    shown: dict  # after disclosure
-    masked: tuple[str, ...]
-    marks: dict  # masked key → disclosure mark (PRIMARY « < 5 », SECONDARY « s »)
-    periodes: pl.DataFrame  # rq.PERIOD_SCHEMA, disclosed
-    historique: pl.DataFrame  # rq.HISTORY_SCHEMA, disclosed
-    trajectoire: pl.DataFrame  # rq.TRAJECTORY_SCHEMA
-    solutions_n1: dict | None  # solution column → raccrochés at the same date last year, disclosed
-    sous_territoires: pl.DataFrame  # rq.SITUATION_SCHEMA + cellules_masquees, one level below
-    reseaux: pl.DataFrame  # every network of the territory, when they are not the level below
-    absence: Absence | None
-    map_png: bytes | None
-    highlights: tuple[Highlight, ...] = field(default=())
-    late: tuple[tuple[str, str | None], ...] = field(default=())  # networks without the latest bilan: (name, last)
-    prevention: Prevention | None = None  # None: no referent nor GPDS activity declared that year
-    solutions_n1_marks: dict = field(default_factory=dict)  # the decided marks of ``solutions_n1``
-    academie: Academie = field(default_factory=lambda: academie_of.from_code(None))  # the database's
-    map_key: MapKey | None = None  # the legend and size of ``map_png``
-
-    @property
-    def academie_name(self) -> str:
-        """« Académie de Rennes »: the deck's banner and the reference series."""
-        return self.academie.titre
-
-    @property
-    def periode_fin(self) -> str | None:
-        """Date of the data: the last bilan period received."""
-        return self.situation.get("periode_fin")
-
-    @property
-    def has_bilans(self) -> bool:
-        return self.periode_fin is not None
 
 
 def gather(conn: Connection, scope: Scope, code: str, annee: str, *, with_map: bool = True) -> DeckContent:
@@ -137,7 +56,7 @@ def gather(conn: Connection, scope: Scope, code: str, annee: str, *, with_map: b
     content = DeckContent(
         territory=territory,
         annee=annee,
-        annee_n1=rq.previous_year(annee),
+        annee_n1=schoolyear.previous_year(annee),
         demo=db.get_meta(conn, "demo") == "1",
         generated_on=dt.date.today().isoformat(),
         situation=detail.situation,
@@ -158,22 +77,14 @@ def gather(conn: Connection, scope: Scope, code: str, annee: str, *, with_map: b
         prevention=_prevention(conn, scope, territory.code, annee),
         academie=academie_of.of_connection(conn),
     )
-    from dashboard.slides import commentary
-
     return replace(content, highlights=tuple(commentary.highlights(content)))
 
 
 def _late_networks(conn: Connection, scope: Scope, code: str, annee: str) -> list[tuple[str, str | None]]:
-    from dashboard.charts import raccrochage as rc
-    from queries import donnees as dq
-
     return rc.late_names(dq.bilan_freshness(conn, scope, code, annee))
 
 
 def _prevention(conn: Connection, scope: Scope, code: str, annee: str) -> Prevention | None:
-    from queries import prevention as pq
-    from queries import prevention_figures as pf
-
     figures = pf.figures_contribution(conn, scope, code, annee)
     if not figures["etablissements_avec_referent"] and not figures["etablissements_declarants"]:
         return None
@@ -186,10 +97,6 @@ def _prevention(conn: Connection, scope: Scope, code: str, annee: str) -> Preven
 
 
 def _absence(conn: Connection, scope: Scope, code: str, annee: str) -> Absence | None:
-    try:
-        from queries import absenteisme as aq
-    except ImportError:  # the absenteeism subject has not landed
-        return None
     by_type = aq.yearly_rates(conn, scope, code, annee, "type")
     if by_type.is_empty():
         return None
@@ -233,16 +140,14 @@ def _references(aq, annee: str) -> tuple[str | None, dict[str, float], str | Non
 def _slide_map(conn: Connection, scope: Scope, territory: tq.Territory, annee: str):
     """The map of the slide (rate of achievement by network, the territory outlined): a
     ``staticmap.SlideMap``, or None when it cannot be drawn."""
-    try:
-        from dashboard import staticmap
-    except ImportError:  # the map subject has not landed
-        return None
+    from dashboard.charts import staticmap  # heavy (matplotlib, geopandas): only when a deck draws its map
+
     highlight = None if territory.code == ACADEMIE else territory.code
     try:
         return staticmap.render_slide_map(conn, scope, annee, level=MAP_LEVEL, indicator=MAP_INDICATOR,
                                           highlight=highlight, code=territory.code, box_in=MAP_BOX_IN,
                                           label_pt=MAP_LABEL_PT)
-    except Exception:  # noqa: BLE001 - a deck without its map is better than no deck
+    except Exception:  # a deck without its map is better than no deck
         log.exception("Carte statique indisponible pour %s (%s)", territory.code, annee)
         return None
 

@@ -17,8 +17,8 @@ from dashboard import disclosure, fmt
 from dashboard.charts.common import BLUE_FRANCE
 from dashboard.disclosure.cells import SMALL_LEVELS
 from dashboard.slides import keyslide, methodtext, pptcharts, prevention, series, style, tables
-from dashboard.slides.content import DeckContent
 from dashboard.slides.layout import Box, Deck
+from dashboard.slides.model import DeckContent
 from queries import territoires as tq
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dashboard import disclosure, fmt, publish
-from dashboard.charts.common import STATUS_LABELS
 from dashboard.publish import catalog
 from dashboard.publish.columns import Column, Kind
-from dashboard.slides.content import DeckContent
+from dashboard.slides.model import DeckContent
 from queries import raccrochage_position as position
 from queries.raccrochage_rules import rate_name
+from queries.statuses import STATUS_LABELS
 
 ARROWS = {"up": "▲", "down": "▼", "off": "="}
 POINTS = Column("evolution", "Évolution", Kind.POINTS)

@@ -3,7 +3,7 @@
 Every tile has four texts: its label, its value (the figure, large), a note and the change. The
 small texts get the lines they need, the value what is left; when a smaller template or the band
 leaves too little room for a legible value, the small texts step down to 10 pt, the band's text
-too, and each row of tiles is as tall as its own texts need (issue 25: nothing under 10 pt, the
+too, and each row of tiles is as tall as its own texts need (nothing under 10 pt, the
 figures legible when projected).
 """
 
@@ -13,9 +13,9 @@ from pptx.util import Inches, Pt
 
 from dashboard.charts.common import BLUE_FRANCE
 from dashboard.slides import methodtext, style
-from dashboard.slides.content import DeckContent
 from dashboard.slides.keyfigures import Tile, tiles
 from dashboard.slides.layout import Box, Deck
+from dashboard.slides.model import DeckContent
 
 TONE_COLORS = {"good": style.UP, "bad": style.DOWN, "neutral": style.MUTED}
 TILE_INSET = Inches(0.03)  # of each text box in a tile

@@ -109,7 +109,7 @@ class Deck:
         self.content_slides: list = []
 
     def _remove_slides(self) -> None:
-        id_list = self.prs.slides._sldIdLst  # noqa: SLF001 - python-pptx has no public API for this
+        id_list = self.prs.slides._sldIdLst  # python-pptx has no public API for this
         for slide_id in list(id_list):
             self.prs.part.drop_rel(slide_id.rId)
             id_list.remove(slide_id)
@@ -196,14 +196,14 @@ class Deck:
     def _drop_empty_placeholders(self, slide) -> None:
         for ph in list(slide.placeholders):
             if ph.placeholder_format.type not in TITLE_TYPES and not (ph.has_text_frame and ph.text_frame.text):
-                ph._element.getparent().remove(ph._element)  # noqa: SLF001
+                ph._element.getparent().remove(ph._element)
 
     @staticmethod
     def to_back(slide, shape) -> None:
         """Move ``shape`` behind every other shape of the slide."""
-        tree = slide.shapes._spTree  # noqa: SLF001
-        tree.remove(shape._element)  # noqa: SLF001
-        tree.insert(2, shape._element)  # after nvGrpSpPr and grpSpPr  # noqa: SLF001
+        tree = slide.shapes._spTree
+        tree.remove(shape._element)
+        tree.insert(2, shape._element)  # after nvGrpSpPr and grpSpPr
 
     @staticmethod
     def _place(shape, box: Box) -> None:
@@ -321,7 +321,7 @@ def _box_of(shape) -> Box:
 
 def set_alt_text(shape, text: str, name: str | None = None) -> None:
     """The shape's alternative text (``descr`` of its ``cNvPr``: what a screen reader says for a picture
-    or a chart, issue 28), and its name when given (« image.png » otherwise)."""
+    or a chart), and its name when given (« image.png » otherwise)."""
     properties = shape._element.xpath("./*[1]/p:cNvPr")[0]
     properties.set("descr", text)
     if name:

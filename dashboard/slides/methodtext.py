@@ -6,15 +6,18 @@ comes from the ``DeckContent`` (already disclosed) and is formatted by ``dashboa
 
 from __future__ import annotations
 
-from dashboard import disclosure, fmt, narrative, publish
+from dashboard import disclosure, fmt, publish
 from dashboard.charts import raccrochage as rc
-from dashboard.charts.common import BLUE_FRANCE, STATUS_COLORS, STATUS_LABELS
-from dashboard.publish import catalog
+from dashboard.charts.common import BLUE_FRANCE
+from dashboard.publish import catalog, narrative
 from dashboard.slides import series, style
-from dashboard.slides.content import DeckContent
-from queries import raccrochage as rq
+from dashboard.slides.keyfigures import projection_note
+from dashboard.slides.model import DeckContent
+from queries import absenteisme as aq
 from queries import raccrochage_position as position
+from queries import raccrochage_rules
 from queries.raccrochage_rules import rate_name
+from queries.statuses import STATUS_COLORS, STATUS_LABELS
 
 LABEL = (0.8, False, style.MUTED)
 #: Scale of a panel's notes: 10 pt and more at the panel's smallest base size (style.MIN_PT / NOTE)
@@ -50,8 +53,6 @@ def trajectory_panel(content: DeckContent) -> list[tuple]:
         gap = fmt.signed_percent(shown["ecart"]) if shown["ecart"] is not None else rc.MASKED_TEXT
         out += _pair("Écart à la trajectoire", gap, STATUS_COLORS[status], detail=STATUS_LABELS[status])
     if shown["projection"] is not None:
-        from dashboard.slides.keyfigures import projection_note
-
         out += _pair("Projection en fin d'année", fmt.integer(shown["projection"]),
                      detail=projection_note(s["statut"]) if s["objectif"] is not None else None)
     if position.is_closed(s.get("phase")) and s["statut"] in (position.REACHED, position.NOT_REACHED):
@@ -87,8 +88,6 @@ def funnel_panel(content: DeckContent) -> list[tuple]:
 
 
 def absence_panel(content: DeckContent) -> list[tuple]:
-    from queries import absenteisme as aq
-
     a = content.absence
     out = [(f"Évolution sur un an (mêmes mois que {content.annee_n1})", 0.85, True, style.TEXT)]
     for row in a.par_type.iter_rows(named=True):
@@ -152,14 +151,14 @@ def map_legend_text(content: DeckContent) -> str:
 
 
 def map_source() -> str:
-    import geodata
+    import geodata  # heavy (geopandas): only for the map slide's data credit
 
     return f"{geodata.SOURCE_CREDIT} Découpage en réseaux et PSAD indicatif."
 
 
 def table_note(content: DeckContent, omitted_networks: int = 0) -> str:
-    ahead = fmt.signed_percent(rq.STATUS_THRESHOLDS["en_avance"], 0)
-    late = fmt.signed_percent(rq.STATUS_THRESHOLDS["en_retard"], 0)
+    ahead = fmt.signed_percent(raccrochage_rules.STATUS_THRESHOLDS["en_avance"], 0)
+    late = fmt.signed_percent(raccrochage_rules.STATUS_THRESHOLDS["en_retard"], 0)
     if position.is_closed(content.situation.get("phase")):
         text = "Année close : objectif atteint ou non (raccrochés de l'année rapportés à l'objectif)."
     else:
@@ -173,7 +172,7 @@ def table_note(content: DeckContent, omitted_networks: int = 0) -> str:
 
 
 def sources_and_method(content: DeckContent) -> tuple[list[tuple], list[tuple]]:
-    import geodata
+    import geodata  # heavy (geopandas): only for the sources slide's data credit
 
     s = content.situation
     head = (1.2, True, BLUE_FRANCE)
@@ -227,11 +226,11 @@ def _status_method(s: dict) -> list[tuple]:
         return [("Année close : objectif de l'année atteint ou non. Taux d'atteinte : raccrochés de l'année "
                  "rapportés à l'objectif ; écart à l'objectif : raccrochés moins objectif. Évolutions : même date "
                  "de l'année précédente.", 1.0, False, style.TEXT)]
-    ahead = fmt.signed_percent(rq.STATUS_THRESHOLDS["en_avance"], 0)
-    late = fmt.signed_percent(rq.STATUS_THRESHOLDS["en_retard"], 0)
+    ahead = fmt.signed_percent(raccrochage_rules.STATUS_THRESHOLDS["en_avance"], 0)
+    late = fmt.signed_percent(raccrochage_rules.STATUS_THRESHOLDS["en_retard"], 0)
     return [
         ("Trajectoire : objectif × part de l'année habituellement atteinte à chaque période (années complètes "
-         f"précédentes ; ici : {rq.PROFILE_SOURCES[s['profil_source']]}). Projection : raccrochés divisés par cette "
+         f"précédentes ; ici : {raccrochage_rules.PROFILE_SOURCES[s['profil_source']]}). Projection : raccrochés divisés par cette "
          "part (un territoire : somme de celles de ses réseaux).", 1.0, False, style.TEXT),
         (f"Statut : en avance dès {ahead} d'écart à la trajectoire si la projection atteint l'objectif, en retard "
          f"sous {late} si elle ne l'atteint pas, sur la trajectoire sinon. Évolutions : même date de l'année "

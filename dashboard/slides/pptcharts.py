@@ -189,12 +189,12 @@ def _hide_legend_entry(chart, series_index: int) -> None:
 
 
 def _blanks_drawn(chart) -> bool:
-    blanks = chart._chartSpace.find(qn("c:chart")).find(qn("c:dispBlanksAs"))  # noqa: SLF001
+    blanks = chart._chartSpace.find(qn("c:chart")).find(qn("c:dispBlanksAs"))
     return blanks is not None and blanks.get("val") == "zero"
 
 
 def _no_label(series, index: int) -> None:
-    dlbl = series.points[index].data_label._get_or_add_dLbl()  # noqa: SLF001 - python-pptx has no delete
+    dlbl = series.points[index].data_label._get_or_add_dLbl()  # python-pptx has no delete
     for child in list(dlbl):
         if child.tag != qn("c:idx"):
             dlbl.remove(child)
@@ -221,7 +221,7 @@ def _marks(chart, series, s, kind: str, label_pt: float) -> None:
 
 
 def _blanks_as_zero(chart) -> None:
-    element = chart._chartSpace.find(qn("c:chart"))  # noqa: SLF001 - no python-pptx API for dispBlanksAs
+    element = chart._chartSpace.find(qn("c:chart"))  # no python-pptx API for dispBlanksAs
     blanks = element.find(qn("c:dispBlanksAs"))
     if blanks is None:
         blanks = element.makeelement(qn("c:dispBlanksAs"), {})

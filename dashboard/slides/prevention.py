@@ -15,8 +15,8 @@ from dashboard.charts.common import BLUE_FRANCE, LIGHT_GREY
 from dashboard.publish import catalog
 from dashboard.publish.columns import Column, Kind
 from dashboard.slides import style
-from dashboard.slides.content import DeckContent
-from dashboard.slides.series import ChartSpec, Series
+from dashboard.slides.model import DeckContent
+from dashboard.slides.series import ChartSpec, Series, spec_table
 from queries.prevention import COVERAGE_TARGET_TEXT
 
 STEPS = {"eleves_reperes": "Élèves repérés", "eleves_suivis": "Suivis par le GPDS",
@@ -129,8 +129,6 @@ def tables(content: DeckContent) -> list[publish.Table]:
     """The prevention sheets of the deck's workbook (none without prevention data)."""
     if content.prevention is None:
         return []
-    from dashboard.slides.series import spec_table
-
     out = [figures_table(content)]
     spec = chain(content)
     if spec is not None:

@@ -16,13 +16,16 @@ import polars as pl
 
 from dashboard import disclosure, fmt, publish
 from dashboard.charts import raccrochage as rc
-from dashboard.charts.common import BLUE_FRANCE, LIGHT_GREY, SOLUTION_COLORS, SOLUTION_LABELS
+from dashboard.charts.common import BLUE_FRANCE, LIGHT_GREY, SOLUTION_COLORS
 from dashboard.publish import catalog
 from dashboard.publish.columns import Column, Kind
 from dashboard.slides import style
-from dashboard.slides.content import DeckContent
+from dashboard.slides.model import DeckContent
+from queries import absenteisme as aq
 from queries import raccrochage as rq
 from queries import raccrochage_position as position
+from queries import raccrochage_rules
+from queries.raccrochage_rules import SOLUTION_LABELS
 
 ALL_SCHOOLS = "Tous établissements"
 SECRET_GREY = "#D0D0D0"
@@ -218,15 +221,15 @@ def funnel(content: DeckContent) -> ChartSpec | None:
     rate of passage from the previous step."""
     if not content.has_bilans:
         return None
-    values = [content.shown[c] for c in rq.FUNNEL_COLUMNS]
+    values = [content.shown[c] for c in raccrochage_rules.FUNNEL_COLUMNS]
     categories = []
-    for i, (column, value) in enumerate(zip(rq.FUNNEL_COLUMNS, values, strict=True)):
+    for i, (column, value) in enumerate(zip(raccrochage_rules.FUNNEL_COLUMNS, values, strict=True)):
         label = rc.FUNNEL_LABELS[column]
         if value is not None and i > 0 and values[i - 1]:  # the rate of passage goes with the step's name
             label += f" ({fmt.percent(value / values[i - 1])})"
         categories.append(label)
     spec = Series("Jeunes", values, BLUE_FRANCE, labelled=_all(values), point_colors=FUNNEL_COLORS,
-                  marks=_masked_marks(values, content.marks, rq.FUNNEL_COLUMNS))
+                  marks=_masked_marks(values, content.marks, raccrochage_rules.FUNNEL_COLUMNS))
     return ChartSpec(categories, [spec])
 
 
@@ -244,8 +247,6 @@ def absence(content: DeckContent) -> ChartSpec | None:
     a = content.absence
     if a is None:
         return None
-    from queries import absenteisme as aq
-
     rows = a.par_type.to_dicts() + ([dict(a.ensemble, groupe=aq.ALL)] if a.ensemble else [])
     categories = [ALL_SCHOOLS if r["groupe"] == aq.ALL else aq.TYPE_LABELS.get(r["groupe"], r["groupe"])
                   for r in rows]
@@ -282,7 +283,7 @@ def masked_on(content: DeckContent, slide: str) -> bool:
         return bool(columns & (_masked_columns(content.periodes) | set(content.masked))) or any(
             v is None for v in (content.solutions_n1 or {}).values())
     if slide == "entonnoir":
-        return bool(set(rq.FUNNEL_COLUMNS) & set(content.masked))
+        return bool(set(raccrochage_rules.FUNNEL_COLUMNS) & set(content.masked))
     if slide == "absenteisme" and content.absence is not None:
         ensemble = content.absence.ensemble or {}
         return bool(content.absence.par_type["masque"].any()) or bool(ensemble.get("masque"))
@@ -301,7 +302,7 @@ def masked_points(spec: ChartSpec) -> tuple[int, int]:
 
 def mostly_masked(spec: ChartSpec) -> bool:
     """Half or more of the chart's points are masked: a chart of blanks says nothing, the deck shows
-    a table of the values and their marks instead (issue 25)."""
+    a table of the values and their marks instead."""
     masked, drawn = masked_points(spec)
     return masked > 0 and 2 * masked >= drawn
 
@@ -370,81 +371,3 @@ def spec_table(name: str, spec: ChartSpec, category: str,
     marks = [{k: s.marks[i] for k, s in zip(keys, spec.series, strict=True) if i < len(s.marks) and s.marks[i]}
              for i in range(len(spec.categories))]
     return publish.table(name, pl.DataFrame(data), columns, marks=marks, sources=sources)
-
-
-#: The « Chiffres clés » sheet: the figure and its change as numbers, each cell with its format
-#: (a count on one row, a rate on the next: ``Table.cells``).
-KEY_FIGURE_COLUMNS = (
-    Column("indicateur", "Indicateur", Kind.LABEL),
-    Column("valeur", "Valeur", Kind.COUNT, secret=True),
-    Column("evolution", "Évolution", Kind.COUNT, secret=True, signed=True),
-    Column("comparaison", "Par rapport à", Kind.LABEL),
-    Column("note", "Note", Kind.LABEL),
-)
-TILE_KINDS = {"count": (Kind.COUNT, Kind.COUNT), "expected": (Kind.EXPECTED, Kind.COUNT),
-              "rate": (Kind.RATE, Kind.POINTS)}
-
-
-def key_figures_table(content: DeckContent) -> publish.Table:
-    from dashboard.slides import keyfigures
-
-    records, marks, cells = [], [], []
-    value_col, change_col = KEY_FIGURE_COLUMNS[1], KEY_FIGURE_COLUMNS[2]
-    for tile in keyfigures.tiles(content):
-        value_kind, change_kind = TILE_KINDS[tile.kind]
-        records.append({"indicateur": tile.label, "valeur": tile.number, "evolution": tile.change_number,
-                        "comparaison": tile.context or None, "note": tile.note})
-        marks.append({"valeur": tile.mark} if tile.mark else {})
-        cells.append({"valeur": Column("valeur", "Valeur", value_kind, secret=True),
-                      "evolution": Column("evolution", "Évolution", change_kind, secret=True, signed=True)}
-                     if (value_kind, change_kind) != (value_col.kind, change_col.kind) else {})
-    schema = {"indicateur": pl.String, "valeur": pl.Float64, "evolution": pl.Float64, "comparaison": pl.String,
-              "note": pl.String}
-    return publish.table("Chiffres clés", pl.DataFrame(records, schema=schema, orient="row"), KEY_FIGURE_COLUMNS,
-                         marks=marks, cells=cells, sources=("raccrochage", "absenteisme"))
-
-
-def tables(content: DeckContent) -> list[publish.Table]:
-    """One table per slide's data, declared columns, masked values empty and marked."""
-    out = [key_figures_table(content)]
-    for name, builder, key in (
-        (trajectory_sheet(content.situation.get("phase")), trajectory, "trajectoire"),
-        ("Solutions par période", solutions_by_period, "solutions"),
-        ("Solutions N et N-1", solutions_compare, "solutions_n1"),
-        ("Entonnoir", funnel, "entonnoir"),
-        ("Absentéisme", absence, "absenteisme"),
-    ):
-        spec = builder(content)
-        if spec is not None:
-            out.append(spec_table(name, spec, CATEGORY_HEADERS[key]))
-    from dashboard.slides import prevention
-
-    out += prevention.tables(content)
-    if not content.sous_territoires.is_empty():
-        out.append(rc.export_table(content.sous_territoires, "Territoires"))
-    if not content.reseaux.is_empty():
-        out.append(rc.export_table(content.reseaux, "Réseaux"))
-    out.append(publish.table("Points saillants", pl.DataFrame({"phrase": [h.text for h in content.highlights]},
-                                                              schema={"phrase": pl.String}),
-                             [Column("phrase", "Phrase", Kind.LABEL)]))
-    return out
-
-
-def sheets(content: DeckContent) -> dict[str, publish.Table]:
-    """The tables of ``tables`` by sheet name."""
-    return {t.name: t for t in tables(content)}
-
-
-def provenance(content: DeckContent) -> publish.Provenance:
-    date = content.periode_fin
-    return publish.Provenance(
-        title=f"Dialogue de gestion {content.annee} — {content.territory.label} — chiffres de la présentation",
-        territory=content.territory.label, annee=content.annee,
-        data_date=f"bilans reçus jusqu'au {fmt.date_long(date)}" if date else "aucun bilan reçu",
-        sources=("raccrochage", "absenteisme", "references", *(("prevention",) if content.prevention else ())),
-        demo=content.demo,
-    )
-
-
-def xlsx_bytes(content: DeckContent) -> bytes:
-    return publish.xlsx_bytes(tables(content), provenance(content))

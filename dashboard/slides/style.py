@@ -29,7 +29,7 @@ PREVIOUS = "#999999"  # previous school year
 REFERENCE = "#000000"  # national reference
 UP, DOWN = "#007A5A", "#B04A00"  # darker Okabe-Ito green / vermilion, readable as text on white
 
-#: No text of a slide is set smaller: a deck is projected (issue 25). Boxes that cannot hold their
+#: No text of a slide is set smaller: a deck is projected. Boxes that cannot hold their
 #: text at this size get shorter wording or more room, never smaller type.
 MIN_PT = 10.0
 LINE_SPACING = 1.2  # PowerPoint's single line spacing, as a multiple of the font size
@@ -64,14 +64,12 @@ def _font_path(bold: bool) -> str | None:
         for name in _FONT_FILES[bold]:
             if (folder / name).exists():
                 return str(folder / name)
-    try:  # DejaVu Sans ships with matplotlib: wider than Arial, so a safe over-estimate
-        import matplotlib
+    # DejaVu Sans ships with matplotlib: wider than Arial, so a safe over-estimate
+    import matplotlib  # heavy: only when no system font is found
 
-        folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-        candidate = folder / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")
-        return str(candidate) if candidate.exists() else None
-    except ImportError:  # pragma: no cover - matplotlib is a dependency
-        return None
+    folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    candidate = folder / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")
+    return str(candidate) if candidate.exists() else None
 
 
 @functools.lru_cache(maxsize=8)

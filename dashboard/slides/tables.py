@@ -5,9 +5,11 @@ from __future__ import annotations
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
-from dashboard.charts.common import BLUE_FRANCE, STATUS_COLORS
+from dashboard import disclosure, fmt
+from dashboard.charts.common import BLUE_FRANCE
 from dashboard.slides import style
 from dashboard.slides.layout import Box
+from queries.statuses import STATUS_COLORS
 
 CELL_MARGIN_X = Inches(0.06)
 CELL_MARGIN_Y = Inches(0.03)
@@ -125,8 +127,6 @@ def _cell(cell, text: str, size: float, *, bold: bool, color: str, fill: str, al
 
 def value_text(value, mark: str | None, value_format: str) -> str:
     """A chart value as its label shows it, or its secrecy mark, or « — » when there is none."""
-    from dashboard import disclosure, fmt
-
     if value is None:
         return disclosure.mark_text(mark) if mark else fmt.MISSING
     if value_format == "percent":

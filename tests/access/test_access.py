@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert, select
 
-from dashboard import auth, db
-from dashboard.access import ACADEMIE, AccessDenied, Scope, require_audit_reader, require_importer
+from dashboard.access import auth
+from dashboard.access.scope import ACADEMIE, AccessDenied, Scope, require_audit_reader, require_importer
+from dashboard.auth import __main__ as auth_cli
+from dashboard.store import db
 from queries import territoires as tq
 from tests.support import cli
 
@@ -217,14 +219,14 @@ def test_cli_scope(users_engine):
 
 def test_cli_load_and_list(db_engine, capsys, tmp_path):
     url = db_engine.url.render_as_string(hide_password=False)
-    assert auth.main(["load-users", str(EXAMPLE), "--database-url", url]) == 0
+    assert auth_cli.main(["load-users", str(EXAMPLE), "--database-url", url]) == 0
     assert "8 utilisateur(s)" in capsys.readouterr().out
     listed = cli.run_subprocess("dashboard.auth", "list-users", "--database-url", url)  # the command's smoke test
     assert listed.returncode == 0, listed.stderr
     assert "ien79\tIEN-IO des Deux-Sèvres\tIEN-IO\t79" in listed.stdout
     bad = tmp_path / "bad.csv"
     bad.write_text("identifiant;nom;role;territoire_code\nx;;chef;\n", encoding="utf-8")
-    assert auth.main(["load-users", str(bad), "--database-url", url]) == 1
+    assert auth_cli.main(["load-users", str(bad), "--database-url", url]) == 1
     assert "rien n'a été modifié" in capsys.readouterr().err
     with db_engine.connect() as conn:
         assert conn.execute(select(db.utilisateurs.c.identifiant)).scalars().all()
@@ -273,7 +275,7 @@ def test_proxy_mode_without_a_usable_secret_is_a_configuration_error(tmp_path):
 
 def test_the_secret_command_writes_the_app_file_and_the_nginx_include(tmp_path):
     app, nginx = tmp_path / "app" / "secret", tmp_path / "nginx" / "pilotage-secret-proxy.conf"
-    assert auth.main(["secret-proxy", "--app", str(app), "--nginx", str(nginx)]) == 0
+    assert auth_cli.main(["secret-proxy", "--app", str(app), "--nginx", str(nginx)]) == 0
     secret = app.read_text().strip()
     assert len(secret) >= auth.MIN_SECRET_LENGTH and oct(app.stat().st_mode & 0o777) == "0o600"
     assert nginx.read_text() == f'proxy_set_header {auth.PROXY_SECRET_HEADER} "{secret}";\n'

@@ -56,12 +56,12 @@ def test_no_html_rendering_of_text(pattern):
 
 
 #: The one HTML call allowed: the package's static stylesheet (a file path, no data in it).
-STYLESHEET_CALL = {"dashboard/ui_french.py:st.html(STYLESHEET)  # a file of the package: only style rules, "
+STYLESHEET_CALL = {"dashboard/ui/french.py:st.html(STYLESHEET)  # a file of the package: only style rules, "
                    "rendered outside the page's layout"}
 
 
 def test_the_stylesheet_holds_only_style_rules():
-    from dashboard import ui_french
+    from dashboard.ui import french as ui_french
 
     css = ui_french.STYLESHEET.read_text(encoding="utf-8")
     assert ui_french.STYLESHEET.suffix == ".css" and "<" not in css and "@import" not in css and "url(" not in css
@@ -103,7 +103,7 @@ def test_the_greps_catch_what_they_look_for():
 
 
 def _failing_page():
-    from dashboard import ui
+    from dashboard.ui import page as ui
 
     def body():
         import streamlit as st
@@ -115,8 +115,8 @@ def _failing_page():
 
 
 def _denied_page():
-    from dashboard import ui
-    from dashboard.access import AccessDenied
+    from dashboard.access.scope import AccessDenied
+    from dashboard.ui import page as ui
 
     def body():
         raise AccessDenied()
@@ -127,7 +127,7 @@ def _denied_page():
 def test_errors_are_logged_server_side_without_traceback_for_the_user(caplog):
     from streamlit.testing.v1 import AppTest
 
-    from dashboard.ui import GENERIC_ERROR
+    from dashboard.ui.page import GENERIC_ERROR
 
     with caplog.at_level(logging.ERROR, logger="dashboard"):
         at = AppTest.from_function(_failing_page, default_timeout=30).run()

@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from dashboard import audit, db
-from dashboard.access import ACADEMIE, AccessDenied, Scope
+from dashboard.access import audit
+from dashboard.access.scope import ACADEMIE, AccessDenied, Scope
+from dashboard.store import db
 
 pytestmark = pytest.mark.all_backends  # SQL: see tests/README.md
 

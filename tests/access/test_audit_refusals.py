@@ -11,7 +11,9 @@ import subprocess
 import pytest
 from sqlalchemy import select
 
-from dashboard import audit, db, ui_access
+from dashboard.access import audit
+from dashboard.store import db
+from dashboard.ui import access as ui_access
 from tests.support import ROOT
 from tests.support import cli as command_line
 
@@ -57,7 +59,7 @@ def test_an_unknown_territory_in_the_address_is_not_an_access_refusal(run_app, a
 @pytest.fixture
 def cli_url(writable_demo_url) -> str:
     """A writable demonstration database with the example users loaded."""
-    from dashboard import auth
+    from dashboard.access import auth
 
     engine = db.make_engine(writable_demo_url)
     auth.load_users_file(engine, ROOT / "config" / "utilisateurs.example.csv")
@@ -115,7 +117,7 @@ def test_a_log_that_cannot_be_written_is_shown_to_the_rector_on_every_page(app_t
 
 
 def test_the_notice_is_for_the_rector_and_the_csaio_only():
-    from dashboard.access import Scope
+    from dashboard.access.scope import Scope
 
     ui_access._AUDIT_FAILURE.update(since=__import__("datetime").datetime(2026, 1, 5, 9, 30), reason="disque plein")
     try:

@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
 from streamlit.runtime.uploaded_file_manager import UploadedFileRec
 
-from dashboard import ui_uploads
+from dashboard.ui import uploads as ui_uploads
 
 
 @pytest.fixture

@@ -9,10 +9,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from dashboard import audit, db
-from dashboard.pages_registry import all_pages
-from dashboard.ui import GENERIC_ERROR
-from dashboard.ui_access import LOCAL_NOTICE, UNAUTHORIZED_TITLE
+from dashboard.access import audit
+from dashboard.store import db
+from dashboard.ui.access import LOCAL_NOTICE, UNAUTHORIZED_TITLE
+from dashboard.ui.page import GENERIC_ERROR
+from dashboard.ui.registry import all_pages
 from tests.support.access import (
     EXAMPLE_USERS,
     OUT_OF_SCOPE_17,
@@ -184,7 +185,7 @@ def test_demo_data_present_for_the_scan(app_db_url):
 
 
 def _journal_page():
-    from dashboard import ui
+    from dashboard.ui import page as ui
 
     def body():
         ctx = ui.page_context("Données chargées")
@@ -198,7 +199,8 @@ def _journal_page():
 def run_journal(app_db_url, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    from dashboard import auth, ui_access
+    from dashboard.access import auth
+    from dashboard.ui import access as ui_access
 
     def run(user: str):
         monkeypatch.setenv(db.ENV_URL, app_db_url)

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from dashboard.pages_registry import all_pages
+from dashboard.ui.registry import all_pages
 from tests.support.apptest import assert_no_exception
 
 YEAR = "2014-2015"

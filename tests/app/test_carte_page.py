@@ -132,7 +132,7 @@ def test_going_back_up_a_level_ends_the_zoom(app_test):
 
 def test_the_map_says_it_is_loading_until_it_is_drawn(app_test):
     """The placeholder's words, and the stylesheet that keeps them in the map's place while it loads."""
-    from dashboard import ui_french
+    from dashboard.ui import french as ui_french
 
     at = app_test("carte", annee="2016-2017", territoire="ACAD")
     assert_no_exception(at)

@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from dashboard.access import Scope
-from dashboard.figures import territory_figures
+from dashboard.access.scope import Scope
 from queries import comparer as q
 from queries import comparer_ranking as qr
+from queries.figures import territory_figures
 from tests.support.access import OUT_OF_SCOPE_17
 from tests.support.apptest import assert_no_exception
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 import polars as pl
 from sqlalchemy import func, select
 
-from dashboard import db, importer
-from queries import donnees as q
+from dashboard import importer
+from dashboard.importer import status as import_status
+from dashboard.store import db
 from tests.support import ROOT, cli
 from tests.support.apptest import assert_no_exception
 from tests.support.importer import schools_file
@@ -16,7 +17,7 @@ from tests.support.importer import schools_file
 
 def status(engine) -> dict[str, tuple]:
     with engine.connect() as conn:
-        frame = q.kind_status(conn)
+        frame = import_status.kind_status(conn)
     return {r["type_fichier"]: (r["nature"], r["lignes"], r["dernier_fichier"]) for r in frame.to_dicts()}
 
 
@@ -26,7 +27,7 @@ def test_kinds_are_demo_then_real_after_clearing_and_importing(writable_demo_url
     assert before["territoires"][0] == "par défaut" and before["bilans"][0] == "démonstration"
     assert before["etablissements"][1] > 0
     with engine.connect() as conn:
-        missing = q.missing_by_page(q.kind_status(conn))
+        missing = import_status.missing_by_page(import_status.kind_status(conn))
     assert "Bilans bimestriels" in missing.filter(pl.col("page") == "Accueil")["manquant"][0]
     # the deck carries absenteeism and prevention slides: their files are listed as what it lacks
     deck = missing.filter(pl.col("page") == "Dialogue de gestion")["manquant"][0]
@@ -40,7 +41,7 @@ def test_kinds_are_demo_then_real_after_clearing_and_importing(writable_demo_url
     assert after["etablissements"] == ("importées", 4, "etablissements.csv")
     assert after["bilans"][0] == "vide"
     with engine.connect() as conn:
-        page = q.missing_by_page(q.kind_status(conn)).filter(pl.col("page") == "Absentéisme").row(0, named=True)
+        page = import_status.missing_by_page(import_status.kind_status(conn)).filter(pl.col("page") == "Absentéisme").row(0, named=True)
     assert page["manquant"] == "Absentéisme mensuel"
     engine.dispose()
     # back to the demonstration data: the backup put back in place of the database file

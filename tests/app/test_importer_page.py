@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import insert
 
-from dashboard import db
+from dashboard.store import db, lifecycle
 from tests.support import ROOT
 from tests.support.apptest import assert_no_exception
 from tests.support.importer import (
@@ -29,7 +29,7 @@ def page_db(tmp_path):
     """(URL, engine) of a fresh SQLite database with the reference geography and ``SCHOOLS``."""
     url = f"sqlite:///{tmp_path / 'page.sqlite'}"
     engine = db.make_engine(url)
-    db.init_database(engine)
+    lifecycle.init_database(engine)
     with engine.begin() as conn:
         conn.execute(insert(db.etablissements), SCHOOLS)
     yield url, engine

@@ -4,9 +4,9 @@ the archive in their own version only."""
 
 from __future__ import annotations
 
-from dashboard import db
-from dashboard.access import Scope
+from dashboard.access.scope import Scope
 from dashboard.lettre import recipients, store
+from dashboard.store import db
 from tests.support.apptest import assert_no_exception
 
 YEAR, PERIOD = "2016-2017", "2017-04-30"

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard import db, fmt
-from dashboard.access import Scope
+from dashboard import fmt
+from dashboard.access.scope import Scope
 from dashboard.publish import screen
+from dashboard.store import db
 from queries import prevention as q
 from queries.prevention_figures import figures_contribution
 from tests.support.access import OUT_OF_SCOPE_17, SCHOOL_17, all_text, chart_text

@@ -3,17 +3,18 @@
 * On the hand-made fixture of ``test_raccrochage`` (exact values, masked network);
 * on the demonstration data, for every level of territory (when ``dashboard.demo`` exists).
 
-The key figures shown must equal the figures export (``dashboard.figures``).
+The key figures shown must equal the figures export (``queries.figures``, ``dashboard.publish.figures``).
 """
 
 from __future__ import annotations
 
 import pytest
 
-from dashboard import db, disclosure, fmt
-from dashboard.access import Scope
-from dashboard.figures import territory_figures
+from dashboard import disclosure, fmt
+from dashboard.access.scope import Scope
 from dashboard.publish import screen
+from dashboard.store import db, lifecycle
+from queries.figures import territory_figures
 from tests.support import ROOT
 from tests.support.apptest import assert_no_exception
 from tests.support.raccrochage import YEAR, load_fixture
@@ -25,7 +26,7 @@ LEVEL_CODES = ["ACAD", "16", "P16-ANG", "R16-ANG"]
 def fixture_url(tmp_path_factory) -> str:
     path = tmp_path_factory.mktemp("racc") / "fixture.sqlite"
     engine = db.make_engine(f"sqlite:///{path}")
-    db.init_database(engine)
+    lifecycle.init_database(engine)
     load_fixture(engine)
     engine.dispose()
     return f"sqlite:///{path}"
@@ -175,7 +176,7 @@ def test_raccrochage_table_views(run_page, fixture_url):
 
 def _demo_available() -> bool:
     try:
-        import dashboard.demo  # noqa: F401
+        import dashboard.demo.generate  # noqa: F401
     except ImportError:
         return False
     return True

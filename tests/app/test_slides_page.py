@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard import db, fmt
-from dashboard.access import Scope
-from dashboard.figures import territory_figures
+from dashboard import fmt
+from dashboard.access.scope import Scope
+from dashboard.store import db
+from queries.figures import territory_figures
 from tests.support.apptest import assert_no_exception
 
 ANNEE = "2014-2015"

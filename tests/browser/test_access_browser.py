@@ -25,7 +25,7 @@ SECRET = "secret-du-proxy-de-test-" + "x" * 32  # what nginx would add (``auth.P
 
 def as_proxy(headers: dict) -> dict:
     """The headers the proxy forwards: the user's, and the proxy's secret."""
-    from dashboard import auth
+    from dashboard.access import auth
 
     return {**headers, auth.PROXY_SECRET_HEADER: SECRET}
 
@@ -33,7 +33,7 @@ def as_proxy(headers: dict) -> dict:
 @pytest.fixture(scope="module")
 def proxy_server(databases, tmp_path_factory):
     """The app in proxy mode (one worker starts it: the tests that use it are one xdist group)."""
-    from dashboard import auth
+    from dashboard.access import auth
 
     url = databases.sqlite.copy("demo", tmp_path_factory.mktemp("proxy"))
     secret = tmp_path_factory.mktemp("secret") / "secret-proxy"
@@ -104,7 +104,7 @@ def test_forged_header_is_ignored_in_local_mode(server, browser):
 def test_a_request_straight_to_the_app_port_is_nobody(proxy_server, browser, secret):
     """Anyone on the host can send ``X-Remote-User: recteur`` to an app port (issue 30, item 9):
     without the proxy's secret, the header is nobody's."""
-    from dashboard import auth
+    from dashboard.access import auth
 
     headers = {"X-Remote-User": "recteur", **({auth.PROXY_SECRET_HEADER: secret} if secret else {})}
     result = visit(browser, f"{proxy_server}/?annee={YEAR}", extra_headers=headers)

@@ -12,8 +12,8 @@ import re
 
 import pytest
 
-from dashboard.charts.common import STATUS_ICONS
-from dashboard.pages_registry import all_pages
+from dashboard.ui.registry import all_pages
+from queries.statuses import STATUS_ICONS
 from tests.support.accessibility import RESULTS, axe_violations, describe, require_axe
 from tests.support.browser import check_visit, streamlit_server, visit, wait_for_app
 from tests.support.importer import RECTORAT, bilan, bilans_file

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.pages_registry import all_pages
+from dashboard.ui.registry import all_pages
 from tests.support.browser import check_visit, visit
 
 pytestmark = pytest.mark.browser

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from dashboard.pages_registry import all_pages
+from dashboard.ui.registry import all_pages
 from tests.support.browser import check_visit, visit, wait_for_app
 
 pytestmark = pytest.mark.browser

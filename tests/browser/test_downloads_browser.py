@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from dashboard import audit, db
+from dashboard.access import audit
 from dashboard.importer.contracts import KINDS
+from dashboard.store import db
 from tests.support.browser import check_visit, visit
 
 pytestmark = pytest.mark.browser
@@ -104,8 +105,8 @@ def test_every_download_button_of_the_app_goes_through_ui_download_button():
             if re.search(r"\.download_button\(", line) and "ui.download_button(" not in line:
                 made.append(f"{path.relative_to(ROOT)}: {line.strip()}")
     assert sorted(made) == sorted([
-        "dashboard/ui_downloads.py: container.download_button(label, build, file_name, mime, key=key, on_click=\"ignore\", "
+        "dashboard/ui/downloads.py: container.download_button(label, build, file_name, mime, key=key, on_click=\"ignore\", "
         "**options)",
-        "dashboard/ui_access.py: st.download_button(\"Télécharger le journal (CSV)\", build, "
+        "dashboard/ui/access.py: st.download_button(\"Télécharger le journal (CSV)\", build, "
         "\"journal-des-consultations.csv\", \"text/csv\",",
     ]), made

@@ -67,7 +67,7 @@ def stack(databases):
     admin = _admin_url()
     try:
         create_engine(admin).connect().close()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         pytest.skip(f"PostgreSQL injoignable ({admin}) : {type(exc).__name__}")
     with demo_database(databases, admin) as url, production_stack(url, PASSWORDS) as running:
         running.database_url = url  # the audit log of the replayed attacks
@@ -299,7 +299,8 @@ def resident_mb(app) -> float:
 
 
 def denied_sends(stack, user: str) -> list[str]:
-    from dashboard import audit, db
+    from dashboard.access import audit
+    from dashboard.store import db
 
     engine = create_engine(stack.database_url.replace("postgresql://", "postgresql+psycopg://", 1))
     log = db.audit_log

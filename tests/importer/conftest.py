@@ -29,7 +29,7 @@ def probe_url(databases, tmp_path_factory) -> str:
     """A database for the hostile-file probes: the breakdown and ``SCHOOLS``."""
     from sqlalchemy import insert
 
-    from dashboard import db
+    from dashboard.store import db
 
     url = databases.sqlite.copy("geo", tmp_path_factory.mktemp("hostile"))
     engine = db.make_engine(url)

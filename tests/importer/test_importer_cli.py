@@ -8,7 +8,7 @@ import subprocess
 import pytest
 from sqlalchemy import insert
 
-from dashboard import db
+from dashboard.store import db
 from tests.support import cli
 from tests.support.importer import FIXTURES, SCHOOLS, snapshot
 

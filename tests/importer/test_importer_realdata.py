@@ -15,9 +15,10 @@ import polars as pl
 import pytest
 from sqlalchemy import func, select
 
-from dashboard import db, importer
+from dashboard import importer
 from dashboard.importer import mapping as mappings
 from dashboard.importer.reading import read_file
+from dashboard.store import db
 from tests.support import ROOT
 
 #: ``../shared/realdata/`` beside the checkout; ``DASHBOARD_REALDATA`` names the folder when the checkout
@@ -119,7 +120,7 @@ def json_mapping(data: bytes) -> mappings.Mapping:
     types, sectors = {}, {}
     for record in records:
         name = record["name"].strip()
-        kind, out = importer.schools.nature(name)
+        kind, out = importer.natures.nature(name)
         found = known.get(record["uai"])
         types[name] = found[0] if found else kind or ("hors champ" if out else "AUTRE")
         sectors[name] = found[1] if found else ("PRIVE" if "PRIV" in name.upper() else "PUBLIC")

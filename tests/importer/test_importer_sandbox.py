@@ -11,8 +11,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from dashboard import db, fmt, importer
+from dashboard import fmt, importer
 from dashboard.importer import limits, sandbox
+from dashboard.store import db
 from tests.support import cli
 from tests.support.hostile_files import FILES, shared_string_bomb
 from tests.support.hostile_probe import probe
@@ -23,7 +24,7 @@ TEXT_BOUND = f"{fmt.integer(limits.MAX_TEXT_CHARS)} caractères de texte"
 
 @MEMORY
 @pytest.mark.parametrize(("name", "build", "expected"), FILES, ids=[f[0] for f in FILES])
-def test_every_hostile_file_is_answered_in_french_within_the_bounds(probe_url, tmp_path, name, build,  # noqa: F811
+def test_every_hostile_file_is_answered_in_french_within_the_bounds(probe_url, tmp_path, name, build,
                                                                    expected):
     path = tmp_path / name
     build(path)
@@ -35,7 +36,7 @@ def test_every_hostile_file_is_answered_in_french_within_the_bounds(probe_url, t
 
 
 @MEMORY
-def test_the_two_megabyte_workbook_of_the_issue_is_refused_by_the_text_bound(probe_url, tmp_path):  # noqa: F811
+def test_the_two_megabyte_workbook_of_the_issue_is_refused_by_the_text_bound(probe_url, tmp_path):
     path = tmp_path / "bombe.xlsx"
     shared_string_bomb(790_000)(path)
     assert path.stat().st_size < 5_000_000

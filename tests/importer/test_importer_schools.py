@@ -10,11 +10,12 @@ import polars as pl
 import pytest
 from sqlalchemy import func, select
 
-from dashboard import db, importer
+from dashboard import importer
 from dashboard.importer import mapping as mappings
-from dashboard.importer import places, schools
+from dashboard.importer import natures, places, schools
 from dashboard.importer.parsing import parse_code, parse_insee, restore_code
 from dashboard.importer.reading import read_file
+from dashboard.store import db, lifecycle
 from tests.support import cli
 from tests.support.annuaire import national_directory
 from tests.support.importer import csv_bytes
@@ -39,7 +40,7 @@ pytestmark = pytest.mark.all_backends  # SQL: see tests/README.md
     ("Lycée", (None, None)), ("n'importe quoi", (None, None)),
 ])
 def test_nature_codes_and_labels(value, expected):
-    assert schools.nature(value) == expected
+    assert natures.nature(value) == expected
 
 
 @pytest.mark.parametrize("value, expected", [
@@ -168,7 +169,7 @@ def test_a_mapping_naming_a_missing_column_is_refused_in_french(db_engine):
 def test_the_command_line_takes_a_mapping_file(tmp_path):
     url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
     engine = db.make_engine(url)
-    db.init_database(engine)
+    lifecycle.init_database(engine)
     source = tmp_path / "etablissements.csv"
     source.write_bytes(FOREIGN)
     made = mappings.Mapping("etablissements", {"uai": "Numéro", "nom": "Établissement",

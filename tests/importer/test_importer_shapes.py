@@ -10,8 +10,9 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from dashboard import db, importer
+from dashboard import importer
 from dashboard.importer import jsonshape, limits
+from dashboard.store import db
 from tests.support import cli
 from tests.support.importer import SCHOOLS, csv_bytes
 

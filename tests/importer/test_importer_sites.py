@@ -16,7 +16,8 @@ import polars as pl
 import pytest
 from sqlalchemy import insert, select
 
-from dashboard import db, importer
+from dashboard import importer
+from dashboard.store import db
 from tests.support import ROOT
 from tests.support.importer import csv_bytes
 

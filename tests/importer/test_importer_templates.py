@@ -9,8 +9,9 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from dashboard import db, importer
+from dashboard import importer
 from dashboard.importer import template_codes
+from dashboard.store import db
 from tests.support.libreoffice import office_files
 
 YEAR = "2016-2017"

@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from dashboard import db, importer
+from dashboard import importer
 from dashboard.importer import bulk, writing
+from dashboard.store import db
 from queries.territoires import network_tree
 from tests.support.importer import (
     BILAN_HEADER,

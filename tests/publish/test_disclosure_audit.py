@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, update
 
-from dashboard import db
 from dashboard.disclosure import audit, cells, suppression
 from dashboard.disclosure.cells import Key, YearData
+from dashboard.store import db
 from tests.support import cli
 
 ANNEE = "2016-2017"

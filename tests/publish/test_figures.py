@@ -1,4 +1,4 @@
-"""Figures export (``dashboard.figures``) on the hand-made fixture of ``test_raccrochage``."""
+"""Figures export (``queries.figures``, ``dashboard.publish.figures``) on the hand-made fixture of ``test_raccrochage``."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import csv
 import io
 import json
 
-import polars as pl
 import pytest
 from openpyxl import load_workbook
 
-from dashboard import figures
-from dashboard.access import AccessDenied, Scope
+from dashboard.access.scope import AccessDenied, Scope
+from dashboard.publish import figures
+from queries import figures as figures_query
 from tests.support import ROOT, cli
 from tests.support.raccrochage import YEAR, load_fixture
 
@@ -25,7 +25,7 @@ SOLUTIONS = ["formation_initiale", "structure_innovante", "apprentissage", "mlds
 
 @pytest.fixture
 def engine(db_engine):
-    from dashboard import auth
+    from dashboard.access import auth
 
     load_fixture(db_engine)
     auth.load_users_file(db_engine, ROOT / "config" / "utilisateurs.example.csv")
@@ -34,7 +34,7 @@ def engine(db_engine):
 
 def _figures(engine, code, annee=YEAR):
     with engine.connect() as conn:
-        return figures.territory_figures(conn, FULL, code, annee)
+        return figures_query.territory_figures(conn, FULL, code, annee)
 
 
 def test_academie(engine, no_secrecy):
@@ -120,18 +120,18 @@ def test_no_target_no_data(engine):
 def test_unknown_and_forbidden(engine):
     with engine.connect() as conn:
         with pytest.raises(KeyError):
-            figures.territory_figures(conn, FULL, "R99-XXX", YEAR)
+            figures_query.territory_figures(conn, FULL, "R99-XXX", YEAR)
         with pytest.raises(AccessDenied):
-            figures.territory_figures(conn, Scope("reseau", "R86-POI", "r"), "R16-ANG", YEAR)
+            figures_query.territory_figures(conn, Scope("reseau", "R86-POI", "r"), "R16-ANG", YEAR)
 
 
 def test_contributors_can_add_keys(engine, monkeypatch, no_secrecy):
     def extra(conn, scope, code, annee):
         return {"absenteisme_global": 0.05, "masque": ["absenteisme_global"]}
 
-    monkeypatch.setattr(figures, "CONTRIBUTORS", list(figures.CONTRIBUTORS))
-    figures.register_contributor(extra)
-    figures.register_contributor(extra)
+    monkeypatch.setattr(figures_query, "CONTRIBUTORS", list(figures_query.CONTRIBUTORS))
+    figures_query.register_contributor(extra)
+    figures_query.register_contributor(extra)
     f = _figures(engine, "R16-ANG")
     assert f["absenteisme_global"] == 0.05 and f["raccroches"] == 30
     assert f["masque"].count("absenteisme_global") == 1 and f["secret"]["absenteisme_global"] == "secondary"
@@ -144,14 +144,6 @@ def test_published_json_is_rounded_as_shown(engine, no_secrecy):
     assert data["taux_atteinte"] == round(f["taux_atteinte"], 3)
     assert isinstance(data["niveau_attendu"], int)  # an expected count is a whole number of young people
     assert data["secret"] == {k: ("< 5" if m == "primary" else "s") for k, m in f["secret"].items()}
-
-
-def test_flat_frame_types(engine):
-    frame = figures.figures_frame(_figures(engine, "R16-ANG"))
-    assert frame.height == 1
-    assert frame["taux_atteinte"].dtype == pl.Float64 or frame["taux_atteinte"][0] is None
-    assert frame["objectif"][0] == 60 and frame["objectif"].dtype == pl.Int64
-    assert "raccroches_par_solution.service_civique" in frame["masque"][0]  # 2 young people: masked
 
 
 def _url(engine) -> str:
@@ -226,9 +218,9 @@ def test_cli_errors(engine, tmp_path):
 
 
 def test_export_carries_absenteeism_by_school_type(demo_engine):
-    from dashboard.access import Scope
-    from dashboard.figures import territory_figures
+    from dashboard.access.scope import Scope
     from queries import absenteisme as aq
+    from queries.figures import territory_figures
 
     with demo_engine.connect() as conn:
         figures = territory_figures(conn, Scope.full("t"), "86", "2014-2015")

@@ -14,11 +14,14 @@ from email import policy
 import pytest
 from sqlalchemy import func, select
 
-from dashboard import audit, db, figures
-from dashboard.access import AccessDenied, Scope
+from dashboard.access import audit
+from dashboard.access.scope import AccessDenied, Scope
 from dashboard.lettre import content as parts
 from dashboard.lettre import html as letter_html
 from dashboard.lettre import letter, pdf, recipients, sending, store
+from dashboard.publish import figures
+from dashboard.store import db
+from queries import figures as figures_query
 from queries import territoires as tq
 from tests.support import cli
 
@@ -78,7 +81,7 @@ def _pdf_text(data: bytes) -> str:
 def _export(engine, code: str, annee: str) -> dict:
     """The figures export (JSON) of one territory, flattened, with its marks."""
     with engine.connect() as conn:
-        data = figures.territory_figures(conn, Scope.full(), code, annee)
+        data = figures_query.territory_figures(conn, Scope.full(), code, annee)
     exported = json.loads(figures.render(data, ".json"))
     return {"valeurs": figures.flatten({k: v for k, v in exported.items() if k not in ("masque", "secret")}),
             "secret": exported["secret"], "lines": {line.column.key: line for line in figures.lines(data)}}
@@ -311,13 +314,13 @@ class _Relay:
     def __init__(self) -> None:
         self.received: list[tuple[list[str], bytes]] = []
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 - aiosmtpd's API
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # aiosmtpd's API
         if address.startswith("refuse@"):
             return "550 5.1.1 Mailbox unknown"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's API
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's API
         self.received.append((list(envelope.rcpt_tos), envelope.content))
         return "250 Message accepted"
 

@@ -9,8 +9,8 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from dashboard import fmt, slides
-from dashboard.access import Scope
+from dashboard import fmt, schoolyear, slides
+from dashboard.access.scope import Scope
 from dashboard.charts import raccrochage as rc
 from dashboard.slides import series
 from queries import raccrochage as rq
@@ -79,7 +79,7 @@ def test_the_trajectoire_sheet_holds_the_own_date_points(late_psad):
 def test_the_page_figure_marks_both_own_date_levels(late_psad):
     d = late_psad["detail"]
     s, shown = d.situation, d.publie.situation
-    own = rc.own_dates(s, shown, rq.previous_year(OPEN))
+    own = rc.own_dates(s, shown, schoolyear.previous_year(OPEN))
     fig = rc.trajectory_figure(d.publie.periodes, d.publie.historique, d.trajectoire, OPEN, s["objectif"],
                                own_dates=own)
     traces = {t.name: t for t in fig.data}
@@ -180,14 +180,14 @@ def test_a_closed_year_deck_table_gives_the_gap_to_the_target(closed_acad):
 
 
 def test_a_closed_year_workbook_and_export_say_sans_objet(demo_engine, closed_acad):
-    from dashboard import figures
-    from dashboard.publish import records
+    from dashboard.publish import figures, records
+    from queries import figures as figures_query
 
     book = load_workbook(io.BytesIO(slides.figures_xlsx(closed_acad["content"])))
     header = [c.value for c in book["Territoires"][1]]
     assert "Écart à l'objectif" in header and "Écart à la trajectoire" not in header
     with demo_engine.connect() as conn:
-        data = figures.territory_figures(conn, SCOPE, "ACAD", CLOSED)
+        data = figures_query.territory_figures(conn, SCOPE, "ACAD", CLOSED)
     assert data["sans_objet"] == ["niveau_attendu", "ecart_trajectoire", "projection_fin_annee", "profil_saisonnier"]
     csv_text = figures.render(data, ".csv").decode("utf-8-sig")
     for key in data["sans_objet"]:
@@ -197,7 +197,7 @@ def test_a_closed_year_workbook_and_export_say_sans_objet(demo_engine, closed_ac
     values = {row[0].value: row[2].value for row in sheet.iter_rows(min_row=2) if row[0].value}
     assert all(values[key] == records.NOT_APPLICABLE for key in data["sans_objet"])
     with demo_engine.connect() as conn:
-        assert figures.territory_figures(conn, SCOPE, "ACAD", OPEN)["sans_objet"] == []
+        assert figures_query.territory_figures(conn, SCOPE, "ACAD", OPEN)["sans_objet"] == []
 
 
 def test_a_closed_year_achievement_chart_has_no_trajectory_legend(closed_acad):

@@ -16,21 +16,23 @@ import polars as pl
 import pytest
 from openpyxl import load_workbook
 
-from dashboard import db, disclosure, fmt, publish, slides
-from dashboard.access import ACADEMIE, Scope
+from dashboard import disclosure, fmt, publish, slides
+from dashboard.access.scope import ACADEMIE, Scope
 from dashboard.charts import carte as carte_charts
 from dashboard.charts import comparer as comparer_charts
 from dashboard.charts import prevention as charts
 from dashboard.charts import prevention_tables as tables
-from dashboard.figures import flatten, render, territory_figures
 from dashboard.publish import catalog
 from dashboard.publish.columns import Kind
+from dashboard.publish.figures import flatten, render
 from dashboard.slides import prevention as deck_prevention
+from dashboard.store import db
 from queries import carte as qc
 from queries import comparer as qcmp
 from queries import prevention as q
 from queries import prevention_figures as pf
 from queries import territoires as tq
+from queries.figures import territory_figures
 from tests.support import cli
 from tests.support.decks import charts_of, open_deck, series_values, slide_texts, slide_title
 from tests.support.libreoffice import office_files
@@ -172,7 +174,7 @@ def test_map_classes_and_hover_texts(demo_engine):
     assert table.columns[2].kind == Kind.NUMBER and table.columns[2].places == 1 and table.sources == (
         "prevention", "absenteisme")
     row = data.values.filter(pl.col("etat") == qc.OK).row(0, named=True)
-    hover = carte_charts._hover_lines(row, data.indicator, data.label)  # noqa: SLF001
+    hover = carte_charts._hover_lines(row, data.indicator, data.label)
     assert f"Élèves repérés : {fmt.integer(row['numerateur'])}" in hover
     assert f"Élèves inscrits (effectif moyen) : {fmt.integer(row['denominateur'])}" in hover
 
@@ -263,7 +265,7 @@ def test_prevention_slide_through_libreoffice(decks, office):
 
 @pytest.mark.parametrize("command", ["figures", "slides"])
 def test_clis_upgrade_a_release_database_before_reading(tmp_path, demo_sqlite_url, command):
-    from dashboard import migrations
+    from dashboard.store import migrations
 
     url = f"sqlite:///{tmp_path / 'release.sqlite'}"
     engine = db.make_engine(url)

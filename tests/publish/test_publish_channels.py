@@ -12,22 +12,25 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from dashboard import db, disclosure, figures, fmt, publish, slides
-from dashboard.access import ACADEMIE, Scope
+from dashboard import disclosure, fmt, publish, schoolyear, slides
+from dashboard.access.scope import ACADEMIE, Scope
 from dashboard.charts import absenteisme_tables as abs_tables
 from dashboard.charts import carte as carte_charts
 from dashboard.charts import comparer_export
 from dashboard.charts import prevention_tables as ptables
 from dashboard.charts import raccrochage as rc
-from dashboard.publish import catalog, csvfile, workbook
+from dashboard.publish import catalog, csvfile, figures, workbook
 from dashboard.slides import prevention as deck_prevention
 from dashboard.slides import series
+from dashboard.slides import workbook as deck_workbook
 from dashboard.slides.tables import value_text
+from dashboard.store import db
 from queries import absenteisme as aq
 from queries import absenteisme_etablissements as qe
 from queries import carte as qc
 from queries import comparer as qcmp
 from queries import comparer_ranking as qr
+from queries import figures as figures_query
 from queries import prevention as pq
 from queries import prevention_figures as pf
 from queries import raccrochage as rq
@@ -59,7 +62,7 @@ def world(demo_sqlite_url):
     with engine.connect() as conn:
         for annee in (OPEN, CLOSED):
             for code in CODES:
-                f = figures.territory_figures(conn, FULL, code, annee)
+                f = figures_query.territory_figures(conn, FULL, code, annee)
                 content = slides.gather(conn, FULL, code, annee, with_map=False)
                 out[(code, annee)] = {"figures": f, "content": content}
             for code, parent in PARENT.items():
@@ -215,7 +218,7 @@ def test_a_prevention_figure_is_the_same_in_every_channel(world, app_test, demo_
         spec = deck_prevention.chain(content)
         assert spec.values_of(content.territory.label) == [
             None if f[k] is None else publish.rounded(catalog.FIGURES[k], f[k]) for k in pf.RATES_PER_1000]
-        sheet = {t.name: t for t in series.tables(content)}["Prévention"]
+        sheet = {t.name: t for t in deck_workbook.tables(content)}["Prévention"]
         shown = {values["indicateur"]: (values["valeur"], marks) for values, marks in sheet.rows()}
         for key in PREVENTION_KEYS:
             value, marks = shown[catalog.FIGURES[key].header]
@@ -267,7 +270,7 @@ def _workbooks(demo_sqlite_url, annee: str) -> dict[str, tuple[list[publish.Tabl
         yearly = abs_tables.yearly_export(aq.yearly_rates(conn, FULL, "P86-POI", annee, "type"), annee, "PSAD")
         subs = abs_tables.children_export(aq.children_rates(conn, FULL, "86", annee), annee)
         schools = abs_tables.schools_export(qe.school_view(conn, FULL, "R86-SVI", annee).table, annee,
-                                            aq.previous_year(annee))
+                                            schoolyear.previous_year(annee))
         for name, t in (("absenteisme-types", yearly), ("absenteisme-territoires", subs),
                         ("absenteisme-etablissements", schools)):
             out[name] = ([t], publish.xlsx_bytes([t], prov))
@@ -281,7 +284,7 @@ def _workbooks(demo_sqlite_url, annee: str) -> dict[str, tuple[list[publish.Tabl
         carte = carte_charts.values_table(values, "taux_atteinte", "Taux d'atteinte")
         out["carte"] = ([carte], publish.xlsx_bytes([carte], prov))
         content = slides.gather(conn, FULL, "P17-SAI", annee, with_map=False)
-        out["presentation"] = (series.tables(content), slides.figures_xlsx(content))
+        out["presentation"] = (deck_workbook.tables(content), slides.figures_xlsx(content))
         cover = pq.coverage(conn, FULL, "P17-SAI", annee)
         gpds = [ptables.chain_table(pq.chain(conn, FULL, "P17-SAI", annee)),
                 ptables.monthly_table(pq.monthly_chain(conn, FULL, "P17-SAI", annee))]
@@ -300,7 +303,7 @@ def _workbooks(demo_sqlite_url, annee: str) -> dict[str, tuple[list[publish.Tabl
 def _figures_export(demo_sqlite_url: str) -> dict:
     engine = db.make_engine(demo_sqlite_url)
     with engine.connect() as conn:
-        f = figures.territory_figures(conn, FULL, "R17-SJA", OPEN)
+        f = figures_query.territory_figures(conn, FULL, "R17-SJA", OPEN)
     engine.dispose()
     return f
 

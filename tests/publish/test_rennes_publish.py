@@ -8,8 +8,11 @@ import json
 
 from sqlalchemy import func, select
 
-from dashboard import db, figures, importer, slides
-from dashboard.access import Scope
+from dashboard import importer, slides
+from dashboard.access.scope import Scope
+from dashboard.publish import figures
+from dashboard.store import db
+from queries import figures as figures_query
 from tests.support.decks import open_deck
 from tests.support.rennes import ANNUAIRE, YEAR, annuaire_bytes
 
@@ -49,7 +52,7 @@ def test_deck_of_a_department_says_its_article(rennes_engine):
 
 def test_figures_export_names_the_academie(rennes_engine):
     with rennes_engine.connect() as conn:
-        f = figures.territory_figures(conn, FULL, "ACAD", YEAR)
+        f = figures_query.territory_figures(conn, FULL, "ACAD", YEAR)
     assert f["territoire_nom"] == "Académie de Rennes"
     text = json.dumps(figures.published(f), ensure_ascii=False)
     assert "Poitiers" not in text

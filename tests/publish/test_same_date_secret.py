@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.access import Scope
+from dashboard import schoolyear
+from dashboard.access.scope import Scope
 from dashboard.disclosure import rule
 from queries import raccrochage as rq
 from queries import territoires as tq
@@ -33,7 +34,7 @@ def _published_up_to(periods, column: str, last: str) -> int | None:
 
 def attack(conn, annee: str) -> list[str]:
     """Small counts a reader gets by subtracting next year's « même date » values from this year's."""
-    before = rq.previous_year(annee)
+    before = schoolyear.previous_year(annee)
     limit = rule.threshold()
     found = []
     for territory in tq.territory_index(conn, annee).values():

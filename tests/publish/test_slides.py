@@ -14,12 +14,14 @@ from openpyxl import load_workbook
 from pptx.enum.chart import XL_CHART_TYPE
 
 from dashboard import disclosure, fmt, slides
-from dashboard.access import Scope
-from dashboard.charts.common import STATUS_COLORS
-from dashboard.figures import territory_figures
+from dashboard.access.scope import Scope
 from dashboard.slides import series
+from dashboard.slides import workbook as deck_workbook
 from queries import absenteisme as aq
 from queries import raccrochage as rq
+from queries import raccrochage_rules
+from queries.figures import territory_figures
+from queries.statuses import STATUS_COLORS
 from tests.support.decks import (
     categories,
     charts_of,
@@ -129,7 +131,7 @@ def test_solutions_and_funnel_charts(acad):
     (funnel,) = charts_of(_slide(acad, "entonnoir"))
     assert funnel.chart_type == XL_CHART_TYPE.BAR_CLUSTERED
     (values,) = series_values(funnel).values()
-    assert values == [acad["figures"][c] for c in rq.FUNNEL_COLUMNS]
+    assert values == [acad["figures"][c] for c in raccrochage_rules.FUNNEL_COLUMNS]
     assert fmt.integer(acad["figures"]["jeunes_contactes"]) in data_labels(funnel)
     contact = fmt.percent(acad["figures"]["jeunes_contactes"] / acad["figures"]["jeunes_signales"])
     assert categories(funnel)[1] == f"Jeunes contactés ({contact})"
@@ -239,7 +241,7 @@ def _mark_labels(chart) -> dict[str, dict[int, str]]:
     """Series name → {point index: fixed label text} (the marks written on masked bars)."""
     out = {}
     for plotted in chart.plots[0].series:
-        points = plotted._element.xpath("./c:dLbls/c:dLbl")  # noqa: SLF001
+        points = plotted._element.xpath("./c:dLbls/c:dLbl")
         out[plotted.name] = {int(d.xpath("./c:idx/@val")[0]): "".join(d.xpath(".//a:t/text()")) for d in points
                              if d.xpath(".//a:t/text()")}
     return out
@@ -307,7 +309,7 @@ def test_a_masked_point_of_the_trajectory_carries_its_mark(demo_engine):
     legend = chart.legend._element.xpath("./c:legendEntry/c:idx/@val")  # noqa: SLF001
     assert len(plotted) - len(legend) == 1
     assert "Point masqué" in " ".join(slide_texts(slide))
-    sheet = series.sheets(content)[series.trajectory_sheet(content.situation["phase"])]
+    sheet = deck_workbook.sheets(content)[series.trajectory_sheet(content.situation["phase"])]
     assert MASKED_POINT_NAME not in [c.header for c in sheet.columns]
 
 
@@ -366,7 +368,7 @@ def test_deck_of_a_year_without_bilans(demo_engine):
 
 
 def test_scope_is_enforced(demo_engine):
-    from dashboard.access import AccessDenied
+    from dashboard.access.scope import AccessDenied
 
     network_user = Scope.for_role("reseau", "R86-POI", "r")
     with demo_engine.connect() as conn:

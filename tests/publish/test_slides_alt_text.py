@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from dashboard import slides
-from dashboard.access import Scope
+from dashboard.access.scope import Scope
 from tests.support.decks import open_deck
 
 ANNEE = "2014-2015"

@@ -11,10 +11,11 @@ from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.util import Inches
 
-from dashboard import db, slides
-from dashboard.access import Scope
+from dashboard import slides
+from dashboard.access.scope import Scope
 from dashboard.slides import keyfigures, keyslide, methodtext
 from dashboard.slides.__main__ import progress_bar
+from dashboard.store import db
 from queries import raccrochage_position as position
 from tests.support import cli
 from tests.support.decks import open_deck, overflowing_shapes, slide_texts, slide_title, small_texts

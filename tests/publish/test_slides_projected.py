@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from pptx.util import Emu, Inches
 
 from dashboard import disclosure, slides
-from dashboard.access import Scope
+from dashboard.access.scope import Scope
 from dashboard.charts.secret_marks import MASKED_POINT_NAME
 from dashboard.slides import deck as deck_module
 from dashboard.slides import pptcharts, series
@@ -121,7 +121,7 @@ def test_no_two_map_labels_overlap(demo_engine, code, annee):
 def test_labels_drawn_on_one_point_are_set_apart():
     from matplotlib.figure import Figure
 
-    from dashboard import staticmap
+    from dashboard.charts import staticmap
 
     figure = Figure(figsize=(4, 4), dpi=100)
     axes = figure.add_axes((0, 0, 1, 1))

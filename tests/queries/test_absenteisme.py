@@ -9,8 +9,9 @@ import math
 import pytest
 from sqlalchemy import insert
 
-from dashboard import db
-from dashboard.access import AccessDenied, Scope
+from dashboard import schoolyear
+from dashboard.access.scope import AccessDenied, Scope
+from dashboard.store import db
 from queries import absenteisme as q
 from queries import absenteisme_etablissements as qe
 from tests.support.absenteisme import load_fixture
@@ -209,10 +210,10 @@ def test_figures_contribution(engine):
 
 
 def test_school_year_months():
-    assert q.school_year_months(YEAR)[:2] == ["2014-09", "2014-10"]
-    assert q.school_year_months(YEAR)[-1] == "2015-06" and len(q.school_year_months(YEAR)) == 10
-    assert [q.month_rank(m) for m in ("2014-09", "2014-12", "2015-01", "2015-06")] == [0, 3, 4, 9]
-    assert not math.isnan(q.month_rank("2015-08"))
+    assert schoolyear.months(YEAR)[:2] == ["2014-09", "2014-10"]
+    assert schoolyear.months(YEAR)[-1] == "2015-06" and len(schoolyear.months(YEAR)) == 10
+    assert [schoolyear.month_rank(m) for m in ("2014-09", "2014-12", "2015-01", "2015-06")] == [0, 3, 4, 9]
+    assert not math.isnan(schoolyear.month_rank("2015-08"))
 
 
 def test_complementary_masks_of_the_hand_fixture(engine):

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import insert
 
-from dashboard import db
-from dashboard.access import Scope
+from dashboard.access.scope import Scope
+from dashboard.store import db
 from queries import absenteisme as q
 from queries import absenteisme_comparaisons as qc
 

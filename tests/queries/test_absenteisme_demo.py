@@ -12,8 +12,9 @@ import polars as pl
 import pytest
 from sqlalchemy import select
 
-from dashboard import db, demo
-from dashboard import demo_schools as ds
+from dashboard.demo import generate as demo
+from dashboard.demo import schools as ds
+from dashboard.store import db
 
 FULL_YEARS = ["2012-2013", "2013-2014", "2014-2015", "2015-2016"]
 CURRENT = "2016-2017"  # in progress: September to April

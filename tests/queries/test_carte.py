@@ -21,12 +21,12 @@ import pytest
 from PIL import Image
 from sqlalchemy import insert
 
-from dashboard import db
-from dashboard.access import AccessDenied, Scope
+from dashboard.access.scope import AccessDenied, Scope
 from dashboard.charts import carte as charts
 from dashboard.charts import carte_classes as mapclasses
 from dashboard.charts import carte_geometry as mapgeo
 from dashboard.publish import screen
+from dashboard.store import db
 from queries import carte as q
 from queries import territoires as tq
 
@@ -167,7 +167,7 @@ def test_hand_computed_values(conn, monkeypatch):
 
 @pytest.mark.parametrize("level", q.MAP_LEVELS)
 def test_map_values_equal_the_figures_export(conn, level):
-    from dashboard.figures import territory_figures
+    from queries.figures import territory_figures
 
     # the export keeps the computed fractions (rounding happens when a file is written)
     keys = {"taux_atteinte": "taux_atteinte", "raccroches": "raccroches", "part_raccroches": "part_raccroches"}
@@ -368,8 +368,8 @@ def test_open_year_is_coloured_by_status_at_the_date(conn):
     """In an open year the rate of achievement is coloured by the status of each network at its own
     last bilan (the fixed annual bands are an option): the legend names the statuses, each network
     is drawn in its status's colour, and the map's state matches the raccrochage query."""
-    from dashboard.charts.common import STATUS_COLORS, STATUS_LABELS
     from queries import raccrochage as rq
+    from queries.statuses import STATUS_COLORS, STATUS_LABELS
 
     data, fig = _figure(conn, indicator="taux_atteinte")
     assert data.by_status and not data.closed
@@ -503,7 +503,7 @@ def _png_size(data: bytes) -> tuple[int, int]:
 
 def test_static_png_renders_with_and_without_highlight(engine):
     plain = charts_png = None
-    from dashboard.staticmap import render_map_png
+    from dashboard.charts.staticmap import render_map_png
 
     plain = render_map_png(engine, FULL, YEAR, level="reseau", indicator="taux_atteinte", width_px=1200, dpi=150)
     assert _png_size(plain)[0] == 1200
@@ -518,7 +518,7 @@ def test_static_png_renders_with_and_without_highlight(engine):
 
 
 def test_static_png_respects_the_scope(engine):
-    from dashboard.staticmap import render_map_png
+    from dashboard.charts.staticmap import render_map_png
 
     with pytest.raises(AccessDenied):
         render_map_png(engine, IEN_86, YEAR, highlight="R16-ANG")

@@ -9,10 +9,11 @@ import polars as pl
 import pytest
 from sqlalchemy import insert
 
-from dashboard import db, disclosure, fmt
-from dashboard.access import AccessDenied, Scope
+from dashboard import disclosure, fmt
+from dashboard.access.scope import AccessDenied, Scope
 from dashboard.charts import comparer as charts
 from dashboard.charts import comparer_export as export
+from dashboard.store import db
 from queries import comparer as q
 from queries import comparer_ranking as qr
 from queries import territoires as tq
@@ -171,7 +172,7 @@ def test_comparison_masks_the_small_network(engine):
 
 
 def test_comparison_equals_the_figures_export(engine):
-    from dashboard.figures import territory_figures
+    from queries.figures import territory_figures
 
     with engine.connect() as conn:
         comp = q.comparison(conn, FULL, CODES, YEAR)

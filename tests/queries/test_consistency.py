@@ -21,15 +21,16 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from dashboard import db, disclosure, fmt, publish, slides
-from dashboard.access import ACADEMIE, AccessDenied, Scope
+from dashboard import disclosure, fmt, publish, schoolyear, slides
+from dashboard.access.scope import ACADEMIE, AccessDenied, Scope
 from dashboard.charts import absenteisme_tables as abs_tables
 from dashboard.charts import carte as carte_charts
 from dashboard.charts import comparer_export
 from dashboard.charts import raccrochage as rc
-from dashboard.figures import flatten, published, render, territory_figures
 from dashboard.publish import catalog
-from dashboard.slides import keyfigures, series
+from dashboard.publish.figures import flatten, published, render
+from dashboard.slides import keyfigures, series, workbook
+from dashboard.store import db
 from queries import absenteisme as aq
 from queries import absenteisme_etablissements as qe
 from queries import carte as qc
@@ -37,7 +38,9 @@ from queries import comparer as qcmp
 from queries import comparer_ranking as qr
 from queries import donnees as qd
 from queries import raccrochage as rq
+from queries import raccrochage_rules
 from queries import territoires as tq
+from queries.figures import territory_figures
 from tests.support import cli
 from tests.support.decks import charts_of, open_deck, series_values, slide_texts, table_of
 
@@ -180,7 +183,7 @@ def test_deck_content_equals_the_export(world, decks):
             assert _close(figures[key], content.shown[source]), (*where, key)
         if content.has_bilans:
             (funnel,) = series.funnel(content).series
-            assert funnel.values == [figures[c] for c in rq.FUNNEL_COLUMNS], where
+            assert funnel.values == [figures[c] for c in raccrochage_rules.FUNNEL_COLUMNS], where
             compare = series.solutions_compare(content)
             by_solution = figures["raccroches_par_solution"]
             assert compare.values_of(annee) == [by_solution[rq.SOLUTION_KEYS[c]] for c in SOLUTIONS], where
@@ -365,7 +368,7 @@ def _absence_rows(conn, annee: str) -> pl.DataFrame:
     a, e = db.absenteisme, db.etablissements
     months = pl.DataFrame(
         conn.execute(select(a.c.uai, a.c.annee_scolaire, a.c.mois, a.c.effectif, a.c.eleves_absenteistes)
-                     .where(a.c.annee_scolaire.in_([annee, aq.previous_year(annee)]))).all(),
+                     .where(a.c.annee_scolaire.in_([annee, schoolyear.previous_year(annee)]))).all(),
         schema={"uai": pl.String, "annee_scolaire": pl.String, "mois": pl.String, "effectif": pl.Int64,
                 "absents": pl.Int64}, orient="row")
     schools = pl.DataFrame(conn.execute(select(e.c.uai, e.c.type, e.c.reseau_code, e.c.commune_insee)).all(),
@@ -414,7 +417,7 @@ def test_absenteeism_rates_are_ratios_of_sums(demo_engine, world):
     with demo_engine.connect() as conn:
         for annee in _years(world):
             index, figures = world[annee]["index"], world[annee]["figures"]
-            previous = aq.previous_year(annee)
+            previous = schoolyear.previous_year(annee)
             raw = _absence_rows(conn, annee)
             for code in ABSENCE_CODES:
                 mine = raw.filter(pl.col("reseau").is_in(list(index[code].reseaux)))
@@ -625,7 +628,7 @@ def test_page_exports_have_no_small_count(demo_engine, world):
                                            ("absenteisme territoires", annee, code), seen)
                 if territory.niveau == "reseau":
                     table = qe.school_view(conn, FULL, code, annee).table
-                    schools = abs_tables.schools_export(table, annee, aq.previous_year(annee))
+                    schools = abs_tables.schools_export(table, annee, schoolyear.previous_year(annee))
                     rows = [dict(r, code=code) for r in _dicts(schools)]
                     leaks += _small_counts(rows, ["Effectif moyen", "Absentéistes par mois (moyenne)"], "code",
                                            index, ("absenteisme etablissements", annee), seen)
@@ -646,7 +649,7 @@ def test_deck_tables_charts_and_workbook_have_no_small_count(world, decks):
         columns = series.table_columns(content.situation["phase"])
         table_counts = [c for c in columns if c in TABLE_COUNT_COLUMNS]
         for frame in (content.sous_territoires, content.reseaux):
-            leaks += _small_counts(frame, [c for c in rq.DISCLOSED_COUNTS if c in frame.columns], "code", index,
+            leaks += _small_counts(frame, [c for c in raccrochage_rules.DISCLOSED_COUNTS if c in frame.columns], "code", index,
                                    ("table", *where), seen)
             cells = [dict(zip(columns, r["cells"], strict=True), code=r["code"])
                      for r in series.table_rows(frame)]
@@ -694,7 +697,7 @@ def test_deck_trajectory_does_not_give_masked_flows_away(decks):
             if name in [s.name for s in spec.series]:
                 leaks += [(code, annee, name, i, f) for i, f in _derived_flows(spec.values_of(name)) if small(f)]
     closed = decks[("R16-NCH", "2014-2015")]
-    sheet = _dicts(series.sheets(closed)[series.trajectory_sheet(closed.situation["phase"])])
+    sheet = _dicts(workbook.sheets(closed)[series.trajectory_sheet(closed.situation["phase"])])
     cumulative = [row[series.current_name(closed)] for row in sheet]
     leaks += [("R16-NCH xlsx", i, f) for i, f in _derived_flows(cumulative) if small(f)]
     assert not leaks
@@ -927,7 +930,7 @@ def test_scoped_user_sees_nothing_of_another_department(demo_engine, world, scop
         texts = " ".join([h.text for h in content.highlights]
                          + [c for f in (content.sous_territoires, content.reseaux)
                             for r in series.table_rows(f) for c in r["cells"]])
-        for table in series.sheets(content).values():
+        for table in workbook.sheets(content).values():
             texts += " " + " ".join(str(v) for c in table.frame.columns for v in table.frame[c].to_list())
         for code in others:
             assert index[code].label not in texts and f"({code})" not in texts, code

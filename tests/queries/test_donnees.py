@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from dashboard.access import Scope
+from dashboard.access.scope import Scope
 from queries import donnees as q
 
 pytestmark = pytest.mark.all_backends  # SQL: see tests/README.md
@@ -65,11 +65,12 @@ def test_donnees_page_puts_late_networks_first(app_test):
 def test_import_history_names_the_kind_of_file(app_test, tmp_path):
     from sqlalchemy import select
 
-    from dashboard import db, fmt, importer
+    from dashboard import fmt, importer
+    from dashboard.store import db, lifecycle
 
     url = f"sqlite:///{tmp_path / 'imports.sqlite'}"
     engine = db.make_engine(url)
-    db.init_database(engine)
+    lifecycle.init_database(engine)
     data = "annee_scolaire;territoire_code;indicateur;objectif\n2014-2015;R86-POI;raccroches;250\n".encode()
     assert importer.import_file(engine, data, "objectifs.csv", None, utilisateur="local").written
     engine.dispose()

@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import insert
 
-from dashboard import db, disclosure
-from dashboard.access import AccessDenied, Scope
+from dashboard import disclosure
+from dashboard.access.scope import AccessDenied, Scope
+from dashboard.store import db
 from dashboard.uai import make_uai
 from queries import prevention as q
 from queries.prevention_blind_spots import FEW_SPOTTED, NO_ACTIVITY, NONE_SPOTTED

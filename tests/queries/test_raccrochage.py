@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard import db
-from dashboard.access import AccessDenied, Scope
+from dashboard import schoolyear
+from dashboard.access.scope import AccessDenied, Scope
+from dashboard.store import db
 from queries import raccrochage as q
+from queries import raccrochage_rules
 from tests.support.raccrochage import YEAR, load_fixture
 
 pytestmark = pytest.mark.all_backends  # SQL: see tests/README.md
@@ -46,7 +48,7 @@ def test_period_labels():
     assert q.period_label("2015-02-28") == "janv.–févr. 2015"
     assert q.period_label("2015-01-31") == "déc. 2014–janv. 2015"
     assert q.slot_label(1) == "sept.–oct." and q.slot_label(11) == "juil.–août"
-    assert q.month_rank("2014-09-30") == 0 and q.month_rank("2015-08-31") == 11 and q.month_rank("2015-02-28") == 5
+    assert schoolyear.month_rank("2014-09-30") == 0 and schoolyear.month_rank("2015-08-31") == 11 and schoolyear.month_rank("2015-02-28") == 5
 
 
 def test_default_profile_is_a_step_function():
@@ -85,7 +87,7 @@ def test_seasonal_profile_mean_of_complete_previous_years():
     ],
 )
 def test_evaluate_trajectory(cumul, objectif, share, attendu, ecart, statut, projection, atteint):
-    out = q.evaluate_trajectory(cumul, objectif, share)
+    out = raccrochage_rules.evaluate_trajectory(cumul, objectif, share)
     assert out["attendu"] == pytest.approx(attendu) if attendu is not None else out["attendu"] is None
     assert out["ecart"] == pytest.approx(ecart) if ecart is not None else out["ecart"] is None
     assert out["statut"] == statut
@@ -94,10 +96,10 @@ def test_evaluate_trajectory(cumul, objectif, share, attendu, ecart, statut, pro
 
 
 def test_status_thresholds_in_one_place():
-    assert q.STATUS_THRESHOLDS == {"en_avance": 0.05, "en_retard": -0.05}
-    assert q.status_from_gap(0.0499) == "sur_trajectoire"
-    assert q.status_from_gap(-0.0499) == "sur_trajectoire"
-    assert q.status_from_gap(None) == "inconnu"
+    assert raccrochage_rules.STATUS_THRESHOLDS == {"en_avance": 0.05, "en_retard": -0.05}
+    assert raccrochage_rules.status_from_gap(0.0499) == "sur_trajectoire"
+    assert raccrochage_rules.status_from_gap(-0.0499) == "sur_trajectoire"
+    assert raccrochage_rules.status_from_gap(None) == "inconnu"
 
 
 def test_published_row_applies_the_decision_and_masks_derived_figures():
@@ -112,9 +114,9 @@ def test_published_row_applies_the_decision_and_masks_derived_figures():
     assert out["raccroches_structure_innovante"] == 0 and out["raccroches_autres"] == 5
     assert marks == {"jeunes_contactes": "primary", "raccroches_service_civique": "primary",
                      "raccroches_mlds": "secondary", "taux_contact": "secondary"}
-    with pytest.raises(q.UndecidedRow):
+    with pytest.raises(raccrochage_rules.UndecidedRow):
         q.published_row({k: v for k, v in row.items() if k != "masque_complementaire"})
-    with pytest.raises(q.UndecidedRow):
+    with pytest.raises(raccrochage_rules.UndecidedRow):
         import polars as pl
 
         q.published_periods(pl.DataFrame({"periode_fin": ["2014-10-31"], "raccroches": [3]}))
@@ -276,7 +278,7 @@ def test_disclosure_of_network_and_psad_rows(engine):
     for frame in frames:
         for row in q.published_frame(frame).iter_rows(named=True):
             marks = disclosure.decode_marks(row["cellules_masquees"])
-            for key in q.DISCLOSED_COUNTS:
+            for key in raccrochage_rules.DISCLOSED_COUNTS:
                 value = row.get(key)
                 assert value is None or not 0 < value < 5, (row["code"], key, value)
                 if key in marks and marks[key] == disclosure.PRIMARY:

@@ -9,8 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import insert
 
-from dashboard import db, narrative
-from dashboard.access import Scope
+from dashboard.access.scope import Scope
+from dashboard.publish import narrative
+from dashboard.store import db
 from queries import raccrochage as q
 from queries import raccrochage_position as position
 from queries.raccrochage_position import NetworkPoint

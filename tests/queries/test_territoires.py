@@ -3,8 +3,8 @@
 import pytest
 from sqlalchemy import insert
 
-from dashboard import db
-from dashboard.access import AccessDenied, Scope
+from dashboard.access.scope import AccessDenied, Scope
+from dashboard.store import db
 from queries import territoires as tq
 
 pytestmark = pytest.mark.all_backends  # SQL: see tests/README.md

@@ -8,8 +8,11 @@ import polars as pl
 import pytest
 from sqlalchemy import func, select
 
-from dashboard import academie, db, demo, narrative
-from dashboard.access import Scope
+from dashboard import academie
+from dashboard.access.scope import Scope
+from dashboard.demo import generate as demo
+from dashboard.publish import narrative
+from dashboard.store import db, lifecycle
 from queries import territoires as tq
 from tests.support import cli
 from tests.support.rennes import DEPARTMENTS, YEAR
@@ -82,7 +85,7 @@ def test_demo_is_deterministic(databases, tmp_path):
             engine = db.make_engine(databases.sqlite.copy("rennes", tmp_path))
         else:
             engine = db.make_engine(f"sqlite:///{tmp_path / name}.sqlite")
-            db.init_database(engine, "rennes")
+            lifecycle.init_database(engine, "rennes")
             demo.fill(engine)
         with engine.connect() as conn:
             rows.append((conn.execute(select(db.etablissements).order_by(db.etablissements.c.uai)).all(),

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 
-from dashboard import db
+from dashboard.store import db, lifecycle
 
 pytestmark = pytest.mark.all_backends  # SQL: see tests/README.md
 
@@ -31,7 +31,7 @@ def test_reference_geography_loaded(db_engine):
 
 
 def test_init_is_idempotent(db_engine):
-    db.init_database(db_engine)
+    lifecycle.init_database(db_engine)
     with db_engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(db.communes)).scalar_one() == 1338
 

@@ -9,9 +9,12 @@ import polars as pl
 import pytest
 from sqlalchemy import func, select
 
-from dashboard import db, demo, uai
-from dashboard.demo_bilans import period_ends
-from dashboard.demo_schools import MONTHLY_PROFILE, load_reference_rates
+from dashboard import uai
+from dashboard.demo import __main__ as demo_cli
+from dashboard.demo import generate as demo
+from dashboard.demo.bilans import period_ends
+from dashboard.demo.schools import MONTHLY_PROFILE, load_reference_rates
+from dashboard.store import db
 from tests.support import cli
 from tests.support.demo import YEARS, dump, frame
 
@@ -302,7 +305,7 @@ def test_cli_fills_once_and_summarises_in_french(tmp_path, capsys):
     out = first.stdout
     assert "Données de démonstration écrites" in out and "Établissements : 330" in out
     assert "Référents décrochage (lignes par année) : 1\u202f596" in out and "Relevés mensuels des GPDS" in out
-    assert demo.main(["--database-url", url]) == 0
+    assert demo_cli.main(["--database-url", url]) == 0
     assert "contient déjà des données" in capsys.readouterr().out
     engine = db.make_engine(url)
     with engine.connect() as conn:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from dashboard import db, demo
+from dashboard.demo import generate as demo
+from dashboard.store import db
 from tests.support.demo import YEARS, dump, frame
 
 pytestmark = pytest.mark.all_backends  # SQL: see tests/README.md

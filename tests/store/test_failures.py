@@ -17,8 +17,9 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, insert, select, text
 
-from dashboard import db, dbfailure, importer
-from dashboard.ui import GENERIC_ERROR
+from dashboard import importer
+from dashboard.store import db, dbfailure
+from dashboard.ui.page import GENERIC_ERROR
 from tests.support import ROOT, cli
 from tests.support.apptest import assert_no_exception
 from tests.support.databases import PG_URL
@@ -58,7 +59,7 @@ class SqliteWriter:
 def _raised(fn) -> BaseException:
     try:
         fn()
-    except Exception as exc:  # noqa: BLE001 - the failure under test
+    except Exception as exc:  # the failure under test
         return exc
     raise AssertionError("no failure")
 
@@ -138,7 +139,7 @@ def _in_thread(fn):
     def run():
         try:
             outcome["value"] = fn()
-        except Exception as exc:  # noqa: BLE001 - reported to the test
+        except Exception as exc:  # reported to the test
             outcome["error"] = exc
 
     thread = threading.Thread(target=run, daemon=True)
@@ -229,7 +230,7 @@ def test_lock_timeout_is_busy(pg_engine):
 
 
 def test_every_page_says_the_database_is_unreachable(app_test):
-    from dashboard.pages_registry import all_pages
+    from dashboard.ui.registry import all_pages
 
     expected = dbfailure.message(dbfailure.UNREACHABLE, dbfailure.PAGE)
     for spec in all_pages():
@@ -241,7 +242,8 @@ def test_every_page_says_the_database_is_unreachable(app_test):
 def _unreachable_body_page():
     from sqlalchemy import text
 
-    from dashboard import db, ui
+    from dashboard.store import db
+    from dashboard.ui import page as ui
 
     def body():
         with db.make_engine("postgresql+psycopg://postgres@127.0.0.1:1/pilotage").connect() as conn:

@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 
-from dashboard import db, dbfailure, importer, integrity
+from dashboard import importer
+from dashboard.store import db, dbfailure, integrity, lifecycle
 from tests.support import ROOT, cli
 from tests.support.importer import csv_bytes
 
@@ -168,7 +169,7 @@ def test_a_postgresql_schema_missing_a_table_is_damaged(db_engine):
 def test_a_full_disk_is_named_and_nothing_is_written(tmp_path):
     url = f"sqlite:///{tmp_path / 'pleine.sqlite'}"
     engine = db.make_engine(url)
-    db.init_database(engine)
+    lifecycle.init_database(engine)
     with engine.connect() as conn:
         pages = conn.exec_driver_sql("PRAGMA page_count").scalar_one()
 

@@ -7,9 +7,10 @@ import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from dashboard import audit, db
-from dashboard.access import Scope
+from dashboard.access import audit
+from dashboard.access.scope import Scope
 from dashboard.lettre import recipients, sending, store
+from dashboard.store import db
 
 pytestmark = pytest.mark.all_backends
 

@@ -10,7 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, func, insert, inspect, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboard import db, migrations
+from dashboard.store import db, lifecycle, migrations
 from tests.fixtures import release_schema
 from tests.support import cli
 from tests.support.databases import BACKENDS
@@ -117,7 +117,7 @@ def test_upgrade_from_the_letter_revision_moves_decisions_out_of_meta(databases,
             db.set_meta(conn, "secret:2015-2016", '{"masques": []}')
             db.set_meta(conn, "version", "7")
         assert not inspect(engine).has_table("decisions_secret")
-        outcome = db.upgrade_database(engine)
+        outcome = lifecycle.upgrade_database(engine)
         assert (outcome.before, outcome.after) == ("0004", "0005")
         with engine.begin() as conn:
             assert db.get_meta(conn, "secret:2015-2016") is None
@@ -145,7 +145,7 @@ def test_release_database_upgrades_in_place_and_keeps_every_row(release_engine):
     assert all(before[name] for name in RELEASE_TABLES), [n for n in RELEASE_TABLES if not before[n]]
     assert not inspect(release_engine).has_table("alembic_version")
 
-    outcome = db.upgrade_database(release_engine)
+    outcome = lifecycle.upgrade_database(release_engine)
 
     assert (outcome.before, outcome.after, outcome.adopted) == (None, migrations.head(), True)
     assert "reconnue comme révision 0001" in outcome.summary()
@@ -158,11 +158,11 @@ def test_release_database_upgrades_in_place_and_keeps_every_row(release_engine):
 
 
 def test_upgrade_twice_is_a_no_op(release_engine):
-    db.upgrade_database(release_engine)
+    lifecycle.upgrade_database(release_engine)
     after_first = snapshot(release_engine, db.metadata.tables)
     shape = structure(release_engine)
 
-    again = db.upgrade_database(release_engine)
+    again = lifecycle.upgrade_database(release_engine)
 
     head = migrations.head()
     assert (again.before, again.after, again.adopted, again.changed) == (head, head, False, False)
@@ -174,7 +174,7 @@ def test_upgrade_twice_is_a_no_op(release_engine):
 
 
 def test_upgraded_database_takes_the_new_rows(release_engine):
-    db.upgrade_database(release_engine)
+    lifecycle.upgrade_database(release_engine)
     with release_engine.begin() as conn:
         conn.execute(insert(db.referents).values(uai="0169001A", annee_scolaire="2014-2015", fonction="CPE",
                                                  formation_suivie=True))
@@ -187,7 +187,7 @@ def test_upgraded_database_takes_the_new_rows(release_engine):
 def test_init_creates_a_database_at_head(db_engine):
     assert revision_of(db_engine) == migrations.head()
     assert differences(db_engine) == []
-    assert db.init_database(db_engine).summary() == f"schéma déjà à jour (révision {migrations.head()})"
+    assert lifecycle.init_database(db_engine).summary() == f"schéma déjà à jour (révision {migrations.head()})"
 
 
 def test_revisions_from_empty_and_create_all_give_the_same_schema(empty_engines):
@@ -208,7 +208,7 @@ def test_an_older_database_missing_tables_is_completed(databases, backend, tmp_p
         build_release_database(engine, demo_sqlite_url, skip=("utilisateurs", "audit_log"))
         kept = {"absenteisme", "bilans", "etablissements", "import_log", "meta"}
         before = snapshot(engine, kept)
-        outcome = db.upgrade_database(engine)
+        outcome = lifecycle.upgrade_database(engine)
         assert (outcome.before, outcome.adopted, outcome.after) == (None, False, migrations.head())
         assert snapshot(engine, kept) == before
         assert differences(engine) == []
@@ -224,7 +224,7 @@ def test_a_development_database_with_the_new_tables_upgrades(databases, backend,
         with engine.begin() as conn:
             conn.execute(insert(db.referents).values(uai="0169001A", annee_scolaire="2014-2015",
                                                      fonction="PSYEN"))
-        outcome = db.upgrade_database(engine)
+        outcome = lifecycle.upgrade_database(engine)
         assert outcome.adopted and outcome.after == migrations.head()
         assert snapshot(engine, ["referents"])["referents"] == [("0169001A", "2014-2015", "PSYEN", None)]
     finally:
@@ -238,7 +238,7 @@ def test_a_failed_upgrade_changes_nothing(release_engine):
         conn.execute(text("CREATE INDEX ix_prevention_annee_scolaire ON meta (valeur)"))
     before = snapshot(release_engine, RELEASE_TABLES)
     with pytest.raises(SQLAlchemyError):
-        db.upgrade_database(release_engine)
+        lifecycle.upgrade_database(release_engine)
     names = set(inspect(release_engine).get_table_names())
     assert names == RELEASE_TABLES
     assert snapshot(release_engine, RELEASE_TABLES) == before
@@ -251,7 +251,7 @@ def test_version_table_goes_to_the_connection_schema(databases):
         conn.execute(text('CREATE SCHEMA "t_schema"'))
     engine = create_engine(url, connect_args={"options": "-csearch_path=t_schema"})
     try:
-        db.init_database(engine)
+        lifecycle.init_database(engine)
         with engine.connect() as conn:
             schema = conn.execute(text("SELECT current_schema()")).scalar_one()
             where = conn.execute(text(
@@ -315,7 +315,7 @@ def test_cli_upgrade_refuses_an_empty_database(tmp_path):
 def test_the_app_start_upgrades_an_existing_database(tmp_path, demo_sqlite_url):
     """``ui.engine()`` on a database of the previous release: upgraded in place, every row kept, and
     (a demonstration database) the referents and GPDS activity added."""
-    from dashboard import ui
+    from dashboard.ui import data as ui
 
     url = f"sqlite:///{tmp_path / 'release.sqlite'}"
     engine = db.make_engine(url)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import insert
 
-from dashboard import db
+from dashboard.store import db
 
 SCHOOLS = [
     # uai, nom, type, secteur, commune, education_prioritaire, reseau_code (None: commune's network)

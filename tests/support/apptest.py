@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import auth, db, ui_access
-from dashboard.pages_registry import all_pages
+from dashboard.access import auth
+from dashboard.store import db
+from dashboard.ui import access as ui_access
+from dashboard.ui.registry import all_pages
 
 ROOT = Path(__file__).resolve().parents[2]
 HARNESS = Path(__file__).resolve().parent / "page_harness.py"
@@ -49,7 +51,7 @@ def page_app(monkeypatch, url_path: str, timeout: float, params: dict):
 
 def assert_no_exception(at) -> None:
     """No exception element and no generic error message on the page."""
-    from dashboard.ui import GENERIC_ERROR
+    from dashboard.ui.page import GENERIC_ERROR
 
     assert not at.exception, [e.value for e in at.exception]
     errors = [e.value for e in at.error]

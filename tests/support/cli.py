@@ -19,6 +19,10 @@ import traceback
 from collections.abc import Iterator
 from pathlib import Path
 
+from queries import absenteisme_suppression as absence_secrecy
+from queries import prevention_suppression as prevention_secrecy
+from queries import raccrochage_suppression as secrecy
+
 ROOT = Path(__file__).resolve().parents[2]
 
 #: ``python -m`` name → the module holding ``main(argv)``.
@@ -26,10 +30,10 @@ ENTRY_POINTS = {
     "dashboard.importer": "dashboard.importer.cli",
     "dashboard.slides": "dashboard.slides.__main__",
     "dashboard.disclosure": "dashboard.disclosure.__main__",
-    "dashboard.figures": "dashboard.figures",
-    "dashboard.db": "dashboard.db",
-    "dashboard.demo": "dashboard.demo",
-    "dashboard.auth": "dashboard.auth",
+    "dashboard.figures": "dashboard.figures.__main__",
+    "dashboard.db": "dashboard.db.__main__",
+    "dashboard.demo": "dashboard.demo.__main__",
+    "dashboard.auth": "dashboard.auth.__main__",
     "dashboard.lettre": "dashboard.lettre.__main__",
 }
 
@@ -61,9 +65,18 @@ class _Stream(io.StringIO):
         return self.getvalue() + self.buffer.getvalue().decode("utf-8", "replace")
 
 
+def fresh_process_memos() -> None:
+    """Forget the secrecy decisions this process remembered, as a new ``python -m`` process starts
+    without them: a command then reads the decisions stored in its database (a test that alters
+    them sees the command act on what it wrote, not on what an earlier test of this worker decided)."""
+    for memo in (secrecy, absence_secrecy, prevention_secrecy):
+        memo.clear_memo()
+
+
 def run_cli(module: str, *args: str, env: dict[str, str] | None = None, **_ignored) -> subprocess.CompletedProcess:
-    """``python -m module args…``, in this process."""
+    """``python -m module args…``, in this process (with a new process's empty memos)."""
     main = importlib.import_module(ENTRY_POINTS[module]).main
+    fresh_process_memos()
     out, err = _Stream(), _Stream()
     argv = [str(a) for a in args]
     with environment(env), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -73,7 +86,7 @@ def run_cli(module: str, *args: str, env: dict[str, str] | None = None, **_ignor
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
             if exc.code is not None and not isinstance(exc.code, int):
                 print(exc.code, file=sys.stderr)
-        except Exception:  # noqa: BLE001 - what the interpreter would print, exit code 1
+        except Exception:  # what the interpreter would print, exit code 1
             traceback.print_exc(file=sys.stderr)
             code = 1
     return subprocess.CompletedProcess([sys.executable, "-m", module, *argv], code or 0, out.text(), err.text())

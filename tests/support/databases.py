@@ -2,10 +2,10 @@
 
 Four templates per backend, each built at most once per code version (and reused across runs):
 
-* ``bare`` — the schema only (``db.create_schema``);
-* ``geo`` — the schema and the default breakdown (``db.init_database``);
+* ``bare`` — the schema only (``lifecycle.create_schema``);
+* ``geo`` — the schema and the default breakdown (``lifecycle.init_database``);
 * ``demo`` — ``geo`` filled with demonstration data and its stored secrecy decisions (``demo.fill``);
-* ``rennes`` — the second académie: ``db.init_database(engine, "rennes")`` then ``demo.fill`` (issue 27).
+* ``rennes`` — the second académie: ``lifecycle.init_database(engine, "rennes")`` then ``demo.fill`` (issue 27).
 
 A template is keyed by a fingerprint of everything that shapes its content (schema, migrations,
 geography, demonstration and secrecy code): change any of it and the next run builds a new one.
@@ -32,14 +32,14 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, text
 
-from dashboard import db
+from dashboard.store import db, lifecycle
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / "var" / "test-cache"
 PG_URL = os.environ.get("DASHBOARD_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 KINDS = ("bare", "geo", "demo", "rennes")
-#: The académie of each template built with ``db.init_database`` (None: the default, Poitiers).
+#: The académie of each template built with ``lifecycle.init_database`` (None: the default, Poitiers).
 ACADEMIES = {"rennes": "rennes"}
 #: What shapes a template's content: the fingerprint reads every file below these folders.
 FINGERPRINTED = ("dashboard", "queries", "geodata")
@@ -63,11 +63,11 @@ def fingerprint() -> str:
 def fill(kind: str, engine: Engine) -> None:
     """Build template ``kind`` in an empty database."""
     if kind == "bare":
-        db.create_schema(engine)
+        lifecycle.create_schema(engine)
         return
-    db.init_database(engine, ACADEMIES.get(kind))
+    lifecycle.init_database(engine, ACADEMIES.get(kind))
     if kind in ("demo", "rennes"):
-        from dashboard import demo
+        from dashboard.demo import generate as demo
 
         demo.fill(engine)
 

@@ -28,7 +28,7 @@ def series_values(chart) -> dict[str, list]:
     """Series name → values (None for an absent point), read from the chart part's XML."""
     out = {}
     for series in chart.plots[0].series:
-        ser = series._element  # noqa: SLF001
+        ser = series._element
         count = int(ser.xpath("./c:val//c:ptCount/@val")[0])
         values: list = [None] * count
         for pt in ser.xpath("./c:val//c:pt"):
@@ -43,7 +43,7 @@ def categories(chart) -> list[str]:
 
 def fixed_label_texts(chart) -> list[str]:
     """Fixed (custom) data-label texts: a deck has none, its labels show the values."""
-    return [t for t in chart._chartSpace.xpath(".//c:dLbl//a:t/text()")]  # noqa: SLF001
+    return [t for t in chart._chartSpace.xpath(".//c:dLbl//a:t/text()")]
 
 
 def _label_text(value: float, format_code: str) -> str:
@@ -63,7 +63,7 @@ def data_labels(chart) -> list[str]:
     French PowerPoint shows it), series by series."""
     out = []
     for series in chart.plots[0].series:
-        ser = series._element  # noqa: SLF001
+        ser = series._element
         values = list(series.values)
         whole = ser.xpath("./c:dLbls[c:showVal/@val='1']/c:numFmt/@formatCode")
         points = {int(d.xpath("./c:idx/@val")[0]): d for d in ser.xpath("./c:dLbls/c:dLbl")}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 from sqlalchemy import select
 
-from dashboard import db
+from dashboard.store import db
 
 YEARS = ["2012-2013", "2013-2014", "2014-2015", "2015-2016", "2016-2017"]
 INDICATOR_TABLES = ("etablissements", "bilans", "objectifs", "absenteisme", "mlds_sites", "referents", "prevention")

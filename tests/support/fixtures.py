@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import db
+from dashboard.store import db
 from tests.support.databases import Databases
 
 

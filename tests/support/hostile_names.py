@@ -15,7 +15,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from dashboard import db, importer
+from dashboard import importer
+from dashboard.store import db
 from tests.support.importer import csv_bytes
 
 #: Strings that only markup could turn into elements: emphasis, links, images.
@@ -100,7 +101,7 @@ class Trap:
         hits = self.hits = []
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - http.server's naming
+            def do_GET(self):  # http.server's naming
                 hits.append(self.path)
                 self.send_response(204)
                 self.end_headers()

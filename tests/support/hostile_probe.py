@@ -36,8 +36,9 @@ def trim() -> None:
 
 
 def main(url: str, path: str, kind: str | None = None) -> None:
-    from dashboard import db, importer
+    from dashboard import importer
     from dashboard.importer import sandbox
+    from dashboard.store import db
 
     engine = db.make_engine(url)
     importer.validate(engine, b"uai;mois;effectif;eleves_absenteistes\r\n0860001J;2015-01;500;20\r\n", "x.csv")

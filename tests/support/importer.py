@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import delete, insert, select
 
-from dashboard import db
+from dashboard.store import db
 from dashboard.uai import make_uai
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "import"

@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import create_engine, insert, select
 
-from dashboard import migrations
+from dashboard.store import migrations
 from tests.fixtures import release_schema
 
 

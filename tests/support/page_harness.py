@@ -10,6 +10,6 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from dashboard import ui  # noqa: E402
+from dashboard.ui import page as ui  # noqa: E402
 
 ui.run_app(default_page=os.environ.get("PILOTAGE_TEST_PAGE", ""))

@@ -183,7 +183,7 @@ def production_stack(database_url: str, users: dict[str, str], apps: int = 2,
     identifier → password of the basic authentication standing in for the académie's SSO."""
     cookie_secret = secrets.token_hex(16)  # one for every process: a session's cookies hold on another
     prefix = Path(tempfile.mkdtemp(prefix="pilotage-nginx-"))
-    from dashboard import auth
+    from dashboard.access import auth
 
     # the secret nginx adds to every request, read by the apps (issue 30): as the README sets it up
     auth.write_proxy_secret(prefix / "secret-proxy", prefix / "pilotage-secret-proxy.conf")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from sqlalchemy import insert
 
-from dashboard import db
+from dashboard.store import db
 
 YEAR = "2014-2015"
 COLUMNS = ("jeunes_signales", "jeunes_contactes", "entretiens", "solutions_proposees", *db.SOLUTION_COLUMNS,

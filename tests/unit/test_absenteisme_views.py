@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
+from dashboard import schoolyear
 from dashboard.charts import absenteisme as charts
 from dashboard.charts import absenteisme_tables as tables
 from dashboard.charts.secret_marks import MASKED_POINT_NAME
@@ -17,7 +18,7 @@ YEAR, PREV = "2014-2015", "2013-2014"
 def monthly(rows) -> pl.DataFrame:
     """rows: (groupe, annee, mois, taux or None, masque)."""
     return pl.DataFrame(
-        [{"groupe": g, "annee_scolaire": a, "mois": m, "rang": q.month_rank(m), "effectif": 100,
+        [{"groupe": g, "annee_scolaire": a, "mois": m, "rang": schoolyear.month_rank(m), "effectif": 100,
           "absenteistes": None if t is None else round(t * 100), "taux": t, "masque": k} for g, a, m, t, k in rows],
         schema=q.MONTHLY_SCHEMA,
     )
@@ -32,7 +33,7 @@ MONTHLY = monthly([
 
 
 def test_month_axis_is_the_school_year_in_french():
-    assert charts.month_axis(YEAR) == q.school_year_months(YEAR)
+    assert charts.month_axis(YEAR) == schoolyear.months(YEAR)
     assert [charts.month_tick(m) for m in charts.month_axis(YEAR)] == [
         "sept.", "oct.", "nov.", "déc.", "janv.", "févr.", "mars", "avr.", "mai", "juin"]
 

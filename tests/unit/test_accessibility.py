@@ -6,7 +6,8 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from dashboard.charts import alternative
-from dashboard.charts.common import STATUS_COLORS, STATUS_ICONS, STATUS_LABELS, status_icon_meanings
+from dashboard.charts.common import status_icon_meanings
+from queries.statuses import STATUS_COLORS, STATUS_ICONS, STATUS_LABELS
 
 
 def _luminance(hex_colour: str) -> float:

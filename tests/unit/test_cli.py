@@ -8,7 +8,7 @@ import pytest
 
 from dashboard.cli import french_message
 
-COMMANDS = ["dashboard.auth", "dashboard.db", "dashboard.demo", "dashboard.figures", "dashboard.slides.__main__",
+COMMANDS = ["dashboard.auth.__main__", "dashboard.db.__main__", "dashboard.demo.__main__", "dashboard.figures.__main__", "dashboard.slides.__main__",
             "dashboard.lettre.__main__", "dashboard.disclosure.__main__", "dashboard.importer.cli"]
 ENGLISH = ("usage:", "error:", "show this help", "the following arguments", "unrecognized", "positional arguments",
            "options:\n  -h, --help  show")
@@ -36,7 +36,7 @@ def test_the_help_is_in_french(module, capsys):
     assert not any(word in out for word in ENGLISH), out
 
 
-@pytest.mark.parametrize("module", ["dashboard.auth", "dashboard.db", "dashboard.disclosure.__main__"])
+@pytest.mark.parametrize("module", ["dashboard.auth.__main__", "dashboard.db.__main__", "dashboard.disclosure.__main__"])
 def test_a_missing_subcommand_is_named_in_french(module, capsys):
     with pytest.raises(SystemExit):
         importlib.import_module(module).main([])

@@ -9,8 +9,9 @@ import polars as pl
 import pytest
 from openpyxl import load_workbook
 
-from dashboard import exports, importer
+from dashboard import importer
 from dashboard.importer.report import Issues, Report
+from dashboard.publish import exports
 
 DANGEROUS = ["=1+1", "+33 5 49 00 00 00", "-2", "@SUM(A1)", "\t=cmd", "\r=cmd", '=HYPERLINK("http://x","clic")']
 HARMLESS = ["Poitiers", "R86-POI", "1 234", "a=b", "", " =espace d'abord"]

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from dashboard import fmt
+from dashboard import fmt, schoolyear
 
 NNBSP = "\u202f"
 NBSP = "\u00a0"
@@ -34,10 +34,10 @@ def test_dates_and_months():
 
 
 def test_school_years():
-    assert fmt.school_year(2014) == "2014-2015"
-    assert fmt.school_year_of("2014-09-01") == "2014-2015"
-    assert fmt.school_year_of("2015-08-31") == "2014-2015"
-    assert fmt.school_year_of("2015-01") == "2014-2015"
+    assert schoolyear.school_year(2014) == "2014-2015"
+    assert schoolyear.school_year_of("2014-09-01") == "2014-2015"
+    assert schoolyear.school_year_of("2015-08-31") == "2014-2015"
+    assert schoolyear.school_year_of("2015-01") == "2014-2015"
 
 
 def test_date_time_is_french_in_paris_time():

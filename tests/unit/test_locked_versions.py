@@ -40,7 +40,7 @@ def test_the_streamlit_internals_the_product_patches_are_where_it_patches_them()
     from streamlit.commands import navigation
     from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
 
-    from dashboard import ui_french
+    from dashboard.ui import french as ui_french
 
     # dashboard/ui_french.py: the French « page introuvable » (replaced once an app ran in this process)
     found = navigation.send_page_not_found

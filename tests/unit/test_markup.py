@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard import db, markup
-from dashboard.access import Scope
+from dashboard import markup
+from dashboard.access.scope import Scope
 from dashboard.charts import absenteisme as abs_charts
 from dashboard.charts import carte as map_charts
 from dashboard.charts import comparer as cmp_charts
 from dashboard.charts import raccrochage as rac_charts
+from dashboard.store import db
 from queries import absenteisme as aq
 from queries import absenteisme_etablissements as qe
 from queries import carte as mq
