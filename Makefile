@@ -9,8 +9,10 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PORT   ?= 8501
 ACADEMIE ?=
-# test workers: one per core (pytest-xdist); tests that share a resource are grouped (tests/README.md)
-WORKERS ?= auto
+# test workers (pytest-xdist): two more than the cores, because browser, command-line and LibreOffice
+# tests spend much of their time waiting on another process (a server, Chromium, soffice) while the
+# cores have room; tests that share a resource are grouped (tests/README.md)
+WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 2 )))
 PYTEST := $(PY) -m pytest -q -p no:cacheprovider -n $(WORKERS) --dist loadgroup
 
 .PHONY: run test e2e bench lint contracts install lock system-deps geodata demo-national clean
