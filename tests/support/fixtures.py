@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.store import db
+from dashboard.ui import uploads as upload_guard
 from tests.support.databases import Databases
 
 
@@ -95,3 +96,13 @@ def no_secrecy(monkeypatch):
     """Disclosure off (threshold 1): hand-computed values on the tiny fixtures, whose 44 young
     people would otherwise be masked almost everywhere by the secrecy rule."""
     monkeypatch.setenv("DASHBOARD_DISCLOSURE_THRESHOLD", "1")
+
+
+@pytest.fixture(autouse=True)
+def fresh_upload_counts():
+    """Each test starts as a new app process would, with no file sent yet: the upload guard
+    (``dashboard.ui.uploads``) counts each user's files in memory for ten minutes, and the page tests
+    of one worker would otherwise add up to its limit and be refused, depending on their order."""
+    yield
+    with upload_guard._lock:  # noqa: SLF001 - the guard's per-process memory
+        upload_guard._sends.clear()  # noqa: SLF001
