@@ -9,10 +9,9 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PORT   ?= 8501
 ACADEMIE ?=
-# test workers (pytest-xdist): two more than the cores, because browser, command-line and LibreOffice
-# tests spend much of their time waiting on another process (a server, Chromium, soffice) while the
-# cores have room; tests that share a resource are grouped (tests/README.md)
-WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 2 )))
+# test workers: one per core (pytest-xdist); tests that share a resource are grouped (tests/README.md).
+# Two more workers than cores was tried (browser tests wait on other processes): slower on 2 cores.
+WORKERS ?= auto
 PYTEST := $(PY) -m pytest -q -p no:cacheprovider -n $(WORKERS) --dist loadgroup
 
 .PHONY: run test e2e bench lint contracts install lock system-deps geodata demo-national clean
