@@ -6,6 +6,8 @@ importer, the users file and the MLDS letter's recipients. Core, no Streamlit.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import unicodedata
 
@@ -128,3 +130,24 @@ def refuse_mixed_encodings(data: bytes) -> None:
             f"{line_list(utf8)} en UTF-8, ligne{'s' if len(other) > 1 else ''} {line_list(other)} en Windows-1252. "
             "Lus ensemble, leurs accents seraient déformés (« Collège » deviendrait « CollÃ¨ge ») : rien n'est lu. "
             "Ouvrez le fichier dans le tableur, corrigez ces lignes et enregistrez-le en « CSV UTF-8 ».", first)
+
+
+def csv_records(text: str, columns: tuple[str, ...], header_key, expected: str, optional: tuple[str, ...] = ("nom",)
+                ) -> tuple[list[tuple[int, dict]], list[tuple[int, str, str]]]:
+    """The non-empty rows of a small CSV (``;`` or ``,``) as ``(line, {column: stripped text})``, the
+    header read through ``header_key``; or the problems ``(line, column, message)`` that stop the reading
+    (an empty file, a missing column): the users file and the letter's recipients read this way."""
+    lines = text.splitlines()
+    if not lines or not lines[0].strip():
+        return [], [(1, "", f"le fichier est vide (en-tête attendu : {expected})")]
+    reader = csv.reader(io.StringIO(text), delimiter=";" if ";" in lines[0] else ",")
+    header = [header_key(h) for h in next(reader)]
+    missing = [c for c in columns if c not in header and c not in optional]
+    if missing:
+        return [], [(1, c, "colonne obligatoire absente") for c in missing]
+    records = []
+    for number, values in enumerate(reader, start=2):
+        if any(v.strip() for v in values):
+            records.append((number, {c: (values[header.index(c)].strip()
+                                         if c in header and header.index(c) < len(values) else "") for c in columns}))
+    return records, []

@@ -28,9 +28,7 @@ Command line: ``python -m dashboard.auth`` (``dashboard/auth/__main__.py``).
 
 from __future__ import annotations
 
-import csv
 import hmac
-import io
 import os
 import re
 import tomllib
@@ -264,21 +262,11 @@ def decode(data: bytes) -> str:
 
 def parse_users(text: str) -> tuple[list[dict], list[UserProblem]]:
     """Rows of a users CSV (``;`` or ``,``) and the problems found without the database."""
-    lines = text.splitlines()
-    if not lines or not lines[0].strip():
-        return [], [UserProblem(1, "", "le fichier est vide (en-tête attendu : identifiant;nom;role;territoire_code)")]
-    delimiter = ";" if ";" in lines[0] else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = [_header_key(h) for h in next(reader)]
-    missing = [c for c in COLUMNS if c not in header and c != "nom"]
-    if missing:
-        return [], [UserProblem(1, c, "colonne obligatoire absente") for c in missing]
+    records, stops = plaintext.csv_records(text, COLUMNS, _header_key, "identifiant;nom;role;territoire_code")
+    if stops:
+        return [], [UserProblem(*stop) for stop in stops]
     rows, problems, seen = [], [], {}
-    for number, values in enumerate(reader, start=2):
-        if not any(v.strip() for v in values):
-            continue
-        record = {c: (values[header.index(c)].strip() if c in header and header.index(c) < len(values) else "")
-                  for c in COLUMNS}
+    for number, record in records:
         ident = normalise_identifier(record["identifiant"])
         if ident is None:
             problems.append(UserProblem(number, "identifiant",

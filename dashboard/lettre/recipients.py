@@ -6,12 +6,11 @@ scope of the letter they receive (``letter.view``).
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 
 from sqlalchemy import Connection, Engine, delete, insert, select
 
+from dashboard import plaintext
 from dashboard.access import auth
 from dashboard.access.scope import ACADEMIE, ROLES, Scope, require_letter_editor
 from dashboard.plaintext import ascii_letters
@@ -44,21 +43,11 @@ def _key(name: str) -> str:
 def parse(text: str) -> tuple[list[dict], list[auth.UserProblem]]:
     """Rows of a recipients CSV (``;`` or ``,``) and the problems found without the database."""
     problem = auth.UserProblem
-    lines = text.splitlines()
-    if not lines or not lines[0].strip():
-        return [], [problem(1, "", "le fichier est vide (en-tête attendu : email;nom;role;territoire_code)")]
-    delimiter = ";" if ";" in lines[0] else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = [_key(h) for h in next(reader)]
-    missing = [c for c in COLUMNS if c not in header and c != "nom"]
-    if missing:
-        return [], [problem(1, c, "colonne obligatoire absente") for c in missing]
+    records, stops = plaintext.csv_records(text, COLUMNS, _key, "email;nom;role;territoire_code")
+    if stops:
+        return [], [problem(*stop) for stop in stops]
     rows, problems, seen = [], [], {}
-    for number, values in enumerate(reader, start=2):
-        if not any(v.strip() for v in values):
-            continue
-        record = {c: (values[header.index(c)].strip() if c in header and header.index(c) < len(values) else "")
-                  for c in COLUMNS}
+    for number, record in records:
         email = record["email"].lower()
         if not EMAIL.match(email) or len(email) > 254:
             problems.append(problem(number, "email", f"adresse électronique invalide « {record['email'][:80]} »"))
