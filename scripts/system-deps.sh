@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # System packages the tests need: Chromium (browser tests), LibreOffice Impress and Calc and poppler
-# (slide decks and workbooks opened as users open them, converted to PDF/PNG/CSV), nginx (the
+# (slide decks and workbooks opened as users open them, converted to PDF/PNG/CSV), Liberation Sans
+# (Arial's metrics, with which the deck measures its text), nginx (the
 # production topology: nginx in front of two app processes). Installed with apt-get when running as
 # root. Then axe-core (accessibility tests), from the npm registry at the version locked in
 # tests/support/axe/package-lock.json, into var/axe: the tests inject it into pages; the app never loads it.
@@ -26,6 +27,8 @@ command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-impress)
 dpkg -s libreoffice-calc >/dev/null 2>&1 || missing+=(libreoffice-calc)
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
+# the deck measures its text in Arial's metrics (Liberation Sans): LibreOffice draws Arial with it
+fc-list 2>/dev/null | grep -qi "liberation sans" || missing+=(fonts-liberation2)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 if [ ${#missing[@]} -eq 0 ]; then install_axe; exit 0; fi
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
