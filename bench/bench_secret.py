@@ -11,6 +11,20 @@ import time
 from dashboard.disclosure import audit
 
 
+class Clock:
+    """Wall-clock and CPU seconds of a step: on a shared machine the CPU time is the steadier figure."""
+
+    def __enter__(self):
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.wall, self.cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
+
+    def rows(self, label: str) -> list[tuple[str, float, str]]:
+        return [(label, self.wall, "s"), (f"{label} (CPU)", self.cpu, "s")]
+
+
 def run(engine, scale: str) -> list[tuple[str, float, str]]:
     from queries import raccrochage_suppression as secrecy
     from queries import territoires as tq
@@ -24,22 +38,19 @@ def run(engine, scale: str) -> list[tuple[str, float, str]]:
                 secrecy.decision(conn, annee)
         for annee in chosen:
             secrecy.clear_memo()
-            started = time.perf_counter()
-            cells, year, fixed, locality = secrecy.system_with_locality(conn, annee)
-            system_s = time.perf_counter() - started
-            started = time.perf_counter()
-            decision = secrecy._decide(conn, annee)
-            decide_s = time.perf_counter() - started
+            with Clock() as system:
+                cells, year, fixed, locality = secrecy.system_with_locality(conn, annee)
+            with Clock() as deciding:
+                decision = secrecy._decide(conn, annee)
             masked = set(fixed) | {c.atom for c in cells if c.key in decision.marks}
-            started = time.perf_counter()
-            findings = audit.audit(cells, masked, locality=locality)
-            audit_s = time.perf_counter() - started
+            with Clock() as auditing:
+                findings = audit.audit(cells, masked, locality=locality)
             name = f"{annee}{' (ouverte)' if annee == years[-1] else ''}"
             rows += [(f"{name} : valeurs publiées", float(decision.published), "valeurs"),
                      (f"{name} : masquées", float(len(decision.marks)), "valeurs"),
-                     (f"{name} : construction du système", system_s, "s"),
-                     (f"{name} : décision (suppression + audit)", decide_s, "s"),
-                     (f"{name} : audit complet", audit_s, "s"),
+                     *system.rows(f"{name} : construction du système"),
+                     *deciding.rows(f"{name} : décision (suppression + audit)"),
+                     *auditing.rows(f"{name} : audit complet"),
                      (f"{name} : valeurs recalculables", float(len(findings)), "valeurs")]
         rows += _other_subjects(conn, years[-1])
         if scale == "academie":
@@ -60,9 +71,8 @@ def _other_subjects(conn, annee: str) -> list[tuple[str, float, str]]:
     from queries import territoires as tq
 
     rows = []
-    started = time.perf_counter()
-    chain = prevention._decide(conn, annee)
-    decide_s = time.perf_counter() - started
+    with Clock() as deciding:
+        chain = prevention._decide(conn, annee)
     index = tq.territory_index(conn, annee)
     territories = {t.code: (t.niveau, tuple(t.reseaux), t.parent_code) for t in index.values()}
     flow = prevention.flows(conn, annee)
@@ -70,22 +80,21 @@ def _other_subjects(conn, annee: str) -> list[tuple[str, float, str]]:
     data = {annee: dc.YearData(annee, flow, territories)}
     locality = audit.Locality(cells, dc.truth(data), dc.department_grouping(data))
     masked = {c.atom for c in cells if c.key in chain.marks}
-    started = time.perf_counter()
-    findings = audit.audit(cells, masked, locality=locality)
+    with Clock() as auditing:
+        findings = audit.audit(cells, masked, locality=locality)
     rows += [(f"{annee} prévention : masquées", float(len(chain.marks)), "valeurs"),
-             (f"{annee} prévention : choix des masques", decide_s, "s"),
-             (f"{annee} prévention : audit complet", time.perf_counter() - started, "s"),
+             *deciding.rows(f"{annee} prévention : choix des masques"),
+             *auditing.rows(f"{annee} prévention : audit complet"),
              (f"{annee} prévention : valeurs recalculables", float(len(findings)), "valeurs")]
-    started = time.perf_counter()
-    rates = absence._decide(conn, annee)
-    decide_s = time.perf_counter() - started
+    with Clock() as deciding:
+        rates = absence._decide(conn, annee)
     cells, _territories, _primary, locality = absence.system(conn, annee)
     masked = {c.atom for c in cells if c.key in rates.marks}
-    started = time.perf_counter()
-    findings = audit.audit(cells, masked, float(rule.threshold()), locality=locality)
+    with Clock() as auditing:
+        findings = audit.audit(cells, masked, float(rule.threshold()), locality=locality)
     rows += [(f"{annee} absentéisme : publiées", float(len({c.atom for c in cells}) - len(masked)), "valeurs"),
              (f"{annee} absentéisme : masquées", float(len(masked)), "valeurs"),
-             (f"{annee} absentéisme : choix des masques", decide_s, "s"),
-             (f"{annee} absentéisme : audit complet", time.perf_counter() - started, "s"),
+             *deciding.rows(f"{annee} absentéisme : choix des masques"),
+             *auditing.rows(f"{annee} absentéisme : audit complet"),
              (f"{annee} absentéisme : valeurs recalculables", float(len(findings)), "valeurs")]
     return rows

@@ -15,6 +15,7 @@ pytest_plugins = [
     "tests.support.browser",  # browser, server
     "tests.support.libreoffice",  # office: files opened as users open them
     "tests.support.rennes",  # the second académie: rennes_engine, rennes_sqlite_url, rennes_server
+    "tests.support.timeline",  # DASHBOARD_TEST_TIMELINE=folder: where a run's time goes
 ]
 
 
