@@ -78,6 +78,7 @@ DERIVED = {
     "taux_contact": ("jeunes_contactes", "jeunes_signales"),
     "part_solution": ("solutions_proposees", "jeunes_signales"),
     "part_raccroches": ("raccroches", "jeunes_signales"),
+    "contrats_pour_100": ("contrats_foquale", "raccroches"),
     "taux_atteinte": ("raccroches",),
     "projection": ("raccroches",),
     "ecart": ("raccroches",),
