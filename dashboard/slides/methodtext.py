@@ -16,7 +16,7 @@ from queries import absenteisme as aq
 from queries import raccrochage_position as position
 from queries import raccrochage_rules
 from queries.raccrochage_rules import rate_name
-from queries.statuses import STATUS_COLORS, STATUS_LABELS, Status
+from queries.statuses import Status
 
 LABEL = (0.8, False, style.MUTED)
 #: Scale of a panel's notes: 10 pt and more at the panel's smallest base size (style.MIN_PT / NOTE)
@@ -48,15 +48,15 @@ def trajectory_panel(content: DeckContent) -> list[tuple]:
     if s["attendu"] is not None:
         label = series.OWN_DATE_TARGET_NAME if series.own_dates(content) else "Attendu à cette date"
         out += _pair(label, fmt.integer(s["attendu"]))
-        status = s["statut"] or "inconnu"
+        status = Status.of(s["statut"])
         gap = fmt.signed_percent(shown["ecart"]) if shown["ecart"] is not None else rc.MASKED_TEXT
-        out += _pair("Écart à la trajectoire", gap, STATUS_COLORS[status], detail=STATUS_LABELS[status])
+        out += _pair("Écart à la trajectoire", gap, status.color, detail=status.label)
     if shown["projection"] is not None:
         out += _pair("Projection en fin d'année", fmt.integer(shown["projection"]),
                      detail=Status.of(s["statut"]).projection_note if s["objectif"] is not None else None)
     if position.is_closed(s.get("phase")) and s["statut"] in (position.REACHED, position.NOT_REACHED):
-        status = s["statut"]
-        out += _pair("Année close", STATUS_LABELS[status], STATUS_COLORS[status],
+        status = Status(s["statut"])
+        out += _pair("Année close", status.label, status.color,
                      detail=f"écart à l'objectif : {_text(content, 'ecart_objectif')}")
     if s["periode_fin_n1"]:
         own = series.own_dates(content)
