@@ -21,7 +21,7 @@ from queries import raccrochage_position as position
 from queries import raccrochage_rules as rules
 from queries import territoires as tq
 from queries.raccrochage_position import PHASE_LABELS
-from queries.statuses import STATUS_LABELS
+from queries.statuses import Status
 
 PAGES_DIR = Path(__file__).resolve().parent
 LAYERS = {"etablissements": "Établissements", "mlds": "Sites MLDS", "sieges": "Sièges de réseau"}
@@ -154,8 +154,8 @@ def _panel(ctx, index: dict, code: str | None) -> None:
     figures = ui.query(q.key_figures, ctx.scope, code, ctx.annee)
     st.subheader(ui.plain(figures["label"]))
     st.caption(f"Année scolaire {ctx.annee} · {fmt.integer(figures['population'])} habitants")
-    status = figures.get("statut_trajectoire") or "inconnu"
-    st.markdown(f"**{STATUS_LABELS[status]}**" + (f" · {ui.plain(PHASE_LABELS[figures['situation_annee']])}"
+    status = Status.of(figures.get("statut_trajectoire"))
+    st.markdown(f"**{status.label}**" + (f" · {ui.plain(PHASE_LABELS[figures['situation_annee']])}"
                                                   if figures.get("situation_annee") else ""))
     a, b = st.columns(2)
     a.metric("Taux d'atteinte", _rate(figures, "taux_atteinte"),

@@ -69,9 +69,9 @@ def _key_figures(content) -> None:
     for row in (tiles[:4], tiles[4:]):
         for column, tile in zip(st.columns(4), row, strict=True):
             card = column.container(border=True, height="stretch")
-            card.metric(tile.label, tile.value, delta=tile.delta, delta_color=TONE_COLORS[tile.tone],
+            card.metric(tile.label, tile.value, delta=tile.full_delta, delta_color=TONE_COLORS[tile.tone],
                         delta_arrow=tile.direction)
-            change = f"{tile.delta} {tile.context}" if tile.delta and tile.context else None
+            change = f"{tile.full_delta} {tile.context}" if tile.delta and tile.context else None
             lines = [plain(text) for text in (tile.note, change) if text]
             if lines:
                 card.caption(" · ".join(lines))

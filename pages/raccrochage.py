@@ -5,7 +5,7 @@ import streamlit as st
 
 from dashboard import disclosure, fmt, publish
 from dashboard.charts import raccrochage as charts
-from dashboard.publish import catalog, narrative
+from dashboard.publish import catalog, keyfigures, narrative
 from dashboard.ui import charts as ui_charts
 from dashboard.ui import page as ui
 from queries import donnees as dq
@@ -13,9 +13,8 @@ from queries import raccrochage as q
 from queries import raccrochage_position as position
 from queries import raccrochage_rules
 from queries import territoires as tq
+from queries.statuses import Status
 
-STATUS_DELTA_COLORS = {"en_retard": "orange", "sur_trajectoire": "blue", "en_avance": "green", "inconnu": "gray",
-                       "atteint": "green", "non_atteint": "orange"}
 TABLE_VIEWS = {"children": "Territoires du niveau inférieur", "reseaux": "Tous les réseaux du territoire"}
 FILE_VIEWS = {"children": "sous-territoires", "reseaux": "reseaux", "reseau": "reseau"}
 
@@ -54,14 +53,14 @@ def body() -> None:
         cols[3].metric(
             "Écart à l'objectif", _cell(shown, marks, "ecart_objectif"),
             border=True, height="stretch", delta=charts.status_text(s["statut"]), delta_arrow="off",
-            delta_color=STATUS_DELTA_COLORS[s["statut"]],
+            delta_color=Status.of(s["statut"]).tint,
             help="L'année est close : raccrochés de l'année − objectif de l'année.",
         )
     else:
         cols[3].metric(
             "Écart à la trajectoire", _cell(shown, marks, "ecart"),
             border=True, height="stretch", delta=charts.status_text(s["statut"]), delta_arrow="off",
-            delta_color=STATUS_DELTA_COLORS[s["statut"]],
+            delta_color=Status.of(s["statut"]).tint,
             help="(raccrochés − niveau attendu à cette date) / niveau attendu, chaque réseau à la date de son dernier "
                  "bilan : en avance à partir de +5 % si la projection atteint l'objectif, en retard à partir de "
                  "−5 % si elle ne l'atteint pas (voir Méthodologie).",
@@ -128,8 +127,9 @@ def body() -> None:
     st.subheader("Contrats FOQUALE")
     c1, c2 = st.columns([1, 3])
     c1.metric("Contrats signés depuis la rentrée", _cell(shown, marks, "contrats_foquale"), border=True)
-    if s["contrats_foquale"] and s["raccroches"] and not {"contrats_foquale", "raccroches"} & set(masked):
-        c1.metric("Pour 100 raccrochés", fmt.number(100 * s["contrats_foquale"] / s["raccroches"]), border=True)
+    per_100 = keyfigures.key_figures(s, shown, marks)["contrats_pour_100"]
+    if per_100.mark or (per_100.number is not None and shown["contrats_foquale"]):  # once contracts are signed
+        c1.metric(per_100.label, per_100.value, border=True)
     with c2:
         ui_charts.chart(charts.contracts_figure(periodes), key="contrats", title="Contrats FOQUALE",
                         sentences="Contrats FOQUALE signés et raccrochés, par période")

@@ -144,6 +144,7 @@ SITUATION_SCHEMA: dict[str, pl.DataType] = {
     "taux_contact": pl.Float64,
     "part_solution": pl.Float64,
     "part_raccroches": pl.Float64,
+    "contrats_pour_100": pl.Float64,  # contrats FOQUALE per 100 raccrochés
     "periode_fin_n1": pl.String,
     "jeunes_signales_n1": pl.Int64,
     "jeunes_contactes_n1": pl.Int64,
@@ -207,6 +208,8 @@ def _situations(data: _Data, territories: Sequence[tq.Territory]) -> list[dict]:
         row["taux_contact"] = _ratio(row["jeunes_contactes"], row["jeunes_signales"])
         row["part_solution"] = _ratio(row["solutions_proposees"], row["jeunes_signales"])
         row["part_raccroches"] = _ratio(row["raccroches"], row["jeunes_signales"])
+        per_one = _ratio(row["contrats_foquale"], row["raccroches"])
+        row["contrats_pour_100"] = None if per_one is None else 100 * per_one
         # same date last year: each network's previous school year cumulated up to its own rank
         previous = [m for m in reported if m.counts_n1 is not None]
         row["periode_fin_n1"] = max(m.periode_fin_n1 for m in previous) if previous else None

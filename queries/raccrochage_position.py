@@ -35,6 +35,7 @@ from sqlalchemy import Connection, func, select
 from dashboard.schoolyear import month_rank
 from dashboard.store import db
 from queries.raccrochage_rules import STATUS_THRESHOLDS
+from queries.statuses import Status
 
 OPEN, PROVISIONAL, CLOSED, CLOSED_INCOMPLETE = "en_cours", "provisoire", "close", "close_incomplete"
 PHASES = (OPEN, PROVISIONAL, CLOSED, CLOSED_INCOMPLETE)
@@ -46,7 +47,7 @@ PHASE_LABELS = {
 }
 #: Rank of the last bimonthly period of a school year (July–August).
 LAST_RANK = 11
-REACHED, NOT_REACHED = "atteint", "non_atteint"
+REACHED, NOT_REACHED = Status.ATTEINT, Status.NON_ATTEINT
 
 
 @dataclass(frozen=True)
@@ -144,20 +145,22 @@ def expected_share(points: Sequence[NetworkPoint]) -> float | None:
     return sum(reported) / len(reported) if reported else None
 
 
-def status(ecart: float | None, projection: float | None, objectif: int | None) -> str:
+def status(ecart: float | None, projection: float | None, objectif: int | None) -> Status:
     """The status from the gap and the projection (the headline rule of the module docstring)."""
     if ecart is None:
-        return "inconnu"
-    if ecart >= STATUS_THRESHOLDS["en_avance"] and (projection is None or objectif is None or projection >= objectif):
-        return "en_avance"
-    if ecart <= STATUS_THRESHOLDS["en_retard"] and (projection is None or objectif is None or projection < objectif):
-        return "en_retard"
-    return "sur_trajectoire"
+        return Status.INCONNU
+    reaches = projection is None or objectif is None or projection >= objectif
+    if ecart >= STATUS_THRESHOLDS[Status.EN_AVANCE] and reaches:
+        return Status.EN_AVANCE
+    falls_short = projection is None or objectif is None or projection < objectif
+    if ecart <= STATUS_THRESHOLDS[Status.EN_RETARD] and falls_short:
+        return Status.EN_RETARD
+    return Status.SUR_TRAJECTOIRE
 
 
-def closed_status(raccroches: int | None, objectif: int | None) -> str:
+def closed_status(raccroches: int | None, objectif: int | None) -> Status:
     if raccroches is None or objectif is None:
-        return "inconnu"
+        return Status.INCONNU
     return REACHED if raccroches >= objectif else NOT_REACHED
 
 

@@ -13,6 +13,7 @@ from dashboard import disclosure, fmt, schoolyear
 from dashboard.schoolyear import rank_month
 from dashboard.store import db
 from queries import territoires as tq
+from queries.statuses import Status
 
 INDICATOR = "raccroches"
 SOLUTION_COLUMNS: tuple[str, ...] = db.SOLUTION_COLUMNS
@@ -25,7 +26,7 @@ COUNT_COLUMNS: tuple[str, ...] = (*db.BILAN_COUNT_COLUMNS, "raccroches")
 #: Status of a territory from its gap to the trajectory, ``(raccrochés − attendu) / attendu``:
 #: ``en_avance`` when gap ≥ +5 %, ``en_retard`` when gap ≤ −5 %, ``sur_trajectoire`` in between,
 #: ``inconnu`` when there is no target, no data, or nothing expected yet.
-STATUS_THRESHOLDS = {"en_avance": 0.05, "en_retard": -0.05}
+STATUS_THRESHOLDS = {Status.EN_AVANCE: 0.05, Status.EN_RETARD: -0.05}
 #: One French name and definition per rate of the funnel: every page, tooltip, deck, file and the
 #: map use these (two figures never share a name).
 RATE_NAMES = {
@@ -77,6 +78,7 @@ DERIVED = {
     "taux_contact": ("jeunes_contactes", "jeunes_signales"),
     "part_solution": ("solutions_proposees", "jeunes_signales"),
     "part_raccroches": ("raccroches", "jeunes_signales"),
+    "contrats_pour_100": ("contrats_foquale", "raccroches"),
     "taux_atteinte": ("raccroches",),
     "projection": ("raccroches",),
     "ecart": ("raccroches",),
@@ -198,15 +200,15 @@ def seasonal_profile(yearly: pl.DataFrame, annee: str) -> tuple[float, ...] | No
     return tuple(sum(column) / len(shares) for column in zip(*shares, strict=True))
 
 
-def status_from_gap(gap: float | None) -> str:
+def status_from_gap(gap: float | None) -> Status:
     """``en_avance`` / ``sur_trajectoire`` / ``en_retard`` from the relative gap, ``inconnu`` if None."""
     if gap is None:
-        return "inconnu"
-    if gap >= STATUS_THRESHOLDS["en_avance"]:
-        return "en_avance"
-    if gap <= STATUS_THRESHOLDS["en_retard"]:
-        return "en_retard"
-    return "sur_trajectoire"
+        return Status.INCONNU
+    if gap >= STATUS_THRESHOLDS[Status.EN_AVANCE]:
+        return Status.EN_AVANCE
+    if gap <= STATUS_THRESHOLDS[Status.EN_RETARD]:
+        return Status.EN_RETARD
+    return Status.SUR_TRAJECTOIRE
 
 
 def evaluate_trajectory(cumul: int | None, objectif: int | None, share: float | None) -> dict:

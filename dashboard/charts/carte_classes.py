@@ -13,7 +13,7 @@ import polars as pl
 from dashboard import fmt
 from dashboard.charts.common import BLUE_FRANCE
 from queries.carte import INDICATORS, MASKED, MISSING, OK, OUT_OF_SCOPE
-from queries.statuses import STATUS_COLORS, STATUS_LABELS
+from queries.statuses import Status
 
 # --- classes and palette ----------------------------------------------------------------------------
 
@@ -45,8 +45,8 @@ SEAT_COLOR = "#1E1E1E"
 LABEL_COLOR = "#1E1E1E"
 #: The mark written after a territory's name on the map when it is coloured by status: the status never
 #: rests on colour alone (WCAG 1.4.1), on the interactive map as on the deck's.
-STATUS_MARKS = {STATUS_LABELS[status]: mark for status, mark in (
-    ("atteint", "✓"), ("non_atteint", "✗"), ("en_avance", "↗"), ("sur_trajectoire", "→"), ("en_retard", "↘"))}
+STATUS_MARKS = {s.label: s.arrow for s in (Status.ATTEINT, Status.NON_ATTEINT, Status.EN_AVANCE, Status.SUR_TRAJECTOIRE,
+                                            Status.EN_RETARD)}
 
 
 def map_label(name: str, group: str) -> str:
@@ -134,15 +134,15 @@ def _snap(value: float, step: float, how: str) -> float:
     return round(units * step, 10)
 
 
-OPEN_STATUSES = ("en_retard", "sur_trajectoire", "en_avance")
-CLOSED_STATUSES = ("non_atteint", "atteint")
+OPEN_STATUSES = tuple(s.value for s in Status.of_year(False) if s is not Status.INCONNU)
+CLOSED_STATUSES = tuple(s.value for s in Status.of_year(True) if s is not Status.INCONNU)
 
 
 def status_classes(closed: bool) -> Classification:
     """Categorical classes of the raccrochage status: the trajectory in an open year, reached or
     not once the year is closed (colours and labels of ``charts.common``)."""
     codes = CLOSED_STATUSES if closed else OPEN_STATUSES
-    classes = tuple(MapClass(STATUS_LABELS[c], STATUS_COLORS[c], None, None) for c in codes)
+    classes = tuple(MapClass(Status(c).label, Status(c).color, None, None) for c in codes)
     return Classification("statut", classes, codes)
 
 

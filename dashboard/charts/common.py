@@ -9,7 +9,6 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from dashboard import fmt, markup
-from queries.statuses import STATUS_ICONS, STATUS_LABELS
 
 BLUE_FRANCE = "#000091"
 GREY = "#666666"
@@ -44,12 +43,6 @@ SCHOOL_TYPE_COLORS = {
     "EREA": "#E69F00",
     "AUTRE": "#999999",
 }
-
-def status_icon_meanings() -> dict[str, str]:
-    """Material icon name → the status it stands for, in French (« close » → « objectif non atteint »)."""
-    return {icon: STATUS_LABELS[status].lower() if status != "inconnu" else "données insuffisantes"
-            for status, icon in STATUS_ICONS.items()}
-
 
 def chart_text(value) -> str:
     """Text from the data (a territory, school or commune name) for a Plotly string, shown exactly

@@ -33,7 +33,7 @@ from dashboard.charts.secret_marks import line_marks
 from dashboard.publish import catalog
 from dashboard.schoolyear import rank_month
 from queries import comparer as q
-from queries.statuses import STATUS_LABELS
+from queries.statuses import Status
 
 TARGET_COLOR = "#D55E00"
 VERDICT_BACKGROUNDS = {q.MEILLEUR: "#D3EDE4", q.MOINS_BON: "#F9D9C5"}
@@ -129,7 +129,7 @@ def _last_bilan(figures: dict) -> str:
 
 
 def _status(figures: dict) -> str:
-    return STATUS_LABELS.get(figures.get("statut_trajectoire") or "inconnu", fmt.MISSING)
+    return Status.of(figures.get("statut_trajectoire")).label
 
 
 def styled_table(comp: q.Comparison):

@@ -30,7 +30,7 @@ from queries import raccrochage as q
 from queries import raccrochage_position as position
 from queries import raccrochage_rules
 from queries.raccrochage_rules import SOLUTION_LABELS
-from queries.statuses import STATUS_COLORS, STATUS_LABELS
+from queries.statuses import STATUS_COLORS, Status
 
 TARGET_COLOR = "#D55E00"
 FUNNEL_LABELS = {
@@ -44,8 +44,6 @@ FUNNEL_LABELS = {
 MASKED_TEXT = disclosure.SECONDARY_LABEL
 #: placeholder for missing values in ``st.dataframe`` (pass as ``placeholder=``)
 TABLE_PLACEHOLDER = screen.PLACEHOLDER
-STATUS_SYMBOLS = {"en_retard": "▼", "sur_trajectoire": "●", "en_avance": "▲", "inconnu": "○", "atteint": "✓",
-                  "non_atteint": "✗"}
 MASKED_NOTE = ("Valeurs masquées (secret statistique) : leur marque est écrite à la place de la barre ; une courbe "
                "s'interrompt au point masqué, marqué d'un cercle gris et de sa marque.")
 
@@ -61,8 +59,9 @@ def cumul_masked(*frames: pl.DataFrame) -> bool:
 
 
 def status_text(statut: str | None) -> str:
-    statut = statut or "inconnu"
-    return f"{STATUS_SYMBOLS[statut]} {STATUS_LABELS[statut]}"
+    """« ▼ En retard »: the status's symbol and label."""
+    status = Status.of(statut)
+    return f"{status.marker} {status.label}"
 
 
 def _count_text(value, masked: bool = False) -> str:

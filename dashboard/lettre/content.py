@@ -28,6 +28,7 @@ from dashboard.slides import content as deck
 from queries import figures as figures_query
 from queries import raccrochage_position as position
 from queries import territoires as tq
+from queries.statuses import Status
 
 #: The key figures of a part, in reading order (keys of the figures export).
 KEY_FIGURES = ("raccroches", "objectif", "taux_atteinte", "niveau_attendu", "ecart_trajectoire",
@@ -214,7 +215,7 @@ def _late_count(part_: dict) -> int | None:
     rows = [r for r in part_.get("tableau", []) if r["niveau"] == "reseau"]
     if not rows:
         return None
-    return sum(1 for r in rows if (r["cellules"].get("statut_trajectoire") or {}).get("valeur") == "en_retard")
+    return sum(1 for r in rows if (r["cellules"].get("statut_trajectoire") or {}).get("valeur") == Status.EN_RETARD)
 
 
 def changes(now: dict, previous: dict | None, previous_part: dict | None) -> list[str]:

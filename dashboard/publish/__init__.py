@@ -4,6 +4,7 @@
 * ``catalog`` — the declarations of every published column (raccrochage, absenteeism,
   comparison, map, figures export);
 * ``text`` — French text of a value or a masked cell (page, deck tables and tiles);
+* ``keyfigures`` — the key-figure tiles of a territory, for Accueil, the Dialogue page and the deck;
 * ``screen`` — ``st.dataframe`` Styler; ``csvfile`` — CSV; ``workbook`` — XLSX with « Notes »;
 * ``provenance`` — source, data date, secrecy rule and demonstration notice of a file.
 """

@@ -55,6 +55,7 @@ RACCROCHAGE = column_map([
     _rate("part_raccroches", rate_name("part_raccroches")),
     *(_count(c, SOLUTION_LABELS[c]) for c in SOLUTION_COLUMNS),
     _count("contrats_foquale", "Contrats FOQUALE"),
+    Column("contrats_pour_100", "Contrats FOQUALE pour 100 raccrochés", Kind.NUMBER, decimals=0, secret=True),
     _count("raccroches_n1", "Raccrochés (même date N-1)"),
     _count("jeunes_signales_n1", "Jeunes signalés (même date N-1)"),
     _rate("taux_atteinte_n1", "Taux d'atteinte (même date N-1)"),

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dashboard import academie, fmt, publish
 from dashboard.publish import catalog
 from queries import raccrochage_position as position
+from queries.statuses import Status
 
 Parts = list[tuple[str, bool]]
 
@@ -104,20 +105,17 @@ def _first_upper(parts: Parts) -> Parts:
     return parts
 
 
-STATUS_WORDS = {"en_retard": "en retard sur", "sur_trajectoire": "sur", "en_avance": "en avance sur"}
-
-
 def trajectory_sentence(s: dict, shown: dict, marks: dict, who: str, plural: bool) -> Parts:
     """« La Charente est en retard sur sa trajectoire (attendu à cette date : 351, écart −3,1 %) ;
     au rythme actuel, l'année se terminerait à 436 : l'objectif ne serait pas atteint. » The
     projection clause follows the status (``raccrochage_position.status``): never « sur sa
     trajectoire » with « ne serait pas atteint »."""
-    statut = s["statut"]
-    if statut not in STATUS_WORDS:
+    status = Status.of(s["statut"])
+    if status.trajectory_words is None:
         return []
     own = "leur" if plural else "sa"
     parts: Parts = [(capitalised(who) + " " + verb(plural, "est", "sont") + " ", False),
-                    (f"{STATUS_WORDS[statut]} {own} trajectoire", True)]
+                    (f"{status.trajectory_words} {own} trajectoire", True)]
     details = []
     if s.get("attendu") is not None:
         details.append(f"attendu à cette date : {fmt.integer(s['attendu'])}")
@@ -127,10 +125,8 @@ def trajectory_sentence(s: dict, shown: dict, marks: dict, who: str, plural: boo
         parts.append((f" ({', '.join(details)})", False))
     projection = shown.get("projection")
     if projection is not None and s.get("objectif") is not None:
-        ending = {"en_avance": " : l'objectif serait atteint",
-                  "en_retard": " : l'objectif ne serait pas atteint",
-                  "sur_trajectoire": ", proche de l'objectif"}[statut]
-        parts.append((f" ; au rythme actuel, l'année se terminerait à {fmt.integer(projection)}{ending}", False))
+        parts.append((f" ; au rythme actuel, l'année se terminerait à {fmt.integer(projection)}"
+                      f"{status.projection_clause}", False))
     parts.append((".", False))
     return parts
 

@@ -15,6 +15,7 @@ from dashboard.slides.model import DeckContent, Highlight
 from queries import raccrochage as rq
 from queries import raccrochage_position as position
 from queries.raccrochage_rules import SOLUTION_LABELS
+from queries.statuses import Status
 
 MAX_SENTENCES = 6
 TYPE_PHRASES = {"COLLEGE": "les collèges", "LGT": "les lycées généraux et technologiques (LGT)",
@@ -125,7 +126,7 @@ def sub_territories(content: DeckContent) -> Highlight | None:
                 part = (f"les {networks.height} réseaux FOQUALE ont atteint leur objectif" if networks.height > 1
                         else "le réseau FOQUALE a atteint son objectif")
         else:
-            late = networks.filter(pl.col("statut") == "en_retard").height
+            late = networks.filter(pl.col("statut") == Status.EN_RETARD).height
             part = (f"{late} {_plural(late, 'réseau FOQUALE', 'réseaux FOQUALE')} sur {networks.height} "
                     f"{_plural(late, 'est en retard sur sa trajectoire', 'sont en retard sur leur trajectoire')}")
             if late == 0:

@@ -12,8 +12,9 @@ from __future__ import annotations
 from pptx.util import Inches, Pt
 
 from dashboard.charts.common import BLUE_FRANCE
+from dashboard.publish.keyfigures import Tile
 from dashboard.slides import methodtext, style
-from dashboard.slides.keyfigures import Tile, tiles
+from dashboard.slides.keyfigures import tiles
 from dashboard.slides.layout import Box, Deck
 from dashboard.slides.model import DeckContent
 

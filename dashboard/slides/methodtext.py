@@ -11,13 +11,12 @@ from dashboard.charts import raccrochage as rc
 from dashboard.charts.common import BLUE_FRANCE
 from dashboard.publish import catalog, narrative
 from dashboard.slides import series, style
-from dashboard.slides.keyfigures import projection_note
 from dashboard.slides.model import DeckContent
 from queries import absenteisme as aq
 from queries import raccrochage_position as position
 from queries import raccrochage_rules
 from queries.raccrochage_rules import rate_name
-from queries.statuses import STATUS_COLORS, STATUS_LABELS
+from queries.statuses import Status
 
 LABEL = (0.8, False, style.MUTED)
 #: Scale of a panel's notes: 10 pt and more at the panel's smallest base size (style.MIN_PT / NOTE)
@@ -49,15 +48,15 @@ def trajectory_panel(content: DeckContent) -> list[tuple]:
     if s["attendu"] is not None:
         label = series.OWN_DATE_TARGET_NAME if series.own_dates(content) else "Attendu à cette date"
         out += _pair(label, fmt.integer(s["attendu"]))
-        status = s["statut"] or "inconnu"
+        status = Status.of(s["statut"])
         gap = fmt.signed_percent(shown["ecart"]) if shown["ecart"] is not None else rc.MASKED_TEXT
-        out += _pair("Écart à la trajectoire", gap, STATUS_COLORS[status], detail=STATUS_LABELS[status])
+        out += _pair("Écart à la trajectoire", gap, status.color, detail=status.label)
     if shown["projection"] is not None:
         out += _pair("Projection en fin d'année", fmt.integer(shown["projection"]),
-                     detail=projection_note(s["statut"]) if s["objectif"] is not None else None)
+                     detail=Status.of(s["statut"]).projection_note if s["objectif"] is not None else None)
     if position.is_closed(s.get("phase")) and s["statut"] in (position.REACHED, position.NOT_REACHED):
-        status = s["statut"]
-        out += _pair("Année close", STATUS_LABELS[status], STATUS_COLORS[status],
+        status = Status(s["statut"])
+        out += _pair("Année close", status.label, status.color,
                      detail=f"écart à l'objectif : {_text(content, 'ecart_objectif')}")
     if s["periode_fin_n1"]:
         own = series.own_dates(content)
@@ -157,8 +156,8 @@ def map_source() -> str:
 
 
 def table_note(content: DeckContent, omitted_networks: int = 0) -> str:
-    ahead = fmt.signed_percent(raccrochage_rules.STATUS_THRESHOLDS["en_avance"], 0)
-    late = fmt.signed_percent(raccrochage_rules.STATUS_THRESHOLDS["en_retard"], 0)
+    ahead = fmt.signed_percent(raccrochage_rules.STATUS_THRESHOLDS[Status.EN_AVANCE], 0)
+    late = fmt.signed_percent(raccrochage_rules.STATUS_THRESHOLDS[Status.EN_RETARD], 0)
     if position.is_closed(content.situation.get("phase")):
         text = "Année close : objectif atteint ou non (raccrochés de l'année rapportés à l'objectif)."
     else:
@@ -226,8 +225,8 @@ def _status_method(s: dict) -> list[tuple]:
         return [("Année close : objectif de l'année atteint ou non. Taux d'atteinte : raccrochés de l'année "
                  "rapportés à l'objectif ; écart à l'objectif : raccrochés moins objectif. Évolutions : même date "
                  "de l'année précédente.", 1.0, False, style.TEXT)]
-    ahead = fmt.signed_percent(raccrochage_rules.STATUS_THRESHOLDS["en_avance"], 0)
-    late = fmt.signed_percent(raccrochage_rules.STATUS_THRESHOLDS["en_retard"], 0)
+    ahead = fmt.signed_percent(raccrochage_rules.STATUS_THRESHOLDS[Status.EN_AVANCE], 0)
+    late = fmt.signed_percent(raccrochage_rules.STATUS_THRESHOLDS[Status.EN_RETARD], 0)
     return [
         ("Trajectoire : objectif × part de l'année habituellement atteinte à chaque période (années complètes "
          f"précédentes ; ici : {raccrochage_rules.PROFILE_SOURCES[s['profil_source']]}). Projection : raccrochés divisés par cette "

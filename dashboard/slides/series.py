@@ -26,6 +26,7 @@ from queries import raccrochage as rq
 from queries import raccrochage_position as position
 from queries import raccrochage_rules
 from queries.raccrochage_rules import SOLUTION_LABELS
+from queries.statuses import Status
 
 ALL_SCHOOLS = "Tous établissements"
 SECRET_GREY = "#D0D0D0"
@@ -341,7 +342,7 @@ def table_rows(frame: pl.DataFrame) -> list[dict]:
     for (values, marks), code, statut in zip(table.rows(), frame["code"].to_list(), frame["statut"].to_list(),
                                              strict=True):
         cells = [publish.cell_text(c, values[c.key], marks.get(c.key)) for c in table.columns]
-        out.append({"code": code, "statut": statut or "inconnu", "cells": cells})
+        out.append({"code": code, "statut": Status.of(statut).value, "cells": cells})
     return out
 
 

@@ -9,7 +9,7 @@ from dashboard import disclosure, fmt
 from dashboard.charts.common import BLUE_FRANCE
 from dashboard.slides import style
 from dashboard.slides.layout import Box
-from queries.statuses import STATUS_COLORS
+from queries.statuses import Status
 
 CELL_MARGIN_X = Inches(0.06)
 CELL_MARGIN_Y = Inches(0.03)
@@ -98,7 +98,7 @@ def add_table(slide, box: Box, header: list[str], rows: list[dict], kinds: list[
         for col, text in enumerate(row["cells"]):
             numeric = kinds[col] in ("count", "number", "rate", "gap")
             if col == status_column:
-                color = STATUS_COLORS.get(row["statut"], STATUS_COLORS["inconnu"])
+                color = Status.of(row["statut"]).color
                 _cell(table.cell(r, col), text, size, bold=True, color=style.readable_on(color), fill=color,
                       align=PP_ALIGN.CENTER)
             else:

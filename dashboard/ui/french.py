@@ -19,7 +19,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard.charts.common import status_icon_meanings
+from queries.statuses import icon_meanings
 
 STYLESHEET = Path(__file__).resolve().parents[1] / "static" / "pilotage.css"
 SCRIPT = Path(__file__).resolve().parents[1] / "static" / "francais.js"
@@ -49,7 +49,7 @@ def apply() -> None:
 def script_text() -> str:
     """The static script, after the meanings of the status icons (constants of the app, no data):
     what a screen reader says for an icon that carries a status."""
-    meanings = json.dumps(status_icon_meanings(), ensure_ascii=False)
+    meanings = json.dumps(icon_meanings(), ensure_ascii=False)
     return f"window.__pilotageIcones = {meanings};\n" + SCRIPT.read_text(encoding="utf-8")
 
 

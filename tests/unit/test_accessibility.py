@@ -6,8 +6,8 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from dashboard.charts import alternative
-from dashboard.charts.common import status_icon_meanings
 from queries.statuses import STATUS_COLORS, STATUS_ICONS, STATUS_LABELS
+from queries.statuses import icon_meanings as status_icon_meanings
 
 
 def _luminance(hex_colour: str) -> float:
