@@ -22,7 +22,7 @@ import polars as pl
 from sqlalchemy import Engine, create_engine, insert, select, text
 
 from dashboard import importer
-from dashboard.store import db, lifecycle
+from dashboard.store import database, db, lifecycle
 
 ROWS = 100_000
 REFERENCE_TABLES = ("departements", "communes", "territoires", "etablissements")
@@ -88,13 +88,13 @@ def copy_reference(source: Engine, target: Engine) -> None:
 
 def scratch_targets(tmp: Path):
     """(label, engine, cleanup) for SQLite and, when configured, PostgreSQL."""
-    sqlite = db.make_engine(f"sqlite:///{tmp / 'bench-import.sqlite'}")
+    sqlite = database.make_engine(f"sqlite:///{tmp / 'bench-import.sqlite'}")
     yield "SQLite", sqlite, sqlite.dispose
     url = os.environ.get("DASHBOARD_BENCH_POSTGRES_URL") or os.environ.get("DASHBOARD_TEST_POSTGRES_URL")
     if not url:
         return
     schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = db.make_engine(url)
+    admin = database.make_engine(url)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     url = url.replace("postgresql://", "postgresql+psycopg://", 1) if "+psycopg" not in url else url
@@ -136,7 +136,7 @@ def national_directory(tmp: Path) -> list[tuple[str, float, str]]:
     """The 65 000-row directory of ``tests.test_importer_schools`` into a scratch database."""
     from tests.support.annuaire import national_directory as directory
 
-    target = db.make_engine(f"sqlite:///{tmp / 'annuaire.sqlite'}")
+    target = database.make_engine(f"sqlite:///{tmp / 'annuaire.sqlite'}")
     lifecycle.init_database(target)
     with target.connect() as conn:
         communes = sorted(conn.execute(select(db.communes.c.insee)).scalars())[::7]
@@ -160,7 +160,7 @@ def hostile_files(tmp: Path) -> list[tuple[str, float, str]]:
 
     root = Path(__file__).resolve().parents[1]
     url = f"sqlite:///{tmp / 'hostile.sqlite'}"
-    lifecycle.init_database(db.make_engine(url))
+    lifecycle.init_database(database.make_engine(url))
     files = {
         "10 000 colonnes (CSV de 60 Ko)": (";".join(f"c{i}" for i in range(10_000)) + "\n").encode(),
         "une ligne de 19 Mo": b"uai;mois;" + b"9" * 19_000_000,
@@ -209,6 +209,6 @@ def run(engine: Engine, scale: str) -> list[tuple[str, float, str]]:
 
 
 if __name__ == "__main__":
-    bench_engine = db.make_engine(os.environ.get("DASHBOARD_BENCH_URL"))
+    bench_engine = database.make_engine(os.environ.get("DASHBOARD_BENCH_URL"))
     for row in run(bench_engine, "academie"):
         print(row)

@@ -9,6 +9,7 @@ from dashboard import disclosure, fmt, publish
 from dashboard.charts import absenteisme_tables as abs_tables
 from dashboard.charts import donnees as tables
 from dashboard.charts import raccrochage as charts
+from dashboard.charts import raccrochage_tables
 from dashboard.publish import catalog, narrative
 from dashboard.ui import charts as ui_charts
 from dashboard.ui import page as ui
@@ -17,6 +18,7 @@ from queries import donnees as dq
 from queries import raccrochage as q
 from queries import raccrochage_position as position
 from queries import raccrochage_rules as rules
+from queries import raccrochage_situation
 from queries import territoires as tq
 from queries.statuses import STATUS_ICONS, STATUS_LABELS
 
@@ -162,7 +164,7 @@ def sub_territories(ctx, d: q.Detail) -> None:
                     with_table=False)
     st.caption(charts.achievement_caption(closed))
     # a static table: its headers wrap, nothing is cut at 1 280 px; already ranked
-    st.table(charts.styled_table(shown, markdown=True))
+    st.table(raccrochage_tables.styled_table(shown, markdown=True))
     st.caption(charts.ranking_caption(closed))
 
 
@@ -195,7 +197,7 @@ def status_strip(ctx, d: q.Detail) -> None:
     shown = [s for s in STRIP_ORDER[closed] if s in set(frame["statut"].fill_null("inconnu").to_list())]
     st.caption(" · ".join(f"{STRIP_SYMBOLS[s]} {STATUS_LABELS[s]}" for s in shown)
                + (" — objectif non atteint d'abord." if closed else " — les plus en retard d'abord."))
-    rows = q.sort_by_status(frame).iter_rows(named=True)  # lagging first, by gap
+    rows = raccrochage_situation.sort_by_status(frame).iter_rows(named=True)  # lagging first, by gap
     columns = st.columns(STRIP_COLUMNS, gap="small")
     for i, row in enumerate(rows):
         status = row["statut"] or "inconnu"
@@ -236,7 +238,7 @@ def body() -> None:
     shown, marks = d.publie.situation, d.publie.marks
     STATUS_BOX[s["statut"]](_markdown(narrative.headline(s, shown, marks)))
     fresh = ui.query(dq.bilan_freshness, ctx.scope, ctx.territory.code, ctx.annee)
-    late = narrative.late_networks_note(s, charts.late_names(fresh), short=True)
+    late = narrative.late_networks_note(s, raccrochage_tables.late_names(fresh), short=True)
     if late and s["periode_fin"]:
         st.warning(ui.plain(late), icon=":material/schedule:")
     key_figures(s, shown, marks)

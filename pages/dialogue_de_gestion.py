@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard import disclosure, fmt, slides
 from dashboard.charts import raccrochage as charts
+from dashboard.charts import raccrochage_solutions, raccrochage_tables
 from dashboard.publish import screen
 from dashboard.slides import content as deck_content
 from dashboard.slides import keyfigures
@@ -117,7 +118,7 @@ def _preview(ctx, content) -> None:
             elif key == "solutions":
                 left, right = st.columns(2)
                 with left:
-                    ui_charts.chart(charts.solutions_over_time_figure(content.periodes), key="ddg_solutions",
+                    ui_charts.chart(raccrochage_solutions.solutions_over_time_figure(content.periodes), key="ddg_solutions",
                                     title="Raccrochés par période")
                 with right:
                     ui_charts.chart(charts.funnel_figure(content.shown, list(content.masked)), key="ddg_entonnoir",
@@ -133,7 +134,7 @@ def _preview(ctx, content) -> None:
                 st.caption(plain(deck_methodtext.map_legend_text(content)))  # the slide's legend is native text
             else:
                 frame = content.sous_territoires if key == "territoires" else content.reseaux
-                st.dataframe(charts.styled_table(frame), hide_index=True, width="stretch")
+                st.dataframe(raccrochage_tables.styled_table(frame), hide_index=True, width="stretch")
     if any(deck_series.masked_on(content, k) for k in ("trajectoire", "solutions", "entonnoir", "absenteisme")) \
             or deck_prevention.masked(content):
         st.caption(disclosure.legend())

@@ -5,6 +5,7 @@ import streamlit as st
 
 from dashboard import disclosure, fmt, publish
 from dashboard.charts import raccrochage as charts
+from dashboard.charts import raccrochage_solutions, raccrochage_tables
 from dashboard.publish import catalog, narrative
 from dashboard.ui import charts as ui_charts
 from dashboard.ui import page as ui
@@ -38,7 +39,7 @@ def body() -> None:
     if s["periode_fin"]:
         st.caption(f"{ui.plain(ctx.territory.label)} — bilans reçus jusqu'au {fmt.date_long(s['periode_fin'])}.")
         fresh = ui.query(dq.bilan_freshness, ctx.scope, ctx.territory.code, ctx.annee)
-        late = narrative.late_networks_note(s, charts.late_names(fresh))
+        late = narrative.late_networks_note(s, raccrochage_tables.late_names(fresh))
         if late:
             st.warning(ui.plain(late), icon=":material/schedule:")
     else:
@@ -53,14 +54,14 @@ def body() -> None:
     if position.is_closed(s["phase"]):
         cols[3].metric(
             "Écart à l'objectif", _cell(shown, marks, "ecart_objectif"),
-            border=True, height="stretch", delta=charts.status_text(s["statut"]), delta_arrow="off",
+            border=True, height="stretch", delta=raccrochage_tables.status_text(s["statut"]), delta_arrow="off",
             delta_color=STATUS_DELTA_COLORS[s["statut"]],
             help="L'année est close : raccrochés de l'année − objectif de l'année.",
         )
     else:
         cols[3].metric(
             "Écart à la trajectoire", _cell(shown, marks, "ecart"),
-            border=True, height="stretch", delta=charts.status_text(s["statut"]), delta_arrow="off",
+            border=True, height="stretch", delta=raccrochage_tables.status_text(s["statut"]), delta_arrow="off",
             delta_color=STATUS_DELTA_COLORS[s["statut"]],
             help="(raccrochés − niveau attendu à cette date) / niveau attendu, chaque réseau à la date de son dernier "
                  "bilan : en avance à partir de +5 % si la projection atteint l'objectif, en retard à partir de "
@@ -97,9 +98,9 @@ def body() -> None:
     with right:
         st.subheader("Types de solution")
         previous = p.solutions_n1
-        current = {c: shown[c] for c in q.SOLUTION_COLUMNS}
+        current = {c: shown[c] for c in raccrochage_rules.SOLUTION_COLUMNS}
         ui_charts.chart(
-            charts.solution_shares_figure(
+            raccrochage_solutions.solution_shares_figure(
                 current, previous, ctx.annee, f"{ctx.previous_year} (même date)",
                 current_total=shown["raccroches"],
                 previous_total=shown.get("raccroches_n1"),
@@ -111,12 +112,12 @@ def body() -> None:
         st.caption("Part de chaque type de solution parmi les raccrochés depuis la rentrée : barres en couleur, "
                    f"{ctx.annee}" + (f" ; barres grises, {ctx.previous_year} à la même date." if previous else "."))
 
-    by_type = charts.types_published(periodes)
+    by_type = raccrochage_solutions.types_published(periodes)
     title = "Raccrochés par type de solution et par période" if by_type else "Raccrochés par période"
     st.subheader(title)
-    ui_charts.chart(charts.solutions_over_time_figure(periodes), key="solutions_periodes", title=title)
+    ui_charts.chart(raccrochage_solutions.solutions_over_time_figure(periodes), key="solutions_periodes", title=title)
     hidden = sum(1 for cells in periodes["cellules_masquees"].to_list() for c in disclosure.decode_marks(cells)
-                 if c in q.SOLUTION_COLUMNS)
+                 if c in raccrochage_rules.SOLUTION_COLUMNS)
     if not by_type:
         st.caption("Sous l'académie, une période compte trop peu de jeunes par type de solution pour être détaillée "
                    "(secret statistique) : la répartition par type est donnée pour l'année, ci-dessus.")
@@ -131,7 +132,7 @@ def body() -> None:
     if s["contrats_foquale"] and s["raccroches"] and not {"contrats_foquale", "raccroches"} & set(masked):
         c1.metric("Pour 100 raccrochés", fmt.number(100 * s["contrats_foquale"] / s["raccroches"]), border=True)
     with c2:
-        ui_charts.chart(charts.contracts_figure(periodes), key="contrats", title="Contrats FOQUALE",
+        ui_charts.chart(raccrochage_solutions.contracts_figure(periodes), key="contrats", title="Contrats FOQUALE",
                         sentences="Contrats FOQUALE signés et raccrochés, par période")
     if any_masked:
         st.caption(charts.MASKED_NOTE)
@@ -158,14 +159,14 @@ def table(ctx, d: q.Detail) -> None:
                 format_func=lambda v: f"{below}" if v == "children" else TABLE_VIEWS[v],
             ) or views[0]
         frame = d.publie.sous_territoires if view == "children" else d.publie.reseaux
-    st.dataframe(charts.styled_table(frame, charts.SCREEN_COLUMNS), hide_index=True, width="stretch",
+    st.dataframe(raccrochage_tables.styled_table(frame, raccrochage_tables.SCREEN_COLUMNS), hide_index=True, width="stretch",
                  placeholder=charts.TABLE_PLACEHOLDER)
     st.caption("Cumuls depuis la rentrée jusqu'au dernier bilan reçu par chaque territoire. "
                + disclosure.legend() + " Cliquez sur un en-tête pour trier.")
     date = d.situation["periode_fin"]
     source = ui.provenance(ctx, f"Raccrochage — {ctx.territory.label} — {ctx.annee}",
                            data_date=f"bilans reçus jusqu'au {fmt.date_long(date)}" if date else None)
-    ui.download_buttons(charts.export_table(frame), f"raccrochage-{ctx.territory.code}-{FILE_VIEWS[view]}-{ctx.annee}",
+    ui.download_buttons(raccrochage_tables.export_table(frame), f"raccrochage-{ctx.territory.code}-{FILE_VIEWS[view]}-{ctx.annee}",
                         key=f"raccrochage_{view}", ctx=ctx, source=source)
 
 

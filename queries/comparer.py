@@ -24,6 +24,7 @@ from queries import absenteisme as aq
 from queries import figures as figures_query
 from queries import raccrochage as rq
 from queries import raccrochage_position as position
+from queries import raccrochage_rules
 from queries import territoires as tq
 
 MIN_TERRITORIES, MAX_TERRITORIES = 2, 6
@@ -332,7 +333,7 @@ def trajectories(conn: Connection, scope: Scope, codes: Sequence[str], annee: st
             pl.col("masque").fill_null(False),
             (pl.col("raccroches_cumul") / objectif if objectif else pl.lit(None, dtype=pl.Float64)).alias(
                 "part_realisee"),
-            pl.col("libelle").fill_null(pl.col("rang").map_elements(rq.slot_label, return_dtype=pl.String)),
+            pl.col("libelle").fill_null(pl.col("rang").map_elements(raccrochage_rules.slot_label, return_dtype=pl.String)),
         )
         frames.append(frame.select(list(TRAJECTORY_SCHEMA)).cast(TRAJECTORY_SCHEMA).sort("rang"))
     return pl.concat(frames) if frames else pl.DataFrame(schema=TRAJECTORY_SCHEMA)

@@ -54,7 +54,8 @@ from dashboard.charts.common import (
 )
 from dashboard.publish import catalog
 from dashboard.publish.columns import Column, Kind
-from queries.carte import INDICATORS, MASKED, MISSING, OUT_OF_SCOPE, MapData, indicator_label
+from queries.carte import MapData
+from queries.carte_values import INDICATORS, MASKED, MISSING, OUT_OF_SCOPE, indicator_label
 
 # --- the figure --------------------------------------------------------------------------------------
 

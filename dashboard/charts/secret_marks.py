@@ -79,3 +79,12 @@ def hbar_marks(labels: list, marks: list[str | None], what: str) -> go.Scatter |
     return go.Scatter(x=[0] * len(at), y=[y for y, _ in at], mode="text", text=[m for _, m in at],
                       textposition="middle right", textfont={"color": GREY, "size": 13}, showlegend=False,
                       hovertemplate=f"%{{y}}<br>{what} : masqué (secret statistique)<extra></extra>")
+
+
+def add_line_marks(fig: go.Figure, traces: list) -> None:
+    """The masked points of the lines (``line_marks``), one legend entry for all."""
+    shown = [t for t in traces if t is not None]
+    for index, trace in enumerate(shown):
+        trace.showlegend = index == 0
+        trace.legendrank = 20
+        fig.add_trace(trace)

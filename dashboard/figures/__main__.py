@@ -12,7 +12,7 @@ from dashboard.access import audit, auth
 from dashboard.access.scope import AccessDenied
 from dashboard.cli import FrenchArgumentParser
 from dashboard.publish.figures import FORMATS, render
-from dashboard.store import db, dbfailure, lifecycle
+from dashboard.store import database, dbfailure, lifecycle
 from queries.figures import territory_figures
 
 CLI_PAGE = "chiffres (ligne de commande)"  # the audit log's « page » of this command
@@ -36,8 +36,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("l'année scolaire s'écrit comme 2014-2015")
     engine = None
     try:
-        engine = db.make_engine(args.database_url)
-        if not db.is_initialised(engine):
+        engine = database.make_engine(args.database_url)
+        if not database.is_initialised(engine):
             print("Erreur : la base de données n'est pas initialisée.", file=sys.stderr)
             return 1
         lifecycle.init_database(engine)  # an older database is brought to the current schema in place

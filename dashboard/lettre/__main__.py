@@ -27,7 +27,7 @@ from dashboard.access.scope import AccessDenied
 from dashboard.cli import FrenchArgumentParser
 from dashboard.lettre import html as letter_html
 from dashboard.lettre import letter, pdf, recipients, sending, store
-from dashboard.store import db, dbfailure, lifecycle
+from dashboard.store import database, dbfailure, lifecycle
 
 YEAR = re.compile(r"^\d{4}-\d{4}$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -115,8 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     _check(parser, args)
     engine = None
     try:
-        engine = db.make_engine(args.database_url)
-        if not db.is_initialised(engine):
+        engine = database.make_engine(args.database_url)
+        if not database.is_initialised(engine):
             print("Erreur : la base de données n'est pas initialisée.", file=sys.stderr)
             return 1
         lifecycle.init_database(engine)  # an older database is brought to the current schema in place

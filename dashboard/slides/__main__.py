@@ -24,7 +24,7 @@ from dashboard.access import audit, auth
 from dashboard.access.scope import AccessDenied
 from dashboard.cli import FrenchArgumentParser
 from dashboard.slides import build_deck, check_template, deck_filename
-from dashboard.store import db, dbfailure, lifecycle
+from dashboard.store import database, dbfailure, lifecycle
 from queries import territoires as tq
 
 YEAR = re.compile(r"^\d{4}-\d{4}$")
@@ -153,9 +153,9 @@ def main(argv: list[str] | None = None) -> int:
     _check_usage(parser, args)
     engine = None
     try:
-        engine = db.make_engine(args.database_url)
+        engine = database.make_engine(args.database_url)
         template = _template(args.template)
-        if not db.is_initialised(engine):
+        if not database.is_initialised(engine):
             raise Refused("la base de données n'est pas initialisée.")
         lifecycle.init_database(engine)  # an older database is brought to the current schema in place
         with engine.connect() as conn:

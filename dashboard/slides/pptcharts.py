@@ -25,7 +25,7 @@ from pptx.oxml.ns import qn
 from pptx.util import Pt
 
 from dashboard import disclosure, fmt
-from dashboard.charts.raccrochage import SECRET_NAME
+from dashboard.charts.raccrochage_solutions import SECRET_NAME
 from dashboard.charts.secret_marks import MASKED_FILL, MASKED_POINT_NAME, on_path
 from dashboard.slides import style
 from dashboard.slides.layout import Box, set_alt_text

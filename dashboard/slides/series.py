@@ -16,13 +16,13 @@ import polars as pl
 
 from dashboard import disclosure, fmt, publish
 from dashboard.charts import raccrochage as rc
+from dashboard.charts import raccrochage_solutions, raccrochage_tables
 from dashboard.charts.common import BLUE_FRANCE, LIGHT_GREY, SOLUTION_COLORS
 from dashboard.publish import catalog
 from dashboard.publish.columns import Column, Kind
 from dashboard.slides import style
 from dashboard.slides.model import DeckContent
 from queries import absenteisme as aq
-from queries import raccrochage as rq
 from queries import raccrochage_position as position
 from queries import raccrochage_rules
 from queries.raccrochage_rules import SOLUTION_LABELS
@@ -177,7 +177,7 @@ def trajectory(content: DeckContent) -> ChartSpec | None:
             series.append(Series(own.previous_name, point(own.previous), style.PREVIOUS, marker="square",
                                  marker_size=10, line=False,
                                  marks=[mark if r == own.rank and own.previous is None else None for r in ranks]))
-    return ChartSpec([rq.slot_label(r) for r in ranks], series)
+    return ChartSpec([raccrochage_rules.slot_label(r) for r in ranks], series)
 
 
 def solutions_by_period(content: DeckContent) -> ChartSpec | None:
@@ -187,16 +187,16 @@ def solutions_by_period(content: DeckContent) -> ChartSpec | None:
     periods = content.periodes
     if periods.is_empty():
         return None
-    if not rc.types_published(periods):
+    if not raccrochage_solutions.types_published(periods):
         values = periods["raccroches"].to_list()
         return ChartSpec(periods["libelle"].to_list(),
                          [Series("Raccrochés dans la période", values, BLUE_FRANCE,
                                  marks=_period_marks(periods, "raccroches"))])
     series = [Series(SOLUTION_LABELS[c], periods[c].to_list(), SOLUTION_COLORS[c], marks=_period_marks(periods, c))
-              for c in rq.SOLUTION_COLUMNS]
-    hidden = rc.secret_parts(periods)
+              for c in raccrochage_rules.SOLUTION_COLUMNS]
+    hidden = raccrochage_solutions.secret_parts(periods)
     if any(v is not None for v in hidden):
-        series.append(Series(rc.SECRET_NAME, hidden, SECRET_GREY))
+        series.append(Series(raccrochage_solutions.SECRET_NAME, hidden, SECRET_GREY))
     return ChartSpec(periods["libelle"].to_list(), series)
 
 
@@ -204,16 +204,16 @@ def solutions_compare(content: DeckContent) -> ChartSpec | None:
     """Raccrochés by type of solution since the rentrée, against the same date last year."""
     if not content.has_bilans:
         return None
-    current = [content.shown[c] for c in rq.SOLUTION_COLUMNS]
+    current = [content.shown[c] for c in raccrochage_rules.SOLUTION_COLUMNS]
     series = []
     if content.solutions_n1:
-        previous = [content.solutions_n1.get(c) for c in rq.SOLUTION_COLUMNS]
+        previous = [content.solutions_n1.get(c) for c in raccrochage_rules.SOLUTION_COLUMNS]
         series.append(Series(f"{content.annee_n1} (même date)", previous, LIGHT_GREY, labelled=_all(previous),
-                             marks=_masked_marks(previous, content.solutions_n1_marks, rq.SOLUTION_COLUMNS)))
+                             marks=_masked_marks(previous, content.solutions_n1_marks, raccrochage_rules.SOLUTION_COLUMNS)))
     # one colour per year: the legend's two squares are the bars' two colours
     series.append(Series(content.annee, current, BLUE_FRANCE, labelled=_all(current),
-                         marks=_masked_marks(current, content.marks, rq.SOLUTION_COLUMNS)))
-    return ChartSpec([SOLUTION_LABELS[c] for c in rq.SOLUTION_COLUMNS], series)
+                         marks=_masked_marks(current, content.marks, raccrochage_rules.SOLUTION_COLUMNS)))
+    return ChartSpec([SOLUTION_LABELS[c] for c in raccrochage_rules.SOLUTION_COLUMNS], series)
 
 
 def funnel(content: DeckContent) -> ChartSpec | None:
@@ -279,7 +279,7 @@ def masked_on(content: DeckContent, slide: str) -> bool:
             own and own.previous is None and content.situation.get("periode_fin_n1")
             and content.marks.get("raccroches_n1"))
     if slide == "solutions":
-        columns = set(rq.SOLUTION_COLUMNS)
+        columns = set(raccrochage_rules.SOLUTION_COLUMNS)
         return bool(columns & (_masked_columns(content.periodes) | set(content.masked))) or any(
             v is None for v in (content.solutions_n1 or {}).values())
     if slide == "entonnoir":
@@ -336,7 +336,7 @@ def table_header(phase: str | None = None) -> list[str]:
 def table_rows(frame: pl.DataFrame) -> list[dict]:
     """Display rows of a sub-territory table: ``cells`` (the French text of ``publish.text``, the
     secrecy mark where masked), ``statut`` (for the colour)."""
-    table = rc.situation_table(frame, TABLE_COLUMNS)
+    table = raccrochage_tables.situation_table(frame, TABLE_COLUMNS)
     out = []
     for (values, marks), code, statut in zip(table.rows(), frame["code"].to_list(), frame["statut"].to_list(),
                                              strict=True):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 
 from dashboard import fmt, publish
-from dashboard.charts import raccrochage as rc
+from dashboard.charts import raccrochage_tables
 from dashboard.publish.columns import Column, Kind
 from dashboard.slides import keyfigures, prevention, series
 from dashboard.slides.model import DeckContent
@@ -56,9 +56,9 @@ def tables(content: DeckContent) -> list[publish.Table]:
             out.append(series.spec_table(name, spec, series.CATEGORY_HEADERS[key]))
     out += prevention.tables(content)
     if not content.sous_territoires.is_empty():
-        out.append(rc.export_table(content.sous_territoires, "Territoires"))
+        out.append(raccrochage_tables.export_table(content.sous_territoires, "Territoires"))
     if not content.reseaux.is_empty():
-        out.append(rc.export_table(content.reseaux, "Réseaux"))
+        out.append(raccrochage_tables.export_table(content.reseaux, "Réseaux"))
     out.append(publish.table("Points saillants", pl.DataFrame({"phrase": [h.text for h in content.highlights]},
                                                               schema={"phrase": pl.String}),
                              [Column("phrase", "Phrase", Kind.LABEL)]))

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from dashboard import fmt, importer
 from dashboard.importer import limits, sandbox
-from dashboard.store import db
+from dashboard.store import database, db
 from tests.support import cli
 from tests.support.hostile_files import FILES, shared_string_bomb
 from tests.support.hostile_probe import probe
@@ -92,7 +92,7 @@ def test_the_bomb_through_the_import_page_is_refused_and_nothing_written(app_tes
     explained = [str(v) for frame in at.dataframe for v in frame.value.to_dict("list").get("Explication", [])]
     assert any(TEXT_BOUND in e for e in explained), explained
     assert not any(b.label == "Importer ce fichier" for b in at.button)
-    engine = db.make_engine(writable_demo_url)
+    engine = database.make_engine(writable_demo_url)
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(db.import_log)).scalar_one() == 0
     engine.dispose()

@@ -15,7 +15,7 @@ from dashboard.importer import mapping as mappings
 from dashboard.importer import natures, places, schools
 from dashboard.importer.parsing import parse_code, parse_insee, restore_code
 from dashboard.importer.reading import read_file
-from dashboard.store import db, lifecycle
+from dashboard.store import database, db, lifecycle
 from tests.support import cli
 from tests.support.annuaire import national_directory
 from tests.support.importer import csv_bytes
@@ -168,7 +168,7 @@ def test_a_mapping_naming_a_missing_column_is_refused_in_french(db_engine):
 
 def test_the_command_line_takes_a_mapping_file(tmp_path):
     url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
-    engine = db.make_engine(url)
+    engine = database.make_engine(url)
     lifecycle.init_database(engine)
     source = tmp_path / "etablissements.csv"
     source.write_bytes(FOREIGN)
@@ -202,7 +202,7 @@ def test_the_command_line_takes_a_mapping_file(tmp_path):
 
 def test_a_national_directory_of_65000_rows_is_filtered_and_imported(databases, tmp_path):
     """Its time: ``make bench`` (bench_importer, « annuaire national »)."""
-    engine = db.make_engine(databases.sqlite.copy("geo", tmp_path))
+    engine = database.make_engine(databases.sqlite.copy("geo", tmp_path))
     with engine.connect() as conn:
         communes = sorted(conn.execute(select(db.communes.c.insee)).scalars())[::7]
     data, inside = national_directory(65_000, communes)

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from dashboard import importer
 from dashboard.importer import template_codes
-from dashboard.store import db
+from dashboard.store import database
 from tests.support.libreoffice import office_files
 
 YEAR = "2016-2017"
@@ -127,7 +127,7 @@ def test_school_years_offered_run_from_the_data_to_next_year():
 
 @office_files("modeles")
 def _office_files(demo_sqlite_url: str) -> dict[str, bytes]:
-    engine = db.make_engine(demo_sqlite_url)
+    engine = database.make_engine(demo_sqlite_url)
     with engine.connect() as conn:
         codes = template_codes.codes_for(conn, YEAR)
     engine.dispose()

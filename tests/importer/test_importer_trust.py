@@ -21,7 +21,7 @@ from dashboard import importer
 from dashboard.importer import contracts
 from dashboard.importer import mapping as mappings
 from dashboard.importer.reading import read_file
-from dashboard.store import db, lifecycle
+from dashboard.store import database, db, lifecycle
 from tests.support import cli
 from tests.support.importer import HUMAN, PERIODS, people_csv, people_xlsx
 
@@ -203,7 +203,7 @@ def run_cli(*args: str):
 
 def test_the_command_line_proposes_refuses_a_swap_and_names_a_saved_mapping(tmp_path):
     url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
-    engine = db.make_engine(url)
+    engine = database.make_engine(url)
     lifecycle.init_database(engine)
     header = [*HUMAN[:7], "Retour lycée", *HUMAN[8:]]
     source = tmp_path / "bilans.csv"

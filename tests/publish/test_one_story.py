@@ -15,6 +15,7 @@ from dashboard.charts import raccrochage as rc
 from dashboard.slides import series
 from queries import raccrochage as rq
 from queries import raccrochage_position as position
+from queries import raccrochage_rules, raccrochage_series
 from tests.support.decks import categories, charts_of, open_deck, series_values, slide_texts
 
 OPEN, CLOSED = "2016-2017", "2015-2016"
@@ -52,7 +53,7 @@ def test_the_deck_trajectory_draws_the_numbers_of_its_text(late_psad):
     # the expected level at each network's own date: a point at the last period, the panel's figure
     expected = values[series.OWN_DATE_TARGET_NAME]
     assert [v for v in expected if v is not None] == [round(s["attendu"])]
-    assert categories(chart)[expected.index(round(s["attendu"]))] == rq.slot_label(s["rang"])
+    assert categories(chart)[expected.index(round(s["attendu"]))] == raccrochage_rules.slot_label(s["rang"])
     assert f"{series.OWN_DATE_TARGET_NAME} {fmt.integer(s['attendu'])}" in text
     # last year at the same dates: a point, the panel's figure
     own = series.own_dates(content)
@@ -93,13 +94,13 @@ def test_an_up_to_date_territory_keeps_plain_lines(demo_engine):
     line, the query's expected levels rounded as shown."""
     with demo_engine.connect() as conn:
         content = slides.gather(conn, SCOPE, "86", OPEN, with_map=False)
-        target = rq.target_trajectory(conn, SCOPE, "86", OPEN)
+        target = raccrochage_series.target_trajectory(conn, SCOPE, "86", OPEN)
     assert content.situation["phase"] == position.OPEN and series.own_dates(content) is None
     chart = charts_of(open_deck(slides.render(content)).slides[3])[0]
     values = series_values(chart)
     assert series.OWN_DATE_TARGET_NAME not in values
     expected = dict(zip(target["rang"].to_list(), target["attendu"].to_list(), strict=True))
-    labels = {rq.slot_label(r): round(v) for r, v in expected.items()}
+    labels = {raccrochage_rules.slot_label(r): round(v) for r, v in expected.items()}
     assert values[series.TARGET_NAME] == [labels.get(c) for c in categories(chart)]
 
 

@@ -26,8 +26,9 @@ from dashboard.publish import catalog
 from dashboard.publish.columns import Kind
 from dashboard.publish.figures import flatten, render
 from dashboard.slides import prevention as deck_prevention
-from dashboard.store import db
+from dashboard.store import database
 from queries import carte as qc
+from queries import carte_values
 from queries import comparer as qcmp
 from queries import prevention as q
 from queries import prevention_figures as pf
@@ -131,10 +132,10 @@ def test_level_values_keep_to_the_scope(demo_engine):
     ien = Scope.for_role("ien-io", "79", "ien79")
     with demo_engine.connect() as conn:
         assert sorted(pf.level_values(conn, ien, CLOSED, "reseau")["territoire_code"]) == ["R79-BRE", "R79-NIO"]
-        values = qc.indicator_values(conn, ien, "79", CLOSED, "reseau", "couverture_referents")
+        values = carte_values.indicator_values(conn, ien, "79", CLOSED, "reseau", "couverture_referents")
     states = dict(values.select("code", "etat").iter_rows())
-    assert states["R79-NIO"] == qc.OK and states["R17-LRO"] == qc.OUT_OF_SCOPE
-    assert values.filter(pl.col("etat") == qc.OUT_OF_SCOPE)["valeur"].null_count() == 12
+    assert states["R79-NIO"] == carte_values.OK and states["R17-LRO"] == carte_values.OUT_OF_SCOPE
+    assert values.filter(pl.col("etat") == carte_values.OUT_OF_SCOPE)["valeur"].null_count() == 12
 
 
 # --- comparison -------------------------------------------------------------------------------------
@@ -173,7 +174,7 @@ def test_map_classes_and_hover_texts(demo_engine):
     table = carte_charts.values_table(data.values, data.indicator, data.label)
     assert table.columns[2].kind == Kind.NUMBER and table.columns[2].places == 1 and table.sources == (
         "prevention", "absenteisme")
-    row = data.values.filter(pl.col("etat") == qc.OK).row(0, named=True)
+    row = data.values.filter(pl.col("etat") == carte_values.OK).row(0, named=True)
     hover = carte_charts._hover_lines(row, data.indicator, data.label)
     assert f"Élèves repérés : {fmt.integer(row['numerateur'])}" in hover
     assert f"Élèves inscrits (effectif moyen) : {fmt.integer(row['denominateur'])}" in hover
@@ -184,7 +185,7 @@ def test_map_classes_and_hover_texts(demo_engine):
 
 @pytest.fixture(scope="module")
 def decks(demo_sqlite_url):
-    engine = db.make_engine(demo_sqlite_url)
+    engine = database.make_engine(demo_sqlite_url)
     with engine.connect() as conn:
         out = {code: slides.gather(conn, FULL, code, CURRENT, with_map=False) for code in ("ACAD", "R86-SVI")}
         out["figures"] = {code: territory_figures(conn, FULL, code, CURRENT) for code in ("ACAD", "R86-SVI")}
@@ -240,7 +241,7 @@ def test_no_prevention_slide_without_prevention_data(demo_engine):
 
 @office_files("prevention")
 def _office_files(demo_sqlite_url: str) -> dict[str, bytes]:
-    engine = db.make_engine(demo_sqlite_url)
+    engine = database.make_engine(demo_sqlite_url)
     with engine.connect() as conn:
         content = slides.gather(conn, FULL, "R86-SVI", CURRENT, with_map=False)
     engine.dispose()
@@ -268,14 +269,14 @@ def test_clis_upgrade_a_release_database_before_reading(tmp_path, demo_sqlite_ur
     from dashboard.store import migrations
 
     url = f"sqlite:///{tmp_path / 'release.sqlite'}"
-    engine = db.make_engine(url)
+    engine = database.make_engine(url)
     build_release_database(engine, demo_sqlite_url)
     engine.dispose()
     out = tmp_path / ("chiffres.json" if command == "figures" else "deck.pptx")
     done = cli.run_cli(f"dashboard.{command}", "--database-url", url, "--annee", CLOSED, "--territoire", "86",
                        "--out", str(out))
     assert done.returncode == 0, done.stdout + done.stderr
-    engine = db.make_engine(url)
+    engine = database.make_engine(url)
     assert revision_of(engine) == migrations.head()
     engine.dispose()
     if command == "figures":

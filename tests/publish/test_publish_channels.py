@@ -16,18 +16,17 @@ from dashboard import disclosure, fmt, publish, schoolyear, slides
 from dashboard.access.scope import ACADEMIE, Scope
 from dashboard.charts import absenteisme_tables as abs_tables
 from dashboard.charts import carte as carte_charts
-from dashboard.charts import comparer_export
+from dashboard.charts import comparer_export, raccrochage_tables
 from dashboard.charts import prevention_tables as ptables
-from dashboard.charts import raccrochage as rc
 from dashboard.publish import catalog, csvfile, figures, workbook
 from dashboard.slides import prevention as deck_prevention
 from dashboard.slides import series
 from dashboard.slides import workbook as deck_workbook
 from dashboard.slides.tables import value_text
-from dashboard.store import db
+from dashboard.store import database
 from queries import absenteisme as aq
 from queries import absenteisme_etablissements as qe
-from queries import carte as qc
+from queries import carte_values, raccrochage_rules
 from queries import comparer as qcmp
 from queries import comparer_ranking as qr
 from queries import figures as figures_query
@@ -57,7 +56,7 @@ def _expected_text(f: dict, key: str) -> str:
 
 @pytest.fixture(scope="module")
 def world(demo_sqlite_url):
-    engine = db.make_engine(demo_sqlite_url)
+    engine = database.make_engine(demo_sqlite_url)
     out = {}
     with engine.connect() as conn:
         for annee in (OPEN, CLOSED):
@@ -116,8 +115,8 @@ def test_page_files_deck_and_export_hold_the_same_figure(world, app_test, annee,
     plan = slides.slide_plan(content)
     if "solutions" in plan:
         slide = deck.slides[plan.index("solutions")]
-        expected = [flat[f"raccroches_par_solution.{rq.SOLUTION_KEYS[c]}"] for c in rq.SOLUTION_COLUMNS]
-        labels = [series.SOLUTION_LABELS[c] for c in rq.SOLUTION_COLUMNS]
+        expected = [flat[f"raccroches_par_solution.{raccrochage_rules.SOLUTION_KEYS[c]}"] for c in raccrochage_rules.SOLUTION_COLUMNS]
+        labels = [series.SOLUTION_LABELS[c] for c in raccrochage_rules.SOLUTION_COLUMNS]
         compare = next((c for c in charts_of(slide) if categories(c) == labels), None)
         if compare is not None:
             current = series_values(compare)[annee]
@@ -137,7 +136,7 @@ def test_page_files_deck_and_export_hold_the_same_figure(world, app_test, annee,
     if code in PARENT:
         parent = w["parent"]
         frame = parent.sous_territoires if code in parent.sous_territoires["code"].to_list() else parent.reseaux
-        table = rc.export_table(frame)
+        table = raccrochage_tables.export_table(frame)
         index = frame["code"].to_list().index(code)
         body = _csv_rows(publish.csv_bytes(table))
         header = body[0]
@@ -183,7 +182,7 @@ def test_a_prevention_figure_is_the_same_in_every_channel(world, app_test, demo_
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Couverture en référents"] == _expected_text(f, "couverture_referents")
     assert metrics["Repérés pour 1 000"] == _expected_text(f, "eleves_reperes_pour_1000")
-    engine = db.make_engine(demo_sqlite_url)
+    engine = database.make_engine(demo_sqlite_url)
     with engine.connect() as conn:
         chain = pq.chain(conn, FULL, code, annee)
         other = "R86-SVI" if code != "R86-SVI" else "R86-POI"
@@ -259,12 +258,12 @@ def _expected_sheet(table: publish.Table) -> list[list[str]]:
 
 
 def _workbooks(demo_sqlite_url, annee: str) -> dict[str, tuple[list[publish.Table], bytes]]:
-    engine = db.make_engine(demo_sqlite_url)
+    engine = database.make_engine(demo_sqlite_url)
     out = {}
     with engine.connect() as conn:
         detail = rq.detail(conn, FULL, ACADEMIE, annee)
-        racc = [rc.export_table(detail.publie.sous_territoires),
-                rc.export_table(detail.publie.reseaux, "Réseaux")]
+        racc = [raccrochage_tables.export_table(detail.publie.sous_territoires),
+                raccrochage_tables.export_table(detail.publie.reseaux, "Réseaux")]
         prov = publish.Provenance("Raccrochage", annee=annee, demo=True)
         out["raccrochage"] = (racc, publish.xlsx_bytes(racc, prov))
         yearly = abs_tables.yearly_export(aq.yearly_rates(conn, FULL, "P86-POI", annee, "type"), annee, "PSAD")
@@ -280,7 +279,7 @@ def _workbooks(demo_sqlite_url, annee: str) -> dict[str, tuple[list[publish.Tabl
                   comparer_export.ranking_table(ranked, "raccroches", [t.code for t in comp.territories], "Réseaux",
                                                 annee)]
         out["comparaison"] = (tables, comparer_export.to_xlsx_bytes(comp, ranked, "raccroches", "Réseaux"))
-        values = qc.indicator_values(conn, FULL, ACADEMIE, annee, "reseau", "taux_atteinte")
+        values = carte_values.indicator_values(conn, FULL, ACADEMIE, annee, "reseau", "taux_atteinte")
         carte = carte_charts.values_table(values, "taux_atteinte", "Taux d'atteinte")
         out["carte"] = ([carte], publish.xlsx_bytes([carte], prov))
         content = slides.gather(conn, FULL, "P17-SAI", annee, with_map=False)
@@ -301,7 +300,7 @@ def _workbooks(demo_sqlite_url, annee: str) -> dict[str, tuple[list[publish.Tabl
 
 
 def _figures_export(demo_sqlite_url: str) -> dict:
-    engine = db.make_engine(demo_sqlite_url)
+    engine = database.make_engine(demo_sqlite_url)
     with engine.connect() as conn:
         f = figures_query.territory_figures(conn, FULL, "R17-SJA", OPEN)
     engine.dispose()

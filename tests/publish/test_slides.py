@@ -18,8 +18,7 @@ from dashboard.access.scope import Scope
 from dashboard.slides import series
 from dashboard.slides import workbook as deck_workbook
 from queries import absenteisme as aq
-from queries import raccrochage as rq
-from queries import raccrochage_rules
+from queries import raccrochage_rules, raccrochage_series, raccrochage_situation
 from queries.figures import territory_figures
 from queries.statuses import STATUS_COLORS
 from tests.support.decks import (
@@ -44,9 +43,9 @@ def acad(demo_engine):
     with demo_engine.connect() as conn:
         content = slides.gather(conn, SCOPE, "ACAD", ANNEE)
         figures = territory_figures(conn, SCOPE, "ACAD", ANNEE)
-        periods = rq.period_series(conn, SCOPE, "ACAD", ANNEE)
-        trajectory = rq.target_trajectory(conn, SCOPE, "ACAD", ANNEE)
-        children = rq.situations(conn, SCOPE, "ACAD", ANNEE)
+        periods = raccrochage_series.period_series(conn, SCOPE, "ACAD", ANNEE)
+        trajectory = raccrochage_series.target_trajectory(conn, SCOPE, "ACAD", ANNEE)
+        children = raccrochage_situation.situations(conn, SCOPE, "ACAD", ANNEE)
         absence = aq.figures_contribution(conn, SCOPE, "ACAD", ANNEE)
     data = slides.render(content)
     return {"content": content, "prs": open_deck(data), "data": data, "figures": figures, "periods": periods,
@@ -106,7 +105,7 @@ def test_trajectory_is_a_native_line_chart_with_the_query_values(acad):
     values = series_values(chart)
     content = acad["content"]
     ranks = sorted(set(acad["trajectory"]["rang"].to_list()))
-    assert categories(chart) == [rq.slot_label(r) for r in ranks]
+    assert categories(chart) == [raccrochage_rules.slot_label(r) for r in ranks]
     current = dict(zip(acad["periods"]["rang"].to_list(), acad["periods"]["raccroches_cumul"].to_list(), strict=True))
     assert values[series.current_name(content)] == [current.get(r) for r in ranks]
     # a closed year: the target, no trajectory (the open year's trajectory: test_one_story)
@@ -122,12 +121,12 @@ def test_solutions_and_funnel_charts(acad):
     stacked, compare = charts_of(_slide(acad, "solutions"))
     assert stacked.chart_type == XL_CHART_TYPE.COLUMN_STACKED
     values = series_values(stacked)
-    for column in rq.SOLUTION_COLUMNS:
+    for column in raccrochage_rules.SOLUTION_COLUMNS:
         assert values[series.SOLUTION_LABELS[column]] == acad["periods"][column].to_list()
     assert categories(stacked) == acad["periods"]["libelle"].to_list()
     by_solution = acad["figures"]["raccroches_par_solution"]
     current = series_values(compare)[ANNEE]
-    assert current == [by_solution[rq.SOLUTION_KEYS[c]] for c in rq.SOLUTION_COLUMNS]
+    assert current == [by_solution[raccrochage_rules.SOLUTION_KEYS[c]] for c in raccrochage_rules.SOLUTION_COLUMNS]
     (funnel,) = charts_of(_slide(acad, "entonnoir"))
     assert funnel.chart_type == XL_CHART_TYPE.BAR_CLUSTERED
     (values,) = series_values(funnel).values()
@@ -338,10 +337,10 @@ def test_network_deck_masks_small_counts(demo_engine, strict_threshold):
                 assert all(v == 0 or v >= strict_threshold for v in counts), (key, cells)
     assert masked_seen
     periods = content.periodes
-    assert all(v is None or v == 0 or v >= strict_threshold for c in rq.SOLUTION_COLUMNS for v in periods[c].to_list())
+    assert all(v is None or v == 0 or v >= strict_threshold for c in raccrochage_rules.SOLUTION_COLUMNS for v in periods[c].to_list())
     sentences = " ".join(h.text for h in content.highlights)
     for key in content.masked:
-        if key in rq.SOLUTION_COLUMNS:
+        if key in raccrochage_rules.SOLUTION_COLUMNS:
             raw = content.situation[key]
             assert f"« {series.SOLUTION_LABELS[key]} » : {fmt.integer(raw)} " not in sentences
 

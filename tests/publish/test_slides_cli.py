@@ -15,7 +15,7 @@ from dashboard import slides
 from dashboard.access.scope import Scope
 from dashboard.slides import keyfigures, keyslide, methodtext
 from dashboard.slides.__main__ import progress_bar
-from dashboard.store import db
+from dashboard.store import database
 from queries import raccrochage_position as position
 from tests.support import cli
 from tests.support.decks import open_deck, overflowing_shapes, slide_texts, slide_title, small_texts
@@ -158,7 +158,7 @@ def test_template_layouts_are_used(template_content, tmp_path):
 
 @office_files("deck-reseau")
 def _office_files(demo_sqlite_url: str) -> dict[str, bytes]:
-    engine = db.make_engine(demo_sqlite_url)
+    engine = database.make_engine(demo_sqlite_url)
     with engine.connect() as conn:
         content = slides.gather(conn, Scope.full("test"), "R17-ROC", ANNEE)
     engine.dispose()

@@ -38,9 +38,9 @@ def trim() -> None:
 def main(url: str, path: str, kind: str | None = None) -> None:
     from dashboard import importer
     from dashboard.importer import sandbox
-    from dashboard.store import db
+    from dashboard.store import database
 
-    engine = db.make_engine(url)
+    engine = database.make_engine(url)
     importer.validate(engine, b"uai;mois;effectif;eleves_absenteistes\r\n0860001J;2015-01;500;20\r\n", "x.csv")
     data = Path(path).read_bytes()
     trim()
