@@ -55,7 +55,7 @@ def solutions_over_time_figure(periodes: pl.DataFrame) -> go.Figure:
     """Raccrochés per period, stacked by type of solution; the masked types of a period form one
     grey « secret statistique » segment, so the bar keeps the period's published total. A PSAD or
     a network shows its periods' raccrochés only (its split by type is published for the year)."""
-    if periodes.isempty_figure():
+    if periodes.is_empty():
         return empty_figure("Aucun bilan reçu pour ce territoire.", height=320)
     fig = go.Figure()
     labels = periodes["libelle"].to_list()
@@ -133,7 +133,7 @@ def solution_shares_figure(
 
 def contracts_figure(periodes: pl.DataFrame) -> go.Figure:
     """Contrats FOQUALE signed per period (bars) and raccrochés of the period (line)."""
-    if periodes.isempty_figure():
+    if periodes.is_empty():
         return empty_figure("Aucun bilan reçu pour ce territoire.", height=300)
     labels = periodes["libelle"].to_list()
     fig = go.Figure()

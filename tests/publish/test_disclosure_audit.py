@@ -192,7 +192,7 @@ def test_at_national_scale_the_values_settled_near_their_department_are_those_th
     recomputable are exactly those the whole system's audit reports."""
     flows, territories, rng = case
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(audit, "WIDE_FROM_GROUPS", 2)
+        patch.setattr("dashboard.disclosure.locality.WIDE_FROM_GROUPS", 2)
         published, locality = _with_locality(flows, territories)
         assert locality.wide
         atoms = sorted({c.atom for c in published if c.count})
@@ -208,7 +208,7 @@ def test_the_suppression_by_department_is_proven_by_the_whole_system(case):
     departments held at their true values): the whole system's audit still finds nothing."""
     flows, territories, _rng = case
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(audit, "WIDE_FROM_GROUPS", 2)
+        patch.setattr("dashboard.disclosure.locality.WIDE_FROM_GROUPS", 2)
         published, locality = _with_locality(flows, territories)
         assert locality.wide
         decision = suppression.decide(published, ANNEE, territories, {}, limit=5, width=3, locality=locality)

@@ -242,6 +242,7 @@ def test_every_page_says_the_database_is_unreachable(app_test):
 def _unreachable_body_page():
     from sqlalchemy import text
 
+    from dashboard.store import database
     from dashboard.ui import page as ui
 
     def body():
