@@ -205,6 +205,12 @@ class Comparison:
         row = self.cells.filter((pl.col("code") == code) & (pl.col("indicateur") == indicator))
         return row["valeur"][0] if row.height else None
 
+    @property
+    def closed(self) -> bool:
+        """Whether the school year is closed for one of the territories compared (its trajectory is
+        then the target alone)."""
+        return any(position.is_closed(f.get("situation_annee")) for f in self.figures.values())
+
 
 def comparison(conn: Connection, scope: Scope, codes: Sequence[str], annee: str) -> Comparison:
     """The comparison table of ``codes`` (scope checked for each) against the académie."""
@@ -245,6 +251,28 @@ def parse_selection(raw: str | None, visible: Iterable[str]) -> tuple[list[str],
     kept = [c for c in codes if c in allowed]
     dropped = [c for c in codes if c not in allowed]
     return kept[:MAX_TERRITORIES], dropped
+
+
+def too_many(raw: str | None, visible: Iterable[str]) -> bool:
+    """Whether the ``territoires`` parameter names more territories the user may view than
+    ``MAX_TERRITORIES`` (only the first ones are compared)."""
+    allowed = set(visible)
+    return len([c for c in parse_codes(raw) if c in allowed]) > MAX_TERRITORIES
+
+
+#: The indicators a ranking can sort by (every one of the table but the population).
+RANKING_INDICATORS = tuple(i.key for i in INDICATORS if i.key != "population")
+
+
+def ranking_choice(chosen: Sequence[str], index: Mapping[str, tq.Territory], level: str | None,
+                   indicator: str | None) -> tuple[str, str]:
+    """(level, indicator) the ranking opens on: those of the link when valid, else the level of the
+    first territory compared that can be ranked (networks when none) and the rate of achievement."""
+    if level not in RANKING_LEVELS:
+        level = next((index[c].niveau for c in chosen if index[c].niveau in RANKING_LEVELS), "reseau")
+    if indicator not in RANKING_INDICATORS:
+        indicator = "taux_atteinte"
+    return level, indicator
 
 
 def default_selection(index: Mapping[str, tq.Territory], code: str) -> list[str]:

@@ -118,6 +118,21 @@ def test_default_selection(db_engine):
     assert set(q.default_selection(ien_79, "79")) <= set(ien_79)
 
 
+
+def test_too_many_counts_the_visible_codes_of_the_link():
+    visible = ["R86-POI", "R86-SVI", "86", "ACAD", "R16-ANG", "R16-NCH", "R16-COG"]
+    assert q.too_many(",".join(visible), visible)
+    assert not q.too_many(",".join(visible[:6]) + ",XXX,YYY", visible)
+    assert not q.too_many(None, visible)
+
+
+def test_ranking_choice_keeps_the_link_else_the_first_rankable_level(db_engine):
+    with db_engine.connect() as conn:
+        index = {t.code: t for t in tq.visible_territories(conn, FULL, YEAR)}
+    assert q.ranking_choice(["ACAD", "86", "R86-POI"], index, None, None) == ("departement", "taux_atteinte")
+    assert q.ranking_choice(["ACAD"], index, "psad", "raccroches") == ("psad", "raccroches")
+    assert q.ranking_choice(["ACAD"], index, "academie", "population") == ("reseau", "taux_atteinte")
+
 # --- the comparison on the fixtures ------------------------------------------------------------
 
 
