@@ -1,12 +1,11 @@
 """Streamlit side of the downloads: the CSV and XLSX buttons of a page's figures, and every download
 button of the app (``download_button``: built when clicked, the click never reruns the page, the
-download recorded in the audit log). ``dashboard.ui`` re-exports these names; pages call them there.
+download recorded in the audit log). The page kit (``ui.page``) re-exports these names; pages call them there.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -14,9 +13,7 @@ from dashboard import publish
 from dashboard.publish import exports
 from dashboard.ui import access as ui_access
 from dashboard.ui import data as ui_data
-
-if TYPE_CHECKING:
-    from dashboard.ui.page import PageContext
+from dashboard.ui.context import PageContext
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
