@@ -21,7 +21,7 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import Engine, create_engine, insert, select, text
 
-from dashboard import importer
+from dashboard.importer import service
 from dashboard.store import database, db, lifecycle
 
 ROWS = 100_000
@@ -118,16 +118,16 @@ def timed(fn) -> tuple[float, object]:
 def measure(label: str, target: Engine, data: bytes, frame: pl.DataFrame) -> list[tuple[str, float, str]]:
     """Validation, first import, identical re-import and corrected file on one database."""
     out = []
-    seconds, _ = timed(lambda: importer.validate(target, data, "absenteisme.csv"))
+    seconds, _ = timed(lambda: service.validate(target, data, "absenteisme.csv"))
     out.append((f"{label} : validation seule (CSV)", seconds, "s"))
-    seconds, result = timed(lambda: importer.import_file(target, data, "absenteisme.csv"))
+    seconds, result = timed(lambda: service.import_file(target, data, "absenteisme.csv"))
     if not result.written:
         return [*out, (f"{label} : fichier refusé ({result.report.errors} erreurs)", 0.0, "")]
     out.append((f"{label} : validation et import (CSV, {result.counts.added} ajoutées)", seconds, "s"))
-    seconds, again = timed(lambda: importer.import_file(target, data, "absenteisme.csv"))
+    seconds, again = timed(lambda: service.import_file(target, data, "absenteisme.csv"))
     out.append((f"{label} : réimport identique ({again.counts.unchanged} inchangées)", seconds, "s"))
     changed = french_csv(frame.with_columns(pl.col("effectif") + 1))
-    seconds, fixed = timed(lambda: importer.import_file(target, changed, "corrige.csv"))
+    seconds, fixed = timed(lambda: service.import_file(target, changed, "corrige.csv"))
     out.append((f"{label} : fichier corrigé ({fixed.counts.changed} modifiées)", seconds, "s"))
     return out
 
@@ -141,8 +141,8 @@ def national_directory(tmp: Path) -> list[tuple[str, float, str]]:
     with target.connect() as conn:
         communes = sorted(conn.execute(select(db.communes.c.insee)).scalars())[::7]
     data, _inside = directory(65_000, communes)
-    seconds, result = timed(lambda: importer.import_file(target, data, "fr-en-annuaire-education.csv"))
-    again, _ = timed(lambda: importer.import_file(target, data, "fr-en-annuaire-education.csv"))
+    seconds, result = timed(lambda: service.import_file(target, data, "fr-en-annuaire-education.csv"))
+    again, _ = timed(lambda: service.import_file(target, data, "fr-en-annuaire-education.csv"))
     target.dispose()
     return [
         (f"annuaire national 65 000 lignes ({len(data) / 1e6:.0f} Mo) : filtré et importé", seconds, "s"),
@@ -198,7 +198,7 @@ def run(engine: Engine, scale: str) -> list[tuple[str, float, str]]:
                 out += measure(label, target, data, frame)
                 if label == "SQLite":
                     workbook = xlsx_bytes(frame)
-                    seconds, _ = timed(lambda t=target, w=workbook: importer.validate(t, w, "absenteisme.xlsx"))
+                    seconds, _ = timed(lambda t=target, w=workbook: service.validate(t, w, "absenteisme.xlsx"))
                     out.append(("SQLite : validation seule (même fichier en XLSX)", seconds, "s"))
             finally:
                 cleanup()

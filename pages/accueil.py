@@ -5,12 +5,14 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from dashboard import disclosure, fmt, publish
+from dashboard import fmt
 from dashboard.charts import absenteisme_tables as abs_tables
 from dashboard.charts import donnees as tables
 from dashboard.charts import raccrochage as charts
 from dashboard.charts import raccrochage_tables
+from dashboard.disclosure import marks as disclosure_marks
 from dashboard.publish import catalog, narrative
+from dashboard.publish import text as publish_text
 from dashboard.ui import charts as ui_charts
 from dashboard.ui import page as ui
 from queries import absenteisme as aq
@@ -49,7 +51,7 @@ def _yearly(key: str, marks: dict, diff, text: str, since: str | None, *, neutra
     mark = marks.get(key) or marks.get(f"{key}_n1")
     if since is None or mark is None:
         return {}
-    return {"delta": disclosure.mark_text(mark), "delta_color": "gray", "delta_arrow": "off",
+    return {"delta": disclosure_marks.mark_text(mark), "delta_color": "gray", "delta_arrow": "off",
             "delta_description": since}  # the legend under the tiles explains the mark
 
 
@@ -66,7 +68,7 @@ def key_figures(s: dict, shown: dict, marks: dict[str, str]) -> None:
     since = "sur un an" if s["periode_fin_n1"] else None
 
     def count(key):
-        return publish.cell_text(catalog.RACCROCHAGE[key], shown[key], marks.get(key))
+        return publish_text.cell_text(catalog.RACCROCHAGE[key], shown[key], marks.get(key))
 
     row = st.columns(4)
     diff = _sub(shown["raccroches"], shown["raccroches_n1"])
@@ -111,7 +113,7 @@ def funnel_figures(s: dict, shown: dict, marks: dict[str, str]) -> None:
     masked = marks
 
     def count(key):
-        return publish.cell_text(catalog.RACCROCHAGE[key], shown[key], marks.get(key))
+        return publish_text.cell_text(catalog.RACCROCHAGE[key], shown[key], marks.get(key))
 
     row = st.columns(4)
     diff = _sub(shown["jeunes_signales"], shown["jeunes_signales_n1"])
@@ -137,7 +139,7 @@ def funnel_figures(s: dict, shown: dict, marks: dict[str, str]) -> None:
 def closed_figures(row, s: dict, shown: dict, marks: dict) -> None:
     """A closed year has no trajectory: the target and the gap to it."""
     def count(key):
-        return publish.cell_text(catalog.RACCROCHAGE[key], shown[key], marks.get(key))
+        return publish_text.cell_text(catalog.RACCROCHAGE[key], shown[key], marks.get(key))
 
     row[2].metric("Objectif de l'année", count("objectif"), border=True,
                   help="Objectif fixé pour ce territoire, ou à défaut somme des objectifs des territoires qui le "
@@ -257,7 +259,7 @@ def body() -> None:
     st.subheader("Repérage et accompagnement")
     funnel_figures(s, shown, marks)
     if marks:
-        st.caption(disclosure.legend())
+        st.caption(disclosure_marks.legend())
     if s["periode_fin_n1"]:
         trajectory = ("" if position.is_closed(s["phase"])  # a closed year speaks of its target only
                       else f" Trajectoire : {rules.PROFILE_SOURCES[s['profil_source']]} (voir Méthodologie).")

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import disclosure, fmt
+from dashboard import fmt
 from dashboard.charts import carte as charts
 from dashboard.charts import carte_classes as mapclasses
 from dashboard.charts import carte_geometry as mapgeo
 from dashboard.charts.common import SCHOOL_TYPE_LABELS
+from dashboard.disclosure import rule
 from dashboard.publish import screen
 from dashboard.ui import charts as ui_charts
 from dashboard.ui import page as ui
@@ -122,7 +123,7 @@ def _selection(chart_key: str, index: dict, ctx, clickable: list[str]) -> str | 
 
 def _count(figures: dict, key: str) -> str:
     if figures.get(key) is None:
-        return disclosure.masked_label() if key in figures["masque"] else fmt.MISSING
+        return rule.masked_label() if key in figures["masque"] else fmt.MISSING
     return fmt.integer(figures[key])
 
 
@@ -177,7 +178,7 @@ def _panel(ctx, index: dict, code: str | None) -> None:
     a.metric(f"Repérés pour 1{fmt.NBSP}000", _rate(figures, "eleves_reperes_pour_1000", per10k=True),
              help="Élèves repérés par les GPDS sur l'année pour 1 000 élèves inscrits (voir la page Prévention).")
     if figures["masque"]:
-        st.caption(f"Certaines valeurs sont masquées (effectif inférieur à {disclosure.threshold()}).")
+        st.caption(f"Certaines valeurs sont masquées (effectif inférieur à {rule.threshold()}).")
     st.page_link(
         str(PAGES_DIR / "raccrochage.py"), label="Voir sa page Raccrochage", icon=":material/trending_up:",
         query_params={"annee": ctx.annee, "territoire": code},
@@ -238,7 +239,7 @@ def body() -> None:
             notes.append(marks)
         states = set(data.values["etat"].to_list())
         if carte_values.MASKED in states:
-            notes.append(f"En gris : valeur masquée (effectif inférieur à {disclosure.threshold()}) ou manquante.")
+            notes.append(f"En gris : valeur masquée (effectif inférieur à {rule.threshold()}) ou manquante.")
         elif carte_values.MISSING in states:
             notes.append("En gris : pas de donnée pour l'année.")
         if carte_values.OUT_OF_SCOPE in states:

@@ -3,10 +3,11 @@ the territories below the selection."""
 
 import streamlit as st
 
-from dashboard import disclosure, fmt, publish
+from dashboard import fmt
 from dashboard.charts import raccrochage as charts
 from dashboard.charts import raccrochage_solutions, raccrochage_tables
-from dashboard.publish import catalog, narrative
+from dashboard.disclosure import marks as disclosure_marks
+from dashboard.publish import catalog, narrative, text
 from dashboard.ui import charts as ui_charts
 from dashboard.ui import page as ui
 from queries import donnees as dq
@@ -23,7 +24,7 @@ FILE_VIEWS = {"children": "sous-territoires", "reseaux": "reseaux", "reseau": "r
 
 def _cell(shown: dict, marks: dict, key: str) -> str:
     """The French text of one figure of the situation, or its secrecy mark (« < 5 », « s »)."""
-    return publish.cell_text(catalog.RACCROCHAGE[key], shown[key], marks.get(key))
+    return text.cell_text(catalog.RACCROCHAGE[key], shown[key], marks.get(key))
 
 
 def body() -> None:
@@ -116,7 +117,7 @@ def body() -> None:
     title = "Raccrochés par type de solution et par période" if by_type else "Raccrochés par période"
     st.subheader(title)
     ui_charts.chart(raccrochage_solutions.solutions_over_time_figure(periodes), key="solutions_periodes", title=title)
-    hidden = sum(1 for cells in periodes["cellules_masquees"].to_list() for c in disclosure.decode_marks(cells)
+    hidden = sum(1 for cells in periodes["cellules_masquees"].to_list() for c in disclosure_marks.decode_marks(cells)
                  if c in raccrochage_rules.SOLUTION_COLUMNS)
     if not by_type:
         st.caption("Sous l'académie, une période compte trop peu de jeunes par type de solution pour être détaillée "
@@ -162,7 +163,7 @@ def table(ctx, d: q.Detail) -> None:
     st.dataframe(raccrochage_tables.styled_table(frame, raccrochage_tables.SCREEN_COLUMNS), hide_index=True, width="stretch",
                  placeholder=charts.TABLE_PLACEHOLDER)
     st.caption("Cumuls depuis la rentrée jusqu'au dernier bilan reçu par chaque territoire. "
-               + disclosure.legend() + " Cliquez sur un en-tête pour trier.")
+               + disclosure_marks.legend() + " Cliquez sur un en-tête pour trier.")
     date = d.situation["periode_fin"]
     source = ui.provenance(ctx, f"Raccrochage — {ctx.territory.label} — {ctx.annee}",
                            data_date=f"bilans reçus jusqu'au {fmt.date_long(date)}" if date else None)

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import polars as pl
 from sqlalchemy import Connection, func, select
 
-from dashboard import disclosure
 from dashboard.access.scope import Scope
+from dashboard.disclosure import rule
 from dashboard.store import db
 from geodata.networks import NETWORKS
 from queries.territoires import (
@@ -100,10 +100,10 @@ def context_schools(conn: Connection, scope: Scope, ctx: MapContext) -> pl.DataF
             )
         ).all()
     )
-    limit = disclosure.threshold()
+    limit = rule.threshold()
     for r in selected:
         value = enrolment.get(r["uai"])
-        r["effectif_masque"] = disclosure.is_small(value, limit)
+        r["effectif_masque"] = rule.is_small(value, limit)
         r["effectif"] = None if r["effectif_masque"] else value
     return pl.DataFrame(selected, schema=SCHOOL_SCHEMA)
 
@@ -135,14 +135,14 @@ def context_mlds_sites(conn: Connection, scope: Scope, ctx: MapContext) -> pl.Da
         .where(m.c.annee_scolaire == annee_scolaire)
         .order_by(m.c.site_code)
     ).mappings().all()
-    limit = disclosure.threshold()
+    limit = rule.threshold()
     out = []
     for r in rows:
         network = breakdown.get(r["commune_insee"])
         if network not in reseaux:
             continue
         accueillis = r["jeunes_accueillis"]
-        small = disclosure.is_small(accueillis, limit)
+        small = rule.is_small(accueillis, limit)
         out.append({
             **r,
             "reseau_code": network,

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 import polars as pl
 from sqlalchemy import Connection
 
-from dashboard import disclosure
 from dashboard.access.scope import ACADEMIE, Scope
+from dashboard.disclosure import marks as disclosure_marks
 from dashboard.store import db
 from queries import absenteisme as aq
 from queries import prevention_figures as pf
@@ -278,7 +278,7 @@ def context_values(
         if state == MASKED:
             key = "jeunes_signales" if indicator == "signales_10000" else indicator
             own = figures[t.code]["marks"].get(key) if raccrochage else None
-            mark = own if indicator == "raccroches" and own else disclosure.SECONDARY
+            mark = own if indicator == "raccroches" and own else disclosure_marks.SECONDARY
         rows.append(
             {
                 "code": t.code,

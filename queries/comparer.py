@@ -18,8 +18,8 @@ from urllib.parse import urlencode
 import polars as pl
 from sqlalchemy import Connection
 
-from dashboard import disclosure
 from dashboard.access.scope import ACADEMIE, Scope
+from dashboard.disclosure import marks
 from queries import absenteisme as aq
 from queries import figures as figures_query
 from queries import raccrochage as rq
@@ -330,7 +330,7 @@ TRAJECTORY_SCHEMA = {
 
 def _cumul_mark(cells: str | None) -> str | None:
     """The decided mark of a period's cumulative raccrochés (None when shown)."""
-    return disclosure.decode_marks(cells).get("raccroches_cumul")
+    return marks.decode_marks(cells).get("raccroches_cumul")
 
 
 def trajectories(conn: Connection, scope: Scope, codes: Sequence[str], annee: str) -> pl.DataFrame:

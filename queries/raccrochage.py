@@ -31,9 +31,9 @@ from dataclasses import dataclass, field, replace
 import polars as pl
 from sqlalchemy import Connection
 
-from dashboard import disclosure
 from dashboard.access.scope import Scope
 from dashboard.disclosure import cells as dc
+from dashboard.disclosure import marks as disclosure_marks
 from queries import raccrochage_position as position
 from queries import territoires as tq
 from queries.raccrochage_load import Data, load
@@ -73,7 +73,7 @@ class Published:
         """The territory's own row as a one-row published frame (a network's table)."""
         row = {k: self.situation.get(k) for k in SITUATION_SCHEMA}
         frame = pl.DataFrame([row], schema=SITUATION_SCHEMA)
-        return frame.with_columns(pl.Series("cellules_masquees", [disclosure.encode_marks(self.marks)],
+        return frame.with_columns(pl.Series("cellules_masquees", [disclosure_marks.encode_marks(self.marks)],
                                             dtype=pl.String))
 
 
@@ -148,7 +148,7 @@ def _solutions_same_date_last_year(data: Data, territory: tq.Territory) -> dict 
 
 def _published_solutions_n1(detail_: Detail) -> dict | None:
     """The types of solution at the same date last year, masked as decided (None: no data, or a PSAD
-    or a network, for which they are not published: ``disclosure.cells.n1_columns``)."""
+    or a network, for which they are not published: ``dc.n1_columns``)."""
     if detail_.solutions_n1 is None or detail_.situation["niveau"] in dc.SMALL_LEVELS:
         return None
     return {c: None if c in detail_.solutions_n1_marks else v for c, v in detail_.solutions_n1.items()}

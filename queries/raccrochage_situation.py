@@ -13,9 +13,9 @@ from collections.abc import Sequence
 import polars as pl
 from sqlalchemy import Connection
 
-from dashboard import disclosure
 from dashboard.access.scope import Scope
 from dashboard.disclosure import cells as dc
+from dashboard.disclosure import marks
 from dashboard.schoolyear import month_rank
 from queries import raccrochage_networks as nets
 from queries import raccrochage_position as position
@@ -126,7 +126,7 @@ def situation_rows(data: Data, territories: Sequence[tq.Territory]) -> list[dict
 
 def _decided_marks(data: Data, code: str) -> list[str]:
     """The year's secrecy decision for the figures of one territory's situation row, encoded
-    (``disclosure.encode_marks``): totals, « même date l'an dernier » (``*_n1``), projection."""
+    (``marks.encode_marks``): totals, « même date l'an dernier » (``*_n1``), projection."""
     out: dict[str, str] = {}
     for column in dc.TOTAL_COLUMNS:
         mark = data.marks.get(dc.Key(data.annee, code, dc.TOTAL, "", column))
@@ -139,7 +139,7 @@ def _decided_marks(data: Data, code: str) -> list[str]:
     mark = data.marks.get(dc.Key(data.annee, code, dc.PROJECTION, "", dc.RACCROCHES))
     if mark:
         out["projection"] = mark
-    return [part.strip() for part in disclosure.encode_marks(out).split(",") if part.strip()]
+    return [part.strip() for part in marks.encode_marks(out).split(",") if part.strip()]
 
 
 def _profile_source(members: Sequence[nets.Network], academie_source: str) -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard import disclosure, fmt
+from dashboard import fmt
 from dashboard.charts.common import (
     BLUE_FRANCE,
     GREY,
@@ -29,6 +29,8 @@ from dashboard.charts.common import (
 )
 from dashboard.charts.raccrochage_tables import frame_phase, status_text
 from dashboard.charts.secret_marks import add_line_marks, line_marks, period_marks
+from dashboard.disclosure import marks as disclosure_marks
+from dashboard.disclosure import rule
 from dashboard.publish import screen
 from queries import raccrochage_position as position
 from queries import raccrochage_rules
@@ -43,7 +45,7 @@ FUNNEL_LABELS = {
     "raccroches": "Raccrochés",
 }
 #: a figure masked by the disclosure rule (« s »), a count under the threshold being « < 5 »
-MASKED_TEXT = disclosure.SECONDARY_LABEL
+MASKED_TEXT = disclosure_marks.SECONDARY_LABEL
 #: placeholder for missing values in ``st.dataframe`` (pass as ``placeholder=``)
 TABLE_PLACEHOLDER = screen.PLACEHOLDER
 MASKED_NOTE = ("Valeurs masquées (secret statistique) : leur marque est écrite à la place de la barre ; une courbe "
@@ -56,12 +58,12 @@ LINE_MASKED_NOTE = ("Un cercle gris marqué « < 5 » ou « s » signale un poin
 
 def cumul_masked(*frames: pl.DataFrame) -> bool:
     """Whether a cumulative point of these period series is masked (its mark drawn on the chart)."""
-    return any("raccroches_cumul" in disclosure.decode_marks(cells) for frame in frames
+    return any("raccroches_cumul" in disclosure_marks.decode_marks(cells) for frame in frames
                if "cellules_masquees" in frame.columns for cells in frame["cellules_masquees"].to_list())
 
 
 def _count_text(value, masked: bool = False) -> str:
-    return disclosure.masked_label() if masked else fmt.integer(value)
+    return rule.masked_label() if masked else fmt.integer(value)
 
 
 _empty = empty_figure
@@ -167,7 +169,7 @@ def trajectory_figure(
     elif own_dates is not None and own_dates.previous_mark:  # last year's level at the same dates, masked
         fig.add_trace(go.Scatter(
             x=[own_dates.rank], y=[0], mode="markers+text", name=own_dates.previous_name, legendrank=4,
-            text=[disclosure.mark_text(own_dates.previous_mark)], textposition="top center",
+            text=[disclosure_marks.mark_text(own_dates.previous_mark)], textposition="top center",
             textfont={"color": GREY, "size": 13},
             marker={"symbol": "square-open", "size": 11, "color": GREY, "line": {"width": 2.5, "color": GREY}},
             hovertemplate=f"<b>{own_dates.previous_name}</b> : masqué (secret statistique)<extra></extra>",

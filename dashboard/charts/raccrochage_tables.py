@@ -9,8 +9,9 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from dashboard import fmt, publish
+from dashboard import fmt
 from dashboard.publish import catalog, screen
+from dashboard.publish import columns as publish_columns
 from queries import raccrochage_position as position
 from queries.statuses import STATUS_LABELS
 
@@ -64,11 +65,11 @@ SCREEN_COLUMNS = ("libelle", "statut", "periode_fin_min",
 
 
 def situation_table(frame: pl.DataFrame, columns: Sequence[str] = SUMMARY_COLUMNS,
-                    name: str = "Raccrochage") -> publish.Table:
+                    name: str = "Raccrochage") -> publish_columns.Table:
     """Situation rows (``Detail.publie``: marks in ``cellules_masquees``) as a declared table; a
     closed year shows the gap to the target in place of its trajectory (``position.year_columns``)."""
     columns = position.year_columns(columns, frame_phase(frame))
-    return publish.table(name, frame, [catalog.RACCROCHAGE[c] for c in columns if c in frame.columns])
+    return publish_columns.table(name, frame, [catalog.RACCROCHAGE[c] for c in columns if c in frame.columns])
 
 
 def frame_phase(frame: pl.DataFrame) -> str | None:
@@ -81,10 +82,10 @@ def frame_phase(frame: pl.DataFrame) -> str | None:
 
 def styled_table(frame: pl.DataFrame, columns: Sequence[str] = SUMMARY_COLUMNS, markdown: bool = False):
     """The situation rows for ``st.dataframe`` (``st.table`` with ``markdown``: names escaped):
-    numeric cells shown in French, masked cells marked, the status coloured (``publish.screen``)."""
+    numeric cells shown in French, masked cells marked, the status coloured (``screen``)."""
     return screen.styler(situation_table(frame, columns), markdown=markdown)
 
 
-def export_table(frame: pl.DataFrame, name: str = "Raccrochage") -> publish.Table:
+def export_table(frame: pl.DataFrame, name: str = "Raccrochage") -> publish_columns.Table:
     """The situation rows for CSV/XLSX downloads, every column, the code first."""
     return situation_table(frame, EXPORT_COLUMNS, name)

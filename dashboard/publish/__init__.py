@@ -6,10 +6,6 @@
 * ``text`` — French text of a value or a masked cell (page, deck tables and tiles);
 * ``screen`` — ``st.dataframe`` Styler; ``csvfile`` — CSV; ``workbook`` — XLSX with « Notes »;
 * ``provenance`` — source, data date, secrecy rule and demonstration notice of a file.
-"""
 
-from dashboard.publish.columns import Column, Kind, Table, column_map, table  # noqa: F401
-from dashboard.publish.csvfile import csv_bytes  # noqa: F401
-from dashboard.publish.provenance import Provenance  # noqa: F401
-from dashboard.publish.text import cell_text, rounded, value_text  # noqa: F401
-from dashboard.publish.workbook import xlsx_bytes  # noqa: F401
+The package's modules are imported by name (``from dashboard.publish import columns``).
+"""

@@ -23,7 +23,7 @@ from dashboard import fmt
 from dashboard.access import audit, auth
 from dashboard.access.scope import AccessDenied
 from dashboard.cli import FrenchArgumentParser
-from dashboard.slides import build_deck, check_template, deck_filename
+from dashboard.slides.build import build_deck, check_template, deck_filename
 from dashboard.store import database, dbfailure, lifecycle
 from queries import territoires as tq
 

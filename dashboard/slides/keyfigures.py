@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dashboard import disclosure, fmt, publish
+from dashboard import fmt
+from dashboard.disclosure import marks
 from dashboard.publish import catalog
+from dashboard.publish import text as publish_text
 from dashboard.publish.columns import Column, Kind
 from dashboard.slides.model import DeckContent
 from queries import raccrochage_position as position
@@ -60,19 +62,19 @@ def _trend(diff, text: str, higher_is_better: bool | None) -> dict:
 
 def _text(content: DeckContent, key: str) -> str:
     """The French text of a figure of the situation, or its secrecy mark."""
-    return publish.cell_text(catalog.RACCROCHAGE[key], content.shown[key], content.marks.get(key))
+    return publish_text.cell_text(catalog.RACCROCHAGE[key], content.shown[key], content.marks.get(key))
 
 
 def _figure(content: DeckContent, key: str, kind: str = "count") -> dict:
     """The tile fields of the figure ``key``: kind, number as shown, mark."""
     value = content.shown[key]
-    number = value if kind == "expected" else publish.rounded(catalog.RACCROCHAGE[key], value)
+    number = value if kind == "expected" else publish_text.rounded(catalog.RACCROCHAGE[key], value)
     return {"kind": kind, "number": number, "mark": content.marks.get(key)}
 
 
 def _changed(diff, kind: str) -> dict:
     column = catalog.RACCROCHAGE["raccroches"] if kind == "count" else POINTS
-    return {"change_number": publish.rounded(column, diff)}
+    return {"change_number": publish_text.rounded(column, diff)}
 
 
 def tiles(content: DeckContent) -> list[Tile]:
@@ -160,10 +162,10 @@ def _absence_tile(content: DeckContent) -> Tile:
     if a is None or a.ensemble is None:
         return Tile(label, fmt.MISSING, "aucune donnée", source="absenteisme")
     row = a.ensemble
-    mark = disclosure.SECONDARY if row.get("masque") else None
+    mark = marks.SECONDARY if row.get("masque") else None
     rate = catalog.absence_columns(content.annee, content.annee_n1)["taux"]
     diff = row.get("evolution")
-    return Tile(label, publish.cell_text(rate, row["taux"], mark), "élèves à 4 demi-journées ou plus",
+    return Tile(label, publish_text.cell_text(rate, row["taux"], mark), "élèves à 4 demi-journées ou plus",
                 context="sur un an, mêmes mois", source="absenteisme", **_trend(diff, fmt.signed_points(diff), False),
-                kind="rate", number=None if mark else publish.rounded(rate, row["taux"]), mark=mark,
-                change_number=publish.rounded(POINTS, diff))
+                kind="rate", number=None if mark else publish_text.rounded(rate, row["taux"]), mark=mark,
+                change_number=publish_text.rounded(POINTS, diff))

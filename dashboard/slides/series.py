@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from dashboard import disclosure, fmt, publish
+from dashboard import fmt
 from dashboard.charts import raccrochage as rc
 from dashboard.charts import raccrochage_solutions, raccrochage_tables
 from dashboard.charts.common import BLUE_FRANCE, LIGHT_GREY, SOLUTION_COLORS
-from dashboard.publish import catalog
+from dashboard.disclosure import marks as disclosure_marks
+from dashboard.publish import catalog, text
+from dashboard.publish import columns as publish_columns
 from dashboard.publish.columns import Column, Kind
 from dashboard.slides import style
 from dashboard.slides.model import DeckContent
@@ -63,12 +65,12 @@ RATE = Column("valeur", "Valeur", Kind.RATE)
 
 def _counts(values) -> list[int | None]:
     """Counts as shown: whole young people (an expected level of 397,18 is 397)."""
-    return [publish.rounded(COUNT, v) for v in values]
+    return [text.rounded(COUNT, v) for v in values]
 
 
 def _rates(values) -> list[float | None]:
     """Rates as shown: fractions rounded to the tenth of a percent (0.031 for « 3,1 % »)."""
-    return [publish.rounded(RATE, v) for v in values]
+    return [text.rounded(RATE, v) for v in values]
 
 
 def _all(values) -> list[bool]:
@@ -79,7 +81,7 @@ def _period_marks(periods: pl.DataFrame, column: str) -> list[str | None]:
     """The disclosure mark of ``column`` on each period row (None where shown)."""
     if "cellules_masquees" not in periods.columns:
         return [None] * periods.height
-    return [disclosure.decode_marks(cells).get(column) for cells in periods["cellules_masquees"].to_list()]
+    return [disclosure_marks.decode_marks(cells).get(column) for cells in periods["cellules_masquees"].to_list()]
 
 
 def _masked_marks(values, marks: dict | None = None, keys=None) -> list[str | None]:
@@ -88,7 +90,7 @@ def _masked_marks(values, marks: dict | None = None, keys=None) -> list[str | No
     for index, value in enumerate(values):
         key = keys[index] if keys is not None else None
         mark = (marks or {}).get(key) if key is not None else None
-        out.append(None if value is not None else (mark or disclosure.SECONDARY))
+        out.append(None if value is not None else (mark or disclosure_marks.SECONDARY))
     return out
 
 
@@ -255,9 +257,9 @@ def absence(content: DeckContent) -> ChartSpec | None:
     series = []
     if any(v is not None for v in previous):
         series.append(Series(f"{content.annee_n1} (mêmes mois)", previous, LIGHT_GREY, labelled=_all(previous),
-                             marks=[disclosure.SECONDARY if r.get("masque_precedent") else None for r in rows]))
+                             marks=[disclosure_marks.SECONDARY if r.get("masque_precedent") else None for r in rows]))
     series.append(Series(content.annee, current, BLUE_FRANCE, labelled=_all(current),
-                         marks=[disclosure.SECONDARY if r.get("masque") else None for r in rows]))
+                         marks=[disclosure_marks.SECONDARY if r.get("masque") else None for r in rows]))
     refs = _rates(a.references.get(r["groupe"]) for r in rows)
     if any(v is not None for v in refs):
         series.append(Series(reference_name(content), refs, style.REFERENCE, labelled=_all(refs)))
@@ -267,7 +269,7 @@ def absence(content: DeckContent) -> ChartSpec | None:
 def _masked_columns(frame: pl.DataFrame) -> set[str]:
     if "cellules_masquees" not in frame.columns:
         return set()
-    return {k for cells in frame["cellules_masquees"].to_list() for k in disclosure.decode_marks(cells)}
+    return {k for cells in frame["cellules_masquees"].to_list() for k in disclosure_marks.decode_marks(cells)}
 
 
 def masked_on(content: DeckContent, slide: str) -> bool:
@@ -334,13 +336,13 @@ def table_header(phase: str | None = None) -> list[str]:
 
 
 def table_rows(frame: pl.DataFrame) -> list[dict]:
-    """Display rows of a sub-territory table: ``cells`` (the French text of ``publish.text``, the
+    """Display rows of a sub-territory table: ``cells`` (the French text of ``text``, the
     secrecy mark where masked), ``statut`` (for the colour)."""
     table = raccrochage_tables.situation_table(frame, TABLE_COLUMNS)
     out = []
     for (values, marks), code, statut in zip(table.rows(), frame["code"].to_list(), frame["statut"].to_list(),
                                              strict=True):
-        cells = [publish.cell_text(c, values[c.key], marks.get(c.key)) for c in table.columns]
+        cells = [text.cell_text(c, values[c.key], marks.get(c.key)) for c in table.columns]
         out.append({"code": code, "statut": statut or "inconnu", "cells": cells})
     return out
 
@@ -357,7 +359,7 @@ VALUE_KINDS = {"count": (Kind.COUNT, None), "percent": (Kind.RATE, None), "per10
 
 
 def spec_table(name: str, spec: ChartSpec, category: str,
-               sources: tuple[str, ...] = ("raccrochage", "absenteisme")) -> publish.Table:
+               sources: tuple[str, ...] = ("raccrochage", "absenteisme")) -> publish_columns.Table:
     """A chart's data as a declared table: the category, one column per series (counts, rates or
     rates per 1 000 as the chart shows them)."""
     kind, decimals = VALUE_KINDS[spec.value_format]
@@ -370,4 +372,4 @@ def spec_table(name: str, spec: ChartSpec, category: str,
                for k, s in zip(keys, spec.series, strict=True)}}
     marks = [{k: s.marks[i] for k, s in zip(keys, spec.series, strict=True) if i < len(s.marks) and s.marks[i]}
              for i in range(len(spec.categories))]
-    return publish.table(name, pl.DataFrame(data), columns, marks=marks, sources=sources)
+    return publish_columns.table(name, pl.DataFrame(data), columns, marks=marks, sources=sources)

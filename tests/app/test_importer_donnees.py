@@ -7,7 +7,7 @@ from __future__ import annotations
 import polars as pl
 from sqlalchemy import func, select
 
-from dashboard import importer
+from dashboard.importer import maintenance, service
 from dashboard.importer import status as import_status
 from dashboard.store import database, db
 from tests.support import ROOT, cli
@@ -32,10 +32,10 @@ def test_kinds_are_demo_then_real_after_clearing_and_importing(writable_demo_url
     # the deck carries absenteeism and prevention slides: their files are listed as what it lacks
     deck = missing.filter(pl.col("page") == "Dialogue de gestion")["manquant"][0]
     assert "Absentéisme mensuel" in deck and "Activité des GPDS" in deck
-    backup = importer.backup_database(engine)
+    backup = maintenance.backup_database(engine)
     assert backup is not None and backup.exists() and backup.parent.name == "sauvegardes"
-    importer.clear_demo_data(engine)
-    result = importer.import_file(engine, schools_file(), "etablissements.csv")
+    maintenance.clear_demo_data(engine)
+    result = service.import_file(engine, schools_file(), "etablissements.csv")
     assert result.written
     after = status(engine)
     assert after["etablissements"] == ("importées", 4, "etablissements.csv")

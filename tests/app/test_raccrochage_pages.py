@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard import disclosure, fmt
+from dashboard import fmt
 from dashboard.access.scope import Scope
+from dashboard.disclosure import marks as disclosure_marks
+from dashboard.disclosure import rule
 from dashboard.publish import screen
 from dashboard.store import database, lifecycle
 from queries.figures import territory_figures
@@ -66,13 +68,13 @@ def _metrics(at) -> dict[str, str]:
 def _count(figures: dict, key: str) -> str:
     """« < 5 » for a count under the threshold, « s » for a count masked to protect another one."""
     if key in figures["masque"]:
-        return disclosure.mark_text(figures["secret"][key])
+        return disclosure_marks.mark_text(figures["secret"][key])
     return fmt.integer(figures[key])
 
 
 def _rate(figures: dict, key: str) -> str:
     """A masked rate is « s », never « < 5 » (which would read as under 5 %)."""
-    return disclosure.SECONDARY_LABEL if key in figures["masque"] else fmt.percent(figures[key])
+    return disclosure_marks.SECONDARY_LABEL if key in figures["masque"] else fmt.percent(figures[key])
 
 
 def check_accueil(at, f: dict) -> None:
@@ -380,19 +382,19 @@ def test_a_masked_bar_of_a_page_chart_shows_its_mark_where_it_would_stand():
                             "raccroches": [None, 30], "cellules_masquees": ["raccroches", "contrats_foquale=s"]})
     contracts = raccrochage_solutions.contracts_figure(periods)
     (marks,) = [t for t in contracts.data if getattr(t, "mode", None) == "text"]
-    assert list(marks.x) == ["nov.–déc."] and list(marks.text) == [disclosure.SECONDARY_LABEL]
+    assert list(marks.x) == ["nov.–déc."] and list(marks.text) == [disclosure_marks.SECONDARY_LABEL]
     assert list(marks.y) == [0] and list(contracts.data[0].y) == [12, None]  # the bar holds no value
     flows = raccrochage_solutions.solutions_over_time_figure(periods.with_columns(  # a PSAD: its periods' raccrochés only
         non_publie=pl.lit(", ".join(raccrochage_rules.SOLUTION_COLUMNS)),
         **{c: pl.lit(None, dtype=pl.Int64) for c in raccrochage_rules.SOLUTION_COLUMNS}))
     (marks,) = [t for t in flows.data if getattr(t, "mode", None) == "text"]
-    assert list(marks.x) == ["sept.–oct."] and list(marks.text) == [disclosure.masked_label()]
+    assert list(marks.x) == ["sept.–oct."] and list(marks.text) == [rule.masked_label()]
     current = {c: 10 for c in raccrochage_rules.SOLUTION_COLUMNS}
     previous = dict(current, raccroches_mlds=None)
     shares = raccrochage_solutions.solution_shares_figure(current, previous, YEAR, "2013-2014", current_total=60, previous_total=60,
-                                           previous_marks={"raccroches_mlds": disclosure.SECONDARY})
+                                           previous_marks={"raccroches_mlds": disclosure_marks.SECONDARY})
     last_year = shares.data[0]
-    assert last_year.text[raccrochage_rules.SOLUTION_COLUMNS.index("raccroches_mlds")] == disclosure.SECONDARY_LABEL
+    assert last_year.text[raccrochage_rules.SOLUTION_COLUMNS.index("raccroches_mlds")] == disclosure_marks.SECONDARY_LABEL
 
 
 def test_a_masked_point_of_a_line_shows_its_mark_on_the_line():
@@ -415,18 +417,18 @@ def test_a_masked_point_of_a_line_shows_its_mark_on_the_line():
                             "cellules_masquees": ["raccroches_cumul", "", ""]})
     target = pl.DataFrame({"rang": [1, 3, 5], "attendu": [8.0, 20.0, 33.0], "libelle": ["a", "b", "c"],
                            "part_profil": [0.1, 0.25, 0.4]})
-    own = charts.OwnDates(5, 33.0, None, "2013-2014", disclosure.PRIMARY)
+    own = charts.OwnDates(5, 33.0, None, "2013-2014", disclosure_marks.PRIMARY)
     fig = charts.trajectory_figure(periods, history, target, YEAR, 80, own_dates=own)
     marks = [t for t in fig.data if t.name == MASKED_POINT_NAME]
-    assert sorted((list(t.x), list(t.text)) for t in marks) == [([1], [disclosure.masked_label()]),
-                                                              ([3], [disclosure.SECONDARY_LABEL])]
+    assert sorted((list(t.x), list(t.text)) for t in marks) == [([1], [rule.masked_label()]),
+                                                              ([3], [disclosure_marks.SECONDARY_LABEL])]
     assert [t.showlegend for t in marks].count(True) == 1
     this_year = next(t for t in marks if list(t.x) == [3])
     assert list(this_year.y) == [20]  # midway between the published points around it: no value of its own
     assert list(next(t for t in fig.data if t.name == YEAR).y) == [10, None, 30]
     (previous,) = [t for t in fig.data if t.name == own.previous_name]
-    assert list(previous.text) == [disclosure.masked_label()]
+    assert list(previous.text) == [rule.masked_label()]
     contracts = raccrochage_solutions.contracts_figure(periods)
     (line,) = [t for t in contracts.data if t.name == MASKED_POINT_NAME]
-    assert list(line.x) == ["nov.–déc."] and list(line.text) == [disclosure.SECONDARY_LABEL]
+    assert list(line.x) == ["nov.–déc."] and list(line.text) == [disclosure_marks.SECONDARY_LABEL]
     assert charts.cumul_masked(periods) and not charts.cumul_masked(periods.with_columns(cellules_masquees=pl.lit("")))

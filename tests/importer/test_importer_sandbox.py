@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from dashboard import fmt, importer
-from dashboard.importer import limits, sandbox
+from dashboard import fmt
+from dashboard.importer import limits, reading, sandbox, service
 from dashboard.store import database, db
 from tests.support import cli
 from tests.support.hostile_files import FILES, shared_string_bomb
@@ -54,7 +54,7 @@ def big_csv() -> bytes:
 
 @MEMORY
 def test_a_read_over_the_memory_cap_is_stopped_and_the_cap_named():
-    with pytest.raises(importer.UnreadableFile) as refused:
+    with pytest.raises(reading.UnreadableFile) as refused:
         sandbox.read_isolated(big_csv(), "absenteisme.csv", memory_mb=64)
     assert refused.value.message == sandbox.memory_refusal(64)
     assert sandbox.last_stats["cap"] == "memory"
@@ -62,7 +62,7 @@ def test_a_read_over_the_memory_cap_is_stopped_and_the_cap_named():
 
 
 def test_a_read_over_the_processor_cap_is_stopped_and_the_cap_named():
-    with pytest.raises(importer.UnreadableFile) as refused:
+    with pytest.raises(reading.UnreadableFile) as refused:
         sandbox.read_isolated(big_csv(), "absenteisme.csv", cpu_seconds=1)
     assert refused.value.message == sandbox.time_refusal(1) and sandbox.last_stats["cap"] == "time"
 
@@ -75,7 +75,7 @@ def test_the_same_file_within_the_caps_is_read():
 
 def test_validation_reads_through_the_child(db_engine):
     sandbox.last_stats.clear()
-    checked = importer.validate(db_engine, b"annee_scolaire;territoire_code;indicateur;objectif\r\n"
+    checked = service.validate(db_engine, b"annee_scolaire;territoire_code;indicateur;objectif\r\n"
                                            b"2014-2015;R86-POI;raccroches;40\r\n", "objectifs.csv")
     assert checked.ok and sandbox.last_stats.get("peak_mb")
 

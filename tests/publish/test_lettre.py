@@ -88,11 +88,11 @@ def _export(engine, code: str, annee: str) -> dict:
 
 
 def _assert_same(item: dict, export: dict) -> None:
-    from dashboard import publish
+    from dashboard.publish import text as publish_text
 
     key = item["cle"]
     line = export["lines"][key]
-    assert item["texte"] == publish.cell_text(line.column, line.value, line.mark), key
+    assert item["texte"] == publish_text.cell_text(line.column, line.value, line.mark), key
     if key in export["secret"]:
         assert item["valeur"] is None and item["secret"] == export["secret"][key], key
     else:

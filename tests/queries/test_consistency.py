@@ -21,14 +21,17 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from dashboard import disclosure, fmt, publish, schoolyear, slides
+from dashboard import fmt, schoolyear
 from dashboard.access.scope import ACADEMIE, AccessDenied, Scope
 from dashboard.charts import absenteisme_tables as abs_tables
 from dashboard.charts import carte as carte_charts
 from dashboard.charts import comparer_export, raccrochage_solutions, raccrochage_tables
+from dashboard.disclosure import marks, rule
 from dashboard.publish import catalog
+from dashboard.publish import columns as publish_columns
 from dashboard.publish.figures import flatten, published, render
-from dashboard.slides import keyfigures, series, workbook
+from dashboard.slides import content as slides_content
+from dashboard.slides import deck, keyfigures, series, workbook
 from dashboard.store import database, db
 from queries import absenteisme as aq
 from queries import absenteisme_etablissements as qe
@@ -61,7 +64,7 @@ RESEAU_ANG = Scope.for_role("reseau", "R16-ANG", "r")
 
 
 def limit() -> int:
-    return disclosure.threshold()
+    return rule.threshold()
 
 
 def small(value) -> bool:
@@ -107,7 +110,7 @@ def world(demo_engine):
 def decks(demo_engine, world):
     """Deck contents (without the map image) of ``DECK_CODES`` for every year."""
     with demo_engine.connect() as conn:
-        return {(code, annee): slides.gather(conn, FULL, code, annee, with_map=False)
+        return {(code, annee): slides_content.gather(conn, FULL, code, annee, with_map=False)
                 for annee in world["years"] for code in DECK_CODES}
 
 
@@ -115,7 +118,7 @@ def decks(demo_engine, world):
 def rendered(decks):
     """The PPTX of PSAD Saintes, 2014-2015 (charts, tiles, a table of networks), read back."""
     content = decks[("P17-SAI", "2014-2015")]
-    return content, list(open_deck(slides.render(content)).slides)
+    return content, list(open_deck(deck.render(content)).slides)
 
 
 def _years(world):
@@ -191,7 +194,7 @@ def test_deck_content_equals_the_export(world, decks):
             if figures["raccroches"] is not None:
                 assert current[-1] == figures["raccroches"], where
         tiles = {t.label: t.value for t in keyfigures.tiles(content)}
-        count = {k: disclosure.mark_text(figures["secret"][k]) if figures[k] is None else fmt.integer(figures[k])
+        count = {k: marks.mark_text(figures["secret"][k]) if figures[k] is None else fmt.integer(figures[k])
                  for k in ("raccroches", "jeunes_signales")}
         assert tiles["Raccrochés depuis la rentrée"] == count["raccroches"], where
         assert tiles["Jeunes signalés"] == count["jeunes_signales"], where
@@ -217,7 +220,7 @@ def test_deck_content_equals_the_export(world, decks):
 
 
 def _slide_index(content, key: str) -> int:
-    return slides.slide_plan(content).index(key)
+    return deck.slide_plan(content).index(key)
 
 
 def test_pptx_charts_tables_and_tiles_hold_the_content(rendered):
@@ -507,7 +510,7 @@ def _sheet_rows(sheet) -> list[dict]:
 
 
 #: Count columns of the raccrochage tables (headers of their CSV/XLSX) and of the deck's tables.
-TABLE_COUNT_COLUMNS = [c for c in raccrochage_tables.EXPORT_COLUMNS if catalog.RACCROCHAGE[c].kind == publish.Kind.COUNT]
+TABLE_COUNT_COLUMNS = [c for c in raccrochage_tables.EXPORT_COLUMNS if catalog.RACCROCHAGE[c].kind == publish_columns.Kind.COUNT]
 COUNT_HEADERS = [catalog.RACCROCHAGE[c].header for c in TABLE_COUNT_COLUMNS]
 
 
@@ -653,7 +656,7 @@ def test_deck_tables_charts_and_workbook_have_no_small_count(world, decks):
             cells = [dict(zip(columns, r["cells"], strict=True), code=r["code"])
                      for r in series.table_rows(frame)]
             leaks += _small_counts(cells, table_counts, "code", index, ("slide table", *where), seen)
-        book = load_workbook(io.BytesIO(slides.figures_xlsx(content)))
+        book = load_workbook(io.BytesIO(workbook.xlsx_bytes(content)))
         for name in ("Territoires", "Réseaux"):
             if name in book.sheetnames:
                 leaks += _small_counts(_sheet_rows(book[name]), COUNT_HEADERS, "Code", index, (name, *where), seen)
@@ -920,9 +923,9 @@ def test_scoped_user_sees_nothing_of_another_department(demo_engine, world, scop
                 with pytest.raises(AccessDenied):
                     call(code)
         with pytest.raises(AccessDenied):
-            slides.gather(conn, scope, others[0], annee, with_map=False)
-        own = slides.gather(conn, scope, scope.territoire_code, annee, with_map=False)
-        academie = slides.gather(conn, scope, ACADEMIE, annee, with_map=False)
+            slides_content.gather(conn, scope, others[0], annee, with_map=False)
+        own = slides_content.gather(conn, scope, scope.territoire_code, annee, with_map=False)
+        academie = slides_content.gather(conn, scope, ACADEMIE, annee, with_map=False)
     for content in (own, academie):
         assert set(content.sous_territoires["code"]) | set(content.reseaux["code"]) <= detail
         texts = " ".join([h.text for h in content.highlights]

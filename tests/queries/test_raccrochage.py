@@ -270,18 +270,18 @@ def test_detail_bundle_matches_functions(engine):
 def test_disclosure_of_network_and_psad_rows(engine):
     """Every row of every level goes through the year's decision: no count under the threshold is
     shown, a small count is marked « < 5 » (primary), a count masked to protect it « s »."""
-    from dashboard import disclosure
+    from dashboard.disclosure import marks as disclosure_marks
 
     with engine.connect() as conn:
         frames = [raccrochage_situation.situations(conn, FULL, "16", YEAR, niveau="reseau"), raccrochage_situation.situations(conn, FULL, "16", YEAR),
                   raccrochage_situation.situations(conn, FULL, "ACAD", YEAR)]
     for frame in frames:
         for row in raccrochage_rules.published_frame(frame).iter_rows(named=True):
-            marks = disclosure.decode_marks(row["cellules_masquees"])
+            marks = disclosure_marks.decode_marks(row["cellules_masquees"])
             for key in raccrochage_rules.DISCLOSED_COUNTS:
                 value = row.get(key)
                 assert value is None or not 0 < value < 5, (row["code"], key, value)
-                if key in marks and marks[key] == disclosure.PRIMARY:
+                if key in marks and marks[key] == disclosure_marks.PRIMARY:
                     raw = frame.filter(frame["code"] == row["code"])[key][0]
                     assert raw is not None and 0 < raw < 5, (row["code"], key, raw)
     cog = raccrochage_rules.published_frame(frames[0]).filter(frames[0]["code"] == "R16-COG").row(0, named=True)

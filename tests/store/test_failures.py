@@ -17,7 +17,7 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, insert, select, text
 
-from dashboard import importer
+from dashboard.importer import service
 from dashboard.store import database, db, dbfailure
 from dashboard.ui.page import GENERIC_ERROR
 from tests.support import ROOT, cli
@@ -178,7 +178,7 @@ def test_concurrent_import_of_the_same_rows_is_a_conflict_and_writes_nothing(pg_
         values = dict(zip(["annee_scolaire", "periode_fin", "reseau_code", *db.BILAN_COUNT_COLUMNS], bilan(),
                           strict=True))
         other.execute(insert(db.bilans), [values])  # the same key as the file's, not committed yet
-        thread, outcome = _in_thread(lambda: importer.import_file(pg_engine, bilans_file(bilan()), "bilans.csv"))
+        thread, outcome = _in_thread(lambda: service.import_file(pg_engine, bilans_file(bilan()), "bilans.csv"))
         _wait_until_blocked_by(pg_engine, other, thread, outcome)
         transaction.commit()
     finally:
@@ -192,7 +192,7 @@ def test_concurrent_import_of_the_same_rows_is_a_conflict_and_writes_nothing(pg_
     with pg_engine.connect() as conn:
         assert conn.execute(select(db.import_log)).all() == []  # the import's transaction was rolled back
     # tried again, the file is checked against the rows now there: nothing left to write
-    again = importer.import_file(pg_engine, bilans_file(bilan()), "bilans.csv")
+    again = service.import_file(pg_engine, bilans_file(bilan()), "bilans.csv")
     assert again.written and not again.counts.any_change
 
 
@@ -293,7 +293,7 @@ def test_importer_page_says_a_concurrent_write_conflicted(writable_demo_url, mon
     """The exception a concurrent import raises (a real one, from SQLite) reaches the page."""
     from streamlit.testing.v1 import AppTest
 
-    from dashboard import importer as package
+    from dashboard.importer import service
 
     conn = sqlite3.connect(sqlite_path(writable_demo_url))
     conflict = _raised(lambda: conn.execute("INSERT INTO meta (cle, valeur) SELECT cle, valeur FROM meta"))
@@ -302,7 +302,7 @@ def test_importer_page_says_a_concurrent_write_conflicted(writable_demo_url, mon
     def import_file(*args, **kwargs):
         raise conflict
 
-    monkeypatch.setattr(package, "import_file", import_file)
+    monkeypatch.setattr(service, "import_file", import_file)
     monkeypatch.setenv(database.ENV_URL, writable_demo_url)
     at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60).run()
     at.switch_page(str(ROOT / "pages" / "importer.py")).run()

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 
-from dashboard import importer
+from dashboard.importer import service
 from dashboard.store import database, dbfailure, integrity, lifecycle
 from tests.support import ROOT, cli
 from tests.support.importer import csv_bytes
@@ -90,7 +90,7 @@ def test_an_import_into_a_damaged_database_writes_nothing(damaged_url):
     before = digest(damaged_url)
     engine = database.make_engine(damaged_url)
     with pytest.raises(integrity.DatabaseDamaged):
-        importer.import_file(engine, OBJECTIFS, "objectifs.csv")
+        service.import_file(engine, OBJECTIFS, "objectifs.csv")
     engine.dispose()
     assert digest(damaged_url) == before
 
@@ -129,7 +129,7 @@ def test_the_restore_command_puts_a_backup_back_and_imports_work_again(damaged_u
     assert done.returncode == 0 and "Base restaurée" in done.stdout, done.stderr
     engine = database.make_engine(damaged_url)
     integrity.check(engine)
-    assert importer.import_file(engine, OBJECTIFS, "objectifs.csv").written
+    assert service.import_file(engine, OBJECTIFS, "objectifs.csv").written
     engine.dispose()
 
 
@@ -159,7 +159,7 @@ def test_a_postgresql_schema_missing_a_table_is_damaged(db_engine):
     with db_engine.begin() as conn:
         conn.execute(text("DROP TABLE prevention"))
     with pytest.raises(integrity.DatabaseDamaged) as found:
-        importer.import_file(db_engine, OBJECTIFS, "objectifs.csv")
+        service.import_file(db_engine, OBJECTIFS, "objectifs.csv")
     assert "prevention" in found.value.detail
 
 
@@ -184,7 +184,7 @@ def test_a_full_disk_is_named_and_nothing_is_written(tmp_path):
                for n in range(3000)]
     data = csv_bytes(["uai", "nom", "type", "secteur", "commune_insee"], schools)
     with pytest.raises((OperationalError, sqlite3.OperationalError)) as failure:  # the driver's own, in bulk
-        importer.import_file(engine, data, "etablissements.csv")
+        service.import_file(engine, data, "etablissements.csv")
     assert dbfailure.kind(failure.value) == dbfailure.FULL
     text_ = dbfailure.explain(failure.value, dbfailure.IMPORT)
     assert text_.startswith("Le disque de la base de données est plein : rien n'a été écrit.")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from dashboard import importer
+from dashboard.importer import service
 from dashboard.store import database, db
 from tests.support.importer import csv_bytes
 
@@ -87,7 +87,7 @@ def hostile_database(demo_sqlite_url: str, path: Path, port: int) -> str:
     try:
         for kind, data in (("territoires", breakdown_file(engine, port)),
                            ("etablissements", schools_file(engine, port))):
-            result = importer.import_file(engine, data, file_name(port), kind, utilisateur="**u** <b>x</b>")
+            result = service.import_file(engine, data, file_name(port), kind, utilisateur="**u** <b>x</b>")
             assert result.written, result.report.issues
     finally:
         engine.dispose()
