@@ -1,4 +1,4 @@
-"""Absenteeism (DESIGN §1): share of pupils with 4+ unjustified half-days of absence in the month.
+"""Absenteeism (docs/architecture.md, "Domain facts"): share of pupils with 4+ unjustified half-days of absence in the month.
 
 Every rate is a **ratio of sums** (absentees summed over schools and months / enrolment summed the
 same way), never a mean of school rates. Aggregation happens in SQL (``GROUP BY``); Python only

@@ -156,14 +156,14 @@ SEAT_SCHEMA = {"reseau_code": pl.String, "reseau_nom": pl.String, "commune_insee
 
 
 def known_seats() -> dict[str, str]:
-    """Seat commune (INSEE) of each network of the default breakdown (DESIGN §2)."""
+    """Seat commune (INSEE) of each network of the default breakdown (docs/architecture.md, "The default breakdown")."""
     return {row[3]: row[5] for row in NETWORKS}
 
 
 def network_seats(conn: Connection, scope: Scope, code: str, annee_scolaire: str) -> pl.DataFrame:
     """Seat commune of every network of the focus territory.
 
-    The seat of DESIGN §2 when the network still holds that commune; otherwise (an imported
+    The seat of docs/architecture.md, "The default breakdown" when the network still holds that commune; otherwise (an imported
     breakdown) the network's most populous commune.
     """
     return context_network_seats(conn, scope, map_context(conn, scope, code, annee_scolaire))

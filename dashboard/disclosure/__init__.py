@@ -1,4 +1,4 @@
-"""Statistical disclosure control (DESIGN §5): the rule, the marks, the suppression and the audit.
+"""Statistical disclosure control (docs/architecture.md, "Rules across the layers"): the rule, the marks, the suppression and the audit.
 
 * ``rule`` — the threshold, primary masks of small counts, rates built on masked counts,
   secondary suppression inside one table;

@@ -1,4 +1,4 @@
-"""Import of the académie's files (DESIGN §4): validated whole, written all-or-nothing,
+"""Import of the académie's files (docs/architecture.md, "Import files"): validated whole, written all-or-nothing,
 idempotent, logged.
 
 Pipeline: ``reading`` (CSV/XLSX → rows of text, header found, line numbers kept) →

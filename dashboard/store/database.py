@@ -66,7 +66,7 @@ def _enable_sqlite_foreign_keys(dbapi_connection, _record) -> None:
 
 
 def make_engine(url: str | None = None) -> Engine:
-    """An engine for ``url`` (resolved as in DESIGN §5 when None)."""
+    """An engine for ``url`` (resolved as in docs/architecture.md, "Rules across the layers" when None)."""
     url = resolve_database_url(url)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]

@@ -1,4 +1,4 @@
-"""Calibration of the demonstration absenteeism (DESIGN §1, Méthodologie), measured on the
+"""Calibration of the demonstration absenteeism (docs/architecture.md, "Domain facts"; Méthodologie), measured on the
 generated data: national rates by school type, half of the schools under about 2 %, the worst
 tenth holding about half of the absentee pupils, the monthly rise of 2022-2023 scaled to each
 year, no implausible school; and the generator is deterministic."""

@@ -358,6 +358,6 @@ def test_demo_calibration_and_freshness(demo_engine):
         current = raccrochage_situation.situation(conn, FULL, "ACAD", "2016-2017")
         late = raccrochage_situation.situations(conn, FULL, "ACAD", "2016-2017", niveau="reseau").filter(
             pl.col("periode_fin") < current["periode_fin"])
-    assert 5400 <= s["jeunes_signales"] <= 6000  # DESIGN §2: about 5 700 in 2014-2015
+    assert 5400 <= s["jeunes_signales"] <= 6000  # docs/architecture.md, "Domain facts": about 5 700 in 2014-2015
     assert s["periode_fin"] == "2015-08-31"
     assert current["periode_fin"] == "2017-04-30" and late.height == 2

@@ -234,7 +234,7 @@ def test_enrolment_by_type(data):
 
 def test_about_133_000_pupils(data):
     total = data["absenteisme"].filter(pl.col("mois") == "2014-10")["effectif"].sum()
-    assert 125_000 <= total <= 141_000  # DESIGN §2: about 133 000 pupils in secondary schools
+    assert 125_000 <= total <= 141_000  # docs/architecture.md, "Domain facts": about 133 000 pupils in secondary schools
 
 
 def test_monthly_profile_rises_from_september_to_march(data):
