@@ -264,7 +264,7 @@ def published_row(row: dict) -> tuple[dict, dict[str, str]]:
 
 def published_frame(frame: pl.DataFrame) -> pl.DataFrame:
     """``published_row`` on every row, with a ``cellules_masquees`` column holding the marks of each
-    row (``disclosure_marks.encode_marks``)."""
+    row (``disclosure.marks.encode_marks``)."""
     rows, notes = [], []
     for row in frame.iter_rows(named=True):
         masked_row, marks = published_row(row)

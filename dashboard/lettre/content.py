@@ -2,7 +2,7 @@
 
 Every figure the letter quotes is a line of the figures export of its territory
 (``queries.figures.territory_figures`` then ``figures.lines``), written by
-``publish_text.cell_text``: its value, rounding and secrecy mark are those of every other channel. The
+``publish.text.cell_text``: its value, rounding and secrecy mark are those of every other channel. The
 sentences are the deck's « Points saillants » (``dashboard.slides.gather``), computed with the
 reader's scope, so that a reader never meets a figure their profile cannot open.
 

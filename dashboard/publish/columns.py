@@ -130,7 +130,7 @@ def table(name: str, frame: pl.DataFrame, columns: Sequence[Column], *, marks_co
           fills: Sequence[Mapping[str, str]] = (), sources: Sequence[str] = ("raccrochage",),
           cells: Sequence[Mapping[str, Column]] = ()) -> Table:
     """A ``Table`` from a frame; the marks come from ``marks`` or from the frame's
-    ``marks_column`` (``disclosure_marks.decode_marks``), restricted to the declared columns."""
+    ``marks_column`` (``disclosure.marks.decode_marks``), restricted to the declared columns."""
     keys = {c.key for c in columns}
     if marks is None and marks_column and marks_column in frame.columns:
         marks = [disclosure_marks.decode_marks(text) for text in frame[marks_column].to_list()]
