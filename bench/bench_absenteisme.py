@@ -43,14 +43,14 @@ def run(engine, scale: str, repeat: int = 5) -> list[tuple[str, float, str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from dashboard.store import db
+    from dashboard.store import database
 
     parser = argparse.ArgumentParser(description="Temps des requêtes d'absentéisme")
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--scale", default="academie")
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args(argv)
-    for label, value, unit in run(db.make_engine(args.database_url), args.scale, args.repeat):
+    for label, value, unit in run(database.make_engine(args.database_url), args.scale, args.repeat):
         print(f"{label:<60}{value:>10.1f} {unit}")
     return 0
 

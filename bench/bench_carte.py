@@ -11,6 +11,7 @@ import time
 
 from dashboard.access.scope import Scope
 from queries import carte as q
+from queries import carte_values
 from queries import territoires as tq
 
 LAYERS = ("etablissements", "mlds", "sieges")
@@ -42,7 +43,7 @@ def run(engine, scale: str) -> list[tuple[str, float, str]]:
     with engine.connect() as conn:
         years = tq.school_years(conn)
         annee = "2014-2015" if "2014-2015" in years else (years[-1] if years else "2014-2015")
-        for level in q.MAP_LEVELS:
+        for level in carte_values.MAP_LEVELS:
             name = LEVEL_NAMES[level]
             started = time.perf_counter()
             data = q.map_data(conn, scope, "ACAD", annee, level, "taux_atteinte", None, LAYERS)
@@ -67,6 +68,6 @@ def run(engine, scale: str) -> list[tuple[str, float, str]]:
             render_data_png(bare, width_px=1600, dpi=200)
             rows.append((f"Carte statique PNG 1600 px — {name}", _ms(started), "ms"))
         started = time.perf_counter()
-        q.indicator_values(conn, scope, "ACAD", annee, "reseau", "absenteisme")
+        carte_values.indicator_values(conn, scope, "ACAD", annee, "reseau", "absenteisme")
         rows.append(("Requête absentéisme — réseaux", _ms(started), "ms"))
     return rows

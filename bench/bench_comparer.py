@@ -62,8 +62,8 @@ def run(engine, scale: str) -> list[tuple[str, float, str]]:
 if __name__ == "__main__":
     import sys
 
-    from dashboard.store import db
+    from dashboard.store import database
 
-    engine = db.make_engine(sys.argv[1] if len(sys.argv) > 1 else None)
+    engine = database.make_engine(sys.argv[1] if len(sys.argv) > 1 else None)
     for label, value, unit in run(engine, "academie"):
         print(f"{label:<60}{value:>10.1f} {unit}")

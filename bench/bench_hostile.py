@@ -27,7 +27,7 @@ def measure(url: str, path: Path) -> dict | None:
 
 
 def run(engine=None, scale: str = "academie") -> list[tuple[str, float, str]]:
-    from dashboard.store import db, lifecycle
+    from dashboard.store import database, lifecycle
     from tests.support.hostile_files import FILES
 
     if scale != "academie":
@@ -35,7 +35,7 @@ def run(engine=None, scale: str = "academie") -> list[tuple[str, float, str]]:
     out: list[tuple[str, float, str]] = []
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'hostile.sqlite'}"
-        scratch = db.make_engine(url)
+        scratch = database.make_engine(url)
         lifecycle.init_database(scratch)
         scratch.dispose()
         for name, build, _expected in FILES:

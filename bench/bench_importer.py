@@ -21,8 +21,8 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import Engine, create_engine, insert, select, text
 
-from dashboard import importer
-from dashboard.store import db, lifecycle
+from dashboard.importer import service
+from dashboard.store import database, db, lifecycle
 
 ROWS = 100_000
 REFERENCE_TABLES = ("departements", "communes", "territoires", "etablissements")
@@ -88,13 +88,13 @@ def copy_reference(source: Engine, target: Engine) -> None:
 
 def scratch_targets(tmp: Path):
     """(label, engine, cleanup) for SQLite and, when configured, PostgreSQL."""
-    sqlite = db.make_engine(f"sqlite:///{tmp / 'bench-import.sqlite'}")
+    sqlite = database.make_engine(f"sqlite:///{tmp / 'bench-import.sqlite'}")
     yield "SQLite", sqlite, sqlite.dispose
     url = os.environ.get("DASHBOARD_BENCH_POSTGRES_URL") or os.environ.get("DASHBOARD_TEST_POSTGRES_URL")
     if not url:
         return
     schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = db.make_engine(url)
+    admin = database.make_engine(url)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     url = url.replace("postgresql://", "postgresql+psycopg://", 1) if "+psycopg" not in url else url
@@ -118,16 +118,16 @@ def timed(fn) -> tuple[float, object]:
 def measure(label: str, target: Engine, data: bytes, frame: pl.DataFrame) -> list[tuple[str, float, str]]:
     """Validation, first import, identical re-import and corrected file on one database."""
     out = []
-    seconds, _ = timed(lambda: importer.validate(target, data, "absenteisme.csv"))
+    seconds, _ = timed(lambda: service.validate(target, data, "absenteisme.csv"))
     out.append((f"{label} : validation seule (CSV)", seconds, "s"))
-    seconds, result = timed(lambda: importer.import_file(target, data, "absenteisme.csv"))
+    seconds, result = timed(lambda: service.import_file(target, data, "absenteisme.csv"))
     if not result.written:
         return [*out, (f"{label} : fichier refusé ({result.report.errors} erreurs)", 0.0, "")]
     out.append((f"{label} : validation et import (CSV, {result.counts.added} ajoutées)", seconds, "s"))
-    seconds, again = timed(lambda: importer.import_file(target, data, "absenteisme.csv"))
+    seconds, again = timed(lambda: service.import_file(target, data, "absenteisme.csv"))
     out.append((f"{label} : réimport identique ({again.counts.unchanged} inchangées)", seconds, "s"))
     changed = french_csv(frame.with_columns(pl.col("effectif") + 1))
-    seconds, fixed = timed(lambda: importer.import_file(target, changed, "corrige.csv"))
+    seconds, fixed = timed(lambda: service.import_file(target, changed, "corrige.csv"))
     out.append((f"{label} : fichier corrigé ({fixed.counts.changed} modifiées)", seconds, "s"))
     return out
 
@@ -136,13 +136,13 @@ def national_directory(tmp: Path) -> list[tuple[str, float, str]]:
     """The 65 000-row directory of ``tests.test_importer_schools`` into a scratch database."""
     from tests.support.annuaire import national_directory as directory
 
-    target = db.make_engine(f"sqlite:///{tmp / 'annuaire.sqlite'}")
+    target = database.make_engine(f"sqlite:///{tmp / 'annuaire.sqlite'}")
     lifecycle.init_database(target)
     with target.connect() as conn:
         communes = sorted(conn.execute(select(db.communes.c.insee)).scalars())[::7]
     data, _inside = directory(65_000, communes)
-    seconds, result = timed(lambda: importer.import_file(target, data, "fr-en-annuaire-education.csv"))
-    again, _ = timed(lambda: importer.import_file(target, data, "fr-en-annuaire-education.csv"))
+    seconds, result = timed(lambda: service.import_file(target, data, "fr-en-annuaire-education.csv"))
+    again, _ = timed(lambda: service.import_file(target, data, "fr-en-annuaire-education.csv"))
     target.dispose()
     return [
         (f"annuaire national 65 000 lignes ({len(data) / 1e6:.0f} Mo) : filtré et importé", seconds, "s"),
@@ -160,7 +160,7 @@ def hostile_files(tmp: Path) -> list[tuple[str, float, str]]:
 
     root = Path(__file__).resolve().parents[1]
     url = f"sqlite:///{tmp / 'hostile.sqlite'}"
-    lifecycle.init_database(db.make_engine(url))
+    lifecycle.init_database(database.make_engine(url))
     files = {
         "10 000 colonnes (CSV de 60 Ko)": (";".join(f"c{i}" for i in range(10_000)) + "\n").encode(),
         "une ligne de 19 Mo": b"uai;mois;" + b"9" * 19_000_000,
@@ -198,7 +198,7 @@ def run(engine: Engine, scale: str) -> list[tuple[str, float, str]]:
                 out += measure(label, target, data, frame)
                 if label == "SQLite":
                     workbook = xlsx_bytes(frame)
-                    seconds, _ = timed(lambda t=target, w=workbook: importer.validate(t, w, "absenteisme.xlsx"))
+                    seconds, _ = timed(lambda t=target, w=workbook: service.validate(t, w, "absenteisme.xlsx"))
                     out.append(("SQLite : validation seule (même fichier en XLSX)", seconds, "s"))
             finally:
                 cleanup()
@@ -209,6 +209,6 @@ def run(engine: Engine, scale: str) -> list[tuple[str, float, str]]:
 
 
 if __name__ == "__main__":
-    bench_engine = db.make_engine(os.environ.get("DASHBOARD_BENCH_URL"))
+    bench_engine = database.make_engine(os.environ.get("DASHBOARD_BENCH_URL"))
     for row in run(bench_engine, "academie"):
         print(row)

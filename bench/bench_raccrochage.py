@@ -8,6 +8,7 @@ import time
 
 from dashboard.access.scope import ACADEMIE, Scope
 from queries import raccrochage as q
+from queries import raccrochage_situation
 from queries import territoires as tq
 
 REPEAT = 5
@@ -38,9 +39,9 @@ def run(engine, scale: str) -> list[tuple[str, float, str]]:
                             (f"réseau {reseau}", reseau)):
             rows.append((f"detail ({label}, {annee})", _median_ms(lambda c=code: q.detail(conn, scope, c, annee)), "ms"))
         rows.append((f"situation (académie, {annee})",
-                     _median_ms(lambda: q.situation(conn, scope, ACADEMIE, annee)), "ms"))
+                     _median_ms(lambda: raccrochage_situation.situation(conn, scope, ACADEMIE, annee)), "ms"))
         rows.append((f"situations des réseaux (académie, {annee})",
-                     _median_ms(lambda: q.situations(conn, scope, ACADEMIE, annee, niveau="reseau")), "ms"))
+                     _median_ms(lambda: raccrochage_situation.situations(conn, scope, ACADEMIE, annee, niveau="reseau")), "ms"))
         rows.append((f"territory_figures (réseau {reseau})",
                      _median_ms(lambda: territory_figures(conn, scope, reseau, annee)), "ms"))
     return rows
@@ -49,8 +50,8 @@ def run(engine, scale: str) -> list[tuple[str, float, str]]:
 if __name__ == "__main__":
     import sys
 
-    from dashboard.store import db
+    from dashboard.store import database
 
-    engine = db.make_engine(sys.argv[1] if len(sys.argv) > 1 else None)
+    engine = database.make_engine(sys.argv[1] if len(sys.argv) > 1 else None)
     for label, value, unit in run(engine, "academie"):
         print(f"{label:<60}{value:>10.1f} {unit}")

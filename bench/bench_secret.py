@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 from dashboard.disclosure import audit
+from dashboard.disclosure.locality import Locality
 
 
 class Clock:
@@ -78,7 +79,7 @@ def _other_subjects(conn, annee: str) -> list[tuple[str, float, str]]:
     flow = prevention.flows(conn, annee)
     cells = prevention.year_cells(annee, territories, flow)
     data = {annee: dc.YearData(annee, flow, territories)}
-    locality = audit.Locality(cells, dc.truth(data), dc.department_grouping(data))
+    locality = Locality(cells, dc.truth(data), dc.department_grouping(data))
     masked = {c.atom for c in cells if c.key in chain.marks}
     with Clock() as auditing:
         findings = audit.audit(cells, masked, locality=locality)

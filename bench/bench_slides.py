@@ -8,8 +8,9 @@ from __future__ import annotations
 import dataclasses
 import time
 
-from dashboard import slides
 from dashboard.access.scope import ACADEMIE, Scope
+from dashboard.slides import build, deck
+from dashboard.slides import content as slides_content
 from queries import territoires as tq
 
 NETWORK = "R17-ROC"  # the longest name of the académie
@@ -22,7 +23,7 @@ def _ms(started: float) -> float:
 def _one(conn, scope: Scope, code: str, annee: str) -> tuple[float, float, float, float]:
     """(total, figures, map, PPTX) in ms for one deck."""
     started = time.perf_counter()
-    content = slides.gather(conn, scope, code, annee, with_map=False)
+    content = slides_content.gather(conn, scope, code, annee, with_map=False)
     figures = _ms(started)
     step = time.perf_counter()
     from dashboard.slides.content import _map_png
@@ -30,7 +31,7 @@ def _one(conn, scope: Scope, code: str, annee: str) -> tuple[float, float, float
     map_png = _map_png(conn, scope, content.territory, annee)
     map_ms = _ms(step)
     step = time.perf_counter()
-    slides.render(dataclasses.replace(content, map_png=map_png))
+    deck.render(dataclasses.replace(content, map_png=map_png))
     render = _ms(step)
     return _ms(started), figures, map_ms, render
 
@@ -41,7 +42,7 @@ def run(engine, scale: str) -> list[tuple[str, float, str]]:
         years = tq.school_years(conn)
         annee = "2014-2015" if "2014-2015" in years else years[-1]
         index = tq.territory_index(conn, annee)
-        slides.gather(conn, scope, ACADEMIE, annee)  # warm-up: imports, map geometry caches (steady state)
+        slides_content.gather(conn, scope, ACADEMIE, annee)  # warm-up: imports, map geometry caches (steady state)
         rows = []
         targets = [("académie", ACADEMIE)]
         if scale != "national" and NETWORK in index:
@@ -58,7 +59,7 @@ def run(engine, scale: str) -> list[tuple[str, float, str]]:
             networks = [t.code for t in index.values() if t.niveau == "reseau"]
             started = time.perf_counter()
             for code in networks:
-                slides.build_deck(conn, scope, code, annee)
+                build.build_deck(conn, scope, code, annee)
             rows.append((f"{len(networks)} présentations de réseau (une exécution)", time.perf_counter() - started,
                          "s"))
     return rows
@@ -67,8 +68,8 @@ def run(engine, scale: str) -> list[tuple[str, float, str]]:
 if __name__ == "__main__":
     import sys
 
-    from dashboard.store import db
+    from dashboard.store import database
 
-    engine = db.make_engine(sys.argv[1] if len(sys.argv) > 1 else None)
+    engine = database.make_engine(sys.argv[1] if len(sys.argv) > 1 else None)
     for label, value, unit in run(engine, sys.argv[2] if len(sys.argv) > 2 else "academie"):
         print(f"{label:<60}{value:>10.1f} {unit}")

@@ -13,7 +13,7 @@ import time
 from sqlalchemy import and_, func, select
 
 from dashboard import schoolyear
-from dashboard.store import db, lifecycle
+from dashboard.store import database, db, lifecycle
 from queries import territoires as tq
 
 REPEAT = 7
@@ -66,7 +66,7 @@ def _postgres_copy(engine):
 
     databases = Databases()
     url, drop_database = databases.empty_postgres()
-    target = db.make_engine(url)
+    target = database.make_engine(url)
     lifecycle.create_schema(target)
     with engine.connect() as src, target.begin() as dst:
         for table in (db.departements, db.communes, db.territoires):
@@ -89,7 +89,7 @@ def _demo_fill_rows() -> list[tuple[str, float, str]]:
     from dashboard.demo import generate as demo
 
     with tempfile.TemporaryDirectory() as tmp:
-        engine = db.make_engine(f"sqlite:///{Path(tmp) / 'demo.sqlite'}")
+        engine = database.make_engine(f"sqlite:///{Path(tmp) / 'demo.sqlite'}")
         lifecycle.init_database(engine)
         started = time.perf_counter()
         demo.fill(engine)

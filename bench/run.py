@@ -43,10 +43,10 @@ def academie_database(code: str) -> Path:
 
 def ensure_database(path: Path, scale: str, academie: str | None = None):
     from dashboard.demo import generate as demo
-    from dashboard.store import db, lifecycle
+    from dashboard.store import database, lifecycle
 
-    engine = db.make_engine(f"sqlite:///{path}")
-    if not db.is_initialised(engine):
+    engine = database.make_engine(f"sqlite:///{path}")
+    if not database.is_initialised(engine):
         print(f"… génération de la base {scale} ({path.name})", flush=True)
         started = time.perf_counter()
         lifecycle.init_database(engine, academie)

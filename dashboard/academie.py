@@ -53,7 +53,7 @@ class Facts:
 
 
 _POITIERS_SOURCE = "Académie de Poitiers, bilan de la lutte contre le décrochage scolaire (2014-2015)"
-#: Local reference figures, per official code of the académie (DESIGN §1): only Poitiers has some.
+#: Local reference figures, per official code of the académie (docs/architecture.md, "Domain facts"): only Poitiers has some.
 FACTS: dict[str, Facts] = {
     "13": Facts(
         referents=ReferentsFact(2014, {"CPE": 120, "DIRECTION_ENSEIGNANTS": 109, "AUTRES": 46}, _POITIERS_SOURCE),

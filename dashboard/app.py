@@ -1,6 +1,6 @@
 """Entrypoint: ``streamlit run dashboard/app.py``.
 
-Pages are registered by absolute path with an explicit ``url_path`` (DESIGN §5): the entrypoint
+Pages are registered by absolute path with an explicit ``url_path`` (docs/architecture.md, "Pages"): the entrypoint
 lives in ``dashboard/`` so Streamlit's legacy ``pages/`` discovery never switches on. The app
 itself is ``ui.run_app``.
 """

@@ -1,6 +1,8 @@
 """Command lines in French: argparse's usage, help and errors as a French user reads them.
 
-Every ``python -m dashboard.…`` command builds its parser with ``FrenchArgumentParser``.
+Every ``python -m dashboard.…`` command builds its parser with ``FrenchArgumentParser``; the
+commands that read the database run their work through ``run_with_database`` (the database opened,
+checked and brought to the current schema, every failure one French line, never a traceback).
 """
 
 from __future__ import annotations
@@ -9,6 +11,11 @@ import argparse
 import errno
 import re
 import sys
+from collections.abc import Callable
+
+from sqlalchemy import Engine
+
+from dashboard.store import database, dbfailure, lifecycle
 
 EXIT_USAGE = 2
 
@@ -71,3 +78,25 @@ OS_REASONS = {
 def os_reason(exc: OSError) -> str:
     """Why a file could not be read or written, in French."""
     return OS_REASONS.get(exc.errno, exc.strerror or type(exc).__name__)
+
+
+def run_with_database(database_url: str | None, run: Callable[[Engine], int],
+                      refusal: Callable[[Exception, Engine | None], int | None] | None = None) -> int:
+    """The exit code of ``run(engine)`` on the database ``database_url`` names (the configuration's
+    when None): a database not initialised is refused, an older one is brought to the current schema
+    first. An exception ``refusal`` explains (it prints its French message) ends with the code it
+    returns; any other one is one French line (``dbfailure.cli_exit``). The engine is disposed."""
+    engine = None
+    try:
+        engine = database.make_engine(database_url)
+        if not database.is_initialised(engine):
+            print("Erreur : la base de données n'est pas initialisée.", file=sys.stderr)
+            return 1
+        lifecycle.init_database(engine)  # an older database is brought to the current schema in place
+        return run(engine)
+    except Exception as exc:  # one French line, never a traceback
+        code = refusal(exc, engine) if refusal is not None else None
+        return dbfailure.cli_exit(exc) if code is None else code
+    finally:
+        if engine is not None:
+            engine.dispose()

@@ -26,7 +26,7 @@ ACADEMIES_PATH = HERE / "academies.csv"
 
 #: The académie of an instance whose database names none (created before the académie was stored).
 DEFAULT_ACADEMIE = "13"
-#: The académie whose default breakdown is shipped (seats of DESIGN §2); the others get one PSAD and
+#: The académie whose default breakdown is shipped (seats of docs/architecture.md, "The default breakdown"); the others get one PSAD and
 #: one network per department until they import their own.
 SEATED_ACADEMIE = "13"
 
@@ -134,7 +134,7 @@ def communes(academie_code: str = DEFAULT_ACADEMIE) -> gpd.GeoDataFrame:
 @lru_cache(maxsize=4)
 def default_breakdown(academie_code: str = DEFAULT_ACADEMIE) -> pd.DataFrame:
     """The default breakdown (commune → network → PSAD) with the commune's department: the seats of
-    DESIGN §2 for Poitiers; for another académie, one PSAD and one network per department, named
+    docs/architecture.md, "The default breakdown" for Poitiers; for another académie, one PSAD and one network per department, named
     after it (« P35 », « R35 » Ille-et-Vilaine), until the académie imports its own."""
     ref = academie(academie_code)
     deps = communes(ref.code)[["insee", "departement_code"]].rename(columns={"insee": "commune_insee"})

@@ -11,7 +11,7 @@ Run once (``make geodata``); the outputs are committed and the app never needs `
 * ``geodata/academies.csv`` — the reference table of the académies: official code, name, the
   name's « de » form (« de Rennes », « d'Aix-Marseille », « de La Réunion »), departments and
   région académique (Code de l'éducation, art. R222-2; codes of the BCN table N_ACADEMIE);
-* ``geodata/territoires.csv`` — the default breakdown of DESIGN §2 for the académie de Poitiers
+* ``geodata/territoires.csv`` — the default breakdown of docs/architecture.md, "The default breakdown" for the académie de Poitiers
   in the ``territoires`` import format: each commune goes to the nearest network seat of its own
   department (distance between representative points in Lambert-93, EPSG:2154). Another académie
   gets one PSAD and one network per department at run time (``geodata.default_breakdown``).

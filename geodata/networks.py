@@ -1,7 +1,7 @@
-"""The default breakdown of the académie de Poitiers into PSAD and FOQUALE networks (DESIGN §2):
+"""The default breakdown of the académie de Poitiers into PSAD and FOQUALE networks (docs/architecture.md, "The default breakdown"):
 read by the build of the geography (``geodata.build``) and by the map (each network's seat)."""
 
-# (dep, psad_code, psad_nom, reseau_code, reseau_nom, seat insee) — DESIGN §2
+# (dep, psad_code, psad_nom, reseau_code, reseau_nom, seat insee) — docs/architecture.md, "The default breakdown"
 NETWORKS = [
     ("16", "P16-ANG", "Angoulême", "R16-ANG", "Angoulême", "16015"),
     ("16", "P16-ANG", "Angoulême", "R16-NCH", "Nord-Charente", "16292"),

@@ -3,9 +3,10 @@
 import polars as pl
 import streamlit as st
 
-from dashboard import disclosure, fmt
+from dashboard import fmt
 from dashboard.charts import absenteisme as charts
 from dashboard.charts import absenteisme_tables as tables
+from dashboard.disclosure import rule
 from dashboard.ui import charts as ui_charts
 from dashboard.ui import page as ui
 from queries import absenteisme as q
@@ -207,7 +208,7 @@ def _schools(ctx, types, detail: bool) -> None:
                else "1 établissement n'a pas de point" if hidden else "")
     st.caption(f"Boîte : quartiles ; moustaches : 10ᵉ et 90ᵉ centiles, calculés sur tous les établissements du type "
                f"(au moins {qe.MIN_SCHOOLS_DISTRIBUTION}). Chaque point est un établissement"
-               + (f" ; {without} (secret statistique : moins de {disclosure.threshold()} élèves absentéistes par "
+               + (f" ; {without} (secret statistique : moins de {rule.threshold()} élèves absentéistes par "
                   "mois en moyenne, ou effectif trop faible)." if hidden else "."))
     st.subheader("Concentration : part des élèves absentéistes dans le dixième d'établissements le plus touché")
     _chart(charts.concentration_bars(view.concentration), "concentration",

@@ -5,10 +5,11 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from dashboard import disclosure
 from dashboard.charts import absenteisme_tables as abs_tables
 from dashboard.charts import donnees as tables
 from dashboard.charts import raccrochage as charts
+from dashboard.charts import raccrochage_tables
+from dashboard.disclosure import marks as disclosure_marks
 from dashboard.publish import keyfigures, narrative
 from dashboard.ui import charts as ui_charts
 from dashboard.ui import page as ui
@@ -17,6 +18,7 @@ from queries import donnees as dq
 from queries import raccrochage as q
 from queries import raccrochage_position as position
 from queries import raccrochage_rules as rules
+from queries import raccrochage_situation
 from queries import territoires as tq
 from queries.statuses import Status
 
@@ -40,7 +42,7 @@ def _change(tile: keyfigures.Tile) -> dict:
         return {"delta": tile.delta, "delta_color": TONE_COLORS[tile.tone], "delta_arrow": tile.direction,
                 "delta_description": tile.short_context}
     if tile.change_mark is not None and tile.short_context is not None:
-        return {"delta": disclosure.mark_text(tile.change_mark), "delta_color": "gray", "delta_arrow": "off",
+        return {"delta": disclosure_marks.mark_text(tile.change_mark), "delta_color": "gray", "delta_arrow": "off",
                 "delta_description": tile.short_context}  # the legend under the tiles explains the mark
     return {}
 
@@ -71,7 +73,7 @@ def sub_territories(ctx, d: q.Detail) -> None:
                     with_table=False)
     st.caption(charts.achievement_caption(closed))
     # a static table: its headers wrap, nothing is cut at 1 280 px; already ranked
-    st.table(charts.styled_table(shown, markdown=True))
+    st.table(raccrochage_tables.styled_table(shown, markdown=True))
     st.caption(charts.ranking_caption(closed))
 
 
@@ -97,7 +99,7 @@ def status_strip(ctx, d: q.Detail) -> None:
     shown = [s for s in Status.of_year(closed) if s in set(frame["statut"].fill_null(Status.INCONNU).to_list())]
     st.caption(" · ".join(f"{s.arrow} {s.label}" for s in shown)
                + (" — objectif non atteint d'abord." if closed else " — les plus en retard d'abord."))
-    rows = q.sort_by_status(frame).iter_rows(named=True)  # lagging first, by gap
+    rows = raccrochage_situation.sort_by_status(frame).iter_rows(named=True)  # lagging first, by gap
     columns = st.columns(STRIP_COLUMNS, gap="small")
     for i, row in enumerate(rows):
         status = Status.of(row["statut"])
@@ -138,7 +140,7 @@ def body() -> None:
     shown, marks = d.publie.situation, d.publie.marks
     STATUS_BOX[Status.of(s["statut"]).tone](_markdown(narrative.headline(s, shown, marks)))
     fresh = ui.query(dq.bilan_freshness, ctx.scope, ctx.territory.code, ctx.annee)
-    late = narrative.late_networks_note(s, charts.late_names(fresh), short=True)
+    late = narrative.late_networks_note(s, raccrochage_tables.late_names(fresh), short=True)
     if late and s["periode_fin"]:
         st.warning(ui.plain(late), icon=":material/schedule:")
     figures = keyfigures.key_figures(s, shown, marks)
@@ -159,7 +161,7 @@ def body() -> None:
     st.subheader("Repérage et accompagnement")
     tiles_row(figures, keyfigures.ACCUEIL[closed][1])
     if marks:
-        st.caption(disclosure.legend())
+        st.caption(disclosure_marks.legend())
     if s["periode_fin_n1"]:
         trajectory = ("" if position.is_closed(s["phase"])  # a closed year speaks of its target only
                       else f" Trajectoire : {rules.PROFILE_SOURCES[s['profil_source']]} (voir Méthodologie).")

@@ -8,15 +8,17 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import disclosure, fmt
+from dashboard import fmt
 from dashboard.charts import carte as charts
 from dashboard.charts import carte_classes as mapclasses
 from dashboard.charts import carte_geometry as mapgeo
 from dashboard.charts.common import SCHOOL_TYPE_LABELS
+from dashboard.disclosure import rule
 from dashboard.publish import screen
 from dashboard.ui import charts as ui_charts
 from dashboard.ui import page as ui
 from queries import carte as q
+from queries import carte_values
 from queries import raccrochage_position as position
 from queries import raccrochage_rules as rules
 from queries import territoires as tq
@@ -51,12 +53,12 @@ def _controls(ctx, detail_allowed: bool) -> tuple[str, str, str | None, tuple[st
     left, middle = st.columns([1, 1.25])
     right, below = st.columns([1, 1.25])
     level = left.segmented_control(
-        "Niveau", list(q.MAP_LEVELS), format_func=LEVEL_SHORT.get, required=True,
-        default=_from_url("niveau", q.MAP_LEVELS, "reseau"), key="carte_niveau",
+        "Niveau", list(carte_values.MAP_LEVELS), format_func=LEVEL_SHORT.get, required=True,
+        default=_from_url("niveau", carte_values.MAP_LEVELS, "reseau"), key="carte_niveau",
     ) or "reseau"
     indicator = middle.selectbox(
-        "Indicateur", list(q.INDICATORS), format_func=lambda k: q.INDICATORS[k].label,
-        index=list(q.INDICATORS).index(_from_url("indicateur", q.INDICATORS, "taux_atteinte")),
+        "Indicateur", list(carte_values.INDICATORS), format_func=lambda k: carte_values.INDICATORS[k].label,
+        index=list(carte_values.INDICATORS).index(_from_url("indicateur", carte_values.INDICATORS, "taux_atteinte")),
         key="carte_indicateur", placeholder="Choisir…",
     )
     type_etab = None
@@ -121,7 +123,7 @@ def _selection(chart_key: str, index: dict, ctx, clickable: list[str]) -> str | 
 
 def _count(figures: dict, key: str) -> str:
     if figures.get(key) is None:
-        return disclosure.masked_label() if key in figures["masque"] else fmt.MISSING
+        return rule.masked_label() if key in figures["masque"] else fmt.MISSING
     return fmt.integer(figures[key])
 
 
@@ -176,7 +178,7 @@ def _panel(ctx, index: dict, code: str | None) -> None:
     a.metric(f"Repérés pour 1{fmt.NBSP}000", _rate(figures, "eleves_reperes_pour_1000", per10k=True),
              help="Élèves repérés par les GPDS sur l'année pour 1 000 élèves inscrits (voir la page Prévention).")
     if figures["masque"]:
-        st.caption(f"Certaines valeurs sont masquées (effectif inférieur à {disclosure.threshold()}).")
+        st.caption(f"Certaines valeurs sont masquées (effectif inférieur à {rule.threshold()}).")
     st.page_link(
         str(PAGES_DIR / "raccrochage.py"), label="Voir sa page Raccrochage", icon=":material/trending_up:",
         query_params={"annee": ctx.annee, "territoire": code},
@@ -221,7 +223,7 @@ def body() -> None:
                 st.markdown(f":material/hourglass_top: {LOADING}")
     data = ui.query(q.map_data, ctx.scope, ctx.territory.code, ctx.annee, level, indicator, type_etab, layers,
                     colouring)
-    clickable = data.values.filter(data.values["etat"] != q.OUT_OF_SCOPE)["code"].to_list()
+    clickable = data.values.filter(data.values["etat"] != carte_values.OUT_OF_SCOPE)["code"].to_list()
     chart_key = f"carte_{level}"
     selected = _selection(chart_key, index, ctx, clickable)
     zoom = _zoom(index, level, selected)
@@ -236,15 +238,15 @@ def body() -> None:
         if marks := mapclasses.marks_legend(classes.group_of(c) for c in data.values["code"].to_list()):
             notes.append(marks)
         states = set(data.values["etat"].to_list())
-        if q.MASKED in states:
-            notes.append(f"En gris : valeur masquée (effectif inférieur à {disclosure.threshold()}) ou manquante.")
-        elif q.MISSING in states:
+        if carte_values.MASKED in states:
+            notes.append(f"En gris : valeur masquée (effectif inférieur à {rule.threshold()}) ou manquante.")
+        elif carte_values.MISSING in states:
             notes.append("En gris : pas de donnée pour l'année.")
-        if q.OUT_OF_SCOPE in states:
+        if carte_values.OUT_OF_SCOPE in states:
             notes.append("Les territoires hors de votre périmètre sont dessinés sans valeur.")
         with loading.container(key="carte_zone"):
             ui_charts.chart(
-                figure, key=chart_key, title=f"{LEVEL_SHORT[level]} : {q.INDICATORS[indicator].label}",
+                figure, key=chart_key, title=f"{LEVEL_SHORT[level]} : {carte_values.INDICATORS[indicator].label}",
                 sentences=[*notes, "Chaque territoire se choisit aussi dans la liste « Territoire à afficher », et ses "
                                    "valeurs sont dans le « Tableau des valeurs de la carte »"],
                 with_table=False, on_select="rerun", selection_mode="points",
@@ -267,13 +269,13 @@ def body() -> None:
         _panel(ctx, index, selected)
 
     with st.expander("Tableau des valeurs de la carte"):
-        table = charts.values_table(data.values, indicator, q.indicator_label(indicator, type_etab),
+        table = charts.values_table(data.values, indicator, carte_values.indicator_label(indicator, type_etab),
                                     codes=q.codes_within(data.breakdown, level, in_view), status=data.by_status)
         one, many = LEVEL_NOUNS[level]
         st.caption(f"{ui.plain(in_view.label)} : {fmt.integer(table.frame.height)} "
                    f"{one if table.frame.height == 1 else many}, du plus élevé au plus bas.")
         st.dataframe(screen.styler(table), hide_index=True, width="stretch", placeholder=screen.PLACEHOLDER,
-                     alt=f"Valeurs de la carte : {q.INDICATORS[indicator].label}, par territoire")
+                     alt=f"Valeurs de la carte : {carte_values.INDICATORS[indicator].label}, par territoire")
         ui.download_buttons(table, f"carte-{level}-{indicator}-{ctx.annee}", sheet="Carte", key="carte_tableau",
                             ctx=ctx)
 

@@ -11,7 +11,6 @@ from dashboard.ui import charts as ui_charts
 from dashboard.ui import page as ui
 from queries import comparer as q
 from queries import comparer_ranking as qr
-from queries import raccrochage_position as position
 from queries import territoires as tq
 
 URL_PATH = "comparer"
@@ -30,7 +29,7 @@ def _selection(ctx, index: dict[str, tq.Territory]) -> list[str]:
         what = "Un territoire du lien a été ignoré" if len(dropped) == 1 else \
             f"{len(dropped)} territoires du lien ont été ignorés"
         st.warning(f"{what} : inconnu(s) pour {ctx.annee} ou hors de votre périmètre d'accès.")
-    if len([c for c in q.parse_codes(raw) if c in index]) > q.MAX_TERRITORIES:
+    if q.too_many(raw, index):
         st.warning(f"Au plus {q.MAX_TERRITORIES} territoires : seuls les premiers du lien sont comparés.")
     if not kept:
         kept = q.default_selection(index, ctx.territory.code)
@@ -46,13 +45,9 @@ def _selection(ctx, index: dict[str, tq.Territory]) -> list[str]:
 
 
 def _ranking_controls(chosen: list[str], index: dict[str, tq.Territory]) -> tuple[str, str]:
-    levels = list(q.RANKING_LEVELS)
-    wanted = _param(q.PARAM_LEVEL)
-    first_level = next((index[c].niveau for c in chosen if index[c].niveau in levels), "reseau")
-    level_default = wanted if wanted in levels else first_level
-    keys = [i.key for i in q.INDICATORS if i.key != "population"]
-    wanted = _param(q.PARAM_INDICATOR)
-    indicator_default = wanted if wanted in keys else "taux_atteinte"
+    levels, keys = list(q.RANKING_LEVELS), list(q.RANKING_INDICATORS)
+    level_default, indicator_default = q.ranking_choice(chosen, index, _param(q.PARAM_LEVEL),
+                                                        _param(q.PARAM_INDICATOR))
     left, right = st.columns([1, 2])
     level = left.selectbox("Niveau", levels, index=levels.index(level_default),
                            format_func=lambda n: tq.LEVEL_LABELS_PLURAL[n], key="comparer_niveau",
@@ -91,7 +86,7 @@ def body() -> None:
         "« — » : donnée absente. Raccrochés et jeunes signalés : cumuls depuis la rentrée jusqu'au dernier bilan reçu."
     )
 
-    closed = any(position.is_closed(f.get("situation_annee")) for f in comp.figures.values())
+    closed = comp.closed
     title = "Raccrochés cumulés face à l'objectif" if closed else "Trajectoires de raccrochage"
     st.subheader(title)
     ui_charts.chart(charts.trajectories_figure(ui.query(q.trajectories, ctx.scope, codes, ctx.annee), labels),

@@ -5,11 +5,13 @@ import logging
 
 import streamlit as st
 
-from dashboard import disclosure, fmt, slides
+from dashboard import fmt
 from dashboard.charts import raccrochage as charts
+from dashboard.charts import raccrochage_solutions, raccrochage_tables
+from dashboard.disclosure import marks
 from dashboard.publish import screen
+from dashboard.slides import build, deck, keyfigures, workbook
 from dashboard.slides import content as deck_content
-from dashboard.slides import keyfigures
 from dashboard.slides import methodtext as deck_methodtext
 from dashboard.slides import prevention as deck_prevention
 from dashboard.slides import series as deck_series
@@ -30,7 +32,7 @@ def _template() -> bytes | None:
     if upload is None:
         return None
     data = upload.getvalue()
-    problem = slides.check_template(data)
+    problem = build.check_template(data)
     if problem:
         st.error(f"Modèle ignoré : {problem}")
         return None
@@ -39,12 +41,12 @@ def _template() -> bytes | None:
 
 
 def _downloads(ctx, content, template: bytes | None) -> None:
-    name = slides.deck_filename(ctx.territory.code, ctx.annee)
-    xlsx_name = slides.deck_filename(ctx.territory.code, ctx.annee, "-chiffres.xlsx")
+    name = build.deck_filename(ctx.territory.code, ctx.annee)
+    xlsx_name = build.deck_filename(ctx.territory.code, ctx.annee, "-chiffres.xlsx")
 
     def make_deck() -> bytes:  # run on click, outside the page: log any failure server-side
         try:
-            return slides.render(content, template)
+            return deck.render(content, template)
         except Exception:
             log.exception("Génération de la présentation impossible")
             raise
@@ -52,10 +54,10 @@ def _downloads(ctx, content, template: bytes | None) -> None:
     left, right = st.columns(2)
     ui.download_button(left, "Télécharger la présentation (PPTX)", make_deck, name, PPTX_MIME, key="ddg_pptx",
                        ctx=ctx, type="primary", icon=":material/slideshow:", width="stretch")
-    ui.download_button(right, "Télécharger les chiffres (XLSX)", lambda: slides.figures_xlsx(content), xlsx_name,
+    ui.download_button(right, "Télécharger les chiffres (XLSX)", lambda: workbook.xlsx_bytes(content), xlsx_name,
                        XLSX_MIME, key="ddg_xlsx", ctx=ctx, icon=":material/table:", width="stretch")
-    plan = slides.slide_plan(content)
-    titles = slides.slide_titles(content)
+    plan = deck.slide_plan(content)
+    titles = deck.slide_titles(content)
     st.caption(f"{len(plan)} diapositives : " + " · ".join(plain(titles[k]) for k in plan) + ". Les graphiques "
                "sont natifs et modifiables dans PowerPoint ou LibreOffice ; le classeur donne une feuille par "
                "diapositive.")
@@ -89,8 +91,8 @@ def _absence_table(content) -> None:
 
 
 def _preview(ctx, content) -> None:
-    titles = slides.slide_titles(content)
-    plan = slides.slide_plan(content)
+    titles = deck.slide_titles(content)
+    plan = deck.slide_plan(content)
     s = content.situation
     st.subheader(plain(titles["chiffres"]))
     _key_figures(content)
@@ -117,7 +119,7 @@ def _preview(ctx, content) -> None:
             elif key == "solutions":
                 left, right = st.columns(2)
                 with left:
-                    ui_charts.chart(charts.solutions_over_time_figure(content.periodes), key="ddg_solutions",
+                    ui_charts.chart(raccrochage_solutions.solutions_over_time_figure(content.periodes), key="ddg_solutions",
                                     title="Raccrochés par période")
                 with right:
                     ui_charts.chart(charts.funnel_figure(content.shown, list(content.masked)), key="ddg_entonnoir",
@@ -133,10 +135,10 @@ def _preview(ctx, content) -> None:
                 st.caption(plain(deck_methodtext.map_legend_text(content)))  # the slide's legend is native text
             else:
                 frame = content.sous_territoires if key == "territoires" else content.reseaux
-                st.dataframe(charts.styled_table(frame), hide_index=True, width="stretch")
+                st.dataframe(raccrochage_tables.styled_table(frame), hide_index=True, width="stretch")
     if any(deck_series.masked_on(content, k) for k in ("trajectoire", "solutions", "entonnoir", "absenteisme")) \
             or deck_prevention.masked(content):
-        st.caption(disclosure.legend())
+        st.caption(marks.legend())
 
 
 def body() -> None:

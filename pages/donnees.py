@@ -4,8 +4,9 @@ still lacks, the way from demonstration to real data, freshness of the bilans, i
 import polars as pl
 import streamlit as st
 
-from dashboard import fmt, importer, markup
+from dashboard import fmt, markup
 from dashboard.charts import donnees as tables
+from dashboard.importer import contracts, maintenance
 from dashboard.importer import status as import_status
 from dashboard.ui import page as ui
 from queries import donnees as q
@@ -57,7 +58,7 @@ def body() -> None:
     if history.is_empty():
         st.caption("Aucun import de fichier pour l'instant.")
     else:
-        st.dataframe(tables.history_table(history, importer.KIND_LABELS), hide_index=True, width="stretch",
+        st.dataframe(tables.history_table(history, contracts.KIND_LABELS), hide_index=True, width="stretch",
                      column_config={"Empreinte du fichier": st.column_config.TextColumn(help=tables.FINGERPRINT_HELP)})
 
     ui.render_audit_log(ctx)
@@ -84,12 +85,12 @@ def demo_to_real(ctx) -> None:
             st.caption("La sauvegarde et l'import sont réservés au recteur et au CSAIO (SAIO).")
             return
         engine = ui.engine()
-        if importer.backup_folder(engine) is None:
+        if maintenance.backup_folder(engine) is None:
             st.caption("Base PostgreSQL : sauvegardez-la avec `pg_dump` avant d'effacer les données de "
                        "démonstration.")
             return
         if st.button("Sauvegarder la base maintenant", key="sauvegarder_base"):
-            path = importer.backup_database(engine)
+            path = maintenance.backup_database(engine)
             st.success("Sauvegarde créée.")
             st.text(f"Fichier : {path}")
 

@@ -10,9 +10,11 @@ import re
 import polars as pl
 import streamlit as st
 
-from dashboard import fmt, importer
+from dashboard import fmt
 from dashboard.access import scope as access
 from dashboard.charts import donnees as tables
+from dashboard.importer import contracts, maintenance, service, template_codes, templates
+from dashboard.importer import mapping as importer_mapping
 from dashboard.store import dbfailure
 from dashboard.ui import page as ui
 
@@ -38,7 +40,7 @@ REPORT_COLUMNS = {
 
 
 def kind_label(kind: str) -> str:
-    return "Détecter automatiquement" if kind == AUTO else importer.KIND_LABELS[kind]
+    return "Détecter automatiquement" if kind == AUTO else contracts.KIND_LABELS[kind]
 
 
 def flash(level: str, message: str) -> None:
@@ -61,8 +63,8 @@ def demo_section(engine) -> None:
         )
         confirmed = st.checkbox("Je confirme vouloir effacer toutes ces données", key="confirmer_effacement")
         if st.button("Effacer les données de démonstration", disabled=not confirmed, type="secondary"):
-            backup = importer.backup_database(engine, "avant-effacement")
-            deleted = importer.clear_demo_data(engine)
+            backup = maintenance.backup_database(engine, "avant-effacement")
+            deleted = maintenance.clear_demo_data(engine)
             ui.clear_caches()
             kept = (f" Une sauvegarde de la base a été faite juste avant : {backup.name} (dossier « sauvegardes » "
                     "à côté de la base) ; voir la page Données chargées pour revenir en arrière.") if backup else ""
@@ -74,12 +76,12 @@ def demo_section(engine) -> None:
 def checked_file(engine, data: bytes, name: str, kind: str | None, mapping=None):
     """The validation of this file (through ``mapping``), kept for the session while the file, the
     mapping and the data are the same."""
-    key = (importer.sha256_hex(data), name, kind, ui.data_version(), mapping.to_json() if mapping else None)
+    key = (service.sha256_hex(data), name, kind, ui.data_version(), mapping.to_json() if mapping else None)
     cached = st.session_state.get(CHECK)
     if cached and cached[0] == key:
         return cached[1]
     with st.spinner("Vérification du fichier…"):
-        checked = importer.validate(engine, data, name, kind, mapping)
+        checked = service.validate(engine, data, name, kind, mapping)
     st.session_state[CHECK] = (key, checked)
     return checked
 
@@ -112,7 +114,7 @@ def column_choice(spec, raw, proposal, key: str) -> str | None:
     left, right = st.columns([2, 3])
     choice = left.selectbox(label, options, index=index, key=key, help=spec.description)
     if choice in headers:
-        values = importer.mapping.sample_values(raw, choice)
+        values = importer_mapping.sample_values(raw, choice)
         shown = " · ".join(values) if values else "(vides)"
         first_values = f"Premières valeurs : {shown}"
         right.text(first_values)
@@ -124,10 +126,10 @@ def column_choice(spec, raw, proposal, key: str) -> str | None:
 def value_table(raw, kind: str, spec, header: str, proposal, key: str) -> dict[str, str]:
     """The value mapping of one enumeration: every distinct value of the file column, with the
     value the importer reads (understood alone, proposed, or to choose)."""
-    values = importer.mapping.distinct_values(raw, header)
-    targets = importer.mapping.enum_targets(kind, spec.name)
+    values = importer_mapping.distinct_values(raw, header)
+    targets = importer_mapping.enum_targets(kind, spec.name)
     proposed = proposal.values.get(spec.name, {})
-    read = [proposed.get(v) or importer.mapping.recognised_value(kind, spec, v) or "" for v in values["valeur"]]
+    read = [proposed.get(v) or importer_mapping.recognised_value(kind, spec, v) or "" for v in values["valeur"]]
     table = values.with_columns(pl.Series("correspondance", read, dtype=pl.String))
     st.text(f"Valeurs de la colonne « {header} » → {spec.name}")
     edited = st.data_editor(
@@ -140,16 +142,16 @@ def value_table(raw, kind: str, spec, header: str, proposal, key: str) -> dict[s
     )
     rows = edited.to_dict("records") if hasattr(edited, "to_dict") else edited.to_dicts()
     return {r["valeur"]: r["correspondance"] for r in rows
-            if r["correspondance"] and r["correspondance"] != importer.mapping.recognised_value(kind, spec, r["valeur"])}
+            if r["correspondance"] and r["correspondance"] != importer_mapping.recognised_value(kind, spec, r["valeur"])}
 
 
 def mapping_section(engine, raw, checked, file_key: str):
     """Propose a mapping (saved one first), let the user correct it; the mapping to apply, or None."""
     st.subheader("Correspondance des colonnes")
     with engine.connect() as conn:
-        saved = importer.mapping.profile_for(conn, raw.headers)
-    kinds = list(importer.KINDS)
-    default_kind = saved.kind if saved else (checked.kind or importer.mapping.proposed_kind(raw.headers))
+        saved = importer_mapping.profile_for(conn, raw.headers)
+    kinds = list(contracts.KINDS)
+    default_kind = saved.kind if saved else (checked.kind or importer_mapping.proposed_kind(raw.headers))
     kind = st.selectbox("Type de fichier à obtenir", kinds, index=kinds.index(default_kind) if default_kind else None,
                         format_func=kind_label, key=f"corr_type_{file_key}", placeholder="Choisissez le type de fichier…",
                         help="Proposé d'après les en-têtes reconnus ; changez-le si le fichier est d'un autre type.")
@@ -162,14 +164,14 @@ def mapping_section(engine, raw, checked, file_key: str):
                    "puis appliquez-la.")
         proposal = saved
     else:
-        proposal = importer.mapping.propose(raw, kind)
+        proposal = importer_mapping.propose(raw, kind)
         st.caption("Une colonne du fichier n'est associée d'office que si son en-tête la nomme (même écrit "
                    "autrement : « EPLE » pour la formation initiale, « CFA » pour l'apprentissage…) ; ses premières "
                    "valeurs sont affichées. Pour chaque autre colonne du tableau de bord, choisissez la colonne du "
                    "fichier qui la contient (ou, pour une liste de valeurs, une valeur fixe pour toutes les lignes). "
                    "Rien n'est écrit tant que le fichier ainsi lu ne passe pas toutes les vérifications.")
-    specs = importer.mapping.target_specs(kind)
-    contract_names = set(importer.CONTRACTS[kind].names)
+    specs = importer_mapping.target_specs(kind)
+    contract_names = set(contracts.CONTRACTS[kind].names)
     chosen: dict[str, str] = {}
     for spec in [s for s in specs if s.name in contract_names]:
         if (choice := column_choice(spec, raw, proposal, f"corr_{file_key}_{kind}_{spec.name}")) is not None:
@@ -182,12 +184,12 @@ def mapping_section(engine, raw, checked, file_key: str):
                     chosen[spec.name] = choice
     columns = {n: c for n, c in chosen.items() if not c.startswith(FIXED) or c in raw.headers}
     fixed = {n: c[len(FIXED):] for n, c in chosen.items() if n not in columns}
-    missing = importer.mapping.unassigned(importer.mapping.Mapping(kind, columns, fixed))
+    missing = importer_mapping.unassigned(importer_mapping.Mapping(kind, columns, fixed))
     if missing:
         st.warning(f"Colonnes obligatoires encore sans colonne du fichier : {', '.join(missing)}. Choisissez-les "
                    "ci-dessus : le tableau de bord n'associe jamais une colonne sur une supposition.")
     values: dict[str, dict[str, str]] = {}
-    enums = [s for s in importer.mapping.enum_specs(kind) if s.name in columns]
+    enums = [s for s in importer_mapping.enum_specs(kind) if s.name in columns]
     if enums:
         st.markdown("**Correspondance des valeurs**")
         st.caption("Pour chaque valeur du fichier, la valeur que retient le tableau de bord ; « hors champ » écarte "
@@ -196,12 +198,12 @@ def mapping_section(engine, raw, checked, file_key: str):
             if table := value_table(raw, kind, spec, columns[spec.name], proposal, f"corr_val_{file_key}_{spec.name}"):
                 values[spec.name] = table
     name = st.text_input("Nom de la correspondance (elle sera proposée pour les fichiers de mêmes en-têtes)",
-                         value=proposal.name or importer.mapping.default_name(kind, raw.headers),
+                         value=proposal.name or importer_mapping.default_name(kind, raw.headers),
                          key=f"corr_nom_{file_key}_{kind}", max_chars=80)
     if not st.toggle("Lire le fichier avec cette correspondance", key=f"corr_appliquer_{file_key}",
                      value=saved is not None and saved.kind == kind):
         return None
-    return importer.mapping.Mapping(kind, columns, fixed, values, name.strip())
+    return importer_mapping.Mapping(kind, columns, fixed, values, name.strip())
 
 
 def report_basename(filename: str) -> str:
@@ -213,7 +215,7 @@ def report_basename(filename: str) -> str:
 def report_section(checked, filename: str = "") -> None:
     report = checked.report
     if checked.kind:
-        st.markdown(f"**Type de fichier :** {importer.KIND_LABELS[checked.kind]}")
+        st.markdown(f"**Type de fichier :** {contracts.KIND_LABELS[checked.kind]}")
     if checked.raw is not None:
         st.text(f"Lecture : {checked.raw.description} — en-têtes {checked.raw.header_lines}")
         st.markdown("**Aperçu des premières lignes, telles que lues**")
@@ -244,7 +246,7 @@ def report_section(checked, filename: str = "") -> None:
 
 def upload_section(engine, utilisateur: str) -> None:
     st.subheader("Importer un fichier")
-    choice = st.selectbox("Type de fichier", [AUTO, *importer.KINDS], format_func=kind_label, key="type_import")
+    choice = st.selectbox("Type de fichier", [AUTO, *contracts.KINDS], format_func=kind_label, key="type_import")
     uploaded = st.file_uploader(
         "Fichier CSV, XLSX ou JSON (20 Mo au plus)", type=["csv", "xlsx", "txt", "json"],
         key=f"fichier_import_{st.session_state.get(UPLOADS, 0)}",
@@ -264,7 +266,7 @@ def upload_section(engine, utilisateur: str) -> None:
                                       "réessayez.", dbfailure.IMPORT, "Vérification impossible du fichier importé"))
         return
     mapping = None
-    file_key = importer.sha256_hex(data)[:12]
+    file_key = service.sha256_hex(data)[:12]
     headers = checked.raw.headers if checked.raw is not None else []
     if checked.raw is not None and (needs_mapping(checked) or st.checkbox(
             "Faire correspondre les colonnes moi-même", key=f"corr_manuelle_{file_key}")):
@@ -290,9 +292,9 @@ def upload_section(engine, utilisateur: str) -> None:
     if st.button("Importer ce fichier", type="primary", key="confirmer_import"):
         try:
             with st.spinner("Import en cours…"):
-                result = importer.import_file(engine, data, name, kind, utilisateur=utilisateur, mapping=mapping)
+                result = service.import_file(engine, data, name, kind, utilisateur=utilisateur, mapping=mapping)
                 if result.written and mapping is not None and mapping.name:
-                    importer.mapping.save_profile(engine, mapping, headers)
+                    importer_mapping.save_profile(engine, mapping, headers)
         except Exception as exc:  # database failure: the transaction was rolled back
             st.error(ui.failure_text(exc, "L'import a échoué à cause d'une erreur de la base de données : rien n'a "
                                           "été écrit. Réessayez ; si le problème persiste, prévenez l'équipe "
@@ -311,51 +313,51 @@ def upload_section(engine, utilisateur: str) -> None:
 
 def templates_section(ctx) -> None:
     st.subheader("Codes et modèles de fichiers")
-    years = list(importer.template_codes.school_years_around(ctx.years))
+    years = list(template_codes.school_years_around(ctx.years))
     annee = st.selectbox("Année scolaire des codes", years, index=years.index(ctx.annee) if ctx.annee in years else 0,
                          key="modeles_annee",
                          help="Les codes des territoires sont ceux du découpage de cette année ; les modèles XLSX "
                               "les proposent en listes déroulantes.")
-    codes = ui.query(importer.template_codes.codes_for, annee, tuple(ctx.years))
+    codes = ui.query(template_codes.codes_for, annee, tuple(ctx.years))
     left, middle, right = st.columns(TEMPLATE_COLUMNS)
     left.markdown(f"**Liste des territoires {annee}** — code, nom, niveau et territoire parent "
                   f"({fmt.integer(codes.territories.height)} territoires, dont "
                   f"{fmt.integer(codes.networks.height)} réseaux FOQUALE)")
-    ui.download_button(middle, "Liste CSV", lambda: importer.territories_csv(codes),
-                       importer.territories_filename(codes, "csv"), "text/csv", key="territoires_csv", width="stretch")
-    ui.download_button(right, "Liste XLSX", lambda: importer.territories_xlsx(codes),
-                       importer.territories_filename(codes, "xlsx"), ui.XLSX_MIME, key="territoires_xlsx",
+    ui.download_button(middle, "Liste CSV", lambda: templates.territories_csv(codes),
+                       templates.territories_filename(codes, "csv"), "text/csv", key="territoires_csv", width="stretch")
+    ui.download_button(right, "Liste XLSX", lambda: templates.territories_xlsx(codes),
+                       templates.territories_filename(codes, "xlsx"), ui.XLSX_MIME, key="territoires_xlsx",
                        width="stretch")
     st.caption("Chaque modèle contient les en-têtes attendus et une ligne d'exemple ; la version XLSX explique "
                "chaque colonne (feuille « Explications », avec les autres en-têtes acceptés), liste les territoires "
                "de l'année (feuille « Liste des territoires ») et propose des listes déroulantes pour les codes de territoire, "
                "les années scolaires et les autres listes de valeurs.")
-    for kind in importer.KINDS:
-        contract = importer.CONTRACTS[kind]
+    for kind in contracts.KINDS:
+        contract = contracts.CONTRACTS[kind]
         left, middle, right = st.columns(TEMPLATE_COLUMNS)
         left.markdown(f"**{contract.label}** — une ligne = {contract.row_is}")
-        ui.download_button(middle, "Modèle CSV", importer.template_csv(kind), importer.template_filename(kind, "csv"),
+        ui.download_button(middle, "Modèle CSV", templates.template_csv(kind), templates.template_filename(kind, "csv"),
                            "text/csv", key=f"modele_{kind}_csv", width="stretch")
-        ui.download_button(right, "Modèle XLSX", lambda k=kind: importer.template_xlsx(k, codes),
-                           importer.template_filename(kind, "xlsx"), ui.XLSX_MIME, key=f"modele_{kind}_xlsx",
+        ui.download_button(right, "Modèle XLSX", lambda k=kind: templates.template_xlsx(k, codes),
+                           templates.template_filename(kind, "xlsx"), ui.XLSX_MIME, key=f"modele_{kind}_xlsx",
                            width="stretch")
     left, middle, right = st.columns(TEMPLATE_COLUMNS)
     left.markdown(f"**Bilans d'une période, pré-remplis** — une ligne par réseau FOQUALE de {annee}, les nombres à "
                   "compléter")
-    periode = middle.selectbox("Période", codes.period_ends, format_func=importer.template_codes.period_label,
+    periode = middle.selectbox("Période", codes.period_ends, format_func=template_codes.period_label,
                                key="modele_bilans_periode", label_visibility="collapsed")
-    ui.download_button(right, "Bilans pré-remplis XLSX", lambda: importer.template_xlsx("bilans", codes, periode),
-                       importer.template_filename("bilans", "xlsx", periode), ui.XLSX_MIME,
+    ui.download_button(right, "Bilans pré-remplis XLSX", lambda: templates.template_xlsx("bilans", codes, periode),
+                       templates.template_filename("bilans", "xlsx", periode), ui.XLSX_MIME,
                        key="modele_bilans_prerempli", width="stretch")
 
 
 def history_section(engine) -> None:
     st.subheader("Derniers imports")
-    history = importer.recent_imports(engine, 20)
+    history = maintenance.recent_imports(engine, 20)
     if history.is_empty():
         st.caption("Aucun import pour l'instant.")
         return
-    st.dataframe(tables.history_table(history, importer.KIND_LABELS), hide_index=True, width="stretch",
+    st.dataframe(tables.history_table(history, contracts.KIND_LABELS), hide_index=True, width="stretch",
                  column_config={"Empreinte du fichier": st.column_config.TextColumn(help=tables.FINGERPRINT_HELP)})
 
 

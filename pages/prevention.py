@@ -3,10 +3,11 @@ solution interne → signalés à la plateforme per 1 000 pupils), « angles mor
 
 import streamlit as st
 
-from dashboard import disclosure, fmt, publish
+from dashboard import fmt
 from dashboard.charts import prevention as charts
 from dashboard.charts import prevention_tables as tables
-from dashboard.publish import catalog, screen
+from dashboard.disclosure import marks as disclosure_marks
+from dashboard.publish import catalog, columns, screen, text
 from dashboard.ui import charts as ui_charts
 from dashboard.ui import page as ui
 from queries import prevention as q
@@ -29,7 +30,7 @@ def _chart(fig, key: str, title: str, sentences: str | None = None) -> None:
 
 def _figure(key: str, value, marks: dict) -> str:
     """A figure as the export writes it (declaration of ``catalog.FIGURES``), or its mark."""
-    return publish.cell_text(catalog.FIGURES[key], value, marks.get(key))
+    return text.cell_text(catalog.FIGURES[key], value, marks.get(key))
 
 
 def _tiles(cover: dict, row: dict, spots: dict, totals: dict, declared: bool) -> None:
@@ -58,7 +59,7 @@ def _tiles(cover: dict, row: dict, spots: dict, totals: dict, declared: bool) ->
              help="Établissements du dixième le plus touché par l'absentéisme de leur type (dans l'académie) dont le "
                   "GPDS déclare peu ou pas d'élèves repérés : la règle est dans l'onglet « Angles morts ».")
     young = _figure("mlds_jeunes_accueillis", totals["jeunes_accueillis"],
-                    {"mlds_jeunes_accueillis": disclosure.PRIMARY} if totals["masque"] else {})
+                    {"mlds_jeunes_accueillis": disclosure_marks.PRIMARY} if totals["masque"] else {})
     d.metric("Jeunes en MLDS", young if totals["sites"] else fmt.MISSING,
              delta=f"{fmt.integer(totals['places'])} places" if totals["sites"] else "aucun site",
              delta_color="gray", delta_arrow="off", border=True,
@@ -76,7 +77,7 @@ def _mlds_reference(lead: str = "") -> str:
     return f"{lead}{fact.text}" if fact is not None else ""
 
 
-def _table(table: publish.Table, key: str, headers: dict | None = None, widths: dict | None = None) -> None:
+def _table(table: columns.Table, key: str, headers: dict | None = None, widths: dict | None = None) -> None:
     config = {name: st.column_config.Column(width=width) for name, width in (widths or {}).items()}
     st.dataframe(screen.styler(table, headers), hide_index=True, width="stretch", placeholder=screen.PLACEHOLDER,
                  key=f"prev_table_{key}", column_config=config or None)
@@ -84,7 +85,7 @@ def _table(table: publish.Table, key: str, headers: dict | None = None, widths: 
 
 def _downloads(ctx, tables_: list, basename: str, key: str) -> None:
     if any(any(t.marks) for t in tables_):
-        st.caption(disclosure.legend())
+        st.caption(disclosure_marks.legend())
     ui.download_buttons(tables_, f"{basename}-{ctx.territory.code}-{ctx.annee}", key=f"prev_{key}", ctx=ctx)
 
 
@@ -208,17 +209,17 @@ def _blind_spots(ctx, spots: dict, detail: bool) -> None:
 
 
 def _mlds_tiles(row: dict, reference: bool) -> None:
-    marks = {"jeunes_accueillis": disclosure.PRIMARY, "taux_occupation": disclosure.SECONDARY} if row["masque"] else {}
+    marks = {"jeunes_accueillis": disclosure_marks.PRIMARY, "taux_occupation": disclosure_marks.SECONDARY} if row["masque"] else {}
     declared = catalog.PREVENTION_MLDS
     a, b, c, d = st.columns(4)
     a.metric("Sites", fmt.integer(row["sites"]), delta=f"référence : {fmt.integer(row['reference_sites'])}" if reference else None, delta_color="gray",
              delta_arrow="off", border=True)
     b.metric("Places", fmt.integer(row["places"]), border=True)
-    c.metric("Jeunes accueillis", publish.cell_text(declared["jeunes_accueillis"], row["jeunes_accueillis"],
+    c.metric("Jeunes accueillis", text.cell_text(declared["jeunes_accueillis"], row["jeunes_accueillis"],
                                                     marks.get("jeunes_accueillis")),
              delta=f"référence : environ {fmt.integer(row['reference_jeunes'])}" if reference else None, delta_color="gray", delta_arrow="off",
              border=True)
-    d.metric("Taux d'occupation", publish.cell_text(declared["taux_occupation"], row["taux_occupation"],
+    d.metric("Taux d'occupation", text.cell_text(declared["taux_occupation"], row["taux_occupation"],
                                                     marks.get("taux_occupation")), border=True)
 
 

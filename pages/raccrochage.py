@@ -3,9 +3,11 @@ the territories below the selection."""
 
 import streamlit as st
 
-from dashboard import disclosure, fmt, publish
+from dashboard import fmt
 from dashboard.charts import raccrochage as charts
-from dashboard.publish import catalog, keyfigures, narrative
+from dashboard.charts import raccrochage_solutions, raccrochage_tables
+from dashboard.disclosure import marks as disclosure_marks
+from dashboard.publish import catalog, keyfigures, narrative, text
 from dashboard.ui import charts as ui_charts
 from dashboard.ui import page as ui
 from queries import donnees as dq
@@ -21,7 +23,7 @@ FILE_VIEWS = {"children": "sous-territoires", "reseaux": "reseaux", "reseau": "r
 
 def _cell(shown: dict, marks: dict, key: str) -> str:
     """The French text of one figure of the situation, or its secrecy mark (« < 5 », « s »)."""
-    return publish.cell_text(catalog.RACCROCHAGE[key], shown[key], marks.get(key))
+    return text.cell_text(catalog.RACCROCHAGE[key], shown[key], marks.get(key))
 
 
 def body() -> None:
@@ -37,7 +39,7 @@ def body() -> None:
     if s["periode_fin"]:
         st.caption(f"{ui.plain(ctx.territory.label)} — bilans reçus jusqu'au {fmt.date_long(s['periode_fin'])}.")
         fresh = ui.query(dq.bilan_freshness, ctx.scope, ctx.territory.code, ctx.annee)
-        late = narrative.late_networks_note(s, charts.late_names(fresh))
+        late = narrative.late_networks_note(s, raccrochage_tables.late_names(fresh))
         if late:
             st.warning(ui.plain(late), icon=":material/schedule:")
     else:
@@ -96,9 +98,9 @@ def body() -> None:
     with right:
         st.subheader("Types de solution")
         previous = p.solutions_n1
-        current = {c: shown[c] for c in q.SOLUTION_COLUMNS}
+        current = {c: shown[c] for c in raccrochage_rules.SOLUTION_COLUMNS}
         ui_charts.chart(
-            charts.solution_shares_figure(
+            raccrochage_solutions.solution_shares_figure(
                 current, previous, ctx.annee, f"{ctx.previous_year} (même date)",
                 current_total=shown["raccroches"],
                 previous_total=shown.get("raccroches_n1"),
@@ -110,12 +112,12 @@ def body() -> None:
         st.caption("Part de chaque type de solution parmi les raccrochés depuis la rentrée : barres en couleur, "
                    f"{ctx.annee}" + (f" ; barres grises, {ctx.previous_year} à la même date." if previous else "."))
 
-    by_type = charts.types_published(periodes)
+    by_type = raccrochage_solutions.types_published(periodes)
     title = "Raccrochés par type de solution et par période" if by_type else "Raccrochés par période"
     st.subheader(title)
-    ui_charts.chart(charts.solutions_over_time_figure(periodes), key="solutions_periodes", title=title)
-    hidden = sum(1 for cells in periodes["cellules_masquees"].to_list() for c in disclosure.decode_marks(cells)
-                 if c in q.SOLUTION_COLUMNS)
+    ui_charts.chart(raccrochage_solutions.solutions_over_time_figure(periodes), key="solutions_periodes", title=title)
+    hidden = sum(1 for cells in periodes["cellules_masquees"].to_list() for c in disclosure_marks.decode_marks(cells)
+                 if c in raccrochage_rules.SOLUTION_COLUMNS)
     if not by_type:
         st.caption("Sous l'académie, une période compte trop peu de jeunes par type de solution pour être détaillée "
                    "(secret statistique) : la répartition par type est donnée pour l'année, ci-dessus.")
@@ -131,7 +133,7 @@ def body() -> None:
     if per_100.mark or (per_100.number is not None and shown["contrats_foquale"]):  # once contracts are signed
         c1.metric(per_100.label, per_100.value, border=True)
     with c2:
-        ui_charts.chart(charts.contracts_figure(periodes), key="contrats", title="Contrats FOQUALE",
+        ui_charts.chart(raccrochage_solutions.contracts_figure(periodes), key="contrats", title="Contrats FOQUALE",
                         sentences="Contrats FOQUALE signés et raccrochés, par période")
     if any_masked:
         st.caption(charts.MASKED_NOTE)
@@ -158,14 +160,14 @@ def table(ctx, d: q.Detail) -> None:
                 format_func=lambda v: f"{below}" if v == "children" else TABLE_VIEWS[v],
             ) or views[0]
         frame = d.publie.sous_territoires if view == "children" else d.publie.reseaux
-    st.dataframe(charts.styled_table(frame, charts.SCREEN_COLUMNS), hide_index=True, width="stretch",
+    st.dataframe(raccrochage_tables.styled_table(frame, raccrochage_tables.SCREEN_COLUMNS), hide_index=True, width="stretch",
                  placeholder=charts.TABLE_PLACEHOLDER)
     st.caption("Cumuls depuis la rentrée jusqu'au dernier bilan reçu par chaque territoire. "
-               + disclosure.legend() + " Cliquez sur un en-tête pour trier.")
+               + disclosure_marks.legend() + " Cliquez sur un en-tête pour trier.")
     date = d.situation["periode_fin"]
     source = ui.provenance(ctx, f"Raccrochage — {ctx.territory.label} — {ctx.annee}",
                            data_date=f"bilans reçus jusqu'au {fmt.date_long(date)}" if date else None)
-    ui.download_buttons(charts.export_table(frame), f"raccrochage-{ctx.territory.code}-{FILE_VIEWS[view]}-{ctx.annee}",
+    ui.download_buttons(raccrochage_tables.export_table(frame), f"raccrochage-{ctx.territory.code}-{FILE_VIEWS[view]}-{ctx.annee}",
                         key=f"raccrochage_{view}", ctx=ctx, source=source)
 
 

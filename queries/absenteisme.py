@@ -1,4 +1,4 @@
-"""Absenteeism (DESIGN §1): share of pupils with 4+ unjustified half-days of absence in the month.
+"""Absenteeism (docs/architecture.md, "Domain facts"): share of pupils with 4+ unjustified half-days of absence in the month.
 
 Every rate is a **ratio of sums** (absentees summed over schools and months / enrolment summed the
 same way), never a mean of school rates. Aggregation happens in SQL (``GROUP BY``); Python only
@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 import polars as pl
 from sqlalchemy import Connection, case, func, literal, select
 
-from dashboard import disclosure
 from dashboard.access.scope import Scope
+from dashboard.disclosure import rule
 from dashboard.schoolyear import month_rank, previous_year
 from dashboard.store import db
 from queries import absenteisme_suppression as secrecy
@@ -131,7 +131,7 @@ def _to_sub_territories(conn: Connection, frame: pl.DataFrame, by: list[str], su
 
 
 def _small(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
-    limit = disclosure.threshold()
+    limit = rule.threshold()
     return ((numerator > 0) & (numerator < limit)) | (denominator < limit)
 
 
@@ -162,7 +162,7 @@ def _rates_of_sums(out: pl.DataFrame) -> pl.DataFrame:
         pl.when(masked | (pl.col("effectif") == 0)).then(None)
         .otherwise((pl.col("absenteistes") / pl.col("effectif")).round(RATE_DECIMALS)).alias("taux"),
         masked.alias("masque"),
-        pl.when(enrolment < disclosure.threshold()).then(None)
+        pl.when(enrolment < rule.threshold()).then(None)
         .otherwise(enrolment.round(0).cast(pl.Int64)).alias("effectif_moyen"),
     )
 

@@ -1,4 +1,4 @@
-"""National reference rates of absenteeism (DESIGN §1), from one data file shown on the
+"""National reference rates of absenteeism (docs/architecture.md, "Domain facts"), from one data file shown on the
 Méthodologie page: ``dashboard/data/references_nationales.csv``.
 
 The file holds, per school year and school type, the rate published by the DEPP (public sector,

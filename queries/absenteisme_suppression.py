@@ -29,9 +29,9 @@ from collections.abc import Mapping, Sequence
 import polars as pl
 from sqlalchemy import Connection, case, func, select
 
-from dashboard.disclosure import audit as disclosure_audit
 from dashboard.disclosure import cells as dc
 from dashboard.disclosure import rule
+from dashboard.disclosure.locality import Locality
 from dashboard.disclosure.suppression import Decision, decide
 from dashboard.store import db
 from queries import secret_store as store
@@ -189,7 +189,7 @@ def system(conn: Connection, annee: str):
                          for row in schools.iter_rows(named=True)}
     truth = {(annee, row["uai"], "", "absenteistes"): row["absenteistes"] / max(1, year_months(conn, annee))
              for row in schools.iter_rows(named=True)} if cells else {}
-    locality = disclosure_audit.Locality(cells, truth, lambda var: school_department.get(var, var[1]))
+    locality = Locality(cells, truth, lambda var: school_department.get(var, var[1]))
     return cells, territories, primary, locality
 
 

@@ -1,6 +1,6 @@
 """The map's context and point layers: the focus territory checked once against the scope, then
 schools (type, enrolment), MLDS sites (places, occupancy) and network seats, each limited to
-the networks whose detail the scope may see. ``queries.carte`` re-exports the public names."""
+the networks whose detail the scope may see. ``queries.carte.map_data`` draws them with the values."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import polars as pl
 from sqlalchemy import Connection, func, select
 
-from dashboard import disclosure
 from dashboard.access.scope import Scope
+from dashboard.disclosure import rule
 from dashboard.store import db
 from geodata.networks import NETWORKS
 from queries.territoires import (
@@ -27,27 +27,27 @@ from queries.territoires import (
 
 
 @dataclass(frozen=True)
-class _Context:
+class MapContext:
     annee: str
     territory: Territory  # the focus territory (scope already checked)
     index: dict[str, Territory]
     breakdown: pl.DataFrame  # commune_insee → reseau_code, psad_code, departement_code
 
 
-def _context(conn: Connection, scope: Scope, code: str, annee_scolaire: str) -> _Context:
+def map_context(conn: Connection, scope: Scope, code: str, annee_scolaire: str) -> MapContext:
     territory = resolve_territory(conn, scope, code, annee_scolaire)  # AccessDenied outside the scope
-    return _Context(annee_scolaire, territory, territory_index(conn, annee_scolaire),
+    return MapContext(annee_scolaire, territory, territory_index(conn, annee_scolaire),
                     commune_breakdown(conn, annee_scolaire))
 
 
-def _network_of(ctx: _Context) -> dict[str, str]:
+def _network_of(ctx: MapContext) -> dict[str, str]:
     return dict(ctx.breakdown.select("commune_insee", "reseau_code").iter_rows())
 
 
 # --- point layers -------------------------------------------------------------------------------
 
 
-def _detail_networks(scope: Scope, ctx: _Context) -> tuple[str, ...]:
+def _detail_networks(scope: Scope, ctx: MapContext) -> tuple[str, ...]:
     """Networks of the focus territory when the scope may see its detail, else none."""
     if not can_view_detail(ctx.index, scope, ctx.territory.code):
         return ()
@@ -67,10 +67,10 @@ def schools(conn: Connection, scope: Scope, code: str, annee_scolaire: str) -> p
     Empty when the scope may not see the territory's detail. Enrolment under the disclosure
     threshold is masked (``effectif`` null, ``effectif_masque`` true).
     """
-    return _schools(conn, scope, _context(conn, scope, code, annee_scolaire))
+    return context_schools(conn, scope, map_context(conn, scope, code, annee_scolaire))
 
 
-def _schools(conn: Connection, scope: Scope, ctx: _Context) -> pl.DataFrame:
+def context_schools(conn: Connection, scope: Scope, ctx: MapContext) -> pl.DataFrame:
     reseaux, annee_scolaire = _detail_networks(scope, ctx), ctx.annee
     if not reseaux:
         return pl.DataFrame(schema=SCHOOL_SCHEMA)
@@ -100,10 +100,10 @@ def _schools(conn: Connection, scope: Scope, ctx: _Context) -> pl.DataFrame:
             )
         ).all()
     )
-    limit = disclosure.threshold()
+    limit = rule.threshold()
     for r in selected:
         value = enrolment.get(r["uai"])
-        r["effectif_masque"] = disclosure.is_small(value, limit)
+        r["effectif_masque"] = rule.is_small(value, limit)
         r["effectif"] = None if r["effectif_masque"] else value
     return pl.DataFrame(selected, schema=SCHOOL_SCHEMA)
 
@@ -119,10 +119,10 @@ def mlds_sites(conn: Connection, scope: Scope, code: str, annee_scolaire: str) -
 
     A count of young people under the threshold is masked, and the occupancy with it.
     """
-    return _mlds_sites(conn, scope, _context(conn, scope, code, annee_scolaire))
+    return context_mlds_sites(conn, scope, map_context(conn, scope, code, annee_scolaire))
 
 
-def _mlds_sites(conn: Connection, scope: Scope, ctx: _Context) -> pl.DataFrame:
+def context_mlds_sites(conn: Connection, scope: Scope, ctx: MapContext) -> pl.DataFrame:
     reseaux, annee_scolaire = _detail_networks(scope, ctx), ctx.annee
     if not reseaux:
         return pl.DataFrame(schema=MLDS_SCHEMA)
@@ -135,14 +135,14 @@ def _mlds_sites(conn: Connection, scope: Scope, ctx: _Context) -> pl.DataFrame:
         .where(m.c.annee_scolaire == annee_scolaire)
         .order_by(m.c.site_code)
     ).mappings().all()
-    limit = disclosure.threshold()
+    limit = rule.threshold()
     out = []
     for r in rows:
         network = breakdown.get(r["commune_insee"])
         if network not in reseaux:
             continue
         accueillis = r["jeunes_accueillis"]
-        small = disclosure.is_small(accueillis, limit)
+        small = rule.is_small(accueillis, limit)
         out.append({
             **r,
             "reseau_code": network,
@@ -156,20 +156,20 @@ SEAT_SCHEMA = {"reseau_code": pl.String, "reseau_nom": pl.String, "commune_insee
 
 
 def known_seats() -> dict[str, str]:
-    """Seat commune (INSEE) of each network of the default breakdown (DESIGN §2)."""
+    """Seat commune (INSEE) of each network of the default breakdown (docs/architecture.md, "The default breakdown")."""
     return {row[3]: row[5] for row in NETWORKS}
 
 
 def network_seats(conn: Connection, scope: Scope, code: str, annee_scolaire: str) -> pl.DataFrame:
     """Seat commune of every network of the focus territory.
 
-    The seat of DESIGN §2 when the network still holds that commune; otherwise (an imported
+    The seat of docs/architecture.md, "The default breakdown" when the network still holds that commune; otherwise (an imported
     breakdown) the network's most populous commune.
     """
-    return _network_seats(conn, scope, _context(conn, scope, code, annee_scolaire))
+    return context_network_seats(conn, scope, map_context(conn, scope, code, annee_scolaire))
 
 
-def _network_seats(conn: Connection, scope: Scope, ctx: _Context) -> pl.DataFrame:
+def context_network_seats(conn: Connection, scope: Scope, ctx: MapContext) -> pl.DataFrame:
     index, breakdown = ctx.index, ctx.breakdown
     reseaux = [r for r in ctx.territory.reseaux if r in index]
     c = db.communes

@@ -18,12 +18,13 @@ from urllib.parse import urlencode
 import polars as pl
 from sqlalchemy import Connection
 
-from dashboard import disclosure
 from dashboard.access.scope import ACADEMIE, Scope
+from dashboard.disclosure import marks
 from queries import absenteisme as aq
 from queries import figures as figures_query
 from queries import raccrochage as rq
 from queries import raccrochage_position as position
+from queries import raccrochage_rules
 from queries import territoires as tq
 
 MIN_TERRITORIES, MAX_TERRITORIES = 2, 6
@@ -204,6 +205,12 @@ class Comparison:
         row = self.cells.filter((pl.col("code") == code) & (pl.col("indicateur") == indicator))
         return row["valeur"][0] if row.height else None
 
+    @property
+    def closed(self) -> bool:
+        """Whether the school year is closed for one of the territories compared (its trajectory is
+        then the target alone)."""
+        return any(position.is_closed(f.get("situation_annee")) for f in self.figures.values())
+
 
 def comparison(conn: Connection, scope: Scope, codes: Sequence[str], annee: str) -> Comparison:
     """The comparison table of ``codes`` (scope checked for each) against the académie."""
@@ -244,6 +251,28 @@ def parse_selection(raw: str | None, visible: Iterable[str]) -> tuple[list[str],
     kept = [c for c in codes if c in allowed]
     dropped = [c for c in codes if c not in allowed]
     return kept[:MAX_TERRITORIES], dropped
+
+
+def too_many(raw: str | None, visible: Iterable[str]) -> bool:
+    """Whether the ``territoires`` parameter names more territories the user may view than
+    ``MAX_TERRITORIES`` (only the first ones are compared)."""
+    allowed = set(visible)
+    return len([c for c in parse_codes(raw) if c in allowed]) > MAX_TERRITORIES
+
+
+#: The indicators a ranking can sort by (every one of the table but the population).
+RANKING_INDICATORS = tuple(i.key for i in INDICATORS if i.key != "population")
+
+
+def ranking_choice(chosen: Sequence[str], index: Mapping[str, tq.Territory], level: str | None,
+                   indicator: str | None) -> tuple[str, str]:
+    """(level, indicator) the ranking opens on: those of the link when valid, else the level of the
+    first territory compared that can be ranked (networks when none) and the rate of achievement."""
+    if level not in RANKING_LEVELS:
+        level = next((index[c].niveau for c in chosen if index[c].niveau in RANKING_LEVELS), "reseau")
+    if indicator not in RANKING_INDICATORS:
+        indicator = "taux_atteinte"
+    return level, indicator
 
 
 def default_selection(index: Mapping[str, tq.Territory], code: str) -> list[str]:
@@ -301,7 +330,7 @@ TRAJECTORY_SCHEMA = {
 
 def _cumul_mark(cells: str | None) -> str | None:
     """The decided mark of a period's cumulative raccrochés (None when shown)."""
-    return disclosure.decode_marks(cells).get("raccroches_cumul")
+    return marks.decode_marks(cells).get("raccroches_cumul")
 
 
 def trajectories(conn: Connection, scope: Scope, codes: Sequence[str], annee: str) -> pl.DataFrame:
@@ -332,7 +361,7 @@ def trajectories(conn: Connection, scope: Scope, codes: Sequence[str], annee: st
             pl.col("masque").fill_null(False),
             (pl.col("raccroches_cumul") / objectif if objectif else pl.lit(None, dtype=pl.Float64)).alias(
                 "part_realisee"),
-            pl.col("libelle").fill_null(pl.col("rang").map_elements(rq.slot_label, return_dtype=pl.String)),
+            pl.col("libelle").fill_null(pl.col("rang").map_elements(raccrochage_rules.slot_label, return_dtype=pl.String)),
         )
         frames.append(frame.select(list(TRAJECTORY_SCHEMA)).cast(TRAJECTORY_SCHEMA).sort("rang"))
     return pl.concat(frames) if frames else pl.DataFrame(schema=TRAJECTORY_SCHEMA)

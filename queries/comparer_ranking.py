@@ -28,8 +28,8 @@ from dashboard.access.scope import ACADEMIE, Scope
 from queries import absenteisme as aq
 from queries import comparer as q
 from queries import prevention_figures as pf
-from queries import raccrochage as rq
 from queries import raccrochage_position as position
+from queries import raccrochage_rules, raccrochage_situation
 from queries import territoires as tq
 
 log = logging.getLogger("dashboard")
@@ -49,28 +49,28 @@ def _situations(conn: Connection, scope: Scope, annee: str, index: dict[str, tq.
     root = scope.territoire_code
     if niveau == "reseau" and root in index and index[root].niveau != "reseau" and tq.can_view_detail(
             index, scope, root):
-        rows.update({r["code"]: r for r in rq.situations(conn, scope, root, annee, niveau="reseau")
+        rows.update({r["code"]: r for r in raccrochage_situation.situations(conn, scope, root, annee, niveau="reseau")
                      .iter_rows(named=True)})
     for code in codes:
         if code in rows:
             continue
         parent = index[code].parent_code
         if parent is not None and tq.can_view_detail(index, scope, parent):
-            rows.update({r["code"]: r for r in rq.situations(conn, scope, parent, annee).iter_rows(named=True)})
+            rows.update({r["code"]: r for r in raccrochage_situation.situations(conn, scope, parent, annee).iter_rows(named=True)})
         if code not in rows:
-            rows[code] = rq.situation(conn, scope, code, annee)
+            rows[code] = raccrochage_situation.situation(conn, scope, code, annee)
     return rows
 
 
 def raccrochage_figures(situation: dict) -> dict:
     """The raccrochage keys of the figures export used by the comparison, from one raw situation
     row, with the export's disclosure rule and key names (``raccrochage.figures_contribution``)."""
-    shown, marks = rq.published_row(situation)
+    shown, marks = raccrochage_rules.published_row(situation)
     keys = list(marks)
-    renamed = {c: f"raccroches_par_solution.{rq.SOLUTION_KEYS[c]}" for c in rq.SOLUTION_COLUMNS}
+    renamed = {c: f"raccroches_par_solution.{raccrochage_rules.SOLUTION_KEYS[c]}" for c in raccrochage_rules.SOLUTION_COLUMNS}
     out = {key: shown[key] for key in ("jeunes_signales", "raccroches", "objectif", "taux_atteinte", "taux_contact",
                                        "part_solution", "part_raccroches")}
-    out["raccroches_par_solution"] = {rq.SOLUTION_KEYS[c]: shown[c] for c in rq.SOLUTION_COLUMNS}
+    out["raccroches_par_solution"] = {raccrochage_rules.SOLUTION_KEYS[c]: shown[c] for c in raccrochage_rules.SOLUTION_COLUMNS}
     out["masque"] = [renamed.get(k, k) for k in keys]
     return out
 

@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection
 
-from dashboard import disclosure
 from dashboard.access.scope import Scope
+from dashboard.disclosure import marks as disclosure_marks
 from dashboard.store import db
 from queries import absenteisme, prevention_figures, raccrochage
 from queries import territoires as tq
@@ -56,7 +56,7 @@ def territory_figures(conn: Connection, scope: Scope, code: str, annee: str) -> 
         not_applicable.extend(part.pop("sans_objet", []) or [])
         part_marks = part.pop("secret", {}) or {}
         masked.extend(k for k in keys if k not in masked)
-        marks.update({k: part_marks.get(k, disclosure.SECONDARY) for k in keys})
+        marks.update({k: part_marks.get(k, disclosure_marks.SECONDARY) for k in keys})
         out.update(part)
     out["masque"] = masked
     out["secret"] = marks

@@ -28,9 +28,11 @@ from dataclasses import dataclass
 import polars as pl
 from sqlalchemy import Connection, select
 
-from dashboard import academie, disclosure, fmt
+from dashboard import academie, fmt
 from dashboard.academie import Facts, ReferentsFact
 from dashboard.access.scope import ACADEMIE, Scope
+from dashboard.disclosure import marks as disclosure_marks
+from dashboard.disclosure import rule
 from dashboard.store import db
 from queries import prevention_suppression as suppression
 from queries.absenteisme import ALL, MAIN_TYPES, TYPE_LABELS
@@ -243,7 +245,7 @@ def _chain_sums(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
 def _disclosed_chain(frame: pl.DataFrame, marks: dict[tuple[str, str], str]) -> pl.DataFrame:
     """Rows of ``chain_sums`` with the year's masks (``marks``: (territory, count) → mark, the
     decision of ``queries.prevention_suppression``), rates and shares."""
-    limit = disclosure.threshold()
+    limit = rule.threshold()
     row_marks = [{c: marks[(code, c)] for c in PUPIL_COUNTS if (code, c) in marks}
                  for code in frame["territoire_code"].to_list()]
     out = apply_marks(frame, row_marks)
@@ -345,9 +347,9 @@ def _mlds_totals(conn: Connection, territory: Territory, annee: str) -> dict:
     places = sum(r.places for r in kept)
     # a site with few young people is masked on the map and in the list: the total that holds it is
     # masked too (« s »), or it would be that total minus the sites shown
-    small = disclosure.is_small(young)
-    holds_masked_site = any(disclosure.is_small(r.jeunes_accueillis) for r in kept)
-    mark = disclosure.PRIMARY if small else (disclosure.SECONDARY if holds_masked_site else None)
+    small = rule.is_small(young)
+    holds_masked_site = any(rule.is_small(r.jeunes_accueillis) for r in kept)
+    mark = disclosure_marks.PRIMARY if small else (disclosure_marks.SECONDARY if holds_masked_site else None)
     reference = academie.of_connection(conn).facts.mlds if territory.code == ACADEMIE else None
     return {"territoire_code": territory.code, "territoire_nom": territory.label, "sites": len(kept),
             "places": places, "jeunes_accueillis": None if mark else young,

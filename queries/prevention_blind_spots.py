@@ -21,8 +21,8 @@ import math
 import polars as pl
 from sqlalchemy import Connection, func, select
 
-from dashboard import disclosure
 from dashboard.access.scope import AccessDenied, Scope
+from dashboard.disclosure import rule
 from dashboard.store import db
 from queries.absenteisme import _rates_of_sums
 from queries.prevention_schools import schools
@@ -103,7 +103,7 @@ def blind_spots(conn: Connection, scope: Scope, code: str, annee: str) -> pl.Dat
     referents = pl.DataFrame(conn.execute(select(r.c.uai, r.c.fonction).where(r.c.annee_scolaire == annee)).all(),
                              orient="row", schema={"uai": pl.String, "referent": pl.String})
     out = _rates_of_sums(listed.join(flagged, on="uai")).join(referents, on="uai", how="left")
-    limit = disclosure.threshold()
+    limit = rule.threshold()
     small = (pl.col("eleves_reperes") > 0) & (pl.col("eleves_reperes") < limit)
     out = out.with_columns(
         pl.when(pl.col("masque")).then(None)

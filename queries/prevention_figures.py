@@ -15,8 +15,8 @@ from __future__ import annotations
 import polars as pl
 from sqlalchemy import Connection
 
-from dashboard import disclosure
 from dashboard.access.scope import ACADEMIE, Scope
+from dashboard.disclosure import marks as disclosure_marks
 from queries.absenteisme import ALL
 from queries.prevention import (
     _coverage_of,
@@ -45,13 +45,13 @@ def chain_marks(row: dict) -> dict[str, str]:
     """The disclosure marks of a chain row (``chain`` or ``monthly_chain``): its counts of pupils
     (their own mark: « < 5 » under the threshold, « s » for a complementary mask), the rates per
     1 000 and the shares built on a masked count (« s »), and the pupils when they are too few."""
-    marks = disclosure.decode_marks(row.get("cellules_masquees"))
-    out = {c: marks.get(c, disclosure.PRIMARY) for c in PUPIL_COUNTS if row.get(f"masque_{c}")}
-    out.update({f"{c}_pour_1000": disclosure.SECONDARY for c in PUPIL_COUNTS if row.get(f"masque_{c}")})
-    out.update({share: disclosure.SECONDARY for share, parts in SHARES.items()
+    marks = disclosure_marks.decode_marks(row.get("cellules_masquees"))
+    out = {c: marks.get(c, disclosure_marks.PRIMARY) for c in PUPIL_COUNTS if row.get(f"masque_{c}")}
+    out.update({f"{c}_pour_1000": disclosure_marks.SECONDARY for c in PUPIL_COUNTS if row.get(f"masque_{c}")})
+    out.update({share: disclosure_marks.SECONDARY for share, parts in SHARES.items()
                 if share in row and any(row.get(f"masque_{c}") for c in parts)})
     if "eleves" in row and row["eleves"] is None and row.get("effectif_cumule"):
-        out["eleves"] = disclosure.PRIMARY
+        out["eleves"] = disclosure_marks.PRIMARY
     return out
 
 
@@ -74,8 +74,8 @@ def figures_contribution(conn: Connection, scope: Scope, code: str, annee: str) 
     totals = mlds(conn, scope, code, annee).totals.row(0, named=True)
     secret = _masks(row)
     if totals["masque"]:
-        secret.update({"mlds_jeunes_accueillis": totals["marque"] or disclosure.PRIMARY,
-                       "mlds_taux_occupation": disclosure.SECONDARY})
+        secret.update({"mlds_jeunes_accueillis": totals["marque"] or disclosure_marks.PRIMARY,
+                       "mlds_taux_occupation": disclosure_marks.SECONDARY})
     return {
         "couverture_referents": cover["couverture"],
         "etablissements": cover["etablissements"],

@@ -10,7 +10,8 @@ from __future__ import annotations
 import polars as pl
 from sqlalchemy import Connection, func, select
 
-from dashboard import disclosure
+from dashboard.disclosure import marks as disclosure_marks
+from dashboard.disclosure import rule
 from dashboard.schoolyear import month_rank
 from dashboard.store import db
 from queries.territoires import Territory, school_in_networks, with_school_network
@@ -88,7 +89,7 @@ def with_rank(frame: pl.DataFrame) -> pl.DataFrame:
 
 def rate_per_1000(frame: pl.DataFrame, column: str, pupils: str = "eleves") -> pl.Expr:
     """``column`` per 1 000 ``pupils``; null when the count is masked or the pupils are too few."""
-    small = pl.col(pupils).is_null() | (pl.col(pupils) < disclosure.threshold())
+    small = pl.col(pupils).is_null() | (pl.col(pupils) < rule.threshold())
     return (pl.when(pl.col(column).is_null() | small).then(None)
             .otherwise(pl.col(column) / pl.col(pupils) * 1000).alias(f"{column}_pour_1000"))
 
@@ -103,12 +104,12 @@ def apply_marks(frame: pl.DataFrame, row_marks: list[dict[str, str]], columns=PU
     """The counts a decision masks (``row_marks``: per row, count → mark, from
     ``queries.prevention_suppression``) → null, with ``masque_<count>`` and the row's marks; a count
     under the threshold is masked « < 5 » even if the decision does not name it."""
-    limit = disclosure.threshold()
+    limit = rule.threshold()
     marks = [dict(m) for m in row_marks]
     for column in columns:
         for row, value in enumerate(frame[column].to_list()):
-            if disclosure.is_small(value, limit):
-                marks[row].setdefault(column, disclosure.PRIMARY)
+            if rule.is_small(value, limit):
+                marks[row].setdefault(column, disclosure_marks.PRIMARY)
     out = frame
     for column in columns:
         hidden = [column in m for m in marks]
@@ -116,6 +117,6 @@ def apply_marks(frame: pl.DataFrame, row_marks: list[dict[str, str]], columns=PU
         out = out.with_columns(pl.Series(column, values, dtype=pl.Int64),
                                pl.Series(f"masque_{column}", hidden, dtype=pl.Boolean))
     return out.with_columns(pl.Series(
-        MARKS_COLUMN, [disclosure.encode_marks({c: m[c] for c in columns if c in m}) or None for m in marks],
+        MARKS_COLUMN, [disclosure_marks.encode_marks({c: m[c] for c in columns if c in m}) or None for m in marks],
         dtype=pl.String))
 

@@ -25,6 +25,7 @@ from sqlalchemy import Connection, select
 from dashboard.disclosure import audit as disclosure_audit
 from dashboard.disclosure import cells as dc
 from dashboard.disclosure import rule
+from dashboard.disclosure.locality import Locality
 from dashboard.disclosure.suppression import Decision, decide, relations
 from dashboard.store import db
 from queries import secret_store as store
@@ -118,7 +119,7 @@ def _decide(conn: Connection, annee: str) -> Decision:
     flow = flows(conn, annee)
     cells = year_cells(annee, territories, flow)
     data = {annee: dc.YearData(annee, flow, territories)}
-    locality = disclosure_audit.Locality(cells, dc.truth(data), dc.department_grouping(data))
+    locality = Locality(cells, dc.truth(data), dc.department_grouping(data))
     return decide(cells, annee, territories, {}, relate=chain_relations, locality=locality)
 
 

@@ -1,4 +1,4 @@
-"""A territory's position in the school year (DESIGN §5): the one model every page, the map, the
+"""A territory's position in the school year (docs/architecture.md, "Rules across the layers"): the one model every page, the map, the
 comparison, the deck, the commentary and the figures export read.
 
 Phases:

@@ -9,7 +9,8 @@ import datetime as dt
 import polars as pl
 from sqlalchemy import Connection, select
 
-from dashboard import disclosure, fmt, schoolyear
+from dashboard import fmt, schoolyear
+from dashboard.disclosure import marks as disclosure_marks
 from dashboard.schoolyear import rank_month
 from dashboard.store import db
 from queries import territoires as tq
@@ -250,7 +251,7 @@ def published_row(row: dict) -> tuple[dict, dict[str, str]]:
     if row.get("masque_complementaire") is None:
         raise UndecidedRow(f"situation de {row.get('code')} sans décision de secret statistique")
     out = dict(row)
-    marks = disclosure.decode_marks(", ".join(row["masque_complementaire"]))
+    marks = disclosure_marks.decode_marks(", ".join(row["masque_complementaire"]))
     for key in list(marks):
         if key in out:
             out[key] = None
@@ -259,18 +260,18 @@ def published_row(row: dict) -> tuple[dict, dict[str, str]]:
     for key, sources in DERIVED.items():
         if key in out and out[key] is not None and key not in marks and any(s in marks for s in sources):
             out[key] = None
-            marks[key] = disclosure.SECONDARY
+            marks[key] = disclosure_marks.SECONDARY
     return out, marks
 
 
 def published_frame(frame: pl.DataFrame) -> pl.DataFrame:
     """``published_row`` on every row, with a ``cellules_masquees`` column holding the marks of each
-    row (``disclosure.encode_marks``)."""
+    row (``disclosure.marks.encode_marks``)."""
     rows, notes = [], []
     for row in frame.iter_rows(named=True):
         masked_row, marks = published_row(row)
         rows.append(masked_row)
-        notes.append(disclosure.encode_marks(marks))
+        notes.append(disclosure_marks.encode_marks(marks))
     out = pl.DataFrame(rows, schema=frame.schema) if rows else frame.clear()
     return out.with_columns(pl.Series("cellules_masquees", notes, dtype=pl.String))
 
@@ -317,7 +318,7 @@ def _decided_periods(periodes: pl.DataFrame) -> pl.DataFrame:
             if key in row:
                 row[key] = None
         rows.append(row)
-        notes.append(disclosure.encode_marks(marks))
+        notes.append(disclosure_marks.encode_marks(marks))
         hidden.append(", ".join(unpublished))
     schema = {k: v for k, v in periodes.schema.items() if k != "secret"}
     out = pl.DataFrame(rows, schema=schema) if rows else periodes.drop("secret")

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine, select
 from dashboard.disclosure import audit as disclosure_audit
 from dashboard.disclosure import cells as dc
 from dashboard.disclosure import rule
+from dashboard.disclosure.locality import Locality
 from dashboard.disclosure.marks import PRIMARY
 from dashboard.disclosure.suppression import Decision, decide
 from dashboard.schoolyear import previous_year
@@ -150,7 +151,7 @@ def system_with_locality(conn: Connection, annee: str):
         cells = _with_small_gaps(cells, fixed)
     else:
         dc.with_atoms(cells)
-    locality = disclosure_audit.Locality(cells, dc.truth(data), dc.department_grouping(data))
+    locality = Locality(cells, dc.truth(data), dc.department_grouping(data))
     return cells, year, fixed, locality
 
 

@@ -8,11 +8,11 @@ SQLite and PostgreSQL hold the same values; ``recent`` returns them in Paris tim
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import polars as pl
 from sqlalchemy import Connection, Engine, insert, select
 
+from dashboard import fmt
 from dashboard.access.scope import Scope, require_audit_reader
 from dashboard.store import db
 
@@ -23,7 +23,6 @@ ACTION_LABELS = {VIEW: "Consultation", EXPORT: "Export", DENIED: "Accès refusé
                  # the MLDS letter (dashboard.lettre)
                  "publication_lettre": "Publication de la lettre", "envoi_lettre": "Envoi de la lettre",
                  "essai_lettre": "Essai d'envoi de la lettre"}
-PARIS = ZoneInfo("Europe/Paris")
 _LIMITS = {"utilisateur": 120, "action": 40, "page": 60, "territoire_code": 20, "detail": 2000}
 
 SCHEMA = {
@@ -88,7 +87,7 @@ def _as_paris(value) -> dt.datetime | None:
         value = dt.datetime.fromisoformat(value)
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(PARIS)
+    return value.astimezone(fmt.PARIS)
 
 
 def recent(

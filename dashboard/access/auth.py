@@ -41,7 +41,7 @@ from sqlalchemy import Connection, Engine, delete, insert, select
 from dashboard import plaintext
 from dashboard.access.scope import ACADEMIE, ROLES, AccessDenied, Scope
 from dashboard.plaintext import ascii_letters
-from dashboard.store import db
+from dashboard.store import database, db
 
 ENV_MODE = "DASHBOARD_AUTH_MODE"
 ENV_HEADER = "DASHBOARD_AUTH_HEADER"
@@ -92,7 +92,7 @@ class AuthConfig:
         return self.mode == "proxy"
 
 
-def read_secrets_auth(path: Path = db.SECRETS_PATH) -> dict:
+def read_secrets_auth(path: Path = database.SECRETS_PATH) -> dict:
     """The ``[auth]`` table of ``.streamlit/secrets.toml`` (empty when absent)."""
     if not path.exists():
         return {}
@@ -101,7 +101,7 @@ def read_secrets_auth(path: Path = db.SECRETS_PATH) -> dict:
     return section if isinstance(section, dict) else {}
 
 
-def load_config(environ: Mapping[str, str] | None = None, secrets_path: Path = db.SECRETS_PATH) -> AuthConfig:
+def load_config(environ: Mapping[str, str] | None = None, secrets_path: Path = database.SECRETS_PATH) -> AuthConfig:
     """Environment first, then ``[auth]`` of secrets.toml, then defaults. ``AuthConfigError`` if invalid."""
     env = os.environ if environ is None else environ
     secrets = read_secrets_auth(secrets_path)

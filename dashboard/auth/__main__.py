@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from dashboard.access.auth import UsersFileInvalid, list_users, load_users_file, write_proxy_secret
 from dashboard.access.scope import ROLE_LABELS
 from dashboard.cli import FrenchArgumentParser, os_reason
-from dashboard.store import db, dbfailure, integrity
+from dashboard.store import database, dbfailure, integrity
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     engine = None
     try:
-        engine = db.make_engine(args.database_url)
+        engine = database.make_engine(args.database_url)
         return _run(engine, args)
     except Exception as exc:  # one French line, never a traceback
         return dbfailure.cli_exit(exc)
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(engine: Engine, args: argparse.Namespace) -> int:
-    if not db.is_initialised(engine):
+    if not database.is_initialised(engine):
         print("Erreur : la base de données n'est pas initialisée (python -m dashboard.db init).", file=sys.stderr)
         return 1
     if args.command == "list-users":

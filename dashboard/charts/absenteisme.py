@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
-from dashboard import disclosure, fmt, schoolyear
+from dashboard import fmt, schoolyear
 from dashboard.charts.absenteisme_tables import MASKED_RATE
 from dashboard.charts.common import (
     BLUE_FRANCE,
@@ -29,6 +29,8 @@ from dashboard.charts.common import (
     french_layout,
 )
 from dashboard.charts.secret_marks import line_marks, mark_trace
+from dashboard.disclosure import marks as disclosure_marks
+from dashboard.disclosure import rule
 from dashboard.schoolyear import month_rank
 from queries.absenteisme import ALL, EP_LABELS, SECTOR_LABELS, TYPE_LABELS
 from queries.absenteisme_references import reference_text
@@ -87,7 +89,7 @@ def _marks(frame: pl.DataFrame, months: Sequence[str]) -> list[str | None]:
     for mois in months:
         row = by_rank.get(month_rank(mois))
         masked = row is not None and row["taux"] is None and row.get("masque")
-        out.append((row.get("marque") or disclosure.SECONDARY) if masked else None)
+        out.append((row.get("marque") or disclosure_marks.SECONDARY) if masked else None)
     return out
 
 
@@ -109,7 +111,7 @@ def has_masked(frame: pl.DataFrame) -> bool:
 
 
 def masked_note() -> str:
-    return MASKED_NOTE.format(n=disclosure.threshold())
+    return MASKED_NOTE.format(n=rule.threshold())
 
 
 # --- monthly series per school type -------------------------------------------------------------

@@ -15,8 +15,11 @@ from collections.abc import Mapping
 
 import polars as pl
 
-from dashboard import disclosure, fmt, publish
+from dashboard import fmt
+from dashboard.disclosure import marks as disclosure_marks
+from dashboard.disclosure import rule
 from dashboard.publish import catalog
+from dashboard.publish import columns as publish_columns
 from dashboard.schoolyear import previous_year
 from queries.absenteisme import ALL, EP_LABELS, SECTOR_LABELS, TYPE_LABELS
 from queries.absenteisme_references import reference_text
@@ -32,17 +35,17 @@ SORTS = {
 }
 
 
-MASKED_RATE = disclosure.SECONDARY_LABEL  # « s »
+MASKED_RATE = disclosure_marks.SECONDARY_LABEL  # « s »
 
 
 def masked_count() -> str:
     """A count under the threshold: « < 5 élèves »."""
-    return f"{disclosure.masked_label()} élèves"
+    return f"{rule.masked_label()} élèves"
 
 
 def mask_reason(row: Mapping) -> str:
     """Why a group's or a school's rate is masked, in French: its pupils or its absentees are few."""
-    limit = disclosure.threshold()
+    limit = rule.threshold()
     if row.get("effectif_moyen") is None:
         return f"moins de {limit} élèves"
     return f"moins de {limit} élèves absentéistes par mois en moyenne"
@@ -50,7 +53,7 @@ def mask_reason(row: Mapping) -> str:
 
 def masked_legend() -> str:
     """The caption that explains both marks."""
-    limit = disclosure.threshold()
+    limit = rule.threshold()
     return (f"Secret statistique : « {masked_count()} » signale un effectif ou un nombre d'élèves inférieur à {limit} ; "
             f"« {MASKED_RATE} » un taux ou une évolution non diffusés, calculés sur moins de {limit} élèves absentéistes "
             f"par mois en moyenne (ou sur moins de {limit} élèves).")
@@ -121,7 +124,7 @@ def groups_display(parts: list[tuple[str, pl.DataFrame]], annee: str, previous: 
     return pl.concat(frames) if frames else pl.DataFrame()
 
 
-def yearly_export(yearly: pl.DataFrame, annee: str, territory_label: str, by: str = "type") -> publish.Table:
+def yearly_export(yearly: pl.DataFrame, annee: str, territory_label: str, by: str = "type") -> publish_columns.Table:
     """The yearly rates per group as a declared table (rates as fractions, masked cells marked)."""
     previous = previous_year(annee)
     frame = yearly.with_columns(
@@ -139,19 +142,19 @@ def _marks(row: dict) -> dict[str, str]:
     ``masque``, the previous year's rate when ``masque_precedent``."""
     out = {}
     if row.get("masque"):  # the mean monthly absentees (or the enrolment) is under the threshold
-        out.update({"taux": disclosure.SECONDARY, "evolution": disclosure.SECONDARY,
-                    "absenteistes_moyen": disclosure.PRIMARY})
+        out.update({"taux": disclosure_marks.SECONDARY, "evolution": disclosure_marks.SECONDARY,
+                    "absenteistes_moyen": disclosure_marks.PRIMARY})
         if row.get("effectif_moyen") is None:
-            out["effectif_moyen"] = disclosure.PRIMARY
+            out["effectif_moyen"] = disclosure_marks.PRIMARY
     if row.get("masque_precedent"):
-        out.update({"taux_precedent": disclosure.SECONDARY, "evolution": disclosure.SECONDARY})
+        out.update({"taux_precedent": disclosure_marks.SECONDARY, "evolution": disclosure_marks.SECONDARY})
     return out
 
 
-def _absence_table(name: str, frame: pl.DataFrame, annee: str, previous: str, keys: tuple[str, ...]) -> publish.Table:
+def _absence_table(name: str, frame: pl.DataFrame, annee: str, previous: str, keys: tuple[str, ...]) -> publish_columns.Table:
     columns = catalog.absence_columns(annee, previous)
     marks = [_marks(r) for r in frame.iter_rows(named=True)]
-    return publish.table(name, frame, [columns[k] for k in keys if k in frame.columns], marks=marks,
+    return publish_columns.table(name, frame, [columns[k] for k in keys if k in frame.columns], marks=marks,
                          sources=("absenteisme",))
 
 
@@ -172,7 +175,7 @@ def children_display(children: pl.DataFrame, types: list[str]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={k: pl.String for k in rows[0]}) if rows else pl.DataFrame()
 
 
-def children_export(children: pl.DataFrame, annee: str) -> publish.Table:
+def children_export(children: pl.DataFrame, annee: str) -> publish_columns.Table:
     frame = children.rename({"territoire_nom": "territoire"}).with_columns(
         pl.lit(annee).alias("annee_scolaire"),
         pl.col("groupe").map_elements(group_label, return_dtype=pl.String),
@@ -228,7 +231,7 @@ def schools_styled(table: pl.DataFrame, annee: str, previous: str):
     return data.style.hide(axis="index").format(formats, na_rep=NO_DATA)
 
 
-def schools_export(table: pl.DataFrame, annee: str, previous: str) -> publish.Table:
+def schools_export(table: pl.DataFrame, annee: str, previous: str) -> publish_columns.Table:
     frame = table.with_columns(
         pl.col("type").replace_strict(TYPE_LABELS, default=pl.col("type")),
         pl.col("secteur").replace_strict(SECTOR_LABELS, default=pl.col("secteur")),

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard import disclosure, fmt, markup, publish
+from dashboard import fmt, markup
 from dashboard.charts.carte_classes import (
     BORDER_COLOR,
     DEPARTMENT_BORDER_COLOR,
@@ -52,9 +52,12 @@ from dashboard.charts.common import (
     SCHOOL_TYPE_LABELS,
     french_layout,
 )
+from dashboard.disclosure import rule
 from dashboard.publish import catalog
+from dashboard.publish import columns as publish_columns
 from dashboard.publish.columns import Column, Kind
-from queries.carte import INDICATORS, MASKED, MISSING, OUT_OF_SCOPE, MapData, indicator_label
+from queries.carte import MapData
+from queries.carte_values import INDICATORS, MASKED, MISSING, OUT_OF_SCOPE, indicator_label
 
 # --- the figure --------------------------------------------------------------------------------------
 
@@ -77,7 +80,7 @@ def _hover_lines(row: dict, indicator: str, label: str, status: str | None = Non
         return f"{head}<br>Hors de votre périmètre"
     status_line = f"<br>Statut : {markup.plotly(status)}" if status else ""
     if state == MASKED:  # the status is published (the map is coloured by it), the value is not
-        return (f"{head}<br>{markup.plotly(label)} : valeur masquée (effectif inférieur à {disclosure.threshold()})"
+        return (f"{head}<br>{markup.plotly(label)} : valeur masquée (effectif inférieur à {rule.threshold()})"
                 f"{status_line}")
     if state == MISSING:
         return f"{head}<br>{markup.plotly(label)} : pas de donnée"
@@ -93,7 +96,7 @@ def _school_hover(row: dict) -> str:
     sector = "public" if row["secteur"] == "PUBLIC" else "privé sous contrat"
     ep = f" · {row['education_prioritaire']}" if row.get("education_prioritaire") else ""
     if row["effectif_masque"]:
-        enrolment = disclosure.masked_label()
+        enrolment = rule.masked_label()
     elif row["effectif"] is None:
         enrolment = fmt.MISSING
     else:
@@ -105,7 +108,7 @@ def _school_hover(row: dict) -> str:
 
 
 def _mlds_hover(row: dict) -> str:
-    accueillis = disclosure.masked_label() if row["jeunes_accueillis"] is None else fmt.integer(row["jeunes_accueillis"])
+    accueillis = rule.masked_label() if row["jeunes_accueillis"] is None else fmt.integer(row["jeunes_accueillis"])
     return (
         f"<b>Site MLDS — {markup.plotly(row['nom'])}</b><br>Commune : {markup.plotly(row['commune_nom'])}<br>"
         f"Places : {fmt.integer(row['places'])}<br>Jeunes accueillis : {accueillis}<br>"
@@ -331,7 +334,7 @@ def selected_code(points: Sequence[dict], codes: Sequence[str]) -> str | None:
 
 
 def values_table(values: pl.DataFrame, indicator: str, label: str, *, codes: Sequence[str] | None = None,
-                 status: bool = False) -> publish.Table:
+                 status: bool = False) -> publish_columns.Table:
     """The map's figures as a declared table (the indicator's kind, masked values marked): the
     territory's name, the indicator under its own name (``label``) and, when the map is coloured
     by status, the status beside it; only the territories ``codes`` when given (those of the
@@ -349,4 +352,4 @@ def values_table(values: pl.DataFrame, indicator: str, label: str, *, codes: Seq
                                                                    strict=True)]
     sources = {"absenteisme": ("absenteisme",), "couverture_referents": ("prevention",),
                "eleves_reperes_pour_1000": ("prevention", "absenteisme")}.get(indicator, ("raccrochage", "population"))
-    return publish.table("Carte", shown, columns, marks=marks, sources=sources)
+    return publish_columns.table("Carte", shown, columns, marks=marks, sources=sources)

@@ -12,7 +12,7 @@ import polars as pl
 
 from dashboard import fmt
 from dashboard.charts.common import BLUE_FRANCE
-from queries.carte import INDICATORS, MASKED, MISSING, OK, OUT_OF_SCOPE
+from queries.carte_values import INDICATORS, MASKED, MISSING, OK, OUT_OF_SCOPE
 from queries.statuses import Status
 
 # --- classes and palette ----------------------------------------------------------------------------

@@ -83,3 +83,10 @@ def empty_figure(message: str, height: int = 300) -> go.Figure:
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return french_layout(fig, height=height)
+
+
+def legend_on_top(fig: go.Figure) -> go.Figure:
+    """The legend in one line above the plot (charts whose bars would hide a legend below)."""
+    fig.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
+                      margin={"t": 40})
+    return fig

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
-from dashboard import disclosure, fmt, markup, publish
+from dashboard import fmt, markup
 from dashboard.access.scope import ACADEMIE
 from dashboard.charts.common import (
     BLUE_FRANCE,
@@ -30,7 +30,9 @@ from dashboard.charts.common import (
     french_layout,
 )
 from dashboard.charts.secret_marks import line_marks
+from dashboard.disclosure import marks as disclosure_marks
 from dashboard.publish import catalog
+from dashboard.publish import text as publish_text
 from dashboard.schoolyear import rank_month
 from queries import comparer as q
 from queries.statuses import Status
@@ -39,7 +41,7 @@ TARGET_COLOR = "#D55E00"
 VERDICT_BACKGROUNDS = {q.MEILLEUR: "#D3EDE4", q.MOINS_BON: "#F9D9C5"}
 VERDICT_LABELS = {q.MEILLEUR: "mieux que l'académie", q.MOINS_BON: "moins bien que l'académie",
                   q.EGAL: "comme l'académie", q.NEUTRE: "sans appréciation"}
-MASKED_TEXT = disclosure.SECONDARY_LABEL
+MASKED_TEXT = disclosure_marks.SECONDARY_LABEL
 REFERENCE_SUFFIX = " (référence)"
 PANEL_COLUMNS = 3
 
@@ -50,9 +52,9 @@ PANEL_COLUMNS = 3
 def cell_mark(comp: q.Comparison, code: str, indicator: q.Indicator) -> str:
     """« < 5 » for a masked count of people under the threshold, « s » for any other masked cell."""
     if indicator.kind != "count":
-        return disclosure.SECONDARY
+        return disclosure_marks.SECONDARY
     marks = (comp.figures.get(code) or {}).get("secret") or {}
-    return marks.get(indicator.key, disclosure.SECONDARY)
+    return marks.get(indicator.key, disclosure_marks.SECONDARY)
 
 
 def value_text(key: str, value: float | None, masked: bool = False, mark: str | None = None) -> str:
@@ -60,8 +62,8 @@ def value_text(key: str, value: float | None, masked: bool = False, mark: str | 
     indicator = q.INDICATOR_INDEX[key]
     column = catalog.indicator_column(indicator.key, indicator.label, indicator.kind)
     if masked:
-        return publish.cell_text(column, None, mark or disclosure.SECONDARY)
-    return publish.value_text(column, value)
+        return publish_text.cell_text(column, None, mark or disclosure_marks.SECONDARY)
+    return publish_text.value_text(column, value)
 
 
 def difference_text(key: str, ecart: float | None) -> str:
@@ -212,7 +214,7 @@ def trajectories_figure(frame: pl.DataFrame, labels: Mapping[str, str]) -> go.Fi
         ), row=row, col=col)
         marks = line_marks(done["rang"].to_list(),
                            [None if v is None else v * 100 for v in done["part_realisee"].to_list()],
-                           [(m or disclosure.SECONDARY) if masked else None for m, masked
+                           [(m or disclosure_marks.SECONDARY) if masked else None for m, masked
                             in zip(done["marque"].to_list(), done["masque"].to_list(), strict=True)],
                            chart_text(labels[code]), BLUE_FRANCE, legend=not masked_shown)
         if marks is not None:
@@ -265,7 +267,7 @@ def absenteeism_figure(frame: pl.DataFrame, labels: Mapping[str, str]) -> go.Fig
             shown_in_legend.add(school_type)
             marks = line_marks(rows_type["rang"].to_list(),
                                [None if v is None else v * 100 for v in rows_type["taux"].to_list()],
-                               [disclosure.SECONDARY if m else None for m in rows_type["masque"].to_list()],
+                               [disclosure_marks.SECONDARY if m else None for m in rows_type["masque"].to_list()],
                                name, SCHOOL_TYPE_COLORS[school_type], legend="secret" not in shown_in_legend)
             if marks is not None:
                 shown_in_legend.add("secret")

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import polars as pl
 
-from dashboard import disclosure, publish
 from dashboard.access.scope import ACADEMIE
 from dashboard.charts import comparer as charts
-from dashboard.publish import catalog
+from dashboard.disclosure import marks as disclosure_marks
+from dashboard.disclosure import rule
+from dashboard.publish import catalog, csvfile, workbook
+from dashboard.publish import columns as publish_columns
+from dashboard.publish import provenance as publish_provenance
 from dashboard.publish.columns import Column, Kind
 from queries import comparer as q
 from queries import territoires as tq
@@ -44,7 +47,7 @@ def _cells(comp: q.Comparison) -> dict:
     return {(r["indicateur"], r["code"]): r for r in comp.cells.iter_rows(named=True)}
 
 
-def values_table(comp: q.Comparison) -> publish.Table:
+def values_table(comp: q.Comparison) -> publish_columns.Table:
     """« Indicateurs »: one row per territory (académie last), one column per indicator."""
     cells = _cells(comp)
     records, marks = [], []
@@ -61,12 +64,12 @@ def values_table(comp: q.Comparison) -> publish.Table:
         marks.append(row_marks)
     schema = {"code": pl.String, "territoire": pl.String, "niveau": pl.String,
               **{i.key: pl.Float64 for i in q.INDICATORS}}
-    return publish.table(SHEET_VALUES, pl.DataFrame(records, schema=schema, orient="row"),
+    return publish_columns.table(SHEET_VALUES, pl.DataFrame(records, schema=schema, orient="row"),
                          [*IDENTITY, *(value_column(i) for i in q.INDICATORS)], marks=marks,
-                         note=NOTE.format(seuil=disclosure.threshold()), sources=SOURCES)
+                         note=NOTE.format(seuil=rule.threshold()), sources=SOURCES)
 
 
-def gaps_table(comp: q.Comparison) -> publish.Table:
+def gaps_table(comp: q.Comparison) -> publish_columns.Table:
     """« Écarts à l'académie »: differences, coloured by verdict (better / worse)."""
     cells = _cells(comp)
     records, marks, fills = [], [], []
@@ -79,20 +82,20 @@ def gaps_table(comp: q.Comparison) -> publish.Table:
             cell = cells[(ind.key, territory.code)]
             record[ind.key] = cell["ecart"]
             if cell["masque"]:
-                row_marks[ind.key] = disclosure.SECONDARY
+                row_marks[ind.key] = disclosure_marks.SECONDARY
             elif cell["verdict"] in charts.VERDICT_BACKGROUNDS:
                 row_fills[ind.key] = charts.VERDICT_BACKGROUNDS[cell["verdict"]]
         records.append(record)
         marks.append(row_marks)
         fills.append(row_fills)
     schema = {"code": pl.String, "territoire": pl.String, **{i.key: pl.Float64 for i in q.INDICATORS}}
-    return publish.table(SHEET_GAPS, pl.DataFrame(records, schema=schema, orient="row"),
+    return publish_columns.table(SHEET_GAPS, pl.DataFrame(records, schema=schema, orient="row"),
                          [*IDENTITY[:2], *(difference_column(i) for i in q.INDICATORS)], marks=marks,
                          note=GAPS_NOTE, fills=fills, sources=SOURCES)
 
 
 def ranking_table(ranked: pl.DataFrame, indicator: str, selected: list[str], level_label: str = "",
-                  annee: str = "") -> publish.Table:
+                  annee: str = "") -> publish_columns.Table:
     """« Classement »: rank, territory, value of the indicator, selected or not."""
     ind = q.INDICATOR_INDEX[indicator]
     chosen = set(selected)
@@ -104,23 +107,23 @@ def ranking_table(ranked: pl.DataFrame, indicator: str, selected: list[str], lev
         "compare": ["oui" if c in chosen else "" for c in ranked["code"].to_list()],
     }, schema={"rang": pl.Int64, "code": pl.String, "territoire": pl.String, ind.key: pl.Float64,
                "compare": pl.String})
-    marks = [{ind.key: disclosure.SECONDARY} if m else {} for m in ranked["masque"].to_list()]
+    marks = [{ind.key: disclosure_marks.SECONDARY} if m else {} for m in ranked["masque"].to_list()]
     columns = [Column("rang", "Rang", Kind.NUMBER), *IDENTITY[:2], value_column(ind),
                Column("compare", "Dans la comparaison", Kind.LABEL)]
-    note = f"{ind.label} — {level_label} ({annee}). " + NOTE.format(seuil=disclosure.threshold())
-    return publish.table(SHEET_RANKING, frame, columns, marks=marks, note=note, sources=SOURCES)
+    note = f"{ind.label} — {level_label} ({annee}). " + NOTE.format(seuil=rule.threshold())
+    return publish_columns.table(SHEET_RANKING, frame, columns, marks=marks, note=note, sources=SOURCES)
 
 
-def provenance(comp: q.Comparison, demo: bool = False) -> publish.Provenance:
+def provenance(comp: q.Comparison, demo: bool = False) -> publish_provenance.Provenance:
     names = ", ".join(t.label for t in comp.territories)
-    return publish.Provenance(title=f"Comparaison de territoires — {comp.annee}", territory=names, annee=comp.annee,
+    return publish_provenance.Provenance(title=f"Comparaison de territoires — {comp.annee}", territory=names, annee=comp.annee,
                               data_date="raccrochés et jeunes signalés : cumuls jusqu'au dernier bilan reçu par "
                                         "chaque territoire", sources=SOURCES, demo=demo)
 
 
 def to_csv_bytes(comp: q.Comparison, demo: bool = False) -> bytes:
     """The « Indicateurs » view as CSV."""
-    return publish.csv_bytes(values_table(comp), provenance(comp, demo))
+    return csvfile.csv_bytes(values_table(comp), provenance(comp, demo))
 
 
 def to_xlsx_bytes(comp: q.Comparison, ranked: pl.DataFrame | None = None, indicator: str | None = None,
@@ -129,7 +132,7 @@ def to_xlsx_bytes(comp: q.Comparison, ranked: pl.DataFrame | None = None, indica
     tables = [values_table(comp), gaps_table(comp)]
     if ranked is not None and indicator is not None:
         tables.append(ranking_table(ranked, indicator, [t.code for t in comp.territories], level_label, comp.annee))
-    return publish.xlsx_bytes(tables, provenance(comp, demo))
+    return workbook.xlsx_bytes(tables, provenance(comp, demo))
 
 
 def basename(comp: q.Comparison) -> str:

@@ -14,9 +14,11 @@ import html
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard import disclosure, fmt, schoolyear
+from dashboard import fmt, schoolyear
 from dashboard.charts.common import BLUE_FRANCE, GREY, LIGHT_GREY, OKABE_ITO, empty_figure, french_layout
 from dashboard.charts.secret_marks import hbar_marks, line_marks
+from dashboard.disclosure import marks as disclosure_marks
+from dashboard.disclosure import rule
 from dashboard.schoolyear import month_rank
 from queries.prevention import CHAIN_LABELS, COVERAGE_TARGET_TEXT
 
@@ -38,7 +40,7 @@ def per_1000_text(value: float | None) -> str:
 
 
 def _mark_text(masked: bool, count: bool = False) -> str:
-    return disclosure.masked_label() if count and masked else disclosure.SECONDARY_LABEL
+    return rule.masked_label() if count and masked else disclosure_marks.SECONDARY_LABEL
 
 
 # --- referents ----------------------------------------------------------------------------------
@@ -214,8 +216,8 @@ def monthly_figure(monthly: pl.DataFrame, annee: str) -> go.Figure:
             row = by_rank.get(month_rank(mois))
             value = None if row is None else row[f"{column}_pour_1000"]
             ys.append(value)
-            decided = disclosure.decode_marks(row.get("cellules_masquees")) if row is not None else {}
-            marks.append((decided.get(column) or disclosure.PRIMARY) if row is not None and row[f"masque_{column}"]
+            decided = disclosure_marks.decode_marks(row.get("cellules_masquees")) if row is not None else {}
+            marks.append((decided.get(column) or disclosure_marks.PRIMARY) if row is not None and row[f"masque_{column}"]
                          else None)
             if row is None:
                 text = "pas de données"
@@ -247,7 +249,7 @@ def mlds_figure(sites: pl.DataFrame) -> go.Figure:
     names = [html.escape(n) for n in sites["nom"].to_list()]
     communes = [html.escape(c) for c in sites["commune_nom"].to_list()]
     places, young = sites["places"].to_list(), sites["jeunes_accueillis"].to_list()
-    shown = [disclosure.masked_label() if j is None else fmt.integer(j) for j in young]
+    shown = [rule.masked_label() if j is None else fmt.integer(j) for j in young]
     texts = [f"{j} / {fmt.integer(p)}" + ("" if o is None else f" ({fmt.percent(o)})")
              for j, p, o in zip(shown, places, sites["taux_occupation"].to_list(), strict=True)]
     hovers = [f"<b>{n}</b> ({c})<br>Jeunes accueillis : {j} pour {fmt.integer(p)} places" for n, c, j, p in zip(

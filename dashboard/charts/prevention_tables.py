@@ -11,8 +11,10 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from dashboard import disclosure, fmt, publish
+from dashboard import fmt
+from dashboard.disclosure import marks as disclosure_marks
 from dashboard.publish import catalog
+from dashboard.publish import columns as publish_columns
 from queries.absenteisme import TYPE_LABELS
 from queries.prevention_figures import chain_marks
 
@@ -47,35 +49,35 @@ def _columns(declared: dict, keys: Sequence[str]) -> list:
 # --- referents ------------------------------------------------------------------------------------
 
 
-def coverage_table(by_type: pl.DataFrame) -> publish.Table:
+def coverage_table(by_type: pl.DataFrame) -> publish_columns.Table:
     """Referent coverage by school type, then all schools (``Coverage.by_type``)."""
     frame = by_type.with_columns(pl.col("libelle").alias("groupe"))
-    return publish.table("Référents par type", frame, _columns(catalog.PREVENTION_COVERAGE, COVERAGE_COLUMNS),
+    return publish_columns.table("Référents par type", frame, _columns(catalog.PREVENTION_COVERAGE, COVERAGE_COLUMNS),
                          sources=SOURCES)
 
 
-def territory_coverage_table(by_territory: pl.DataFrame) -> publish.Table:
+def territory_coverage_table(by_territory: pl.DataFrame) -> publish_columns.Table:
     """Referent coverage of each sub-territory (``Coverage.by_territory``)."""
     frame = by_territory.rename({"territoire_nom": "territoire"})
-    return publish.table("Référents par territoire", frame,
+    return publish_columns.table("Référents par territoire", frame,
                          _columns(catalog.PREVENTION_COVERAGE, TERRITORY_COVERAGE_COLUMNS), sources=SOURCES)
 
 
-def functions_table(by_function: pl.DataFrame) -> publish.Table:
+def functions_table(by_function: pl.DataFrame) -> publish_columns.Table:
     """Referents by function, with their training (``Coverage.by_function``)."""
-    return publish.table("Référents par fonction", by_function,
+    return publish_columns.table("Référents par fonction", by_function,
                          _columns(catalog.PREVENTION_FUNCTIONS, FUNCTION_COLUMNS), sources=SOURCES)
 
 
-def groups_table(groups: pl.DataFrame) -> publish.Table:
+def groups_table(groups: pl.DataFrame) -> publish_columns.Table:
     """The three groups of functions against the académie's 2014 reference (``function_groups``)."""
-    return publish.table("Référence académique", groups, _columns(catalog.PREVENTION_FUNCTIONS, GROUP_COLUMNS),
+    return publish_columns.table("Référence académique", groups, _columns(catalog.PREVENTION_FUNCTIONS, GROUP_COLUMNS),
                          sources=SOURCES)
 
 
-def without_referent_table(frame: pl.DataFrame) -> publish.Table:
+def without_referent_table(frame: pl.DataFrame) -> publish_columns.Table:
     """The schools without a named referent (detail scope)."""
-    return publish.table("Sans référent", frame, _columns(catalog.PREVENTION_SCHOOLS, WITHOUT_REFERENT_COLUMNS),
+    return publish_columns.table("Sans référent", frame, _columns(catalog.PREVENTION_SCHOOLS, WITHOUT_REFERENT_COLUMNS),
                          sources=SOURCES)
 
 
@@ -87,25 +89,25 @@ def _marks(frame: pl.DataFrame) -> list[dict[str, str]]:
 
 
 def chain_table(chain: pl.DataFrame, columns: Sequence[str] = CHAIN_EXPORT,
-                name: str = "Activité des GPDS") -> publish.Table:
+                name: str = "Activité des GPDS") -> publish_columns.Table:
     """The chain of the territory and its sub-territories (``queries.prevention.chain``)."""
     frame = chain.rename({"territoire_nom": "territoire"})
-    return publish.table(name, frame, _columns(catalog.PREVENTION_CHAIN, columns), marks=_marks(frame),
+    return publish_columns.table(name, frame, _columns(catalog.PREVENTION_CHAIN, columns), marks=_marks(frame),
                          sources=SOURCES_WITH_ABSENCE)
 
 
-def monthly_table(monthly: pl.DataFrame) -> publish.Table:
+def monthly_table(monthly: pl.DataFrame) -> publish_columns.Table:
     """The chain month by month (``queries.prevention.monthly_chain``)."""
     frame = monthly.with_columns(pl.col("mois").map_elements(fmt.month_label, return_dtype=pl.String))
     # a month's pupils are its enrolment: the rates per 1 000 are built on « effectif »
-    return publish.table("GPDS par mois", frame, _columns(catalog.PREVENTION_CHAIN, MONTH_COLUMNS),
+    return publish_columns.table("GPDS par mois", frame, _columns(catalog.PREVENTION_CHAIN, MONTH_COLUMNS),
                          marks=_marks(frame), sources=SOURCES_WITH_ABSENCE)
 
 
 # --- angles morts -----------------------------------------------------------------------------------
 
 
-def blind_spots_table(spots: pl.DataFrame, columns: Sequence[str] = BLIND_SPOT_EXPORT) -> publish.Table:
+def blind_spots_table(spots: pl.DataFrame, columns: Sequence[str] = BLIND_SPOT_EXPORT) -> publish_columns.Table:
     """The « angles morts » (``queries.prevention.blind_spots``): a rate built on few absentees is
     « s », a small count « < 5 »."""
     frame = spots.with_columns(
@@ -117,11 +119,11 @@ def blind_spots_table(spots: pl.DataFrame, columns: Sequence[str] = BLIND_SPOT_E
     for row in frame.iter_rows(named=True):
         mark = {}
         if row["masque"]:
-            mark.update({"taux": disclosure.SECONDARY, "absenteistes_moyen": disclosure.PRIMARY})
+            mark.update({"taux": disclosure_marks.SECONDARY, "absenteistes_moyen": disclosure_marks.PRIMARY})
         if row["masque_eleves_reperes"]:
-            mark["eleves_reperes"] = disclosure.PRIMARY
+            mark["eleves_reperes"] = disclosure_marks.PRIMARY
         marks.append(mark)
-    return publish.table("Angles morts", frame, _columns(catalog.PREVENTION_SCHOOLS, columns), marks=marks,
+    return publish_columns.table("Angles morts", frame, _columns(catalog.PREVENTION_SCHOOLS, columns), marks=marks,
                          sources=SOURCES_WITH_ABSENCE)
 
 
@@ -130,21 +132,21 @@ def blind_spots_table(spots: pl.DataFrame, columns: Sequence[str] = BLIND_SPOT_E
 
 def _mlds_marks(frame: pl.DataFrame, masked: Sequence[bool], marks: Sequence[str | None] | None = None
                 ) -> list[dict[str, str]]:
-    marks = marks or [disclosure.PRIMARY] * len(masked)
-    return [{"jeunes_accueillis": mark or disclosure.PRIMARY, "taux_occupation": disclosure.SECONDARY} if m else {}
+    marks = marks or [disclosure_marks.PRIMARY] * len(masked)
+    return [{"jeunes_accueillis": mark or disclosure_marks.PRIMARY, "taux_occupation": disclosure_marks.SECONDARY} if m else {}
             for m, mark in zip(masked, marks, strict=True)]
 
 
-def mlds_sites_table(sites: pl.DataFrame) -> publish.Table:
+def mlds_sites_table(sites: pl.DataFrame) -> publish_columns.Table:
     """The MLDS sites of the territory (detail scope): a small number of young people is « < 5 »."""
     masked = [j is None for j in sites["jeunes_accueillis"].to_list()]
-    return publish.table("Sites MLDS", sites, _columns(catalog.PREVENTION_MLDS, MLDS_SITE_COLUMNS),
+    return publish_columns.table("Sites MLDS", sites, _columns(catalog.PREVENTION_MLDS, MLDS_SITE_COLUMNS),
                          marks=_mlds_marks(sites, masked), sources=SOURCES)
 
 
-def mlds_totals_table(totals: pl.DataFrame) -> publish.Table:
+def mlds_totals_table(totals: pl.DataFrame) -> publish_columns.Table:
     """The territory's MLDS totals (then the académie's), against « 17 sites, environ 500 jeunes »."""
     frame = totals.rename({"territoire_nom": "territoire"})
-    return publish.table("MLDS", frame, _columns(catalog.PREVENTION_MLDS, MLDS_TOTAL_COLUMNS),
+    return publish_columns.table("MLDS", frame, _columns(catalog.PREVENTION_MLDS, MLDS_TOTAL_COLUMNS),
                          marks=_mlds_marks(frame, frame["masque"].to_list(), frame["marque"].to_list()),
                          sources=SOURCES)

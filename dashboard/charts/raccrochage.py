@@ -1,6 +1,9 @@
-"""Raccrochage figures (plotly) and styled tables (pandas Styler) for the Accueil and
-Raccrochage pages. Inputs are the frames of ``queries.raccrochage`` *after* disclosure
-(masked values are nulls: charts draw gaps, tables print "< 5").
+"""Raccrochage figures (plotly) for the Accueil, Raccrochage and Dialogue de gestion pages: the
+trajectory of cumulative raccrochés against the target, the funnel from signalled young people to
+raccrochés, the achievement of the territories below. Inputs are the frames of
+``queries.raccrochage`` *after* disclosure (masked values are nulls: charts draw gaps and marks).
+The types of solution are drawn by ``raccrochage_solutions``, the tables and notes beside the
+figures are ``raccrochage_tables``.
 
 French everywhere: period labels are French strings on categorical axes, counts in hovers use
 ``%{y:,.0f}`` (separators from ``french_layout``), rates are preformatted with ``dashboard.fmt``.
@@ -14,23 +17,24 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard import disclosure, fmt, publish
+from dashboard import fmt
 from dashboard.charts.common import (
     BLUE_FRANCE,
     GREY,
     LIGHT_GREY,
-    SOLUTION_COLORS,
     chart_text,
     empty_figure,
     french_layout,
+    legend_on_top,
 )
-from dashboard.charts.secret_marks import line_marks, mark_of, mark_trace, period_marks
-from dashboard.publish import catalog, screen
-from queries import raccrochage as q
+from dashboard.charts.raccrochage_tables import frame_phase, status_text
+from dashboard.charts.secret_marks import add_line_marks, line_marks, period_marks
+from dashboard.disclosure import marks as disclosure_marks
+from dashboard.disclosure import rule
+from dashboard.publish import screen
 from queries import raccrochage_position as position
 from queries import raccrochage_rules
-from queries.raccrochage_rules import SOLUTION_LABELS
-from queries.statuses import STATUS_COLORS, Status
+from queries.statuses import STATUS_COLORS
 
 TARGET_COLOR = "#D55E00"
 FUNNEL_LABELS = {
@@ -41,7 +45,7 @@ FUNNEL_LABELS = {
     "raccroches": "Raccrochés",
 }
 #: a figure masked by the disclosure rule (« s »), a count under the threshold being « < 5 »
-MASKED_TEXT = disclosure.SECONDARY_LABEL
+MASKED_TEXT = disclosure_marks.SECONDARY_LABEL
 #: placeholder for missing values in ``st.dataframe`` (pass as ``placeholder=``)
 TABLE_PLACEHOLDER = screen.PLACEHOLDER
 MASKED_NOTE = ("Valeurs masquées (secret statistique) : leur marque est écrite à la place de la barre ; une courbe "
@@ -54,18 +58,12 @@ LINE_MASKED_NOTE = ("Un cercle gris marqué « < 5 » ou « s » signale un poin
 
 def cumul_masked(*frames: pl.DataFrame) -> bool:
     """Whether a cumulative point of these period series is masked (its mark drawn on the chart)."""
-    return any("raccroches_cumul" in disclosure.decode_marks(cells) for frame in frames
+    return any("raccroches_cumul" in disclosure_marks.decode_marks(cells) for frame in frames
                if "cellules_masquees" in frame.columns for cells in frame["cellules_masquees"].to_list())
 
 
-def status_text(statut: str | None) -> str:
-    """« ▼ En retard »: the status's symbol and label."""
-    status = Status.of(statut)
-    return f"{status.marker} {status.label}"
-
-
 def _count_text(value, masked: bool = False) -> str:
-    return disclosure.masked_label() if masked else fmt.integer(value)
+    return rule.masked_label() if masked else fmt.integer(value)
 
 
 _empty = empty_figure
@@ -136,7 +134,7 @@ def trajectory_figure(
             mode="lines+markers", marker={"size": 4},  # a point between two masked ones stays visible
             line={"color": LIGHT_GREY if age else GREY, "width": 1.5, "dash": "solid"},
             opacity=max(0.35, 0.9 - 0.18 * age), legendrank=10 + age,
-            customdata=[q.period_label(p) for p in rows["periode_fin"].to_list()],
+            customdata=[raccrochage_rules.period_label(p) for p in rows["periode_fin"].to_list()],
             hovertemplate=f"<b>{year}</b><br>%{{customdata}}<br>%{{y:,.0f}} raccrochés cumulés<extra></extra>",
         ))
     if objectif is not None and not trajectoire.is_empty() and not closed:
@@ -171,7 +169,7 @@ def trajectory_figure(
     elif own_dates is not None and own_dates.previous_mark:  # last year's level at the same dates, masked
         fig.add_trace(go.Scatter(
             x=[own_dates.rank], y=[0], mode="markers+text", name=own_dates.previous_name, legendrank=4,
-            text=[disclosure.mark_text(own_dates.previous_mark)], textposition="top center",
+            text=[disclosure_marks.mark_text(own_dates.previous_mark)], textposition="top center",
             textfont={"color": GREY, "size": 13},
             marker={"symbol": "square-open", "size": 11, "color": GREY, "line": {"width": 2.5, "color": GREY}},
             hovertemplate=f"<b>{own_dates.previous_name}</b> : masqué (secret statistique)<extra></extra>",
@@ -187,21 +185,12 @@ def trajectory_figure(
             hovertemplate=f"<b>{annee}</b><br>%{{customdata}}<br>%{{y:,.0f}} raccrochés cumulés<extra></extra>",
             connectgaps=False,
         ))
-    _add_line_marks(fig, masked_traces)
+    add_line_marks(fig, masked_traces)
     ranks = sorted(set(trajectoire["rang"].to_list()) | set(historique["rang"].to_list()))
-    fig.update_xaxes(tickmode="array", tickvals=ranks, ticktext=[q.slot_label(r) for r in ranks],
+    fig.update_xaxes(tickmode="array", tickvals=ranks, ticktext=[raccrochage_rules.slot_label(r) for r in ranks],
                      title_text="Période bimestrielle (fin de période)", range=[min(ranks) - 0.5, max(ranks) + 0.5])
     fig.update_yaxes(title_text="Raccrochés cumulés depuis la rentrée", rangemode="tozero", tickformat=",.0f")
     return french_layout(fig, height=420)
-
-
-def _add_line_marks(fig: go.Figure, traces: list) -> None:
-    """The masked points of the lines (``line_marks``), one legend entry for all."""
-    shown = [t for t in traces if t is not None]
-    for index, trace in enumerate(shown):
-        trace.showlegend = index == 0
-        trace.legendrank = 20
-        fig.add_trace(trace)
 
 
 # --- funnel ---------------------------------------------------------------------------------------
@@ -251,176 +240,6 @@ def funnel_overflow_note(situation: dict) -> str | None:
     return None
 
 
-def late_names(fresh: pl.DataFrame) -> list[tuple[str, str | None]]:
-    """(name, last bilan) of the networks of ``queries.donnees.bilan_freshness`` that have not sent
-    the latest period received in the académie."""
-    if fresh.is_empty():
-        return []
-    late = fresh.filter(pl.col("bilan_manquant") & pl.col("periode_attendue").is_not_null())
-    return list(zip(late["reseau_nom"].to_list(), late["derniere_periode"].to_list(), strict=True))
-
-
-def late_networks_note(fresh: pl.DataFrame, niveau: str) -> str | None:
-    """Warning above the figures when networks of the territory (``queries.donnees.bilan_freshness``)
-    have not sent the latest bilan: the territory's cumuls count them up to their last bilan."""
-    late = fresh.filter(pl.col("bilan_manquant") & pl.col("periode_attendue").is_not_null()) if fresh.height else fresh
-    if late.is_empty():
-        return None
-    expected = fmt.date_long(late["periode_attendue"][0])
-    if late.height == fresh.height:  # every network of the territory is behind: figures are dated, not biased
-        last = late["derniere_periode"].max()
-        since = f"s'arrêtent au {fmt.date_long(last)}, dernier bilan reçu" if last else "sont vides"
-        whose = "ce réseau" if niveau == "reseau" else "les réseaux de ce territoire"
-        return f"Le bilan de la période close le {expected} n'a pas encore été reçu pour {whose} : les chiffres {since}."
-    names = late["reseau_nom"].to_list()
-    listed = ", ".join(names[:6]) + (f" et {len(names) - 6} autres" if len(names) > 6 else "")
-    subject = "1 réseau n'a" if late.height == 1 else f"{late.height} réseaux n'ont"
-    return (f"**Chiffres provisoires** : {subject} pas encore transmis le bilan de la période close le {expected} "
-            f"({listed}). Les cumuls du territoire les comptent jusqu'à leur dernier bilan reçu : raccrochés, taux "
-            "d'atteinte et écart à la trajectoire sont sous-estimés d'ici là.")
-
-
-# --- solutions ------------------------------------------------------------------------------------
-
-
-SECRET_COLOR = "#E0E0E0"
-SECRET_NAME = "Secret statistique"
-
-
-def types_published(periodes: pl.DataFrame) -> bool:
-    """Whether the periods carry their split by type of solution (not for a PSAD or a network,
-    whose periods hold too few young people per type: ``disclosure.cells.period_columns``)."""
-    if "non_publie" not in periodes.columns:
-        return True
-    return not any(q.SOLUTION_COLUMNS[0] in (cells or "") for cells in periodes["non_publie"].to_list())
-
-
-def secret_parts(periodes: pl.DataFrame) -> list[int | None]:
-    """Per period, the raccrochés of the masked types (the period's published total minus its
-    shown types), so a stacked bar keeps its true height: None when nothing is masked or the
-    total itself is masked."""
-    out = []
-    for row in periodes.iter_rows(named=True):
-        shown = [row[c] for c in q.SOLUTION_COLUMNS]
-        if row["raccroches"] is None or all(v is not None for v in shown):
-            out.append(None)
-        else:
-            out.append(row["raccroches"] - sum(v for v in shown if v is not None))
-    return out
-
-
-def solutions_over_time_figure(periodes: pl.DataFrame) -> go.Figure:
-    """Raccrochés per period, stacked by type of solution; the masked types of a period form one
-    grey « secret statistique » segment, so the bar keeps the period's published total. A PSAD or
-    a network shows its periods' raccrochés only (its split by type is published for the year)."""
-    if periodes.is_empty():
-        return _empty("Aucun bilan reçu pour ce territoire.", height=320)
-    fig = go.Figure()
-    labels = periodes["libelle"].to_list()
-    if not types_published(periodes):
-        fig.add_trace(go.Bar(
-            x=labels, y=periodes["raccroches"].to_list(), name="Raccrochés dans la période", marker_color=BLUE_FRANCE,
-            hovertemplate="%{x}<br>Raccrochés : %{y:,.0f}<extra></extra>",
-        ))
-        marks = mark_trace(labels, period_marks(periodes, "raccroches"), "Raccrochés")
-        if marks is not None:
-            fig.add_trace(marks)
-    else:
-        for column in q.SOLUTION_COLUMNS:
-            fig.add_trace(go.Bar(
-                x=labels, y=periodes[column].to_list(), name=SOLUTION_LABELS[column],
-                marker_color=SOLUTION_COLORS[column],
-                hovertemplate=f"%{{x}}<br>{SOLUTION_LABELS[column]} : %{{y:,.0f}}<extra></extra>",
-            ))
-        hidden = secret_parts(periodes)
-        if any(v is not None for v in hidden):
-            fig.add_trace(go.Bar(
-                x=labels, y=hidden, name=SECRET_NAME,
-                marker={"color": SECRET_COLOR, "pattern": {"shape": "/", "fgcolor": GREY, "size": 6}},
-                hovertemplate="%{x}<br>Types masqués (secret statistique) : %{y:,.0f} au total<extra></extra>",
-            ))
-    fig.update_layout(barmode="stack")
-    fig.update_xaxes(type="category", title_text=None)
-    fig.update_yaxes(title_text="Raccrochés dans la période", tickformat=",.0f")
-    return french_layout(fig, height=380)
-
-
-def solution_shares_figure(
-    current: dict, previous: dict | None, annee: str, previous_label: str,
-    current_total: int | None = None, previous_total: int | None = None,
-    current_marks: dict | None = None, previous_marks: dict | None = None,
-) -> go.Figure:
-    """Share of each type of solution among the raccrochés, this year vs the same date last year.
-
-    ``current``/``previous`` map solution columns to counts (None when masked); shares are taken
-    over the total (given, or the sum of the cells when none is masked): a masked cell has no share.
-    """
-    def shares(counts: dict, total: int | None) -> list[float | None]:
-        if total is None and all(v is not None for v in counts.values()):
-            total = sum(counts.values())
-        return [counts[c] / total * 100 if total and counts.get(c) is not None else None for c in q.SOLUTION_COLUMNS]
-
-    labels = [SOLUTION_LABELS[c] for c in q.SOLUTION_COLUMNS]
-    cur = shares(current, current_total)
-    if all(v is None for v in cur):
-        return _empty("Répartition non disponible (aucun raccroché ou valeurs masquées).", height=340)
-    fig = go.Figure()
-    if previous:
-        prev = shares(previous, previous_total)
-        fig.add_trace(go.Bar(
-            y=labels, x=prev, orientation="h", name=previous_label, marker_color=LIGHT_GREY,
-            text=[fmt.percent(v / 100) if v is not None else mark_of(previous, previous_marks, c)
-                  for v, c in zip(prev, q.SOLUTION_COLUMNS, strict=True)], textposition="outside",
-            hovertemplate=f"%{{y}}<br>{previous_label} : %{{text}}<extra></extra>",
-        ))
-    fig.add_trace(go.Bar(
-        y=labels, x=cur, orientation="h", name=annee,
-        marker_color=[SOLUTION_COLORS[c] for c in q.SOLUTION_COLUMNS],
-        text=[fmt.percent(v / 100) if v is not None else mark_of(current, current_marks, c)
-              for v, c in zip(cur, q.SOLUTION_COLUMNS, strict=True)],
-        textposition="outside",
-        hovertemplate=f"%{{y}}<br>{annee} : %{{text}}<extra></extra>",
-    ))
-    top = max([v for v in cur if v is not None] + [v for v in (shares(previous, previous_total) if previous else [])
-                                                      if v is not None])
-    fig.update_layout(barmode="group", bargap=0.25)
-    fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(title_text="Part des raccrochés", ticksuffix="\u00a0%", range=[0, top * 1.25])
-    return _legend_on_top(french_layout(fig, height=380))
-
-
-def _legend_on_top(fig: go.Figure) -> go.Figure:
-    fig.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
-                      margin={"t": 40})
-    return fig
-
-
-def contracts_figure(periodes: pl.DataFrame) -> go.Figure:
-    """Contrats FOQUALE signed per period (bars) and raccrochés of the period (line)."""
-    if periodes.is_empty():
-        return _empty("Aucun bilan reçu pour ce territoire.", height=300)
-    labels = periodes["libelle"].to_list()
-    fig = go.Figure()
-    fig.add_trace(go.Bar(
-        x=labels, y=periodes["contrats_foquale"].to_list(), name="Contrats FOQUALE signés",
-        marker_color=SOLUTION_COLORS["raccroches_mlds"],
-        hovertemplate="%{x}<br>Contrats FOQUALE : %{y:,.0f}<extra></extra>",
-    ))
-    marks = mark_trace(labels, period_marks(periodes, "contrats_foquale"), "Contrats FOQUALE")
-    if marks is not None:
-        fig.add_trace(marks)
-    fig.add_trace(go.Scatter(
-        x=labels, y=periodes["raccroches"].to_list(), name="Raccrochés dans la période", mode="lines+markers",
-        line={"color": BLUE_FRANCE, "width": 2},
-        hovertemplate="%{x}<br>Raccrochés : %{y:,.0f}<extra></extra>",
-    ))
-    _add_line_marks(fig, [line_marks(labels, periodes["raccroches"].to_list(), period_marks(periodes, "raccroches"),
-                                     "Raccrochés dans la période", BLUE_FRANCE)])
-    fig.update_xaxes(type="category")
-    fig.update_yaxes(title_text="Nombre dans la période", tickformat=",.0f", rangemode="tozero")
-    return french_layout(fig, height=300)
-
-
 # --- sub-territories ----------------------------------------------------------------------------
 
 
@@ -462,7 +281,7 @@ def achievement_figure(situations: pl.DataFrame) -> go.Figure:
     fig.update_yaxes(autorange="reversed", type="category")
     top = max([*rates, *(e for e in expected if e is not None), 100])
     fig.update_xaxes(title_text="Part de l'objectif annuel", ticksuffix="\u00a0%", range=[0, top * 1.1])
-    return _legend_on_top(french_layout(fig, height=max(240, 110 + 42 * len(names))))
+    return legend_on_top(french_layout(fig, height=max(240, 110 + 42 * len(names))))
 
 
 def achievement_caption(closed: bool) -> str:
@@ -480,38 +299,3 @@ def ranking_caption(closed: bool) -> str:
     return "Classement : en retard d'abord, puis sur la trajectoire, en avance, données insuffisantes."
 
 
-# --- tables: declared columns (``dashboard.publish.catalog``), one renderer per channel -----------------
-
-SUMMARY_COLUMNS = catalog.SITUATION_SUMMARY
-#: Every column of the downloads, the code first.
-EXPORT_COLUMNS = ("code", *catalog.SITUATION_TABLE)
-#: On screen the date of the last bilan comes right after the status.
-SCREEN_COLUMNS = ("libelle", "statut", "periode_fin_min",
-                  *(c for c in catalog.SITUATION_TABLE if c not in ("libelle", "statut", "periode_fin_min")))
-
-
-def situation_table(frame: pl.DataFrame, columns: Sequence[str] = SUMMARY_COLUMNS,
-                    name: str = "Raccrochage") -> publish.Table:
-    """Situation rows (``Detail.publie``: marks in ``cellules_masquees``) as a declared table; a
-    closed year shows the gap to the target in place of its trajectory (``position.year_columns``)."""
-    columns = position.year_columns(columns, frame_phase(frame))
-    return publish.table(name, frame, [catalog.RACCROCHAGE[c] for c in columns if c in frame.columns])
-
-
-def frame_phase(frame: pl.DataFrame) -> str | None:
-    """The year's phase of situation rows (a closed year is closed for every territory)."""
-    if "phase" not in frame.columns or frame.is_empty():
-        return None
-    phases = [p for p in frame["phase"].to_list() if p]
-    return phases[0] if phases else None
-
-
-def styled_table(frame: pl.DataFrame, columns: Sequence[str] = SUMMARY_COLUMNS, markdown: bool = False):
-    """The situation rows for ``st.dataframe`` (``st.table`` with ``markdown``: names escaped):
-    numeric cells shown in French, masked cells marked, the status coloured (``publish.screen``)."""
-    return screen.styler(situation_table(frame, columns), markdown=markdown)
-
-
-def export_table(frame: pl.DataFrame, name: str = "Raccrochage") -> publish.Table:
-    """The situation rows for CSV/XLSX downloads, every column, the code first."""
-    return situation_table(frame, EXPORT_COLUMNS, name)

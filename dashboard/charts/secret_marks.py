@@ -6,15 +6,16 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard import disclosure
 from dashboard.charts.common import GREY
+from dashboard.disclosure import marks as disclosure_marks
+from dashboard.disclosure import rule
 
 
 def period_marks(periodes: pl.DataFrame, column: str) -> list[str | None]:
     """The mark text (« < 5 », « s ») of ``column`` on each period row, None where it is shown."""
     if "cellules_masquees" not in periodes.columns:
         return [None] * periodes.height
-    return [disclosure.mark_text(m) if (m := disclosure.decode_marks(cells).get(column)) else None
+    return [disclosure_marks.mark_text(m) if (m := disclosure_marks.decode_marks(cells).get(column)) else None
             for cells in periodes["cellules_masquees"].to_list()]
 
 
@@ -34,7 +35,7 @@ def mark_of(counts: dict, marks: dict | None, column: str) -> str:
     if counts.get(column) is not None:
         return ""
     mark = (marks or {}).get(column)
-    return disclosure.mark_text(mark) if mark else disclosure.masked_label()
+    return disclosure_marks.mark_text(mark) if mark else rule.masked_label()
 
 
 MASKED_POINT_NAME = "Valeur masquée (secret statistique)"
@@ -62,7 +63,7 @@ def line_marks(x: list, y: list, marks: list[str | None], what: str, color: str 
     values = list(y)
     return go.Scatter(
         x=[x[i] for i, _ in at], y=[on_path(values, i) for i, _ in at], mode="markers+text",
-        text=[disclosure.mark_text(m) if m in (disclosure.PRIMARY, disclosure.SECONDARY) else m for _, m in at],
+        text=[disclosure_marks.mark_text(m) if m in (disclosure_marks.PRIMARY, disclosure_marks.SECONDARY) else m for _, m in at],
         textposition="top center", textfont={"color": GREY, "size": 13},
         marker={"symbol": "circle", "size": 10, "color": MASKED_FILL, "line": {"width": 2, "color": color}},
         name=MASKED_POINT_NAME, legendgroup="secret", showlegend=legend,
@@ -79,3 +80,12 @@ def hbar_marks(labels: list, marks: list[str | None], what: str) -> go.Scatter |
     return go.Scatter(x=[0] * len(at), y=[y for y, _ in at], mode="text", text=[m for _, m in at],
                       textposition="middle right", textfont={"color": GREY, "size": 13}, showlegend=False,
                       hovertemplate=f"%{{y}}<br>{what} : masqué (secret statistique)<extra></extra>")
+
+
+def add_line_marks(fig: go.Figure, traces: list) -> None:
+    """The masked points of the lines (``line_marks``), one legend entry for all."""
+    shown = [t for t in traces if t is not None]
+    for index, trace in enumerate(shown):
+        trace.showlegend = index == 0
+        trace.legendrank = 20
+        fig.add_trace(trace)

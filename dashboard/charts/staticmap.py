@@ -35,6 +35,7 @@ from dashboard.access.scope import Scope
 from dashboard.charts import carte_classes as mapclasses
 from dashboard.charts import carte_geometry as mapgeo
 from queries import carte as q
+from queries import carte_values
 from queries import territoires as tq
 
 LAMBERT = 2154
@@ -136,11 +137,11 @@ def _draw(axes, data: q.MapData, highlight: tq.Territory | None, shapes, departm
     }
     faces = [to_rgba(classed.color_of(c), 1.0 if inside[c] else FADED_ALPHA) for c in codes]
     edges = [
-        to_rgba(mapclasses.OUT_OF_SCOPE_LINE if rows[c]["etat"] == q.OUT_OF_SCOPE else "white", 1.0 if inside[c] else 0.6)
+        to_rgba(mapclasses.OUT_OF_SCOPE_LINE if rows[c]["etat"] == carte_values.OUT_OF_SCOPE else "white", 1.0 if inside[c] else 0.6)
         for c in codes
     ]
     drawn.plot(ax=axes, color=faces, edgecolor=edges, linewidth=0.8 * scale)
-    hatched = [c for c in codes if rows[c]["etat"] in (q.MASKED, q.MISSING)]
+    hatched = [c for c in codes if rows[c]["etat"] in (carte_values.MASKED, carte_values.MISSING)]
     if hatched:
         shapes.loc[hatched].plot(ax=axes, facecolor="none", edgecolor="#9A9A9A", hatch=MISSING_HATCH, linewidth=0)
     departments.boundary.plot(ax=axes, color=mapclasses.DEPARTMENT_BORDER_COLOR, linewidth=1.3 * scale)

@@ -11,7 +11,7 @@ from dashboard.academie import of_engine
 from dashboard.cli import FrenchArgumentParser
 from dashboard.demo import generate as demo
 from dashboard.store import dbfailure, integrity
-from dashboard.store.db import UnknownAcademie, is_initialised, make_engine
+from dashboard.store.database import UnknownAcademie, is_initialised, make_engine
 from dashboard.store.lifecycle import init_database, upgrade_database
 
 

@@ -13,7 +13,7 @@ from dashboard import fmt
 from dashboard.academie import of_engine
 from dashboard.cli import FrenchArgumentParser
 from dashboard.demo.generate import DEFAULT_SEED, SCALES, SUMMARY_LABELS, fill, table_counts
-from dashboard.store import db, dbfailure, lifecycle
+from dashboard.store import database, db, dbfailure, lifecycle
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="graine du générateur (défaut : 20131)")
     args = parser.parse_args(argv)
     try:
-        engine = db.make_engine(args.database_url)
+        engine = database.make_engine(args.database_url)
     except Exception as exc:  # a French message, never a traceback
         return dbfailure.cli_exit(exc)
     target = engine.url.render_as_string(hide_password=True)
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         fill(engine, scale=args.scale, seed=args.seed,
              progress=lambda msg: print(msg, file=sys.stderr, flush=True))
         elapsed = time.perf_counter() - started
-    except db.UnknownAcademie as exc:
+    except database.UnknownAcademie as exc:
         print(str(exc), file=sys.stderr)
         return 2
     except Exception as exc:  # a French message, never a traceback

@@ -1,6 +1,6 @@
 """Demonstration bilans (bimonthly FOQUALE reports), targets and MLDS sites.
 
-Calibration (DESIGN §1-§2): about 5 700 young people signalled in the académie in
+Calibration (docs/architecture.md, "Domain facts"): about 5 700 young people signalled in the académie in
 2014-2015, 46 % of them with a solution (raccrochés of the six types), a share rising slowly from
 40 % (2012-2013) to 50 % (2016-2017). Counts are flows per two-month period; the funnel holds on
 totals cumulated over the school year (contactés ≤ signalés, entretiens ≤ contactés,

@@ -58,7 +58,7 @@ CURRENT_YEAR = 2016  # 2016-2017 is in progress
 CURRENT_LAST_PERIOD = 3  # bilans received up to the period ending 30 April
 CURRENT_MONTHS = 8  # absenteeism received September to April
 LATE_NETWORKS = 2  # académie networks one period behind in the current year
-MLDS_SITES = {"16": 4, "17": 6, "79": 3, "86": 4}  # 17 sites in the académie de Poitiers (DESIGN §1)
+MLDS_SITES = {"16": 4, "17": 6, "79": 3, "86": 4}  # 17 sites in the académie de Poitiers (docs/architecture.md, "Domain facts")
 MLDS_PLACES = 500
 REFERENCE_POPULATION = 1_800_000  # Poitiers: the mix of schools, MLDS sites and places scale from it
 NATIONAL_SCHOOLS = 7000
@@ -93,7 +93,7 @@ def uai_prefix(departement: str) -> str:
 
 def academie_plan(communes: list[Commune]) -> tuple[dict[str, int], dict[str, int], int]:
     """(schools per type, MLDS sites per department, MLDS places) for an académie's communes: the
-    figures of Poitiers (DESIGN §1) on its own four departments, elsewhere in proportion to the
+    figures of Poitiers (docs/architecture.md, "Domain facts") on its own four departments, elsewhere in proportion to the
     population (at least one site per department)."""
     population: dict[str, int] = {}
     for commune in communes:
@@ -190,7 +190,7 @@ def fill(engine: Engine, scale: str = "academie", seed: int = DEFAULT_SEED, prog
         if not communes:
             raise RuntimeError("the database has no reference geography: call lifecycle.init_database first")
         mix, sites, places = academie_plan(communes)
-        # Poitiers's yearly counts (DESIGN §1) on its own population; another académie in proportion
+        # Poitiers's yearly counts (docs/architecture.md, "Domain facts") on its own population; another académie in proportion
         population = sum(c.population for c in communes) if mix == ACADEMIE_MIX else REFERENCE_POPULATION
         per_inhabitant = {y: n / population for y, n in SIGNALES_ACADEMIE.items()}
         say("Génération des données de l'académie…")

@@ -1,7 +1,7 @@
 """Demonstration référents décrochage and GPDS activity, derived from the demonstration
 schools and their monthly absenteeism.
 
-Calibrated on the académie's summary (DESIGN §1): a référent named in every secondary school — 275
+Calibrated on the académie's summary (docs/architecture.md, "Domain facts"): a référent named in every secondary school — 275
 in 2014, of whom 120 CPE and 109 heads of school, directors and teachers, the rest professeurs
 documentalistes, chefs de travaux (DDFPT), assistants d'éducation and COP / PsyEN. Here:
 

@@ -2,7 +2,7 @@
 
 Schools are placed in real communes in proportion to population (lycées in towns), with UAI
 codes in blocks real schools do not use. Absenteeism (share of pupils with 4+ unjustified
-half-days in the month) is calibrated on published facts (DESIGN §1, Méthodologie):
+half-days in the month) is calibrated on published facts (docs/architecture.md, "Domain facts"; Méthodologie):
 
 * per school type, the enrolment-weighted yearly rate of the public schools is the national rate
   of ``dashboard/data/references_nationales.csv`` for that year (DEPP; LPO and EREA estimated),
@@ -37,7 +37,7 @@ TYPE_LABELS = {
 }
 ACADEMIE_MIX = {"COLLEGE": 200, "LGT": 48, "LP": 45, "LPO": 32, "EREA": 5}  # 330 schools
 PRIVATE_SHARE = {"COLLEGE": 0.22, "LGT": 0.28, "LP": 0.22, "LPO": 0.15, "EREA": 0.0}
-BASE_SIZE = {"COLLEGE": 330, "LGT": 640, "LP": 290, "LPO": 800, "EREA": 90}  # ≈ 133 000 pupils (DESIGN §2)
+BASE_SIZE = {"COLLEGE": 330, "LGT": 640, "LP": 290, "LPO": 800, "EREA": 90}  # ≈ 133 000 pupils (docs/architecture.md, "Domain facts")
 MIN_TOWN = {"COLLEGE": 0, "LGT": 3000, "LP": 3000, "LPO": 3000, "EREA": 5000}
 
 # Monthly profile, September to May, relative to the September-May mean: 2022-2023 national

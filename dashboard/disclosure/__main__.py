@@ -20,7 +20,7 @@ from dashboard.cli import FrenchArgumentParser
 from dashboard.disclosure import audit as disclosure_audit
 from dashboard.disclosure import cells as dc
 from dashboard.disclosure import rule
-from dashboard.store import db, dbfailure
+from dashboard.store import database, dbfailure
 from queries import absenteisme_suppression as absence
 from queries import prevention_suppression as prevention
 from queries import raccrochage_suppression as secrecy
@@ -28,7 +28,7 @@ from queries import territoires as tq
 
 
 def _audit(args) -> int:
-    engine = db.make_engine(args.database_url)
+    engine = database.make_engine(args.database_url)
     try:
         with engine.connect() as conn:
             years = [args.annee] if args.annee else __import__("queries.territoires").territoires.school_years(conn)
@@ -115,7 +115,7 @@ def _report(what: str, published: int, hidden: int, findings, width: float | Non
 
 
 def _store(args) -> int:
-    engine = db.make_engine(args.database_url)
+    engine = database.make_engine(args.database_url)
     try:
         count = secrecy.store_decisions(engine)
     finally:

@@ -37,14 +37,6 @@ def is_small(count: int | float | None, limit: int | None = None) -> bool:
     return count is not None and 0 < count < limit
 
 
-def mask_small_counts(frame: pl.DataFrame, columns: Sequence[str], limit: int | None = None) -> pl.DataFrame:
-    """Replace counts under the threshold by null in ``columns`` (primary suppression)."""
-    limit = limit or threshold()
-    return frame.with_columns(
-        [pl.when((pl.col(c) > 0) & (pl.col(c) < limit)).then(None).otherwise(pl.col(c)).alias(c) for c in columns]
-    )
-
-
 def mask_rate(
     frame: pl.DataFrame, rate: str, numerator: str, denominator: str, limit: int | None = None
 ) -> pl.DataFrame:

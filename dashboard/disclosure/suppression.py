@@ -21,7 +21,8 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from dashboard.disclosure.audit import EPSILON, FamilyModel, Finding, Locality, audit, protection_width
+from dashboard.disclosure.audit import Finding, audit, protection_width
+from dashboard.disclosure.bounds import EPSILON, FamilyModel
 from dashboard.disclosure.cells import (
     CUMUL,
     N1,
@@ -33,6 +34,7 @@ from dashboard.disclosure.cells import (
     Key,
     period_columns,
 )
+from dashboard.disclosure.locality import Locality
 from dashboard.disclosure.marks import PRIMARY, SECONDARY
 from dashboard.disclosure.rule import threshold
 

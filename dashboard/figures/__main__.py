@@ -10,9 +10,9 @@ from pathlib import Path
 
 from dashboard.access import audit, auth
 from dashboard.access.scope import AccessDenied
-from dashboard.cli import FrenchArgumentParser
+from dashboard.cli import FrenchArgumentParser, run_with_database
 from dashboard.publish.figures import FORMATS, render
-from dashboard.store import db, dbfailure, lifecycle
+from dashboard.store import dbfailure
 from queries.figures import territory_figures
 
 CLI_PAGE = "chiffres (ligne de commande)"  # the audit log's « page » of this command
@@ -34,13 +34,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("le fichier de sortie doit se terminer par .json, .csv ou .xlsx")
     if len(args.annee) != 9 or args.annee[4] != "-" or not (args.annee[:4] + args.annee[5:]).isdigit():
         parser.error("l'année scolaire s'écrit comme 2014-2015")
-    engine = None
-    try:
-        engine = db.make_engine(args.database_url)
-        if not db.is_initialised(engine):
-            print("Erreur : la base de données n'est pas initialisée.", file=sys.stderr)
-            return 1
-        lifecycle.init_database(engine)  # an older database is brought to the current schema in place
+
+    def export(engine) -> int:
         with engine.connect() as conn:
             scope = auth.cli_scope(conn, args.utilisateur)  # AccessDenied for an unknown user
             figures = territory_figures(conn, scope, args.territoire, args.annee)
@@ -48,26 +43,24 @@ def main(argv: list[str] | None = None) -> int:
         out.write_bytes(render(figures, out.suffix.lower()))
         audit.record_safely(engine, scope.utilisateur, audit.EXPORT, CLI_PAGE, figures["territoire"],
                             f"chiffres {out.suffix.lower()[1:].upper()} (ligne de commande) ; annee={args.annee}")
-    except KeyError:
-        print(f"Erreur : territoire inconnu « {args.territoire} » pour {args.annee}.", file=sys.stderr)
-        return 1
-    except AccessDenied as exc:
-        audit.record_safely(engine, args.utilisateur or "cli", audit.DENIED, CLI_PAGE, args.territoire[:20],
-                            f"{exc.message} (ligne de commande, annee={args.annee})")
-        print(f"Erreur : {exc.message}", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        if dbfailure.kind(exc):
-            return dbfailure.cli_exit(exc)
-        print(f"Erreur : le fichier « {out} » n'a pas pu être écrit ({exc.strerror or exc}).", file=sys.stderr)
-        return 1
-    except Exception as exc:  # one French line, never a traceback
-        return dbfailure.cli_exit(exc)
-    finally:
-        if engine is not None:
-            engine.dispose()
-    print(f"Chiffres de « {figures['territoire_nom']} » ({args.annee}) écrits dans {out}.")
-    return 0
+        print(f"Chiffres de « {figures['territoire_nom']} » ({args.annee}) écrits dans {out}.")
+        return 0
+
+    def refusal(exc: Exception, engine) -> int | None:
+        if isinstance(exc, KeyError):
+            print(f"Erreur : territoire inconnu « {args.territoire} » pour {args.annee}.", file=sys.stderr)
+            return 1
+        if isinstance(exc, AccessDenied):
+            audit.record_safely(engine, args.utilisateur or "cli", audit.DENIED, CLI_PAGE, args.territoire[:20],
+                                f"{exc.message} (ligne de commande, annee={args.annee})")
+            print(f"Erreur : {exc.message}", file=sys.stderr)
+            return 1
+        if isinstance(exc, OSError) and not dbfailure.kind(exc):
+            print(f"Erreur : le fichier « {out} » n'a pas pu être écrit ({exc.strerror or exc}).", file=sys.stderr)
+            return 1
+        return None
+
+    return run_with_database(args.database_url, export, refusal)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ from dashboard.importer.maintenance import backup_database, restore_database, sq
 from dashboard.importer.reading import UnreadableFile
 from dashboard.importer.sandbox import read_isolated
 from dashboard.importer.service import import_file
-from dashboard.store import db, dbfailure, lifecycle
+from dashboard.store import database, dbfailure, lifecycle
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 SUMMARY_FROM = 20  # problems from which the report starts with a count per rule
@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.proposer_correspondance:
         return write_proposal(data, path.name, args.kind, Path(args.proposer_correspondance))
     try:
-        engine = db.make_engine(args.database_url)
+        engine = database.make_engine(args.database_url)
         lifecycle.init_database(engine)  # created, or brought to the current schema in place
         with engine.connect() as conn:
             scope = auth.cli_scope(conn, args.utilisateur)
@@ -148,7 +148,7 @@ def restore(backup: str, url: str | None) -> int:
     if not source.is_file():
         print(f"Sauvegarde « {source} » introuvable.", file=sys.stderr)
         return EXIT_USAGE
-    engine = db.make_engine(url)
+    engine = database.make_engine(url)
     target = sqlite_path(engine)
     if target is None:
         print("La restauration ne concerne que la base SQLite ; pour PostgreSQL, utilisez pg_restore.", file=sys.stderr)

@@ -1,4 +1,4 @@
-"""The data contracts of DESIGN §4: one ``Contract`` per kind of file, columns described in French.
+"""The data contracts of docs/architecture.md, "Import files": one ``Contract`` per kind of file, columns described in French.
 
 Header names are matched case-, accent-, space- and underscore-insensitively
 (``"Jeunes signalés"`` matches ``jeunes_signales``); a few usual aliases are accepted too, and

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dashboard.importer.contracts import squash
 from dashboard.importer.parsing import restore_code
 
-# Nature codes of the ministry's nomenclature kept by the dashboard (DESIGN §4); any other nature
+# Nature codes of the ministry's nomenclature kept by the dashboard (docs/architecture.md, "Import files"); any other nature
 # (écoles 1xx, CIO 841, …) is outside the dashboard's field.
 NATURE_CODES = {
     "300": "LGT",  # lycée d'enseignement général et technologique

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import polars as pl
 from sqlalchemy import Connection
 
-from dashboard import fmt
+from dashboard import fmt, schoolyear
 from dashboard.importer import contracts
 from dashboard.importer.contracts import CONTRACTS, ColumnSpec
 from dashboard.publish import exports
@@ -59,7 +59,7 @@ class Codes:
 def school_years_around(years: list[str] | tuple[str, ...], today: dt.date | None = None) -> tuple[str, ...]:
     """The school years a template offers: those of the data, and up to the next one from today."""
     today = today or dt.date.today()
-    current = today.year if today.month >= 9 else today.year - 1
+    current = schoolyear.start_year(schoolyear.school_year_of(today))
     starts = {int(y[:4]) for y in years} | {current - 1, current, current + 1}
     return tuple(f"{y}-{y + 1}" for y in range(min(starts), max(starts) + 1))
 

@@ -21,7 +21,8 @@ from dashboard.plaintext import BINARY, Unreadable, decode, line_of  # noqa: F40
 SEPARATORS = (";", ",", "\t", "|")
 SEPARATOR_NAMES = {";": "point-virgule", ",": "virgule", "\t": "tabulation", "|": "barre verticale"}
 HEADER_SEARCH_ROWS = 30
-csv.field_size_limit(131_072)  # a quoted cell over this is an unclosed quote
+FIELD_LIMIT = 131_072  # characters: a quoted cell over this is an unclosed quote
+csv.field_size_limit(FIELD_LIMIT)
 
 
 BLOCK = 1 << 20  # bytes scanned at a time by ``line_stats`` (bounded temporary arrays)
@@ -108,19 +109,36 @@ class Records:
             source = io.StringIO(text, newline="")  # old Mac files: lines ended by CR only
         self.reader = csv.reader(source, delimiter=separator)
         self.strict = strict
+        self.text = text
+        self.lines_cut_at_line_feeds = strict and "\n" in text  # ``lf_lines``: a lone CR stays inside a line
         self.count = self.cells = 0
 
     def __iter__(self):
         return self
 
     def failed(self, exc: csv.Error) -> Unreadable:
+        """Why ``csv.reader`` refused the record ending at its current line. With this dialect it refuses
+        a record for two reasons only: a carriage return alone inside an unquoted cell (possible only
+        when lines are cut at line feeds), else a cell longer than ``FIELD_LIMIT``."""
         line = self.reader.line_num or self.count + 1
-        if "field larger than field limit" in str(exc):
+        if not self.lone_carriage_return(line):
             return Unreadable(
-                f"Ligne {line} : une cellule dépasse {fmt.integer(csv.field_size_limit())} caractères ; "
+                f"Ligne {line} : une cellule dépasse {fmt.integer(FIELD_LIMIT)} caractères ; "
                 "un guillemet (\") ouvert n'est sans doute jamais refermé.", line)
         return Unreadable(f"Le fichier CSV est mal formé à la ligne {line} : vérifiez les guillemets de cette ligne.",
                           line)
+
+    def lone_carriage_return(self, line: int) -> bool:
+        """Whether physical line ``line`` holds a carriage return before its end."""
+        if not self.lines_cut_at_line_feeds:
+            return False
+        start = 0
+        for _ in range(line - 1):
+            start = self.text.find("\n", start) + 1
+            if not start:
+                return False
+        end = self.text.find("\n", start)
+        return "\r" in self.text[start:end if end >= 0 else len(self.text)].rstrip("\r")
 
     def check(self, chunk: list[list[str]]) -> None:
         self.count += len(chunk)

@@ -341,10 +341,3 @@ class Workbook:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-def read_sheet(data: bytes, pick) -> tuple[str, list]:
-    """(sheet name, rows) of the sheet chosen by ``pick(names) -> index``."""
-    with Workbook(data) as workbook:
-        index = pick(workbook.names)
-        return workbook.names[index], list(workbook.rows(index))

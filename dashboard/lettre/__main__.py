@@ -24,10 +24,9 @@ from pathlib import Path
 from dashboard import fmt
 from dashboard.access import auth
 from dashboard.access.scope import AccessDenied
-from dashboard.cli import FrenchArgumentParser
+from dashboard.cli import FrenchArgumentParser, run_with_database
 from dashboard.lettre import html as letter_html
 from dashboard.lettre import letter, pdf, recipients, sending, store
-from dashboard.store import db, dbfailure, lifecycle
 
 YEAR = re.compile(r"^\d{4}-\d{4}$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -113,28 +112,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     _check(parser, args)
-    engine = None
-    try:
-        engine = db.make_engine(args.database_url)
-        if not db.is_initialised(engine):
-            print("Erreur : la base de données n'est pas initialisée.", file=sys.stderr)
-            return 1
-        lifecycle.init_database(engine)  # an older database is brought to the current schema in place
-        return _run(engine, args)
-    except (store.LetterRefused, letter.PeriodUnavailable, sending.SendingRefused, AccessDenied) as exc:
+    return run_with_database(args.database_url, lambda engine: _run(engine, args), _refusal)
+
+
+def _refusal(exc: Exception, engine) -> int | None:
+    """The French message of a refusal of this command (exit code 1); None for any other failure."""
+    if isinstance(exc, (store.LetterRefused, letter.PeriodUnavailable, sending.SendingRefused, AccessDenied)):
         print(f"Erreur : {exc.message}", file=sys.stderr)
         return 1
-    except recipients.RecipientsInvalid as exc:
+    if isinstance(exc, recipients.RecipientsInvalid):
         print(f"Fichier des destinataires refusé, rien n'a été modifié :\n{exc}", file=sys.stderr)
         return 1
-    except OSError as exc:
+    if isinstance(exc, OSError):
         print(f"Erreur : fichier illisible ou impossible à écrire ({exc.strerror or exc}).", file=sys.stderr)
         return 1
-    except Exception as exc:  # one French line, never a traceback
-        return dbfailure.cli_exit(exc)
-    finally:
-        if engine is not None:
-            engine.dispose()
+    return None
 
 
 if __name__ == "__main__":

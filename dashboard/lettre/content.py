@@ -1,8 +1,8 @@
 """What a letter says, gathered once from the published figures (core, no Streamlit).
 
 Every figure the letter quotes is a line of the figures export of its territory
-(``queries.figures.territory_figures`` then ``publish.figures.lines``), written by
-``publish.cell_text``: its value, rounding and secrecy mark are those of every other channel. The
+(``queries.figures.territory_figures`` then ``figures.lines``), written by
+``publish.text.cell_text``: its value, rounding and secrecy mark are those of every other channel. The
 sentences are the deck's « Points saillants » (``dashboard.slides.gather``), computed with the
 reader's scope, so that a reader never meets a figure their profile cannot open.
 
@@ -21,9 +21,11 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
-from dashboard import disclosure, fmt, publish
+from dashboard import fmt
 from dashboard.access.scope import ACADEMIE, Scope
+from dashboard.disclosure import marks as disclosure_marks
 from dashboard.publish import figures, narrative
+from dashboard.publish import text as publish_text
 from dashboard.slides import content as deck
 from queries import figures as figures_query
 from queries import raccrochage_position as position
@@ -54,9 +56,9 @@ def figure(line) -> dict:
     return {
         "cle": column.key,
         "libelle": column.header,
-        "texte": publish.cell_text(column, line.value, mark),
-        "valeur": None if mark else _jsonable(publish.rounded(column, line.value)),
-        "secret": disclosure.mark_text(mark) if mark else None,
+        "texte": publish_text.cell_text(column, line.value, mark),
+        "valeur": None if mark else _jsonable(publish_text.rounded(column, line.value)),
+        "secret": disclosure_marks.mark_text(mark) if mark else None,
     }
 
 
@@ -126,7 +128,7 @@ def _periods(content: deck.DeckContent) -> list[dict]:
         return []
     out = []
     for row in frame.iter_rows(named=True):
-        marks = disclosure.decode_marks(row.get("cellules_masquees")) if "cellules_masquees" in frame.columns else {}
+        marks = disclosure_marks.decode_marks(row.get("cellules_masquees")) if "cellules_masquees" in frame.columns else {}
         cumul = None if "raccroches_cumul" in marks else row["raccroches_cumul"]
         flow = None if "raccroches" in marks else row["raccroches"]
         out.append({"periode_fin": row["periode_fin"], "libelle": row["libelle"], "cumul": cumul,

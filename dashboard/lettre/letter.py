@@ -14,8 +14,9 @@ import datetime as dt
 
 from sqlalchemy import Connection
 
-from dashboard import disclosure, fmt
+from dashboard import fmt
 from dashboard.access.scope import ACADEMIE, ACADEMIE_ROLES, Scope
+from dashboard.disclosure import marks
 from dashboard.lettre import content as parts
 from dashboard.publish.provenance import DEMO_LINE, SOURCES
 from dashboard.store import db
@@ -121,7 +122,7 @@ def compose(conn: Connection, annee: str, periode: str, blocks: list[dict], *, n
             AGGREGATES: parts.changes({**header, "part": aggregates}, prev_header, (previous or {}).get(AGGREGATES)),
         },
         "sources": [SOURCES["raccrochage"], SOURCES["absenteisme"], SOURCES["prevention"]],
-        "secret": disclosure.legend(),
+        "secret": marks.legend(),
         "avertissement_demo": DEMO_LINE if full["demo"] else None,
     }
     return out

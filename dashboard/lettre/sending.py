@@ -35,7 +35,7 @@ from dashboard.access.scope import Scope, require_letter_editor
 from dashboard.lettre import charts as letter_charts
 from dashboard.lettre import html as letter_html
 from dashboard.lettre import letter, pdf, recipients, store
-from dashboard.store import db
+from dashboard.store import database, db
 
 SEND_ACTION, DRY_RUN_ACTION = "envoi_lettre", "essai_lettre"
 DEFAULT_SENDER = "lettre-mlds@localhost"
@@ -72,7 +72,7 @@ def _flag(value, default: bool) -> bool:
     return str(value).strip().lower() in ("1", "true", "oui", "yes", "on")
 
 
-def load_config(environ: Mapping[str, str] | None = None, secrets_path: Path = db.SECRETS_PATH) -> SmtpConfig | None:
+def load_config(environ: Mapping[str, str] | None = None, secrets_path: Path = database.SECRETS_PATH) -> SmtpConfig | None:
     """The relay's configuration, or None when no host is configured."""
     env = os.environ if environ is None else environ
     section: dict = {}

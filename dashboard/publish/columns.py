@@ -17,7 +17,7 @@ from enum import StrEnum
 
 import polars as pl
 
-from dashboard import disclosure
+from dashboard.disclosure import marks as disclosure_marks
 
 
 class Kind(StrEnum):
@@ -130,10 +130,10 @@ def table(name: str, frame: pl.DataFrame, columns: Sequence[Column], *, marks_co
           fills: Sequence[Mapping[str, str]] = (), sources: Sequence[str] = ("raccrochage",),
           cells: Sequence[Mapping[str, Column]] = ()) -> Table:
     """A ``Table`` from a frame; the marks come from ``marks`` or from the frame's
-    ``marks_column`` (``disclosure.decode_marks``), restricted to the declared columns."""
+    ``marks_column`` (``disclosure.marks.decode_marks``), restricted to the declared columns."""
     keys = {c.key for c in columns}
     if marks is None and marks_column and marks_column in frame.columns:
-        marks = [disclosure.decode_marks(text) for text in frame[marks_column].to_list()]
+        marks = [disclosure_marks.decode_marks(text) for text in frame[marks_column].to_list()]
     marks = [{k: v for k, v in m.items() if k in keys} for m in (marks or [{}] * frame.height)]
     present = [c for c in columns if c.key in frame.columns]
     return Table(name, tuple(present), frame.select([c.key for c in present]), tuple(marks), note, tuple(fills),
@@ -143,4 +143,4 @@ def table(name: str, frame: pl.DataFrame, columns: Sequence[Column], *, marks_co
 def masked_summary(table: Table, marks: Marks) -> str:
     """« Raccrochés (< 5), Apprentissage (s) »: the masked cells of a row, for a note column."""
     by_key = column_map(table.columns)
-    return ", ".join(f"{by_key[k].header} ({disclosure.mark_text(m)})" for k, m in marks.items() if k in by_key)
+    return ", ".join(f"{by_key[k].header} ({disclosure_marks.mark_text(m)})" for k, m in marks.items() if k in by_key)

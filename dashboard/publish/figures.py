@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 
-from dashboard import disclosure, fmt, publish
-from dashboard.publish import catalog, records
+from dashboard import fmt
+from dashboard.disclosure import marks as disclosure_marks
+from dashboard.publish import catalog, records, text
+from dashboard.publish import provenance as publish_provenance
 
 FORMATS = (".json", ".csv", ".xlsx")
 
@@ -48,11 +50,11 @@ def published(figures: dict) -> dict:
     """The figures as published: every value rounded as its declaration shows it, the marks as
     « < 5 » / « s »."""
     flat = flatten({k: v for k, v in figures.items() if k not in LISTS})
-    rounded = {key: publish.rounded(catalog.figure_column(key), value) for key, value in flat.items()}
+    rounded = {key: text.rounded(catalog.figure_column(key), value) for key, value in flat.items()}
     out = _nest(rounded)
     out["masque"] = list(figures.get("masque") or [])
     out["sans_objet"] = list(figures.get("sans_objet") or [])
-    out["secret"] = {k: disclosure.mark_text(m) for k, m in (figures.get("secret") or {}).items()}
+    out["secret"] = {k: disclosure_marks.mark_text(m) for k, m in (figures.get("secret") or {}).items()}
     return out
 
 
@@ -65,9 +67,9 @@ def lines(figures: dict) -> list[records.Line]:
             for key, value in flat.items()]
 
 
-def provenance(figures: dict) -> publish.Provenance:
+def provenance(figures: dict) -> publish_provenance.Provenance:
     date = figures.get("periode_fin")
-    return publish.Provenance(
+    return publish_provenance.Provenance(
         title=f"Chiffres clés — {figures['territoire_nom']} — {figures['annee_scolaire']}",
         territory=figures["territoire_nom"], annee=figures["annee_scolaire"],
         data_date=f"bilans reçus jusqu'au {fmt.date_long(date)}" if date else "aucun bilan reçu",

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dashboard import disclosure, fmt
+from dashboard import fmt
+from dashboard.disclosure import marks as disclosure_marks
 from dashboard.publish import catalog
 from dashboard.publish.columns import Column, Kind
 from dashboard.publish.text import cell_text, rounded
@@ -208,7 +209,7 @@ def _absence_tile(row: dict | None, rate: Column | None) -> Tile:
     label = "Absentéisme (tous établissements)"
     if row is None or rate is None:
         return Tile(label, fmt.MISSING, "aucune donnée", source=ABSENCE)
-    mark = disclosure.SECONDARY if row.get("masque") else None
+    mark = disclosure_marks.SECONDARY if row.get("masque") else None
     diff = row.get("evolution")
     return Tile(label, cell_text(rate, row["taux"], mark), "élèves à 4 demi-journées ou plus",
                 context="sur un an, mêmes mois", source=ABSENCE, **_trend(diff, fmt.signed_points(diff), False),

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dashboard import academie, fmt, publish
+from dashboard import academie, fmt
 from dashboard.publish import catalog
+from dashboard.publish import text as publish_text
 from queries import raccrochage_position as position
 from queries.statuses import Status
 
@@ -42,7 +43,7 @@ def plain(parts: Parts) -> str:
 
 
 def _raccroches(s: dict, marks: dict) -> str:
-    return publish.cell_text(catalog.RACCROCHAGE["raccroches"], s["raccroches"] if "raccroches" not in marks
+    return publish_text.cell_text(catalog.RACCROCHAGE["raccroches"], s["raccroches"] if "raccroches" not in marks
                              else None, marks.get("raccroches"))
 
 

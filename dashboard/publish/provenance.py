@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from dashboard import disclosure, fmt
+from dashboard import fmt
+from dashboard.disclosure import marks
 
 SOURCES = {
     "raccrochage": "Bilans bimestriels des plates-formes de suivi et d'appui aux décrocheurs (PSAD) et des réseaux "
@@ -50,7 +51,7 @@ class Provenance:
             out.append(("Données", self.data_date))
         for source in self.sources:
             out.append(("Source", SOURCES.get(source, source)))
-        out.append(("Secret statistique", disclosure.legend(prefix=False) + " Les cellules masquées sont vides."))
+        out.append(("Secret statistique", marks.legend(prefix=False) + " Les cellules masquées sont vides."))
         out.append(("Conventions", CONVENTIONS))
         for line in self.extra:
             out.append(("Note", line))

@@ -9,7 +9,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dashboard import disclosure
+from dashboard.disclosure import marks
 from dashboard.publish import csvfile, exports, workbook
 from dashboard.publish.columns import Column
 from dashboard.publish.provenance import Provenance
@@ -38,7 +38,7 @@ def csv_bytes(lines: Sequence[Line], provenance: Provenance | None = None) -> by
         value = value if line.column.numeric else exports.neutralise(value)
         if line.not_applicable:
             value = NOT_APPLICABLE
-        mark = disclosure.mark_text(line.mark) if line.mark else ""
+        mark = marks.mark_text(line.mark) if line.mark else ""
         writer.writerow([line.column.key, exports.neutralise(csvfile.header(line.column)), value, mark])
     if provenance is not None:
         writer.writerow([])
@@ -65,7 +65,7 @@ def xlsx_bytes(lines: Sequence[Line], provenance: Provenance | None = None, shee
         target = page.cell(row=row, column=3)
         if line.mark:
             target.fill = PatternFill("solid", fgColor=workbook.MASKED_FILL)
-            page.cell(row=row, column=4, value=disclosure.mark_text(line.mark))
+            page.cell(row=row, column=4, value=marks.mark_text(line.mark))
         elif line.not_applicable:
             target.value = NOT_APPLICABLE
         else:

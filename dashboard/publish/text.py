@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import math
 
-from dashboard import disclosure, fmt
+from dashboard import fmt
+from dashboard.disclosure import marks
 from dashboard.publish.columns import Column, Kind
 
 
@@ -39,9 +40,9 @@ def cell_text(column: Column, value, mark: str | None = None) -> str:
     """The French text of a cell: its mark when it is masked (« < 5 » for a small count, « s »
     otherwise — a rate is never marked « < 5 », which would read as under 5 %)."""
     if mark is not None:
-        if column.kind == Kind.COUNT and mark == disclosure.PRIMARY:
-            return disclosure.mark_text(disclosure.PRIMARY)
-        return disclosure.SECONDARY_LABEL
+        if column.kind == Kind.COUNT and mark == marks.PRIMARY:
+            return marks.mark_text(marks.PRIMARY)
+        return marks.SECONDARY_LABEL
     return value_text(column, value)
 
 

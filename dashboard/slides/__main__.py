@@ -22,9 +22,8 @@ from pathlib import Path
 from dashboard import fmt
 from dashboard.access import audit, auth
 from dashboard.access.scope import AccessDenied
-from dashboard.cli import FrenchArgumentParser
-from dashboard.slides import build_deck, check_template, deck_filename
-from dashboard.store import db, dbfailure, lifecycle
+from dashboard.cli import FrenchArgumentParser, run_with_database
+from dashboard.slides.build import build_deck, check_template, deck_filename
 from queries import territoires as tq
 
 YEAR = re.compile(r"^\d{4}-\d{4}$")
@@ -151,34 +150,37 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     _check_usage(parser, args)
-    engine = None
     try:
-        engine = db.make_engine(args.database_url)
         template = _template(args.template)
-        if not db.is_initialised(engine):
-            raise Refused("la base de données n'est pas initialisée.")
-        lifecycle.init_database(engine)  # an older database is brought to the current schema in place
-        with engine.connect() as conn:
-            scope = _scope(conn, args.utilisateur)
-            if args.tous_reseaux:
-                return _all_networks(engine, conn, scope, args, template)
-            return _one(engine, conn, scope, args, template)
     except Refused as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return 1
-    except AccessDenied as exc:
+    return run_with_database(args.database_url, lambda engine: _run(engine, args, template),
+                             lambda exc, engine: _refusal(exc, engine, args))
+
+
+def _run(engine, args, template: bytes | None) -> int:
+    with engine.connect() as conn:
+        scope = _scope(conn, args.utilisateur)
+        if args.tous_reseaux:
+            return _all_networks(engine, conn, scope, args, template)
+        return _one(engine, conn, scope, args, template)
+
+
+def _refusal(exc: Exception, engine, args) -> int | None:
+    """The French message of a refusal of this command (exit code 1); None for any other failure."""
+    if isinstance(exc, Refused):
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 1
+    if isinstance(exc, AccessDenied):
         if engine is not None:
             audit.record_safely(engine, args.utilisateur or "cli", audit.DENIED, "dialogue-de-gestion",
                                 (args.territoire or "")[:20] or None,
                                 f"{exc.message} (présentation PPTX, ligne de commande, annee={args.annee})")
         print(f"Erreur : {exc.message}", file=sys.stderr)
         return 1
-    except Exception as exc:  # one French line, never a traceback
-        sys.stderr.write("\n")  # after a progress bar
-        return dbfailure.cli_exit(exc)
-    finally:
-        if engine is not None:
-            engine.dispose()
+    sys.stderr.write("\n")  # after a progress bar
+    return None
 
 
 if __name__ == "__main__":

@@ -12,8 +12,8 @@ import polars as pl
 from dashboard import fmt
 from dashboard.publish import narrative
 from dashboard.slides.model import DeckContent, Highlight
-from queries import raccrochage as rq
 from queries import raccrochage_position as position
+from queries import raccrochage_rules
 from queries.raccrochage_rules import SOLUTION_LABELS
 from queries.statuses import Status
 
@@ -147,7 +147,7 @@ def solutions(content: DeckContent) -> Highlight | None:
     last year."""
     if not content.solutions_n1 or not content.has_bilans:
         return None
-    pairs = [(c, content.shown[c], content.solutions_n1.get(c)) for c in rq.SOLUTION_COLUMNS]
+    pairs = [(c, content.shown[c], content.solutions_n1.get(c)) for c in raccrochage_rules.SOLUTION_COLUMNS]
     pairs = [(c, cur, prev) for c, cur, prev in pairs if cur is not None and prev is not None]
     if not pairs:
         return None

@@ -20,7 +20,7 @@ from sqlalchemy import Connection
 from dashboard import academie as academie_of
 from dashboard import schoolyear
 from dashboard.access.scope import ACADEMIE, Scope
-from dashboard.charts import raccrochage as rc
+from dashboard.charts import raccrochage_tables
 from dashboard.slides import commentary
 from dashboard.slides.model import Absence, DeckContent, MapKey, Prevention
 from dashboard.store import db
@@ -81,7 +81,7 @@ def gather(conn: Connection, scope: Scope, code: str, annee: str, *, with_map: b
 
 
 def _late_networks(conn: Connection, scope: Scope, code: str, annee: str) -> list[tuple[str, str | None]]:
-    return rc.late_names(dq.bilan_freshness(conn, scope, code, annee))
+    return raccrochage_tables.late_names(dq.bilan_freshness(conn, scope, code, annee))
 
 
 def _prevention(conn: Connection, scope: Scope, code: str, annee: str) -> Prevention | None:

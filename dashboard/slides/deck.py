@@ -13,8 +13,9 @@ from pptx.enum.dml import MSO_PATTERN
 from pptx.enum.shapes import MSO_SHAPE
 from pptx.util import Inches, Pt
 
-from dashboard import disclosure, fmt
+from dashboard import fmt
 from dashboard.charts.common import BLUE_FRANCE
+from dashboard.disclosure import marks
 from dashboard.disclosure.cells import SMALL_LEVELS
 from dashboard.slides import keyslide, methodtext, pptcharts, prevention, series, style, tables
 from dashboard.slides.layout import Box, Deck
@@ -309,5 +310,5 @@ def _with_note(deck: Deck, slide, area: Box, masked: bool, *more: str) -> Box:
     if not masked:
         return area
     body, note = area.top(area.h - NOTE_H, gap=Inches(0.02))
-    _note(deck, slide, note, " ".join(filter(None, (disclosure.short_legend(), *more))))
+    _note(deck, slide, note, " ".join(filter(None, (marks.short_legend(), *more))))
     return body

@@ -6,10 +6,12 @@ comes from the ``DeckContent`` (already disclosed) and is formatted by ``dashboa
 
 from __future__ import annotations
 
-from dashboard import disclosure, fmt, publish
+from dashboard import fmt
 from dashboard.charts import raccrochage as rc
 from dashboard.charts.common import BLUE_FRANCE
+from dashboard.disclosure import marks, rule
 from dashboard.publish import catalog, narrative
+from dashboard.publish import text as publish_text
 from dashboard.slides import series, style
 from dashboard.slides.model import DeckContent
 from queries import absenteisme as aq
@@ -30,7 +32,7 @@ def _pair(label: str, value: str, color: str = BLUE_FRANCE, detail: str | None =
 
 def _text(content: DeckContent, key: str) -> str:
     """The French text of a figure of the situation, or its secrecy mark (« < 5 », « s »)."""
-    return publish.cell_text(catalog.RACCROCHAGE[key], content.shown[key], content.marks.get(key))
+    return publish_text.cell_text(catalog.RACCROCHAGE[key], content.shown[key], content.marks.get(key))
 
 
 _count = _rate = _text
@@ -122,7 +124,7 @@ def key_figures_note(content: DeckContent) -> str:
         parts.append(f"Évolutions : même date de l'année {content.annee_n1} (bilans jusqu'au "
                      f"{fmt.date_long(s['periode_fin_n1'])}) ; absentéisme : mêmes mois de l'année précédente")
     if content.masked:
-        parts.append(f"« {disclosure.masked_label()} » et « {rc.MASKED_TEXT} » : secret statistique")
+        parts.append(f"« {rule.masked_label()} » et « {rc.MASKED_TEXT} » : secret statistique")
     return (". ".join(parts) + ".") if parts else ""
 
 
@@ -164,7 +166,7 @@ def table_note(content: DeckContent, omitted_networks: int = 0) -> str:
         text = (f"Statut : écart au niveau attendu, chaque réseau à la date de son dernier bilan ; en avance dès {ahead} "
                 f"si la projection atteint l'objectif, en retard sous {late} si elle ne l'atteint pas. En retard "
                 "d'abord.")
-    text += " " + disclosure.short_legend()
+    text += " " + marks.short_legend()
     if omitted_networks:
         text += f" Les {fmt.integer(omitted_networks)} réseaux FOQUALE du territoire figurent dans le classeur des chiffres."
     return text
@@ -210,7 +212,7 @@ def sources_and_method(content: DeckContent) -> tuple[list[tuple], list[tuple]]:
         *_status_method(s),
         ("Absentéisme : rapport des sommes (élèves absentéistes / effectifs), jamais une moyenne de taux.", 1.0,
          False, style.TEXT),
-        (disclosure.legend() + " Tout effectif sous le seuil est masqué, à tous les niveaux ; un audit vérifie "
+        (marks.legend() + " Tout effectif sous le seuil est masqué, à tous les niveaux ; un audit vérifie "
          "qu'aucun chiffre masqué ne peut être recalculé.", 1.0, False, style.TEXT),
         (f"Document généré le {fmt.date_long(content.generated_on)} par le tableau de bord de pilotage du "
          "décrochage scolaire.", 0.9, False, style.MUTED),

@@ -24,9 +24,10 @@ from pptx.enum.dml import MSO_LINE_DASH_STYLE
 from pptx.oxml.ns import qn
 from pptx.util import Pt
 
-from dashboard import disclosure, fmt
-from dashboard.charts.raccrochage import SECRET_NAME
+from dashboard import fmt
+from dashboard.charts.raccrochage_solutions import SECRET_NAME
 from dashboard.charts.secret_marks import MASKED_FILL, MASKED_POINT_NAME, on_path
+from dashboard.disclosure import marks as disclosure_marks
 from dashboard.slides import style
 from dashboard.slides.layout import Box, set_alt_text
 from dashboard.slides.series import ChartSpec, Series
@@ -163,7 +164,7 @@ def _draw_masked_points(chart, plotted, masked_points, label_pt: float) -> None:
                 continue
             label = series.points[point].data_label
             label.has_text_frame = True
-            label.text_frame.text = disclosure.mark_text(mark)
+            label.text_frame.text = disclosure_marks.mark_text(mark)
             run = label.text_frame.paragraphs[0].runs[0]
             run.font.size = Pt(label_pt)
             run.font.name = style.FONT
@@ -211,7 +212,7 @@ def _marks(chart, series, s, kind: str, label_pt: float) -> None:
     for index, mark in masked:
         label = series.points[index].data_label
         label.has_text_frame = True
-        label.text_frame.text = disclosure.mark_text(mark)
+        label.text_frame.text = disclosure_marks.mark_text(mark)
         _label_font(label.text_frame.paragraphs[0].runs[0].font, s, kind, label_pt)
         label.text_frame.paragraphs[0].runs[0].font.color.rgb = style.rgb(style.MUTED)
         if kind in ("bar", "column"):

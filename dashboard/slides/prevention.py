@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import polars as pl
 
-from dashboard import disclosure, fmt, publish
+from dashboard import fmt
 from dashboard.charts.common import BLUE_FRANCE, LIGHT_GREY
-from dashboard.publish import catalog
+from dashboard.disclosure import marks as disclosure_marks
+from dashboard.publish import catalog, columns
+from dashboard.publish import text as publish_text
 from dashboard.publish.columns import Column, Kind
 from dashboard.slides import style
 from dashboard.slides.model import DeckContent
@@ -36,11 +38,11 @@ SHEET_KEYS = ("couverture_referents", "etablissements", "etablissements_avec_ref
 def text(content: DeckContent, key: str) -> str:
     """The French text of a prevention figure of the export, or its secrecy mark."""
     figures = content.prevention.figures
-    return publish.cell_text(catalog.FIGURES[key], figures[key], (figures.get("secret") or {}).get(key))
+    return publish_text.cell_text(catalog.FIGURES[key], figures[key], (figures.get("secret") or {}).get(key))
 
 
 def _rounded(values) -> list[float | None]:
-    return [publish.rounded(PER_1000, v) for v in values]
+    return [publish_text.rounded(PER_1000, v) for v in values]
 
 
 def chain(content: DeckContent) -> ChartSpec | None:
@@ -62,7 +64,7 @@ def chain(content: DeckContent) -> ChartSpec | None:
     if p.academie is not None:
         reference = _rounded(p.academie[f"{c}_pour_1000"] for c in STEPS)
         series.append(Series(content.academie_name, reference, LIGHT_GREY, labelled=[v is not None for v in reference],
-                             marks=[disclosure.SECONDARY if p.academie[f"masque_{c}"] else None for c in STEPS]))
+                             marks=[disclosure_marks.SECONDARY if p.academie[f"masque_{c}"] else None for c in STEPS]))
     return ChartSpec(categories, series, value_format="per1000")
 
 
@@ -103,13 +105,13 @@ def panel(content: DeckContent) -> list[tuple]:
 def note(content: DeckContent) -> str:
     out = ("Élèves comptés sur l'année pour 1 000 élèves inscrits (effectif moyen des mois d'activité des GPDS, "
            "établissements sans activité déclarée compris).")
-    return out + (" " + disclosure.short_legend() if masked(content) else "")
+    return out + (" " + disclosure_marks.short_legend() if masked(content) else "")
 
 
 # --- the figures behind the slide (XLSX) ---------------------------------------------------------------
 
 
-def figures_table(content: DeckContent) -> publish.Table:
+def figures_table(content: DeckContent) -> columns.Table:
     """« Prévention »: one line per figure, each with its own declaration (a rate, a count, a rate
     per 1 000), masked figures empty and marked."""
     f = content.prevention.figures
@@ -121,11 +123,11 @@ def figures_table(content: DeckContent) -> publish.Table:
     value = Column("valeur", "Valeur", Kind.COUNT, secret=True)
     cells = [{"valeur": catalog.FIGURES[k].titled("Valeur")} for k in keys]
     marks = [{"valeur": marks_of[k]} if k in marks_of else {} for k in keys]
-    return publish.table("Prévention", frame, [Column("indicateur", "Indicateur", Kind.LABEL), value], marks=marks,
+    return columns.table("Prévention", frame, [Column("indicateur", "Indicateur", Kind.LABEL), value], marks=marks,
                          cells=cells, sources=("prevention",))
 
 
-def tables(content: DeckContent) -> list[publish.Table]:
+def tables(content: DeckContent) -> list[columns.Table]:
     """The prevention sheets of the deck's workbook (none without prevention data)."""
     if content.prevention is None:
         return []

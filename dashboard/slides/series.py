@@ -14,15 +14,17 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from dashboard import disclosure, fmt, publish
+from dashboard import fmt
 from dashboard.charts import raccrochage as rc
+from dashboard.charts import raccrochage_solutions, raccrochage_tables
 from dashboard.charts.common import BLUE_FRANCE, LIGHT_GREY, SOLUTION_COLORS
-from dashboard.publish import catalog
+from dashboard.disclosure import marks as disclosure_marks
+from dashboard.publish import catalog, text
+from dashboard.publish import columns as publish_columns
 from dashboard.publish.columns import Column, Kind
 from dashboard.slides import style
 from dashboard.slides.model import DeckContent
 from queries import absenteisme as aq
-from queries import raccrochage as rq
 from queries import raccrochage_position as position
 from queries import raccrochage_rules
 from queries.raccrochage_rules import SOLUTION_LABELS
@@ -64,12 +66,12 @@ RATE = Column("valeur", "Valeur", Kind.RATE)
 
 def _counts(values) -> list[int | None]:
     """Counts as shown: whole young people (an expected level of 397,18 is 397)."""
-    return [publish.rounded(COUNT, v) for v in values]
+    return [text.rounded(COUNT, v) for v in values]
 
 
 def _rates(values) -> list[float | None]:
     """Rates as shown: fractions rounded to the tenth of a percent (0.031 for « 3,1 % »)."""
-    return [publish.rounded(RATE, v) for v in values]
+    return [text.rounded(RATE, v) for v in values]
 
 
 def _all(values) -> list[bool]:
@@ -80,7 +82,7 @@ def _period_marks(periods: pl.DataFrame, column: str) -> list[str | None]:
     """The disclosure mark of ``column`` on each period row (None where shown)."""
     if "cellules_masquees" not in periods.columns:
         return [None] * periods.height
-    return [disclosure.decode_marks(cells).get(column) for cells in periods["cellules_masquees"].to_list()]
+    return [disclosure_marks.decode_marks(cells).get(column) for cells in periods["cellules_masquees"].to_list()]
 
 
 def _masked_marks(values, marks: dict | None = None, keys=None) -> list[str | None]:
@@ -89,7 +91,7 @@ def _masked_marks(values, marks: dict | None = None, keys=None) -> list[str | No
     for index, value in enumerate(values):
         key = keys[index] if keys is not None else None
         mark = (marks or {}).get(key) if key is not None else None
-        out.append(None if value is not None else (mark or disclosure.SECONDARY))
+        out.append(None if value is not None else (mark or disclosure_marks.SECONDARY))
     return out
 
 
@@ -178,7 +180,7 @@ def trajectory(content: DeckContent) -> ChartSpec | None:
             series.append(Series(own.previous_name, point(own.previous), style.PREVIOUS, marker="square",
                                  marker_size=10, line=False,
                                  marks=[mark if r == own.rank and own.previous is None else None for r in ranks]))
-    return ChartSpec([rq.slot_label(r) for r in ranks], series)
+    return ChartSpec([raccrochage_rules.slot_label(r) for r in ranks], series)
 
 
 def solutions_by_period(content: DeckContent) -> ChartSpec | None:
@@ -188,16 +190,16 @@ def solutions_by_period(content: DeckContent) -> ChartSpec | None:
     periods = content.periodes
     if periods.is_empty():
         return None
-    if not rc.types_published(periods):
+    if not raccrochage_solutions.types_published(periods):
         values = periods["raccroches"].to_list()
         return ChartSpec(periods["libelle"].to_list(),
                          [Series("Raccrochés dans la période", values, BLUE_FRANCE,
                                  marks=_period_marks(periods, "raccroches"))])
     series = [Series(SOLUTION_LABELS[c], periods[c].to_list(), SOLUTION_COLORS[c], marks=_period_marks(periods, c))
-              for c in rq.SOLUTION_COLUMNS]
-    hidden = rc.secret_parts(periods)
+              for c in raccrochage_rules.SOLUTION_COLUMNS]
+    hidden = raccrochage_solutions.secret_parts(periods)
     if any(v is not None for v in hidden):
-        series.append(Series(rc.SECRET_NAME, hidden, SECRET_GREY))
+        series.append(Series(raccrochage_solutions.SECRET_NAME, hidden, SECRET_GREY))
     return ChartSpec(periods["libelle"].to_list(), series)
 
 
@@ -205,16 +207,16 @@ def solutions_compare(content: DeckContent) -> ChartSpec | None:
     """Raccrochés by type of solution since the rentrée, against the same date last year."""
     if not content.has_bilans:
         return None
-    current = [content.shown[c] for c in rq.SOLUTION_COLUMNS]
+    current = [content.shown[c] for c in raccrochage_rules.SOLUTION_COLUMNS]
     series = []
     if content.solutions_n1:
-        previous = [content.solutions_n1.get(c) for c in rq.SOLUTION_COLUMNS]
+        previous = [content.solutions_n1.get(c) for c in raccrochage_rules.SOLUTION_COLUMNS]
         series.append(Series(f"{content.annee_n1} (même date)", previous, LIGHT_GREY, labelled=_all(previous),
-                             marks=_masked_marks(previous, content.solutions_n1_marks, rq.SOLUTION_COLUMNS)))
+                             marks=_masked_marks(previous, content.solutions_n1_marks, raccrochage_rules.SOLUTION_COLUMNS)))
     # one colour per year: the legend's two squares are the bars' two colours
     series.append(Series(content.annee, current, BLUE_FRANCE, labelled=_all(current),
-                         marks=_masked_marks(current, content.marks, rq.SOLUTION_COLUMNS)))
-    return ChartSpec([SOLUTION_LABELS[c] for c in rq.SOLUTION_COLUMNS], series)
+                         marks=_masked_marks(current, content.marks, raccrochage_rules.SOLUTION_COLUMNS)))
+    return ChartSpec([SOLUTION_LABELS[c] for c in raccrochage_rules.SOLUTION_COLUMNS], series)
 
 
 def funnel(content: DeckContent) -> ChartSpec | None:
@@ -256,9 +258,9 @@ def absence(content: DeckContent) -> ChartSpec | None:
     series = []
     if any(v is not None for v in previous):
         series.append(Series(f"{content.annee_n1} (mêmes mois)", previous, LIGHT_GREY, labelled=_all(previous),
-                             marks=[disclosure.SECONDARY if r.get("masque_precedent") else None for r in rows]))
+                             marks=[disclosure_marks.SECONDARY if r.get("masque_precedent") else None for r in rows]))
     series.append(Series(content.annee, current, BLUE_FRANCE, labelled=_all(current),
-                         marks=[disclosure.SECONDARY if r.get("masque") else None for r in rows]))
+                         marks=[disclosure_marks.SECONDARY if r.get("masque") else None for r in rows]))
     refs = _rates(a.references.get(r["groupe"]) for r in rows)
     if any(v is not None for v in refs):
         series.append(Series(reference_name(content), refs, style.REFERENCE, labelled=_all(refs)))
@@ -268,7 +270,7 @@ def absence(content: DeckContent) -> ChartSpec | None:
 def _masked_columns(frame: pl.DataFrame) -> set[str]:
     if "cellules_masquees" not in frame.columns:
         return set()
-    return {k for cells in frame["cellules_masquees"].to_list() for k in disclosure.decode_marks(cells)}
+    return {k for cells in frame["cellules_masquees"].to_list() for k in disclosure_marks.decode_marks(cells)}
 
 
 def masked_on(content: DeckContent, slide: str) -> bool:
@@ -280,7 +282,7 @@ def masked_on(content: DeckContent, slide: str) -> bool:
             own and own.previous is None and content.situation.get("periode_fin_n1")
             and content.marks.get("raccroches_n1"))
     if slide == "solutions":
-        columns = set(rq.SOLUTION_COLUMNS)
+        columns = set(raccrochage_rules.SOLUTION_COLUMNS)
         return bool(columns & (_masked_columns(content.periodes) | set(content.masked))) or any(
             v is None for v in (content.solutions_n1 or {}).values())
     if slide == "entonnoir":
@@ -335,13 +337,13 @@ def table_header(phase: str | None = None) -> list[str]:
 
 
 def table_rows(frame: pl.DataFrame) -> list[dict]:
-    """Display rows of a sub-territory table: ``cells`` (the French text of ``publish.text``, the
+    """Display rows of a sub-territory table: ``cells`` (the French text of ``text``, the
     secrecy mark where masked), ``statut`` (for the colour)."""
-    table = rc.situation_table(frame, TABLE_COLUMNS)
+    table = raccrochage_tables.situation_table(frame, TABLE_COLUMNS)
     out = []
     for (values, marks), code, statut in zip(table.rows(), frame["code"].to_list(), frame["statut"].to_list(),
                                              strict=True):
-        cells = [publish.cell_text(c, values[c.key], marks.get(c.key)) for c in table.columns]
+        cells = [text.cell_text(c, values[c.key], marks.get(c.key)) for c in table.columns]
         out.append({"code": code, "statut": Status.of(statut).value, "cells": cells})
     return out
 
@@ -358,7 +360,7 @@ VALUE_KINDS = {"count": (Kind.COUNT, None), "percent": (Kind.RATE, None), "per10
 
 
 def spec_table(name: str, spec: ChartSpec, category: str,
-               sources: tuple[str, ...] = ("raccrochage", "absenteisme")) -> publish.Table:
+               sources: tuple[str, ...] = ("raccrochage", "absenteisme")) -> publish_columns.Table:
     """A chart's data as a declared table: the category, one column per series (counts, rates or
     rates per 1 000 as the chart shows them)."""
     kind, decimals = VALUE_KINDS[spec.value_format]
@@ -371,4 +373,4 @@ def spec_table(name: str, spec: ChartSpec, category: str,
                for k, s in zip(keys, spec.series, strict=True)}}
     marks = [{k: s.marks[i] for k, s in zip(keys, spec.series, strict=True) if i < len(s.marks) and s.marks[i]}
              for i in range(len(spec.categories))]
-    return publish.table(name, pl.DataFrame(data), columns, marks=marks, sources=sources)
+    return publish_columns.table(name, pl.DataFrame(data), columns, marks=marks, sources=sources)

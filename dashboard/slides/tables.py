@@ -5,8 +5,9 @@ from __future__ import annotations
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
-from dashboard import disclosure, fmt
+from dashboard import fmt
 from dashboard.charts.common import BLUE_FRANCE
+from dashboard.disclosure import marks
 from dashboard.slides import style
 from dashboard.slides.layout import Box
 from queries.statuses import Status
@@ -128,7 +129,7 @@ def _cell(cell, text: str, size: float, *, bold: bool, color: str, fill: str, al
 def value_text(value, mark: str | None, value_format: str) -> str:
     """A chart value as its label shows it, or its secrecy mark, or « — » when there is none."""
     if value is None:
-        return disclosure.mark_text(mark) if mark else fmt.MISSING
+        return marks.mark_text(mark) if mark else fmt.MISSING
     if value_format == "percent":
         return fmt.percent(value)
     if value_format == "per1000":

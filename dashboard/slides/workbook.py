@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from dashboard import fmt, publish
-from dashboard.charts import raccrochage as rc
+from dashboard import fmt
+from dashboard.charts import raccrochage_tables
+from dashboard.publish import columns, workbook
+from dashboard.publish import provenance as publish_provenance
 from dashboard.publish.columns import Column, Kind
 from dashboard.slides import keyfigures, prevention, series
 from dashboard.slides.model import DeckContent
@@ -24,7 +26,7 @@ TILE_KINDS = {"count": (Kind.COUNT, Kind.COUNT), "expected": (Kind.EXPECTED, Kin
               "rate": (Kind.RATE, Kind.POINTS)}
 
 
-def key_figures_table(content: DeckContent) -> publish.Table:
+def key_figures_table(content: DeckContent) -> columns.Table:
     records, marks, cells = [], [], []
     value_col, change_col = KEY_FIGURE_COLUMNS[1], KEY_FIGURE_COLUMNS[2]
     for tile in keyfigures.tiles(content):
@@ -37,11 +39,11 @@ def key_figures_table(content: DeckContent) -> publish.Table:
                      if (value_kind, change_kind) != (value_col.kind, change_col.kind) else {})
     schema = {"indicateur": pl.String, "valeur": pl.Float64, "evolution": pl.Float64, "comparaison": pl.String,
               "note": pl.String}
-    return publish.table("Chiffres clés", pl.DataFrame(records, schema=schema, orient="row"), KEY_FIGURE_COLUMNS,
+    return columns.table("Chiffres clés", pl.DataFrame(records, schema=schema, orient="row"), KEY_FIGURE_COLUMNS,
                          marks=marks, cells=cells, sources=("raccrochage", "absenteisme"))
 
 
-def tables(content: DeckContent) -> list[publish.Table]:
+def tables(content: DeckContent) -> list[columns.Table]:
     """One table per slide's data, declared columns, masked values empty and marked."""
     out = [key_figures_table(content)]
     for name, builder, key in (
@@ -56,23 +58,23 @@ def tables(content: DeckContent) -> list[publish.Table]:
             out.append(series.spec_table(name, spec, series.CATEGORY_HEADERS[key]))
     out += prevention.tables(content)
     if not content.sous_territoires.is_empty():
-        out.append(rc.export_table(content.sous_territoires, "Territoires"))
+        out.append(raccrochage_tables.export_table(content.sous_territoires, "Territoires"))
     if not content.reseaux.is_empty():
-        out.append(rc.export_table(content.reseaux, "Réseaux"))
-    out.append(publish.table("Points saillants", pl.DataFrame({"phrase": [h.text for h in content.highlights]},
+        out.append(raccrochage_tables.export_table(content.reseaux, "Réseaux"))
+    out.append(columns.table("Points saillants", pl.DataFrame({"phrase": [h.text for h in content.highlights]},
                                                               schema={"phrase": pl.String}),
                              [Column("phrase", "Phrase", Kind.LABEL)]))
     return out
 
 
-def sheets(content: DeckContent) -> dict[str, publish.Table]:
+def sheets(content: DeckContent) -> dict[str, columns.Table]:
     """The tables of ``tables`` by sheet name."""
     return {t.name: t for t in tables(content)}
 
 
-def provenance(content: DeckContent) -> publish.Provenance:
+def provenance(content: DeckContent) -> publish_provenance.Provenance:
     date = content.periode_fin
-    return publish.Provenance(
+    return publish_provenance.Provenance(
         title=f"Dialogue de gestion {content.annee} — {content.territory.label} — chiffres de la présentation",
         territory=content.territory.label, annee=content.annee,
         data_date=f"bilans reçus jusqu'au {fmt.date_long(date)}" if date else "aucun bilan reçu",
@@ -82,4 +84,4 @@ def provenance(content: DeckContent) -> publish.Provenance:
 
 
 def xlsx_bytes(content: DeckContent) -> bytes:
-    return publish.xlsx_bytes(tables(content), provenance(content))
+    return workbook.xlsx_bytes(tables(content), provenance(content))

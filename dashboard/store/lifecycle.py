@@ -8,13 +8,12 @@ from sqlalchemy import Engine, func, insert, select
 
 import geodata
 from dashboard.store import integrity, migrations
+from dashboard.store.database import UnknownAcademie, resolve_academie
 from dashboard.store.db import (
     ACADEMIE_KEY,
-    UnknownAcademie,
     communes,
     departements,
     get_meta,
-    resolve_academie,
     set_meta,
     territoires,
 )

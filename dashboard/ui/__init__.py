@@ -1,5 +1,6 @@
 """The Streamlit side: the only package (with ``dashboard/app.py`` and ``pages/``) that imports Streamlit.
 
+* ``context`` — the selection a page runs on (``PageContext``);
 * ``page`` — the page kit pages call: ``page_context`` (scope, year, territory from the sidebar and
   the URL), ``query`` (cached queries), errors in French, ``run_app`` / ``run_page``;
 * ``data`` — the app's engine (the embedded database created, upgraded and filled with

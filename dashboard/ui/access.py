@@ -18,6 +18,7 @@ from pathlib import Path
 import streamlit as st
 from sqlalchemy import Engine
 
+from dashboard import fmt
 from dashboard.access import audit, auth
 from dashboard.access.scope import Scope
 from dashboard.publish import exports
@@ -180,7 +181,7 @@ def _safe_record(engine: Engine, *args) -> bool:
     except Exception as exc:  # auditing must never break a page; logged server-side
         log.exception("Écriture impossible dans le journal des consultations")
         with _FAILURE_LOCK:
-            _AUDIT_FAILURE.setdefault("since", dt.datetime.now(audit.PARIS))
+            _AUDIT_FAILURE.setdefault("since", dt.datetime.now(fmt.PARIS))
             _AUDIT_FAILURE["reason"] = _FAILURE_REASONS.get(dbfailure.kind(exc) or "", "erreur de la base de données")
         return False
     if _AUDIT_FAILURE:

@@ -14,7 +14,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard import academie as academie_of
 from dashboard.demo import generate as demo
-from dashboard.store import db, lifecycle
+from dashboard.store import database, db, lifecycle
 from dashboard.ui import uploads as ui_uploads
 
 log = logging.getLogger("dashboard")
@@ -26,16 +26,16 @@ log = logging.getLogger("dashboard")
 def engine() -> Engine:
     """The app's engine; the embedded default is created and filled with demo data on first start,
     and an existing database is brought to the current schema (``lifecycle.upgrade_database``)."""
-    return _engine_for(db.resolve_database_url())
+    return _engine_for(database.resolve_database_url())
 
 
 @st.cache_resource(show_spinner="Préparation de la base de données (premier démarrage ou mise à jour)…")
 def _engine_for(url: str) -> Engine:
-    eng = db.make_engine(url)
-    fresh = not db.is_initialised(eng)
+    eng = database.make_engine(url)
+    fresh = not database.is_initialised(eng)
     # creates the schema (with the académie of ``DASHBOARD_ACADEMIE``), or upgrades it in place
-    outcome = lifecycle.init_database(eng, db.start_academie() if fresh else None)
-    if fresh and db.is_default_database(url):
+    outcome = lifecycle.init_database(eng, database.start_academie() if fresh else None)
+    if fresh and database.is_default_database(url):
         demo.fill(eng)
     elif demo.complete(eng):  # a demonstration database from a release without the newer tables
         log.info("Données de démonstration complétées après la mise à jour du schéma")
@@ -64,7 +64,7 @@ def _cached_query(url: str, module: str, name: str, version: str, args: tuple, k
 
 def query(fn: Callable, *args, **kwargs):
     """Run ``fn(conn, *args, **kwargs)`` from ``queries/``, cached until the next import."""
-    url = db.resolve_database_url()
+    url = database.resolve_database_url()
     return _cached_query(url, fn.__module__, fn.__name__, data_version(), args, tuple(sorted(kwargs.items())))
 
 

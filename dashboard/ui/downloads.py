@@ -1,36 +1,33 @@
 """Streamlit side of the downloads: the CSV and XLSX buttons of a page's figures, and every download
 button of the app (``download_button``: built when clicked, the click never reruns the page, the
-download recorded in the audit log). ``dashboard.ui`` re-exports these names; pages call them there.
+download recorded in the audit log). The page kit (``ui.page``) re-exports these names; pages call them there.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 import polars as pl
 
-from dashboard import publish
-from dashboard.publish import exports
+from dashboard.publish import columns, csvfile, exports, workbook
+from dashboard.publish import provenance as publish_provenance
 from dashboard.ui import access as ui_access
 from dashboard.ui import data as ui_data
-
-if TYPE_CHECKING:
-    from dashboard.ui.page import PageContext
+from dashboard.ui.context import PageContext
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def provenance(ctx: PageContext, title: str, *, sources: Sequence[str] = ("raccrochage",),
-               data_date: str | None = None) -> publish.Provenance:
+               data_date: str | None = None) -> publish_provenance.Provenance:
     """The provenance of a file downloaded from a page: title, territory, year, demo notice."""
-    return publish.Provenance(title=title, territory=ctx.territory.label, annee=ctx.annee, data_date=data_date,
+    return publish_provenance.Provenance(title=title, territory=ctx.territory.label, annee=ctx.annee, data_date=data_date,
                               sources=tuple(sources), demo=ctx.demo)
 
 
-def download_buttons(data: publish.Table | Sequence[publish.Table] | pl.DataFrame, basename: str,
+def download_buttons(data: columns.Table | Sequence[columns.Table] | pl.DataFrame, basename: str,
                      sheet: str = "Données", key: str | None = None, ctx: PageContext | None = None,
-                     source: publish.Provenance | None = None) -> None:
+                     source: publish_provenance.Provenance | None = None) -> None:
     """CSV and XLSX download buttons. Published figures come as declared tables
     (``dashboard.publish``: the CSV holds the first one, the XLSX every one and a « Notes » sheet
     from ``source``); a plain frame (an import report) is written as it is. The files are built
@@ -42,16 +39,16 @@ def download_buttons(data: publish.Table | Sequence[publish.Table] | pl.DataFram
         def build_xlsx() -> bytes:
             return exports.to_xlsx_bytes({sheet: data})
     else:
-        tables = [data] if isinstance(data, publish.Table) else list(data)
+        tables = [data] if isinstance(data, columns.Table) else list(data)
         if source is None and ctx is not None:
             sources = list(dict.fromkeys(s for t in tables for s in t.sources))
             source = provenance(ctx, f"{tables[0].name} — {ctx.territory.label} — {ctx.annee}", sources=sources)
 
         def build_csv() -> bytes:
-            return publish.csv_bytes(tables[0], source)
+            return csvfile.csv_bytes(tables[0], source)
 
         def build_xlsx() -> bytes:
-            return publish.xlsx_bytes(tables, source)
+            return workbook.xlsx_bytes(tables, source)
     import streamlit as st
 
     left, right = st.columns(2)

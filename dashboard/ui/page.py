@@ -10,16 +10,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass
 
 import polars as pl
 import streamlit as st
 
-from dashboard import fmt, markup, schoolyear
+from dashboard import fmt, markup
 from dashboard.access.scope import ACADEMIE, ROLE_LABELS, AccessDenied, Scope
 from dashboard.store import dbfailure
 from dashboard.ui import access as ui_access
 from dashboard.ui import french as ui_french
+from dashboard.ui.context import PageContext
 from dashboard.ui.data import (  # noqa: F401 - the page kit: pages call ``ui.query``, ``ui.engine``…
     academie,
     clear_caches,
@@ -77,19 +77,6 @@ def has_access() -> bool:
 
 
 # --- filters ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PageContext:
-    scope: Scope
-    annee: str
-    territory: tq.Territory
-    years: tuple[str, ...]
-    demo: bool
-
-    @property
-    def previous_year(self) -> str:
-        return schoolyear.previous_year(self.annee)
 
 
 def _param(name: str) -> str | None:

@@ -1,4 +1,4 @@
-"""The app's pages (DESIGN §6): file in ``pages/``, title, URL path. Core, no Streamlit.
+"""The app's pages (docs/architecture.md, "Pages"): file in ``pages/``, title, URL path. Core, no Streamlit.
 
 Browser tests, the bench and the navigation all read this one list.
 """

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from dashboard import fmt
 from dashboard.access import audit
 from dashboard.access.scope import ACADEMIE, AccessDenied, Scope
 from dashboard.store import db
@@ -25,7 +26,7 @@ def test_record_and_recent(db_engine):
     assert frame["territoire_code"].to_list() == [None, "R79-NIO", "79"]
     assert frame.row(1, named=True)["page"] == "Raccrochage"
     stamp = frame["horodatage"][0]
-    now = dt.datetime.now(audit.PARIS)
+    now = dt.datetime.now(fmt.PARIS)
     assert abs((now - stamp).total_seconds()) < 120  # written in UTC, read in Paris time
     shown = audit.display_frame(frame)
     assert shown.columns == ["Date (heure de Paris)", "Utilisateur", "Action", "Page", "Territoire", "Détail"]

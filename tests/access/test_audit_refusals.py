@@ -12,14 +12,14 @@ import pytest
 from sqlalchemy import select
 
 from dashboard.access import audit
-from dashboard.store import db
+from dashboard.store import database, db
 from dashboard.ui import access as ui_access
 from tests.support import ROOT
 from tests.support import cli as command_line
 
 
 def rows(url: str, action: str | None = None) -> list[tuple]:
-    engine = db.make_engine(url)
+    engine = database.make_engine(url)
     log = db.audit_log
     with engine.connect() as conn:
         found = conn.execute(select(log.c.horodatage, log.c.utilisateur, log.c.action, log.c.page,
@@ -61,7 +61,7 @@ def cli_url(writable_demo_url) -> str:
     """A writable demonstration database with the example users loaded."""
     from dashboard.access import auth
 
-    engine = db.make_engine(writable_demo_url)
+    engine = database.make_engine(writable_demo_url)
     auth.load_users_file(engine, ROOT / "config" / "utilisateurs.example.csv")
     engine.dispose()
     return writable_demo_url

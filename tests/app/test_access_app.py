@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from dashboard.access import audit
-from dashboard.store import db
+from dashboard.store import database, db
 from dashboard.ui.access import LOCAL_NOTICE, UNAUTHORIZED_TITLE
 from dashboard.ui.page import GENERIC_ERROR
 from dashboard.ui.registry import all_pages
@@ -44,7 +44,7 @@ def _no_failure(at) -> None:
 
 
 def _audit_rows(url: str) -> list[tuple]:
-    engine = db.make_engine(url)
+    engine = database.make_engine(url)
     log = db.audit_log
     with engine.connect() as conn:
         rows = conn.execute(select(log.c.utilisateur, log.c.action, log.c.page, log.c.territoire_code,
@@ -177,7 +177,7 @@ def test_ien79_sees_nothing_of_charente_maritime(run_app, spec, territory):
 
 def test_demo_data_present_for_the_scan(app_db_url):
     """The scans above ran on demonstration data, not on geography alone."""
-    engine = db.make_engine(app_db_url)
+    engine = database.make_engine(app_db_url)
     with engine.connect() as conn:
         assert db.get_meta(conn, "demo") == "1"
         assert conn.execute(select(db.bilans.c.reseau_code)).first() is not None
@@ -203,7 +203,7 @@ def run_journal(app_db_url, monkeypatch):
     from dashboard.ui import access as ui_access
 
     def run(user: str):
-        monkeypatch.setenv(db.ENV_URL, app_db_url)
+        monkeypatch.setenv(database.ENV_URL, app_db_url)
         monkeypatch.setenv(auth.ENV_MODE, "proxy")
         monkeypatch.setenv(auth.ENV_USERS_FILE, str(EXAMPLE_USERS))
         monkeypatch.setattr(ui_access, "request_headers", lambda: {"X-Remote-User": user})

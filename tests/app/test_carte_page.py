@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from queries import carte as q
+from queries import carte_values
 from tests.support.apptest import assert_no_exception
 
 YEAR = "2014-2015"
@@ -30,12 +30,12 @@ def test_page_opens_on_the_network_map(app_test):
     assert any("Cliquez sur un territoire" in i.value for i in at.info)
 
 
-@pytest.mark.parametrize("level", q.MAP_LEVELS)
+@pytest.mark.parametrize("level", carte_values.MAP_LEVELS)
 def test_every_indicator_at_every_level(app_test, level):
     at = app_test("carte", annee=YEAR, territoire="ACAD")
     at.segmented_control(key="carte_niveau").set_value(level).run()
     assert_no_exception(at)
-    for indicator in q.INDICATORS:
+    for indicator in carte_values.INDICATORS:
         at.selectbox(key="carte_indicateur").set_value(indicator).run()
         assert_no_exception(at)
         assert at.query_params["niveau"] == level and at.query_params["indicateur"] == indicator

@@ -7,9 +7,9 @@ from __future__ import annotations
 import polars as pl
 from sqlalchemy import func, select
 
-from dashboard import importer
+from dashboard.importer import maintenance, service
 from dashboard.importer import status as import_status
-from dashboard.store import db
+from dashboard.store import database, db
 from tests.support import ROOT, cli
 from tests.support.apptest import assert_no_exception
 from tests.support.importer import schools_file
@@ -22,7 +22,7 @@ def status(engine) -> dict[str, tuple]:
 
 
 def test_kinds_are_demo_then_real_after_clearing_and_importing(writable_demo_url):
-    engine = db.make_engine(writable_demo_url)
+    engine = database.make_engine(writable_demo_url)
     before = status(engine)
     assert before["territoires"][0] == "par défaut" and before["bilans"][0] == "démonstration"
     assert before["etablissements"][1] > 0
@@ -32,10 +32,10 @@ def test_kinds_are_demo_then_real_after_clearing_and_importing(writable_demo_url
     # the deck carries absenteeism and prevention slides: their files are listed as what it lacks
     deck = missing.filter(pl.col("page") == "Dialogue de gestion")["manquant"][0]
     assert "Absentéisme mensuel" in deck and "Activité des GPDS" in deck
-    backup = importer.backup_database(engine)
+    backup = maintenance.backup_database(engine)
     assert backup is not None and backup.exists() and backup.parent.name == "sauvegardes"
-    importer.clear_demo_data(engine)
-    result = importer.import_file(engine, schools_file(), "etablissements.csv")
+    maintenance.clear_demo_data(engine)
+    result = service.import_file(engine, schools_file(), "etablissements.csv")
     assert result.written
     after = status(engine)
     assert after["etablissements"] == ("importées", 4, "etablissements.csv")
@@ -48,7 +48,7 @@ def test_kinds_are_demo_then_real_after_clearing_and_importing(writable_demo_url
     path = writable_demo_url.split("///", 1)[1]
     done = cli.run_cli("dashboard.importer", "--restaurer", str(backup), "--database-url", writable_demo_url)
     assert done.returncode == 0, done.stderr
-    restored = db.make_engine(f"sqlite:///{path}")
+    restored = database.make_engine(f"sqlite:///{path}")
     assert status(restored)["bilans"][0] == "démonstration"
     with restored.connect() as conn:
         assert conn.execute(select(func.count()).select_from(db.etablissements)).scalar_one() == before[
@@ -59,7 +59,7 @@ def test_kinds_are_demo_then_real_after_clearing_and_importing(writable_demo_url
 def test_donnees_page_lists_kinds_and_the_way_to_real_data(writable_demo_url, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    monkeypatch.setenv(db.ENV_URL, writable_demo_url)
+    monkeypatch.setenv(database.ENV_URL, writable_demo_url)
     at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=90)
     at.run()
     at.switch_page(str(ROOT / "pages" / "donnees.py"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import insert
 
-from dashboard.store import db, lifecycle
+from dashboard.store import database, db, lifecycle
 from tests.support import ROOT
 from tests.support.apptest import assert_no_exception
 from tests.support.importer import (
@@ -28,7 +28,7 @@ PAGE = str(ROOT / "pages" / "importer.py")
 def page_db(tmp_path):
     """(URL, engine) of a fresh SQLite database with the reference geography and ``SCHOOLS``."""
     url = f"sqlite:///{tmp_path / 'page.sqlite'}"
-    engine = db.make_engine(url)
+    engine = database.make_engine(url)
     lifecycle.init_database(engine)
     with engine.begin() as conn:
         conn.execute(insert(db.etablissements), SCHOOLS)
@@ -41,7 +41,7 @@ def open_page(monkeypatch):
     from streamlit.testing.v1 import AppTest
 
     def run(url: str):
-        monkeypatch.setenv(db.ENV_URL, url)
+        monkeypatch.setenv(database.ENV_URL, url)
         at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60)
         at.run()
         at.switch_page(PAGE)

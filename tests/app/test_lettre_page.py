@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dashboard.access.scope import Scope
 from dashboard.lettre import recipients, store
-from dashboard.store import db
+from dashboard.store import database
 from tests.support.apptest import assert_no_exception
 
 YEAR, PERIOD = "2016-2017", "2017-04-30"
@@ -23,7 +23,7 @@ def _html(at) -> str:
 
 
 def _publish(url: str) -> None:
-    engine = db.make_engine(url)
+    engine = database.make_engine(url)
     try:
         store.save_draft(engine, EDITOR, YEAR, PERIOD, [{"genre": "editorial", "texte": "Le mot de la MLDS."}])
         store.publish(engine, EDITOR, YEAR, PERIOD)
@@ -73,7 +73,7 @@ def test_a_network_head_reads_their_version_only(run_app, app_db_url):
 
 def test_the_distribution_tab_loads_recipients_and_explains_a_bad_file(run_app, app_db_url):
     _publish(app_db_url)
-    engine = db.make_engine(app_db_url)
+    engine = database.make_engine(app_db_url)
     try:
         recipients.replace(engine, EDITOR, b"email;role;territoire_code\na@ac-poitiers.fr;reseau;R16-ANG\n")
     finally:

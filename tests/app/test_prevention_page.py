@@ -9,7 +9,7 @@ import pytest
 from dashboard import fmt
 from dashboard.access.scope import Scope
 from dashboard.publish import screen
-from dashboard.store import db
+from dashboard.store import database, db
 from queries import prevention as q
 from queries.prevention_figures import figures_contribution
 from tests.support.access import OUT_OF_SCOPE_17, SCHOOL_17, all_text, chart_text
@@ -27,7 +27,7 @@ def subheaders(at) -> list[str]:
 
 
 def export(url: str, code: str, annee: str) -> dict:
-    engine = db.make_engine(url)
+    engine = database.make_engine(url)
     with engine.connect() as conn:
         figures = figures_contribution(conn, FULL, code, annee)
     engine.dispose()
@@ -89,7 +89,7 @@ def test_every_tab_at_every_level(app_test, territoire, vue):
 
 def test_blind_spots_list_equals_the_query(app_test, demo_sqlite_url):
     at = app_test("prevention", annee=CLOSED, territoire="ACAD", vue="Angles morts")
-    engine = db.make_engine(demo_sqlite_url)
+    engine = database.make_engine(demo_sqlite_url)
     with engine.connect() as conn:
         spots = q.blind_spots(conn, FULL, "ACAD", CLOSED)
         counts = q.blind_spot_counts(conn, FULL, "ACAD", CLOSED)
@@ -116,7 +116,7 @@ def test_masked_counts_are_marked_in_the_gpds_table(app_test):
 
 def test_referents_tab_lists_schools_without_one(app_test, demo_sqlite_url):
     at = app_test("prevention", annee=CLOSED, territoire="86")
-    engine = db.make_engine(demo_sqlite_url)
+    engine = database.make_engine(demo_sqlite_url)
     with engine.connect() as conn:
         missing = q.schools_without_referent(conn, FULL, "86", CLOSED)
     engine.dispose()
@@ -129,7 +129,7 @@ def test_referents_tab_lists_schools_without_one(app_test, demo_sqlite_url):
 def test_a_year_without_prevention_data(app_test, writable_demo_url):
     """A database whose referents and GPDS activity were not imported for the year: no 0 %, no
     error, the tabs say there is nothing."""
-    engine = db.make_engine(writable_demo_url)
+    engine = database.make_engine(writable_demo_url)
     with engine.begin() as conn:
         conn.execute(db.referents.delete().where(db.referents.c.annee_scolaire == CLOSED))
         conn.execute(db.prevention.delete().where(db.prevention.c.annee_scolaire == CLOSED))

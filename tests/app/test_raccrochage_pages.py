@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard import disclosure, fmt
+from dashboard import fmt
 from dashboard.access.scope import Scope
+from dashboard.disclosure import marks as disclosure_marks
+from dashboard.disclosure import rule
 from dashboard.publish import screen
-from dashboard.store import db, lifecycle
+from dashboard.store import database, lifecycle
 from queries.figures import territory_figures
 from tests.support import ROOT
 from tests.support.apptest import assert_no_exception
@@ -25,7 +27,7 @@ LEVEL_CODES = ["ACAD", "16", "P16-ANG", "R16-ANG"]
 @pytest.fixture(scope="module")
 def fixture_url(tmp_path_factory) -> str:
     path = tmp_path_factory.mktemp("racc") / "fixture.sqlite"
-    engine = db.make_engine(f"sqlite:///{path}")
+    engine = database.make_engine(f"sqlite:///{path}")
     lifecycle.init_database(engine)
     load_fixture(engine)
     engine.dispose()
@@ -37,7 +39,7 @@ def run_page(monkeypatch):
     from streamlit.testing.v1 import AppTest
 
     def run(url: str, page: str, **params):
-        monkeypatch.setenv(db.ENV_URL, url)
+        monkeypatch.setenv(database.ENV_URL, url)
         at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=90)
         for key, value in params.items():
             at.query_params[key] = value
@@ -51,7 +53,7 @@ def run_page(monkeypatch):
 
 
 def _figures(url: str, code: str, annee: str) -> dict:
-    engine = db.make_engine(url)
+    engine = database.make_engine(url)
     try:
         with engine.connect() as conn:
             return territory_figures(conn, Scope.full(), code, annee)
@@ -66,13 +68,13 @@ def _metrics(at) -> dict[str, str]:
 def _count(figures: dict, key: str) -> str:
     """« < 5 » for a count under the threshold, « s » for a count masked to protect another one."""
     if key in figures["masque"]:
-        return disclosure.mark_text(figures["secret"][key])
+        return disclosure_marks.mark_text(figures["secret"][key])
     return fmt.integer(figures[key])
 
 
 def _rate(figures: dict, key: str) -> str:
     """A masked rate is « s », never « < 5 » (which would read as under 5 %)."""
-    return disclosure.SECONDARY_LABEL if key in figures["masque"] else fmt.percent(figures[key])
+    return disclosure_marks.SECONDARY_LABEL if key in figures["masque"] else fmt.percent(figures[key])
 
 
 def check_accueil(at, f: dict) -> None:
@@ -248,16 +250,16 @@ def test_up_to_date_territory_has_no_provisional_warning(run_page, fixture_url):
 def test_late_networks_note_lists_at_most_six_names():
     import polars as pl
 
-    from dashboard.charts import raccrochage as charts
+    from dashboard.charts import raccrochage_tables
 
     fresh = pl.DataFrame({"reseau_nom": [f"R{i}" for i in range(9)], "bilan_manquant": [True] * 8 + [False],
                           "derniere_periode": ["2015-02-28"] * 8 + ["2015-04-30"],
                           "periode_attendue": ["2015-04-30"] * 9})
-    note = charts.late_networks_note(fresh, "academie")
+    note = raccrochage_tables.late_networks_note(fresh, "academie")
     assert "8 réseaux n'ont pas encore transmis le bilan de la période close le 30 avril 2015" in note
     assert "(R0, R1, R2, R3, R4, R5 et 2 autres)" in note
-    assert charts.late_networks_note(fresh.filter(pl.col("reseau_nom") == "R8"), "reseau") is None
-    assert charts.late_networks_note(fresh.clear(), "academie") is None
+    assert raccrochage_tables.late_networks_note(fresh.filter(pl.col("reseau_nom") == "R8"), "reseau") is None
+    assert raccrochage_tables.late_networks_note(fresh.clear(), "academie") is None
 
 
 @demo
@@ -324,10 +326,11 @@ def test_last_bilan_column_comes_after_the_status(app_test, page):
 
 
 def test_raccrochage_export_keeps_the_column_order():
-    from dashboard.charts import raccrochage as charts
+    from dashboard.charts import raccrochage_tables
+
 
     # the last column: the date of the least up-to-date network
-    assert charts.EXPORT_COLUMNS[0] == "code" and charts.EXPORT_COLUMNS[-1] == "periode_fin_min"
+    assert raccrochage_tables.EXPORT_COLUMNS[0] == "code" and raccrochage_tables.EXPORT_COLUMNS[-1] == "periode_fin_min"
 
 
 def test_funnel_overflow_note():
@@ -352,7 +355,8 @@ def test_chart_legends_read_in_order():
     import polars as pl
 
     from dashboard.charts import raccrochage as charts
-    from queries import raccrochage as q
+    from dashboard.charts import raccrochage_solutions
+    from queries import raccrochage_rules
 
     periods = pl.DataFrame({"rang": [1], "raccroches_cumul": [10], "libelle": ["sept.–oct. 2014"]})
     history = pl.DataFrame({"annee_scolaire": ["2012-2013", "2013-2014"], "rang": [1, 1],
@@ -362,7 +366,7 @@ def test_chart_legends_read_in_order():
     legend = [t.name for t in sorted(fig.data, key=lambda t: t.legendrank)]
     assert legend == [YEAR, "Trajectoire de l'objectif", "2013-2014", "2012-2013"]
     assert fig.data[-1].name == YEAR  # drawn last, on top
-    shares = charts.solution_shares_figure({c: 1 for c in q.SOLUTION_COLUMNS}, None, YEAR, "2013-2014")
+    shares = raccrochage_solutions.solution_shares_figure({c: 1 for c in raccrochage_rules.SOLUTION_COLUMNS}, None, YEAR, "2013-2014")
     assert shares.layout.legend.y > 1  # above the bars, clear of the axis title
 
 
@@ -371,26 +375,26 @@ def test_a_masked_bar_of_a_page_chart_shows_its_mark_where_it_would_stand():
     at the bar's place; a masked share of last year shows its decided mark, not a blank."""
     import polars as pl
 
-    from dashboard.charts import raccrochage as charts
-    from queries import raccrochage as q
+    from dashboard.charts import raccrochage_solutions
+    from queries import raccrochage_rules
 
     periods = pl.DataFrame({"libelle": ["sept.–oct.", "nov.–déc."], "contrats_foquale": [12, None],
                             "raccroches": [None, 30], "cellules_masquees": ["raccroches", "contrats_foquale=s"]})
-    contracts = charts.contracts_figure(periods)
+    contracts = raccrochage_solutions.contracts_figure(periods)
     (marks,) = [t for t in contracts.data if getattr(t, "mode", None) == "text"]
-    assert list(marks.x) == ["nov.–déc."] and list(marks.text) == [disclosure.SECONDARY_LABEL]
+    assert list(marks.x) == ["nov.–déc."] and list(marks.text) == [disclosure_marks.SECONDARY_LABEL]
     assert list(marks.y) == [0] and list(contracts.data[0].y) == [12, None]  # the bar holds no value
-    flows = charts.solutions_over_time_figure(periods.with_columns(  # a PSAD: its periods' raccrochés only
-        non_publie=pl.lit(", ".join(q.SOLUTION_COLUMNS)),
-        **{c: pl.lit(None, dtype=pl.Int64) for c in q.SOLUTION_COLUMNS}))
+    flows = raccrochage_solutions.solutions_over_time_figure(periods.with_columns(  # a PSAD: its periods' raccrochés only
+        non_publie=pl.lit(", ".join(raccrochage_rules.SOLUTION_COLUMNS)),
+        **{c: pl.lit(None, dtype=pl.Int64) for c in raccrochage_rules.SOLUTION_COLUMNS}))
     (marks,) = [t for t in flows.data if getattr(t, "mode", None) == "text"]
-    assert list(marks.x) == ["sept.–oct."] and list(marks.text) == [disclosure.masked_label()]
-    current = {c: 10 for c in q.SOLUTION_COLUMNS}
+    assert list(marks.x) == ["sept.–oct."] and list(marks.text) == [rule.masked_label()]
+    current = {c: 10 for c in raccrochage_rules.SOLUTION_COLUMNS}
     previous = dict(current, raccroches_mlds=None)
-    shares = charts.solution_shares_figure(current, previous, YEAR, "2013-2014", current_total=60, previous_total=60,
-                                           previous_marks={"raccroches_mlds": disclosure.SECONDARY})
+    shares = raccrochage_solutions.solution_shares_figure(current, previous, YEAR, "2013-2014", current_total=60, previous_total=60,
+                                           previous_marks={"raccroches_mlds": disclosure_marks.SECONDARY})
     last_year = shares.data[0]
-    assert last_year.text[q.SOLUTION_COLUMNS.index("raccroches_mlds")] == disclosure.SECONDARY_LABEL
+    assert last_year.text[raccrochage_rules.SOLUTION_COLUMNS.index("raccroches_mlds")] == disclosure_marks.SECONDARY_LABEL
 
 
 def test_a_masked_point_of_a_line_shows_its_mark_on_the_line():
@@ -400,6 +404,7 @@ def test_a_masked_point_of_a_line_shows_its_mark_on_the_line():
     import polars as pl
 
     from dashboard.charts import raccrochage as charts
+    from dashboard.charts import raccrochage_solutions
     from dashboard.charts.secret_marks import MASKED_POINT_NAME
 
     periods = pl.DataFrame({"rang": [1, 3, 5], "libelle": ["sept.–oct.", "nov.–déc.", "janv.–févr."],
@@ -412,18 +417,18 @@ def test_a_masked_point_of_a_line_shows_its_mark_on_the_line():
                             "cellules_masquees": ["raccroches_cumul", "", ""]})
     target = pl.DataFrame({"rang": [1, 3, 5], "attendu": [8.0, 20.0, 33.0], "libelle": ["a", "b", "c"],
                            "part_profil": [0.1, 0.25, 0.4]})
-    own = charts.OwnDates(5, 33.0, None, "2013-2014", disclosure.PRIMARY)
+    own = charts.OwnDates(5, 33.0, None, "2013-2014", disclosure_marks.PRIMARY)
     fig = charts.trajectory_figure(periods, history, target, YEAR, 80, own_dates=own)
     marks = [t for t in fig.data if t.name == MASKED_POINT_NAME]
-    assert sorted((list(t.x), list(t.text)) for t in marks) == [([1], [disclosure.masked_label()]),
-                                                              ([3], [disclosure.SECONDARY_LABEL])]
+    assert sorted((list(t.x), list(t.text)) for t in marks) == [([1], [rule.masked_label()]),
+                                                              ([3], [disclosure_marks.SECONDARY_LABEL])]
     assert [t.showlegend for t in marks].count(True) == 1
     this_year = next(t for t in marks if list(t.x) == [3])
     assert list(this_year.y) == [20]  # midway between the published points around it: no value of its own
     assert list(next(t for t in fig.data if t.name == YEAR).y) == [10, None, 30]
     (previous,) = [t for t in fig.data if t.name == own.previous_name]
-    assert list(previous.text) == [disclosure.masked_label()]
-    contracts = charts.contracts_figure(periods)
+    assert list(previous.text) == [rule.masked_label()]
+    contracts = raccrochage_solutions.contracts_figure(periods)
     (line,) = [t for t in contracts.data if t.name == MASKED_POINT_NAME]
-    assert list(line.x) == ["nov.–déc."] and list(line.text) == [disclosure.SECONDARY_LABEL]
+    assert list(line.x) == ["nov.–déc."] and list(line.text) == [disclosure_marks.SECONDARY_LABEL]
     assert charts.cumul_masked(periods) and not charts.cumul_masked(periods.with_columns(cellules_masquees=pl.lit("")))

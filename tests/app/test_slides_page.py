@@ -6,7 +6,7 @@ import pytest
 
 from dashboard import fmt
 from dashboard.access.scope import Scope
-from dashboard.store import db
+from dashboard.store import database
 from queries.figures import territory_figures
 from tests.support.apptest import assert_no_exception
 
@@ -14,7 +14,7 @@ ANNEE = "2014-2015"
 
 
 def _figures(url: str, code: str) -> dict:
-    engine = db.make_engine(url)
+    engine = database.make_engine(url)
     try:
         with engine.connect() as conn:
             return territory_figures(conn, Scope.full(), code, ANNEE)

@@ -1,6 +1,6 @@
 """Browser tests (Chromium): every registered page opened by its URL, at every territory level.
 
-Fails on any exception block, any console error (but the two probe URLs of DESIGN §6), any page
+Fails on any exception block, any console error (but the two probe URLs of docs/architecture.md, "Pages"), any page
 error and any request leaving localhost. Screenshots land in ``var/screenshots/``.
 """
 

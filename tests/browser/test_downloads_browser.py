@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from dashboard.access import audit
 from dashboard.importer.contracts import KINDS
-from dashboard.store import db
+from dashboard.store import database, db
 from tests.support.browser import check_visit, visit
 
 pytestmark = pytest.mark.browser
@@ -35,7 +35,7 @@ CASES = [
 
 
 def exports_logged(url: str) -> list[str]:
-    engine = db.make_engine(url)
+    engine = database.make_engine(url)
     with engine.connect() as conn:
         rows = conn.execute(select(db.audit_log.c.detail).where(db.audit_log.c.action == audit.EXPORT)).scalars()
         found = list(rows)

@@ -29,10 +29,10 @@ def probe_url(databases, tmp_path_factory) -> str:
     """A database for the hostile-file probes: the breakdown and ``SCHOOLS``."""
     from sqlalchemy import insert
 
-    from dashboard.store import db
+    from dashboard.store import database, db
 
     url = databases.sqlite.copy("geo", tmp_path_factory.mktemp("hostile"))
-    engine = db.make_engine(url)
+    engine = database.make_engine(url)
     with engine.begin() as conn:
         conn.execute(insert(db.etablissements), SCHOOLS)
     engine.dispose()

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 from sqlalchemy import insert
 
-from dashboard.store import db
+from dashboard.store import database, db
 from tests.support import cli
 from tests.support.importer import FIXTURES, SCHOOLS, snapshot
 
@@ -19,7 +19,7 @@ def prepared_database(databases, backend: str, tmp_path_factory):
     """(URL usable from another process, cleanup) of a database with the reference geography and
     ``SCHOOLS``."""
     url, cleanup = databases.new_url(backend, "geo", tmp_path_factory.mktemp("cli"))
-    engine = db.make_engine(url)
+    engine = database.make_engine(url)
     with engine.begin() as conn:
         conn.execute(insert(db.etablissements), SCHOOLS)
     engine.dispose()
@@ -44,13 +44,13 @@ def sqlite_url(databases, tmp_path_factory):
 
 def run_cli(*args: str, process: bool = False) -> subprocess.CompletedProcess:
     """The command, in this process (``process=True``: as a real one, the smoke test)."""
-    env = {k: v for k, v in os.environ.items() if k != db.ENV_URL}
+    env = {k: v for k, v in os.environ.items() if k != database.ENV_URL}
     run = cli.run_subprocess if process else cli.run_cli
     return run("dashboard.importer", *args, env=env)
 
 
 def test_imported_exit_0(database_url):
-    engine = db.make_engine(database_url)
+    engine = database.make_engine(database_url)
     done = run_cli(str(FIXTURES / "objectifs.csv"), "--database-url", database_url, process=True)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.startswith("Import réussi (Objectifs) : 4 lignes ajoutées")
@@ -74,13 +74,13 @@ def test_prevention_kinds_from_the_command_line(database_url, tmp_path):
     assert again.returncode == 0 and "0 ligne ajoutée, 0 modifiée, 2 inchangées" in again.stdout
     done = run_cli(str(gpds), "--database-url", database_url)
     assert done.returncode == 0 and done.stdout.startswith("Import réussi (Activité des GPDS) : 1 ligne ajoutée")
-    engine = db.make_engine(database_url)
+    engine = database.make_engine(database_url)
     assert len(snapshot(engine)["referents"]) == 2 and len(snapshot(engine)["prevention"]) == 1
     engine.dispose()
 
 
 def test_refused_exit_1_prints_the_report_and_writes_nothing(database_url, tmp_path):
-    engine = db.make_engine(database_url)
+    engine = database.make_engine(database_url)
     before = snapshot(engine)
     report = tmp_path / "rapport.xlsx"
     done = run_cli(str(FIXTURES / "bilans-erreurs.csv"), "--database-url", database_url, "--rapport", str(report))
@@ -94,7 +94,7 @@ def test_refused_exit_1_prints_the_report_and_writes_nothing(database_url, tmp_p
 
 
 def test_dry_run_writes_nothing(sqlite_url):
-    engine = db.make_engine(sqlite_url)
+    engine = database.make_engine(sqlite_url)
     before = snapshot(engine)
     done = run_cli(str(FIXTURES / "bilans-windows1252.csv"), "--dry-run", "--database-url", sqlite_url)
     assert done.returncode == 0 and done.stdout.startswith("Vérification seule (Bilans bimestriels)")
@@ -124,7 +124,7 @@ def test_unknown_user_exit_2(sqlite_url):
 
 
 def test_user_is_logged_and_must_be_allowed_to_import(sqlite_url):
-    engine = db.make_engine(sqlite_url)
+    engine = database.make_engine(sqlite_url)
     with engine.begin() as conn:
         conn.execute(db.utilisateurs.delete())
         conn.execute(insert(db.utilisateurs), [
@@ -143,7 +143,7 @@ def test_user_is_logged_and_must_be_allowed_to_import(sqlite_url):
 
 
 def test_malformed_file_is_refused_with_a_french_report_not_a_crash(database_url, tmp_path):
-    engine = db.make_engine(database_url)
+    engine = database.make_engine(database_url)
     before = snapshot(engine)
     path = tmp_path / "absences.csv"
     path.write_bytes(b"uai;mois;effectif;eleves_absenteistes\r\n0860001J;2015-01;" + b"9" * 200_000 + b";20\r\n")

@@ -14,10 +14,10 @@ import zipfile
 
 import pytest
 
-from dashboard import fmt, importer
-from dashboard.importer import limits
+from dashboard import fmt
+from dashboard.importer import limits, service
 from dashboard.importer.parsing import parse_code
-from dashboard.store import db, lifecycle
+from dashboard.store import database, db, lifecycle
 from tests.support import cli
 from tests.support.hostile_probe import probe
 from tests.support.importer import SCHOOLS, csv_bytes
@@ -190,7 +190,7 @@ def test_nul_after_the_first_kilobytes_is_refused_with_its_line(probe_url, tmp_p
 
 
 def test_utf16_without_bom_is_read_as_text(tmp_path):
-    engine = db.make_engine(f"sqlite:///{tmp_path / 'u.sqlite'}")
+    engine = database.make_engine(f"sqlite:///{tmp_path / 'u.sqlite'}")
     lifecycle.init_database(engine)
     from sqlalchemy import insert
 
@@ -198,18 +198,18 @@ def test_utf16_without_bom_is_read_as_text(tmp_path):
         conn.execute(insert(db.etablissements), SCHOOLS)
     data = csv_bytes(["uai", "mois", "effectif", "eleves_absenteistes"], [["0860001J", "2015-01", 500, 20]],
                      encoding="utf-16-le")
-    checked = importer.validate(engine, data, "absenteisme.csv")
+    checked = service.validate(engine, data, "absenteisme.csv")
     assert checked.ok and "UTF-16 sans BOM" in checked.report.description
     engine.dispose()
 
 
 def test_control_characters_are_stripped_with_a_warning_naming_line_and_column(tmp_path):
-    engine = db.make_engine(f"sqlite:///{tmp_path / 'c.sqlite'}")
+    engine = database.make_engine(f"sqlite:///{tmp_path / 'c.sqlite'}")
     lifecycle.init_database(engine)
     rows = [[s[c] for c in SCHOOLS[0]] for s in SCHOOLS]
     rows[1][1] = "Lycée\x01 professionnel\x7f du Clain"
     data = csv_bytes(list(SCHOOLS[0]), rows)
-    result = importer.import_file(engine, data, "etablissements.csv")
+    result = service.import_file(engine, data, "etablissements.csv")
     assert result.written
     [warning] = [p for p in result.report.issues.to_dicts() if p["regle"] == "caractère de contrôle"]
     assert warning["ligne"] == 3 and warning["colonne"] == "nom" and warning["gravite"] == "avertissement"

@@ -9,8 +9,7 @@ import zipfile
 import pytest
 from openpyxl import Workbook
 
-from dashboard import importer
-from dashboard.importer import contracts
+from dashboard.importer import contracts, service
 from dashboard.importer.parsing import parse_date, parse_month, parse_school_year, parse_start_year
 from dashboard.importer.reading import UnreadableFile, read_file
 from dashboard.importer.report import ERROR, WARNING
@@ -27,7 +26,7 @@ from tests.support.importer import (
 
 
 def check(engine, data: bytes, kind: str | None = None, name: str = "fichier.csv"):
-    return importer.validate(engine, data, name, kind)
+    return service.validate(engine, data, name, kind)
 
 
 def rules(checked) -> list[tuple]:
@@ -124,7 +123,7 @@ def test_breakdown_code_typo_gives_a_warning(engine):
                      "Année de début"]),
 ])
 def test_usual_french_headers_are_recognised(kind, headers):
-    contract = importer.CONTRACTS[kind]
+    contract = contracts.CONTRACTS[kind]
     assert contracts.guess_kind(headers) == kind
     assert sorted(contracts.match_headers(headers, contract).values()) == sorted(contract.names)
 
@@ -143,7 +142,7 @@ def test_no_recognisable_header_is_said_plainly(engine):
     result = check(engine, csv_bytes(["a", "b", "c"], [[1, 2, 3]]))
     [problem] = issues(result)
     assert "Aucun des en-têtes de colonnes attendus" in problem["explication"]
-    assert importer.ImportResult(None, result.report, False, importer.service.WriteCounts(), "f", "x").summary() \
+    assert service.ImportResult(None, result.report, False, service.WriteCounts(), "f", "x").summary() \
         .startswith("Fichier refusé : ")
 
 
@@ -264,10 +263,10 @@ def test_refused_messy_file_writes_nothing_and_fixed_file_imports(engine):
     before = snapshot(engine)
     messy = csv_bytes(ABSENCE_HEADER[:4], [["0860001J", "2015-01", "1 020", "20"], ["TOTAL", "", "1 020", "20"]],
                       encoding="cp1252")
-    assert not importer.import_file(engine, messy, "absences.csv").written
+    assert not service.import_file(engine, messy, "absences.csv").written
     assert snapshot(engine) == before
     fixed = csv_bytes(ABSENCE_HEADER[:4], [["0860001J", "2015-01", "1\u00a0020", "20"]], encoding="cp1252")
-    result = importer.import_file(engine, fixed, "absences.csv")
+    result = service.import_file(engine, fixed, "absences.csv")
     assert result.written and result.counts.added == 1
 
 

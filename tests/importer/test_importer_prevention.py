@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard import importer
+from dashboard.importer import contracts, service, templates
 from dashboard.importer.report import ERROR, WARNING
 from tests.support.importer import (
     absence,
@@ -43,7 +43,7 @@ def prevention_file(*rows: list) -> bytes:
 def refused(engine, data: bytes, kind: str, rule: str) -> dict:
     """Import ``data``: refused, nothing written, and ``rule`` is the only error of the report."""
     before = snapshot(engine)
-    result = importer.import_file(engine, data, "fichier.csv", kind)
+    result = service.import_file(engine, data, "fichier.csv", kind)
     assert not result.written and "Rien n'a été écrit" in result.summary()
     errors = issues(result, severity=ERROR)
     assert [e["regle"] for e in errors] == [rule], errors
@@ -69,7 +69,7 @@ GOOD_REFERENTS = referents_file(
 
 
 def test_good_referents_file_imported_twice_changes_nothing_the_second_time(engine):
-    first = importer.import_file(engine, GOOD_REFERENTS, "referents.csv")
+    first = service.import_file(engine, GOOD_REFERENTS, "referents.csv")
     assert first.kind == "referents" and first.written, first.report.issues
     assert (first.counts.added, first.counts.changed) == (5, 0)
     assert first.summary().startswith("Import réussi (Référents décrochage) : 5 lignes ajoutées")
@@ -82,7 +82,7 @@ def test_good_referents_file_imported_twice_changes_nothing_the_second_time(engi
         ("0860002K", "2014-2015", "DDFPT", False),
     ]
     before = snapshot(engine)
-    second = importer.import_file(engine, GOOD_REFERENTS, "referents.csv")
+    second = service.import_file(engine, GOOD_REFERENTS, "referents.csv")
     assert second.written and (second.counts.added, second.counts.changed, second.counts.unchanged) == (0, 0, 5)
     assert "rien n'a changé" in second.summary()
     after = snapshot(engine)
@@ -91,8 +91,8 @@ def test_good_referents_file_imported_twice_changes_nothing_the_second_time(engi
 
 
 def test_a_new_function_replaces_the_school_year_row(engine):
-    importer.import_file(engine, GOOD_REFERENTS, "referents.csv")
-    result = importer.import_file(engine, referents_file(["0860001J", "2014-2015", "Principal adjoint", "non"]),
+    service.import_file(engine, GOOD_REFERENTS, "referents.csv")
+    result = service.import_file(engine, referents_file(["0860001J", "2014-2015", "Principal adjoint", "non"]),
                                   "correction.csv", "referents")
     assert (result.counts.added, result.counts.changed, result.counts.unchanged) == (0, 1, 0)
     row = next(r for r in data_rows(engine, "referents") if r["uai"] == "0860001J" and r["annee_scolaire"] == "2014-2015")
@@ -112,7 +112,7 @@ def test_a_new_function_replaces_the_school_year_row(engine):
     ("ASSISTANT_EDUCATION", "ASSISTANT_EDUCATION"),
 ])
 def test_functions_written_in_french(engine, label, code):
-    checked = importer.validate(engine, referents_file(["0860001J", "2014-2015", label, ""]), "r.csv", "referents")
+    checked = service.validate(engine, referents_file(["0860001J", "2014-2015", label, ""]), "r.csv", "referents")
     assert checked.ok, checked.report.issues
     assert checked.rows["fonction"].to_list() == [code]
 
@@ -128,7 +128,7 @@ def test_unknown_function_is_refused(engine):
 @pytest.mark.parametrize("value, expected", [("oui", True), ("OUI", True), ("O", True), ("Non", False),
                                              ("n", False), ("", None)])
 def test_training_yes_no_or_empty(engine, value, expected):
-    checked = importer.validate(engine, referents_file(["0860001J", "2014-2015", "CPE", value]), "r.csv")
+    checked = service.validate(engine, referents_file(["0860001J", "2014-2015", "CPE", value]), "r.csv")
     assert checked.ok, checked.report.issues
     assert checked.rows["formation_suivie"].to_list() == [expected]
 
@@ -154,7 +154,7 @@ def test_two_referents_for_one_school_year_are_refused(engine):
 
 def test_no_names_a_name_column_is_ignored_with_a_warning(engine):
     data = csv_bytes([*REFERENT_HEADER, "Nom du référent"], [["0860001J", "2014-2015", "CPE", "oui", "Mme X"]])
-    result = importer.import_file(engine, data, "r.csv")
+    result = service.import_file(engine, data, "r.csv")
     assert result.written and "Mme X" not in str(table_rows(engine, "referents"))
     assert [i["regle"] for i in issues(result, severity=WARNING)] == ["colonne inconnue"]
 
@@ -171,7 +171,7 @@ GOOD_PREVENTION = prevention_file(
 
 
 def test_good_prevention_file_imported_twice_changes_nothing_the_second_time(engine):
-    first = importer.import_file(engine, GOOD_PREVENTION, "gpds.csv")
+    first = service.import_file(engine, GOOD_PREVENTION, "gpds.csv")
     assert first.kind == "prevention" and first.written, first.report.issues
     assert first.report.issues.is_empty()
     assert first.summary().startswith("Import réussi (Activité des GPDS) : 5 lignes ajoutées")
@@ -180,7 +180,7 @@ def test_good_prevention_file_imported_twice_changes_nothing_the_second_time(eng
         ("0170004M", "2015-06", "2014-2015"), ("0860001J", "2014-09", "2014-2015")]
     assert [rows[2][c] for c in GPDS_COLUMNS] == [4, 4, 1, 2, 0]
     before = snapshot(engine)
-    second = importer.import_file(engine, GOOD_PREVENTION, "gpds.csv")
+    second = service.import_file(engine, GOOD_PREVENTION, "gpds.csv")
     assert (second.counts.added, second.counts.changed, second.counts.unchanged) == (0, 0, 5)
     after = snapshot(engine)
     after.pop("import_log"), before.pop("import_log")
@@ -188,14 +188,14 @@ def test_good_prevention_file_imported_twice_changes_nothing_the_second_time(eng
 
 
 def test_a_corrected_month_replaces_its_row_only(engine):
-    importer.import_file(engine, GOOD_PREVENTION, "gpds.csv")
-    result = importer.import_file(engine, prevention_file(gpds("0860002K", "2014-10", 2, 1, 1, 1, 0)), "c.csv")
+    service.import_file(engine, GOOD_PREVENTION, "gpds.csv")
+    result = service.import_file(engine, prevention_file(gpds("0860002K", "2014-10", 2, 1, 1, 1, 0)), "c.csv")
     assert (result.counts.added, result.counts.changed, result.counts.unchanged) == (0, 1, 0)
     assert len(data_rows(engine, "prevention")) == 5
 
 
 def test_stated_school_year_must_contain_the_month(engine):
-    good = importer.validate(engine, prevention_file(gpds(mois="2015-01", annee="2014-2015")), "p.csv")
+    good = service.validate(engine, prevention_file(gpds(mois="2015-01", annee="2014-2015")), "p.csv")
     assert good.ok, good.report.issues
     problem = refused(engine, prevention_file(gpds(mois="2015-01", annee="2014-2015"),
                                               gpds(mois="2016-02", annee="2014-2015")), "prevention",
@@ -206,7 +206,7 @@ def test_stated_school_year_must_contain_the_month(engine):
 
 
 def test_summer_month_is_a_warning_as_for_absenteeism(engine):
-    result = importer.import_file(engine, prevention_file(gpds(mois="2015-07")), "p.csv")
+    result = service.import_file(engine, prevention_file(gpds(mois="2015-07")), "p.csv")
     assert result.written
     [warning] = issues(result, severity=WARNING)
     assert (warning["regle"], warning["ligne"], warning["colonne"]) == ("mois de classe", 2, "Mois")
@@ -216,7 +216,7 @@ def test_summer_month_is_a_warning_as_for_absenteeism(engine):
 @pytest.mark.parametrize("column, position", [("eleves_reperes", 2), ("eleves_suivis", 3),
                                               ("solutions_internes", 5), ("signalements_plateforme", 6)])
 def test_more_pupils_than_enrolled_is_refused(engine, column, position):
-    assert importer.import_file(engine, absences_file(absence("0860001J", "2015-01", effectif=30, absents=3)),
+    assert service.import_file(engine, absences_file(absence("0860001J", "2015-01", effectif=30, absents=3)),
                                 "abs.csv").written
     counts = {"eleves_reperes": 0, "eleves_suivis": 0, "solutions_internes": 0, "signalements_plateforme": 0,
               column: 31}
@@ -228,9 +228,9 @@ def test_more_pupils_than_enrolled_is_refused(engine, column, position):
 
 
 def test_enrolment_checked_only_where_absenteeism_gives_it(engine):
-    importer.import_file(engine, absences_file(absence("0860001J", "2015-01", effectif=30, absents=3)), "abs.csv")
+    service.import_file(engine, absences_file(absence("0860001J", "2015-01", effectif=30, absents=3)), "abs.csv")
     # 40 GPDS meetings is not a count of pupils; February has no enrolment loaded.
-    checked = importer.validate(engine, prevention_file(gpds(mois="2015-01", reunions=40),
+    checked = service.validate(engine, prevention_file(gpds(mois="2015-01", reunions=40),
                                                         gpds(mois="2015-02", reperes=35, suivis=0, internes=0)), "p.csv")
     assert checked.ok, checked.report.issues
 
@@ -254,7 +254,7 @@ def test_more_followed_than_spotted_over_the_year_is_a_warning(engine):
                            gpds(mois="2014-10", reperes=0, suivis=3, internes=0),  # cumul 4 > 2
                            gpds(mois="2014-11", reperes=0, suivis=3, internes=0),  # same school-year: once
                            gpds("0860002K", "2014-09", reperes=1, suivis=1, internes=0))
-    result = importer.import_file(engine, data, "p.csv")
+    result = service.import_file(engine, data, "p.csv")
     assert result.written  # a warning does not block
     [warning] = issues(result, severity=WARNING)
     assert (warning["regle"], warning["ligne"], warning["colonne"], warning["valeur"]) == (
@@ -265,18 +265,18 @@ def test_more_followed_than_spotted_over_the_year_is_a_warning(engine):
 
 
 def test_months_already_loaded_count_in_the_yearly_totals(engine):
-    importer.import_file(engine, prevention_file(gpds(mois="2014-09", reperes=5, suivis=0, internes=0),
+    service.import_file(engine, prevention_file(gpds(mois="2014-09", reperes=5, suivis=0, internes=0),
                                                  gpds(mois="2014-10", reperes=0, suivis=4, internes=0)), "a.csv")
-    alone = importer.validate(engine, prevention_file(gpds(mois="2014-11", reperes=0, suivis=1, internes=0)), "b.csv")
+    alone = service.validate(engine, prevention_file(gpds(mois="2014-11", reperes=0, suivis=1, internes=0)), "b.csv")
     assert alone.report.issues.is_empty()  # 5 followed for 5 spotted since September
-    lowered = importer.validate(engine, prevention_file(gpds(mois="2014-09", reperes=1, suivis=0, internes=0)), "c.csv")
+    lowered = service.validate(engine, prevention_file(gpds(mois="2014-09", reperes=1, suivis=0, internes=0)), "c.csv")
     [warning] = issues(lowered, severity=WARNING)
     assert warning["ligne"] == 2 and "jusqu'à octobre 2014 (mois déjà enregistré) : 4 élèves suivis pour 1" in \
         warning["explication"]
 
 
 def test_more_internal_solutions_than_followed_is_a_warning(engine):
-    result = importer.validate(engine, prevention_file(gpds(reperes=3, suivis=1, internes=2)), "p.csv")
+    result = service.validate(engine, prevention_file(gpds(reperes=3, suivis=1, internes=2)), "p.csv")
     [warning] = issues(result, severity=WARNING)
     assert (warning["regle"], warning["colonne"]) == ("solutions internes ≤ suivis (cumul annuel)", "Solutions internes")
     assert result.ok
@@ -287,10 +287,10 @@ def test_more_internal_solutions_than_followed_is_a_warning(engine):
 
 @pytest.mark.parametrize("kind", ["referents", "prevention"])
 def test_templates_are_valid_files_of_their_kind(engine, kind):
-    for data, name in ((importer.template_csv(kind), "modele.csv"), (importer.template_xlsx(kind), "modele.xlsx")):
-        checked = importer.validate(engine, data, name)
+    for data, name in ((templates.template_csv(kind), "modele.csv"), (templates.template_xlsx(kind), "modele.xlsx")):
+        checked = service.validate(engine, data, name)
         assert checked.kind == kind and checked.ok, checked.report.issues
-    assert importer.template_filename(kind, "csv") == f"modele-{kind}.csv"
+    assert templates.template_filename(kind, "csv") == f"modele-{kind}.csv"
 
 
 @pytest.mark.parametrize("header, kind", [
@@ -302,7 +302,7 @@ def test_templates_are_valid_files_of_their_kind(engine, kind):
       "Solutions internes", "Signalements PSAD"], "prevention"),
 ])
 def test_kind_recognised_from_french_headers(header, kind):
-    assert importer.CONTRACTS[kind].kind == kind
+    assert contracts.CONTRACTS[kind].kind == kind
     from dashboard.importer.contracts import guess_kind
 
     assert guess_kind(header) == kind

@@ -8,8 +8,7 @@ import io
 import pytest
 from openpyxl import Workbook
 
-from dashboard import importer
-from dashboard.importer import contracts, parsing
+from dashboard.importer import contracts, parsing, service, templates
 from dashboard.importer.reading import UnreadableFile, read_file
 from tests.support.importer import (
     BILAN_HEADER,
@@ -44,7 +43,7 @@ def test_every_encoding_separator_and_number_format(engine, encoding, sep, writt
     row = bilan(jeunes_signales=value)
     cells = [f'"{c}"' if sep in str(c) else str(c) for c in row]
     text = "\r\n".join([sep.join(header), sep.join(cells)]) + "\r\n"
-    result = importer.import_file(engine, text.encode(ENCODINGS[encoding]), "bilans.csv")
+    result = service.import_file(engine, text.encode(ENCODINGS[encoding]), "bilans.csv")
     assert result.written, result.report.as_text()
     assert table_rows(engine, "bilans")[0]["jeunes_signales"] == 1234
 
@@ -81,14 +80,14 @@ def test_xlsx_title_row_and_trailing_empty_rows(engine):
     assert raw.header_line == 3
     assert raw.row_count == 5
     assert raw.cells["_ligne"].to_list() == [4, 5, 6, 7, 8]
-    result = importer.import_file(engine, data, "etablissements.xlsx")
+    result = service.import_file(engine, data, "etablissements.xlsx")
     assert result.written, result.report.as_text()
     assert result.counts.added == 1 and result.counts.unchanged == 4  # 4 of them are already loaded
 
 
 def test_xlsx_line_numbers_count_title_rows_in_the_report(engine):
     rows = [["Bilans du réseau de Poitiers"], [], BILAN_HEADER, bilan(), bilan(periode="2014-12-31", entretiens=-1)]
-    result = importer.import_file(engine, workbook_bytes(rows), "bilans.xlsx")
+    result = service.import_file(engine, workbook_bytes(rows), "bilans.xlsx")
     assert not result.written
     [problem] = issues(result)
     assert (problem["ligne"], problem["colonne"], problem["valeur"]) == (5, "entretiens", "-1")
@@ -98,7 +97,7 @@ def test_xlsx_date_cells_and_numeric_cells(engine):
     row = bilan()
     row[1] = dt.datetime(2014, 10, 31)
     row[3] = 1234.0
-    result = importer.import_file(engine, workbook_bytes([BILAN_HEADER, row]), "bilans.xlsx")
+    result = service.import_file(engine, workbook_bytes([BILAN_HEADER, row]), "bilans.xlsx")
     assert result.written, result.report.as_text()
     stored = table_rows(engine, "bilans")[0]
     assert (stored["periode_fin"], stored["jeunes_signales"]) == ("2014-10-31", 1234)
@@ -136,7 +135,7 @@ def test_xlsx_falls_back_to_openpyxl(monkeypatch):
     def broken(*_args):
         raise KeyError("xl/workbook.xml")
 
-    monkeypatch.setattr(xlsx, "read_sheet", broken)
+    monkeypatch.setattr(xlsx, "Workbook", broken)
     raw = read_file((FIXTURES / "etablissements-titre.xlsx").read_bytes(), "etablissements.xlsx")
     assert raw.header_line == 3 and raw.row_count == 5
 
@@ -156,7 +155,7 @@ def test_unreadable_files_give_a_french_message(data, name, expected):
 
 
 def test_unreadable_file_is_a_report_not_an_exception(engine):
-    result = importer.import_file(engine, b"\x00\x01\x02", "image.png")
+    result = service.import_file(engine, b"\x00\x01\x02", "image.png")
     assert not result.written
     assert issues(result)[0]["regle"] == "fichier lisible"
 
@@ -176,14 +175,14 @@ def test_exact_header_wins_over_alias():
     assert matched[3] == "reseau_code" and 0 not in matched
 
 
-@pytest.mark.parametrize("kind", importer.KINDS)
+@pytest.mark.parametrize("kind", contracts.KINDS)
 def test_kind_guessed_from_template_headers(kind):
-    raw = read_file(importer.template_csv(kind), "modele.csv")
+    raw = read_file(templates.template_csv(kind), "modele.csv")
     assert contracts.guess_kind(raw.headers) == kind
 
 
 def test_unknown_kind_is_reported(engine):
-    result = importer.import_file(engine, b"a;b;c\n1;2;3\n", "inconnu.csv")
+    result = service.import_file(engine, b"a;b;c\n1;2;3\n", "inconnu.csv")
     assert not result.written and result.kind is None
     assert issues(result)[0]["regle"] == "type de fichier"
 

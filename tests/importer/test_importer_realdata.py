@@ -15,8 +15,8 @@ import polars as pl
 import pytest
 from sqlalchemy import func, select
 
-from dashboard import importer
 from dashboard.importer import mapping as mappings
+from dashboard.importer import natures, service
 from dashboard.importer.reading import read_file
 from dashboard.store import db
 from tests.support import ROOT
@@ -50,10 +50,10 @@ def stored_schools(engine) -> pl.DataFrame:
 
 
 def import_twice(engine, name: str, data: bytes, mapping=None):
-    first = importer.import_file(engine, data, name, "etablissements", mapping=mapping)
+    first = service.import_file(engine, data, name, "etablissements", mapping=mapping)
     assert first.written, first.report.as_text(30)
     after_first = stored_schools(engine)
-    second = importer.import_file(engine, data, name, "etablissements", mapping=mapping)
+    second = service.import_file(engine, data, name, "etablissements", mapping=mapping)
     assert second.written and not second.counts.any_change, second.summary()
     assert second.counts.unchanged == first.counts.added
     assert stored_schools(engine).equals(after_first)
@@ -120,7 +120,7 @@ def json_mapping(data: bytes) -> mappings.Mapping:
     types, sectors = {}, {}
     for record in records:
         name = record["name"].strip()
-        kind, out = importer.natures.nature(name)
+        kind, out = natures.nature(name)
         found = known.get(record["uai"])
         types[name] = found[0] if found else kind or ("hors champ" if out else "AUTRE")
         sectors[name] = found[1] if found else ("PRIVE" if "PRIV" in name.upper() else "PUBLIC")
@@ -153,7 +153,7 @@ MAPPED = {
 def test_files_needing_a_mapping_import_through_the_saved_mapping_twice(db_engine, name):
     data = read(name)
     build, set_aside = MAPPED[name]
-    refused = importer.validate(db_engine, data, name, "etablissements")
+    refused = service.validate(db_engine, data, name, "etablissements")
     assert not refused.ok  # without the mapping: refused, nothing written
     made = build(data)
     headers = read_file(data, name, "etablissements").headers
@@ -176,7 +176,7 @@ def test_json_schools_of_ain_filed_under_charente_are_errors_naming_both(db_engi
     made = json_mapping(data)
     with_department = mappings.Mapping("etablissements", {**made.columns, "departement_code": "department.number"},
                                        {}, made.values)
-    result = importer.import_file(db_engine, data, "lycees.json", mapping=with_department)
+    result = service.import_file(db_engine, data, "lycees.json", mapping=with_department)
     assert not result.written
     problems = result.report.issues.filter(pl.col("regle") == "commune et département")
     assert problems.height == 5

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard import importer
+from dashboard.importer import service
 from dashboard.importer.report import ERROR, WARNING
 from tests.support.importer import (
     BILAN_HEADER,
@@ -18,7 +18,7 @@ from tests.support.importer import (
 
 
 def problems(engine, data: bytes, kind: str | None = None) -> list[dict]:
-    return importer.validate(engine, data, "fichier.csv", kind).report.issues.to_dicts()
+    return service.validate(engine, data, "fichier.csv", kind).report.issues.to_dicts()
 
 
 def only(engine, data: bytes, rule: str, severity: str = ERROR, kind: str | None = None) -> dict:
@@ -93,7 +93,7 @@ def test_unknown_network_with_suggestion(engine):
 
 def test_network_codes_are_those_of_the_rows_school_year(engine):
     change = {"86194": {"reseau_code": "R86-PTR", "reseau_nom": "Poitiers-Ville"}}
-    result = importer.import_file(engine, territoires_file(engine, 2015, change), "decoupage-2015.csv")
+    result = service.import_file(engine, territoires_file(engine, 2015, change), "decoupage-2015.csv")
     assert result.written, result.report.as_text()
     assert problems(engine, bilans_file(bilan(reseau="R86-PTR"))) != []
     later = bilan(reseau="R86-PTR", annee="2015-2016", periode="2015-10-31")
@@ -141,7 +141,7 @@ def test_a_nature_outside_the_field_is_set_aside_not_refused(engine):
     """Issue 16: an agricultural lycée (another ministry) is counted « hors champ », not an error."""
     data = csv_bytes(["uai", "nom", "type", "secteur", "commune_insee"],
                      [["0860009T", "Lycée Test", "Lycée agricole", "PUBLIC", "86194"]])
-    checked = importer.validate(engine, data, "etablissements.csv")
+    checked = service.validate(engine, data, "etablissements.csv")
     assert checked.ok and checked.report.set_aside == (("hors champ", 1),)
 
 
@@ -200,7 +200,7 @@ def test_funnel_raccroches_le_solutions(engine):
 
 
 def test_funnel_combines_file_and_stored_rows(engine):
-    assert importer.import_file(engine, bilans_file(bilan(jeunes_signales=100, jeunes_contactes=90)), "oct.csv").written
+    assert service.import_file(engine, bilans_file(bilan(jeunes_signales=100, jeunes_contactes=90)), "oct.csv").written
     december = bilan(periode="2014-12-31", jeunes_signales=0, jeunes_contactes=20, entretiens=0,
                      solutions_proposees=0, **{c: 0 for c in BILAN_HEADER[7:14]})
     problem = only(engine, bilans_file(december), "contactés ≤ signalés (cumul annuel)")
@@ -211,7 +211,7 @@ def test_funnel_file_row_replaces_stored_row_and_breaks_a_later_period(engine):
     quiet = {c: 0 for c in BILAN_HEADER[6:13]}
     stored = bilans_file(bilan(jeunes_signales=100, jeunes_contactes=90),
                          bilan(periode="2014-12-31", jeunes_signales=0, jeunes_contactes=5, entretiens=0, **quiet))
-    assert importer.import_file(engine, stored, "bilans.csv").written
+    assert service.import_file(engine, stored, "bilans.csv").written
     corrected = bilan(jeunes_signales=80, jeunes_contactes=80, entretiens=60)
     problem = only(engine, bilans_file(corrected), "contactés ≤ signalés (cumul annuel)")
     assert problem["ligne"] == 2 and problem["valeur"] == "85 > 80"
@@ -286,7 +286,7 @@ def test_breakdown_consistency(engine, change, rule):
 
 
 def test_breakdown_dropping_a_network_with_bilans_warns(engine):
-    assert importer.import_file(engine, bilans_file(bilan(reseau="R16-NCH")), "b.csv").written
+    assert service.import_file(engine, bilans_file(bilan(reseau="R16-NCH")), "b.csv").written
     merged = {row: {"reseau_code": "R16-ANG", "reseau_nom": "Angoulême"} for row in communes_of(engine, "R16-NCH")}
     found = problems(engine, territoires_file(engine, change=merged))
     assert [(p["regle"], p["gravite"], p["valeur"]) for p in found] == [("réseaux utilisés", WARNING, "R16-NCH")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard import importer
+from dashboard.importer import contracts, reading
 from tests.support.importer import FIXTURES
 
 
@@ -18,8 +18,8 @@ from tests.support.importer import FIXTURES
 ])
 def test_sample_files_are_recognised(name, kind):
     data = (FIXTURES / name).read_bytes()
-    raw = importer.read_file(data, name)
-    assert importer.CONTRACTS[kind].required
+    raw = reading.read_file(data, name)
+    assert contracts.CONTRACTS[kind].required
     from dashboard.importer.contracts import guess_kind
 
     assert guess_kind(raw.headers) == kind

@@ -11,9 +11,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from dashboard import fmt, importer
-from dashboard.importer import limits, sandbox
-from dashboard.store import db
+from dashboard import fmt
+from dashboard.importer import limits, reading, sandbox, service
+from dashboard.store import database, db
 from tests.support import cli
 from tests.support.hostile_files import FILES, shared_string_bomb
 from tests.support.hostile_probe import probe
@@ -54,7 +54,7 @@ def big_csv() -> bytes:
 
 @MEMORY
 def test_a_read_over_the_memory_cap_is_stopped_and_the_cap_named():
-    with pytest.raises(importer.UnreadableFile) as refused:
+    with pytest.raises(reading.UnreadableFile) as refused:
         sandbox.read_isolated(big_csv(), "absenteisme.csv", memory_mb=64)
     assert refused.value.message == sandbox.memory_refusal(64)
     assert sandbox.last_stats["cap"] == "memory"
@@ -62,7 +62,7 @@ def test_a_read_over_the_memory_cap_is_stopped_and_the_cap_named():
 
 
 def test_a_read_over_the_processor_cap_is_stopped_and_the_cap_named():
-    with pytest.raises(importer.UnreadableFile) as refused:
+    with pytest.raises(reading.UnreadableFile) as refused:
         sandbox.read_isolated(big_csv(), "absenteisme.csv", cpu_seconds=1)
     assert refused.value.message == sandbox.time_refusal(1) and sandbox.last_stats["cap"] == "time"
 
@@ -75,7 +75,7 @@ def test_the_same_file_within_the_caps_is_read():
 
 def test_validation_reads_through_the_child(db_engine):
     sandbox.last_stats.clear()
-    checked = importer.validate(db_engine, b"annee_scolaire;territoire_code;indicateur;objectif\r\n"
+    checked = service.validate(db_engine, b"annee_scolaire;territoire_code;indicateur;objectif\r\n"
                                            b"2014-2015;R86-POI;raccroches;40\r\n", "objectifs.csv")
     assert checked.ok and sandbox.last_stats.get("peak_mb")
 
@@ -92,7 +92,7 @@ def test_the_bomb_through_the_import_page_is_refused_and_nothing_written(app_tes
     explained = [str(v) for frame in at.dataframe for v in frame.value.to_dict("list").get("Explication", [])]
     assert any(TEXT_BOUND in e for e in explained), explained
     assert not any(b.label == "Importer ce fichier" for b in at.button)
-    engine = db.make_engine(writable_demo_url)
+    engine = database.make_engine(writable_demo_url)
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(db.import_log)).scalar_one() == 0
     engine.dispose()

@@ -10,12 +10,11 @@ import polars as pl
 import pytest
 from sqlalchemy import func, select
 
-from dashboard import importer
 from dashboard.importer import mapping as mappings
-from dashboard.importer import natures, places, schools
+from dashboard.importer import natures, places, schools, service
 from dashboard.importer.parsing import parse_code, parse_insee, restore_code
 from dashboard.importer.reading import read_file
-from dashboard.store import db, lifecycle
+from dashboard.store import database, db, lifecycle
 from tests.support import cli
 from tests.support.annuaire import national_directory
 from tests.support.importer import csv_bytes
@@ -92,7 +91,7 @@ def school_rows(rows: list[list], header=("uai", "nom", "code_nature", "secteur"
 def test_a_school_whose_commune_and_department_disagree_is_an_error_naming_both(db_engine):
     data = school_rows([["0860001J", "Collège A", "340", "Public", "1053", "016", "OUVERT", "0", "0"],
                         ["0860002K", "Collège B", "340", "Public", "86194", "086", "OUVERT", "1", "0"]])
-    result = importer.import_file(db_engine, data, "x.csv")
+    result = service.import_file(db_engine, data, "x.csv")
     [problem] = result.report.issues.filter(pl.col("regle") == "commune et département").to_dicts()
     assert problem["ligne"] == 2 and "01053" in problem["explication"] and "01 (Ain)" in problem["explication"]
     assert "16 (Charente)" in problem["explication"]
@@ -106,7 +105,7 @@ def test_closed_and_out_of_field_schools_are_set_aside_with_counts(db_engine):
         ["0860003L", "CIO de Poitiers", "841", "Public", "86194", "86", "OUVERT", "0", "0"],
         ["0350001A", "Collège de Rennes", "340", "Public", "35238", "35", "OUVERT", "0", "0"],
     ])
-    result = importer.import_file(db_engine, data, "x.csv")
+    result = service.import_file(db_engine, data, "x.csv")
     assert result.written and result.counts.added == 1
     assert dict(result.report.set_aside) == {"hors académie": 1, "hors champ": 1, "établissement fermé": 1}
     [closed] = result.report.issues.filter(pl.col("regle") == "établissement fermé").to_dicts()
@@ -117,7 +116,7 @@ def test_closed_and_out_of_field_schools_are_set_aside_with_counts(db_engine):
 
 def test_bad_school_files_still_get_the_line_by_line_report_and_change_nothing(db_engine):
     data = school_rows([["0860001X", "Collège A", "Lycée", "Public", "86194", "86", "OUVERT", "0", "0"]])
-    result = importer.import_file(db_engine, data, "x.csv")
+    result = service.import_file(db_engine, data, "x.csv")
     rules = {(p["ligne"], p["regle"]) for p in result.report.issues.to_dicts() if p["gravite"] == "erreur"}
     assert rules == {(2, "lettre de contrôle UAI"), (2, "valeur permise")}
     with db_engine.connect() as conn:
@@ -148,8 +147,8 @@ def test_a_mapping_is_applied_saved_and_proposed_again(db_engine):
     made = mappings.Mapping("etablissements", {**mappings.propose(raw, "etablissements").columns,
                                                "uai": "Numéro", "type": "Catégorie d'établissement"},
                             values={"type": {"Lycée pro": "LP"}}, name="Établissements du rectorat")
-    assert not importer.validate(db_engine, FOREIGN, "x.csv").ok
-    result = importer.import_file(db_engine, FOREIGN, "x.csv", mapping=made)
+    assert not service.validate(db_engine, FOREIGN, "x.csv").ok
+    result = service.import_file(db_engine, FOREIGN, "x.csv", mapping=made)
     assert result.written and result.counts.added == 2
     mappings.save_profile(db_engine, made, raw.headers)
     shuffled = csv_bytes(["Code commune INSEE", "Statut", "Numéro", "Établissement", "Catégorie d'établissement"],
@@ -162,13 +161,13 @@ def test_a_mapping_is_applied_saved_and_proposed_again(db_engine):
 
 def test_a_mapping_naming_a_missing_column_is_refused_in_french(db_engine):
     made = mappings.Mapping("etablissements", {"uai": "UAI absente"})
-    result = importer.validate(db_engine, FOREIGN, "x.csv", mapping=made)
+    result = service.validate(db_engine, FOREIGN, "x.csv", mapping=made)
     assert not result.ok and "UAI absente" in result.report.issues["explication"][0]
 
 
 def test_the_command_line_takes_a_mapping_file(tmp_path):
     url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
-    engine = db.make_engine(url)
+    engine = database.make_engine(url)
     lifecycle.init_database(engine)
     source = tmp_path / "etablissements.csv"
     source.write_bytes(FOREIGN)
@@ -202,11 +201,11 @@ def test_the_command_line_takes_a_mapping_file(tmp_path):
 
 def test_a_national_directory_of_65000_rows_is_filtered_and_imported(databases, tmp_path):
     """Its time: ``make bench`` (bench_importer, « annuaire national »)."""
-    engine = db.make_engine(databases.sqlite.copy("geo", tmp_path))
+    engine = database.make_engine(databases.sqlite.copy("geo", tmp_path))
     with engine.connect() as conn:
         communes = sorted(conn.execute(select(db.communes.c.insee)).scalars())[::7]
     data, inside = national_directory(65_000, communes)
-    result = importer.import_file(engine, data, "fr-en-annuaire-education.csv")
+    result = service.import_file(engine, data, "fr-en-annuaire-education.csv")
     assert result.written, result.report.as_text(20)
     assert result.counts.added == inside
     aside = dict(result.report.set_aside)

@@ -10,8 +10,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from dashboard import importer
-from dashboard.importer import jsonshape, limits
+from dashboard.importer import jsonshape, limits, reading, service
 from dashboard.store import db
 from tests.support import cli
 from tests.support.importer import SCHOOLS, csv_bytes
@@ -19,9 +18,9 @@ from tests.support.importer import SCHOOLS, csv_bytes
 SCHOOL_HEADER = ["uai", "nom", "type", "secteur", "commune_insee"]
 
 
-def reason(data: bytes, name: str = "fichier.json") -> importer.UnreadableFile:
-    with pytest.raises(importer.UnreadableFile) as caught:
-        importer.read_file(data, name)
+def reason(data: bytes, name: str = "fichier.json") -> reading.UnreadableFile:
+    with pytest.raises(reading.UnreadableFile) as caught:
+        reading.read_file(data, name)
     return caught.value
 
 
@@ -42,7 +41,7 @@ def test_a_five_thousand_deep_object_is_refused_with_its_line():
 
 def test_brackets_inside_texts_do_not_count_as_depth():
     records = [{"uai": "0860001J", "nom": "[" * 50 + "{" * 50}]
-    raw = importer.read_file(json.dumps(records).encode(), "x.json")
+    raw = reading.read_file(json.dumps(records).encode(), "x.json")
     assert raw.cells["c1"][0] == "[" * 50 + "{" * 50
 
 
@@ -70,7 +69,7 @@ def test_a_foreign_key_given_as_a_list_or_an_object_is_read_as_a_value():
         {"model": "annuaire.ecole", "pk": 2, "fields": {"nom": "B", "departement": {"id": 86}}},
         {"model": "annuaire.ecole", "pk": 3, "fields": {"nom": "C", "departement": 86}},
     ]
-    raw = importer.read_file(json.dumps(fixture).encode(), "fixture.json")
+    raw = reading.read_file(json.dumps(fixture).encode(), "fixture.json")
     assert raw.row_count == 3 and "departement.numero" in raw.headers
 
 
@@ -82,7 +81,7 @@ def test_malformed_json_names_its_line_and_column_in_french():
 
 def test_json_shapes_through_validation_write_nothing(db_engine):
     data = b"[" * 100_000 + b"]" * 100_000
-    result = importer.import_file(db_engine, data, "profond.json")
+    result = service.import_file(db_engine, data, "profond.json")
     assert not result.written
     [problem] = result.report.issues.to_dicts()
     assert problem["regle"] == "fichier lisible" and problem["ligne"] == 1 and "niveaux" in problem["explication"]
@@ -105,7 +104,7 @@ def test_mixed_encodings_are_refused_naming_the_lines_of_each(db_engine):
     rows = [f"{s['uai']};{s['nom']};{s['type']};{s['secteur']};{s['commune_insee']}\r\n" for s in SCHOOLS]
     data = (";".join(SCHOOL_HEADER) + "\r\n").encode() + rows[0].encode("utf-8") + rows[1].encode("cp1252") \
         + rows[2].encode("utf-8") + rows[3].encode("cp1252")
-    result = importer.import_file(db_engine, data, "melange.csv")
+    result = service.import_file(db_engine, data, "melange.csv")
     assert not result.written
     [problem] = result.report.issues.to_dicts()
     assert problem["ligne"] == 2
@@ -116,7 +115,7 @@ def test_mixed_encodings_are_refused_naming_the_lines_of_each(db_engine):
 
 def test_a_file_wholly_in_windows_1252_is_still_read():
     data = csv_bytes(SCHOOL_HEADER, [[s[c] for c in SCHOOL_HEADER] for s in SCHOOLS], encoding="cp1252")
-    raw = importer.read_file(data, "ecoles.csv")
+    raw = reading.read_file(data, "ecoles.csv")
     assert raw.description.startswith("CSV, Windows-1252") and raw.cells["c1"][2] == "Collège Saint-Exupéry"
 
 
@@ -138,7 +137,7 @@ def test_bidi_overrides_and_zero_width_characters_are_removed_and_counted(db_eng
     rows = [[s[c] for c in SCHOOL_HEADER] for s in SCHOOLS]
     rows[0][1] = "Coll\u202eège\u202c Les\u200b Castors"
     rows[1][1] = "\u2066Lycée\u2069 professionnel\u200d du\u2060 Clain\ufeff\u200f"
-    result = importer.import_file(db_engine, csv_bytes(SCHOOL_HEADER, rows), "ecoles.csv")
+    result = service.import_file(db_engine, csv_bytes(SCHOOL_HEADER, rows), "ecoles.csv")
     assert result.written
     warnings = [p for p in result.report.issues.to_dicts() if p["regle"] == "caractère de contrôle"]
     assert [(w["ligne"], w["colonne"]) for w in warnings] == [(2, "nom"), (3, "nom")]
@@ -151,7 +150,7 @@ def test_bidi_overrides_and_zero_width_characters_are_removed_and_counted(db_eng
 
 def test_french_spaces_are_kept():
     data = csv_bytes(["uai", "mois", "effectif", "eleves_absenteistes"], [["0860001J", "2015-01", "1\u202f020", "2\u00a0"]])
-    raw = importer.read_file(data, "a.csv")
+    raw = reading.read_file(data, "a.csv")
     assert raw.control_count == 0 and raw.cells["c2"][0] == "1\u202f020"
 
 

@@ -16,7 +16,7 @@ import polars as pl
 import pytest
 from sqlalchemy import insert, select
 
-from dashboard import importer
+from dashboard.importer import report, service
 from dashboard.store import db
 from tests.support import ROOT
 from tests.support.importer import csv_bytes
@@ -36,7 +36,7 @@ def schools(engine) -> dict[str, dict]:
 
 
 def warnings(result, rule: str) -> list[str]:
-    found = result.report.issues.filter((pl.col("regle") == rule) & (pl.col("gravite") == importer.WARNING))
+    found = result.report.issues.filter((pl.col("regle") == rule) & (pl.col("gravite") == report.WARNING))
     return found["explication"].to_list()
 
 
@@ -52,7 +52,7 @@ def test_multi_site_rows_of_the_academie_become_one_school_each(db_engine):
         ["0860003L", "Collège Sainte-Marie", "Collège", "Privé", "86165", "086", "", "1", "340", "COLLEGE"],
         ["0860001J", "Collège Jean Moulin", "Collège", "Public", "86194", "086", "REP", "0", "340", "COLLEGE"],
     ], encoding="cp1252")
-    result = importer.import_file(db_engine, data, "annuaire.csv")
+    result = service.import_file(db_engine, data, "annuaire.csv")
     assert result.written, result.report.as_text()
     assert result.counts.added == 3
     stored = schools(db_engine)
@@ -66,7 +66,7 @@ def test_multi_site_rows_of_the_academie_become_one_school_each(db_engine):
     assert "1 établissement figure sur plusieurs lignes identiques" in alike and "0860001J : ligne 2 retenue" in alike
     assert dict(result.report.set_aside) == {"sites secondaires d'un même établissement": 2,
                                              "lignes répétées d'un même établissement": 1}
-    again = importer.import_file(db_engine, data, "annuaire.csv")
+    again = service.import_file(db_engine, data, "annuaire.csv")
     assert again.written and not again.counts.any_change
 
 
@@ -75,7 +75,7 @@ def test_two_different_rows_for_one_uai_without_the_flag_are_still_refused(db_en
         ["0860001J", "Collège Jean Moulin", "Collège", "Public", "86194", "086", "", "0", "340", "COLLEGE"],
         ["0860001J", "Collège Jean Zay", "Collège", "Public", "86194", "086", "", "0", "340", "COLLEGE"],
     ])
-    result = importer.import_file(db_engine, data, "annuaire.csv")
+    result = service.import_file(db_engine, data, "annuaire.csv")
     assert not result.written
     assert result.report.issues.filter(pl.col("regle") == "lignes en conflit")["ligne"].to_list() == [3]
 
@@ -102,7 +102,7 @@ def rennes_engine(bare_engine):
 
 def test_the_real_directory_imports_with_one_school_per_uai_twice(rennes_engine):
     data = SAMPLE.read_bytes()
-    first = importer.import_file(rennes_engine, data, SAMPLE.name)
+    first = service.import_file(rennes_engine, data, SAMPLE.name)
     assert first.written, first.report.as_text(20)
     assert dict(first.report.set_aside) == {"hors champ": 33, "sites secondaires d'un même établissement": 3}
     assert first.counts.added == 210 - 33 - 3
@@ -114,6 +114,6 @@ def test_the_real_directory_imports_with_one_school_per_uai_twice(rennes_engine)
         "Lycée polyvalent Institution Saint-Malo La Providence", "LPO")
     assert (stored["0350852L"]["nom"], stored["0350852L"]["commune_insee"]) == ("Collège Saint-Joseph", "35047")
     assert (stored["0350778F"]["nom"], stored["0350778F"]["commune_insee"]) == ("Lycée Assomption", "35238")
-    second = importer.import_file(rennes_engine, data, SAMPLE.name)
+    second = service.import_file(rennes_engine, data, SAMPLE.name)
     assert second.written and not second.counts.any_change
     assert schools(rennes_engine) == stored

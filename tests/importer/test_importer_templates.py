@@ -9,9 +9,8 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from dashboard import importer
-from dashboard.importer import template_codes
-from dashboard.store import db
+from dashboard.importer import contracts, service, template_codes, templates
+from dashboard.store import database
 from tests.support.libreoffice import office_files
 
 YEAR = "2016-2017"
@@ -39,18 +38,18 @@ def list_values(book, formula: str) -> list:
 
 
 def test_the_list_of_territories_of_a_year(codes):
-    text = importer.territories_csv(codes).decode("utf-8-sig").splitlines()
+    text = templates.territories_csv(codes).decode("utf-8-sig").splitlines()
     assert text[0] == "Code;Nom;Niveau;Code du territoire parent;Territoire parent"
     assert len(text) == 1 + 1 + 4 + 10 + 14
     assert "R17-ROY;Royan;Réseau FOQUALE;P17-RJO;Royan–Jonzac" in text
-    assert importer.territories_filename(codes, "xlsx") == "territoires-2016-2017.xlsx"
-    sheet = workbook(importer.territories_xlsx(codes))["Liste des territoires"]
+    assert templates.territories_filename(codes, "xlsx") == "territoires-2016-2017.xlsx"
+    sheet = workbook(templates.territories_xlsx(codes))["Liste des territoires"]
     assert [c.value for c in sheet[1]] == ["Code", "Nom", "Niveau", "Code du territoire parent", "Territoire parent"]
 
 
-@pytest.mark.parametrize("kind", importer.KINDS)
+@pytest.mark.parametrize("kind", contracts.KINDS)
 def test_every_template_lists_the_territories_and_holds_no_formula(codes, kind):
-    book = workbook(importer.template_xlsx(kind, codes))
+    book = workbook(templates.template_xlsx(kind, codes))
     assert book.sheetnames == [kind, "Explications", "Liste des territoires", "Listes"]
     assert book["Listes"].sheet_state == "hidden"
     assert book["Liste des territoires"]["A7"].value == "P16-ANG"
@@ -59,7 +58,7 @@ def test_every_template_lists_the_territories_and_holds_no_formula(codes, kind):
 
 
 def test_drop_down_lists_of_a_bilan(codes):
-    book = workbook(importer.template_xlsx("bilans", codes))
+    book = workbook(templates.template_xlsx("bilans", codes))
     sheet = book["bilans"]
     header = [c.value for c in sheet[1]]
     found = validations(sheet)
@@ -79,25 +78,25 @@ def test_drop_down_lists_of_a_bilan(codes):
 
 
 def test_drop_down_lists_of_targets_schools_and_referents(codes):
-    book = workbook(importer.template_xlsx("objectifs", codes))
+    book = workbook(templates.template_xlsx("objectifs", codes))
     target = validations(book["objectifs"])["B"]
     assert list_values(book, target.formula1)[:2] == ["ACAD", "16"] and len(list_values(book, target.formula1)) == 29
-    book = workbook(importer.template_xlsx("etablissements", codes))
+    book = workbook(templates.template_xlsx("etablissements", codes))
     found = validations(book["etablissements"])
     assert list_values(book, found["C"].formula1) == ["COLLEGE", "LGT", "LP", "LPO", "EREA", "AUTRE"]
     assert found["G"].allow_blank  # the network of a school is optional
-    book = workbook(importer.template_xlsx("referents", codes))
+    book = workbook(templates.template_xlsx("referents", codes))
     assert "CPE" in list_values(book, validations(book["referents"])["C"].formula1)
 
 
 @pytest.mark.parametrize("kind", ["etablissements", "bilans", "objectifs", "mlds_sites"])
 def test_templates_with_codes_are_valid_files_of_their_kind(engine, codes, kind):
-    checked = importer.validate(engine, importer.template_xlsx(kind, codes), "modele.xlsx")
+    checked = service.validate(engine, templates.template_xlsx(kind, codes), "modele.xlsx")
     assert checked.kind == kind and checked.ok, checked.report.as_text()
 
 
 def test_the_prefilled_bilans_of_a_period_filled_in_and_imported(engine, codes):
-    book = workbook(importer.template_xlsx("bilans", codes, "2016-12-31"))
+    book = workbook(templates.template_xlsx("bilans", codes, "2016-12-31"))
     sheet = book["bilans"]
     header = [c.value for c in sheet[1]]
     assert header[:4] == ["annee_scolaire", "periode_fin", "reseau_code", "reseau_nom"]
@@ -105,17 +104,17 @@ def test_the_prefilled_bilans_of_a_period_filled_in_and_imported(engine, codes):
     assert len(rows) == 14 and ("R17-JON", "Haute-Saintonge") in [(r[2], r[3]) for r in rows]
     assert {r[1].date().isoformat() for r in rows} == {"2016-12-31"}
     assert sheet["B2"].number_format == "DD/MM/YYYY"
-    empty = importer.validate(engine, importer.template_xlsx("bilans", codes, "2016-12-31"), "bilans.xlsx")
+    empty = service.validate(engine, templates.template_xlsx("bilans", codes, "2016-12-31"), "bilans.xlsx")
     assert not empty.ok  # nothing filled in: every count is missing
     for row in sheet.iter_rows(min_row=2):
         for cell, value in zip(row[4:], (100, 90, 80, 60, 20, 2, 8, 6, 3, 4, 30), strict=True):
             cell.value = value
     buffer = io.BytesIO()
     book.save(buffer)
-    result = importer.import_file(engine, buffer.getvalue(), "bilans-decembre.xlsx")
+    result = service.import_file(engine, buffer.getvalue(), "bilans-decembre.xlsx")
     assert result.written and result.counts.added == 14, result.report.as_text()
     assert result.report.warnings == 0  # the network's name beside its code is not an unknown column
-    assert importer.template_filename("bilans", "xlsx", "2016-12-31") == "modele-bilans-2016-12-31.xlsx"
+    assert templates.template_filename("bilans", "xlsx", "2016-12-31") == "modele-bilans-2016-12-31.xlsx"
 
 
 def test_school_years_offered_run_from_the_data_to_next_year():
@@ -127,12 +126,12 @@ def test_school_years_offered_run_from_the_data_to_next_year():
 
 @office_files("modeles")
 def _office_files(demo_sqlite_url: str) -> dict[str, bytes]:
-    engine = db.make_engine(demo_sqlite_url)
+    engine = database.make_engine(demo_sqlite_url)
     with engine.connect() as conn:
         codes = template_codes.codes_for(conn, YEAR)
     engine.dispose()
-    return {"bilans.xlsx": importer.template_xlsx("bilans", codes, "2016-12-31"),
-            "territoires.xlsx": importer.territories_xlsx(codes)}
+    return {"bilans.xlsx": templates.template_xlsx("bilans", codes, "2016-12-31"),
+            "territoires.xlsx": templates.territories_xlsx(codes)}
 
 
 @pytest.mark.xdist_group("libreoffice")

@@ -17,11 +17,10 @@ import polars as pl
 import pytest
 from sqlalchemy import select
 
-from dashboard import importer
-from dashboard.importer import contracts
+from dashboard.importer import contracts, report, service
 from dashboard.importer import mapping as mappings
 from dashboard.importer.reading import read_file
-from dashboard.store import db, lifecycle
+from dashboard.store import database, db, lifecycle
 from tests.support import cli
 from tests.support.importer import HUMAN, PERIODS, people_csv, people_xlsx
 
@@ -52,7 +51,7 @@ def test_the_issue_file_is_read_column_by_column_as_its_headers_say(engine):
         "raccroches_formation_initiale": "EPLE", "raccroches_apprentissage": "CFA", "raccroches_autres": "Autres",
         "contrats_foquale": "Contrats"}
     assert mappings.unassigned(proposal) == []
-    result = importer.import_file(engine, data, "bilans.csv")
+    result = service.import_file(engine, data, "bilans.csv")
     assert result.kind == "bilans" and result.written, result.report.as_text()
     got = stored_bilan(engine, "R86-POI", "2016-10-31")
     assert {k: got[k] for k in EXPECTED} == EXPECTED
@@ -61,7 +60,7 @@ def test_the_issue_file_is_read_column_by_column_as_its_headers_say(engine):
 
 def test_the_same_table_on_the_second_sheet_of_a_workbook(engine):
     rows = [[r[0], r[1], r[2], *[float(v.replace(",", ".")) for v in r[3:]]] for r in PERIODS]
-    result = importer.import_file(engine, people_xlsx(HUMAN, rows), "bilans.xlsx")
+    result = service.import_file(engine, people_xlsx(HUMAN, rows), "bilans.xlsx")
     assert result.written, result.report.as_text()
     assert "Saisie 2016-2017" in result.report.description
     got = stored_bilan(engine, "R86-POI", "2016-10-31")
@@ -89,7 +88,7 @@ def test_a_header_naming_two_columns_is_left_to_the_user():
 def test_the_kind_proposed_is_the_one_the_report_names(engine):
     header = [*HUMAN[:6], *[f"Colonne {n}" for n in range(7, 15)]]
     data = people_csv(header, [PERIODS[0]])
-    checked = importer.validate(engine, data, "bilans.csv")
+    checked = service.validate(engine, data, "bilans.csv")
     assert checked.kind is None
     assert "S'il s'agit d'un fichier « Bilans bimestriels »" in checked.report.issues["explication"][0]
     assert mappings.proposed_kind(read_file(data, "bilans.csv").headers) == "bilans"
@@ -119,12 +118,12 @@ def plausibility_errors(result) -> list[dict]:
 def test_a_mapping_that_swaps_the_funnel_is_refused_naming_the_columns(engine):
     data = people_csv(HUMAN, PERIODS)
     made = swapped(jeunes_signales="Entretiens", entretiens="Signalés")
-    result = importer.import_file(engine, data, "bilans.csv", mapping=made)
+    result = service.import_file(engine, data, "bilans.csv", mapping=made)
     assert not result.written
     errors = {e["regle"]: e for e in plausibility_errors(result)}
     assert set(errors) == {"contactés ≤ signalés (vraisemblance)", "entretiens ≤ contactés (vraisemblance)"}
     error = errors["contactés ≤ signalés (vraisemblance)"]
-    assert error["gravite"] == importer.ERROR
+    assert error["gravite"] == report.ERROR
     assert error["explication"].startswith("Sur 3 lignes sur 3, il y a plus de jeunes contactés que de jeunes "
                                            "signalés (en cumul depuis le début de l'année scolaire)")
     assert "« Entretiens » (lue comme jeunes_signales)" in error["explication"]
@@ -134,7 +133,7 @@ def test_a_mapping_that_swaps_the_funnel_is_refused_naming_the_columns(engine):
 def test_contracts_above_raccroches_on_most_lines_are_refused(engine):
     made = swapped(contrats_foquale="Signalés", jeunes_signales="Contrats", jeunes_contactes="Solutions",
                    solutions_proposees="Contactés")
-    result = importer.validate(engine, people_csv(HUMAN, PERIODS), "bilans.csv", mapping=made)
+    result = service.validate(engine, people_csv(HUMAN, PERIODS), "bilans.csv", mapping=made)
     rules = {e["regle"] for e in plausibility_errors(result)}
     assert "contrats FOQUALE ≤ raccrochés (vraisemblance)" in rules
     assert not result.ok
@@ -142,10 +141,10 @@ def test_contracts_above_raccroches_on_most_lines_are_refused(engine):
 
 def test_contracts_above_raccroches_on_one_line_only_warn(engine):
     rows = [PERIODS[0][:13] + ["60"], PERIODS[1][:13] + ["0,0"], PERIODS[2]]  # 60 contracts for 43 raccrochés
-    result = importer.validate(engine, people_csv(HUMAN, rows), "bilans.csv")
+    result = service.validate(engine, people_csv(HUMAN, rows), "bilans.csv")
     assert result.ok, result.report.as_text()
     [warning] = result.report.issues.filter(pl.col("regle") == "contrats FOQUALE ≤ raccrochés").to_dicts()
-    assert (warning["ligne"], warning["gravite"], warning["valeur"]) == (3, importer.WARNING, "60 > 43")
+    assert (warning["ligne"], warning["gravite"], warning["valeur"]) == (3, report.WARNING, "60 > 43")
 
 
 def test_absentees_and_enrolment_swapped_are_refused_naming_both(engine):
@@ -153,7 +152,7 @@ def test_absentees_and_enrolment_swapped_are_refused_naming_both(engine):
     rows = [["0860001J", f"2015-{m:02d}", "18", "650"] for m in (1, 2, 3)]
     made = mappings.Mapping("absenteisme", {"uai": "N° UAI", "mois": "Mois", "effectif": "Élèves absentéistes",
                                             "eleves_absenteistes": "Effectif"})
-    result = importer.validate(engine, people_csv(header, rows, "Absentéisme"), "abs.csv", mapping=made)
+    result = service.validate(engine, people_csv(header, rows, "Absentéisme"), "abs.csv", mapping=made)
     [error] = plausibility_errors(result)
     assert "« Effectif » (lue comme eleves_absenteistes)" in error["explication"]
     assert "« Élèves absentéistes » (lue comme effectif)" in error["explication"]
@@ -165,7 +164,7 @@ def test_right_files_break_no_plausibility_rule(demo_engine):
         frame = pl.DataFrame([dict(r) for r in conn.execute(select(db.bilans)).mappings()])
     data = frame.with_columns(pl.col(c).cast(pl.String) for c in db.BILAN_COUNT_COLUMNS).write_csv(
         separator=";").encode()
-    result = importer.validate(demo_engine, data, "demo.csv", "bilans")
+    result = service.validate(demo_engine, data, "demo.csv", "bilans")
     assert plausibility_errors(result) == []
     assert result.report.issues.filter(pl.col("regle") == "contrats FOQUALE ≤ raccrochés").is_empty()
 
@@ -182,15 +181,15 @@ def test_right_files_break_no_plausibility_rule(demo_engine):
 ])
 def test_an_unknown_network_is_answered_with_the_network_it_names(engine, written, hint):
     rows = [PERIODS[0][:2] + [written] + PERIODS[0][3:]]
-    result = importer.validate(engine, people_csv(HUMAN, rows), "bilans.csv")
-    [problem] = result.report.issues.filter(pl.col("gravite") == importer.ERROR).to_dicts()
+    result = service.validate(engine, people_csv(HUMAN, rows), "bilans.csv")
+    [problem] = result.report.issues.filter(pl.col("gravite") == report.ERROR).to_dicts()
     assert hint in problem["explication"]
     assert "La liste des codes de l'année" in problem["explication"]
 
 
 def test_an_unknown_target_territory_names_every_territory_of_that_name(engine):
     data = people_csv(["Année scolaire", "Territoire", "Objectif"], [["2016-2017", "Poitiers", "250"]])
-    [problem] = importer.validate(engine, data, "objectifs.csv").report.issues.to_dicts()
+    [problem] = service.validate(engine, data, "objectifs.csv").report.issues.to_dicts()
     assert "Vouliez-vous dire « P86-POI » (PSAD Poitiers) ou « R86-POI » (Poitiers) ?" in problem["explication"]
 
 
@@ -203,7 +202,7 @@ def run_cli(*args: str):
 
 def test_the_command_line_proposes_refuses_a_swap_and_names_a_saved_mapping(tmp_path):
     url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
-    engine = db.make_engine(url)
+    engine = database.make_engine(url)
     lifecycle.init_database(engine)
     header = [*HUMAN[:7], "Retour lycée", *HUMAN[8:]]
     source = tmp_path / "bilans.csv"

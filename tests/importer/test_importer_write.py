@@ -11,8 +11,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from dashboard import importer
-from dashboard.importer import bulk, writing
+from dashboard.importer import bulk, maintenance, service, templates, writing
 from dashboard.store import db
 from queries.territoires import network_tree
 from tests.support.importer import (
@@ -54,7 +53,7 @@ EXPECTED_BACK = {  # what the database then holds (the table's own column names)
 
 
 def filled_xlsx(kind: str, rows: list[list]) -> bytes:
-    workbook = load_workbook(io.BytesIO(importer.template_xlsx(kind)))
+    workbook = load_workbook(io.BytesIO(templates.template_xlsx(kind)))
     sheet = workbook[kind]
     sheet.delete_rows(2)
     for row in rows:
@@ -66,7 +65,7 @@ def filled_xlsx(kind: str, rows: list[list]) -> bytes:
 
 
 def filled_csv(kind: str, rows: list[list]) -> bytes:
-    header = importer.template_csv(kind).decode("utf-8-sig").splitlines()[0]
+    header = templates.template_csv(kind).decode("utf-8-sig").splitlines()[0]
     lines = [header] + [";".join("" if v is None else str(v) for v in row) for row in rows]
     return ("\r\n".join(lines) + "\r\n").encode("utf-8-sig")
 
@@ -84,7 +83,7 @@ def stored(engine, kind: str) -> list[tuple]:
 @pytest.mark.parametrize("kind", sorted(FILLED))
 def test_round_trip(engine, kind, fmt):
     data = (filled_xlsx if fmt == "xlsx" else filled_csv)(kind, FILLED[kind])
-    result = importer.import_file(engine, data, f"{kind}.{fmt}")
+    result = service.import_file(engine, data, f"{kind}.{fmt}")
     assert result.written, result.report.as_text()
     assert result.kind == kind and result.counts.added == 2
     assert stored(engine, kind) == sorted(EXPECTED_BACK[kind], key=str)
@@ -93,9 +92,9 @@ def test_round_trip(engine, kind, fmt):
 def test_round_trip_territoires(engine):
     change = {insee: {"reseau_nom": "Poitiers-Ville"} for insee in communes_of(engine, "R86-POI")}
     data = territoires_file(engine, annee_debut=2016, change=change)
-    header = importer.template_csv("territoires").decode("utf-8-sig").splitlines()[0]
+    header = templates.template_csv("territoires").decode("utf-8-sig").splitlines()[0]
     assert data.decode().splitlines()[0] == header
-    result = importer.import_file(engine, data, "territoires.csv")
+    result = service.import_file(engine, data, "territoires.csv")
     assert result.written, result.report.as_text()
     assert result.counts.added == 1338
     with engine.connect() as conn:
@@ -106,7 +105,7 @@ def test_round_trip_territoires(engine):
 
 def test_breakdown_replaces_the_default_one(db_engine):
     moved = {"16292": {"reseau_code": "R16-ANG", "reseau_nom": "Angoulême"}}  # Ruffec joins Angoulême
-    result = importer.import_file(db_engine, territoires_file(db_engine, change=moved), "decoupage.csv")
+    result = service.import_file(db_engine, territoires_file(db_engine, change=moved), "decoupage.csv")
     assert result.written, result.report.as_text()
     assert (result.counts.added, result.counts.changed, result.counts.unchanged) == (0, 1, 1337)
     with db_engine.connect() as conn:
@@ -120,9 +119,9 @@ def test_breakdown_replaces_the_default_one(db_engine):
 
 def test_reimport_changes_nothing(engine):
     data = bilans_file(bilan(), bilan(periode="2014-12-31"), bilan(reseau="R16-ANG"))
-    first = importer.import_file(engine, data, "bilans.csv", utilisateur="saio")
+    first = service.import_file(engine, data, "bilans.csv", utilisateur="saio")
     before = snapshot(engine)
-    second = importer.import_file(engine, data, "bilans.csv", utilisateur="saio")
+    second = service.import_file(engine, data, "bilans.csv", utilisateur="saio")
     assert (first.counts.added, first.counts.changed) == (3, 0)
     assert (second.counts.added, second.counts.changed, second.counts.unchanged) == (0, 0, 3)
     after = snapshot(engine)
@@ -132,9 +131,9 @@ def test_reimport_changes_nothing(engine):
 
 
 def test_corrected_file_replaces_rows_and_counts_them(engine):
-    importer.import_file(engine, bilans_file(bilan(), bilan(periode="2014-12-31")), "v1.csv")
+    service.import_file(engine, bilans_file(bilan(), bilan(periode="2014-12-31")), "v1.csv")
     corrected = bilans_file(bilan(contrats_foquale=31), bilan(periode="2014-12-31"), bilan(periode="2015-02-28"))
-    result = importer.import_file(engine, corrected, "v2.csv")
+    result = service.import_file(engine, corrected, "v2.csv")
     assert (result.counts.added, result.counts.changed, result.counts.unchanged) == (1, 1, 1)
     assert "1 ligne ajoutée, 1 modifiée, 1 inchangée" in result.summary()
     values = {r["periode_fin"]: r["contrats_foquale"] for r in table_rows(engine, "bilans")}
@@ -143,31 +142,31 @@ def test_corrected_file_replaces_rows_and_counts_them(engine):
 
 def test_import_is_logged(engine):
     data = absences_file(absence(), absence(uai="0160003S"))
-    importer.import_file(engine, data, "absences janvier.csv", utilisateur="marie.curie")
+    service.import_file(engine, data, "absences janvier.csv", utilisateur="marie.curie")
     [log] = table_rows(engine, "import_log")
     assert log["utilisateur"] == "marie.curie" and log["fichier"] == "absences janvier.csv"
     assert log["sha256"] == hashlib.sha256(data).hexdigest() and log["type_fichier"] == "absenteisme"
     assert (log["lignes"], log["ajoutees"], log["modifiees"], log["inchangees"]) == (2, 2, 0, 0)
     assert log["horodatage"] is not None
-    assert importer.recent_imports(engine).height == 1
+    assert maintenance.recent_imports(engine).height == 1
 
 
 def test_version_changes_only_when_rows_change(engine):
     with engine.connect() as conn:
         assert db.get_meta(conn, "version") is None
-    importer.import_file(engine, bilans_file(bilan()), "b.csv")
+    service.import_file(engine, bilans_file(bilan()), "b.csv")
     version = snapshot(engine)["version"][0]
     assert version is not None
-    importer.import_file(engine, bilans_file(bilan()), "b.csv")
+    service.import_file(engine, bilans_file(bilan()), "b.csv")
     assert snapshot(engine)["version"][0] == version
-    importer.import_file(engine, bilans_file(bilan(contrats_foquale=1)), "b.csv")
+    service.import_file(engine, bilans_file(bilan(contrats_foquale=1)), "b.csv")
     assert snapshot(engine)["version"][0] != version
 
 
 def test_refused_and_dry_run_write_nothing(engine):
     before = snapshot(engine)
-    refused = importer.import_file(engine, bilans_file(bilan(entretiens=-1)), "b.csv")
-    dry = importer.import_file(engine, bilans_file(bilan()), "b.csv", dry_run=True)
+    refused = service.import_file(engine, bilans_file(bilan(entretiens=-1)), "b.csv")
+    dry = service.import_file(engine, bilans_file(bilan()), "b.csv", dry_run=True)
     assert not refused.written and not dry.written and dry.report.ok
     assert snapshot(engine) == before
     assert "Rien n'a été écrit" in refused.summary() and "Vérification seule" in dry.summary()
@@ -182,7 +181,7 @@ def boom(*_args, **_kwargs):
 
 @pytest.mark.parametrize("target", ["log_import", "update_rows"])
 def test_failure_midway_leaves_the_database_unchanged(db_engine, monkeypatch, target):
-    importer.import_file(db_engine, bilans_file(bilan()), "v1.csv")
+    service.import_file(db_engine, bilans_file(bilan()), "v1.csv")
     before = snapshot(db_engine)
     if target == "log_import":  # after the table was written
         monkeypatch.setattr(writing, "log_import", boom)
@@ -190,7 +189,7 @@ def test_failure_midway_leaves_the_database_unchanged(db_engine, monkeypatch, ta
         monkeypatch.setattr(bulk, "update_rows", boom)
     data = bilans_file(bilan(contrats_foquale=31), bilan(periode="2014-12-31"), bilan(reseau="R16-ANG"))
     with pytest.raises(RuntimeError):
-        importer.import_file(db_engine, data, "v2.csv")
+        service.import_file(db_engine, data, "v2.csv")
     assert snapshot(db_engine) == before
 
 
@@ -243,12 +242,12 @@ def build(rows, sep, encoding, keep_every_column) -> bytes:
 def test_any_file_imports_completely_or_changes_nothing(db_engine, spec):
     data = build(*spec)
     before = snapshot(db_engine)
-    result = importer.import_file(db_engine, data, "aleatoire.csv")
+    result = service.import_file(db_engine, data, "aleatoire.csv")
     after = snapshot(db_engine)
     if not result.written:
         assert after == before
         return
-    checked = importer.validate(db_engine, data, "aleatoire.csv")
+    checked = service.validate(db_engine, data, "aleatoire.csv")
     keys = {(r["reseau_code"], r["periode_fin"]) for r in checked.rows.iter_rows(named=True)}
     expected = {(r["reseau_code"], r["periode_fin"]): tuple(r[c] for c in BILAN_HEADER[3:])
                 for r in checked.rows.iter_rows(named=True)}
@@ -264,13 +263,13 @@ def test_any_file_imports_completely_or_changes_nothing(db_engine, spec):
 
 
 def test_clear_demo_data_only_while_demo(engine):
-    importer.import_file(engine, bilans_file(bilan()), "b.csv")
-    assert importer.clear_demo_data(engine) == {}  # real data: nothing is deleted
+    service.import_file(engine, bilans_file(bilan()), "b.csv")
+    assert maintenance.clear_demo_data(engine) == {}  # real data: nothing is deleted
     assert len(table_rows(engine, "bilans")) == 1
     with engine.begin() as conn:
         db.set_meta(conn, "demo", "1")
     version = snapshot(engine)["version"][0]
-    deleted = importer.clear_demo_data(engine)
+    deleted = maintenance.clear_demo_data(engine)
     assert deleted["bilans"] == 1 and deleted["etablissements"] == len(SCHOOLS)
     after = snapshot(engine)
     assert after["bilans"] == [] and after["etablissements"] == [] and after["version"][0] != version

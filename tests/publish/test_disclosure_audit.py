@@ -14,7 +14,8 @@ from sqlalchemy import select, update
 
 from dashboard.disclosure import audit, cells, suppression
 from dashboard.disclosure.cells import Key, YearData
-from dashboard.store import db
+from dashboard.disclosure.locality import Locality
+from dashboard.store import database, db
 from tests.support import cli
 
 ANNEE = "2016-2017"
@@ -147,7 +148,7 @@ def _with_locality(flows: dict, territories: dict):
     year = _year(flows, territories)
     data = {ANNEE: year}
     published = cells.with_atoms(cells.year_cells(year, data))
-    return published, audit.Locality(published, cells.truth(data), cells.department_grouping(data))
+    return published, Locality(published, cells.truth(data), cells.department_grouping(data))
 
 
 def _zero_pinned_locally() -> tuple:
@@ -191,7 +192,7 @@ def test_at_national_scale_the_values_settled_near_their_department_are_those_th
     recomputable are exactly those the whole system's audit reports."""
     flows, territories, rng = case
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(audit, "WIDE_FROM_GROUPS", 2)
+        patch.setattr("dashboard.disclosure.locality.WIDE_FROM_GROUPS", 2)
         published, locality = _with_locality(flows, territories)
         assert locality.wide
         atoms = sorted({c.atom for c in published if c.count})
@@ -207,7 +208,7 @@ def test_the_suppression_by_department_is_proven_by_the_whole_system(case):
     departments held at their true values): the whole system's audit still finds nothing."""
     flows, territories, _rng = case
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(audit, "WIDE_FROM_GROUPS", 2)
+        patch.setattr("dashboard.disclosure.locality.WIDE_FROM_GROUPS", 2)
         published, locality = _with_locality(flows, territories)
         assert locality.wide
         decision = suppression.decide(published, ANNEE, territories, {}, limit=5, width=3, locality=locality)
@@ -242,7 +243,7 @@ def test_every_demonstration_year_passes_the_audit(demo_url):
     from queries import secret_store as store
     from queries import territoires as tq
 
-    engine = db.make_engine(demo_url)
+    engine = database.make_engine(demo_url)
     with engine.connect() as conn:
         for annee in tq.school_years(conn):
             decision = secrecy.decision(conn, annee)
@@ -262,7 +263,7 @@ def test_the_audit_command_finds_nothing_recomputable_in_any_demonstration_year(
     absenteeism — not one masked value recomputable."""
     from queries import territoires as tq
 
-    engine = db.make_engine(demo_url)
+    engine = database.make_engine(demo_url)
     with engine.connect() as conn:
         years = tq.school_years(conn)
     engine.dispose()
@@ -292,7 +293,7 @@ def test_audit_command(demo_url, tmp_path):
     copy = tmp_path / "copie.sqlite"
     shutil.copy(demo_url.split("///", 1)[1], copy)
     url = f"sqlite:///{copy}"
-    engine = db.make_engine(url)
+    engine = database.make_engine(url)
     table = db.decisions_secret
     with engine.begin() as conn:
         where = (table.c.sujet == "raccrochage") & (table.c.annee_scolaire == ANNEE)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard import disclosure, fmt
+from dashboard import fmt
 from dashboard.access.scope import Scope
+from dashboard.disclosure import marks as disclosure_marks
 from dashboard.publish import keyfigures
 from queries import raccrochage as q
 from queries.statuses import Status
@@ -33,16 +34,16 @@ def test_contracts_per_100_raccroches_is_a_declared_figure(situation):
 def test_contracts_per_100_raccroches_masked_with_either_count(situation, masked):
     row = {**situation, "masque_complementaire": [*situation["masque_complementaire"], masked]}
     shown, marks = q.published_row(row)
-    assert shown["contrats_pour_100"] is None and marks["contrats_pour_100"] == disclosure.SECONDARY
+    assert shown["contrats_pour_100"] is None and marks["contrats_pour_100"] == disclosure_marks.SECONDARY
     tile = keyfigures.key_figures(row, shown, marks)["contrats_pour_100"]
-    assert tile.value == disclosure.SECONDARY_LABEL and tile.number is None and tile.mark == disclosure.SECONDARY
+    assert tile.value == disclosure_marks.SECONDARY_LABEL and tile.number is None and tile.mark == disclosure_marks.SECONDARY
 
 
 def test_a_masked_change_carries_its_mark(situation):
     row = {**situation, "masque_complementaire": ["jeunes_signales_n1"]}
     shown, marks = q.published_row(row)
     tile = keyfigures.key_figures(row, shown, marks)["jeunes_signales"]
-    assert tile.delta is None and tile.change_mark == disclosure.PRIMARY
+    assert tile.delta is None and tile.change_mark == disclosure_marks.PRIMARY
 
 
 def test_every_selection_names_a_figure_of_the_model(situation):

@@ -20,7 +20,7 @@ from dashboard.lettre import content as parts
 from dashboard.lettre import html as letter_html
 from dashboard.lettre import letter, pdf, recipients, sending, store
 from dashboard.publish import figures
-from dashboard.store import db
+from dashboard.store import database, db
 from queries import figures as figures_query
 from queries import territoires as tq
 from tests.support import cli
@@ -48,7 +48,7 @@ def published(databases, tmp_path_factory):
     """A private demonstration database with its recipients and letter n° 1 published (bilan au
     30 avril 2017): (engine, letter row)."""
     url = databases.sqlite.copy("demo", tmp_path_factory.mktemp("lettre"))
-    engine = db.make_engine(url)
+    engine = database.make_engine(url)
     recipients.replace(engine, EDITOR, RECIPIENTS.encode("utf-8"))
     store.save_draft(engine, EDITOR, OPEN_YEAR, OPEN_PERIOD, BLOCKS)
     row = store.publish(engine, EDITOR, OPEN_YEAR, OPEN_PERIOD)
@@ -88,11 +88,11 @@ def _export(engine, code: str, annee: str) -> dict:
 
 
 def _assert_same(item: dict, export: dict) -> None:
-    from dashboard import publish
+    from dashboard.publish import text as publish_text
 
     key = item["cle"]
     line = export["lines"][key]
-    assert item["texte"] == publish.cell_text(line.column, line.value, line.mark), key
+    assert item["texte"] == publish_text.cell_text(line.column, line.value, line.mark), key
     if key in export["secret"]:
         assert item["valeur"] is None and item["secret"] == export["secret"][key], key
     else:
@@ -422,7 +422,7 @@ def test_cli_as_a_process_writes_the_pdf(writable_demo_url, tmp_path):
 def test_a_draft_overtaken_by_a_new_bilan_is_offered_again(writable_demo_url):
     from sqlalchemy import insert
 
-    engine = db.make_engine(writable_demo_url)
+    engine = database.make_engine(writable_demo_url)
     try:
         store.save_draft(engine, EDITOR, OPEN_YEAR, OPEN_PERIOD, BLOCKS)
         with engine.begin() as conn:  # the June bilan of one network arrives before the publication

@@ -9,12 +9,15 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from dashboard import fmt, schoolyear, slides
+from dashboard import fmt, schoolyear
 from dashboard.access.scope import Scope
 from dashboard.charts import raccrochage as rc
-from dashboard.slides import series
+from dashboard.slides import content as slides_content
+from dashboard.slides import deck as slides_deck
+from dashboard.slides import series, workbook
 from queries import raccrochage as rq
 from queries import raccrochage_position as position
+from queries import raccrochage_rules, raccrochage_series
 from tests.support.decks import categories, charts_of, open_deck, series_values, slide_texts
 
 OPEN, CLOSED = "2016-2017", "2015-2016"
@@ -23,9 +26,9 @@ SCOPE = Scope.full("test")
 
 def _deck(engine, code: str, annee: str) -> dict:
     with engine.connect() as conn:
-        content = slides.gather(conn, SCOPE, code, annee, with_map=False)
+        content = slides_content.gather(conn, SCOPE, code, annee, with_map=False)
         detail = rq.detail(conn, SCOPE, code, annee)
-    return {"content": content, "prs": open_deck(slides.render(content)), "detail": detail}
+    return {"content": content, "prs": open_deck(slides_deck.render(content)), "detail": detail}
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +37,7 @@ def late_psad(demo_engine):
 
 
 def _slide(deck, key):
-    plan = slides.slide_plan(deck["content"])
+    plan = slides_deck.slide_plan(deck["content"])
     return list(deck["prs"].slides)[plan.index(key)]
 
 
@@ -52,7 +55,7 @@ def test_the_deck_trajectory_draws_the_numbers_of_its_text(late_psad):
     # the expected level at each network's own date: a point at the last period, the panel's figure
     expected = values[series.OWN_DATE_TARGET_NAME]
     assert [v for v in expected if v is not None] == [round(s["attendu"])]
-    assert categories(chart)[expected.index(round(s["attendu"]))] == rq.slot_label(s["rang"])
+    assert categories(chart)[expected.index(round(s["attendu"]))] == raccrochage_rules.slot_label(s["rang"])
     assert f"{series.OWN_DATE_TARGET_NAME} {fmt.integer(s['attendu'])}" in text
     # last year at the same dates: a point, the panel's figure
     own = series.own_dates(content)
@@ -68,7 +71,7 @@ def test_the_deck_trajectory_draws_the_numbers_of_its_text(late_psad):
 
 def test_the_trajectoire_sheet_holds_the_own_date_points(late_psad):
     content = late_psad["content"]
-    sheet = load_workbook(io.BytesIO(slides.figures_xlsx(content)))[series.trajectory_sheet(content.situation["phase"])]
+    sheet = load_workbook(io.BytesIO(workbook.xlsx_bytes(content)))[series.trajectory_sheet(content.situation["phase"])]
     header = [c.value for c in sheet[1]]
     assert series.OWN_DATE_TARGET_NAME in header
     column = header.index(series.OWN_DATE_TARGET_NAME)
@@ -92,14 +95,14 @@ def test_an_up_to_date_territory_keeps_plain_lines(demo_engine):
     """Vienne in 2016-2017 (open, every network at the latest bilan): the trajectory is one plain
     line, the query's expected levels rounded as shown."""
     with demo_engine.connect() as conn:
-        content = slides.gather(conn, SCOPE, "86", OPEN, with_map=False)
-        target = rq.target_trajectory(conn, SCOPE, "86", OPEN)
+        content = slides_content.gather(conn, SCOPE, "86", OPEN, with_map=False)
+        target = raccrochage_series.target_trajectory(conn, SCOPE, "86", OPEN)
     assert content.situation["phase"] == position.OPEN and series.own_dates(content) is None
-    chart = charts_of(open_deck(slides.render(content)).slides[3])[0]
+    chart = charts_of(open_deck(slides_deck.render(content)).slides[3])[0]
     values = series_values(chart)
     assert series.OWN_DATE_TARGET_NAME not in values
     expected = dict(zip(target["rang"].to_list(), target["attendu"].to_list(), strict=True))
-    labels = {rq.slot_label(r): round(v) for r, v in expected.items()}
+    labels = {raccrochage_rules.slot_label(r): round(v) for r, v in expected.items()}
     assert values[series.TARGET_NAME] == [labels.get(c) for c in categories(chart)]
 
 
@@ -142,8 +145,8 @@ def test_a_closed_year_workbook_never_speaks_of_a_trajectory(demo_engine, kind):
     """The deck's workbook of a closed year: the chart of slide 4 in a sheet named for the target
     (``series.trajectory_sheet``), and no sheet name, header or cell about a trajectory."""
     with demo_engine.connect() as conn:
-        content = slides.gather(conn, SCOPE, KINDS[kind], CLOSED, with_map=False)
-    book = load_workbook(io.BytesIO(slides.figures_xlsx(content)))
+        content = slides_content.gather(conn, SCOPE, KINDS[kind], CLOSED, with_map=False)
+    book = load_workbook(io.BytesIO(workbook.xlsx_bytes(content)))
     name = series.trajectory_sheet(content.situation["phase"])
     assert name == "Objectif" and name in book.sheetnames and "Trajectoire" not in book.sheetnames
     header = [c.value for c in book[name][1]]
@@ -166,7 +169,7 @@ def closed_acad(demo_engine):
 def test_a_closed_year_deck_table_gives_the_gap_to_the_target(closed_acad):
     content = closed_acad["content"]
     assert position.is_closed(content.situation["phase"])
-    plan = slides.slide_plan(content)
+    plan = slides_deck.slide_plan(content)
     for key in ("territoires", "reseaux"):
         slide = list(closed_acad["prs"].slides)[plan.index(key)]
         title = slide_texts(slide)[0]
@@ -183,7 +186,7 @@ def test_a_closed_year_workbook_and_export_say_sans_objet(demo_engine, closed_ac
     from dashboard.publish import figures, records
     from queries import figures as figures_query
 
-    book = load_workbook(io.BytesIO(slides.figures_xlsx(closed_acad["content"])))
+    book = load_workbook(io.BytesIO(workbook.xlsx_bytes(closed_acad["content"])))
     header = [c.value for c in book["Territoires"][1]]
     assert "Écart à l'objectif" in header and "Écart à la trajectoire" not in header
     with demo_engine.connect() as conn:

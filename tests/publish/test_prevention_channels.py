@@ -16,18 +16,25 @@ import polars as pl
 import pytest
 from openpyxl import load_workbook
 
-from dashboard import disclosure, fmt, publish, slides
+from dashboard import fmt
 from dashboard.access.scope import ACADEMIE, Scope
 from dashboard.charts import carte as carte_charts
 from dashboard.charts import comparer as comparer_charts
 from dashboard.charts import prevention as charts
 from dashboard.charts import prevention_tables as tables
+from dashboard.disclosure import marks as disclosure_marks
+from dashboard.disclosure import rule
 from dashboard.publish import catalog
+from dashboard.publish import text as publish_text
 from dashboard.publish.columns import Kind
 from dashboard.publish.figures import flatten, render
+from dashboard.slides import content as slides_content
+from dashboard.slides import deck
 from dashboard.slides import prevention as deck_prevention
-from dashboard.store import db
+from dashboard.slides import workbook as slides_workbook
+from dashboard.store import database
 from queries import carte as qc
+from queries import carte_values
 from queries import comparer as qcmp
 from queries import prevention as q
 from queries import prevention_figures as pf
@@ -77,11 +84,11 @@ def test_export_is_the_territory_row_of_the_page(demo_engine, annee):
             assert (figures["mlds_sites"], figures["mlds_places"]) == (totals["sites"], totals["places"])
             for key in figures["masque"]:
                 assert flatten(figures)[key] is None, (code, key)
-            marks = disclosure.decode_marks(row["cellules_masquees"])
+            marks = disclosure_marks.decode_marks(row["cellules_masquees"])
             for count in q.CHAIN_LABELS:
                 if row[f"masque_{count}"]:  # « < 5 » for a small count, « s » to protect another one
                     assert figures["secret"][count] == marks[count]
-                    assert figures["secret"][f"{count}_pour_1000"] == disclosure.SECONDARY
+                    assert figures["secret"][f"{count}_pour_1000"] == disclosure_marks.SECONDARY
 
 
 def test_masked_figures_in_the_export_files(demo_engine):
@@ -89,7 +96,7 @@ def test_masked_figures_in_the_export_files(demo_engine):
     with demo_engine.connect() as conn:
         figures = territory_figures(conn, FULL, "R86-SVI", CURRENT)
     assert figures["signalements_plateforme"] is None
-    assert figures["secret"]["signalements_plateforme"] == disclosure.PRIMARY
+    assert figures["secret"]["signalements_plateforme"] == disclosure_marks.PRIMARY
     data = json.loads(render(figures, ".json"))
     assert data["signalements_plateforme"] is None and data["secret"]["signalements_plateforme"] == "< 5"
     assert data["eleves_reperes_pour_1000"] == round(figures["eleves_reperes_pour_1000"], 1)
@@ -131,10 +138,10 @@ def test_level_values_keep_to_the_scope(demo_engine):
     ien = Scope.for_role("ien-io", "79", "ien79")
     with demo_engine.connect() as conn:
         assert sorted(pf.level_values(conn, ien, CLOSED, "reseau")["territoire_code"]) == ["R79-BRE", "R79-NIO"]
-        values = qc.indicator_values(conn, ien, "79", CLOSED, "reseau", "couverture_referents")
+        values = carte_values.indicator_values(conn, ien, "79", CLOSED, "reseau", "couverture_referents")
     states = dict(values.select("code", "etat").iter_rows())
-    assert states["R79-NIO"] == qc.OK and states["R17-LRO"] == qc.OUT_OF_SCOPE
-    assert values.filter(pl.col("etat") == qc.OUT_OF_SCOPE)["valeur"].null_count() == 12
+    assert states["R79-NIO"] == carte_values.OK and states["R17-LRO"] == carte_values.OUT_OF_SCOPE
+    assert values.filter(pl.col("etat") == carte_values.OUT_OF_SCOPE)["valeur"].null_count() == 12
 
 
 # --- comparison -------------------------------------------------------------------------------------
@@ -173,7 +180,7 @@ def test_map_classes_and_hover_texts(demo_engine):
     table = carte_charts.values_table(data.values, data.indicator, data.label)
     assert table.columns[2].kind == Kind.NUMBER and table.columns[2].places == 1 and table.sources == (
         "prevention", "absenteisme")
-    row = data.values.filter(pl.col("etat") == qc.OK).row(0, named=True)
+    row = data.values.filter(pl.col("etat") == carte_values.OK).row(0, named=True)
     hover = carte_charts._hover_lines(row, data.indicator, data.label)
     assert f"Élèves repérés : {fmt.integer(row['numerateur'])}" in hover
     assert f"Élèves inscrits (effectif moyen) : {fmt.integer(row['denominateur'])}" in hover
@@ -184,9 +191,9 @@ def test_map_classes_and_hover_texts(demo_engine):
 
 @pytest.fixture(scope="module")
 def decks(demo_sqlite_url):
-    engine = db.make_engine(demo_sqlite_url)
+    engine = database.make_engine(demo_sqlite_url)
     with engine.connect() as conn:
-        out = {code: slides.gather(conn, FULL, code, CURRENT, with_map=False) for code in ("ACAD", "R86-SVI")}
+        out = {code: slides_content.gather(conn, FULL, code, CURRENT, with_map=False) for code in ("ACAD", "R86-SVI")}
         out["figures"] = {code: territory_figures(conn, FULL, code, CURRENT) for code in ("ACAD", "R86-SVI")}
     engine.dispose()
     return out
@@ -195,9 +202,9 @@ def decks(demo_sqlite_url):
 def test_deck_slide_holds_the_export(decks):
     for code in ("ACAD", "R86-SVI"):
         content, figures = decks[code], decks["figures"][code]
-        plan = slides.slide_plan(content)
+        plan = deck.slide_plan(content)
         assert plan.index("prevention") == plan.index("absenteisme") + 1
-        prs = open_deck(slides.render(content))
+        prs = open_deck(deck.render(content))
         slide = prs.slides[plan.index("prevention")]
         (chart,) = charts_of(slide)
         values = series_values(chart)
@@ -211,18 +218,18 @@ def test_deck_slide_holds_the_export(decks):
         assert f"{figures['angles_morts']} établissement" in texts
         assert fmt.number(figures["eleves_reperes_pour_1000"], 1) in texts
         if figures["masque"]:
-            assert disclosure.short_legend() in texts
+            assert disclosure_marks.short_legend() in texts
 
 
 def test_deck_workbook_sheets(decks):
     content, figures = decks["R86-SVI"], decks["figures"]["R86-SVI"]
-    book = load_workbook(io.BytesIO(slides.figures_xlsx(content)))
+    book = load_workbook(io.BytesIO(slides_workbook.xlsx_bytes(content)))
     assert {"Prévention", "Prévention — GPDS"} <= set(book.sheetnames)
     lines = {r[0].value: r for r in book["Prévention"].iter_rows(min_row=2) if r[0].value}
     for key in deck_prevention.SHEET_KEYS:
         line = lines[catalog.FIGURES[key].header]
         if key in figures["masque"]:
-            assert line[1].value is None and disclosure.mark_text(figures["secret"][key]) in line[2].value
+            assert line[1].value is None and disclosure_marks.mark_text(figures["secret"][key]) in line[2].value
         elif figures[key] is not None:
             assert line[1].value == pytest.approx(figures[key])
             from dashboard.publish import workbook
@@ -232,19 +239,19 @@ def test_deck_workbook_sheets(decks):
 
 def test_no_prevention_slide_without_prevention_data(demo_engine):
     with demo_engine.connect() as conn:
-        content = slides.gather(conn, FULL, "79", "2011-2012", with_map=False)
-    assert content.prevention is None and "prevention" not in slides.slide_plan(content)
+        content = slides_content.gather(conn, FULL, "79", "2011-2012", with_map=False)
+    assert content.prevention is None and "prevention" not in deck.slide_plan(content)
     assert deck_prevention.tables(content) == []
-    assert "Prévention" not in load_workbook(io.BytesIO(slides.figures_xlsx(content))).sheetnames
+    assert "Prévention" not in load_workbook(io.BytesIO(slides_workbook.xlsx_bytes(content))).sheetnames
 
 
 @office_files("prevention")
 def _office_files(demo_sqlite_url: str) -> dict[str, bytes]:
-    engine = db.make_engine(demo_sqlite_url)
+    engine = database.make_engine(demo_sqlite_url)
     with engine.connect() as conn:
-        content = slides.gather(conn, FULL, "R86-SVI", CURRENT, with_map=False)
+        content = slides_content.gather(conn, FULL, "R86-SVI", CURRENT, with_map=False)
     engine.dispose()
-    return {"R86-SVI.pptx": slides.render(content)}
+    return {"R86-SVI.pptx": deck.render(content)}
 
 
 @pytest.mark.xdist_group("libreoffice")
@@ -252,7 +259,7 @@ def _office_files(demo_sqlite_url: str) -> dict[str, bytes]:
 def test_prevention_slide_through_libreoffice(decks, office):
     content, figures = decks["R86-SVI"], decks["figures"]["R86-SVI"]
     pdf = office.pdf("prevention", "R86-SVI.pptx")
-    page = slides.slide_plan(content).index("prevention") + 1
+    page = deck.slide_plan(content).index("prevention") + 1
     text = subprocess.run(["pdftotext", "-layout", "-f", str(page), "-l", str(page), str(pdf), "-"],
                           capture_output=True, text=True, check=True).stdout
     assert "Prévention : référents, GPDS et angles morts" in text
@@ -268,14 +275,14 @@ def test_clis_upgrade_a_release_database_before_reading(tmp_path, demo_sqlite_ur
     from dashboard.store import migrations
 
     url = f"sqlite:///{tmp_path / 'release.sqlite'}"
-    engine = db.make_engine(url)
+    engine = database.make_engine(url)
     build_release_database(engine, demo_sqlite_url)
     engine.dispose()
     out = tmp_path / ("chiffres.json" if command == "figures" else "deck.pptx")
     done = cli.run_cli(f"dashboard.{command}", "--database-url", url, "--annee", CLOSED, "--territoire", "86",
                        "--out", str(out))
     assert done.returncode == 0, done.stdout + done.stderr
-    engine = db.make_engine(url)
+    engine = database.make_engine(url)
     assert revision_of(engine) == migrations.head()
     engine.dispose()
     if command == "figures":
@@ -290,7 +297,7 @@ def test_clis_upgrade_a_release_database_before_reading(tmp_path, demo_sqlite_ur
 
 
 def _small(values) -> list:
-    limit = disclosure.threshold()
+    limit = rule.threshold()
     return [v for v in values if v is not None and 0 < v < limit]
 
 
@@ -310,7 +317,7 @@ def test_page_downloads_hold_no_small_count_of_pupils(demo_engine, annee):
             for row, marks in tables.chain_table(chain).rows():
                 for count in q.CHAIN_LABELS:
                     if row[count] is None and count in marks:
-                        assert marks[f"{count}_pour_1000"] == disclosure.SECONDARY
+                        assert marks[f"{count}_pour_1000"] == disclosure_marks.SECONDARY
 
 
 def test_complementary_masks_hold_in_every_table(demo_engine):
@@ -323,9 +330,9 @@ def test_complementary_masks_hold_in_every_table(demo_engine):
                 if territory.niveau == "reseau":
                     continue
                 for row in q.chain(conn, FULL, territory.code, annee).slice(1).iter_rows(named=True):
-                    for key, mark in disclosure.decode_marks(row["cellules_masquees"]).items():
+                    for key, mark in disclosure_marks.decode_marks(row["cellules_masquees"]).items():
                         own = pf.figures_contribution(conn, FULL, row["territoire_code"], annee)
-                        if mark == disclosure.SECONDARY and own[key] is not None:
+                        if mark == disclosure_marks.SECONDARY and own[key] is not None:
                             leaks.append((annee, territory.code, row["territoire_code"], key))
     assert not leaks, leaks
 
@@ -346,9 +353,9 @@ def test_the_audit_recovers_no_masked_count_of_the_chain(demo_engine, annee):
     assert not decision.findings
     masked = {c.atom for c in cells if c.key in decision.marks}
     assert not audit(cells, masked)
-    small = [c.key for c in cells if 0 < c.value < disclosure.threshold()]
-    assert small and all(decision.marks.get(k) == disclosure.PRIMARY for k in small)
-    assert any(m == disclosure.SECONDARY for m in decision.marks.values())
+    small = [c.key for c in cells if 0 < c.value < rule.threshold()]
+    assert small and all(decision.marks.get(k) == disclosure_marks.PRIMARY for k in small)
+    assert any(m == disclosure_marks.SECONDARY for m in decision.marks.values())
     assert dc.PERIOD in {k.kind for k in decision.marks} <= {dc.TOTAL, dc.PERIOD}
 
 
@@ -370,7 +377,7 @@ def test_a_leaky_publication_is_caught_with_the_exact_value():
 
     decision = decide(cells, CURRENT, territories, {}, relate=ps.chain_relations)
     assert not decision.findings
-    assert {k.code for k, m in decision.marks.items() if m == disclosure.SECONDARY} & {"R2", "P"}
+    assert {k.code for k, m in decision.marks.items() if m == disclosure_marks.SECONDARY} & {"R2", "P"}
 
 
 # --- names from the data are text, never markup ------------------------------------------------------------
@@ -391,4 +398,4 @@ def test_chart_texts_escape_names_from_the_data():
         spec = figure.to_json()
         for raw in ("<b>Réseau</b>", "<a href", "<script>", "<i>Site</i>", "<b>Ville</b>"):
             assert raw not in spec, raw
-    assert publish.cell_text(catalog.FIGURES["eleves_reperes_pour_1000"], 40.92) == "40,9"
+    assert publish_text.cell_text(catalog.FIGURES["eleves_reperes_pour_1000"], 40.92) == "40,9"

@@ -8,9 +8,10 @@ import json
 
 from sqlalchemy import func, select
 
-from dashboard import importer, slides
 from dashboard.access.scope import Scope
+from dashboard.importer import service
 from dashboard.publish import figures
+from dashboard.slides import build
 from dashboard.store import db
 from queries import figures as figures_query
 from tests.support.decks import open_deck
@@ -32,7 +33,7 @@ def _texts(prs) -> list[str]:
 
 def test_deck_names_the_academie_de_rennes(rennes_engine):
     with rennes_engine.connect() as conn:
-        data = slides.build_deck(conn, FULL, "ACAD", YEAR)
+        data = build.build_deck(conn, FULL, "ACAD", YEAR)
     texts = _texts(open_deck(data))
     joined = "\n".join(texts)
     assert "ACADÉMIE DE RENNES · PILOTAGE DU DÉCROCHAGE SCOLAIRE" in joined  # the title slide's banner
@@ -44,7 +45,7 @@ def test_deck_names_the_academie_de_rennes(rennes_engine):
 
 def test_deck_of_a_department_says_its_article(rennes_engine):
     with rennes_engine.connect() as conn:
-        data = slides.build_deck(conn, FULL, "22", YEAR)
+        data = build.build_deck(conn, FULL, "22", YEAR)
     joined = "\n".join(_texts(open_deck(data)))
     assert "Poitiers" not in joined and "Côtes-d'Armor (22)" in joined
     assert "le département Côtes-d'Armor" not in joined
@@ -67,7 +68,7 @@ def test_real_annuaire_of_ille_et_vilaine_imports_into_rennes(rennes_engine):
     data = annuaire_bytes()
     with rennes_engine.connect() as conn:
         before = conn.execute(select(func.count()).select_from(db.etablissements)).scalar_one()
-    result = importer.import_file(rennes_engine, data, ANNUAIRE, "etablissements")
+    result = service.import_file(rennes_engine, data, ANNUAIRE, "etablissements")
     assert result.written, result.report.as_text(30)
     assert result.counts.added == 174  # one school per UAI after the multi-site merge
     set_aside = dict(result.report.set_aside)
@@ -79,5 +80,5 @@ def test_real_annuaire_of_ille_et_vilaine_imports_into_rennes(rennes_engine):
             db.etablissements, db.etablissements.c.commune_insee == db.communes.c.insee)
             .where(db.etablissements.c.uai == "0352072M")).scalars())
     assert after == before + 174 and departments == {"35"}
-    again = importer.import_file(rennes_engine, data, ANNUAIRE, "etablissements")
+    again = service.import_file(rennes_engine, data, ANNUAIRE, "etablissements")
     assert again.written and not again.counts.any_change

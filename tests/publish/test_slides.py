@@ -13,13 +13,16 @@ import pytest
 from openpyxl import load_workbook
 from pptx.enum.chart import XL_CHART_TYPE
 
-from dashboard import disclosure, fmt, slides
+from dashboard import fmt
 from dashboard.access.scope import Scope
+from dashboard.disclosure import marks as disclosure_marks
+from dashboard.disclosure import rule
+from dashboard.slides import content as slides_content
+from dashboard.slides import deck as slides_deck
 from dashboard.slides import series
 from dashboard.slides import workbook as deck_workbook
 from queries import absenteisme as aq
-from queries import raccrochage as rq
-from queries import raccrochage_rules
+from queries import raccrochage_rules, raccrochage_series, raccrochage_situation
 from queries.figures import territory_figures
 from queries.statuses import STATUS_COLORS
 from tests.support.decks import (
@@ -42,29 +45,29 @@ SCOPE = Scope.full("test")
 @pytest.fixture(scope="module")
 def acad(demo_engine):
     with demo_engine.connect() as conn:
-        content = slides.gather(conn, SCOPE, "ACAD", ANNEE)
+        content = slides_content.gather(conn, SCOPE, "ACAD", ANNEE)
         figures = territory_figures(conn, SCOPE, "ACAD", ANNEE)
-        periods = rq.period_series(conn, SCOPE, "ACAD", ANNEE)
-        trajectory = rq.target_trajectory(conn, SCOPE, "ACAD", ANNEE)
-        children = rq.situations(conn, SCOPE, "ACAD", ANNEE)
+        periods = raccrochage_series.period_series(conn, SCOPE, "ACAD", ANNEE)
+        trajectory = raccrochage_series.target_trajectory(conn, SCOPE, "ACAD", ANNEE)
+        children = raccrochage_situation.situations(conn, SCOPE, "ACAD", ANNEE)
         absence = aq.figures_contribution(conn, SCOPE, "ACAD", ANNEE)
-    data = slides.render(content)
+    data = slides_deck.render(content)
     return {"content": content, "prs": open_deck(data), "data": data, "figures": figures, "periods": periods,
             "trajectory": trajectory, "children": children, "absence": absence}
 
 
 def _slide(deck, key):
-    plan = slides.slide_plan(deck["content"])
+    plan = slides_deck.slide_plan(deck["content"])
     return list(deck["prs"].slides)[plan.index(key)]
 
 
 def test_deck_is_16_9_with_the_expected_slides(acad):
     prs, content = acad["prs"], acad["content"]
     assert (prs.slide_width, prs.slide_height) == (12192000, 6858000)
-    plan = slides.slide_plan(content)
+    plan = slides_deck.slide_plan(content)
     assert plan == ["titre", "chiffres", "points", "trajectoire", "solutions", "entonnoir", "absenteisme", "prevention",
                     "carte", "territoires", "reseaux", "sources"]
-    titles = slides.slide_titles(content)
+    titles = slides_deck.slide_titles(content)
     assert [slide_title(s) for s in prs.slides] == [titles[k] for k in plan]
     assert titles["chiffres"] == f"Chiffres clés au {fmt.date_long(acad['figures']['periode_fin'])}"
 
@@ -93,7 +96,7 @@ def test_closed_year_deck_has_no_projection_wording(acad):
     """A closed year has no trajectory: no projection, no expected level, « objectif atteint / non
     atteint » instead, on every slide and in the commentary."""
     content = acad["content"]
-    texts = " ".join(t for key in slides.slide_plan(content) for t in slide_texts(_slide(acad, key)))
+    texts = " ".join(t for key in slides_deck.slide_plan(content) for t in slide_texts(_slide(acad, key)))
     highlights = " ".join(h.text for h in content.highlights)
     for wording in ("Projection en fin d'année", "au rythme actuel", "Attendu à cette date", "se terminerait"):
         assert wording not in texts and wording not in highlights, wording
@@ -106,7 +109,7 @@ def test_trajectory_is_a_native_line_chart_with_the_query_values(acad):
     values = series_values(chart)
     content = acad["content"]
     ranks = sorted(set(acad["trajectory"]["rang"].to_list()))
-    assert categories(chart) == [rq.slot_label(r) for r in ranks]
+    assert categories(chart) == [raccrochage_rules.slot_label(r) for r in ranks]
     current = dict(zip(acad["periods"]["rang"].to_list(), acad["periods"]["raccroches_cumul"].to_list(), strict=True))
     assert values[series.current_name(content)] == [current.get(r) for r in ranks]
     # a closed year: the target, no trajectory (the open year's trajectory: test_one_story)
@@ -122,12 +125,12 @@ def test_solutions_and_funnel_charts(acad):
     stacked, compare = charts_of(_slide(acad, "solutions"))
     assert stacked.chart_type == XL_CHART_TYPE.COLUMN_STACKED
     values = series_values(stacked)
-    for column in rq.SOLUTION_COLUMNS:
+    for column in raccrochage_rules.SOLUTION_COLUMNS:
         assert values[series.SOLUTION_LABELS[column]] == acad["periods"][column].to_list()
     assert categories(stacked) == acad["periods"]["libelle"].to_list()
     by_solution = acad["figures"]["raccroches_par_solution"]
     current = series_values(compare)[ANNEE]
-    assert current == [by_solution[rq.SOLUTION_KEYS[c]] for c in rq.SOLUTION_COLUMNS]
+    assert current == [by_solution[raccrochage_rules.SOLUTION_KEYS[c]] for c in raccrochage_rules.SOLUTION_COLUMNS]
     (funnel,) = charts_of(_slide(acad, "entonnoir"))
     assert funnel.chart_type == XL_CHART_TYPE.BAR_CLUSTERED
     (values,) = series_values(funnel).values()
@@ -186,7 +189,7 @@ def test_highlights_are_generated_and_traceable(acad):
         assert sentence in points
     f = acad["figures"]
     assert fmt.integer(f["raccroches"]) in sentences[0] and fmt.percent(f["taux_atteinte"]) in sentences[0]
-    others = " ".join(t for key in slides.slide_plan(content) if key not in ("points", "sources")
+    others = " ".join(t for key in slides_deck.slide_plan(content) if key not in ("points", "sources")
                       for t in slide_texts(_slide(acad, key)))
     number = re.compile(r"(?<![+\u2212\d])\d[\d\u202f]*(?:,\d+)?(?:\u00a0%)?")
     for sentence in sentences:
@@ -215,7 +218,7 @@ def test_absenteeism_highlight_says_when_the_national_reference_is_estimated(aca
 
 
 def test_figures_behind_the_deck_as_xlsx(acad):
-    workbook = load_workbook(io.BytesIO(slides.figures_xlsx(acad["content"])))
+    workbook = load_workbook(io.BytesIO(deck_workbook.xlsx_bytes(acad["content"])))
     trajectory = series.trajectory_sheet(acad["content"].situation["phase"])
     assert {"Chiffres clés", trajectory, "Solutions par période", "Entonnoir", "Absentéisme", "Territoires",
             "Réseaux", "Points saillants"} <= set(workbook.sheetnames)
@@ -233,7 +236,7 @@ def test_figures_behind_the_deck_as_xlsx(acad):
 
 @pytest.fixture
 def strict_threshold(monkeypatch):
-    monkeypatch.setenv(disclosure.ENV_THRESHOLD, "40")
+    monkeypatch.setenv(rule.ENV_THRESHOLD, "40")
     return 40
 
 
@@ -253,9 +256,9 @@ def test_a_masked_bar_carries_its_mark_and_the_slide_says_why(demo_engine):
     value), the note under the charts explains the marks, and the comparison with last year, not
     published for a network, says so."""
     with demo_engine.connect() as conn:
-        content = slides.gather(conn, SCOPE, "R16-NCH", "2016-2017", with_map=False)
-    prs = open_deck(slides.render(content))
-    plan = slides.slide_plan(content)
+        content = slides_content.gather(conn, SCOPE, "R16-NCH", "2016-2017", with_map=False)
+    prs = open_deck(slides_deck.render(content))
+    plan = slides_deck.slide_plan(content)
     specs = {"solutions": series.solutions_compare(content), "absenteisme": series.absence(content),
              "entonnoir": series.funnel(content)}
     seen = 0
@@ -263,22 +266,22 @@ def test_a_masked_bar_carries_its_mark_and_the_slide_says_why(demo_engine):
         slide = list(prs.slides)[plan.index(key)]
         if series.mostly_masked(spec):  # half of its bars masked or more: a table of values and marks
             cells = [c.text for s in slide.shapes if s.has_table for row in s.table.rows for c in row.cells]
-            marks = [disclosure.mark_text(m) for s in spec.series for m, v in zip(s.marks, s.values, strict=False)
+            marks = [disclosure_marks.mark_text(m) for s in spec.series for m, v in zip(s.marks, s.values, strict=False)
                      if m and v is None]
             assert marks and all(m in cells for m in marks), key
-            assert disclosure.short_legend() in " ".join(slide_texts(slide))
+            assert disclosure_marks.short_legend() in " ".join(slide_texts(slide))
             seen += len(marks)
             continue
         chart = charts_of(slide)[-1]
         labels, values = _mark_labels(chart), series_values(chart)
         for s in spec.series:
-            expected = {i: disclosure.mark_text(m) for i, (m, v) in enumerate(zip(s.marks, s.values, strict=False))
+            expected = {i: disclosure_marks.mark_text(m) for i, (m, v) in enumerate(zip(s.marks, s.values, strict=False))
                         if m and v is None}
             assert labels[s.name] == expected, (key, s.name)
             assert all(values[s.name][i] is None for i in expected)  # a mark, never a value
             seen += len(expected)
         if any(s.marks for s in spec.series if any(s.marks)):
-            assert disclosure.short_legend() in " ".join(slide_texts(list(prs.slides)[plan.index(key)]))
+            assert disclosure_marks.short_legend() in " ".join(slide_texts(list(prs.slides)[plan.index(key)]))
     assert seen >= 3
     texts = " ".join(slide_texts(list(prs.slides)[plan.index("solutions")]))
     assert "non publiée pour une PSAD ou un réseau" in texts
@@ -291,13 +294,13 @@ def test_a_masked_point_of_the_trajectory_carries_its_mark(demo_engine):
     from dashboard.charts.secret_marks import MASKED_POINT_NAME
 
     with demo_engine.connect() as conn:
-        content = slides.gather(conn, SCOPE, "R16-NCH", ANNEE, with_map=False)
+        content = slides_content.gather(conn, SCOPE, "R16-NCH", ANNEE, with_map=False)
     spec = series.trajectory(content)
     current = spec.series[0]
-    expected = {i: disclosure.mark_text(m) for i, (m, v) in enumerate(zip(current.marks, current.values, strict=False))
+    expected = {i: disclosure_marks.mark_text(m) for i, (m, v) in enumerate(zip(current.marks, current.values, strict=False))
                 if m and v is None}
     assert expected
-    slide = list(open_deck(slides.render(content)).slides)[slides.slide_plan(content).index("trajectoire")]
+    slide = list(open_deck(slides_deck.render(content)).slides)[slides_deck.slide_plan(content).index("trajectoire")]
     (chart,) = charts_of(slide)
     plotted = [p for p in chart.plots[0].series if p.name == MASKED_POINT_NAME]
     labels = {}
@@ -315,12 +318,12 @@ def test_a_masked_point_of_the_trajectory_carries_its_mark(demo_engine):
 
 def test_network_deck_masks_small_counts(demo_engine, strict_threshold):
     with demo_engine.connect() as conn:
-        content = slides.gather(conn, SCOPE, "R17-ROC", ANNEE, with_map=False)
-    prs = open_deck(slides.render(content))
-    plan = slides.slide_plan(content)
+        content = slides_content.gather(conn, SCOPE, "R17-ROC", ANNEE, with_map=False)
+    prs = open_deck(slides_deck.render(content))
+    plan = slides_deck.slide_plan(content)
     assert "territoires" not in plan and "carte" not in plan
     masked_seen = False
-    marks = {disclosure.mark_text(m) for m in (disclosure.PRIMARY, disclosure.SECONDARY)}
+    marks = {disclosure_marks.mark_text(m) for m in (disclosure_marks.PRIMARY, disclosure_marks.SECONDARY)}
     for key in ("trajectoire", "solutions", "entonnoir"):
         slide = list(prs.slides)[plan.index(key)]
         for chart in charts_of(slide):
@@ -338,31 +341,31 @@ def test_network_deck_masks_small_counts(demo_engine, strict_threshold):
                 assert all(v == 0 or v >= strict_threshold for v in counts), (key, cells)
     assert masked_seen
     periods = content.periodes
-    assert all(v is None or v == 0 or v >= strict_threshold for c in rq.SOLUTION_COLUMNS for v in periods[c].to_list())
+    assert all(v is None or v == 0 or v >= strict_threshold for c in raccrochage_rules.SOLUTION_COLUMNS for v in periods[c].to_list())
     sentences = " ".join(h.text for h in content.highlights)
     for key in content.masked:
-        if key in rq.SOLUTION_COLUMNS:
+        if key in raccrochage_rules.SOLUTION_COLUMNS:
             raw = content.situation[key]
             assert f"« {series.SOLUTION_LABELS[key]} » : {fmt.integer(raw)} " not in sentences
 
 
 def test_long_territory_names_fit(demo_engine):
     with demo_engine.connect() as conn:
-        content = slides.gather(conn, SCOPE, "R17-ROC", ANNEE, with_map=False)
+        content = slides_content.gather(conn, SCOPE, "R17-ROC", ANNEE, with_map=False)
     assert content.territory.label == "Réseau Rochefort–Marennes-Oléron"
     longer = dataclasses.replace(content.territory, nom="Rochefort–Marennes-Oléron–Île d'Aix–Saint-Pierre-d'Oléron "
                                                         "et Bourcefranc-le-Chapus")
-    prs = open_deck(slides.render(dataclasses.replace(content, territory=longer)))
+    prs = open_deck(slides_deck.render(dataclasses.replace(content, territory=longer)))
     assert overflowing_shapes(prs) == []
 
 
 def test_deck_of_a_year_without_bilans(demo_engine):
     with demo_engine.connect() as conn:
-        content = slides.gather(conn, SCOPE, "79", "2011-2012", with_map=False)
-    plan = slides.slide_plan(content)
+        content = slides_content.gather(conn, SCOPE, "79", "2011-2012", with_map=False)
+    plan = slides_deck.slide_plan(content)
     assert plan[:3] == ["titre", "chiffres", "points"] and plan[-1] == "sources"
     assert "trajectoire" not in plan
-    prs = open_deck(slides.render(content))
+    prs = open_deck(slides_deck.render(content))
     assert len(prs.slides) == len(plan)
     assert "Aucun bilan" in " ".join(slide_texts(list(prs.slides)[2]))
 
@@ -373,10 +376,10 @@ def test_scope_is_enforced(demo_engine):
     network_user = Scope.for_role("reseau", "R86-POI", "r")
     with demo_engine.connect() as conn:
         with pytest.raises(AccessDenied):
-            slides.gather(conn, network_user, "R17-ROC", ANNEE, with_map=False)
+            slides_content.gather(conn, network_user, "R17-ROC", ANNEE, with_map=False)
         with pytest.raises(KeyError):
-            slides.gather(conn, SCOPE, "R99-XXX", ANNEE, with_map=False)
-        own = slides.gather(conn, network_user, "R86-POI", ANNEE, with_map=False)
+            slides_content.gather(conn, SCOPE, "R99-XXX", ANNEE, with_map=False)
+        own = slides_content.gather(conn, network_user, "R86-POI", ANNEE, with_map=False)
     assert own.sous_territoires.is_empty() and own.reseaux.is_empty()
 
 
@@ -387,17 +390,17 @@ def test_long_tables_continue_on_the_next_slides(acad):
 
     content = acad["content"]
     three = dataclasses.replace(content, reseaux=pl.concat([content.reseaux] * 3))  # 42 rows: 3 slides
-    plan = slides.slide_plan(three)
+    plan = slides_deck.slide_plan(three)
     assert plan.count("reseaux") == 3
-    prs = open_deck(slides.render(three))
+    prs = open_deck(slides_deck.render(three))
     titles = [slide_title(s) for s in prs.slides]
-    base = slides.slide_titles(three)["reseaux"]
+    base = slides_deck.slide_titles(three)["reseaux"]
     assert [t for t in titles if t.startswith(base)] == [f"{base} ({i}/3)" for i in (1, 2, 3)]
     assert all(len(table_of(s).rows) <= deck.ROWS_PER_SLIDE + 1 for s in prs.slides if s.shapes and any(
         sh.has_table for sh in s.shapes))
     many = dataclasses.replace(content, reseaux=pl.concat([content.reseaux] * 4))  # 56 rows: left out
-    assert "reseaux" not in slides.slide_plan(many)
-    prs = open_deck(slides.render(many))
+    assert "reseaux" not in slides_deck.slide_plan(many)
+    prs = open_deck(slides_deck.render(many))
     assert any("56 réseaux FOQUALE du territoire figurent dans le classeur" in t for s in prs.slides
                for t in slide_texts(s))
 
@@ -407,16 +410,16 @@ def test_scoped_user_deck_holds_no_out_of_scope_territory(demo_engine):
 
     user = Scope.for_role("ien-io", "79", "ien79")
     with demo_engine.connect() as conn:
-        own = slides.gather(conn, user, "79", ANNEE, with_map=False)
-        academie = slides.gather(conn, user, "ACAD", ANNEE, with_map=False)
+        own = slides_content.gather(conn, user, "79", ANNEE, with_map=False)
+        academie = slides_content.gather(conn, user, "ACAD", ANNEE, with_map=False)
         others = [t for t in tq.territory_index(conn, ANNEE).values()
                   if t.niveau in ("psad", "reseau") and t.code not in ("P79-NIO", "P79-BRE", "R79-NIO", "R79-BRE")]
-    texts = " ".join(t for s in open_deck(slides.render(own)).slides for t in slide_texts(s))
+    texts = " ".join(t for s in open_deck(slides_deck.render(own)).slides for t in slide_texts(s))
     assert "PSAD Niort" in texts and "Réseau Nord Deux-Sèvres" in texts
     for territory in others:
         assert territory.label not in texts, territory.label
-    assert "territoires" not in slides.slide_plan(academie) and "reseaux" not in slides.slide_plan(academie)
-    texts = " ".join(t for s in open_deck(slides.render(academie)).slides for t in slide_texts(s))
+    assert "territoires" not in slides_deck.slide_plan(academie) and "reseaux" not in slides_deck.slide_plan(academie)
+    texts = " ".join(t for s in open_deck(slides_deck.render(academie)).slides for t in slide_texts(s))
     for territory in others:
         assert territory.label not in texts, territory.label
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard import slides
 from dashboard.access.scope import Scope
+from dashboard.slides import content as slides_content
+from dashboard.slides import deck as slides_deck
 from tests.support.decks import open_deck
 
 ANNEE = "2014-2015"
@@ -16,8 +17,8 @@ ANNEE = "2014-2015"
 @pytest.fixture(scope="module", params=["ACAD", "R86-POI"])
 def deck(request, demo_engine):
     with demo_engine.connect() as conn:
-        content = slides.gather(conn, Scope.full("test"), request.param, ANNEE)
-    return open_deck(slides.render(content))
+        content = slides_content.gather(conn, Scope.full("test"), request.param, ANNEE)
+    return open_deck(slides_deck.render(content))
 
 
 def _described(prs) -> list[tuple[str, str, str]]:

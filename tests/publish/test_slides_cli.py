@@ -11,11 +11,12 @@ from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.util import Inches
 
-from dashboard import slides
 from dashboard.access.scope import Scope
-from dashboard.slides import keyfigures, keyslide, methodtext
+from dashboard.slides import build, keyfigures, keyslide, methodtext
+from dashboard.slides import content as slides_content
+from dashboard.slides import deck as slides_deck
 from dashboard.slides.__main__ import progress_bar
-from dashboard.store import db
+from dashboard.store import database
 from queries import raccrochage_position as position
 from tests.support import cli
 from tests.support.decks import open_deck, overflowing_shapes, slide_texts, slide_title, small_texts
@@ -44,10 +45,10 @@ def test_every_network_in_one_run(writable_demo_url, tmp_path):
     assert done.returncode == 0, done.stderr
     files = sorted(tmp_path.glob("*.pptx"))
     assert len(files) == 15  # the 14 networks and the académie
-    assert (tmp_path / slides.deck_filename("ACAD", ANNEE)).exists()
+    assert (tmp_path / build.deck_filename("ACAD", ANNEE)).exists()
     assert "15/15" in done.stderr and "[####" in done.stderr
     assert "14 présentations de réseau et celle de « Académie de Poitiers »" in done.stdout
-    deck = Presentation(str(tmp_path / slides.deck_filename("R17-ROC", ANNEE)))
+    deck = Presentation(str(tmp_path / build.deck_filename("R17-ROC", ANNEE)))
     assert "Réseau Rochefort–Marennes-Oléron" in " ".join(slide_texts(list(deck.slides)[0]))
 
 
@@ -113,7 +114,7 @@ TEMPLATE_DECKS = {"réseau, année close": ("R17-ROC", ANNEE), "académie, chiff
 @pytest.fixture(scope="module")
 def network_content(demo_engine):
     with demo_engine.connect() as conn:
-        return slides.gather(conn, Scope.full("test"), "R17-ROC", ANNEE)
+        return slides_content.gather(conn, Scope.full("test"), "R17-ROC", ANNEE)
 
 
 @pytest.fixture(scope="module", params=list(TEMPLATE_DECKS))
@@ -122,35 +123,35 @@ def template_content(request, demo_engine, network_content):
     if (code, annee) == ("R17-ROC", ANNEE):
         return network_content
     with demo_engine.connect() as conn:
-        return slides.gather(conn, Scope.full("test"), code, annee, with_map=False)
+        return slides_content.gather(conn, Scope.full("test"), code, annee, with_map=False)
 
 
 def test_template_layouts_are_used(template_content, tmp_path):
     """A smaller template (12 × 6,75 in): its layouts are used, every text fits its box at 10 pt or
     more, the key figures' values legible (20 pt or more) even under the « chiffres provisoires » band."""
     template = make_template(tmp_path / "modele.pptx")
-    prs = open_deck(slides.render(template_content, template))
+    prs = open_deck(slides_deck.render(template_content, template))
     assert (prs.slide_width, prs.slide_height) == (Inches(12), Inches(6.75))
     names = [s.slide_layout.name for s in prs.slides]
     assert names[0] == "Title Slide" and set(names[1:]) == {"Title Only"}
     texts = " ".join(t for s in prs.slides for t in slide_texts(s))
     assert "Ancienne diapositive" not in texts
-    assert len(prs.slides) == len(slides.slide_plan(template_content))
-    titles = slides.slide_titles(template_content)
-    assert [slide_title(s) for s in prs.slides] == [titles[k] for k in slides.slide_plan(template_content)]
+    assert len(prs.slides) == len(slides_deck.slide_plan(template_content))
+    titles = slides_deck.slide_titles(template_content)
+    assert [slide_title(s) for s in prs.slides] == [titles[k] for k in slides_deck.slide_plan(template_content)]
     for shape in (sh for s in prs.slides for sh in s.shapes):
         assert shape.left >= 0 and shape.top >= 0
         assert shape.left + shape.width <= prs.slide_width and shape.top + shape.height <= prs.slide_height
     assert overflowing_shapes(prs) == []
     assert small_texts(prs) == []
-    key_figures = prs.slides[slides.slide_plan(template_content).index("chiffres")]
+    key_figures = prs.slides[slides_deck.slide_plan(template_content).index("chiffres")]
     if template_content.situation["phase"] == position.PROVISIONAL:
         assert methodtext.provisional_note(template_content) in slide_texts(key_figures)
     values = {t.value for t in keyfigures.tiles(template_content)}
     sizes = [r.font.size.pt for sh in key_figures.shapes if sh.has_text_frame and sh.text_frame.text in values
              for p in sh.text_frame.paragraphs for r in p.runs]
     assert len(sizes) >= 8 and min(sizes) >= keyslide.VALUE_MIN_PT, sizes
-    assert slides.check_template(b"nope") is not None and slides.check_template(template.read_bytes()) is None
+    assert build.check_template(b"nope") is not None and build.check_template(template.read_bytes()) is None
 
 
 # --- LibreOffice ------------------------------------------------------------------------------------
@@ -158,11 +159,11 @@ def test_template_layouts_are_used(template_content, tmp_path):
 
 @office_files("deck-reseau")
 def _office_files(demo_sqlite_url: str) -> dict[str, bytes]:
-    engine = db.make_engine(demo_sqlite_url)
+    engine = database.make_engine(demo_sqlite_url)
     with engine.connect() as conn:
-        content = slides.gather(conn, Scope.full("test"), "R17-ROC", ANNEE)
+        content = slides_content.gather(conn, Scope.full("test"), "R17-ROC", ANNEE)
     engine.dispose()
-    return {"deck.pptx": slides.render(content)}
+    return {"deck.pptx": slides_deck.render(content)}
 
 
 @pytest.mark.xdist_group("libreoffice")
@@ -170,4 +171,4 @@ def test_libreoffice_converts_one_page_per_slide(network_content, office):
     pdf = office.pdf("deck-reseau", "deck.pptx")
     assert pdf.exists()
     pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf.read_bytes()))
-    assert pages == len(slides.slide_plan(network_content))
+    assert pages == len(slides_deck.slide_plan(network_content))

@@ -13,11 +13,13 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 from pptx.util import Emu, Inches
 
-from dashboard import disclosure, slides
 from dashboard.access.scope import Scope
 from dashboard.charts.secret_marks import MASKED_POINT_NAME
+from dashboard.disclosure import marks as disclosure_marks
+from dashboard.slides import content as slides_content
 from dashboard.slides import deck as deck_module
 from dashboard.slides import pptcharts, series
+from dashboard.slides import workbook as slides_workbook
 from dashboard.slides.tables import value_text
 from tests.support.decks import (
     MIN_PT,
@@ -45,13 +47,13 @@ def _deck(engine, code: str, annee: str):
     key = (code, annee)
     if key not in _decks:
         with engine.connect() as conn:
-            content = slides.gather(conn, SCOPE, code, annee, with_map=annee in MAP_YEARS)
-        _decks[key] = (content, open_deck(slides.render(content)))
+            content = slides_content.gather(conn, SCOPE, code, annee, with_map=annee in MAP_YEARS)
+        _decks[key] = (content, open_deck(deck_module.render(content)))
     return _decks[key]
 
 
 def _slide(content, prs, key: str):
-    return list(prs.slides)[slides.slide_plan(content).index(key)]
+    return list(prs.slides)[deck_module.slide_plan(content).index(key)]
 
 
 def test_the_demonstration_years_are_all_checked(demo_engine):
@@ -208,7 +210,7 @@ def test_a_mostly_masked_chart_becomes_a_table_with_its_marks(demo_engine):
     expected = [[name, *(value_text(s.values[i], s.marks[i], spec.value_format) for s in spec.series)]
                 for i, name in enumerate(spec.categories)]
     assert rows[1:] == expected
-    marks = {disclosure.mark_text(m) for s in spec.series for m in s.marks if m}
+    marks = {disclosure_marks.mark_text(m) for s in spec.series for m in s.marks if m}
     assert marks and marks <= {c for row in rows[1:] for c in row}
     assert all(categories(chart) != spec.categories for chart in charts_of(slide))  # no chart of it left
 
@@ -238,7 +240,7 @@ def test_the_workbook_says_what_the_slides_show(demo_engine, code, annee):
     """Each chart sheet of the deck's workbook is a chart of the slides (same series, categories and
     values, masked values empty) or, when the slide shows a table instead, that table's cells."""
     content, prs = _deck(demo_engine, code, annee)
-    workbook = load_workbook(io.BytesIO(slides.figures_xlsx(content)))
+    workbook = load_workbook(io.BytesIO(slides_workbook.xlsx_bytes(content)))
     charts = [c for s in prs.slides for c in charts_of(s)]
     tables = [[[c.text for c in row.cells] for row in s.table.rows] for sl in prs.slides for s in sl.shapes
               if s.has_table]

@@ -1,4 +1,4 @@
-"""Calibration of the demonstration absenteeism (DESIGN §1, Méthodologie), measured on the
+"""Calibration of the demonstration absenteeism (docs/architecture.md, "Domain facts"; Méthodologie), measured on the
 generated data: national rates by school type, half of the schools under about 2 %, the worst
 tenth holding about half of the absentee pupils, the monthly rise of 2022-2023 scaled to each
 year, no implausible school; and the generator is deterministic."""
@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from dashboard.demo import generate as demo
 from dashboard.demo import schools as ds
-from dashboard.store import db
+from dashboard.store import database, db
 
 FULL_YEARS = ["2012-2013", "2013-2014", "2014-2015", "2015-2016"]
 CURRENT = "2016-2017"  # in progress: September to April
@@ -22,7 +22,7 @@ CURRENT = "2016-2017"  # in progress: September to April
 
 @pytest.fixture(scope="module")
 def rows(demo_sqlite_url) -> pl.DataFrame:
-    engine = db.make_engine(demo_sqlite_url)
+    engine = database.make_engine(demo_sqlite_url)
     a, e = db.absenteisme, db.etablissements
     with engine.connect() as conn:
         result = conn.execute(select(a.c.uai, a.c.annee_scolaire, a.c.mois, a.c.effectif, a.c.eleves_absenteistes,

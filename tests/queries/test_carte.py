@@ -28,6 +28,7 @@ from dashboard.charts import carte_geometry as mapgeo
 from dashboard.publish import screen
 from dashboard.store import db
 from queries import carte as q
+from queries import carte_layers, carte_values
 from queries import territoires as tq
 
 pytestmark = pytest.mark.all_backends  # SQL: see tests/README.md
@@ -108,7 +109,7 @@ def conn(engine):
 # --- geometry joins -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("level", q.MAP_LEVELS)
+@pytest.mark.parametrize("level", carte_values.MAP_LEVELS)
 def test_every_territory_has_a_shape_and_a_value_or_a_state(conn, level):
     index = tq.territory_index(conn, YEAR)
     codes = sorted(t.code for t in index.values() if t.niveau == level)
@@ -117,28 +118,28 @@ def test_every_territory_has_a_shape_and_a_value_or_a_state(conn, level):
     assert sorted(geometry.features) == codes
     assert all(geometry.features[c]["id"] == c for c in codes)
     assert set(geometry.label_points) == set(codes)
-    for indicator in q.INDICATORS:
-        values = q.indicator_values(conn, FULL, "ACAD", YEAR, level, indicator)
+    for indicator in carte_values.INDICATORS:
+        values = carte_values.indicator_values(conn, FULL, "ACAD", YEAR, level, indicator)
         assert sorted(values["code"].to_list()) == codes
-        assert set(values["etat"].to_list()) <= set(q.STATES)
-        ok = values.filter(pl.col("etat") == q.OK)
+        assert set(values["etat"].to_list()) <= set(carte_values.STATES)
+        ok = values.filter(pl.col("etat") == carte_values.OK)
         assert ok["valeur"].null_count() == 0
-        assert values.filter(pl.col("etat") != q.OK)["valeur"].null_count() == values.height - ok.height
+        assert values.filter(pl.col("etat") != carte_values.OK)["valeur"].null_count() == values.height - ok.height
 
 
 def test_states_of_the_fixture(conn):
-    raccroches = q.indicator_values(conn, FULL, "ACAD", YEAR, "reseau", "raccroches")
+    raccroches = carte_values.indicator_values(conn, FULL, "ACAD", YEAR, "reseau", "raccroches")
     states = dict(raccroches.select("code", "etat").iter_rows())
-    assert states["R79-BRE"] == q.MISSING  # no bilan
-    assert states["R86-SVI"] == q.MASKED  # 3 raccrochés
+    assert states["R79-BRE"] == carte_values.MISSING  # no bilan
+    assert states["R86-SVI"] == carte_values.MASKED  # 3 raccrochés
     # its only sibling under P86-POI is masked too: P86-POI minus R86-POI would give R86-SVI away
-    assert states["R86-POI"] == q.MASKED
-    assert q.OK in states.values()
-    rates = q.indicator_values(conn, FULL, "ACAD", YEAR, "psad", "taux_atteinte")
-    assert dict(rates.select("code", "etat").iter_rows())["P16-COG"] == q.MISSING  # no target
-    lp = q.indicator_values(conn, FULL, "ACAD", YEAR, "reseau", "absenteisme", "LP")
+    assert states["R86-POI"] == carte_values.MASKED
+    assert carte_values.OK in states.values()
+    rates = carte_values.indicator_values(conn, FULL, "ACAD", YEAR, "psad", "taux_atteinte")
+    assert dict(rates.select("code", "etat").iter_rows())["P16-COG"] == carte_values.MISSING  # no target
+    lp = carte_values.indicator_values(conn, FULL, "ACAD", YEAR, "reseau", "absenteisme", "LP")
     lp_states = dict(lp.select("code", "etat").iter_rows())
-    assert lp_states["R86-POI"] == q.OK and lp_states["R86-CHA"] == q.MISSING
+    assert lp_states["R86-POI"] == carte_values.OK and lp_states["R86-CHA"] == carte_values.MISSING
 
 
 def test_hand_computed_values(conn, monkeypatch):
@@ -151,7 +152,7 @@ def test_hand_computed_values(conn, monkeypatch):
     population = tq.territory_index(conn, YEAR)["R86-POI"].population
 
     def value(indicator, type_etab=None):
-        frame = q.indicator_values(conn, FULL, "ACAD", YEAR, "reseau", indicator, type_etab)
+        frame = carte_values.indicator_values(conn, FULL, "ACAD", YEAR, "reseau", indicator, type_etab)
         return dict(frame.select("code", "valeur").iter_rows())["R86-POI"]
 
     assert value("raccroches") == raccroches
@@ -165,32 +166,32 @@ def test_hand_computed_values(conn, monkeypatch):
     assert value("absenteisme", "LP") == pytest.approx(round(sum(13 + 2 * m for m in range(3)) / sum(450 + m for m in range(3)), 3))
 
 
-@pytest.mark.parametrize("level", q.MAP_LEVELS)
+@pytest.mark.parametrize("level", carte_values.MAP_LEVELS)
 def test_map_values_equal_the_figures_export(conn, level):
     from queries.figures import territory_figures
 
     # the export keeps the computed fractions (rounding happens when a file is written)
     keys = {"taux_atteinte": "taux_atteinte", "raccroches": "raccroches", "part_raccroches": "part_raccroches"}
-    frames = {k: q.indicator_values(conn, FULL, "ACAD", YEAR, level, k) for k in (*keys, "absenteisme", "signales_10000")}
-    lp = q.indicator_values(conn, FULL, "ACAD", YEAR, level, "absenteisme", "LP")
+    frames = {k: carte_values.indicator_values(conn, FULL, "ACAD", YEAR, level, k) for k in (*keys, "absenteisme", "signales_10000")}
+    lp = carte_values.indicator_values(conn, FULL, "ACAD", YEAR, level, "absenteisme", "LP")
     for code in frames["raccroches"]["code"]:
         figures = territory_figures(conn, FULL, code, YEAR)
         assert "absenteisme_global" in figures  # the export carries absenteeism
         for indicator, key in keys.items():
             row = frames[indicator].filter(pl.col("code") == code).row(0, named=True)
-            if row["etat"] == q.OK:
+            if row["etat"] == carte_values.OK:
                 assert figures[key] == pytest.approx(row["valeur"], abs=1e-6), (code, key)
             else:
                 assert figures[key] is None, (code, key)
         row = frames["signales_10000"].filter(pl.col("code") == code).row(0, named=True)
-        if row["etat"] == q.OK:
+        if row["etat"] == carte_values.OK:
             population = row["population"]
             assert figures["jeunes_signales"] / population * 10_000 == pytest.approx(row["valeur"], abs=1e-6)
         row = frames["absenteisme"].filter(pl.col("code") == code).row(0, named=True)
-        assert figures["absenteisme_global"] == (pytest.approx(row["valeur"], abs=1e-6) if row["etat"] == q.OK else None)
+        assert figures["absenteisme_global"] == (pytest.approx(row["valeur"], abs=1e-6) if row["etat"] == carte_values.OK else None)
         row = lp.filter(pl.col("code") == code).row(0, named=True)
         expected = figures["absenteisme_par_type"].get("LP")
-        assert expected == (pytest.approx(row["valeur"], abs=1e-6) if row["etat"] == q.OK else None)
+        assert expected == (pytest.approx(row["valeur"], abs=1e-6) if row["etat"] == carte_values.OK else None)
 
 
 def test_key_figures_are_those_of_the_export(conn):
@@ -207,41 +208,41 @@ def test_key_figures_are_those_of_the_export(conn):
 
 
 def test_scoped_user_sees_other_territories_as_outlines_only(conn):
-    values = q.indicator_values(conn, IEN_86, "86", YEAR, "reseau", "raccroches")
-    outside = values.filter(pl.col("etat") == q.OUT_OF_SCOPE)
-    assert sorted(values.filter(pl.col("etat") != q.OUT_OF_SCOPE)["code"]) == ["R86-CHA", "R86-POI", "R86-SVI"]
+    values = carte_values.indicator_values(conn, IEN_86, "86", YEAR, "reseau", "raccroches")
+    outside = values.filter(pl.col("etat") == carte_values.OUT_OF_SCOPE)
+    assert sorted(values.filter(pl.col("etat") != carte_values.OUT_OF_SCOPE)["code"]) == ["R86-CHA", "R86-POI", "R86-SVI"]
     assert outside.height == 11
     assert outside["valeur"].null_count() == 11 and outside["population"].null_count() == 11
-    deps = q.indicator_values(conn, IEN_86, "86", YEAR, "departement", "raccroches")
-    assert dict(deps.select("code", "etat").iter_rows())["16"] == q.OUT_OF_SCOPE
+    deps = carte_values.indicator_values(conn, IEN_86, "86", YEAR, "departement", "raccroches")
+    assert dict(deps.select("code", "etat").iter_rows())["16"] == carte_values.OUT_OF_SCOPE
     with pytest.raises(AccessDenied):
-        q.indicator_values(conn, IEN_86, "16", YEAR, "reseau", "raccroches")
+        carte_values.indicator_values(conn, IEN_86, "16", YEAR, "reseau", "raccroches")
     with pytest.raises(AccessDenied):
         q.key_figures(conn, IEN_86, "R16-ANG", YEAR)
 
 
 def test_reader_sees_no_territory_below_the_academie(conn):
-    values = q.indicator_values(conn, LECTEUR, "ACAD", YEAR, "departement", "taux_atteinte")
-    assert set(values["etat"]) == {q.OUT_OF_SCOPE}
-    assert q.schools(conn, LECTEUR, "ACAD", YEAR).is_empty()
-    assert q.mlds_sites(conn, LECTEUR, "ACAD", YEAR).is_empty()
+    values = carte_values.indicator_values(conn, LECTEUR, "ACAD", YEAR, "departement", "taux_atteinte")
+    assert set(values["etat"]) == {carte_values.OUT_OF_SCOPE}
+    assert carte_layers.schools(conn, LECTEUR, "ACAD", YEAR).is_empty()
+    assert carte_layers.mlds_sites(conn, LECTEUR, "ACAD", YEAR).is_empty()
 
 
 # --- layers ---------------------------------------------------------------------------------------
 
 
 def test_schools_layer_of_the_focus_with_latest_enrolment(conn):
-    schools = q.schools(conn, FULL, "86", YEAR)
+    schools = carte_layers.schools(conn, FULL, "86", YEAR)
     assert sorted(schools["uai"]) == ["0860001A", "0860002B", "0860003C"]
     row = schools.filter(pl.col("uai") == "0860002B").row(0, named=True)
     assert row["effectif"] == 450 + 2  # November, the latest month
     assert row["commune_nom"] == "Poitiers" and row["reseau_code"] == "R86-POI"
-    assert sorted(q.schools(conn, FULL, "R17-LRO", YEAR)["uai"]) == ["0170004D", "0170005E"]
-    assert q.schools(conn, IEN_86, "86", YEAR).height == 3
+    assert sorted(carte_layers.schools(conn, FULL, "R17-LRO", YEAR)["uai"]) == ["0170004D", "0170005E"]
+    assert carte_layers.schools(conn, IEN_86, "86", YEAR).height == 3
 
 
 def test_mlds_layer_masks_small_counts(conn):
-    sites = q.mlds_sites(conn, FULL, "ACAD", YEAR).sort("site_code")
+    sites = carte_layers.mlds_sites(conn, FULL, "ACAD", YEAR).sort("site_code")
     assert sites["site_code"].to_list() == ["PAQI-LRO", "PAQI-POI"]
     lro, poi = sites.iter_rows(named=True)
     assert lro["jeunes_accueillis"] is None and lro["taux_occupation"] is None
@@ -249,10 +250,10 @@ def test_mlds_layer_masks_small_counts(conn):
 
 
 def test_network_seats(conn):
-    seats = q.network_seats(conn, FULL, "ACAD", YEAR)
+    seats = carte_layers.network_seats(conn, FULL, "ACAD", YEAR)
     assert seats.height == 14
     assert dict(seats.select("reseau_code", "commune_nom").iter_rows())["R86-SVI"] == "Montmorillon"
-    assert q.network_seats(conn, IEN_86, "86", YEAR).height == 3
+    assert carte_layers.network_seats(conn, IEN_86, "86", YEAR).height == 3
 
 
 # --- classes and legend -------------------------------------------------------------------------------
@@ -306,9 +307,9 @@ def test_legend_has_grey_insufficient_data_and_out_of_scope_entries():
     values = pl.DataFrame(
         {"code": ["A", "B", "C", "D"], "nom": list("ABCD"), "niveau": ["reseau"] * 4, "parent_code": [None] * 4,
          "population": [1, 1, 1, None], "numerateur": [None] * 4, "denominateur": [None] * 4,
-         "valeur": [0.5, None, None, None], "etat": [q.OK, q.MASKED, q.MISSING, q.OUT_OF_SCOPE],
+         "valeur": [0.5, None, None, None], "etat": [carte_values.OK, carte_values.MASKED, carte_values.MISSING, carte_values.OUT_OF_SCOPE],
          "marque": [None, "secondary", None, None], "statut": [None] * 4, "phase": [None] * 4},
-        schema=q.VALUE_SCHEMA,
+        schema=carte_values.VALUE_SCHEMA,
     )
     classed = mapclasses.classed_values(values, "taux_atteinte")
     legend = classed.legend()
@@ -334,7 +335,7 @@ def _figure(conn, scope=FULL, code="ACAD", level="reseau", indicator="taux_attei
     return data, charts.map_figure(data, selected=selected)
 
 
-@pytest.mark.parametrize("level", q.MAP_LEVELS)
+@pytest.mark.parametrize("level", carte_values.MAP_LEVELS)
 def test_figure_is_an_offline_choroplethmap(conn, level):
     data, fig = _figure(conn, level=level, layers=("etablissements", "mlds", "sieges"), selected=None)
     types = {trace.type for trace in fig.data}
@@ -368,7 +369,7 @@ def test_open_year_is_coloured_by_status_at_the_date(conn):
     """In an open year the rate of achievement is coloured by the status of each network at its own
     last bilan (the fixed annual bands are an option): the legend names the statuses, each network
     is drawn in its status's colour, and the map's state matches the raccrochage query."""
-    from queries import raccrochage as rq
+    from queries import raccrochage_situation
     from queries.statuses import STATUS_COLORS, STATUS_LABELS
 
     data, fig = _figure(conn, indicator="taux_atteinte")
@@ -376,7 +377,7 @@ def test_open_year_is_coloured_by_status_at_the_date(conn):
     assert data.label == "Statut par rapport à la trajectoire"
     by_name = {t.name: t for t in fig.data if t.type == "choroplethmap"}
     assert [n for n in by_name if n in STATUS_LABELS.values()][:3] == ["En retard", "Sur la trajectoire", "En avance"]
-    statuses = {r["code"]: r["statut"] for r in rq.situations(conn, FULL, "ACAD", YEAR, niveau="reseau")
+    statuses = {r["code"]: r["statut"] for r in raccrochage_situation.situations(conn, FULL, "ACAD", YEAR, niveau="reseau")
                 .iter_rows(named=True)}
     classed = mapclasses.classed_for(data)
     for code, status in statuses.items():
@@ -452,7 +453,7 @@ def test_selected_code_from_plotly_events():
 
 
 def test_values_table_in_french(conn):
-    values = q.indicator_values(conn, FULL, "ACAD", YEAR, "reseau", "raccroches")
+    values = carte_values.indicator_values(conn, FULL, "ACAD", YEAR, "reseau", "raccroches")
     table = charts.values_table(values, "raccroches", "Jeunes raccrochés")
     cells = dict(screen.display_frame(table).select("Code", "Jeunes raccrochés").iter_rows())
     assert cells["R86-SVI"] == "< 5" and cells["R79-BRE"] == "—"

@@ -9,10 +9,12 @@ import polars as pl
 import pytest
 from sqlalchemy import insert
 
-from dashboard import disclosure, fmt
+from dashboard import fmt
 from dashboard.access.scope import AccessDenied, Scope
 from dashboard.charts import comparer as charts
 from dashboard.charts import comparer_export as export
+from dashboard.disclosure import marks as disclosure_marks
+from dashboard.disclosure import rule
 from dashboard.store import db
 from queries import comparer as q
 from queries import comparer_ranking as qr
@@ -75,8 +77,8 @@ def test_cell_texts():
     assert charts.cell_text("signales_10000", 32.46, False, -2.54, False) == "32,5 (−2,5)"
     assert charts.cell_text("raccroches", 1234, False, 0.25, False) == f"1{fmt.THOUSANDS}234 (25,0{NBSP}% de l'académie)"
     assert charts.cell_text("taux_atteinte", 0.123, False, None, True) == f"12,3{NBSP}%"  # reference column
-    assert charts.cell_text("raccroches", None, True, None, False, disclosure.PRIMARY) == disclosure.masked_label()
-    assert charts.cell_text("raccroches", None, True, None, False, disclosure.SECONDARY) == "s"
+    assert charts.cell_text("raccroches", None, True, None, False, disclosure_marks.PRIMARY) == rule.masked_label()
+    assert charts.cell_text("raccroches", None, True, None, False, disclosure_marks.SECONDARY) == "s"
     assert charts.cell_text("taux_contact", None, True, None, False) == "s"  # never « < 5 » on a rate
     assert charts.cell_text("absenteisme_EREA", None, False, None, False) == fmt.MISSING
 
@@ -117,6 +119,21 @@ def test_default_selection(db_engine):
     assert q.default_selection(ien_79, "ACAD") == ["ACAD", "79"]
     assert set(q.default_selection(ien_79, "79")) <= set(ien_79)
 
+
+
+def test_too_many_counts_the_visible_codes_of_the_link():
+    visible = ["R86-POI", "R86-SVI", "86", "ACAD", "R16-ANG", "R16-NCH", "R16-COG"]
+    assert q.too_many(",".join(visible), visible)
+    assert not q.too_many(",".join(visible[:6]) + ",XXX,YYY", visible)
+    assert not q.too_many(None, visible)
+
+
+def test_ranking_choice_keeps_the_link_else_the_first_rankable_level(db_engine):
+    with db_engine.connect() as conn:
+        index = {t.code: t for t in tq.visible_territories(conn, FULL, YEAR)}
+    assert q.ranking_choice(["ACAD", "86", "R86-POI"], index, None, None) == ("departement", "taux_atteinte")
+    assert q.ranking_choice(["ACAD"], index, "psad", "raccroches") == ("psad", "raccroches")
+    assert q.ranking_choice(["ACAD"], index, "academie", "population") == ("reseau", "taux_atteinte")
 
 # --- the comparison on the fixtures ------------------------------------------------------------
 
@@ -206,7 +223,7 @@ def test_masked_cells_of_the_table_carry_their_mark(engine):
     with engine.connect() as conn:
         comp = q.comparison(conn, FULL, CODES, YEAR)
     texts, _styles = charts.table_frames(comp)
-    assert texts.loc["Jeunes raccrochés", "Réseau Cognac"] == disclosure.masked_label()  # 3: « < 5 »
+    assert texts.loc["Jeunes raccrochés", "Réseau Cognac"] == rule.masked_label()  # 3: « < 5 »
     assert texts.loc["Taux d'atteinte de l'objectif", "Réseau Cognac"] == "s"  # a rate is never « < 5 »
 
 
@@ -241,19 +258,20 @@ def test_trajectories_and_absenteeism_series(engine, no_secrecy):
 
 
 def test_masked_trajectory_point_is_a_gap_with_its_mark(engine):
-    from dashboard import disclosure
     from dashboard.charts.secret_marks import MASKED_POINT_NAME
+    from dashboard.disclosure import marks as disclosure_marks
+    from dashboard.disclosure import rule
 
     with engine.connect() as conn:
         traj = q.trajectories(conn, FULL, ("R16-ANG", "R16-COG"), YEAR)
     cog = traj.filter((pl.col("code") == "R16-COG") & (pl.col("rang") == 1)).row(0, named=True)
     assert cog["masque"] and cog["raccroches_cumul"] is None and cog["part_realisee"] is None  # 3 < 5
-    assert cog["marque"] == disclosure.PRIMARY
+    assert cog["marque"] == disclosure_marks.PRIMARY
     fig = charts.trajectories_figure(traj, {"R16-ANG": "Réseau Angoulême", "R16-COG": "Réseau Cognac"})
     lines = [t for t in fig.data if t.name == "Raccrochés cumulés"]
     assert list(lines[1].y) == [None]  # Cognac's masked point is a gap…
     marks = [t for t in fig.data if t.name == MASKED_POINT_NAME and t.xaxis == lines[1].xaxis]
-    assert [list(t.text) for t in marks] == [[disclosure.masked_label()]]  # …with its mark on it
+    assert [list(t.text) for t in marks] == [[rule.masked_label()]]  # …with its mark on it
 
 
 def test_ranking(engine):

@@ -21,24 +21,26 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from dashboard import disclosure, fmt, publish, schoolyear, slides
+from dashboard import fmt, schoolyear
 from dashboard.access.scope import ACADEMIE, AccessDenied, Scope
 from dashboard.charts import absenteisme_tables as abs_tables
 from dashboard.charts import carte as carte_charts
-from dashboard.charts import comparer_export
-from dashboard.charts import raccrochage as rc
+from dashboard.charts import comparer_export, raccrochage_solutions, raccrochage_tables
+from dashboard.disclosure import marks, rule
 from dashboard.publish import catalog
+from dashboard.publish import columns as publish_columns
 from dashboard.publish.figures import flatten, published, render
-from dashboard.slides import keyfigures, series, workbook
-from dashboard.store import db
+from dashboard.slides import content as slides_content
+from dashboard.slides import deck, keyfigures, series, workbook
+from dashboard.store import database, db
 from queries import absenteisme as aq
 from queries import absenteisme_etablissements as qe
 from queries import carte as qc
+from queries import carte_values, raccrochage_networks, raccrochage_rules, raccrochage_situation
 from queries import comparer as qcmp
 from queries import comparer_ranking as qr
 from queries import donnees as qd
 from queries import raccrochage as rq
-from queries import raccrochage_rules
 from queries import territoires as tq
 from queries.figures import territory_figures
 from tests.support import cli
@@ -54,7 +56,7 @@ CODES = ("ACAD", "16", "17", "79", "86", "P16-ANG", "P16-COG", "P17-SAI", "P17-R
 #: Decks gathered for every year (a subset of ``CODES``: a deck takes a while on PostgreSQL).
 DECK_CODES = ("ACAD", "17", "P16-ANG", "P17-SAI", "R16-COG", "R16-NCH", "R17-SJA", "R17-ROC", "R86-SVI")
 MASKED_LEVELS = ("reseau", "psad")
-SOLUTIONS = list(rq.SOLUTION_COLUMNS)
+SOLUTIONS = list(raccrochage_rules.SOLUTION_COLUMNS)
 EXPORT_COUNTS = ("jeunes_signales", "jeunes_contactes", "entretiens", "solutions_proposees", "raccroches",
                  "contrats_foquale")
 IEN79 = Scope.for_role("ien-io", "79", "ien79")
@@ -62,7 +64,7 @@ RESEAU_ANG = Scope.for_role("reseau", "R16-ANG", "r")
 
 
 def limit() -> int:
-    return disclosure.threshold()
+    return rule.threshold()
 
 
 def small(value) -> bool:
@@ -81,7 +83,7 @@ def _raw_situations(conn, annee: str) -> dict[str, dict]:
     for frame in (detail.sous_territoires, detail.reseaux):
         rows.update({r["code"]: r for r in frame.iter_rows(named=True)})
     for dep in detail.sous_territoires["code"].to_list():
-        rows.update({r["code"]: r for r in rq.situations(conn, FULL, dep, annee).iter_rows(named=True)})
+        rows.update({r["code"]: r for r in raccrochage_situation.situations(conn, FULL, dep, annee).iter_rows(named=True)})
     return rows
 
 
@@ -98,7 +100,7 @@ def world(demo_engine):
                 "index": index,
                 "figures": {code: territory_figures(conn, FULL, code, annee) for code in index},
                 "raw": _raw_situations(conn, annee),
-                "explicit": rq.explicit_targets(conn, annee),
+                "explicit": raccrochage_rules.explicit_targets(conn, annee),
             }
     out["years"] = (*FIXED_YEARS, latest)
     return out
@@ -108,7 +110,7 @@ def world(demo_engine):
 def decks(demo_engine, world):
     """Deck contents (without the map image) of ``DECK_CODES`` for every year."""
     with demo_engine.connect() as conn:
-        return {(code, annee): slides.gather(conn, FULL, code, annee, with_map=False)
+        return {(code, annee): slides_content.gather(conn, FULL, code, annee, with_map=False)
                 for annee in world["years"] for code in DECK_CODES}
 
 
@@ -116,7 +118,7 @@ def decks(demo_engine, world):
 def rendered(decks):
     """The PPTX of PSAD Saintes, 2014-2015 (charts, tiles, a table of networks), read back."""
     content = decks[("P17-SAI", "2014-2015")]
-    return content, list(open_deck(slides.render(content)).slides)
+    return content, list(open_deck(deck.render(content)).slides)
 
 
 def _years(world):
@@ -156,12 +158,12 @@ def test_figures_export_is_the_disclosed_situation(world):
         w = world[annee]
         for code in CODES:
             figures, raw = w["figures"][code], w["raw"][code]
-            shown, _marks = rq.published_row(raw)
+            shown, _marks = raccrochage_rules.published_row(raw)
             assert figures["niveau"] == raw["niveau"] and figures["territoire"] == code
             for key, source in EXPORT_TO_SITUATION.items():
                 assert _close(figures[key], shown[source]), (annee, code, key, figures[key], shown[source])
             for column in SOLUTIONS:
-                value = figures["raccroches_par_solution"][rq.SOLUTION_KEYS[column]]
+                value = figures["raccroches_par_solution"][raccrochage_rules.SOLUTION_KEYS[column]]
                 assert value == shown[column], (annee, code, column)
             for key in flatten({k: v for k, v in figures.items() if k != "masque"}):
                 if key in figures["masque"]:
@@ -186,13 +188,13 @@ def test_deck_content_equals_the_export(world, decks):
             assert funnel.values == [figures[c] for c in raccrochage_rules.FUNNEL_COLUMNS], where
             compare = series.solutions_compare(content)
             by_solution = figures["raccroches_par_solution"]
-            assert compare.values_of(annee) == [by_solution[rq.SOLUTION_KEYS[c]] for c in SOLUTIONS], where
+            assert compare.values_of(annee) == [by_solution[raccrochage_rules.SOLUTION_KEYS[c]] for c in SOLUTIONS], where
             trajectory = series.trajectory(content)
             current = [v for v in trajectory.values_of(series.current_name(content)) if v is not None]
             if figures["raccroches"] is not None:
                 assert current[-1] == figures["raccroches"], where
         tiles = {t.label: t.value for t in keyfigures.tiles(content)}
-        count = {k: disclosure.mark_text(figures["secret"][k]) if figures[k] is None else fmt.integer(figures[k])
+        count = {k: marks.mark_text(figures["secret"][k]) if figures[k] is None else fmt.integer(figures[k])
                  for k in ("raccroches", "jeunes_signales")}
         assert tiles["Raccrochés depuis la rentrée"] == count["raccroches"], where
         assert tiles["Jeunes signalés"] == count["jeunes_signales"], where
@@ -218,7 +220,7 @@ def test_deck_content_equals_the_export(world, decks):
 
 
 def _slide_index(content, key: str) -> int:
-    return slides.slide_plan(content).index(key)
+    return deck.slide_plan(content).index(key)
 
 
 def test_pptx_charts_tables_and_tiles_hold_the_content(rendered):
@@ -259,18 +261,18 @@ def test_map_values_and_key_figures_equal_the_export(demo_engine, world):
         else:
             key, value = indicator, figures[indicator]
         if key in figures["masque"]:
-            return qc.MASKED, None
-        return (qc.MISSING, None) if value is None else (qc.OK, value)
+            return carte_values.MASKED, None
+        return (carte_values.MISSING, None) if value is None else (carte_values.OK, value)
 
     with demo_engine.connect() as conn:
         for annee in _years(world):
             w = world[annee]
-            indicators = list(qc.INDICATORS) if annee == "2014-2015" else ["taux_atteinte", "absenteisme"]
-            for level in qc.MAP_LEVELS:
+            indicators = list(carte_values.INDICATORS) if annee == "2014-2015" else ["taux_atteinte", "absenteisme"]
+            for level in carte_values.MAP_LEVELS:
                 for indicator in indicators:
                     types = (None, "LP", "EREA") if indicator == "absenteisme" and annee == "2014-2015" else (None,)
                     for type_etab in types:
-                        values = qc.indicator_values(conn, FULL, ACADEMIE, annee, level, indicator, type_etab)
+                        values = carte_values.indicator_values(conn, FULL, ACADEMIE, annee, level, indicator, type_etab)
                         assert sorted(values["code"]) == sorted(t.code for t in w["index"].values()
                                                                 if t.niveau == level)
                         for row in values.iter_rows(named=True):
@@ -327,7 +329,7 @@ def test_counts_and_targets_add_up_the_tree(world):
             kids = _children(index, code)
             if not kids:
                 continue
-            for column in rq.COUNT_COLUMNS:
+            for column in raccrochage_rules.COUNT_COLUMNS:
                 assert raw[code][column] == sum(raw[k][column] or 0 for k in kids), (annee, code, column)
             assert raw[code]["periode_fin"] == max(raw[k]["periode_fin"] for k in kids), (annee, code)
             children_sum = sum(raw[k]["objectif"] for k in kids)
@@ -337,7 +339,7 @@ def test_counts_and_targets_add_up_the_tree(world):
         assert not [c for c in explicit if index[c].niveau == "psad"]  # PSAD targets are always derived
 
 
-N1_KEYS = tuple(f"{c}_n1" for c in rq.N1_COLUMNS)
+N1_KEYS = tuple(f"{c}_n1" for c in raccrochage_networks.N1_COLUMNS)
 
 
 def test_same_date_last_year_adds_up_the_tree(world):
@@ -508,7 +510,7 @@ def _sheet_rows(sheet) -> list[dict]:
 
 
 #: Count columns of the raccrochage tables (headers of their CSV/XLSX) and of the deck's tables.
-TABLE_COUNT_COLUMNS = [c for c in rc.EXPORT_COLUMNS if catalog.RACCROCHAGE[c].kind == publish.Kind.COUNT]
+TABLE_COUNT_COLUMNS = [c for c in raccrochage_tables.EXPORT_COLUMNS if catalog.RACCROCHAGE[c].kind == publish_columns.Kind.COUNT]
 COUNT_HEADERS = [catalog.RACCROCHAGE[c].header for c in TABLE_COUNT_COLUMNS]
 
 
@@ -542,7 +544,7 @@ def test_figures_export_has_no_small_count(world):
             assert masked <= set(flat), (annee, code, masked - set(flat))
             leaks += [(annee, code, key, "masked but shown", flat[key]) for key in masked if flat[key] is not None]
             counts = {**{k: k for k in EXPORT_COUNTS},
-                      **{f"raccroches_par_solution.{rq.SOLUTION_KEYS[c]}": c for c in SOLUTIONS}}
+                      **{f"raccroches_par_solution.{raccrochage_rules.SOLUTION_KEYS[c]}": c for c in SOLUTIONS}}
             for key, column in counts.items():
                 if small(flat[key]):
                     leaks.append((annee, code, key, flat[key]))
@@ -560,7 +562,7 @@ def test_figures_cli_writes_the_export(demo_sqlite_url, tmp_path):
     result = cli.run_subprocess("dashboard.figures", "--database-url", demo_sqlite_url, "--annee", "2014-2015",
                                 "--territoire", "R17-ROC", "--out", str(out))
     assert result.returncode == 0, result.stderr
-    engine = db.make_engine(demo_sqlite_url)
+    engine = database.make_engine(demo_sqlite_url)
     try:
         with engine.connect() as conn:
             expected = territory_figures(conn, FULL, "R17-ROC", "2014-2015")
@@ -593,7 +595,7 @@ def test_page_exports_have_no_small_count(demo_engine, world):
                 else:
                     frames = {"children": d.publie.sous_territoires, "reseaux": d.publie.reseaux}
                 for view, frame in frames.items():
-                    export = _dicts(rc.export_table(frame))
+                    export = _dicts(raccrochage_tables.export_table(frame))
                     leaks += _small_counts(export, COUNT_HEADERS, "Code", index,
                                            ("raccrochage", annee, code, view), seen)
             # Comparer page: CSV, then the XLSX with the ranking of networks and of PSAD
@@ -609,8 +611,8 @@ def test_page_exports_have_no_small_count(demo_engine, world):
                                            ("comparer xlsx", annee, level, name), seen)
             # Carte page: the values table of the count indicator, networks and PSAD
             for level in ("reseau", "psad"):
-                values = qc.indicator_values(conn, FULL, ACADEMIE, annee, level, "raccroches")
-                label = qc.indicator_label("raccroches")
+                values = carte_values.indicator_values(conn, FULL, ACADEMIE, annee, level, "raccroches")
+                label = carte_values.indicator_label("raccroches")
                 table = _dicts(carte_charts.values_table(values, "raccroches", label))
                 leaks += _small_counts(table, [label], "Code", index, ("carte", annee, level), seen)
             # Absentéisme page: by school type (a network or PSAD), sub-territories, schools
@@ -654,7 +656,7 @@ def test_deck_tables_charts_and_workbook_have_no_small_count(world, decks):
             cells = [dict(zip(columns, r["cells"], strict=True), code=r["code"])
                      for r in series.table_rows(frame)]
             leaks += _small_counts(cells, table_counts, "code", index, ("slide table", *where), seen)
-        book = load_workbook(io.BytesIO(slides.figures_xlsx(content)))
+        book = load_workbook(io.BytesIO(workbook.xlsx_bytes(content)))
         for name in ("Territoires", "Réseaux"):
             if name in book.sheetnames:
                 leaks += _small_counts(_sheet_rows(book[name]), COUNT_HEADERS, "Code", index, (name, *where), seen)
@@ -754,7 +756,6 @@ def test_raccrochage_page_period_tables_protect_masked_cells(demo_engine, world)
     """A network or a PSAD publishes the raccrochés of each period, not their split by type (too few
     young people per period and type): the disclosed period series carry no type, its cumulatives
     give no small flow away, and the year's secrecy decision passes the audit (``test_disclosure_audit``)."""
-    from dashboard.charts import raccrochage as charts
 
     with demo_engine.connect() as conn:
         for annee in _years(world):
@@ -763,7 +764,7 @@ def test_raccrochage_page_period_tables_protect_masked_cells(demo_engine, world)
                 if d.periodes.is_empty():
                     continue
                 periods = d.publie.periodes
-                assert not charts.types_published(periods), (annee, code)
+                assert not raccrochage_solutions.types_published(periods), (annee, code)
                 assert all(v is None for c in SOLUTIONS for v in periods[c].to_list()), (annee, code)
                 assert not [v for v in periods["raccroches"].to_list() if small(v)], (annee, code)
                 for year, part in d.publie.historique.group_by("annee_scolaire"):
@@ -816,13 +817,13 @@ def test_map_absenteeism_sums_do_not_give_a_masked_type_away(demo_engine):
     leaks = []
     with demo_engine.connect() as conn:
         for level in ("reseau", "psad"):
-            views = {t: qc.indicator_values(conn, FULL, ACADEMIE, "2014-2015", level, "absenteisme", t)
+            views = {t: carte_values.indicator_values(conn, FULL, ACADEMIE, "2014-2015", level, "absenteisme", t)
                      for t in (None, *db.SCHOOL_TYPES)}
-            for row in views[None].filter(pl.col("etat") == qc.OK).iter_rows(named=True):
+            for row in views[None].filter(pl.col("etat") == carte_values.OK).iter_rows(named=True):
                 parts = {t: views[t].filter(pl.col("code") == row["code"]).row(0, named=True)
                          for t in db.SCHOOL_TYPES}
-                hidden = [t for t, p in parts.items() if p["etat"] == qc.MASKED]
-                shown = [p["numerateur"] for p in parts.values() if p["etat"] == qc.OK]
+                hidden = [t for t, p in parts.items() if p["etat"] == carte_values.MASKED]
+                shown = [p["numerateur"] for p in parts.values() if p["etat"] == carte_values.OK]
                 if len(hidden) == 1 and row["numerateur"] is not None and None not in shown:
                     absent = row["numerateur"] - sum(p["numerateur"] or 0 for p in parts.values())
                     leaks.append((level, row["code"], hidden[0], absent))
@@ -886,9 +887,9 @@ def test_scoped_user_sees_nothing_of_another_department(demo_engine, world, scop
             assert set(d.sous_territoires["code"]) | set(d.reseaux["code"]) <= detail, code
             data = qc.map_data(conn, scope, code, annee, "reseau", "taux_atteinte", None,
                                ("etablissements", "mlds", "sieges"))
-            shown = data.values.filter(pl.col("etat") != qc.OUT_OF_SCOPE)
+            shown = data.values.filter(pl.col("etat") != carte_values.OUT_OF_SCOPE)
             assert set(shown["code"]) <= allowed, code
-            hidden = data.values.filter(pl.col("etat") == qc.OUT_OF_SCOPE)
+            hidden = data.values.filter(pl.col("etat") == carte_values.OUT_OF_SCOPE)
             assert hidden.select(pl.all_horizontal(pl.col("valeur", "numerateur", "denominateur", "population")
                                                    .is_null().all())).item(), code
             assert set(data.schools["reseau_code"]) <= networks and set(data.mlds["reseau_code"]) <= networks
@@ -922,9 +923,9 @@ def test_scoped_user_sees_nothing_of_another_department(demo_engine, world, scop
                 with pytest.raises(AccessDenied):
                     call(code)
         with pytest.raises(AccessDenied):
-            slides.gather(conn, scope, others[0], annee, with_map=False)
-        own = slides.gather(conn, scope, scope.territoire_code, annee, with_map=False)
-        academie = slides.gather(conn, scope, ACADEMIE, annee, with_map=False)
+            slides_content.gather(conn, scope, others[0], annee, with_map=False)
+        own = slides_content.gather(conn, scope, scope.territoire_code, annee, with_map=False)
+        academie = slides_content.gather(conn, scope, ACADEMIE, annee, with_map=False)
     for content in (own, academie):
         assert set(content.sous_territoires["code"]) | set(content.reseaux["code"]) <= detail
         texts = " ".join([h.text for h in content.highlights]

@@ -65,14 +65,15 @@ def test_donnees_page_puts_late_networks_first(app_test):
 def test_import_history_names_the_kind_of_file(app_test, tmp_path):
     from sqlalchemy import select
 
-    from dashboard import fmt, importer
-    from dashboard.store import db, lifecycle
+    from dashboard import fmt
+    from dashboard.importer import service
+    from dashboard.store import database, db, lifecycle
 
     url = f"sqlite:///{tmp_path / 'imports.sqlite'}"
-    engine = db.make_engine(url)
+    engine = database.make_engine(url)
     lifecycle.init_database(engine)
     data = "annee_scolaire;territoire_code;indicateur;objectif\n2014-2015;R86-POI;raccroches;250\n".encode()
-    assert importer.import_file(engine, data, "objectifs.csv", None, utilisateur="local").written
+    assert service.import_file(engine, data, "objectifs.csv", None, utilisateur="local").written
     engine.dispose()
     at = app_test("donnees", database_url=url, annee="2014-2015", territoire="ACAD")
     assert not at.exception

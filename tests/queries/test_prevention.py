@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import insert
 
-from dashboard import disclosure
 from dashboard.access.scope import AccessDenied, Scope
+from dashboard.disclosure import marks
 from dashboard.store import db
 from dashboard.uai import make_uai
 from queries import prevention as q
@@ -275,12 +275,12 @@ def test_mlds_totals_against_the_academie_reference(engine):
     assert (totals["86"]["sites"], totals["86"]["places"]) == (1, 10)
     assert totals["86"]["jeunes_accueillis"] is None and totals["86"]["taux_occupation"] is None  # 3 young people
     assert totals["86"]["reference_sites"] is None
-    assert totals["86"]["marque"] == disclosure.PRIMARY
+    assert totals["86"]["marque"] == marks.PRIMARY
     acad = totals["ACAD"]
     # 21 young people in the académie, 18 on the site shown: the total is masked too (« s »), or the
     # Vienne site's 3 would be 21 − 18
     assert (acad["sites"], acad["places"], acad["jeunes_accueillis"], acad["taux_occupation"]) == (2, 30, None, None)
-    assert acad["masque"] and acad["marque"] == disclosure.SECONDARY
+    assert acad["masque"] and acad["marque"] == marks.SECONDARY
     assert (acad["reference_sites"], acad["reference_jeunes"]) == (17, 500)
     with engine.connect() as conn:
         assert q.academie_facts(conn).mlds.text == "17 sites, environ 500 jeunes"

@@ -15,13 +15,14 @@ Every expected figure below is computed by hand in the comments.
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
 
 from dashboard import schoolyear
 from dashboard.access.scope import AccessDenied, Scope
 from dashboard.store import db
 from queries import raccrochage as q
-from queries import raccrochage_rules
+from queries import raccrochage_rules, raccrochage_series, raccrochage_situation, statuses, territoires
 from tests.support.raccrochage import YEAR, load_fixture
 
 pytestmark = pytest.mark.all_backends  # SQL: see tests/README.md
@@ -37,41 +38,40 @@ def engine(db_engine):
 
 def _situation(engine, code, annee=YEAR):
     with engine.connect() as conn:
-        return q.situation(conn, FULL, code, annee)
+        return raccrochage_situation.situation(conn, FULL, code, annee)
 
 
 # --- pure functions -----------------------------------------------------------------------------
 
 
 def test_period_labels():
-    assert q.period_label("2014-10-31") == "sept.–oct. 2014"
-    assert q.period_label("2015-02-28") == "janv.–févr. 2015"
-    assert q.period_label("2015-01-31") == "déc. 2014–janv. 2015"
-    assert q.slot_label(1) == "sept.–oct." and q.slot_label(11) == "juil.–août"
+    assert raccrochage_rules.period_label("2014-10-31") == "sept.–oct. 2014"
+    assert raccrochage_rules.period_label("2015-02-28") == "janv.–févr. 2015"
+    assert raccrochage_rules.period_label("2015-01-31") == "déc. 2014–janv. 2015"
+    assert raccrochage_rules.slot_label(1) == "sept.–oct." and raccrochage_rules.slot_label(11) == "juil.–août"
     assert schoolyear.month_rank("2014-09-30") == 0 and schoolyear.month_rank("2015-08-31") == 11 and schoolyear.month_rank("2015-02-28") == 5
 
 
 def test_default_profile_is_a_step_function():
-    profile = q.default_profile()
+    profile = raccrochage_rules.default_profile()
     assert len(profile) == 12
     assert profile[0] == 0.0 and profile[1] == profile[2] == 0.35 and profile[5] == 0.68 and profile[11] == 1.0
     assert list(profile) == sorted(profile)
 
 
 def test_seasonal_profile_mean_of_complete_previous_years():
-    import polars as pl
 
     yearly = pl.DataFrame({
         "annee_scolaire": ["2012-2013"] * 6 + ["2013-2014"] * 6 + ["2014-2015"] * 2 + ["2011-2012"] * 2,
         "rang": [1, 3, 5, 7, 9, 11] * 2 + [1, 3] + [1, 3],
         "raccroches": [10, 10, 10, 5, 5, 10, 20, 10, 5, 5, 5, 5, 99, 99, 50, 50],
     })
-    profile = q.seasonal_profile(yearly, "2014-2015")  # 2014-15 is not previous; 2011-12 is incomplete
+    profile = raccrochage_rules.seasonal_profile(yearly, "2014-2015")  # 2014-15 is not previous; 2011-12 is incomplete
     assert profile[1] == pytest.approx(0.3) and profile[2] == pytest.approx(0.3)
     assert profile[5] == pytest.approx(0.65) and profile[9] == pytest.approx(0.85) and profile[11] == pytest.approx(1)
     assert profile[0] == 0
-    assert q.seasonal_profile(yearly, "2012-2013") is None  # only an incomplete year before
-    assert q.seasonal_profile(yearly.clear(), "2014-2015") is None
+    assert raccrochage_rules.seasonal_profile(yearly, "2012-2013") is None  # only an incomplete year before
+    assert raccrochage_rules.seasonal_profile(yearly.clear(), "2014-2015") is None
 
 
 @pytest.mark.parametrize(
@@ -108,18 +108,18 @@ def test_published_row_applies_the_decision_and_masks_derived_figures():
     row = {"code": "R", "jeunes_signales": 90, "jeunes_contactes": 3, "raccroches": 30, "taux_contact": 3 / 90,
            **dict(zip(db.SOLUTION_COLUMNS, [12, 0, 6, 5, 2, 5], strict=True)),
            "masque_complementaire": ["jeunes_contactes", "raccroches_service_civique", "raccroches_mlds=s"]}
-    out, marks = q.published_row(row)
+    out, marks = raccrochage_rules.published_row(row)
     assert out["jeunes_contactes"] is None and out["taux_contact"] is None and out["jeunes_signales"] == 90
     assert out["raccroches_service_civique"] is None and out["raccroches_mlds"] is None
     assert out["raccroches_structure_innovante"] == 0 and out["raccroches_autres"] == 5
     assert marks == {"jeunes_contactes": "primary", "raccroches_service_civique": "primary",
                      "raccroches_mlds": "secondary", "taux_contact": "secondary"}
     with pytest.raises(raccrochage_rules.UndecidedRow):
-        q.published_row({k: v for k, v in row.items() if k != "masque_complementaire"})
+        raccrochage_rules.published_row({k: v for k, v in row.items() if k != "masque_complementaire"})
     with pytest.raises(raccrochage_rules.UndecidedRow):
         import polars as pl
 
-        q.published_periods(pl.DataFrame({"periode_fin": ["2014-10-31"], "raccroches": [3]}))
+        raccrochage_rules.published_periods(pl.DataFrame({"periode_fin": ["2014-10-31"], "raccroches": [3]}))
 
 
 # --- database figures ---------------------------------------------------------------------------
@@ -221,11 +221,11 @@ def test_same_date_last_year(engine):
 
 def test_sub_territories_behind_first(engine):
     with engine.connect() as conn:
-        deps = q.situations(conn, FULL, "ACAD", YEAR)
-        psads = q.situations(conn, FULL, "16", YEAR)
-        nets = q.situations(conn, FULL, "P16-ANG", YEAR)
-        all_nets = q.situations(conn, FULL, "16", YEAR, niveau="reseau")
-        none = q.situations(conn, FULL, "R16-ANG", YEAR)
+        deps = raccrochage_situation.situations(conn, FULL, "ACAD", YEAR)
+        psads = raccrochage_situation.situations(conn, FULL, "16", YEAR)
+        nets = raccrochage_situation.situations(conn, FULL, "P16-ANG", YEAR)
+        all_nets = raccrochage_situation.situations(conn, FULL, "16", YEAR, niveau="reseau")
+        none = raccrochage_situation.situations(conn, FULL, "R16-ANG", YEAR)
     assert deps["code"].to_list() == ["16", "17", "79", "86"]
     assert deps["statut"].to_list() == ["en_retard", "inconnu", "inconnu", "inconnu"]
     assert psads["code"].to_list() == ["P16-ANG", "P16-COG"]
@@ -238,9 +238,9 @@ def test_sub_territories_behind_first(engine):
 
 def test_period_series_and_history(engine):
     with engine.connect() as conn:
-        periods = q.period_series(conn, FULL, "P16-ANG", YEAR)
-        history = q.yearly_cumulative(conn, FULL, "P16-ANG", YEAR)
-        trajectory = q.target_trajectory(conn, FULL, "P16-ANG", YEAR)
+        periods = raccrochage_series.period_series(conn, FULL, "P16-ANG", YEAR)
+        history = raccrochage_series.yearly_cumulative(conn, FULL, "P16-ANG", YEAR)
+        trajectory = raccrochage_series.target_trajectory(conn, FULL, "P16-ANG", YEAR)
     assert periods["periode_fin"].to_list() == ["2014-10-31", "2014-12-31", "2015-02-28"]
     assert periods["libelle"].to_list() == ["sept.–oct. 2014", "nov.–déc. 2014", "janv.–févr. 2015"]
     assert periods["nb_reseaux"].to_list() == [2, 2, 1]
@@ -261,30 +261,30 @@ def test_period_series_and_history(engine):
 def test_detail_bundle_matches_functions(engine):
     with engine.connect() as conn:
         d = q.detail(conn, FULL, "16", YEAR)
-        assert d.situation == q.situation(conn, FULL, "16", YEAR)
-        assert d.periodes.equals(q.period_series(conn, FULL, "16", YEAR))
-        assert d.sous_territoires.equals(q.situations(conn, FULL, "16", YEAR))
-        assert d.reseaux.equals(q.situations(conn, FULL, "16", YEAR, niveau="reseau"))
+        assert d.situation == raccrochage_situation.situation(conn, FULL, "16", YEAR)
+        assert d.periodes.equals(raccrochage_series.period_series(conn, FULL, "16", YEAR))
+        assert d.sous_territoires.equals(raccrochage_situation.situations(conn, FULL, "16", YEAR))
+        assert d.reseaux.equals(raccrochage_situation.situations(conn, FULL, "16", YEAR, niveau="reseau"))
 
 
 def test_disclosure_of_network_and_psad_rows(engine):
     """Every row of every level goes through the year's decision: no count under the threshold is
     shown, a small count is marked « < 5 » (primary), a count masked to protect it « s »."""
-    from dashboard import disclosure
+    from dashboard.disclosure import marks as disclosure_marks
 
     with engine.connect() as conn:
-        frames = [q.situations(conn, FULL, "16", YEAR, niveau="reseau"), q.situations(conn, FULL, "16", YEAR),
-                  q.situations(conn, FULL, "ACAD", YEAR)]
+        frames = [raccrochage_situation.situations(conn, FULL, "16", YEAR, niveau="reseau"), raccrochage_situation.situations(conn, FULL, "16", YEAR),
+                  raccrochage_situation.situations(conn, FULL, "ACAD", YEAR)]
     for frame in frames:
-        for row in q.published_frame(frame).iter_rows(named=True):
-            marks = disclosure.decode_marks(row["cellules_masquees"])
+        for row in raccrochage_rules.published_frame(frame).iter_rows(named=True):
+            marks = disclosure_marks.decode_marks(row["cellules_masquees"])
             for key in raccrochage_rules.DISCLOSED_COUNTS:
                 value = row.get(key)
                 assert value is None or not 0 < value < 5, (row["code"], key, value)
-                if key in marks and marks[key] == disclosure.PRIMARY:
+                if key in marks and marks[key] == disclosure_marks.PRIMARY:
                     raw = frame.filter(frame["code"] == row["code"])[key][0]
                     assert raw is not None and 0 < raw < 5, (row["code"], key, raw)
-    cog = q.published_frame(frames[0]).filter(frames[0]["code"] == "R16-COG").row(0, named=True)
+    cog = raccrochage_rules.published_frame(frames[0]).filter(frames[0]["code"] == "R16-COG").row(0, named=True)
     assert cog["jeunes_signales"] == 6 and cog["raccroches"] is None and cog["taux_atteinte"] is None
     assert cog["projection"] is None and "raccroches" in cog["cellules_masquees"]
     # a row of the same fixture with disclosure off is unchanged
@@ -293,8 +293,8 @@ def test_disclosure_of_network_and_psad_rows(engine):
     os.environ["DASHBOARD_DISCLOSURE_THRESHOLD"] = "1"
     try:
         with engine.connect() as conn:
-            nets = q.situations(conn, FULL, "16", YEAR, niveau="reseau")
-        assert q.published_frame(nets)["cellules_masquees"].to_list() == ["", "", ""]
+            nets = raccrochage_situation.situations(conn, FULL, "16", YEAR, niveau="reseau")
+        assert raccrochage_rules.published_frame(nets)["cellules_masquees"].to_list() == ["", "", ""]
     finally:
         del os.environ["DASHBOARD_DISCLOSURE_THRESHOLD"]
 
@@ -303,13 +303,13 @@ def test_no_masked_count_can_be_recomputed_along_the_tree(engine):
     a masked parent has a masked child, and a row never has exactly one masked solution type
     next to its shown raccrochés."""
     with engine.connect() as conn:
-        index = q.tq.territory_index(conn, YEAR)
-        rows = {t.code: q.published_row(q.situation(conn, FULL, t.code, YEAR))[0] for t in index.values()}
+        index = territoires.territory_index(conn, YEAR)
+        rows = {t.code: raccrochage_rules.published_row(raccrochage_situation.situation(conn, FULL, t.code, YEAR))[0] for t in index.values()}
     for parent in index.values():
         kids = [t.code for t in index.values() if t.parent_code == parent.code]
         if not kids:
             continue
-        for key in q.COUNT_COLUMNS:
+        for key in raccrochage_rules.COUNT_COLUMNS:
             hidden = [k for k in kids if rows[k][key] is None]
             if rows[parent.code][key] is not None:
                 assert len(hidden) != 1 or len(kids) == 1, (parent.code, key, hidden)
@@ -324,12 +324,12 @@ def test_scope_is_checked(engine):
     scope = Scope("reseau", "R86-POI", "r86")
     with engine.connect() as conn:
         with pytest.raises(AccessDenied):
-            q.situation(conn, scope, "R16-ANG", YEAR)
+            raccrochage_situation.situation(conn, scope, "R16-ANG", YEAR)
         with pytest.raises(AccessDenied):
             q.detail(conn, scope, "16", YEAR)
         # a network head sees their PSAD's aggregate but not its other network
-        assert q.situations(conn, scope, "P86-POI", YEAR).is_empty()
-        assert q.situation(conn, scope, "R86-POI", YEAR)["code"] == "R86-POI"
+        assert raccrochage_situation.situations(conn, scope, "P86-POI", YEAR).is_empty()
+        assert raccrochage_situation.situation(conn, scope, "R86-POI", YEAR)["code"] == "R86-POI"
 
 
 # --- demonstration data (both backends) ---------------------------------------------------------------
@@ -338,26 +338,26 @@ def test_scope_is_checked(engine):
 @pytest.mark.parametrize("annee", ["2014-2015", "2016-2017"])
 def test_demo_aggregates_are_sums_of_networks(demo_engine, annee):
     with demo_engine.connect() as conn:
-        acad = q.situation(conn, FULL, "ACAD", annee)
-        nets = q.situations(conn, FULL, "ACAD", annee, niveau="reseau")
-        deps = q.situations(conn, FULL, "ACAD", annee)
-        psad = q.situation(conn, FULL, "P86-POI", annee)
-        explicit = q.explicit_targets(conn, annee)
+        acad = raccrochage_situation.situation(conn, FULL, "ACAD", annee)
+        nets = raccrochage_situation.situations(conn, FULL, "ACAD", annee, niveau="reseau")
+        deps = raccrochage_situation.situations(conn, FULL, "ACAD", annee)
+        psad = raccrochage_situation.situation(conn, FULL, "P86-POI", annee)
+        explicit = raccrochage_rules.explicit_targets(conn, annee)
     assert nets.height == 14 and deps.height == 4
-    for column in q.COUNT_COLUMNS:
+    for column in raccrochage_rules.COUNT_COLUMNS:
         assert acad[column] == nets[column].sum() == deps[column].sum(), column
     if "P86-POI" not in explicit:
         assert psad["objectif"] == sum(explicit.get(r, 0) for r in ("R86-POI", "R86-SVI"))
     assert acad["objectif"] == explicit.get("ACAD", acad["objectif"])
-    assert acad["statut"] in q.STATUS_ORDER and acad["profil_source"] == "territoire"
+    assert acad["statut"] in statuses.STATUS_ORDER and acad["profil_source"] == "territoire"
 
 
 def test_demo_calibration_and_freshness(demo_engine):
     with demo_engine.connect() as conn:
-        s = q.situation(conn, FULL, "ACAD", "2014-2015")
-        current = q.situation(conn, FULL, "ACAD", "2016-2017")
-        late = q.situations(conn, FULL, "ACAD", "2016-2017", niveau="reseau").filter(
-            q.pl.col("periode_fin") < current["periode_fin"])
-    assert 5400 <= s["jeunes_signales"] <= 6000  # DESIGN §2: about 5 700 in 2014-2015
+        s = raccrochage_situation.situation(conn, FULL, "ACAD", "2014-2015")
+        current = raccrochage_situation.situation(conn, FULL, "ACAD", "2016-2017")
+        late = raccrochage_situation.situations(conn, FULL, "ACAD", "2016-2017", niveau="reseau").filter(
+            pl.col("periode_fin") < current["periode_fin"])
+    assert 5400 <= s["jeunes_signales"] <= 6000  # docs/architecture.md, "Domain facts": about 5 700 in 2014-2015
     assert s["periode_fin"] == "2015-08-31"
     assert current["periode_fin"] == "2017-04-30" and late.height == 2

@@ -12,8 +12,8 @@ from sqlalchemy import insert
 from dashboard.access.scope import Scope
 from dashboard.publish import narrative
 from dashboard.store import db
-from queries import raccrochage as q
 from queries import raccrochage_position as position
+from queries import raccrochage_situation
 from queries.raccrochage_position import NetworkPoint
 
 pytestmark = pytest.mark.all_backends  # SQL: see tests/README.md
@@ -51,7 +51,7 @@ def engine(db_engine):
 
 def _situation(engine, code, annee):
     with engine.connect() as conn:
-        return q.situation(conn, FULL, code, annee)
+        return raccrochage_situation.situation(conn, FULL, code, annee)
 
 
 def test_phases(engine):
@@ -79,9 +79,9 @@ def test_closed_year_has_no_trajectory_only_reached_or_not(engine):
 def test_late_network_is_counted_at_its_own_date(engine):
     """Charente in April: R16-NCH stopped in February; its expected level is taken in February."""
     with engine.connect() as conn:
-        nets = {r["code"]: r for r in q.situations(conn, FULL, "16", "2016-2017", niveau="reseau")
+        nets = {r["code"]: r for r in raccrochage_situation.situations(conn, FULL, "16", "2016-2017", niveau="reseau")
                 .iter_rows(named=True)}
-        dep = q.situation(conn, FULL, "16", "2016-2017")
+        dep = raccrochage_situation.situation(conn, FULL, "16", "2016-2017")
     assert nets["R16-NCH"]["periode_fin"] == "2017-02-28" and nets["R16-ANG"]["periode_fin"] == "2017-04-30"
     assert dep["raccroches"] == sum(n["raccroches"] for n in nets.values())
     assert dep["attendu"] == pytest.approx(sum(n["attendu"] for n in nets.values()))

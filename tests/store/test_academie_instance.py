@@ -12,7 +12,7 @@ from dashboard import academie
 from dashboard.access.scope import Scope
 from dashboard.demo import generate as demo
 from dashboard.publish import narrative
-from dashboard.store import db, lifecycle
+from dashboard.store import database, db, lifecycle
 from queries import territoires as tq
 from tests.support import cli
 from tests.support.rennes import DEPARTMENTS, YEAR
@@ -31,7 +31,7 @@ def test_init_creates_the_academie_named_by_name_or_code(tmp_path, wanted):
     result = cli.run_cli("dashboard.db", "init", "--database-url", url, "--academie", wanted)
     assert result.returncode == 0, result.stderr
     assert "l'académie de Rennes" in result.stdout
-    engine = db.make_engine(url)
+    engine = database.make_engine(url)
     with engine.connect() as conn:
         assert db.get_meta(conn, "academie") == "14"
         assert dict(conn.execute(select(db.departements.c.code, db.departements.c.nom)).all()) == DEPARTMENTS
@@ -56,7 +56,7 @@ def test_a_database_keeps_its_academie(tmp_path):
     again = cli.run_cli("dashboard.db", "init", "--database-url", url, "--academie", "rennes")
     assert again.returncode == 2
     assert "sert déjà l'académie de Poitiers" in again.stderr
-    engine = db.make_engine(url)
+    engine = database.make_engine(url)
     assert academie.of_engine(engine).code == "13" and _count(engine, db.communes) == 1338
     engine.dispose()
 
@@ -82,9 +82,9 @@ def test_demo_is_deterministic(databases, tmp_path):
     # the second made the same way here
     for name in ("template", "b"):
         if name == "template":
-            engine = db.make_engine(databases.sqlite.copy("rennes", tmp_path))
+            engine = database.make_engine(databases.sqlite.copy("rennes", tmp_path))
         else:
-            engine = db.make_engine(f"sqlite:///{tmp_path / name}.sqlite")
+            engine = database.make_engine(f"sqlite:///{tmp_path / name}.sqlite")
             lifecycle.init_database(engine, "rennes")
             demo.fill(engine)
         with engine.connect() as conn:

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 
-from dashboard.store import db, lifecycle
+from dashboard.store import database, db, lifecycle
 
 pytestmark = pytest.mark.all_backends  # SQL: see tests/README.md
 
@@ -65,16 +65,16 @@ def test_school_type_is_constrained(db_engine):
 
 def test_url_resolution_order(monkeypatch, tmp_path):
     secrets = tmp_path / "secrets.toml"
-    monkeypatch.delenv(db.ENV_URL, raising=False)
-    monkeypatch.setattr(db, "SECRETS_PATH", secrets)
-    assert db.resolve_database_url() == db.default_sqlite_url()
+    monkeypatch.delenv(database.ENV_URL, raising=False)
+    monkeypatch.setattr(database, "SECRETS_PATH", secrets)
+    assert database.resolve_database_url() == database.default_sqlite_url()
     secrets.write_text('[connections.pilotage]\nurl = "sqlite:///from-secrets.sqlite"\n')
-    assert db.read_secrets_url(secrets) == "sqlite:///from-secrets.sqlite"
-    monkeypatch.setattr(db, "read_secrets_url", lambda path=secrets: "sqlite:///from-secrets.sqlite")
-    assert db.resolve_database_url() == "sqlite:///from-secrets.sqlite"
-    monkeypatch.setenv(db.ENV_URL, "sqlite:///from-env.sqlite")
-    assert db.resolve_database_url() == "sqlite:///from-env.sqlite"
-    assert db.resolve_database_url("sqlite:///explicit.sqlite") == "sqlite:///explicit.sqlite"
+    assert database.read_secrets_url(secrets) == "sqlite:///from-secrets.sqlite"
+    monkeypatch.setattr(database, "read_secrets_url", lambda path=secrets: "sqlite:///from-secrets.sqlite")
+    assert database.resolve_database_url() == "sqlite:///from-secrets.sqlite"
+    monkeypatch.setenv(database.ENV_URL, "sqlite:///from-env.sqlite")
+    assert database.resolve_database_url() == "sqlite:///from-env.sqlite"
+    assert database.resolve_database_url("sqlite:///explicit.sqlite") == "sqlite:///explicit.sqlite"
 
 
 def test_cli_init_creates_empty_database(tmp_path):
@@ -82,7 +82,7 @@ def test_cli_init_creates_empty_database(tmp_path):
     done = subprocess.run([sys.executable, "-m", "dashboard.db", "init", "--database-url", url],
                           capture_output=True, text=True, check=True)
     assert "Base initialisée" in done.stdout
-    engine = db.make_engine(url)
+    engine = database.make_engine(url)
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(db.bilans)).scalar_one() == 0
         assert conn.execute(select(func.count()).select_from(db.communes)).scalar_one() == 1338

@@ -14,7 +14,7 @@ from dashboard.demo import __main__ as demo_cli
 from dashboard.demo import generate as demo
 from dashboard.demo.bilans import period_ends
 from dashboard.demo.schools import MONTHLY_PROFILE, load_reference_rates
-from dashboard.store import db
+from dashboard.store import database, db
 from tests.support import cli
 from tests.support.demo import YEARS, dump, frame
 
@@ -234,7 +234,7 @@ def test_enrolment_by_type(data):
 
 def test_about_133_000_pupils(data):
     total = data["absenteisme"].filter(pl.col("mois") == "2014-10")["effectif"].sum()
-    assert 125_000 <= total <= 141_000  # DESIGN §2: about 133 000 pupils in secondary schools
+    assert 125_000 <= total <= 141_000  # docs/architecture.md, "Domain facts": about 133 000 pupils in secondary schools
 
 
 def test_monthly_profile_rises_from_september_to_march(data):
@@ -284,8 +284,8 @@ def test_demo_flag_and_version(demo_engine):
 def test_same_seed_same_rows(databases, tmp_path):
     # ``first`` is the session's demonstration template: ``demo.fill`` with the default seed on the
     # default breakdown, as ``second`` is filled here (its time: ``make bench``, bench_demo)
-    first = db.make_engine(databases.sqlite.copy("demo", tmp_path))
-    second, other = (db.make_engine(databases.sqlite.copy("geo", tmp_path)) for _ in range(2))
+    first = database.make_engine(databases.sqlite.copy("demo", tmp_path))
+    second, other = (database.make_engine(databases.sqlite.copy("geo", tmp_path)) for _ in range(2))
     demo.fill(second)
     demo.fill(other, seed=7)
     try:
@@ -307,14 +307,14 @@ def test_cli_fills_once_and_summarises_in_french(tmp_path, capsys):
     assert "Référents décrochage (lignes par année) : 1\u202f596" in out and "Relevés mensuels des GPDS" in out
     assert demo_cli.main(["--database-url", url]) == 0
     assert "contient déjà des données" in capsys.readouterr().out
-    engine = db.make_engine(url)
+    engine = database.make_engine(url)
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(db.etablissements)).scalar_one() == 330
     engine.dispose()
 
 
 def test_unknown_scale_refused(databases, tmp_path):
-    engine = db.make_engine(databases.sqlite.copy("geo", tmp_path))
+    engine = database.make_engine(databases.sqlite.copy("geo", tmp_path))
     with pytest.raises(ValueError):
         demo.fill(engine, scale="monde")
     engine.dispose()
@@ -322,7 +322,7 @@ def test_unknown_scale_refused(databases, tmp_path):
 
 @pytest.mark.slow
 def test_national_scale_is_a_superset(databases, tmp_path):
-    engine = db.make_engine(databases.sqlite.copy("geo", tmp_path))
+    engine = database.make_engine(databases.sqlite.copy("geo", tmp_path))
     demo.fill(engine, scale="national")
     from queries.territoires import network_tree
 

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from dashboard.demo import generate as demo
-from dashboard.store import db
+from dashboard.store import database, db
 from tests.support.demo import YEARS, dump, frame
 
 pytestmark = pytest.mark.all_backends  # SQL: see tests/README.md
@@ -118,7 +118,7 @@ def test_few_pupils_passed_on_to_the_platform_mostly_from_lycees(data):
 
 def test_complete_adds_the_rows_a_fresh_fill_writes(databases, tmp_path):
     """A demonstration database upgraded from a release without the prevention tables."""
-    engine = db.make_engine(databases.sqlite.copy("demo", tmp_path))  # a fresh ``demo.fill``
+    engine = database.make_engine(databases.sqlite.copy("demo", tmp_path))  # a fresh ``demo.fill``
     try:
         expected = dump(engine)
         with engine.begin() as conn:

@@ -17,8 +17,8 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, insert, select, text
 
-from dashboard import importer
-from dashboard.store import db, dbfailure
+from dashboard.importer import service
+from dashboard.store import database, db, dbfailure
 from dashboard.ui.page import GENERIC_ERROR
 from tests.support import ROOT, cli
 from tests.support.apptest import assert_no_exception
@@ -65,8 +65,8 @@ def _raised(fn) -> BaseException:
 
 
 def test_postgresql_unreachable():
-    engine = db.make_engine(UNREACHABLE_URL)
-    exc = _raised(lambda: db.is_initialised(engine))
+    engine = database.make_engine(UNREACHABLE_URL)
+    exc = _raised(lambda: database.is_initialised(engine))
     assert dbfailure.kind(exc) == dbfailure.UNREACHABLE
     assert dbfailure.explain(exc).startswith("La base de données est injoignable")
 
@@ -85,7 +85,7 @@ def test_sqlite_locked_by_another_writer(writable_demo_url):
 
 
 def test_other_failures_keep_the_generic_message(writable_demo_url):
-    engine = db.make_engine(writable_demo_url)
+    engine = database.make_engine(writable_demo_url)
     with engine.connect() as conn:
         exc = _raised(lambda: conn.execute(text("SELECT * FROM absente")))
     assert dbfailure.kind(exc) is None and dbfailure.kind(ValueError("x")) is None
@@ -178,7 +178,7 @@ def test_concurrent_import_of_the_same_rows_is_a_conflict_and_writes_nothing(pg_
         values = dict(zip(["annee_scolaire", "periode_fin", "reseau_code", *db.BILAN_COUNT_COLUMNS], bilan(),
                           strict=True))
         other.execute(insert(db.bilans), [values])  # the same key as the file's, not committed yet
-        thread, outcome = _in_thread(lambda: importer.import_file(pg_engine, bilans_file(bilan()), "bilans.csv"))
+        thread, outcome = _in_thread(lambda: service.import_file(pg_engine, bilans_file(bilan()), "bilans.csv"))
         _wait_until_blocked_by(pg_engine, other, thread, outcome)
         transaction.commit()
     finally:
@@ -192,7 +192,7 @@ def test_concurrent_import_of_the_same_rows_is_a_conflict_and_writes_nothing(pg_
     with pg_engine.connect() as conn:
         assert conn.execute(select(db.import_log)).all() == []  # the import's transaction was rolled back
     # tried again, the file is checked against the rows now there: nothing left to write
-    again = importer.import_file(pg_engine, bilans_file(bilan()), "bilans.csv")
+    again = service.import_file(pg_engine, bilans_file(bilan()), "bilans.csv")
     assert again.written and not again.counts.any_change
 
 
@@ -242,11 +242,11 @@ def test_every_page_says_the_database_is_unreachable(app_test):
 def _unreachable_body_page():
     from sqlalchemy import text
 
-    from dashboard.store import db
+    from dashboard.store import database
     from dashboard.ui import page as ui
 
     def body():
-        with db.make_engine("postgresql+psycopg://postgres@127.0.0.1:1/pilotage").connect() as conn:
+        with database.make_engine("postgresql+psycopg://postgres@127.0.0.1:1/pilotage").connect() as conn:
             conn.execute(text("SELECT 1"))
 
     ui.run_page(body)
@@ -272,7 +272,7 @@ def test_pages_say_the_database_is_busy(app_test, writable_demo_url):
 def test_importer_page_says_busy_then_imports_when_tried_again(writable_demo_url, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    monkeypatch.setenv(db.ENV_URL, writable_demo_url)
+    monkeypatch.setenv(database.ENV_URL, writable_demo_url)
     at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60).run()
     at.switch_page(str(ROOT / "pages" / "importer.py")).run()
     at.file_uploader[0].set_value(("bilans.csv", bilans_file(bilan(periode="2017-06-30", annee="2016-2017")),
@@ -293,7 +293,7 @@ def test_importer_page_says_a_concurrent_write_conflicted(writable_demo_url, mon
     """The exception a concurrent import raises (a real one, from SQLite) reaches the page."""
     from streamlit.testing.v1 import AppTest
 
-    from dashboard import importer as package
+    from dashboard.importer import service
 
     conn = sqlite3.connect(sqlite_path(writable_demo_url))
     conflict = _raised(lambda: conn.execute("INSERT INTO meta (cle, valeur) SELECT cle, valeur FROM meta"))
@@ -302,8 +302,8 @@ def test_importer_page_says_a_concurrent_write_conflicted(writable_demo_url, mon
     def import_file(*args, **kwargs):
         raise conflict
 
-    monkeypatch.setattr(package, "import_file", import_file)
-    monkeypatch.setenv(db.ENV_URL, writable_demo_url)
+    monkeypatch.setattr(service, "import_file", import_file)
+    monkeypatch.setenv(database.ENV_URL, writable_demo_url)
     at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60).run()
     at.switch_page(str(ROOT / "pages" / "importer.py")).run()
     at.file_uploader[0].set_value(("bilans.csv", bilans_file(bilan(periode="2017-06-30", annee="2016-2017")),
@@ -320,7 +320,7 @@ def test_importer_page_says_a_concurrent_write_conflicted(writable_demo_url, mon
 
 def run_module(module: str, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.pop(db.ENV_URL, None)
+    env.pop(database.ENV_URL, None)
     return cli.run_cli(module, *args, env=env)
 
 
@@ -346,7 +346,7 @@ def test_import_command_says_the_database_is_busy(writable_demo_url, tmp_path):
     assert done.returncode == dbfailure.EXIT_DATABASE, done.stderr
     assert "Traceback" not in done.stderr + done.stdout
     assert done.stderr.strip() == dbfailure.message(dbfailure.BUSY, dbfailure.CLI_IMPORT)
-    engine = db.make_engine(writable_demo_url)
+    engine = database.make_engine(writable_demo_url)
     with engine.connect() as conn:
         assert conn.execute(select(db.import_log)).all() == []
     engine.dispose()

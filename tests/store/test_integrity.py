@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 
-from dashboard import importer
-from dashboard.store import db, dbfailure, integrity, lifecycle
+from dashboard.importer import service
+from dashboard.store import database, dbfailure, integrity, lifecycle
 from tests.support import ROOT, cli
 from tests.support.importer import csv_bytes
 
@@ -66,7 +66,7 @@ def run(module: str, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_the_integrity_check_finds_the_damage(damaged_url):
-    engine = db.make_engine(damaged_url)
+    engine = database.make_engine(damaged_url)
     with pytest.raises(integrity.DatabaseDamaged) as found:
         integrity.check(engine)
     assert "quick_check" in found.value.detail and dbfailure.kind(found.value) == dbfailure.DAMAGED
@@ -79,7 +79,7 @@ def test_a_damaged_schema_is_found_before_the_check_can_run(databases, tmp_path)
     path = tmp_path / "schema-endommage.sqlite"
     shutil.copy(databases.sqlite.path("demo"), path)
     damage(path, 100, page_size(path) - 100)
-    engine = db.make_engine(f"sqlite:///{path}")
+    engine = database.make_engine(f"sqlite:///{path}")
     with pytest.raises(integrity.DatabaseDamaged) as found:
         integrity.check(engine)
     assert "malformé" in found.value.detail and dbfailure.kind(found.value) == dbfailure.DAMAGED
@@ -88,9 +88,9 @@ def test_a_damaged_schema_is_found_before_the_check_can_run(databases, tmp_path)
 
 def test_an_import_into_a_damaged_database_writes_nothing(damaged_url):
     before = digest(damaged_url)
-    engine = db.make_engine(damaged_url)
+    engine = database.make_engine(damaged_url)
     with pytest.raises(integrity.DatabaseDamaged):
-        importer.import_file(engine, OBJECTIFS, "objectifs.csv")
+        service.import_file(engine, OBJECTIFS, "objectifs.csv")
     engine.dispose()
     assert digest(damaged_url) == before
 
@@ -127,9 +127,9 @@ def test_the_restore_command_puts_a_backup_back_and_imports_work_again(damaged_u
     shutil.copy(demo_sqlite_url.split("///", 1)[1], backup)
     done = run("dashboard.importer", "--restaurer", str(backup), "--database-url", damaged_url)
     assert done.returncode == 0 and "Base restaurée" in done.stdout, done.stderr
-    engine = db.make_engine(damaged_url)
+    engine = database.make_engine(damaged_url)
     integrity.check(engine)
-    assert importer.import_file(engine, OBJECTIFS, "objectifs.csv").written
+    assert service.import_file(engine, OBJECTIFS, "objectifs.csv").written
     engine.dispose()
 
 
@@ -159,7 +159,7 @@ def test_a_postgresql_schema_missing_a_table_is_damaged(db_engine):
     with db_engine.begin() as conn:
         conn.execute(text("DROP TABLE prevention"))
     with pytest.raises(integrity.DatabaseDamaged) as found:
-        importer.import_file(db_engine, OBJECTIFS, "objectifs.csv")
+        service.import_file(db_engine, OBJECTIFS, "objectifs.csv")
     assert "prevention" in found.value.detail
 
 
@@ -168,7 +168,7 @@ def test_a_postgresql_schema_missing_a_table_is_damaged(db_engine):
 
 def test_a_full_disk_is_named_and_nothing_is_written(tmp_path):
     url = f"sqlite:///{tmp_path / 'pleine.sqlite'}"
-    engine = db.make_engine(url)
+    engine = database.make_engine(url)
     lifecycle.init_database(engine)
     with engine.connect() as conn:
         pages = conn.exec_driver_sql("PRAGMA page_count").scalar_one()
@@ -184,7 +184,7 @@ def test_a_full_disk_is_named_and_nothing_is_written(tmp_path):
                for n in range(3000)]
     data = csv_bytes(["uai", "nom", "type", "secteur", "commune_insee"], schools)
     with pytest.raises((OperationalError, sqlite3.OperationalError)) as failure:  # the driver's own, in bulk
-        importer.import_file(engine, data, "etablissements.csv")
+        service.import_file(engine, data, "etablissements.csv")
     assert dbfailure.kind(failure.value) == dbfailure.FULL
     text_ = dbfailure.explain(failure.value, dbfailure.IMPORT)
     assert text_.startswith("Le disque de la base de données est plein : rien n'a été écrit.")

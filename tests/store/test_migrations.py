@@ -10,7 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, func, insert, inspect, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboard.store import db, lifecycle, migrations
+from dashboard.store import database, db, lifecycle, migrations
 from tests.fixtures import release_schema
 from tests.support import cli
 from tests.support.databases import BACKENDS
@@ -247,7 +247,7 @@ def test_a_failed_upgrade_changes_nothing(release_engine):
 @pytest.mark.skipif("postgresql" not in BACKENDS, reason="PostgreSQL not configured")
 def test_version_table_goes_to_the_connection_schema(databases):
     url, drop = databases.empty_postgres()
-    with db.make_engine(url).begin() as conn:
+    with database.make_engine(url).begin() as conn:
         conn.execute(text('CREATE SCHEMA "t_schema"'))
     engine = create_engine(url, connect_args={"options": "-csearch_path=t_schema"})
     try:
@@ -265,7 +265,7 @@ def test_version_table_goes_to_the_connection_schema(databases):
 
 def test_cli_upgrade_in_french(tmp_path, demo_sqlite_url):
     url = f"sqlite:///{tmp_path / 'release.sqlite'}"
-    engine = db.make_engine(url)
+    engine = database.make_engine(url)
     build_release_database(engine, demo_sqlite_url)
     before = snapshot(engine, RELEASE_TABLES)
     engine.dispose()
@@ -277,7 +277,7 @@ def test_cli_upgrade_in_french(tmp_path, demo_sqlite_url):
     assert second.returncode == 0, second.stderr
     assert f"schéma déjà à jour (révision {migrations.head()})" in second.stdout
     assert "complétées" not in second.stdout
-    engine = db.make_engine(url)
+    engine = database.make_engine(url)
     after = snapshot(engine, RELEASE_TABLES)
     assert after.pop("meta") != before.pop("meta")  # the data version changed: caches are recomputed
     assert after == before
@@ -288,7 +288,7 @@ def test_cli_upgrade_in_french(tmp_path, demo_sqlite_url):
 
 def test_importer_cli_upgrades_a_release_database_before_importing(tmp_path, demo_sqlite_url):
     url = f"sqlite:///{tmp_path / 'release.sqlite'}"
-    engine = db.make_engine(url)
+    engine = database.make_engine(url)
     build_release_database(engine, demo_sqlite_url)
     with engine.connect() as conn:
         school = conn.execute(select(db.etablissements.c.uai).order_by(db.etablissements.c.uai)).scalars().first()
@@ -298,7 +298,7 @@ def test_importer_cli_upgrades_a_release_database_before_importing(tmp_path, dem
     done = cli.run_cli("dashboard.importer", str(data), "--kind", "referents", "--database-url", url)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.startswith("Import réussi (Référents décrochage) : 1 ligne ajoutée")
-    engine = db.make_engine(url)
+    engine = database.make_engine(url)
     assert revision_of(engine) == migrations.head()
     assert snapshot(engine, ["referents"])["referents"] == [(school, "2014-2015", "CPE", None)]
     engine.dispose()
@@ -318,7 +318,7 @@ def test_the_app_start_upgrades_an_existing_database(tmp_path, demo_sqlite_url):
     from dashboard.ui import data as ui
 
     url = f"sqlite:///{tmp_path / 'release.sqlite'}"
-    engine = db.make_engine(url)
+    engine = database.make_engine(url)
     build_release_database(engine, demo_sqlite_url)
     before = snapshot(engine, RELEASE_TABLES - {"meta"})
     engine.dispose()

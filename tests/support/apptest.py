@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.access import auth
-from dashboard.store import db
+from dashboard.store import database
 from dashboard.ui import access as ui_access
 from dashboard.ui.registry import all_pages
 
@@ -67,7 +67,7 @@ def app_test(demo_sqlite_url, monkeypatch):
     """
 
     def run(url_path: str = "", database_url: str | None = None, timeout: float = 60, **params):
-        monkeypatch.setenv(db.ENV_URL, database_url or demo_sqlite_url)
+        monkeypatch.setenv(database.ENV_URL, database_url or demo_sqlite_url)
         return page_app(monkeypatch, url_path, timeout, params)
 
     return run
@@ -88,7 +88,7 @@ def run_app(app_db_url, monkeypatch):
 
     def run(url_path: str = "", mode: str = "proxy", user: str | None = None, headers: dict | None = None,
             users_file: Path | None = EXAMPLE_USERS, timeout: float = 90, **params):
-        monkeypatch.setenv(db.ENV_URL, app_db_url)
+        monkeypatch.setenv(database.ENV_URL, app_db_url)
         monkeypatch.setenv(auth.ENV_MODE, mode)
         if users_file is None:
             monkeypatch.delenv(auth.ENV_USERS_FILE, raising=False)

@@ -1,7 +1,7 @@
 """Browser tests: Streamlit servers and Debian's Chromium, one of each per test process.
 
 Every page is opened by its URL; a page fails on any exception block, on any console error
-(except the two probe URLs Streamlit's frontend tries first on a deep link, DESIGN §6) and on
+(except the two probe URLs Streamlit's frontend tries first on a deep link, docs/architecture.md, "Pages") and on
 any request leaving localhost. A screenshot of each page goes to ``var/screenshots/``.
 
 Waits are on the app's own state (``data-test-script-state``, skeletons, charts drawn), never a fixed

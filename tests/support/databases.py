@@ -32,7 +32,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, text
 
-from dashboard.store import db, lifecycle
+from dashboard.store import database, lifecycle
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / "var" / "test-cache"
@@ -99,7 +99,7 @@ class SqliteTemplates:
             if not target.exists():
                 building = self.folder / f"{kind}.{os.getpid()}.building"
                 building.unlink(missing_ok=True)
-                engine = db.make_engine(f"sqlite:///{building}")
+                engine = database.make_engine(f"sqlite:///{building}")
                 try:
                     fill(kind, engine)
                 finally:
@@ -168,7 +168,7 @@ class PostgresTemplates:
         building = f"{name}_building"
         conn.execute(text(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{building}"'))
-        engine = db.make_engine(server_url(building))
+        engine = database.make_engine(server_url(building))
         try:
             fill(kind, engine)
         finally:
@@ -236,7 +236,7 @@ class Databases:
     def new_engine(self, backend: str, kind: str, folder: Path) -> tuple[Engine, Callable[[], None]]:
         """(engine, cleanup) of a new database of ``kind`` on ``backend``."""
         url, drop = self.new_url(backend, kind, folder)
-        engine = db.make_engine(url)
+        engine = database.make_engine(url)
 
         def cleanup() -> None:
             engine.dispose()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.store import db
+from dashboard.store import database
 from dashboard.ui import uploads as upload_guard
 from tests.support.databases import Databases
 
@@ -61,7 +61,7 @@ def demo_sqlite_url(databases, tmp_path_factory) -> str:
 def demo_engine(databases, backend, demo_sqlite_url, tmp_path_factory):
     """Demonstration data on the test's backend, shared by the session: never write to it."""
     if backend == "sqlite":
-        engine = db.make_engine(demo_sqlite_url)
+        engine = database.make_engine(demo_sqlite_url)
         yield engine
         engine.dispose()
         return
@@ -79,10 +79,10 @@ def writable_demo_url(databases, tmp_path) -> str:
 def empty_database(databases: Databases, backend: str, folder: Path):
     """(engine, cleanup) of a new database with nothing in it (no schema): migrations start there."""
     if backend == "sqlite":
-        engine = db.make_engine(f"sqlite:///{folder / f'empty-{uuid.uuid4().hex[:8]}.sqlite'}")
+        engine = database.make_engine(f"sqlite:///{folder / f'empty-{uuid.uuid4().hex[:8]}.sqlite'}")
         return engine, engine.dispose
     url, drop = databases.empty_postgres()
-    engine = db.make_engine(url)
+    engine = database.make_engine(url)
 
     def cleanup() -> None:
         engine.dispose()

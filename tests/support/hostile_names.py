@@ -15,8 +15,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from dashboard import importer
-from dashboard.store import db
+from dashboard.importer import service
+from dashboard.store import database, db
 from tests.support.importer import csv_bytes
 
 #: Strings that only markup could turn into elements: emphasis, links, images.
@@ -83,11 +83,11 @@ def hostile_database(demo_sqlite_url: str, path: Path, port: int) -> str:
     imported through the importer (the file names are hostile too)."""
     shutil.copy(demo_sqlite_url.split("///", 1)[1], path)
     url = f"sqlite:///{path}"
-    engine = db.make_engine(url)
+    engine = database.make_engine(url)
     try:
         for kind, data in (("territoires", breakdown_file(engine, port)),
                            ("etablissements", schools_file(engine, port))):
-            result = importer.import_file(engine, data, file_name(port), kind, utilisateur="**u** <b>x</b>")
+            result = service.import_file(engine, data, file_name(port), kind, utilisateur="**u** <b>x</b>")
             assert result.written, result.report.issues
     finally:
         engine.dispose()

@@ -36,12 +36,11 @@ def trim() -> None:
 
 
 def main(url: str, path: str, kind: str | None = None) -> None:
-    from dashboard import importer
-    from dashboard.importer import sandbox
-    from dashboard.store import db
+    from dashboard.importer import sandbox, service
+    from dashboard.store import database
 
-    engine = db.make_engine(url)
-    importer.validate(engine, b"uai;mois;effectif;eleves_absenteistes\r\n0860001J;2015-01;500;20\r\n", "x.csv")
+    engine = database.make_engine(url)
+    service.validate(engine, b"uai;mois;effectif;eleves_absenteistes\r\n0860001J;2015-01;500;20\r\n", "x.csv")
     data = Path(path).read_bytes()
     trim()
     baseline = rss_mb()
@@ -57,7 +56,7 @@ def main(url: str, path: str, kind: str | None = None) -> None:
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     started, cpu = time.perf_counter(), time.process_time()
-    checked = importer.validate(engine, data, Path(path).name, kind)
+    checked = service.validate(engine, data, Path(path).name, kind)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     done.set()
     sampler.join()
@@ -68,7 +67,7 @@ def main(url: str, path: str, kind: str | None = None) -> None:
     del checked
     trim()
     after = rss_mb() - baseline
-    importer.validate(engine, data, Path(path).name, kind)  # again: the memory is reused, not grown
+    service.validate(engine, data, Path(path).name, kind)  # again: the memory is reused, not grown
     trim()
     print(json.dumps({
         "seconds": seconds, "cpu_seconds": cpu, "load": os.getloadavg()[0], "peak_mb": peak - baseline, "after_mb": after,

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from openpyxl import load_workbook
 
-from dashboard import importer
+from dashboard.importer import contracts, templates
 from dashboard.importer.report import Issues, Report
 from dashboard.publish import exports
 
@@ -81,11 +81,11 @@ def test_import_report_exports_neutralise_values_from_the_file():
     assert sheet["D2"].value == "'=1+1" and sheet["D2"].data_type == "s"
 
 
-@pytest.mark.parametrize("kind", importer.KINDS)
+@pytest.mark.parametrize("kind", contracts.KINDS)
 def test_templates_are_plain_data(kind):
-    workbook = load_workbook(io.BytesIO(importer.template_xlsx(kind)))
+    workbook = load_workbook(io.BytesIO(templates.template_xlsx(kind)))
     assert workbook.sheetnames == [kind, "Explications"]
     for sheet in workbook.worksheets:
         assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
     explained = [row[0] for row in workbook["Explications"].iter_rows(min_row=2, values_only=True) if row[0]]
-    assert set(importer.CONTRACTS[kind].names) <= set(explained)
+    assert set(contracts.CONTRACTS[kind].names) <= set(explained)

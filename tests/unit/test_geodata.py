@@ -1,4 +1,4 @@
-"""Facts the derived geography must hold (DESIGN §2)."""
+"""Facts the derived geography must hold (docs/architecture.md, "The default breakdown")."""
 
 import pandas as pd
 import shapely

@@ -12,7 +12,7 @@ from dashboard.charts import absenteisme as abs_charts
 from dashboard.charts import carte as map_charts
 from dashboard.charts import comparer as cmp_charts
 from dashboard.charts import raccrochage as rac_charts
-from dashboard.store import db
+from dashboard.store import database
 from queries import absenteisme as aq
 from queries import absenteisme_etablissements as qe
 from queries import carte as mq
@@ -69,7 +69,7 @@ def assert_escaped(fig) -> None:
 @pytest.fixture(scope="module")
 def hostile_engine(demo_sqlite_url, tmp_path_factory):
     url = hostile_database(demo_sqlite_url, tmp_path_factory.mktemp("hostile") / "names.sqlite", PORT)
-    engine = db.make_engine(url)
+    engine = database.make_engine(url)
     yield engine
     engine.dispose()
 

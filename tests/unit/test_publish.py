@@ -13,8 +13,11 @@ import polars as pl
 import pytest
 from openpyxl import load_workbook
 
-from dashboard import disclosure, fmt, publish
-from dashboard.publish import catalog, csvfile, screen, workbook
+from dashboard import fmt
+from dashboard.disclosure import marks
+from dashboard.publish import catalog, csvfile, provenance, screen, workbook
+from dashboard.publish import columns as publish_columns
+from dashboard.publish import text as publish_text
 from dashboard.publish.columns import NUMERIC, Column, Kind
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,11 +43,11 @@ FRAME = pl.DataFrame({
     "exp": [397.18, 12.5, 3.49],
     "day": ["2017-04-30", "2017-02-28", None],
 })
-MARKS = [{}, {"n": disclosure.PRIMARY, "rate": disclosure.SECONDARY}, {}]
+MARKS = [{}, {"n": marks.PRIMARY, "rate": marks.SECONDARY}, {}]
 
 
-def table() -> publish.Table:
-    return publish.table("Raccrochage", FRAME, COLUMNS, marks=MARKS)
+def table() -> publish_columns.Table:
+    return publish_columns.table("Raccrochage", FRAME, COLUMNS, marks=MARKS)
 
 
 def test_a_masked_cell_never_carries_its_value():
@@ -64,8 +67,8 @@ def test_text_of_every_kind():
 
 def test_rounded_is_the_number_shown():
     rate, count, expected = COLUMNS[3], COLUMNS[2], COLUMNS[6]
-    assert publish.rounded(rate, 0.78249) == 0.782 and publish.rounded(count, 3.0) == 3
-    assert publish.rounded(expected, 397.18) == 397 and publish.rounded(expected, None) is None
+    assert publish_text.rounded(rate, 0.78249) == 0.782 and publish_text.rounded(count, 3.0) == 3
+    assert publish_text.rounded(expected, 397.18) == 397 and publish_text.rounded(expected, None) is None
 
 
 def _csv(data: bytes) -> tuple[list[list[str]], str]:
@@ -76,7 +79,7 @@ def _csv(data: bytes) -> tuple[list[list[str]], str]:
 
 
 def test_csv_one_convention_percent_points_whole_counts():
-    rows, footer = _csv(publish.csv_bytes(table(), publish.Provenance("Titre", demo=True)))
+    rows, footer = _csv(csvfile.csv_bytes(table(), provenance.Provenance("Titre", demo=True)))
     assert rows[0] == ["Code", "Territoire", "Raccrochés", "Taux d'atteinte (%)", "Écart à la trajectoire (%)",
                        "Évolution (points)", "Attendu", "Dernier bilan", "Secret statistique"]
     assert rows[1] == ["R86-POI", "Réseau Poitiers", "2148", "78,2", "-3,1", "1,2", "397", "30/04/2017", ""]
@@ -86,7 +89,7 @@ def test_csv_one_convention_percent_points_whole_counts():
 
 
 def test_xlsx_numbers_are_numbers_with_formats():
-    book = load_workbook(io.BytesIO(publish.xlsx_bytes([table()], publish.Provenance("Titre", annee="2016-2017"))))
+    book = load_workbook(io.BytesIO(workbook.xlsx_bytes([table()], provenance.Provenance("Titre", annee="2016-2017"))))
     assert book.sheetnames == ["Raccrochage", "Notes"]
     sheet = book["Raccrochage"]
     header = [c.value for c in sheet[1]]
@@ -122,7 +125,7 @@ def test_every_number_format_carries_the_french_locale(kind, signed, decimals):
 
 def test_every_number_cell_of_a_written_workbook_is_french():
     """Every numeric cell of a workbook written from declared tables carries the tag."""
-    book = load_workbook(io.BytesIO(publish.xlsx_bytes([table()], publish.Provenance("Titre", annee="2016-2017"))))
+    book = load_workbook(io.BytesIO(workbook.xlsx_bytes([table()], provenance.Provenance("Titre", annee="2016-2017"))))
     numbers = [c for row in book["Raccrochage"].iter_rows(min_row=2) for c in row
                if isinstance(c.value, int | float) and not isinstance(c.value, bool)]
     assert numbers and all(c.number_format.startswith(workbook.FRENCH) for c in numbers)
@@ -130,7 +133,7 @@ def test_every_number_cell_of_a_written_workbook_is_french():
 
 def test_xlsx_text_is_cleaned_of_characters_excel_cannot_hold():
     frame = pl.DataFrame({"nom": ["Collège\x01 n° 3\x0b"]})
-    data = publish.xlsx_bytes([publish.table("T", frame, [Column("nom", "Nom", Kind.LABEL)])])
+    data = workbook.xlsx_bytes([publish_columns.table("T", frame, [Column("nom", "Nom", Kind.LABEL)])])
     assert load_workbook(io.BytesIO(data))["T"]["A2"].value == "Collège n° 3"
 
 
@@ -138,9 +141,9 @@ def test_the_kind_not_the_header_decides_the_format():
     """A count whose header starts with « Taux » is a count; a rate called « Effectif » a rate."""
     frame = pl.DataFrame({"a": [12], "b": [0.25]})
     columns = [Column("a", "Taux de quelque chose", Kind.COUNT), Column("b", "Effectif", Kind.RATE)]
-    t = publish.table("T", frame, columns)
+    t = publish_columns.table("T", frame, columns)
     assert csvfile.rows(t)[1] == ["12", "25,0"]
-    sheet = load_workbook(io.BytesIO(publish.xlsx_bytes([t])))["T"]
+    sheet = load_workbook(io.BytesIO(workbook.xlsx_bytes([t])))["T"]
     assert sheet["A2"].number_format == "[$-40C]#,##0" and sheet["B2"].number_format == "[$-40C]0.0 %"
 
 
@@ -181,8 +184,8 @@ def test_every_catalog_column_has_a_kind_and_a_french_header():
 def test_per_row_declarations_in_one_column():
     frame = pl.DataFrame({"label": ["Raccrochés", "Taux"], "value": [2148.0, 0.782]})
     columns = [Column("label", "Indicateur", Kind.LABEL), Column("value", "Valeur", Kind.COUNT)]
-    t = publish.table("T", frame, columns, cells=[{}, {"value": Column("value", "Valeur", Kind.RATE)}])
-    sheet = load_workbook(io.BytesIO(publish.xlsx_bytes([t])))["T"]
+    t = publish_columns.table("T", frame, columns, cells=[{}, {"value": Column("value", "Valeur", Kind.RATE)}])
+    sheet = load_workbook(io.BytesIO(workbook.xlsx_bytes([t])))["T"]
     assert (sheet["B2"].value, sheet["B2"].number_format) == (2148, "[$-40C]#,##0")
     assert (sheet["B3"].value, sheet["B3"].number_format) == (pytest.approx(0.782), "[$-40C]0.0 %")
     assert csvfile.rows(t)[1:] == [["Raccrochés", "2148"], ["Taux", "78,2"]]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from dashboard.store import db
+from dashboard.store import database, db
 
 config = context.config
 
@@ -31,7 +31,7 @@ def run_online() -> None:
     if connection is not None:
         run(connection)
         return
-    engine = db.make_engine(config.get_main_option("sqlalchemy.url") or None)
+    engine = database.make_engine(config.get_main_option("sqlalchemy.url") or None)
     try:
         with engine.begin() as conn:
             run(conn)
