@@ -31,6 +31,7 @@ from queries import prevention_figures as pf
 from queries import raccrochage_position as position
 from queries import raccrochage_rules, raccrochage_situation
 from queries import territoires as tq
+from queries.raccrochage_rules import EXPORT_KEYS
 
 log = logging.getLogger("dashboard")
 
@@ -67,11 +68,10 @@ def raccrochage_figures(situation: dict) -> dict:
     row, with the export's disclosure rule and key names (``raccrochage.figures_contribution``)."""
     shown, marks = raccrochage_rules.published_row(situation)
     keys = list(marks)
-    renamed = {c: f"raccroches_par_solution.{raccrochage_rules.SOLUTION_KEYS[c]}" for c in raccrochage_rules.SOLUTION_COLUMNS}
     out = {key: shown[key] for key in ("jeunes_signales", "raccroches", "objectif", "taux_atteinte", "taux_contact",
                                        "part_solution", "part_raccroches")}
     out["raccroches_par_solution"] = {raccrochage_rules.SOLUTION_KEYS[c]: shown[c] for c in raccrochage_rules.SOLUTION_COLUMNS}
-    out["masque"] = [renamed.get(k, k) for k in keys]
+    out["masque"] = [EXPORT_KEYS.get(k, k) for k in keys]
     return out
 
 

@@ -38,8 +38,8 @@ from queries import raccrochage_position as position
 from queries import territoires as tq
 from queries.raccrochage_load import Data, load
 from queries.raccrochage_rules import (
+    EXPORT_KEYS,
     SOLUTION_COLUMNS,
-    SOLUTION_KEYS,
     published_frame,
     published_periods,
     published_row,
@@ -166,36 +166,16 @@ def figures_contribution(conn: Connection, scope: Scope, code: str, annee: str) 
     """The raccrochage keys of the figures export (``queries.figures``), masked at network/PSAD
     level: masked keys are None, listed in ``masque`` and marked in ``secret``."""
     masked_sit, marks = published_row(situation(conn, scope, code, annee))
-    out = {
-        "periode_fin": masked_sit["periode_fin"],
-        "jeunes_signales": masked_sit["jeunes_signales"],
-        "jeunes_contactes": masked_sit["jeunes_contactes"],
-        "entretiens": masked_sit["entretiens"],
-        "solutions_proposees": masked_sit["solutions_proposees"],
-        "raccroches": masked_sit["raccroches"],
-        "raccroches_par_solution": {SOLUTION_KEYS[c]: masked_sit[c] for c in SOLUTION_COLUMNS},
-        "contrats_foquale": masked_sit["contrats_foquale"],
-        "objectif": masked_sit["objectif"],
-        "taux_atteinte": masked_sit["taux_atteinte"],
-        "taux_contact": masked_sit["taux_contact"],
-        "part_solution": masked_sit["part_solution"],
-        "part_raccroches": masked_sit["part_raccroches"],
-        "niveau_attendu": masked_sit["attendu"],
-        "ecart_trajectoire": masked_sit["ecart"],
-        "statut_trajectoire": masked_sit["statut"],
-        "projection_fin_annee": masked_sit["projection"],
-        "profil_saisonnier": masked_sit["profil_source"],
-        "situation_annee": masked_sit["phase"],
-        "ecart_objectif": masked_sit["ecart_objectif"],
-        "reseaux_en_retard": masked_sit["reseaux_en_retard"],
-    }
-    renamed = {"attendu": "niveau_attendu", "ecart": "ecart_trajectoire", "projection": "projection_fin_annee",
-               "ecart_objectif": "ecart_objectif", "profil_source": "profil_saisonnier",
-               **{c: f"raccroches_par_solution.{SOLUTION_KEYS[c]}" for c in SOLUTION_COLUMNS}}
-    exported = set(out) | {f"raccroches_par_solution.{key}" for key in SOLUTION_KEYS.values()}
-    secret = {renamed.get(k, k): mark for k, mark in marks.items() if renamed.get(k, k) in exported}
+    out: dict = {}
+    for column, key in EXPORT_KEYS.items():
+        parent, _, child = key.partition(".")
+        if child:
+            out.setdefault(parent, {})[child] = masked_sit[column]
+        else:
+            out[key] = masked_sit[column]
+    secret = {EXPORT_KEYS[k]: mark for k, mark in marks.items() if k in EXPORT_KEYS}
     out["masque"] = list(secret)
     out["secret"] = secret
     # a closed year has no trajectory: its figures are « sans objet », not missing
-    out["sans_objet"] = [renamed[k] for k in position.not_applicable(masked_sit["phase"])]
+    out["sans_objet"] = [EXPORT_KEYS[k] for k in position.not_applicable(masked_sit["phase"])]
     return out

@@ -21,6 +21,18 @@ SOLUTION_COLUMNS: tuple[str, ...] = db.SOLUTION_COLUMNS
 SOLUTION_KEYS = {column: column.removeprefix("raccroches_") for column in SOLUTION_COLUMNS}
 FUNNEL_COLUMNS = ("jeunes_signales", "jeunes_contactes", "entretiens", "solutions_proposees", "raccroches")
 COUNT_COLUMNS: tuple[str, ...] = (*db.BILAN_COUNT_COLUMNS, "raccroches")
+#: The situation figures the figures export publishes, in its order, each with its key there (a
+#: public contract; a dotted key is nested: ``raccroches_par_solution.apprentissage``). Their one
+#: declaration (French name, kind) is the situation's, ``dashboard.publish.catalog.RACCROCHAGE``.
+EXPORT_KEYS = {
+    **{key: key for key in ("periode_fin", *FUNNEL_COLUMNS)},
+    **{column: f"raccroches_par_solution.{key}" for column, key in SOLUTION_KEYS.items()},
+    **{key: key for key in ("contrats_foquale", "objectif", "taux_atteinte", "taux_contact", "part_solution",
+                            "part_raccroches")},
+    "attendu": "niveau_attendu", "ecart": "ecart_trajectoire", "statut": "statut_trajectoire",
+    "projection": "projection_fin_annee", "profil_source": "profil_saisonnier", "phase": "situation_annee",
+    "ecart_objectif": "ecart_objectif", "reseaux_en_retard": "reseaux_en_retard",
+}
 
 # --- thresholds and profile: the one documented place ---------------------------------------------
 

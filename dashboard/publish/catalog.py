@@ -8,12 +8,11 @@ from dashboard.publish.columns import Column, Kind, column_map
 from queries.absenteisme import SECTOR_LABELS, TYPE_LABELS
 from queries.prevention import CHAIN_LABELS, FUNCTION_LABELS
 from queries.raccrochage_position import PHASE_LABELS
-from queries.raccrochage_rules import PROFILE_SOURCES, SOLUTION_LABELS, rate_name
+from queries.raccrochage_rules import EXPORT_KEYS, PROFILE_SOURCES, SOLUTION_LABELS, rate_name
 from queries.statuses import STATUS_COLORS, STATUS_LABELS, STATUS_ORDER
 from queries.territoires import LEVEL_LABELS
 
 SOLUTION_COLUMNS = tuple(SOLUTION_LABELS)
-SOLUTION_KEYS = {c: c.removeprefix("raccroches_") for c in SOLUTION_COLUMNS}
 
 
 def _count(key: str, header: str, secret: bool = True) -> Column:
@@ -31,34 +30,39 @@ def _per_1000(key: str, header: str) -> Column:
 
 # --- raccrochage: one territory (situation rows) ---------------------------------------------------
 
+#: Each situation figure declared once: its page table, downloads, deck and workbook read it under
+#: its situation key, the figures export under its export key (``EXPORT_KEYS``, see ``FIGURES``).
 RACCROCHAGE = column_map([
     Column("code", "Code", Kind.CODE),
     Column("libelle", "Territoire", Kind.LABEL),
     Column("nom", "Territoire", Kind.LABEL),
     Column("statut", "Statut", Kind.LABEL, labels=STATUS_LABELS, order=STATUS_ORDER, colors=STATUS_COLORS),
-    Column("periode_fin", "Bilan le plus récent", Kind.DATE),
+    Column("periode_fin", "Dernier bilan reçu", Kind.DATE),
     # a territory is as fresh as its least up-to-date network: the date its tables show
     Column("periode_fin_min", "Dernier bilan", Kind.DATE),
     _count("raccroches", "Raccrochés"),
     _count("objectif", "Objectif", secret=False),
-    _rate("taux_atteinte", "Taux d'atteinte"),
-    Column("attendu", "Attendu à cette date", Kind.EXPECTED),
+    _rate("taux_atteinte", "Taux d'atteinte de l'objectif"),
+    Column("attendu", "Niveau attendu à cette date", Kind.EXPECTED),
     Column("ecart", "Écart à la trajectoire", Kind.RELATIVE, secret=True),
-    Column("projection", "Projection fin d'année", Kind.EXPECTED, secret=True),
+    Column("projection", "Projection en fin d'année", Kind.EXPECTED, secret=True),
     Column("ecart_objectif", "Écart à l'objectif", Kind.COUNT, secret=True, signed=True),
     _count("jeunes_signales", "Jeunes signalés"),
-    _count("jeunes_contactes", "Contactés"),
+    _count("jeunes_contactes", "Jeunes contactés"),
     _rate("taux_contact", "Taux de contact"),
     _count("entretiens", "Entretiens"),
     _count("solutions_proposees", "Solutions proposées"),
     _rate("part_solution", rate_name("part_solution")),
-    _rate("part_raccroches", rate_name("part_raccroches")),
-    *(_count(c, SOLUTION_LABELS[c]) for c in SOLUTION_COLUMNS),
+    _rate("part_raccroches", "Part des jeunes signalés raccrochés"),
+    *(_count(c, f"Raccrochés — {SOLUTION_LABELS[c]}") for c in SOLUTION_COLUMNS),
     _count("contrats_foquale", "Contrats FOQUALE"),
     Column("contrats_pour_100", "Contrats FOQUALE pour 100 raccrochés", Kind.NUMBER, decimals=0, secret=True),
     _count("raccroches_n1", "Raccrochés (même date N-1)"),
     _count("jeunes_signales_n1", "Jeunes signalés (même date N-1)"),
     _rate("taux_atteinte_n1", "Taux d'atteinte (même date N-1)"),
+    Column("profil_source", "Profil saisonnier de la trajectoire", Kind.LABEL, labels=PROFILE_SOURCES),
+    Column("phase", "Situation de l'année", Kind.LABEL, labels=PHASE_LABELS),
+    Column("reseaux_en_retard", "Réseaux sans le dernier bilan", Kind.LABEL),
 ])
 #: The sub-territory table (pages, downloads, deck, workbook), in order.
 SITUATION_TABLE = ("libelle", "statut", "raccroches", "objectif", "taux_atteinte", "attendu", "ecart", "projection",
@@ -227,28 +231,7 @@ FIGURES = column_map([
     Column("niveau", "Niveau", Kind.LABEL, labels=LEVEL_LABELS),
     Column("annee_scolaire", "Année scolaire", Kind.LABEL),
     Column("donnees_de_demonstration", "Données de démonstration", Kind.LABEL, labels={True: "oui", False: "non"}),
-    Column("situation_annee", "Situation de l'année", Kind.LABEL, labels=PHASE_LABELS),
-    Column("periode_fin", "Dernier bilan reçu", Kind.DATE),
-    _count("jeunes_signales", "Jeunes signalés"),
-    _count("jeunes_contactes", "Jeunes contactés"),
-    _count("entretiens", "Entretiens"),
-    _count("solutions_proposees", "Solutions proposées"),
-    _count("raccroches", "Raccrochés"),
-    *(_count(f"raccroches_par_solution.{SOLUTION_KEYS[c]}", f"Raccrochés — {SOLUTION_LABELS[c]}")
-      for c in SOLUTION_COLUMNS),
-    _count("contrats_foquale", "Contrats FOQUALE"),
-    _count("objectif", "Objectif", secret=False),
-    _rate("taux_atteinte", "Taux d'atteinte de l'objectif"),
-    _rate("taux_contact", "Taux de contact"),
-    _rate("part_solution", rate_name("part_solution")),
-    _rate("part_raccroches", "Part des jeunes signalés raccrochés"),
-    Column("niveau_attendu", "Niveau attendu à cette date", Kind.EXPECTED),
-    Column("ecart_trajectoire", "Écart à la trajectoire", Kind.RELATIVE, secret=True),
-    Column("statut_trajectoire", "Statut", Kind.LABEL, labels=STATUS_LABELS),
-    Column("projection_fin_annee", "Projection en fin d'année", Kind.EXPECTED, secret=True),
-    Column("ecart_objectif", "Écart à l'objectif", Kind.COUNT, secret=True, signed=True),
-    Column("profil_saisonnier", "Profil saisonnier de la trajectoire", Kind.LABEL, labels=PROFILE_SOURCES),
-    Column("reseaux_en_retard", "Réseaux sans le dernier bilan", Kind.LABEL),
+    *(RACCROCHAGE[column].keyed(key) for column, key in EXPORT_KEYS.items()),
     *(_rate(f"absenteisme_par_type.{t}", f"Taux d'absentéisme — {label}")
       for t, label in (("COLLEGE", "collèges"), ("LGT", "LGT"), ("LP", "LP"), ("LPO", "LPO"), ("EREA", "EREA"),
                        ("AUTRE", "autres établissements"))),

@@ -67,6 +67,10 @@ class Column:
         """The same declaration under another header (a year in the header, a shorter slide header)."""
         return replace(self, header=header)
 
+    def keyed(self, key: str) -> Column:
+        """The same declaration under another key (a situation figure under its figures-export key)."""
+        return replace(self, key=key)
+
 
 def column_map(columns: Sequence[Column]) -> dict[str, Column]:
     return {c.key: c for c in columns}

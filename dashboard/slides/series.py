@@ -323,7 +323,7 @@ NUMERIC_KINDS = {"count", "expected", "rate", "relative", "points", "number"}
 
 
 #: Short headers for the slide (the XLSX keeps the app's full headers).
-SLIDE_HEADERS = {"attendu": "Attendu", "ecart": "Écart à la trajectoire", "projection": "Projection",
+SLIDE_HEADERS = {"taux_atteinte": "Taux d'atteinte", "attendu": "Attendu", "ecart": "Écart à la trajectoire", "projection": "Projection",
                  "periode_fin_min": "Dernier bilan"}
 
 
