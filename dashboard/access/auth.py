@@ -31,6 +31,7 @@ from __future__ import annotations
 import hmac
 import os
 import re
+import secrets as random
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -146,7 +147,6 @@ def from_proxy(headers: Mapping[str, str], secret: str) -> bool:
 
 def write_proxy_secret(app_file: Path, nginx_file: Path) -> None:
     """A new secret: the app's file (the secret alone) and nginx's include (the header it sets)."""
-    import secrets as random
 
     secret = random.token_urlsafe(48)
     for path, content, mode in ((app_file, secret + "\n", 0o600),

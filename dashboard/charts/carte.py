@@ -14,6 +14,7 @@ layer (a ``data:`` URI), drawn at the size of the opening zoom.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 
 import plotly.graph_objects as go
@@ -64,7 +65,6 @@ from queries.carte_values import INDICATORS, MASKED, MISSING, OUT_OF_SCOPE, indi
 
 def _wrap(text: str, width: int) -> str:
     """Plotly legend titles do not wrap: break a long title on spaces (``<br>``)."""
-    import textwrap
 
     return "<br>".join(markup.plotly(line) for line in textwrap.wrap(text, width))
 

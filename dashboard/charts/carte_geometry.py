@@ -286,11 +286,11 @@ def _label_image(
     labels: tuple[tuple[str, float, float], ...], bounds: tuple[float, float, float, float], zoom: float,
     font_px: int, scale: float,
 ) -> str:
-    import matplotlib
+    import matplotlib  # heavy: loaded when a chart image is drawn
 
     matplotlib.use("Agg", force=False)
-    import matplotlib.patheffects as pe
-    from matplotlib.figure import Figure
+    import matplotlib.patheffects as pe  # heavy: loaded when a chart image is drawn
+    from matplotlib.figure import Figure  # heavy: loaded when a chart image is drawn
 
     west, south, east, north = bounds
     world = 512.0 * 2**zoom

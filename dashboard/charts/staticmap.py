@@ -150,7 +150,7 @@ def _draw(axes, data: q.MapData, highlight: tq.Territory | None, shapes, departm
         axes.plot(*_line_xy(boundary), color="white", linewidth=5.0 * scale, solid_joinstyle="round")
         axes.plot(*_line_xy(boundary), color=HIGHLIGHT_COLOR, linewidth=2.8 * scale, solid_joinstyle="round")
 
-    import geopandas as gpd
+    import geopandas as gpd  # heavy: loaded when a static map is drawn
 
     geometry = mapgeo.level_geometry(data.breakdown, data.level)
     points = gpd.GeoSeries([shapely.Point(*geometry.label_points[c]) for c in codes], crs=4326).to_crs(LAMBERT)

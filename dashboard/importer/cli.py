@@ -14,6 +14,7 @@ concurrent write conflicted): nothing written, try again (``dashboard.dbfailure`
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from dataclasses import replace
@@ -168,7 +169,6 @@ def restore(backup: str, url: str | None) -> int:
 
 def write_proposal(data: bytes, filename: str, kind: str | None, target: Path) -> int:
     """``--proposer-correspondance``: the proposed mapping as a JSON file to complete."""
-    import json
 
     try:
         raw = read_isolated(data, filename, kind)  # in a capped child process, as every read

@@ -43,7 +43,7 @@ def too_deep(line: int | None) -> str:
 
 def deepest(code, start: int, depth: int):
     """(position where the depth first passes ``MAX_DEPTH`` or None, depth at the end) of a block."""
-    import numpy as np
+    import numpy as np  # only for this conversion (polars does not need it)
 
     step = (code == 91).astype(np.int8) + (code == 123) - (code == 93) - (code == 125)
     levels = np.cumsum(step, dtype=np.int32) + depth
@@ -53,7 +53,7 @@ def deepest(code, start: int, depth: int):
 
 def check_bounds(text: str) -> None:
     """Nesting depth and number length, before ``json.loads`` builds anything."""
-    import numpy as np
+    import numpy as np  # only for this conversion (polars does not need it)
 
     plain = blank_strings(text)
     depth = 0

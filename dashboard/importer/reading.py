@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import itertools
 import re
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -117,7 +118,6 @@ def refuse_other_formats(data: bytes) -> None:
 
 def refuse_other_archives(data: bytes) -> None:
     """ZIP files that are not XLSX workbooks: OpenDocument spreadsheets, Word documents, archives."""
-    import zipfile
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -226,7 +226,7 @@ def header_rank(records, kind: str | None) -> int:
 
 
 def read_xlsx_openpyxl(data: bytes, kind: str | None) -> tuple[str, list[list]]:
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # heavy: loaded when a workbook is written or read
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)

@@ -9,6 +9,7 @@ failure rolls the whole transaction back: the database is as it was.
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -90,7 +91,6 @@ def _store_secrecy(engine: Engine) -> None:
     """Decide the statistical-secrecy masks of every school year once, after the import, so that no
     page computes them (``queries.raccrochage_suppression``). A failure only delays them to the first
     page that needs them."""
-    import logging
 
     try:
         raccrochage_suppression.store_decisions(engine)

@@ -22,7 +22,7 @@ import io
 from dataclasses import dataclass
 
 import polars as pl
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from dashboard import fmt, schoolyear
 from dashboard.importer import contracts
@@ -71,7 +71,6 @@ def codes_for(conn: Connection, annee: str, years: list[str] | tuple[str, ...] =
 
 def _largest_commune(conn: Connection) -> tuple[str, str, str] | None:
     """The académie's most populous commune: the example commune of its templates."""
-    from sqlalchemy import select
 
     c = db.communes
     row = conn.execute(select(c.c.insee, c.c.nom, c.c.departement_code)
@@ -178,8 +177,8 @@ def prompt(spec: ColumnSpec, more: str = "") -> str:
 
 def add_validations(workbook, kind: str, codes: Codes, header: list[str]) -> None:
     """Drop-down lists and whole-number checks on ``kind``'s sheet, the lists on a hidden sheet."""
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
+    from openpyxl.utils import get_column_letter  # heavy: loaded when a workbook is written or read
+    from openpyxl.worksheet.datavalidation import DataValidation  # heavy: loaded with a workbook
 
     sheet = workbook[kind]
     values = lists(kind, codes)
@@ -222,7 +221,7 @@ def add_validations(workbook, kind: str, codes: Codes, header: list[str]) -> Non
 
 
 def format_dates(sheet, header: list[str], kind: str) -> None:
-    from openpyxl.utils import get_column_letter
+    from openpyxl.utils import get_column_letter  # heavy: loaded when a workbook is written or read
 
     for spec in CONTRACTS[kind].columns:
         if spec.kind == contracts.DATE and spec.name in header:
@@ -240,7 +239,7 @@ def printable(workbook) -> None:
 
 def with_codes(base: bytes, kind: str, codes: Codes) -> bytes:
     """``base`` (a template made by ``exports.to_xlsx_bytes``) with its drop-down lists."""
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # heavy: loaded when a workbook is written or read
 
     workbook = load_workbook(io.BytesIO(base))
     sheet = workbook[kind]

@@ -28,10 +28,10 @@ class Chart:
 
 
 def _figure(width: float, height: float):
-    import matplotlib
+    import matplotlib  # heavy: loaded when a chart image is drawn
 
     matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
+    from matplotlib import pyplot as plt  # heavy: loaded when a chart image is drawn
 
     plt.rcParams.update({"font.family": "DejaVu Sans", "font.size": 9, "axes.edgecolor": "#c8c8c8",
                          "axes.labelcolor": INK, "xtick.color": INK, "ytick.color": INK})
@@ -39,7 +39,7 @@ def _figure(width: float, height: float):
 
 
 def _png(fig) -> bytes:
-    from matplotlib import pyplot as plt
+    from matplotlib import pyplot as plt  # heavy: loaded when a chart image is drawn
 
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", bbox_inches="tight", facecolor="white")
@@ -48,7 +48,7 @@ def _png(fig) -> bytes:
 
 
 def _french_ticks(ax) -> None:
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import FuncFormatter  # heavy: loaded when a chart image is drawn
 
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt.integer(v)))
 

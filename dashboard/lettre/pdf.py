@@ -39,7 +39,7 @@ def data(view: dict, charts: list[letter_charts.Chart]) -> dict:
 
 def render(view: dict, charts: list[letter_charts.Chart] | None = None) -> bytes:
     """The PDF bytes of a reader's view of the letter."""
-    import typst
+    import typst  # heavy (the Typst compiler): loaded when a letter is set as PDF
 
     charts = letter_charts.charts(view["academie"]) if charts is None else charts
     payload = json.dumps(data(view, charts), ensure_ascii=False)

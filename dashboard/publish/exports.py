@@ -74,9 +74,9 @@ def to_xlsx_bytes(sheets: Mapping[str, pl.DataFrame], notes: Mapping[str, str] |
     """An XLSX workbook of technical tables, one sheet per frame (names cut to 31 characters),
     bold headers, widths fitted to content, formulas neutralised, values as they are (General
     format). ``notes`` adds a line under the table."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.utils import get_column_letter
+    from openpyxl import Workbook  # heavy: loaded when a workbook is written or read
+    from openpyxl.styles import Font, PatternFill  # heavy: loaded when a workbook is written or read
+    from openpyxl.utils import get_column_letter  # heavy: loaded when a workbook is written or read
 
     workbook = Workbook()
     workbook.remove(workbook.active)

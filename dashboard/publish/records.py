@@ -48,8 +48,8 @@ def csv_bytes(lines: Sequence[Line], provenance: Provenance | None = None) -> by
 
 
 def xlsx_bytes(lines: Sequence[Line], provenance: Provenance | None = None, sheet: str = "Chiffres") -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
+    from openpyxl import Workbook  # heavy: loaded when a workbook is written or read
+    from openpyxl.styles import Font, PatternFill  # heavy: loaded when a workbook is written or read
 
     book = Workbook()
     book.remove(book.active)

@@ -99,8 +99,12 @@ def _width(texts: list[str]) -> float:
 
 
 def _write_table(workbook, table: Table) -> None:
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
+    from openpyxl.styles import (  # heavy: loaded when a workbook is written or read
+        Alignment,
+        Font,
+        PatternFill,
+    )
+    from openpyxl.utils import get_column_letter  # heavy: loaded when a workbook is written or read
 
     sheet = workbook.create_sheet(exports.sheet_name(table.name, workbook.sheetnames))
     columns = list(table.columns)
@@ -160,7 +164,7 @@ def printable(sheet, pages_wide: int = 1) -> None:
 
 
 def write_notes(workbook, provenance: Provenance) -> None:
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Alignment, Font  # heavy: loaded when a workbook is written or read
 
     sheet = workbook.create_sheet(NOTES_SHEET)
     sheet.column_dimensions["A"].width = 20
@@ -176,7 +180,7 @@ def write_notes(workbook, provenance: Provenance) -> None:
 
 def xlsx_bytes(tables: Sequence[Table], provenance: Provenance | None = None) -> bytes:
     """One sheet per table, then « Notes » (when a provenance is given)."""
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # heavy: loaded when a workbook is written or read
 
     workbook = Workbook()
     workbook.remove(workbook.active)

@@ -4,6 +4,7 @@ then ``deck.render``), its file name, and whether an uploaded PowerPoint templat
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from sqlalchemy import Connection
@@ -26,7 +27,6 @@ def deck_filename(code: str, annee: str, suffix: str = ".pptx") -> str:
 
 def check_template(data: bytes) -> str | None:
     """None when ``data`` is a usable PowerPoint template, else a French explanation."""
-    import io
 
     from pptx import Presentation  # heavy: loaded when a template is checked
 

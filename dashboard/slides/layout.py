@@ -270,7 +270,7 @@ class Deck:
     def picture(self, slide, box: Box, png: bytes, alt: str = ""):
         """The image centred in ``box``, as large as its aspect ratio allows, with its alternative text
         ``alt`` (read by screen readers, shown by PowerPoint's « Texte de remplacement »)."""
-        from PIL import Image
+        from PIL import Image  # heavy: loaded when an image is measured
 
         with Image.open(io.BytesIO(png)) as image:
             ratio = image.height / image.width

@@ -176,7 +176,7 @@ def _draw_masked_points(chart, plotted, masked_points, label_pt: float) -> None:
 
 
 def _hide_legend_entry(chart, series_index: int) -> None:
-    legend = chart.legend._element  # noqa: SLF001 - python-pptx has no legend entry API
+    legend = chart.legend._element  # python-pptx has no legend entry API
     entry = legend.makeelement(qn("c:legendEntry"), {})
     idx = entry.makeelement(qn("c:idx"), {"val": str(series_index)})
     delete = entry.makeelement(qn("c:delete"), {"val": "1"})

@@ -77,7 +77,7 @@ def _font(bold: bool):
     path = _font_path(bold)
     if path is None:
         return None
-    from PIL import ImageFont
+    from PIL import ImageFont  # heavy: loaded when an image is measured
 
     return ImageFont.truetype(path, 1000)  # measure at 1000 units per em, scale linearly
 

@@ -112,6 +112,7 @@ def lookup_access(engine: Engine) -> Access:
 
 def register_uploads(engine: Engine, access: Access) -> None:
     """This session's user for the upload guard (``ui_uploads``), installed once per process."""
+    # Streamlit's runtime: only inside a running app
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     ui_uploads.install(lambda user, detail: _safe_record(engine, user, audit.DENIED, ui_uploads.PAGE, None, detail))

@@ -49,7 +49,7 @@ def download_buttons(data: columns.Table | Sequence[columns.Table] | pl.DataFram
 
         def build_xlsx() -> bytes:
             return workbook.xlsx_bytes(tables, source)
-    import streamlit as st
+    import streamlit as st  # the page kit: Streamlit only when a button is drawn
 
     left, right = st.columns(2)
     for column, label, extension, build, mime in (

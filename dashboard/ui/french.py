@@ -39,7 +39,7 @@ def apply() -> None:
     if SCRIPT.is_file():  # a file of the package, no data: installed once per page load (guarded)
         st.sidebar.html(f"<script>{script_text()}</script>", unsafe_allow_javascript=True, width=1)
     try:
-        from streamlit.commands import navigation
+        from streamlit.commands import navigation  # Streamlit's internals: guarded for another layout
     except ImportError:  # pragma: no cover - another Streamlit layout: its own dialog stays
         return
     if hasattr(navigation, "send_page_not_found"):

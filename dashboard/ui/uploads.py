@@ -21,6 +21,8 @@ import logging
 import threading
 import time
 
+from starlette.exceptions import HTTPException
+
 from dashboard import fmt
 
 log = logging.getLogger("dashboard.uploads")
@@ -57,7 +59,7 @@ MAX_SESSIONS_KEPT = 2000
 def _prune() -> None:
     """Forget the sessions that ended (their files went with them)."""
     try:
-        from streamlit import runtime
+        from streamlit import runtime  # Streamlit's internals: guarded for another layout
 
         if runtime.exists():
             active = runtime.get_instance().is_active_session
@@ -116,7 +118,6 @@ def _guarded_add_file(original):
 
 
 def _refuse(session_id: str, file, refused: Refused):
-    from starlette.exceptions import HTTPException
 
     user = user_of(session_id)
     detail = f"{refused.message} Fichier « {file.name[:80]} » ({fmt.integer(len(file.data))} octets), refusé et effacé."
@@ -132,7 +133,9 @@ def install(recorder) -> None:
     global _recorder
     _recorder = recorder
     try:
-        from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+        from streamlit.runtime.memory_uploaded_file_manager import (
+            MemoryUploadedFileManager,  # Streamlit's internals: guarded for another layout
+        )
     except ImportError:  # pragma: no cover - another Streamlit layout
         log.error("Garde des envois de fichiers non installée (Streamlit inattendu)")
         return
@@ -144,7 +147,7 @@ def install(recorder) -> None:
 def discard_session_files(session_id: str) -> None:
     """Drop every file this session holds (after an import: its memory goes back)."""
     try:
-        from streamlit import runtime
+        from streamlit import runtime  # Streamlit's internals: guarded for another layout
 
         if runtime.exists():
             runtime.get_instance().uploaded_file_mgr.remove_session_files(session_id)

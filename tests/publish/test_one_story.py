@@ -117,9 +117,9 @@ def _every_text(prs) -> list[str]:
     out = []
     for slide in prs.slides:
         out += slide_texts(slide)  # shapes, tables, chart labels and series names
-        out += [shape._element.xpath("./*[1]/p:cNvPr")[0].get("descr") or "" for shape in slide.shapes]  # noqa: SLF001
+        out += [shape._element.xpath("./*[1]/p:cNvPr")[0].get("descr") or "" for shape in slide.shapes]
         for chart in charts_of(slide):
-            out += chart._chartSpace.xpath(".//a:t/text()") + categories(chart)  # noqa: SLF001
+            out += chart._chartSpace.xpath(".//a:t/text()") + categories(chart)
     return out
 
 

@@ -305,11 +305,11 @@ def test_a_masked_point_of_the_trajectory_carries_its_mark(demo_engine):
     plotted = [p for p in chart.plots[0].series if p.name == MASKED_POINT_NAME]
     labels = {}
     for p in plotted:
-        for d in p._element.xpath("./c:dLbls/c:dLbl"):  # noqa: SLF001
+        for d in p._element.xpath("./c:dLbls/c:dLbl"):
             labels[int(d.xpath("./c:idx/@val")[0])] = "".join(d.xpath(".//a:t/text()"))
     assert labels == expected
     assert all(series_values(chart)[current.name][i] is None for i in expected)  # a mark, never a value
-    legend = chart.legend._element.xpath("./c:legendEntry/c:idx/@val")  # noqa: SLF001
+    legend = chart.legend._element.xpath("./c:legendEntry/c:idx/@val")
     assert len(plotted) - len(legend) == 1
     assert "Point masqué" in " ".join(slide_texts(slide))
     sheet = deck_workbook.sheets(content)[series.trajectory_sheet(content.situation["phase"])]

@@ -143,7 +143,7 @@ def test_chart_decimals_carry_the_french_locale(demo_engine, annee):
     « 3,1 % » even in an English locale, where « 3.1 % » was read (checked by hand: issue 25)."""
     _, prs = _deck(demo_engine, "16", annee)
     codes = {code for slide in prs.slides for chart in charts_of(slide)
-             for code in chart._chartSpace.xpath(".//c:numFmt/@formatCode")}  # noqa: SLF001
+             for code in chart._chartSpace.xpath(".//c:numFmt/@formatCode")}
     decimals = {code for code in codes if "%" in code or "." in code or code in ("0", pptcharts.DECIMAL_AXIS_FORMAT)}
     assert {pptcharts.PERCENT_DATA_FORMAT, pptcharts.DECIMAL_DATA_FORMAT} <= decimals, codes
     assert all(code.startswith(pptcharts.FRENCH) for code in decimals), decimals
@@ -152,7 +152,7 @@ def test_chart_decimals_carry_the_french_locale(demo_engine, annee):
 
 def _fills(plotted) -> tuple[str | None, set[str]]:
     """(the series' fill colour, the colours of its points that override it)."""
-    ser = plotted._element  # noqa: SLF001
+    ser = plotted._element
     own = ser.xpath("./c:spPr/a:solidFill/a:srgbClr/@val")
     points = set(ser.xpath("./c:dPt/c:spPr/a:solidFill/a:srgbClr/@val"))
     return (own[0] if own else None), points
@@ -180,7 +180,7 @@ def test_legends_match_the_bars(demo_engine, kind, annee):
 
 
 def _mark_labels(chart) -> int:
-    return len(chart._chartSpace.xpath(".//c:dLbl[.//a:t]"))  # noqa: SLF001
+    return len(chart._chartSpace.xpath(".//c:dLbl[.//a:t]"))
 
 
 @pytest.mark.parametrize("annee", DEMO_YEARS)

@@ -134,7 +134,7 @@ MIN_PT = 10.0  # the smallest text a projected slide may hold (issue 25)
 
 def _chart_sizes(chart) -> list[float]:
     """Every font size written in a chart part (text properties, legend, axes, data labels), in pt."""
-    space = chart._chartSpace  # noqa: SLF001
+    space = chart._chartSpace
     return [int(v) / 100 for v in space.xpath(".//a:defRPr/@sz | .//a:rPr/@sz | .//a:endParaRPr/@sz")]
 
 

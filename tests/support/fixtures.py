@@ -104,5 +104,5 @@ def fresh_upload_counts():
     (``dashboard.ui.uploads``) counts each user's files in memory for ten minutes, and the page tests
     of one worker would otherwise add up to its limit and be refused, depending on their order."""
     yield
-    with upload_guard._lock:  # noqa: SLF001 - the guard's per-process memory
-        upload_guard._sends.clear()  # noqa: SLF001
+    with upload_guard._lock:  # the guard's per-process memory
+        upload_guard._sends.clear()

@@ -1,7 +1,7 @@
 """La lettre de la MLDS (issue 29) : lettres, lettre_blocs, lettre_destinataires, lettre_envois.
 
 Revision ID: 0004
-Revises: 0002 (to re-point to 0003 when issue 23's revision lands: the one line ``down_revision``)
+Revises: 0002
 Create Date: 2027-01-10
 
 Each table is created only when missing: a database made by ``create_all`` during development (then
