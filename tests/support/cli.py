@@ -74,7 +74,9 @@ def fresh_process_memos() -> None:
 
 
 def run_cli(module: str, *args: str, env: dict[str, str] | None = None, **_ignored) -> subprocess.CompletedProcess:
-    """``python -m module args…``, in this process (with a new process's empty memos)."""
+    """``python -m module args…``, in this process: with a new process's empty memos, and what the
+    command remembered forgotten when it ends, as a process's memory ends with it (a command run on an
+    altered copy of a database must not leave its decisions to the next test of this worker)."""
     main = importlib.import_module(ENTRY_POINTS[module]).main
     fresh_process_memos()
     out, err = _Stream(), _Stream()
@@ -89,6 +91,8 @@ def run_cli(module: str, *args: str, env: dict[str, str] | None = None, **_ignor
         except Exception:  # what the interpreter would print, exit code 1
             traceback.print_exc(file=sys.stderr)
             code = 1
+        finally:
+            fresh_process_memos()
     return subprocess.CompletedProcess([sys.executable, "-m", module, *argv], code or 0, out.text(), err.text())
 
 
