@@ -159,6 +159,24 @@ def write_proxy_secret(app_file: Path, nginx_file: Path) -> None:
 # --- identity ------------------------------------------------------------------------------------
 
 
+def role_and_territory(record: Mapping[str, str]) -> tuple[str, str, list[tuple[str, str]]]:
+    """A row's role and territory code as written in a users or recipients file: the role normalised
+    (« IEN IO » → ien-io), the code upper-cased (ACAD for an académie role), and the problems found as
+    (column, French message)."""
+    role = re.sub(r"[\s_]+", "-", record["role"].lower())
+    code = record["territoire_code"].upper()
+    if role not in ROLES:
+        return role, code, [("role", f"rôle inconnu « {record['role'][:40]} » (attendu : " + ", ".join(ROLES) + ")")]
+    if ROLES[role] == "academie":
+        if code not in ("", ACADEMIE):
+            return role, ACADEMIE, [("territoire_code",
+                                     f"le rôle {role} porte sur toute l'académie : laissez vide ou ACAD")]
+        return role, ACADEMIE, []
+    if not code:
+        return role, code, [("territoire_code", f"le rôle {role} demande {_LEVEL_NAMES[ROLES[role]]}")]
+    return role, code, []
+
+
 def normalise_identifier(value: str | None) -> str | None:
     """Identifiers compare case-insensitively; None when empty or not a plausible identifier."""
     if value is None:
@@ -276,19 +294,8 @@ def parse_users(text: str) -> tuple[list[dict], list[UserProblem]]:
                                         f"identifiant « {ident} » déjà présent ligne {seen[ident]}"))
         else:
             seen[ident] = number
-        role = re.sub(r"[\s_]+", "-", record["role"].lower())
-        code = record["territoire_code"].upper()
-        if role not in ROLES:
-            problems.append(UserProblem(number, "role", f"rôle inconnu « {record['role']} » (attendu : "
-                                                        + ", ".join(ROLES) + ")"))
-        elif ROLES[role] == "academie":
-            if code not in ("", ACADEMIE):
-                problems.append(UserProblem(number, "territoire_code",
-                                            f"le rôle {role} porte sur toute l'académie : laissez vide ou ACAD"))
-            code = ACADEMIE
-        elif not code:
-            problems.append(UserProblem(number, "territoire_code",
-                                        f"le rôle {role} demande {_LEVEL_NAMES[ROLES[role]]}"))
+        role, code, wrong = role_and_territory(record)
+        problems += [UserProblem(number, column, message) for column, message in wrong]
         rows.append({"line": number, "identifiant": ident, "nom": record["nom"] or None, "role": role,
                      "territoire_code": code})
     return rows, problems

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Engine, delete, insert, select
 
 from dashboard import plaintext
 from dashboard.access import auth
-from dashboard.access.scope import ACADEMIE, ROLES, Scope, require_letter_editor
+from dashboard.access.scope import Scope, require_letter_editor
 from dashboard.plaintext import ascii_letters
 from dashboard.store import db
 
@@ -21,7 +21,6 @@ ALIASES = {"courriel": "email", "mail": "email", "adresse": "email", "e_mail": "
            "code_territoire": "territoire_code", "fonction": "role"}
 EMAIL = re.compile(r"^[^@\s<>\"',;]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]"
                    r"{0,61}[A-Za-z0-9])?)+$")
-LEVEL_NAMES = {level: auth.level_name(level) for level in ("departement", "psad", "reseau")}
 TEMPLATE = ("email;nom;role;territoire_code\n"
             "recteur@ac-exemple.fr;Recteur;recteur;\n"
             "ien79@ac-exemple.fr;IEN-IO des Deux-Sèvres;ien-io;79\n"
@@ -55,18 +54,8 @@ def parse(text: str) -> tuple[list[dict], list[auth.UserProblem]]:
             problems.append(problem(number, "email", f"adresse « {email} » déjà présente ligne {seen[email]}"))
         else:
             seen[email] = number
-        role = re.sub(r"[\s_]+", "-", record["role"].lower())
-        code = record["territoire_code"].upper()
-        if role not in ROLES:
-            problems.append(problem(number, "role", f"rôle inconnu « {record['role'][:40]} » (attendu : "
-                                                    + ", ".join(ROLES) + ")"))
-        elif ROLES[role] == "academie":
-            if code not in ("", ACADEMIE):
-                problems.append(problem(number, "territoire_code",
-                                        f"le rôle {role} porte sur toute l'académie : laissez vide ou ACAD"))
-            code = ACADEMIE
-        elif not code:
-            problems.append(problem(number, "territoire_code", f"le rôle {role} demande {LEVEL_NAMES[ROLES[role]]}"))
+        role, code, wrong = auth.role_and_territory(record)
+        problems += [problem(number, column, message) for column, message in wrong]
         rows.append({"line": number, "email": email, "nom": record["nom"][:200] or None, "role": role,
                      "territoire_code": code})
     return rows, problems
