@@ -85,7 +85,7 @@ DIMENSIONS = {
 }
 
 
-def _aggregate(conn: Connection, territory: Territory, annee: str, years: list[str],
+def aggregate(conn: Connection, territory: Territory, annee: str, years: list[str],
                by: list[str], types: tuple[str, ...] | None = None,
                subs: list[Territory] | None = None) -> pl.DataFrame:
     """Sums of enrolment and absentees per ``by`` dimensions, school year and month; with
@@ -144,7 +144,7 @@ def _monthly_rates(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _yearly_rates(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+def summed_rates(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     """Sum months per ``keys``; rate = Σ absentees / Σ enrolment, masked on mean monthly counts."""
     return _rates_of_sums(frame.group_by(keys).agg(
         pl.sum("effectif"), pl.sum("absenteistes"), pl.col("mois").n_unique().alias("nb_mois")
@@ -253,7 +253,7 @@ class Cube:
 
     def _decided_yearly(self, frame: pl.DataFrame, by: str, types: tuple[str, ...] | None) -> pl.DataFrame:
         """Yearly rates per group and school year (whole years), the years' decisions applied."""
-        yearly = _yearly_rates(frame, ["groupe", "annee_scolaire"])
+        yearly = summed_rates(frame, ["groupe", "annee_scolaire"])
         current = yearly.filter(pl.col("annee_scolaire") == self.annee)
         before = yearly.filter(pl.col("annee_scolaire") != self.annee)
         column = group_column_expr(by, types)
@@ -264,7 +264,7 @@ class Cube:
         """Rate over the school year per group, with the previous year's rate over the same
         months and the change (``evolution``, a difference of fractions)."""
         frame = _comparable_previous(self._select(by, types), self.annee)
-        yearly = _yearly_rates(frame, ["groupe", "annee_scolaire"])
+        yearly = summed_rates(frame, ["groupe", "annee_scolaire"])
         column = group_column_expr(by, types)
         current = apply_decision(yearly.filter(pl.col("annee_scolaire") == self.annee), self.marks,
                                  pl.lit(self.code), column)
@@ -288,7 +288,7 @@ def cube(conn: Connection, scope: Scope, code: str, annee: str, previous: bool =
     is false)."""
     territory = resolve_territory(conn, scope, code, annee)
     years = [annee, previous_year(annee)] if previous else [annee]
-    return Cube(annee, _aggregate(conn, territory, annee, years, ["type", "secteur", "ep"]), territory.code,
+    return Cube(annee, aggregate(conn, territory, annee, years, ["type", "secteur", "ep"]), territory.code,
                 secrecy.marks(conn, annee), secrecy.marks(conn, previous_year(annee)) if previous else {})
 
 
@@ -320,13 +320,13 @@ def children_rates(conn: Connection, scope: Scope, code: str, annee: str) -> pl.
     if not subs:
         return pl.DataFrame(schema=schema)
     names = pl.DataFrame({"territoire_code": [t.code for t in subs], "territoire_nom": [t.label for t in subs]})
-    frame = _aggregate(conn, territory, annee, [annee], ["type"], subs=subs).join(names, on="territoire_code")
+    frame = aggregate(conn, territory, annee, [annee], ["type"], subs=subs).join(names, on="territoire_code")
     keys = ["territoire_code", "territoire_nom", "groupe"]
     marks = secrecy.marks(conn, annee)
     code_expr = pl.col("territoire_code")
-    by_type = apply_decision(_yearly_rates(frame.rename({"type": "groupe"}), keys), marks, code_expr,
+    by_type = apply_decision(summed_rates(frame.rename({"type": "groupe"}), keys), marks, code_expr,
                              group_column_expr("type")).drop("marque")
-    overall = apply_decision(_yearly_rates(frame.with_columns(pl.lit(ALL).alias("groupe")), keys), marks,
+    overall = apply_decision(summed_rates(frame.with_columns(pl.lit(ALL).alias("groupe")), keys), marks,
                              code_expr, group_column_expr("")).drop("marque")
     order = {t.code: i for i, t in enumerate(subs)}
     return pl.concat([by_type, overall]).select(list(schema)).cast(schema).sort(

@@ -142,47 +142,32 @@ def _raccrochage_rows(
 
 
 def _absence_rates(
-    conn: Connection, scope: Scope, annee_scolaire: str, index: dict[str, Territory], codes: list[str],
+    conn: Connection, annee_scolaire: str, index: dict[str, Territory], codes: list[str],
     type_etab: str | None,
 ) -> dict[str, tuple[float | None, bool, int | None, int | None]]:
     """(rate over the year, masked, None, None) per territory, computed by ``queries.absenteisme``
-    (ratio of sums, its disclosure rule). The counts are never passed on: with the rates of the
-    other school types they would let a masked type be recomputed.
-
-    Fast path: its aggregation per sub-territory, one query for every territory; when its
-    internals differ from what this expects, one public ``yearly_rates`` query per territory.
-    The tests check both give the figures export's values.
+    (ratio of sums, its disclosure rule: ``aggregate`` per sub-territory, one query for every
+    territory). The counts are never passed on: with the rates of the other school types they
+    would let a masked type be recomputed. The tests check these are the figures export's values.
     """
     if not codes:
         return {}
     types = (type_etab,) if type_etab else None
-    try:
-        frame = aq._aggregate(conn, index[ACADEMIE], annee_scolaire, [annee_scolaire], [], types,
-                              subs=[index[c] for c in codes])
-        column = aq.secrecy.group_column("type", type_etab) if type_etab else "ensemble"
-        rates = aq.apply_decision(aq._yearly_rates(frame, ["territoire_code"]), aq.secrecy.marks(conn, annee_scolaire),
-                                  pl.col("territoire_code"), pl.lit(column))
-        found = {r["territoire_code"]: r for r in rates.iter_rows(named=True)}
-        out = {}
-        for code in codes:
-            r = found.get(code)
-            if r is None or not r["effectif"]:
-                out[code] = (None, False, None, None)
-            elif r["masque"]:
-                out[code] = (None, True, None, None)
-            else:  # no counts: "all schools" minus the shown types would give a masked type away
-                out[code] = (r["taux"], False, None, None)
-        return out
-    except (AttributeError, TypeError, KeyError, pl.exceptions.PolarsError):
-        pass
+    frame = aq.aggregate(conn, index[ACADEMIE], annee_scolaire, [annee_scolaire], [], types,
+                         subs=[index[c] for c in codes])
+    column = aq.secrecy.group_column("type", type_etab) if type_etab else "ensemble"
+    rates = aq.apply_decision(aq.summed_rates(frame, ["territoire_code"]), aq.secrecy.marks(conn, annee_scolaire),
+                              pl.col("territoire_code"), pl.lit(column))
+    found = {r["territoire_code"]: r for r in rates.iter_rows(named=True)}
     out = {}
     for code in codes:
-        frame = aq.yearly_rates(conn, scope, code, annee_scolaire, "type" if type_etab else "", types)
-        row = frame.filter(pl.col("groupe") == (type_etab or aq.ALL))
-        if row.is_empty():
+        r = found.get(code)
+        if r is None or not r["effectif"]:
             out[code] = (None, False, None, None)
-        else:
-            out[code] = (row["taux"][0], bool(row["masque"][0]), None, None)
+        elif r["masque"]:
+            out[code] = (None, True, None, None)
+        else:  # no counts: "all schools" minus the shown types would give a masked type away
+            out[code] = (r["taux"], False, None, None)
     return out
 
 
@@ -253,7 +238,7 @@ def context_values(
     rows = []
     prevention = indicator in PREVENTION_INDICATORS
     if indicator == "absenteisme":
-        rates = _absence_rates(conn, scope, annee_scolaire, index, visible, type_etab)
+        rates = _absence_rates(conn, annee_scolaire, index, visible, type_etab)
     elif prevention:
         found = {r["territoire_code"]: r for r in pf.level_values(conn, scope, annee_scolaire, level)
                  .iter_rows(named=True)}

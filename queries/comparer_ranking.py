@@ -80,14 +80,14 @@ def _absenteeism_bulk(conn: Connection, index: dict[str, tq.Territory], annee: s
     """One query for every code, through the aggregation and yearly-rate rule of
     ``queries.absenteisme`` (the functions ``children_rates`` is built on)."""
     subs = [index[code] for code in codes]
-    frame = aq._aggregate(conn, index[ACADEMIE], annee, [annee], ["type"], subs=subs)
+    frame = aq.aggregate(conn, index[ACADEMIE], annee, [annee], ["type"], subs=subs)
     frame = frame.filter(pl.col("territoire_code").is_not_null())
     keys = ["territoire_code", "groupe"]
     marks, code = aq.secrecy.marks(conn, annee), pl.col("territoire_code")
     rates = pl.concat([
-        aq.apply_decision(aq._yearly_rates(frame.rename({"type": "groupe"}), keys), marks, code,
+        aq.apply_decision(aq.summed_rates(frame.rename({"type": "groupe"}), keys), marks, code,
                           aq.group_column_expr("type")).select(*keys, "taux", "masque"),
-        aq.apply_decision(aq._yearly_rates(frame.drop("type").with_columns(pl.lit(aq.ALL).alias("groupe")), keys),
+        aq.apply_decision(aq.summed_rates(frame.drop("type").with_columns(pl.lit(aq.ALL).alias("groupe")), keys),
                           marks, code, aq.group_column_expr("")).select(*keys, "taux", "masque"),
     ])
     return _absenteeism_figures(rates, codes)

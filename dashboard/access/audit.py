@@ -80,16 +80,6 @@ def record_safely(engine: Engine, utilisateur: str, action: str, page: str | Non
         return False
 
 
-def _as_paris(value) -> dt.datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(fmt.PARIS)
-
-
 def recent(
     conn: Connection,
     scope: Scope,
@@ -107,7 +97,7 @@ def recent(
     if utilisateur:
         stmt = stmt.where(log.c.utilisateur == utilisateur)
     rows = conn.execute(stmt.order_by(log.c.id.desc()).limit(max(1, min(int(limit), 10_000)))).all()
-    data = [(_as_paris(r[0]), *r[1:]) for r in rows]
+    data = [(fmt.paris_time(r[0]), *r[1:]) for r in rows]
     return pl.DataFrame(data, schema=SCHEMA, orient="row")
 
 

@@ -40,9 +40,13 @@ class LimitExceeded(Exception):
         self.line = line
 
 
-def too_many_columns(count: int, line: int | None = None) -> LimitExceeded:
+class TooManyColumns(LimitExceeded):
+    """A row wider than ``MAX_COLUMNS``: with another separator, the file may not be."""
+
+
+def too_many_columns(count: int, line: int | None = None) -> TooManyColumns:
     where = f"La ligne {line} compte" if line else "Le tableau compte"
-    return LimitExceeded(
+    return TooManyColumns(
         f"{where} {fmt.integer(count)} colonnes remplies : le tableau de bord en lit "
         f"{fmt.integer(MAX_COLUMNS)} au plus. Supprimez les colonnes inutiles (ou les cellules remplies loin à "
         "droite du tableau) et réessayez.", line)

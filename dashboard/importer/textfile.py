@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from dashboard import fmt
 from dashboard.importer import contracts, jsonshape, limits
-from dashboard.importer.limits import LimitExceeded
+from dashboard.importer.limits import LimitExceeded, TooManyColumns
 from dashboard.plaintext import BINARY, Unreadable, decode, line_of  # noqa: F401 - read as ``textfile.decode``…
 
 SEPARATORS = (";", ",", "\t", "|")
@@ -212,10 +212,8 @@ def sniff_separator(text: str, kind: str | None) -> str:
     for separator in SEPARATORS:
         try:
             head = split_records(text, separator, HEADER_SEARCH_ROWS)
-        except LimitExceeded as exc:
-            if "colonnes" in exc.message:
-                continue
-            raise
+        except TooManyColumns:
+            continue
         score = max((contracts.header_score(r, kind) for r in head), default=0)
         if score > best_score:
             best, best_score = separator, score
