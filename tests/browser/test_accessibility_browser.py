@@ -4,7 +4,9 @@ its states (empty, file with errors, column mapping, success) and on the map wit
 selected. axe-core comes from the test set-up (``tests/support/accessibility.py``). What a screen
 reader says (Chromium's accessibility tree, as Orca and NVDA read it) is French, without icon names,
 every chart named by its text alternative; the map's territories are reached with the keyboard. The
-trees read are kept in ``var/accessibility/*.aria.txt``."""
+trees read are kept in ``var/accessibility/*.aria.txt``. The pages only read (axe-core on each page, what a
+screen reader says: ``reads_page``) are opened once (``shared_visit``) for these tests and ``test_browser``'s
+that read the same address: axe-core's script stays in the page's head, where no other test reads."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import pytest
 from dashboard.ui.registry import all_pages
 from queries.statuses import STATUS_ICONS
 from tests.support.accessibility import RESULTS, axe_violations, describe, require_axe
-from tests.support.browser import check_visit, streamlit_server, visit, wait_for_app
+from tests.support.browser import check_visit, shared_visit, streamlit_server, visit, wait_for_app
 from tests.support.importer import RECTORAT, bilan, bilans_file
 
 pytestmark = pytest.mark.browser
@@ -24,19 +26,24 @@ YEAR = "2014-2015"
 LEVELS = {"academie": "ACAD", "reseau": "R86-POI"}
 
 
+def address(path: str, territory: str) -> str:
+    return f"/{path}?annee={YEAR}&territoire={territory}"
+
+
 def assert_no_violation(page, name: str) -> None:
     require_axe()
     violations = axe_violations(page, name)
     assert not violations, f"{name} :\n{describe(violations)}"
 
 
+@pytest.mark.reads_page(lambda spec, level: address(spec.url_path, LEVELS[level]))
 @pytest.mark.parametrize("level", LEVELS, ids=str)
 @pytest.mark.parametrize("spec", all_pages(), ids=lambda s: s.url_path or "accueil")
 def test_no_axe_violation_on_any_page(server, browser, spec, level):
     name = f"{spec.url_path or 'accueil'}-{level}"
-    result = visit(browser, f"{server}/{spec.url_path}?annee={YEAR}&territoire={LEVELS[level]}")
+    result = shared_visit(browser, server + address(spec.url_path, LEVELS[level]))
     assert_no_violation(result.page, name)
-    check_visit(result, close=True)
+    check_visit(result)
 
 
 def test_no_axe_violation_on_the_map_with_a_territory_selected(server, browser):
@@ -117,9 +124,10 @@ ICON_NAME = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
 SPOKEN_PAGES = ["", "raccrochage", "carte", "absenteisme", "prevention", "comparer", "importer", "accessibilite"]
 
 
+@pytest.mark.reads_page(lambda path: address(path, "ACAD"))
 @pytest.mark.parametrize("path", SPOKEN_PAGES, ids=lambda p: p or "accueil")
 def test_what_a_screen_reader_says_is_french_without_icon_names(server, browser, path):
-    result = visit(browser, f"{server}/{path}?annee={YEAR}&territoire=ACAD")
+    result = shared_visit(browser, server + address(path, "ACAD"))
     page = result.page
     spoken = page.locator("body").aria_snapshot()
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -138,7 +146,7 @@ def test_what_a_screen_reader_says_is_french_without_icon_names(server, browser,
     if path == "":
         assert re.search(r'link "Angoulême \((objectif (non )?atteint|en retard|en avance|sur la trajectoire)\)"',
                          spoken)
-    check_visit(result, close=True)
+    check_visit(result)
 
 
 def test_the_map_table_is_reached_with_the_keyboard(server, browser):

@@ -1,7 +1,9 @@
 """Browser tests (Chromium): every registered page opened by its URL, at every territory level.
 
 Fails on any exception block, any console error (but the two probe URLs of docs/architecture.md, "Pages"), any page
-error and any request leaving localhost. Screenshots land in ``var/screenshots/``.
+error and any request leaving localhost. Screenshots land in ``var/screenshots/``. The pages are only read
+(``reads_page``): each is opened once (``shared_visit``) for these tests and the accessibility tests that
+read the same address.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from dashboard.ui.registry import all_pages
-from tests.support.browser import check_visit, visit
+from tests.support.browser import check_visit, shared_visit, take_screenshot, visit
 
 pytestmark = pytest.mark.browser
 
@@ -17,22 +19,29 @@ YEAR = "2014-2015"
 TERRITORIES = ["ACAD", "86", "P86-POI", "R86-POI"]
 
 
+def address(spec, territory: str) -> str:
+    return f"/{spec.url_path}?annee={YEAR}&territoire={territory}"
+
+
+@pytest.mark.reads_page(lambda spec: address(spec, "ACAD"))
 @pytest.mark.parametrize("spec", all_pages(), ids=lambda s: s.url_path or "accueil")
 def test_page_opens_by_url(server, browser, spec):
     name = spec.url_path or "accueil"
-    result = visit(browser, f"{server}/{spec.url_path}?annee={YEAR}&territoire=ACAD", screenshot_name=name)
+    result = shared_visit(browser, server + address(spec, "ACAD"))
+    take_screenshot(result, name)
     heading = result.page.query_selector("[data-testid=stMainBlockContainer] h1").inner_text()
     assert spec.title.split(" ")[0] in heading
     assert "Données de démonstration" in result.page.inner_text("[data-testid=stMainBlockContainer]")
-    check_visit(close=True, result=result)
+    check_visit(result)
 
 
+@pytest.mark.reads_page(lambda spec, territory: address(spec, territory))
 @pytest.mark.parametrize("territory", TERRITORIES[1:])
 @pytest.mark.parametrize("spec", [s for s in all_pages() if s.url_path not in {"importer", "methodologie"}],
                          ids=lambda s: s.url_path or "accueil")
 def test_page_at_each_level(server, browser, spec, territory):
-    result = visit(browser, f"{server}/{spec.url_path}?annee={YEAR}&territoire={territory}")
-    check_visit(close=True, result=result)
+    result = shared_visit(browser, server + address(spec, territory))
+    check_visit(result)
 
 
 def test_filters_round_trip_in_url(server, browser):

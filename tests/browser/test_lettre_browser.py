@@ -1,19 +1,23 @@
 """The « Lettre de la MLDS » page opened by its URL in Chromium, at the two screen sizes of the
-team's checks: no exception, no console error, the letter's preview drawn with its charts."""
+team's checks: no exception, no console error, the letter's preview drawn with its charts. The page is only
+read: opened once (``shared_visit``) for this test and ``test_browser_selection``'s screenshots of it."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.support.browser import check_visit, visit
+from tests.support.browser import check_visit, shared_visit, take_screenshot
 
 pytestmark = pytest.mark.browser
 
+ADDRESS = "/lettre?annee=2016-2017&territoire=ACAD"
 
+
+@pytest.mark.reads_page(lambda: ADDRESS)
 @pytest.mark.parametrize(("width", "height"), [(1280, 800), (1440, 900)])
 def test_letter_page_opens_by_url(server, browser, width, height):
-    result = visit(browser, f"{server}/lettre?annee=2016-2017&territoire=ACAD",
-                   screenshot_name=f"lettre-{width}x{height}", width=width, height=height)
+    result = shared_visit(browser, server + ADDRESS, width=width, height=height)
+    take_screenshot(result, f"lettre-{width}x{height}")
     main = result.page.inner_text("[data-testid=stMainBlockContainer]")
     assert "Lettre en préparation" in main and "Diffusion" in main and "Lettres publiées" in main
     assert "Lettre de la MLDS (brouillon) — bilan au 30 avril 2017" in main
@@ -22,4 +26,4 @@ def test_letter_page_opens_by_url(server, browser, width, height):
     assert len(images) == 2  # the two charts, each followed by its text description
     assert all(img.evaluate("i => i.complete && i.naturalWidth > 0") for img in images)
     assert main.count("Description du graphique : Graphique en barres") == 2
-    check_visit(close=True, result=result)
+    check_visit(result)

@@ -4,6 +4,13 @@ Every page is opened by its URL; a page fails on any exception block, on any con
 (except the two probe URLs Streamlit's frontend tries first on a deep link, docs/architecture.md, "Pages") and on
 any request leaving localhost. A screenshot of each page goes to ``var/screenshots/``.
 
+A test that only reads a page (its heading, its text, axe-core's findings, what a screen reader says,
+a screenshot) is marked ``reads_page(address)`` and opens it with ``shared_visit``: the tests that read
+the same address are put one after another in the collection and form one ``xdist_group``, so one
+worker runs them in a row and opens the page once; its console errors, page errors and requests are
+recorded over the tab's whole life.
+A test that clicks, types or scrolls opens its own tab (``visit``).
+
 Waits are on the app's own state (``data-test-script-state``, skeletons, charts drawn), never a fixed
 pause. Each test process takes its ports in a range of its own (``port_range``), so parallel workers
 never race for one.
@@ -12,8 +19,10 @@ never race for one.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import itertools
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -107,6 +116,7 @@ class PageVisit:
     external_requests: list[str] = field(default_factory=list)
     exceptions: list[str] = field(default_factory=list)
     screenshot: Path | None = None
+    shared: bool = False  # opened by ``shared_visit``: other tests read it too; never closed by a test
 
 
 def is_probe(url: str) -> bool:
@@ -203,14 +213,85 @@ def visit(browser, url: str, screenshot_name: str | None = None, extra_headers: 
     page.on("request", on_request)
     page.goto(url, wait_until="domcontentloaded")
     wait_for_app(page)
-    result.exceptions = [el.inner_text() for el in page.query_selector_all("[data-testid=stException]")]
-    if screenshot_name:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        result.screenshot = SCREENSHOTS / f"{screenshot_name}.png"
-        page.screenshot(path=str(result.screenshot), full_page=True)
+    result.exceptions = exception_blocks(page)
     result.page = page  # type: ignore[attr-defined]
     result.context = context  # type: ignore[attr-defined]
+    if screenshot_name:
+        take_screenshot(result, screenshot_name)
     return result
+
+
+def exception_blocks(page) -> list[str]:
+    """Texts of the exception blocks the page shows now."""
+    return [el.inner_text() for el in page.query_selector_all("[data-testid=stException]")]
+
+
+def take_screenshot(result: PageVisit, name: str) -> Path:
+    """The whole page as drawn now, in ``var/screenshots/<name>.png``."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    result.screenshot = SCREENSHOTS / f"{name}.png"
+    result.page.screenshot(path=str(result.screenshot), full_page=True)  # type: ignore[attr-defined]
+    return result.screenshot
+
+
+_shared_visits: dict[tuple[int, str, int, int], PageVisit] = {}
+
+
+def shared_visit(browser, url: str, width: int = 1440, height: int = 1000) -> PageVisit:
+    """``url`` opened once for the tests that only read it (no click, no typing, no scrolling), marked
+    ``reads_page``: the first call opens it (``visit``); the next ones get the same tab back, still idle
+    and drawn (``wait_for_app``), its exception blocks read again. Its console errors, page errors and
+    requests leaving localhost are those of the tab's whole life so far. The readers of one page run one
+    after another (their ``xdist_group``): asking for another page closes the tabs of the previous one,
+    so one page (at one or two screen sizes) stays open at a time; ``browser`` closes the last at the
+    session's end. A test never closes it (``check_visit`` without ``close``)."""
+    key = (id(browser), url, width, height)
+    result = _shared_visits.get(key)
+    if result is None:
+        close_shared_visits(browser, keep=url)
+        result = visit(browser, url, width=width, height=height)
+        result.shared = True
+        _shared_visits[key] = result
+        return result
+    page = result.page  # type: ignore[attr-defined]
+    if page.is_closed():
+        raise RuntimeError(f"the shared visit of {url} was closed by a test")
+    wait_for_app(page)
+    result.exceptions = exception_blocks(page)
+    return result
+
+
+def close_shared_visits(browser, keep: str | None = None) -> None:
+    """Close this browser's shared tabs (but those of the URL ``keep``, at other screen sizes)."""
+    for key in [k for k in _shared_visits if k[0] == id(browser) and k[1] != keep]:
+        _shared_visits.pop(key).context.close()  # type: ignore[attr-defined]
+
+
+def page_read_by(item) -> str | None:
+    """The address (path and query) of the page the test ``item`` reads: its ``reads_page`` marker's
+    function called with the test's parameters it names; None for a test without the marker."""
+    marker = item.get_closest_marker("reads_page")
+    if marker is None:
+        return None
+    address = marker.args[0]
+    params = item.callspec.params if hasattr(item, "callspec") else {}
+    return address(**{name: params[name] for name in inspect.signature(address).parameters})
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups (``--dist loadgroup``)
+def pytest_collection_modifyitems(items) -> None:
+    """The tests that read the same page (``reads_page``) run one after another, so that the page is
+    opened once (``shared_visit``): each joins the first of them in the collection's order (the order
+    is otherwise kept: an order that already runs them together is left as it is), and they form one
+    ``xdist_group``, named after the address, which one worker runs."""
+    first: dict[str, int] = {}
+    places = []
+    for index, item in enumerate(items):
+        address = page_read_by(item)
+        if address is not None:
+            item.add_marker(pytest.mark.xdist_group("page-" + re.sub(r"[^A-Za-z0-9]+", "-", address).strip("-")))
+        places.append((first.setdefault(address, index) if address is not None else index, index))
+    items[:] = [items[index] for _, index in sorted(places)]
 
 
 # --- fixtures shared by the browser test modules (registered in conftest's pytest_plugins) -------
@@ -224,6 +305,7 @@ def browser():
     with sync_playwright() as playwright:
         chromium = launch_browser(playwright)
         yield chromium
+        close_shared_visits(chromium)
         if id(chromium) in _shared_contexts:
             _shared_contexts.pop(id(chromium)).close()
         chromium.close()
@@ -255,7 +337,10 @@ def territory_options(page) -> list[str]:
 
 
 def check_visit(result, close: bool = False) -> None:
-    """Fail on any exception block, page error, console error or request leaving localhost."""
+    """Fail on any exception block, page error, console error or request leaving localhost. ``close``
+    closes the visit's tab (never a shared visit's: ``shared_visit``)."""
+    if close and result.shared:
+        raise RuntimeError(f"{result.url} is a shared visit: closed by shared_visit or the session's end, never by a test")
     assert not result.exceptions, result.exceptions
     assert not result.page_errors, result.page_errors
     assert not result.console_errors, result.console_errors
