@@ -5,7 +5,7 @@ selected. axe-core comes from the test set-up (``tests/support/accessibility.py`
 reader says (Chromium's accessibility tree, as Orca and NVDA read it) is French, without icon names,
 every chart named by its text alternative; the map's territories are reached with the keyboard. The
 trees read are kept in ``var/accessibility/*.aria.txt``. The pages only read (axe-core on each page, what a
-screen reader says: ``reads_page``) are opened once (``shared_visit``) for these tests and ``test_browser``'s
+screen reader says: ``reads_page``) are opened once (``read_page``) for these tests and ``test_browser``'s
 that read the same address: axe-core's script stays in the page's head, where no other test reads."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 from dashboard.ui.registry import all_pages
 from queries.statuses import STATUS_ICONS
 from tests.support.accessibility import RESULTS, axe_violations, describe, require_axe
-from tests.support.browser import check_visit, shared_visit, streamlit_server, visit, wait_for_app
+from tests.support.browser import check_visit, read_page, streamlit_server, visit, wait_for_app
 from tests.support.importer import RECTORAT, bilan, bilans_file
 
 pytestmark = pytest.mark.browser
@@ -39,9 +39,9 @@ def assert_no_violation(page, name: str) -> None:
 @pytest.mark.reads_page(lambda spec, level: address(spec.url_path, LEVELS[level]))
 @pytest.mark.parametrize("level", LEVELS, ids=str)
 @pytest.mark.parametrize("spec", all_pages(), ids=lambda s: s.url_path or "accueil")
-def test_no_axe_violation_on_any_page(server, browser, spec, level):
+def test_no_axe_violation_on_any_page(request, server, browser, spec, level):
     name = f"{spec.url_path or 'accueil'}-{level}"
-    result = shared_visit(browser, server + address(spec.url_path, LEVELS[level]))
+    result = read_page(request, server, browser)
     assert_no_violation(result.page, name)
     check_visit(result)
 
@@ -126,8 +126,8 @@ SPOKEN_PAGES = ["", "raccrochage", "carte", "absenteisme", "prevention", "compar
 
 @pytest.mark.reads_page(lambda path: address(path, "ACAD"))
 @pytest.mark.parametrize("path", SPOKEN_PAGES, ids=lambda p: p or "accueil")
-def test_what_a_screen_reader_says_is_french_without_icon_names(server, browser, path):
-    result = shared_visit(browser, server + address(path, "ACAD"))
+def test_what_a_screen_reader_says_is_french_without_icon_names(request, server, browser, path):
+    result = read_page(request, server, browser)
     page = result.page
     spoken = page.locator("body").aria_snapshot()
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,7 @@
 
 Fails on any exception block, any console error (but the two probe URLs of docs/architecture.md, "Pages"), any page
 error and any request leaving localhost. Screenshots land in ``var/screenshots/``. The pages are only read
-(``reads_page``): each is opened once (``shared_visit``) for these tests and the accessibility tests that
+(``reads_page``): each is opened once (``read_page``) for these tests and the accessibility tests that
 read the same address.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from dashboard.ui.registry import all_pages
-from tests.support.browser import check_visit, shared_visit, take_screenshot, visit
+from tests.support.browser import check_visit, read_page, take_screenshot, visit
 
 pytestmark = pytest.mark.browser
 
@@ -25,9 +25,9 @@ def address(spec, territory: str) -> str:
 
 @pytest.mark.reads_page(lambda spec: address(spec, "ACAD"))
 @pytest.mark.parametrize("spec", all_pages(), ids=lambda s: s.url_path or "accueil")
-def test_page_opens_by_url(server, browser, spec):
+def test_page_opens_by_url(request, server, browser, spec):
     name = spec.url_path or "accueil"
-    result = shared_visit(browser, server + address(spec, "ACAD"))
+    result = read_page(request, server, browser)
     take_screenshot(result, name)
     heading = result.page.query_selector("[data-testid=stMainBlockContainer] h1").inner_text()
     assert spec.title.split(" ")[0] in heading
@@ -39,8 +39,8 @@ def test_page_opens_by_url(server, browser, spec):
 @pytest.mark.parametrize("territory", TERRITORIES[1:])
 @pytest.mark.parametrize("spec", [s for s in all_pages() if s.url_path not in {"importer", "methodologie"}],
                          ids=lambda s: s.url_path or "accueil")
-def test_page_at_each_level(server, browser, spec, territory):
-    result = shared_visit(browser, server + address(spec, territory))
+def test_page_at_each_level(request, server, browser, spec, territory):
+    result = read_page(request, server, browser)
     check_visit(result)
 
 

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from dashboard.ui.registry import all_pages
-from tests.support.browser import check_visit, shared_visit, take_screenshot, visit, wait_for_app
+from tests.support.browser import check_visit, read_page, take_screenshot, visit, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -111,11 +111,10 @@ def test_territory_codes_are_case_insensitive(server, browser):
 @pytest.mark.reads_page(lambda spec: f"/{spec.url_path}?annee=2016-2017&territoire=ACAD")  # with test_lettre_browser
 @pytest.mark.parametrize("size", [(1280, 800), (1440, 900)], ids=["1280x800", "1440x900"])
 @pytest.mark.parametrize("spec", all_pages(), ids=lambda s: s.url_path or "accueil")
-def test_screenshots_of_every_page(server, browser, spec, size):
+def test_screenshots_of_every_page(request, server, browser, spec, size):
     width, height = size
     name = f"{spec.url_path or 'accueil'}-{width}x{height}"
-    result = shared_visit(browser, f"{server}/{spec.url_path}?annee=2016-2017&territoire=ACAD", width=width,
-                          height=height)
+    result = read_page(request, server, browser, width=width, height=height)
     take_screenshot(result, name)
     text = visible_text(result.page)
     assert not [word for word in ENGLISH if word in text], [w for w in ENGLISH if w in text]

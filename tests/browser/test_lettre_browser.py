@@ -1,12 +1,12 @@
 """The « Lettre de la MLDS » page opened by its URL in Chromium, at the two screen sizes of the
 team's checks: no exception, no console error, the letter's preview drawn with its charts. The page is only
-read: opened once (``shared_visit``) for this test and ``test_browser_selection``'s screenshots of it."""
+read: opened once (``read_page``) for this test and ``test_browser_selection``'s screenshots of it."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.support.browser import check_visit, shared_visit, take_screenshot
+from tests.support.browser import check_visit, read_page, take_screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -15,8 +15,8 @@ ADDRESS = "/lettre?annee=2016-2017&territoire=ACAD"
 
 @pytest.mark.reads_page(lambda: ADDRESS)
 @pytest.mark.parametrize(("width", "height"), [(1280, 800), (1440, 900)])
-def test_letter_page_opens_by_url(server, browser, width, height):
-    result = shared_visit(browser, server + ADDRESS, width=width, height=height)
+def test_letter_page_opens_by_url(request, server, browser, width, height):
+    result = read_page(request, server, browser, width=width, height=height)
     take_screenshot(result, f"lettre-{width}x{height}")
     main = result.page.inner_text("[data-testid=stMainBlockContainer]")
     assert "Lettre en préparation" in main and "Diffusion" in main and "Lettres publiées" in main

@@ -261,6 +261,16 @@ def shared_visit(browser, url: str, width: int = 1440, height: int = 1000) -> Pa
     return result
 
 
+def read_page(request, server: str, browser, width: int = 1440, height: int = 1000) -> PageVisit:
+    """The page the running test reads, at the address its ``reads_page`` marker names (the marker is
+    the one place the address is written: the collection groups the readers by it), opened once
+    (``shared_visit``)."""
+    address = page_read_by(request.node)
+    if address is None:
+        raise RuntimeError(f"{request.node.nodeid} reads a shared page without a reads_page marker")
+    return shared_visit(browser, server + address, width=width, height=height)
+
+
 def close_shared_visits(browser, keep: str | None = None) -> None:
     """Close this browser's shared tabs (but those of the URL ``keep``, at other screen sizes)."""
     for key in [k for k in _shared_visits if k[0] == id(browser) and k[1] != keep]:
