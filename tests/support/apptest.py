@@ -13,6 +13,7 @@ The shared selection comes from the query parameters, as from a shared address.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,32 @@ HARNESS = Path(__file__).resolve().parent / "page_harness.py"
 APP = ROOT / "dashboard" / "app.py"
 EXAMPLE_USERS = ROOT / "config" / "utilisateurs.example.csv"
 PAGE_ENV = "PILOTAGE_TEST_PAGE"
+
+
+def pytest_configure(config) -> None:
+    scan_installed_components_once()
+
+
+def scan_installed_components_once() -> None:
+    """Streamlit's AppTest looks for custom components (v2) in every installed distribution's metadata at
+    the first run of each AppTest: about 0,45 s of a page test's 1 s here. The installed packages do not
+    change during a test run, so this process scans them once and every AppTest registers that same
+    result (what a server does: it scans once, at its start)."""
+    from streamlit.components.v2 import manifest_scanner
+
+    scan = manifest_scanner.scan_component_manifests
+    if getattr(scan, "scanned_once", False):
+        return
+    found: list = []
+
+    @functools.wraps(scan)
+    def once(max_workers: int | None = None):
+        if not found:
+            found.append(scan(max_workers))
+        return list(found[0])
+
+    once.scanned_once = True  # type: ignore[attr-defined]
+    manifest_scanner.scan_component_manifests = once
 
 
 def page_file(url_path: str) -> str:
