@@ -16,7 +16,8 @@ absentees to the unit: a reader knows each published sum only within an interval
 absentees are between 1 and the threshold − 1 (or whose mean enrolment is under the threshold),
 then complementary ones until linear programming over everything published leaves every masked
 school and group an interval at least the threshold wide. One decision per school year, data
-version, threshold and method, stored in ``decisions_secret``. No Streamlit.
+version, threshold and method, stored in ``decisions_secret`` with the fingerprint of its inputs
+(``data_fingerprint``): an import that changes none of them keeps the stored decision. No Streamlit.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ ALL = "ENSEMBLE"
 DIMENSIONS = ("type", "secteur", "ep")
 
 _MEMO: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine → {key: Decision}
+_FINGERPRINTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine → {(version, annee): digest}
 _LOCK = threading.Lock()
 
 
@@ -193,8 +195,26 @@ def system(conn: Connection, annee: str):
     return cells, territories, primary, locality
 
 
+def data_fingerprint(conn: Connection, annee: str) -> str:
+    """The fingerprint of what the decision of ``annee`` is decided on — exactly the inputs of ``system``,
+    in their order: the year's territories (level, networks, parent), its schools' summed absentees and
+    enrolments with their type, sector, priority education and network, its number of months. An import
+    that changes none of them (a bilan, a prevention file, another year's absenteeism) keeps the stored
+    decision instead of deciding it again. Memoised per database and data version."""
+    key = (db.get_meta(conn, "version") or "0", annee)
+    with _LOCK:
+        known = _FINGERPRINTS.setdefault(conn.engine, {}).get(key)
+    if known is None:
+        territories = [(t.code, t.niveau, tuple(t.reseaux), t.parent_code) for t in territory_index(conn, annee).values()]
+        known = store.digest(territories, school_sums(conn, annee), year_months(conn, annee))
+        with _LOCK:
+            _FINGERPRINTS.setdefault(conn.engine, {})[key] = known
+    return known
+
+
 def fingerprint_text(conn: Connection, annee: str) -> str:
-    return f"{db.get_meta(conn, 'version') or '0'}|{rule.threshold()}|{RATE_STEP:g}"
+    """What a stored decision was decided on: its inputs' fingerprint, the threshold, the rates' precision."""
+    return f"{data_fingerprint(conn, annee)}|{rule.threshold()}|{RATE_STEP:g}"
 
 
 def decision(conn: Connection, annee: str) -> Decision:
@@ -230,3 +250,4 @@ def store_decisions(engine) -> int:
 def clear_memo() -> None:
     with _LOCK:
         _MEMO.clear()
+        _FINGERPRINTS.clear()

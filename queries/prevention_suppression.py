@@ -9,8 +9,8 @@ flows (network × month), read as ``dashboard.disclosure.cells.Cell``; the sums 
 territory = the sum of the territories below it, and a year = the sum of its months.
 ``dashboard.disclosure.suppression.decide`` masks every count from 1 to the threshold − 1, then
 complementary cells until the audit (linear programming over everything above) narrows no masked
-count below the protection width. One decision per school year and data version, computed once
-per process. No Streamlit.
+count below the protection width. One decision per school year, stored with the fingerprint of its
+inputs (``data_fingerprint``): an import that changes none of them keeps it. No Streamlit.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from queries.prevention_schools import PUPIL_COUNTS, gpds_months, schools
 from queries.territoires import territory_index
 
 _MEMO: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine → {key: Decision}
+_FINGERPRINTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine → {(version, annee): digest}
 _LOCK = threading.Lock()
 
 
@@ -100,9 +101,25 @@ def chain_relations(cells: Sequence[dc.Cell], territories: Mapping, annee: str) 
 METHOD = 2
 
 
+def data_fingerprint(conn: Connection, annee: str) -> str:
+    """The fingerprint of what the decision of ``annee`` is decided on — exactly the inputs of ``_decide``,
+    in their order: the year's territories (level, networks, parent) and its flows (network × GPDS month ×
+    count of pupils). An import that changes none of them (a bilan, absenteeism, another year's activity)
+    keeps the stored decision instead of deciding it again. Memoised per database and data version."""
+    key = (db.get_meta(conn, "version") or "0", annee)
+    with _LOCK:
+        known = _FINGERPRINTS.setdefault(conn.engine, {}).get(key)
+    if known is None:
+        territories = [(t.code, t.niveau, tuple(t.reseaux), t.parent_code) for t in territory_index(conn, annee).values()]
+        known = store.digest(territories, flows(conn, annee))
+        with _LOCK:
+            _FINGERPRINTS.setdefault(conn.engine, {})[key] = known
+    return known
+
+
 def fingerprint_text(conn: Connection, annee: str) -> str:
-    """What a stored decision was decided on: data version, threshold, protection width."""
-    return f"{db.get_meta(conn, 'version') or '0'}|{rule.threshold()}|{disclosure_audit.protection_width():g}"
+    """What a stored decision was decided on: its inputs' fingerprint, the threshold, the protection width."""
+    return f"{data_fingerprint(conn, annee)}|{rule.threshold()}|{disclosure_audit.protection_width():g}"
 
 
 def decision(conn: Connection, annee: str) -> Decision:
@@ -136,3 +153,4 @@ def month_marks(conn: Connection, annee: str) -> dict[tuple[str, str, str], str]
 def clear_memo() -> None:
     with _LOCK:
         _MEMO.clear()
+        _FINGERPRINTS.clear()

@@ -11,7 +11,6 @@ Only the pattern of masked values comes out, never a figure. No Streamlit.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 import weakref
@@ -83,18 +82,16 @@ def fingerprint(conn: Connection, annee: str) -> str:
 
 def _fingerprint(conn: Connection, annee: str) -> str:
 
-    digest = hashlib.sha256()
+    parts: list[object] = []
     before = _years_before(conn, annee)
     for year in ([before] if before else []) + [annee]:
-        digest.update(_bilans(conn, [year]).sort("reseau_code", "periode_fin").write_csv().encode())
-        digest.update(str(position.year_state(conn, year).closed).encode())
+        parts += [_bilans(conn, [year]).sort("reseau_code", "periode_fin"), position.year_state(conn, year).closed]
     t = db.territoires
-    breakdown = conn.execute(select(t.c.annee_debut, t.c.commune_insee, t.c.reseau_code, t.c.psad_code,
-                                    t.c.departement_code).order_by(t.c.annee_debut, t.c.commune_insee)).all()
-    digest.update(repr(breakdown).encode())
+    parts.append(conn.execute(select(t.c.annee_debut, t.c.commune_insee, t.c.reseau_code, t.c.psad_code,
+                                     t.c.departement_code).order_by(t.c.annee_debut, t.c.commune_insee)).all())
     if before:
-        digest.update(fingerprint(conn, before).encode())
-    return digest.hexdigest()[:32]
+        parts.append(fingerprint(conn, before))
+    return store.digest(*parts)
 
 
 #: Raised when the way masks are chosen changes: decisions stored by an earlier release are then

@@ -6,9 +6,11 @@ protection width); a row whose fingerprint no longer matches is decided again. N
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Iterable
 
+import polars as pl
 from sqlalchemy import Connection, and_, delete, insert, select
 
 from dashboard.disclosure import cells as dc
@@ -16,6 +18,17 @@ from dashboard.disclosure.suppression import Decision
 from dashboard.store import db
 
 RACCROCHAGE, PREVENTION, ABSENTEISME = "raccrochage", "prevention", "absenteisme"
+
+
+def digest(*parts: object) -> str:
+    """The fingerprint of what a decision is decided on: sha256 of its inputs, in their order (a table
+    as CSV, anything else as its ``repr``), 32 hex digits. Equal inputs, equal fingerprint: the stored
+    decision is reused; any change, of a value or of an order, and it is decided again."""
+    hashed = hashlib.sha256()
+    for part in parts:
+        hashed.update((part.write_csv() if isinstance(part, pl.DataFrame) else repr(part)).encode())
+        hashed.update(b"\x1f")
+    return hashed.hexdigest()[:32]
 
 
 def encode_marks(marks: dict) -> str:
