@@ -20,14 +20,6 @@ SUBJECTS = {store.ABSENTEISME: absenteisme_suppression, store.PREVENTION: preven
 
 
 @pytest.fixture
-def demo_copy(databases, backend, tmp_path):
-    """A private copy of the demonstration data (its decisions stored), on the test's backend."""
-    engine, cleanup = databases.new_engine(backend, "demo", tmp_path)
-    yield engine
-    cleanup()
-
-
-@pytest.fixture
 def decided(monkeypatch):
     """{subject: [years decided (not read back from decisions_secret)]} from now on."""
     calls = {subject: [] for subject in SUBJECTS}
@@ -69,42 +61,42 @@ def first_row(engine, table, annee: str):
                             .order_by(table.c.uai, table.c.mois).limit(1)).one()
 
 
-def test_a_new_data_version_that_changes_no_input_decides_nothing_again(demo_copy, decided):
-    before = {subject: stored(demo_copy, subject) for subject in SUBJECTS}
+def test_a_new_data_version_that_changes_no_input_decides_nothing_again(writable_demo_engine, decided):
+    before = {subject: stored(writable_demo_engine, subject) for subject in SUBJECTS}
     assert all(before.values())
-    change_and_store(demo_copy, None)
+    change_and_store(writable_demo_engine, None)
     assert decided == {subject: [] for subject in SUBJECTS}
-    assert {subject: stored(demo_copy, subject) for subject in SUBJECTS} == before
+    assert {subject: stored(writable_demo_engine, subject) for subject in SUBJECTS} == before
 
 
-def test_a_changed_bilan_decides_raccrochage_again_but_neither_absenteeism_nor_the_chain(demo_copy, decided):
-    before = {subject: stored(demo_copy, subject) for subject in SUBJECTS}
+def test_a_changed_bilan_decides_raccrochage_again_but_neither_absenteeism_nor_the_chain(writable_demo_engine, decided):
+    before = {subject: stored(writable_demo_engine, subject) for subject in SUBJECTS}
     annee = sorted(before[store.RACCROCHAGE])[-1]
     b = db.bilans
-    change_and_store(demo_copy, update(b).where(b.c.annee_scolaire == annee)
+    change_and_store(writable_demo_engine, update(b).where(b.c.annee_scolaire == annee)
                      .values(jeunes_signales=b.c.jeunes_signales + 1))
     assert annee in decided[store.RACCROCHAGE]
     assert decided[store.ABSENTEISME] == [] and decided[store.PREVENTION] == []
     for subject in (store.ABSENTEISME, store.PREVENTION):
-        assert stored(demo_copy, subject) == before[subject]
+        assert stored(writable_demo_engine, subject) == before[subject]
 
 
 @pytest.mark.parametrize("subject", [store.ABSENTEISME, store.PREVENTION])
-def test_a_changed_count_decides_its_own_year_again_and_no_other(demo_copy, decided, subject):
-    before = stored(demo_copy, subject)
+def test_a_changed_count_decides_its_own_year_again_and_no_other(writable_demo_engine, decided, subject):
+    before = stored(writable_demo_engine, subject)
     annee = sorted(before)[0]
     if subject == store.ABSENTEISME:
         a = db.absenteisme
-        uai, mois = first_row(demo_copy, a, annee)
+        uai, mois = first_row(writable_demo_engine, a, annee)
         statement = (update(a).where(and_(a.c.uai == uai, a.c.mois == mois))
                      .values(effectif=a.c.effectif + 40, eleves_absenteistes=a.c.eleves_absenteistes + 7))
     else:
         p = db.prevention
-        uai, mois = first_row(demo_copy, p, annee)
+        uai, mois = first_row(writable_demo_engine, p, annee)
         statement = update(p).where(and_(p.c.uai == uai, p.c.mois == mois)).values(eleves_reperes=p.c.eleves_reperes + 7)
-    change_and_store(demo_copy, statement)
+    change_and_store(writable_demo_engine, statement)
     assert decided[subject] == [annee]
-    after = stored(demo_copy, subject)
+    after = stored(writable_demo_engine, subject)
     assert after[annee][0] != before[annee][0]
     assert {y: v for y, v in after.items() if y != annee} == {y: v for y, v in before.items() if y != annee}
     assert decided[store.RACCROCHAGE] == []

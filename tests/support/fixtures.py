@@ -51,6 +51,14 @@ def bare_engine(databases, backend, tmp_path):
     cleanup()
 
 
+@pytest.fixture
+def writable_demo_engine(databases, backend, tmp_path):
+    """A private copy of the demonstration data (its secrecy decisions stored) on the test's backend."""
+    engine, cleanup = databases.new_engine(backend, "demo", tmp_path)
+    yield engine
+    cleanup()
+
+
 @pytest.fixture(scope="session")
 def demo_sqlite_url(databases, tmp_path_factory) -> str:
     """A session-wide SQLite database with demonstration data (copy it before writing)."""
