@@ -21,7 +21,11 @@ SUBJECTS = {store.ABSENTEISME: absenteisme_suppression, store.PREVENTION: preven
 
 @pytest.fixture
 def decided(monkeypatch):
-    """{subject: [years decided (not read back from decisions_secret)]} from now on."""
+    """{subject: [years decided (not read back from decisions_secret)]} from now on. The memos are
+    emptied first, as in a new process: raccrochage's is keyed by the data's fingerprint, so the same
+    change made by an earlier test (on the other backend) would be found there, not decided."""
+    for module in SUBJECTS.values():
+        module.clear_memo()
     calls = {subject: [] for subject in SUBJECTS}
 
     def counting(subject, original):
