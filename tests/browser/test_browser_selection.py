@@ -22,6 +22,13 @@ def visible_text(page) -> str:
     return page.evaluate(VISIBLE_TEXT)
 
 
+#: The page's heading holds the word (the page the menu opened is drawn, not the previous one still idle).
+HEADING_HOLDS = """word => {
+    const heading = document.querySelector('[data-testid=stMainBlockContainer] h1');
+    return !!heading && heading.innerText.includes(word);
+}"""
+
+
 def _choose(page, label: str, option: str) -> None:
     box = page.locator("[data-testid=stSidebar]").get_by_role("combobox", name=label)
     box.click()
@@ -37,6 +44,7 @@ def test_selection_follows_every_menu_click(server, browser):
     _choose(page, "Territoire", "Vienne (86)")
     for spec in all_pages():
         page.locator("[data-testid=stSidebarNav]").get_by_role("link", name=spec.title, exact=True).click()
+        page.wait_for_function(HEADING_HOLDS, arg=spec.title.split(" ")[0])  # the clicked page's run has drawn
         wait_for_app(page)
         sidebar = page.locator("[data-testid=stSidebar]")
         assert sidebar.get_by_role("combobox", name="Année scolaire").input_value() == "2015-2016", spec.title
