@@ -106,15 +106,12 @@ def data_fingerprint(conn: Connection, annee: str) -> str:
     in their order: the year's territories (level, networks, parent) and its flows (network × GPDS month ×
     count of pupils). An import that changes none of them (a bilan, absenteeism, another year's activity)
     keeps the stored decision instead of deciding it again. Memoised per database and data version."""
-    key = (db.get_meta(conn, "version") or "0", annee)
-    with _LOCK:
-        known = _FINGERPRINTS.setdefault(conn.engine, {}).get(key)
-    if known is None:
-        territories = [(t.code, t.niveau, tuple(t.reseaux), t.parent_code) for t in territory_index(conn, annee).values()]
-        known = store.digest(territories, flows(conn, annee))
-        with _LOCK:
-            _FINGERPRINTS.setdefault(conn.engine, {})[key] = known
-    return known
+    return store.memoised_fingerprint(_FINGERPRINTS, _LOCK, conn, annee, _data_fingerprint)
+
+
+def _data_fingerprint(conn: Connection, annee: str) -> str:
+    territories = [(t.code, t.niveau, tuple(t.reseaux), t.parent_code) for t in territory_index(conn, annee).values()]
+    return store.digest(territories, flows(conn, annee))
 
 
 def fingerprint_text(conn: Connection, annee: str) -> str:

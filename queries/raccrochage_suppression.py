@@ -73,11 +73,7 @@ def fingerprint(conn: Connection, annee: str) -> str:
     """What a decision depends on: the bilans and the breakdown of ``annee`` and of the year before
     (and the year before's own decision, which depends on its previous year: chained). Memoised per
     database and data version (``meta.version`` changes with every import)."""
-    key = (db.get_meta(conn, "version") or "0", annee)
-    known = _FINGERPRINTS.setdefault(conn.engine, {})
-    if key not in known:
-        known[key] = _fingerprint(conn, annee)
-    return known[key]
+    return store.memoised_fingerprint(_FINGERPRINTS, _LOCK, conn, annee, _fingerprint)
 
 
 def _fingerprint(conn: Connection, annee: str) -> str:

@@ -31,6 +31,20 @@ def digest(*parts: object) -> str:
     return hashed.hexdigest()[:32]
 
 
+def memoised_fingerprint(memo, lock, conn: Connection, annee: str, compute) -> str:
+    """``compute(conn, annee)``, the fingerprint of a year's inputs, remembered in ``memo`` per database
+    and data version (``meta.version`` changes with every import); ``lock`` is not held while computing
+    (a fingerprint may take the previous year's)."""
+    key = (db.get_meta(conn, "version") or "0", annee)
+    with lock:
+        known = memo.setdefault(conn.engine, {}).get(key)
+    if known is None:
+        known = compute(conn, annee)
+        with lock:
+            memo.setdefault(conn.engine, {})[key] = known
+    return known
+
+
 def encode_marks(marks: dict) -> str:
     """The decided marks as JSON rows [annee, code, kind, periode, column, mark], sorted."""
     rows = sorted([k.annee, k.code, k.kind, k.periode, k.column, m] for k, m in marks.items())
