@@ -20,7 +20,7 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, select
 
-from tests.support.browser import check_visit, territory_options, visit, wait_for_app
+from tests.support.browser import check_visit, territory_options, user_context, visit, wait_for_app
 from tests.support.databases import PG_URL
 from tests.support.proxy_stack import NGINX, demo_postgres_database, production_stack
 
@@ -175,24 +175,32 @@ def figures(page) -> list[str]:
     return [m.inner_text().strip() for m in page.query_selector_all("[data-testid=stMetricValue]")]
 
 
+def _browser_on_a_new_process(browser, stack, user: str, taken: set[str]):
+    """A new browser of ``user`` (its own context) whose sticky cookie sends it to a process none of
+    ``taken`` is on: nginx draws the cookie at random at the first request, so a first light request
+    (the health probe, no page) tells the process; a browser sent to a taken one is dropped."""
+    for _ in range(40):
+        context = user_context(browser, FORGED, http_credentials={"username": user, "password": PASSWORDS[user]})
+        assert context.request.get(stack.base + "/_stcore/health").ok
+        served = apps_of(stack, sticky_key(context))
+        assert len(served) == 1
+        address = served.pop()
+        if address not in taken:
+            return context, address
+        context.close()
+    raise AssertionError("nginx sent 40 new browsers to the same process")
+
+
 def test_killing_one_process_sends_its_users_to_the_other_without_losing_anything(stack, browser):
     ports = {f"127.0.0.1:{app.port}": app for app in stack.apps}
     sessions = {}  # app address → (visit, user, path)
-    for attempt in range(12):  # fresh browsers until each process holds one (the cookie is random)
-        user = ("ien79", "dasen17")[attempt % 2]
-        code = SCOPES[user][0]
-        path = f"/raccrochage?annee={YEAR}&territoire={code}"
-        result = open_as(browser, stack, user, path)
-        served = apps_of(stack, sticky_key(result.context))
-        assert len(served) == 1
-        address = served.pop()
-        if address in sessions:
-            result.context.close()
-        else:
-            sessions[address] = (result, user, path)
-        if len(sessions) == len(ports):
-            break
-    assert set(sessions) == set(ports), "nginx sent every browser to the same process"
+    for user in ("ien79", "dasen17"):  # one user on each process
+        context, address = _browser_on_a_new_process(browser, stack, user, set(sessions))
+        path = f"/raccrochage?annee={YEAR}&territoire={SCOPES[user][0]}"
+        result = visit(browser, stack.base + path, context=context)
+        assert apps_of(stack, sticky_key(result.context)) == {address}
+        sessions[address] = (result, user, path)
+    assert set(sessions) == set(ports)
     victim, survivor = sorted(sessions)
     moved, user, path = sessions[victim]
     before = {"url": moved.page.url, "figures": figures(moved.page)}

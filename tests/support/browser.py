@@ -190,16 +190,25 @@ def shared_context(browser):
     return context
 
 
+def user_context(browser, extra_headers: dict | None = None, width: int = 1440, height: int = 1000,
+                 **context_options):
+    """A private context of ``browser``: another user's browser, with the headers it sends (an
+    identity) and its options (``http_credentials``…)."""
+    return browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR",
+                               extra_http_headers=extra_headers or {}, **context_options)
+
+
 def visit(browser, url: str, screenshot_name: str | None = None, extra_headers: dict | None = None,
-          width: int = 1440, height: int = 1000, context_options: dict | None = None) -> PageVisit:
+          width: int = 1440, height: int = 1000, context_options: dict | None = None,
+          context=None) -> PageVisit:
     """Open ``url`` in a new tab and record what a test must check. The tab belongs to the context
     shared by plain visits (``PageTab``); a visit that sends headers (an identity) or sets context
     options (``http_credentials``: another browser user) gets a fresh context of its own, as a
-    separate user's browser would be."""
+    separate user's browser would be; ``context`` is such a context the test made (``user_context``)."""
     result = PageVisit(url)
-    if extra_headers or context_options:
-        context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR",
-                                      extra_http_headers=extra_headers or {}, **(context_options or {}))
+    if context is not None or extra_headers or context_options:
+        if context is None:
+            context = user_context(browser, extra_headers, width, height, **(context_options or {}))
         page = context.new_page()
     else:
         page = shared_context(browser).new_page()
