@@ -5,9 +5,11 @@ bounds of ``limits`` did not foresee — can take the server's memory or its pro
 child dies, the server answers in French naming the cap, and its own memory never held the expansion.
 
 The children are forked from a small server process started once (``forkserver``, with the readers
-already imported): a read costs a fork, not a Python start. (As with any ``forkserver`` child, the
-main module of the calling program is imported again in the child unless it is a package's
-``__main__`` — ``python -m …``, ``streamlit run``, pytest — or guarded by ``if __name__ == "__main__"``.) Only the reading runs there (CSV, XLSX,
+already imported): a read costs a fork, not a Python start. A child does not run the calling
+program's main module again, as ``multiprocessing`` otherwise does (``_without_main``): under
+``streamlit run`` that module is the page being drawn (Streamlit makes each script run ``__main__``),
+so every read re-ran the app's entrypoint in the child — Streamlit's import, the access check, a
+database connection — before reading a line. Only the reading runs there (CSV, XLSX,
 JSON → ``RawTable``, within ``limits``: rows, columns, cells, characters of text); the checks
 against the database then run on that bounded table in the calling process.
 """
@@ -21,6 +23,7 @@ import resource
 import signal
 import threading
 import time
+from multiprocessing import spawn
 
 from dashboard import fmt
 from dashboard.importer.reading import RawTable, UnreadableFile, read_file
@@ -31,8 +34,28 @@ MEMORY_MB = 1536  # address space a read may add to the child's own (at the fork
 CPU_SECONDS = 60  # processor time of a read (all the child's threads)
 WALL_SECONDS = 240  # a read that sleeps or waits (a loaded machine) is stopped after this
 
+CHILD_NAME = "lecture-import"
+
 _context = None
 _lock = threading.Lock()
+
+
+def _without_main(get_preparation_data):
+    """``multiprocessing.spawn.get_preparation_data`` that leaves out the calling program's main module
+    for the readers' children (named ``CHILD_NAME``): their target, ``_child``, is imported from this
+    module, and nothing of ``__main__`` is needed there. Other processes are prepared as before."""
+    if getattr(get_preparation_data, "without_main", False):
+        return get_preparation_data
+
+    def prepare(name):
+        data = get_preparation_data(name)
+        if name == CHILD_NAME:
+            data.pop("init_main_from_path", None)
+            data.pop("init_main_from_name", None)
+        return data
+
+    prepare.without_main = True  # type: ignore[attr-defined]
+    return prepare
 
 
 def context():
@@ -42,6 +65,7 @@ def context():
         if _context is None:
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(["dashboard.importer.reading", "dashboard.importer.xlsx"])
+            spawn.get_preparation_data = _without_main(spawn.get_preparation_data)
             _context = ctx
         return _context
 
@@ -133,7 +157,7 @@ def read_isolated(data: bytes, filename: str = "", kind: str | None = None, *, m
     ctx = context()
     receiver, sender = ctx.Pipe(duplex=False)
     child = ctx.Process(target=_child, args=(sender, data, filename, kind, memory_mb, cpu_seconds), daemon=True,
-                        name="lecture-import")
+                        name=CHILD_NAME)
     child.start()
     sender.close()
     message, deadline = None, time.monotonic() + wall_seconds

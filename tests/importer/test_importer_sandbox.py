@@ -80,6 +80,24 @@ def test_validation_reads_through_the_child(db_engine):
     assert checked.ok and sandbox.last_stats.get("peak_mb")
 
 
+def test_a_read_does_not_run_the_calling_program_again(monkeypatch, tmp_path):
+    """Under ``streamlit run`` the page being drawn is ``__main__``: multiprocessing would run it again
+    in the reading child (the app's entrypoint, its access check and database) before the read."""
+    import sys
+    import types
+
+    ran = tmp_path / "ran"
+    script = tmp_path / "page.py"
+    script.write_text(f"open({str(ran)!r}, 'w').close()\n", encoding="utf-8")
+    page = types.ModuleType("__main__")
+    page.__file__ = str(script)
+    page.__spec__ = None
+    monkeypatch.setitem(sys.modules, "__main__", page)
+    raw = sandbox.read_isolated(b"annee_scolaire;territoire_code\r\n2014-2015;R86-POI\r\n", "objectifs.csv")
+    assert raw.row_count == 1
+    assert not ran.exists()
+
+
 def test_the_bomb_through_the_import_page_is_refused_and_nothing_written(app_test, writable_demo_url, tmp_path):
     path = tmp_path / "bombe.xlsx"
     shared_string_bomb(20_000)(path)
