@@ -29,19 +29,26 @@ HEADING_HOLDS = """word => {
 }"""
 
 
-def _choose(page, label: str, option: str) -> None:
+#: The address holds the parameter: the run that applied a choice has written it (the choice is applied).
+ADDRESS_HOLDS = "parameter => new URLSearchParams(window.location.search).toString().includes(parameter)"
+
+
+def _choose(page, label: str, option: str, parameter: str) -> None:
+    """Choose ``option`` in the sidebar's ``label`` list and wait until the app has applied it: its
+    address holds ``parameter`` (right after the click the app may still be idle, its run not begun)."""
     box = page.locator("[data-testid=stSidebar]").get_by_role("combobox", name=label)
     box.click()
     box.fill(option)
     page.get_by_role("option").filter(has_text=option).first.click()
+    page.wait_for_function(ADDRESS_HOLDS, arg=parameter)
     wait_for_app(page)
 
 
 def test_selection_follows_every_menu_click(server, browser):
     result = visit(browser, f"{server}/")
     page = result.page
-    _choose(page, "Année scolaire", "2015-2016")
-    _choose(page, "Territoire", "Vienne (86)")
+    _choose(page, "Année scolaire", "2015-2016", "annee=2015-2016")
+    _choose(page, "Territoire", "Vienne (86)", "territoire=86")
     for spec in all_pages():
         page.locator("[data-testid=stSidebarNav]").get_by_role("link", name=spec.title, exact=True).click()
         page.wait_for_function(HEADING_HOLDS, arg=spec.title.split(" ")[0])  # the clicked page's run has drawn
