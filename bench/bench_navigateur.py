@@ -17,7 +17,8 @@ def run(engine, scale: str) -> list[tuple[str, float, str]]:
     from playwright.sync_api import sync_playwright
 
     from dashboard.ui.registry import all_pages
-    from tests.support.browser import launch_browser, streamlit_server, wait_for_app
+    from tests.support.app_server import streamlit_server
+    from tests.support.browser import launch_browser, wait_for_app
 
     url = str(engine.url)
     rows = []

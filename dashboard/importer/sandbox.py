@@ -43,9 +43,8 @@ _lock = threading.Lock()
 def _without_main(get_preparation_data):
     """``multiprocessing.spawn.get_preparation_data`` that leaves out the calling program's main module
     for the readers' children (named ``CHILD_NAME``): their target, ``_child``, is imported from this
-    module, and nothing of ``__main__`` is needed there. Other processes are prepared as before."""
-    if getattr(get_preparation_data, "without_main", False):
-        return get_preparation_data
+    module, and nothing of ``__main__`` is needed there. Other processes are prepared as before.
+    Installed once per process, with the context (``context``)."""
 
     def prepare(name):
         data = get_preparation_data(name)
@@ -54,7 +53,6 @@ def _without_main(get_preparation_data):
             data.pop("init_main_from_name", None)
         return data
 
-    prepare.without_main = True  # type: ignore[attr-defined]
     return prepare
 
 

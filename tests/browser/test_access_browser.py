@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.browser import check_visit, streamlit_server, territory_options, visit
+from tests.support.app_server import streamlit_server
+from tests.support.browser import check_visit, territory_options, visit
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("proxy-mode")]
 

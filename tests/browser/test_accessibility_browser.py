@@ -17,7 +17,8 @@ import pytest
 from dashboard.ui.registry import all_pages
 from queries.statuses import STATUS_ICONS
 from tests.support.accessibility import RESULTS, axe_violations, describe, require_axe
-from tests.support.browser import check_visit, read_page, streamlit_server, visit, wait_for_app
+from tests.support.app_server import streamlit_server
+from tests.support.browser import check_visit, read_page, visit, wait_for_app
 from tests.support.importer import RECTORAT, bilan, bilans_file
 
 pytestmark = pytest.mark.browser

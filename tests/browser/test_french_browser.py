@@ -15,7 +15,8 @@ import urllib.request
 
 import pytest
 
-from tests.support.browser import ROOT, SCREENSHOTS, check_visit, free_port, visit
+from tests.support.app_server import ROOT, free_port
+from tests.support.browser import SCREENSHOTS, check_visit, visit
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.browser import check_visit, streamlit_server, visit
+from tests.support.app_server import streamlit_server
+from tests.support.browser import check_visit, visit
 from tests.support.hostile_names import BOLD_WORD, Trap, hostile_database
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("hostile-names")]

@@ -74,8 +74,13 @@ def stack(databases):
         yield running
 
 
+def credentials(user: str, password: str | None = None) -> dict:
+    """The basic authentication ``user`` answers nginx with (standing in for the académie's SSO)."""
+    return {"username": user, "password": password or PASSWORDS[user]}
+
+
 def open_as(browser, stack, user: str | None, path: str, password: str | None = None):
-    options = {"http_credentials": {"username": user, "password": password or PASSWORDS[user]}} if user else {}
+    options = {"http_credentials": credentials(user, password)} if user else {}
     return visit(browser, stack.base + path, extra_headers=FORGED, context_options=options)
 
 
@@ -180,7 +185,7 @@ def _browser_on_a_new_process(browser, stack, user: str, taken: set[str]):
     ``taken`` is on: nginx draws the cookie at random at the first request, so a first light request
     (the health probe, no page) tells the process; a browser sent to a taken one is dropped."""
     for _ in range(40):
-        context = user_context(browser, FORGED, http_credentials={"username": user, "password": PASSWORDS[user]})
+        context = user_context(browser, FORGED, http_credentials=credentials(user))
         assert context.request.get(stack.base + "/_stcore/health").ok
         served = apps_of(stack, sticky_key(context))
         assert len(served) == 1
@@ -252,11 +257,11 @@ def send_from_python(result, base: str, user: str, session: str, size: int, coun
     attack as a script would run it, without Chromium copying every body into a blob first."""
     cookies = {c["name"]: c["value"] for c in result.context.cookies()}
     host = urllib.parse.urlsplit(base)
-    credentials = base64.b64encode(f"{user}:{PASSWORDS[user]}".encode()).decode()
+    basic = base64.b64encode(f"{user}:{PASSWORDS[user]}".encode()).decode()
     boundary = "----pilotage-envoi"
     body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"envoi.csv\"\r\n"
             "Content-Type: application/octet-stream\r\n\r\n").encode() + bytes(size) + f"\r\n--{boundary}--\r\n".encode()
-    headers = {"Authorization": f"Basic {credentials}", "X-Xsrftoken": cookies.get("_streamlit_xsrf", ""),
+    headers = {"Authorization": f"Basic {basic}", "X-Xsrftoken": cookies.get("_streamlit_xsrf", ""),
                "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()), **FORGED,
                "Content-Type": f"multipart/form-data; boundary={boundary}", "Content-Length": str(len(body))}
 

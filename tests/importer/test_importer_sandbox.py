@@ -8,6 +8,9 @@ Memory is measured in a fresh process (``tests.support.hostile_probe``); these t
 
 from __future__ import annotations
 
+import sys
+import types
+
 import pytest
 from sqlalchemy import func, select
 
@@ -83,9 +86,6 @@ def test_validation_reads_through_the_child(db_engine):
 def test_a_read_does_not_run_the_calling_program_again(monkeypatch, tmp_path):
     """Under ``streamlit run`` the page being drawn is ``__main__``: multiprocessing would run it again
     in the reading child (the app's entrypoint, its access check and database) before the read."""
-    import sys
-    import types
-
     ran = tmp_path / "ran"
     script = tmp_path / "page.py"
     script.write_text(f"open({str(ran)!r}, 'w').close()\n", encoding="utf-8")

@@ -30,7 +30,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.support.browser import ROOT, free_port
+from tests.support.app_server import ROOT, free_port
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 EXAMPLE = ROOT / "config" / "nginx-pilotage.conf"

@@ -43,7 +43,7 @@ def rennes_engine(databases, backend, tmp_path):
 @pytest.fixture(scope="session")
 def rennes_server(databases, tmp_path_factory):
     """The app on the Rennes demonstration database, in local mode (one per worker that asks)."""
-    from tests.support.browser import streamlit_server
+    from tests.support.app_server import streamlit_server
 
     url = databases.sqlite.copy("rennes", tmp_path_factory.mktemp("rennes-server"))
     with streamlit_server(url, extra_env={"DASHBOARD_AUTH_MODE": "local"}) as base:
