@@ -219,16 +219,32 @@
     if (tester) { setAttr(tester, "aria-hidden", "true"); }
   }
 
-  // A wide Markdown table scrolls on its own on a narrow screen (pilotage.css): reachable with the
-  // keyboard then, so that its hidden columns can be scrolled into view.
+  // A wide Markdown table or code block (Méthodologie's example of a correspondence) scrolls on its
+  // own on a narrow screen (pilotage.css, Streamlit's code blocks): reachable with the keyboard then,
+  // so that its hidden part can be scrolled into view with the arrows (WCAG 2.1.1). Its widths are read
+  // when the browser has just laid it out (a ResizeObserver's report: on first drawing, when its section
+  // is opened, and whenever its box or its content's width change), never in the middle of a repair,
+  // which would make the browser lay the page out again at each change of the page (0,1 s on
+  // Méthodologie's first drawing).
+  var SCROLLABLES = "[data-testid=stMarkdownContainer] table, [data-testid=stMarkdownContainer] pre";
+  function fixScrollable(element) {
+    if (element.scrollWidth > element.clientWidth + 1) {
+      setAttr(element, "tabindex", "0");
+    } else if (element.getAttribute("tabindex") === "0") {
+      element.removeAttribute("tabindex");
+    }
+  }
+  var watchedScrollables = new WeakSet();
+  var scrollableSizes = new ResizeObserver(function (entries) {
+    for (var i = 0; i < entries.length; i++) { fixScrollable(entries[i].target.closest("table, pre")); }
+  });
   function fixScrollables() {
-    var tables = document.querySelectorAll("[data-testid=stMarkdownContainer] table");
-    for (var i = 0; i < tables.length; i++) {
-      if (tables[i].scrollWidth > tables[i].clientWidth + 1) {
-        setAttr(tables[i], "tabindex", "0");
-      } else if (tables[i].getAttribute("tabindex") === "0") {
-        tables[i].removeAttribute("tabindex");
-      }
+    var elements = document.querySelectorAll(SCROLLABLES);
+    for (var i = 0; i < elements.length; i++) {
+      if (watchedScrollables.has(elements[i])) { continue; }
+      watchedScrollables.add(elements[i]);
+      scrollableSizes.observe(elements[i]);
+      for (var j = 0; j < elements[i].children.length; j++) { scrollableSizes.observe(elements[i].children[j]); }
     }
   }
 

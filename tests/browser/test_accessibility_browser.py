@@ -1,7 +1,8 @@
 """Accessibility (issue 28, RGAA 4.1 / WCAG 2.1 AA) in Chromium: axe-core's WCAG 2.0/2.1 A and AA
-rules find no violation on any page, at académie and network level, on the import page in each of
-its states (empty, file with errors, column mapping, success) and on the map with a territory
-selected. axe-core comes from the test set-up (``tests/support/accessibility.py``). What a screen
+rules find no violation on any page, at académie level in the year in progress and at network level
+in a closed year, on the import page in each of its states (empty, file with errors, column mapping,
+success), on the map with a territory selected and on Méthodologie at 640 px (200 % zoom), where a wide
+table or code block takes the keyboard's focus. axe-core comes from the test set-up (``tests/support/accessibility.py``). What a screen
 reader says (Chromium's accessibility tree, as Orca and NVDA read it) is French, without icon names,
 every chart named by its text alternative; the map's territories are reached with the keyboard. The
 trees read are kept in ``var/accessibility/*.aria.txt``. The pages only read (axe-core on each page, what a
@@ -18,17 +19,14 @@ from dashboard.ui.registry import all_pages
 from queries.statuses import STATUS_ICONS
 from tests.support.accessibility import RESULTS, axe_violations, describe, require_axe
 from tests.support.app_server import streamlit_server
-from tests.support.browser import check_visit, read_page, visit, wait_for_app
+from tests.support.browser import CLOSED_YEAR, check_visit, page_address, read_page, visit, wait_for_app
 from tests.support.importer import RECTORAT, bilan, bilans_file
 
 pytestmark = pytest.mark.browser
 
-YEAR = "2014-2015"
-LEVELS = {"academie": "ACAD", "reseau": "R86-POI"}
-
-
-def address(path: str, territory: str) -> str:
-    return f"/{path}?annee={YEAR}&territoire={territory}"
+YEAR = CLOSED_YEAR
+#: A page's address at each level read: the académie in the year in progress, a network in a closed year.
+LEVELS = {"academie": lambda path: page_address(path), "reseau": lambda path: page_address(path, "R86-POI", CLOSED_YEAR)}
 
 
 def assert_no_violation(page, name: str) -> None:
@@ -37,7 +35,7 @@ def assert_no_violation(page, name: str) -> None:
     assert not violations, f"{name} :\n{describe(violations)}"
 
 
-@pytest.mark.reads_page(lambda spec, level: address(spec.url_path, LEVELS[level]))
+@pytest.mark.reads_page(lambda spec, level: LEVELS[level](spec.url_path))
 @pytest.mark.parametrize("level", LEVELS, ids=str)
 @pytest.mark.parametrize("spec", all_pages(), ids=lambda s: s.url_path or "accueil")
 def test_no_axe_violation_on_any_page(request, server, browser, spec, level):
@@ -73,6 +71,37 @@ def test_no_axe_violation_on_the_zoomed_map_its_table_and_a_provisional_ranking(
     page.wait_for_selector("[data-testid=stToast]", timeout=10_000)
     assert "(provisoire)" in page.inner_text("[data-testid=stMainBlockContainer]")
     assert_no_violation(page, "comparer-provisoire")
+    check_visit(result, close=True)
+
+
+#: The Markdown tables and code blocks shown (not in a closed section): how many, how many scroll sideways,
+#: how many of those take the keyboard's focus, and how many take it without scrolling.
+WIDE_BLOCKS = """() => {
+    const shown = [...document.querySelectorAll('[data-testid=stMarkdownContainer] :is(table, pre)')]
+        .filter(t => !t.closest('details:not([open])'));
+    const scrolls = t => t.scrollWidth > t.clientWidth + 1;
+    const focusable = t => t.getAttribute('tabindex') === '0';
+    return {shown: shown.length, scrolling: shown.filter(scrolls).length,
+            reachable: shown.filter(t => scrolls(t) && focusable(t)).length,
+            needless: shown.filter(t => !scrolls(t) && focusable(t)).length};
+}"""
+
+
+def test_a_wide_table_or_code_block_is_reached_with_the_keyboard_on_a_narrow_screen(server, browser):
+    """WCAG 1.4.10 and 2.1.1: at 640 px (1 280 px zoomed to 200 %), Méthodologie's sections opened, each
+    table or code block wider than the window scrolls on its own and takes the focus (its hidden part is
+    then scrolled with the arrows), and axe-core finds nothing; back at 1 440 px nothing scrolls nor takes
+    the focus for nothing."""
+    result = visit(browser, f"{server}/methodologie", width=640, height=800)
+    page = result.page
+    for summary in page.locator("[data-testid=stExpander] summary").all():
+        summary.click()
+    page.wait_for_function(f"() => {{ const t = ({WIDE_BLOCKS})(); "
+                           "return t.scrolling > 0 && t.reachable === t.scrolling && t.needless === 0; }")
+    assert page.evaluate(WIDE_BLOCKS)["shown"] >= 10
+    assert_no_violation(page, "methodologie-640")
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.wait_for_function(f"() => {{ const t = ({WIDE_BLOCKS})(); return t.scrolling === 0 && t.needless === 0; }}")
     check_visit(result, close=True)
 
 
@@ -125,7 +154,7 @@ ICON_NAME = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
 SPOKEN_PAGES = ["", "raccrochage", "carte", "absenteisme", "prevention", "comparer", "importer", "accessibilite"]
 
 
-@pytest.mark.reads_page(lambda path: address(path, "ACAD"))
+@pytest.mark.reads_page(lambda path: page_address(path))
 @pytest.mark.parametrize("path", SPOKEN_PAGES, ids=lambda p: p or "accueil")
 def test_what_a_screen_reader_says_is_french_without_icon_names(request, server, browser, path):
     result = read_page(request, server, browser)
