@@ -1,4 +1,5 @@
-"""Browser tests (Chromium): every registered page opened by its URL, at every territory level.
+"""Browser tests (Chromium): every registered page opened by its URL, at every territory level: the
+académie in the year in progress, the lower levels in a closed year (``page_address``).
 
 Fails on any exception block, any console error (but the two probe URLs of docs/architecture.md, "Pages"), any page
 error and any request leaving localhost. Screenshots land in ``var/screenshots/``. The pages are only read
@@ -11,19 +12,14 @@ from __future__ import annotations
 import pytest
 
 from dashboard.ui.registry import all_pages
-from tests.support.browser import check_visit, read_page, take_screenshot, visit
+from tests.support.browser import CLOSED_YEAR, check_visit, page_address, read_page, take_screenshot, visit
 
 pytestmark = pytest.mark.browser
 
-YEAR = "2014-2015"
-TERRITORIES = ["ACAD", "86", "P86-POI", "R86-POI"]
+LOWER_LEVELS = ["86", "P86-POI", "R86-POI"]
 
 
-def address(spec, territory: str) -> str:
-    return f"/{spec.url_path}?annee={YEAR}&territoire={territory}"
-
-
-@pytest.mark.reads_page(lambda spec: address(spec, "ACAD"))
+@pytest.mark.reads_page(lambda spec: page_address(spec.url_path))
 @pytest.mark.parametrize("spec", all_pages(), ids=lambda s: s.url_path or "accueil")
 def test_page_opens_by_url(request, server, browser, spec):
     name = spec.url_path or "accueil"
@@ -35,8 +31,8 @@ def test_page_opens_by_url(request, server, browser, spec):
     check_visit(result)
 
 
-@pytest.mark.reads_page(lambda spec, territory: address(spec, territory))
-@pytest.mark.parametrize("territory", TERRITORIES[1:])
+@pytest.mark.reads_page(lambda spec, territory: page_address(spec.url_path, territory, CLOSED_YEAR))
+@pytest.mark.parametrize("territory", LOWER_LEVELS)
 @pytest.mark.parametrize("spec", [s for s in all_pages() if s.url_path not in {"importer", "methodologie"}],
                          ids=lambda s: s.url_path or "accueil")
 def test_page_at_each_level(request, server, browser, spec, territory):

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from dashboard.ui.registry import all_pages
-from tests.support.browser import check_visit, read_page, take_screenshot, visit, wait_for_app
+from tests.support.browser import check_visit, page_address, read_page, take_screenshot, visit, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -123,7 +123,7 @@ def test_territory_codes_are_case_insensitive(server, browser):
     check_visit(result, close=True)
 
 
-@pytest.mark.reads_page(lambda spec: f"/{spec.url_path}?annee=2016-2017&territoire=ACAD")  # with test_lettre_browser
+@pytest.mark.reads_page(lambda spec: page_address(spec.url_path))
 @pytest.mark.parametrize("size", [(1280, 800), (1440, 900)], ids=["1280x800", "1440x900"])
 @pytest.mark.parametrize("spec", all_pages(), ids=lambda s: s.url_path or "accueil")
 def test_screenshots_of_every_page(request, server, browser, spec, size):

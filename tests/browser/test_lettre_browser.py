@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.browser import check_visit, read_page, take_screenshot
+from tests.support.browser import check_visit, page_address, read_page, take_screenshot
 
 pytestmark = pytest.mark.browser
 
-ADDRESS = "/lettre?annee=2016-2017&territoire=ACAD"
 
-
-@pytest.mark.reads_page(lambda: ADDRESS)
+@pytest.mark.reads_page(lambda: page_address("lettre"))  # the académie in the year in progress (2016-2017)
 @pytest.mark.parametrize(("width", "height"), [(1280, 800), (1440, 900)])
 def test_letter_page_opens_by_url(request, server, browser, width, height):
     result = read_page(request, server, browser, width=width, height=height)

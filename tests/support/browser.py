@@ -179,6 +179,20 @@ def take_screenshot(result: PageVisit, name: str) -> Path:
     return result.screenshot
 
 
+#: The years of the pages only read (``reads_page``): at académie level the year in progress (figures
+#: provisional, a network late), where every reader of a page reads it — its screenshots, its heading,
+#: axe-core, what a screen reader says, the letter's preview — from one load; at the lower levels a
+#: closed year (``test_browser``'s levels, axe-core at network level).
+YEAR_IN_PROGRESS = "2016-2017"
+CLOSED_YEAR = "2014-2015"
+
+
+def page_address(path: str, territory: str = "ACAD", year: str = YEAR_IN_PROGRESS) -> str:
+    """The address (path and query) of a page read at a territory and year: by default the académie in
+    the year in progress, the address every reader of the page at académie level shares."""
+    return f"/{path}?annee={year}&territoire={territory}"
+
+
 _shared_visits: dict[tuple[int, str], PageVisit] = {}
 
 #: Every chart shown is drawn at its container's width (a hidden one, in a tab not shown, is 0 wide):
