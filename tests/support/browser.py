@@ -56,13 +56,19 @@ def launch_browser(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
 
 
-#: The app is idle and drawn: the script has run, no element is still loading (skeleton, spinner),
-#: every Plotly chart has drawn its figure, and every map has loaded its style and sources.
+#: The app is idle and drawn: the script has run, no element is still loading (skeleton, spinner) nor
+#: left from a previous run (Streamlit fades such a « stale » element out, then back in: read in the
+#: middle, its text is pale), no transition or animation of a finite length is under way (a message
+#: fading in), every Plotly chart has drawn its figure, and every map has loaded its style and sources.
 APP_DRAWN = """() => {
     const app = document.querySelector('[data-testid=stApp]');
     if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
     if (!document.querySelector('[data-testid=stMainBlockContainer] h1')) return false;
-    if (document.querySelector('[data-testid=stSkeleton], [data-testid=stSpinner]')) return false;
+    if (document.querySelector('[data-testid=stSkeleton], [data-testid=stSpinner], [data-stale=true]')) return false;
+    for (const animation of document.getAnimations()) {
+        const timing = animation.effect && animation.effect.getComputedTiming();
+        if (animation.playState === 'running' && timing && timing.endTime !== Infinity) return false;
+    }
     for (const chart of document.querySelectorAll('[data-testid=stPlotlyChart]')) {
         const gd = chart.querySelector('.js-plotly-plot');
         if (!gd || !gd._fullLayout || !gd.querySelector('.main-svg')) return false;
