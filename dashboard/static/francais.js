@@ -226,7 +226,7 @@
   // is opened, and whenever its box or its content's width change), never in the middle of a repair,
   // which would make the browser lay the page out again at each change of the page (0,1 s on
   // Méthodologie's first drawing).
-  var SCROLLABLES = "[data-testid=stMarkdownContainer] table, [data-testid=stMarkdownContainer] pre";
+  var BLOCKS = "table, pre";
   function fixScrollable(element) {
     if (element.scrollWidth > element.clientWidth + 1) {
       setAttr(element, "tabindex", "0");
@@ -236,10 +236,10 @@
   }
   var watchedScrollables = new WeakSet();
   var scrollableSizes = new ResizeObserver(function (entries) {
-    for (var i = 0; i < entries.length; i++) { fixScrollable(entries[i].target.closest("table, pre")); }
+    for (var i = 0; i < entries.length; i++) { fixScrollable(entries[i].target.closest(BLOCKS)); }
   });
   function fixScrollables() {
-    var elements = document.querySelectorAll(SCROLLABLES);
+    var elements = document.querySelectorAll("[data-testid=stMarkdownContainer] :is(" + BLOCKS + ")");
     for (var i = 0; i < elements.length; i++) {
       if (watchedScrollables.has(elements[i])) { continue; }
       watchedScrollables.add(elements[i]);

@@ -19,14 +19,21 @@ from dashboard.ui.registry import all_pages
 from queries.statuses import STATUS_ICONS
 from tests.support.accessibility import RESULTS, axe_violations, describe, require_axe
 from tests.support.app_server import streamlit_server
-from tests.support.browser import CLOSED_YEAR, check_visit, page_address, read_page, visit, wait_for_app
+from tests.support.browser import (
+    CLOSED_YEAR,
+    YEAR_IN_PROGRESS,
+    check_visit,
+    page_address,
+    read_page,
+    visit,
+    wait_for_app,
+)
 from tests.support.importer import RECTORAT, bilan, bilans_file
 
 pytestmark = pytest.mark.browser
 
-YEAR = CLOSED_YEAR
-#: A page's address at each level read: the académie in the year in progress, a network in a closed year.
-LEVELS = {"academie": lambda path: page_address(path), "reseau": lambda path: page_address(path, "R86-POI", CLOSED_YEAR)}
+#: The territory and year each level is read at: the académie in the year in progress, a network in a closed year.
+LEVELS = {"academie": ("ACAD", YEAR_IN_PROGRESS), "reseau": ("R86-POI", CLOSED_YEAR)}
 
 
 def assert_no_violation(page, name: str) -> None:
@@ -35,7 +42,7 @@ def assert_no_violation(page, name: str) -> None:
     assert not violations, f"{name} :\n{describe(violations)}"
 
 
-@pytest.mark.reads_page(lambda spec, level: LEVELS[level](spec.url_path))
+@pytest.mark.reads_page(lambda spec, level: page_address(spec.url_path, *LEVELS[level]))
 @pytest.mark.parametrize("level", LEVELS, ids=str)
 @pytest.mark.parametrize("spec", all_pages(), ids=lambda s: s.url_path or "accueil")
 def test_no_axe_violation_on_any_page(request, server, browser, spec, level):
@@ -46,7 +53,7 @@ def test_no_axe_violation_on_any_page(request, server, browser, spec, level):
 
 
 def test_no_axe_violation_on_the_map_with_a_territory_selected(server, browser):
-    result = visit(browser, f"{server}/carte?annee={YEAR}&territoire=ACAD&selection=R86-CHA")
+    result = visit(browser, f"{server}/carte?annee={CLOSED_YEAR}&territoire=ACAD&selection=R86-CHA")
     result.page.get_by_text("Voir sa page Raccrochage").first.wait_for(timeout=30_000)
     assert_no_violation(result.page, "carte-selection")
     check_visit(result, close=True)
@@ -182,7 +189,7 @@ def test_what_a_screen_reader_says_is_french_without_icon_names(request, server,
 def test_the_map_table_is_reached_with_the_keyboard(server, browser):
     """The map's territories through the keyboard: the list « Territoire à afficher » takes the focus
     and chooses a territory as a click would; the table of values opens and its grid takes the focus."""
-    result = visit(browser, f"{server}/carte?annee={YEAR}&territoire=ACAD")
+    result = visit(browser, f"{server}/carte?annee={CLOSED_YEAR}&territoire=ACAD")
     page = result.page
     box = page.get_by_role("combobox", name="Territoire à afficher")
     box.focus()

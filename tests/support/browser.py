@@ -27,6 +27,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from dashboard.demo.generate import CURRENT_YEAR
+from dashboard.schoolyear import school_year
 from tests.support.app_server import ROOT, streamlit_server
 
 SCREENSHOTS = ROOT / "var" / "screenshots"
@@ -189,7 +191,7 @@ def take_screenshot(result: PageVisit, name: str) -> Path:
 #: provisional, a network late), where every reader of a page reads it — its screenshots, its heading,
 #: axe-core, what a screen reader says, the letter's preview — from one load; at the lower levels a
 #: closed year (``test_browser``'s levels, axe-core at network level).
-YEAR_IN_PROGRESS = "2016-2017"
+YEAR_IN_PROGRESS = school_year(CURRENT_YEAR)  # the demonstration data's year in progress: 2016-2017
 CLOSED_YEAR = "2014-2015"
 
 
